@@ -1,0 +1,63 @@
+import { z } from 'zod';
+
+/**
+ * Configuration comes from the environment only. Every problem is reported at once, naming the
+ * variable, so an operator fixes a deployment in one round instead of one crash per variable.
+ */
+const guid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be a GUID');
+const httpsUrl = z
+  .string()
+  .url('must be a URL')
+  .refine((u) => u.startsWith('https://'), 'must start with https:// (Entra ID and Graph are HTTPS only)')
+  .transform((u) => u.replace(/\/+$/, ''));
+const list = z
+  .string()
+  .optional()
+  .transform((s) => (s ?? '').split(',').map((x) => x.trim().toLowerCase()).filter(Boolean));
+
+const schema = z.object({
+  MONGODB_URI: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// or mongodb+srv:// URI'),
+  MONGODB_DB: z.string().regex(/^[A-Za-z0-9_-]{1,60}$/, 'letters, digits, _ and - only').default('m365archive'),
+  TENANT_ID: guid,
+  CLIENT_ID: guid,
+  CLIENT_SECRET: z.string().min(1, 'is empty'),
+  AUTHORITY_HOST: httpsUrl.default('https://login.microsoftonline.com'),
+  GRAPH_BASE_URL: httpsUrl.default('https://graph.microsoft.com'),
+  GRAPH_SCOPE: z.string().default('https://graph.microsoft.com/.default'),
+  ADMIN_USERS: list,
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default('127.0.0.1'),
+  PUBLIC_URL: z.string().url('must be a URL').optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Config = z.infer<typeof schema> & {
+  /** Audiences accepted on tokens for this API: the v2 client id and the v1 App ID URI. */
+  apiAudiences: string[];
+  authority: string;
+};
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0] ?? '?');
+      const missing = issue.code === 'invalid_type' && env[name] === undefined;
+      return missing ? `${name} is required but not set` : `${name} ${issue.message}`;
+    });
+    throw new ConfigError(problems);
+  }
+  const c = parsed.data;
+  return {
+    ...c,
+    apiAudiences: [c.CLIENT_ID, `api://${c.CLIENT_ID}`],
+    authority: `${c.AUTHORITY_HOST}/${c.TENANT_ID}`,
+  };
+}

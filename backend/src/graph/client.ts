@@ -1,0 +1,77 @@
+import {
+  AuthenticationHandler,
+  Client,
+  HTTPMessageHandler,
+  RetryHandler,
+  RetryHandlerOptions,
+  type AuthenticationProvider,
+  type Context,
+  type Middleware,
+} from '@microsoft/microsoft-graph-client';
+import type { TokenSource } from './token';
+
+/** Retries beyond the SDK default (3): a tenant-wide crawl rides out long throttling storms. */
+const MAX_RETRIES = 10;
+const MAX_NETWORK_RETRIES = 6;
+
+/**
+ * The SDK's RetryHandler covers 429/503/504 with Retry-After, but a dropped connection makes
+ * fetch throw, which it never retries. This middleware sits right before the HTTP handler and
+ * retries such resets with exponential backoff and full jitter.
+ */
+class NetworkRetryHandler implements Middleware {
+  private next: Middleware | undefined;
+  constructor(private readonly baseDelayMs: number) {}
+  setNext(next: Middleware): void {
+    this.next = next;
+  }
+  async execute(context: Context): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.next!.execute(context);
+      } catch (err) {
+        if (attempt >= MAX_NETWORK_RETRIES || !isTransientNetworkError(err) || !isReplayable(context)) throw err;
+        await sleep(Math.random() * this.baseDelayMs * 2 ** attempt);
+      }
+    }
+  }
+}
+
+function isReplayable(context: Context): boolean {
+  const body = context.options?.body;
+  return body === undefined || body === null || typeof body === 'string';
+}
+
+export function isTransientNetworkError(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  const code = (err as { cause?: { code?: string } }).cause?.code ?? (err as { code?: string }).code ?? '';
+  return (
+    ['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED'].includes(code) ||
+    /fetch failed|socket hang up|other side closed/i.test(err.message)
+  );
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export interface GraphClientOptions {
+  baseUrl: string;
+  tokens: TokenSource;
+  networkRetryBaseMs?: number;
+}
+
+export function createGraphClient({ baseUrl, tokens, networkRetryBaseMs = 250 }: GraphClientOptions): Client {
+  const authProvider: AuthenticationProvider = { getAccessToken: () => tokens.graphToken() };
+  const chain: Middleware[] = [
+    new AuthenticationHandler(authProvider),
+    new RetryHandler(new RetryHandlerOptions(1, MAX_RETRIES)),
+    new NetworkRetryHandler(networkRetryBaseMs),
+    new HTTPMessageHandler(),
+  ];
+  // The SDK attaches the bearer token only to hosts it knows; a configured Graph host (national
+  // cloud, emulator) must be listed or requests go out unauthenticated.
+  return Client.initWithMiddleware({
+    baseUrl: `${baseUrl}/`,
+    middleware: chain,
+    customHosts: new Set([new URL(baseUrl).hostname]),
+  });
+}

@@ -1,0 +1,56 @@
+import express, { type Router } from 'express';
+import helmet from 'helmet';
+import type { Logger } from '../log';
+import { authenticate, type AuthOptions } from './auth';
+import { errorHandler, unknownRoute } from './errors';
+
+export interface AppOptions {
+  log: Logger;
+  auth: AuthOptions;
+  /** Readiness probes by name (database, token acquisition); each throws when not ready. */
+  readiness: Record<string, () => Promise<void>>;
+  /** Authenticated API routers, mounted under /api. */
+  api?: Router[];
+}
+
+export function createApp({ log, auth, readiness, api = [] }: AppOptions): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.use(helmet());
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    const results = await Promise.all(
+      Object.entries(readiness).map(async ([name, probe]) => {
+        try {
+          await probe();
+          return [name, { ok: true }] as const;
+        } catch (err) {
+          // Say what is not ready, never why in detail: the log has the details.
+          log.warn({ probe: name, err: (err as Error).message }, 'readiness probe failed');
+          return [name, { ok: false, message: (err as Error).message }] as const;
+        }
+      }),
+    );
+    const ready = results.every(([, r]) => r.ok);
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready', checks: Object.fromEntries(results) });
+  });
+
+  const apiRouter = express.Router();
+  apiRouter.use(authenticate(auth));
+  apiRouter.use(express.json({ limit: '1mb' }));
+  apiRouter.get('/me', (req, res) => {
+    const c = req.caller!;
+    res.json({ oid: c.oid, upn: c.upn, name: c.name, roles: [...c.roles] });
+  });
+  for (const router of api) apiRouter.use(router);
+  apiRouter.use(unknownRoute);
+  app.use('/api', apiRouter);
+
+  app.use(unknownRoute);
+  app.use(errorHandler(log));
+  return app;
+}

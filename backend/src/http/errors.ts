@@ -1,0 +1,55 @@
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { ZodError, type ZodType } from 'zod';
+import type { Logger } from '../log';
+
+/** An error that reaches the client as JSON with a stable `code` (and the offending field, if any). */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+    this.name = 'HttpError';
+  }
+}
+
+export const notFound = (what = 'Resource') => new HttpError(404, 'not_found', `${what} not found`);
+export const forbidden = (message: string) => new HttpError(403, 'forbidden', message);
+
+/** Validates input at the edge: a typed value, or a 400 naming the first offending field. */
+export function parseInput<T>(schema: ZodType<T>, input: unknown, where = 'body'): T {
+  const parsed = schema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  throw zodToHttp(parsed.error, where);
+}
+
+function zodToHttp(error: ZodError, where: string): HttpError {
+  const issue = error.issues[0]!;
+  const field = issue.path.length ? issue.path.join('.') : where;
+  return new HttpError(400, 'invalid_input', `${field}: ${issue.message}`, field);
+}
+
+export const unknownRoute: RequestHandler = (req, _res, next) =>
+  next(new HttpError(404, 'route_not_found', `No route for ${req.method} ${req.path}`));
+
+export function errorHandler(log: Logger): ErrorRequestHandler {
+  return (err, req, res, next) => {
+    if (res.headersSent) return next(err);
+    const http = toHttpError(err);
+    if (http.status >= 500) log.error({ err, method: req.method, path: req.path }, 'request failed');
+    if (http.status === 401) res.setHeader('WWW-Authenticate', 'Bearer error="invalid_token"');
+    res.status(http.status).json({ error: { code: http.code, message: http.message, ...(http.field ? { field: http.field } : {}) } });
+  };
+}
+
+function toHttpError(err: unknown): HttpError {
+  if (err instanceof HttpError) return err;
+  if (err instanceof ZodError) return zodToHttp(err, 'body');
+  const e = err as { type?: string; status?: number; message?: string };
+  // body-parser marks its own failures with a type; they are the client's fault.
+  if (e.type === 'entity.parse.failed') return new HttpError(400, 'invalid_json', 'Request body is not valid JSON');
+  if (e.type === 'entity.too.large') return new HttpError(413, 'payload_too_large', 'Request body is too large');
+  return new HttpError(500, 'internal', 'Internal error; the server log has details');
+}
