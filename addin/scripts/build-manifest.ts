@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 
 /** The values in the checked-in manifest.xml that belong to the demo deployment. */
 export const DEMO_ORIGIN = 'https://localhost:3000';
-export const DEMO_CLIENT_ID = '0b7a1c0d-0000-4000-8000-00000000a001';
+export const DEMO_CLIENT_ID = '5b1e2c3d-0a4f-4e6b-8c7d-9e0f1a2b3c4d';
 
 export interface Deployment {
   /** Public HTTPS origin that serves the task pane and the API, e.g. https://archive.contoso.com */

@@ -28,6 +28,8 @@ const schema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().default('127.0.0.1'),
   PUBLIC_URL: z.string().url('must be a URL').optional(),
+  /** Archiving jobs this process runs at once; 0 makes it an API-only process. */
+  WORKER_CONCURRENCY: z.coerce.number().int().min(0).max(256).default(8),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

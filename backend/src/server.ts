@@ -1,23 +1,39 @@
 import type { AddressInfo } from 'node:net';
+import { MAILBOX_JOB, RUN_JOB, mailboxHandler, runHandler, startRun, type ArchivingDeps } from './archiving/runner';
+import type { ProfileSettings } from './archiving/profile';
 import type { Config } from './config';
+import { getDirectorySettings } from './directory/settings';
+import { syncDirectory } from './directory/sync';
 import { fetchAuthorityMetadata } from './graph/authority';
 import { createGraphClient } from './graph/client';
 import { createTokenSource } from './graph/token';
 import { createApp } from './http/app';
+import { directoryRoutes } from './http/routes/directory';
+import { profileRoutes } from './http/routes/profiles';
+import { startScheduler } from './jobs/scheduler';
+import { startWorker } from './jobs/worker';
 import type { Logger } from './log';
 import { openStore } from './store';
+import { listProfiles } from './store/profiles';
+import { hasActiveRun } from './store/runs';
 
 export interface RunningBackend {
   url: string;
   close(): Promise<void>;
 }
 
-/** Wires config → store, Microsoft clients and HTTP; the one place that knows every module. */
+const SCHEDULED_RUN_JOB = 'scheduled-run';
+const DIRECTORY_SYNC_JOB = 'directory-sync';
+
+/** Wires config → store, Microsoft clients, workers and HTTP; the one place that knows every module. */
 export async function startBackend(config: Config, log: Logger): Promise<RunningBackend> {
   const store = await openStore({ uri: config.MONGODB_URI, dbName: config.MONGODB_DB });
   const metadata = await fetchAuthorityMetadata(config.authority, config.TENANT_ID);
   const tokens = createTokenSource(config, metadata, log);
-  createGraphClient({ baseUrl: config.GRAPH_BASE_URL, tokens });
+  const graph = createGraphClient({ baseUrl: config.GRAPH_BASE_URL, tokens });
+  const deps: ArchivingDeps = { store, graph, log };
+
+  const background = config.WORKER_CONCURRENCY > 0 ? startBackground(deps, config) : null;
 
   const app = createApp({
     log,
@@ -32,6 +48,7 @@ export async function startBackend(config: Config, log: Logger): Promise<Running
       database: () => store.ping(),
       microsoftGraphToken: async () => void (await tokens.graphToken()),
     },
+    api: [profileRoutes(deps), directoryRoutes(deps)],
   });
 
   const server = app.listen(config.PORT, config.HOST);
@@ -41,7 +58,7 @@ export async function startBackend(config: Config, log: Logger): Promise<Running
   });
   const { port } = server.address() as AddressInfo;
   const url = `http://${config.HOST === '0.0.0.0' ? 'localhost' : config.HOST}:${port}`;
-  log.info({ url }, 'backend listening');
+  log.info({ url, workers: config.WORKER_CONCURRENCY }, 'backend listening');
 
   let closing: Promise<void> | undefined;
   return {
@@ -50,7 +67,52 @@ export async function startBackend(config: Config, log: Logger): Promise<Running
       (closing ??= (async () => {
         await new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeAllConnections();
+        await background?.stop();
         await store.close();
       })()),
+  };
+}
+
+/**
+ * Workers and schedulers. Every backend process may run them: jobs are leased in MongoDB, so
+ * adding processes adds throughput (MISSION M17) and a dead process's jobs are taken over.
+ */
+function startBackground(deps: ArchivingDeps, config: Config) {
+  const { store, graph, log } = deps;
+  const worker = startWorker({
+    store,
+    logger: log,
+    concurrency: config.WORKER_CONCURRENCY,
+    handlers: {
+      [RUN_JOB]: runHandler(deps),
+      [MAILBOX_JOB]: mailboxHandler(deps),
+      [SCHEDULED_RUN_JOB]: async (ctx) => {
+        const { profileId } = ctx.job.payload as { profileId: string };
+        if (await hasActiveRun(store.conn, profileId)) return { skipped: 'previous run still active' };
+        return { runId: (await startRun(deps, profileId, 'schedule'))._id };
+      },
+      [DIRECTORY_SYNC_JOB]: async () => syncDirectory(store.conn, graph, await getDirectorySettings(store.conn)),
+    },
+  });
+  const scheduler = startScheduler({
+    store,
+    listSchedules: async () => {
+      const profiles = await listProfiles<ProfileSettings>(store.conn);
+      const directory = await getDirectorySettings(store.conn);
+      return [
+        ...profiles
+          .filter((p) => p.enabled && p.settings.schedule.kind !== 'manual')
+          .map((p) => ({ schedule: { id: `profile:${p._id}`, ...p.settings.schedule }, enqueue: { type: SCHEDULED_RUN_JOB, payload: { profileId: p._id } } })),
+        ...(directory.schedule.kind === 'manual'
+          ? []
+          : [{ schedule: { id: 'directory', ...directory.schedule }, enqueue: { type: DIRECTORY_SYNC_JOB, payload: {} } }]),
+      ];
+    },
+  });
+  return {
+    stop: async () => {
+      await scheduler.stop();
+      await worker.stop();
+    },
   };
 }

@@ -5,7 +5,7 @@ import { ConfigError, loadConfig } from '../../backend/src/config';
 const valid = {
   MONGODB_URI: 'mongodb://127.0.0.1:27017',
   TENANT_ID: '7d4f3a2b-0c1e-4b5a-9f8e-3d2c1b0a9e8f',
-  CLIENT_ID: '0b7a1c0d-0000-4000-8000-00000000a001',
+  CLIENT_ID: '5b1e2c3d-0a4f-4e6b-8c7d-9e0f1a2b3c4d',
   CLIENT_SECRET: 's3cret-value',
 };
 

@@ -1,0 +1,32 @@
+import type { Client } from '@microsoft/microsoft-graph-client';
+import type { Logger } from '../log';
+import type { Store } from '../store';
+import type { Counts } from '../store/runs';
+import type { Limiter } from './limiter';
+import type { ProfileSettings } from './profile';
+
+/** Everything one mailbox crawl needs; built by the job handler, passed down unchanged. */
+export interface CrawlContext {
+  store: Store;
+  graph: Client;
+  log: Logger;
+  signal: AbortSignal;
+  /** Every Graph call for this mailbox goes through it (Exchange: 4 concurrent per mailbox). */
+  limiter: Limiter;
+  runId: string;
+  profileId: string;
+  mailbox: { id: string; upn: string };
+  archiveId: string;
+  settings: ProfileSettings;
+  now: Date;
+}
+
+export type PartialCounts = Partial<Counts>;
+
+export function addCounts(into: PartialCounts, from: PartialCounts): void {
+  for (const [k, v] of Object.entries(from) as [keyof Counts, number][]) into[k] = (into[k] ?? 0) + v;
+}
+
+const DAY_MS = 86_400_000;
+export const daysBefore = (now: Date, days: number) => new Date(now.getTime() - days * DAY_MS);
+export const daysAfter = (date: Date, days: number) => new Date(date.getTime() + days * DAY_MS);

@@ -1,0 +1,62 @@
+import type { Client } from '@microsoft/microsoft-graph-client';
+import type { User } from '@microsoft/microsoft-graph-types';
+import type { Store } from '../store';
+import { getArchiveUser, listArchiveUsers, upsertDirectoryUser, type ArchiveUser } from '../store/directory';
+import { toArchiveUser, USER_FIELDS } from '../directory/sync';
+import type { ProfileSource } from './profile';
+
+export interface MailboxTarget {
+  mailboxId: string;
+  upn: string;
+  archiveId: string;
+}
+
+export class MailboxResolutionError extends Error {}
+
+/**
+ * Which mailboxes a profile archives, and into which archive. Multiple-mailbox profiles work
+ * from the synchronised directory (MailStore does the same: archive users first, then mailboxes).
+ */
+export async function resolveMailboxes(store: Store, graph: Client, source: ProfileSource): Promise<MailboxTarget[]> {
+  switch (source.kind) {
+    case 'single-mailbox': {
+      const user = await findOrFetchUser(store, graph, source.mailbox);
+      const target = source.targetArchive ? await getArchiveUser(store.conn, source.targetArchive) : user;
+      if (!target) throw new MailboxResolutionError(`Target archive "${source.targetArchive}" is not an archive user; synchronise the directory or create it first`);
+      return [{ mailboxId: user._id, upn: user.upn, archiveId: target._id }];
+    }
+    case 'multiple-mailboxes': {
+      const users = await listArchiveUsers(store.conn, { status: 'active', kinds: ['user'], withMailbox: true });
+      const listed = matcher(source.mailboxes);
+      const chosen = users.filter((u) => (source.selection === 'all' ? true : source.selection === 'only' ? listed(u) : !listed(u)));
+      return chosen.map(self);
+    }
+    case 'shared-mailboxes': {
+      const users = await listArchiveUsers(store.conn, { status: 'active', kinds: ['shared'], withMailbox: true });
+      const listed = matcher(source.mailboxes);
+      return users.filter((u) => source.mailboxes.length === 0 || listed(u)).map(self);
+    }
+  }
+}
+
+const self = (u: ArchiveUser): MailboxTarget => ({ mailboxId: u._id, upn: u.upn, archiveId: u._id });
+
+function matcher(refs: string[]): (u: ArchiveUser) => boolean {
+  const keys = new Set(refs.map((r) => r.toLowerCase()));
+  return (u) => keys.has(u._id.toLowerCase()) || keys.has(u.upn) || u.addresses.some((a) => keys.has(a));
+}
+
+/** A single-mailbox profile may name a mailbox before any directory sync: look it up in Entra. */
+async function findOrFetchUser(store: Store, graph: Client, ref: string): Promise<ArchiveUser> {
+  const known = await getArchiveUser(store.conn, ref);
+  if (known) return known;
+  let user: User;
+  try {
+    user = await graph.api(`/users/${encodeURIComponent(ref)}`).select(USER_FIELDS).get();
+  } catch {
+    throw new MailboxResolutionError(`Mailbox "${ref}" was not found in the directory`);
+  }
+  if (!user.mail) throw new MailboxResolutionError(`"${ref}" has no mailbox`);
+  await upsertDirectoryUser(store.conn, toArchiveUser(user, 'user'));
+  return (await getArchiveUser(store.conn, user.id!))!;
+}

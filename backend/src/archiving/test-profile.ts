@@ -1,0 +1,30 @@
+import type { ArchivingDeps } from './runner';
+import type { ProfileSettings } from './profile';
+import { resolveMailboxes } from './mailboxes';
+import { describe } from './crawl-mailbox';
+
+const SAMPLE = 5;
+
+/**
+ * "Test connection" in the wizard: can we resolve the profile's mailboxes and open each one's
+ * Inbox with the app's token? Checks a sample so a 5,000-mailbox profile answers quickly.
+ */
+export async function testProfile(deps: ArchivingDeps, settings: ProfileSettings) {
+  let mailboxes;
+  try {
+    mailboxes = await resolveMailboxes(deps.store, deps.graph, settings.source);
+  } catch (err) {
+    return { ok: false, mailboxCount: 0, checked: [], error: describe(err) };
+  }
+  const checked = await Promise.all(
+    mailboxes.slice(0, SAMPLE).map(async (m) => {
+      try {
+        await deps.graph.api(`/users/${m.mailboxId}/mailFolders/inbox`).select('id').get();
+        return { upn: m.upn, ok: true };
+      } catch (err) {
+        return { upn: m.upn, ok: false, error: describe(err) };
+      }
+    }),
+  );
+  return { ok: checked.every((c) => c.ok), mailboxCount: mailboxes.length, checked };
+}

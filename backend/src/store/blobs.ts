@@ -1,0 +1,471 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { PassThrough, Readable, Transform, Writable, pipeline as pipelineCallback } from 'node:stream';
+import type { TransformCallback } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createGunzip, createGzip } from 'node:zlib';
+import type { mongo } from 'mongoose';
+
+type Db = mongo.Db;
+type Collection<T extends mongo.Document> = mongo.Collection<T>;
+
+/**
+ * Raw messages, stored once: a GridFS bucket whose file `_id` is the SHA-256 (hex) of the
+ * original bytes, so "already archived?" is a key lookup (the WildDuck idea). Chunks hold the
+ * bytes after `encoding`; metadata records how to get the original back.
+ */
+export interface BlobStore {
+  has(sha256: string): Promise<boolean>;
+  /**
+   * Idempotent. `open` is called only when the blob is not stored yet; its bytes are streamed,
+   * hashed and counted on the way in, and nothing is kept unless they match `sha256` and `size`.
+   */
+  put(sha256: string, size: number, open: () => Readable): Promise<{ created: boolean }>;
+  /** The original bytes. Fails with BLOB_NOT_FOUND, or BLOB_CORRUPT at the end if they do not hash back. */
+  open(sha256: string): Readable;
+  /** Re-reads and re-hashes the stored copy; false when it is missing or damaged. */
+  verify(sha256: string): Promise<boolean>;
+  stat(sha256: string): Promise<{ size: number; storedSize: number } | null>;
+}
+
+export type BlobErrorCode = 'BLOB_BAD_ID' | 'BLOB_MISMATCH' | 'BLOB_NOT_FOUND' | 'BLOB_CORRUPT' | 'BLOB_LEASE_LOST';
+
+export class BlobError extends Error {
+  constructor(
+    readonly code: BlobErrorCode,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = 'BlobError';
+  }
+}
+
+export interface BlobStoreOptions {
+  bucketName?: string;
+  chunkSizeBytes?: number;
+  /** An upload holds a lease on its id; a crashed writer's lease expires after this long. */
+  leaseMs?: number;
+  /** How often a writer waiting for another writer's upload looks again. */
+  pollMs?: number;
+}
+
+/**
+ * Encryption at rest would be another entry here (for example `gzip+aes-256-gcm`, with the key id
+ * and IV in the metadata); readers pick the decoder from each file's own metadata.
+ */
+interface Codec {
+  encode(): Transform;
+  decode(): Transform;
+}
+const codecs = {
+  gzip: { encode: () => createGzip({ level: 6 }), decode: () => createGunzip() },
+} satisfies Record<string, Codec>;
+type Encoding = keyof typeof codecs;
+const WRITE_ENCODING: Encoding = 'gzip';
+
+interface BlobMetadata {
+  size: number;
+  storedSize: number;
+  encoding: Encoding;
+  sha256: string;
+}
+interface FileDoc {
+  _id: string;
+  length: number;
+  chunkSize: number;
+  uploadDate: Date;
+  filename: string;
+  metadata: BlobMetadata;
+}
+interface ChunkDoc {
+  _id: string;
+  files_id: string;
+  n: number;
+  data: Buffer;
+}
+interface LeaseDoc {
+  _id: string;
+  owner: string;
+  expiresAt: Date;
+}
+
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+
+export async function openBlobStore(db: Db, options: BlobStoreOptions = {}): Promise<BlobStore> {
+  const bucket = options.bucketName ?? 'messages';
+  const files = db.collection<FileDoc>(`${bucket}.files`);
+  const chunks = db.collection<ChunkDoc>(`${bucket}.chunks`);
+  const leases = db.collection<LeaseDoc>(`${bucket}.uploads`);
+  // The standard GridFS indexes, so drivers and tools (mongofiles) read the bucket as usual; the
+  // unique one also stops two writers from interleaving chunks of one id.
+  await chunks.createIndex({ files_id: 1, n: 1 }, { unique: true });
+  await files.createIndex({ filename: 1, uploadDate: 1 });
+  return new GridBlobStore(files, chunks, new Leases(leases, options.leaseMs ?? 30_000), {
+    // Larger than GridFS's customary 255 KiB (any size below 16 MB is valid): FerretDB scans the
+    // whole bucket for every chunk lookup, so fewer chunks per large message pays off there.
+    chunkSizeBytes: options.chunkSizeBytes ?? 1024 * 1024,
+    pollMs: options.pollMs ?? 100,
+  });
+}
+
+class GridBlobStore implements BlobStore {
+  constructor(
+    private readonly files: Collection<FileDoc>,
+    private readonly chunks: Collection<ChunkDoc>,
+    private readonly leases: Leases,
+    private readonly settings: { chunkSizeBytes: number; pollMs: number },
+  ) {}
+
+  async has(sha256: string): Promise<boolean> {
+    checkId(sha256);
+    return (await this.files.findOne({ _id: sha256 }, { projection: { _id: 1 } })) !== null;
+  }
+
+  async stat(sha256: string): Promise<{ size: number; storedSize: number } | null> {
+    checkId(sha256);
+    const file = await this.files.findOne({ _id: sha256 }, { projection: { metadata: 1 } });
+    return file && { size: file.metadata.size, storedSize: file.metadata.storedSize };
+  }
+
+  /**
+   * Writers of one id are serialised by a lease document instead of racing: all of them write
+   * chunks under the same `files_id`, so a loser could not tell its own chunks from the winner's
+   * and must never delete any. Only the lease holder ever deletes chunks of an id without a file.
+   */
+  async put(sha256: string, size: number, open: () => Readable): Promise<{ created: boolean }> {
+    checkId(sha256);
+    if (!Number.isSafeInteger(size) || size < 0) {
+      throw new BlobError('BLOB_MISMATCH', `Blob size must be a non-negative integer, got ${size}`);
+    }
+    let deepCleaned = false;
+    for (;;) {
+      const stored = await this.stat(sha256);
+      if (stored) return alreadyStored(sha256, size, stored.size);
+      const lease = await this.leases.acquire(sha256);
+      if (!lease) {
+        await sleep(this.settings.pollMs * (0.5 + Math.random()));
+        continue;
+      }
+      try {
+        const again = await this.stat(sha256);
+        if (again) return alreadyStored(sha256, size, again.size);
+        return await this.upload(sha256, size, open, lease);
+      } catch (err) {
+        const conflict = isDuplicateKey(err) || hasCode(err, 'BLOB_LEASE_LOST');
+        // Someone took over an expired lease: wait for their result instead of failing.
+        if (conflict && !(await lease.held())) continue;
+        // Leftover chunks that the cheap cleanup missed (a gap from an interrupted cleanup).
+        if (isDuplicateKey(err) && !deepCleaned) {
+          deepCleaned = true;
+          await this.chunks.deleteMany({ files_id: sha256 });
+          continue;
+        }
+        throw err;
+      } finally {
+        // A lease that cannot be released expires; its successor only does some extra cleanup.
+        await lease.release().catch(() => undefined);
+      }
+    }
+  }
+
+  open(sha256: string): Readable {
+    const out = new PassThrough();
+    this.pipeOriginal(sha256, out).catch((err: unknown) => out.destroy(asCorrupt(sha256, err)));
+    return out;
+  }
+
+  async verify(sha256: string): Promise<boolean> {
+    try {
+      await pipeline(this.open(sha256), discard());
+      return true;
+    } catch (err) {
+      if (hasCode(err, 'BLOB_CORRUPT') || hasCode(err, 'BLOB_NOT_FOUND')) return false;
+      throw err;
+    }
+  }
+
+  private async upload(sha256: string, size: number, open: () => Readable, lease: Lease) {
+    // A crashed writer leaves its lease behind, so only a taken-over lease can hide leftover
+    // chunks; checking only then keeps the common path free of chunk lookups.
+    if (lease.tookOver) await this.deleteChunks(sha256);
+    const writer = new ChunkWriter(this.chunks, sha256, this.settings.chunkSizeBytes);
+    const check = new ByteCheck(sha256, size, 'BLOB_MISMATCH');
+    const keepAlive = lease.keepAlive();
+    try {
+      await pipeline(open(), check, codecs[WRITE_ENCODING].encode(), writer, { signal: keepAlive.signal });
+      if (!(await lease.renew())) throw leaseLost(sha256);
+    } catch (err) {
+      await writer.settled();
+      try {
+        if (await lease.held()) await this.deleteChunks(sha256);
+      } catch {
+        lease.abandon(); // left to expire, so that the next writer cleans up
+      }
+      throw keepAlive.signal.aborted ? keepAlive.signal.reason : err;
+    } finally {
+      keepAlive.stop();
+    }
+    const file: FileDoc = {
+      _id: sha256,
+      length: writer.length,
+      chunkSize: this.settings.chunkSizeBytes,
+      uploadDate: new Date(),
+      filename: sha256,
+      metadata: { size, storedSize: writer.length, encoding: WRITE_ENCODING, sha256 },
+    };
+    try {
+      await this.files.insertOne(file);
+      return { created: true };
+    } catch (err) {
+      // A writer that took over our lease finished first; its chunks carry the same files_id.
+      if (isDuplicateKey(err)) return { created: false };
+      throw err;
+    }
+  }
+
+  private async pipeOriginal(sha256: string, out: PassThrough): Promise<void> {
+    checkId(sha256);
+    const file = await this.files.findOne({ _id: sha256 });
+    if (!file) throw new BlobError('BLOB_NOT_FOUND', `No stored blob ${sha256}`);
+    const codec = (codecs as Record<string, Codec | undefined>)[file.metadata.encoding];
+    if (!codec) throw new BlobError('BLOB_CORRUPT', `Blob ${sha256} has unknown encoding ${file.metadata.encoding}`);
+    const source = Readable.from(this.storedChunks(file), { objectMode: false });
+    const check = new ByteCheck(sha256, file.metadata.size, 'BLOB_CORRUPT');
+    // `out` stays outside the pipeline so that the consumer sees errors mapped to blob codes.
+    pipelineCallback(source, codec.decode(), check, (err) => {
+      if (err) out.destroy(asCorrupt(sha256, err));
+    });
+    check.pipe(out);
+    out.once('close', () => source.destroy());
+  }
+
+  /**
+   * Reads chunk by chunk through `_id`. On MongoDB either way is an index lookup; FerretDB 1.24
+   * (SQLite) hands only a lone `_id` equality to SQLite and answers a `files_id` query by decoding
+   * every chunk of the bucket itself, about 40 times slower.
+   */
+  private async *storedChunks(file: FileDoc): AsyncGenerator<Buffer> {
+    const count = Math.ceil(file.length / file.chunkSize);
+    for (let n = 0; n < count; n += 1) {
+      const chunk = await this.chunks.findOne({ _id: chunkId(file._id, n) }, { promoteBuffers: true });
+      if (!chunk || chunk.files_id !== file._id || chunk.n !== n) {
+        throw new BlobError('BLOB_CORRUPT', `Stored blob ${file._id} is damaged: chunk ${n} is missing`);
+      }
+      const expected = n === count - 1 ? file.length - n * file.chunkSize : file.chunkSize;
+      if (chunk.data.length !== expected) {
+        throw new BlobError(
+          'BLOB_CORRUPT',
+          `Stored blob ${file._id} is damaged: chunk ${n} has ${chunk.data.length} bytes, expected ${expected}`,
+        );
+      }
+      yield chunk.data;
+    }
+  }
+
+  /** Uploads write chunks 0, 1, 2… in order, so what one leaves behind ends at the first gap. */
+  private async deleteChunks(sha256: string): Promise<void> {
+    for (let n = 0; ; n += 1) {
+      const { deletedCount } = await this.chunks.deleteOne({ _id: chunkId(sha256, n) });
+      if (deletedCount === 0) return;
+    }
+  }
+}
+
+/** Hashes and counts bytes passing through; the stream fails as soon as they cannot match. */
+class ByteCheck extends Transform {
+  private readonly hash = createHash('sha256');
+  private bytes = 0;
+
+  constructor(
+    private readonly sha256: string,
+    private readonly size: number,
+    private readonly code: 'BLOB_MISMATCH' | 'BLOB_CORRUPT',
+  ) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.bytes += chunk.length;
+    if (this.bytes > this.size) return callback(this.fail(`more than the expected ${this.size} bytes`));
+    this.hash.update(chunk);
+    callback(null, chunk);
+  }
+
+  override _flush(callback: TransformCallback): void {
+    if (this.bytes !== this.size) return callback(this.fail(`${this.bytes} bytes, expected ${this.size}`));
+    const digest = this.hash.digest('hex');
+    if (digest !== this.sha256) return callback(this.fail(`SHA-256 ${digest}`));
+    callback();
+  }
+
+  private fail(what: string): BlobError {
+    return this.code === 'BLOB_MISMATCH'
+      ? new BlobError('BLOB_MISMATCH', `Bytes given for blob ${this.sha256} do not match it: ${what}`)
+      : new BlobError('BLOB_CORRUPT', `Stored blob ${this.sha256} is damaged: it reads back as ${what}`);
+  }
+}
+
+/** Cuts the encoded stream into GridFS chunks, one insert at a time (natural back-pressure). */
+class ChunkWriter extends Writable {
+  length = 0;
+  private buffer: Buffer;
+  private pos = 0;
+  private n = 0;
+  private inflight: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly chunks: Collection<ChunkDoc>,
+    private readonly filesId: string,
+    private readonly chunkSize: number,
+  ) {
+    super();
+    this.buffer = Buffer.allocUnsafe(chunkSize);
+  }
+
+  /** Resolves once no insert is in flight, so cleanup cannot race a late chunk. */
+  settled(): Promise<unknown> {
+    return this.inflight.catch(() => undefined);
+  }
+
+  override _write(data: Buffer, _encoding: BufferEncoding, callback: (err?: Error | null) => void): void {
+    const full: Buffer[] = [];
+    for (let offset = 0; offset < data.length; ) {
+      const copied = data.copy(this.buffer, this.pos, offset);
+      offset += copied;
+      this.pos += copied;
+      if (this.pos === this.chunkSize) {
+        full.push(this.buffer);
+        this.buffer = Buffer.allocUnsafe(this.chunkSize);
+        this.pos = 0;
+      }
+    }
+    this.track(this.insert(full), callback);
+  }
+
+  override _final(callback: (err?: Error | null) => void): void {
+    this.track(this.insert(this.pos > 0 ? [this.buffer.subarray(0, this.pos)] : []), callback);
+  }
+
+  private async insert(buffers: Buffer[]): Promise<void> {
+    for (const data of buffers) {
+      await this.chunks.insertOne({ _id: chunkId(this.filesId, this.n), files_id: this.filesId, n: this.n, data });
+      this.n += 1;
+      this.length += data.length;
+    }
+  }
+
+  private track(work: Promise<void>, callback: (err?: Error | null) => void): void {
+    this.inflight = work;
+    work.then(() => callback(), callback);
+  }
+}
+
+interface Lease {
+  /** The previous holder never released it: it may have crashed mid-upload. */
+  tookOver: boolean;
+  held(): Promise<boolean>;
+  renew(): Promise<boolean>;
+  release(): Promise<void>;
+  /** Makes `release` leave the lease in place to expire. */
+  abandon(): void;
+  /** Renews in the background; `signal` aborts with BLOB_LEASE_LOST if another writer took over. */
+  keepAlive(): { signal: AbortSignal; stop(): void };
+}
+
+class Leases {
+  constructor(
+    private readonly collection: Collection<LeaseDoc>,
+    private readonly leaseMs: number,
+  ) {}
+
+  async acquire(id: string): Promise<Lease | null> {
+    const owner = randomUUID();
+    const expiresAt = () => new Date(Date.now() + this.leaseMs);
+    let tookOver = false;
+    try {
+      await this.collection.insertOne({ _id: id, owner, expiresAt: expiresAt() });
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err;
+      const expired = await this.collection.findOneAndUpdate(
+        { _id: id, expiresAt: { $lt: new Date() } },
+        { $set: { owner, expiresAt: expiresAt() } },
+      );
+      if (!expired) return null;
+      tookOver = true;
+    }
+    const mine = { _id: id, owner };
+    const renew = async () =>
+      (await this.collection.updateOne(mine, { $set: { expiresAt: expiresAt() } })).matchedCount === 1;
+    let abandoned = false;
+    return {
+      tookOver,
+      held: async () => (await this.collection.countDocuments(mine, { limit: 1 })) === 1,
+      renew,
+      release: async () => {
+        if (!abandoned) await this.collection.deleteOne(mine);
+      },
+      abandon: () => {
+        abandoned = true;
+      },
+      keepAlive: () => {
+        const controller = new AbortController();
+        const timer = setInterval(() => {
+          renew().then(
+            (ok) => ok || controller.abort(leaseLost(id)),
+            () => undefined, // a failed renewal is retried on the next tick; expiry is the real limit
+          );
+        }, this.leaseMs / 3);
+        return { signal: controller.signal, stop: () => clearInterval(timer) };
+      },
+    };
+  }
+}
+
+/**
+ * GridFS readers find chunks by `files_id` and `n` and never look at a chunk's `_id`, so it can
+ * be derived from them: reads and cleanup become key lookups, and a chunk cannot exist twice.
+ */
+function chunkId(sha256: string, n: number): string {
+  return `${sha256}:${n}`;
+}
+
+function alreadyStored(sha256: string, size: number, storedSize: number) {
+  if (storedSize !== size) {
+    throw new BlobError('BLOB_MISMATCH', `Blob ${sha256} is stored with ${storedSize} bytes, not ${size}`);
+  }
+  return { created: false };
+}
+
+function checkId(sha256: string): void {
+  if (!SHA256_HEX.test(sha256)) {
+    throw new BlobError('BLOB_BAD_ID', `Blob id must be a lowercase hex SHA-256, got ${JSON.stringify(sha256)}`);
+  }
+}
+
+function leaseLost(sha256: string): BlobError {
+  return new BlobError('BLOB_LEASE_LOST', `Another writer took over the upload of blob ${sha256}`);
+}
+
+function asCorrupt(sha256: string, err: unknown): Error {
+  if (err instanceof BlobError) return err;
+  // zlib reports damaged input as Z_DATA_ERROR / Z_BUF_ERROR (truncated stream).
+  if (hasCode(err, 'Z_DATA_ERROR') || hasCode(err, 'Z_BUF_ERROR')) {
+    return new BlobError('BLOB_CORRUPT', `Stored blob ${sha256} is damaged: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+  return err instanceof Error ? err : new Error(String(err));
+}
+
+function isDuplicateKey(err: unknown): boolean {
+  return hasCode(err, 11000);
+}
+
+function hasCode(err: unknown, code: string | number): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === code;
+}
+
+function discard(): Writable {
+  return new Writable({ write: (_chunk, _encoding, callback) => callback() });
+}

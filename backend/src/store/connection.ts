@@ -1,0 +1,115 @@
+import mongoose from 'mongoose';
+import type { Schema } from 'mongoose';
+import { openBlobStore, type BlobStore } from './blobs';
+
+export interface Store {
+  conn: mongoose.Connection;
+  /** The driver's handle on the same connection pool (GridFS and raw collections). */
+  db: mongoose.mongo.Db;
+  blobs: BlobStore;
+  /** Rejects when the server does not answer (readiness checks). */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface OpenStoreOptions {
+  uri: string;
+  dbName: string;
+  /** How long to look for a reachable server before giving up (default 10 s). */
+  serverSelectionTimeoutMS?: number;
+}
+
+export class StoreError extends Error {
+  constructor(
+    readonly code: 'STORE_UNREACHABLE',
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = 'StoreError';
+  }
+}
+
+/**
+ * Schemas declare their indexes and model modules register them as they load (through
+ * `modelFor`), so that `openStore` creates every index before the first write instead of
+ * mongoose's background autoIndex racing with it and hiding failures.
+ */
+const registered = new Map<string, Schema>();
+
+export function registerModel(name: string, schema: Schema): void {
+  const known = registered.get(name);
+  if (known && known !== schema) throw new Error(`Model ${name} is registered with two schemas`);
+  registered.set(name, schema);
+}
+
+/**
+ * Additive only: dropping indexes that this version does not declare would break older workers
+ * still running during a rolling upgrade.
+ */
+export async function ensureIndexes(conn: mongoose.Connection): Promise<void> {
+  for (const [name, schema] of registered) {
+    const model = conn.models[name] ?? conn.model(name, schema);
+    await model.createIndexes();
+  }
+}
+
+export async function openStore(opts: OpenStoreOptions): Promise<Store> {
+  const conn = mongoose.createConnection(opts.uri, {
+    dbName: opts.dbName,
+    autoIndex: false,
+    autoCreate: false,
+    serverSelectionTimeoutMS: opts.serverSelectionTimeoutMS ?? 10_000,
+  });
+  try {
+    await conn.asPromise();
+  } catch (err) {
+    await conn.close().catch(() => undefined);
+    throw unreachable(opts.uri, err);
+  }
+  try {
+    const db = conn.db;
+    if (!db) throw new Error('mongoose connected without a database handle');
+    await ensureIndexes(conn);
+    const blobs = await openBlobStore(db);
+    let closing: Promise<void> | undefined;
+    return {
+      conn,
+      db,
+      blobs,
+      ping: async () => void (await db.command({ ping: 1 })),
+      close: () => (closing ??= conn.close()),
+    };
+  } catch (err) {
+    await conn.close().catch(() => undefined);
+    throw err;
+  }
+}
+
+/** Answers when a server at `uri` responds to `ping`; used to wait for a freshly started server. */
+export async function pingDatabase(uri: string, timeoutMS = 2_000): Promise<void> {
+  const client = new mongoose.mongo.MongoClient(uri, {
+    serverSelectionTimeoutMS: timeoutMS,
+    connectTimeoutMS: timeoutMS,
+  });
+  try {
+    await client.connect();
+    await client.db('admin').command({ ping: 1 });
+  } catch (err) {
+    throw unreachable(uri, err);
+  } finally {
+    await client.close().catch(() => undefined);
+  }
+}
+
+/** Hides credentials: URIs end up in logs and error messages. */
+export function redactUri(uri: string): string {
+  return uri.replace(/\/\/[^@/]*@/, '//***@');
+}
+
+function unreachable(uri: string, err: unknown): StoreError {
+  const reason = err instanceof Error ? err.message : String(err);
+  return new StoreError('STORE_UNREACHABLE', `Cannot reach MongoDB at ${redactUri(uri)}: ${reason}`, {
+    cause: err,
+  });
+}

@@ -1,0 +1,125 @@
+import { Schema, type Connection } from 'mongoose';
+import { modelFor } from './model';
+
+export interface MessageAddress {
+  name: string;
+  /** Lower-cased; empty when the header named someone without an address. */
+  address: string;
+}
+
+export interface MessageAttachment {
+  filename: string;
+  contentType: string;
+  /** Decoded size in bytes. */
+  size: number;
+  /** SHA-256 of the decoded content; unset when parsing stopped inside the attachment. */
+  sha256?: string;
+  contentId?: string;
+  /** Embedded in the body (an image of multipart/related HTML) rather than attached. */
+  inline: boolean;
+}
+
+/** What parsing a raw message yields: computed once per blob, never again. */
+export interface MessageContent {
+  messageId: string | null;
+  subject: string;
+  /** The Date header; null when missing or unreadable (never invented). */
+  date: Date | null;
+  from: MessageAddress[];
+  sender: MessageAddress[];
+  replyTo: MessageAddress[];
+  to: MessageAddress[];
+  cc: MessageAddress[];
+  bcc: MessageAddress[];
+  inReplyTo: string | null;
+  references: string[];
+  listId: string | null;
+  xMailer: string | null;
+  /** An Exchange journal report (X-MS-Journal-Report), whose payload is the journaled message. */
+  isJournalReport: boolean;
+  /** At least one attachment that is not embedded in the body. */
+  hasAttachments: boolean;
+  attachments: MessageAttachment[];
+  /** Plain text of the body (HTML reduced to text when there is no plain part), capped. */
+  bodyText: string;
+  /** Text found in attachments, one entry per attachment that had any, capped in total. */
+  attachmentText: string[];
+  /** Some text was left out of bodyText/attachmentText because of the caps. */
+  textTruncated: boolean;
+  /** Why parts of the message could not be read; the raw bytes are archived regardless. */
+  parseErrors: string[];
+}
+
+/** One document per stored blob, shared by every archive that holds the message. */
+export interface MessageDoc extends MessageContent {
+  /** SHA-256 (hex) of the raw bytes, the blob's id. */
+  _id: string;
+  size: number;
+  storedAt: Date;
+}
+
+const address = new Schema<MessageAddress>({ name: String, address: String }, { _id: false });
+const attachment = new Schema<MessageAttachment>(
+  { filename: String, contentType: String, size: Number, sha256: String, contentId: String, inline: Boolean },
+  { _id: false },
+);
+
+const schema = new Schema<MessageDoc>(
+  {
+    _id: String,
+    size: Number,
+    storedAt: Date,
+    messageId: { type: String, default: null },
+    subject: String,
+    date: { type: Date, default: null },
+    from: [address],
+    sender: [address],
+    replyTo: [address],
+    to: [address],
+    cc: [address],
+    bcc: [address],
+    inReplyTo: { type: String, default: null },
+    references: [String],
+    listId: { type: String, default: null },
+    xMailer: { type: String, default: null },
+    isJournalReport: Boolean,
+    hasAttachments: Boolean,
+    attachments: [attachment],
+    bodyText: String,
+    attachmentText: [String],
+    textTruncated: Boolean,
+    parseErrors: [String],
+  },
+  { versionKey: false, autoIndex: false, collection: 'messages', minimize: false },
+);
+// Lookups are by _id (the SHA-256) only; the per-archive indexes live on items.
+
+const messages = modelFor<MessageDoc>('Message', schema);
+
+/** Writes the document once; a later call for the same blob changes nothing. */
+export async function upsertMessageDoc(conn: Connection, doc: MessageDoc): Promise<'inserted' | 'existing'> {
+  try {
+    // A plain insert on the natural key rather than an upsert with $setOnInsert, which
+    // FerretDB 1.24 applies without its null and empty-array fields.
+    await messages(conn).create(doc);
+    return 'inserted';
+  } catch (err) {
+    if (isDuplicateKey(err)) return 'existing';
+    throw err;
+  }
+}
+
+export async function getMessageDoc(conn: Connection, sha256: string): Promise<MessageDoc | null> {
+  return messages(conn).findById(sha256).lean<MessageDoc>();
+}
+
+/** The document without its text (up to megabytes), for when only metadata is needed. */
+export type MessageMeta = Omit<MessageDoc, 'bodyText' | 'attachmentText'>;
+
+export async function getMessageMeta(conn: Connection, sha256: string): Promise<MessageMeta | null> {
+  return messages(conn).findById(sha256, { bodyText: 0, attachmentText: 0 }).lean<MessageMeta>();
+}
+
+export function isDuplicateKey(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 11000;
+}

@@ -1,0 +1,164 @@
+import { Schema, type Connection } from 'mongoose';
+import { modelFor } from './model';
+
+/**
+ * Archiving runs and their per-mailbox progress. Counters live in one document per
+ * (run, mailbox) and change only through $inc, so several workers report into one run without
+ * read-modify-write races (and without positional array updates FerretDB may lack).
+ */
+export const MAILBOX_COUNTERS = ['found', 'archived', 'alreadyArchived', 'filtered', 'deleted', 'failed', 'removedInMailbox', 'bytes'] as const;
+export type MailboxCounter = (typeof MAILBOX_COUNTERS)[number];
+export type Counts = Record<MailboxCounter, number>;
+
+export type RunStatus = 'queued' | 'running' | 'succeeded' | 'partial' | 'failed' | 'cancelled';
+export type MailboxStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled' | 'timed-out';
+
+export interface Run {
+  _id: string;
+  profileId: string;
+  profileName: string;
+  trigger: 'manual' | 'schedule';
+  status: RunStatus;
+  /** The profile as it was when the run started; edits during a run do not change it. */
+  settings: unknown;
+  jobId: string | null;
+  directorySync: unknown;
+  error: string | null;
+  mailboxCount: number;
+  createdAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+}
+
+export interface RunMailbox extends Counts {
+  _id: string;
+  runId: string;
+  mailboxId: string;
+  upn: string;
+  archiveId: string;
+  status: MailboxStatus;
+  currentFolder: string;
+  foldersDone: number;
+  foldersTotal: number;
+  recentErrors: { at: Date; folder?: string; messageId?: string; reason: string }[];
+  errorCount: number;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  durationMs: number;
+}
+
+const runSchema = new Schema<Run>(
+  {
+    _id: String,
+    profileId: String,
+    profileName: String,
+    trigger: String,
+    status: String,
+    settings: Schema.Types.Mixed,
+    jobId: { type: String, default: null },
+    directorySync: { type: Schema.Types.Mixed, default: null },
+    error: { type: String, default: null },
+    mailboxCount: { type: Number, default: 0 },
+    createdAt: Date,
+    startedAt: { type: Date, default: null },
+    finishedAt: { type: Date, default: null },
+  },
+  { versionKey: false, autoIndex: false, collection: 'runs', minimize: false },
+);
+runSchema.index({ profileId: 1, createdAt: -1 });
+runSchema.index({ status: 1 });
+
+const counterFields = Object.fromEntries(MAILBOX_COUNTERS.map((c) => [c, { type: Number, default: 0 }]));
+const mailboxSchema = new Schema<RunMailbox>(
+  {
+    _id: String,
+    runId: String,
+    mailboxId: String,
+    upn: String,
+    archiveId: String,
+    status: String,
+    currentFolder: { type: String, default: '' },
+    foldersDone: { type: Number, default: 0 },
+    foldersTotal: { type: Number, default: 0 },
+    recentErrors: { type: [{ _id: false, at: Date, folder: String, messageId: String, reason: String }], default: [] },
+    errorCount: { type: Number, default: 0 },
+    startedAt: { type: Date, default: null },
+    finishedAt: { type: Date, default: null },
+    durationMs: { type: Number, default: 0 },
+    ...counterFields,
+  },
+  { versionKey: false, autoIndex: false, collection: 'run_mailboxes' },
+);
+mailboxSchema.index({ runId: 1, upn: 1 });
+
+const runs = modelFor<Run>('Run', runSchema);
+const runMailboxes = modelFor<RunMailbox>('RunMailbox', mailboxSchema);
+const MAX_ERRORS_KEPT = 50;
+
+export async function createRun(conn: Connection, run: Pick<Run, '_id' | 'profileId' | 'profileName' | 'trigger' | 'settings'>): Promise<void> {
+  await runs(conn).updateOne(
+    { _id: run._id },
+    { $setOnInsert: { ...run, status: 'queued', createdAt: new Date(), jobId: null, error: null, directorySync: null, mailboxCount: 0 } },
+    { upsert: true },
+  );
+}
+
+export async function updateRun(conn: Connection, runId: string, set: Partial<Omit<Run, '_id'>>): Promise<void> {
+  await runs(conn).updateOne({ _id: runId }, { $set: set });
+}
+
+export async function getRun(conn: Connection, runId: string): Promise<Run | null> {
+  return runs(conn).findById(runId).lean<Run>();
+}
+
+export async function listRuns(conn: Connection, filter: { profileId?: string; limit?: number } = {}): Promise<Run[]> {
+  const q = filter.profileId ? { profileId: filter.profileId } : {};
+  return runs(conn).find(q).sort({ createdAt: -1 }).limit(filter.limit ?? 50).lean<Run[]>();
+}
+
+export async function hasActiveRun(conn: Connection, profileId: string): Promise<Run | null> {
+  return runs(conn).findOne({ profileId, status: { $in: ['queued', 'running'] } }).lean<Run>();
+}
+
+const mailboxKey = (runId: string, mailboxId: string) => `${runId}:${mailboxId}`;
+
+/** Idempotent: a re-planned run (after a crash) keeps the counters already reported. */
+export async function addRunMailbox(conn: Connection, m: Pick<RunMailbox, 'runId' | 'mailboxId' | 'upn' | 'archiveId'>): Promise<void> {
+  await runMailboxes(conn).updateOne(
+    { _id: mailboxKey(m.runId, m.mailboxId) },
+    { $setOnInsert: { ...m, status: 'queued' } },
+    { upsert: true },
+  );
+}
+
+export async function setRunMailbox(
+  conn: Connection,
+  runId: string,
+  mailboxId: string,
+  set: Partial<Pick<RunMailbox, 'status' | 'currentFolder' | 'foldersDone' | 'foldersTotal' | 'startedAt' | 'finishedAt' | 'durationMs'>>,
+): Promise<void> {
+  await runMailboxes(conn).updateOne({ _id: mailboxKey(runId, mailboxId) }, { $set: set });
+}
+
+export async function countRunMailbox(conn: Connection, runId: string, mailboxId: string, inc: Partial<Counts>): Promise<void> {
+  if (Object.keys(inc).length === 0) return;
+  await runMailboxes(conn).updateOne({ _id: mailboxKey(runId, mailboxId) }, { $inc: inc });
+}
+
+/** Keeps the first errors of a mailbox for the run log; the count keeps going. */
+export async function recordRunError(conn: Connection, runId: string, mailboxId: string, error: { folder?: string; messageId?: string; reason: string }): Promise<void> {
+  const _id = mailboxKey(runId, mailboxId);
+  const entry = { at: new Date(), ...error, reason: error.reason.slice(0, 500) };
+  const pushed = await runMailboxes(conn).updateOne({ _id, errorCount: { $lt: MAX_ERRORS_KEPT } }, { $push: { recentErrors: entry }, $inc: { errorCount: 1 } });
+  if (pushed.matchedCount === 0) await runMailboxes(conn).updateOne({ _id }, { $inc: { errorCount: 1 } });
+}
+
+export async function listRunMailboxes(conn: Connection, runId: string): Promise<RunMailbox[]> {
+  return runMailboxes(conn).find({ runId }).sort({ upn: 1 }).lean<RunMailbox[]>();
+}
+
+export function sumCounts(mailboxes: Counts[]): Counts {
+  const total = Object.fromEntries(MAILBOX_COUNTERS.map((c) => [c, 0])) as Counts;
+  for (const m of mailboxes) for (const c of MAILBOX_COUNTERS) total[c] += m[c] ?? 0;
+  return total;
+}

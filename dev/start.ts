@@ -1,0 +1,64 @@
+/**
+ * `npm start`: the whole product on one machine — database, Microsoft 365 emulator with the demo
+ * tenant, backend (API, workers, pages) — with URLs printed. Ctrl+C stops everything.
+ */
+import { spawn } from 'node:child_process';
+import { ensureCertificates } from '../emulator/src/tls';
+
+const { caCertPath: caPath } = await ensureCertificates();
+
+// Node reads NODE_EXTRA_CA_CERTS only at start-up: re-run ourselves so that msal-node, jose and
+// graph-client trust the emulator's local CA (TLS verification stays on).
+if (process.env.NODE_EXTRA_CA_CERTS !== caPath) {
+  const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
+    stdio: 'inherit',
+    env: { ...process.env, NODE_EXTRA_CA_CERTS: caPath },
+  });
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => child.kill(sig));
+  child.on('exit', (code) => process.exit(code ?? 1));
+} else {
+  await runDemo();
+}
+
+async function runDemo(): Promise<void> {
+  const { startDatabase } = await import('./database');
+  const { startEmulator } = await import('../emulator/src/index');
+  const { loadConfig } = await import('../backend/src/config');
+  const { createLogger } = await import('../backend/src/log');
+  const { startBackend } = await import('../backend/src/server');
+
+  const db = await startDatabase({ log: (line) => console.log(`[database] ${line}`) });
+  const emulator = await startEmulator({ port: Number(process.env.EMULATOR_PORT ?? 8443), seed: 'demo' });
+  const config = loadConfig({
+    ...process.env,
+    MONGODB_URI: db.uri,
+    MONGODB_DB: process.env.MONGODB_DB ?? 'm365archive_demo',
+    TENANT_ID: emulator.tenantId,
+    CLIENT_ID: emulator.apps.backend.clientId,
+    CLIENT_SECRET: emulator.apps.backend.clientSecret,
+    AUTHORITY_HOST: emulator.url,
+    GRAPH_BASE_URL: emulator.graphBaseUrl,
+    PORT: process.env.PORT ?? '3000',
+  });
+  const backend = await startBackend(config, createLogger(config.LOG_LEVEL));
+
+  console.log(`
+  M365 Archive demo is running
+    database   ${db.kind} ${db.uri}
+    emulator   ${emulator.url}  (tenant ${emulator.tenantId})
+    sign-in    ${emulator.authority}/oauth2/v2.0/authorize  (demo users listed there)
+    backend    ${backend.url}   health ${backend.url}/healthz   ready ${backend.url}/readyz
+  Ctrl+C stops everything.`);
+
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    await backend.close().catch(() => undefined);
+    await emulator.close().catch(() => undefined);
+    await db.stop().catch(() => undefined);
+    process.exit(0);
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}

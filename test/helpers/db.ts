@@ -1,0 +1,35 @@
+import { randomBytes } from 'node:crypto';
+import { basename } from 'node:path';
+import { openStore, type Store } from '../../backend/src/store';
+
+export interface TestStore extends Store {
+  dbName: string;
+  /** Drops the test database and closes the store; idempotent. */
+  drop(): Promise<void>;
+}
+
+/**
+ * A store on a database of its own (`test_<name>_<random>`), so test files running side by side
+ * never see each other's data. `name` defaults to the test file's name.
+ */
+export async function testStore(name?: string): Promise<TestStore> {
+  const uri = process.env.MONGODB_URI;
+  if (!uri) {
+    throw new Error('MONGODB_URI is not set: run tests with `npm test` or `npx tsx test/run.ts <file>`');
+  }
+  const label = (name ?? basename(process.argv[1] ?? 'test').replace(/\.test\.ts$/, ''))
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .slice(0, 30);
+  const dbName = `test_${label}_${randomBytes(4).toString('hex')}`;
+  const store = await openStore({ uri, dbName });
+  let dropping: Promise<void> | undefined;
+  const drop = async () => {
+    try {
+      await store.db.dropDatabase();
+    } finally {
+      await store.close();
+    }
+  };
+  return { ...store, dbName, drop: () => (dropping ??= drop()) };
+}

@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { after, before, test } from 'node:test';
+import { spool } from '../../backend/src/ingest/spool';
+
+let dir: string;
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'spool-test-'));
+});
+after(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+function chunks(count: number, size: number): Buffer[] {
+  return Array.from({ length: count }, (_, i) => Buffer.alloc(size, i % 251));
+}
+
+async function readAll(stream: Readable): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const part of stream as AsyncIterable<Buffer>) parts.push(part);
+  return Buffer.concat(parts);
+}
+
+const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+
+test('a small message is hashed, sized and re-readable from memory, without a temporary file', async () => {
+  const parts = chunks(3, 1000);
+  const s = await spool(Readable.from(parts), { tmpDir: dir });
+  const whole = Buffer.concat(parts);
+  assert.equal(s.sha256, sha256(whole));
+  assert.equal(s.size, 3000);
+  assert.deepEqual(await readAll(s.open()), whole);
+  assert.deepEqual(await readAll(s.open()), whole, 'opens as often as needed');
+  assert.deepEqual(await readdir(dir), []);
+  await s.dispose();
+});
+
+test('a message above the memory limit spills to a file that dispose removes', async () => {
+  const parts = chunks(40, 64 * 1024);
+  const s = await spool(Readable.from(parts), { tmpDir: dir, memoryLimit: 256 * 1024 });
+  const whole = Buffer.concat(parts);
+  assert.equal(s.sha256, sha256(whole));
+  assert.equal(s.size, whole.length);
+  assert.equal((await readdir(dir)).length, 1);
+  assert.deepEqual(await readAll(s.open()), whole);
+  await s.dispose();
+  assert.deepEqual(await readdir(dir), []);
+});
+
+test('an empty message has the SHA-256 of nothing', async () => {
+  const s = await spool(Readable.from([]), { tmpDir: dir });
+  assert.equal(s.size, 0);
+  assert.equal(s.sha256, 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
+  assert.equal((await readAll(s.open())).length, 0);
+  await s.dispose();
+});
+
+test('a message over maxBytes is refused with MESSAGE_TOO_LARGE and leaves no file behind', async () => {
+  const input = Readable.from(chunks(40, 64 * 1024));
+  await assert.rejects(spool(input, { tmpDir: dir, memoryLimit: 128 * 1024, maxBytes: 1024 * 1024 }), { code: 'MESSAGE_TOO_LARGE' });
+  assert.ok(input.destroyed, 'the source is not read any further');
+  assert.deepEqual(await readdir(dir), []);
+});
+
+test('a failing source fails the spool and leaves no file behind', async () => {
+  async function* broken() {
+    yield Buffer.alloc(300 * 1024);
+    throw new Error('connection reset');
+  }
+  await assert.rejects(spool(Readable.from(broken()), { tmpDir: dir, memoryLimit: 128 * 1024 }), /connection reset/);
+  assert.deepEqual(await readdir(dir), []);
+});

@@ -1,0 +1,245 @@
+import assert from 'node:assert/strict';
+import { createCipheriv, createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { after, before, describe, test } from 'node:test';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { openBlobStore, type BlobStore } from '../../backend/src/store';
+import { testStore, type TestStore } from '../helpers/db';
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+
+const MB = 1024 * 1024;
+/** Chunk size of the store most tests use, so that small messages still span many chunks. */
+const CHUNK = 64 * 1024;
+
+/**
+ * A deterministic message of `size` bytes, generated on demand: 64 KiB blocks alternating between
+ * text (compresses well) and AES-CTR keystream (does not compress at all).
+ */
+function generated(size: number, seed = 1): () => Readable {
+  return () => {
+    const key = createHash('sha256').update(`seed ${seed}`).digest();
+    const noise = createCipheriv('aes-256-ctr', key, Buffer.alloc(16));
+    const text = Buffer.alloc(64 * 1024, `Line of an archived message number ${seed}, quite repetitive.\r\n`);
+    let produced = 0;
+    let block = 0;
+    return new Readable({
+      read() {
+        if (produced >= size) return void this.push(null);
+        const n = Math.min(64 * 1024, size - produced);
+        const bytes = block % 2 === 0 ? text.subarray(0, n) : noise.update(Buffer.alloc(n));
+        produced += n;
+        block += 1;
+        this.push(bytes);
+      },
+    });
+  };
+}
+
+async function digest(stream: Readable): Promise<{ sha256: string; size: number }> {
+  const hash = createHash('sha256');
+  let size = 0;
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    hash.update(chunk);
+    size += chunk.length;
+  }
+  return { sha256: hash.digest('hex'), size };
+}
+
+async function blobOf(size: number, seed: number) {
+  const open = generated(size, seed);
+  return { open, ...(await digest(open())) };
+}
+
+function sha256Of(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+async function rejectsWithCode(work: Promise<unknown>, code: string): Promise<Error> {
+  const err = await work.then(
+    () => assert.fail(`expected a ${code} error`),
+    (e: unknown) => e as Error & { code?: string },
+  );
+  assert.equal(err.code, code, `expected ${code}, got ${err.code}: ${err.message}`);
+  return err;
+}
+
+describe('message blob store', () => {
+  let store: TestStore;
+  let blobs: BlobStore;
+  let defaultChunks: BlobStore;
+  const files = () => store.db.collection<{ _id: string }>('messages.files');
+  const chunks = () => store.db.collection<{ _id: string; files_id: string; n: number; data: Buffer }>('messages.chunks');
+  const uploads = () => store.db.collection<{ _id: string; owner: string; expiresAt: Date }>('messages.uploads');
+
+  before(async () => {
+    store = await testStore('blobs');
+    defaultChunks = store.blobs;
+    blobs = await openBlobStore(store.db, { chunkSizeBytes: CHUNK });
+  });
+  after(() => store.drop());
+
+  test('a 25 MB message round-trips byte-exact, compressed, without being held in memory', async (t) => {
+    const blob = await blobOf(25 * MB, 25);
+    gc();
+    const baseline = process.memoryUsage();
+    let peak = 0;
+    const sampler = setInterval(() => {
+      gc();
+      const now = process.memoryUsage();
+      peak = Math.max(peak, now.heapUsed + now.arrayBuffers - baseline.heapUsed - baseline.arrayBuffers);
+    }, 100);
+    try {
+      const putStarted = Date.now();
+      assert.deepEqual(await defaultChunks.put(blob.sha256, blob.size, blob.open), { created: true });
+      const putMs = Date.now() - putStarted;
+      const openStarted = Date.now();
+      assert.deepEqual(await digest(defaultChunks.open(blob.sha256)), { sha256: blob.sha256, size: blob.size });
+      const openMs = Date.now() - openStarted;
+      t.diagnostic(`put ${putMs} ms, open ${openMs} ms, peak memory growth ${(peak / MB).toFixed(1)} MB`);
+    } finally {
+      clearInterval(sampler);
+    }
+    assert.ok(peak < 20 * MB, `memory grew by ${(peak / MB).toFixed(1)} MB while streaming a 25 MB message`);
+
+    const stat = await defaultChunks.stat(blob.sha256);
+    assert.equal(stat?.size, blob.size);
+    assert.ok(stat.storedSize < blob.size * 0.7, `stored ${stat.storedSize} bytes for ${blob.size}`);
+    const file = await files().findOne({ _id: blob.sha256 });
+    assert.deepEqual((file as unknown as { metadata: unknown }).metadata, {
+      size: blob.size,
+      storedSize: stat.storedSize,
+      encoding: 'gzip',
+      sha256: blob.sha256,
+    });
+  });
+
+  test('storing a message again keeps one copy and does not read it again', async () => {
+    const blob = await blobOf(600 * 1024, 2);
+    let opened = 0;
+    const open = () => {
+      opened += 1;
+      return blob.open();
+    };
+    assert.deepEqual(await blobs.put(blob.sha256, blob.size, open), { created: true });
+    assert.deepEqual(await blobs.put(blob.sha256, blob.size, open), { created: false });
+    assert.equal(opened, 1);
+    assert.equal(await files().countDocuments({ _id: blob.sha256 }), 1);
+    assert.equal(await blobs.has(blob.sha256), true);
+    await rejectsWithCode(blobs.put(blob.sha256, blob.size + 1, open), 'BLOB_MISMATCH');
+  });
+
+  test('concurrent writers of one message all succeed and leave exactly one copy', async () => {
+    const blob = await blobOf(MB, 3);
+    const results = await Promise.all([1, 2, 3].map(() => blobs.put(blob.sha256, blob.size, blob.open)));
+    assert.equal(results.filter((r) => r.created).length, 1);
+    assert.equal(await files().countDocuments({ _id: blob.sha256 }), 1);
+    const stat = await blobs.stat(blob.sha256);
+    assert.equal(await chunks().countDocuments({ files_id: blob.sha256 }), Math.ceil(stat!.storedSize / CHUNK));
+    assert.equal(await uploads().countDocuments({ _id: blob.sha256 }), 0);
+    assert.equal(await blobs.verify(blob.sha256), true);
+  });
+
+  test('bytes that do not match the hash or the size are rejected and leave nothing behind', async () => {
+    const blob = await blobOf(2 * MB, 4);
+    const other = sha256Of('some other message');
+    const wrongHash = await rejectsWithCode(blobs.put(other, blob.size, blob.open), 'BLOB_MISMATCH');
+    assert.match(wrongHash.message, new RegExp(`blob ${other} do not match it: SHA-256 ${blob.sha256}`));
+    const tooShort = await rejectsWithCode(blobs.put(blob.sha256, blob.size + 10, blob.open), 'BLOB_MISMATCH');
+    assert.match(tooShort.message, /2097152 bytes, expected 2097162/);
+    const tooLong = await rejectsWithCode(blobs.put(blob.sha256, MB, blob.open), 'BLOB_MISMATCH');
+    assert.match(tooLong.message, /more than the expected 1048576 bytes/);
+    for (const id of [other, blob.sha256]) {
+      assert.equal(await blobs.has(id), false);
+      assert.equal(await chunks().countDocuments({ files_id: id }), 0);
+      assert.equal(await uploads().countDocuments({ _id: id }), 0);
+    }
+  });
+
+  test('a failing source leaves nothing behind', async () => {
+    const blob = await blobOf(2 * MB, 5);
+    async function* cutOff() {
+      let seen = 0;
+      for await (const chunk of blob.open() as AsyncIterable<Buffer>) {
+        seen += chunk.length;
+        if (seen > MB) throw new Error('mailbox connection reset');
+        yield chunk;
+      }
+    }
+    const broken = () => Readable.from(cutOff());
+    await assert.rejects(blobs.put(blob.sha256, blob.size, broken), /mailbox connection reset/);
+    assert.equal(await chunks().countDocuments({ files_id: blob.sha256 }), 0);
+    assert.equal(await uploads().countDocuments({ _id: blob.sha256 }), 0);
+  });
+
+  test('chunks left by a crashed upload are cleaned before the next put', async () => {
+    const blob = await blobOf(2 * MB, 6);
+    const garbage = Buffer.alloc(CHUNK, 0x41);
+    // Chunks 0-2 of a crashed upload, and chunk 4 behind a gap left by an interrupted cleanup.
+    for (const n of [0, 1, 2, 4]) {
+      await chunks().insertOne({ _id: `${blob.sha256}:${n}`, files_id: blob.sha256, n, data: garbage });
+    }
+    // The crashed writer's lease has run out.
+    await uploads().insertOne({ _id: blob.sha256, owner: 'crashed', expiresAt: new Date(Date.now() - 1000) });
+    assert.deepEqual(await blobs.put(blob.sha256, blob.size, blob.open), { created: true });
+    const stat = await blobs.stat(blob.sha256);
+    assert.ok(stat!.storedSize > 4 * CHUNK, 'the new upload should reach the chunk behind the gap');
+    assert.equal(await chunks().countDocuments({ files_id: blob.sha256 }), Math.ceil(stat!.storedSize / CHUNK));
+    assert.deepEqual(await digest(blobs.open(blob.sha256)), { sha256: blob.sha256, size: blob.size });
+  });
+
+  test('stray chunks without any trace of their upload do not block a put', async () => {
+    const blob = await blobOf(MB, 9);
+    await chunks().insertOne({ _id: `${blob.sha256}:1`, files_id: blob.sha256, n: 1, data: Buffer.alloc(10) });
+    assert.deepEqual(await blobs.put(blob.sha256, blob.size, blob.open), { created: true });
+    assert.equal(await blobs.verify(blob.sha256), true);
+    const stat = await blobs.stat(blob.sha256);
+    assert.equal(await chunks().countDocuments({ files_id: blob.sha256 }), Math.ceil(stat!.storedSize / CHUNK));
+  });
+
+  test('a writer waits for a live upload of the same message instead of racing it', async () => {
+    const blob = await blobOf(300 * 1024, 7);
+    const slow = await openBlobStore(store.db, { chunkSizeBytes: CHUNK, leaseMs: 600, pollMs: 20 });
+    await uploads().insertOne({ _id: blob.sha256, owner: 'other worker', expiresAt: new Date(Date.now() + 400) });
+    const started = Date.now();
+    assert.deepEqual(await slow.put(blob.sha256, blob.size, blob.open), { created: true });
+    assert.ok(Date.now() - started >= 300, 'the put should have waited for the other lease to expire');
+    assert.equal(await blobs.verify(blob.sha256), true);
+  });
+
+  test('verify and open detect a damaged or missing chunk', async () => {
+    const blob = await blobOf(MB, 8);
+    await blobs.put(blob.sha256, blob.size, blob.open);
+    assert.equal(await blobs.verify(blob.sha256), true);
+
+    const chunk = await chunks().findOne({ files_id: blob.sha256, n: 1 }, { promoteBuffers: true });
+    assert.ok(chunk);
+    const damaged = Buffer.from(chunk.data);
+    damaged[1000] = damaged[1000]! ^ 0xff;
+    await chunks().updateOne({ _id: chunk._id }, { $set: { data: damaged } });
+    assert.equal(await blobs.verify(blob.sha256), false);
+    await rejectsWithCode(digest(blobs.open(blob.sha256)), 'BLOB_CORRUPT');
+
+    await chunks().deleteOne({ _id: chunk._id });
+    assert.equal(await blobs.verify(blob.sha256), false);
+    const missing = await rejectsWithCode(digest(blobs.open(blob.sha256)), 'BLOB_CORRUPT');
+    assert.match(missing.message, /chunk 1 is missing/);
+  });
+
+  test('an unknown message is reported as not found', async () => {
+    const id = sha256Of('never stored');
+    assert.equal(await blobs.has(id), false);
+    assert.equal(await blobs.stat(id), null);
+    assert.equal(await blobs.verify(id), false);
+    await rejectsWithCode(digest(blobs.open(id)), 'BLOB_NOT_FOUND');
+    await rejectsWithCode(digest(blobs.open('not-a-hash')), 'BLOB_BAD_ID');
+  });
+
+  test('an empty message is stored and read back', async () => {
+    const empty = sha256Of('');
+    assert.deepEqual(await blobs.put(empty, 0, () => Readable.from([])), { created: true });
+    assert.deepEqual(await digest(blobs.open(empty)), { sha256: empty, size: 0 });
+  });
+});
