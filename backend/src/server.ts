@@ -83,6 +83,8 @@ function startBackground(deps: ArchivingDeps, config: Config) {
     store,
     logger: log,
     concurrency: config.WORKER_CONCURRENCY,
+    leaseMs: config.JOB_LEASE_MS,
+    pollMs: Math.min(1000, config.JOB_LEASE_MS / 4),
     handlers: {
       [RUN_JOB]: runHandler(deps),
       [MAILBOX_JOB]: mailboxHandler(deps),

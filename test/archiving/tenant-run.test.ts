@@ -1,9 +1,9 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEMO_USERS } from '../../emulator/src/index';
-import { startStack, waitFor, type Stack } from '../helpers/stack';
+import { startStack, type Stack } from '../helpers/stack';
+import { ALL_HANDS_MESSAGE_ID } from '../../emulator/src/index';
+import { blobCount, createProfile, itemCount, mailCount, runProfile } from './helpers';
 
-const ADMIN = DEMO_USERS.admin.upn;
 let stack: Stack;
 
 before(async () => {
@@ -11,41 +11,42 @@ before(async () => {
 });
 after(async () => stack?.close());
 
-async function runProfile(profile: unknown): Promise<any> {
-  const created = await stack.api(ADMIN, 'POST', '/admin/profiles', profile);
-  assert.equal(created.status, 201, JSON.stringify(created.body));
-  const started = await stack.api(ADMIN, 'POST', `/admin/profiles/${created.body.id}/run`);
-  assert.equal(started.status, 202, JSON.stringify(started.body));
-  return waitForRun(started.body._id);
-}
-
-async function waitForRun(runId: string): Promise<any> {
-  return waitFor(`run ${runId} to finish`, async () => {
-    const run = await stack.api(ADMIN, 'GET', `/admin/runs/${runId}`);
-    return ['succeeded', 'partial', 'failed', 'cancelled'].includes(run.body.status) ? run.body : undefined;
-  }, 120_000);
-}
-
-/** What the profile should archive, counted in the emulator's own mailbox. */
-async function mailCount(upn: string, exclude = ['Junk Email', 'Drafts', 'Outbox']): Promise<number> {
-  let n = 0;
-  for (const folder of stack.emulator.tenant.listFolders(upn)) {
-    if (folder.containerClass !== 'IPF.Note' || exclude.some((e) => folder.path === e || folder.path.startsWith(`${e}/`))) continue;
-    n += (await stack.emulator.tenant.listMessages(upn, folder.id!)).length;
-  }
-  return n;
-}
-
 test('a multiple-mailbox profile archives every licensed mailbox, counts matching the tenant', async () => {
-  const run = await runProfile({ name: 'All users', source: { kind: 'multiple-mailboxes', selection: 'all' }, syncDirectoryFirst: true });
+  const id = await createProfile(stack, { name: 'All users', source: { kind: 'multiple-mailboxes', selection: 'all' }, syncDirectoryFirst: true });
+  const run = await runProfile(stack, id);
   assert.equal(run.status, 'succeeded', JSON.stringify(run.mailboxes.map((m: any) => m.recentErrors)));
   const upns = run.mailboxes.map((m: any) => m.upn).sort();
   assert.deepEqual(upns, ['adele.vance', 'alex.wilber', 'diego.siciliani', 'lee.gu', 'megan.bowen'].map((u) => `${u}@contoso.example`));
   for (const m of run.mailboxes) {
     assert.equal(m.status, 'done');
-    assert.equal(m.found, await mailCount(m.upn), `found in ${m.upn}`);
+    assert.equal(m.found, await mailCount(stack, m.upn), `found in ${m.upn}`);
     assert.equal(m.archived + m.alreadyArchived, m.found, `archived in ${m.upn}`);
     assert.equal(m.failed, 0);
   }
   assert.ok(run.totals.archived > 50, `archived ${run.totals.archived}`);
+});
+
+test('a message delivered to many mailboxes is stored once and listed in each archive', async () => {
+  const copies = await stack.emulator.tenant.findMessagesByInternetMessageId(ALL_HANDS_MESSAGE_ID);
+  assert.ok(copies.length >= 5, `the demo tenant delivers the all-hands mail to ${copies.length} mailboxes`);
+  const items = await stack.store.db.collection('items').find({ subject: copies[0]!.message.subject }).toArray();
+  const archives = new Set(items.map((i) => i.archiveId));
+  assert.equal(new Set(items.map((i) => i.sha256)).size, 1, 'one blob for every copy');
+  assert.ok(archives.size >= 5, `listed in ${archives.size} archives`);
+  const total = await itemCount(stack);
+  assert.ok((await blobCount(stack)) < total, 'fewer blobs than archived items');
+});
+
+test('a second run without changes archives nothing and costs one request per folder plus one per mailbox', async () => {
+  const profiles = await stack.api('adele.vance@contoso.example', 'GET', '/admin/profiles');
+  const before = await itemCount(stack);
+  stack.emulator.stats.reset();
+  const run = await runProfile(stack, profiles.body.value[0].id);
+  assert.equal(run.status, 'succeeded');
+  assert.equal(run.totals.archived, 0);
+  assert.equal(await itemCount(stack), before);
+  for (const m of run.mailboxes) {
+    const requests = stack.emulator.stats.requests({ mailbox: m.upn });
+    assert.ok(requests <= m.foldersTotal + 1, `${m.upn}: ${requests} requests for ${m.foldersTotal} folders`);
+  }
 });

@@ -21,8 +21,7 @@ export async function resolveMailboxes(store: Store, graph: Client, source: Prof
   switch (source.kind) {
     case 'single-mailbox': {
       const user = await findOrFetchUser(store, graph, source.mailbox);
-      const target = source.targetArchive ? await getArchiveUser(store.conn, source.targetArchive) : user;
-      if (!target) throw new MailboxResolutionError(`Target archive "${source.targetArchive}" is not an archive user; synchronise the directory or create it first`);
+      const target = source.targetArchive ? await findOrFetchUser(store, graph, source.targetArchive) : user;
       return [{ mailboxId: user._id, upn: user.upn, archiveId: target._id }];
     }
     case 'multiple-mailboxes': {
@@ -46,7 +45,7 @@ function matcher(refs: string[]): (u: ArchiveUser) => boolean {
   return (u) => keys.has(u._id.toLowerCase()) || keys.has(u.upn) || u.addresses.some((a) => keys.has(a));
 }
 
-/** A single-mailbox profile may name a mailbox before any directory sync: look it up in Entra. */
+/** A single-mailbox profile may name users before any directory sync: look them up in Entra. */
 async function findOrFetchUser(store: Store, graph: Client, ref: string): Promise<ArchiveUser> {
   const known = await getArchiveUser(store.conn, ref);
   if (known) return known;

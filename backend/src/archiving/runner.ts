@@ -131,7 +131,7 @@ export function mailboxHandler(deps: ArchivingDeps) {
         now: new Date(),
       });
       await setRunMailbox(conn, runId, mailboxId, { status: 'done', finishedAt: new Date() });
-      return { status: 'done' };
+      return { status: 'done', worker: ctx.job.lease?.owner };
     } catch (err) {
       if (ctx.signal.aborted) {
         // A lost lease or a stopping worker is not the end: another worker resumes the mailbox.
