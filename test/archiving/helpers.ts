@@ -5,27 +5,27 @@ import { waitFor, type Stack } from '../helpers/stack';
 export const ADMIN = DEMO_USERS.admin.upn;
 const FINISHED = ['succeeded', 'partial', 'failed', 'cancelled'];
 
-export async function createProfile(stack: Stack, profile: unknown): Promise<string> {
-  const created = await stack.api(ADMIN, 'POST', '/admin/profiles', profile);
+export async function createProfile(stack: Stack, admin: string, profile: unknown): Promise<string> {
+  const created = await stack.api(admin, 'POST', '/admin/profiles', profile);
   assert.equal(created.status, 201, JSON.stringify(created.body));
   return created.body.id;
 }
 
-export async function startRun(stack: Stack, profileId: string): Promise<string> {
-  const started = await stack.api(ADMIN, 'POST', `/admin/profiles/${profileId}/run`);
+export async function startRun(stack: Stack, admin: string, profileId: string): Promise<string> {
+  const started = await stack.api(admin, 'POST', `/admin/profiles/${profileId}/run`);
   assert.equal(started.status, 202, JSON.stringify(started.body));
   return started.body._id;
 }
 
-export async function waitForRun(stack: Stack, runId: string, timeoutMs = 180_000): Promise<any> {
+export async function waitForRun(stack: Stack, admin: string, runId: string, timeoutMs = 180_000): Promise<any> {
   return waitFor(`run ${runId} to finish`, async () => {
-    const run = await stack.api(ADMIN, 'GET', `/admin/runs/${runId}`);
+    const run = await stack.api(admin, 'GET', `/admin/runs/${runId}`);
     return FINISHED.includes(run.body.status) ? run.body : undefined;
   }, timeoutMs);
 }
 
-export async function runProfile(stack: Stack, profileId: string): Promise<any> {
-  return waitForRun(stack, await startRun(stack, profileId));
+export async function runProfile(stack: Stack, profileId: string, admin = ADMIN): Promise<any> {
+  return waitForRun(stack, admin, await startRun(stack, admin, profileId));
 }
 
 /** Messages the emulator holds in a user's mail folders (optionally only under some paths). */

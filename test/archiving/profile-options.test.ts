@@ -22,7 +22,7 @@ function newMessage(subject: string, date = new Date()): Buffer {
 }
 
 test('incremental runs archive only what changed: added, moved, updated and deleted mail', async () => {
-  const id = await createProfile(stack, { name: 'Megan', source: { kind: 'single-mailbox', mailbox: MEGAN } });
+  const id = await createProfile(stack, ADMIN, { name: 'Megan', source: { kind: 'single-mailbox', mailbox: MEGAN } });
   const first = await runProfile(stack, id);
   assert.equal(first.status, 'succeeded');
   const archived = first.totals.archived;
@@ -45,7 +45,7 @@ test('incremental runs archive only what changed: added, moved, updated and dele
 });
 
 test('folder include list, date range and size filters decide what is archived', async () => {
-  const id = await createProfile(stack, {
+  const id = await createProfile(stack, ADMIN, {
     name: 'Lee inbox only',
     source: { kind: 'single-mailbox', mailbox: LEE },
     folders: { include: ['inbox'], exclude: ['Inbox/Projects'] },
@@ -67,7 +67,7 @@ test('delete after archiving removes only old, verified messages from the mailbo
   const tenant = stack.emulator.tenant;
   await tenant.addMessage(DIEGO, 'archive', newMessage('Recent status'));
   const before = await tenant.listMessages(DIEGO, 'archive');
-  const id = await createProfile(stack, {
+  const id = await createProfile(stack, ADMIN, {
     name: 'Diego archive folder, delete after 30 days',
     source: { kind: 'single-mailbox', mailbox: DIEGO },
     folders: { include: ['archive'] },
@@ -86,7 +86,7 @@ test('delete after archiving removes only old, verified messages from the mailbo
 });
 
 test('a single-mailbox profile can target another archive', async () => {
-  const id = await createProfile(stack, {
+  const id = await createProfile(stack, ADMIN, {
     name: 'Lee into Adele',
     source: { kind: 'single-mailbox', mailbox: LEE, targetArchive: ADMIN },
     folders: { include: ['sentitems'] },
@@ -108,7 +108,7 @@ test('shared mailboxes are archived once directory sync includes unlicensed acco
   assert.equal(shared.kind, 'shared');
   assert.ok(shared.addresses.includes('contact@contoso.example'), 'aliases come from proxyAddresses');
 
-  const id = await createProfile(stack, { name: 'Shared', source: { kind: 'shared-mailboxes' } });
+  const id = await createProfile(stack, ADMIN, { name: 'Shared', source: { kind: 'shared-mailboxes' } });
   const run = await runProfile(stack, id);
   assert.deepEqual(run.mailboxes.map((m: any) => m.upn), [DEMO_USERS.shared.upn]);
   assert.equal(run.mailboxes[0].archived, await mailCount(stack, DEMO_USERS.shared.upn));

@@ -2,7 +2,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startStack, type Stack } from '../helpers/stack';
 import { ALL_HANDS_MESSAGE_ID } from '../../emulator/src/index';
-import { blobCount, createProfile, itemCount, mailCount, runProfile } from './helpers';
+import { ADMIN, blobCount, createProfile, itemCount, mailCount, runProfile } from './helpers';
 
 let stack: Stack;
 
@@ -12,7 +12,7 @@ before(async () => {
 after(async () => stack?.close());
 
 test('a multiple-mailbox profile archives every licensed mailbox, counts matching the tenant', async () => {
-  const id = await createProfile(stack, { name: 'All users', source: { kind: 'multiple-mailboxes', selection: 'all' }, syncDirectoryFirst: true });
+  const id = await createProfile(stack, ADMIN, { name: 'All users', source: { kind: 'multiple-mailboxes', selection: 'all' }, syncDirectoryFirst: true });
   const run = await runProfile(stack, id);
   assert.equal(run.status, 'succeeded', JSON.stringify(run.mailboxes.map((m: any) => m.recentErrors)));
   const upns = run.mailboxes.map((m: any) => m.upn).sort();

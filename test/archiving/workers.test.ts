@@ -1,0 +1,75 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startStack, waitFor, type Stack } from '../helpers/stack';
+import { spawnBackend, type BackendProcess } from '../helpers/process';
+import { blobCount, createProfile, itemCount, mailCount, startRun, waitForRun } from './helpers';
+
+let stack: Stack;
+const processes: BackendProcess[] = [];
+const USERS = 6;
+/** The generated tenant's first user holds the Archive.Admin role. */
+let ADMIN = '';
+
+before(async () => {
+  // The in-process backend serves the API only; the archiving is done by separate processes.
+  stack = await startStack({ seed: { users: USERS, messagesPerUser: 60 }, workers: 0 });
+  ADMIN = stack.emulator.tenant.listUsers()[0]!.userPrincipalName!;
+});
+after(async () => {
+  for (const p of processes) await p.stop();
+  await stack?.close();
+});
+
+async function expectedTotal(): Promise<number> {
+  let total = 0;
+  for (const u of stack.emulator.tenant.listUsers()) if (u.mail) total += await mailCount(stack, u.userPrincipalName!);
+  return total;
+}
+
+async function archivedSoFar(runId: string): Promise<number> {
+  const run = await stack.api(ADMIN, 'GET', `/admin/runs/${runId}`);
+  return run.body.totals?.archived ?? 0;
+}
+
+test('a backend killed with SIGKILL mid-run is taken over; nothing is lost or archived twice', async () => {
+  const lease = { JOB_LEASE_MS: '3000' };
+  // Slow downloads so the kill lands mid-crawl.
+  stack.emulator.faults.inject({ match: { pathIncludes: '/$value' }, kind: 'slow', delayMs: 40, times: 100_000 });
+  const first = await spawnBackend(stack.config, { ...lease, WORKER_CONCURRENCY: '4' });
+  processes.push(first);
+  const id = await createProfile(stack, ADMIN, { name: 'Everyone (kill test)', source: { kind: 'multiple-mailboxes', selection: 'all' }, syncDirectoryFirst: true });
+  const runId = await startRun(stack, ADMIN, id);
+  await waitFor('some messages archived before the kill', async () => ((await archivedSoFar(runId)) >= 40 ? true : undefined), 120_000, 100);
+  await first.kill9();
+  const atKill = await archivedSoFar(runId);
+  stack.emulator.faults.clear();
+
+  processes.push(await spawnBackend(stack.config, { ...lease, WORKER_CONCURRENCY: '4' }));
+  const run = await waitForRun(stack, ADMIN, runId);
+  assert.equal(run.status, 'succeeded', JSON.stringify(run.mailboxes.map((m: any) => m.recentErrors)));
+  const expected = await expectedTotal();
+  assert.ok(atKill < expected, `the kill happened mid-run (${atKill} of ${expected})`);
+  assert.equal(await itemCount(stack), expected, 'every message archived exactly once');
+  assert.equal(run.totals.failed, 0);
+});
+
+test('two backend processes share one run without doing a mailbox twice', async () => {
+  for (const p of processes.splice(0)) await p.stop();
+  const a = await spawnBackend(stack.config, { WORKER_CONCURRENCY: '2', JOB_LEASE_MS: '5000' });
+  const b = await spawnBackend(stack.config, { WORKER_CONCURRENCY: '2', JOB_LEASE_MS: '5000' });
+  processes.push(a, b);
+  // A fresh profile has its own delta state, so every mailbox is crawled again from the start.
+  stack.emulator.faults.inject({ match: { pathIncludes: '/$value' }, kind: 'slow', delayMs: 20, times: 100_000 });
+  const id = await createProfile(stack, ADMIN, { name: 'Everyone (two workers)', source: { kind: 'multiple-mailboxes', selection: 'all' } });
+  const runId = await startRun(stack, ADMIN, id);
+  const run = await waitForRun(stack, ADMIN, runId);
+  stack.emulator.faults.clear();
+  assert.equal(run.status, 'succeeded');
+  assert.equal(run.mailboxes.length, USERS);
+  const jobs = await stack.store.db.collection('jobs').find({ type: 'archive-mailbox', 'payload.runId': runId }).toArray();
+  assert.equal(jobs.length, USERS, 'one job per mailbox');
+  const workers = new Set(jobs.map((j) => j.result?.worker));
+  assert.equal(workers.size, 2, `both processes worked: ${[...workers].join(', ')}`);
+  for (const m of run.mailboxes) assert.equal(m.alreadyArchived, m.found, `${m.upn}: already archived by the first profile, nothing duplicated`);
+  assert.ok((await blobCount(stack)) <= (await itemCount(stack)));
+});

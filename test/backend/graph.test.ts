@@ -1,0 +1,78 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { User } from '@microsoft/microsoft-graph-types';
+import { startEmulator, type EmulatorHandle } from '../../emulator/src/index';
+import { loadConfig } from '../../backend/src/config';
+import { fetchAuthorityMetadata } from '../../backend/src/graph/authority';
+import { createGraphClient } from '../../backend/src/graph/client';
+import { pages } from '../../backend/src/graph/paging';
+import { createTokenSource } from '../../backend/src/graph/token';
+import { createLogger } from '../../backend/src/log';
+
+let emulator: EmulatorHandle;
+before(async () => {
+  emulator = await startEmulator({ seed: { users: 12, messagesPerUser: 1 }, timeScale: 0.01 });
+});
+after(async () => emulator?.close());
+
+function backendConfig(overrides: Record<string, string> = {}) {
+  return loadConfig({
+    MONGODB_URI: 'mongodb://unused.invalid',
+    TENANT_ID: emulator.tenantId,
+    CLIENT_ID: emulator.apps.backend.clientId,
+    CLIENT_SECRET: emulator.apps.backend.clientSecret,
+    AUTHORITY_HOST: emulator.url,
+    GRAPH_BASE_URL: emulator.graphBaseUrl,
+    ...overrides,
+  });
+}
+
+async function graphFor(config = backendConfig()) {
+  const metadata = await fetchAuthorityMetadata(config.authority, config.TENANT_ID);
+  const tokens = createTokenSource(config, metadata, createLogger('silent'));
+  return { tokens, graph: createGraphClient({ baseUrl: config.GRAPH_BASE_URL, tokens, networkRetryBaseMs: 20 }) };
+}
+
+test('msal-node gets an application token for Graph from the configured authority, over verified TLS', async () => {
+  const { tokens } = await graphFor();
+  const token = await tokens.graphToken();
+  const claims = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString());
+  assert.equal(claims.aud, 'https://graph.microsoft.com');
+  assert.equal(claims.tid, emulator.tenantId);
+  assert.ok(claims.roles.includes('Mail.ReadWrite'));
+  assert.equal(claims.scp, undefined, 'an application token carries roles, not scopes');
+});
+
+test('a wrong client secret fails with Entra ID\'s error, not a silent retry', async () => {
+  const { tokens } = await graphFor(backendConfig({ CLIENT_SECRET: 'wrong-secret' }));
+  await assert.rejects(tokens.graphToken(), /AADSTS7000215|invalid_client/);
+});
+
+test('users are listed across pages by following @odata.nextLink', async () => {
+  const { graph } = await graphFor();
+  const seen: string[][] = [];
+  for await (const page of pages<User>(graph, '/users?$select=id,userPrincipalName&$top=4')) seen.push(page.map((u) => u.userPrincipalName!));
+  assert.ok(seen.length >= 3, `${seen.length} pages`);
+  const all = seen.flat();
+  assert.equal(all.length, emulator.tenant.listUsers().length);
+  assert.equal(new Set(all).size, all.length, 'no user twice');
+});
+
+test('a storm of 429 with Retry-After is ridden out', async () => {
+  const { graph } = await graphFor();
+  emulator.faults.inject({ match: { pathIncludes: '/users' }, kind: '429', times: 4, retryAfterSeconds: 1 });
+  emulator.stats.reset();
+  const started = Date.now();
+  const page = await graph.api('/users?$top=5').get();
+  assert.equal(page.value.length, 5);
+  assert.ok(Date.now() - started >= 3_000, 'waited for Retry-After between attempts');
+  assert.equal(emulator.stats.requests({ pathIncludes: '/users' }), 5, 'four throttled attempts, then the answer');
+});
+
+test('503s and dropped connections are retried', async () => {
+  const { graph } = await graphFor();
+  emulator.faults.inject({ match: { pathIncludes: '/users' }, kind: 'drop', times: 2 });
+  emulator.faults.inject({ match: { pathIncludes: '/users' }, kind: '503', times: 1 });
+  const page = await graph.api('/users?$top=3').get();
+  assert.equal(page.value.length, 3);
+});

@@ -1,0 +1,60 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import type { Config } from '../../backend/src/config';
+import { waitFor } from './stack';
+
+const root = path.resolve(import.meta.dirname, '../..');
+
+export interface BackendProcess {
+  url: string;
+  child: ChildProcess;
+  /** SIGKILL: no shutdown hook runs, exactly like a crashed or OOM-killed worker. */
+  kill9(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** Runs the real backend entry point (backend/src/main.ts) as its own process. */
+export async function spawnBackend(config: Config, overrides: Record<string, string> = {}): Promise<BackendProcess> {
+  const port = await freePort();
+  const env: Record<string, string> = {
+    ...(process.env as Record<string, string>),
+    MONGODB_URI: config.MONGODB_URI,
+    MONGODB_DB: config.MONGODB_DB,
+    TENANT_ID: config.TENANT_ID,
+    CLIENT_ID: config.CLIENT_ID,
+    CLIENT_SECRET: config.CLIENT_SECRET,
+    AUTHORITY_HOST: config.AUTHORITY_HOST,
+    GRAPH_BASE_URL: config.GRAPH_BASE_URL,
+    PORT: String(port),
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    ...overrides,
+  };
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'backend/src/main.ts')], { env, stdio: ['ignore', 'inherit', 'inherit'] });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor('the backend process to answer /healthz', async () => {
+    if (child.exitCode !== null) throw new Error(`backend process exited with ${child.exitCode}`);
+    return fetch(`${url}/healthz`).then((r) => (r.ok ? true : undefined), () => undefined);
+  }, 60_000);
+  return {
+    url,
+    child,
+    async kill9() {
+      child.kill('SIGKILL');
+      await exited;
+    },
+    async stop() {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
