@@ -24,7 +24,7 @@ export async function waitForRun(stack: Stack, admin: string, runId: string, tim
   }, timeoutMs);
 }
 
-export async function runProfile(stack: Stack, profileId: string, admin = ADMIN): Promise<any> {
+export async function runProfile(stack: Stack, profileId: string, admin: string = ADMIN): Promise<any> {
   return waitForRun(stack, admin, await startRun(stack, admin, profileId));
 }
 

@@ -1,0 +1,39 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Tenant } from '../tenant/model';
+import type { Principal } from './auth';
+
+export interface GraphRequest {
+  method: string;
+  /** Path below /v1.0, starting with '/'. */
+  path: string;
+  query: URLSearchParams;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+  requestId: string;
+  clientRequestId: string;
+}
+
+export interface GraphResponse {
+  status: number;
+  headers: Record<string, string>;
+  /** JSON value, raw bytes, or nothing (204). */
+  body?: unknown;
+  drop?: boolean;
+}
+
+export interface GraphEnv {
+  tenant: Tenant;
+  /** e.g. https://localhost:1234 — Graph links are `${graphBase}/v1.0/...`. */
+  graphBase: string;
+  /** HMAC key for paging and delta tokens. */
+  tokenSecret: Buffer;
+}
+
+export interface HandlerContext {
+  env: GraphEnv;
+  req: GraphRequest;
+  principal: Principal;
+  params: Record<string, string>;
+  /** Prefer: IdType="ImmutableId" */
+  immutableIds: boolean;
+}

@@ -1,0 +1,148 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { DEFAULT_THROTTLE, DEMO, GRAPH_APP_ID, GRAPH_RESOURCE } from './config';
+import { handleControl } from './control';
+import { GrantStore } from './entra/grants';
+import { userToken, v2Issuer } from './entra/issue';
+import type { IssuerContext } from './entra/issue';
+import { createSigningKeys } from './entra/keys';
+import { OIDC_SCOPES } from './entra/scopes';
+import type { EntraContext } from './entra/routes';
+import { Faults } from './faults';
+import type { FaultRule } from './faults';
+import type { PipelineDeps } from './graph/pipeline';
+import { createEmulatorServer } from './server';
+import type { ServerDeps } from './server';
+import { Stats } from './stats';
+import type { StatsFilter } from './stats';
+import { Throttler } from './throttle';
+import { ensureCertificates } from './tls';
+import { Tenant } from './tenant/model';
+import { seedDemo } from './tenant/seed-demo';
+import { seedGenerated } from './tenant/seed-generated';
+import type { GeneratedSeed } from './tenant/seed-generated';
+import { registerDemoApps } from './tenant/seed-directory';
+
+export { DEMO } from './config';
+export { DEMO_USERS, ALL_HANDS_MESSAGE_ID } from './tenant/seed-demo';
+export { BACKEND_APP_ROLES } from './tenant/seed-directory';
+export type { Tenant } from './tenant/model';
+export type { FaultRule } from './faults';
+
+export interface StartOptions {
+  /** Default 0: a free port. The server listens on 127.0.0.1 only. */
+  port?: number;
+  seed?: 'demo' | 'empty' | GeneratedSeed;
+  /** Scales throttle windows and Retry-After: 1 = real time, 0.01 = 100x faster (Retry-After stays an integer >= 1). */
+  timeScale?: number;
+  /** Defaults 4 / 10000 / 600: Exchange Online's limits per app and mailbox. */
+  throttle?: { concurrency?: number; requestsPerWindow?: number; windowSeconds?: number } | false;
+}
+
+export interface UserTokenOptions {
+  /** Default: the backend API (its client id). Use 'https://graph.microsoft.com' for a delegated Graph token. */
+  audience?: string;
+  scopes?: string[];
+  roles?: string[];
+  /** Graph accepts tokens up to five minutes past `exp` (clock skew), as Entra-protected APIs do. */
+  expiresInSeconds?: number;
+  /** Signs a token with the tenant's key but another `iss`, to test issuer validation. */
+  issuer?: string;
+}
+
+export interface EmulatorHandle {
+  url: string;
+  tenantId: string;
+  authority: string;
+  graphBaseUrl: string;
+  caCertPath: string;
+  apps: {
+    backend: { clientId: string; clientSecret: string; apiScope: string };
+    spa: { clientId: string };
+  };
+  /** The in-memory tenant; its message and folder methods go through change tracking, so they show up in delta. */
+  tenant: Tenant;
+  /** Injected failures on matching Graph (and Entra) requests; each rule fires `times` times (default 1). */
+  faults: { inject(rule: FaultRule): void; clear(): void };
+  /**
+   * Graph requests received, by mailbox (id or UPN) and path: every $batch part counts as one
+   * request (Exchange throttles parts individually) and each envelope once as `/v1.0/$batch`.
+   */
+  stats: { requests(filter?: StatsFilter): number; reset(): void };
+  issueUserToken(user: string, opts?: UserTokenOptions): Promise<string>;
+  close(): Promise<void>;
+}
+
+export async function startEmulator(opts: StartOptions = {}): Promise<EmulatorHandle> {
+  const certs = await ensureCertificates();
+  const tenant = new Tenant(DEMO.tenantId, DEMO.tenantName, DEMO.domain);
+  const seed = opts.seed ?? 'demo';
+  if (seed === 'demo') await seedDemo(tenant);
+  else if (seed === 'empty') registerDemoApps(tenant);
+  else seedGenerated(tenant, seed);
+
+  const keys = await createSigningKeys();
+  const resolveMailbox = (ref: string) => tenant.findUser(ref)?.user.id;
+  const faults = new Faults(resolveMailbox);
+  const stats = new Stats(resolveMailbox);
+  const throttle = new Throttler(opts.throttle === false ? false : { ...DEFAULT_THROTTLE, ...(opts.throttle ?? {}) }, opts.timeScale ?? 1);
+  // The server must listen before its URL (and so every issuer and link) is known.
+  const wiring: { deps?: ServerDeps } = {};
+  const server = createEmulatorServer({ key: readFileSync(certs.keyPath), cert: readFileSync(certs.certPath) }, () => wiring.deps!);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = `https://localhost:${port}`;
+  const issuer: IssuerContext = { url, tenantId: tenant.id, keys };
+  const entra: EntraContext = { ...issuer, tenant, grants: new GrantStore() };
+  const graph: PipelineDeps = {
+    env: { tenant, graphBase: url, tokenSecret: randomBytes(32) },
+    auth: { keys, tenantId: tenant.id, v2Issuer: v2Issuer(issuer) },
+    throttle, faults, stats,
+  };
+
+  const issueUserToken = async (user: string, o: UserTokenOptions = {}): Promise<string> => {
+    const rec = tenant.mustUser(user);
+    const backend = tenant.apps.get(DEMO.backend.clientId)!;
+    const spa = tenant.apps.get(DEMO.spa.clientId)!;
+    const audience = o.audience ?? backend.clientId;
+    const lifetimeSeconds = o.expiresInSeconds;
+    if ([GRAPH_RESOURCE, `${GRAPH_RESOURCE}/`, GRAPH_APP_ID].includes(audience)) {
+      const scopes = o.scopes ?? backend.graphDelegated.filter((s) => !OIDC_SCOPES.includes(s));
+      return userToken(issuer, { user: rec, client: backend, resource: { kind: 'graph' }, scopes, roles: o.roles, lifetimeSeconds });
+    }
+    const api = tenant.apps.get(audience.replace(/^api:\/\//, '').replace(/\/$/, ''));
+    if (!api) throw new Error(`unknown audience ${audience}`);
+    const roles = o.roles ?? rec.appRoles.filter((r) => api.appRoles.includes(r));
+    return userToken(issuer, { user: rec, client: spa, resource: { kind: 'api', app: api }, scopes: o.scopes ?? api.exposedScopes, roles, lifetimeSeconds, issuer: o.issuer });
+  };
+
+  const handle: EmulatorHandle = {
+    url,
+    tenantId: tenant.id,
+    authority: `${url}/${tenant.id}`,
+    graphBaseUrl: url,
+    caCertPath: certs.caCertPath,
+    apps: {
+      backend: { clientId: DEMO.backend.clientId, clientSecret: DEMO.backend.clientSecret, apiScope: `api://${DEMO.backend.clientId}/access_as_user` },
+      spa: { clientId: DEMO.spa.clientId },
+    },
+    tenant,
+    faults: { inject: (rule) => faults.inject(rule), clear: () => faults.clear() },
+    stats: { requests: (filter) => stats.requests(filter), reset: () => stats.reset() },
+    issueUserToken,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+  const info = () => ({
+    url: handle.url, tenantId: handle.tenantId, authority: handle.authority, graphBaseUrl: handle.graphBaseUrl,
+    caCertPath: handle.caCertPath, apps: handle.apps,
+  });
+  wiring.deps = { graph, entra, control: (req) => handleControl({ tenant, info, faults: handle.faults, stats: handle.stats, issueUserToken }, req) };
+  return handle;
+}

@@ -1,0 +1,123 @@
+import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Server } from 'node:https';
+import type { HttpReq, HttpRes } from './http';
+import { header, json } from './http';
+import { runBatch } from './graph/batch';
+import { runGraphRequest } from './graph/pipeline';
+import type { PipelineDeps } from './graph/pipeline';
+import type { GraphRequest } from './graph/types';
+import { handleEntra } from './entra/routes';
+import type { EntraContext } from './entra/routes';
+
+export interface ServerDeps {
+  graph: PipelineDeps;
+  entra: EntraContext;
+  control: (req: HttpReq) => Promise<HttpRes | undefined>;
+}
+
+const MAX_BODY = 200 * 1024 * 1024;
+
+export function createEmulatorServer(tls: { key: Buffer; cert: Buffer }, deps: () => ServerDeps): Server {
+  return createServer({ key: tls.key, cert: tls.cert }, (req, res) => {
+    handle(deps(), req, res).catch((e) => {
+      console.error('[emulator] request failed', e);
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: { code: 'InternalServerError', message: 'An internal server error occurred.' } }));
+    });
+  });
+}
+
+async function handle(deps: ServerDeps, raw: IncomingMessage, res: ServerResponse): Promise<void> {
+  const body = await readBody(raw);
+  const req: HttpReq = { method: raw.method ?? 'GET', url: new URL(raw.url ?? '/', 'https://localhost'), headers: raw.headers, body };
+  const out = req.method === 'OPTIONS' ? preflight(req) : await route(deps, req);
+  if (out.drop) {
+    raw.socket.destroy();
+    return;
+  }
+  if (header(req.headers, 'origin')) Object.assign((out.headers ??= {}), CORS_HEADERS);
+  send(res, out);
+}
+
+/**
+ * Browser clients (msal-browser in the add-in and the Teams tab) call discovery, token and Graph
+ * endpoints cross-origin, as Entra and Graph allow.
+ */
+const CORS_HEADERS = {
+  'access-control-allow-origin': '*',
+  'access-control-expose-headers': 'request-id, client-request-id, retry-after, location, preference-applied, www-authenticate',
+};
+
+function preflight(req: HttpReq): HttpRes {
+  return {
+    status: 204,
+    headers: {
+      'access-control-allow-methods': 'GET, POST, PATCH, PUT, DELETE, OPTIONS',
+      'access-control-allow-headers': header(req.headers, 'access-control-request-headers') ?? 'authorization, content-type',
+      'access-control-max-age': '86400',
+    },
+  };
+}
+
+async function route(deps: ServerDeps, req: HttpReq): Promise<HttpRes> {
+  const path = req.url.pathname;
+  if (path.startsWith('/_emulator/')) return (await deps.control(req)) ?? json(404, { error: 'not_found' });
+  if (path === '/v1.0' || path.startsWith('/v1.0/')) return graph(deps, req);
+  const fault = deps.graph.faults.take(path, req.method, undefined);
+  if (fault?.kind === 'drop') return { status: 0, drop: true };
+  if (fault?.kind === 'slow') await new Promise((r) => setTimeout(r, fault.delayMs ?? 1000));
+  else if (fault) {
+    return json(Number(fault.kind), { error: 'temporarily_unavailable', error_description: 'Injected fault.' },
+      fault.retryAfterSeconds ? { 'retry-after': String(fault.retryAfterSeconds) } : {});
+  }
+  return (await handleEntra(deps.entra, req)) ?? json(404, { error: 'not_found', error_description: `No route for ${path}` });
+}
+
+async function graph(deps: ServerDeps, req: HttpReq): Promise<HttpRes> {
+  const requestId = randomUUID();
+  const greq: GraphRequest = {
+    method: req.method.toUpperCase(),
+    path: req.url.pathname.slice('/v1.0'.length) || '/',
+    query: req.url.searchParams,
+    headers: req.headers,
+    body: req.body,
+    requestId,
+    clientRequestId: header(req.headers, 'client-request-id') ?? requestId,
+  };
+  const res = greq.method === 'POST' && greq.path === '/$batch' ? await runBatch(deps.graph, greq) : await runGraphRequest(deps.graph, greq);
+  return { status: res.status, headers: res.headers, body: res.body, drop: res.drop };
+}
+
+function send(res: ServerResponse, out: HttpRes): void {
+  const headers: Record<string, string> = { ...(out.headers ?? {}) };
+  let payload: Buffer | undefined;
+  if (Buffer.isBuffer(out.body)) payload = out.body;
+  else if (typeof out.body === 'string') payload = Buffer.from(out.body);
+  else if (out.body !== undefined) {
+    payload = Buffer.from(JSON.stringify(out.body));
+    headers['content-type'] ??= 'application/json';
+  }
+  if (payload) headers['content-length'] = String(payload.length);
+  res.writeHead(out.status, headers);
+  res.end(payload);
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY) {
+        reject(new Error('request body too large'));
+        req.destroy();
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
