@@ -73,3 +73,21 @@ test('two backend processes share one run without doing a mailbox twice', async 
   for (const m of run.mailboxes) assert.equal(m.alreadyArchived, m.found, `${m.upn}: already archived by the first profile, nothing duplicated`);
   assert.ok((await blobCount(stack)) <= (await itemCount(stack)));
 });
+
+test('cancelling a run stops its mailboxes and marks it cancelled; the next run continues where it stopped', async () => {
+  stack.emulator.faults.inject({ match: { pathIncludes: '/$value' }, kind: 'slow', delayMs: 60, times: 100_000 });
+  const id = await createProfile(stack, ADMIN, { name: 'Everyone (cancel test)', source: { kind: 'multiple-mailboxes', selection: 'all' } });
+  const runId = await startRun(stack, ADMIN, id);
+  await waitFor('the run to start archiving', async () => {
+    const run = await stack.api(ADMIN, 'GET', `/admin/runs/${runId}`);
+    return run.body.mailboxes?.some((m: any) => m.status === 'running') ? true : undefined;
+  }, 60_000, 100);
+  const cancel = await stack.api(ADMIN, 'POST', `/admin/runs/${runId}/cancel`);
+  assert.equal(cancel.status, 202);
+  const run = await waitForRun(stack, ADMIN, runId);
+  stack.emulator.faults.clear();
+  assert.equal(run.status, 'cancelled');
+  assert.ok(run.mailboxes.every((m: any) => ['cancelled', 'done'].includes(m.status)), JSON.stringify(run.mailboxes.map((m: any) => m.status)));
+  const again = await waitForRun(stack, ADMIN, await startRun(stack, ADMIN, id));
+  assert.equal(again.status, 'succeeded');
+});

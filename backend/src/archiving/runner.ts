@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Client } from '@microsoft/microsoft-graph-client';
 import type { Logger } from '../log';
 import type { Store } from '../store';
-import { enqueue, childrenSummary, requestCancel } from '../store/jobs';
+import { enqueue, requestCancel } from '../store/jobs';
 import { JobAbortedError, type JobContext } from '../jobs/worker';
 import { getDirectorySettings } from '../directory/settings';
 import { syncDirectory } from '../directory/sync';
@@ -18,7 +18,6 @@ import { Limiter } from './limiter';
 export const RUN_JOB = 'archive-run';
 export const MAILBOX_JOB = 'archive-mailbox';
 const MAILBOX_CONCURRENCY = 4;
-const POLL_MS = 500;
 
 export interface ArchivingDeps {
   store: Store;
@@ -40,24 +39,48 @@ export async function startRun(deps: ArchivingDeps, profileId: string, trigger: 
 }
 
 export async function cancelRun(deps: ArchivingDeps, runId: string): Promise<boolean> {
-  const run = await getRun(deps.store.conn, runId);
+  const { conn } = deps.store;
+  const run = await getRun(conn, runId);
   if (!run?.jobId || !['queued', 'running'].includes(run.status)) return false;
   await requestCancel(deps.store, run.jobId);
+  for (const m of await listRunMailboxes(conn, runId)) {
+    if (m.status !== 'queued' && m.status !== 'running') continue;
+    await requestCancel(deps.store, mailboxJobKey(runId, m.mailboxId));
+    // A queued job that is cancelled never runs its handler: close its mailbox here.
+    if (m.status === 'queued') await setRunMailbox(conn, runId, m.mailboxId, { status: 'cancelled', finishedAt: new Date() });
+  }
+  if (run.status === 'queued') await updateRun(conn, runId, { status: 'cancelled', finishedAt: new Date() });
+  await finishRunIfComplete(conn, runId);
   return true;
 }
 
-/** Job handler: plan the run (optional directory sync, mailboxes), fan out, wait, conclude. */
+const mailboxJobKey = (runId: string, mailboxId: string) => `mailbox:${runId}:${mailboxId}`;
+const TERMINAL = new Set(['done', 'failed', 'cancelled', 'timed-out']);
+
+/**
+ * The last mailbox to finish concludes the run. Nobody waits inside a worker slot for the
+ * others (that would deadlock a process whose slots are all waiting parents).
+ */
+async function finishRunIfComplete(conn: ArchivingDeps['store']['conn'], runId: string): Promise<void> {
+  const run = await getRun(conn, runId);
+  if (!run || run.status !== 'running') return;
+  const mailboxes = await listRunMailboxes(conn, runId);
+  if (mailboxes.length < run.mailboxCount || !mailboxes.every((m) => TERMINAL.has(m.status))) return;
+  await updateRun(conn, runId, { status: concludeStatus(mailboxes), finishedAt: new Date() });
+}
+
+/** Job handler: plan the run (optional directory sync, mailboxes) and fan out per mailbox. */
 export function runHandler(deps: ArchivingDeps) {
   return async (ctx: JobContext): Promise<unknown> => {
     const { runId } = ctx.job.payload as { runId: string };
     const { conn } = deps.store;
     const run = await getRun(conn, runId);
     if (!run) throw new Error(`Run ${runId} vanished`);
+    if (run.status !== 'queued' && run.status !== 'running') return { status: run.status };
     const settings = profileInputSchema.parse(run.settings);
     await updateRun(conn, runId, { status: 'running', startedAt: run.startedAt ?? new Date() });
     try {
       await planRun(deps, run, settings, ctx);
-      await waitForChildren(deps, ctx);
     } catch (err) {
       if (ctx.signal.aborted) {
         if (wasCancelled(ctx)) await updateRun(conn, runId, { status: 'cancelled', finishedAt: new Date() });
@@ -66,9 +89,8 @@ export function runHandler(deps: ArchivingDeps) {
       await updateRun(conn, runId, { status: 'failed', error: describe(err), finishedAt: new Date() });
       return { status: 'failed' };
     }
-    const status = concludeStatus(await listRunMailboxes(conn, runId));
-    await updateRun(conn, runId, { status, finishedAt: new Date() });
-    return { status };
+    await finishRunIfComplete(conn, runId);
+    return { status: 'planned' };
   };
 }
 
@@ -84,16 +106,7 @@ async function planRun(deps: ArchivingDeps, run: Run, settings: ProfileSettings,
   // Idempotent keys: a worker taking over a half-planned run adds nothing twice.
   for (const t of targets) {
     await addRunMailbox(conn, { runId: run._id, mailboxId: t.mailboxId, upn: t.upn, archiveId: t.archiveId });
-    await ctx.enqueueChild({ type: MAILBOX_JOB, key: `mailbox:${run._id}:${t.mailboxId}`, payload: { runId: run._id, mailboxId: t.mailboxId } });
-  }
-}
-
-async function waitForChildren(deps: ArchivingDeps, ctx: JobContext): Promise<void> {
-  for (;;) {
-    ctx.signal.throwIfAborted();
-    const summary = await childrenSummary(deps.store, ctx.job._id);
-    if ((summary.queued ?? 0) + (summary.running ?? 0) === 0) return;
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    await ctx.enqueueChild({ type: MAILBOX_JOB, key: mailboxJobKey(run._id, t.mailboxId), payload: { runId: run._id, mailboxId: t.mailboxId } });
   }
 }
 
@@ -131,17 +144,22 @@ export function mailboxHandler(deps: ArchivingDeps) {
         now: new Date(),
       });
       await setRunMailbox(conn, runId, mailboxId, { status: 'done', finishedAt: new Date() });
+      await finishRunIfComplete(conn, runId);
       return { status: 'done', worker: ctx.job.lease?.owner };
     } catch (err) {
       if (ctx.signal.aborted) {
         // A lost lease or a stopping worker is not the end: another worker resumes the mailbox.
-        if (wasCancelled(ctx)) await setRunMailbox(conn, runId, mailboxId, { status: 'cancelled', finishedAt: new Date() });
+        if (wasCancelled(ctx)) {
+          await setRunMailbox(conn, runId, mailboxId, { status: 'cancelled', finishedAt: new Date() });
+          await finishRunIfComplete(conn, runId);
+        }
         throw err;
       }
       const status = timeout.aborted ? 'timed-out' : 'failed';
       const reason = timeout.aborted ? `stopped after the profile's timeout of ${settings.timeoutMinutes} min; the next run continues` : describe(err);
       await recordRunError(conn, runId, mailboxId, { reason });
       await setRunMailbox(conn, runId, mailboxId, { status, finishedAt: new Date() });
+      await finishRunIfComplete(conn, runId);
       return { status };
     }
   };

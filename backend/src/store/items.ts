@@ -1,4 +1,4 @@
-import { Schema, Types, type Connection } from 'mongoose';
+import { Schema, type Connection } from 'mongoose';
 import { modelFor } from './model';
 import { isDuplicateKey, type MessageAddress } from './messages';
 
@@ -48,7 +48,6 @@ const schema = new Schema<Item>(
   },
   { versionKey: false, autoIndex: false, collection: 'items', minimize: false },
 );
-schema.index({ archiveId: 1, sha256: 1 }, { unique: true });
 schema.index({ archiveId: 1, receivedAt: -1, _id: -1 });
 schema.index({ archiveId: 1, folder: 1, receivedAt: -1, _id: -1 });
 schema.index({ 'sources.mailboxId': 1, 'sources.messageId': 1 });
@@ -66,30 +65,51 @@ const items = modelFor<Item>('Item', schema);
  */
 export async function addItem(conn: Connection, item: NewItem, now = new Date()): Promise<'inserted' | 'existing'> {
   const { source, ...fields } = item;
+  const _id = itemId(item.archiveId, item.sha256);
+  let outcome: 'inserted' | 'existing' = 'inserted';
   try {
-    await items(conn).create({ ...fields, _id: new Types.ObjectId().toHexString(), sources: [source], archivedAt: now });
-    return 'inserted';
+    await items(conn).create({ ...fields, _id, sources: [source], archivedAt: now });
+  } catch (err) {
+    if (!isDuplicateKey(err)) throw err;
+    outcome = 'existing';
+    await items(conn).updateOne({ _id }, { $addToSet: { sources: source } });
+  }
+  if (source.kind === 'graph') await rememberSource(conn, item.archiveId, source, item.sha256);
+  return outcome;
+}
+
+/**
+ * Item ids are derived from (archive, hash) and lookups go by `_id`: FerretDB 1.24 answers
+ * `_id` equality from its primary key but scans the whole collection for any other filter.
+ */
+export const itemId = (archiveId: string, sha256: string) => `${archiveId}:${sha256}`;
+
+export async function getItem(conn: Connection, archiveId: string, sha256: string): Promise<Item | null> {
+  return items(conn).findById(itemId(archiveId, sha256)).lean<Item>();
+}
+
+interface SourceRef {
+  _id: string;
+  sha256: string;
+}
+const sourceRefs = modelFor<SourceRef>(
+  'SourceRef',
+  new Schema<SourceRef>({ _id: String, sha256: String }, { versionKey: false, autoIndex: false, collection: 'source_refs' }),
+);
+const sourceKey = (archiveId: string, mailboxId: string, messageId: string) => `${archiveId}:${mailboxId}:${messageId}`;
+
+async function rememberSource(conn: Connection, archiveId: string, source: Extract<ItemSource, { kind: 'graph' }>, sha256: string): Promise<void> {
+  try {
+    await sourceRefs(conn).create({ _id: sourceKey(archiveId, source.mailboxId, source.messageId), sha256 });
   } catch (err) {
     if (!isDuplicateKey(err)) throw err;
   }
-  await items(conn).updateOne({ archiveId: item.archiveId, sha256: item.sha256 }, { $addToSet: { sources: source } });
-  return 'existing';
 }
 
-export async function getItem(conn: Connection, archiveId: string, sha256: string): Promise<Item | null> {
-  return items(conn).findOne({ archiveId, sha256 }).lean<Item>();
-}
-
-/** The archived copy of a mailbox message, to skip downloading it again. */
+/** The archived copy of a mailbox message (by its Graph id), to skip downloading it again. */
 export async function findItemBySource(conn: Connection, archiveId: string, mailboxId: string, messageId: string): Promise<Item | null> {
-  // Dotted paths instead of $elemMatch, which FerretDB 1.24 lacks for field conditions; the
-  // match is then narrowed to one source entry carrying both ids.
-  const candidates = await items(conn)
-    .find({ archiveId, 'sources.mailboxId': mailboxId, 'sources.messageId': messageId })
-    .limit(10)
-    .lean<Item[]>();
-  const same = (s: ItemSource) => s.kind === 'graph' && s.mailboxId === mailboxId && s.messageId === messageId;
-  return candidates.find((c) => c.sources.some(same)) ?? null;
+  const ref = await sourceRefs(conn).findById(sourceKey(archiveId, mailboxId, messageId)).lean<SourceRef>();
+  return ref ? getItem(conn, archiveId, ref.sha256) : null;
 }
 
 export async function countItems(conn: Connection, archiveId: string): Promise<number> {
@@ -122,6 +142,6 @@ export async function listItems(
 
 /** The message moved in its mailbox; the archive follows. */
 export async function updateItemFolder(conn: Connection, archiveId: string, sha256: string, folder: string): Promise<boolean> {
-  const result = await items(conn).updateOne({ archiveId, sha256 }, { $set: { folder } });
+  const result = await items(conn).updateOne({ _id: itemId(archiveId, sha256) }, { $set: { folder } });
   return result.matchedCount === 1;
 }

@@ -1,0 +1,278 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { createLogger, type Logger } from '../log';
+import {
+  claimNext,
+  claimOf,
+  complete,
+  contributeProgress,
+  enqueue,
+  fail,
+  heartbeat,
+  markCancelled,
+  release,
+  updateProgress,
+  type Claim,
+  type EnqueueInput,
+  type Job,
+  type JobError,
+  type JobStore,
+} from '../store/jobs';
+
+export interface JobContext {
+  job: Job;
+  /** Aborted when the job is cancelled, its lease is lost or the worker stops; reason is a JobAbortedError. */
+  signal: AbortSignal;
+  logger: Logger;
+  /** Sets paths of this job's `progress` and adds to counters in it. */
+  progress(set?: Record<string, unknown>, inc?: Record<string, number>): Promise<void>;
+  /** Adds counts to the parent job's `progress` (many children may do so at once). */
+  addToParent(inc: Record<string, number>): Promise<void>;
+  enqueueChild(input: Omit<EnqueueInput, 'parentId'>): Promise<Job>;
+}
+
+export type JobHandler = (ctx: JobContext) => Promise<unknown>;
+
+export interface WorkerOptions {
+  store: JobStore;
+  /** Names this worker in leases; unique per worker. Default `hostname:pid:random`. */
+  owner?: string;
+  handlers: Record<string, JobHandler>;
+  /** Jobs run at once (default 1). */
+  concurrency?: number;
+  /** How long a claim holds without a heartbeat (default 30 s); heartbeats every third of it. */
+  leaseMs?: number;
+  /** How often an idle worker looks for due jobs (default 1 s, with jitter). */
+  pollMs?: number;
+  /** Backoff before the first retry of a failed attempt; doubles with each attempt (default 5 s). */
+  retryBaseMs?: number;
+  retryMaxMs?: number;
+  /** How long `stop` waits for handlers to give up after their signal (default leaseMs). */
+  stopTimeoutMs?: number;
+  logger?: Logger;
+}
+
+export interface Worker {
+  readonly owner: string;
+  /** Stops claiming, aborts running handlers (their jobs go back to the queue) and waits for them. */
+  stop(): Promise<void>;
+}
+
+export type AbortCause = 'cancelled' | 'lease-lost' | 'stopping';
+
+export class JobAbortedError extends Error {
+  constructor(readonly why: AbortCause) {
+    super(why === 'cancelled' ? 'The job was cancelled' : why === 'lease-lost' ? 'Another worker took over the job' : 'The worker is stopping');
+    this.name = 'AbortError';
+  }
+}
+
+export function startWorker(options: WorkerOptions): Worker {
+  const settings = {
+    owner: options.owner ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
+    concurrency: options.concurrency ?? 1,
+    leaseMs: options.leaseMs ?? 30_000,
+    pollMs: options.pollMs ?? 1_000,
+    retryBaseMs: options.retryBaseMs ?? 5_000,
+    retryMaxMs: options.retryMaxMs ?? 10 * 60_000,
+  };
+  const log = (options.logger ?? createLogger('silent')).child({ worker: settings.owner });
+  const types = Object.keys(options.handlers);
+  const running = new Map<string, { abort(cause: AbortCause): void; done: Promise<void> }>();
+  let stopping = false;
+  let wake = () => {};
+
+  const claimWhileFree = async () => {
+    while (!stopping && running.size < settings.concurrency) {
+      const job = await claimNext(options.store, settings.owner, types, settings.leaseMs);
+      if (!job) return;
+      const handle = runJob(job);
+      // Per claim: after losing a lease this worker may claim the same job again.
+      const id = `${job._id}#${job.seq}`;
+      running.set(id, handle);
+      void handle.done.finally(() => {
+        running.delete(id);
+        wake();
+      });
+    }
+  };
+
+  const runJob = (job: Job) =>
+    execute(job, options.handlers[job.type]!, { store: options.store, log, ...settings });
+
+  const loop = (async () => {
+    while (!stopping) {
+      await claimWhileFree().catch((err: unknown) => log.error({ err }, 'claiming jobs failed'));
+      if (stopping) break;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, settings.pollMs * (0.75 + Math.random() / 2));
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+  })();
+
+  let stopped: Promise<void> | undefined;
+  return {
+    owner: settings.owner,
+    stop: () =>
+      (stopped ??= (async () => {
+        stopping = true;
+        wake();
+        await loop;
+        for (const job of running.values()) job.abort('stopping');
+        const all = Promise.all([...running.values()].map((j) => j.done));
+        const timeoutMs = options.stopTimeoutMs ?? settings.leaseMs;
+        let timer: NodeJS.Timeout | undefined;
+        const timedOut = await Promise.race([
+          all.then(() => false),
+          new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), timeoutMs))),
+        ]);
+        clearTimeout(timer);
+        if (timedOut) log.warn({ jobs: [...running.keys()] }, 'handlers ignored the stop signal; their leases will expire');
+      })()),
+  };
+}
+
+interface RunSettings {
+  store: JobStore;
+  log: Logger;
+  leaseMs: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+}
+
+function execute(job: Job, handler: JobHandler, s: RunSettings) {
+  const claim = claimOf(job);
+  const log = s.log.child({ jobId: job._id, type: job.type, attempt: job.attempts });
+  const controller = new AbortController();
+  let abortCause: AbortCause | null = null;
+  const abort = (cause: AbortCause) => {
+    if (abortCause) return;
+    abortCause = cause;
+    controller.abort(new JobAbortedError(cause));
+  };
+  // Writes to one document go one at a time (FerretDB would lose concurrent ones), but the
+  // lease's queue is separate so that a burst of progress never delays a heartbeat.
+  const leaseWrites = new Serial();
+  const progressWrites = new Serial();
+  const parentWrites = new Serial();
+  const lease = keepLease(claim, s, leaseWrites, abort, log);
+
+  const ctx: JobContext = {
+    job,
+    signal: controller.signal,
+    logger: log,
+    progress: async (set, inc) => {
+      const held = await progressWrites.run(() => updateProgress(s.store, claim, { set, inc }));
+      if (!held) abort('lease-lost');
+    },
+    addToParent: async (inc) => {
+      if (!job.parentId) throw new Error(`Job ${job._id} has no parent`);
+      controller.signal.throwIfAborted();
+      await parentWrites.run(() => contributeProgress(s.store, job.parentId!, job._id, inc));
+    },
+    enqueueChild: async (input) => {
+      controller.signal.throwIfAborted();
+      return enqueue(s.store, { ...input, parentId: job._id });
+    },
+  };
+
+  const done = (async () => {
+    const outcome = await Promise.resolve(ctx).then(handler).then(
+      (result) => ({ ok: true as const, result }),
+      (error: unknown) => ({ ok: false as const, error }),
+    );
+    lease.stop();
+    try {
+      await Promise.all([progressWrites.idle(), parentWrites.idle()]);
+      await leaseWrites.run(() => settle(job, claim, outcome, abortCause, s, log));
+    } catch (err) {
+      log.error({ err }, 'recording the outcome of a job failed; its lease will expire and it runs again');
+    }
+  })();
+  return { abort, done };
+}
+
+type Outcome = { ok: true; result: unknown } | { ok: false; error: unknown };
+
+async function settle(job: Job, claim: Claim, outcome: Outcome, cause: AbortCause | null, s: RunSettings, log: Logger): Promise<void> {
+  if (cause === 'lease-lost') {
+    log.warn('lost the lease; another worker has the job now');
+    return;
+  }
+  let recorded: boolean;
+  if (outcome.ok) {
+    recorded = await complete(s.store, claim, outcome.result);
+  } else if (cause === 'cancelled') {
+    recorded = await markCancelled(s.store, claim);
+  } else if (cause === 'stopping') {
+    recorded = await release(s.store, claim);
+  } else {
+    const error = describe(outcome.error);
+    const retry = job.attempts < job.maxAttempts;
+    const retryAt = retry ? new Date(Date.now() + backoff(job.attempts, s)) : undefined;
+    log.warn({ err: outcome.error, retryAt }, retry ? 'job attempt failed; will retry' : 'job failed');
+    recorded = await fail(s.store, claim, error, { retryAt });
+  }
+  if (!recorded) log.warn('the job was no longer leased to this worker; outcome dropped');
+}
+
+/** Exponential with equal jitter: half fixed, half random, so retries of many jobs spread out. */
+function backoff(attempt: number, s: Pick<RunSettings, 'retryBaseMs' | 'retryMaxMs'>): number {
+  const full = Math.min(s.retryMaxMs, s.retryBaseMs * 2 ** Math.max(0, attempt - 1));
+  return full / 2 + (Math.random() * full) / 2;
+}
+
+function describe(error: unknown): JobError {
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    return { message: error.message || error.name, ...(typeof code === 'string' ? { code } : {}) };
+  }
+  return { message: String(error) };
+}
+
+/**
+ * Heartbeats every third of the lease. A heartbeat also carries cancel requests in. If the
+ * database stays unreachable past the lease, the handler is stopped: by then another worker
+ * may have taken the job over.
+ */
+function keepLease(claim: Claim, s: RunSettings, writes: Serial, abort: (cause: AbortCause) => void, log: Logger) {
+  let heldUntil = Date.now() + s.leaseMs;
+  let inFlight = false;
+  const beat = async () => {
+    const sentAt = Date.now();
+    inFlight = true;
+    try {
+      const { held, cancelRequested } = await writes.run(() => heartbeat(s.store, claim, s.leaseMs));
+      if (!held) return abort('lease-lost');
+      heldUntil = sentAt + s.leaseMs;
+      if (cancelRequested) abort('cancelled');
+    } catch (err) {
+      log.warn({ err }, 'heartbeat failed');
+    } finally {
+      inFlight = false;
+    }
+  };
+  const timer = setInterval(() => {
+    if (Date.now() >= heldUntil) abort('lease-lost');
+    else if (!inFlight) void beat();
+  }, Math.max(1, Math.floor(s.leaseMs / 3)));
+  return { stop: () => clearInterval(timer) };
+}
+
+class Serial {
+  private tail: Promise<unknown> = Promise.resolve();
+
+  run<T>(work: () => Promise<T>): Promise<T> {
+    const next = this.tail.then(work, work);
+    this.tail = next.catch(() => undefined);
+    return next;
+  }
+
+  idle(): Promise<unknown> {
+    return this.tail;
+  }
+}
