@@ -404,7 +404,16 @@ function reason(err: unknown): string {
 }
 
 async function main(): Promise<void> {
-  const db = await startDatabase({ log: (line) => console.error(line) });
+  const log = (line: string) => console.error(line);
+  // --prepare: make sure a database can start (builds FerretDB once if that is what will be
+  // used), start it, check it answers, stop. CI runs this so the build stays out of test timings.
+  if (process.argv.includes('--prepare')) {
+    const db = await startDatabase({ log });
+    console.log(`database ready: ${db.kind}`);
+    await db.stop();
+    return;
+  }
+  const db = await startDatabase({ log });
   console.log(`MONGODB_URI=${db.uri}`);
   console.error(`${db.kind} is running; Ctrl+C stops it.`);
   await new Promise<void>((done) => {

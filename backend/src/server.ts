@@ -8,8 +8,8 @@ import { fetchAuthorityMetadata } from './graph/authority';
 import { createGraphClient } from './graph/client';
 import { createTokenSource } from './graph/token';
 import { createApp } from './http/app';
-import { directoryRoutes } from './http/routes/directory';
-import { profileRoutes } from './http/routes/profiles';
+import { apiRouters } from './http/routes';
+import type { ServiceDeps } from './deps';
 import { startScheduler } from './jobs/scheduler';
 import { startWorker } from './jobs/worker';
 import type { Logger } from './log';
@@ -31,7 +31,7 @@ export async function startBackend(config: Config, log: Logger): Promise<Running
   const metadata = await fetchAuthorityMetadata(config.authority, config.TENANT_ID);
   const tokens = createTokenSource(config, metadata, log);
   const graph = createGraphClient({ baseUrl: config.GRAPH_BASE_URL, tokens });
-  const deps: ArchivingDeps = { store, graph, log };
+  const deps: ServiceDeps = { store, graph, log, config };
 
   const background = config.WORKER_CONCURRENCY > 0 ? startBackground(deps, config) : null;
 
@@ -48,7 +48,7 @@ export async function startBackend(config: Config, log: Logger): Promise<Running
       database: () => store.ping(),
       microsoftGraphToken: async () => void (await tokens.graphToken()),
     },
-    api: [profileRoutes(deps), directoryRoutes(deps)],
+    api: apiRouters(deps),
   });
 
   const server = app.listen(config.PORT, config.HOST);

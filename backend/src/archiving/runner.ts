@@ -1,7 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Client } from '@microsoft/microsoft-graph-client';
-import type { Logger } from '../log';
-import type { Store } from '../store';
+import type { ServiceDeps } from '../deps';
 import { enqueue, requestCancel } from '../store/jobs';
 import { JobAbortedError, type JobContext } from '../jobs/worker';
 import { getDirectorySettings } from '../directory/settings';
@@ -19,11 +17,7 @@ export const RUN_JOB = 'archive-run';
 export const MAILBOX_JOB = 'archive-mailbox';
 const MAILBOX_CONCURRENCY = 4;
 
-export interface ArchivingDeps {
-  store: Store;
-  graph: Client;
-  log: Logger;
-}
+export type ArchivingDeps = Pick<ServiceDeps, 'store' | 'graph' | 'log'>;
 
 export class RunConflictError extends Error {}
 
