@@ -22,8 +22,8 @@ export const USER_FIELDS = 'id,userPrincipalName,displayName,mail,proxyAddresses
  */
 export async function syncDirectory(conn: Connection, graph: Client, settings: DirectorySettings): Promise<DirectorySyncResult> {
   const result: DirectorySyncResult = { seen: 0, added: 0, updated: 0, departed: 0, skipped: [] };
-  const include = settings.includeGroups.length ? await groupMembers(graph, settings.includeGroups) : null;
-  const exclude = await groupMembers(graph, settings.excludeGroups);
+  const include = settings.includeGroups.length ? await groupMembers(graph, settings.includeGroups, 'includeGroups') : null;
+  const exclude = await groupMembers(graph, settings.excludeGroups, 'excludeGroups');
   const seen: string[] = [];
   const now = new Date();
 
@@ -82,11 +82,23 @@ async function mailboxPurpose(graph: Client, userId: string): Promise<string | n
   }
 }
 
-async function groupMembers(graph: Client, groupIds: string[]): Promise<Set<string>> {
+/** A directory setting that cannot work (a group that does not exist); the admin must fix it. */
+export class DirectorySettingsError extends Error {
+  constructor(readonly field: string, message: string) {
+    super(message);
+  }
+}
+
+async function groupMembers(graph: Client, groupIds: string[], field: string): Promise<Set<string>> {
   const ids = new Set<string>();
   for (const gid of groupIds) {
-    const members = await collect<{ id: string }>(graph, `/groups/${gid}/transitiveMembers?$select=id&$top=999`);
-    for (const m of members) ids.add(m.id);
+    try {
+      const members = await collect<{ id: string }>(graph, `/groups/${gid}/transitiveMembers?$select=id&$top=999`);
+      for (const m of members) ids.add(m.id);
+    } catch (err) {
+      if (graphErrorOf(err).status === 404) throw new DirectorySettingsError(field, `Group ${gid} (${field}) does not exist in the directory`);
+      throw err;
+    }
   }
   return ids;
 }

@@ -29,13 +29,21 @@ export async function getGroup(h: HandlerContext): Promise<GraphResponse> {
   return ok({ '@odata.context': contextUrl(h.env, 'groups/$entity'), ...applySelect(g.group, selectFields(h.req.query)) });
 }
 
-export async function listMembers(h: HandlerContext): Promise<GraphResponse> {
+/**
+ * GET /groups/{id}/members and /transitiveMembers. Emulated groups hold users only (no nested
+ * groups), so both list the same users; transitiveMembers is what a directory filter must use
+ * in a real tenant (https://learn.microsoft.com/en-us/graph/api/group-list-transitivemembers).
+ */
+export const listMembers = (h: HandlerContext) => membersPage(h, 'members');
+export const listTransitiveMembers = (h: HandlerContext) => membersPage(h, 'transitiveMembers');
+
+async function membersPage(h: HandlerContext, relation: string): Promise<GraphResponse> {
   requireDirectory(h.principal, PERMS.groups);
   const g = groupOr404(h);
   const fields = selectFields(h.req.query);
   const members = g.memberIds.map((id) => h.env.tenant.users.get(id)).filter((u) => u !== undefined);
   return pageCollection(h, members, {
-    path: `/groups/${g.group.id}/members`, resource: 'DirectoryObject', defaultTop: 100, maxTop: 999,
+    path: `/groups/${g.group.id}/${relation}`, resource: 'DirectoryObject', defaultTop: 100, maxTop: 999,
     context: 'directoryObjects',
     render: (u) => ({ '@odata.type': '#microsoft.graph.user', ...userJson(u, fields) }),
     filterOn: (u) => u.user,

@@ -50,6 +50,7 @@ export const ROUTES: Route[] = [
   r('GET', 'groups', D, groups.listGroups),
   r('GET', 'groups/:group', D, groups.getGroup),
   r('GET', 'groups/:group/members', D, groups.listMembers),
+  r('GET', 'groups/:group/transitivemembers', D, groups.listTransitiveMembers),
   r('GET', 'groups/:group/threads', D, groups.listThreads),
   r('GET', 'groups/:group/threads/:thread', D, groups.getThread),
   r('GET', 'groups/:group/threads/:thread/posts', D, groups.listPosts),

@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { ArchivingDeps } from '../../archiving/runner';
 import { directorySettingsSchema, getDirectorySettings, saveDirectorySettings } from '../../directory/settings';
-import { syncDirectory } from '../../directory/sync';
+import { DirectorySettingsError, syncDirectory } from '../../directory/sync';
 import { validateSchedule } from '../../jobs/scheduler';
 import { createManualUser, getArchiveUser, listArchiveUsers } from '../../store/directory';
 import { requireRole } from '../auth';
@@ -35,7 +35,12 @@ export function directoryRoutes(deps: ArchivingDeps): Router {
   });
 
   r.post('/admin/directory/sync', async (_req, res) => {
-    res.json(await syncDirectory(conn, deps.graph, await getDirectorySettings(conn)));
+    try {
+      res.json(await syncDirectory(conn, deps.graph, await getDirectorySettings(conn)));
+    } catch (err) {
+      if (err instanceof DirectorySettingsError) throw new HttpError(409, 'invalid_settings', err.message, err.field);
+      throw err;
+    }
   });
 
   r.get('/admin/directory/users', async (req, res) => {
