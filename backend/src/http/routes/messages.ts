@@ -1,0 +1,150 @@
+import { Router, type Request } from 'express';
+import { z } from 'zod';
+import type { ServiceDeps } from '../../deps';
+import { contentDisposition, downloadType, isViewableImage, mediaType, safeFilename } from '../../retrieval/download-headers';
+import { auditAccess, parseItemId, reachItem } from '../../retrieval/item-ref';
+import { openAttachment } from '../../retrieval/mime-parts';
+import { requestInfo, sendStream, viewOrigin } from '../../retrieval/respond';
+import { resolveRestoreMailbox } from '../../retrieval/restore-target';
+import { restoreToMailbox } from '../../retrieval/restore';
+import { emailViewCsp } from '../../retrieval/sanitize';
+import { bareContentId, messageView, viewDocument } from '../../retrieval/view';
+import { viewTickets } from '../../retrieval/view-ticket';
+import { getMessageMeta } from '../../store/messages';
+import { HttpError, parseInput } from '../errors';
+
+const viewQuery = z.object({
+  remote: z.enum(['0', '1', 'true', 'false']).optional().transform((v) => v === '1' || v === 'true'),
+});
+const attachmentIndex = z.object({ index: z.string().regex(/^\d{1,6}$/, 'must be a whole number').transform(Number) });
+const contentIdParam = z.object({ contentId: z.string().min(1).max(998) });
+const restoreBody = z
+  .object({
+    folder: z.string().trim().regex(/^[A-Za-z0-9+/_=-]{1,512}$/, 'must be a well-known folder name (inbox, archive, …) or a folder id').default('inbox'),
+    mailbox: z.string().trim().min(1).max(320).optional(),
+  })
+  .strict();
+
+const PRIVATE = 'private, no-store';
+/** Downloads are documents of the sender's making: never rendered in our origin. */
+const DOWNLOAD_CSP = "default-src 'none'; sandbox";
+
+/** Reading, downloading and restoring one archived message (MISSION M11). */
+export function messageRoutes(deps: ServiceDeps): Router {
+  const r = Router();
+  const { store, log } = deps;
+  const tickets = viewTickets(deps.config);
+  const cidPath = (id: string, cid: string) => `/api/messages/${encodeURIComponent(id)}/cid/${encodeURIComponent(cid)}`;
+
+  const reach = async (req: Request, right: 'read' | 'restore') => {
+    const ref = parseItemId(req.params.id);
+    return { ref, item: await reachItem(store, req.caller!, ref, right) };
+  };
+
+  r.get('/messages/:id', async (req, res) => {
+    const { remote } = parseInput(viewQuery, req.query, 'query');
+    const { ref, item } = await reach(req, 'read');
+    const view = await messageView(store, item, { cidUrl: (cid) => cidPath(ref.id, cid), allowRemote: remote });
+    await auditAccess(store, req.caller!, 'view', requestInfo(req), { archiveId: ref.archiveId, target: ref.id, details: { format: 'json', remote } });
+    res.set('Cache-Control', PRIVATE).json(view);
+  });
+
+  r.post('/messages/:id/view-ticket', async (req, res) => {
+    const { ref } = await reach(req, 'read');
+    const { ticket, expiresAt } = tickets.issue(ref.id, req.caller!);
+    res.set('Cache-Control', PRIVATE).json({ ticket, expiresAt, url: `/api/messages/${encodeURIComponent(ref.id)}/view?t=${ticket}` });
+  });
+
+  r.get('/messages/:id/view', async (req, res) => {
+    const { remote } = parseInput(viewQuery, req.query, 'query');
+    const { ref, item } = await reach(req, 'read');
+    // The view's images load without headers too: they carry the ticket the view came with, or a fresh one.
+    const ticket = (res.locals.viewTicket as string | undefined) ?? tickets.issue(ref.id, req.caller!).ticket;
+    const view = await messageView(store, item, { cidUrl: (cid) => `${cidPath(ref.id, cid)}?t=${ticket}`, allowRemote: remote });
+    await auditAccess(store, req.caller!, 'view', requestInfo(req), { archiveId: ref.archiveId, target: ref.id, details: { format: 'document', remote } });
+    const csp = `${emailViewCsp({ imageOrigin: viewOrigin(req, deps.config.PUBLIC_URL), allowRemote: remote })}; frame-ancestors 'self'`;
+    res.set({ 'Content-Security-Policy': csp, 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'no-referrer', 'Cache-Control': PRIVATE });
+    res.type('text/html; charset=utf-8').send(viewDocument(view));
+  });
+
+  r.get('/messages/:id/raw', async (req, res) => {
+    const { ref, item } = await reach(req, 'read');
+    const stat = await store.blobs.stat(item.sha256);
+    if (!stat) throw new Error(`blob ${item.sha256} of item ${item._id} is missing`);
+    await auditAccess(store, req.caller!, 'download', requestInfo(req), { archiveId: ref.archiveId, target: ref.id });
+    const etag = `"${item.sha256}"`;
+    res.set({ ETag: etag, 'Cache-Control': 'private, no-cache' });
+    if (req.get('if-none-match') === etag) return void res.status(304).end();
+    res.set({
+      'Content-Type': 'message/rfc822',
+      'Content-Length': String(stat.size),
+      'Content-Disposition': contentDisposition(`${safeFilename(item.subject, 'message')}.eml`),
+      'Content-Security-Policy': DOWNLOAD_CSP,
+    });
+    await sendStream(res, log, store.blobs.open(item.sha256));
+  });
+
+  r.get('/messages/:id/attachments/:index', async (req, res) => {
+    const { index } = parseInput(attachmentIndex, req.params, 'params');
+    const { ref, item } = await reach(req, 'read');
+    const attachment = (await getMessageMeta(store.conn, item.sha256))?.attachments[index];
+    if (!attachment) throw new HttpError(404, 'not_found', 'Attachment not found');
+    await auditAccess(store, req.caller!, 'attachment', requestInfo(req), {
+      archiveId: ref.archiveId,
+      target: ref.id,
+      details: { index, filename: attachment.filename, contentType: attachment.contentType },
+    });
+    const body = await openAttachment(() => store.blobs.open(item.sha256), index);
+    if (!body) throw new HttpError(404, 'not_found', 'Attachment not found');
+    res.set({
+      'Content-Type': downloadType(attachment.contentType),
+      'Content-Disposition': contentDisposition(safeFilename(attachment.filename, `attachment-${index + 1}`)),
+      'Content-Security-Policy': DOWNLOAD_CSP,
+      'Cache-Control': PRIVATE,
+    });
+    await sendStream(res, log, body);
+  });
+
+  r.get('/messages/:id/cid/:contentId', async (req, res) => {
+    const cid = bareContentId(parseInput(contentIdParam, req.params, 'params').contentId);
+    const { ref, item } = await reach(req, 'read');
+    const attachments = (await getMessageMeta(store.conn, item.sha256))?.attachments ?? [];
+    const index = attachments.findIndex((a) => a.contentId && bareContentId(a.contentId) === cid);
+    const attachment = attachments[index];
+    if (!attachment || !isViewableImage(attachment.contentType)) throw new HttpError(404, 'not_found', 'Inline image not found');
+    // Images of a ticket view belong to that view, which was audited; direct requests are audited on their own.
+    if (!res.locals.viewTicket) {
+      await auditAccess(store, req.caller!, 'attachment', requestInfo(req), { archiveId: ref.archiveId, target: ref.id, details: { index, contentId: cid, inline: true } });
+    }
+    const body = await openAttachment(() => store.blobs.open(item.sha256), index);
+    if (!body) throw new HttpError(404, 'not_found', 'Inline image not found');
+    res.set({
+      'Content-Type': mediaType(attachment.contentType),
+      'Content-Security-Policy': DOWNLOAD_CSP,
+      // The sandboxed view has an opaque origin; same-origin CORP would keep its images out.
+      'Cross-Origin-Resource-Policy': 'cross-origin',
+      'Cache-Control': 'private, max-age=3600',
+    });
+    await sendStream(res, log, body);
+  });
+
+  r.post('/messages/:id/restore', async (req, res) => {
+    const ref = parseItemId(req.params.id);
+    const input = parseInput(restoreBody, req.body ?? {});
+    const item = await reachItem(store, req.caller!, ref, 'restore');
+    const mailbox = await resolveRestoreMailbox(store, req.caller!, input.mailbox);
+    let restoredMessageId: string | undefined;
+    let failure: unknown;
+    try {
+      restoredMessageId = await restoreToMailbox(deps.graph, store.blobs, item.sha256, { mailbox, folder: input.folder });
+    } catch (err) {
+      failure = err;
+    }
+    const outcome = failure === undefined ? { outcome: 'restored', restoredMessageId } : { outcome: 'failed', error: failure instanceof HttpError ? failure.code : 'internal' };
+    await auditAccess(store, req.caller!, 'restore', requestInfo(req), { archiveId: ref.archiveId, target: ref.id, details: { mailbox, folder: input.folder, ...outcome } });
+    if (failure !== undefined) throw failure;
+    res.status(201).json({ restoredMessageId });
+  });
+
+  return r;
+}

@@ -1,0 +1,41 @@
+import type { Store } from '../store';
+import { getItem, listItems, type Item, type ItemCursor } from '../store/items';
+import { messageNotFound, type ItemRef } from './item-ref';
+
+/** Most item ids one request may name (about 0.5 MB of JSON, under the API body limit); beyond, export the archive. */
+export const MAX_EXPORT_ITEMS = 5_000;
+const PAGE = 500;
+const LOOKUPS_AT_ONCE = 16;
+
+/**
+ * The named items of one archive, all looked up before the first byte is sent so that a missing
+ * one is still a 404. Lookups go by `_id`, the one lookup FerretDB answers from an index.
+ */
+export async function namedItems(store: Store, refs: ItemRef[]): Promise<Item[]> {
+  const unique = [...new Map(refs.map((r) => [r.id, r])).values()];
+  const found: Item[] = new Array(unique.length);
+  for (let at = 0; at < unique.length; at += LOOKUPS_AT_ONCE) {
+    const batch = unique.slice(at, at + LOOKUPS_AT_ONCE);
+    const items = await Promise.all(batch.map((r) => getItem(store.conn, r.archiveId, r.sha256)));
+    items.forEach((item, i) => {
+      if (!item) throw messageNotFound();
+      found[at + i] = item;
+    });
+  }
+  return found;
+}
+
+/** Every item of the archive, newest first, a page at a time. */
+export async function* wholeArchive(store: Store, archiveId: string): AsyncGenerator<Item> {
+  let before: ItemCursor | undefined;
+  for (;;) {
+    const page = await listItems(store.conn, archiveId, { limit: PAGE, before });
+    yield* page.items;
+    if (!page.next) return;
+    before = page.next;
+  }
+}
+
+export async function* fromList(items: Item[]): AsyncGenerator<Item> {
+  yield* items;
+}

@@ -1,0 +1,111 @@
+import { PassThrough, type Readable } from 'node:stream';
+import { MailParser, type AttachmentStream, type MessageText } from 'mailparser';
+import { boundTextParts } from '../ingest/bounded-parser';
+
+/**
+ * Reads the parts of an archived message again from its blob. Only what ingest keeps (headers,
+ * attachment list, plain text) lives in the database; the HTML body and attachment bytes are
+ * taken from the original each time, streaming, with the same parser options as ingest so that
+ * attachment N here is attachment N of the stored list.
+ */
+const parserOptions = { skipHtmlToText: true, skipTextToHtml: true, skipImageLinks: true, checksumAlgo: 'sha256' } as const;
+
+export interface MessageBodies {
+  html: string | null;
+  text: string | null;
+  /** Some body text was left out to keep memory bounded. */
+  truncated: boolean;
+  errors: string[];
+}
+
+const BODY_DEFAULTS = { maxTextPartBytes: 8 * 1024 * 1024, timeLimitMs: 30_000 };
+
+/** The text and HTML bodies; attachments are read past without being kept. Never rejects on bad mail. */
+export function readBodies(open: () => Readable, options: Partial<typeof BODY_DEFAULTS> = {}): Promise<MessageBodies> {
+  const opts = { ...BODY_DEFAULTS, ...options };
+  return new Promise((resolve) => {
+    const source = open();
+    const parser = new MailParser(parserOptions);
+    const bounds = boundTextParts(parser, opts.maxTextPartBytes);
+    const errors: string[] = [];
+    let text: Pick<MessageText, 'html' | 'text'> | null = null;
+    let settled = false;
+    const finish = (err?: unknown) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (err !== undefined) errors.push(err instanceof Error ? err.message : String(err));
+      const got = text ?? (err !== undefined ? bounds.partialText() : {});
+      source.unpipe(parser);
+      source.destroy();
+      parser.destroy();
+      resolve({ html: got.html || null, text: got.text || null, truncated: bounds.truncated(), errors });
+    };
+    const timer = setTimeout(() => finish(new Error(`reading the message took longer than ${opts.timeLimitMs} ms, stopped`)), opts.timeLimitMs);
+    source.on('error', finish);
+    parser.on('error', finish);
+    parser.on('data', (data: AttachmentStream | MessageText) => {
+      if (data.type === 'attachment') skip(data);
+      else text = data;
+    });
+    parser.on('end', () => finish());
+    source.pipe(parser);
+  });
+}
+
+/**
+ * The decoded bytes of attachment `index` (in parse order), or null when the message has fewer.
+ * Attachments before it are drained and text parts skipped, so memory stays bounded whatever the
+ * sizes; parsing stops once the attachment has been read or the returned stream is destroyed.
+ */
+export function openAttachment(open: () => Readable, index: number): Promise<Readable | null> {
+  return new Promise((resolve, reject) => {
+    const source = open();
+    const parser = new MailParser(parserOptions);
+    boundTextParts(parser, 0);
+    let seen = 0;
+    let out: PassThrough | null = null;
+    let complete = false;
+    const stop = () => {
+      source.unpipe(parser);
+      source.destroy();
+      parser.destroy();
+    };
+    const fail = (err: Error) => {
+      // Whatever is wrong further on in the message does not concern an attachment read in full.
+      if (complete) return;
+      stop();
+      if (out) out.destroy(err);
+      else reject(err);
+    };
+    source.on('error', fail);
+    parser.on('error', fail);
+    parser.on('data', (data: AttachmentStream | MessageText) => {
+      if (data.type !== 'attachment') return;
+      if (out || seen++ !== index) return skip(data);
+      out = new PassThrough();
+      out.once('close', stop);
+      data.content.once('end', () => {
+        complete = true;
+        data.release?.();
+        stop();
+      });
+      data.content.on('error', fail);
+      data.content.pipe(out);
+      resolve(out);
+    });
+    parser.on('end', () => {
+      if (!out) {
+        stop();
+        resolve(null);
+      }
+    });
+    source.pipe(parser);
+  });
+}
+
+function skip(att: AttachmentStream): void {
+  att.content.on('error', () => undefined); // the parser reports the same failure
+  att.content.resume();
+  att.release?.();
+}

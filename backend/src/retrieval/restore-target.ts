@@ -1,0 +1,26 @@
+import { requireArchive } from '../access';
+import type { Caller } from '../http/auth';
+import { HttpError } from '../http/errors';
+import type { Store } from '../store';
+import { getArchiveUser } from '../store/directory';
+
+/**
+ * The mailbox (Entra object id) a restore goes to: the caller's own by default. Another mailbox
+ * is allowed only with the restore right on that person's archive (an archive user's id is their
+ * object id); an unknown mailbox and one out of reach get the same answer.
+ */
+export async function resolveRestoreMailbox(store: Store, caller: Caller, mailbox: string | undefined): Promise<string> {
+  if (!mailbox || mailbox.toLowerCase() === caller.upn) return caller.oid;
+  const user = await getArchiveUser(store.conn, mailbox.toLowerCase());
+  if (user?._id === caller.oid) return caller.oid;
+  try {
+    if (!user || user.kind === 'manual' || user.kind === 'catch-all') throw unknownMailbox();
+    await requireArchive(store, caller, user._id, 'restore');
+    return user._id;
+  } catch (err) {
+    if (err instanceof HttpError && (err.status === 404 || err.field === 'mailbox')) throw unknownMailbox();
+    throw err;
+  }
+}
+
+const unknownMailbox = () => new HttpError(400, 'invalid_input', 'mailbox: no mailbox of that name that you may restore to', 'mailbox');
