@@ -40,6 +40,10 @@ async function runDemo(): Promise<void> {
     GRAPH_BASE_URL: emulator.graphBaseUrl,
     PORT: process.env.PORT ?? '3000',
   });
+  // The demo tenant registers the add-in and the Teams tab as an SPA app of their own.
+  process.env.ADDIN_CLIENT_ID ??= emulator.apps.spa.clientId;
+  await ensureBuilt('addin', 'build:addin', 'the task pane');
+  await ensureBuilt('teams-app', 'build:teams', 'the Teams admin tab');
   const backend = await startBackend(config, createLogger(config.LOG_LEVEL));
 
   console.log(`
@@ -48,6 +52,8 @@ async function runDemo(): Promise<void> {
     emulator   ${emulator.url}  (tenant ${emulator.tenantId})
     sign-in    ${emulator.authority}/oauth2/v2.0/authorize  (demo users listed there)
     backend    ${backend.url}   health ${backend.url}/healthz   ready ${backend.url}/readyz
+    add-in     ${backend.url}/addin/  (Search my archive; in a browser, trust ${caPath} or open the emulator URL once)
+    admin tab  ${backend.url}/admin-tab/  (Teams tab for administrators; sign in as adele.vance@contoso.example)
   Ctrl+C stops everything.`);
 
   let stopping = false;
@@ -61,4 +67,14 @@ async function runDemo(): Promise<void> {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+}
+
+/** `npm start` on a fresh clone: the pages the backend serves at /addin/ are built once. */
+async function ensureBuilt(dir: 'addin' | 'teams-app', script: string, what: string): Promise<void> {
+  const { existsSync } = await import('node:fs');
+  if (existsSync(new URL(`../${dir}/dist/index.html`, import.meta.url))) return;
+  console.log(`[${dir}] building ${what} (npm run ${script})…`);
+  const code = await new Promise<number | null>((resolve) =>
+    spawn('npm', ['run', script], { stdio: 'inherit' }).on('exit', resolve));
+  if (code !== 0) console.error(`[${dir}] build failed; its pages will say so until \`npm run ${script}\` succeeds`);
 }

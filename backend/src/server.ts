@@ -9,6 +9,8 @@ import { createGraphClient } from './graph/client';
 import { createTokenSource } from './graph/token';
 import { createApp } from './http/app';
 import { apiRouters } from './http/routes';
+import { viewTicketAuth, viewTickets } from './retrieval/view-ticket';
+import { journalHandlers, startJournal } from './journal';
 import type { ServiceDeps } from './deps';
 import { startScheduler } from './jobs/scheduler';
 import { startWorker } from './jobs/worker';
@@ -34,6 +36,8 @@ export async function startBackend(config: Config, log: Logger): Promise<Running
   const deps: ServiceDeps = { store, graph, log, config };
 
   const background = config.WORKER_CONCURRENCY > 0 ? startBackground(deps, config) : null;
+  // --- Journal gateway (MISSION M3): SMTP when SMTP_PORT is set, sweeps where workers run ---
+  const journal = await startJournal(deps);
 
   const app = createApp({
     log,
@@ -49,6 +53,7 @@ export async function startBackend(config: Config, log: Logger): Promise<Running
       microsoftGraphToken: async () => void (await tokens.graphToken()),
     },
     api: apiRouters(deps),
+    preAuth: [viewTicketAuth(viewTickets(config))],
   });
 
   const server = app.listen(config.PORT, config.HOST);
@@ -67,6 +72,7 @@ export async function startBackend(config: Config, log: Logger): Promise<Running
       (closing ??= (async () => {
         await new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeAllConnections();
+        await journal.close();
         await background?.stop();
         await store.close();
       })()),
@@ -94,6 +100,7 @@ function startBackground(deps: ArchivingDeps, config: Config) {
         return { runId: (await startRun(deps, profileId, 'schedule'))._id };
       },
       [DIRECTORY_SYNC_JOB]: async () => syncDirectory(store.conn, graph, await getDirectorySettings(store.conn)),
+      ...journalHandlers(deps),
     },
   });
   const scheduler = startScheduler({

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import type { FaultRule } from './faults';
 import { faultRuleSchema } from './faults';
+import { handleJournalControl } from './journal/control';
+import type { JournalSender } from './journal/sender';
 import type { HttpReq, HttpRes } from './http';
 import { json } from './http';
 import type { StatsFilter } from './stats';
@@ -12,6 +14,7 @@ export interface ControlTarget {
   faults: { inject(rule: FaultRule): void; clear(): void };
   stats: { requests(filter?: StatsFilter): number; reset(): void };
   issueUserToken(user: string, opts?: { audience?: string; scopes?: string[]; roles?: string[]; expiresInSeconds?: number }): Promise<string>;
+  journal?: JournalSender;
 }
 
 const addMessageSchema = z.object({
@@ -68,7 +71,7 @@ export async function handleControl(t: ControlTarget, req: HttpReq): Promise<Htt
         return json(200, { access_token: await t.issueUserToken(b.user, b) });
       }
       default:
-        return undefined;
+        return t.journal ? await handleJournalControl(t.journal, req, route) : undefined;
     }
   } catch (e) {
     return json(400, { error: { code: 'invalid_request', message: e instanceof Error ? e.message : String(e) } });

@@ -18,6 +18,7 @@ import { Stats } from './stats';
 import type { StatsFilter } from './stats';
 import { Throttler } from './throttle';
 import { ensureCertificates } from './tls';
+import { JournalSender } from './journal/sender';
 import { Tenant } from './tenant/model';
 import { seedDemo } from './tenant/seed-demo';
 import { seedGenerated } from './tenant/seed-generated';
@@ -29,6 +30,7 @@ export { DEMO_USERS, ALL_HANDS_MESSAGE_ID } from './tenant/seed-demo';
 export { BACKEND_APP_ROLES } from './tenant/seed-directory';
 export type { Tenant } from './tenant/model';
 export type { FaultRule } from './faults';
+export type { JournalSender, JournalTarget, InternalMail, JournaledMail } from './journal/sender';
 
 export interface StartOptions {
   /** Default 0: a free port. The server listens on 127.0.0.1 only. */
@@ -71,6 +73,8 @@ export interface EmulatorHandle {
    */
   stats: { requests(filter?: StatsFilter): number; reset(): void };
   issueUserToken(user: string, opts?: UserTokenOptions): Promise<string>;
+  /** The tenant's journal rule: mail sent with `sendInternalMail` is journaled by SMTP to the configured gateway. */
+  journal: JournalSender;
   close(): Promise<void>;
 }
 
@@ -134,7 +138,9 @@ export async function startEmulator(opts: StartOptions = {}): Promise<EmulatorHa
     faults: { inject: (rule) => faults.inject(rule), clear: () => faults.clear() },
     stats: { requests: (filter) => stats.requests(filter), reset: () => stats.reset() },
     issueUserToken,
+    journal: new JournalSender(tenant),
     close: async () => {
+      handle.journal.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
@@ -143,6 +149,6 @@ export async function startEmulator(opts: StartOptions = {}): Promise<EmulatorHa
     url: handle.url, tenantId: handle.tenantId, authority: handle.authority, graphBaseUrl: handle.graphBaseUrl,
     caCertPath: handle.caCertPath, apps: handle.apps,
   });
-  wiring.deps = { graph, entra, control: (req) => handleControl({ tenant, info, faults: handle.faults, stats: handle.stats, issueUserToken }, req) };
+  wiring.deps = { graph, entra, control: (req) => handleControl({ tenant, info, faults: handle.faults, stats: handle.stats, issueUserToken, journal: handle.journal }, req) };
   return handle;
 }

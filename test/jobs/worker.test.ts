@@ -20,7 +20,9 @@ after(async () => {
   await store?.drop();
 });
 
-const fast = { leaseMs: 1_000, pollMs: 20, retryBaseMs: 40 };
+// Leases long enough that a loaded CI machine never lets a live heartbeat lapse (a lapse is a
+// takeover, which re-runs the job by design); polls short so the tests stay fast.
+const fast = { leaseMs: 5_000, pollMs: 20, retryBaseMs: 40 };
 
 function worker(conn: Store, owner: string, handlers: Record<string, JobHandler>, concurrency = 2): Worker {
   const w = startWorker({ store: conn, owner, handlers, concurrency, ...fast });

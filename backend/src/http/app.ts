@@ -1,8 +1,9 @@
-import express, { type Router } from 'express';
+import express, { type RequestHandler, type Router } from 'express';
 import helmet from 'helmet';
 import type { Logger } from '../log';
 import { authenticate, type AuthOptions } from './auth';
 import { errorHandler, unknownRoute } from './errors';
+import { addinPages, addinSettings, builtPages, TEAMS_FRAME_ANCESTORS, TEAMS_JS_ORIGINS, TEAMS_TAB_DIST } from './static';
 
 export interface AppOptions {
   log: Logger;
@@ -11,9 +12,11 @@ export interface AppOptions {
   readiness: Record<string, () => Promise<void>>;
   /** Authenticated API routers, mounted under /api. */
   api?: Router[];
+  /** Alternative authentications tried before the bearer token (e.g. an iframe's view ticket); they set req.caller. */
+  preAuth?: RequestHandler[];
 }
 
-export function createApp({ log, auth, readiness, api = [] }: AppOptions): express.Express {
+export function createApp({ log, auth, readiness, api = [], preAuth = [] }: AppOptions): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
@@ -40,7 +43,9 @@ export function createApp({ log, auth, readiness, api = [] }: AppOptions): expre
   });
 
   const apiRouter = express.Router();
-  apiRouter.use(authenticate(auth));
+  const bearer = authenticate(auth);
+  for (const handler of preAuth) apiRouter.use(handler);
+  apiRouter.use((req, res, next) => (req.caller ? next() : bearer(req, res, next)));
   apiRouter.use(express.json({ limit: '1mb' }));
   apiRouter.get('/me', (req, res) => {
     const c = req.caller!;
@@ -49,6 +54,10 @@ export function createApp({ log, auth, readiness, api = [] }: AppOptions): expre
   for (const router of api) apiRouter.use(router);
   apiRouter.use(unknownRoute);
   app.use('/api', apiRouter);
+  app.use('/addin', addinPages(addinSettings(auth)));
+  app.use('/admin-tab', builtPages(addinSettings(auth), {
+    mount: '/admin-tab', distDir: TEAMS_TAB_DIST, frameAncestors: TEAMS_FRAME_ANCESTORS, connectSrc: TEAMS_JS_ORIGINS, buildCommand: 'npm run build:teams',
+  }));
 
   app.use(unknownRoute);
   app.use(errorHandler(log));

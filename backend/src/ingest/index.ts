@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { Store } from '../store';
+import { indexArchivedItem } from '../search/index-store';
 import { addItem, type ItemSource } from '../store/items';
 import { getMessageMeta, upsertMessageDoc, type MessageContent, type MessageMeta } from '../store/messages';
 import { parseMessage, type ParseOptions } from './parse';
@@ -53,7 +54,7 @@ export async function ingestMessage(store: Store, input: IngestInput, opts: Inge
     }
     const { content } = known;
     const first = content.from[0];
-    const added = await addItem(store.conn, {
+    const item = {
       archiveId: input.archiveId,
       sha256,
       folder: input.folder,
@@ -63,7 +64,10 @@ export async function ingestMessage(store: Store, input: IngestInput, opts: Inge
       size,
       hasAttachments: content.hasAttachments,
       source: input.source,
-    });
+    };
+    const added = await addItem(store.conn, item);
+    // Last: searchable once this returns; a crash before it leaves a stored item the retry indexes.
+    await indexArchivedItem(store, item, content, added);
     return { status: added === 'inserted' ? 'archived' : 'duplicate', sha256, size, parseErrors: content.parseErrors, blobCreated };
   } finally {
     await spooled.dispose();

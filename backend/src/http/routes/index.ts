@@ -1,12 +1,24 @@
 import type { Router } from 'express';
 import type { ServiceDeps } from '../../deps';
+import { accessRoutes } from './access';
+import { adminStatsRoutes } from './admin-stats';
 import { directoryRoutes } from './directory';
+import { exportRoutes } from './export';
+import { journalRoutes } from './journal';
+import { messageRoutes } from './messages';
 import { profileRoutes } from './profiles';
+import { searchRoutes } from './search';
 
 /** Every authenticated API router, mounted under /api in this order. One line per resource. */
 export function apiRouters(deps: ServiceDeps): Router[] {
   return [
     profileRoutes(deps),
     directoryRoutes(deps),
+    accessRoutes(deps),
+    messageRoutes(deps),
+    exportRoutes(deps),
+    journalRoutes(deps),
+    adminStatsRoutes(deps),
+    searchRoutes(deps),
   ];
 }

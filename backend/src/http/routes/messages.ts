@@ -1,3 +1,4 @@
+import { OFFICE_FRAME_ANCESTORS, TEAMS_FRAME_ANCESTORS } from '../static';
 import { Router, type Request } from 'express';
 import { z } from 'zod';
 import type { ServiceDeps } from '../../deps';
@@ -30,6 +31,8 @@ const PRIVATE = 'private, no-store';
 const DOWNLOAD_CSP = "default-src 'none'; sandbox";
 
 /** Reading, downloading and restoring one archived message (MISSION M11). */
+const VIEW_FRAME_ANCESTORS = [...new Set([...OFFICE_FRAME_ANCESTORS, ...TEAMS_FRAME_ANCESTORS])].join(' ');
+
 export function messageRoutes(deps: ServiceDeps): Router {
   const r = Router();
   const { store, log } = deps;
@@ -62,7 +65,10 @@ export function messageRoutes(deps: ServiceDeps): Router {
     const ticket = (res.locals.viewTicket as string | undefined) ?? tickets.issue(ref.id, req.caller!).ticket;
     const view = await messageView(store, item, { cidUrl: (cid) => `${cidPath(ref.id, cid)}?t=${ticket}`, allowRemote: remote });
     await auditAccess(store, req.caller!, 'view', requestInfo(req), { archiveId: ref.archiveId, target: ref.id, details: { format: 'document', remote } });
-    const csp = `${emailViewCsp({ imageOrigin: viewOrigin(req, deps.config.PUBLIC_URL), allowRemote: remote })}; frame-ancestors 'self'`;
+    // The task pane that frames this view is itself framed by Outlook or Teams; frame-ancestors
+    // checks every ancestor, so their origins must be listed and X-Frame-Options must go.
+    const csp = `${emailViewCsp({ imageOrigin: viewOrigin(req, deps.config.PUBLIC_URL), allowRemote: remote })}; frame-ancestors 'self' ${VIEW_FRAME_ANCESTORS}`;
+    res.removeHeader('X-Frame-Options');
     res.set({ 'Content-Security-Policy': csp, 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'no-referrer', 'Cache-Control': PRIVATE });
     res.type('text/html; charset=utf-8').send(viewDocument(view));
   });

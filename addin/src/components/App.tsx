@@ -1,0 +1,31 @@
+import { useMemo, useState } from 'react';
+import type { OfficeHost } from '../office';
+import { createApiClient } from '../shared/api';
+import { SignInRequired, type Auth } from '../shared/auth';
+import { ArchiveView } from './ArchiveView';
+import { SignIn } from './SignIn';
+
+export function App({ auth, office }: { auth: Auth; office: OfficeHost | null }) {
+  const [signedIn, setSignedIn] = useState(auth.account !== null);
+  const api = useMemo(
+    () =>
+      createApiClient(() =>
+        auth.token().catch((err: unknown) => {
+          if (err instanceof SignInRequired) setSignedIn(false);
+          throw err;
+        }),
+      ),
+    [auth],
+  );
+  if (!signedIn) {
+    return (
+      <SignIn
+        onSignIn={async () => {
+          await auth.signIn();
+          setSignedIn(auth.account !== null);
+        }}
+      />
+    );
+  }
+  return <ArchiveView api={api} auth={auth} office={office} />;
+}

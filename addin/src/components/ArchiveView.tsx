@@ -1,0 +1,110 @@
+import { makeStyles, mergeClasses, tokens } from '@fluentui/react-components';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { onItemChanged, openItem, type OfficeHost } from '../office';
+import { composeQuery, noFilters, type Filters } from '../query';
+import type { ApiClient } from '../shared/api';
+import type { Auth } from '../shared/auth';
+import type { Archive } from '../shared/types';
+import { useSearch } from '../useSearch';
+import { Header } from './Header';
+import { Notice } from './Notice';
+import { Reader } from './Reader';
+import { RelatedBar } from './RelatedBar';
+import { ResultList } from './ResultList';
+import { SearchForm } from './SearchForm';
+
+const WIDE = '@media (min-width: 900px)';
+const useStyles = makeStyles({
+  root: { display: 'flex', flexDirection: 'column', height: '100vh', backgroundColor: tokens.colorNeutralBackground1 },
+  body: { display: 'flex', flexGrow: 1, minHeight: 0 },
+  list: { flexGrow: 1, flexBasis: 0, overflowY: 'auto', minWidth: 0, [WIDE]: { flexGrow: 2, borderRight: `${tokens.strokeWidthThin} solid ${tokens.colorNeutralStroke2}` } },
+  reader: { flexGrow: 1, flexBasis: 0, minWidth: 0, overflowY: 'auto', [WIDE]: { flexGrow: 3 } },
+  // In a task pane (320–450 px) the reader takes the whole width; the list keeps its scroll position underneath.
+  hiddenWhenNarrow: { display: 'none', [WIDE]: { display: 'block' } },
+});
+
+// Until the archive list arrives, offer restore and let the API decide.
+const canRestore = (archives: Archive[], id: string) => archives.find((a) => a.id === id)?.rights.includes('restore') ?? true;
+
+export function ArchiveView({ api, auth, office }: { api: ApiClient; auth: Auth; office: OfficeHost | null }) {
+  const styles = useStyles();
+  const { state, search, loadMore, retry } = useSearch(api);
+  const [text, setText] = useState('');
+  const [filters, setFilters] = useState<Filters>(noFilters);
+  const [archive, setArchive] = useState('all');
+  const [archives, setArchives] = useState<Archive[]>([]);
+  const [openId, setOpenId] = useState<string | null>(null);
+  const [item, setItem] = useState(() => openItem(office));
+
+  useEffect(() => {
+    api.archives().then(setArchives, () => setArchives([]));
+  }, [api]);
+  useEffect(() => onItemChanged(office, () => setItem(openItem(office))), [office]);
+
+  const run = useCallback(
+    (q: string, f: Filters, a: string) => {
+      const query = composeQuery(q, f);
+      setOpenId(null);
+      if (query) void search({ q: query, archive: a });
+    },
+    [search],
+  );
+
+  // Filters apply to the search on screen as soon as they settle (typing a folder name included).
+  const active = state.request !== null;
+  const latest = useRef({ text, run });
+  latest.current = { text, run };
+  useEffect(() => {
+    if (!active) return;
+    const timer = setTimeout(() => latest.current.run(latest.current.text, filters, archive), 400);
+    return () => clearTimeout(timer);
+  }, [filters, archive, active]);
+
+  const hit = state.hits.find((h) => h.id === openId) ?? null;
+  // Keyboard users land back on the message they had open.
+  const closeReader = (id: string) => {
+    setOpenId(null);
+    requestAnimationFrame(() => document.querySelector<HTMLElement>(`[data-message-id="${CSS.escape(id)}"]`)?.focus());
+  };
+  return (
+    <div className={styles.root}>
+      <Header account={auth.account} onSignOut={() => void auth.signOut()} />
+      <SearchForm
+        text={text}
+        onText={setText}
+        onSubmit={() => run(text, filters, archive)}
+        filters={filters}
+        onFilters={setFilters}
+        archives={archives}
+        archive={archive}
+        onArchive={setArchive}
+      />
+      {item && (
+        <RelatedBar
+          item={item}
+          onSearch={(q) => {
+            setText(q);
+            run(q, filters, archive);
+          }}
+        />
+      )}
+      <main className={styles.body}>
+        <div className={mergeClasses(styles.list, hit ? styles.hiddenWhenNarrow : undefined)}>
+          <ResultList
+            state={state}
+            selectedId={openId}
+            onOpen={setOpenId}
+            onLoadMore={loadMore}
+            onRetry={retry}
+            idle={<Notice kind="empty" title="Search your archive" message={'Type words, a sender or a "phrase" and press Enter. The ? button lists every operator.'} />}
+          />
+        </div>
+        {hit && (
+          <div className={styles.reader}>
+            <Reader key={hit.id} api={api} hit={hit} canRestore={canRestore(archives, hit.archiveId)} onClose={() => closeReader(hit.id)} />
+          </div>
+        )}
+      </main>
+    </div>
+  );
+}

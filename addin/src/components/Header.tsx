@@ -1,0 +1,39 @@
+import { Avatar, Button, Menu, MenuItem, MenuList, MenuPopover, MenuTrigger, Subtitle2, makeStyles, tokens } from '@fluentui/react-components';
+import { Archive20Regular, SignOut20Regular } from '@fluentui/react-icons';
+import type { SignedInAccount } from '../shared/auth';
+
+const useStyles = makeStyles({
+  root: {
+    display: 'flex',
+    alignItems: 'center',
+    gap: tokens.spacingHorizontalS,
+    padding: `${tokens.spacingVerticalS} ${tokens.spacingHorizontalM}`,
+    borderBottom: `${tokens.strokeWidthThin} solid ${tokens.colorNeutralStroke2}`,
+    backgroundColor: tokens.colorNeutralBackground2,
+  },
+  icon: { color: tokens.colorBrandForeground1 },
+  title: { flexGrow: 1, margin: 0 },
+});
+
+export function Header({ account, onSignOut }: { account: SignedInAccount | null; onSignOut: () => void }) {
+  const styles = useStyles();
+  return (
+    <header className={styles.root}>
+      <Archive20Regular className={styles.icon} aria-hidden />
+      <Subtitle2 as="h1" className={styles.title}>Search my archive</Subtitle2>
+      {account && (
+        <Menu>
+          <MenuTrigger disableButtonEnhancement>
+            <Button appearance="transparent" aria-label={`Signed in as ${account.name}`} icon={<Avatar name={account.name} size={24} />} />
+          </MenuTrigger>
+          <MenuPopover>
+            <MenuList>
+              <MenuItem disabled>{account.username}</MenuItem>
+              <MenuItem icon={<SignOut20Regular />} onClick={onSignOut}>Sign out</MenuItem>
+            </MenuList>
+          </MenuPopover>
+        </Menu>
+      )}
+    </header>
+  );
+}

@@ -1,0 +1,67 @@
+import { Button, Caption1, Spinner, makeStyles, tokens, useArrowNavigationGroup } from '@fluentui/react-components';
+import { useEffect, useRef, type ReactNode } from 'react';
+import { describeError, isTransient } from '../errors';
+import type { SearchState } from '../useSearch';
+import { Notice } from './Notice';
+import { ResultRow } from './ResultRow';
+
+const useStyles = makeStyles({
+  summary: { display: 'block', padding: `${tokens.spacingVerticalXS} ${tokens.spacingHorizontalM}`, color: tokens.colorNeutralForeground3 },
+  list: { listStyleType: 'none', margin: 0, padding: 0 },
+  footer: { display: 'flex', justifyContent: 'center', padding: tokens.spacingVerticalM, color: tokens.colorNeutralForeground3 },
+});
+
+interface Props {
+  state: SearchState;
+  selectedId: string | null;
+  onOpen: (id: string) => void;
+  onLoadMore: () => void;
+  onRetry: () => void;
+  idle: ReactNode;
+}
+
+/** Results newest first; the next page loads when the end of the list scrolls into view. */
+export function ResultList({ state, selectedId, onOpen, onLoadMore, onRetry, idle }: Props) {
+  const styles = useStyles();
+  const arrows = useArrowNavigationGroup({ axis: 'vertical', memorizeCurrent: true });
+  const sentinel = useRef<HTMLDivElement>(null);
+  const more = state.nextCursor !== null && !state.error;
+
+  useEffect(() => {
+    const el = sentinel.current;
+    if (!el || !more) return;
+    const observer = new IntersectionObserver((entries) => entries.some((e) => e.isIntersecting) && onLoadMore(), { rootMargin: '200px' });
+    observer.observe(el);
+    return () => observer.disconnect();
+  }, [more, onLoadMore]);
+
+  if (!state.request) return <>{idle}</>;
+  if (state.loading === 'first') return <Notice kind="loading" title="Searching your archive…" />;
+  const retry = <Button onClick={onRetry}>Try again</Button>;
+  if (state.error && state.hits.length === 0) {
+    const { title, message } = describeError(state.error);
+    return <Notice kind="error" title={title} message={message} action={isTransient(state.error) ? retry : undefined} />;
+  }
+  if (state.hits.length === 0) {
+    return <Notice kind="empty" title="No messages found" message="Check the spelling, use fewer words or clear some filters." />;
+  }
+  const count = state.total.toLocaleString();
+  return (
+    <section aria-label="Search results">
+      <Caption1 className={styles.summary} role="status">
+        {state.totalIsEstimate ? `About ${count} messages` : `${count} message${state.total === 1 ? '' : 's'}`}
+      </Caption1>
+      <ul className={styles.list} {...arrows}>
+        {state.hits.map((hit) => (
+          <ResultRow key={hit.id} hit={hit} selected={hit.id === selectedId} onOpen={() => onOpen(hit.id)} />
+        ))}
+      </ul>
+      <div ref={sentinel} className={styles.footer}>
+        {state.loading === 'more' && <Spinner size="tiny" label="Loading more…" />}
+        {state.error !== null && <span role="alert">{describeError(state.error).title}. {retry}</span>}
+        {more && !state.loading && <Button appearance="subtle" onClick={onLoadMore}>Load more</Button>}
+        {!more && !state.error && <span>End of results</span>}
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,105 @@
+/** Shapes of the backend's JSON answers (backend/src/http/routes), shared by the add-in and the Teams tab. */
+
+export interface Me {
+  oid: string;
+  upn: string;
+  name: string;
+  roles: string[];
+}
+
+export interface Archive {
+  id: string;
+  displayName: string;
+  upn: string;
+  mail: string;
+  kind: string;
+  status: string;
+  /** The caller's own archive. */
+  own: boolean;
+  rights: ('read' | 'export' | 'restore')[];
+}
+
+export interface Address {
+  name?: string;
+  address?: string;
+}
+
+export interface Highlight {
+  start: number;
+  end: number;
+}
+
+export interface SearchHit {
+  id: string;
+  archiveId: string;
+  subject: string;
+  from: Address;
+  date: string;
+  folder: string;
+  size: number;
+  hasAttachments: boolean;
+  snippet: string;
+  highlights: Highlight[];
+}
+
+export interface SearchPage {
+  value: SearchHit[];
+  total: number;
+  totalIsEstimate: boolean;
+  nextCursor: string | null;
+}
+
+export interface SearchParams {
+  q: string;
+  archive: string;
+  cursor?: string;
+  limit?: number;
+}
+
+export interface AttachmentInfo {
+  index: number;
+  filename: string;
+  contentType: string;
+  size: number;
+  inline: boolean;
+  contentId: string | null;
+}
+
+export interface MessageDetail {
+  id: string;
+  archiveId: string;
+  folder: string;
+  receivedAt: string;
+  size: number;
+  sha256: string;
+  headers: {
+    from: Address[];
+    to: Address[];
+    cc: Address[];
+    bcc: Address[];
+    replyTo: Address[];
+    date: string | null;
+    subject: string;
+    messageId: string | null;
+  };
+  attachments: AttachmentInfo[];
+  text: string;
+  /** Sanitised by the backend; null when the message has no HTML body. */
+  html: string | null;
+  /** Remote images and styles the sanitiser left out; the view shows them on request. */
+  blockedRemote: number;
+  parseErrors: string[];
+}
+
+export interface QueryHelpEntry {
+  operator: string;
+  example: string;
+  description: string;
+}
+
+/** Public settings the backend serves at /addin/config.json. */
+export interface ClientSettings {
+  authority: string;
+  clientId: string;
+  apiScope: string;
+}

@@ -1,0 +1,39 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import type { ServiceDeps } from '../../deps';
+import { archivedPerDay, recentRuns, storageFigures } from '../../store/stats';
+import { requireRole } from '../auth';
+import { parseInput } from '../errors';
+
+const query = z.object({
+  days: z.coerce.number().int().min(1).max(90).default(14),
+  runs: z.coerce.number().int().min(1).max(50).default(10),
+});
+
+/** The administrators' dashboard: storage and single-instance figures, recent runs, what needs attention. */
+export function adminStatsRoutes(deps: ServiceDeps): Router {
+  const r = Router();
+  const { conn } = deps.store;
+  r.use('/admin/stats', requireRole('admin'));
+
+  r.get('/admin/stats', async (req, res) => {
+    const q = parseInput(query, req.query, 'query');
+    const [storage, perDay, runs] = await Promise.all([storageFigures(conn), archivedPerDay(conn, q.days), recentRuns(conn, q.runs)]);
+    const attention = runs
+      .filter((run) => run.status === 'failed' || run.status === 'partial' || run.troubled.length > 0)
+      .map((run) => ({ runId: run._id, profileId: run.profileId, profileName: run.profileName, status: run.status, at: run.finishedAt ?? run.createdAt, error: run.error, mailboxes: run.troubled }));
+    res.json({
+      storage,
+      singleInstance: {
+        copies: storage.items,
+        stored: storage.messages,
+        savedBytes: Math.max(0, storage.itemBytes - storage.messageBytes),
+        compressionSavedBytes: Math.max(0, storage.messageBytes - storage.storedBytes),
+      },
+      perDay,
+      runs: runs.map(({ troubled: _t, ...run }) => run),
+      attention,
+    });
+  });
+  return r;
+}

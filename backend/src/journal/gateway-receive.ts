@@ -1,0 +1,155 @@
+import { randomUUID } from 'node:crypto';
+import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import { spool, type Spool } from '../ingest/spool';
+import type { Logger } from '../log';
+import type { Store } from '../store';
+import { INLINE_LIMIT, insertSpoolBatch, type SmtpTrace, type SpoolDoc } from '../store/journal-spool';
+import { newJobKey, queueReports } from './queue';
+
+export type Received = { kind: 'spooled'; spool: Spool } | { kind: 'too-large'; bytes: number };
+
+/**
+ * Reads the DATA stream once: hashed and counted on the way, kept in memory up to 8 MB and in a
+ * temporary file beyond. A message over `maxBytes` is read to its end (the SMTP dialogue needs
+ * that) but not kept.
+ */
+export async function receive(stream: Readable, maxBytes: number): Promise<Received> {
+  const cap = new Cap(maxBytes);
+  stream.once('error', (err) => cap.destroy(err));
+  const spooled = await spool(stream.pipe(cap), { memoryLimit: INLINE_LIMIT });
+  if (!cap.exceeded) return { kind: 'spooled', spool: spooled };
+  await spooled.dispose();
+  return { kind: 'too-large', bytes: cap.bytes };
+}
+
+class Cap extends Transform {
+  bytes = 0;
+  exceeded = false;
+
+  constructor(private readonly max: number) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.bytes += chunk.length;
+    if (this.bytes > this.max) this.exceeded = true;
+    callback(null, this.exceeded ? undefined : chunk);
+  }
+}
+
+export type NewSpool = Omit<SpoolDoc, 'jobKey'>;
+
+/** A job takes the reports spooled within this long, or this many (the job system's cost is per job). */
+const JOB_WINDOW_MS = 200;
+const JOB_MAX_REPORTS = 50;
+
+/**
+ * Writes reports durably, in batches (group commit): whatever arrives while one insert is in
+ * flight goes into the next, so a busy gateway writes many reports per command and an idle one
+ * waits for nothing. `write` resolves once its documents are acknowledged: what the 250
+ * promises. Their job is queued after that, for every report spooled in the same short window;
+ * each document names the job's key, so if the process dies first the maintenance sweep finds
+ * the reports and queues the job itself.
+ */
+export class SpoolWriter {
+  private queue: { docs: NewSpool[]; bytes: number; resolve: () => void; reject: (err: unknown) => void }[] = [];
+  private flushing = false;
+  private window: { key: string; ids: string[]; opened: number } | null = null;
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly store: Store,
+    private readonly log: Logger,
+    private readonly limits = { docs: 64, bytes: 32 * 1024 * 1024 },
+  ) {}
+
+  write(docs: NewSpool[]): Promise<void> {
+    const bytes = docs.reduce((n, d) => n + (d.raw?.length ?? 0), 0);
+    const written = new Promise<void>((resolve, reject) => this.queue.push({ docs, bytes, resolve, reject }));
+    void this.flush();
+    return written;
+  }
+
+  /** Queues the job of the open window now (at shutdown). */
+  close(): void {
+    if (!this.flushing) this.closeWindow();
+  }
+
+  private async flush(): Promise<void> {
+    if (this.flushing) return;
+    this.flushing = true;
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.take();
+        const window = (this.window ??= { key: newJobKey(), ids: [], opened: Date.now() });
+        const docs = batch.flatMap((e) => e.docs.map((d) => ({ ...d, jobKey: window.key })));
+        try {
+          await insertSpoolBatch(this.store.conn, docs);
+        } catch (err) {
+          for (const e of batch) e.reject(err);
+          continue;
+        }
+        window.ids.push(...docs.map((d) => d._id));
+        for (const e of batch) e.resolve();
+        // A window closes only between inserts: none of its documents can still be on the way.
+        if (window.ids.length >= JOB_MAX_REPORTS || Date.now() - window.opened >= JOB_WINDOW_MS) this.closeWindow();
+      }
+    } finally {
+      this.flushing = false;
+      if (this.window && this.window.ids.length > 0 && !this.timer) {
+        this.timer = setTimeout(() => {
+          this.timer = null;
+          if (this.flushing) return; // the flush loop closes it after its insert
+          this.closeWindow();
+        }, Math.max(0, this.window.opened + JOB_WINDOW_MS - Date.now()));
+      }
+    }
+  }
+
+  private closeWindow(): void {
+    const window = this.window;
+    if (!window || window.ids.length === 0) return;
+    this.window = null;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    queueReports(this.store, window.ids, window.key).catch((err: unknown) =>
+      this.log.warn({ err, jobKey: window.key, reports: window.ids.length }, 'queueing spooled journal reports failed; the maintenance sweep will'),
+    );
+  }
+
+  private take() {
+    const batch: typeof this.queue = [];
+    let docs = 0;
+    let bytes = 0;
+    while (this.queue.length > 0) {
+      const next = this.queue[0]!;
+      if (batch.length > 0 && (docs + next.docs.length > this.limits.docs || bytes + next.bytes > this.limits.bytes)) break;
+      batch.push(this.queue.shift()!);
+      docs += next.docs.length;
+      bytes += next.bytes;
+    }
+    return batch;
+  }
+}
+
+/**
+ * One spool document per journal mailbox the report was addressed to. Large reports go to the
+ * blob store first (keyed by their SHA-256, so a retry stores nothing twice), and the spool
+ * documents point at them.
+ */
+export async function spoolReport(store: Store, writer: SpoolWriter, received: Spool, mailboxes: string[], smtp: SmtpTrace): Promise<string[]> {
+  const { sha256, size } = received;
+  let raw: Buffer | null = null;
+  if (size <= INLINE_LIMIT) raw = await readAll(received.open());
+  else await store.blobs.put(sha256, size, received.open);
+  const receivedAt = new Date();
+  const docs = mailboxes.map((mailbox) => ({ _id: randomUUID(), mailbox, receivedAt, sha256, size, raw, smtp }));
+  await writer.write(docs);
+  return docs.map((d) => d._id);
+}
+
+async function readAll(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}

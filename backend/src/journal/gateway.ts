@@ -1,0 +1,97 @@
+import { readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { SMTPServer } from 'smtp-server';
+import type { Config } from '../config';
+import { ConfigError } from '../config';
+import type { Logger } from '../log';
+import type { Store } from '../store';
+import { sessionHandlers } from './gateway-session';
+
+/**
+ * The journal gateway: Exchange Online's journal rules send their reports here by SMTP. A report
+ * is answered 250 only once it is durably in the database (gateway-receive.ts); anything that
+ * fails before that is answered 4xx, and the sender tries again.
+ */
+export interface GatewayOptions {
+  port: number;
+  host: string;
+  name?: string;
+  tls: { key: Buffer; cert: Buffer } | null;
+  requireTls: boolean;
+  auth: 'off' | 'optional' | 'required';
+  maxBytes: number;
+  maxConnections: number;
+  maxConnectionsPerHost: number;
+  /** Messages per minute per host; 0 = unlimited. */
+  ratePerMinute: number;
+  allowedHosts: string[];
+}
+
+export interface RunningGateway {
+  port: number;
+  close(): Promise<void>;
+}
+
+/** Reads the certificate files named by the configuration; a problem names its variable. */
+export function gatewayOptions(config: Config): GatewayOptions {
+  const read = (name: 'SMTP_TLS_CERT' | 'SMTP_TLS_KEY') => {
+    try {
+      return readFileSync(config[name]!);
+    } catch (err) {
+      throw new ConfigError([`${name} cannot be read: ${(err as Error).message}`]);
+    }
+  };
+  const tls = config.SMTP_TLS_CERT && config.SMTP_TLS_KEY ? { cert: read('SMTP_TLS_CERT'), key: read('SMTP_TLS_KEY') } : null;
+  return {
+    port: config.SMTP_PORT,
+    host: config.SMTP_HOST,
+    name: config.SMTP_NAME,
+    tls,
+    requireTls: config.SMTP_REQUIRE_TLS ?? tls !== null,
+    auth: tls ? config.SMTP_AUTH : 'off',
+    maxBytes: config.SMTP_MAX_BYTES,
+    maxConnections: config.SMTP_MAX_CONNECTIONS,
+    maxConnectionsPerHost: config.SMTP_MAX_CONNECTIONS_PER_HOST,
+    ratePerMinute: config.SMTP_RATE_LIMIT,
+    allowedHosts: config.SMTP_ALLOWED_HOSTS,
+  };
+}
+
+export async function startJournalGateway(deps: { store: Store; log: Logger }, opts: GatewayOptions): Promise<RunningGateway> {
+  const log = deps.log.child({ component: 'journal-gateway' });
+  const handlers = sessionHandlers(deps.store, log, opts);
+  const server = new SMTPServer({
+    name: opts.name,
+    banner: 'M365 Archive journal gateway',
+    ...(opts.tls ?? {}),
+    // STARTTLS only with a certificate; AUTH only where it can run over TLS.
+    disabledCommands: [...(opts.tls ? [] : ['STARTTLS']), ...(opts.auth === 'off' ? ['AUTH'] : [])],
+    authOptional: opts.auth !== 'required',
+    authMethods: ['PLAIN', 'LOGIN'],
+    // Our replies carry their own enhanced codes (5.1.1, 4.3.0, …); the server's would add a second.
+    hideENHANCEDSTATUSCODES: true,
+    size: opts.maxBytes,
+    maxClients: opts.maxConnections,
+    disableReverseLookup: !handlers.allow.needsHostnames,
+    socketTimeout: 60_000,
+    closeTimeout: 10_000,
+    logger: false,
+    ...handlers.callbacks,
+  });
+  server.on('error', (err) => log.warn({ err }, 'SMTP connection error'));
+  await new Promise<void>((resolve, reject) => {
+    server.server.once('error', reject);
+    server.listen(opts.port, opts.host, () => {
+      server.server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.server.address() as AddressInfo;
+  log.info({ host: opts.host, port, tls: Boolean(opts.tls), requireTls: opts.requireTls, auth: opts.auth }, 'journal gateway listening');
+  let closing: Promise<void> | undefined;
+  const close = async () => {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    handlers.writer.close();
+  };
+  return { port, close: () => (closing ??= close()) };
+}

@@ -1,0 +1,159 @@
+import type { Readable } from 'node:stream';
+import { getDirectorySettings } from '../directory/settings';
+import { syncDirectory } from '../directory/sync';
+import type { JobHandler } from '../jobs/worker';
+import type { Logger } from '../log';
+import type { Store } from '../store';
+import { profileForMailbox, type JournalProfile } from '../store/journal';
+import { quarantineReport, recordReports, type ReportRecord } from '../store/journal-records';
+import { getSpool, holdSpool, isSpoolDone, markSpoolsDone, type SpoolDoc } from '../store/journal-spool';
+import { DirectorySync, fileOriginal, type JournalDeps } from './archive';
+import { header, readEntity } from './report-mime';
+import { parseJournalReport, type JournalParse } from './report';
+import { ParticipantResolver } from './resolve';
+
+const PROFILE_CACHE_MS = 2_000;
+/** The gateway's own jobs (queue.ts newJobKey): on their first attempt none of their reports can be done yet. */
+const GATEWAY_JOB = /^journal:[0-9a-f-]{36}$/;
+
+export type ReportOutcome =
+  | { outcome: 'archived'; reportId: string; archives: number }
+  | { outcome: 'quarantined'; reportId: string; kind: 'not-journal' | 'malformed' }
+  | { outcome: 'held'; mailbox: string }
+  | { outcome: 'gone' };
+
+/** What processing one report leaves to be written: its record, then its done marker. */
+export interface Processed {
+  outcome: ReportOutcome;
+  record?: ReportRecord;
+  done?: Pick<SpoolDoc, '_id' | 'mailbox'>;
+}
+
+/**
+ * The worker side of the gateway: one job per batch of spooled reports, at least once. Whatever
+ * a retry finds already done it does again without effect, and a report is marked done last, so
+ * a crash at any point leaves it to be processed again rather than lost. Records and done
+ * markers are written once per job, a command each (the database's commands are the gateway's
+ * bottleneck on FerretDB). A report that fails does not stop the others; the job then fails,
+ * and its retry finds only what is left.
+ */
+export function journalReportHandler(deps: JournalDeps): JobHandler {
+  const processor = createReportProcessor(deps);
+  return async (ctx) => {
+    const ids = (ctx.job.payload.spoolIds as string[] | undefined) ?? [];
+    const counts: Record<string, number> = {};
+    const records: ReportRecord[] = [];
+    const done: Processed['done'][] = [];
+    let failed = 0;
+    let firstError: unknown;
+    // Reports one at a time: more in flight only lengthens the database's queue, and the
+    // gateway's spool inserts wait in it too.
+    for (const id of ids) {
+      ctx.signal.throwIfAborted();
+      try {
+        const result = await processor.process(id, { checkDone: ctx.job.attempts > 1 || !GATEWAY_JOB.test(ctx.job._id) });
+        counts[result.outcome.outcome] = (counts[result.outcome.outcome] ?? 0) + 1;
+        if (result.record) records.push(result.record);
+        if (result.done) done.push(result.done);
+      } catch (err) {
+        failed += 1;
+        firstError ??= err;
+        ctx.logger.warn({ err, spoolId: id }, 'processing a journal report failed');
+      }
+    }
+    await recordReports(deps.store.conn, records);
+    await markSpoolsDone(deps.store.conn, done.filter((d) => d !== undefined));
+    if (failed > 0) throw new Error(`${failed} of ${ids.length} journal reports failed, the first with: ${(firstError as Error).message}`);
+    return { reports: ids.length, ...counts };
+  };
+}
+
+export function createReportProcessor(deps: JournalDeps) {
+  const { store, log } = deps;
+  const resolver = new ParticipantResolver(store.conn);
+  const profiles = new Map<string, { profile: JournalProfile; until: number }>();
+  // Profiles change rarely and every report asks: a short cache saves a query per report. Only
+  // enabled ones are cached, so that enabling a profile releases held reports at once.
+  const profileOf = async (mailbox: string) => {
+    const cached = profiles.get(mailbox);
+    if (cached && cached.until > Date.now()) return cached.profile;
+    const profile = await profileForMailbox(store.conn, mailbox);
+    if (profile?.enabled) profiles.set(mailbox, { profile, until: Date.now() + PROFILE_CACHE_MS });
+    return profile;
+  };
+  const sync = new DirectorySync(async () => {
+    try {
+      await syncDirectory(store.conn, deps.graph, await getDirectorySettings(store.conn));
+      resolver.invalidate();
+      return true;
+    } catch (err) {
+      log.warn({ err }, 'directory sync before journal archiving failed; applying the unknown-address policy');
+      return false;
+    }
+  });
+
+  const process = async (spoolId: string, opts: { checkDone: boolean }): Promise<Processed> => {
+    if (opts.checkDone && (await isSpoolDone(store.conn, spoolId))) return { outcome: { outcome: 'gone' } };
+    const spooled = await getSpool(store.conn, spoolId);
+    if (!spooled) return { outcome: { outcome: 'gone' } };
+    const raw = spooled.raw ?? (await readAll(store.blobs.open(spooled.sha256)));
+    const parsed = await parseJournalReport(raw);
+    if (parsed.kind !== 'journal') return { outcome: await quarantine(store, log, spooled, raw, parsed), done: spooled };
+    const profile = await profileOf(spooled.mailbox);
+    if (!profile?.enabled) {
+      await holdSpool(store.conn, spooled);
+      log.info({ spoolId, mailbox: spooled.mailbox }, 'journal report held: no enabled profile takes this mailbox');
+      return { outcome: { outcome: 'held', mailbox: spooled.mailbox } };
+    }
+    const original = 'bytes' in parsed.original ? parsed.original.bytes : raw.subarray(parsed.original.start, parsed.original.end);
+    const reportId = spooled.sha256;
+    const filing = await fileOriginal(deps, resolver, sync, { reportId, receivedAt: spooled.receivedAt, envelope: parsed.envelope, original, profile });
+    const record: ReportRecord = {
+      _id: reportId,
+      spoolId,
+      mailbox: spooled.mailbox,
+      profileId: profile._id,
+      receivedAt: spooled.receivedAt,
+      processedAt: new Date(),
+      messageId: parsed.envelope.messageId,
+      originalSha256: filing.originalSha256,
+      originalSize: original.length,
+      participants: parsed.envelope.participants.length,
+      archives: filing.archives,
+      unknown: filing.unknown,
+      external: filing.external,
+      warnings: parsed.warnings,
+    };
+    return { outcome: { outcome: 'archived', reportId, archives: filing.archives.length }, record, done: spooled };
+  };
+  return { process, resolver };
+}
+
+async function quarantine(store: Store, log: Logger, spooled: SpoolDoc, raw: Buffer, parsed: Exclude<JournalParse, { kind: 'journal' }>): Promise<ReportOutcome> {
+  const outer = readEntity(raw, 0, Math.min(raw.length, 256 * 1024)).headers;
+  await quarantineReport(store.conn, {
+    _id: spooled.sha256,
+    kind: parsed.kind,
+    reason: parsed.reason,
+    spoolId: spooled._id,
+    mailbox: spooled.mailbox,
+    receivedAt: spooled.receivedAt,
+    quarantinedAt: new Date(),
+    sha256: spooled.sha256,
+    size: spooled.size,
+    // Large reports stay where the gateway put them: in the blob store under their hash.
+    raw: spooled.raw,
+    smtp: spooled.smtp,
+    subject: (header(outer, 'subject') ?? '').slice(0, 500),
+    from: (header(outer, 'from') ?? '').slice(0, 500),
+    envelope: parsed.kind === 'malformed' ? ((parsed.envelope as Record<string, unknown> | undefined) ?? null) : null,
+  });
+  log.warn({ spoolId: spooled._id, reportId: spooled.sha256, kind: parsed.kind, reason: parsed.reason }, 'journal report quarantined');
+  return { outcome: 'quarantined', reportId: spooled.sha256, kind: parsed.kind };
+}
+
+export async function readAll(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}

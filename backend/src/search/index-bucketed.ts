@@ -1,0 +1,356 @@
+/**
+ * Segments on disk. A packed segment (a small ingest batch) is one compressed document. A
+ * bucketed segment is many small documents, written in `_id` order and cut into partitions of
+ * at most PART_ROWS rows / PART_BYTES bytes (a table each on FerretDB):
+ *   0meta          counts, folder names, the first term of every bucket, the first id of every partition
+ *   1d|<block>     result summaries, DOC_BLOCK per document, compressed
+ *   2c|<chunk>     columns, COLUMN_CHUNK ordinals per document
+ *   3b|<bucket>    term records in term order, about BUCKET_BYTES per document
+ * A term is found with the directory (cached) and one lookup of its bucket; a prefix reads the
+ * few consecutive buckets its terms sort into.
+ */
+import type { Store } from '../store';
+import { getDoc, insertDocs, readPart, segmentPart, freshPart, type IndexDoc, type IndexLayout } from '../store/postings';
+import { cached } from './index-cache';
+import { ByteWriter, TermRecordWriter, decodeStrings, encodeStrings, readTermRecords, termRecordBytes, type TermRecord } from './index-codec';
+import { COLUMN_BYTES, COLUMN_CHUNK, DOC_BLOCK, byTerm, decodeColumnsInto, decodePacked, decodeSummaries, emptyColumns, encodeColumns, encodeSummaries, type Columns, type SegmentData, type Summary } from './index-segment';
+
+export const PART_ROWS = 256;
+export const PART_BYTES = 1024 * 1024;
+export const BUCKET_BYTES = 12 * 1024;
+/** A prefix whose terms fill more buckets than this in one segment is refused as too broad. */
+export const MAX_PREFIX_BUCKETS = 24;
+
+export interface IndexCtx {
+  store: Pick<Store, 'db'>;
+  layout: IndexLayout;
+  archiveId: string;
+  key: string;
+}
+
+/** A segment as the manifest lists it. */
+export interface SegInfo {
+  id: string;
+  n: number;
+  kind: 'packed' | 'bucketed';
+  parts: number;
+  bytes: number;
+}
+
+export class PrefixTooBroadError extends Error {
+  constructor(readonly prefix: string) {
+    super(`Too many different words start with '${prefix}': type a few more letters before *`);
+    this.name = 'PrefixTooBroadError';
+  }
+}
+
+/** A segment's data, however it is stored. */
+export interface SegmentView {
+  info: SegInfo;
+  columns(): Promise<Columns>;
+  /** Records of the exact terms and of every term starting with one of the prefixes. */
+  records(terms: readonly string[], prefixes: readonly string[]): Promise<TermRecord[]>;
+  summaries(ords: readonly number[]): Promise<Map<number, Summary>>;
+  /** For merging: every record in term order, every summary in ordinal order. */
+  recordStream(): AsyncGenerator<TermRecord>;
+  summaryStream(): AsyncGenerator<Summary>;
+}
+
+const pad = (i: number, width = 8) => String(i).padStart(width, '0');
+const cacheKey = (ctx: IndexCtx, seg: SegInfo, what: string) => `${ctx.store.db.databaseName}|${ctx.key}|${seg.id}|${what}`;
+
+/** Collects a bucketed segment's documents in `_id` order and writes them partition by partition. */
+class PartitionSink {
+  private readonly first: IndexDoc[] = [];
+  private pending: IndexDoc[] = [];
+  private pendingSizes: number[] = [];
+  private pendingBytes = 0;
+  private partition = 0;
+  private rows = 0;
+  private bytes = 0;
+  readonly bounds: string[] = [];
+  written = 0;
+
+  constructor(
+    private readonly ctx: IndexCtx,
+    private readonly segId: string,
+  ) {}
+
+  async add(doc: IndexDoc, size: number): Promise<void> {
+    if (this.rows > 0 && (this.rows >= PART_ROWS || this.bytes + size > PART_BYTES)) {
+      await this.flush();
+      this.partition++;
+      this.rows = 0;
+      this.bytes = 0;
+    }
+    if (this.rows === 0) this.bounds.push(doc._id);
+    this.rows++;
+    this.bytes += size;
+    this.written += size;
+    // The first partition waits for the meta document, which must be its first row (read first).
+    if (this.partition === 0) {
+      this.first.push(doc);
+      return;
+    }
+    this.pending.push(doc);
+    this.pendingSizes.push(size);
+    this.pendingBytes += size;
+    if (this.pendingBytes >= 2 * PART_BYTES) await this.flush();
+  }
+
+  private async flush(): Promise<void> {
+    if (this.pending.length === 0) return;
+    await insertDocs(this.ctx.store, segmentPart(this.ctx.layout, this.ctx.key, this.segId, this.partition), this.pending, { sizes: this.pendingSizes });
+    this.pending = [];
+    this.pendingSizes = [];
+    this.pendingBytes = 0;
+  }
+
+  async finish(meta: IndexDoc): Promise<number> {
+    await this.flush();
+    await insertDocs(this.ctx.store, segmentPart(this.ctx.layout, this.ctx.key, this.segId, 0), [meta, ...this.first]);
+    return this.partition + 1;
+  }
+}
+
+/**
+ * Writes a bucketed segment: summaries in ordinal order, then the columns, then term records in
+ * term order (the order of their ids).
+ */
+export class BucketedWriter {
+  private readonly sink: PartitionSink;
+  private docs: Summary[] = [];
+  private docBlocks = 0;
+  private bucket = new TermRecordWriter(new ByteWriter());
+  private bucketFirst: string | null = null;
+  private readonly dir: string[] = [];
+  private columnChunks = 0;
+  private lastTerm: string | null = null;
+
+  constructor(
+    ctx: IndexCtx,
+    readonly segId: string,
+  ) {
+    this.sink = new PartitionSink(ctx, segId);
+  }
+
+  async addSummary(s: Summary): Promise<void> {
+    this.docs.push(s);
+    if (this.docs.length === DOC_BLOCK) await this.flushDocs();
+  }
+
+  private async flushDocs(): Promise<void> {
+    if (this.docs.length === 0) return;
+    const d = encodeSummaries(this.docs);
+    await this.sink.add({ _id: `1d|${pad(this.docBlocks++)}`, d }, d.length + 40);
+    this.docs = [];
+  }
+
+  async addColumns(cols: Columns): Promise<void> {
+    await this.flushDocs();
+    for (let from = 0; from < cols.n; from += COLUMN_CHUNK) {
+      const c = encodeColumns(cols, from, Math.min(cols.n, from + COLUMN_CHUNK));
+      await this.sink.add({ _id: `2c|${pad(this.columnChunks++)}`, c }, c.length + 40);
+    }
+  }
+
+  async addTerm(rec: TermRecord): Promise<void> {
+    if (this.lastTerm !== null && byTerm(this.lastTerm, rec.term) >= 0) throw new Error(`terms out of order: ${this.lastTerm} then ${rec.term}`);
+    this.lastTerm = rec.term;
+    if (this.bucketFirst !== null && this.bucket.out.length + termRecordBytes(rec) > BUCKET_BYTES) await this.flushBucket();
+    this.bucketFirst ??= rec.term;
+    this.bucket.write(rec);
+  }
+
+  private async flushBucket(): Promise<void> {
+    if (this.bucketFirst === null) return;
+    const t = this.bucket.out.result();
+    await this.sink.add({ _id: `3b|${pad(this.dir.length)}`, t }, t.length + 40);
+    this.dir.push(this.bucketFirst);
+    this.bucket = new TermRecordWriter(new ByteWriter());
+    this.bucketFirst = null;
+  }
+
+  async finish(n: number, folders: string[]): Promise<SegInfo> {
+    await this.flushDocs();
+    await this.flushBucket();
+    const meta = { _id: '0meta', n, folders, dir: encodeStrings(this.dir), bounds: this.sink.bounds, docBlocks: this.docBlocks, chunks: this.columnChunks };
+    const parts = await this.sink.finish(meta);
+    return { id: this.segId, n, kind: 'bucketed', parts, bytes: this.sink.written };
+  }
+}
+
+/** Writes an in-memory segment as a bucketed one. */
+export async function writeBucketed(ctx: IndexCtx, segId: string, seg: SegmentData): Promise<SegInfo> {
+  const w = new BucketedWriter(ctx, segId);
+  for (const s of seg.summaries) await w.addSummary(s);
+  await w.addColumns(seg.columns);
+  for (const rec of seg.records) await w.addTerm(rec);
+  return w.finish(seg.columns.n, seg.columns.folders);
+}
+
+interface Meta {
+  n: number;
+  folders: string[];
+  dir: string[];
+  bounds: string[];
+  docBlocks: number;
+  chunks: number;
+}
+
+/** Thrown when a segment's documents are gone (dropped after a merge): the search starts over. */
+export class SegmentGoneError extends Error {
+  constructor(segId: string) {
+    super(`index segment ${segId} is no longer there`);
+    this.name = 'SegmentGoneError';
+  }
+}
+
+/** The last index i with sorted[i] <= value (0 when none). */
+function floorIndex(sorted: readonly string[], value: string): number {
+  let lo = 0;
+  let hi = sorted.length - 1;
+  let best = 0;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    if (byTerm(sorted[mid] as string, value) <= 0) {
+      best = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  return best;
+}
+
+class BucketedSegment implements SegmentView {
+  constructor(
+    private readonly ctx: IndexCtx,
+    readonly info: SegInfo,
+  ) {}
+
+  private part(p: number) {
+    return segmentPart(this.ctx.layout, this.ctx.key, this.info.id, p);
+  }
+
+  private async doc(id: string, meta: Meta): Promise<IndexDoc> {
+    const doc = await getDoc(this.ctx.store, this.part(floorIndex(meta.bounds, id)), id);
+    if (!doc) throw new SegmentGoneError(this.info.id);
+    return doc;
+  }
+
+  meta(): Promise<Meta> {
+    return cached(cacheKey(this.ctx, this.info, 'meta'), async () => {
+      const doc = await getDoc(this.ctx.store, this.part(0), '0meta');
+      if (!doc) throw new SegmentGoneError(this.info.id);
+      const value: Meta = { n: doc.n as number, folders: doc.folders as string[], dir: decodeStrings(doc.dir as Buffer), bounds: doc.bounds as string[], docBlocks: doc.docBlocks as number, chunks: doc.chunks as number };
+      return { value, bytes: (doc.dir as Buffer).length * 2 + value.bounds.length * 20 + 200 };
+    });
+  }
+
+  columns(): Promise<Columns> {
+    return cached(cacheKey(this.ctx, this.info, 'cols'), async () => {
+      const meta = await this.meta();
+      const cols = emptyColumns(meta.n, meta.folders);
+      await Promise.all(Array.from({ length: meta.chunks }, async (_, i) => {
+        const doc = await this.doc(`2c|${pad(i)}`, meta);
+        decodeColumnsInto(cols, doc.c as Buffer, i * COLUMN_CHUNK);
+      }));
+      return { value: cols, bytes: meta.n * COLUMN_BYTES };
+    });
+  }
+
+  async records(terms: readonly string[], prefixes: readonly string[]): Promise<TermRecord[]> {
+    const meta = await this.meta();
+    if (meta.dir.length === 0) return [];
+    const buckets = new Set<number>();
+    for (const t of terms) buckets.add(floorIndex(meta.dir, t));
+    for (const p of prefixes) {
+      const start = floorIndex(meta.dir, p);
+      let end = start;
+      // Terms starting with p sort together: the bucket holding p, then those whose first term starts with p.
+      while (end + 1 < meta.dir.length && (meta.dir[end + 1] as string).startsWith(p)) end++;
+      if (end - start + 1 > MAX_PREFIX_BUCKETS) throw new PrefixTooBroadError(p);
+      for (let b = start; b <= end; b++) buckets.add(b);
+    }
+    const wanted = new Set(terms);
+    const docs = await Promise.all([...buckets].map((b) => this.doc(`3b|${pad(b)}`, meta)));
+    const out: TermRecord[] = [];
+    for (const doc of docs) {
+      for (const rec of readTermRecords(doc.t as Buffer)) {
+        if (wanted.has(rec.term) || prefixes.some((p) => rec.term.startsWith(p))) out.push(rec);
+      }
+    }
+    return out;
+  }
+
+  async summaries(ords: readonly number[]): Promise<Map<number, Summary>> {
+    const meta = await this.meta();
+    const blocks = [...new Set(ords.map((o) => Math.floor(o / DOC_BLOCK)))];
+    const out = new Map<number, Summary>();
+    await Promise.all(blocks.map(async (b) => {
+      const block = await cached(cacheKey(this.ctx, this.info, `d${b}`), async () => {
+        const doc = await this.doc(`1d|${pad(b)}`, meta);
+        return { value: decodeSummaries(doc.d as Buffer), bytes: (doc.d as Buffer).length * 3 };
+      });
+      block.forEach((s, i) => out.set(b * DOC_BLOCK + i, s));
+    }));
+    return out;
+  }
+
+  private async *stream(kind: string): AsyncGenerator<IndexDoc> {
+    const meta = await this.meta();
+    for (let p = 0; p < meta.bounds.length; p++) {
+      const next = meta.bounds[p + 1];
+      if (next !== undefined && next <= kind) continue;
+      if ((meta.bounds[p] as string) > `${kind}\uffff`) return;
+      for (const doc of await readPart(this.ctx.store, this.part(p))) if (doc._id.startsWith(kind)) yield doc;
+    }
+  }
+
+  async *recordStream(): AsyncGenerator<TermRecord> {
+    for await (const doc of this.stream('3b|')) yield* readTermRecords(doc.t as Buffer);
+  }
+
+  async *summaryStream(): AsyncGenerator<Summary> {
+    for await (const doc of this.stream('1d|')) yield* decodeSummaries(doc.d as Buffer);
+  }
+}
+
+class PackedSegment implements SegmentView {
+  constructor(
+    readonly info: SegInfo,
+    private readonly data: SegmentData,
+  ) {}
+
+  async columns(): Promise<Columns> {
+    return this.data.columns;
+  }
+
+  async records(terms: readonly string[], prefixes: readonly string[]): Promise<TermRecord[]> {
+    const wanted = new Set(terms);
+    return this.data.records.filter((r) => wanted.has(r.term) || prefixes.some((p) => r.term.startsWith(p)));
+  }
+
+  async summaries(ords: readonly number[]): Promise<Map<number, Summary>> {
+    return new Map(ords.map((o) => [o, this.data.summaries[o] as Summary]));
+  }
+
+  async *recordStream(): AsyncGenerator<TermRecord> {
+    yield* this.data.records;
+  }
+
+  async *summaryStream(): AsyncGenerator<Summary> {
+    yield* this.data.summaries;
+  }
+}
+
+/** A segment for reading; packed ones are decoded once and cached. */
+export async function openSegment(ctx: IndexCtx, info: SegInfo): Promise<SegmentView> {
+  if (info.kind === 'bucketed') return new BucketedSegment(ctx, info);
+  const data = await cached(cacheKey(ctx, info, 'packed'), async () => {
+    const doc = await getDoc(ctx.store, freshPart(ctx.layout, ctx.key), info.id);
+    if (!doc) throw new SegmentGoneError(info.id);
+    const z = doc.z as Buffer;
+    return { value: decodePacked(z), bytes: z.length * 4 + info.n * 1200 };
+  });
+  return new PackedSegment(info, data);
+}

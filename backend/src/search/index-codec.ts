@@ -1,0 +1,325 @@
+/**
+ * Byte formats of the search index (see index-store.ts for the design).
+ *
+ * A posting list is the ascending ordinals of a segment's messages, delta-encoded as varints:
+ * ordinals follow newest-first order, so a frequent word costs about one byte per message.
+ * A term record is the term, a bit mask of the fields it occurs in, and one list per field.
+ */
+
+export const FIELD_CODES = ['s', 'f', 't', 'n', 'b', 'a'] as const;
+export type FieldCode = (typeof FIELD_CODES)[number];
+export const CODE_BIT: Record<FieldCode, number> = { s: 1, f: 2, t: 4, n: 8, b: 16, a: 32 };
+
+export class ByteWriter {
+  private buf = Buffer.allocUnsafe(1024);
+  length = 0;
+
+  private room(n: number): void {
+    if (this.length + n <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.length + n) size *= 2;
+    const next = Buffer.allocUnsafe(size);
+    this.buf.copy(next, 0, 0, this.length);
+    this.buf = next;
+  }
+
+  byte(b: number): void {
+    this.room(1);
+    this.buf[this.length++] = b;
+  }
+
+  varint(v: number): void {
+    this.room(5);
+    let x = v >>> 0;
+    while (x >= 0x80) {
+      this.buf[this.length++] = (x & 0x7f) | 0x80;
+      x >>>= 7;
+    }
+    this.buf[this.length++] = x;
+  }
+
+  bytes(b: Uint8Array): void {
+    this.room(b.length);
+    this.buf.set(b, this.length);
+    this.length += b.length;
+  }
+
+  string(s: string): void {
+    // Most terms are ASCII: copying code units beats a native call per short string.
+    if (s.length < 0x80) {
+      this.room(s.length + 1);
+      const at = this.length;
+      let i = 0;
+      for (; i < s.length; i++) {
+        const c = s.charCodeAt(i);
+        if (c >= 0x80) break;
+        this.buf[at + 1 + i] = c;
+      }
+      if (i === s.length) {
+        this.buf[at] = i;
+        this.length = at + 1 + i;
+        return;
+      }
+    }
+    const n = Buffer.byteLength(s, 'utf8');
+    this.varint(n);
+    this.room(n);
+    this.length += this.buf.write(s, this.length, n, 'utf8');
+  }
+
+  /** The bytes written so far (a view: the writer must not be used afterwards). */
+  result(): Buffer {
+    return this.buf.subarray(0, this.length);
+  }
+}
+
+const asBuffer = (b: Uint8Array) => (Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.length));
+
+export class ByteReader {
+  pos: number;
+  readonly buf: Buffer;
+
+  constructor(
+    buf: Uint8Array,
+    start = 0,
+    readonly end = buf.length,
+  ) {
+    this.buf = asBuffer(buf);
+    this.pos = start;
+  }
+
+  get done(): boolean {
+    return this.pos >= this.end;
+  }
+
+  byte(): number {
+    return this.buf[this.pos++] as number;
+  }
+
+  varint(): number {
+    let shift = 0;
+    let v = 0;
+    for (;;) {
+      const b = this.buf[this.pos++] as number;
+      v += (b & 0x7f) * 2 ** shift;
+      if (b < 0x80) return v;
+      shift += 7;
+    }
+  }
+
+  bytes(n: number): Buffer {
+    const out = this.buf.subarray(this.pos, this.pos + n);
+    this.pos += n;
+    return out;
+  }
+
+  string(): string {
+    const n = this.varint();
+    const s = this.buf.toString('utf8', this.pos, this.pos + n);
+    this.pos += n;
+    return s;
+  }
+}
+
+/** Ascending ordinals → delta varints. */
+export function encodeList(ords: ArrayLike<number>): Uint8Array {
+  const w = new ByteWriter();
+  let prev = -1;
+  for (let i = 0; i < ords.length; i++) {
+    const o = ords[i] as number;
+    w.varint(o - prev);
+    prev = o;
+  }
+  return w.result();
+}
+
+export function decodeList(bytes: Uint8Array): number[] {
+  const out: number[] = [];
+  const r = new ByteReader(bytes);
+  let o = -1;
+  while (!r.done) {
+    o += r.varint();
+    out.push(o);
+  }
+  return out;
+}
+
+/** One message per bit, ordinal order. */
+export class Bits {
+  readonly words: Uint32Array;
+
+  constructor(
+    readonly n: number,
+    words?: Uint32Array,
+  ) {
+    this.words = words ?? new Uint32Array((n + 31) >>> 5);
+  }
+
+  static all(n: number): Bits {
+    const b = new Bits(n);
+    b.words.fill(0xffffffff);
+    b.trim();
+    return b;
+  }
+
+  /** Ordinals [from, to). */
+  static range(n: number, from: number, to: number): Bits {
+    const b = new Bits(n);
+    for (let i = Math.max(0, from); i < Math.min(n, to); i++) b.set(i);
+    return b;
+  }
+
+  private trim(): void {
+    const extra = this.words.length * 32 - this.n;
+    if (extra > 0) this.words[this.words.length - 1] = (this.words[this.words.length - 1] as number) & (0xffffffff >>> extra);
+  }
+
+  set(i: number): void {
+    this.words[i >>> 5] = (this.words[i >>> 5] as number) | (1 << (i & 31));
+  }
+
+  has(i: number): boolean {
+    return (((this.words[i >>> 5] as number) >>> (i & 31)) & 1) === 1;
+  }
+
+  /** Sets every ordinal of an encoded list. */
+  addList(bytes: Uint8Array): void {
+    const r = new ByteReader(bytes);
+    let o = -1;
+    while (!r.done) {
+      o += r.varint();
+      if (o < this.n) this.words[o >>> 5] = (this.words[o >>> 5] as number) | (1 << (o & 31));
+    }
+  }
+
+  and(other: Bits): Bits {
+    const w = new Uint32Array(this.words.length);
+    for (let i = 0; i < w.length; i++) w[i] = (this.words[i] as number) & (other.words[i] as number);
+    return new Bits(this.n, w);
+  }
+
+  or(other: Bits): Bits {
+    const w = new Uint32Array(this.words.length);
+    for (let i = 0; i < w.length; i++) w[i] = (this.words[i] as number) | (other.words[i] as number);
+    return new Bits(this.n, w);
+  }
+
+  not(): Bits {
+    const w = new Uint32Array(this.words.length);
+    for (let i = 0; i < w.length; i++) w[i] = ~(this.words[i] as number);
+    const b = new Bits(this.n, w);
+    b.trim();
+    return b;
+  }
+
+  count(): number {
+    let c = 0;
+    for (let i = 0; i < this.words.length; i++) {
+      let v = this.words[i] as number;
+      v -= (v >>> 1) & 0x55555555;
+      v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+      c += (((v + (v >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
+    }
+    return c;
+  }
+
+  isEmpty(): boolean {
+    return this.words.every((w) => w === 0);
+  }
+
+  /** The first set ordinal at or after `from`, or -1. */
+  next(from: number): number {
+    if (from >= this.n) return -1;
+    let wi = from >>> 5;
+    let word = (this.words[wi] as number) & (0xffffffff << (from & 31));
+    for (;;) {
+      if (word !== 0) {
+        const o = (wi << 5) + (31 - Math.clz32(word & -word));
+        return o < this.n ? o : -1;
+      }
+      if (++wi >= this.words.length) return -1;
+      word = this.words[wi] as number;
+    }
+  }
+}
+
+/** The lists of one term in one segment, by field. */
+export interface TermRecord {
+  term: string;
+  lists: Partial<Record<FieldCode, Uint8Array>>;
+}
+
+function sharedPrefix(a: string, b: string): number {
+  const max = Math.min(a.length, b.length, 255);
+  let i = 0;
+  while (i < max && a.charCodeAt(i) === b.charCodeAt(i)) i++;
+  // Never between the halves of a surrogate pair: the rest is written as UTF-8.
+  if (i > 0 && a.charCodeAt(i - 1) >= 0xd800 && a.charCodeAt(i - 1) <= 0xdbff) i--;
+  return i;
+}
+
+/**
+ * Writes term records in term order. Terms are front-coded (the length shared with the previous
+ * term, then the rest): sorted terms share long prefixes, word pairs above all.
+ */
+export class TermRecordWriter {
+  private prev = '';
+
+  constructor(readonly out: ByteWriter) {}
+
+  write(rec: TermRecord): void {
+    const shared = sharedPrefix(this.prev, rec.term);
+    this.out.byte(shared);
+    this.out.string(rec.term.slice(shared));
+    this.prev = rec.term;
+    let mask = 0;
+    for (const code of FIELD_CODES) if (rec.lists[code]) mask |= CODE_BIT[code];
+    this.out.byte(mask);
+    for (const code of FIELD_CODES) {
+      const list = rec.lists[code];
+      if (!list) continue;
+      this.out.varint(list.length);
+      this.out.bytes(list);
+    }
+  }
+}
+
+/** Term records of a bucket, in term order; lists are views into `buf`. */
+export function* readTermRecords(buf: Uint8Array): Generator<TermRecord> {
+  const r = new ByteReader(buf);
+  let prev = '';
+  while (!r.done) {
+    const shared = r.byte();
+    const term = prev.slice(0, shared) + r.string();
+    prev = term;
+    const mask = r.byte();
+    const lists: TermRecord['lists'] = {};
+    for (const code of FIELD_CODES) {
+      if (!(mask & CODE_BIT[code])) continue;
+      const n = r.varint();
+      lists[code] = r.bytes(n);
+    }
+    yield { term, lists };
+  }
+}
+
+/** Sizes of a term record without building it (to cut buckets). */
+export function termRecordBytes(rec: TermRecord): number {
+  let n = Buffer.byteLength(rec.term) + 3;
+  for (const list of Object.values(rec.lists)) if (list) n += list.length + 3;
+  return n;
+}
+
+/** A list of strings as bytes (bucket directories). */
+export function encodeStrings(values: readonly string[]): Buffer {
+  const w = new ByteWriter();
+  w.varint(values.length);
+  for (const v of values) w.string(v);
+  return w.result();
+}
+
+export function decodeStrings(buf: Uint8Array): string[] {
+  const r = new ByteReader(buf);
+  const n = r.varint();
+  return Array.from({ length: n }, () => r.string());
+}

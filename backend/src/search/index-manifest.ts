@@ -1,0 +1,187 @@
+/**
+ * Which segments make up an archive's index, decided by inserts only (FerretDB applies updates
+ * as unlocked read-modify-write, inserts are atomic on `_id`):
+ *  - `r|<seq>` reserves a batch number. Writers insert seq+1 only once seq exists, so
+ *    reservations have no gaps and a reader finds them all by probing upwards until one is missing.
+ *  - `c|<seq>` commits the batch: its segment is searchable from that insert on. A merge that
+ *    finds a reservation stuck for ABANDON_MS inserts `c|<seq>` as abandoned instead; whichever
+ *    insert comes first decides, so a slow writer never commits into a batch declared dead.
+ *  - `m|<v>` is version v of the manifest: the merged segments and the watermark w up to which
+ *    batches are folded into them. Only the merge that inserts version v+1 writes it, and only it
+ *    then rewrites `head` (a copy of the newest version, read first; readers still probe for v+1).
+ */
+import { deleteDocs, getDoc, insertDoc, listIds, metaPart, replaceDoc, type IndexDoc } from '../store/postings';
+import { peekCached, putCached } from './index-cache';
+import type { IndexCtx, SegInfo } from './index-bucketed';
+
+export interface Manifest {
+  v: number;
+  /** Every batch numbered <= w is merged into `segs` (or was abandoned). */
+  w: number;
+  segs: SegInfo[];
+  /** Replaced segments, dropped once no search can still be reading them. */
+  retired: { seg: SegInfo; at: number }[];
+}
+
+export interface IndexState {
+  manifest: Manifest;
+  /** Committed batches above the watermark, in order. */
+  batches: { seq: number; seg: SegInfo }[];
+  /** Reserved batch numbers above the watermark (committed, abandoned or in progress). */
+  reserved: number[];
+}
+
+export const ABANDON_MS = 10 * 60_000;
+const EMPTY: Manifest = { v: 0, w: 0, segs: [], retired: [] };
+const PROBE = 4;
+const pad = (n: number) => String(n).padStart(10, '0');
+const meta = (ctx: IndexCtx) => metaPart(ctx.layout, ctx.key);
+
+function toManifest(doc: IndexDoc | null): Manifest | null {
+  return doc ? { v: doc.v as number, w: doc.w as number, segs: doc.segs as SegInfo[], retired: (doc.retired as Manifest['retired']) ?? [] } : null;
+}
+
+/** The newest manifest: the head, then any newer version it has not caught up with. */
+export async function latestManifest(ctx: IndexCtx): Promise<Manifest> {
+  let m = toManifest(await getDoc(ctx.store, meta(ctx), 'head')) ?? EMPTY;
+  for (;;) {
+    const next = toManifest(await getDoc(ctx.store, meta(ctx), `m|${pad(m.v + 1)}`));
+    if (!next) return m;
+    m = next;
+  }
+}
+
+/**
+ * Reservations above `w`: those seen before (a reservation above the watermark is never
+ * deleted, so a sighting stays true), then the next number (usually missing), then a few at a time.
+ */
+async function reservedAbove(ctx: IndexCtx, w: number): Promise<number[]> {
+  const out: number[] = [];
+  const seenKey = (s: number) => `${ctx.store.db.databaseName}|${ctx.key}|r${s}`;
+  let from = w + 1;
+  while (peekCached<boolean>(seenKey(from))) out.push(from++);
+  for (let width = 1; ; from += width, width = PROBE) {
+    const seqs = Array.from({ length: width }, (_, i) => from + i);
+    const found = await Promise.all(seqs.map((s) => getDoc(ctx.store, meta(ctx), `r|${pad(s)}`)));
+    for (const [i, doc] of found.entries()) {
+      if (!doc) return out;
+      out.push(seqs[i] as number);
+      putCached(seenKey(seqs[i] as number), true, 50);
+    }
+  }
+}
+
+type Commit = { seg: SegInfo } | { abandoned: true };
+
+/** A batch's commit record; once present it never changes, so it is cached. */
+async function commitOf(ctx: IndexCtx, seq: number): Promise<Commit | null> {
+  const key = `${ctx.store.db.databaseName}|${ctx.key}|c${seq}`;
+  const known = peekCached<Commit>(key);
+  if (known) return known;
+  const doc = await getDoc(ctx.store, meta(ctx), `c|${pad(seq)}`);
+  if (!doc) return null;
+  const commit: Commit = doc.abandoned ? { abandoned: true } : { seg: doc.seg as SegInfo };
+  putCached(key, commit, 200);
+  return commit;
+}
+
+/**
+ * What a search reads: the manifest and the batches committed since it was written. Searches
+ * take the head as it is: a merge rewrites it before it prunes or drops anything, so an older
+ * head (its writer died in between) still names segments and batches that all exist. Writers
+ * (`exact`) also probe for newer versions.
+ */
+export async function readIndexState(ctx: IndexCtx, opts: { exact?: boolean } = {}): Promise<IndexState> {
+  const manifest = opts.exact ? await latestManifest(ctx) : (toManifest(await getDoc(ctx.store, meta(ctx), 'head')) ?? EMPTY);
+  const reserved = await reservedAbove(ctx, manifest.w);
+  const commits = await Promise.all(reserved.map((s) => commitOf(ctx, s)));
+  const batches = reserved.flatMap((seq, i) => {
+    const c = commits[i];
+    return c && 'seg' in c ? [{ seq, seg: c.seg }] : [];
+  });
+  return { manifest, batches, reserved };
+}
+
+const hints = new Map<string, number>();
+
+/** A new batch number: the first free one above the last known, re-checked against the watermark. */
+export async function reserveBatch(ctx: IndexCtx): Promise<number> {
+  const hintKey = `${ctx.store.db.databaseName}|${ctx.key}`;
+  let w = (await latestManifest(ctx)).w;
+  let seq = Math.max(hints.get(hintKey) ?? 0, w) + 1;
+  // Numbers must stay gapless: a hint is only good while the number before it exists.
+  if (seq > w + 1 && !(await getDoc(ctx.store, meta(ctx), `r|${pad(seq - 1)}`))) seq = w + 1;
+  for (;;) {
+    if (await insertDoc(ctx.store, meta(ctx), { _id: `r|${pad(seq)}`, at: new Date() })) {
+      // Reservations at or below the watermark are pruned: a number freed that way is not ours.
+      w = (await latestManifest(ctx)).w;
+      if (seq > w) {
+        hints.set(hintKey, seq);
+        return seq;
+      }
+      seq = w + 1;
+    } else {
+      seq++;
+    }
+  }
+}
+
+/** False when a merge declared the batch abandoned first. */
+export async function commitBatch(ctx: IndexCtx, seq: number, seg: SegInfo): Promise<boolean> {
+  return insertDoc(ctx.store, meta(ctx), { _id: `c|${pad(seq)}`, seg, at: new Date() });
+}
+
+export interface BatchStatus {
+  seq: number;
+  seg: SegInfo | null;
+}
+
+/**
+ * The batches a merge may fold in: from w+1 up to the first one still in progress. A
+ * reservation older than ABANDON_MS without a commit is declared abandoned (by insert).
+ */
+export async function mergeableBatches(ctx: IndexCtx, state: IndexState, now = Date.now()): Promise<BatchStatus[]> {
+  const out: BatchStatus[] = [];
+  for (const seq of state.reserved) {
+    let commit = await commitOf(ctx, seq);
+    if (!commit) {
+      const r = await getDoc(ctx.store, meta(ctx), `r|${pad(seq)}`);
+      const at = r?.at instanceof Date ? r.at.getTime() : now;
+      if (now - at < ABANDON_MS) break;
+      await insertDoc(ctx.store, meta(ctx), { _id: `c|${pad(seq)}`, abandoned: true, at: new Date() });
+      commit = await commitOf(ctx, seq);
+      if (!commit) break;
+    }
+    out.push({ seq, seg: 'seg' in commit ? commit.seg : null });
+  }
+  return out;
+}
+
+/** Advisory: one merge per manifest version at a time (the version insert decides anyway). */
+export async function tryMergeLock(ctx: IndexCtx, v: number, now = Date.now()): Promise<boolean> {
+  return insertDoc(ctx.store, meta(ctx), { _id: `l|${pad(v)}|${Math.floor(now / ABANDON_MS)}`, at: new Date() });
+}
+
+/** Publishes version `next.v`; false when another merge published it first. */
+export async function publishManifest(ctx: IndexCtx, next: Manifest): Promise<boolean> {
+  const body = { v: next.v, w: next.w, segs: next.segs, retired: next.retired, at: new Date() };
+  if (!(await insertDoc(ctx.store, meta(ctx), { _id: `m|${pad(next.v)}`, ...body }))) return false;
+  await replaceDoc(ctx.store, meta(ctx), { _id: 'head', ...body });
+  return true;
+}
+
+/**
+ * Keeps the meta table small (every lookup scans it on FerretDB): old versions, locks, and the
+ * reservations and commits of batches merged before the previous version (a search that read the
+ * previous version may still be probing those).
+ */
+export async function pruneMeta(ctx: IndexCtx, current: Manifest, previous: Manifest): Promise<void> {
+  const stale = (await listIds(ctx.store, meta(ctx))).filter((id) => {
+    const [kind, n] = id.split('|');
+    const num = Number(n);
+    if (kind === 'm' || kind === 'l') return num < current.v - 2;
+    if (kind === 'r' || kind === 'c') return num <= previous.w;
+    return false;
+  });
+  await deleteDocs(ctx.store, meta(ctx), stale);
+}

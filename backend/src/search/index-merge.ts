@@ -1,0 +1,220 @@
+/**
+ * Merging segments, so that a search reads a few large segments rather than many batches.
+ * Policy: once enough batches wait, fold them in together with each existing segment (smallest
+ * first) no larger than RATIO times what is merged so far. Segment sizes then grow geometrically: an
+ * archive of N messages has O(log N) segments, and each message is rewritten O(log N) times.
+ * A merge streams its inputs (term order, ordinal order), so its memory stays small whatever
+ * the segment sizes; it drops a message indexed twice (a retried ingest) by its hash.
+ */
+import { randomBytes } from 'node:crypto';
+import { deleteDocs, dropPart, freshPart, listArchiveTables, segmentPart } from '../store/postings';
+import { BucketedWriter, openSegment, type IndexCtx, type SegInfo, type SegmentView } from './index-bucketed';
+import { CODE_BIT, FIELD_CODES, ByteReader, encodeList, type FieldCode, type TermRecord } from './index-codec';
+import { mergeableBatches, pruneMeta, publishManifest, readIndexState, tryMergeLock, type Manifest } from './index-manifest';
+import { ColumnsBuilder, byTerm, compareKeys, type Columns, type Summary } from './index-segment';
+
+const RATIO = 1;
+/** Batches waiting before a merge is worth it (each costs searches one lookup per word)… */
+export const MERGE_BATCHES = 8;
+/** …or messages: a backfill's big batches are merged as they come. */
+const MERGE_MESSAGES = 1000;
+/** Replaced segments stay readable this long for searches that started before the merge. */
+export const RETIRE_GRACE_MS = 2 * 60_000;
+/** Tables left behind by a merge that crashed are swept once this old. */
+const ORPHAN_AGE_MS = 60 * 60_000;
+
+export function newSegmentId(now = Date.now()): string {
+  return `${now.toString(36)}${randomBytes(3).toString('hex')}`;
+}
+
+const segmentTime = (id: string) => parseInt(id.slice(0, -6), 36);
+
+/** The segments to merge into one, or null when the index is fine as it is. */
+export function chooseInputs(segs: readonly SegInfo[], batches: readonly SegInfo[], force = false): SegInfo[] | null {
+  const waiting = batches.reduce((n, s) => n + s.n, 0);
+  if (!force && batches.length < MERGE_BATCHES && waiting < MERGE_MESSAGES) return null;
+  const inputs = [...batches];
+  let acc = batches.reduce((n, s) => n + s.n, 0);
+  for (const seg of [...segs].sort((a, b) => a.n - b.n)) {
+    if (!force && seg.n > RATIO * Math.max(acc, 1)) break;
+    inputs.push(seg);
+    acc += seg.n;
+  }
+  return inputs.length > 1 || batches.length > 0 ? inputs : null;
+}
+
+/** Writes the merge of `inputs` as one new segment. */
+export async function mergeSegments(ctx: IndexCtx, inputs: readonly SegInfo[]): Promise<SegInfo> {
+  const views = await Promise.all(inputs.map((s) => openSegment(ctx, s)));
+  const cols = await Promise.all(views.map((v) => v.columns()));
+  const writer = new BucketedWriter(ctx, newSegmentId());
+  const { remaps, columns } = await mergeOrder(views, cols, writer);
+  await writer.addColumns(columns);
+  await mergeTerms(views, remaps, writer);
+  return writer.finish(columns.n, columns.folders);
+}
+
+/** Result order across the inputs; writes the summaries and returns old → new ordinals. */
+async function mergeOrder(views: SegmentView[], cols: Columns[], writer: BucketedWriter): Promise<{ remaps: Int32Array[]; columns: Columns }> {
+  const total = cols.reduce((n, c) => n + c.n, 0);
+  const remaps = cols.map((c) => new Int32Array(c.n).fill(-1));
+  const streams = views.map((v) => v.summaryStream());
+  const pos = cols.map(() => 0);
+  const builder = new ColumnsBuilder(total);
+  const seen = new Set<string>();
+  let ord = 0;
+  for (;;) {
+    let best = -1;
+    for (let i = 0; i < cols.length; i++) {
+      const c = cols[i] as Columns;
+      const p = pos[i] as number;
+      if (p >= c.n) continue;
+      const b = best >= 0 ? (cols[best] as Columns) : null;
+      const bp = best >= 0 ? (pos[best] as number) : 0;
+      if (!b || compareKeys(c.date[p] as number, c.docNo[p] as number, b.date[bp] as number, b.docNo[bp] as number) < 0) best = i;
+    }
+    if (best < 0) break;
+    const c = cols[best] as Columns;
+    const p = pos[best] as number;
+    pos[best] = p + 1;
+    const next = await (streams[best] as AsyncGenerator<Summary>).next();
+    if (next.done) throw new Error('segment has fewer summaries than messages');
+    const s = next.value;
+    if (seen.has(s.sha)) continue;
+    seen.add(s.sha);
+    (remaps[best] as Int32Array)[p] = ord;
+    builder.set(ord, c.date[p] as number, c.docNo[p] as number, c.size[p] as number, (c.flags[p] as number) === 1, c.folders[c.folder[p] as number] ?? '');
+    await writer.addSummary(s);
+    ord++;
+  }
+  const b = builder.cols;
+  const columns: Columns = { n: ord, date: b.date.subarray(0, ord), docNo: b.docNo.subarray(0, ord), size: b.size.subarray(0, ord), flags: b.flags.subarray(0, ord), folder: b.folder.subarray(0, ord), folders: b.folders };
+  return { remaps, columns };
+}
+
+let scratch = new Uint32Array(1 << 16);
+
+/** One field's merged list: every input's ordinals mapped to the new segment, ascending. */
+function mergeList(parts: { bytes: Uint8Array; remap: Int32Array }[]): Uint8Array | null {
+  let n = 0;
+  for (const { bytes, remap } of parts) {
+    if (scratch.length < n + bytes.length) {
+      const bigger = new Uint32Array(Math.max(scratch.length * 2, n + bytes.length));
+      bigger.set(scratch.subarray(0, n));
+      scratch = bigger;
+    }
+    const r = new ByteReader(bytes);
+    let o = -1;
+    while (!r.done) {
+      o += r.varint();
+      const m = remap[o] as number;
+      if (m >= 0) scratch[n++] = m;
+    }
+  }
+  if (n === 0) return null;
+  const out = scratch.subarray(0, n);
+  if (parts.length > 1) out.sort();
+  return encodeList(out);
+}
+
+async function mergeTerms(views: SegmentView[], remaps: Int32Array[], writer: BucketedWriter): Promise<void> {
+  const streams = views.map((v) => v.recordStream());
+  const heads: (TermRecord | null)[] = await Promise.all(streams.map(async (s) => (await s.next()).value ?? null));
+  for (;;) {
+    let term: string | null = null;
+    for (const h of heads) if (h && (term === null || byTerm(h.term, term) < 0)) term = h.term;
+    if (term === null) return;
+    const lists: TermRecord['lists'] = {};
+    const parts: Partial<Record<FieldCode, { bytes: Uint8Array; remap: Int32Array }[]>> = {};
+    for (let i = 0; i < heads.length; i++) {
+      const h = heads[i];
+      if (!h || h.term !== term) continue;
+      for (const code of FIELD_CODES) {
+        const bytes = h.lists[code];
+        if (bytes) (parts[code] ??= []).push({ bytes, remap: remaps[i] as Int32Array });
+      }
+      heads[i] = (await (streams[i] as AsyncGenerator<TermRecord>).next()).value ?? null;
+    }
+    let mask = 0;
+    for (const code of FIELD_CODES) {
+      const list = parts[code] ? mergeList(parts[code]) : null;
+      if (list) {
+        lists[code] = list;
+        mask |= CODE_BIT[code];
+      }
+    }
+    if (mask) await writer.addTerm({ term, lists });
+  }
+}
+
+/** Removes what replaced segments left: packed batches' documents, bucketed segments' tables. */
+async function dropSegments(ctx: IndexCtx, segs: readonly SegInfo[]): Promise<void> {
+  const packed = segs.filter((s) => s.kind === 'packed').map((s) => s.id);
+  if (packed.length) await deleteDocs(ctx.store, freshPart(ctx.layout, ctx.key), packed);
+  for (const seg of segs) {
+    if (seg.kind !== 'bucketed') continue;
+    if (ctx.layout === 'shared') await dropPart(ctx.store, segmentPart(ctx.layout, ctx.key, seg.id, 0));
+    else for (let p = 0; p < seg.parts; p++) await dropPart(ctx.store, segmentPart(ctx.layout, ctx.key, seg.id, p));
+  }
+}
+
+/** Tables of segments no manifest knows, left by merges or batches that died half-way. */
+async function sweepOrphans(ctx: IndexCtx, known: ReadonlySet<string>, now: number): Promise<void> {
+  if (ctx.layout !== 'partitioned') return;
+  for (const table of await listArchiveTables(ctx.store, ctx.key)) {
+    const segId = table.split('_')[2];
+    if (!segId || ['meta', 'marks', 'fresh'].includes(segId) || known.has(segId)) continue;
+    const born = segmentTime(segId);
+    if (Number.isFinite(born) && now - born > ORPHAN_AGE_MS) await dropPart(ctx.store, { coll: table, prefix: '' });
+  }
+}
+
+export interface MergeResult {
+  merged: number;
+  segments: number;
+}
+
+/**
+ * One merge step if the policy asks for one (or always with `force`): merge, publish the next
+ * manifest version, then clean up. Returns null when there was nothing to do or another merge won.
+ */
+export async function mergeStep(ctx: IndexCtx, opts: { force?: boolean; now?: () => number } = {}): Promise<MergeResult | null> {
+  const now = opts.now ?? Date.now;
+  const state = await readIndexState(ctx, { exact: true });
+  const manifest = state.manifest;
+  const batches = await mergeableBatches(ctx, state, now());
+  const committed = batches.flatMap((b) => (b.seg ? [b.seg] : []));
+  const inputs = chooseInputs(manifest.segs, committed, opts.force);
+  const retiredDue = manifest.retired.filter((r) => now() - r.at >= RETIRE_GRACE_MS);
+  // Batches are folded in by a merge, or skipped when every one of them was abandoned.
+  const advance = batches.length > 0 && (inputs !== null || committed.length === 0);
+  if (!inputs && !advance && retiredDue.length === 0) return null;
+  if (!(await tryMergeLock(ctx, manifest.v, now()))) return null;
+  let merged: SegInfo | null = null;
+  const inputIds = new Set((inputs ?? []).map((s) => s.id));
+  if (inputs && inputs.length > 0) merged = inputs.length === 1 && inputs[0]!.kind === 'bucketed' ? inputs[0]! : await mergeSegments(ctx, inputs);
+  const keep = manifest.segs.filter((s) => !inputIds.has(s.id));
+  const retiring = (inputs ?? []).filter((s) => s !== merged).map((seg) => ({ seg, at: now() }));
+  const next: Manifest = {
+    v: manifest.v + 1,
+    w: advance ? (batches.at(-1) as { seq: number }).seq : manifest.w,
+    segs: merged ? [...keep, merged] : keep,
+    retired: [...manifest.retired.filter((r) => !retiredDue.includes(r)), ...retiring],
+  };
+  if (!(await publishManifest(ctx, next))) {
+    if (merged && !inputIds.has(merged.id)) await dropSegments(ctx, [merged]);
+    return null;
+  }
+  await dropSegments(ctx, retiredDue.map((r) => r.seg));
+  await pruneMeta(ctx, next, manifest);
+  const known = new Set([...next.segs, ...next.retired.map((r) => r.seg)].map((s) => s.id));
+  for (const b of (await readIndexState(ctx, { exact: true })).batches) known.add(b.seg.id);
+  await sweepOrphans(ctx, known, now());
+  return { merged: inputs?.length ?? 0, segments: next.segs.length };
+}
+
+/** Merges until the policy is satisfied (or into one segment with `force`). */
+export async function compact(ctx: IndexCtx, opts: { force?: boolean } = {}): Promise<void> {
+  if (opts.force) await mergeStep(ctx, { force: true });
+  for (let i = 0; i < 64 && (await mergeStep(ctx)); i++);
+}

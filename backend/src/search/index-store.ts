@@ -1,0 +1,271 @@
+/**
+ * The full-text index of the archives (MISSION M10): how it is stored, written and read.
+ *
+ * Why this shape. FerretDB 1.24 on SQLite, the test and demo database, uses no index for any
+ * query: a lookup by `_id` scans its table until the row turns up (its `_id` index is declared
+ * on `_ferretdb_sjson->"_id"` while queries filter on `->'$._id'`), and any other filter
+ * decodes every document of the collection in Go. Measured here: about 1.5 ms per lookup in a
+ * small table, growing with the rows and bytes stored before the row (16 MB: 20–200 ms), plus
+ * about 0.1 ms per KB returned. A posting document per (archive, word) would cost a table scan
+ * per word, and an ingest would touch hundreds of such documents. So the index is a log of
+ * immutable segments, the way Lucene is, cut into small tables:
+ *
+ *  - A segment indexes a set of messages, numbered by ordinal in result order (received time
+ *    descending, then ingest order descending). Per message it keeps columns (date, size,
+ *    attachment flag, folder, docNo) and a result summary (subject, sender, folder, the first
+ *    600 characters of the text); per term (normalised word, word pair for phrases, compound,
+ *    address part) one delta-encoded ordinal list per field (subject, from, to/cc/bcc, attachment
+ *    name, body, attachment text). Term records sit in term order in buckets of ~12 KB; the first
+ *    term of each bucket forms the directory, so a word is one lookup and a prefix (`invoic*`)
+ *    reads the few consecutive buckets its terms sort into: the term dictionary is the index.
+ *  - Big segments are written in partitions of at most 256 rows / 1 MB, each its own collection on
+ *    FerretDB (so a lookup scans one small table), all in one collection on MongoDB, where `_id`
+ *    lookups use the `_id` index (store/postings.ts). Every read is an `_id` equality.
+ *  - Ingest writes a batch: the messages that reached the indexer of this process while the
+ *    previous batch was being written (group commit), as one compressed document when small.
+ *    A batch is numbered by inserting a reservation and made searchable by inserting its commit
+ *    record (index-manifest.ts): no document is ever updated by two writers, FerretDB's updates
+ *    being unlocked read-modify-write. `ingestMessage` returns only after the commit, so a
+ *    message is findable once its run reports it archived.
+ *  - Merges (index-merge.ts) fold batches and small segments into bigger ones in the background
+ *    (O(log N) segments), publish the result as the next manifest version by insert, and drop
+ *    what they replaced after a grace period.
+ *
+ * Reading (service.ts): the manifest and the batches committed since, then per segment the
+ * buckets of the query's terms (one lookup each, in parallel), evaluated as bitsets over
+ * ordinals (plan.ts): AND, OR, exclusion and filters on columns are word operations, totals are
+ * exact counts, and pages are cut by a cursor on the (date, archive, docNo) sort key, which new
+ * mail and merges leave unchanged: no gaps, no repeats. Columns, directories and small segments
+ * are immutable, so they are cached in memory (index-cache.ts); posting lists are read each time.
+ *
+ * Known limits: phrases of three or more words are matched as overlapping word pairs in one
+ * field (not verified against the full text, which on FerretDB would cost a scan of the message
+ * collection per candidate); snippets come from the stored 600-character excerpt; a message
+ * moved to another folder after archiving keeps its old folder in the index.
+ */
+import type { Store } from '../store';
+import { itemId } from '../store/items';
+import { getMessageDoc, type MessageContent, type MessageMeta } from '../store/messages';
+import { archiveKey, getDoc, indexLayout, insertDocs, insertDoc, freshPart, listIds, marksPart, registerIndexedArchive, scanArchiveItems, scanMessageTexts, type MessageTextRow } from '../store/postings';
+import { writeBucketed, type IndexCtx, type SegInfo } from './index-bucketed';
+import { commitBatch, reserveBatch } from './index-manifest';
+import { MERGE_BATCHES, compact, mergeStep, newSegmentId } from './index-merge';
+import { buildSegment, encodePacked, estimateBytes, type IndexEntry } from './index-segment';
+
+export type { IndexEntry } from './index-segment';
+export { clearIndexCache } from './index-cache';
+
+/** Messages per batch: docNo = batch × MAX_BATCH + position. */
+export const MAX_BATCH = 4096;
+/** Batches that compress to this size are one document (a lookup returns it in a few ms). */
+const PACKED_MAX_BYTES = 64 * 1024;
+/** A merge is attempted this long after the last batch of a quiet archive. */
+const IDLE_MERGE_MS = 5_000;
+
+type IndexStore = Pick<Store, 'db' | 'conn'>;
+
+export async function indexCtx(store: Pick<Store, 'db'>, archiveId: string): Promise<IndexCtx> {
+  return { store, layout: await indexLayout(store), archiveId, key: archiveKey(archiveId) };
+}
+
+const registered = new Set<string>();
+
+/** Indexes one batch now and makes it searchable (the path of backfill and benchmarks). */
+export async function indexBatch(store: Pick<Store, 'db'>, archiveId: string, entries: readonly IndexEntry[]): Promise<void> {
+  for (let i = 0; i < entries.length; i += MAX_BATCH) await writeBatch(await indexCtx(store, archiveId), entries.slice(i, i + MAX_BATCH));
+}
+
+async function writeBatch(ctx: IndexCtx, entries: readonly IndexEntry[]): Promise<void> {
+  if (entries.length === 0) return;
+  const regKey = `${ctx.store.db.databaseName}|${ctx.archiveId}`;
+  if (!registered.has(regKey)) {
+    await registerIndexedArchive(ctx.store, ctx.archiveId);
+    registered.add(regKey);
+  }
+  for (;;) {
+    const seq = await reserveBatch(ctx);
+    const seg = buildSegment(entries, entries.map((_, i) => seq * MAX_BATCH + i));
+    const segId = newSegmentId();
+    const z = estimateBytes(seg) <= 4 * PACKED_MAX_BYTES ? encodePacked(seg) : null;
+    let info: SegInfo;
+    if (z && z.length <= PACKED_MAX_BYTES) {
+      await insertDoc(ctx.store, freshPart(ctx.layout, ctx.key), { _id: segId, z });
+      info = { id: segId, n: seg.columns.n, kind: 'packed', parts: 0, bytes: z.length };
+    } else {
+      info = await writeBucketed(ctx, segId, seg);
+    }
+    // Lost only to a merge that declared this batch abandoned after ABANDON_MS: write it again.
+    if (await commitBatch(ctx, seq, info)) break;
+  }
+  // After the commit: a crash in between leaves an indexed message without its mark, which a
+  // retried ingest indexes again and the next merge deduplicates.
+  await insertDocs(ctx.store, marksPart(ctx.layout, ctx.key), entries.map((e) => ({ _id: e.sha256 })), { ignoreDuplicates: true });
+}
+
+interface Waiting {
+  entry: IndexEntry;
+  done: (err?: unknown) => void;
+}
+
+/** Per archive, in this process: entries waiting for the next batch, and the merge state. */
+class ArchiveWriter {
+  private queue: Waiting[] = [];
+  private writing: Promise<void> | null = null;
+  private merging: Promise<void> | null = null;
+  private sinceMerge = 0;
+  private idle: NodeJS.Timeout | null = null;
+
+  constructor(private readonly ctx: IndexCtx) {}
+
+  add(entry: IndexEntry): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ entry, done: (err) => (err ? reject(err) : resolve()) });
+      this.writing ??= this.drain().finally(() => (this.writing = null));
+    });
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queue.length > 0) {
+      const batch = this.queue.splice(0, MAX_BATCH);
+      try {
+        await writeBatch(this.ctx, batch.map((w) => w.entry));
+        batch.forEach((w) => w.done());
+      } catch (err) {
+        batch.forEach((w) => w.done(err));
+      }
+      this.sinceMerge++;
+    }
+    if (this.sinceMerge >= MERGE_BATCHES / 2) this.merge();
+    else this.scheduleIdleMerge();
+  }
+
+  private scheduleIdleMerge(): void {
+    if (this.idle) clearTimeout(this.idle);
+    this.idle = setTimeout(() => this.merge(), IDLE_MERGE_MS);
+    this.idle.unref();
+  }
+
+  merge(): void {
+    if (this.merging) return;
+    this.sinceMerge = 0;
+    this.merging = (async () => {
+      try {
+        while (await mergeStep(this.ctx));
+      } catch (err) {
+        reportBackgroundError(err);
+      }
+    })().finally(() => (this.merging = null));
+  }
+
+  async settle(): Promise<void> {
+    while (this.writing || this.merging) await (this.writing ?? this.merging);
+  }
+}
+
+const writers = new WeakMap<object, Map<string, ArchiveWriter>>();
+
+async function writerFor(store: Pick<Store, 'db'>, archiveId: string): Promise<ArchiveWriter> {
+  let byArchive = writers.get(store.db);
+  if (!byArchive) writers.set(store.db, (byArchive = new Map()));
+  let w = byArchive.get(archiveId);
+  if (!w) {
+    const ctx = await indexCtx(store, archiveId);
+    w = byArchive.get(archiveId) ?? new ArchiveWriter(ctx);
+    byArchive.set(archiveId, w);
+  }
+  return w;
+}
+
+/** A merge that fails is retried by the next one; a closed store (shutdown) is not worth a word. */
+function reportBackgroundError(err: unknown): void {
+  const text = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  if (/not connected|closed|topology|interrupted/i.test(text)) return;
+  console.error(`[search-index] background merge failed: ${text}`);
+}
+
+/** Waits for this process's pending batches and merges (tests, benchmarks, shutdown). */
+export async function flushIndex(store: Pick<Store, 'db'>, archiveId?: string): Promise<void> {
+  const byArchive = writers.get(store.db);
+  if (!byArchive) return;
+  for (const [id, w] of byArchive) if (!archiveId || id === archiveId) await w.settle();
+}
+
+/** Merges an archive's index as far as the policy goes, or into one segment with `force`. */
+export async function compactIndex(store: Pick<Store, 'db'>, archiveId: string, opts: { force?: boolean } = {}): Promise<void> {
+  await flushIndex(store, archiveId);
+  await compact(await indexCtx(store, archiveId), opts);
+}
+
+export interface ArchivedItem {
+  archiveId: string;
+  sha256: string;
+  folder: string;
+  receivedAt: Date;
+  size: number;
+  hasAttachments: boolean;
+}
+
+type Content = MessageContent | MessageMeta | MessageTextRow;
+
+export function entryFor(item: Omit<ArchivedItem, 'archiveId'>, content: Content): IndexEntry {
+  const from = content.from?.[0];
+  const text = content as { bodyText?: string; attachmentText?: string[] };
+  return {
+    sha256: item.sha256,
+    receivedAt: item.receivedAt,
+    folder: item.folder,
+    size: item.size,
+    hasAttachments: item.hasAttachments,
+    subject: content.subject ?? '',
+    from: from ? { name: from.name ?? '', address: from.address ?? '' } : null,
+    to: [...(content.to ?? []), ...(content.cc ?? []), ...(content.bcc ?? [])].map((a) => ({ name: a.name ?? '', address: a.address ?? '' })),
+    attachmentNames: (content.attachments ?? []).filter((a) => !a.inline && a.filename).map((a) => a.filename),
+    body: text.bodyText ?? '',
+    attachmentText: text.attachmentText ?? [],
+  };
+}
+
+/**
+ * The ingest path's call, after the item is stored: indexes a newly archived message, or one
+ * that was stored before but never indexed (an ingest that crashed in between). Resolves once
+ * the message is searchable.
+ */
+export async function indexArchivedItem(store: IndexStore, item: ArchivedItem, content: Content, outcome: 'inserted' | 'existing'): Promise<void> {
+  const ctx = await indexCtx(store, item.archiveId);
+  if (outcome === 'existing' && (await getDoc(store, marksPart(ctx.layout, ctx.key), item.sha256))) return;
+  let source: Content = content;
+  if (!('bodyText' in content) || content.bodyText === undefined) {
+    // The blob was already stored for another archive: its text is in the message document.
+    source = (await getMessageDoc(store.conn, item.sha256)) ?? content;
+  }
+  await (await writerFor(store, item.archiveId)).add(entryFor(item, source));
+}
+
+/**
+ * Indexes every item of an archive that is not indexed yet (archives filled before the index
+ * existed). Reads the archive's items and the message texts in one pass each.
+ */
+export async function reindexArchive(store: Pick<Store, 'db'>, archiveId: string, opts: { batch?: number } = {}): Promise<{ indexed: number }> {
+  const ctx = await indexCtx(store, archiveId);
+  const marked = new Set(await listIds(store, marksPart(ctx.layout, ctx.key)));
+  const items = new Map((await scanArchiveItems(store, archiveId)).filter((i) => !marked.has(i.sha256)).map((i) => [i.sha256, i]));
+  let batch: IndexEntry[] = [];
+  let indexed = 0;
+  for await (const doc of scanMessageTexts(store, new Set(items.keys()))) {
+    const item = items.get(doc._id);
+    if (!item) continue;
+    batch.push(entryFor(item, doc));
+    if (batch.length >= (opts.batch ?? 1000)) {
+      await writeBatch(ctx, batch);
+      indexed += batch.length;
+      batch = [];
+    }
+  }
+  await writeBatch(ctx, batch);
+  indexed += batch.length;
+  await compact(ctx);
+  return { indexed };
+}
+
+/** The id a search result carries: the item id of store/items.ts. */
+export const resultId = itemId;

@@ -1,0 +1,216 @@
+/**
+ * Searching one archive or every archive the caller may read (MISSION M10): access check,
+ * evaluation per segment (plan.ts), newest-first pages cut by an opaque cursor, snippets, audit.
+ */
+import { archivesFor, audit, requireArchive } from '../access';
+import type { Caller } from '../http/auth';
+import { HttpError } from '../http/errors';
+import type { Store } from '../store';
+import { listIndexedArchives } from '../store/postings';
+import { openSegment, SegmentGoneError, type SegmentView } from './index-bucketed';
+import type { Bits } from './index-codec';
+import { readIndexState } from './index-manifest';
+import { ordinalAfter, ordinalBeforeDate, type Columns } from './index-segment';
+import { indexCtx, resultId } from './index-store';
+import { evaluate, isApproximate, lookupsOf, type Lookups } from './plan';
+import { describeQuery, parseQuery, type Query } from './query';
+import { highlightTerms, makeSnippet } from './snippet';
+
+export const DEFAULT_LIMIT = 25;
+export const MAX_LIMIT = 100;
+const SEGMENT_CONCURRENCY = 16;
+
+export interface SearchInput {
+  q: string;
+  /** An archive id, or 'all' for every archive the caller may read. */
+  archive: string;
+  cursor?: string;
+  limit?: number;
+}
+
+export interface SearchHit {
+  id: string;
+  archiveId: string;
+  subject: string;
+  from: { name: string; address: string } | null;
+  date: string;
+  folder: string;
+  size: number;
+  hasAttachments: boolean;
+  snippet: string;
+  highlights: { start: number; end: number }[];
+}
+
+export interface SearchResult {
+  value: SearchHit[];
+  total: number;
+  totalIsEstimate: boolean;
+  nextCursor: string | null;
+}
+
+export interface RequestInfo {
+  ip?: string;
+  userAgent?: string;
+}
+
+/** A position in the result order: received second, archive key, docNo (all descending). */
+export interface SortKey {
+  d: number;
+  k: string;
+  n: number;
+}
+
+const before = (a: SortKey, b: SortKey) => a.d > b.d || (a.d === b.d && (a.k > b.k || (a.k === b.k && a.n > b.n)));
+
+export function encodeCursor(key: SortKey): string {
+  return Buffer.from(JSON.stringify([key.d, key.k, key.n])).toString('base64url');
+}
+
+export function decodeCursor(raw: string): SortKey {
+  const bad = () => new HttpError(400, 'invalid_input', 'cursor: not a cursor from a previous page of this search', 'cursor');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
+  } catch {
+    throw bad();
+  }
+  if (!Array.isArray(parsed) || parsed.length !== 3) throw bad();
+  const [d, k, n] = parsed as unknown[];
+  if (!Number.isSafeInteger(d) || (d as number) < 0 || typeof k !== 'string' || !/^[0-9a-f]{16}$/.test(k) || !Number.isSafeInteger(n) || (n as number) < 0) throw bad();
+  return { d: d as number, k, n: n as number };
+}
+
+interface SegmentHits {
+  archiveId: string;
+  key: string;
+  view: SegmentView;
+  cols: Columns;
+  bits: Bits;
+}
+
+/** A small semaphore: searches over many archives must not open hundreds of lookups at once. */
+function limiter(max: number) {
+  let active = 0;
+  const waiting: (() => void)[] = [];
+  return async <T>(fn: () => Promise<T>): Promise<T> => {
+    if (active >= max) await new Promise<void>((r) => waiting.push(r));
+    active++;
+    try {
+      return await fn();
+    } finally {
+      active--;
+      waiting.shift()?.();
+    }
+  };
+}
+
+async function searchArchive(store: Pick<Store, 'db'>, archiveId: string, q: Query, lookups: Lookups, run: ReturnType<typeof limiter>): Promise<SegmentHits[]> {
+  const needsRecords = lookups.terms.length > 0 || lookups.prefixes.length > 0;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const ctx = await indexCtx(store, archiveId);
+      const state = await run(() => readIndexState(ctx));
+      const infos = [...state.manifest.segs, ...state.batches.map((b) => b.seg)];
+      return await Promise.all(infos.map((info) => run(async () => {
+        const view = await openSegment(ctx, info);
+        const [cols, records] = await Promise.all([view.columns(), needsRecords ? view.records(lookups.terms, lookups.prefixes) : []]);
+        return { archiveId, key: ctx.key, view, cols, bits: evaluate(q, { cols, records }) };
+      })));
+    } catch (err) {
+      // A merge dropped a segment this search was about to read: read the newer manifest.
+      if (!(err instanceof SegmentGoneError) || attempt >= 2) throw err;
+    }
+  }
+}
+
+/** First ordinal of a segment that comes after the cursor in the result order. */
+function startOrdinal(s: SegmentHits, cursor: SortKey | null): number {
+  if (!cursor) return 0;
+  if (s.key < cursor.k) return ordinalBeforeDate(s.cols, cursor.d + 1);
+  if (s.key > cursor.k) return ordinalBeforeDate(s.cols, cursor.d);
+  return ordinalAfter(s.cols, cursor.d, cursor.n);
+}
+
+interface Hit {
+  seg: SegmentHits;
+  ord: number;
+  key: SortKey;
+}
+
+/** The next `limit` hits after the cursor across segments, plus whether more follow. */
+function page(segments: SegmentHits[], cursor: SortKey | null, limit: number): { hits: Hit[]; more: boolean } {
+  const heads = segments.map((seg) => ({ seg, ord: seg.bits.next(startOrdinal(seg, cursor)) }));
+  const keyOf = (h: { seg: SegmentHits; ord: number }): SortKey => ({ d: h.seg.cols.date[h.ord] as number, k: h.seg.key, n: h.seg.cols.docNo[h.ord] as number });
+  const hits: Hit[] = [];
+  for (;;) {
+    let best: (typeof heads)[number] | null = null;
+    for (const h of heads) if (h.ord >= 0 && (!best || before(keyOf(h), keyOf(best)))) best = h;
+    if (!best) return { hits, more: false };
+    if (hits.length === limit) return { hits, more: true };
+    hits.push({ seg: best.seg, ord: best.ord, key: keyOf(best) });
+    best.ord = best.seg.bits.next(best.ord + 1);
+  }
+}
+
+async function toResults(hits: Hit[], q: Query): Promise<SearchHit[]> {
+  const bySegment = new Map<SegmentHits, number[]>();
+  for (const h of hits) bySegment.set(h.seg, [...(bySegment.get(h.seg) ?? []), h.ord]);
+  const summaries = new Map<SegmentHits, Awaited<ReturnType<SegmentView['summaries']>>>();
+  await Promise.all([...bySegment].map(async ([seg, ords]) => summaries.set(seg, await seg.view.summaries(ords))));
+  const terms = highlightTerms(q);
+  const seen = new Set<string>();
+  const out: SearchHit[] = [];
+  for (const h of hits) {
+    const s = summaries.get(h.seg)?.get(h.ord);
+    if (!s) continue;
+    const id = resultId(h.seg.archiveId, s.sha);
+    if (seen.has(id)) continue;
+    seen.add(id);
+    const { snippet, highlights } = makeSnippet(s.text, terms);
+    out.push({ id, archiveId: h.seg.archiveId, subject: s.subject, from: s.from, date: new Date(s.at).toISOString(), folder: s.folder, size: s.size, hasAttachments: s.att, snippet, highlights });
+  }
+  return out;
+}
+
+/** Searches archives already authorised, without auditing (the service's core; benchmarks). */
+export async function searchIndex(store: Pick<Store, 'db'>, archives: readonly string[], q: Query, opts: { cursor?: SortKey | null; limit?: number } = {}): Promise<SearchResult> {
+  const limit = Math.min(Math.max(opts.limit ?? DEFAULT_LIMIT, 1), MAX_LIMIT);
+  const lookups = lookupsOf(q);
+  const run = limiter(SEGMENT_CONCURRENCY);
+  const segments = (await Promise.all(archives.map((a) => searchArchive(store, a, q, lookups, run)))).flat();
+  const total = segments.reduce((n, s) => n + s.bits.count(), 0);
+  const { hits, more } = page(segments, opts.cursor ?? null, limit);
+  const value = await toResults(hits, q);
+  const last = hits.at(-1);
+  return { value, total, totalIsEstimate: isApproximate(q), nextCursor: more && last ? encodeCursor(last.key) : null };
+}
+
+/** The archives to search: the one asked for (404 unless the caller may read it), or all of theirs. */
+async function archivesToSearch(store: Store, caller: Caller, archive: string): Promise<string[]> {
+  if (archive !== 'all') {
+    await requireArchive(store, caller, archive, 'read', 'Archive');
+    return [archive];
+  }
+  const mine = await archivesFor(store, caller, 'read');
+  return mine === 'all' ? listIndexedArchives(store) : mine;
+}
+
+/** Parses, authorises, searches and audits. Query errors surface as QuerySyntaxError. */
+export async function searchArchives(store: Store, caller: Caller, input: SearchInput, where: RequestInfo = {}): Promise<SearchResult> {
+  const single = input.archive === 'all' ? undefined : input.archive;
+  const details: Record<string, unknown> = { query: input.q, archive: input.archive, page: input.cursor ? 'next' : 'first' };
+  try {
+    const q = parseQuery(input.q);
+    details.parsed = describeQuery(q);
+    const cursor = input.cursor ? decodeCursor(input.cursor) : null;
+    const archives = await archivesToSearch(store, caller, input.archive);
+    const result = await searchIndex(store, archives, q, { cursor, limit: input.limit });
+    await audit(store, { caller, action: 'search', archiveId: single, details: { ...details, archives: archives.length, total: result.total, returned: result.value.length }, ...where });
+    return result;
+  } catch (err) {
+    // Refused and malformed searches are recorded too; the audit of a failure never hides it.
+    const outcome = err instanceof HttpError ? err.code : err instanceof Error ? err.name : 'error';
+    await audit(store, { caller, action: 'search', archiveId: single, details: { ...details, outcome }, ...where }).catch(() => undefined);
+    throw err;
+  }
+}

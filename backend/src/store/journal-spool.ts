@@ -1,0 +1,167 @@
+import { Schema, type Connection, type mongo } from 'mongoose';
+import { modelFor } from './model';
+import { isDuplicateKey } from './messages';
+
+/**
+ * What the journal gateway received and what became of it. Every collection here is keyed so
+ * that a retried step is an E11000, never a second document, and the hot path only inserts and
+ * finds by `_id`: FerretDB 1.24 runs any update or delete, even by `_id`, as a scan of the
+ * whole collection (measured 165-185 ms at 3,000 spooled reports), but inserts and `_id` finds
+ * stay at a few milliseconds.
+ *  - `journal_spool`: accepted reports, written before the SMTP 250. A processed report gets a
+ *    marker in `journal_spool_done` (an insert); the maintenance sweep deletes processed ones in
+ *    bulk, so the spool stays about as small as the backlog;
+ *  - `journal_spool_held`: reports that waited for an enabled profile (an insert per hold);
+ *  - journal-records.ts: reports, quarantine, pending addresses.
+ */
+
+/** How the report reached the gateway (for the administrator and for tracing a sender). */
+export interface SmtpTrace {
+  sessionId: string;
+  remoteAddress: string;
+  clientHostname: string;
+  helo: string;
+  mailFrom: string;
+  rcptTo: string[];
+  secure: boolean;
+  /** The journal mailbox the session authenticated as, if it did. */
+  user: string | null;
+}
+
+/** The report's bytes: inline up to INLINE_LIMIT, else in the blob store under `sha256`. */
+export interface StoredBytes {
+  sha256: string;
+  size: number;
+  raw: Buffer | null;
+}
+
+export interface SpoolDoc extends StoredBytes {
+  _id: string;
+  mailbox: string;
+  receivedAt: Date;
+  smtp: SmtpTrace;
+  /** The key of the job queued for the batch this report was spooled in (the sweep looks for it). */
+  jobKey: string;
+}
+
+/** BSON documents end at 16 MB; above this the bytes go to GridFS. */
+export const INLINE_LIMIT = 8 * 1024 * 1024;
+
+export const smtpTrace = { sessionId: String, remoteAddress: String, clientHostname: String, helo: String, mailFrom: String, rcptTo: [String], secure: Boolean, user: String };
+
+const spoolSchema = new Schema<SpoolDoc>(
+  { _id: String, mailbox: String, receivedAt: Date, sha256: String, size: Number, raw: Buffer, smtp: smtpTrace, jobKey: String },
+  { versionKey: false, autoIndex: false, collection: 'journal_spool', minimize: false },
+);
+spoolSchema.index({ receivedAt: 1 });
+const spool = modelFor<SpoolDoc>('JournalSpool', spoolSchema);
+
+/** Buffers come back as Buffers (not BSON Binary) from the driver with this option. */
+export const READ = { promoteBuffers: true } as const;
+const DURABLE: mongo.BulkWriteOptions = { writeConcern: { w: 'majority', j: true } };
+/** The driver types `_id` as an ObjectId; these collections use string ids. */
+export const byId = (id: string) => ({ _id: id }) as unknown as mongo.Filter<mongo.Document>;
+
+/**
+ * The durability point of the gateway: the SMTP 250s are sent only after this resolves, with a
+ * majority, journaled write concern (MongoDB waits for the journal; FerretDB commits to SQLite).
+ * One command for a batch of reports (group commit): on FerretDB one insert costs about as much
+ * as ten in one command.
+ */
+export async function insertSpoolBatch(conn: Connection, docs: SpoolDoc[]): Promise<void> {
+  await spool(conn).collection.insertMany(docs as unknown as mongo.Document[], { ...DURABLE, ordered: false });
+}
+
+export async function getSpool(conn: Connection, id: string): Promise<SpoolDoc | null> {
+  return (await spool(conn).collection.findOne(byId(id), READ)) as SpoolDoc | null;
+}
+
+interface SpoolMark {
+  _id: string;
+  at: Date;
+  mailbox: string;
+}
+const markSchema = (collection: string) =>
+  new Schema<SpoolMark>({ _id: String, at: Date, mailbox: String }, { versionKey: false, autoIndex: false, collection });
+const done = modelFor<SpoolMark>('JournalSpoolDone', markSchema('journal_spool_done'));
+const held = modelFor<SpoolMark>('JournalSpoolHeld', markSchema('journal_spool_held'));
+
+/** The reports are processed for good; the sweep removes them from the spool later. */
+export async function markSpoolsDone(conn: Connection, spooled: Pick<SpoolDoc, '_id' | 'mailbox'>[]): Promise<void> {
+  const at = new Date();
+  await insertManyOnce(done(conn).collection, spooled.map((s) => ({ _id: s._id, at, mailbox: s.mailbox })));
+}
+
+export async function isSpoolDone(conn: Connection, id: string): Promise<boolean> {
+  return (await done(conn).collection.findOne(byId(id), { projection: { _id: 1 } })) !== null;
+}
+
+/** Waits for an enabled profile; held once however often it is tried meanwhile. */
+export async function holdSpool(conn: Connection, spooled: Pick<SpoolDoc, '_id' | 'mailbox'>): Promise<void> {
+  await insertOnce(held(conn).collection, { _id: spooled._id, at: new Date(), mailbox: spooled.mailbox });
+}
+
+export type SpoolSummary = Omit<SpoolDoc, 'raw'> & { heldAt: Date | null };
+
+/** The backlog without its bytes, oldest first: spooled, not yet processed. */
+export async function listSpool(conn: Connection, filter: { mailbox?: string; held?: boolean } = {}, limit = 1000): Promise<SpoolSummary[]> {
+  const [doneIds, heldMarks] = await Promise.all([markIds(done(conn)), held(conn).find(filter.mailbox ? { mailbox: filter.mailbox } : {}).lean<SpoolMark[]>()]);
+  const heldAt = new Map(heldMarks.map((m) => [m._id, m.at]));
+  const q = filter.mailbox ? { mailbox: filter.mailbox } : {};
+  const out: SpoolSummary[] = [];
+  for (const doc of await spool(conn).find(q, { raw: 0 }).sort({ receivedAt: 1 }).lean<Omit<SpoolDoc, 'raw'>[]>()) {
+    if (doneIds.has(doc._id)) continue;
+    const at = heldAt.get(doc._id) ?? null;
+    if (filter.held !== undefined && filter.held !== (at !== null)) continue;
+    out.push({ ...doc, heldAt: at });
+    if (out.length >= limit) break;
+  }
+  return out;
+}
+
+/** Reports spooled and not yet processed (held ones included). */
+export async function countSpool(conn: Connection): Promise<number> {
+  const [all, finished] = await Promise.all([spool(conn).countDocuments({}), done(conn).countDocuments({})]);
+  return Math.max(0, all - finished);
+}
+
+/**
+ * Deletes processed reports from the spool, many per command (each delete is a scan on
+ * FerretDB), then their markers; a crash in between leaves markers the next sweep removes.
+ */
+export async function purgeProcessedSpool(conn: Connection): Promise<number> {
+  const ids = [...(await markIds(done(conn)))];
+  for (let i = 0; i < ids.length; i += 1000) {
+    const chunk = ids.slice(i, i + 1000);
+    await spool(conn).deleteMany({ _id: { $in: chunk } });
+    await held(conn).deleteMany({ _id: { $in: chunk } });
+    await done(conn).deleteMany({ _id: { $in: chunk } });
+  }
+  return ids.length;
+}
+
+async function markIds(model: ReturnType<typeof done>): Promise<Set<string>> {
+  return new Set((await model.find({}, { _id: 1 }).lean<{ _id: string }[]>()).map((d) => d._id));
+}
+
+/** One command for many documents; those whose `_id` exists already are skipped. */
+export async function insertManyOnce<T extends { _id: string }>(collection: mongo.Collection, docs: T[]): Promise<void> {
+  if (docs.length === 0) return;
+  try {
+    await collection.insertMany(docs as unknown as mongo.Document[], { ordered: false });
+  } catch (err) {
+    const errors = (err as { writeErrors?: unknown }).writeErrors;
+    const list = Array.isArray(errors) ? errors : errors ? [errors] : [err];
+    if (!list.every((e) => isDuplicateKey(e) || (e as { code?: number }).code === 11000)) throw err;
+  }
+}
+
+export async function insertOnce<T extends { _id: string }>(collection: mongo.Collection, doc: T): Promise<boolean> {
+  try {
+    await collection.insertOne(doc as unknown as mongo.Document);
+    return true;
+  } catch (err) {
+    if (isDuplicateKey(err)) return false;
+    throw err;
+  }
+}

@@ -1,0 +1,249 @@
+import { createHash } from 'node:crypto';
+import { mongo } from 'mongoose';
+import type { Store } from './connection';
+import { isDuplicateKey } from './messages';
+
+/**
+ * Storage of the search index: immutable documents read by `_id` only (backend/src/search/
+ * index-store.ts explains the design).
+ *
+ * FerretDB 1.24 (SQLite) finds a document by `_id` by scanning its table until the row turns up
+ * (its `_id` index is built on `_ferretdb_sjson->"_id"`, queries filter on `->'$._id'`, so
+ * SQLite never uses it), and any other filter decodes every document in Go. A lookup therefore
+ * costs in proportion to the rows and bytes stored before the row in the same table. The
+ * 'partitioned' layout gives each part of the index a small table of its own, so a lookup scans
+ * at most about a megabyte. MongoDB answers `_id` from its B-tree whatever the collection size:
+ * the 'shared' layout keeps everything in three collections, parts told apart by an `_id` prefix.
+ */
+export type IndexLayout = 'partitioned' | 'shared';
+
+/** Where documents of one part of the index live: a collection, and a prefix of their `_id`. */
+export interface Part {
+  coll: string;
+  prefix: string;
+}
+
+export interface IndexDoc {
+  _id: string;
+  [field: string]: unknown;
+}
+
+type Db = Pick<Store, 'db'>;
+
+const SHARED = { meta: 'search_meta', marks: 'search_marks', data: 'search_data' } as const;
+const ARCHIVES = 'search_archives';
+const layouts = new WeakMap<object, Promise<IndexLayout>>();
+
+/** FerretDB says so in `buildInfo`; anything else is treated as MongoDB. */
+export function indexLayout(store: Db): Promise<IndexLayout> {
+  let layout = layouts.get(store.db);
+  if (!layout) {
+    layout = store.db
+      .admin()
+      .command({ buildInfo: 1 })
+      .then((info) => (typeof info.ferretdbVersion === 'string' ? 'partitioned' : 'shared') as IndexLayout);
+    layouts.set(store.db, layout);
+    layout.catch(() => layouts.delete(store.db));
+  }
+  return layout;
+}
+
+/** Tests exercise the MongoDB layout on FerretDB too. */
+export function forceIndexLayout(store: Db, layout: IndexLayout): void {
+  layouts.set(store.db, Promise.resolve(layout));
+}
+
+/** A short, collection-name-safe key for an archive id (object ids, `manual:<upn>`). */
+export function archiveKey(archiveId: string): string {
+  return createHash('sha256').update(archiveId).digest('hex').slice(0, 16);
+}
+
+export function metaPart(layout: IndexLayout, key: string): Part {
+  return layout === 'shared' ? { coll: SHARED.meta, prefix: `${key}|` } : { coll: `sx_${key}_meta`, prefix: '' };
+}
+
+export function marksPart(layout: IndexLayout, key: string): Part {
+  return layout === 'shared' ? { coll: SHARED.marks, prefix: `${key}|` } : { coll: `sx_${key}_marks`, prefix: '' };
+}
+
+/** Small segments (one document each) of an archive share one part. */
+export function freshPart(layout: IndexLayout, key: string): Part {
+  return layout === 'shared' ? { coll: SHARED.data, prefix: `${key}|fresh|` } : { coll: `sx_${key}_fresh`, prefix: '' };
+}
+
+export function segmentPart(layout: IndexLayout, key: string, segmentId: string, partition: number): Part {
+  return layout === 'shared'
+    ? { coll: SHARED.data, prefix: `${key}|${segmentId}|` }
+    : { coll: `sx_${key}_${segmentId}_${partition}`, prefix: '' };
+}
+
+const collection = (store: Db, part: Part) => store.db.collection<IndexDoc>(part.coll);
+
+/** Binary fields come back as Buffers; everything else as stored. */
+function fromDb(part: Part, doc: IndexDoc): IndexDoc {
+  const out: IndexDoc = { ...doc, _id: doc._id.slice(part.prefix.length) };
+  for (const [k, v] of Object.entries(out)) if (v instanceof mongo.Binary) out[k] = Buffer.from(v.buffer);
+  return out;
+}
+
+function toDb(part: Part, doc: IndexDoc): IndexDoc {
+  return { ...doc, _id: part.prefix + doc._id };
+}
+
+export async function getDoc(store: Db, part: Part, id: string): Promise<IndexDoc | null> {
+  const doc = await collection(store, part).findOne({ _id: part.prefix + id });
+  return doc ? fromDb(part, doc) : null;
+}
+
+/** False when a document with this `_id` exists: inserts decide every contested step. */
+export async function insertDoc(store: Db, part: Part, doc: IndexDoc): Promise<boolean> {
+  try {
+    await collection(store, part).insertOne(toDb(part, doc));
+    return true;
+  } catch (err) {
+    if (isDuplicateKey(err)) return false;
+    throw err;
+  }
+}
+
+const MAX_BATCH_BYTES = 4 * 1024 * 1024;
+const MAX_BATCH_DOCS = 500;
+
+/** Inserts in batches of a few megabytes; with `ignoreDuplicates`, existing ids are skipped. */
+export async function insertDocs(store: Db, part: Part, docs: readonly IndexDoc[], opts: { ignoreDuplicates?: boolean; sizes?: readonly number[] } = {}): Promise<void> {
+  let batch: IndexDoc[] = [];
+  let bytes = 0;
+  const flush = async () => {
+    if (batch.length === 0) return;
+    try {
+      await collection(store, part).insertMany(batch, { ordered: !opts.ignoreDuplicates });
+    } catch (err) {
+      const writeErrors = (err as { writeErrors?: { code?: number }[] }).writeErrors;
+      const onlyDuplicates = opts.ignoreDuplicates && (isDuplicateKey(err) || (writeErrors?.length && writeErrors.every((e) => e.code === 11000)));
+      if (!onlyDuplicates) throw err;
+    }
+    batch = [];
+    bytes = 0;
+  };
+  for (const [i, doc] of docs.entries()) {
+    batch.push(toDb(part, doc));
+    bytes += opts.sizes?.[i] ?? 1024;
+    if (bytes >= MAX_BATCH_BYTES || batch.length >= MAX_BATCH_DOCS) await flush();
+  }
+  await flush();
+}
+
+/** Only for documents with one writer (the manifest head, written by the merge that won its version). */
+export async function replaceDoc(store: Db, part: Part, doc: IndexDoc): Promise<void> {
+  const stored = toDb(part, doc);
+  await collection(store, part).replaceOne({ _id: stored._id }, stored, { upsert: true });
+}
+
+export async function deleteDocs(store: Db, part: Part, ids: readonly string[]): Promise<void> {
+  for (const id of ids) await collection(store, part).deleteOne({ _id: part.prefix + id });
+}
+
+const rangeOf = (prefix: string) => ({ $gte: prefix, $lt: `${prefix}\uffff` });
+
+/** Every document of a part in `_id` order (one scan of a small table, or an index range). */
+export async function readPart(store: Db, part: Part): Promise<IndexDoc[]> {
+  const filter = part.prefix ? { _id: rangeOf(part.prefix) } : {};
+  const docs = await collection(store, part).find(filter).toArray();
+  return docs.map((d) => fromDb(part, d)).sort((a, b) => (a._id < b._id ? -1 : a._id > b._id ? 1 : 0));
+}
+
+/** Ids of a part's documents (small parts only: meta and marks). */
+export async function listIds(store: Db, part: Part): Promise<string[]> {
+  const filter = part.prefix ? { _id: rangeOf(part.prefix) } : {};
+  const docs = await collection(store, part).find(filter, { projection: { _id: 1 } }).toArray();
+  return docs.map((d) => d._id.slice(part.prefix.length));
+}
+
+/** Removes a part: its table when it has one, else its documents. */
+export async function dropPart(store: Db, part: Part): Promise<void> {
+  if (!part.prefix) {
+    await collection(store, part).drop().catch((err: unknown) => {
+      if ((err as { codeName?: string }).codeName !== 'NamespaceNotFound') throw err;
+    });
+    return;
+  }
+  await collection(store, part).deleteMany({ _id: rangeOf(part.prefix) });
+}
+
+/** Collection names of an archive's partitioned index (to find leftovers of crashed merges). */
+export async function listArchiveTables(store: Db, key: string): Promise<string[]> {
+  const names = await store.db.listCollections({}, { nameOnly: true }).toArray();
+  return names.map((c) => c.name).filter((n) => n.startsWith(`sx_${key}_`));
+}
+
+/** Bytes stored for the index (data size as the server reports it). */
+export async function indexBytes(store: Db, key: string): Promise<{ bytes: number; tables: number }> {
+  const layout = await indexLayout(store);
+  const names = layout === 'shared' ? Object.values(SHARED) : await listArchiveTables(store, key);
+  let bytes = 0;
+  for (const name of names) {
+    const stats = await store.db.command({ collStats: name }).catch(() => null);
+    bytes += Number(stats?.size ?? 0);
+  }
+  return { bytes, tables: names.length };
+}
+
+interface ArchiveDoc {
+  _id: string;
+  key: string;
+}
+
+/** Remembers that an archive has an index (for searches over every archive). */
+export async function registerIndexedArchive(store: Db, archiveId: string): Promise<void> {
+  try {
+    await store.db.collection<ArchiveDoc>(ARCHIVES).insertOne({ _id: archiveId, key: archiveKey(archiveId) });
+  } catch (err) {
+    if (!isDuplicateKey(err)) throw err;
+  }
+}
+
+/** One small document per archive: scanning it is cheap on either server. */
+export async function listIndexedArchives(store: Db): Promise<string[]> {
+  const docs = await store.db.collection<ArchiveDoc>(ARCHIVES).find({}).toArray();
+  return docs.map((d) => d._id);
+}
+
+export interface ItemRow {
+  _id: string;
+  sha256: string;
+  folder: string;
+  receivedAt: Date;
+  size: number;
+  hasAttachments: boolean;
+}
+
+/** An archive's items, in one pass (backfill). */
+export async function scanArchiveItems(store: Db, archiveId: string): Promise<ItemRow[]> {
+  return store.db
+    .collection<ItemRow>('items')
+    .find({ archiveId }, { projection: { sha256: 1, folder: 1, receivedAt: 1, size: 1, hasAttachments: 1 } })
+    .toArray();
+}
+
+export interface MessageTextRow {
+  _id: string;
+  subject?: string;
+  from?: { name: string; address: string }[];
+  to?: { name: string; address: string }[];
+  cc?: { name: string; address: string }[];
+  bcc?: { name: string; address: string }[];
+  attachments?: { filename: string; inline?: boolean }[];
+  bodyText?: string;
+  attachmentText?: string[];
+}
+
+/**
+ * Message documents with their text, for the hashes wanted, in one pass over the collection:
+ * looking each up by `_id` would scan the collection once per message on FerretDB.
+ */
+export async function* scanMessageTexts(store: Db, wanted: ReadonlySet<string>): AsyncGenerator<MessageTextRow> {
+  const projection = { subject: 1, from: 1, to: 1, cc: 1, bcc: 1, attachments: 1, bodyText: 1, attachmentText: 1 };
+  for await (const doc of store.db.collection<MessageTextRow>('messages').find({}, { projection, batchSize: 200 })) {
+    if (wanted.has(doc._id)) yield doc;
+  }
+}

@@ -1,0 +1,72 @@
+import { ApiError, type TokenSource } from '@shared/api';
+import type { Me } from '@shared/types';
+import type {
+  ArchiveUser, ConnectionTest, DirectorySettings, DirectorySyncResult, Grant, GrantRight, JournalMailbox, JournalProfile,
+  JournalStatus, Profile, ProfileInput, QuarantinedReport, Run, RunDetail, Stats,
+} from './types';
+
+type Body = Record<string, unknown> | unknown[];
+
+/** The admin API, with the add-in's ApiError so forms can show `field` next to the input it names. */
+export function createAdminClient(getToken: TokenSource, base = '/api') {
+  async function call<T>(method: string, path: string, body?: Body): Promise<T> {
+    const headers: Record<string, string> = { authorization: `Bearer ${await getToken()}` };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    let res: Response;
+    try {
+      res = await fetch(`${base}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    } catch {
+      throw new ApiError(0, 'network', 'The archive server cannot be reached. Check your connection and try again.');
+    }
+    if (res.status === 204) return undefined as T;
+    const data = (await res.json().catch(() => null)) as ({ error?: { code?: string; message?: string; field?: string } } & T) | null;
+    if (!res.ok) {
+      const e = data?.error;
+      throw new ApiError(res.status, e?.code ?? `http_${res.status}`, e?.message ?? `The server answered ${res.status} ${res.statusText}`, e?.field);
+    }
+    return data as T;
+  }
+  const list = async <T>(path: string) => (await call<{ value: T[] }>('GET', path)).value;
+  const id = encodeURIComponent;
+
+  return {
+    me: () => call<Me>('GET', '/me'),
+    stats: () => call<Stats>('GET', '/admin/stats'),
+
+    profiles: () => list<Profile>('/admin/profiles'),
+    profile: (pid: string) => call<Profile>('GET', `/admin/profiles/${id(pid)}`),
+    createProfile: (p: ProfileInput) => call<Profile>('POST', '/admin/profiles', p),
+    replaceProfile: (pid: string, p: ProfileInput) => call<Profile>('PUT', `/admin/profiles/${id(pid)}`, p),
+    setEnabled: (pid: string, enabled: boolean) => call<Profile>('PATCH', `/admin/profiles/${id(pid)}`, { enabled }),
+    deleteProfile: (pid: string) => call<void>('DELETE', `/admin/profiles/${id(pid)}`),
+    testProfile: (pid: string) => call<ConnectionTest>('POST', `/admin/profiles/${id(pid)}/test`),
+    runProfile: (pid: string) => call<{ _id: string }>('POST', `/admin/profiles/${id(pid)}/run`),
+    runs: (profileId?: string) => list<Run>(`/admin/runs${profileId ? `?profileId=${id(profileId)}` : ''}`),
+    run: (rid: string) => call<RunDetail>('GET', `/admin/runs/${id(rid)}`),
+    cancelRun: (rid: string) => call<{ cancelled: boolean }>('POST', `/admin/runs/${id(rid)}/cancel`),
+
+    directorySettings: () => call<DirectorySettings>('GET', '/admin/directory/settings'),
+    saveDirectorySettings: (s: DirectorySettings) => call<DirectorySettings>('PUT', '/admin/directory/settings', s as unknown as Body),
+    syncDirectory: () => call<DirectorySyncResult>('POST', '/admin/directory/sync'),
+    users: (status?: 'active' | 'departed') => list<ArchiveUser>(`/admin/directory/users${status ? `?status=${status}` : ''}`),
+    addUser: (u: { upn: string; displayName: string; addresses: string[]; kind: 'manual' | 'catch-all' }) => call<ArchiveUser>('POST', '/admin/directory/users', u),
+
+    grants: () => list<Grant>('/admin/grants'),
+    grant: (g: { grantee: string; archive: string; rights: GrantRight[] }) => call<Grant>('POST', '/admin/grants', g),
+    revoke: (grantee: string, archive: string) => call<void>('DELETE', `/admin/grants?grantee=${id(grantee)}&archive=${id(archive)}`),
+
+    journalStatus: () => call<JournalStatus>('GET', '/admin/journal/status'),
+    journalMailboxes: () => list<JournalMailbox>('/admin/journal/mailboxes'),
+    createJournalMailbox: (m: { address: string; description: string }) => call<JournalMailbox>('POST', '/admin/journal/mailboxes', m),
+    replaceJournalSecret: (address: string) => call<JournalMailbox>('POST', `/admin/journal/mailboxes/${id(address)}/secret`),
+    deleteJournalMailbox: (address: string) => call<void>('DELETE', `/admin/journal/mailboxes/${id(address)}`),
+    journalProfiles: () => list<JournalProfile>('/admin/journal/profiles'),
+    createJournalProfile: (p: Omit<JournalProfile, 'id'>) => call<JournalProfile>('POST', '/admin/journal/profiles', p),
+    setJournalProfileEnabled: (pid: string, enabled: boolean) => call<JournalProfile>('PATCH', `/admin/journal/profiles/${id(pid)}`, { enabled }),
+    deleteJournalProfile: (pid: string) => call<void>('DELETE', `/admin/journal/profiles/${id(pid)}`),
+    quarantine: () => list<QuarantinedReport>('/admin/journal/quarantine'),
+    deleteQuarantined: (qid: string) => call<void>('DELETE', `/admin/journal/quarantine/${id(qid)}`),
+  };
+}
+
+export type AdminClient = ReturnType<typeof createAdminClient>;

@@ -1,0 +1,141 @@
+/** Shapes of the admin API's answers (backend/src/http/routes); profile input comes from the backend's zod schema. */
+import type { ProfileInput, Schedule } from '../../../backend/src/archiving/profile';
+
+export type { ProfileInput, Schedule };
+
+export type Profile = ProfileInput & { id: string; createdAt: string; updatedAt: string };
+
+export type RunStatus = 'queued' | 'running' | 'succeeded' | 'partial' | 'failed' | 'cancelled';
+export type MailboxStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled' | 'timed-out';
+
+export interface Counts {
+  found: number;
+  archived: number;
+  alreadyArchived: number;
+  filtered: number;
+  deleted: number;
+  failed: number;
+  removedInMailbox: number;
+  bytes: number;
+}
+
+export interface Run {
+  _id: string;
+  profileId: string;
+  profileName: string;
+  trigger: 'manual' | 'schedule';
+  status: RunStatus;
+  error: string | null;
+  mailboxCount: number;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+export interface RunMailbox extends Counts {
+  upn: string;
+  status: MailboxStatus;
+  currentFolder: string;
+  foldersDone: number;
+  foldersTotal: number;
+  errorCount: number;
+  recentErrors: { at: string; folder?: string; messageId?: string; reason: string }[];
+}
+
+export interface RunDetail extends Run {
+  totals: Counts;
+  mailboxes: RunMailbox[];
+}
+
+export interface ConnectionTest {
+  ok: boolean;
+  mailboxCount: number;
+  checked: { upn: string; ok: boolean; error?: string }[];
+  error?: string;
+}
+
+export interface ArchiveUser {
+  _id: string;
+  source: 'entra' | 'manual';
+  kind: 'user' | 'shared' | 'room' | 'equipment' | 'catch-all' | 'manual';
+  upn: string;
+  displayName: string;
+  mail: string;
+  addresses: string[];
+  exchangeLicensed: boolean;
+  status: 'active' | 'departed';
+  departedAt: string | null;
+  lastSyncedAt: string | null;
+}
+
+export interface DirectorySettings {
+  licensedOnly: boolean;
+  includeGroups: string[];
+  excludeGroups: string[];
+  schedule: Schedule;
+}
+
+export interface DirectorySyncResult {
+  seen: number;
+  added: number;
+  updated: number;
+  departed: number;
+  skipped: { upn: string; reason: string }[];
+}
+
+export type GrantRight = 'read' | 'export' | 'restore';
+
+export interface Grant {
+  id: string;
+  grantee: { id: string; upn: string; displayName: string; kind: string };
+  archive: { id: string; upn: string; displayName: string; kind: string };
+  rights: GrantRight[];
+  grantedBy: { oid: string; upn: string };
+  grantedAt: string;
+}
+
+export interface Stats {
+  storage: { items: number; itemBytes: number; messages: number; messageBytes: number; storedBytes: number; archiveUsers: number };
+  singleInstance: { copies: number; stored: number; savedBytes: number; compressionSavedBytes: number };
+  perDay: { date: string; count: number }[];
+  runs: (Run & { totals: Counts; errorCount: number })[];
+  attention: { runId: string; profileId: string; profileName: string; status: RunStatus; at: string; error: string | null; mailboxes: { upn: string; status: string; errorCount: number; lastError: string | null }[] }[];
+}
+
+export interface JournalStatus {
+  gateway: { enabled: boolean; host: string; port: number; tls: boolean; requireTls: boolean; auth: string; maxBytes: number; allowedHosts: string[] };
+  backlog: number;
+  held: number;
+  pending: number;
+  quarantine: Record<'not-journal' | 'malformed', number>;
+}
+
+export interface JournalMailbox {
+  address: string;
+  description: string;
+  createdAt: string;
+  /** Only in the answer that created or replaced it: shown once, never stored in clear. */
+  secret?: string;
+}
+
+export interface JournalProfile {
+  id: string;
+  name: string;
+  mailbox: string;
+  unknownAddresses: 'ignore' | 'catch-all' | 'create-at-sync';
+  catchAllArchiveId: string | null;
+  syncDirectoryFirst: boolean;
+  internalDomains: string[];
+  enabled: boolean;
+}
+
+export interface QuarantinedReport {
+  _id: string;
+  kind: 'not-journal' | 'malformed';
+  mailbox: string;
+  reason: string;
+  receivedAt: string;
+  quarantinedAt: string;
+  subject: string;
+  from: string;
+}

@@ -1,0 +1,155 @@
+import {
+  Body1, Button, Caption1, ProgressBar, Spinner, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, Text, makeStyles, tokens,
+} from '@fluentui/react-components';
+import { useState } from 'react';
+import { useApi } from '../../api/context';
+import type { Counts, RunMailbox } from '../../api/types';
+import { formatBytes, formatDateTime, formatDuration, formatNumber } from '../../format';
+import { navigate } from '../../route';
+import { ErrorBar } from '../common/ErrorBar';
+import { Section } from '../common/Section';
+import { StatusBadge } from '../common/StatusBadge';
+import { useLoad } from '../common/useLoad';
+import { useTableStyles } from '../common/tableStyles';
+
+const ACTIVE = new Set(['queued', 'running']);
+const COLUMNS: { key: keyof Counts; label: string }[] = [
+  { key: 'found', label: 'Found' },
+  { key: 'archived', label: 'Archived' },
+  { key: 'alreadyArchived', label: 'Already archived' },
+  { key: 'filtered', label: 'Filtered' },
+  { key: 'deleted', label: 'Deleted' },
+  { key: 'failed', label: 'Failed' },
+];
+
+const useStyles = makeStyles({
+  facts: { display: 'flex', gap: tokens.spacingHorizontalXL, flexWrap: 'wrap', alignItems: 'center' },
+  errors: { color: tokens.colorPaletteRedForeground1 },
+  folder: { minWidth: '160px' },
+});
+
+/** One run, live: refreshed every second while it is queued or running. */
+export function RunView({ runId }: { runId: string }) {
+  const tables = useTableStyles();
+  const api = useApi();
+  const styles = useStyles();
+  const [active, setActive] = useState(true);
+  const [cancelError, setCancelError] = useState<Error | null>(null);
+  const run = useLoad(
+    async () => {
+      const r = await api.run(runId);
+      setActive(ACTIVE.has(r.status));
+      return r;
+    },
+    [runId],
+    active ? 1000 : null,
+  );
+  if (!run.data) return run.error ? <ErrorBar error={run.error} /> : <Spinner label="Loading the run…" />;
+  const r = run.data;
+  const cancel = async () => {
+    try {
+      await api.cancelRun(runId);
+      await run.reload();
+    } catch (err) {
+      setCancelError(err as Error);
+    }
+  };
+  return (
+    <Section
+      title={`Run of “${r.profileName}”`}
+      actions={
+        <>
+          {ACTIVE.has(r.status) && <Button onClick={() => void cancel()}>Cancel run</Button>}
+          <Button onClick={() => navigate('profiles', 'history', r.profileId)}>Run history</Button>
+          <Button onClick={() => navigate('profiles')}>Back to profiles</Button>
+        </>
+      }
+    >
+      <div className={styles.facts} aria-label="Run summary">
+        <span>
+          Status: <StatusBadge status={r.status} />
+        </span>
+        <Body1>Started {formatDateTime(r.startedAt ?? r.createdAt)}</Body1>
+        <Body1>Duration {formatDuration(r.startedAt, r.finishedAt)}</Body1>
+        <Body1>{r.trigger === 'manual' ? 'Started by hand' : 'Scheduled'}</Body1>
+        <Body1 data-total="archived">Archived {formatNumber(r.totals.archived)}</Body1>
+        <Body1>{formatBytes(r.totals.bytes)}</Body1>
+      </div>
+      {r.error && <ErrorBar error={new Error(r.error)} title="The run stopped" />}
+      <ErrorBar error={cancelError} />
+      {ACTIVE.has(r.status) && r.mailboxes.length === 0 && <Spinner size="small" label="Working out the mailboxes…" />}
+      <Table className={tables.auto} aria-label="Mailboxes of this run" size="small">
+        <TableHeader>
+          <TableRow>
+            <TableHeaderCell>Mailbox</TableHeaderCell>
+            <TableHeaderCell>Status</TableHeaderCell>
+            <TableHeaderCell>Folders</TableHeaderCell>
+            {COLUMNS.map((c) => (
+              <TableHeaderCell key={c.key}>{c.label}</TableHeaderCell>
+            ))}
+            <TableHeaderCell>Size</TableHeaderCell>
+          </TableRow>
+        </TableHeader>
+        <TableBody>
+          {r.mailboxes.map((m) => (
+            <MailboxRow key={m.upn} m={m} />
+          ))}
+          <TableRow aria-label="Totals">
+            <TableCell>
+              <Text weight="semibold">Total</Text>
+            </TableCell>
+            <TableCell />
+            <TableCell />
+            {COLUMNS.map((c) => (
+              <TableCell key={c.key} data-total={c.key}>
+                <Text weight="semibold">{formatNumber(r.totals[c.key])}</Text>
+              </TableCell>
+            ))}
+            <TableCell>{formatBytes(r.totals.bytes)}</TableCell>
+          </TableRow>
+        </TableBody>
+      </Table>
+    </Section>
+  );
+}
+
+function MailboxRow({ m }: { m: RunMailbox }) {
+  const styles = useStyles();
+  const progress = m.foldersTotal > 0 ? m.foldersDone / m.foldersTotal : undefined;
+  return (
+    <>
+      <TableRow data-mailbox={m.upn} data-status={m.status}>
+        <TableCell>{m.upn}</TableCell>
+        <TableCell>
+          <StatusBadge status={m.status} />
+        </TableCell>
+        <TableCell className={styles.folder}>
+          <ProgressBar value={m.status === 'done' ? 1 : progress} aria-label={`Folders of ${m.upn}`} />
+          <Caption1>
+            {m.foldersDone}/{m.foldersTotal}
+            {m.status === 'running' && m.currentFolder ? ` · ${m.currentFolder}` : ''}
+          </Caption1>
+        </TableCell>
+        {COLUMNS.map((c) => (
+          <TableCell key={c.key} data-count={c.key}>
+            {formatNumber(m[c.key])}
+          </TableCell>
+        ))}
+        <TableCell>{formatBytes(m.bytes)}</TableCell>
+      </TableRow>
+      {m.errorCount > 0 && (
+        <TableRow>
+          <TableCell colSpan={10} className={styles.errors}>
+            {m.errorCount} errors in {m.upn}
+            {m.recentErrors.slice(0, 5).map((e, i) => (
+              <Caption1 key={i} block>
+                {e.folder ? `${e.folder}: ` : ''}
+                {e.reason}
+              </Caption1>
+            ))}
+          </TableCell>
+        </TableRow>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,62 @@
+import { Checkbox, Combobox, Field, Option, Radio, RadioGroup } from '@fluentui/react-components';
+import { MailboxPicker } from './MailboxPicker';
+import type { StepProps } from './StepProps';
+
+export function StepMailboxes({ draft, set, error, users }: StepProps) {
+  const people = users.filter((u) => u.mail);
+  if (draft.kind === 'single-mailbox') {
+    return (
+      <Field label="Mailbox" hint="User principal name or address of the mailbox to archive." validationMessage={error('source.mailbox', 'source')}>
+        <Combobox
+          freeform
+          placeholder="someone@contoso.com"
+          value={draft.mailbox}
+          onInput={(e) => set({ mailbox: (e.target as HTMLInputElement).value })}
+          onOptionSelect={(_e, d) => set({ mailbox: d.optionValue ?? '' })}
+        >
+          {people.map((u) => (
+            <Option key={u._id} value={u.upn} text={u.upn}>
+              {`${u.displayName} (${u.upn})`}
+            </Option>
+          ))}
+        </Combobox>
+      </Field>
+    );
+  }
+  if (draft.kind === 'shared-mailboxes') {
+    return (
+      <MailboxPicker
+        label="Shared mailboxes (none ticked: every shared mailbox the directory knows)"
+        users={people.filter((u) => u.kind === 'shared')}
+        value={draft.mailboxes}
+        onChange={(mailboxes) => set({ mailboxes })}
+        error={error('source.mailboxes', 'source')}
+      />
+    );
+  }
+  return (
+    <>
+      <Field label="Which mailboxes?" validationMessage={error('source.selection')}>
+        <RadioGroup value={draft.selection} onChange={(_e, d) => set({ selection: d.value as typeof draft.selection })} aria-label="Which mailboxes">
+          <Radio value="all" label="All users with an email address" />
+          <Radio value="all-except" label="All except the ones ticked below" />
+          <Radio value="only" label="Only the ones ticked below" />
+        </RadioGroup>
+      </Field>
+      {draft.selection !== 'all' && (
+        <MailboxPicker
+          label={draft.selection === 'only' ? 'Archive these mailboxes' : 'Leave out these mailboxes'}
+          users={people}
+          value={draft.mailboxes}
+          onChange={(mailboxes) => set({ mailboxes })}
+          error={error('source.mailboxes', 'source')}
+        />
+      )}
+      <Checkbox
+        checked={draft.syncDirectoryFirst}
+        onChange={(_e, d) => set({ syncDirectoryFirst: d.checked === true })}
+        label="Synchronise with the directory before archiving (new users are archived on the same run)"
+      />
+    </>
+  );
+}

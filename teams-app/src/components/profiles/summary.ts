@@ -1,0 +1,17 @@
+import type { Profile } from '../../api/types';
+
+export function sourceSummary(p: Profile): string {
+  const s = p.source;
+  if (s.kind === 'single-mailbox') return `Mailbox ${s.mailbox}${s.targetArchive ? ` → ${s.targetArchive}` : ''}`;
+  if (s.kind === 'shared-mailboxes') return s.mailboxes?.length ? `Shared: ${s.mailboxes.join(', ')}` : 'Every shared mailbox';
+  const n = s.mailboxes?.length ?? 0;
+  if (s.selection === 'all') return 'All users';
+  return s.selection === 'only' ? `Only ${n}: ${s.mailboxes!.join(', ')}` : `All except ${n}`;
+}
+
+export function scheduleSummary(p: Profile): string {
+  const s = p.schedule;
+  if (!s || s.kind === 'manual') return 'Manual';
+  if (s.kind === 'interval') return `Every ${s.everyMinutes} min`;
+  return `Cron ${s.expression}${s.timezone ? ` (${s.timezone})` : ''}`;
+}

@@ -1,0 +1,113 @@
+import { randomBytes } from 'node:crypto';
+import { startDatabase } from '../../dev/database';
+import { DEMO } from '../../emulator/src/config';
+import { loadConfig } from '../../backend/src/config';
+import { fetchAuthorityMetadata } from '../../backend/src/graph/authority';
+import { createGraphClient } from '../../backend/src/graph/client';
+import { createTokenSource } from '../../backend/src/graph/token';
+import { createLogger } from '../../backend/src/log';
+import { startBackend } from '../../backend/src/server';
+import { openStore } from '../../backend/src/store';
+import { blobCeiling, graphCeiling, ingestCeiling, loadSample, lookupCost, parseCeiling } from './ceilings';
+import { startEmulatorProcess, type EmulatorProcess } from './emulator-process';
+import { adminApi, createAllMailboxesProfile, runToEnd, type AdminApi } from './end-to-end';
+import { watchDbCommands, withCommandMonitoring } from './db-commands';
+import { buildRows, type Measurements } from './figures';
+import { cpuSeconds, diffCpu, loadAverage, sampleRss, watchEventLoop } from './probes';
+import { printReport } from './report';
+import { FEW_WRITERS, readSettings, type BenchSettings } from './settings';
+
+const log = (line: string) => console.error(`[bench] ${line}`);
+
+export async function runBenchmark(): Promise<void> {
+  const settings = readSettings();
+  const loadAtStart = loadAverage();
+  log(`${settings.users} mailboxes × ${settings.messagesPerUser} messages, ${settings.workers} workers; load average ${loadAtStart}`);
+  const db = await startDatabase({ log: (line) => console.error(`[database] ${line}`) });
+  const seed = `${settings.users}x${settings.messagesPerUser}${settings.foldersPerUser ? `x${settings.foldersPerUser}` : ''}`;
+  const emulator = await startEmulatorProcess(seed);
+  let report: ReturnType<typeof buildRows>;
+  try {
+    const config = loadConfig({
+      ...process.env,
+      MONGODB_URI: withCommandMonitoring(db.uri),
+      MONGODB_DB: `bench_archive_${randomBytes(4).toString('hex')}`,
+      TENANT_ID: emulator.info.tenantId,
+      CLIENT_ID: emulator.info.apps.backend.clientId,
+      CLIENT_SECRET: emulator.info.apps.backend.clientSecret,
+      AUTHORITY_HOST: emulator.info.url,
+      GRAPH_BASE_URL: emulator.info.graphBaseUrl,
+      PORT: '0',
+      WORKER_CONCURRENCY: String(settings.workers),
+      LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'silent',
+    });
+    const backend = await startBackend(config, createLogger(config.LOG_LEVEL));
+    const api = adminApi(backend.url, emulator, process.env.BENCH_ADMIN ?? `user001@${DEMO.domain}`);
+    const profileId = await createAllMailboxesProfile(api);
+
+    const first = await measureFirstRun(api, emulator, profileId, settings, config.MONGODB_DB);
+    // A hung first run is still active: a second one would be refused.
+    const second = first.stalled ? null : await measureSecondRun(api, emulator, profileId, settings);
+    const maxRssBytes = process.resourceUsage().maxRSS * 1024;
+    await backend.close();
+
+    log(`ceilings on a sample of ${settings.sample} archived messages…`);
+    const archive = await openStore({ uri: db.uri, dbName: config.MONGODB_DB });
+    const sample = await loadSample(archive, settings.sample);
+    const lookupFull = await lookupCost(archive, sample);
+    const parse = await parseCeiling(sample);
+    const blobs = await blobCeiling(db.uri, sample, settings.storeConcurrency);
+    const ingest = await ingestCeiling(db.uri, sample, settings.storeConcurrency);
+    const ingestFew = await ingestCeiling(db.uri, sample, FEW_WRITERS);
+    const metadata = await fetchAuthorityMetadata(config.authority, config.TENANT_ID);
+    const graph = await graphCeiling(createGraphClient({ baseUrl: config.GRAPH_BASE_URL, tokens: createTokenSource(config, metadata, createLogger('silent')) }), sample);
+    await archive.db.dropDatabase().catch(() => undefined);
+    await archive.close();
+
+    const m: Measurements = {
+      settings, dbKind: db.kind, first, second, maxRssBytes, parse, blobs, ingest, ingestFew, graph, lookupFull,
+      sampleSize: sample.length, loadAtStart, loadAtEnd: loadAverage(),
+    };
+    report = buildRows(m);
+  } finally {
+    await emulator.close();
+    await db.stop();
+  }
+  // After every server stopped, so that nothing they say can follow the JSON line.
+  printReport(`Archiving benchmark: ${seed} on ${db.kind}`, report.rows, report.notes, report.details);
+}
+
+async function measureFirstRun(api: AdminApi, emulator: EmulatorProcess, profileId: string, settings: BenchSettings, dbName: string) {
+  await emulator.resetStats();
+  const commands = watchDbCommands(dbName);
+  const rssBefore = process.memoryUsage().rss;
+  const rss = sampleRss(100);
+  const loop = watchEventLoop();
+  const cpuBefore = cpuSeconds(emulator.pid);
+  const result = await runToEnd(api, profileId, settings.timeoutMinutes, 'first run');
+  const cpu = diffCpu(cpuBefore, cpuSeconds(emulator.pid));
+  const peakRss = rss.stop();
+  const eventLoop = loop.stop();
+  const dbCommands = commands.stop();
+  const requests = {
+    total: await emulator.requests(),
+    value: await emulator.requests({ pathIncludes: '/$value' }),
+    messageDelta: await emulator.requests({ pathIncludes: '/messages/delta' }),
+  };
+  if (result.run.status !== 'succeeded') log(`first run ended ${result.run.status}: ${JSON.stringify(result.run.mailboxes?.flatMap((x: any) => x.recentErrors ?? []).slice(0, 5))}`);
+  log(`first run: ${result.run.totals.archived} archived in ${result.wallSeconds.toFixed(1)} s`);
+  return { ...result, rssBefore, peakRss, eventLoop, cpu, requests, dbCommands };
+}
+
+/** No change in the tenant: the run should cost at most one request per folder plus one per mailbox. */
+async function measureSecondRun(api: AdminApi, emulator: EmulatorProcess, profileId: string, settings: BenchSettings) {
+  await emulator.resetStats();
+  const result = await runToEnd(api, profileId, settings.timeoutMinutes, 'second run');
+  const mailboxes: { upn: string; requests: number; allowed: number }[] = [];
+  for (const mb of result.run.mailboxes as { mailboxId: string; upn: string; foldersTotal: number }[]) {
+    mailboxes.push({ upn: mb.upn, requests: await emulator.requests({ mailbox: mb.mailboxId }), allowed: mb.foldersTotal + 1 });
+  }
+  const total = await emulator.requests();
+  log(`second run: ${result.run.status}, ${total} Graph requests in ${result.wallSeconds.toFixed(1)} s`);
+  return { ...result, mailboxes, total };
+}

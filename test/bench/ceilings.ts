@@ -1,0 +1,148 @@
+import { randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { ResponseType, type Client } from '@microsoft/microsoft-graph-client';
+import { Limiter } from '../../backend/src/archiving/limiter';
+import { ingestMessage } from '../../backend/src/ingest';
+import { parseMessage } from '../../backend/src/ingest/parse';
+import { openStore, type Store } from '../../backend/src/store';
+import { findItemBySource } from '../../backend/src/store/items';
+import { EXCHANGE } from './settings';
+
+/** One archived message, its bytes read back from the archive, and where it came from. */
+export interface SampleMessage {
+  sha256: string;
+  archiveId: string;
+  receivedAt: Date;
+  mailboxId: string;
+  messageId: string;
+  bytes: Buffer;
+}
+
+export interface Rate {
+  messages: number;
+  bytes: number;
+  seconds: number;
+  perSecond: number;
+  mbPerSecond: number;
+}
+
+/** Evenly spaced items of the archive the run filled, so sizes follow the tenant's mix. */
+export async function loadSample(store: Store, size: number): Promise<SampleMessage[]> {
+  const items = await store.db
+    .collection<{ sha256: string; archiveId: string; receivedAt: Date; sources: { kind: string; mailboxId?: string; messageId?: string }[] }>('items')
+    .find({}, { projection: { sha256: 1, archiveId: 1, receivedAt: 1, sources: 1 } })
+    .toArray();
+  const step = items.length / Math.min(size, items.length);
+  const picked = Array.from({ length: Math.min(size, items.length) }, (_, i) => items[Math.floor(i * step)]!);
+  const sample: SampleMessage[] = [];
+  await forEachConcurrent(picked, 8, async (item) => {
+    const source = item.sources.find((s) => s.kind === 'graph');
+    if (!source?.mailboxId || !source.messageId) return;
+    const bytes = await readAll(store.blobs.open(item.sha256));
+    sample.push({ sha256: item.sha256, archiveId: item.archiveId, receivedAt: item.receivedAt, mailboxId: source.mailboxId, messageId: source.messageId, bytes });
+  });
+  return sample;
+}
+
+/** Parse only: the ingest parser over bytes in memory, one message at a time (it is CPU-bound). */
+export async function parseCeiling(sample: SampleMessage[]): Promise<Rate> {
+  for (const m of sample.slice(0, 50)) await parseMessage(() => Readable.from([m.bytes])); // warm-up
+  return timed(sample, 1, (m) => parseMessage(() => Readable.from([m.bytes])));
+}
+
+/** Blobs only: GridFS single-instance put into an empty database, no parsing, no documents. */
+export async function blobCeiling(uri: string, sample: SampleMessage[], concurrency: number): Promise<Rate> {
+  return withFreshStore(uri, 'bench_blobs', (store) =>
+    timed(sample, concurrency, (m) => store.blobs.put(m.sha256, m.bytes.length, () => Readable.from([m.bytes]))),
+  );
+}
+
+/**
+ * Store only: the whole ingest path (spool, hash, parse, blob, documents) into an empty database,
+ * no Graph. Then the crawl's "already archived?" lookup in that small archive, for comparison
+ * with the same lookup in the full one.
+ */
+export async function ingestCeiling(uri: string, sample: SampleMessage[], concurrency: number): Promise<Rate & { lookup: { archivedMs: number; newMs: number } }> {
+  return withFreshStore(uri, 'bench_ingest', async (store) => {
+    const rate = await timed(sample, concurrency, (m) =>
+      ingestMessage(store, {
+        archiveId: m.archiveId,
+        folder: 'Inbox',
+        receivedAt: m.receivedAt,
+        source: { kind: 'graph', mailboxId: m.mailboxId, folderId: 'bench', messageId: m.messageId },
+        content: Readable.from([m.bytes]),
+      }),
+    );
+    return { ...rate, lookup: await lookupCost(store, sample) };
+  });
+}
+
+/**
+ * Graph only: $value of the sample, at most 4 requests in flight per mailbox as the crawl does,
+ * every mailbox at once; the bytes are counted and dropped.
+ */
+export async function graphCeiling(graph: Client, sample: SampleMessage[]): Promise<Rate & { meanLatencyMs: number }> {
+  const limiters = new Map<string, Limiter>();
+  let latency = 0;
+  const rate = await timed(sample, sample.length, (m) => {
+    const limiter = limiters.get(m.mailboxId) ?? new Limiter(EXCHANGE.concurrency);
+    limiters.set(m.mailboxId, limiter);
+    return limiter.run(async () => {
+      const started = performance.now();
+      const body: WebReadableStream = await graph.api(`/users/${m.mailboxId}/messages/${m.messageId}/$value`).responseType(ResponseType.STREAM).get();
+      for await (const chunk of Readable.fromWeb(body)) void chunk;
+      latency += performance.now() - started;
+    });
+  });
+  return { ...rate, meanLatencyMs: latency / sample.length };
+}
+
+/**
+ * Milliseconds per "already archived?" lookup of the crawl (one per message) in a given archive:
+ * for archived messages, and for messages it does not hold yet (every message of a first run).
+ */
+export async function lookupCost(store: Store, sample: SampleMessage[]): Promise<{ archivedMs: number; newMs: number }> {
+  const probe = sample.slice(0, 40);
+  const time = async (messageId: (m: SampleMessage) => string, expectFound: boolean) => {
+    const started = performance.now();
+    for (const m of probe) {
+      const found = await findItemBySource(store.conn, m.archiveId, m.mailboxId, messageId(m));
+      if (Boolean(found) !== expectFound) throw new Error(`lookup of ${messageId(m)} ${expectFound ? 'missed' : 'found something'}`);
+    }
+    return (performance.now() - started) / probe.length;
+  };
+  return { archivedMs: await time((m) => m.messageId, true), newMs: await time((m) => `${m.messageId}-not-archived`, false) };
+}
+
+export async function withFreshStore<T>(uri: string, prefix: string, work: (store: Store) => Promise<T>): Promise<T> {
+  const store = await openStore({ uri, dbName: `${prefix}_${randomBytes(4).toString('hex')}` });
+  try {
+    return await work(store);
+  } finally {
+    await store.db.dropDatabase().catch(() => undefined);
+    await store.close();
+  }
+}
+
+async function timed(sample: SampleMessage[], concurrency: number, each: (m: SampleMessage) => Promise<unknown>): Promise<Rate> {
+  const started = performance.now();
+  await forEachConcurrent(sample, concurrency, each);
+  const seconds = (performance.now() - started) / 1000;
+  const bytes = sample.reduce((sum, m) => sum + m.bytes.length, 0);
+  return { messages: sample.length, bytes, seconds, perSecond: sample.length / seconds, mbPerSecond: bytes / 1e6 / seconds };
+}
+
+async function forEachConcurrent<T>(items: T[], concurrency: number, each: (item: T) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) await each(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, items.length)) }, lane));
+}
+
+async function readAll(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}

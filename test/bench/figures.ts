@@ -1,0 +1,154 @@
+import type { Rate } from './ceilings';
+import type { CommandStat } from './db-commands';
+import type { RunResult } from './end-to-end';
+import { phases, rateBySlice } from './end-to-end';
+import type { Detail, Row } from './report';
+import { EXCHANGE, FEW_WRITERS, type BenchSettings } from './settings';
+
+export interface Measurements {
+  settings: BenchSettings;
+  dbKind: string;
+  first: RunResult & {
+    rssBefore: number;
+    peakRss: number;
+    eventLoop: { meanMs: number; p99Ms: number; maxMs: number };
+    cpu: { backend: number; emulator: number; database: number };
+    requests: { total: number; value: number; messageDelta: number };
+    dbCommands: CommandStat[];
+  };
+  /** Null when the first run hung and a second could not start. */
+  second: (RunResult & { mailboxes: { upn: string; requests: number; allowed: number }[]; total: number }) | null;
+  maxRssBytes: number;
+  parse: Rate;
+  blobs: Rate;
+  ingest: Rate & { lookup: Lookup };
+  ingestFew: Rate;
+  graph: Rate & { meanLatencyMs: number };
+  lookupFull: Lookup;
+  sampleSize: number;
+  loadAtStart: string;
+  loadAtEnd: string;
+}
+
+type Lookup = { archivedMs: number; newMs: number };
+
+const MB = 1e6;
+const RSS_LIMIT_MB = 300;
+const TARGET_SHARE = 70;
+
+export function buildRows(m: Measurements): { rows: Row[]; notes: string[]; details: Detail[] } {
+  const first = firstRun(m);
+  const rows = [...first.rows, ...secondRun(m), ...ceilings(m, first.perSecond, first.requestsPerMessage)];
+  const notes = [
+    `${m.settings.users} mailboxes × ${m.settings.messagesPerUser} messages, WORKER_CONCURRENCY ${m.settings.workers}, database ${m.dbKind}; MB = 10^6 bytes`,
+    `ceilings on ${m.sampleSize} messages read back from the archive (${(m.ingest.bytes / m.sampleSize / 1000).toFixed(1)} kB average); store ceilings into an empty database`,
+    `CPU seconds during the first run: backend ${m.first.cpu.backend.toFixed(0)}, ${m.dbKind} ${m.first.cpu.database.toFixed(0)}, emulator ${m.first.cpu.emulator.toFixed(0)} (wall ${first.wall.toFixed(0)} s)`,
+    `load average (1/5/15 min) at start ${m.loadAtStart}, at end ${m.loadAtEnd}`,
+    ...(m.first.run.status === 'succeeded' ? [] : [`first run ${m.first.stalled ? 'hung' : 'ended'} ${m.first.run.status}`]),
+    ...(m.second?.mailboxes ?? []).filter((x) => x.requests > x.allowed).map((x) => `second run: ${x.upn} used ${x.requests} requests, allowed ${x.allowed}`),
+  ];
+  return { rows, notes, details: [commandTable(m)] };
+}
+
+function firstRun(m: Measurements) {
+  const { settings, first } = m;
+  const totals = first.run.totals;
+  const timing = phases(first.run);
+  const wall = Number.isFinite(timing.wall) ? timing.wall : first.wallSeconds;
+  const perSecond = totals.archived / wall;
+  const requestsPerMessage = first.requests.total / Math.max(1, totals.archived);
+  const slices = rateBySlice(first.timeline, totals.archived);
+  const expected = settings.users * settings.messagesPerUser;
+  const peakMb = first.peakRss / MB;
+  const maxRssMb = m.maxRssBytes / MB;
+  const cores = (s: number) => (100 * s) / wall;
+  const dbCount = first.dbCommands.reduce((n, c) => n + c.count, 0);
+  const dbMs = first.dbCommands.reduce((n, c) => n + c.totalMs, 0);
+  const rows: Row[] = [
+    { key: 'messages_found', label: 'end-to-end: messages found', value: totals.found, unit: '', digits: 0, target: `${expected}`, ok: totals.found === expected },
+    { key: 'messages_archived', label: 'end-to-end: messages archived', value: totals.archived, unit: '', digits: 0, target: `${expected}`, ok: totals.archived === expected },
+    { key: 'messages_failed', label: 'end-to-end: messages failed', value: totals.failed, unit: '', digits: 0, target: '0', ok: totals.failed === 0 },
+    { key: 'e2e_wall_s', label: 'end-to-end: wall time', value: wall, unit: 's' },
+    { key: 'e2e_planning_s', label: '  run start to last mailbox started', value: timing.queued + timing.planning, unit: 's' },
+    { key: 'e2e_crawl_shortest_s', label: '  mailbox crawl, shortest', value: timing.crawlShortest, unit: 's' },
+    { key: 'e2e_crawl_longest_s', label: '  mailbox crawl, longest', value: timing.crawlLongest, unit: 's' },
+    { key: 'e2e_msgs_per_s', label: 'end-to-end: messages/s', value: perSecond, unit: 'msg/s' },
+    { key: 'e2e_mb_per_s', label: 'end-to-end: MB/s', value: totals.bytes / MB / wall, unit: 'MB/s', digits: 2 },
+    { key: 'e2e_msgs_per_s_first_fifth', label: 'end-to-end: messages/s, first fifth', value: slices.first, unit: 'msg/s' },
+    { key: 'e2e_msgs_per_s_last_fifth', label: 'end-to-end: messages/s, last fifth', value: slices.last, unit: 'msg/s' },
+    { key: 'graph_requests', label: 'Graph requests (first run)', value: first.requests.total, unit: '', digits: 0 },
+    { key: 'graph_requests_per_msg', label: 'Graph requests per message archived', value: requestsPerMessage, unit: 'req/msg', digits: 3 },
+    { key: 'graph_value_requests', label: 'Graph $value requests', value: first.requests.value, unit: '', digits: 0 },
+    { key: 'graph_delta_requests', label: 'Graph message delta requests', value: first.requests.messageDelta, unit: '', digits: 0 },
+    { key: 'rss_before_mb', label: 'backend RSS before the run', value: first.rssBefore / MB, unit: 'MB' },
+    { key: 'rss_peak_mb', label: 'backend peak RSS (sampled every 100 ms)', value: peakMb, unit: 'MB', target: `< ${RSS_LIMIT_MB}`, ok: peakMb < RSS_LIMIT_MB },
+    { key: 'rss_max_mb', label: 'backend maxRSS (resourceUsage, both runs)', value: maxRssMb, unit: 'MB', target: `< ${RSS_LIMIT_MB}`, ok: maxRssMb < RSS_LIMIT_MB },
+    { key: 'cpu_backend_pct', label: 'CPU during the run: backend', value: cores(first.cpu.backend), unit: '% of a core', digits: 0 },
+    { key: 'cpu_database_pct', label: `CPU during the run: ${m.dbKind}`, value: cores(first.cpu.database), unit: '% of a core', digits: 0 },
+    { key: 'cpu_emulator_pct', label: 'CPU during the run: emulator', value: cores(first.cpu.emulator), unit: '% of a core', digits: 0 },
+    { key: 'db_commands_per_msg', label: 'database commands per message', value: dbCount / Math.max(1, totals.archived), unit: '', digits: 1 },
+    { key: 'db_ms_per_msg', label: 'database round-trip time per message (sum)', value: dbMs / Math.max(1, totals.archived), unit: 'ms' },
+    { key: 'db_ms_mean', label: 'database round trip, mean', value: dbMs / Math.max(1, dbCount), unit: 'ms' },
+    { key: 'event_loop_p99_ms', label: 'backend event-loop delay p99', value: first.eventLoop.p99Ms, unit: 'ms' },
+  ];
+  return { rows, wall, perSecond, requestsPerMessage };
+}
+
+function secondRun(m: Measurements): Row[] {
+  const second = m.second;
+  const requests = second ? second.mailboxes.reduce((n, x) => n + x.requests, 0) : Number.NaN;
+  const allowed = second ? second.mailboxes.reduce((n, x) => n + x.allowed, 0) : Number.NaN;
+  const ok = second !== null && second.mailboxes.every((x) => x.requests <= x.allowed) && second.run.totals.archived === 0;
+  const archived = second ? second.run.totals.archived : Number.NaN;
+  return [
+    { key: 'second_run_requests', label: 'second run: mailbox requests', value: requests, unit: '', digits: 0, target: `<= ${allowed} (folders + mailboxes)`, ok },
+    { key: 'second_run_allowed', label: 'second run: folders + mailboxes', value: allowed, unit: '', digits: 0 },
+    { key: 'second_run_requests_all', label: 'second run: all requests (with directory)', value: second?.total ?? Number.NaN, unit: '', digits: 0 },
+    { key: 'second_run_archived', label: 'second run: messages archived', value: archived, unit: '', digits: 0, target: '0', ok: archived === 0 },
+    { key: 'second_run_wall_s', label: 'second run: wall time', value: second?.wallSeconds ?? Number.NaN, unit: 's' },
+  ];
+}
+
+function ceilings(m: Measurements, perSecond: number, requestsPerMessage: number): Row[] {
+  const { settings } = m;
+  const throttle = (settings.users * EXCHANGE.requestsPerWindow) / EXCHANGE.windowSeconds / requestsPerMessage;
+  const concurrency = (settings.users * EXCHANGE.concurrency) / (m.graph.meanLatencyMs / 1000) / requestsPerMessage;
+  const store = Math.max(m.ingest.perSecond, m.ingestFew.perSecond);
+  const candidates = { 'parse only': m.parse.perSecond, 'store only': store, 'throttle limit': throttle };
+  const [slowestName, slowest] = Object.entries(candidates).sort((a, b) => a[1] - b[1])[0]!;
+  const share = (100 * perSecond) / slowest;
+  const n = settings.storeConcurrency;
+  return [
+    { key: 'ceiling_parse_msgs_per_s', label: 'ceiling, parse only (1 thread)', value: m.parse.perSecond, unit: 'msg/s' },
+    { key: 'ceiling_parse_mb_per_s', label: 'ceiling, parse only', value: m.parse.mbPerSecond, unit: 'MB/s', digits: 2 },
+    { key: 'ceiling_store_msgs_per_s', label: `ceiling, store only (ingestMessage ×${n})`, value: m.ingest.perSecond, unit: 'msg/s' },
+    { key: 'ceiling_store_mb_per_s', label: `ceiling, store only (×${n})`, value: m.ingest.mbPerSecond, unit: 'MB/s', digits: 2 },
+    { key: 'ceiling_store_few_msgs_per_s', label: `ceiling, store only (ingestMessage ×${FEW_WRITERS})`, value: m.ingestFew.perSecond, unit: 'msg/s' },
+    { key: 'ceiling_blobs_msgs_per_s', label: `  of which GridFS put only (×${n})`, value: m.blobs.perSecond, unit: 'msg/s' },
+    { key: 'ceiling_throttle_msgs_per_s', label: `ceiling, throttle limit (${settings.users} × 10,000 req/10 min)`, value: throttle, unit: 'msg/s' },
+    { key: 'ceiling_concurrency_msgs_per_s', label: `  4 requests in flight per mailbox, ${m.graph.meanLatencyMs.toFixed(0)} ms each`, value: concurrency, unit: 'msg/s' },
+    { key: 'ceiling_graph_msgs_per_s', label: 'Graph $value download only (4/mailbox)', value: m.graph.perSecond, unit: 'msg/s' },
+    { key: 'ceiling_slowest_msgs_per_s', label: `slowest ceiling (${slowestName})`, value: slowest, unit: 'msg/s' },
+    { key: 'e2e_pct_of_slowest', label: 'end-to-end / slowest ceiling', value: share, unit: '%', target: `>= ${TARGET_SHARE}`, ok: share >= TARGET_SHARE },
+    { key: 'lookup_new_ms_full', label: `"already archived?" for a new message, ${m.first.run.totals.archived} items`, value: m.lookupFull.newMs, unit: 'ms' },
+    { key: 'lookup_new_ms_sample', label: `"already archived?" for a new message, ${m.sampleSize} items`, value: m.ingest.lookup.newMs, unit: 'ms' },
+    { key: 'lookup_ms_full', label: `"already archived?" for an archived one, ${m.first.run.totals.archived} items`, value: m.lookupFull.archivedMs, unit: 'ms' },
+  ];
+}
+
+function commandTable(m: Measurements): Detail {
+  const archived = Math.max(1, m.first.run.totals.archived);
+  const totalMs = Math.max(1, m.first.dbCommands.reduce((n, c) => n + c.totalMs, 0));
+  return {
+    title: 'Where the backend waits: database commands during the first run, by total round-trip time',
+    header: ['command', 'count', 'per message', 'mean ms', 'total s', 'share'],
+    rows: m.first.dbCommands.slice(0, 14).map((c) => [
+      c.kind,
+      String(c.count),
+      (c.count / archived).toFixed(2),
+      (c.totalMs / c.count).toFixed(1),
+      (c.totalMs / 1000).toFixed(1),
+      `${((100 * c.totalMs) / totalMs).toFixed(0)} %`,
+    ]),
+  };
+}

@@ -1,0 +1,181 @@
+/**
+ * `npm run bench:journal`: the journal gateway under sustained load. The backend runs as its own
+ * process with the SMTP gateway on; the emulator's journal rule sends BENCH_REPORTS Exchange
+ * journal reports (each naming three people of the demo tenant, one of them Bcc, and an external
+ * recipient) over BENCH_CONNECTIONS parallel SMTP connections as fast as the gateway answers.
+ * Measured: reports/s accepted (250) and archived, the time from each 250 until the message is in
+ * every participant's archive, and the backend's peak RSS. Prints a table; the last line is one
+ * JSON object of the figures.
+ */
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startDatabase } from '../../dev/database';
+import { loadConfig } from '../../backend/src/config';
+import { openStore, type Store } from '../../backend/src/store';
+import { DEMO_USERS, startEmulator } from '../../emulator/src/index';
+import { ensureCertificates } from '../../emulator/src/tls';
+import { freePort, spawnBackend } from '../helpers/process';
+import { printReport, type Row } from './report';
+
+const log = (line: string) => console.error(`[bench] ${line}`);
+const int = (name: string, fallback: number) => (process.env[name] ? Number(process.env[name]) : fallback);
+const REPORTS = int('BENCH_REPORTS', 1000);
+const CONNECTIONS = int('BENCH_CONNECTIONS', 10);
+const WORKERS = int('BENCH_WORKERS', 8);
+const BODY_KB = int('BENCH_BODY_KB', 8);
+const TIMEOUT_MS = int('BENCH_TIMEOUT_MIN', 30) * 60_000;
+const MAILBOX = 'journal@archive.example';
+const PEOPLE = [DEMO_USERS.admin, DEMO_USERS.megan, DEMO_USERS.alex, DEMO_USERS.lee, DEMO_USERS.diego];
+
+interface Sent {
+  report: Buffer;
+  originalSha: string;
+  archives: string[];
+  acceptedAt: number;
+}
+
+async function main(): Promise<void> {
+  const loadAtStart = loadavg()[0]!.toFixed(1);
+  const db = await startDatabase({ log: (line) => console.error(`[database] ${line}`) });
+  const emulator = await startEmulator({ seed: 'demo', timeScale: 1, throttle: false });
+  process.env.NODE_EXTRA_CA_CERTS = (await ensureCertificates()).caCertPath;
+  const dbName = `bench_journal_${randomBytes(4).toString('hex')}`;
+  const config = loadConfig({
+    MONGODB_URI: db.uri, MONGODB_DB: dbName, TENANT_ID: emulator.tenantId, CLIENT_ID: emulator.apps.backend.clientId,
+    CLIENT_SECRET: emulator.apps.backend.clientSecret, AUTHORITY_HOST: emulator.url, GRAPH_BASE_URL: emulator.graphBaseUrl,
+  });
+  const smtpPort = await freePort();
+  const backend = await spawnBackend(config, {
+    SMTP_PORT: String(smtpPort), WORKER_CONCURRENCY: String(WORKERS), LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'silent',
+  });
+  const store = await openStore({ uri: db.uri, dbName });
+  let rows: Row[] = [];
+  let notes: string[] = [];
+  try {
+    const api = async (method: string, path: string, body?: unknown) => {
+      const res = await fetch(`${backend.url}/api${path}`, {
+        method,
+        headers: { authorization: `Bearer ${await emulator.issueUserToken(DEMO_USERS.admin.upn)}`, 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+      return res.json();
+    };
+    await api('POST', '/admin/directory/sync');
+    await api('POST', '/admin/journal/mailboxes', { address: MAILBOX });
+    await api('POST', '/admin/journal/profiles', { name: 'Benchmark', mailbox: MAILBOX });
+    emulator.journal.configure({ host: '127.0.0.1', port: smtpPort, journalAddress: MAILBOX, tls: 'none', connections: CONNECTIONS });
+
+    log(`composing ${REPORTS} reports (${BODY_KB} KB bodies)…`);
+    const planned = await compose(emulator.journal, REPORTS);
+    log(`sending over ${CONNECTIONS} connections to a backend with ${WORKERS} workers…`);
+    const started = Date.now();
+    const { sent, refused } = await send(emulator.journal, planned);
+    const sendSeconds = (Math.max(...sent.map((s) => s.acceptedAt)) - started) / 1000;
+    log(`${sent.length} accepted in ${sendSeconds.toFixed(1)} s (${refused} refused); waiting for the archive…`);
+    const archivedAt = await waitArchived(store.db, sent, started);
+    const peakRss = vmHwm(backend.child.pid!);
+
+    const latencies = sent.map((s) => archivedAt.get(s.originalSha)! - s.acceptedAt).sort((a, b) => a - b);
+    const lastArchived = Math.max(...archivedAt.values());
+    const duplicates = await store.db.collection('items').countDocuments({ 'sources.1': { $exists: true } });
+    const items = await store.db.collection('items').countDocuments();
+    const expectedItems = sent.reduce((n, s) => n + s.archives.length, 0);
+    const acceptedPerSecond = sent.length / sendSeconds;
+    rows = [
+      { key: 'accepted_per_s', label: `reports accepted (250) per second, ${CONNECTIONS} connections`, value: acceptedPerSecond, unit: '/s', target: '≥ 100', ok: acceptedPerSecond >= 100 },
+      { key: 'archived_per_s', label: 'reports archived per second (first send → last archived)', value: sent.length / ((lastArchived - started) / 1000), unit: '/s' },
+      { key: 'latency_p50_ms', label: 'time from 250 to searchable, p50', value: pct(latencies, 50), unit: 'ms', digits: 0 },
+      { key: 'latency_p95_ms', label: 'time from 250 to searchable, p95', value: pct(latencies, 95), unit: 'ms', digits: 0 },
+      { key: 'latency_max_ms', label: 'time from 250 to searchable, max', value: latencies[latencies.length - 1]!, unit: 'ms', digits: 0 },
+      { key: 'peak_rss_mb', label: 'backend peak RSS', value: peakRss / 1024 / 1024, unit: 'MB', digits: 0 },
+      { key: 'lost', label: 'accepted but not archived (items missing)', value: expectedItems - items, unit: '', digits: 0, target: '0', ok: expectedItems === items },
+      { key: 'duplicates', label: 'copies archived twice', value: duplicates, unit: '', digits: 0, target: '0', ok: duplicates === 0 },
+    ];
+    notes = [
+      `${REPORTS} reports, ${expectedItems} archive copies (3 internal participants each), ${BODY_KB} KB bodies, database ${db.kind}, ${WORKERS} workers`,
+      'searchable = the item is in every participant\'s archive (its archivedAt); the clock is the same machine\'s',
+      `machine: ${availableParallelism()} CPUs, load average ${loadAtStart} at start and ${loadavg()[0]!.toFixed(1)} at the end (database, backend and sender share them)`,
+    ];
+  } finally {
+    await backend.stop();
+    await store.db.dropDatabase().catch(() => undefined);
+    await store.close();
+    await emulator.close();
+    await db.stop();
+  }
+  printReport('Journal gateway benchmark', rows, notes);
+}
+
+type Sender = Awaited<ReturnType<typeof startEmulator>>['journal'];
+
+async function compose(sender: Sender, n: number) {
+  const out: Omit<Sent, 'acceptedAt'>[] = [];
+  for (let i = 0; i < n; i++) {
+    const [from, to, bcc] = [PEOPLE[i % 5]!, PEOPLE[(i + 1) % 5]!, PEOPLE[(i + 3) % 5]!];
+    const mail = await sender.compose({
+      from: from.upn, to: [to.upn, 'partner@fabrikam.example'], bcc: [bcc.upn], subject: `Benchmark ${i} ${randomUUID()}`,
+      text: randomBytes((BODY_KB * 1024 * 3) / 4).toString('base64').replace(/.{76}/g, '$&\n'),
+    });
+    out.push({ report: mail.report, originalSha: sha(mail.original), archives: [from.id, to.id, bcc.id] });
+  }
+  return out;
+}
+
+async function send(sender: Sender, planned: Omit<Sent, 'acceptedAt'>[]) {
+  const sent: Sent[] = [];
+  let refused = 0;
+  const queue = [...planned];
+  await Promise.all(
+    Array.from({ length: CONNECTIONS }, async () => {
+      for (let p = queue.shift(); p; p = queue.shift()) {
+        const res = await sender.deliver(p.report).catch(() => null);
+        if (res?.response.startsWith('250')) sent.push({ ...p, acceptedAt: Date.now() });
+        else refused += 1;
+      }
+    }),
+  );
+  return { sent, refused };
+}
+
+/** When each original reached its last archive (the items' archivedAt). */
+async function waitArchived(db: Store['db'], sent: Sent[], started: number): Promise<Map<string, number>> {
+  const wanted = new Map(sent.map((s) => [s.originalSha, s.archives.length]));
+  const expected = sent.reduce((n, s) => n + s.archives.length, 0);
+  for (;;) {
+    const count = await db.collection('items').countDocuments();
+    if (count >= expected) break;
+    if (Date.now() - started > TIMEOUT_MS) throw new Error(`only ${count} of ${expected} copies archived after ${TIMEOUT_MS / 60_000} min`);
+    await sleep(1000);
+  }
+  const at = new Map<string, number>();
+  for await (const item of db.collection<{ sha256: string; archivedAt: Date }>('items').find({}, { projection: { sha256: 1, archivedAt: 1 } })) {
+    if (!wanted.has(item.sha256)) continue;
+    at.set(item.sha256, Math.max(at.get(item.sha256) ?? 0, item.archivedAt.getTime()));
+  }
+  return at;
+}
+
+function pct(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
+}
+
+function sha(b: Buffer): string {
+  return createHash('sha256').update(b).digest('hex');
+}
+
+/** Peak resident set of a process (Linux /proc, kB → bytes). */
+function vmHwm(pid: number): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) * 1024 : Number.NaN;
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
+    process.exit(1);
+  },
+);

@@ -1,0 +1,238 @@
+/**
+ * `npm run bench:search`: full-text search latency at 10k and 100k messages (MISSION M10).
+ *
+ * Builds one archive from real corpus mail (lore-linux-s390 and the SpamAssassin corpora), each
+ * source message reused with varied headers (hash, received date, folder, an extra recipient)
+ * until the archive holds the next size, loaded through the indexer directly (batches of
+ * BENCH_SEARCH_BATCH, merged by the normal policy after each, as a backfill writes them). At
+ * each size it runs a fixed mix of queries (BENCH_SEARCH_ROUNDS rounds) through the search
+ * service core (index reads, evaluation, page, summaries, snippets; no HTTP, no audit) and
+ * prints percentiles. Sizes: BENCH_SEARCH_SIZES (default 10000,100000). Last line: JSON.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { Readable } from 'node:stream';
+import { randomBytes } from 'node:crypto';
+import { startDatabase } from '../../dev/database';
+import { parseMessage } from '../../backend/src/ingest/parse';
+import { openStore, type Store } from '../../backend/src/store';
+import { archiveKey, indexBytes, indexLayout } from '../../backend/src/store/postings';
+import { readIndexState } from '../../backend/src/search/index-manifest';
+import { RETIRE_GRACE_MS, mergeStep } from '../../backend/src/search/index-merge';
+import { clearIndexCache, entryFor, indexBatch, indexCtx, type IndexEntry } from '../../backend/src/search/index-store';
+import { parseQuery } from '../../backend/src/search/query';
+import { searchIndex } from '../../backend/src/search/service';
+import { corpusFiles } from '../helpers/corpus';
+import { printReport, type Detail, type Row } from './report';
+
+const log = (line: string) => console.error(`[bench:search] ${line}`);
+const SIZES = (process.env.BENCH_SEARCH_SIZES ?? '10000,100000').split(',').map(Number);
+const BATCH = Number(process.env.BENCH_SEARCH_BATCH ?? 2000);
+const ROUNDS = Number(process.env.BENCH_SEARCH_ROUNDS ?? 5);
+const ARCHIVE = 'bench-search-archive';
+const P95_TARGET_MS = 150;
+
+const FOLDERS = ['Inbox', 'Inbox', 'Inbox', 'Inbox/Projects', 'Sent Items', 'Archive', 'Archive/2019', 'Deleted Items'];
+const DATE_FROM = Date.UTC(2016, 0, 1);
+const DATE_SPAN = Date.UTC(2026, 0, 1) - DATE_FROM;
+
+/** The query mix. Attachment words: from the text attachments of a few SpamAssassin messages. */
+const MIX: Record<string, string[]> = {
+  'one word': ['kernel', 'solaris', 'memory', 'guarantee', 'vfio', 'razor', 'muppet', 'cgroup'],
+  'two words': ['kvm memory', 'spam filter', 'linux driver', 'dma pool', 'free software', 'device tree'],
+  phrase: ['"mailing list"', '"free software"', '"page table"', '"error handling"', '"the kernel"', '"sun solaris"'],
+  'from:': ['from:linux.ibm.com', 'from:kernel.org', 'from:freude@linux.ibm.com', 'from:"heiko carstens"', 'from:yahoo.com', 'from:example.com'],
+  'date range': ['after:2021-03-01 before:2021-04-01', 'after:2024-01-01 before:2024-02-01 kernel', 'before:2016-06-01', 'after:2025-12-01', 'after:2019-05-01 before:2019-05-08 has:attachment'],
+  prefix: ['invoic*', 'crypt*', 'vsi*', 'solar*', 'memor*', 'kvm*'],
+  'word in attachments': ['fluxbox', 'blackbox', 'extrasinit.tcl', 'ftoc.tcl', 'fluxbox window'],
+  'no hits': ['zqxjvbnmw', 'qwertyuiopasdfg', 'from:nobody@nowhere.example', '"purple elephant dance"', 'xylophonic*', 'kernel zqxjvbnmw'],
+};
+
+interface Template {
+  sha: string;
+  entry: IndexEntry;
+}
+
+async function loadTemplates(): Promise<Template[]> {
+  const files = [...corpusFiles('lore-linux-s390'), ...corpusFiles('spamassassin-easy_ham'), ...corpusFiles('spamassassin-spam')];
+  if (files.length === 0) throw new Error('the corpus (../shared/corpus) is needed for this benchmark');
+  const out: Template[] = [];
+  for (const path of files) {
+    const bytes = readFileSync(path);
+    const m = await parseMessage(() => Readable.from([bytes]));
+    const sha = createHash('sha256').update(bytes).digest('hex');
+    out.push({ sha, entry: entryFor({ sha256: sha, folder: 'Inbox', receivedAt: new Date(0), size: bytes.length, hasAttachments: m.hasAttachments }, m) });
+  }
+  return out;
+}
+
+/** Message i of the archive: a corpus message with its own hash, date, folder and one more recipient. */
+function variant(templates: Template[], i: number): IndexEntry {
+  const t = templates[i % templates.length] as Template;
+  const h = createHash('sha256').update(t.sha).update(String(i)).digest();
+  const at = DATE_FROM + (h.readUInt32BE(0) / 0x100000000) * DATE_SPAN;
+  const colleague = { name: `Colleague ${h[4]! % 50}`, address: `colleague${h[4]! % 50}@contoso.example` };
+  return { ...t.entry, sha256: h.toString('hex'), receivedAt: new Date(Math.floor(at / 1000) * 1000), folder: FOLDERS[h[5]! % FOLDERS.length] as string, to: [...t.entry.to, colleague] };
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
+}
+
+interface SizeFigures {
+  size: number;
+  latencies: number[];
+  byClass: Map<string, { ms: number[]; hits: number[] }>;
+  coldMs: number;
+  segments: number;
+  tables: number;
+  bytesPerMessage: number;
+  logicalBytesPerMessage: number;
+}
+
+async function measureQueries(store: Store, size: number): Promise<SizeFigures> {
+  const ctx = await indexCtx(store, ARCHIVE);
+  // Drop what merges retired (the benchmark does not wait out the grace period) before measuring sizes.
+  await mergeStep(ctx, { now: () => Date.now() + RETIRE_GRACE_MS + 1 });
+  const state = await readIndexState(ctx);
+  const stored = await indexBytes(store, archiveKey(ARCHIVE));
+  const logical = [...state.manifest.segs, ...state.batches.map((b) => b.seg)].reduce((n, s) => n + s.bytes, 0);
+  clearIndexCache();
+  const t0 = performance.now();
+  await searchIndex(store, [ARCHIVE], parseQuery('kernel'));
+  const coldMs = performance.now() - t0;
+  const byClass = new Map<string, { ms: number[]; hits: number[] }>();
+  const latencies: number[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [name, queries] of Object.entries(MIX)) {
+      const c = byClass.get(name) ?? { ms: [], hits: [] };
+      byClass.set(name, c);
+      for (const q of queries) {
+        const start = performance.now();
+        const r = await searchIndex(store, [ARCHIVE], parseQuery(q), { limit: 25 });
+        const ms = performance.now() - start;
+        latencies.push(ms);
+        c.ms.push(ms);
+        if (round === 0) c.hits.push(r.total);
+      }
+    }
+  }
+  latencies.sort((a, b) => a - b);
+  for (const c of byClass.values()) c.ms.sort((a, b) => a - b);
+  return { size, latencies, byClass, coldMs, segments: state.manifest.segs.length + state.batches.length, tables: stored.tables, bytesPerMessage: stored.bytes / size, logicalBytesPerMessage: logical / size };
+}
+
+async function main(): Promise<void> {
+  log(`sizes ${SIZES.join(', ')}, batches of ${BATCH}, ${ROUNDS} rounds; load average ${loadAverage()}`);
+  const db = await startDatabase({ log: (line) => console.error(`[database] ${line}`) });
+  const store = await openStore({ uri: db.uri, dbName: `bench_search_${randomBytes(4).toString('hex')}` });
+  const dbKind = db.kind;
+  try {
+    const layout = await indexLayout(store);
+    log(`database ${dbKind}, index layout ${layout}; parsing the corpus…`);
+    const templates = await loadTemplates();
+    log(`${templates.length} corpus messages`);
+    const figures: SizeFigures[] = [];
+    let loaded = 0;
+    let indexMs = 0;
+    const perSize: { size: number; msPerMessage: number }[] = [];
+    for (const size of SIZES) {
+      const started = performance.now();
+      const from = loaded;
+      while (loaded < size) {
+        const n = Math.min(BATCH, size - loaded);
+        const batch = Array.from({ length: n }, (_, k) => variant(templates, loaded + k));
+        await indexBatch(store, ARCHIVE, batch);
+        const ctx = await indexCtx(store, ARCHIVE);
+        while (await mergeStep(ctx));
+        loaded += n;
+        if (loaded % (BATCH * 5) === 0 || loaded === size) log(`${loaded} messages indexed (${((performance.now() - started) / 1000).toFixed(0)} s for this size)`);
+      }
+      const ms = performance.now() - started;
+      indexMs += ms;
+      perSize.push({ size, msPerMessage: ms / Math.max(1, loaded - from) });
+      log(`measuring queries at ${size}…`);
+      figures.push(await measureQueries(store, size));
+    }
+    const live = await liveBatches(store, templates, loaded);
+    report(figures, perSize, indexMs / loaded, live, dbKind, layout, templates.length);
+  } finally {
+    await store.db.dropDatabase().catch(() => undefined);
+    await store.close();
+    await db.stop();
+  }
+}
+
+/** Commit latency of ingest-sized batches (4 messages, as one mailbox crawl has in flight) into the full archive. */
+async function liveBatches(store: Store, templates: Template[], from: number): Promise<{ msPerBatch: number; msPerMessage: number }> {
+  const times: number[] = [];
+  for (let b = 0; b < 20; b++) {
+    const batch = Array.from({ length: 4 }, (_, k) => variant(templates, from + b * 4 + k));
+    const t0 = performance.now();
+    await indexBatch(store, ARCHIVE, batch);
+    times.push(performance.now() - t0);
+  }
+  times.sort((a, b) => a - b);
+  const median = percentile(times, 50);
+  return { msPerBatch: median, msPerMessage: median / 4 };
+}
+
+function report(figures: SizeFigures[], perSize: { size: number; msPerMessage: number }[], msPerMessage: number, live: { msPerBatch: number; msPerMessage: number }, dbKind: string, layout: string, templates: number): void {
+  const rows: Row[] = [];
+  const details: Detail[] = [];
+  for (const f of figures) {
+    const k = f.size >= 1000 ? `${Math.round(f.size / 1000)}k` : String(f.size);
+    const p95 = percentile(f.latencies, 95);
+    rows.push(
+      { key: `p50_ms_${k}`, label: `${k}: query latency p50`, value: percentile(f.latencies, 50), unit: 'ms' },
+      { key: `p95_ms_${k}`, label: `${k}: query latency p95`, value: p95, unit: 'ms', target: `< ${P95_TARGET_MS}`, ok: p95 < P95_TARGET_MS },
+      { key: `p99_ms_${k}`, label: `${k}: query latency p99`, value: percentile(f.latencies, 99), unit: 'ms' },
+      { key: `cold_ms_${k}`, label: `${k}: first query, caches empty`, value: f.coldMs, unit: 'ms' },
+      { key: `index_bytes_per_msg_${k}`, label: `${k}: index size per message (stored)`, value: f.bytesPerMessage, unit: 'B', digits: 0 },
+      { key: `index_logical_bytes_per_msg_${k}`, label: `${k}: index size per message (documents)`, value: f.logicalBytesPerMessage, unit: 'B', digits: 0 },
+      { key: `segments_${k}`, label: `${k}: segments`, value: f.segments, unit: '', digits: 0 },
+      { key: `tables_${k}`, label: `${k}: collections of the index`, value: f.tables, unit: '', digits: 0 },
+    );
+    details.push({
+      title: `Query mix at ${f.size} messages (${ROUNDS} rounds; hits = total of the first round)`,
+      header: ['class', 'queries', 'p50 ms', 'p95 ms', 'max ms', 'hits'],
+      rows: [...f.byClass].map(([name, c]) => [name, String(c.hits.length), percentile(c.ms, 50).toFixed(1), percentile(c.ms, 95).toFixed(1), (c.ms.at(-1) ?? NaN).toFixed(1), c.hits.join(' ')]),
+    });
+  }
+  for (const s of perSize) rows.push({ key: `index_ms_per_msg_to_${Math.round(s.size / 1000)}k`, label: `indexing cost per message, loading up to ${s.size}`, value: s.msPerMessage, unit: 'ms', digits: 2 });
+  rows.push(
+    { key: 'index_ms_per_msg', label: 'indexing cost per message, whole load (tokenize, write, merges)', value: msPerMessage, unit: 'ms', digits: 2 },
+    { key: 'live_batch_ms', label: 'ingest-sized batch (4 messages) commit, median', value: live.msPerBatch, unit: 'ms' },
+    { key: 'live_ms_per_msg', label: '  per message', value: live.msPerMessage, unit: 'ms', digits: 2 },
+  );
+  if (figures.length >= 2) {
+    const a = figures[0] as SizeFigures;
+    const b = figures.at(-1) as SizeFigures;
+    const growth = percentile(b.latencies, 95) / percentile(a.latencies, 95);
+    const linear = b.size / a.size;
+    rows.push({ key: 'p95_growth', label: `p95 growth ${a.size} → ${b.size} (linear would be ×${linear})`, value: growth, unit: '×', digits: 2, target: `< ×${(linear / 3).toFixed(1)}`, ok: growth < linear / 3 });
+  }
+  const notes = [
+    `database ${dbKind}, index layout ${layout}; ${templates} corpus messages reused with varied headers; one archive grown through the sizes`,
+    `loaded through indexBatch in batches of ${BATCH}, merge policy after each batch; queries through the search service core (no HTTP, no audit), limit 25`,
+    `load average at end ${loadAverage()} on ${(globalThis.navigator?.hardwareConcurrency ?? 0) || 'unknown'} cores`,
+  ];
+  printReport('Search benchmark', rows, notes, details);
+}
+
+function loadAverage(): string {
+  try {
+    return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  } catch {
+    return 'n/a';
+  }
+}
+
+await main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
+    process.exit(1);
+  },
+);

@@ -1,0 +1,45 @@
+/** Sizes and knobs of the archiving benchmark, from the environment so a quick run is one line. */
+export interface BenchSettings {
+  users: number;
+  messagesPerUser: number;
+  /** Mail folders the generator spreads each mailbox over (its default: Inbox, Sent Items, Archive). */
+  foldersPerUser: number | undefined;
+  /** WORKER_CONCURRENCY of the backend: every mailbox at once plus the run job (default 24). */
+  workers: number;
+  /** Messages taken from the archive for the ceilings. */
+  sample: number;
+  /** Ingests in flight in the store ceilings; default what the crawl can have in flight. */
+  storeConcurrency: number;
+  /** Gives up on a run after this long. */
+  timeoutMinutes: number;
+}
+
+/** Exchange Online's limits per app and mailbox, which the emulator enforces (timeScale 1). */
+export const EXCHANGE = { concurrency: 4, requestsPerWindow: 10_000, windowSeconds: 600 } as const;
+
+/** The store ceiling is also taken with few ingests in flight: a database that serialises writes may do better so. */
+export const FEW_WRITERS = 8;
+
+export function readSettings(env: NodeJS.ProcessEnv = process.env): BenchSettings {
+  const users = int(env, 'BENCH_USERS', 20);
+  const messagesPerUser = int(env, 'BENCH_MESSAGES', 2000);
+  const workers = int(env, 'BENCH_WORKERS', Math.max(24, users + 1));
+  const inFlight = Math.max(1, Math.min(users, workers - 1)) * EXCHANGE.concurrency;
+  return {
+    users,
+    messagesPerUser,
+    foldersPerUser: env.BENCH_FOLDERS ? int(env, 'BENCH_FOLDERS', 3) : undefined,
+    workers,
+    sample: Math.min(int(env, 'BENCH_SAMPLE', 1000), users * messagesPerUser),
+    storeConcurrency: int(env, 'BENCH_STORE_CONCURRENCY', inFlight),
+    timeoutMinutes: int(env, 'BENCH_TIMEOUT_MIN', 60),
+  };
+}
+
+function int(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, got ${JSON.stringify(raw)}`);
+  return value;
+}

@@ -1,0 +1,167 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { Readable } from 'node:stream';
+import { ingestMessage } from '../../backend/src/ingest';
+import { parseMessage } from '../../backend/src/ingest/parse';
+import { readIndexState } from '../../backend/src/search/index-manifest';
+import { mergeStep } from '../../backend/src/search/index-merge';
+import { clearIndexCache, compactIndex, entryFor, flushIndex, indexBatch, indexCtx, reindexArchive, type IndexEntry } from '../../backend/src/search/index-store';
+import { parseQuery } from '../../backend/src/search/query';
+import { decodeCursor, searchIndex } from '../../backend/src/search/service';
+import { forceIndexLayout, type IndexLayout } from '../../backend/src/store/postings';
+import { corpusFiles, requireCorpus } from '../helpers/corpus';
+import { testStore, type TestStore } from '../helpers/db';
+import { expected, oracleOfEntries } from './oracle';
+
+const QUERIES = [
+  'kernel', 's390 kvm', '"signed-off-by"', '"the same"', 'from:linux.ibm.com', 'from:"heiko carstens"', 'to:kvm@vger.kernel.org',
+  'subject:patch -subject:re', 'patch OR raid', 'vsi*', 'subject:(kvm OR pci) after:2026-07-01', 'before:2010-01-01 spam',
+  'folder:Inbox/Projects', 'folder:inbox -folder:inbox/projects', 'has:attachment', 'size>16kb', '-kernel', '', 'zzyzx-nothing',
+];
+let files: string[] = [];
+const stores: TestStore[] = [];
+
+before(async () => {
+  files = [...corpusFiles('lore-linux-s390').slice(0, 150), ...corpusFiles('spamassassin-easy_ham').slice(0, 100), ...corpusFiles('ruby-mail').slice(0, 20)];
+});
+after(async () => {
+  for (const s of stores) await s.drop();
+});
+
+async function entriesOf(paths: string[], salt = ''): Promise<IndexEntry[]> {
+  const out: IndexEntry[] = [];
+  for (const [i, path] of paths.entries()) {
+    const bytes = readFileSync(path);
+    const m = await parseMessage(() => Readable.from([bytes]));
+    const sha = createHash('sha256').update(salt).update(bytes).digest('hex');
+    const folder = ['Inbox', 'Inbox/Projects', 'Sent Items', 'Archive'][i % 4] as string;
+    out.push(entryFor({ sha256: sha, folder, receivedAt: m.date ?? new Date(Date.UTC(2020, 0, 1, 0, 0, i)), size: bytes.length, hasAttachments: m.hasAttachments }, m));
+  }
+  return out;
+}
+
+async function checkAll(store: TestStore, archiveId: string, entries: IndexEntry[], label: string): Promise<void> {
+  const oracle = oracleOfEntries(archiveId, entries);
+  for (const q of QUERIES) {
+    const want = expected(oracle, parseQuery(q));
+    const got: string[] = [];
+    let cursor: string | null = null;
+    for (let page = 0; page < 100; page++) {
+      const r = await searchIndex(store, [archiveId], parseQuery(q), { limit: 40, cursor: cursor ? decodeCursor(cursor) : null });
+      if (page === 0) assert.equal(r.total, want.length, `${label} ${q}: total`);
+      got.push(...r.value.map((v) => v.id));
+      cursor = r.nextCursor;
+      if (!cursor) break;
+    }
+    assert.deepEqual([...got].sort(), want, `${label}: ${q}`);
+  }
+}
+
+for (const layout of ['partitioned', 'shared'] as IndexLayout[]) {
+  test(`${layout} layout: batches of every size, then merges, answer like a brute-force scan`, async (t) => {
+    if (!requireCorpus(t)) return;
+    const store = await testStore(`search_index_${layout}`);
+    stores.push(store);
+    forceIndexLayout(store, layout);
+    const entries = await entriesOf(files);
+    const archive = `archive-${layout}`;
+    // Small batches (one document each), then big ones (partitioned tables), as ingest and backfill write them.
+    for (let i = 0; i < 24; i += 3) await indexBatch(store, archive, entries.slice(i, i + 3));
+    await indexBatch(store, archive, entries.slice(24, 150));
+    await indexBatch(store, archive, entries.slice(150));
+    const ctx = await indexCtx(store, archive);
+    const state = await readIndexState(ctx);
+    assert.equal(state.batches.length, 10);
+    assert.ok(state.batches.some((b) => b.seg.kind === 'packed') && state.batches.some((b) => b.seg.kind === 'bucketed'));
+    await checkAll(store, archive, entries, 'before merging');
+    assert.ok(await mergeStep(ctx), 'ten batches call for a merge');
+    clearIndexCache();
+    const merged = await readIndexState(ctx);
+    assert.equal(merged.batches.length, 0);
+    await checkAll(store, archive, entries, 'after merging');
+    const more = await entriesOf(files.slice(0, 30), 'second copies');
+    for (let i = 0; i < more.length; i += 3) await indexBatch(store, archive, more.slice(i, i + 3));
+    await compactIndex(store, archive, { force: true });
+    assert.equal((await readIndexState(ctx)).manifest.segs.length, 1);
+    clearIndexCache();
+    await checkAll(store, archive, [...entries, ...more], 'after compacting');
+  });
+}
+
+test('a message indexed twice (a retried ingest) is listed once, and once in totals after a merge', async (t) => {
+  if (!requireCorpus(t)) return;
+  const store = await testStore('search_index_dupes');
+  stores.push(store);
+  const entries = await entriesOf(files.slice(0, 12));
+  await indexBatch(store, 'dupes', entries);
+  await indexBatch(store, 'dupes', entries.slice(0, 4));
+  const page = await searchIndex(store, ['dupes'], parseQuery(''), { limit: 100 });
+  assert.equal(new Set(page.value.map((v) => v.id)).size, page.value.length);
+  assert.equal(page.value.length, 12);
+  await compactIndex(store, 'dupes', { force: true });
+  const merged = await searchIndex(store, ['dupes'], parseQuery(''), { limit: 100 });
+  assert.equal(merged.total, 12);
+});
+
+test('a batch whose writer died is skipped after the abandon delay; batches after it stay searchable', async (t) => {
+  if (!requireCorpus(t)) return;
+  const store = await testStore('search_index_abandon');
+  stores.push(store);
+  const entries = await entriesOf(files.slice(0, 20));
+  const ctx = await indexCtx(store, 'abandon');
+  await indexBatch(store, 'abandon', entries.slice(0, 5));
+  const { reserveBatch } = await import('../../backend/src/search/index-manifest');
+  await reserveBatch(ctx); // a writer that reserved a number and died
+  await indexBatch(store, 'abandon', entries.slice(5, 10));
+  const r = await searchIndex(store, ['abandon'], parseQuery(''), { limit: 100 });
+  assert.equal(r.total, 10, 'a batch committed after a stuck reservation is found');
+  const later = () => Date.now() + 11 * 60_000;
+  for (let i = 0; i < 10; i++) await indexBatch(store, 'abandon', entries.slice(10 + i, 11 + i));
+  assert.ok(await mergeStep(ctx, { now: later }));
+  const state = await readIndexState(ctx);
+  assert.equal(state.batches.length, 0);
+  assert.equal(state.manifest.segs.reduce((n, s) => n + s.n, 0), 20);
+  assert.equal((await searchIndex(store, ['abandon'], parseQuery(''), { limit: 100 })).total, 20);
+});
+
+test('ingest indexes before it returns; a blob already stored for another archive is indexed with its text', async (t) => {
+  if (!requireCorpus(t)) return;
+  const store = await testStore('search_index_ingest');
+  stores.push(store);
+  const bytes = readFileSync(files[0]!);
+  const source = (n: string) => ({ kind: 'import' as const, file: n });
+  const first = await ingestMessage(store, { archiveId: 'one', folder: 'Inbox', source: source('a'), content: Readable.from([bytes]) });
+  assert.equal(first.status, 'archived');
+  const q = parseQuery('"signed-off-by"');
+  assert.equal((await searchIndex(store, ['one'], q)).total, 1);
+  const again = await ingestMessage(store, { archiveId: 'one', folder: 'Inbox', source: source('b'), content: Readable.from([bytes]) });
+  assert.equal(again.status, 'duplicate');
+  const second = await ingestMessage(store, { archiveId: 'two', folder: 'Inbox', source: source('c'), content: Readable.from([bytes]) });
+  assert.equal(second.status, 'archived');
+  assert.equal((await searchIndex(store, ['two'], q)).total, 1, 'the text comes from the stored message document');
+  await flushIndex(store);
+  await compactIndex(store, 'one', { force: true });
+  assert.equal((await searchIndex(store, ['one'], q)).total, 1, 'the duplicate ingest was not indexed again');
+});
+
+test('reindexArchive indexes an archive filled before the index existed', async (t) => {
+  if (!requireCorpus(t)) return;
+  const store = await testStore('search_index_backfill');
+  stores.push(store);
+  for (const [i, path] of files.slice(0, 40).entries()) {
+    await ingestMessage(store, { archiveId: 'old', folder: 'Inbox', source: { kind: 'import', file: `f${i}` }, content: Readable.from([readFileSync(path)]) });
+  }
+  await flushIndex(store);
+  for (const c of await store.db.listCollections({}, { nameOnly: true }).toArray()) {
+    if (c.name.startsWith('sx_') || c.name.startsWith('search_')) await store.db.collection(c.name).drop();
+  }
+  clearIndexCache();
+  assert.equal((await searchIndex(store, ['old'], parseQuery(''))).total, 0);
+  const { indexed } = await reindexArchive(store, 'old');
+  assert.equal(indexed, 40);
+  assert.equal((await searchIndex(store, ['old'], parseQuery(''))).total, 40);
+  assert.ok((await searchIndex(store, ['old'], parseQuery('kernel'))).total > 10);
+  assert.equal((await reindexArchive(store, 'old')).indexed, 0, 'a second backfill finds nothing left to do');
+});

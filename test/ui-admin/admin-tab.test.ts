@@ -1,0 +1,297 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
+import { DEMO, DEMO_USERS } from '../../emulator/src/index';
+import { ADMIN, blobCount, itemCount, mailCount } from '../archiving/helpers';
+import { browserMissing, launchBrowser, type Browser } from '../helpers/browser';
+import { startStack, waitFor, type Stack } from '../helpers/stack';
+import { pickAccount, screenshot } from '../ui/helpers';
+import { asTeamsHost, ensureTabBuilt, setTeamsTheme, TEAMS_VIEWPORT } from './helpers';
+
+const MEGAN = DEMO_USERS.megan.upn;
+const ALEX = DEMO_USERS.alex.upn;
+const SHARED = DEMO_USERS.shared.upn;
+const skip = browserMissing() ?? false;
+
+let stack: Stack;
+let browser: Browser;
+let page: Page;
+let tabUrl: string;
+
+async function signIn(p: Page, upn: string): Promise<void> {
+  await p.goto(tabUrl);
+  await p.getByRole('button', { name: 'Sign in' }).click();
+  await p.waitForURL((url) => url.href.startsWith(stack.emulator.url));
+  await pickAccount(p, upn);
+}
+
+const openArea = (name: string) => page.getByRole('tab', { name }).click();
+
+describe('Teams admin tab in Chromium', { skip }, () => {
+  before(async () => {
+    ensureTabBuilt();
+    // The tab signs in as the demo tenant's SPA registration, as the add-in does (a public client).
+    process.env.ADDIN_CLIENT_ID = DEMO.spa.clientId;
+    stack = await startStack({ seed: 'demo' });
+    tabUrl = `${stack.backend.url}/admin-tab/`;
+    browser = await launchBrowser({ viewport: TEAMS_VIEWPORT });
+    page = browser.context.pages()[0] ?? (await browser.context.newPage());
+  });
+  after(async () => {
+    await browser?.close();
+    await stack?.close();
+  });
+
+  it('is served at /admin-tab/ with its sign-in settings and a CSP that lets Teams frame it', async () => {
+    const settings = await (await fetch(`${tabUrl}config.json`)).json();
+    assert.equal(settings.authority, stack.emulator.authority);
+    const res = await fetch(tabUrl);
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('content-security-policy')!, /frame-ancestors 'self' https:\/\/teams\.microsoft\.com/);
+    assert.equal(res.headers.get('x-frame-options'), null);
+    assert.equal((await fetch(`${stack.backend.url}/admin-tab`, { redirect: 'manual' })).headers.get('location'), '/admin-tab/');
+    assert.equal((await fetch(`${tabUrl}config.html`)).status, 200, 'the team tab configuration page');
+  });
+
+  it('refuses a user who is not an administrator and says whom to ask', async () => {
+    const other = await launchBrowser({ viewport: TEAMS_VIEWPORT });
+    try {
+      const p = other.context.pages()[0] ?? (await other.context.newPage());
+      await p.goto(tabUrl);
+      await p.getByRole('button', { name: 'Sign in' }).click();
+      await p.waitForURL((url) => url.href.startsWith(stack.emulator.url));
+      await pickAccount(p, MEGAN);
+      await p.getByText('This tab is for archive administrators').waitFor();
+      await p.getByText(/Ask your administrator/).waitFor();
+      assert.equal(await p.getByRole('tab', { name: 'Dashboard' }).count(), 0, 'no admin page is shown');
+      assert.equal((await stack.api(MEGAN, 'GET', '/admin/stats')).status, 403, 'and the API refuses her too');
+      await screenshot(p, 'admin-not-admin');
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('lets an administrator in to the dashboard', async () => {
+    await signIn(page, ADMIN);
+    await page.getByRole('tab', { name: 'Dashboard' }).waitFor();
+    await page.getByRole('region', { name: 'Archive' }).getByText('Archive size').waitFor();
+    await page.getByText('No run yet.').waitFor();
+  });
+
+  it('synchronises the directory with shared mailboxes included', async () => {
+    await openArea('Directory');
+    await page.getByRole('switch', { name: /Licensed Exchange Online users only/ }).uncheck();
+    await page.getByRole('button', { name: 'Save and synchronise now' }).click();
+    await page.getByText(/^Synchronised: \d+ users seen/).waitFor();
+    await page.getByRole('table', { name: 'Archive users' }).locator(`tr[data-upn="${SHARED}"]`).waitFor();
+    await screenshot(page, 'admin-directory');
+    assert.equal((await stack.api(ADMIN, 'GET', '/admin/directory/settings')).body.licensedOnly, false);
+  });
+
+  it('creates a multiple-mailbox profile through the wizard, showing the server’s complaint next to the field', async () => {
+    await openArea('Archiving profiles');
+    await page.getByRole('button', { name: 'New profile' }).click();
+    await page.getByRole('radio', { name: /^Multiple mailboxes/ }).check();
+    await page.getByRole('button', { name: 'Next' }).click();
+    await page.getByRole('radio', { name: 'Only the ones ticked below' }).check();
+    await page.getByRole('checkbox', { name: new RegExp(`\\(${MEGAN}\\)`) }).check();
+    await page.getByRole('checkbox', { name: new RegExp(`\\(${ALEX}\\)`) }).check();
+    await screenshot(page, 'admin-wizard-mailboxes');
+    await page.getByRole('button', { name: 'Next' }).click();
+    await page.getByRole('checkbox', { name: 'Deleted Items' }).check();
+    await screenshot(page, 'admin-wizard-folders');
+    await page.getByRole('button', { name: 'Next' }).click();
+    await page.getByRole('radio', { name: 'Never delete messages from the mailbox' }).waitFor();
+    await page.getByRole('button', { name: 'Next' }).click();
+    await page.getByText("Each mailbox is archived into its owner's own archive").waitFor();
+    await page.getByRole('button', { name: 'Next' }).click();
+
+    // No name yet: the API's 400 names the field, and the message appears under it.
+    await page.getByRole('button', { name: 'Create profile' }).click();
+    const nameField = page.getByRole('textbox', { name: 'Profile name' });
+    await page.getByText('is required', { exact: true }).waitFor();
+    assert.equal(await nameField.getAttribute('aria-invalid'), 'true');
+    await screenshot(page, 'admin-wizard-error');
+
+    await nameField.fill('Sales team');
+    await page.getByRole('button', { name: 'Create profile' }).click();
+    await page.getByText('Profile created').waitFor();
+    await page.getByText('Connection test passed').waitFor();
+    await page.getByText('2 mailboxes selected; 2 of 2 checked could be opened.').waitFor();
+    await screenshot(page, 'admin-wizard-saved');
+
+    const saved = (await stack.api(ADMIN, 'GET', '/admin/profiles')).body.value.find((p: any) => p.name === 'Sales team');
+    assert.deepEqual(saved.source, { kind: 'multiple-mailboxes', selection: 'only', mailboxes: [MEGAN, ALEX] });
+    assert.ok(saved.folders.exclude.includes('deleteditems'));
+  });
+
+  it('runs it and shows live progress until done, with the counts of the emulator mailboxes', async () => {
+    await page.getByRole('button', { name: 'Run now' }).click();
+    await page.getByRole('heading', { name: 'Run of “Sales team”' }).waitFor();
+    const table = page.getByRole('table', { name: 'Mailboxes of this run' });
+    await table.locator(`tr[data-mailbox="${MEGAN}"]`).waitFor();
+    await screenshot(page, 'admin-run-progress');
+    await waitFor('the run to finish in the page', async () =>
+      ((await page.getByRole('region', { name: 'Run of “Sales team”' }).locator('[data-status="succeeded"]').count()) > 0 ? true : undefined), 120_000);
+    let total = 0;
+    for (const upn of [MEGAN, ALEX]) {
+      const row = table.locator(`tr[data-mailbox="${upn}"]`);
+      assert.equal(await row.getAttribute('data-status'), 'done');
+      const expected = await mailCount(stack, upn, { exclude: ['Junk Email', 'Drafts', 'Outbox', 'Deleted Items'] });
+      const found = Number((await row.locator('[data-count="found"]').innerText()).replace(/,/g, ''));
+      const archived = Number((await row.locator('[data-count="archived"]').innerText()).replace(/,/g, ''));
+      assert.ok(expected > 0, `${upn} has mail in the emulator`);
+      assert.equal(found, expected, `${upn}: found = messages in the emulator mailbox`);
+      assert.equal(archived, expected, `${upn}: everything found was archived`);
+      total += expected;
+    }
+    assert.equal(Number((await table.locator('[data-total="archived"]').innerText()).replace(/,/g, '')), total);
+    await screenshot(page, 'admin-run-done');
+
+    await openArea('Archiving profiles');
+    const row = page.locator('tr[data-profile="Sales team"]');
+    await row.locator('[data-status="succeeded"]').waitFor();
+    await screenshot(page, 'admin-profiles');
+  });
+
+  it('lists the run in the profile’s history', async () => {
+    await page.getByRole('button', { name: 'More actions: Sales team' }).click();
+    await page.getByRole('menuitem', { name: 'Run history' }).click();
+    const history = page.getByRole('table', { name: 'Run history' });
+    await history.locator('[data-status="succeeded"]').waitFor();
+    assert.equal(await history.locator('tbody tr').count(), 1);
+  });
+
+  it('grants the shared mailbox to a user, who can then open it', async () => {
+    const before = (await stack.api(MEGAN, 'GET', '/archives')).body.value.map((a: any) => a.upn);
+    assert.ok(!before.includes(SHARED), 'not readable before the grant');
+    await openArea('Privileges');
+    const form = page.getByRole('form', { name: 'Grant access' });
+    await form.getByRole('combobox', { name: 'Person' }).fill(MEGAN);
+    await form.getByRole('combobox', { name: 'Archive' }).fill(SHARED);
+    await form.getByRole('checkbox', { name: 'Export' }).check();
+    await form.getByRole('button', { name: 'Grant' }).click();
+    await page.locator(`tr[data-grant="${MEGAN}:${SHARED}"]`).waitFor();
+    await screenshot(page, 'admin-privileges');
+
+    const archives = (await stack.api(MEGAN, 'GET', '/archives')).body.value;
+    const shared = archives.find((a: any) => a.upn === SHARED);
+    assert.ok(shared, `megan now reads ${SHARED}: ${JSON.stringify(archives)}`);
+    assert.deepEqual(shared.rights, ['read', 'export']);
+  });
+
+  it('names the offending field when a grant is refused', async () => {
+    const form = page.getByRole('form', { name: 'Grant access' });
+    await form.getByRole('combobox', { name: 'Person' }).fill('nobody@contoso.example');
+    await form.getByRole('combobox', { name: 'Archive' }).fill(SHARED);
+    await form.getByRole('button', { name: 'Grant' }).click();
+    await form.getByText('no archive user has this name, address or id').waitFor();
+  });
+
+  it('shows the journaling set-up', async () => {
+    await openArea('Journaling');
+    await page.getByRole('region', { name: 'Journal gateway' }).waitFor();
+    await page.getByRole('form', { name: 'Add a gateway mailbox' }).getByRole('textbox', { name: /Address journal rules send to/ }).fill('journal@archive.contoso.example');
+    await page.getByRole('button', { name: 'Add mailbox' }).click();
+    await page.getByText('SMTP password of journal@archive.contoso.example').waitFor();
+    await screenshot(page, 'admin-journaling');
+  });
+
+  it('shows the archive’s figures and the run on the dashboard', async () => {
+    await openArea('Dashboard');
+    const stats = (await stack.api(ADMIN, 'GET', '/admin/stats')).body;
+    assert.equal(stats.storage.items, await itemCount(stack));
+    assert.equal(stats.storage.messages, await blobCount(stack));
+    assert.ok(stats.storage.storedBytes > 0 && stats.storage.storedBytes < stats.storage.messageBytes, 'compressed blobs are smaller');
+    assert.equal(stats.singleInstance.savedBytes, stats.storage.itemBytes - stats.storage.messageBytes);
+    assert.equal(stats.runs[0].status, 'succeeded');
+    assert.equal(stats.perDay.at(-1).count, stats.storage.items, 'everything was archived today');
+    await page.locator('[data-figure="Messages"]').getByText(stats.storage.items.toLocaleString('en-US'), { exact: true }).waitFor();
+    await page.getByRole('table', { name: 'Last runs' }).getByText('Sales team').waitFor();
+    await screenshot(page, 'admin-dashboard');
+  });
+
+  it('edits, disables and deletes a profile from the list', async () => {
+    await openArea('Archiving profiles');
+    await page.getByRole('link', { name: 'Sales team' }).click();
+    await page.getByRole('heading', { name: /Edit “Sales team”/ }).waitFor();
+    await page.getByRole('button', { name: '6. Name and schedule' }).click();
+    await page.getByRole('radio', { name: 'Every N minutes' }).check();
+    await page.getByRole('spinbutton', { name: 'Every (minutes)' }).fill('2');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByText('must be at least 5 minutes').waitFor();
+    await page.getByRole('spinbutton', { name: 'Every (minutes)' }).fill('60');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByText('Profile saved').waitFor();
+    await page.getByRole('button', { name: 'Back to profiles' }).click();
+    const row = page.locator('tr[data-profile="Sales team"]');
+    await row.getByText('Every 60 min').waitFor();
+
+    await row.getByRole('switch', { name: 'Enabled: Sales team' }).uncheck();
+    await waitFor('the profile to be disabled', async () => {
+      const p = (await stack.api(ADMIN, 'GET', '/admin/profiles')).body.value.find((x: any) => x.name === 'Sales team');
+      return p.enabled === false ? p : undefined;
+    });
+
+    const copy = await stack.api(ADMIN, 'POST', '/admin/profiles', { name: 'Temporary', source: { kind: 'single-mailbox', mailbox: MEGAN } });
+    await page.reload();
+    await page.getByRole('button', { name: 'More actions: Temporary' }).click();
+    await page.getByRole('menuitem', { name: 'Delete' }).click();
+    await page.getByRole('button', { name: 'Delete profile' }).click();
+    await page.locator('tr[data-profile="Temporary"]').waitFor({ state: 'detached' });
+    assert.equal((await stack.api(ADMIN, 'GET', `/admin/profiles/${copy.body.id}`)).status, 404);
+  });
+
+  it('as a team tab, its configuration page saves the tab’s content URL in Teams', async () => {
+    const teams = await launchBrowser({ viewport: TEAMS_VIEWPORT });
+    try {
+      const admin = DEMO_USERS.admin;
+      const hostUrl = await asTeamsHost(teams.context, stack.backend.url, { upn: admin.upn, name: 'Adele Vance', oid: admin.id, tid: stack.emulator.tenantId }, '', {
+        path: '/admin-tab/config.html?host=teams',
+        frameContext: 'settings',
+      });
+      const host = teams.context.pages()[0] ?? (await teams.context.newPage());
+      await host.goto(hostUrl);
+      await host.frameLocator('#tab').getByText('Archive administration in this team').waitFor();
+      await waitFor('the page to declare itself valid', () => host.evaluate(() => ((window as any).valid === true ? true : undefined)), 10_000);
+      await host.evaluate(() => (window as any).saveTab());
+      const config = await waitFor('the saved configuration', () => host.evaluate(() => ((window as any).saved ? (window as any).tabConfig : undefined)), 10_000);
+      assert.equal(config.contentUrl, 'https://archive.contoso.example/admin-tab/?host=teams&theme={theme}');
+      assert.equal(config.entityId, 'admin');
+    } finally {
+      await teams.close();
+    }
+  });
+
+  it('inside Teams, signs in with Teams SSO and follows the Teams theme', async () => {
+    const teams = await launchBrowser({ viewport: TEAMS_VIEWPORT });
+    try {
+      const admin = DEMO_USERS.admin;
+      const token = await stack.emulator.issueUserToken(admin.upn);
+      const hostUrl = await asTeamsHost(teams.context, stack.backend.url, { upn: admin.upn, name: 'Adele Vance', oid: admin.id, tid: stack.emulator.tenantId }, token);
+      const host = teams.context.pages()[0] ?? (await teams.context.newPage());
+      await host.goto(hostUrl);
+      const tab = host.frameLocator('#tab');
+      await tab.getByRole('tab', { name: 'Dashboard' }).waitFor();
+      await tab.getByRole('table', { name: 'Last runs' }).getByText('Sales team').waitFor();
+      const calls = await host.evaluate(() => (window as unknown as { calls: string[] }).calls);
+      assert.ok(calls.includes('authentication.getAuthToken'), `the tab asked Teams for the token: ${calls.join(', ')}`);
+      assert.ok(!calls.includes('authenticate'), 'no sign-in pop-up');
+
+      const provider = tab.locator('.fui-FluentProvider[data-theme]').first();
+      assert.equal(await provider.getAttribute('data-theme'), 'default');
+      await screenshot(host, 'admin-teams-light');
+      await setTeamsTheme(host, 'dark');
+      await waitFor('the dark theme', async () => ((await provider.getAttribute('data-theme')) === 'dark' ? true : undefined), 5000);
+      const bg = await provider.evaluate((el) => getComputedStyle(el).backgroundColor);
+      const [r, g, b] = bg.match(/\d+/g)!.map(Number);
+      assert.ok(r! + g! + b! < 3 * 80, `dark background, got ${bg}`);
+      await screenshot(host, 'admin-teams-dark');
+      await setTeamsTheme(host, 'contrast');
+      await waitFor('the high-contrast theme', async () => ((await provider.getAttribute('data-theme')) === 'contrast' ? true : undefined), 5000);
+      await screenshot(host, 'admin-teams-contrast');
+    } finally {
+      await teams.close();
+    }
+  });
+});

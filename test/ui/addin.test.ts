@@ -1,0 +1,221 @@
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { buffer } from 'node:stream/consumers';
+import { after, before, describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
+import { DEMO, DEMO_USERS } from '../../emulator/src/index';
+import { createProfile, runProfile, ADMIN } from '../archiving/helpers';
+import { browserMissing, launchBrowser, type Browser } from '../helpers/browser';
+import { startStack, waitFor, type Stack } from '../helpers/stack';
+import { asOutlook, pickAccount, screenshot, TASK_PANE, withoutOffice } from './helpers';
+
+const MEGAN = DEMO_USERS.megan.upn;
+const ALEX = DEMO_USERS.alex.upn;
+const ALL_HANDS = 'All-hands meeting on Friday';
+const skip = browserMissing() ?? false;
+
+let stack: Stack;
+let browser: Browser;
+let page: Page;
+let addinUrl: string;
+
+describe('Outlook add-in task pane in Chromium', { skip }, () => {
+  before(async () => {
+    // The demo tenant registers the add-in as its own SPA app (emulator DEMO.spa), as a customer may.
+    process.env.ADDIN_CLIENT_ID = DEMO.spa.clientId;
+    stack = await startStack({ seed: 'demo' });
+    addinUrl = `${stack.backend.url}/addin/`;
+    const id = await createProfile(stack, ADMIN, { name: 'Everyone', source: { kind: 'multiple-mailboxes', selection: 'all' }, syncDirectoryFirst: true });
+    const run = await runProfile(stack, id);
+    assert.equal(run.status, 'succeeded', JSON.stringify(run.mailboxes?.map((m: any) => m.recentErrors)));
+    browser = await launchBrowser({ viewport: TASK_PANE });
+    await withoutOffice(browser.context);
+    page = browser.context.pages()[0] ?? (await browser.context.newPage());
+  });
+  after(async () => {
+    await browser?.close();
+    await stack?.close();
+  });
+
+  it('tells the page the authority, SPA client id and API scope of this deployment', async () => {
+    assert.deepEqual(await (await fetch(`${addinUrl}config.json`)).json(), {
+      authority: stack.emulator.authority,
+      clientId: DEMO.spa.clientId,
+      apiScope: `api://${stack.emulator.apps.backend.clientId}/access_as_user`,
+    });
+  });
+
+  it('signs a demo user in through the emulator sign-in page (authorization code + PKCE)', async () => {
+    await page.goto(addinUrl);
+    await page.getByRole('button', { name: 'Sign in' }).waitFor();
+    await screenshot(page, 'sign-in');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL((url) => url.href.startsWith(stack.emulator.url));
+    await pickAccount(page, MEGAN);
+    await page.getByRole('button', { name: 'Signed in as Megan Bowen' }).waitFor();
+    await page.getByText('Search your archive', { exact: true }).waitFor();
+  });
+
+  it('searches with the query language and shows sender, subject, highlighted snippet, date and attachment icon', async () => {
+    await page.getByRole('searchbox', { name: 'Search your archive' }).fill('all-hands');
+    await page.keyboard.press('Enter');
+    const row = page.getByRole('button', { name: new RegExp(ALL_HANDS) }).first();
+    await row.waitFor();
+    assert.match(await row.innerText(), /Adele Vance/);
+    assert.ok((await row.locator('mark').count()) > 0, 'the matched words are highlighted');
+    await screenshot(page, 'search-highlight');
+
+    // A fuller list for the README: the real mail corpus has many patches (synthetic mail shows the empty state).
+    await page.getByRole('searchbox', { name: 'Search your archive' }).fill('patch');
+    await Promise.all([page.waitForResponse((r) => r.url().includes('/api/search?q=patch')), page.keyboard.press('Enter')]);
+    await page.getByText(/messages? found|\d+ messages?$/).first().waitFor();
+    await screenshot(page, 'search-results');
+
+    await page.getByRole('searchbox', { name: 'Search your archive' }).fill('has:attachment');
+    await page.keyboard.press('Enter');
+    await page.getByRole('img', { name: 'Has attachments' }).first().waitFor();
+  });
+
+  it('explains a query it cannot parse and what to do', async () => {
+    await page.getByRole('searchbox', { name: 'Search your archive' }).fill('subject:"unclosed');
+    await page.keyboard.press('Enter');
+    await page.getByRole('alert').getByText('This search is not understood').waitFor();
+    await screenshot(page, 'search-error');
+  });
+
+  it('lists the operators with examples in the help popover', async () => {
+    await page.getByRole('button', { name: /Search help/ }).click();
+    const dialog = page.getByRole('dialog', { name: 'Search operators' });
+    await dialog.getByText('from:alice@contoso.com').waitFor();
+    await screenshot(page, 'query-help');
+    await page.keyboard.press('Escape');
+  });
+
+  it('pages through many results by cursor as the list scrolls', async () => {
+    await page.getByRole('searchbox', { name: 'Search your archive' }).fill('');
+    await page.getByRole('button', { name: 'Filters', exact: true }).click();
+    await page.getByLabel('From date').fill('1990-01-01');
+    const total = (await stack.api(MEGAN, 'GET', `/search?q=${encodeURIComponent('after:1990-01-01')}&archive=all`)).body.total;
+    assert.ok(total > 25, `megan's archive has more than a page (${total})`);
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    await page.getByText(`${total} messages`).waitFor();
+    const rows = page.locator('li button[data-message-id]');
+    await waitFor('every result to load by scrolling', async () => {
+      await rows.last().scrollIntoViewIfNeeded().catch(() => undefined);
+      return (await rows.count()) >= total ? true : undefined;
+    }, 30_000);
+    await page.getByText('End of results').waitFor();
+    const ids = await rows.evaluateAll((els) => els.map((e) => e.getAttribute('data-message-id')));
+    assert.equal(new Set(ids).size, ids.length, 'no message listed twice');
+    await page.getByRole('button', { name: 'Clear filters' }).click();
+    await page.getByRole('button', { name: /^Filters/ }).click();
+  });
+
+  it('opens a hit in the reading pane and downloads the .eml byte for byte', async () => {
+    await page.getByRole('searchbox', { name: 'Search your archive' }).fill(`subject:"${ALL_HANDS}"`);
+    await page.keyboard.press('Enter');
+    const row = page.getByRole('button', { name: new RegExp(ALL_HANDS) }).first();
+    const id = await row.getAttribute('data-message-id');
+    await row.focus();
+    await page.keyboard.press('Enter');
+    const frame = page.frameLocator('iframe[title^="Message:"]');
+    await frame.getByText('all-hands meeting').waitFor();
+    assert.equal(await page.locator('iframe[title^="Message:"]').getAttribute('sandbox'), 'allow-popups allow-popups-to-escape-sandbox');
+    await screenshot(page, 'reading-pane');
+
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download .eml' }).click()]);
+    assert.match(download.suggestedFilename(), /\.eml$/);
+    const saved = await readFile((await download.path())!);
+    const stored = await buffer(stack.store.blobs.open(id!.split(':')[1]!));
+    assert.ok(saved.equals(stored), 'downloaded bytes equal the archived message');
+  });
+
+  it('restores the open message into the mailbox and says so', async () => {
+    const inbox = stack.emulator.tenant.listFolders(MEGAN).find((f) => f.path === 'Inbox')!;
+    const copies = async () => (await stack.emulator.tenant.listMessages(MEGAN, inbox.id!)).filter((m) => m.subject === ALL_HANDS).length;
+    const before = await copies();
+    await page.getByRole('button', { name: 'Restore' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Restore to your mailbox' });
+    await dialog.getByRole('radio', { name: 'Inbox' }).check();
+    await screenshot(page, 'restore-dialog');
+    await dialog.getByRole('button', { name: 'Restore to Inbox' }).click();
+    await page.getByText('Restored to Inbox in your mailbox.').waitFor();
+    assert.equal(await copies(), before + 1, 'a copy appeared in the emulator mailbox');
+    await screenshot(page, 'restored');
+    await page.keyboard.press('Escape');
+    await waitFor('focus to return to the message in the list', async () =>
+      (await page.evaluate(() => document.activeElement?.getAttribute('data-message-id'))) ? true : undefined, 5000);
+  });
+
+  it("gives a user nothing for another user's message id", async () => {
+    const alexItem = await stack.store.db.collection('items').findOne({ archiveId: DEMO_USERS.alex.id });
+    assert.ok(alexItem, "alex's archive has messages");
+    const id = String(alexItem._id);
+    for (const path of ['', '/raw', '/attachments/0', '/view-ticket', '/restore']) {
+      const method = path === '/view-ticket' || path === '/restore' ? 'POST' : 'GET';
+      const res = await stack.api(MEGAN, method, `/messages/${encodeURIComponent(id)}${path}`, method === 'POST' ? {} : undefined);
+      assert.equal(res.status, 404, `${method} ${path}: ${JSON.stringify(res.body)}`);
+    }
+    // Through the page: a result list that names Alex's message, opened by Megan.
+    const hit = {
+      id, archiveId: DEMO_USERS.alex.id, subject: 'Not yours', from: { name: 'Alex Wilber', address: ALEX }, date: new Date().toISOString(),
+      folder: 'Inbox', size: 1, hasAttachments: false, snippet: '', highlights: [],
+    };
+    await page.route('**/api/search?*', (route) => route.fulfill({ json: { value: [hit], total: 1, totalIsEstimate: false, nextCursor: null } }));
+    await page.getByRole('searchbox', { name: 'Search your archive' }).fill('anything');
+    await page.keyboard.press('Enter');
+    await page.getByRole('button', { name: /Not yours/ }).click();
+    await page.getByRole('alert').getByText('This message is not in an archive you can read.').waitFor();
+    assert.equal(await page.locator('iframe[title^="Message:"]').count(), 0);
+    await page.unroute('**/api/search?*');
+    await page.getByRole('button', { name: 'Back to results' }).first().click();
+  });
+
+  it('follows the dark theme of its host', async () => {
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.getByRole('searchbox', { name: 'Search your archive' }).fill('all-hands');
+    await page.keyboard.press('Enter');
+    await page.getByRole('button', { name: new RegExp(ALL_HANDS) }).first().waitFor();
+    const background = await page.locator('header').evaluate((el) => getComputedStyle(el).backgroundColor);
+    const [r, g, b] = background.match(/\d+/g)!.map(Number);
+    assert.ok(r! + g! + b! < 3 * 80, `dark header background, got ${background}`);
+    await screenshot(page, 'dark-mode');
+    await page.emulateMedia({ colorScheme: 'light' });
+  });
+
+  it('inside Outlook, finds messages related to the open item, after signing in through the Office dialog fallback', async () => {
+    const outlook = await launchBrowser({ viewport: TASK_PANE });
+    try {
+      const pane = outlook.context.pages()[0] ?? (await outlook.context.newPage());
+      await asOutlook(pane, { subject: `RE: ${ALL_HANDS}`, fromAddress: DEMO_USERS.admin.upn, fromName: 'Adele Vance' });
+      await pane.goto(addinUrl);
+      const [dialog] = await Promise.all([pane.waitForEvent('popup'), pane.getByRole('button', { name: 'Sign in' }).click()]);
+      await dialog.waitForURL((url) => url.href.startsWith(stack.emulator.url));
+      await pickAccount(dialog, MEGAN);
+      await pane.getByRole('button', { name: 'Signed in as Megan Bowen' }).waitFor();
+
+      const related = pane.getByRole('region', { name: 'Find related in archive' });
+      await related.getByRole('button', { name: 'This conversation' }).click();
+      await pane.getByRole('button', { name: new RegExp(ALL_HANDS) }).first().waitFor();
+      assert.equal(await pane.getByRole('searchbox', { name: 'Search your archive' }).inputValue(), `subject:"${ALL_HANDS}"`);
+      await screenshot(pane, 'find-related');
+
+      await related.getByRole('button', { name: 'From Adele Vance' }).click();
+      await waitFor('sender search', async () =>
+        (await pane.getByRole('searchbox', { name: 'Search your archive' }).inputValue()) === `from:${DEMO_USERS.admin.upn}` ? true : undefined);
+      await pane.getByRole('button', { name: new RegExp(ALL_HANDS) }).first().waitFor();
+    } finally {
+      await outlook.close();
+    }
+  });
+
+  it('works at a wide window too, list and reading pane side by side', async () => {
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.getByRole('searchbox', { name: 'Search your archive' }).fill('all-hands');
+    await page.keyboard.press('Enter');
+    await page.getByRole('button', { name: new RegExp(ALL_HANDS) }).first().click();
+    await page.frameLocator('iframe[title^="Message:"]').getByText('all-hands meeting').waitFor();
+    assert.ok(await page.getByRole('button', { name: new RegExp(ALL_HANDS) }).first().isVisible(), 'the list stays visible beside the reader');
+    await screenshot(page, 'wide');
+  });
+});
