@@ -14,10 +14,10 @@ const MEGAN = DEMO_USERS.megan.upn;
 const LEE = DEMO_USERS.lee.upn;
 const DIEGO = DEMO_USERS.diego.upn;
 
-function newMessage(subject: string, date = new Date()): Buffer {
+function newMessage(subject: string, date = new Date(), body = `Body of ${subject}`): Buffer {
   return Buffer.from(
     [`From: Someone <someone@fabrikam.example>`, `To: ${MEGAN}`, `Subject: ${subject}`, `Date: ${date.toUTCString()}`,
-      `Message-ID: <${subject.replace(/\W/g, '')}.${Date.now()}@fabrikam.example>`, 'MIME-Version: 1.0', 'Content-Type: text/plain; charset=utf-8', '', `Body of ${subject}`, ''].join('\r\n'),
+      `Message-ID: <${subject.replace(/\W/g, '')}.${Date.now()}@fabrikam.example>`, 'MIME-Version: 1.0', 'Content-Type: text/plain; charset=utf-8', '', body, ''].join('\r\n'),
   );
 }
 
@@ -45,6 +45,8 @@ test('incremental runs archive only what changed: added, moved, updated and dele
 });
 
 test('folder include list, date range and size filters decide what is archived', async () => {
+  // At least one message over the size limit, whatever mail the tenant was seeded with.
+  await stack.emulator.tenant.addMessage(LEE, 'inbox', newMessage('Quarterly report (large)', new Date('2024-05-01'), `${'x'.repeat(60)}\r\n`.repeat(600)));
   const id = await createProfile(stack, ADMIN, {
     name: 'Lee inbox only',
     source: { kind: 'single-mailbox', mailbox: LEE },
