@@ -464,7 +464,11 @@ async function merge(c: Collections, jobs: Job[]): Promise<Job[]> {
   const cancelled = new Set((await byId(c.cancels)).map((d) => d._id));
   const contributions = await c.counts.find(one ? { jobId: one } : { jobId: { $in: ids } }).toArray();
   return jobs.map((stored) => {
-    const job: Job = { ...stored, ...active.get(stored._id), progress: structuredClone(stored.progress ?? {}) };
+    // A finished active state is either mirrored already or mid-finish (its result and counts
+    // not yet in `jobs`): either way the stored job is the consistent one.
+    const state = active.get(stored._id);
+    const live = state && !FINISHED.includes(state.status) ? state : undefined;
+    const job: Job = { ...stored, ...live, progress: structuredClone(stored.progress ?? {}) };
     for (const d of contributions) if (d.jobId === job._id) addInto(job.progress, d.counts);
     job.cancelRequested = job.cancelRequested || cancelled.has(job._id);
     return job;
