@@ -59,6 +59,8 @@ describe('Outlook add-in task pane in Chromium', { skip }, () => {
   it('searches with the query language and shows sender, subject, highlighted snippet, date and attachment icon', async () => {
     await page.getByRole('searchbox', { name: 'Search your archive' }).fill('all-hands');
     await page.keyboard.press('Enter');
+    // The previous test's rows stay until this search answers; a row taken earlier goes stale.
+    await page.getByText(/^(About )?1 message$/).waitFor();
     const row = page.getByRole('button', { name: new RegExp(ALL_HANDS) }).first();
     await row.waitFor();
     assert.match(await row.innerText(), /Adele Vance/);
@@ -114,6 +116,8 @@ describe('Outlook add-in task pane in Chromium', { skip }, () => {
   it('opens a hit in the reading pane and downloads the .eml byte for byte', async () => {
     await page.getByRole('searchbox', { name: 'Search your archive' }).fill(`subject:"${ALL_HANDS}"`);
     await page.keyboard.press('Enter');
+    // The previous test's rows stay until this search answers; a row taken earlier goes stale.
+    await page.getByText(/^(About )?1 message$/).waitFor();
     const row = page.getByRole('button', { name: new RegExp(ALL_HANDS) }).first();
     const id = await row.getAttribute('data-message-id');
     await row.focus();

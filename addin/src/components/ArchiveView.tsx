@@ -51,12 +51,17 @@ export function ArchiveView({ api, auth, office }: { api: ApiClient; auth: Auth;
   );
 
   // Filters apply to the search on screen as soon as they settle (typing a folder name included).
+  // A search that already asks exactly this keeps its results and the open message.
   const active = state.request !== null;
-  const latest = useRef({ text, run });
-  latest.current = { text, run };
+  const latest = useRef({ text, run, request: state.request });
+  latest.current = { text, run, request: state.request };
   useEffect(() => {
     if (!active) return;
-    const timer = setTimeout(() => latest.current.run(latest.current.text, filters, archive), 400);
+    const timer = setTimeout(() => {
+      const { text: q, run: rerun, request } = latest.current;
+      if (request?.q === composeQuery(q, filters) && request.archive === archive) return;
+      rerun(q, filters, archive);
+    }, 400);
     return () => clearTimeout(timer);
   }, [filters, archive, active]);
 

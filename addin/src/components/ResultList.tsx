@@ -49,7 +49,7 @@ export function ResultList({ state, selectedId, onOpen, onLoadMore, onRetry, idl
   return (
     <section aria-label="Search results">
       <Caption1 className={styles.summary} role="status">
-        {state.totalIsEstimate ? `About ${count} messages` : `${count} message${state.total === 1 ? '' : 's'}`}
+        {`${state.totalIsEstimate ? 'About ' : ''}${count} message${state.total === 1 ? '' : 's'}`}
       </Caption1>
       <ul className={styles.list} {...arrows}>
         {state.hits.map((hit) => (
