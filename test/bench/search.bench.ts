@@ -13,6 +13,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { startDatabase } from '../../dev/database';
 import { parseMessage } from '../../backend/src/ingest/parse';
 import { openStore, type Store } from '../../backend/src/store';
@@ -216,7 +217,7 @@ function report(figures: SizeFigures[], perSize: { size: number; msPerMessage: n
   const notes = [
     `database ${dbKind}, index layout ${layout}; ${templates} corpus messages reused with varied headers; one archive grown through the sizes`,
     `loaded through indexBatch in batches of ${BATCH}, merge policy after each batch; queries through the search service core (no HTTP, no audit), limit 25`,
-    `load average at end ${loadAverage()} on ${(globalThis.navigator?.hardwareConcurrency ?? 0) || 'unknown'} cores`,
+    `load average at end ${loadAverage()} on ${availableParallelism()} cores`,
   ];
   printReport('Search benchmark', rows, notes, details);
 }

@@ -165,3 +165,19 @@ test('reindexArchive indexes an archive filled before the index existed', async 
   assert.ok((await searchIndex(store, ['old'], parseQuery('kernel'))).total > 10);
   assert.equal((await reindexArchive(store, 'old')).indexed, 0, 'a second backfill finds nothing left to do');
 });
+
+test('words of a text attachment and its name are found, and only there', async (t) => {
+  const dir = requireCorpus(t);
+  if (!dir) return;
+  const store = await testStore('search_index_attachment');
+  stores.push(store);
+  // A SpamAssassin message with the package spec of fluxbox attached as text/plain.
+  const bytes = readFileSync(`${dir}/spamassassin-easy_ham/01053.9f4c2fea143d25bf2680c444e547df55`);
+  await ingestMessage(store, { archiveId: 'att', folder: 'Inbox', source: { kind: 'import', file: 'x' }, content: Readable.from([bytes]) });
+  const count = async (q: string) => (await searchIndex(store, ['att'], parseQuery(q))).total;
+  assert.equal(await count('"derived window manager"'), 1, 'a phrase of the attachment text');
+  assert.equal(await count('body:derived'), 0, 'the word is not in the body');
+  assert.equal(await count('filename:fluxbox.spec'), 1);
+  assert.equal(await count('filename:spec'), 1);
+  assert.equal(await count('has:attachment'), 1);
+});

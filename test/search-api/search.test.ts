@@ -54,12 +54,14 @@ test('two words must both occur; a phrase needs its words in order', real, async
   await checkQuery('kvm s390', { min: 5 });
 });
 
-test('from:, to:, subject: and filename: look only in their field', real, async () => {
+test('from:, to:, subject:, body: and filename: look only in their field', real, async () => {
   await checkQuery('from:freude@linux.ibm.com', { min: 3 });
   await checkQuery('from:linux.ibm.com', { min: 10 });
   await checkQuery('from:"Adele Vance"', { min: 1 });
   await checkQuery('to:megan.bowen@contoso.example', { min: 1 });
   await checkQuery('subject:muppet', { min: 2 });
+  await checkQuery('body:solaris -subject:solaris', { min: 0 });
+  await checkQuery('body:solaris', { min: 1 });
   await checkQuery('subject:(raid OR solaris)', { min: 4 });
   await checkQuery('filename:broken.pdf', { min: 1 });
   await checkQuery('filename:pdf', { min: 1 });

@@ -107,19 +107,20 @@ const hints = new Map<string, number>();
 /** A new batch number: the first free one above the last known, re-checked against the watermark. */
 export async function reserveBatch(ctx: IndexCtx): Promise<number> {
   const hintKey = `${ctx.store.db.databaseName}|${ctx.key}`;
-  let w = (await latestManifest(ctx)).w;
-  let seq = Math.max(hints.get(hintKey) ?? 0, w) + 1;
-  // Numbers must stay gapless: a hint is only good while the number before it exists.
-  if (seq > w + 1 && !(await getDoc(ctx.store, meta(ctx), `r|${pad(seq - 1)}`))) seq = w + 1;
+  const hint = hints.get(hintKey) ?? 0;
+  const headW = async () => toManifest(await getDoc(ctx.store, meta(ctx), 'head'))?.w ?? 0;
+  // Numbers must stay gapless: the hint (this process's last number) counts only if it still exists.
+  const [w, hinted] = await Promise.all([headW(), hint > 0 ? getDoc(ctx.store, meta(ctx), `r|${pad(hint)}`) : null]);
+  let seq = (hinted && hint > w ? hint : w) + 1;
   for (;;) {
     if (await insertDoc(ctx.store, meta(ctx), { _id: `r|${pad(seq)}`, at: new Date() })) {
       // Reservations at or below the watermark are pruned: a number freed that way is not ours.
-      w = (await latestManifest(ctx)).w;
-      if (seq > w) {
+      const now = await headW();
+      if (seq > now) {
         hints.set(hintKey, seq);
         return seq;
       }
-      seq = w + 1;
+      seq = now + 1;
     } else {
       seq++;
     }

@@ -143,6 +143,13 @@ export class ColumnsBuilder {
   }
 }
 
+/**
+ * Word pairs ("memory barrier", phrase lookups) are stored apart from words, sorted before
+ * them, so that the words a prefix covers are consecutive and few.
+ */
+const PAIR_MARK = '\u0001';
+export const storedTerm = (term: string) => (term.includes(' ') ? PAIR_MARK + term : term);
+
 /** Grows typed arrays of postings (term id, field, ordinal) without a per-posting object. */
 class Postings {
   term = new Uint32Array(1 << 16);
@@ -180,7 +187,8 @@ export function buildSegment(entries: readonly IndexEntry[], docNos: readonly nu
     const fields = indexTerms({ subject: e.subject, from: e.from, to: e.to, attachmentNames: e.attachmentNames, body: e.body, attachmentText: e.attachmentText });
     for (const { field, terms: fieldTerms } of fields) {
       const code = FIELD_CODES.indexOf(CODE_OF[field]);
-      for (const term of fieldTerms) {
+      for (const raw of fieldTerms) {
+        const term = storedTerm(raw);
         let id = ids.get(term);
         if (id === undefined) {
           id = terms.length;

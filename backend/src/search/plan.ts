@@ -8,7 +8,7 @@ import { Bits, type FieldCode, type TermRecord } from './index-codec';
 import { keysFor } from './index-terms';
 import { normalize } from './normalize';
 import type { Field, Query } from './query-types';
-import { ordinalBeforeDate, type Columns } from './index-segment';
+import { ordinalBeforeDate, storedTerm, type Columns } from './index-segment';
 import { phraseLookupTerms, phraseNeedsVerification } from './tokenize';
 
 export interface Lookups {
@@ -36,7 +36,7 @@ export function lookupsOf(q: Query): Lookups {
         (n.prefix ? prefixes : terms).add(n.value);
         return;
       case 'phrase':
-        for (const t of phraseLookupTerms(n.terms)) terms.add(t);
+        for (const t of phraseLookupTerms(n.terms)) terms.add(storedTerm(t));
         return;
       default:
         return;
@@ -123,7 +123,7 @@ class Evaluator {
     const codes = codesFor(field);
     const bits = new Bits(this.n);
     for (const rec of this.seg.records) {
-      if (!rec.term.startsWith(prefix) || rec.term.includes(' ')) continue;
+      if (!rec.term.startsWith(prefix)) continue;
       for (const code of codes) {
         const list = rec.lists[code];
         if (list) bits.addList(list);
@@ -134,7 +134,7 @@ class Evaluator {
 
   /** Every word pair of the phrase in the same field. */
   private phrase(field: Field | 'any', terms: readonly string[]): Bits {
-    const keys = phraseLookupTerms(terms).map((t) => this.byTerm.get(t));
+    const keys = phraseLookupTerms(terms).map((t) => this.byTerm.get(storedTerm(t)));
     let out = new Bits(this.n);
     for (const code of codesFor(field)) {
       let acc: Bits | null = null;

@@ -238,12 +238,18 @@ export interface MessageTextRow {
 }
 
 /**
- * Message documents with their text, for the hashes wanted, in one pass over the collection:
- * looking each up by `_id` would scan the collection once per message on FerretDB.
+ * Message documents with their text, for the hashes wanted. MongoDB: `_id` batches from its
+ * index. FerretDB: one pass over the collection, since each `_id` or `$in` lookup would scan it.
  */
 export async function* scanMessageTexts(store: Db, wanted: ReadonlySet<string>): AsyncGenerator<MessageTextRow> {
   const projection = { subject: 1, from: 1, to: 1, cc: 1, bcc: 1, attachments: 1, bodyText: 1, attachmentText: 1 };
-  for await (const doc of store.db.collection<MessageTextRow>('messages').find({}, { projection, batchSize: 200 })) {
+  const messages = store.db.collection<MessageTextRow>('messages');
+  if ((await indexLayout(store)) === 'shared') {
+    const ids = [...wanted];
+    for (let i = 0; i < ids.length; i += 200) yield* messages.find({ _id: { $in: ids.slice(i, i + 200) } }, { projection });
+    return;
+  }
+  for await (const doc of messages.find({}, { projection, batchSize: 200 })) {
     if (wanted.has(doc._id)) yield doc;
   }
 }
