@@ -26,6 +26,9 @@ const CONNECTIONS = int('BENCH_CONNECTIONS', 10);
 const WORKERS = int('BENCH_WORKERS', 8);
 const BODY_KB = int('BENCH_BODY_KB', 8);
 const TIMEOUT_MS = int('BENCH_TIMEOUT_MIN', 30) * 60_000;
+/** Reports sent one at a time at a rate the archive keeps up with: the latency without a backlog. */
+const PACED = int('BENCH_PACED', 60);
+const PACED_PER_S = int('BENCH_PACED_PER_S', 1);
 const MAILBOX = 'journal@archive.example';
 const PEOPLE = [DEMO_USERS.admin, DEMO_USERS.megan, DEMO_USERS.alex, DEMO_USERS.lee, DEMO_USERS.diego];
 
@@ -47,7 +50,7 @@ async function main(): Promise<void> {
     CLIENT_SECRET: emulator.apps.backend.clientSecret, AUTHORITY_HOST: emulator.url, GRAPH_BASE_URL: emulator.graphBaseUrl,
   });
   const smtpPort = await freePort();
-  const backend = await spawnBackend(config, {
+  let backend = await spawnBackend(config, {
     SMTP_PORT: String(smtpPort), WORKER_CONCURRENCY: String(WORKERS), LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'silent',
   });
   const store = await openStore({ uri: db.uri, dbName });
@@ -84,13 +87,42 @@ async function main(): Promise<void> {
     const items = await store.db.collection('items').countDocuments();
     const expectedItems = sent.reduce((n, s) => n + s.archives.length, 0);
     const acceptedPerSecond = sent.length / sendSeconds;
+
+    log(`${PACED} more at ${PACED_PER_S}/s, for the latency without a backlog…`);
+    const pacedPlan = await compose(emulator.journal, PACED);
+    const pacedStart = Date.now();
+    const paced: Sent[] = [];
+    for (const [i, p] of pacedPlan.entries()) {
+      await sleep(Math.max(0, pacedStart + (i * 1000) / PACED_PER_S - Date.now()));
+      const res = await emulator.journal.deliver(p.report);
+      if (res.response.startsWith('250')) paced.push({ ...p, acceptedAt: Date.now() });
+    }
+    const pacedAt = await waitArchived(store.db, [...sent, ...paced], pacedStart);
+    const pacedLatencies = paced.map((x) => pacedAt.get(x.originalSha)! - x.acceptedAt).sort((a, b) => a - b);
+
+    // The gateway's own ceiling: a process that only receives (WORKER_CONCURRENCY=0), as when
+    // gateway and workers run as separate processes; nothing archives meanwhile.
+    await backend.stop();
+    const gatewayPort = await freePort();
+    backend = await spawnBackend(config, { SMTP_PORT: String(gatewayPort), WORKER_CONCURRENCY: '0', LOG_LEVEL: 'silent' });
+    const gatewayPid = backend.child.pid!;
+    emulator.journal.configure({ host: '127.0.0.1', port: gatewayPort, journalAddress: MAILBOX, tls: 'none', connections: CONNECTIONS });
+    const more = await compose(emulator.journal, REPORTS);
+    const alone = Date.now();
+    const gatewayOnly = await send(emulator.journal, more);
+    const gatewayPerSecond = gatewayOnly.sent.length / ((Math.max(...gatewayOnly.sent.map((x) => x.acceptedAt)) - alone) / 1000);
+    const gatewayRss = vmHwm(gatewayPid);
+    log(`gateway alone: ${gatewayOnly.sent.length} accepted at ${gatewayPerSecond.toFixed(1)}/s`);
     rows = [
-      { key: 'accepted_per_s', label: `reports accepted (250) per second, ${CONNECTIONS} connections`, value: acceptedPerSecond, unit: '/s', target: '≥ 100', ok: acceptedPerSecond >= 100 },
+      { key: 'accepted_per_s', label: `reports accepted (250) per second, ${CONNECTIONS} connections, while archiving`, value: acceptedPerSecond, unit: '/s', target: '≥ 100', ok: acceptedPerSecond >= 100 },
+      { key: 'gateway_only_accepted_per_s', label: 'reports accepted per second, gateway process without workers', value: gatewayPerSecond, unit: '/s', target: '≥ 100', ok: gatewayPerSecond >= 100 },
       { key: 'archived_per_s', label: 'reports archived per second (first send → last archived)', value: sent.length / ((lastArchived - started) / 1000), unit: '/s' },
-      { key: 'latency_p50_ms', label: 'time from 250 to searchable, p50', value: pct(latencies, 50), unit: 'ms', digits: 0 },
-      { key: 'latency_p95_ms', label: 'time from 250 to searchable, p95', value: pct(latencies, 95), unit: 'ms', digits: 0 },
-      { key: 'latency_max_ms', label: 'time from 250 to searchable, max', value: latencies[latencies.length - 1]!, unit: 'ms', digits: 0 },
-      { key: 'peak_rss_mb', label: 'backend peak RSS', value: peakRss / 1024 / 1024, unit: 'MB', digits: 0 },
+      { key: 'latency_p50_ms', label: 'time from 250 to searchable under the burst (backlog included), p50', value: pct(latencies, 50), unit: 'ms', digits: 0 },
+      { key: 'latency_p95_ms', label: 'time from 250 to searchable under the burst (backlog included), p95', value: pct(latencies, 95), unit: 'ms', digits: 0 },
+      { key: 'paced_latency_p50_ms', label: `time from 250 to searchable at ${PACED_PER_S} report/s, p50`, value: pct(pacedLatencies, 50), unit: 'ms', digits: 0 },
+      { key: 'paced_latency_p95_ms', label: `time from 250 to searchable at ${PACED_PER_S} report/s, p95`, value: pct(pacedLatencies, 95), unit: 'ms', digits: 0 },
+      { key: 'peak_rss_mb', label: `backend peak RSS (gateway + ${WORKERS} workers, ingest and search indexing included)`, value: peakRss / 1024 / 1024, unit: 'MB', digits: 0 },
+      { key: 'gateway_rss_mb', label: 'gateway process peak RSS (no workers)', value: gatewayRss / 1024 / 1024, unit: 'MB', digits: 0 },
       { key: 'lost', label: 'accepted but not archived (items missing)', value: expectedItems - items, unit: '', digits: 0, target: '0', ok: expectedItems === items },
       { key: 'duplicates', label: 'copies archived twice', value: duplicates, unit: '', digits: 0, target: '0', ok: duplicates === 0 },
     ];

@@ -97,8 +97,11 @@ async function filePending(store: Store, log: Logger, now: Date, result: Mainten
  * start, when orphans of a crash are most likely.
  */
 export function startJournalMaintenance(store: Store, log: Logger, everyMs = 60_000): { stop(): void } {
+  // Ahead of report jobs: with a backlog, the sweep is what keeps the spool small.
   const ask = (key: string) =>
-    enqueue(store, { type: JOURNAL_MAINTENANCE_JOB, key, maxAttempts: 1 }).catch((err: unknown) => log.warn({ err }, 'queueing the journal maintenance failed'));
+    enqueue(store, { type: JOURNAL_MAINTENANCE_JOB, key, maxAttempts: 1, priority: 10 }).catch((err: unknown) =>
+      log.warn({ err }, 'queueing the journal maintenance failed'),
+    );
   void ask(`journal-maintenance:start:${randomUUID()}`);
   const timer = setInterval(() => void ask(`journal-maintenance:${Math.floor(Date.now() / everyMs)}`), everyMs);
   timer.unref();
