@@ -2,8 +2,9 @@ import path from 'node:path';
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vite';
 
-// Served by the backend at /admin-tab/ (backend/src/http/static.ts). The sign-in, API client and
-// theme code is the Outlook add-in's (addin/src/shared), imported through the @shared alias.
+// Served by the backend at /admin-tab/ (backend/src/http/static.ts). The sign-in, API client, theme
+// and whole-page messages (notice, sign-in page) are the Outlook add-in's (addin/src/shared),
+// imported through the @shared alias.
 export default defineConfig({
   base: '/admin-tab/',
   plugins: [react()],

@@ -1,7 +1,7 @@
 import { createRoot } from 'react-dom/client';
 import type { ReactNode } from 'react';
 import { App } from './components/App';
-import { Notice } from './components/Notice';
+import { Notice } from './shared/Notice';
 import { isAuthDialog, officeDialogAuth, runAuthDialog } from './dialog-auth';
 import { detectOffice, officeIsDark, supportsNestedAppAuth } from './office';
 import { loadSettings, nestedAuth, redirectAuth } from './shared/auth';

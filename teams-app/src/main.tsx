@@ -1,7 +1,7 @@
 import { createRoot } from 'react-dom/client';
 import type { ReactNode } from 'react';
 import { loadSettings, redirectAuth } from '@shared/auth';
-import { Notice } from '../../addin/src/components/Notice';
+import { Notice } from '@shared/Notice';
 import { App } from './components/App';
 import { detectTeams, teamsAuth } from './teams';
 import { TabTheme } from './theme';

@@ -23,6 +23,8 @@ export interface StackOptions {
   workers?: number;
   /** Share a database between stacks (two backends, one archive). */
   dbName?: string;
+  /** More backend settings (the SMTP gateway's, say); they win over the ones set here. */
+  env?: Record<string, string>;
 }
 
 /** The real parts, wired as in production: emulator over HTTPS, database, backend over HTTP. */
@@ -42,6 +44,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     PORT: '0',
     WORKER_CONCURRENCY: String(opts.workers ?? 8),
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    ...opts.env,
   });
   const backend = await startBackend(config, createLogger(config.LOG_LEVEL));
   const store = await openStore({ uri, dbName });
@@ -58,7 +61,9 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         body: body === undefined ? undefined : JSON.stringify(body),
       });
       const text = await res.text();
-      return { status: res.status, body: text ? JSON.parse(text) : null };
+      // A non-JSON answer (a raw message, say) comes back as text instead of failing to parse.
+      const json = res.headers.get('content-type')?.includes('json');
+      return { status: res.status, body: !text ? null : json ? JSON.parse(text) : text };
     },
     async close() {
       await backend.close();

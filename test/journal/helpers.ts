@@ -1,26 +1,16 @@
 import { createHash, randomUUID } from 'node:crypto';
 import nodemailer from 'nodemailer';
-import { loadConfig, type Config } from '../../backend/src/config';
-import { createLogger } from '../../backend/src/log';
-import { startBackend, type RunningBackend } from '../../backend/src/server';
-import { openStore, type Store } from '../../backend/src/store';
+import type { Store } from '../../backend/src/store';
 import { getItem } from '../../backend/src/store/items';
-import { startEmulator, type EmulatorHandle } from '../../emulator/src/index';
 import { ensureCertificates } from '../../emulator/src/tls';
 import { freePort } from '../helpers/process';
-import { waitFor } from '../helpers/stack';
+import { startStack, waitFor, type Stack } from '../helpers/stack';
 
 export const ADMIN = 'adele.vance@contoso.example';
 export const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
-export interface JournalStack {
-  emulator: EmulatorHandle;
-  backend: RunningBackend;
-  store: Store;
-  config: Config;
+export interface JournalStack extends Stack {
   smtpPort: number;
-  api(user: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
-  close(): Promise<void>;
 }
 
 /** The emulator's localhost certificate (its CA is trusted through NODE_EXTRA_CA_CERTS): the demo's gateway certificate. */
@@ -29,53 +19,11 @@ export async function gatewayCertificate(): Promise<{ SMTP_TLS_CERT: string; SMT
   return { SMTP_TLS_CERT: certs.certPath, SMTP_TLS_KEY: certs.keyPath };
 }
 
-/** Emulator, database and backend in this process, with the SMTP gateway on a free port. */
+/** The standard stack with the SMTP gateway on a free port. */
 export async function startJournalStack(env: Record<string, string> = {}): Promise<JournalStack> {
-  const uri = process.env.MONGODB_URI;
-  if (!uri) throw new Error('MONGODB_URI is not set: run tests with `npx tsx test/run.ts <file>`');
-  const emulator = await startEmulator({ seed: 'demo', timeScale: 0.01 });
-  const dbName = `test_journal_${randomUUID().slice(0, 8)}`;
   const smtpPort = await freePort();
-  const config = loadConfig({
-    MONGODB_URI: uri,
-    MONGODB_DB: dbName,
-    TENANT_ID: emulator.tenantId,
-    CLIENT_ID: emulator.apps.backend.clientId,
-    CLIENT_SECRET: emulator.apps.backend.clientSecret,
-    AUTHORITY_HOST: emulator.url,
-    GRAPH_BASE_URL: emulator.graphBaseUrl,
-    PORT: '0',
-    WORKER_CONCURRENCY: '8',
-    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
-    SMTP_PORT: String(smtpPort),
-    ...env,
-  });
-  const backend = await startBackend(config, createLogger(config.LOG_LEVEL));
-  const store = await openStore({ uri, dbName });
-  return {
-    emulator,
-    backend,
-    store,
-    config,
-    smtpPort,
-    async api(user, method, path, body) {
-      const token = await emulator.issueUserToken(user);
-      const res = await fetch(`${backend.url}/api${path}`, {
-        method,
-        headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      const text = await res.text();
-      const json = res.headers.get('content-type')?.includes('json');
-      return { status: res.status, body: text && json ? JSON.parse(text) : text };
-    },
-    async close() {
-      await backend.close();
-      await store.db.dropDatabase().catch(() => undefined);
-      await store.close();
-      await emulator.close();
-    },
-  };
+  const stack = await startStack({ dbName: `test_journal_${randomUUID().slice(0, 8)}`, env: { SMTP_PORT: String(smtpPort), ...env } });
+  return { ...stack, smtpPort };
 }
 
 /** A gateway mailbox and its profile; returns the mailbox's secret (shown once). */

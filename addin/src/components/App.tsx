@@ -1,9 +1,10 @@
+import { Archive48Regular } from '@fluentui/react-icons';
 import { useMemo, useState } from 'react';
 import type { OfficeHost } from '../office';
 import { createApiClient } from '../shared/api';
 import { SignInRequired, type Auth } from '../shared/auth';
+import { SignIn } from '../shared/SignIn';
 import { ArchiveView } from './ArchiveView';
-import { SignIn } from './SignIn';
 
 export function App({ auth, office }: { auth: Auth; office: OfficeHost | null }) {
   const [signedIn, setSignedIn] = useState(auth.account !== null);
@@ -20,6 +21,9 @@ export function App({ auth, office }: { auth: Auth; office: OfficeHost | null })
   if (!signedIn) {
     return (
       <SignIn
+        icon={Archive48Regular}
+        title="Search my archive"
+        message="Sign in with your work account to search, read and restore your archived email."
         onSignIn={async () => {
           await auth.signIn();
           setSignedIn(auth.account !== null);

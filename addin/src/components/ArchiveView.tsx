@@ -7,7 +7,7 @@ import type { Auth } from '../shared/auth';
 import type { Archive } from '../shared/types';
 import { useSearch } from '../useSearch';
 import { Header } from './Header';
-import { Notice } from './Notice';
+import { Notice } from '../shared/Notice';
 import { Reader } from './Reader';
 import { RelatedBar } from './RelatedBar';
 import { ResultList } from './ResultList';

@@ -7,7 +7,7 @@ import { describeError } from '../errors';
 import { fileSize, longDate, person } from '../format';
 import { saveDownload, type ApiClient } from '../shared/api';
 import type { MessageDetail, SearchHit } from '../shared/types';
-import { Notice } from './Notice';
+import { Notice } from '../shared/Notice';
 import { RestoreDialog } from './RestoreDialog';
 
 const useStyles = makeStyles({

@@ -2,7 +2,7 @@ import { Button, Caption1, Spinner, makeStyles, tokens, useArrowNavigationGroup 
 import { useEffect, useRef, type ReactNode } from 'react';
 import { describeError, isTransient } from '../errors';
 import type { SearchState } from '../useSearch';
-import { Notice } from './Notice';
+import { Notice } from '../shared/Notice';
 import { ResultRow } from './ResultRow';
 
 const useStyles = makeStyles({

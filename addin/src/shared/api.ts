@@ -21,9 +21,17 @@ export interface Download {
 
 export type TokenSource = () => Promise<string>;
 
-/** The one typed client of the backend API; every call carries a fresh access token. */
-export function createApiClient(getToken: TokenSource, base = '/api') {
-  async function send(method: string, path: string, init: { body?: unknown; signal?: AbortSignal } = {}): Promise<Response> {
+export interface SendOptions {
+  body?: unknown;
+  signal?: AbortSignal;
+}
+
+/**
+ * One authorised request to the backend API, shared by the add-in's and the Teams tab's clients:
+ * answers the response when it is 2xx, else throws ApiError (a network failure is status 0).
+ */
+export function createSender(getToken: TokenSource, base = '/api') {
+  return async function send(method: string, path: string, init: SendOptions = {}): Promise<Response> {
     const headers: Record<string, string> = { authorization: `Bearer ${await getToken()}` };
     if (init.body !== undefined) headers['content-type'] = 'application/json';
     let res: Response;
@@ -40,8 +48,13 @@ export function createApiClient(getToken: TokenSource, base = '/api') {
     }
     if (!res.ok) throw await toApiError(res);
     return res;
-  }
-  const json = async <T>(method: string, path: string, init?: { body?: unknown; signal?: AbortSignal }) =>
+  };
+}
+
+/** The one typed client of the backend API; every call carries a fresh access token. */
+export function createApiClient(getToken: TokenSource, base = '/api') {
+  const send = createSender(getToken, base);
+  const json = async <T>(method: string, path: string, init?: SendOptions) =>
     (await (await send(method, path, init)).json()) as T;
   const download = async (path: string, fallbackName: string): Promise<Download> => {
     const res = await send('GET', path);

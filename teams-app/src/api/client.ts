@@ -1,4 +1,4 @@
-import { ApiError, type TokenSource } from '@shared/api';
+import { createSender, type TokenSource } from '@shared/api';
 import type { Me } from '@shared/types';
 import type {
   ArchiveUser, ConnectionTest, DirectorySettings, DirectorySyncResult, Grant, GrantRight, JournalMailbox, JournalProfile,
@@ -7,24 +7,13 @@ import type {
 
 type Body = Record<string, unknown> | unknown[];
 
-/** The admin API, with the add-in's ApiError so forms can show `field` next to the input it names. */
+/** The admin API on the add-in's request code: its ApiError lets forms show `field` next to the input it names. */
 export function createAdminClient(getToken: TokenSource, base = '/api') {
+  const send = createSender(getToken, base);
   async function call<T>(method: string, path: string, body?: Body): Promise<T> {
-    const headers: Record<string, string> = { authorization: `Bearer ${await getToken()}` };
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    let res: Response;
-    try {
-      res = await fetch(`${base}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-    } catch {
-      throw new ApiError(0, 'network', 'The archive server cannot be reached. Check your connection and try again.');
-    }
+    const res = await send(method, path, { body });
     if (res.status === 204) return undefined as T;
-    const data = (await res.json().catch(() => null)) as ({ error?: { code?: string; message?: string; field?: string } } & T) | null;
-    if (!res.ok) {
-      const e = data?.error;
-      throw new ApiError(res.status, e?.code ?? `http_${res.status}`, e?.message ?? `The server answered ${res.status} ${res.statusText}`, e?.field);
-    }
-    return data as T;
+    return (await res.json().catch(() => null)) as T;
   }
   const list = async <T>(path: string) => (await call<{ value: T[] }>('GET', path)).value;
   const id = encodeURIComponent;

@@ -1,13 +1,16 @@
+import { ShieldLock48Regular } from '@fluentui/react-icons';
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { ApiError } from '@shared/api';
 import { SignInRequired, type Auth } from '@shared/auth';
 import type { Me } from '@shared/types';
-import { Notice } from '../../../addin/src/components/Notice';
+import { Notice } from '@shared/Notice';
+import { SignIn } from '@shared/SignIn';
 import { createAdminClient } from '../api/client';
 import { ApiContext } from '../api/context';
 import { NotAdmin } from './NotAdmin';
 import { Shell } from './Shell';
-import { SignInPage } from './SignInPage';
+
+const SIGN_IN_MESSAGE = 'Sign in with your work account to manage archiving, directory synchronisation, privileges and journaling.';
 
 type State = { kind: 'loading' } | { kind: 'signed-out'; message?: string } | { kind: 'error'; message: string } | { kind: 'ready'; me: Me };
 
@@ -41,7 +44,18 @@ export function App({ auth, inTeams }: { auth: Auth; inTeams: boolean }) {
     case 'loading':
       return <Notice kind="loading" title="Checking your access…" />;
     case 'signed-out':
-      return <SignInPage message={state.message} onSignIn={async () => { await auth.signIn(); setState({ kind: 'loading' }); }} />;
+      return (
+        <SignIn
+          icon={ShieldLock48Regular}
+          title="Archive administration"
+          message={state.message ?? SIGN_IN_MESSAGE}
+          maxWidth="480px"
+          onSignIn={async () => {
+            await auth.signIn();
+            setState({ kind: 'loading' });
+          }}
+        />
+      );
     case 'error':
       return <Notice kind="error" title="The archive cannot be reached" message={state.message} />;
     case 'ready':

@@ -1,12 +1,12 @@
-import { Body1, Caption1, Card, Link, Spinner, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, Text, makeStyles, tokens } from '@fluentui/react-components';
+import { Body1, Caption1, Card, Link, Spinner, TableCell, TableRow, Text, makeStyles, tokens } from '@fluentui/react-components';
 import { useApi } from '../../api/context';
 import { formatBytes, formatDateTime, formatNumber } from '../../format';
 import { ErrorBar } from '../common/ErrorBar';
+import { ListTable } from '../common/ListTable';
 import { Section } from '../common/Section';
 import { StatusBadge } from '../common/StatusBadge';
 import { useLoad } from '../common/useLoad';
 import { PerDayChart } from './PerDayChart';
-import { useTableStyles } from '../common/tableStyles';
 
 const useStyles = makeStyles({
   cards: { display: 'grid', gridTemplateColumns: 'repeat(auto-fill, minmax(220px, 1fr))', gap: tokens.spacingHorizontalM },
@@ -29,7 +29,6 @@ function Figure({ label, value, detail }: { label: string; value: string; detail
 
 /** The state of the archive at a glance; refreshed every 10 seconds while open. */
 export function Dashboard() {
-  const tables = useTableStyles();
   const api = useApi();
   const styles = useStyles();
   const stats = useLoad(() => api.stats(), [], 10_000);
@@ -80,38 +79,27 @@ export function Dashboard() {
         <PerDayChart days={perDay} />
       </Section>
       <Section title="Last runs">
-        {runs.length === 0 ? (
-          <Body1>No run yet. Create an archiving profile and run it.</Body1>
-        ) : (
-          <Table className={tables.auto} size="small" aria-label="Last runs">
-            <TableHeader>
-              <TableRow>
-                <TableHeaderCell>Profile</TableHeaderCell>
-                <TableHeaderCell>Started</TableHeaderCell>
-                <TableHeaderCell>Status</TableHeaderCell>
-                <TableHeaderCell>Mailboxes</TableHeaderCell>
-                <TableHeaderCell>Archived</TableHeaderCell>
-                <TableHeaderCell>Errors</TableHeaderCell>
-              </TableRow>
-            </TableHeader>
-            <TableBody>
-              {runs.map((r) => (
-                <TableRow key={r._id}>
-                  <TableCell>
-                    <Link href={`#profiles/run/${r._id}`}>{r.profileName}</Link>
-                  </TableCell>
-                  <TableCell>{formatDateTime(r.startedAt ?? r.createdAt)}</TableCell>
-                  <TableCell>
-                    <StatusBadge status={r.status} />
-                  </TableCell>
-                  <TableCell>{r.mailboxCount}</TableCell>
-                  <TableCell>{formatNumber(r.totals.archived)}</TableCell>
-                  <TableCell>{formatNumber(r.errorCount)}</TableCell>
-                </TableRow>
-              ))}
-            </TableBody>
-          </Table>
-        )}
+        <ListTable
+          label="Last runs"
+          size="small"
+          columns={['Profile', 'Started', 'Status', 'Mailboxes', 'Archived', 'Errors']}
+          rows={runs}
+          empty="No run yet. Create an archiving profile and run it."
+          row={(r) => (
+            <TableRow key={r._id}>
+              <TableCell>
+                <Link href={`#profiles/run/${r._id}`}>{r.profileName}</Link>
+              </TableCell>
+              <TableCell>{formatDateTime(r.startedAt ?? r.createdAt)}</TableCell>
+              <TableCell>
+                <StatusBadge status={r.status} />
+              </TableCell>
+              <TableCell>{r.mailboxCount}</TableCell>
+              <TableCell>{formatNumber(r.totals.archived)}</TableCell>
+              <TableCell>{formatNumber(r.errorCount)}</TableCell>
+            </TableRow>
+          )}
+        />
       </Section>
     </>
   );

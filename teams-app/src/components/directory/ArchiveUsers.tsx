@@ -1,15 +1,13 @@
-import {
-  Button, Field, Input, Radio, RadioGroup, Spinner, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, makeStyles, tokens,
-} from '@fluentui/react-components';
+import { Button, Field, Input, Radio, RadioGroup, TableCell, TableRow, makeStyles, tokens } from '@fluentui/react-components';
 import { useState } from 'react';
 import { useApi } from '../../api/context';
 import { formatDateTime } from '../../format';
 import { ErrorBar } from '../common/ErrorBar';
 import { fieldMessage, unplacedError } from '../common/fieldError';
+import { ListTable } from '../common/ListTable';
 import { Section } from '../common/Section';
 import { useLoad } from '../common/useLoad';
 import { splitList } from '../profiles/draft';
-import { useTableStyles } from '../common/tableStyles';
 
 const useStyles = makeStyles({
   add: { display: 'flex', gap: tokens.spacingHorizontalM, flexWrap: 'wrap', alignItems: 'flex-end' },
@@ -17,7 +15,6 @@ const useStyles = makeStyles({
 
 /** Archive users by status, and archives added by hand (people outside the directory, catch-all). */
 export function ArchiveUsers({ version }: { version: number }) {
-  const tables = useTableStyles();
   const api = useApi();
   const styles = useStyles();
   const [status, setStatus] = useState<'active' | 'departed'>('active');
@@ -61,32 +58,21 @@ export function ArchiveUsers({ version }: { version: number }) {
         <Button onClick={() => void add()}>Add user</Button>
       </form>
       <ErrorBar error={unplacedError(error, ['upn', 'displayName', 'addresses']) ?? users.error} />
-      {!users.data ? (
-        <Spinner />
-      ) : (
-        <Table className={tables.auto} size="small" aria-label="Archive users">
-          <TableHeader>
-            <TableRow>
-              <TableHeaderCell>Name</TableHeaderCell>
-              <TableHeaderCell>User name</TableHeaderCell>
-              <TableHeaderCell>Kind</TableHeaderCell>
-              <TableHeaderCell>Addresses</TableHeaderCell>
-              <TableHeaderCell>{status === 'active' ? 'Last synchronised' : 'Departed'}</TableHeaderCell>
-            </TableRow>
-          </TableHeader>
-          <TableBody>
-            {users.data.map((u) => (
-              <TableRow key={u._id} data-upn={u.upn}>
-                <TableCell>{u.displayName}</TableCell>
-                <TableCell>{u.upn}</TableCell>
-                <TableCell>{u.kind}{u.source === 'manual' ? ' (added by hand)' : ''}</TableCell>
-                <TableCell>{u.addresses.join(', ')}</TableCell>
-                <TableCell>{formatDateTime(status === 'active' ? u.lastSyncedAt : u.departedAt)}</TableCell>
-              </TableRow>
-            ))}
-          </TableBody>
-        </Table>
-      )}
+      <ListTable
+        label="Archive users"
+        size="small"
+        columns={['Name', 'User name', 'Kind', 'Addresses', status === 'active' ? 'Last synchronised' : 'Departed']}
+        rows={users.data}
+        row={(u) => (
+          <TableRow key={u._id} data-upn={u.upn}>
+            <TableCell>{u.displayName}</TableCell>
+            <TableCell>{u.upn}</TableCell>
+            <TableCell>{u.kind}{u.source === 'manual' ? ' (added by hand)' : ''}</TableCell>
+            <TableCell>{u.addresses.join(', ')}</TableCell>
+            <TableCell>{formatDateTime(status === 'active' ? u.lastSyncedAt : u.departedAt)}</TableCell>
+          </TableRow>
+        )}
+      />
     </Section>
   );
 }

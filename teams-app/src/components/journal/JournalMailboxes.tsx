@@ -1,22 +1,18 @@
-import {
-  Body1, Button, Field, Input, MessageBar, MessageBarBody, MessageBarTitle, Spinner, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow,
-  makeStyles, tokens,
-} from '@fluentui/react-components';
+import { Button, Field, Input, MessageBar, MessageBarBody, MessageBarTitle, TableCell, TableRow, makeStyles, tokens } from '@fluentui/react-components';
 import { useState } from 'react';
 import { useApi } from '../../api/context';
 import type { JournalMailbox } from '../../api/types';
 import { formatDateTime } from '../../format';
 import { ErrorBar } from '../common/ErrorBar';
 import { fieldMessage, unplacedError } from '../common/fieldError';
+import { ListTable } from '../common/ListTable';
 import { Section } from '../common/Section';
 import { useLoad } from '../common/useLoad';
-import { useTableStyles } from '../common/tableStyles';
 
 const useStyles = makeStyles({ form: { display: 'flex', gap: tokens.spacingHorizontalM, flexWrap: 'wrap', alignItems: 'flex-end' } });
 
 /** Gateway mailboxes: the addresses journal rules send to, each with its own SMTP password, shown once. */
 export function JournalMailboxes({ onChange }: { onChange: () => void }) {
-  const tables = useTableStyles();
   const api = useApi();
   const styles = useStyles();
   const mailboxes = useLoad(() => api.journalMailboxes(), []);
@@ -66,39 +62,28 @@ export function JournalMailboxes({ onChange }: { onChange: () => void }) {
           </MessageBarBody>
         </MessageBar>
       )}
-      {!mailboxes.data ? (
-        <Spinner />
-      ) : mailboxes.data.length === 0 ? (
-        <Body1>No gateway mailbox yet.</Body1>
-      ) : (
-        <Table className={tables.auto} size="small" aria-label="Gateway mailboxes">
-          <TableHeader>
-            <TableRow>
-              <TableHeaderCell>Address</TableHeaderCell>
-              <TableHeaderCell>Description</TableHeaderCell>
-              <TableHeaderCell>Created</TableHeaderCell>
-              <TableHeaderCell />
-            </TableRow>
-          </TableHeader>
-          <TableBody>
-            {mailboxes.data.map((m) => (
-              <TableRow key={m.address}>
-                <TableCell>{m.address}</TableCell>
-                <TableCell>{m.description}</TableCell>
-                <TableCell>{formatDateTime(m.createdAt)}</TableCell>
-                <TableCell>
-                  <Button size="small" onClick={() => void act(() => api.replaceJournalSecret(m.address))}>
-                    New password
-                  </Button>{' '}
-                  <Button size="small" onClick={() => void act(() => api.deleteJournalMailbox(m.address))}>
-                    Delete
-                  </Button>
-                </TableCell>
-              </TableRow>
-            ))}
-          </TableBody>
-        </Table>
-      )}
+      <ListTable
+        label="Gateway mailboxes"
+        size="small"
+        columns={['Address', 'Description', 'Created', null]}
+        rows={mailboxes.data}
+        empty="No gateway mailbox yet."
+        row={(m) => (
+          <TableRow key={m.address}>
+            <TableCell>{m.address}</TableCell>
+            <TableCell>{m.description}</TableCell>
+            <TableCell>{formatDateTime(m.createdAt)}</TableCell>
+            <TableCell>
+              <Button size="small" onClick={() => void act(() => api.replaceJournalSecret(m.address))}>
+                New password
+              </Button>{' '}
+              <Button size="small" onClick={() => void act(() => api.deleteJournalMailbox(m.address))}>
+                Delete
+              </Button>
+            </TableCell>
+          </TableRow>
+        )}
+      />
     </Section>
   );
 }

@@ -1,16 +1,13 @@
-import {
-  Body1, Button, Checkbox, Dropdown, Field, Input, Option, Spinner, Switch, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow,
-  makeStyles, tokens,
-} from '@fluentui/react-components';
+import { Button, Checkbox, Dropdown, Field, Input, Option, Switch, TableCell, TableRow, makeStyles, tokens } from '@fluentui/react-components';
 import { useState } from 'react';
 import { useApi } from '../../api/context';
 import type { ArchiveUser, JournalProfile } from '../../api/types';
 import { ErrorBar } from '../common/ErrorBar';
 import { fieldMessage, unplacedError } from '../common/fieldError';
+import { ListTable } from '../common/ListTable';
 import { Section } from '../common/Section';
 import { useLoad } from '../common/useLoad';
 import { splitList } from '../profiles/draft';
-import { useTableStyles } from '../common/tableStyles';
 
 const POLICIES: { value: JournalProfile['unknownAddresses']; label: string }[] = [
   { value: 'ignore', label: 'Ignore them (only known users get a copy)' },
@@ -22,7 +19,6 @@ const useStyles = makeStyles({ form: { display: 'flex', flexDirection: 'column',
 
 /** Journal profiles: which gateway mailbox is archived, and what happens to addresses nobody in the directory has. */
 export function JournalProfiles({ users, onChange }: { users: ArchiveUser[]; onChange: () => void }) {
-  const tables = useTableStyles();
   const api = useApi();
   const styles = useStyles();
   const profiles = useLoad(() => api.journalProfiles(), []);
@@ -104,40 +100,28 @@ export function JournalProfiles({ users, onChange }: { users: ArchiveUser[]; onC
           </Button>
         </div>
       </form>
-      {!profiles.data ? (
-        <Spinner />
-      ) : profiles.data.length === 0 ? (
-        <Body1>No journal profile yet: reports that arrive are held until one takes their mailbox.</Body1>
-      ) : (
-        <Table className={tables.auto} size="small" aria-label="Journal profiles">
-          <TableHeader>
-            <TableRow>
-              <TableHeaderCell>Name</TableHeaderCell>
-              <TableHeaderCell>Mailbox</TableHeaderCell>
-              <TableHeaderCell>Unknown addresses</TableHeaderCell>
-              <TableHeaderCell>Enabled</TableHeaderCell>
-              <TableHeaderCell />
-            </TableRow>
-          </TableHeader>
-          <TableBody>
-            {profiles.data.map((p) => (
-              <TableRow key={p.id}>
-                <TableCell>{p.name}</TableCell>
-                <TableCell>{p.mailbox}</TableCell>
-                <TableCell>{p.unknownAddresses}</TableCell>
-                <TableCell>
-                  <Switch checked={p.enabled} aria-label={`Enabled: ${p.name}`} onChange={(_e, d) => void act(() => api.setJournalProfileEnabled(p.id, d.checked))} />
-                </TableCell>
-                <TableCell>
-                  <Button size="small" onClick={() => void act(() => api.deleteJournalProfile(p.id))}>
-                    Delete
-                  </Button>
-                </TableCell>
-              </TableRow>
-            ))}
-          </TableBody>
-        </Table>
-      )}
+      <ListTable
+        label="Journal profiles"
+        size="small"
+        columns={['Name', 'Mailbox', 'Unknown addresses', 'Enabled', null]}
+        rows={profiles.data}
+        empty="No journal profile yet: reports that arrive are held until one takes their mailbox."
+        row={(p) => (
+          <TableRow key={p.id}>
+            <TableCell>{p.name}</TableCell>
+            <TableCell>{p.mailbox}</TableCell>
+            <TableCell>{p.unknownAddresses}</TableCell>
+            <TableCell>
+              <Switch checked={p.enabled} aria-label={`Enabled: ${p.name}`} onChange={(_e, d) => void act(() => api.setJournalProfileEnabled(p.id, d.checked))} />
+            </TableCell>
+            <TableCell>
+              <Button size="small" onClick={() => void act(() => api.deleteJournalProfile(p.id))}>
+                Delete
+              </Button>
+            </TableCell>
+          </TableRow>
+        )}
+      />
     </Section>
   );
 }

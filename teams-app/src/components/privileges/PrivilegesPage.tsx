@@ -1,16 +1,15 @@
-import {
-  Body1, Button, Checkbox, Combobox, Field, Option, Spinner, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, makeStyles, tokens,
-} from '@fluentui/react-components';
+import { Body1, Button, Checkbox, Field, TableCell, TableRow, makeStyles, tokens } from '@fluentui/react-components';
 import { useState } from 'react';
 import { useApi } from '../../api/context';
-import type { ArchiveUser, GrantRight } from '../../api/types';
+import type { GrantRight } from '../../api/types';
 import { formatDateTime } from '../../format';
 import { ErrorBar } from '../common/ErrorBar';
 import { Group } from '../common/Group';
 import { fieldMessage, unplacedError } from '../common/fieldError';
+import { ListTable } from '../common/ListTable';
 import { Section } from '../common/Section';
 import { useLoad } from '../common/useLoad';
-import { useTableStyles } from '../common/tableStyles';
+import { UserCombo } from '../common/UserCombo';
 
 const RIGHTS: { value: GrantRight; label: string }[] = [
   { value: 'read', label: 'Read (search and open)' },
@@ -23,23 +22,8 @@ const useStyles = makeStyles({
   rights: { display: 'flex', flexDirection: 'column' },
 });
 
-const label = (u: ArchiveUser) => `${u.displayName || u.upn} (${u.upn})`;
-
-function UserCombo({ users, value, onChange, placeholder }: { users: ArchiveUser[]; value: string; onChange: (v: string) => void; placeholder: string }) {
-  return (
-    <Combobox freeform placeholder={placeholder} value={value} onInput={(e) => onChange((e.target as HTMLInputElement).value)} onOptionSelect={(_e, d) => onChange(d.optionValue ?? '')}>
-      {users.map((u) => (
-        <Option key={u._id} value={u.upn} text={u.upn}>
-          {label(u)}
-        </Option>
-      ))}
-    </Combobox>
-  );
-}
-
 /** Who may see which archive besides its owner (MISSION M9), and what auditors can do. */
 export function PrivilegesPage() {
-  const tables = useTableStyles();
   const api = useApi();
   const styles = useStyles();
   const grants = useLoad(() => api.grants(), []);
@@ -101,38 +85,25 @@ export function PrivilegesPage() {
       </Section>
       <Section title="Granted archives">
         <ErrorBar error={grants.error} />
-        {!grants.data ? (
-          <Spinner />
-        ) : grants.data.length === 0 ? (
-          <Body1>No grants: everyone sees only their own archive.</Body1>
-        ) : (
-          <Table className={tables.auto} aria-label="Grants">
-            <TableHeader>
-              <TableRow>
-                <TableHeaderCell>Person</TableHeaderCell>
-                <TableHeaderCell>Archive</TableHeaderCell>
-                <TableHeaderCell>Rights</TableHeaderCell>
-                <TableHeaderCell>Granted</TableHeaderCell>
-                <TableHeaderCell />
-              </TableRow>
-            </TableHeader>
-            <TableBody>
-              {grants.data.map((g) => (
-                <TableRow key={g.id} data-grant={`${g.grantee.upn}:${g.archive.upn}`}>
-                  <TableCell>{`${g.grantee.displayName} (${g.grantee.upn})`}</TableCell>
-                  <TableCell>{`${g.archive.displayName} (${g.archive.upn})`}</TableCell>
-                  <TableCell>{g.rights.join(', ')}</TableCell>
-                  <TableCell>{`${formatDateTime(g.grantedAt)} by ${g.grantedBy.upn}`}</TableCell>
-                  <TableCell>
-                    <Button size="small" onClick={() => void revoke({ grantee: g.grantee.id, archive: g.archive.id })} aria-label={`Revoke ${g.archive.upn} from ${g.grantee.upn}`}>
-                      Revoke
-                    </Button>
-                  </TableCell>
-                </TableRow>
-              ))}
-            </TableBody>
-          </Table>
-        )}
+        <ListTable
+          label="Grants"
+          columns={['Person', 'Archive', 'Rights', 'Granted', null]}
+          rows={grants.data}
+          empty="No grants: everyone sees only their own archive."
+          row={(g) => (
+            <TableRow key={g.id} data-grant={`${g.grantee.upn}:${g.archive.upn}`}>
+              <TableCell>{`${g.grantee.displayName} (${g.grantee.upn})`}</TableCell>
+              <TableCell>{`${g.archive.displayName} (${g.archive.upn})`}</TableCell>
+              <TableCell>{g.rights.join(', ')}</TableCell>
+              <TableCell>{`${formatDateTime(g.grantedAt)} by ${g.grantedBy.upn}`}</TableCell>
+              <TableCell>
+                <Button size="small" onClick={() => void revoke({ grantee: g.grantee.id, archive: g.archive.id })} aria-label={`Revoke ${g.archive.upn} from ${g.grantee.upn}`}>
+                  Revoke
+                </Button>
+              </TableCell>
+            </TableRow>
+          )}
+        />
       </Section>
       <Section title="Auditors">
         <Body1>

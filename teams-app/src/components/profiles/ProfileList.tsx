@@ -1,6 +1,6 @@
 import {
-  Body1, Button, Dialog, DialogActions, DialogBody, DialogContent, DialogSurface, DialogTitle, Link, Menu, MenuItem, MenuList, MenuPopover, MenuTrigger,
-  Spinner, Switch, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, makeStyles, tokens,
+  Button, Dialog, DialogActions, DialogBody, DialogContent, DialogSurface, DialogTitle, Link, Menu, MenuItem, MenuList, MenuPopover, MenuTrigger,
+  Spinner, Switch, TableCell, TableRow, makeStyles, tokens,
 } from '@fluentui/react-components';
 import { Add20Regular, MoreHorizontal20Regular, Play20Regular } from '@fluentui/react-icons';
 import { useState } from 'react';
@@ -9,19 +9,18 @@ import type { ConnectionTest, Profile, Run } from '../../api/types';
 import { formatDateTime } from '../../format';
 import { hrefTo, navigate } from '../../route';
 import { ErrorBar } from '../common/ErrorBar';
+import { ListTable } from '../common/ListTable';
 import { Section } from '../common/Section';
 import { StatusBadge } from '../common/StatusBadge';
 import { useLoad } from '../common/useLoad';
 import { ActiveRuns } from './ActiveRuns';
 import { ConnectionResult } from './ConnectionResult';
 import { scheduleSummary, sourceSummary } from './summary';
-import { useTableStyles } from '../common/tableStyles';
 
 const useStyles = makeStyles({ actions: { display: 'flex', gap: tokens.spacingHorizontalXS, alignItems: 'center' } });
 
 /** Profiles with run now, enable/disable, edit, history, test and delete; running jobs above them, live. */
 export function ProfileList() {
-  const tables = useTableStyles();
   const api = useApi();
   const styles = useStyles();
   const profiles = useLoad(() => api.profiles(), []);
@@ -72,70 +71,57 @@ export function ProfileList() {
       >
         <ErrorBar error={error ?? profiles.error} />
         {test && (test.result ? <ConnectionResult result={test.result} /> : <Spinner size="small" label={`Testing the connection of “${test.name}”…`} />)}
-        {!profiles.data ? (
-          <Spinner label="Loading profiles…" />
-        ) : profiles.data.length === 0 ? (
-          <Body1>No archiving profile yet. “New profile” walks you through one.</Body1>
-        ) : (
-          <Table className={tables.auto} aria-label="Archiving profiles">
-            <TableHeader>
-              <TableRow>
-                <TableHeaderCell>Name</TableHeaderCell>
-                <TableHeaderCell>Mailboxes</TableHeaderCell>
-                <TableHeaderCell>Schedule</TableHeaderCell>
-                <TableHeaderCell>Last run</TableHeaderCell>
-                <TableHeaderCell>Enabled</TableHeaderCell>
-                <TableHeaderCell>Actions</TableHeaderCell>
+        <ListTable
+          label="Archiving profiles"
+          columns={['Name', 'Mailboxes', 'Schedule', 'Last run', 'Enabled', 'Actions']}
+          rows={profiles.data}
+          loading="Loading profiles…"
+          empty="No archiving profile yet. “New profile” walks you through one."
+          row={(p) => {
+            const last = lastRun.get(p.id);
+            return (
+              <TableRow key={p.id} data-profile={p.name}>
+                <TableCell>
+                  <Link href={hrefTo('profiles', 'edit', p.id)}>{p.name}</Link>
+                </TableCell>
+                <TableCell>{sourceSummary(p)}</TableCell>
+                <TableCell>{scheduleSummary(p)}</TableCell>
+                <TableCell>
+                  {last ? (
+                    <Link href={hrefTo('profiles', 'run', last._id)}>
+                      <StatusBadge status={last.status} /> {formatDateTime(last.startedAt ?? last.createdAt)}
+                    </Link>
+                  ) : (
+                    'never'
+                  )}
+                </TableCell>
+                <TableCell>
+                  <Switch checked={switching[p.id] ?? p.enabled !== false} aria-label={`Enabled: ${p.name}`} onChange={(_e, d) => void setEnabled(p, d.checked)} />
+                </TableCell>
+                <TableCell>
+                  <div className={styles.actions}>
+                    <Button size="small" icon={<Play20Regular />} onClick={() => void runNow(p)} aria-label={`Run now: ${p.name}`}>
+                      Run now
+                    </Button>
+                    <Menu>
+                      <MenuTrigger disableButtonEnhancement>
+                        <Button size="small" appearance="subtle" icon={<MoreHorizontal20Regular />} aria-label={`More actions: ${p.name}`} />
+                      </MenuTrigger>
+                      <MenuPopover>
+                        <MenuList>
+                          <MenuItem onClick={() => void testNow(p)}>Test connection</MenuItem>
+                          <MenuItem onClick={() => navigate('profiles', 'edit', p.id)}>Edit</MenuItem>
+                          <MenuItem onClick={() => navigate('profiles', 'history', p.id)}>Run history</MenuItem>
+                          <MenuItem onClick={() => setDeleting(p)}>Delete</MenuItem>
+                        </MenuList>
+                      </MenuPopover>
+                    </Menu>
+                  </div>
+                </TableCell>
               </TableRow>
-            </TableHeader>
-            <TableBody>
-              {profiles.data.map((p) => {
-                const last = lastRun.get(p.id);
-                return (
-                  <TableRow key={p.id} data-profile={p.name}>
-                    <TableCell>
-                      <Link href={hrefTo('profiles', 'edit', p.id)}>{p.name}</Link>
-                    </TableCell>
-                    <TableCell>{sourceSummary(p)}</TableCell>
-                    <TableCell>{scheduleSummary(p)}</TableCell>
-                    <TableCell>
-                      {last ? (
-                        <Link href={hrefTo('profiles', 'run', last._id)}>
-                          <StatusBadge status={last.status} /> {formatDateTime(last.startedAt ?? last.createdAt)}
-                        </Link>
-                      ) : (
-                        'never'
-                      )}
-                    </TableCell>
-                    <TableCell>
-                      <Switch checked={switching[p.id] ?? p.enabled !== false} aria-label={`Enabled: ${p.name}`} onChange={(_e, d) => void setEnabled(p, d.checked)} />
-                    </TableCell>
-                    <TableCell>
-                      <div className={styles.actions}>
-                        <Button size="small" icon={<Play20Regular />} onClick={() => void runNow(p)} aria-label={`Run now: ${p.name}`}>
-                          Run now
-                        </Button>
-                        <Menu>
-                          <MenuTrigger disableButtonEnhancement>
-                            <Button size="small" appearance="subtle" icon={<MoreHorizontal20Regular />} aria-label={`More actions: ${p.name}`} />
-                          </MenuTrigger>
-                          <MenuPopover>
-                            <MenuList>
-                              <MenuItem onClick={() => void testNow(p)}>Test connection</MenuItem>
-                              <MenuItem onClick={() => navigate('profiles', 'edit', p.id)}>Edit</MenuItem>
-                              <MenuItem onClick={() => navigate('profiles', 'history', p.id)}>Run history</MenuItem>
-                              <MenuItem onClick={() => setDeleting(p)}>Delete</MenuItem>
-                            </MenuList>
-                          </MenuPopover>
-                        </Menu>
-                      </div>
-                    </TableCell>
-                  </TableRow>
-                );
-              })}
-            </TableBody>
-          </Table>
-        )}
+            );
+          }}
+        />
       </Section>
       <Dialog open={deleting !== null} onOpenChange={(_e, d) => !d.open && setDeleting(null)}>
         <DialogSurface>

@@ -1,4 +1,5 @@
-import { Body1, Combobox, Field, Option } from '@fluentui/react-components';
+import { Body1, Field } from '@fluentui/react-components';
+import { UserCombo } from '../common/UserCombo';
 import type { StepProps } from './StepProps';
 
 export function StepTarget({ draft, set, error, users }: StepProps) {
@@ -7,19 +8,7 @@ export function StepTarget({ draft, set, error, users }: StepProps) {
   }
   return (
     <Field label="Target archive" hint="Empty: the mailbox owner's own archive." validationMessage={error('source.targetArchive')}>
-      <Combobox
-        freeform
-        placeholder="The mailbox owner's archive"
-        value={draft.targetArchive}
-        onInput={(e) => set({ targetArchive: (e.target as HTMLInputElement).value })}
-        onOptionSelect={(_e, d) => set({ targetArchive: d.optionValue ?? '' })}
-      >
-        {users.map((u) => (
-          <Option key={u._id} value={u.upn} text={u.upn}>
-            {`${u.displayName || u.upn} (${u.upn})`}
-          </Option>
-        ))}
-      </Combobox>
+      <UserCombo users={users} value={draft.targetArchive} onChange={(targetArchive) => set({ targetArchive })} placeholder="The mailbox owner's archive" />
     </Field>
   );
 }

@@ -1,13 +1,11 @@
 import { Body1, Spinner, Subtitle2, makeStyles, tokens } from '@fluentui/react-components';
 import { ErrorCircle20Regular, Search20Regular } from '@fluentui/react-icons';
 import type { ReactNode } from 'react';
+import { centredColumn } from './CentredPage';
 
 const useStyles = makeStyles({
   root: {
-    display: 'flex',
-    flexDirection: 'column',
-    alignItems: 'center',
-    textAlign: 'center',
+    ...centredColumn,
     gap: tokens.spacingVerticalS,
     padding: `${tokens.spacingVerticalXXL} ${tokens.spacingHorizontalL}`,
     color: tokens.colorNeutralForeground2,

@@ -1,0 +1,38 @@
+import { Body1, Spinner, Table, TableBody, TableHeader, TableHeaderCell, TableRow, type TableProps } from '@fluentui/react-components';
+import type { ReactNode } from 'react';
+import { useTableStyles } from './tableStyles';
+
+interface ListTableProps<T> {
+  /** The table's accessible name. */
+  label: string;
+  /** Column headings; null heads a column of buttons. */
+  columns: (string | null)[];
+  /** Undefined while the list loads. */
+  rows: T[] | undefined;
+  /** One `<TableRow>` with its key. */
+  row: (item: T) => ReactNode;
+  /** What an empty list says instead of the table; without it an empty list shows the bare table. */
+  empty?: string;
+  /** The spinner's label while loading. */
+  loading?: string;
+  size?: TableProps['size'];
+}
+
+/** A list the admin tab shows as a table: a spinner while loading, a sentence when empty, else the rows. */
+export function ListTable<T>({ label, columns, rows, row, empty, loading, size }: ListTableProps<T>) {
+  const tables = useTableStyles();
+  if (!rows) return <Spinner label={loading} />;
+  if (rows.length === 0 && empty !== undefined) return <Body1>{empty}</Body1>;
+  return (
+    <Table className={tables.auto} size={size} aria-label={label}>
+      <TableHeader>
+        <TableRow>
+          {columns.map((c, i) => (
+            <TableHeaderCell key={i}>{c}</TableHeaderCell>
+          ))}
+        </TableRow>
+      </TableHeader>
+      <TableBody>{rows.map((r) => row(r))}</TableBody>
+    </Table>
+  );
+}
