@@ -1,8 +1,9 @@
 import type { Readable } from 'node:stream';
 import { MailParser, type AddressObject, type AttachmentStream, type EmailAddress, type HeaderLines, type Headers, type MessageText, type StructuredHeader } from 'mailparser';
 import { htmlToText } from './html-text';
-import { defaultAttachmentText, type AttachmentTextExtractor } from './attachment-text';
+import { attachmentKind, readAttachmentText, type AttachmentInfo, type AttachmentLimits, type AttachmentText } from './attachment-text';
 import { boundTextParts } from './bounded-parser';
+import { nestedMessageText } from './extract/nested';
 import type { MessageAddress, MessageAttachment, MessageContent } from '../store/messages';
 
 export type ParsedMessage = MessageContent;
@@ -13,13 +14,20 @@ export interface ParseOptions {
   maxTextPartBytes?: number;
   /** Characters kept of the body text. Default 1 M. */
   maxBodyChars?: number;
-  /** Bytes of each attachment handed to the text extractor. Default 64 KB. */
+  /** Bytes of each text or HTML attachment whose text is indexed. Default 64 KB. */
   attachmentHeadBytes?: number;
   /** Characters kept of all attachments' text together. Default 256 K. */
   maxAttachmentTextChars?: number;
+  /** Larger documents (PDF, Office, OpenDocument) and attached messages are not read for text. Default 32 MB. */
+  maxAttachmentBytes?: number;
+  /** Wall time to extract one document's text; the worker doing it is ended when it runs over. Default 5 s. */
+  attachmentTimeLimitMs?: number;
+  /** Bytes of an attachment kept in memory for extraction; the rest spills to a file in `tmpDir`. Default 1 MB. */
+  attachmentMemoryBytes?: number;
+  /** Where attachments spill. Default: the OS temporary folder. */
+  tmpDir?: string;
   /** Parsing stops after this long and returns what it has. Default 60 s. */
   timeLimitMs?: number;
-  extractor?: AttachmentTextExtractor;
 }
 
 const DEFAULTS = {
@@ -27,9 +35,20 @@ const DEFAULTS = {
   maxBodyChars: 1024 * 1024,
   attachmentHeadBytes: 64 * 1024,
   maxAttachmentTextChars: 256 * 1024,
+  maxAttachmentBytes: 32 * 1024 * 1024,
+  attachmentTimeLimitMs: 5_000,
+  attachmentMemoryBytes: 1024 * 1024,
+  tmpDir: undefined as string | undefined,
   timeLimitMs: 60_000,
-  extractor: defaultAttachmentText,
 };
+
+/** An attached message's attached messages are read for text too, theirs not. */
+const MAX_NESTING = 2;
+/**
+ * Share of the parse time that attachment text may use (waiting for a worker included), so a
+ * message whose documents are slow still has its structure parsed in time.
+ */
+const EXTRACTION_SHARE = 0.75;
 
 // Caps that keep one message document far below MongoDB's 16 MB whatever the headers say.
 const MAX_HEADER_CHARS = 2000;
@@ -40,13 +59,15 @@ const MAX_ATTACHMENTS = 1000;
 /**
  * Parses a message in one streaming pass. Never rejects on bad input: whatever parsed is
  * returned, with the reasons it stopped or skipped something in `parseErrors`. Attachments are
- * streamed (sized, hashed, and only their head kept for text extraction), text parts are capped,
- * so memory stays bounded whatever the message size.
+ * streamed (sized, hashed; text and HTML keep their head, documents and attached messages up to
+ * `maxAttachmentBytes` in memory or a temporary file for extraction), text parts are capped,
+ * so memory stays bounded whatever the message size. `depth` counts the attached messages this
+ * one is inside of (the parser's own recursion).
  */
-export function parseMessage(open: () => Readable, options: ParseOptions = {}): Promise<ParsedMessage> {
+export function parseMessage(open: () => Readable, options: ParseOptions = {}, depth = 0): Promise<ParsedMessage> {
   const opts = { ...DEFAULTS, ...options };
   return new Promise((resolve) => {
-    const result = new ResultBuilder(opts);
+    const result = new ResultBuilder(opts, depth);
     const source = open();
     const parser = new MailParser({ skipHtmlToText: true, skipTextToHtml: true, skipImageLinks: true, checksumAlgo: 'sha256' });
     const bounds = boundTextParts(parser, opts.maxTextPartBytes);
@@ -55,6 +76,7 @@ export function parseMessage(open: () => Readable, options: ParseOptions = {}): 
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      result.close();
       if (err !== undefined) {
         result.error(err);
         result.textIfMissing(bounds.partialText());
@@ -74,7 +96,7 @@ export function parseMessage(open: () => Readable, options: ParseOptions = {}): 
       if (data.type === 'attachment') result.attachment(data);
       else result.text(data);
     });
-    parser.on('end', () => finish());
+    parser.on('end', () => void result.idle().then(() => finish()));
     source.pipe(parser);
   });
 }
@@ -105,7 +127,35 @@ class ResultBuilder {
     parseErrors: [],
   };
 
-  constructor(private readonly opts: Options) {}
+  private readonly limits: AttachmentLimits;
+  private readonly pending = new Set<Promise<void>>();
+  private readonly stop = new AbortController();
+  private readonly outOfTime = new AbortController();
+  /** Aborts attachment text when the parse ends or its share of the parse time is used up. */
+  private readonly signal: AbortSignal;
+  private readonly extractionEnds: number;
+  private readonly deadline: NodeJS.Timeout;
+  private closed = false;
+  /** The time for attachment text ran out and a parse error says so (once per message). */
+  private outOfTimeNoted = false;
+
+  constructor(
+    private readonly opts: Options,
+    private readonly depth: number,
+  ) {
+    const share = opts.timeLimitMs * EXTRACTION_SHARE;
+    this.extractionEnds = Date.now() + share;
+    this.deadline = setTimeout(() => this.outOfTime.abort(new Error(`not read: the message's ${seconds(share)} for attachment text ran out`)), share);
+    this.deadline.unref();
+    this.signal = AbortSignal.any([this.stop.signal, this.outOfTime.signal]);
+    this.limits = {
+      headBytes: opts.attachmentHeadBytes,
+      maxBytes: opts.maxAttachmentBytes,
+      memoryBytes: opts.attachmentMemoryBytes,
+      timeLimitMs: opts.attachmentTimeLimitMs,
+      tmpDir: opts.tmpDir,
+    };
+  }
 
   headers(headers: Headers, lines: HeaderLines): void {
     const msg = this.msg;
@@ -132,27 +182,19 @@ class ResultBuilder {
     if (att.contentId) summary.contentId = oneLine(att.contentId);
     if (this.msg.attachments.length < MAX_ATTACHMENTS) this.msg.attachments.push(summary);
     const info = { filename: summary.filename, contentType, charset: charsetOf(att.headers) };
-    const keep = this.opts.extractor.wants(info) ? this.opts.attachmentHeadBytes : 0;
-    const head: Buffer[] = [];
-    let kept = 0;
     const content = att.content;
     content.on('data', (chunk: Buffer) => {
       summary.size += chunk.length;
-      if (kept < keep) {
-        const part = chunk.subarray(0, keep - kept);
-        head.push(part);
-        kept += part.length;
-      }
     });
     content.once('end', () => {
       if (att.checksum) summary.sha256 = att.checksum;
-      if (keep > 0) this.attachmentText(Buffer.concat(head), { ...info, complete: summary.size <= keep });
-      att.release?.();
     });
-    content.on('error', (err) => {
-      this.error(err, `attachment ${summary.filename || summary.contentType}`);
-      att.release?.();
-    });
+    content.on('error', (err) => this.error(err, `attachment ${summary.filename || summary.contentType}`));
+    // The parser waits for the release before the next part: one attachment of a message is
+    // read for text at a time, so at most one spill file per message exists.
+    const done = this.attachmentText(content, info).finally(() => att.release?.());
+    this.pending.add(done);
+    void done.finally(() => this.pending.delete(done));
   }
 
   text(text: Pick<MessageText, 'text' | 'html'>): void {
@@ -174,23 +216,84 @@ class ResultBuilder {
     this.msg.parseErrors.push(oneLine(where ? `${where}: ${message}` : message));
   }
 
+  /** Settles once every attachment seen so far is read and its text added. */
+  async idle(): Promise<void> {
+    while (this.pending.size) await Promise.all(this.pending);
+  }
+
+  /** Stops attachment text still being read (its worker is ended); later results are dropped. */
+  close(): void {
+    this.closed = true;
+    clearTimeout(this.deadline);
+    this.stop.abort(new Error('parsing stopped'));
+  }
+
   build(): ParsedMessage {
     const msg = this.msg;
     msg.hasAttachments = msg.attachments.some((a) => !a.inline);
     return msg;
   }
 
-  private attachmentText(head: Buffer, info: Parameters<AttachmentTextExtractor['extract']>[1]): void {
-    const room = this.opts.maxAttachmentTextChars - this.msg.attachmentText.reduce((n, t) => n + t.length, 0);
-    if (room <= 0) return this.truncated();
-    try {
-      const text = clean(this.opts.extractor.extract(head, info), room);
-      if (text) this.msg.attachmentText.push(text);
-      if (!info.complete || text.length === room) this.truncated();
-    } catch (err) {
-      this.error(err, `text of attachment ${info.filename || info.contentType}`);
+  private async attachmentText(content: Readable, info: AttachmentInfo): Promise<void> {
+    const kind = attachmentKind(info);
+    const room = this.room();
+    if (!kind || (kind === 'message' && this.depth >= MAX_NESTING) || this.closed) return ended(content);
+    // Text and HTML are decoded on this thread from their head, cheap enough to do even late.
+    const late = this.outOfTime.signal.aborted && kind !== 'text' && kind !== 'html';
+    if (room <= 0 || late) {
+      this.truncated();
+      if (late && !this.outOfTimeNoted) this.error(this.outOfTime.signal.reason, `text of attachment ${nameOf(info)}`);
+      this.outOfTimeNoted ||= late;
+      return ended(content);
     }
+    const read = await readAttachmentText(content, {
+      kind,
+      info,
+      maxChars: room,
+      limits: this.limits,
+      signal: this.signal,
+      parseNested: (open, maxChars) => this.parseNested(open, maxChars),
+    });
+    this.addAttachmentText(read, info);
   }
+
+  private addAttachmentText(read: AttachmentText, info: AttachmentInfo): void {
+    if (this.closed) return;
+    const room = this.room();
+    const text = clean(read.text, room).trim();
+    if (text) this.msg.attachmentText.push(text);
+    if (read.partial || text.length === room) this.truncated();
+    for (const err of read.errors) this.error(err, `text of attachment ${nameOf(info)}`);
+    this.outOfTimeNoted ||= this.outOfTime.signal.aborted;
+  }
+
+  private async parseNested(open: () => Readable, maxChars: number): Promise<{ text: string; errors: string[] }> {
+    const timeLimitMs = Math.max(1, this.extractionEnds - Date.now());
+    const opts = { ...this.opts, maxBodyChars: maxChars, maxAttachmentTextChars: maxChars, timeLimitMs };
+    const msg = await parseMessage(open, opts, this.depth + 1);
+    return { text: nestedMessageText(msg), errors: msg.parseErrors };
+  }
+
+  private room(): number {
+    return this.opts.maxAttachmentTextChars - this.msg.attachmentText.reduce((n, t) => n + t.length, 0);
+  }
+}
+
+/** Resolves when an attachment stream has ended, failed or was destroyed. */
+function ended(content: Readable): Promise<void> {
+  return new Promise((resolve) => {
+    content.once('end', resolve);
+    content.once('error', () => resolve());
+    content.once('close', resolve);
+  });
+}
+
+function nameOf(info: AttachmentInfo): string {
+  return info.filename || info.contentType;
+}
+
+function seconds(ms: number): string {
+  return `${+(ms / 1000).toFixed(3)} s`;
 }
 
 function first(value: unknown): string {
