@@ -33,6 +33,8 @@ test('an mbox export of chosen messages reads back into the same messages, byte 
   const res = await exportAs(MEGAN.upn, { archive: MEGAN.id, items: chosen.map((i) => i._id), format: 'mbox' });
   assert.equal(res.status, 200, res.bytes.toString().slice(0, 300));
   assert.equal(res.headers.get('content-type'), 'application/mbox');
+  assert.equal(res.headers.get('x-export-messages'), String(chosen.length), 'progress: messages to come');
+  assert.equal(res.headers.get('x-export-original-bytes'), String(chosen.reduce((n, i) => n + i.size, 0)));
   assert.match(res.headers.get('content-disposition')!, /^attachment; filename="archive-export-\d{4}-\d\d-\d\d\.mbox"/);
   assert.match(res.bytes.toString('latin1'), /^>From the desk of Alex\r$/m, 'body From lines are quoted');
   assert.match(res.bytes.toString('latin1'), /^>>From a quoted reply\r$/m);
@@ -47,6 +49,7 @@ test('a zip export holds one .eml per message, byte for byte, under unique names
   assert.equal(res.headers.get('content-type'), 'application/zip');
   const entries = readZip(res.bytes);
   assert.equal(entries.length, all.length, 'the whole archive');
+  assert.equal(res.headers.get('x-export-messages'), String(all.length));
   assert.equal(new Set(entries.map((e) => e.name.toLowerCase())).size, entries.length, 'unique names');
   assert.deepEqual(entries.map((e) => sha256(e.data)).sort(), all.map((i) => i.sha256).sort());
   for (const e of entries) assert.match(e.name, /^([^/\\:*?"<>|]+\/)*\d{4}-\d\d-\d\d \d{4} [^/\\:*?"<>|]+\.eml$/, e.name);
@@ -78,7 +81,8 @@ test('exports need the export right on the archive; unknown items and bad input 
     [{ archive: MEGAN.id, items: ['nope'], format: 'mbox' }, 'items.0'],
     [{ archive: MEGAN.id, items: [`${ALEX.id}:${quoted.sha256}`], format: 'mbox' }, 'items.0'],
     [{ archive: MEGAN.id, items: [], format: 'mbox' }, 'items'],
-    [{ archive: MEGAN.id, query: 'from:alex', format: 'mbox' }, 'query'],
+    [{ archive: MEGAN.id, query: 'from:', format: 'mbox' }, 'query'],
+    [{ archive: MEGAN.id, query: 'budget', items: [quoted._id], format: 'mbox' }, 'query'],
     [{ format: 'mbox' }, 'archive'],
   ];
   for (const [body, field] of cases) {
@@ -88,7 +92,26 @@ test('exports need the export right on the archive; unknown items and bad input 
   }
 });
 
+test("a search's results export as exactly the messages the search lists", async () => {
+  const query = 'has:attachment OR from:alex';
+  const listed: string[] = [];
+  let total = 0;
+  for (let cursor: string | null = null; ; ) {
+    const page: any = (await stack.api(MEGAN.upn, 'GET', `/search?${new URLSearchParams({ q: query, archive: MEGAN.id, limit: '3', ...(cursor ? { cursor } : {}) })}`)).body;
+    total = page.total;
+    listed.push(...page.value.map((h: { id: string }) => h.id.split(':')[1]));
+    cursor = page.nextCursor;
+    if (!cursor) break;
+  }
+  assert.ok(listed.length > 1 && listed.length < all.length, `a real selection: ${listed.length} of ${all.length}`);
+  const res = await exportAs(MEGAN.upn, { archive: MEGAN.id, query, format: 'mbox' });
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get('x-export-messages'), String(total));
+  assert.deepEqual(parseMboxrd(res.bytes).map(sha256), listed, 'same messages, same order');
+  assert.equal((await exportAs(ALEX.upn, { archive: MEGAN.id, query, format: 'mbox' })).status, 404);
+});
+
 test('every export is audited with its format and selection', async () => {
   const entries = (await auditEntries(stack, { 'actor.oid': MEGAN.id, action: 'export' })).map((e) => [e.archiveId, e.details.format, e.details.selection]);
-  assert.deepEqual(entries, [[MEGAN.id, 'mbox', 'items'], [MEGAN.id, 'zip', 'archive'], [MEGAN.id, 'mbox', 'archive']]);
+  assert.deepEqual(entries, [[MEGAN.id, 'mbox', 'items'], [MEGAN.id, 'zip', 'archive'], [MEGAN.id, 'mbox', 'archive'], [MEGAN.id, 'mbox', 'query']]);
 });

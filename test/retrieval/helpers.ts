@@ -41,6 +41,7 @@ export interface StoredItem {
   sha256: string;
   subject: string;
   folder: string;
+  size: number;
   hasAttachments: boolean;
 }
 

@@ -1,5 +1,7 @@
 import type { Store } from '../store';
 import { getItem, listItems, type Item, type ItemCursor } from '../store/items';
+import type { Query } from '../search/query-types';
+import { MAX_LIMIT, decodeCursor, searchIndex } from '../search/service';
 import { messageNotFound, type ItemRef } from './item-ref';
 
 /** Most item ids one request may name (about 0.5 MB of JSON, under the API body limit); beyond, export the archive. */
@@ -38,4 +40,24 @@ export async function* wholeArchive(store: Store, archiveId: string): AsyncGener
 
 export async function* fromList(items: Item[]): AsyncGenerator<Item> {
   yield* items;
+}
+
+/**
+ * The messages a search finds in one archive, in result order, a page at a time. The count is
+ * the search's total (an estimate for long phrases, see SearchResult.totalIsEstimate).
+ */
+export async function searchSelection(store: Store, archiveId: string, q: Query): Promise<{ total: number; items: AsyncGenerator<Item> }> {
+  const first = await searchIndex(store, [archiveId], q, { limit: MAX_LIMIT });
+  async function* items(): AsyncGenerator<Item> {
+    for (let page = first; ; ) {
+      for (const hit of page.value) {
+        // A hit names its item; one removed since the search simply is not exported.
+        const item = await getItem(store.conn, hit.archiveId, hit.id.slice(hit.archiveId.length + 1));
+        if (item) yield item;
+      }
+      if (!page.nextCursor) return;
+      page = await searchIndex(store, [archiveId], q, { cursor: decodeCursor(page.nextCursor), limit: MAX_LIMIT });
+    }
+  }
+  return { total: first.total, items: items() };
 }

@@ -3,10 +3,16 @@ import { z } from 'zod';
 import { requireArchive } from '../../access';
 import type { ServiceDeps } from '../../deps';
 import { contentDisposition } from '../../retrieval/download-headers';
-import { MAX_EXPORT_ITEMS, fromList, namedItems, wholeArchive } from '../../retrieval/export-select';
+import { MAX_EXPORT_ITEMS, fromList, namedItems, searchSelection, wholeArchive } from '../../retrieval/export-select';
 import { writeMbox, writeZip } from '../../retrieval/export-write';
 import { auditAccess, parseItemId } from '../../retrieval/item-ref';
 import { logAborted, requestInfo } from '../../retrieval/respond';
+import { PrefixTooBroadError } from '../../search/index-bucketed';
+import { parseQuery, QuerySyntaxError } from '../../search/query';
+import type { Query } from '../../search/query-types';
+import type { Store } from '../../store';
+import { countItems, type Item } from '../../store/items';
+import type { ItemRef } from '../../retrieval/item-ref';
 import { HttpError, parseInput } from '../errors';
 
 const exportBody = z
@@ -23,9 +29,43 @@ const FORMATS = {
   zip: { type: 'application/zip', write: writeZip },
 } as const;
 
+interface Selection {
+  kind: 'items' | 'query' | 'archive';
+  items: AsyncGenerator<Item>;
+  count: number | null;
+  bytes: number | null;
+}
+
+async function select(store: Store, archiveId: string, refs: ItemRef[], q: Query | null): Promise<Selection> {
+  if (refs.length > 0) {
+    const found = await namedItems(store, refs);
+    return { kind: 'items', items: fromList(found), count: found.length, bytes: found.reduce((n, i) => n + i.size, 0) };
+  }
+  if (q) {
+    const { total, items } = await searchSelection(store, archiveId, q).catch(asQueryError);
+    return { kind: 'query', items, count: total, bytes: null };
+  }
+  return { kind: 'archive', items: wholeArchive(store, archiveId), count: await countItems(store.conn, archiveId), bytes: null };
+}
+
+function parseExportQuery(text: string): Query {
+  try {
+    return parseQuery(text);
+  } catch (err) {
+    return asQueryError(err);
+  }
+}
+
+/** A malformed query, or a prefix too broad for the index, is the caller's input to fix. */
+function asQueryError(err: unknown): never {
+  if (err instanceof QuerySyntaxError || err instanceof PrefixTooBroadError) throw new HttpError(400, 'invalid_input', `query: ${err.message}`, 'query');
+  throw err;
+}
+
 /**
- * Export of a selection or a whole archive (MISSION M11, M14), streamed as it is written: no
- * temporary file, no job; the download's length is unknown up front and a failure midway aborts it.
+ * Export of chosen messages, a search's results or a whole archive (MISSION M11, M14), streamed
+ * as it is written: no temporary file, no job; the download's length is unknown up front and a
+ * failure midway aborts it.
  */
 export function exportRoutes(deps: ServiceDeps): Router {
   const r = Router();
@@ -33,20 +73,22 @@ export function exportRoutes(deps: ServiceDeps): Router {
 
   r.post('/export', async (req, res) => {
     const input = parseInput(exportBody, req.body);
-    if (input.query !== undefined) {
-      throw new HttpError(400, 'invalid_input', 'query: exporting search results is not available yet; name the items, or none for the whole archive', 'query');
-    }
+    if (input.query !== undefined && input.items) throw new HttpError(400, 'invalid_input', 'query: name items or give a query, not both', 'query');
+    const q = input.query === undefined ? null : parseExportQuery(input.query);
     const refs = (input.items ?? []).map((id, i) => parseItemId(id, `items.${i}`));
     refs.forEach((ref, i) => {
       if (ref.archiveId !== input.archive) throw new HttpError(400, 'invalid_input', `items.${i}: not in archive ${input.archive}`, `items.${i}`);
     });
     await requireArchive(store, req.caller!, input.archive, 'export', 'Archive');
-    const items = input.items ? fromList(await namedItems(store, refs)) : wholeArchive(store, input.archive);
+    const selection = await select(store, input.archive, refs, q);
     await auditAccess(store, req.caller!, 'export', requestInfo(req), {
       archiveId: input.archive,
-      details: { format: input.format, selection: input.items ? 'items' : 'archive', ...(input.items ? { count: refs.length } : {}) },
+      details: { format: input.format, selection: selection.kind, ...(input.query ? { query: input.query } : {}), ...(selection.count !== null ? { count: selection.count } : {}) },
     });
-
+    // What a client needs to show progress on a stream of unknown length: messages to come and,
+    // where known, the bytes of the originals (the export's length to within framing).
+    if (selection.count !== null) res.set('X-Export-Messages', String(selection.count));
+    if (selection.bytes !== null) res.set('X-Export-Original-Bytes', String(selection.bytes));
     const format = FORMATS[input.format];
     const stamp = new Date().toISOString().slice(0, 10);
     res.set({
@@ -56,7 +98,7 @@ export function exportRoutes(deps: ServiceDeps): Router {
       'X-Content-Type-Options': 'nosniff',
     });
     try {
-      const count = await format.write(store, items, res);
+      const count = await format.write(store, selection.items, res);
       log.info({ archiveId: input.archive, format: input.format, count }, 'export written');
     } catch (err) {
       if (!res.headersSent && !res.destroyed) throw err;
