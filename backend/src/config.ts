@@ -30,6 +30,12 @@ const schema = z.object({
   PUBLIC_URL: z.string().url('must be a URL').optional(),
   /** Archiving jobs this process runs at once; 0 makes it an API-only process. */
   WORKER_CONCURRENCY: z.coerce.number().int().min(0).max(256).default(8),
+  /**
+   * Messages this process stores at once (blob, parse, message document), whatever the number of
+   * mailboxes downloading: the database takes few concurrent writers well (FerretDB on SQLite
+   * answered SQLITE_BUSY to some 80).
+   */
+  INGEST_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
   /** How long a worker's claim on a job holds without a heartbeat; a dead worker's jobs move on after it. */
   JOB_LEASE_MS: z.coerce.number().int().min(500).max(600_000).default(30_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

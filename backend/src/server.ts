@@ -14,6 +14,8 @@ import { journalHandlers, startJournal } from './journal';
 import type { ServiceDeps } from './deps';
 import { startScheduler } from './jobs/scheduler';
 import { startWorker } from './jobs/worker';
+import { concludeSettledRuns } from './archiving/conclude';
+import { pruneJobs } from './store/jobs';
 import type { Logger } from './log';
 import { openStore } from './store';
 import { listProfiles } from './store/profiles';
@@ -118,10 +120,36 @@ function startBackground(deps: ArchivingDeps, config: Config) {
       ];
     },
   });
+  const housekeeping = startHousekeeping(deps);
   return {
     stop: async () => {
+      housekeeping.stop();
       await scheduler.stop();
       await worker.stop();
     },
   };
+}
+
+const HOUR = 3_600_000;
+/** Finished jobs are kept this long (runs keep their own history); every job lookup scans them on FerretDB. */
+const JOB_RETENTION_MS = 14 * 24 * HOUR;
+
+/**
+ * At start, runs a crash or an older version left open are concluded; then, hourly, old
+ * finished jobs are deleted. Both are idempotent, so every worker process may do them.
+ */
+function startHousekeeping({ store, log }: ArchivingDeps) {
+  const sweep = () =>
+    concludeSettledRuns(store, (runId, err) => log.warn({ err, runId }, 'concluding a settled run failed')).catch((err: unknown) =>
+      log.warn({ err }, 'the sweep of open runs failed'),
+    );
+  const prune = () =>
+    pruneJobs(store, new Date(Date.now() - JOB_RETENTION_MS)).then(
+      (deleted) => deleted > 0 && log.info({ deleted }, 'old finished jobs pruned'),
+      (err: unknown) => log.warn({ err }, 'pruning old jobs failed'),
+    );
+  void sweep().then(prune);
+  const timer = setInterval(() => void prune(), HOUR);
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
 }

@@ -59,7 +59,9 @@ test('two backend processes share one run without doing a mailbox twice', async 
   const b = await spawnBackend(stack.config, { WORKER_CONCURRENCY: '2', JOB_LEASE_MS: '5000' });
   processes.push(a, b);
   // A fresh profile has its own delta state, so every mailbox is crawled again from the start.
-  stack.emulator.faults.inject({ match: { pathIncludes: '/$value' }, kind: 'slow', delayMs: 20, times: 100_000 });
+  // Its messages are all archived already (nothing is downloaded): slow delta pages make each
+  // mailbox last long enough for both processes to claim some.
+  stack.emulator.faults.inject({ match: { pathIncludes: '/messages/delta' }, kind: 'slow', delayMs: 300, times: 100_000 });
   const id = await createProfile(stack, ADMIN, { name: 'Everyone (two workers)', source: { kind: 'multiple-mailboxes', selection: 'all' } });
   const runId = await startRun(stack, ADMIN, id);
   const run = await waitForRun(stack, ADMIN, runId);

@@ -23,7 +23,10 @@ if (process.env.BENCH_ARCHIVE_CHILD !== '1') {
   await runBenchmark().then(
     () => process.exit(0),
     (err: unknown) => {
-      console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
+      // fetch says only "fetch failed"; what failed is in its cause.
+      for (let e: unknown = err; e; e = (e as { cause?: unknown }).cause) {
+        console.error(e instanceof Error ? (e.stack ?? e.message) : String(e));
+      }
       process.exit(1);
     },
   );

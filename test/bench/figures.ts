@@ -142,7 +142,7 @@ function commandTable(m: Measurements): Detail {
   return {
     title: 'Where the backend waits: database commands during the first run, by total round-trip time',
     header: ['command', 'count', 'per message', 'mean ms', 'total s', 'share'],
-    rows: m.first.dbCommands.slice(0, 14).map((c) => [
+    rows: m.first.dbCommands.slice(0, 24).map((c) => [
       c.kind,
       String(c.count),
       (c.count / archived).toFixed(2),

@@ -4,6 +4,7 @@ import type { Store } from '../store';
 import type { Counts } from '../store/runs';
 import type { Limiter } from './limiter';
 import type { ProfileSettings } from './profile';
+import type { RunTally } from './tally';
 
 /** Everything one mailbox crawl needs; built by the job handler, passed down unchanged. */
 export interface CrawlContext {
@@ -13,12 +14,18 @@ export interface CrawlContext {
   signal: AbortSignal;
   /** Every Graph call for this mailbox goes through it (Exchange: 4 concurrent per mailbox). */
   limiter: Limiter;
+  /**
+   * Messages of this mailbox between the start of their download and the end of their storing.
+   * A download gives its Graph slot back once spooled; this bounds the spools waiting to be stored.
+   */
+  inFlight: Limiter;
   runId: string;
   profileId: string;
   mailbox: { id: string; upn: string };
   archiveId: string;
   settings: ProfileSettings;
   now: Date;
+  tally: RunTally;
 }
 
 export type PartialCounts = Partial<Counts>;

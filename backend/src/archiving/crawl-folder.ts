@@ -1,27 +1,36 @@
+import { createHash } from 'node:crypto';
 import type { Message } from '@microsoft/microsoft-graph-types';
 import type { GraphPage } from '../graph/paging';
 import { sendBatch } from '../graph/batch';
-import { countRunMailbox, recordRunError } from '../store/runs';
+import { recordRunError } from '../store/runs';
 import { forgetPendingMessage } from '../store/pending';
-import { getFolderLink, resetFolderLink, saveFolderLink } from '../store/sync-state';
+import { saveFolderLink } from '../store/sync-state';
 import { addCounts, type CrawlContext, type PartialCounts } from './context';
 import { isSyncStateLost } from './folder-tree';
-import { processMessage, type FolderRef, type MessageOutcome } from './process-message';
+import { processMessages, type FolderRef } from './process-message';
 
 type DeltaItem = Message & { '@removed'?: { reason: string } };
+
+/** A problem with one message, recorded in the run once its page is committed. */
+export interface MessageError {
+  folder: string;
+  messageId?: string;
+  reason: string;
+}
 
 const PAGE_SIZE = 50;
 const DELTA_FIELDS = 'receivedDateTime,isDraft';
 
 /**
  * Message delta for one folder: the first round takes everything, later rounds only changes.
- * The link to the next page is saved after the page's messages are ingested, so a crash resumes
- * at the last committed page.
+ * A page is committed by one write, after its messages are archived: the link to the next page
+ * together with what the run has counted in the folder so far. A crash before it re-reads the
+ * page (ingest turns it into no-ops) and counts it once; after it, the crawl resumes past it.
  */
 export async function crawlFolder(ctx: CrawlContext, folder: FolderRef): Promise<void> {
   const ids = { profileId: ctx.profileId, mailboxId: ctx.mailbox.id, folderId: folder.id };
   const initial = `/users/${ctx.mailbox.id}/mailFolders/${folder.id}/messages/delta?$select=${DELTA_FIELDS}`;
-  let link = (await getFolderLink(ctx.store.conn, ctx.profileId, ctx.mailbox.id, folder.id))?.link ?? initial;
+  let link = ctx.tally.folderState(folder.id)?.link ?? initial;
   let restarted = false;
 
   for (;;) {
@@ -32,62 +41,73 @@ export async function crawlFolder(ctx: CrawlContext, folder: FolderRef): Promise
       page = await ctx.limiter.run(() => ctx.graph.api(url).header('Prefer', `odata.maxpagesize=${PAGE_SIZE}`).get());
     } catch (err) {
       if (restarted || !isSyncStateLost(err)) throw err;
-      // The delta token expired: take the folder again from the start; ingest dedups.
+      // The delta token expired: take the folder again from the start; ingest dedups. The saved
+      // link stays until the first page of the new round is committed.
       ctx.log.warn({ mailbox: ctx.mailbox.upn, folder: folder.path }, 'delta state lost; resynchronising folder');
-      await resetFolderLink(ctx.store.conn, ctx.profileId, ctx.mailbox.id, folder.id);
       link = initial;
       restarted = true;
       continue;
     }
-    await processPage(ctx, folder, page.value);
+    const { counts, errors } = await processPage(ctx, folder, page.value, unitOf(ctx, link, restarted));
     const deltaLink = page['@odata.deltaLink'];
     const next = deltaLink ?? page['@odata.nextLink'];
     if (!next) throw new Error(`Delta page for ${folder.path} had neither nextLink nor deltaLink`);
-    await saveFolderLink(ctx.store.conn, ids, next, Boolean(deltaLink));
+    const folderCounts = ctx.tally.folderWith(folder.id, counts);
+    await saveFolderLink(ctx.store.conn, ids, next, Boolean(deltaLink), { runId: ctx.runId, counts: folderCounts });
+    ctx.tally.committedFolder(folder.id, folderCounts);
+    await ctx.tally.publish();
+    await recordErrors(ctx, errors);
     if (deltaLink) return;
     link = next;
   }
 }
 
-export async function processPage(ctx: CrawlContext, folder: FolderRef, items: DeltaItem[]): Promise<void> {
+/** Names a page of this run: the same link read again (a retry) is the same unit. */
+function unitOf(ctx: CrawlContext, link: string, restarted: boolean): string {
+  return `${ctx.runId}:${restarted ? 'r' : ''}${createHash('sha256').update(link).digest('base64url').slice(0, 22)}`;
+}
+
+export async function processPage(ctx: CrawlContext, folder: FolderRef, items: DeltaItem[], unit: string): Promise<{ counts: PartialCounts; errors: MessageError[] }> {
   const counts: PartialCounts = {};
-  const outcomes = await Promise.all(
-    items.map(async (item): Promise<MessageOutcome> => {
-      if (!item.id) return { counts: {} };
-      if (item['@removed']) {
-        await forgetPendingMessage(ctx.store.conn, ctx.profileId, ctx.mailbox.id, item.id);
-        return { counts: { removedInMailbox: 1 } };
-      }
-      const outcome = await processMessage(ctx, folder, item);
-      return { ...outcome, counts: { found: 1, ...outcome.counts } };
-    }),
-  );
+  const offered = items.filter((item) => item.id && !item['@removed']);
+  for (const item of items) {
+    if (!item.id || !item['@removed']) continue;
+    await forgetPendingMessage(ctx.store.conn, ctx.profileId, ctx.mailbox.id, item.id);
+    addCounts(counts, { removedInMailbox: 1 });
+  }
+  const outcomes = await processMessages(ctx, offered.map((msg) => ({ folder, msg })), unit);
+  const errors: MessageError[] = [];
   const deletable: string[] = [];
   for (const [i, o] of outcomes.entries()) {
-    addCounts(counts, o.counts);
+    addCounts(counts, { found: 1, ...o.counts });
     if (o.deletable) deletable.push(o.deletable);
-    if (o.error) await recordRunError(ctx.store.conn, ctx.runId, ctx.mailbox.id, { folder: folder.path, messageId: items[i]!.id, reason: o.error });
+    if (o.error) errors.push({ folder: folder.path, messageId: offered[i]!.id, reason: o.error });
   }
-  if (deletable.length) addCounts(counts, await deleteFromMailbox(ctx, folder, deletable));
-  await countRunMailbox(ctx.store.conn, ctx.runId, ctx.mailbox.id, counts);
+  if (deletable.length) {
+    const deleted = await deleteFromMailbox(ctx, folder, deletable);
+    addCounts(counts, deleted.counts);
+    errors.push(...deleted.errors);
+  }
+  return { counts, errors };
+}
+
+export async function recordErrors(ctx: CrawlContext, errors: MessageError[]): Promise<void> {
+  for (const error of errors) await recordRunError(ctx.store.conn, ctx.runId, ctx.mailbox.id, error);
 }
 
 /** Deletes verified messages in $batch calls of 20 (one round trip instead of twenty). */
-export async function deleteFromMailbox(ctx: CrawlContext, folder: FolderRef, messageIds: string[]): Promise<PartialCounts> {
+export async function deleteFromMailbox(ctx: CrawlContext, folder: FolderRef, messageIds: string[]): Promise<{ counts: PartialCounts; errors: MessageError[] }> {
   const requests = messageIds.map((id, i) => ({ id: String(i), method: 'DELETE' as const, url: `/users/${ctx.mailbox.id}/messages/${id}` }));
   const answers = await ctx.limiter.run(() => sendBatch(ctx.graph, requests, ctx.signal));
   let deleted = 0;
+  const errors: MessageError[] = [];
   for (const req of requests) {
     const status = answers.get(req.id)?.status ?? 0;
     if (status === 204 || status === 404) {
       deleted += status === 204 ? 1 : 0;
       continue;
     }
-    await recordRunError(ctx.store.conn, ctx.runId, ctx.mailbox.id, {
-      folder: folder.path,
-      messageId: messageIds[Number(req.id)],
-      reason: `delete after archiving failed with HTTP ${status}`,
-    });
+    errors.push({ folder: folder.path, messageId: messageIds[Number(req.id)], reason: `delete after archiving failed with HTTP ${status}` });
   }
-  return { deleted };
+  return { counts: { deleted }, errors };
 }

@@ -1,11 +1,14 @@
 import { graphErrorOf } from '../graph/paging';
 import { verifyArchived } from '../ingest';
 import { duePending, removePending, type PendingItem } from '../store/pending';
-import { countRunMailbox, recordRunError, setRunMailbox } from '../store/runs';
-import type { CrawlContext, PartialCounts } from './context';
-import { crawlFolder, deleteFromMailbox } from './crawl-folder';
+import { recordRunError, setRunMailbox } from '../store/runs';
+import { addCounts, type CrawlContext, type PartialCounts } from './context';
+import { crawlFolder, deleteFromMailbox, recordErrors, type MessageError } from './crawl-folder';
 import { selectedFolders } from './folder-tree';
-import { processMessage } from './process-message';
+import { processMessages } from './process-message';
+
+/** Due pending items handled and committed at a time. */
+const PENDING_BATCH = 100;
 
 /**
  * Archives one mailbox: due pending work first, then every selected folder through its delta.
@@ -18,6 +21,9 @@ export async function crawlMailbox(ctx: CrawlContext): Promise<void> {
   await setRunMailbox(conn, ctx.runId, ctx.mailbox.id, { status: 'running', startedAt: new Date() });
   const folders = await selectedFolders(ctx);
   await setRunMailbox(conn, ctx.runId, ctx.mailbox.id, { foldersTotal: folders.length, foldersDone: 0 });
+  await ctx.tally.loadFolders(folders.map((f) => f.id));
+  // Taken over mid-run: show what the earlier attempts committed right away.
+  if (ctx.tally.anything) await ctx.tally.publish();
   await processDuePending(ctx);
 
   let done = 0;
@@ -34,35 +40,53 @@ export async function crawlMailbox(ctx: CrawlContext): Promise<void> {
   await setRunMailbox(conn, ctx.runId, ctx.mailbox.id, { currentFolder: '', durationMs: Date.now() - started });
 }
 
-/** Messages that became old enough since an earlier run, for archiving or for deletion. */
+/**
+ * Messages that became old enough since an earlier run, for archiving or for deletion, a batch
+ * at a time. A batch is committed (its counts and item ids, one write) before its items are
+ * removed, so a crash in between neither loses nor repeats its counts: the retry finishes the
+ * removal of the committed batch first.
+ */
 async function processDuePending(ctx: CrawlContext): Promise<void> {
+  const { conn } = ctx.store;
+  for (const id of ctx.tally.uncleared) await removePending(conn, id);
   for (;;) {
-    const due = await duePending(ctx.store.conn, ctx.profileId, ctx.mailbox.id, ctx.now);
+    const due = await duePending(conn, ctx.profileId, ctx.mailbox.id, ctx.now, PENDING_BATCH);
     if (due.length === 0) return;
-    for (const item of due) {
-      ctx.signal.throwIfAborted();
-      const counts = item.kind === 'archive' ? await archiveDue(ctx, item) : await deleteDue(ctx, item);
-      await countRunMailbox(ctx.store.conn, ctx.runId, ctx.mailbox.id, counts);
-      await removePending(ctx.store.conn, item);
+    ctx.signal.throwIfAborted();
+    const counts: PartialCounts = {};
+    const errors: MessageError[] = [];
+    const archive = due.filter((item) => item.kind === 'archive');
+    const outcomes = await processMessages(
+      ctx,
+      archive.map((item) => ({ folder: folderOf(item), msg: { id: item.messageId, receivedDateTime: item.receivedAt.toISOString() } })),
+      `${ctx.runId}:pending`,
+    );
+    for (const [i, outcome] of outcomes.entries()) {
+      const item = archive[i]!;
+      addCounts(counts, outcome.counts);
+      if (outcome.error) errors.push({ folder: item.folderPath, messageId: item.messageId, reason: outcome.error });
+      if (outcome.deletable) collect(await deleteFromMailbox(ctx, folderOf(item), [outcome.deletable]), counts, errors);
     }
+    for (const item of due.filter((d) => d.kind === 'delete')) collect(await deleteDue(ctx, item), counts, errors);
+    const ids = due.map((d) => d._id);
+    await ctx.tally.commitPending(counts, ids);
+    await recordErrors(ctx, errors);
+    for (const id of ids) await removePending(conn, id);
   }
 }
 
-async function archiveDue(ctx: CrawlContext, item: PendingItem): Promise<PartialCounts> {
-  const folder = { id: item.folderId, path: item.folderPath };
-  const outcome = await processMessage(ctx, folder, { id: item.messageId, receivedDateTime: item.receivedAt.toISOString() });
-  if (outcome.error) await recordRunError(ctx.store.conn, ctx.runId, ctx.mailbox.id, { folder: item.folderPath, messageId: item.messageId, reason: outcome.error });
-  const counts = { ...outcome.counts };
-  if (outcome.deletable) counts.deleted = (await deleteFromMailbox(ctx, folder, [outcome.deletable])).deleted ?? 0;
-  return counts;
+const folderOf = (item: PendingItem) => ({ id: item.folderId, path: item.folderPath });
+
+function collect(from: { counts: PartialCounts; errors: MessageError[] }, counts: PartialCounts, errors: MessageError[]): void {
+  addCounts(counts, from.counts);
+  errors.push(...from.errors);
 }
 
-async function deleteDue(ctx: CrawlContext, item: PendingItem): Promise<PartialCounts> {
+async function deleteDue(ctx: CrawlContext, item: PendingItem): Promise<{ counts: PartialCounts; errors: MessageError[] }> {
   if (!item.sha256 || !(await verifyArchived(ctx.store, item.sha256))) {
-    await recordRunError(ctx.store.conn, ctx.runId, ctx.mailbox.id, { folder: item.folderPath, messageId: item.messageId, reason: 'archived copy failed verification; not deleted from the mailbox' });
-    return { failed: 1 };
+    return { counts: { failed: 1 }, errors: [{ folder: item.folderPath, messageId: item.messageId, reason: 'archived copy failed verification; not deleted from the mailbox' }] };
   }
-  return deleteFromMailbox(ctx, { id: item.folderId, path: item.folderPath }, [item.messageId]);
+  return deleteFromMailbox(ctx, folderOf(item), [item.messageId]);
 }
 
 function isMailboxWide(err: unknown): boolean {

@@ -2,15 +2,23 @@ import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { ResponseType } from '@microsoft/microsoft-graph-client';
 import type { Message } from '@microsoft/microsoft-graph-types';
-import { ingestMessage, verifyArchived } from '../ingest';
+import { archiveStored, settleAll, storeSpooled, verifyArchived, type ArchiveEntry, type StoredMessage } from '../ingest';
+import { spool, type Spool } from '../ingest/spool';
 import { graphErrorOf } from '../graph/paging';
-import { findItemBySource } from '../store/items';
+import type { Store } from '../store';
+import { claimSources, type SourceRef } from '../store/items';
 import { addPending } from '../store/pending';
 import { daysAfter, daysBefore, type CrawlContext, type PartialCounts } from './context';
 
 export interface FolderRef {
   id: string;
   path: string;
+}
+
+/** A mailbox message offered for archiving: by a delta page, or by due pending work. */
+export interface Offered {
+  folder: FolderRef;
+  msg: Message;
 }
 
 /** What happened to one message, and whether it may now be deleted from the mailbox. */
@@ -20,14 +28,46 @@ export interface MessageOutcome {
   error?: string;
 }
 
+/** Text held for a batch before it is added early: a page of large messages stays within memory. */
+const MAX_BATCH_CHARS = 2_000_000;
+
 /**
- * One message of a delta page: filter, skip what this archive already holds from this source,
- * else stream its MIME from $value into ingest. Never throws for a message-level problem: the
- * outcome says what went wrong and the crawl goes on.
+ * The messages of one unit of work (a delta page, or a batch of due pending work) together:
+ * filter each; ask which ones the archive holds already (one insert of claims, see
+ * store/items.ts); download the others, holding the mailbox's Graph slot for the HTTP download
+ * only (the body is spooled, then stored within the process's ingest slots); add them to the
+ * archive in one batch of writes. `unit` names this unit of this run, so that a retry counts
+ * what the first attempt archived as archived. Never throws for a message-level problem (the
+ * outcome says what went wrong and the crawl goes on); a database error fails the whole unit,
+ * which is then retried, as its delta link was not saved.
  */
-export async function processMessage(ctx: CrawlContext, folder: FolderRef, msg: Message): Promise<MessageOutcome> {
-  const received = msg.receivedDateTime ? new Date(msg.receivedDateTime) : ctx.now;
-  const { filters, deletion } = ctx.settings;
+export async function processMessages(ctx: CrawlContext, offered: Offered[], unit: string): Promise<MessageOutcome[]> {
+  const filtered = await Promise.all(offered.map((o) => filter(ctx, o)));
+  const wanted = offered.filter((_, i) => filtered[i] === null).map((o) => o.msg.id!);
+  const known = await claimSources(ctx.store.conn, ctx.archiveId, ctx.mailbox.id, wanted);
+  const batch = new ArchiveBatch(ctx.store);
+  const steps = await settleAll(
+    offered.map(async (o, i): Promise<Step> => {
+      const done = filtered[i];
+      if (done) return { done };
+      const ref = known.get(o.msg.id!);
+      if (ref) return { archived: Promise.resolve({ sha256: ref.sha256, counts: countKnown(ref, unit) }) };
+      return ctx.inFlight.run(() => fetchAndStore(ctx, o, unit, batch));
+    }),
+  );
+  await batch.flush();
+  return settleAll(steps.map(async (step, i) => ('done' in step ? step.done : afterArchiving(ctx, offered[i]!, await step.archived))));
+}
+
+type Archived = { sha256: string; counts: PartialCounts };
+type Step = { done: MessageOutcome } | { archived: Promise<Archived> };
+
+const receivedOf = (ctx: CrawlContext, msg: Message) => (msg.receivedDateTime ? new Date(msg.receivedDateTime) : ctx.now);
+
+/** The profile's filters: an outcome for a message they exclude, null for one to archive. */
+async function filter(ctx: CrawlContext, { folder, msg }: Offered): Promise<MessageOutcome | null> {
+  const received = receivedOf(ctx, msg);
+  const { filters } = ctx.settings;
   if ((filters.receivedAfter && received < filters.receivedAfter) || (filters.receivedBefore && received >= filters.receivedBefore)) {
     return { counts: { filtered: 1 } };
   }
@@ -36,60 +76,103 @@ export async function processMessage(ctx: CrawlContext, folder: FolderRef, msg: 
     await remember(ctx, 'archive', folder, msg.id!, received, daysAfter(received, filters.olderThanDays), null);
     return { counts: { filtered: 1 } };
   }
-
-  const existing = await findItemBySource(ctx.store.conn, ctx.archiveId, ctx.mailbox.id, msg.id!);
-  let sha256 = existing?.sha256;
-  const counts: PartialCounts = {};
-  if (existing) {
-    counts.alreadyArchived = 1;
-  } else {
-    const result = await download(ctx, folder, msg, received);
-    if ('skip' in result) return result.skip;
-    sha256 = result.sha256;
-    Object.assign(counts, result.counts);
-  }
-
-  if (deletion.mode === 'delete-after-archiving' && sha256) {
-    if (received <= daysBefore(ctx.now, deletion.olderThanDays)) {
-      // Delete only what we have read back and re-hashed (MISSION M6).
-      if (await verifyArchived(ctx.store, sha256)) return { counts, deletable: msg.id! };
-      return { counts: { ...counts, failed: 1 }, error: 'archived copy failed verification; not deleted from the mailbox' };
-    }
-    await remember(ctx, 'delete', folder, msg.id!, received, daysAfter(received, deletion.olderThanDays), sha256);
-  }
-  return { counts };
+  return null;
 }
 
-type Download = { sha256: string; counts: PartialCounts } | { skip: MessageOutcome };
+/** An archived copy counts as archived only for the unit that archived it (a retry of that unit). */
+function countKnown(ref: SourceRef, unit: string): PartialCounts {
+  return ref.unit === unit && ref.outcome === 'archived' ? { archived: 1, bytes: ref.size ?? 0 } : { alreadyArchived: 1 };
+}
 
-async function download(ctx: CrawlContext, folder: FolderRef, msg: Message, received: Date): Promise<Download> {
+async function fetchAndStore(ctx: CrawlContext, { folder, msg }: Offered, unit: string, batch: ArchiveBatch): Promise<Step> {
   const maxBytes = ctx.settings.filters.maxSizeMB ? Math.floor(ctx.settings.filters.maxSizeMB * 1024 * 1024) : undefined;
+  let spooled: Spool;
   try {
-    const result = await ctx.limiter.run(async () => {
+    spooled = await ctx.limiter.run(async () => {
       const body: WebReadableStream = await ctx.graph
         .api(`/users/${ctx.mailbox.id}/messages/${msg.id}/$value`)
         .responseType(ResponseType.STREAM)
         .get();
-      return ingestMessage(ctx.store, {
-        archiveId: ctx.archiveId,
-        folder: folder.path,
-        receivedAt: received,
-        source: { kind: 'graph', mailboxId: ctx.mailbox.id, folderId: folder.id, messageId: msg.id! },
-        content: Readable.fromWeb(body),
-        maxBytes,
-      });
+      return spool(Readable.fromWeb(body), { maxBytes });
     });
-    return {
-      sha256: result.sha256,
-      counts: result.status === 'archived' ? { archived: 1, bytes: result.size } : { alreadyArchived: 1 },
-    };
   } catch (err) {
-    if ((err as { code?: string }).code === 'MESSAGE_TOO_LARGE') return { skip: { counts: { filtered: 1 } } };
-    const { status, code, message } = graphErrorOf(err);
-    // Deleted or moved between the delta page and the download: the target folder's delta has it.
-    if (status === 404 || code === 'ErrorItemNotFound') return { skip: { counts: { removedInMailbox: 1 } } };
-    return { skip: { counts: { failed: 1 }, error: `${code || 'error'}: ${message}` } };
+    return { done: downloadFailed(err) };
   }
+  let stored: StoredMessage;
+  try {
+    stored = await storeSpooled(ctx.store, spooled);
+  } finally {
+    await spooled.dispose();
+  }
+  const source = { kind: 'graph' as const, mailboxId: ctx.mailbox.id, folderId: folder.id, messageId: msg.id! };
+  const added = batch.add({ archiveId: ctx.archiveId, folder: folder.path, receivedAt: receivedOf(ctx, msg), source, stored, unit });
+  const archived = added.then((status) => ({ sha256: stored.sha256, counts: status === 'archived' ? { archived: 1, bytes: stored.size } : { alreadyArchived: 1 } }));
+  // Awaited once the whole unit is stored; a failed batch must not count as unhandled meanwhile.
+  archived.catch(() => undefined);
+  return { archived };
+}
+
+function downloadFailed(err: unknown): MessageOutcome {
+  if ((err as { code?: string }).code === 'MESSAGE_TOO_LARGE') return { counts: { filtered: 1 } };
+  const { status, code, message } = graphErrorOf(err);
+  // Deleted or moved between the delta page and the download: the target folder's delta has it.
+  if (status === 404 || code === 'ErrorItemNotFound') return { counts: { removedInMailbox: 1 } };
+  return { counts: { failed: 1 }, error: `${code || 'error'}: ${message}` };
+}
+
+/** The deletion rule, for a message the archive now holds. */
+async function afterArchiving(ctx: CrawlContext, { folder, msg }: Offered, { sha256, counts }: Archived): Promise<MessageOutcome> {
+  const { deletion } = ctx.settings;
+  if (deletion.mode !== 'delete-after-archiving') return { counts };
+  const received = receivedOf(ctx, msg);
+  if (received <= daysBefore(ctx.now, deletion.olderThanDays)) {
+    // Delete only what we have read back and re-hashed (MISSION M6).
+    if (await verifyArchived(ctx.store, sha256)) return { counts, deletable: msg.id! };
+    return { counts: { ...counts, failed: 1 }, error: 'archived copy failed verification; not deleted from the mailbox' };
+  }
+  await remember(ctx, 'delete', folder, msg.id!, received, daysAfter(received, deletion.olderThanDays), sha256);
+  return { counts };
+}
+
+/**
+ * Stored messages waiting to be added to the archive together (one insertMany of items, one
+ * bulk write of source references, one index batch). Added early once their text grows large,
+ * so a page of big messages does not hold all their text at once.
+ */
+class ArchiveBatch {
+  private waiting: { entry: ArchiveEntry; settle: (status: Promise<'archived' | 'duplicate'>) => void }[] = [];
+  private chars = 0;
+  private readonly writes: Promise<void>[] = [];
+
+  constructor(private readonly store: Store) {}
+
+  add(entry: ArchiveEntry): Promise<'archived' | 'duplicate'> {
+    const added = new Promise<'archived' | 'duplicate'>((resolve) => this.waiting.push({ entry, settle: resolve }));
+    this.chars += textChars(entry.stored.content);
+    if (this.chars >= MAX_BATCH_CHARS) this.writes.push(this.write());
+    return added;
+  }
+
+  async flush(): Promise<void> {
+    this.writes.push(this.write());
+    await Promise.all(this.writes);
+  }
+
+  private async write(): Promise<void> {
+    const batch = this.waiting;
+    this.waiting = [];
+    this.chars = 0;
+    if (batch.length === 0) return;
+    const statuses = archiveStored(this.store, batch.map((b) => b.entry));
+    batch.forEach((b, i) => b.settle(statuses.then((s) => s[i]!)));
+    // Each message's promise carries the batch's error; this one only waits.
+    await statuses.catch(() => undefined);
+  }
+}
+
+function textChars(content: StoredMessage['content']): number {
+  const text = content as { bodyText?: string; attachmentText?: string[] };
+  return (text.bodyText?.length ?? 0) + (text.attachmentText ?? []).reduce((n, t) => n + t.length, 0);
 }
 
 function remember(ctx: CrawlContext, kind: 'archive' | 'delete', folder: FolderRef, messageId: string, receivedAt: Date, dueAt: Date, sha256: string | null) {

@@ -5,19 +5,26 @@ import { JobAbortedError, type JobContext } from '../jobs/worker';
 import { getDirectorySettings } from '../directory/settings';
 import { syncDirectory } from '../directory/sync';
 import { listArchiveUsers } from '../store/directory';
-import { addRunMailbox, createRun, getRun, listRunMailboxes, setRunMailbox, updateRun, recordRunError, type Run, type RunStatus } from '../store/runs';
+import { setIngestConcurrency } from '../ingest';
+import { addRunMailbox, createRun, getRun, getRunMailbox, listRunMailboxes, setRunMailbox, updateRun, recordRunError, type Run } from '../store/runs';
 import { getProfile } from '../store/profiles';
 import type { ProfileSettings } from './profile';
 import { profileInputSchema } from './profile';
 import { resolveMailboxes } from './mailboxes';
 import { crawlMailbox, describe } from './crawl-mailbox';
 import { Limiter } from './limiter';
+import { RUN_JOB, concludeIfSettled, concludeSettledRuns, finishRunIfComplete, mailboxJobKey, runJobKey, scheduleCheck } from './conclude';
+import { RunTally } from './tally';
 
-export const RUN_JOB = 'archive-run';
+export { RUN_JOB } from './conclude';
 export const MAILBOX_JOB = 'archive-mailbox';
 const MAILBOX_CONCURRENCY = 4;
+/** Messages of one mailbox downloaded or being stored at once: downloads run ahead of storing by this much. */
+const MAILBOX_IN_FLIGHT = 2 * MAILBOX_CONCURRENCY;
+const DEFAULT_LEASE_MS = 30_000;
 
-export type ArchivingDeps = Pick<ServiceDeps, 'store' | 'graph' | 'log'>;
+/** The config is optional so that tools and tests can archive without a whole configuration. */
+export type ArchivingDeps = Pick<ServiceDeps, 'store' | 'graph' | 'log'> & { config?: Pick<ServiceDeps['config'], 'JOB_LEASE_MS' | 'INGEST_CONCURRENCY'> };
 
 export class RunConflictError extends Error {}
 
@@ -26,9 +33,8 @@ export async function startRun(deps: ArchivingDeps, profileId: string, trigger: 
   const profile = await getProfile<ProfileSettings>(deps.store.conn, profileId);
   if (!profile) throw new Error(`Profile ${profileId} not found`);
   const runId = randomUUID();
-  await createRun(deps.store.conn, { _id: runId, profileId, profileName: profile.name, trigger, settings: profile.settings });
-  const job = await enqueue(deps.store, { type: RUN_JOB, key: `run:${runId}`, payload: { runId } });
-  await updateRun(deps.store.conn, runId, { jobId: job._id });
+  await createRun(deps.store.conn, { _id: runId, profileId, profileName: profile.name, trigger, settings: profile.settings, jobId: runJobKey(runId) });
+  await enqueue(deps.store, { type: RUN_JOB, key: runJobKey(runId), payload: { runId } });
   return (await getRun(deps.store.conn, runId))!;
 }
 
@@ -38,41 +44,30 @@ export async function cancelRun(deps: ArchivingDeps, runId: string): Promise<boo
   if (!run?.jobId || !['queued', 'running'].includes(run.status)) return false;
   await requestCancel(deps.store, run.jobId);
   for (const m of await listRunMailboxes(conn, runId)) {
-    if (m.status !== 'queued' && m.status !== 'running') continue;
-    await requestCancel(deps.store, mailboxJobKey(runId, m.mailboxId));
-    // A queued job that is cancelled never runs its handler: close its mailbox here.
-    if (m.status === 'queued') await setRunMailbox(conn, runId, m.mailboxId, { status: 'cancelled', finishedAt: new Date() });
+    if (m.status === 'queued' || m.status === 'running') await requestCancel(deps.store, mailboxJobKey(runId, m.mailboxId));
   }
-  if (run.status === 'queued') await updateRun(conn, runId, { status: 'cancelled', finishedAt: new Date() });
-  await finishRunIfComplete(conn, runId);
+  // A queued job that is cancelled never runs its handler: its mailbox is closed from the job's
+  // state (a running one closes its own), and the run concludes once nothing runs any more.
+  await concludeIfSettled(deps.store, runId);
   return true;
 }
 
-const mailboxJobKey = (runId: string, mailboxId: string) => `mailbox:${runId}:${mailboxId}`;
-const TERMINAL = new Set(['done', 'failed', 'cancelled', 'timed-out']);
-
 /**
- * The last mailbox to finish concludes the run. Nobody waits inside a worker slot for the
- * others (that would deadlock a process whose slots are all waiting parents).
+ * Job handler of a run: plans it (optional directory sync, mailboxes) and fans out per mailbox,
+ * then checks on it now and then until it is concluded (conclude.ts).
  */
-async function finishRunIfComplete(conn: ArchivingDeps['store']['conn'], runId: string): Promise<void> {
-  const run = await getRun(conn, runId);
-  if (!run || run.status !== 'running') return;
-  const mailboxes = await listRunMailboxes(conn, runId);
-  if (mailboxes.length < run.mailboxCount || !mailboxes.every((m) => TERMINAL.has(m.status))) return;
-  await updateRun(conn, runId, { status: concludeStatus(mailboxes), finishedAt: new Date() });
-}
-
-/** Job handler: plan the run (optional directory sync, mailboxes) and fan out per mailbox. */
 export function runHandler(deps: ArchivingDeps) {
   return async (ctx: JobContext): Promise<unknown> => {
-    const { runId } = ctx.job.payload as { runId: string };
+    const { runId, check } = ctx.job.payload as { runId: string; check?: number };
+    if (check !== undefined) return checkRun(deps, runId, check);
     const { conn } = deps.store;
     const run = await getRun(conn, runId);
     if (!run) throw new Error(`Run ${runId} vanished`);
     if (run.status !== 'queued' && run.status !== 'running') return { status: run.status };
     const settings = profileInputSchema.parse(run.settings);
     await updateRun(conn, runId, { status: 'running', startedAt: run.startedAt ?? new Date() });
+    // Before planning, so that even a planning job that dies for good leaves a run that concludes.
+    await scheduleCheck(deps.store, runId, 0, leaseMs(deps));
     try {
       await planRun(deps, run, settings, ctx);
     } catch (err) {
@@ -86,6 +81,16 @@ export function runHandler(deps: ArchivingDeps) {
     await finishRunIfComplete(conn, runId);
     return { status: 'planned' };
   };
+}
+
+const leaseMs = (deps: ArchivingDeps) => deps.config?.JOB_LEASE_MS ?? DEFAULT_LEASE_MS;
+
+async function checkRun(deps: ArchivingDeps, runId: string, n: number): Promise<unknown> {
+  await concludeSettledRuns(deps.store, (id, err) => deps.log.warn({ err, runId: id }, 'concluding a settled run failed'));
+  const run = await getRun(deps.store.conn, runId);
+  const open = run?.status === 'queued' || run?.status === 'running';
+  if (open) await scheduleCheck(deps.store, runId, n + 1, leaseMs(deps));
+  return { check: n, status: run?.status ?? 'gone' };
 }
 
 async function planRun(deps: ArchivingDeps, run: Run, settings: ProfileSettings, ctx: JobContext): Promise<void> {
@@ -104,20 +109,14 @@ async function planRun(deps: ArchivingDeps, run: Run, settings: ProfileSettings,
   }
 }
 
-function concludeStatus(mailboxes: { status: string; failed: number; errorCount: number }[]): RunStatus {
-  if (mailboxes.some((m) => m.status === 'cancelled')) return 'cancelled';
-  const failed = mailboxes.filter((m) => m.status === 'failed' || m.status === 'timed-out').length;
-  if (failed === 0) return mailboxes.some((m) => m.errorCount > 0) ? 'partial' : 'succeeded';
-  return failed === mailboxes.length ? 'failed' : 'partial';
-}
-
 /** Job handler: one mailbox of a run, bounded by the profile's timeout. */
 export function mailboxHandler(deps: ArchivingDeps) {
+  if (deps.config) setIngestConcurrency(deps.config.INGEST_CONCURRENCY);
   return async (ctx: JobContext): Promise<unknown> => {
     const { runId, mailboxId } = ctx.job.payload as { runId: string; mailboxId: string };
     const { conn } = deps.store;
     const run = await getRun(conn, runId);
-    const target = (await listRunMailboxes(conn, runId)).find((m) => m.mailboxId === mailboxId);
+    const target = await getRunMailbox(conn, runId, mailboxId);
     if (!run || !target) throw new Error(`Run ${runId} or its mailbox ${mailboxId} vanished`);
     const settings = profileInputSchema.parse(run.settings);
     const deadline = (run.startedAt ?? new Date()).getTime() + settings.timeoutMinutes * 60_000;
@@ -130,12 +129,14 @@ export function mailboxHandler(deps: ArchivingDeps) {
         log: deps.log,
         signal,
         limiter: new Limiter(MAILBOX_CONCURRENCY),
+        inFlight: new Limiter(MAILBOX_IN_FLIGHT),
         runId,
         profileId: run.profileId,
         mailbox: { id: mailboxId, upn: target.upn },
         archiveId: target.archiveId,
         settings,
         now: new Date(),
+        tally: new RunTally(conn, runId, run.profileId, target),
       });
       await setRunMailbox(conn, runId, mailboxId, { status: 'done', finishedAt: new Date() });
       await finishRunIfComplete(conn, runId);

@@ -1,8 +1,8 @@
 import type { Readable } from 'node:stream';
 import type { Store } from '../store';
 import { indexArchivedItem } from '../search/index-store';
-import { addItem, type ItemSource } from '../store/items';
-import { getMessageMeta, upsertMessageDoc, type MessageContent, type MessageMeta } from '../store/messages';
+import { addItems, type ItemSource, type NewItem } from '../store/items';
+import { getMessageDoc, getMessageMeta, upsertMessageDoc, type MessageContent, type MessageDoc } from '../store/messages';
 import { parseMessage, type ParseOptions } from './parse';
 import { spool, type Spool, type SpoolOptions } from './spool';
 
@@ -37,41 +37,79 @@ export interface IngestOptions {
   spool?: Omit<SpoolOptions, 'maxBytes'>;
 }
 
+/** A message whose bytes and parsed document are stored, ready to be added to archives. */
+export interface StoredMessage {
+  sha256: string;
+  size: number;
+  blobCreated: boolean;
+  content: MessageContent | MessageDoc;
+}
+
+/** One message for one archive; `unit` names the crawl work that adds it (see store/items.ts). */
+export type ArchiveEntry = Omit<IngestInput, 'content' | 'maxBytes'> & { stored: StoredMessage; unit?: string };
+
 /**
- * The one ingest path of every source (mailbox crawl, journal, import). Each step is an
- * idempotent write on a natural key (blob by hash, message by hash, item by archive + hash),
- * in an order where a crash between any two steps leaves a state the retry completes.
+ * The one ingest path of every source (mailbox crawl, journal, import): spool, store, add to the
+ * archive. Each step is an idempotent write on a natural key (blob by hash, message by hash, item
+ * by archive + hash), in an order where a crash between any two steps leaves a state the retry
+ * completes. The crawl runs the same steps itself to release its Graph slot after the download
+ * and to add a page of messages at once.
  */
 export async function ingestMessage(store: Store, input: IngestInput, opts: IngestOptions = {}): Promise<IngestResult> {
   const spooled = await spool(input.content, { ...opts.spool, maxBytes: input.maxBytes });
   try {
-    const { sha256, size } = spooled;
-    // Storing and parsing read the spool side by side; the message document is written only
-    // once the blob is safe, so no document ever points at bytes that are not stored.
-    const [blobCreated, known] = await both(storeBlob(store, spooled), knownOrParsed(store, spooled, opts.parse));
-    if (!known.stored) {
-      await upsertMessageDoc(store.conn, { _id: sha256, size, storedAt: new Date(), ...known.content });
-    }
-    const { content } = known;
-    const first = content.from[0];
-    const item = {
-      archiveId: input.archiveId,
-      sha256,
-      folder: input.folder,
-      receivedAt: input.receivedAt ?? content.date ?? new Date(),
-      subject: content.subject,
-      from: first ? { name: first.name, address: first.address } : null,
-      size,
-      hasAttachments: content.hasAttachments,
-      source: input.source,
-    };
-    const added = await addItem(store.conn, item);
-    // Last: searchable once this returns; a crash before it leaves a stored item the retry indexes.
-    await indexArchivedItem(store, item, content, added);
-    return { status: added === 'inserted' ? 'archived' : 'duplicate', sha256, size, parseErrors: content.parseErrors, blobCreated };
+    const stored = await storeSpooled(store, spooled, opts.parse);
+    const [status] = await archiveStored(store, [{ ...input, stored }]);
+    return { status: status!, sha256: stored.sha256, size: stored.size, parseErrors: stored.content.parseErrors, blobCreated: stored.blobCreated };
   } finally {
     await spooled.dispose();
   }
+}
+
+/**
+ * Stores the raw bytes (single instance) and the parsed message document, within the process's
+ * ingest slots. The document is written only once the blob is safe, so no document ever points
+ * at bytes that are not stored, and a blob this call created has no document yet: only a blob
+ * that was there before is looked up (a crash after its blob, or another archive's copy). Were
+ * a blob ever removed while its document stayed, the insert finds that document and keeps it.
+ * Nothing parses MIME twice for one blob.
+ */
+export async function storeSpooled(store: Store, spooled: Spool, parse?: ParseOptions): Promise<StoredMessage> {
+  return ingestSlots.run(async () => {
+    const { sha256, size } = spooled;
+    const { created } = await store.blobs.put(sha256, size, spooled.open);
+    const known = created ? null : await getMessageDoc(store.conn, sha256);
+    if (known) return { sha256, size, blobCreated: false, content: known };
+    const content = await parseMessage(spooled.open, parse);
+    await upsertMessageDoc(store.conn, { _id: sha256, size, storedAt: new Date(), ...content });
+    return { sha256, size, blobCreated: created, content };
+  });
+}
+
+/**
+ * Adds stored messages to their archives in one batch of writes, then indexes them: searchable
+ * once this returns; a crash before the index leaves stored items the retry indexes.
+ */
+export async function archiveStored(store: Store, entries: ArchiveEntry[]): Promise<IngestResult['status'][]> {
+  const items = entries.map(({ stored, ...e }): NewItem => {
+    const { content } = stored;
+    const first = content.from[0];
+    return {
+      archiveId: e.archiveId,
+      sha256: stored.sha256,
+      folder: e.folder,
+      receivedAt: e.receivedAt ?? content.date ?? new Date(),
+      subject: content.subject,
+      from: first ? { name: first.name, address: first.address } : null,
+      size: stored.size,
+      hasAttachments: content.hasAttachments,
+      source: e.source,
+    };
+  });
+  const added = await addItems(store.conn, items.map((item, i) => ({ item, unit: entries[i]!.unit })));
+  // A retried item may be indexed already: the index checks that for items it did not just see inserted.
+  await settleAll(items.map((item, i) => indexArchivedItem(store, item, entries[i]!.stored.content, added[i] === 'inserted' ? 'inserted' : 'existing')));
+  return added.map((a) => (a === 'existing' ? 'duplicate' : 'archived'));
 }
 
 /**
@@ -82,26 +120,55 @@ export async function verifyArchived(store: Store, sha256: string): Promise<bool
   return (await getMessageMeta(store.conn, sha256)) !== null && (await store.blobs.verify(sha256));
 }
 
-async function storeBlob(store: Store, spooled: Spool): Promise<boolean> {
-  if (await store.blobs.has(spooled.sha256)) return false;
-  return (await store.blobs.put(spooled.sha256, spooled.size, spooled.open)).created;
+/** Every result, or the first error once all have settled (none outlives its caller's resources). */
+export async function settleAll<T>(work: Promise<T>[]): Promise<T[]> {
+  const settled = await Promise.allSettled(work);
+  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.map((s) => (s as PromiseFulfilledResult<T>).value);
 }
 
-/** Nothing parses MIME twice for one blob: a message document already stored is reused. */
-async function knownOrParsed(
-  store: Store,
-  spooled: Spool,
-  parse?: ParseOptions,
-): Promise<{ stored: true; content: MessageMeta } | { stored: false; content: MessageContent }> {
-  const meta = await getMessageMeta(store.conn, spooled.sha256);
-  if (meta) return { stored: true, content: meta };
-  return { stored: false, content: await parseMessage(spooled.open, parse) };
+/**
+ * A counting semaphore over the process's ingests. Downloads are many (four per mailbox, every
+ * mailbox at once); the database takes few writers well (FerretDB on SQLite answers SQLITE_BUSY
+ * to some 80), so storing is capped per process whatever the number of mailboxes.
+ */
+class Slots {
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(private max: number) {}
+
+  resize(max: number): void {
+    this.max = max;
+    while (this.active < this.max && this.waiting.length > 0) this.next();
+  }
+
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.active >= this.max) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    else this.active++;
+    try {
+      return await fn();
+    } finally {
+      this.active--;
+      if (this.active < this.max) this.next();
+    }
+  }
+
+  /** Hands a slot to the next waiter (counted for it here, so nobody overtakes). */
+  private next(): void {
+    const wake = this.waiting.shift();
+    if (!wake) return;
+    this.active++;
+    wake();
+  }
 }
 
-/** Both results, or the first error once both have settled (neither outlives the spool). */
-async function both<A, B>(a: Promise<A>, b: Promise<B>): Promise<[A, B]> {
-  const [ra, rb] = await Promise.allSettled([a, b]);
-  if (ra.status === 'rejected') throw ra.reason;
-  if (rb.status === 'rejected') throw rb.reason;
-  return [ra.value, rb.value];
+export const DEFAULT_INGEST_CONCURRENCY = 8;
+const ingestSlots = new Slots(DEFAULT_INGEST_CONCURRENCY);
+
+/** Messages this process stores at once (config INGEST_CONCURRENCY). */
+export function setIngestConcurrency(max: number): void {
+  if (!Number.isInteger(max) || max < 1) throw new Error(`ingest concurrency must be a positive integer, got ${max}`);
+  ingestSlots.resize(max);
 }

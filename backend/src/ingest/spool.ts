@@ -20,7 +20,36 @@ export interface SpoolOptions {
   maxBytes?: number;
   /** Where spill files go. Default: the OS temporary folder. */
   tmpDir?: string;
+  /** Memory shared by the spools alive at once; a spool that finds it used up spills. Default: the process's. */
+  budget?: MemoryBudget;
 }
+
+/**
+ * Bytes of spooled messages held in memory by all spools together. Downloads now finish before
+ * their message is stored, so many spools can wait at once: past this budget they spill to disk.
+ */
+export class MemoryBudget {
+  private used = 0;
+
+  constructor(readonly limit: number) {}
+
+  tryTake(bytes: number): boolean {
+    if (this.used + bytes > this.limit) return false;
+    this.used += bytes;
+    return true;
+  }
+
+  give(bytes: number): void {
+    this.used = Math.max(0, this.used - bytes);
+  }
+
+  get inUse(): number {
+    return this.used;
+  }
+}
+
+/** 64 MB: eight ingests of messages at the 8 MB memory limit, for the whole process. */
+export const processSpoolBudget = new MemoryBudget(64 * 1024 * 1024);
 
 export class MessageTooLargeError extends Error {
   readonly code = 'MESSAGE_TOO_LARGE';
@@ -34,10 +63,16 @@ const DEFAULT_MEMORY_LIMIT = 8 * 1024 * 1024;
 /** Consumes `input` once, computing its SHA-256 and size while keeping the bytes for re-reading. */
 export async function spool(input: Readable, opts: SpoolOptions = {}): Promise<Spool> {
   const memoryLimit = opts.memoryLimit ?? DEFAULT_MEMORY_LIMIT;
+  const budget = opts.budget ?? processSpoolBudget;
   const hash = createHash('sha256');
   const chunks: Buffer[] = [];
   let size = 0;
+  let held = 0;
   let file: SpillFile | null = null;
+  const release = () => {
+    budget.give(held);
+    held = 0;
+  };
   try {
     for await (const data of input) {
       const chunk = typeof data === 'string' ? Buffer.from(data) : (data as Buffer);
@@ -46,18 +81,21 @@ export async function spool(input: Readable, opts: SpoolOptions = {}): Promise<S
       hash.update(chunk);
       if (file) {
         await file.write(chunk);
-      } else if (size > memoryLimit) {
+      } else if (size > memoryLimit || !budget.tryTake(chunk.length)) {
         file = await SpillFile.create(opts.tmpDir ?? tmpdir());
         for (const kept of chunks) await file.write(kept);
         chunks.length = 0;
+        release();
         await file.write(chunk);
       } else {
+        held += chunk.length;
         chunks.push(chunk);
       }
     }
     await file?.close();
   } catch (err) {
     input.destroy();
+    release();
     await file?.remove();
     throw err;
   }
@@ -68,6 +106,7 @@ export async function spool(input: Readable, opts: SpoolOptions = {}): Promise<S
     open: () => (spilled ? createReadStream(spilled.path) : Readable.from(chunks, { objectMode: false })),
     dispose: async () => {
       chunks.length = 0;
+      release();
       await spilled?.remove();
     },
   };

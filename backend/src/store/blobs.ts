@@ -132,6 +132,8 @@ class GridBlobStore implements BlobStore {
    * Writers of one id are serialised by a lease document instead of racing: all of them write
    * chunks under the same `files_id`, so a loser could not tell its own chunks from the winner's
    * and must never delete any. Only the lease holder ever deletes chunks of an id without a file.
+   * The one existence check comes first; a writer that got the lease after another finished
+   * learns it from the duplicate first chunk instead of from a second look.
    */
   async put(sha256: string, size: number, open: () => Readable): Promise<{ created: boolean }> {
     checkId(sha256);
@@ -139,27 +141,41 @@ class GridBlobStore implements BlobStore {
       throw new BlobError('BLOB_MISMATCH', `Blob size must be a non-negative integer, got ${size}`);
     }
     let deepCleaned = false;
+    let stored = await this.stat(sha256);
     for (;;) {
-      const stored = await this.stat(sha256);
       if (stored) return alreadyStored(sha256, size, stored.size);
       const lease = await this.leases.acquire(sha256);
       if (!lease) {
         await sleep(this.settings.pollMs * (0.5 + Math.random()));
+        stored = await this.stat(sha256);
         continue;
       }
       try {
-        const again = await this.stat(sha256);
-        if (again) return alreadyStored(sha256, size, again.size);
+        // A crashed writer leaves its lease behind, so only a taken-over lease can hide leftover
+        // chunks, or a finished blob whose writer died before releasing.
+        if (lease.tookOver) {
+          stored = await this.stat(sha256);
+          if (stored) continue;
+          await this.deleteChunks(sha256);
+        }
         return await this.upload(sha256, size, open, lease);
       } catch (err) {
         const conflict = isDuplicateKey(err) || hasCode(err, 'BLOB_LEASE_LOST');
         // Someone took over an expired lease: wait for their result instead of failing.
-        if (conflict && !(await lease.held())) continue;
-        // Leftover chunks that the cheap cleanup missed (a gap from an interrupted cleanup).
-        if (isDuplicateKey(err) && !deepCleaned) {
-          deepCleaned = true;
-          await this.chunks.deleteMany({ files_id: sha256 });
+        if (conflict && !(await lease.held())) {
+          stored = await this.stat(sha256);
           continue;
+        }
+        if (isDuplicateKey(err)) {
+          // The first chunk exists: a writer before us finished, or left chunks behind.
+          stored = await this.stat(sha256);
+          if (stored) continue;
+          // Leftover chunks that the cheap cleanup missed (a gap from an interrupted cleanup).
+          if (!deepCleaned) {
+            deepCleaned = true;
+            await this.chunks.deleteMany({ files_id: sha256 });
+            continue;
+          }
         }
         throw err;
       } finally {
@@ -186,19 +202,18 @@ class GridBlobStore implements BlobStore {
   }
 
   private async upload(sha256: string, size: number, open: () => Readable, lease: Lease) {
-    // A crashed writer leaves its lease behind, so only a taken-over lease can hide leftover
-    // chunks; checking only then keeps the common path free of chunk lookups.
-    if (lease.tookOver) await this.deleteChunks(sha256);
     const writer = new ChunkWriter(this.chunks, sha256, this.settings.chunkSizeBytes);
     const check = new ByteCheck(sha256, size, 'BLOB_MISMATCH');
     const keepAlive = lease.keepAlive();
     try {
       await pipeline(open(), check, codecs[WRITE_ENCODING].encode(), writer, { signal: keepAlive.signal });
-      if (!(await lease.renew())) throw leaseLost(sha256);
+      if (!(await lease.confirm())) throw leaseLost(sha256);
     } catch (err) {
       await writer.settled();
+      // A duplicate chunk is someone else's (put finds out whose); ours are only those before it.
+      const ours = isDuplicateKey(err) ? writer.written : Number.POSITIVE_INFINITY;
       try {
-        if (await lease.held()) await this.deleteChunks(sha256);
+        if (ours > 0 && (await lease.held())) await this.deleteChunks(sha256, ours);
       } catch {
         lease.abandon(); // left to expire, so that the next writer cleans up
       }
@@ -264,8 +279,8 @@ class GridBlobStore implements BlobStore {
   }
 
   /** Uploads write chunks 0, 1, 2… in order, so what one leaves behind ends at the first gap. */
-  private async deleteChunks(sha256: string): Promise<void> {
-    for (let n = 0; ; n += 1) {
+  private async deleteChunks(sha256: string, limit = Number.POSITIVE_INFINITY): Promise<void> {
+    for (let n = 0; n < limit; n += 1) {
       const { deletedCount } = await this.chunks.deleteOne({ _id: chunkId(sha256, n) });
       if (deletedCount === 0) return;
     }
@@ -323,6 +338,11 @@ class ChunkWriter extends Writable {
     this.buffer = Buffer.allocUnsafe(chunkSize);
   }
 
+  /** Chunks this writer inserted. */
+  get written(): number {
+    return this.n;
+  }
+
   /** Resolves once no insert is in flight, so cleanup cannot race a late chunk. */
   settled(): Promise<unknown> {
     return this.inflight.catch(() => undefined);
@@ -365,7 +385,11 @@ interface Lease {
   /** The previous holder never released it: it may have crashed mid-upload. */
   tookOver: boolean;
   held(): Promise<boolean>;
-  renew(): Promise<boolean>;
+  /**
+   * True while the lease is ours. Without a round trip while it is young: nobody takes a lease
+   * over before it expires, and it was set to expire a whole lease period after the last renewal.
+   */
+  confirm(): Promise<boolean>;
   release(): Promise<void>;
   /** Makes `release` leave the lease in place to expire. */
   abandon(): void;
@@ -381,6 +405,8 @@ class Leases {
 
   async acquire(id: string): Promise<Lease | null> {
     const owner = randomUUID();
+    // No later than the expiry this acquisition writes is computed from.
+    let renewedAt = Date.now();
     const expiresAt = () => new Date(Date.now() + this.leaseMs);
     let tookOver = false;
     try {
@@ -395,13 +421,17 @@ class Leases {
       tookOver = true;
     }
     const mine = { _id: id, owner };
-    const renew = async () =>
-      (await this.collection.updateOne(mine, { $set: { expiresAt: expiresAt() } })).matchedCount === 1;
+    const renew = async () => {
+      const at = Date.now();
+      const held = (await this.collection.updateOne(mine, { $set: { expiresAt: new Date(at + this.leaseMs) } })).matchedCount === 1;
+      if (held) renewedAt = at;
+      return held;
+    };
     let abandoned = false;
     return {
       tookOver,
       held: async () => (await this.collection.countDocuments(mine, { limit: 1 })) === 1,
-      renew,
+      confirm: async () => Date.now() - renewedAt < this.leaseMs / 3 || renew(),
       release: async () => {
         if (!abandoned) await this.collection.deleteOne(mine);
       },

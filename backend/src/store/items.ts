@@ -1,6 +1,6 @@
-import { Schema, type Connection } from 'mongoose';
+import { Schema, type Connection, type Model, type mongo } from 'mongoose';
 import { modelFor } from './model';
-import { isDuplicateKey, type MessageAddress } from './messages';
+import type { MessageAddress } from './messages';
 
 /** Where a copy of the message came from; an item collects every source that delivered it. */
 export type ItemSource =
@@ -23,6 +23,8 @@ export interface Item {
   hasAttachments: boolean;
   sources: ItemSource[];
   archivedAt: Date;
+  /** The unit of crawl work (a run's page) that added it: its retry counts it as archived, not as already archived. */
+  addedBy?: string;
 }
 
 export type NewItem = Omit<Item, '_id' | 'sources' | 'archivedAt'> & { source: ItemSource };
@@ -45,6 +47,7 @@ const schema = new Schema<Item>(
     hasAttachments: Boolean,
     sources: [source],
     archivedAt: Date,
+    addedBy: String,
   },
   { versionKey: false, autoIndex: false, collection: 'items', minimize: false },
 );
@@ -55,27 +58,61 @@ schema.index({ 'sources.mailboxId': 1, 'sources.messageId': 1 });
 const items = modelFor<Item>('Item', schema);
 
 /**
- * Adds the message to the archive, or only records the new source when the archive already
- * holds it. Idempotent and safe when several workers add the same message at once: the unique
- * (archiveId, sha256) index lets exactly one insert win; the others add their source to it.
- * Insert-then-$addToSet rather than one upsert with $setOnInsert, which FerretDB 1.24 applies
- * without its null fields. (FerretDB also applies concurrent updates of one document as
- * read-modify-write, so a source added at the same instant as another may be lost there; the
- * next ingest of that copy adds it again.)
+ * Adds messages to their archives, or only records the new source where an archive already
+ * holds the message. One insertMany for the lot (a crawl adds a page at a time): the unique
+ * `_id` (archive + hash) lets exactly one insert win, whoever else adds the same message at
+ * once; the losers add their source to it. Insert-then-$addToSet rather than upserts with
+ * $setOnInsert, which FerretDB 1.24 applies without their null fields. (FerretDB also applies
+ * concurrent updates of one document as read-modify-write, so a source added at the same instant
+ * as another may be lost there; the next ingest of that copy adds it again.) Mailbox sources are
+ * remembered last, so a reference never names a message its archive lacks. 'retried': the item
+ * was there, added by the same `unit` (an attempt that died before it could say so).
  */
-export async function addItem(conn: Connection, item: NewItem, now = new Date()): Promise<'inserted' | 'existing'> {
-  const { source, ...fields } = item;
-  const _id = itemId(item.archiveId, item.sha256);
-  let outcome: 'inserted' | 'existing' = 'inserted';
-  try {
-    await items(conn).create({ ...fields, _id, sources: [source], archivedAt: now });
-  } catch (err) {
-    if (!isDuplicateKey(err)) throw err;
-    outcome = 'existing';
-    await items(conn).updateOne({ _id }, { $addToSet: { sources: source } });
+export async function addItems(conn: Connection, entries: { item: NewItem; unit?: string }[], now = new Date()): Promise<AddOutcome[]> {
+  const docs: Item[] = entries.map(({ item: { source, ...fields }, unit }) => ({
+    ...fields,
+    _id: itemId(fields.archiveId, fields.sha256),
+    sources: [source],
+    archivedAt: now,
+    ...(unit ? { addedBy: unit } : {}),
+  }));
+  const itemColl = raw(items(conn));
+  const existing = await insertNew(itemColl, docs);
+  const outcomes = docs.map((): AddOutcome => 'inserted');
+  // One at a time, and never as one multi-statement update: FerretDB 1.24 keeps a connection
+  // per statement until the whole command ends, and a few such commands exhaust its pool.
+  for (const i of existing) {
+    const { item, unit } = entries[i]!;
+    // (No projection: FerretDB 1.24 does not implement one for findAndModify.)
+    const before = await itemColl.findOneAndUpdate({ _id: docs[i]!._id }, { $addToSet: { sources: item.source } });
+    outcomes[i] = unit && before?.addedBy === unit ? 'retried' : 'existing';
   }
-  if (source.kind === 'graph') await rememberSource(conn, item.archiveId, source, item.sha256);
-  return outcome;
+  const refs = entries.flatMap(({ item, unit }, i): SourceRef[] => {
+    if (item.source.kind !== 'graph') return [];
+    const _id = sourceKey(item.archiveId, item.source.mailboxId, item.source.messageId);
+    return [{ _id, sha256: item.sha256, ...(unit ? { unit, outcome: outcomes[i] === 'existing' ? 'duplicate' : 'archived', size: item.size } : {}) }];
+  });
+  // The first reference stays: it names the copy, and the unit that archived it.
+  await insertNew(raw(sourceRefs(conn)), refs);
+  return outcomes;
+}
+
+export type AddOutcome = 'inserted' | 'existing' | 'retried';
+
+/** The driver's collection, typed with string ids, for the batched writes mongoose adds nothing to. */
+const raw = <T extends mongo.Document>(model: Model<T>) => model.collection as unknown as mongo.Collection<T>;
+
+/** Inserts what is new; the positions of documents whose `_id` already existed. */
+async function insertNew<T extends mongo.Document>(coll: mongo.Collection<T>, docs: T[]): Promise<Set<number>> {
+  if (docs.length === 0) return new Set();
+  try {
+    await coll.insertMany(docs as mongo.OptionalUnlessRequiredId<T>[], { ordered: false });
+    return new Set();
+  } catch (err) {
+    const errors = [(err as { writeErrors?: unknown }).writeErrors ?? []].flat() as { index?: number; code?: number }[];
+    if (errors.length === 0 || errors.some((e) => e.code !== 11000 || e.index === undefined)) throw err;
+    return new Set(errors.map((e) => e.index!));
+  }
 }
 
 /**
@@ -88,22 +125,37 @@ export async function getItem(conn: Connection, archiveId: string, sha256: strin
   return items(conn).findById(itemId(archiveId, sha256)).lean<Item>();
 }
 
-interface SourceRef {
+/** A mailbox message (by its Graph id) archived in an archive; written once, never changed. */
+export interface SourceRef {
   _id: string;
   sha256: string;
+  /** The unit of crawl work (a run's page) that archived it: a retried page counts what the first attempt did. */
+  unit?: string;
+  /** What `unit` counted for it. */
+  outcome?: 'archived' | 'duplicate';
+  size?: number;
 }
 const sourceRefs = modelFor<SourceRef>(
   'SourceRef',
-  new Schema<SourceRef>({ _id: String, sha256: String }, { versionKey: false, autoIndex: false, collection: 'source_refs' }),
+  new Schema<SourceRef>({ _id: String, sha256: String, unit: String, outcome: String, size: Number }, { versionKey: false, autoIndex: false, collection: 'source_refs' }),
 );
+/** Mailbox messages a crawl has been offered for an archive (archived or not): the "new or known?" decision. */
+const sourceClaims = modelFor<{ _id: string }>('SourceClaim', new Schema<{ _id: string }>({ _id: String }, { versionKey: false, autoIndex: false, collection: 'source_claims' }));
 const sourceKey = (archiveId: string, mailboxId: string, messageId: string) => `${archiveId}:${mailboxId}:${messageId}`;
 
-async function rememberSource(conn: Connection, archiveId: string, source: Extract<ItemSource, { kind: 'graph' }>, sha256: string): Promise<void> {
-  try {
-    await sourceRefs(conn).create({ _id: sourceKey(archiveId, source.mailboxId, source.messageId), sha256 });
-  } catch (err) {
-    if (!isDuplicateKey(err)) throw err;
-  }
+/**
+ * "Which of these mailbox messages does the archive hold already?", decided by inserting a claim
+ * per message in one command: on FerretDB a lookup of a missing `_id` scans the collection,
+ * while an insert is checked against the unique key. Only messages claimed before (archived
+ * then, or offered to an attempt that never finished) are looked up. Returns the references of
+ * those that were archived, by message id. (Messages archived before claims existed are claimed
+ * on their next offer and downloaded once more; ingest turns that into a duplicate.)
+ */
+export async function claimSources(conn: Connection, archiveId: string, mailboxId: string, messageIds: string[]): Promise<Map<string, SourceRef>> {
+  const claims = messageIds.map((id) => ({ _id: sourceKey(archiveId, mailboxId, id) }));
+  const taken = await insertNew(raw(sourceClaims(conn)), claims);
+  const found = await Promise.all([...taken].map(async (i) => [messageIds[i]!, await sourceRefs(conn).findById(claims[i]!._id).lean<SourceRef>()] as const));
+  return new Map(found.filter((f): f is readonly [string, SourceRef] => f[1] !== null));
 }
 
 /** The archived copy of a mailbox message (by its Graph id), to skip downloading it again. */

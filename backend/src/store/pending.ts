@@ -48,8 +48,8 @@ export async function duePending(conn: Connection, profileId: string, mailboxId:
   return pending(conn).find({ profileId, mailboxId, dueAt: { $lte: now } }).sort({ dueAt: 1 }).limit(limit).lean<PendingItem[]>();
 }
 
-export async function removePending(conn: Connection, item: Pick<PendingItem, 'kind' | 'profileId' | 'mailboxId' | 'messageId'>): Promise<void> {
-  await pending(conn).deleteOne({ _id: key(item) });
+export async function removePending(conn: Connection, id: string): Promise<void> {
+  await pending(conn).deleteOne({ _id: id });
 }
 
 /** A message that left its folder (deleted or moved) no longer needs pending work there. */

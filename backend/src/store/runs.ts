@@ -2,9 +2,11 @@ import { Schema, type Connection } from 'mongoose';
 import { modelFor } from './model';
 
 /**
- * Archiving runs and their per-mailbox progress. Counters live in one document per
- * (run, mailbox) and change only through $inc, so several workers report into one run without
- * read-modify-write races (and without positional array updates FerretDB may lack).
+ * Archiving runs and their per-mailbox progress, one document per (run, mailbox) with a single
+ * writer at a time: the worker holding the mailbox's job (FerretDB applies updates as unlocked
+ * read-modify-write). Its counters are not increments but totals the crawl derives from what it
+ * committed with each page's delta link (store/sync-state.ts) and with each batch of due pending
+ * work (`pendingCounts`), so a retried page or batch is never counted twice.
  */
 export const MAILBOX_COUNTERS = ['found', 'archived', 'alreadyArchived', 'filtered', 'deleted', 'failed', 'removedInMailbox', 'bytes'] as const;
 export type MailboxCounter = (typeof MAILBOX_COUNTERS)[number];
@@ -45,6 +47,10 @@ export interface RunMailbox extends Counts {
   startedAt: Date | null;
   finishedAt: Date | null;
   durationMs: number;
+  /** What the run's due pending work counted so far (crawl-mailbox.ts). */
+  pendingCounts?: Partial<Counts>;
+  /** Pending items of the last committed batch, whose removal a crash may have cut short. */
+  pendingDone?: string[];
 }
 
 const runSchema = new Schema<Run>(
@@ -86,6 +92,8 @@ const mailboxSchema = new Schema<RunMailbox>(
     finishedAt: { type: Date, default: null },
     durationMs: { type: Number, default: 0 },
     ...counterFields,
+    pendingCounts: { type: Schema.Types.Mixed, default: {} },
+    pendingDone: { type: [String], default: [] },
   },
   { versionKey: false, autoIndex: false, collection: 'run_mailboxes' },
 );
@@ -95,10 +103,11 @@ const runs = modelFor<Run>('Run', runSchema);
 const runMailboxes = modelFor<RunMailbox>('RunMailbox', mailboxSchema);
 const MAX_ERRORS_KEPT = 50;
 
-export async function createRun(conn: Connection, run: Pick<Run, '_id' | 'profileId' | 'profileName' | 'trigger' | 'settings'>): Promise<void> {
+/** The job id is known up front (the job's key), so nothing writes the run while its job starts. */
+export async function createRun(conn: Connection, run: Pick<Run, '_id' | 'profileId' | 'profileName' | 'trigger' | 'settings' | 'jobId'>): Promise<void> {
   await runs(conn).updateOne(
     { _id: run._id },
-    { $setOnInsert: { ...run, status: 'queued', createdAt: new Date(), jobId: null, error: null, directorySync: null, mailboxCount: 0 } },
+    { $setOnInsert: { ...run, status: 'queued', createdAt: new Date(), error: null, directorySync: null, mailboxCount: 0 } },
     { upsert: true },
   );
 }
@@ -114,6 +123,11 @@ export async function getRun(conn: Connection, runId: string): Promise<Run | nul
 export async function listRuns(conn: Connection, filter: { profileId?: string; limit?: number } = {}): Promise<Run[]> {
   const q = filter.profileId ? { profileId: filter.profileId } : {};
   return runs(conn).find(q).sort({ createdAt: -1 }).limit(filter.limit ?? 50).lean<Run[]>();
+}
+
+/** Runs not concluded yet, for the sweep that concludes those whose jobs have all ended. */
+export async function listActiveRuns(conn: Connection): Promise<Run[]> {
+  return runs(conn).find({ status: { $in: ['queued', 'running'] } }).lean<Run[]>();
 }
 
 export async function hasActiveRun(conn: Connection, profileId: string): Promise<Run | null> {
@@ -140,9 +154,20 @@ export async function setRunMailbox(
   await runMailboxes(conn).updateOne({ _id: mailboxKey(runId, mailboxId) }, { $set: set });
 }
 
-export async function countRunMailbox(conn: Connection, runId: string, mailboxId: string, inc: Partial<Counts>): Promise<void> {
-  if (Object.keys(inc).length === 0) return;
-  await runMailboxes(conn).updateOne({ _id: mailboxKey(runId, mailboxId) }, { $inc: inc });
+/** Publishes a mailbox's counters, as totals the crawl derived from its committed progress. */
+export async function setRunMailboxCounts(
+  conn: Connection,
+  runId: string,
+  mailboxId: string,
+  counts: Counts,
+  pending?: { counts: Partial<Counts>; done: string[] },
+): Promise<void> {
+  const set = pending ? { ...counts, pendingCounts: pending.counts, pendingDone: pending.done } : counts;
+  await runMailboxes(conn).updateOne({ _id: mailboxKey(runId, mailboxId) }, { $set: set });
+}
+
+export async function getRunMailbox(conn: Connection, runId: string, mailboxId: string): Promise<RunMailbox | null> {
+  return runMailboxes(conn).findById(mailboxKey(runId, mailboxId)).lean<RunMailbox>();
 }
 
 /** Keeps the first errors of a mailbox for the run log; the count keeps going. */
@@ -154,10 +179,10 @@ export async function recordRunError(conn: Connection, runId: string, mailboxId:
 }
 
 export async function listRunMailboxes(conn: Connection, runId: string): Promise<RunMailbox[]> {
-  return runMailboxes(conn).find({ runId }).sort({ upn: 1 }).lean<RunMailbox[]>();
+  return runMailboxes(conn).find({ runId }, { pendingDone: 0, pendingCounts: 0 }).sort({ upn: 1 }).lean<RunMailbox[]>();
 }
 
-export function sumCounts(mailboxes: Counts[]): Counts {
+export function sumCounts(mailboxes: Partial<Counts>[]): Counts {
   const total = Object.fromEntries(MAILBOX_COUNTERS.map((c) => [c, 0])) as Counts;
   for (const m of mailboxes) for (const c of MAILBOX_COUNTERS) total[c] += m[c] ?? 0;
   return total;

@@ -1,10 +1,13 @@
 import { Schema, type Connection } from 'mongoose';
 import { modelFor } from './model';
+import type { Counts } from './runs';
 
 /**
  * Where each crawl stands, per (profile, mailbox) and per (profile, mailbox, folder). A link is
  * saved only after the page it leads past was durably ingested, so a killed crawl resumes at the
- * last committed page (re-reading at most one page, which ingest turns into no-ops).
+ * last committed page (re-reading at most one page, which ingest turns into no-ops). The same
+ * write records what the run has counted in the folder so far: a page's counts and the link past
+ * it are committed together or not at all.
  */
 export interface FolderRecord {
   id: string;
@@ -22,7 +25,7 @@ interface MailboxSync {
   updatedAt: Date;
 }
 
-interface FolderSync {
+export interface FolderSync {
   _id: string;
   profileId: string;
   mailboxId: string;
@@ -30,6 +33,9 @@ interface FolderSync {
   /** Next page to fetch: an @odata.nextLink mid-round, or the @odata.deltaLink between rounds. */
   link: string;
   roundComplete: boolean;
+  /** The run that last committed a page here, and its counts in this folder up to `link`. */
+  runId?: string;
+  counts?: Partial<Counts>;
   updatedAt: Date;
 }
 
@@ -44,7 +50,7 @@ const mailboxSchema = new Schema<MailboxSync>(
   { versionKey: false, autoIndex: false, collection: 'mailbox_sync' },
 );
 const folderSchema = new Schema<FolderSync>(
-  { _id: String, profileId: String, mailboxId: String, folderId: String, link: String, roundComplete: Boolean, updatedAt: Date },
+  { _id: String, profileId: String, mailboxId: String, folderId: String, link: String, roundComplete: Boolean, runId: String, counts: Schema.Types.Mixed, updatedAt: Date },
   { versionKey: false, autoIndex: false, collection: 'folder_sync' },
 );
 folderSchema.index({ profileId: 1, mailboxId: 1 });
@@ -77,16 +83,13 @@ export async function saveFolderLink(
   ids: { profileId: string; mailboxId: string; folderId: string },
   link: string,
   roundComplete: boolean,
+  progress: { runId: string; counts: Partial<Counts> },
 ): Promise<void> {
   await folderSync(conn).updateOne(
     { _id: folderKey(ids.profileId, ids.mailboxId, ids.folderId) },
-    { $set: { ...ids, link, roundComplete, updatedAt: new Date() } },
+    { $set: { ...ids, link, roundComplete, ...progress, updatedAt: new Date() } },
     { upsert: true },
   );
-}
-
-export async function resetFolderLink(conn: Connection, profileId: string, mailboxId: string, folderId: string): Promise<void> {
-  await folderSync(conn).deleteOne({ _id: folderKey(profileId, mailboxId, folderId) });
 }
 
 /** Forgets the whole crawl state of a profile (profile deleted, or a full re-crawl requested). */

@@ -1,0 +1,83 @@
+import type { Connection } from 'mongoose';
+import { setRunMailboxCounts, sumCounts, type Counts, type RunMailbox } from '../store/runs';
+import { getFolderLink, type FolderSync } from '../store/sync-state';
+import { addCounts, type PartialCounts } from './context';
+
+/**
+ * What one mailbox has counted in a run, rebuilt from committed progress whenever a worker
+ * (re)starts the mailbox: per folder from the folder's sync state (written with each page's
+ * link), for due pending work from the run's mailbox document (written with each batch). The
+ * mailbox's counters are published as their sum, never incremented, so a page or batch that is
+ * retried after a crash replaces its uncommitted counts instead of adding to them.
+ */
+export class RunTally {
+  private readonly folders = new Map<string, { state: FolderSync | null; counts: PartialCounts }>();
+  private readonly mailboxId: string;
+  private pending: PartialCounts;
+  private pendingDone: string[];
+
+  constructor(
+    private readonly conn: Connection,
+    private readonly runId: string,
+    private readonly profileId: string,
+    mailbox: Pick<RunMailbox, 'mailboxId' | 'pendingCounts' | 'pendingDone'>,
+  ) {
+    this.mailboxId = mailbox.mailboxId;
+    this.pending = { ...mailbox.pendingCounts };
+    this.pendingDone = mailbox.pendingDone ?? [];
+  }
+
+  /** Reads each folder's sync state once (the crawl starts from its link) with what this run counted there. */
+  async loadFolders(folderIds: string[]): Promise<void> {
+    for (const id of folderIds) {
+      const state = await getFolderLink(this.conn, this.profileId, this.mailboxId, id);
+      this.folders.set(id, { state, counts: state?.runId === this.runId ? { ...state.counts } : {} });
+    }
+  }
+
+  folderState(folderId: string): FolderSync | null {
+    return this.folders.get(folderId)?.state ?? null;
+  }
+
+  /** This run's counts in the folder with `page` added: what the page's commit records. */
+  folderWith(folderId: string, page: PartialCounts): PartialCounts {
+    return add(this.folders.get(folderId)?.counts ?? {}, page);
+  }
+
+  /** After the commit of a page: `counts` is what `folderWith` gave for it. */
+  committedFolder(folderId: string, counts: PartialCounts): void {
+    this.folders.set(folderId, { state: this.folders.get(folderId)?.state ?? null, counts });
+  }
+
+  /** Pending items a crash may have left behind after their batch was counted. */
+  get uncleared(): string[] {
+    return this.pendingDone;
+  }
+
+  /** Commits a batch of due pending work: its counts and its item ids, with the mailbox's totals. */
+  async commitPending(batch: PartialCounts, itemIds: string[]): Promise<void> {
+    const counts = add(this.pending, batch);
+    await setRunMailboxCounts(this.conn, this.runId, this.mailboxId, this.totals(counts), { counts, done: itemIds });
+    this.pending = counts;
+    this.pendingDone = itemIds;
+  }
+
+  /** Publishes the mailbox's counters: the sum of everything committed. */
+  async publish(): Promise<void> {
+    await setRunMailboxCounts(this.conn, this.runId, this.mailboxId, this.totals(this.pending));
+  }
+
+  get anything(): boolean {
+    return Object.values(this.totals(this.pending)).some((n) => n > 0);
+  }
+
+  private totals(pending: PartialCounts): Counts {
+    return sumCounts([pending, ...[...this.folders.values()].map((f) => f.counts)]);
+  }
+}
+
+function add(a: PartialCounts, b: PartialCounts): PartialCounts {
+  const out = { ...a };
+  addCounts(out, b);
+  return out;
+}
