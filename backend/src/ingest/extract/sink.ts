@@ -26,6 +26,7 @@ export class AttachmentSink {
   private writing: Promise<void> = Promise.resolve();
   private failure: Error | null = null;
   private disposed = false;
+  private disposal: Promise<void> = Promise.resolve();
   tooLarge = false;
 
   constructor(private readonly opts: SinkOptions) {}
@@ -37,7 +38,8 @@ export class AttachmentSink {
     if (this.size > this.opts.maxBytes) {
       this.tooLarge = true;
       this.chunks = [];
-      void this.dispose();
+      // Not awaited by the producer; `source()` waits, so no spill file outlives the parse.
+      this.disposal = this.dispose();
       return undefined;
     }
     if (!this.dir && this.size <= this.opts.memoryBytes) {
@@ -53,6 +55,7 @@ export class AttachmentSink {
   /** The kept bytes once the attachment has ended; null when it was too large. */
   async source(): Promise<Source | null> {
     await this.writing;
+    await this.disposal;
     if (this.failure) throw this.failure;
     if (this.tooLarge || this.disposed) return null;
     if (!this.dir) return { bytes: Buffer.concat(this.chunks) };
