@@ -15,7 +15,7 @@ import type { ServiceDeps } from './deps';
 import { startScheduler } from './jobs/scheduler';
 import { startWorker } from './jobs/worker';
 import { concludeSettledRuns } from './archiving/conclude';
-import { pruneJobs } from './store/jobs';
+import { pruneJobs, repairUnclaimableJobs } from './store/jobs';
 import type { Logger } from './log';
 import { openStore } from './store';
 import { listProfiles } from './store/profiles';
@@ -135,8 +135,8 @@ const HOUR = 3_600_000;
 const JOB_RETENTION_MS = 14 * 24 * HOUR;
 
 /**
- * At start, runs a crash or an older version left open are concluded; then, hourly, old
- * finished jobs are deleted. Both are idempotent, so every worker process may do them.
+ * At start, queued jobs a crash left unclaimable are repaired and runs a crash or an older
+ * version left open are concluded; then, hourly, old finished jobs are deleted. Both are idempotent, so every worker process may do them.
  */
 function startHousekeeping({ store, log }: ArchivingDeps) {
   const sweep = () =>
@@ -148,7 +148,12 @@ function startHousekeeping({ store, log }: ArchivingDeps) {
       (deleted) => deleted > 0 && log.info({ deleted }, 'old finished jobs pruned'),
       (err: unknown) => log.warn({ err }, 'pruning old jobs failed'),
     );
-  void sweep().then(prune);
+  const repair = () =>
+    repairUnclaimableJobs(store).then(
+      (repaired) => repaired > 0 && log.warn({ repaired }, 'queued jobs a crash left unclaimable were repaired'),
+      (err: unknown) => log.warn({ err }, 'repairing queued jobs failed'),
+    );
+  void repair().then(sweep).then(prune);
   const timer = setInterval(() => void prune(), HOUR);
   timer.unref();
   return { stop: () => clearInterval(timer) };

@@ -12,6 +12,7 @@ import {
   heartbeat,
   listJobs,
   pruneJobs,
+  repairUnclaimableJobs,
   requestCancel,
   updateProgress,
 } from '../../backend/src/store/jobs';
@@ -65,6 +66,19 @@ test('a claim whose claimer died half-way does not block the job for ever', asyn
   await store.db.collection('job_claims').insertOne({ _id: `${job._id}:0:none` as never, jobId: job._id, owner: 'ghost', at: new Date(Date.now() - 5 * 60_000) });
   const claimed = await claimNext(store, 'B', ['orphan-claim'], 60_000);
   assert.equal(claimed?._id, job._id);
+});
+
+test('a job whose enqueuer died between its two inserts becomes claimable at the next repair, once', async () => {
+  const job = await enqueue(store, { type: 'half-queued', payload: { n: 1 } });
+  await store.db.collection('job_active').deleteOne({ _id: job._id as never });
+  assert.equal(await claimNext(store, 'A', ['half-queued'], 60_000), null, 'without its active state nobody can claim it');
+  assert.equal(await repairUnclaimableJobs(store), 1);
+  assert.equal(await repairUnclaimableJobs(other), 0, 'a second repair finds nothing');
+  const claimed = await claimNext(store, 'A', ['half-queued'], 60_000);
+  assert.deepEqual([claimed?._id, claimed?.payload], [job._id, { n: 1 }]);
+  assert.equal(await complete(store, claimOf(claimed!), 'done'), true);
+  assert.equal(await repairUnclaimableJobs(store), 0, 'a finished job is not revived');
+  assert.equal(await claimNext(store, 'B', ['half-queued'], 60_000), null);
 });
 
 test('a takeover fences the previous owner out', async () => {

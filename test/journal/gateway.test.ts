@@ -185,6 +185,24 @@ describe('the maintenance sweep', () => {
     assert.ok(await hasMessage(stack.store, ids.lee, original));
   });
 
+  test('a report whose job lost its claimable state (the enqueuer died between its two inserts) is archived', async () => {
+    const { report, original } = await stack.emulator.journal.compose({ from: `lee.gu@${D}`, to: [`megan.bowen@${D}`], subject: 'Half-queued', text: 'h' });
+    const smtp = { sessionId: 's', remoteAddress: '127.0.0.1', clientHostname: '[127.0.0.1]', helo: 'x', mailFrom: '', rcptTo: [MAIN], secure: false, user: null };
+    const spoolId = randomUUID();
+    const jobKey = `journal:${randomUUID()}`;
+    await insertSpoolBatch(stack.store.conn, [{ _id: spoolId, mailbox: MAIN, receivedAt: new Date(), sha256: sha256(report), size: report.length, raw: report, smtp, jobKey }]);
+    // What the enqueuer had written when it died: the job, not yet its active state.
+    await stack.store.db.collection('jobs').insertOne({
+      _id: jobKey as never, type: 'journal-report', key: jobKey, payload: { spoolIds: [spoolId] }, status: 'queued', runAt: new Date(), priority: 0,
+      attempts: 0, maxAttempts: 10, seq: 0, lease: null, cancelRequested: false, progress: {}, result: null, error: null, parentId: null,
+      createdAt: new Date(), startedAt: null, finishedAt: null, heartbeatAt: null,
+    });
+    const swept = await runJournalMaintenance(stack.store, createLogger('silent'), new Date(Date.now() + 120_000));
+    assert.equal(swept.requeued, 0, 'the job exists; it was only repaired');
+    await processedReport(stack, report);
+    assert.ok(await hasMessage(stack.store, ids.megan, original));
+  });
+
   test('processed reports leave the spool in bulk', async () => {
     await waitFor('the backlog to drain', async () => ((await stack.api(ADMIN, 'GET', '/admin/journal/status')).body.backlog === 0 ? true : undefined));
     const before = await stack.store.db.collection('journal_spool').countDocuments();

@@ -51,10 +51,11 @@ async function requeueOrphans(store: Store, now: Date, result: MaintenanceResult
   }
   if (seenJobs.size > 100_000) seenJobs.clear();
   for (const [key, ids] of batches) {
-    if (!(await getJob(store, key))) {
-      await queueReports(store, ids, key);
-      result.requeued += ids.length;
-    }
+    const job = await getJob(store, key);
+    // A queued job may lack the state that makes it claimable (its enqueuer died half-way):
+    // enqueueing the key again repairs that and changes nothing otherwise.
+    if (!job || job.status === 'queued') await queueReports(store, ids, key);
+    if (!job) result.requeued += ids.length;
     seenJobs.add(key);
   }
 }

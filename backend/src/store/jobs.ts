@@ -506,6 +506,22 @@ function prefixPaths<V>(values: Record<string, V>, prefix = 'progress'): Record<
 }
 
 /**
+ * Gives queued jobs whose enqueuer died between its two inserts (the job, then its active state)
+ * the active state that makes them claimable; returns how many. Enqueueing the same key again
+ * repairs one too; this finds those nobody will enqueue again (a journal batch's job, a child).
+ */
+export async function repairUnclaimableJobs(store: JobStore): Promise<number> {
+  const c = await ensureJobIndexes(store);
+  // Active states first: a job that finishes meanwhile is no longer queued in `jobs` when read
+  // (finishing writes the job before it removes the active state), so it is not revived.
+  const listed = new Set((await c.active.find({}, { projection: { _id: 1 } }).toArray()).map((a) => a._id));
+  const queued = await c.jobs.find({ status: 'queued' }).toArray();
+  const missing = queued.filter((job) => !listed.has(job._id));
+  for (const job of missing) await insertIgnoringDuplicate(c.active, activeOf(job));
+  return missing.length;
+}
+
+/**
  * Deletes finished top-level jobs (with their children) that finished before `before`. Every
  * lookup in `jobs`, even by `_id`, costs FerretDB 1.24 a scan, so keeping it short keeps
  * claiming and finishing fast. Returns how many jobs were deleted.
