@@ -15,7 +15,7 @@ import { watchDbCommands, withCommandMonitoring } from './db-commands';
 import { buildRows, type Measurements } from './figures';
 import { cpuSeconds, diffCpu, loadAverage, sampleRss, watchEventLoop } from './probes';
 import { printReport } from './report';
-import { FEW_WRITERS, readSettings, type BenchSettings } from './settings';
+import { FEW_WRITERS, mailboxesFor, readSettings, type BenchSettings } from './settings';
 
 const log = (line: string) => console.error(`[bench] ${line}`);
 
@@ -57,8 +57,8 @@ export async function runBenchmark(): Promise<void> {
     const lookupFull = await lookupCost(archive, sample);
     const parse = await parseCeiling(sample);
     const blobs = await blobCeiling(db.uri, sample, settings.storeConcurrency);
-    const ingest = await ingestCeiling(db.uri, sample, settings.storeConcurrency);
-    const ingestFew = await ingestCeiling(db.uri, sample, FEW_WRITERS);
+    const ingest = await ingestCeiling(db.uri, sample, mailboxesFor(settings.storeConcurrency));
+    const ingestFew = await ingestCeiling(db.uri, sample, mailboxesFor(FEW_WRITERS));
     const metadata = await fetchAuthorityMetadata(config.authority, config.TENANT_ID);
     const graph = await graphCeiling(createGraphClient({ baseUrl: config.GRAPH_BASE_URL, tokens: createTokenSource(config, metadata, createLogger('silent')) }), sample);
     await archive.db.dropDatabase().catch(() => undefined);

@@ -20,6 +20,9 @@ export const EXCHANGE = { concurrency: 4, requestsPerWindow: 10_000, windowSecon
 /** The store ceiling is also taken with few ingests in flight: a database that serialises writes may do better so. */
 export const FEW_WRITERS = 8;
 
+/** Mailboxes crawled at once for `inFlight` messages in flight (4 per mailbox). */
+export const mailboxesFor = (inFlight: number) => Math.max(1, Math.ceil(inFlight / EXCHANGE.concurrency));
+
 export function readSettings(env: NodeJS.ProcessEnv = process.env): BenchSettings {
   const users = int(env, 'BENCH_USERS', 20);
   const messagesPerUser = int(env, 'BENCH_MESSAGES', 2000);
