@@ -116,16 +116,17 @@ describe('message blob store', () => {
     });
   });
 
-  test('storing a message again keeps one copy and does not read it again', async () => {
-    const blob = await blobOf(600 * 1024, 2);
-    let opened = 0;
-    const open = () => {
-      opened += 1;
-      return blob.open();
-    };
+  test('storing a message again keeps one copy and stops reading it once its first chunk is refused', async (t) => {
+    const blob = await blobOf(2 * MB, 2);
+    let read = 0;
+    const open = () => blob.open().on('data', (chunk: Buffer) => (read += chunk.length));
     assert.deepEqual(await blobs.put(blob.sha256, blob.size, open), { created: true });
+    assert.equal(read, blob.size);
+    read = 0;
     assert.deepEqual(await blobs.put(blob.sha256, blob.size, open), { created: false });
-    assert.equal(opened, 1);
+    t.diagnostic(`the second put read ${read} of ${blob.size} bytes`);
+    // The first chunk's insert says the message is there; what streams meanwhile is buffers' worth.
+    assert.ok(read < blob.size / 4, `the second put read ${read} of ${blob.size} bytes`);
     assert.equal(await files().countDocuments({ _id: blob.sha256 }), 1);
     assert.equal(await blobs.has(blob.sha256), true);
     await rejectsWithCode(blobs.put(blob.sha256, blob.size + 1, open), 'BLOB_MISMATCH');

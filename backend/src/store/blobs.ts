@@ -132,8 +132,11 @@ class GridBlobStore implements BlobStore {
    * Writers of one id are serialised by a lease document instead of racing: all of them write
    * chunks under the same `files_id`, so a loser could not tell its own chunks from the winner's
    * and must never delete any. Only the lease holder ever deletes chunks of an id without a file.
-   * The one existence check comes first; a writer that got the lease after another finished
-   * learns it from the duplicate first chunk instead of from a second look.
+   * There is no existence check first: the first chunk's insert, decided by the unique index,
+   * tells that the message is stored already (put then reads the file document, and has read at
+   * most one chunk of the bytes again). A look first would cost every new message a read of the
+   * whole files collection on FerretDB 1.24, whose finds by `_id` do not use the `_id` index
+   * (its `explain` shows `SCAN` for them): ingest slowed from 32 to 3 messages/s at 25,000 messages.
    */
   async put(sha256: string, size: number, open: () => Readable): Promise<{ created: boolean }> {
     checkId(sha256);
@@ -141,7 +144,7 @@ class GridBlobStore implements BlobStore {
       throw new BlobError('BLOB_MISMATCH', `Blob size must be a non-negative integer, got ${size}`);
     }
     let deepCleaned = false;
-    let stored = await this.stat(sha256);
+    let stored: Awaited<ReturnType<GridBlobStore['stat']>> = null;
     for (;;) {
       if (stored) return alreadyStored(sha256, size, stored.size);
       const lease = await this.leases.acquire(sha256);
