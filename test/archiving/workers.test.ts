@@ -68,7 +68,12 @@ test('two backend processes share one run without doing a mailbox twice', async 
   stack.emulator.faults.clear();
   assert.equal(run.status, 'succeeded');
   assert.equal(run.mailboxes.length, USERS);
-  const jobs = await stack.store.db.collection('jobs').find({ type: 'archive-mailbox', 'payload.runId': runId }).toArray();
+  // A run concludes once its jobs' active states have ended; each job's stored copy (read here)
+  // takes its result a moment later.
+  const jobs = await waitFor('every mailbox job to record its result', async () => {
+    const found = await stack.store.db.collection('jobs').find({ type: 'archive-mailbox', 'payload.runId': runId }).toArray();
+    return found.every((j) => j.status === 'succeeded' && j.result) ? found : undefined;
+  });
   assert.equal(jobs.length, USERS, 'one job per mailbox');
   const workers = new Set(jobs.map((j) => j.result?.worker));
   assert.equal(workers.size, 2, `both processes worked: ${[...workers].join(', ')}`);
