@@ -107,8 +107,15 @@ export async function archiveStored(store: Store, entries: ArchiveEntry[]): Prom
     };
   });
   const added = await addItems(store.conn, items.map((item, i) => ({ item, unit: entries[i]!.unit })));
-  // A retried item may be indexed already: the index checks that for items it did not just see inserted.
-  await settleAll(items.map((item, i) => indexArchivedItem(store, item, entries[i]!.stored.content, added[i] === 'inserted' ? 'inserted' : 'existing')));
+  // A retried item may be indexed already: the index checks that for items it did not just see
+  // inserted. A second copy for the same archive in this call (a message journaled twice in one
+  // batch) is the same item: indexing it too would find it not indexed yet and index it twice.
+  const first = new Map(items.map((item, i) => [`${item.archiveId}|${item.sha256}`, i] as const).reverse());
+  await settleAll(
+    items.flatMap((item, i) =>
+      first.get(`${item.archiveId}|${item.sha256}`) === i ? [indexArchivedItem(store, item, entries[i]!.stored.content, added[i] === 'inserted' ? 'inserted' : 'existing')] : [],
+    ),
+  );
   return added.map((a) => (a === 'existing' ? 'duplicate' : 'archived'));
 }
 

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { ServiceDeps } from '../deps';
-import { ingestMessage } from '../ingest';
+import { archiveStored, storeSpooled, type ArchiveEntry, type StoredMessage } from '../ingest';
+import { spool } from '../ingest/spool';
 import { addPending, pendingId, type ArchivedCopy, type UnknownAddress } from '../store/journal-records';
 import type { JournalProfile } from '../store/journal';
 import type { JournalEnvelope } from './report';
@@ -11,6 +12,8 @@ export type JournalDeps = Pick<ServiceDeps, 'store' | 'graph' | 'log'>;
 
 /** How long a `create-at-sync` address waits for the directory before it is given up. */
 export const PENDING_DAYS = 30;
+/** Originals of one batch stored at once (the process's ingest slots cap all batches together). */
+const STORE_PARALLEL = 4;
 
 export interface FilingInput {
   reportId: string;
@@ -27,12 +30,21 @@ export interface Filing {
   external: number;
 }
 
+/** Where one report's original goes, decided before anything is written. */
+export interface FilingPlan {
+  input: FilingInput;
+  originalSha256: string;
+  /** Archive id → the participant addresses that led to it. */
+  targets: Map<string, string[]>;
+  unknown: UnknownAddress[];
+  external: number;
+}
+
 /**
- * Files the original, byte for byte, into the archive of every internal participant, and applies
- * the profile's policy to internal addresses nobody has. Every write is idempotent (items by
- * archive + hash, pending entries by report + address), so a retried report changes nothing.
+ * Resolves the participants of one report to archives and applies the profile's policy to
+ * internal addresses nobody has (after a directory sync, when the profile asks for one).
  */
-export async function fileOriginal(deps: JournalDeps, resolver: ParticipantResolver, sync: DirectorySync, input: FilingInput): Promise<Filing> {
+export async function planFiling(resolver: ParticipantResolver, sync: DirectorySync, input: FilingInput): Promise<FilingPlan> {
   const { profile } = input;
   let resolution = await resolver.resolve(input.envelope.participants, profile.internalDomains);
   if (resolution.unknown.length > 0 && profile.syncDirectoryFirst && (await sync.maybeSync())) {
@@ -40,32 +52,97 @@ export async function fileOriginal(deps: JournalDeps, resolver: ParticipantResol
   }
   const targets = new Map(resolution.archives);
   const unknown = decideUnknown(profile, resolution, targets);
-  const archives: ArchivedCopy[] = [];
-  for (const [archiveId, addresses] of targets) {
-    const result = await ingestMessage(deps.store, {
-      archiveId,
-      folder: '',
-      receivedAt: input.receivedAt,
-      source: { kind: 'journal', reportId: input.reportId },
-      content: Readable.from([input.original]),
-    });
-    archives.push({ archiveId, addresses, status: result.status });
-  }
   const originalSha256 = createHash('sha256').update(input.original).digest('hex');
-  const waiting = unknown.filter((u) => u.action === 'pending');
-  if (waiting.length > 0) {
-    // The pending sweep reads the original from the blob store, whoever else got it.
-    await deps.store.blobs.put(originalSha256, input.original.length, () => Readable.from([input.original]));
-    const expiresAt = new Date(input.receivedAt.getTime() + PENDING_DAYS * 86_400_000);
-    for (const { address } of waiting) {
-      await addPending(deps.store.conn, {
-        _id: pendingId(input.reportId, address), reportId: input.reportId, address, profileId: profile._id,
-        originalSha256, receivedAt: input.receivedAt, expiresAt,
-      });
+  return { input, originalSha256, targets, unknown, external: resolution.external.length };
+}
+
+/**
+ * Files the originals of a batch of reports, byte for byte, into the archive of every internal
+ * participant: each distinct original is stored once, then every copy of the batch is added in
+ * one batch of writes (items in one command, one index batch per archive) rather than a
+ * round of commands per copy. Every write is idempotent (items by archive + hash, pending
+ * entries by report + address), so a retried report changes nothing. The answer is per plan: a
+ * report whose original could not be stored fails alone; a failed batch write fails them all.
+ */
+export async function fileOriginals(deps: JournalDeps, plans: FilingPlan[]): Promise<(Filing | Error)[]> {
+  const needed = plans.filter((p) => p.targets.size > 0 || p.unknown.some((u) => u.action === 'pending'));
+  const stored = await storeDistinct(deps, needed);
+  const results: (Filing | Error)[] = plans.map((p) => stored.get(p.originalSha256) instanceof Error ? (stored.get(p.originalSha256) as Error) : filing(p));
+  const entries: { plan: number; archiveId: string; entry: ArchiveEntry }[] = [];
+  for (const [i, plan] of plans.entries()) {
+    const message = stored.get(plan.originalSha256);
+    if (!message || message instanceof Error) continue;
+    for (const archiveId of plan.targets.keys()) {
+      const entry: ArchiveEntry = { archiveId, folder: '', receivedAt: plan.input.receivedAt, source: { kind: 'journal', reportId: plan.input.reportId }, stored: message };
+      entries.push({ plan: i, archiveId, entry });
     }
   }
-  return { originalSha256, archives, unknown, external: resolution.external.length };
+  if (entries.length > 0) {
+    let statuses: Awaited<ReturnType<typeof archiveStored>>;
+    try {
+      statuses = await archiveStored(deps.store, entries.map((e) => e.entry));
+    } catch (err) {
+      const error = asError(err);
+      return results.map((r, i) => (r instanceof Error || !plans[i]!.targets.size ? r : error));
+    }
+    entries.forEach((e, k) => {
+      const result = results[e.plan];
+      if (result && !(result instanceof Error)) result.archives.push({ archiveId: e.archiveId, addresses: plans[e.plan]!.targets.get(e.archiveId)!, status: statuses[k]! });
+    });
+  }
+  for (const [i, plan] of plans.entries()) {
+    if (results[i] instanceof Error) continue;
+    try {
+      await addPendings(deps, plan);
+    } catch (err) {
+      results[i] = asError(err);
+    }
+  }
+  return results;
 }
+
+function filing(plan: FilingPlan): Filing {
+  return { originalSha256: plan.originalSha256, archives: [], unknown: plan.unknown, external: plan.external };
+}
+
+/** Blob and message document of each distinct original (the pending sweep reads the blob too). */
+async function storeDistinct(deps: JournalDeps, plans: FilingPlan[]): Promise<Map<string, StoredMessage | Error>> {
+  const originals = new Map<string, Buffer>();
+  for (const p of plans) originals.set(p.originalSha256, p.input.original);
+  const out = new Map<string, StoredMessage | Error>();
+  const queue = [...originals];
+  await Promise.all(
+    Array.from({ length: Math.min(STORE_PARALLEL, queue.length) }, async () => {
+      for (let next = queue.shift(); next; next = queue.shift()) {
+        const [sha, bytes] = next;
+        const spooled = await spool(Readable.from([bytes]));
+        try {
+          out.set(sha, await storeSpooled(deps.store, spooled));
+        } catch (err) {
+          out.set(sha, asError(err));
+        } finally {
+          await spooled.dispose();
+        }
+      }
+    }),
+  );
+  return out;
+}
+
+async function addPendings(deps: JournalDeps, plan: FilingPlan): Promise<void> {
+  const waiting = plan.unknown.filter((u) => u.action === 'pending');
+  if (waiting.length === 0) return;
+  const { reportId, receivedAt, profile } = plan.input;
+  const expiresAt = new Date(receivedAt.getTime() + PENDING_DAYS * 86_400_000);
+  for (const { address } of waiting) {
+    await addPending(deps.store.conn, {
+      _id: pendingId(reportId, address), reportId, address, profileId: profile._id,
+      originalSha256: plan.originalSha256, receivedAt, expiresAt,
+    });
+  }
+}
+
+export const asError = (err: unknown): Error => (err instanceof Error ? err : new Error(String(err)));
 
 /**
  * The catch-all archive gets a message once: when some internal address is unknown, or when no

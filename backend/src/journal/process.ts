@@ -6,8 +6,8 @@ import type { Logger } from '../log';
 import type { Store } from '../store';
 import { profileForMailbox, type JournalProfile } from '../store/journal';
 import { quarantineReport, recordReports, type ReportRecord } from '../store/journal-records';
-import { getSpool, holdSpool, isSpoolDone, markSpoolsDone, type SpoolDoc } from '../store/journal-spool';
-import { DirectorySync, fileOriginal, type JournalDeps } from './archive';
+import { doneSpoolIds, getSpool, holdSpool, markSpoolsDone, type SpoolDoc } from '../store/journal-spool';
+import { DirectorySync, asError, fileOriginals, planFiling, type Filing, type FilingPlan, type JournalDeps } from './archive';
 import { header, readEntity } from './report-mime';
 import { parseJournalReport, type JournalParse } from './report';
 import { ParticipantResolver } from './resolve';
@@ -32,41 +32,49 @@ export interface Processed {
 /**
  * The worker side of the gateway: one job per batch of spooled reports, at least once. Whatever
  * a retry finds already done it does again without effect, and a report is marked done last, so
- * a crash at any point leaves it to be processed again rather than lost. Records and done
- * markers are written once per job, a command each (the database's commands are the gateway's
- * bottleneck on FerretDB). A report that fails does not stop the others; the job then fails,
- * and its retry finds only what is left.
+ * a crash at any point leaves it to be processed again rather than lost. The batch is processed
+ * together: reports are read and parsed a few at a time, then every original is filed in one
+ * round of writes (fileOriginals), and records and done markers are written a command each: the
+ * database's commands are the gateway's bottleneck on FerretDB. A report that fails does not
+ * stop the others; the job then fails, and its retry finds only what is left.
  */
 export function journalReportHandler(deps: JournalDeps): JobHandler {
   const processor = createReportProcessor(deps);
   return async (ctx) => {
     const ids = (ctx.job.payload.spoolIds as string[] | undefined) ?? [];
+    const checkDone = ctx.job.attempts > 1 || !GATEWAY_JOB.test(ctx.job._id);
+    const results = await processor.processBatch(ids, { checkDone, signal: ctx.signal });
     const counts: Record<string, number> = {};
-    const records: ReportRecord[] = [];
-    const done: Processed['done'][] = [];
     let failed = 0;
-    let firstError: unknown;
-    // Reports one at a time: more in flight only lengthens the database's queue, and the
-    // gateway's spool inserts wait in it too.
-    for (const id of ids) {
-      ctx.signal.throwIfAborted();
-      try {
-        const result = await processor.process(id, { checkDone: ctx.job.attempts > 1 || !GATEWAY_JOB.test(ctx.job._id) });
-        counts[result.outcome.outcome] = (counts[result.outcome.outcome] ?? 0) + 1;
-        if (result.record) records.push(result.record);
-        if (result.done) done.push(result.done);
-      } catch (err) {
+    let firstError: Error | undefined;
+    for (const [i, r] of results.entries()) {
+      if (r instanceof Error) {
         failed += 1;
-        firstError ??= err;
-        ctx.logger.warn({ err, spoolId: id }, 'processing a journal report failed');
-      }
+        firstError ??= r;
+        ctx.logger.warn({ err: r, spoolId: ids[i] }, 'processing a journal report failed');
+      } else counts[r.outcome.outcome] = (counts[r.outcome.outcome] ?? 0) + 1;
     }
-    await recordReports(deps.store.conn, records);
-    await markSpoolsDone(deps.store.conn, done.filter((d) => d !== undefined));
-    if (failed > 0) throw new Error(`${failed} of ${ids.length} journal reports failed, the first with: ${(firstError as Error).message}`);
+    const ok = results.filter((r): r is Processed => !(r instanceof Error));
+    await recordReports(deps.store.conn, ok.flatMap((r) => (r.record ? [r.record] : [])));
+    await markSpoolsDone(deps.store.conn, ok.flatMap((r) => (r.done ? [r.done] : [])));
+    if (failed > 0) throw new Error(`${failed} of ${ids.length} journal reports failed, the first with: ${firstError!.message}`);
     return { reports: ids.length, ...counts };
   };
 }
+
+/** Reports of a batch read and parsed at once: enough to overlap the reads with parsing. */
+const READ_PARALLEL = 4;
+/** Report bytes a batch holds in memory before it files what it has read so far. */
+const ROUND_BYTES = 16 * 1024 * 1024;
+
+interface Planned {
+  plan: FilingPlan;
+  spooled: SpoolDoc;
+  parsed: Extract<JournalParse, { kind: 'journal' }>;
+  original: Buffer;
+}
+type Prepared = Processed | Error | Planned;
+const gone = async (): Promise<Processed> => ({ outcome: { outcome: 'gone' } });
 
 export function createReportProcessor(deps: JournalDeps) {
   const { store, log } = deps;
@@ -92,10 +100,10 @@ export function createReportProcessor(deps: JournalDeps) {
     }
   });
 
-  const process = async (spoolId: string, opts: { checkDone: boolean }): Promise<Processed> => {
-    if (opts.checkDone && (await isSpoolDone(store.conn, spoolId))) return { outcome: { outcome: 'gone' } };
+  /** Reads, parses and plans one report; quarantined, held and gone reports are finished here. */
+  const prepare = async (spoolId: string): Promise<Prepared> => {
     const spooled = await getSpool(store.conn, spoolId);
-    if (!spooled) return { outcome: { outcome: 'gone' } };
+    if (!spooled) return gone();
     const raw = spooled.raw ?? (await readAll(store.blobs.open(spooled.sha256)));
     const parsed = await parseJournalReport(raw);
     if (parsed.kind !== 'journal') return { outcome: await quarantine(store, log, spooled, raw, parsed), done: spooled };
@@ -106,27 +114,66 @@ export function createReportProcessor(deps: JournalDeps) {
       return { outcome: { outcome: 'held', mailbox: spooled.mailbox } };
     }
     const original = 'bytes' in parsed.original ? parsed.original.bytes : raw.subarray(parsed.original.start, parsed.original.end);
-    const reportId = spooled.sha256;
-    const filing = await fileOriginal(deps, resolver, sync, { reportId, receivedAt: spooled.receivedAt, envelope: parsed.envelope, original, profile });
-    const record: ReportRecord = {
-      _id: reportId,
-      spoolId,
-      mailbox: spooled.mailbox,
-      profileId: profile._id,
-      receivedAt: spooled.receivedAt,
-      processedAt: new Date(),
-      messageId: parsed.envelope.messageId,
-      originalSha256: filing.originalSha256,
-      originalSize: original.length,
-      participants: parsed.envelope.participants.length,
-      archives: filing.archives,
-      unknown: filing.unknown,
-      external: filing.external,
-      warnings: parsed.warnings,
-    };
-    return { outcome: { outcome: 'archived', reportId, archives: filing.archives.length }, record, done: spooled };
+    const plan = await planFiling(resolver, sync, { reportId: spooled.sha256, receivedAt: spooled.receivedAt, envelope: parsed.envelope, original, profile });
+    return { plan, spooled, parsed, original };
   };
-  return { process, resolver };
+
+  /** One answer per id, in order: what became of the report, or why it failed. */
+  const processBatch = async (spoolIds: string[], opts: { checkDone: boolean; signal?: AbortSignal }): Promise<(Processed | Error)[]> => {
+    const done = opts.checkDone ? await doneSpoolIds(store.conn, spoolIds) : new Set<string>();
+    const out: (Processed | Error)[] = new Array(spoolIds.length);
+    let round: { i: number; p: Planned }[] = [];
+    let bytes = 0;
+    const file = async () => {
+      const filings = await fileOriginals(deps, round.map(({ p }) => p.plan));
+      round.forEach(({ i, p }, k) => {
+        const filing = filings[k]!;
+        out[i] = filing instanceof Error ? filing : archived(spoolIds[i]!, p, filing);
+      });
+      round = [];
+      bytes = 0;
+    };
+    for (let from = 0; from < spoolIds.length; from += READ_PARALLEL) {
+      opts.signal?.throwIfAborted();
+      const group = spoolIds.slice(from, from + READ_PARALLEL);
+      const prepared = await Promise.all(group.map((id) => (done.has(id) ? gone() : prepare(id).catch(asError))));
+      prepared.forEach((p, k) => {
+        if (p instanceof Error || 'outcome' in p) out[from + k] = p;
+        else {
+          round.push({ i: from + k, p });
+          bytes += p.spooled.size;
+        }
+      });
+      // Originals wait in memory for their round: a few large reports fill one.
+      if (bytes >= ROUND_BYTES) await file();
+    }
+    opts.signal?.throwIfAborted();
+    if (round.length > 0) await file();
+    return out;
+  };
+  return { processBatch, resolver };
+}
+
+function archived(spoolId: string, p: Planned, filing: Filing): Processed {
+  const { spooled, parsed, original, plan } = p;
+  const reportId = plan.input.reportId;
+  const record: ReportRecord = {
+    _id: reportId,
+    spoolId,
+    mailbox: spooled.mailbox,
+    profileId: plan.input.profile._id,
+    receivedAt: spooled.receivedAt,
+    processedAt: new Date(),
+    messageId: parsed.envelope.messageId,
+    originalSha256: filing.originalSha256,
+    originalSize: original.length,
+    participants: parsed.envelope.participants.length,
+    archives: filing.archives,
+    unknown: filing.unknown,
+    external: filing.external,
+    warnings: parsed.warnings,
+  };
+  return { outcome: { outcome: 'archived', reportId, archives: filing.archives.length }, record, done: spooled };
 }
 
 async function quarantine(store: Store, log: Logger, spooled: SpoolDoc, raw: Buffer, parsed: Exclude<JournalParse, { kind: 'journal' }>): Promise<ReportOutcome> {

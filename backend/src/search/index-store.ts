@@ -139,10 +139,14 @@ class ArchiveWriter {
     });
   }
 
-  /** One batch at a time; whatever arrives meanwhile forms the next one. */
+  /**
+   * One batch at a time; whatever arrives meanwhile forms the next one. The first batch starts
+   * after the current turn of the event loop, so that the copies one ingest adds together (a
+   * crawl page, a journal batch) share it instead of the first going alone.
+   */
   private kick(): void {
     if (this.writing) return;
-    this.writing = this.drain().finally(() => {
+    this.writing = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.drain()).finally(() => {
       this.writing = null;
       if (this.queue.length > 0) this.kick();
     });

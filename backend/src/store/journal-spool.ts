@@ -92,8 +92,14 @@ export async function markSpoolsDone(conn: Connection, spooled: Pick<SpoolDoc, '
   await insertManyOnce(done(conn).collection, spooled.map((s) => ({ _id: s._id, at, mailbox: s.mailbox })));
 }
 
-export async function isSpoolDone(conn: Connection, id: string): Promise<boolean> {
-  return (await done(conn).collection.findOne(byId(id), { projection: { _id: 1 } })) !== null;
+/**
+ * Which of `ids` are processed already: one command for a batch. The markers are small and
+ * purged every sweep, so even a scan of them (FerretDB's `$in`) is cheap.
+ */
+export async function doneSpoolIds(conn: Connection, ids: string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const found = await done(conn).collection.find({ _id: { $in: ids } } as unknown as mongo.Filter<mongo.Document>, { projection: { _id: 1 } }).toArray();
+  return new Set(found.map((d) => String(d._id)));
 }
 
 /** Waits for an enabled profile; held once however often it is tried meanwhile. */
