@@ -1,5 +1,6 @@
 import type { Rate } from './ceilings';
 import type { CommandStat } from './db-commands';
+import type { MemoryPeak } from './probes';
 import type { RunResult } from './end-to-end';
 import { phases, rateBySlice } from './end-to-end';
 import type { Detail, Row } from './report';
@@ -10,7 +11,7 @@ export interface Measurements {
   dbKind: string;
   first: RunResult & {
     rssBefore: number;
-    peakRss: number;
+    peakRss: MemoryPeak;
     eventLoop: { meanMs: number; p99Ms: number; maxMs: number };
     cpu: { backend: number; emulator: number; database: number };
     requests: { total: number; value: number; messageDelta: number };
@@ -59,7 +60,7 @@ function firstRun(m: Measurements) {
   const requestsPerMessage = first.requests.total / Math.max(1, totals.archived);
   const slices = rateBySlice(first.timeline, totals.archived);
   const expected = settings.users * settings.messagesPerUser;
-  const peakMb = first.peakRss / MB;
+  const peakMb = first.peakRss.rss / MB;
   const maxRssMb = m.maxRssBytes / MB;
   const cores = (s: number) => (100 * s) / wall;
   const dbCount = first.dbCommands.reduce((n, c) => n + c.count, 0);
@@ -82,6 +83,9 @@ function firstRun(m: Measurements) {
     { key: 'graph_delta_requests', label: 'Graph message delta requests', value: first.requests.messageDelta, unit: '', digits: 0 },
     { key: 'rss_before_mb', label: 'backend RSS before the run', value: first.rssBefore / MB, unit: 'MB' },
     { key: 'rss_peak_mb', label: 'backend peak RSS (sampled every 100 ms)', value: peakMb, unit: 'MB', target: `< ${RSS_LIMIT_MB}`, ok: peakMb < RSS_LIMIT_MB },
+    { key: 'heap_at_rss_peak_mb', label: '  of which JS heap in use', value: first.peakRss.heapAtPeak / MB, unit: 'MB' },
+    { key: 'external_at_rss_peak_mb', label: '  of which buffers and other external memory', value: first.peakRss.externalAtPeak / MB, unit: 'MB' },
+    { key: 'heap_max_mb', label: 'backend JS heap in use, most', value: first.peakRss.heapMax / MB, unit: 'MB' },
     { key: 'rss_max_mb', label: 'backend maxRSS (resourceUsage, both runs)', value: maxRssMb, unit: 'MB', target: `< ${RSS_LIMIT_MB}`, ok: maxRssMb < RSS_LIMIT_MB },
     { key: 'cpu_backend_pct', label: 'CPU during the run: backend', value: cores(first.cpu.backend), unit: '% of a core', digits: 0 },
     { key: 'cpu_database_pct', label: `CPU during the run: ${m.dbKind}`, value: cores(first.cpu.database), unit: '% of a core', digits: 0 },

@@ -4,15 +4,30 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 const TICKS_PER_SECOND = 100; // USER_HZ on Linux
 
 /** Peak resident memory of this process (the backend runs in it), sampled every `everyMs`. */
+export interface MemoryPeak {
+  rss: number;
+  /** JS heap in use when RSS peaked, and the most it reached. */
+  heapAtPeak: number;
+  heapMax: number;
+  /** Buffers and other memory outside the JS heap when RSS peaked. */
+  externalAtPeak: number;
+}
+
+/** Peak RSS of this process, with what the heap and buffers held then: where the memory went. */
 export function sampleRss(everyMs = 100) {
-  let peak = process.memoryUsage().rss;
-  const timer = setInterval(() => {
-    peak = Math.max(peak, process.memoryUsage().rss);
-  }, everyMs);
+  const peak: MemoryPeak = { rss: 0, heapAtPeak: 0, heapMax: 0, externalAtPeak: 0 };
+  const sample = () => {
+    const now = process.memoryUsage();
+    peak.heapMax = Math.max(peak.heapMax, now.heapUsed);
+    if (now.rss > peak.rss) Object.assign(peak, { rss: now.rss, heapAtPeak: now.heapUsed, externalAtPeak: now.external });
+  };
+  sample();
+  const timer = setInterval(sample, everyMs);
   return {
-    stop(): number {
+    stop(): MemoryPeak {
       clearInterval(timer);
-      return Math.max(peak, process.memoryUsage().rss);
+      sample();
+      return peak;
     },
   };
 }
