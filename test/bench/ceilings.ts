@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { ResponseType, type Client } from '@microsoft/microsoft-graph-client';
-import { Limiter } from '../../backend/src/archiving/limiter';
+import { Limiter } from '../../backend/src/limiter';
 import { archiveStored, storeSpooled, type ArchiveEntry } from '../../backend/src/ingest';
 import { spool } from '../../backend/src/ingest/spool';
 import { parseMessage } from '../../backend/src/ingest/parse';

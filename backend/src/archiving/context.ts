@@ -2,7 +2,7 @@ import type { Client } from '@microsoft/microsoft-graph-client';
 import type { Logger } from '../log';
 import type { Store } from '../store';
 import type { Counts } from '../store/runs';
-import type { Limiter } from './limiter';
+import type { Limiter } from '../limiter';
 import type { ProfileSettings } from './profile';
 import type { RunTally } from './tally';
 

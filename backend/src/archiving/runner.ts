@@ -12,7 +12,7 @@ import type { ProfileSettings } from './profile';
 import { profileInputSchema } from './profile';
 import { resolveMailboxes } from './mailboxes';
 import { crawlMailbox, describe } from './crawl-mailbox';
-import { Limiter } from './limiter';
+import { Limiter } from '../limiter';
 import { RUN_JOB, concludeIfSettled, concludeSettledRuns, finishRunIfComplete, mailboxJobKey, runJobKey, scheduleCheck } from './conclude';
 import { RunTally } from './tally';
 

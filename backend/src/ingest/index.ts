@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import { Limiter } from '../limiter';
 import type { Store } from '../store';
 import { indexArchivedItem } from '../search/index-store';
 import { addItems, type ItemSource, type NewItem } from '../store/items';
@@ -135,44 +136,13 @@ export async function settleAll<T>(work: Promise<T>[]): Promise<T[]> {
   return settled.map((s) => (s as PromiseFulfilledResult<T>).value);
 }
 
-/**
- * A counting semaphore over the process's ingests. Downloads are many (four per mailbox, every
- * mailbox at once); the database takes few writers well (FerretDB on SQLite answers SQLITE_BUSY
- * to some 80), so storing is capped per process whatever the number of mailboxes.
- */
-class Slots {
-  private active = 0;
-  private readonly waiting: (() => void)[] = [];
-
-  constructor(private max: number) {}
-
-  resize(max: number): void {
-    this.max = max;
-    while (this.active < this.max && this.waiting.length > 0) this.next();
-  }
-
-  async run<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.active >= this.max) await new Promise<void>((resolve) => this.waiting.push(resolve));
-    else this.active++;
-    try {
-      return await fn();
-    } finally {
-      this.active--;
-      if (this.active < this.max) this.next();
-    }
-  }
-
-  /** Hands a slot to the next waiter (counted for it here, so nobody overtakes). */
-  private next(): void {
-    const wake = this.waiting.shift();
-    if (!wake) return;
-    this.active++;
-    wake();
-  }
-}
-
 export const DEFAULT_INGEST_CONCURRENCY = 8;
-const ingestSlots = new Slots(DEFAULT_INGEST_CONCURRENCY);
+/**
+ * The process's ingests. Downloads are many (four per mailbox, every mailbox at once); the
+ * database takes few writers well (FerretDB on SQLite answers SQLITE_BUSY to some 80), so storing
+ * is capped per process whatever the number of mailboxes.
+ */
+const ingestSlots = new Limiter(DEFAULT_INGEST_CONCURRENCY);
 
 /** Messages this process stores at once (config INGEST_CONCURRENCY). */
 export function setIngestConcurrency(max: number): void {
