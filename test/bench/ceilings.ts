@@ -3,8 +3,7 @@ import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { ResponseType, type Client } from '@microsoft/microsoft-graph-client';
 import { Limiter } from '../../backend/src/limiter';
-import { archiveStored, storeSpooled, type ArchiveEntry } from '../../backend/src/ingest';
-import { spool } from '../../backend/src/ingest/spool';
+import { archiveStored, storeMessage, type ArchiveEntry } from '../../backend/src/ingest';
 import { parseMessage } from '../../backend/src/ingest/parse';
 import { openStore, type Store } from '../../backend/src/store';
 import { findItemBySource } from '../../backend/src/store/items';
@@ -89,13 +88,8 @@ export async function ingestCeiling(uri: string, sample: SampleMessage[], mailbo
 async function storePage(store: Store, page: SampleMessage[]): Promise<void> {
   const entries: ArchiveEntry[] = [];
   await forEachConcurrent(page, EXCHANGE.concurrency, async (m) => {
-    const spooled = await spool(Readable.from([m.bytes]));
-    try {
-      const stored = await storeSpooled(store, spooled);
-      entries.push({ archiveId: m.archiveId, folder: 'Inbox', receivedAt: m.receivedAt, source: { kind: 'graph', mailboxId: m.mailboxId, folderId: 'bench', messageId: m.messageId }, stored });
-    } finally {
-      await spooled.dispose();
-    }
+    const stored = await storeMessage(store, Readable.from([m.bytes]));
+    entries.push({ archiveId: m.archiveId, folder: 'Inbox', receivedAt: m.receivedAt, source: { kind: 'graph', mailboxId: m.mailboxId, folderId: 'bench', messageId: m.messageId }, stored });
   });
   await archiveStored(store, entries);
 }

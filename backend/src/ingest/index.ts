@@ -57,11 +57,16 @@ export type ArchiveEntry = Omit<IngestInput, 'content' | 'maxBytes'> & { stored:
  * and to add a page of messages at once.
  */
 export async function ingestMessage(store: Store, input: IngestInput, opts: IngestOptions = {}): Promise<IngestResult> {
-  const spooled = await spool(input.content, { ...opts.spool, maxBytes: input.maxBytes });
+  const stored = await storeMessage(store, input.content, { ...opts, maxBytes: input.maxBytes });
+  const [status] = await archiveStored(store, [{ ...input, stored }]);
+  return { status: status!, sha256: stored.sha256, size: stored.size, parseErrors: stored.content.parseErrors, blobCreated: stored.blobCreated };
+}
+
+/** Spools a message and stores it (storeSpooled); the spool is gone once this returns. */
+export async function storeMessage(store: Store, content: Readable, opts: IngestOptions & { maxBytes?: number } = {}): Promise<StoredMessage> {
+  const spooled = await spool(content, { ...opts.spool, maxBytes: opts.maxBytes });
   try {
-    const stored = await storeSpooled(store, spooled, opts.parse);
-    const [status] = await archiveStored(store, [{ ...input, stored }]);
-    return { status: status!, sha256: stored.sha256, size: stored.size, parseErrors: stored.content.parseErrors, blobCreated: stored.blobCreated };
+    return await storeSpooled(store, spooled, opts.parse);
   } finally {
     await spooled.dispose();
   }
@@ -108,15 +113,8 @@ export async function archiveStored(store: Store, entries: ArchiveEntry[]): Prom
     };
   });
   const added = await addItems(store.conn, items.map((item, i) => ({ item, unit: entries[i]!.unit })));
-  // A retried item may be indexed already: the index checks that for items it did not just see
-  // inserted. A second copy for the same archive in this call (a message journaled twice in one
-  // batch) is the same item: indexing it too would find it not indexed yet and index it twice.
-  const first = new Map(items.map((item, i) => [`${item.archiveId}|${item.sha256}`, i] as const).reverse());
-  await settleAll(
-    items.flatMap((item, i) =>
-      first.get(`${item.archiveId}|${item.sha256}`) === i ? [indexArchivedItem(store, item, entries[i]!.stored.content, added[i] === 'inserted' ? 'inserted' : 'existing')] : [],
-    ),
-  );
+  // A retried item may be indexed already: the index checks that for items it did not just see inserted.
+  await settleAll(items.map((item, i) => indexArchivedItem(store, item, entries[i]!.stored.content, added[i] === 'inserted' ? 'inserted' : 'existing')));
   return added.map((a) => (a === 'existing' ? 'duplicate' : 'archived'));
 }
 

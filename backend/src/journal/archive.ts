@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { ServiceDeps } from '../deps';
-import { archiveStored, storeSpooled, type ArchiveEntry, type StoredMessage } from '../ingest';
-import { spool } from '../ingest/spool';
+import { archiveStored, storeMessage, type ArchiveEntry, type StoredMessage } from '../ingest';
+import { Limiter } from '../limiter';
 import { addPending, pendingId, type ArchivedCopy, type UnknownAddress } from '../store/journal-records';
 import type { JournalProfile } from '../store/journal';
 import type { JournalEnvelope } from './report';
@@ -65,38 +65,25 @@ export async function planFiling(resolver: ParticipantResolver, sync: DirectoryS
  * report whose original could not be stored fails alone; a failed batch write fails them all.
  */
 export async function fileOriginals(deps: JournalDeps, plans: FilingPlan[]): Promise<(Filing | Error)[]> {
-  const needed = plans.filter((p) => p.targets.size > 0 || p.unknown.some((u) => u.action === 'pending'));
-  const stored = await storeDistinct(deps, needed);
-  const results: (Filing | Error)[] = plans.map((p) => stored.get(p.originalSha256) instanceof Error ? (stored.get(p.originalSha256) as Error) : filing(p));
-  const entries: { plan: number; archiveId: string; entry: ArchiveEntry }[] = [];
-  for (const [i, plan] of plans.entries()) {
+  const stored = await storeDistinct(deps, plans.filter((p) => p.targets.size > 0 || p.unknown.some((u) => u.action === 'pending')));
+  const results = plans.map((p): Filing | Error => {
+    const message = stored.get(p.originalSha256);
+    return message instanceof Error ? message : filing(p);
+  });
+  const copies = plans.flatMap((plan, i) => {
     const message = stored.get(plan.originalSha256);
-    if (!message || message instanceof Error) continue;
-    for (const archiveId of plan.targets.keys()) {
-      const entry: ArchiveEntry = { archiveId, folder: '', receivedAt: plan.input.receivedAt, source: { kind: 'journal', reportId: plan.input.reportId }, stored: message };
-      entries.push({ plan: i, archiveId, entry });
-    }
-  }
-  if (entries.length > 0) {
-    let statuses: Awaited<ReturnType<typeof archiveStored>>;
-    try {
-      statuses = await archiveStored(deps.store, entries.map((e) => e.entry));
-    } catch (err) {
-      const error = asError(err);
-      return results.map((r, i) => (r instanceof Error || !plans[i]!.targets.size ? r : error));
-    }
-    entries.forEach((e, k) => {
-      const result = results[e.plan];
-      if (result && !(result instanceof Error)) result.archives.push({ archiveId: e.archiveId, addresses: plans[e.plan]!.targets.get(e.archiveId)!, status: statuses[k]! });
-    });
-  }
+    if (!message || message instanceof Error) return [];
+    const { receivedAt, reportId } = plan.input;
+    return [...plan.targets.keys()].map((archiveId) => ({ i, entry: { archiveId, folder: '', receivedAt, source: { kind: 'journal', reportId }, stored: message } satisfies ArchiveEntry }));
+  });
+  const statuses = copies.length > 0 ? await archiveStored(deps.store, copies.map((c) => c.entry)).catch(asError) : [];
+  if (statuses instanceof Error) return results.map((r, i) => (r instanceof Error || plans[i]!.targets.size === 0 ? r : statuses));
+  copies.forEach(({ i, entry: { archiveId } }, k) => {
+    const result = results[i]!;
+    if (!(result instanceof Error)) result.archives.push({ archiveId, addresses: plans[i]!.targets.get(archiveId)!, status: statuses[k]! });
+  });
   for (const [i, plan] of plans.entries()) {
-    if (results[i] instanceof Error) continue;
-    try {
-      await addPendings(deps, plan);
-    } catch (err) {
-      results[i] = asError(err);
-    }
+    if (!(results[i] instanceof Error)) await addPendings(deps, plan).catch((err: unknown) => (results[i] = asError(err)));
   }
   return results;
 }
@@ -107,26 +94,15 @@ function filing(plan: FilingPlan): Filing {
 
 /** Blob and message document of each distinct original (the pending sweep reads the blob too). */
 async function storeDistinct(deps: JournalDeps, plans: FilingPlan[]): Promise<Map<string, StoredMessage | Error>> {
-  const originals = new Map<string, Buffer>();
-  for (const p of plans) originals.set(p.originalSha256, p.input.original);
-  const out = new Map<string, StoredMessage | Error>();
-  const queue = [...originals];
-  await Promise.all(
-    Array.from({ length: Math.min(STORE_PARALLEL, queue.length) }, async () => {
-      for (let next = queue.shift(); next; next = queue.shift()) {
-        const [sha, bytes] = next;
-        const spooled = await spool(Readable.from([bytes]));
-        try {
-          out.set(sha, await storeSpooled(deps.store, spooled));
-        } catch (err) {
-          out.set(sha, asError(err));
-        } finally {
-          await spooled.dispose();
-        }
-      }
+  const originals = new Map(plans.map((p) => [p.originalSha256, p.input.original]));
+  const limiter = new Limiter(STORE_PARALLEL);
+  const stored = await Promise.all(
+    [...originals].map(async ([sha, bytes]) => {
+      const message = await limiter.run(() => storeMessage(deps.store, Readable.from([bytes]))).catch(asError);
+      return [sha, message] as const;
     }),
   );
-  return out;
+  return new Map(stored);
 }
 
 async function addPendings(deps: JournalDeps, plan: FilingPlan): Promise<void> {

@@ -71,7 +71,6 @@ interface Planned {
   plan: FilingPlan;
   spooled: SpoolDoc;
   parsed: Extract<JournalParse, { kind: 'journal' }>;
-  original: Buffer;
 }
 type Prepared = Processed | Error | Planned;
 const gone = async (): Promise<Processed> => ({ outcome: { outcome: 'gone' } });
@@ -115,7 +114,7 @@ export function createReportProcessor(deps: JournalDeps) {
     }
     const original = 'bytes' in parsed.original ? parsed.original.bytes : raw.subarray(parsed.original.start, parsed.original.end);
     const plan = await planFiling(resolver, sync, { reportId: spooled.sha256, receivedAt: spooled.receivedAt, envelope: parsed.envelope, original, profile });
-    return { plan, spooled, parsed, original };
+    return { plan, spooled, parsed };
   };
 
   /** One answer per id, in order: what became of the report, or why it failed. */
@@ -123,15 +122,13 @@ export function createReportProcessor(deps: JournalDeps) {
     const done = opts.checkDone ? await doneSpoolIds(store.conn, spoolIds) : new Set<string>();
     const out: (Processed | Error)[] = new Array(spoolIds.length);
     let round: { i: number; p: Planned }[] = [];
-    let bytes = 0;
     const file = async () => {
       const filings = await fileOriginals(deps, round.map(({ p }) => p.plan));
       round.forEach(({ i, p }, k) => {
         const filing = filings[k]!;
-        out[i] = filing instanceof Error ? filing : archived(spoolIds[i]!, p, filing);
+        out[i] = filing instanceof Error ? filing : archived(p, filing);
       });
       round = [];
-      bytes = 0;
     };
     for (let from = 0; from < spoolIds.length; from += READ_PARALLEL) {
       opts.signal?.throwIfAborted();
@@ -139,34 +136,30 @@ export function createReportProcessor(deps: JournalDeps) {
       const prepared = await Promise.all(group.map((id) => (done.has(id) ? gone() : prepare(id).catch(asError))));
       prepared.forEach((p, k) => {
         if (p instanceof Error || 'outcome' in p) out[from + k] = p;
-        else {
-          round.push({ i: from + k, p });
-          bytes += p.spooled.size;
-        }
+        else round.push({ i: from + k, p });
       });
       // Originals wait in memory for their round: a few large reports fill one.
-      if (bytes >= ROUND_BYTES) await file();
+      if (round.reduce((n, r) => n + r.p.spooled.size, 0) >= ROUND_BYTES) await file();
     }
     opts.signal?.throwIfAborted();
     if (round.length > 0) await file();
     return out;
   };
-  return { processBatch, resolver };
+  return { processBatch };
 }
 
-function archived(spoolId: string, p: Planned, filing: Filing): Processed {
-  const { spooled, parsed, original, plan } = p;
+function archived({ spooled, parsed, plan }: Planned, filing: Filing): Processed {
   const reportId = plan.input.reportId;
   const record: ReportRecord = {
     _id: reportId,
-    spoolId,
+    spoolId: spooled._id,
     mailbox: spooled.mailbox,
     profileId: plan.input.profile._id,
     receivedAt: spooled.receivedAt,
     processedAt: new Date(),
     messageId: parsed.envelope.messageId,
     originalSha256: filing.originalSha256,
-    originalSize: original.length,
+    originalSize: plan.input.original.length,
     participants: parsed.envelope.participants.length,
     archives: filing.archives,
     unknown: filing.unknown,

@@ -129,14 +129,24 @@ class ArchiveWriter {
   private merging: Promise<void> | null = null;
   private sinceMerge = 0;
   private idle: NodeJS.Timeout | null = null;
+  /**
+   * Messages queued or written and not yet marked indexed. A second add of one (the same message
+   * archived twice at once, as a journal batch may) gets the first one's answer: its "already
+   * indexed?" check could not see the mark yet, and would index the message twice.
+   */
+  private readonly unmarked = new Map<string, Promise<void>>();
 
   constructor(private readonly ctx: IndexCtx) {}
 
   add(entry: IndexEntry): Promise<void> {
-    return new Promise((resolve, reject) => {
+    const known = this.unmarked.get(entry.sha256);
+    if (known) return known;
+    const added = new Promise<void>((resolve, reject) => {
       this.queue.push({ entry, done: (err) => (err ? reject(err) : resolve()) });
       this.kick();
     });
+    this.unmarked.set(entry.sha256, added);
+    return added;
   }
 
   /**
@@ -160,15 +170,21 @@ class ArchiveWriter {
         await writeBatch(this.ctx, entries);
       } catch (err) {
         batch.forEach((w) => w.done(err));
+        this.forget(entries);
         continue;
       }
       // Searchable from here: the ingests go on while the marks are written.
       batch.forEach((w) => w.done());
       this.sinceMerge++;
       await markIndexed(this.ctx, entries).catch(reportBackgroundError);
+      this.forget(entries);
     }
     if (this.sinceMerge >= MERGE_BATCHES / 2) this.merge();
     else this.scheduleIdleMerge();
+  }
+
+  private forget(entries: readonly IndexEntry[]): void {
+    for (const e of entries) this.unmarked.delete(e.sha256);
   }
 
   private scheduleIdleMerge(): void {
