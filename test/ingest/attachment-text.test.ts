@@ -5,12 +5,10 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import nodemailer from 'nodemailer';
 import type { Attachment } from 'nodemailer/lib/mailer';
 import { ingestMessage, type IngestResult } from '../../backend/src/ingest';
-import { parseMessage, type ParseOptions } from '../../backend/src/ingest/parse';
+import { parseMessage, type ParsedMessage, type ParseOptions } from '../../backend/src/ingest/parse';
 import { XmlWalker } from '../../backend/src/ingest/extract/xml';
 import { parseQuery } from '../../backend/src/search/query';
 import { searchIndex } from '../../backend/src/search/service';
@@ -18,9 +16,7 @@ import { getMessageDoc } from '../../backend/src/store/messages';
 import { WORDS } from '../fixtures/attachments/words';
 import { corpusDir } from '../helpers/corpus';
 import { testStore, type TestStore } from '../helpers/db';
-
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
+import { peakMemoryDuring } from '../helpers/memory';
 
 const FIXTURES = new URL('../fixtures/attachments/', import.meta.url);
 const fixture = (name: string) => readFile(new URL(name, FIXTURES));
@@ -228,15 +224,11 @@ describe('hostile or broken attachments: the message is archived byte-exact, wit
       for (let i = 0; i < lines; i += 1000) yield Buffer.concat(Array(Math.min(1000, lines - i)).fill(line));
       yield Buffer.from('--b--\r\n');
     })());
-    gc();
-    const base = process.memoryUsage();
-    let peak = 0;
-    const sample = setInterval(() => {
-      gc();
-      const now = process.memoryUsage();
-      peak = Math.max(peak, now.heapUsed + now.arrayBuffers - base.heapUsed - base.arrayBuffers);
+    let msg: ParsedMessage | undefined;
+    const { heap: peak } = await peakMemoryDuring(async () => {
+      msg = await parseMessage(() => message, { tmpDir: spillDir });
     }, 50);
-    const msg = await parseMessage(() => message, { tmpDir: spillDir }).finally(() => clearInterval(sample));
+    assert.ok(msg);
     assert.deepEqual(msg.parseErrors, ['text of attachment scan.pdf: larger than 32 MB, not read for text']);
     assert.equal(msg.attachments[0]?.size, lines * 57);
     t.diagnostic(`33 MB attachment: heap and buffers grew by ${(peak / 1024 / 1024).toFixed(1)} MB at most`);

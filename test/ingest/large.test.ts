@@ -2,16 +2,12 @@ import assert from 'node:assert/strict';
 import { createCipheriv, createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { after, before, test } from 'node:test';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { ingestMessage, type IngestResult } from '../../backend/src/ingest';
 import { parseMessage, type ParsedMessage } from '../../backend/src/ingest/parse';
 import { getItem } from '../../backend/src/store/items';
 import { getMessageDoc } from '../../backend/src/store/messages';
 import { testStore, type TestStore } from '../helpers/db';
-
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
+import { peakMemoryDuring } from '../helpers/memory';
 
 const MB = 1024 * 1024;
 /** Total message size; override with INGEST_LARGE_MB to measure other sizes. */
@@ -69,25 +65,6 @@ function bigMessage(totalBytes: number) {
     },
   });
   return { stream, attachment };
-}
-
-/** Peak growth of live memory (heap + buffers, after a collection) and of RSS while `work` runs. */
-async function peakMemoryDuring(work: () => Promise<void>): Promise<{ heap: number; rss: number }> {
-  gc();
-  const baseline = process.memoryUsage();
-  const peak = { heap: 0, rss: 0 };
-  const sample = setInterval(() => {
-    gc();
-    const now = process.memoryUsage();
-    peak.heap = Math.max(peak.heap, now.heapUsed + now.arrayBuffers - baseline.heapUsed - baseline.arrayBuffers);
-    peak.rss = Math.max(peak.rss, now.rss - baseline.rss);
-  }, 100);
-  try {
-    await work();
-  } finally {
-    clearInterval(sample);
-  }
-  return peak;
 }
 
 const mb = (bytes: number) => `${(bytes / MB).toFixed(1)} MB`;

@@ -1,0 +1,27 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+
+/**
+ * Peak growth of live memory (heap + buffers, after a collection) and of RSS while `work` runs:
+ * what a streaming test asserts to show that a message is not held whole.
+ */
+export async function peakMemoryDuring(work: () => Promise<void>, everyMs = 100): Promise<{ heap: number; rss: number }> {
+  gc();
+  const baseline = process.memoryUsage();
+  const peak = { heap: 0, rss: 0 };
+  const sample = setInterval(() => {
+    gc();
+    const now = process.memoryUsage();
+    peak.heap = Math.max(peak.heap, now.heapUsed + now.arrayBuffers - baseline.heapUsed - baseline.arrayBuffers);
+    peak.rss = Math.max(peak.rss, now.rss - baseline.rss);
+  }, everyMs);
+  try {
+    await work();
+  } finally {
+    clearInterval(sample);
+  }
+  return peak;
+}
