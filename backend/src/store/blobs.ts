@@ -9,6 +9,12 @@ import type { mongo } from 'mongoose';
 type Db = mongo.Db;
 type Collection<T extends mongo.Document> = mongo.Collection<T>;
 
+/** A stored message's original size and what its compressed chunks take. */
+export interface BlobStat {
+  size: number;
+  storedSize: number;
+}
+
 /**
  * Raw messages, stored once: a GridFS bucket whose file `_id` is the SHA-256 (hex) of the
  * original bytes, so "already archived?" is a key lookup (the WildDuck idea). Chunks hold the
@@ -17,15 +23,16 @@ type Collection<T extends mongo.Document> = mongo.Collection<T>;
 export interface BlobStore {
   has(sha256: string): Promise<boolean>;
   /**
-   * Idempotent. `open` is called only when the blob is not stored yet; its bytes are streamed,
-   * hashed and counted on the way in, and nothing is kept unless they match `sha256` and `size`.
+   * Idempotent. The bytes `open` gives are streamed, hashed and counted on the way in, nothing kept
+   * unless they match `sha256` and `size`; for a blob stored already, `open`'s stream is read
+   * only until its first chunk is refused.
    */
   put(sha256: string, size: number, open: () => Readable): Promise<{ created: boolean }>;
   /** The original bytes. Fails with BLOB_NOT_FOUND, or BLOB_CORRUPT at the end if they do not hash back. */
   open(sha256: string): Readable;
   /** Re-reads and re-hashes the stored copy; false when it is missing or damaged. */
   verify(sha256: string): Promise<boolean>;
-  stat(sha256: string): Promise<{ size: number; storedSize: number } | null>;
+  stat(sha256: string): Promise<BlobStat | null>;
 }
 
 export type BlobErrorCode = 'BLOB_BAD_ID' | 'BLOB_MISMATCH' | 'BLOB_NOT_FOUND' | 'BLOB_CORRUPT' | 'BLOB_LEASE_LOST';
@@ -122,7 +129,7 @@ class GridBlobStore implements BlobStore {
     return (await this.files.findOne({ _id: sha256 }, { projection: { _id: 1 } })) !== null;
   }
 
-  async stat(sha256: string): Promise<{ size: number; storedSize: number } | null> {
+  async stat(sha256: string): Promise<BlobStat | null> {
     checkId(sha256);
     const file = await this.files.findOne({ _id: sha256 }, { projection: { metadata: 1 } });
     return file && { size: file.metadata.size, storedSize: file.metadata.storedSize };
@@ -144,7 +151,7 @@ class GridBlobStore implements BlobStore {
       throw new BlobError('BLOB_MISMATCH', `Blob size must be a non-negative integer, got ${size}`);
     }
     let deepCleaned = false;
-    let stored: Awaited<ReturnType<GridBlobStore['stat']>> = null;
+    let stored: BlobStat | null = null;
     for (;;) {
       if (stored) return alreadyStored(sha256, size, stored.size);
       const lease = await this.leases.acquire(sha256);

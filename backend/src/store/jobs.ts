@@ -515,8 +515,11 @@ export async function repairUnclaimableJobs(store: JobStore): Promise<number> {
   // Active states first: a job that finishes meanwhile is no longer queued in `jobs` when read
   // (finishing writes the job before it removes the active state), so it is not revived.
   const listed = new Set((await c.active.find({}, { projection: { _id: 1 } }).toArray()).map((a) => a._id));
-  const queued = await c.jobs.find({ status: 'queued' }).toArray();
-  const missing = queued.filter((job) => !listed.has(job._id));
+  // Ids only: a backlog's queued jobs carry payloads, and almost none of them need anything.
+  const queued = await c.jobs.find({ status: 'queued' }, { projection: { _id: 1 } }).toArray();
+  const unlisted = queued.map((j) => j._id).filter((id) => !listed.has(id));
+  if (unlisted.length === 0) return 0;
+  const missing = await c.jobs.find({ _id: { $in: unlisted }, status: 'queued' }).toArray();
   for (const job of missing) await insertIgnoringDuplicate(c.active, activeOf(job));
   return missing.length;
 }
