@@ -1,5 +1,5 @@
 import type { Store } from '../store';
-import { getItem, listItems, type Item, type ItemCursor } from '../store/items';
+import { countItems, getItem, listItems, type Item, type ItemCursor } from '../store/items';
 import type { Query } from '../search/query-types';
 import { MAX_LIMIT, decodeCursor, searchIndex } from '../search/service';
 import { messageNotFound, type ItemRef } from './item-ref';
@@ -60,4 +60,24 @@ export async function searchSelection(store: Store, archiveId: string, q: Query)
     }
   }
   return { total: first.total, items: items() };
+}
+
+export interface Selection {
+  kind: 'items' | 'query' | 'archive';
+  items: AsyncGenerator<Item>;
+  count: number | null;
+  bytes: number | null;
+}
+
+/** Named items, else a search's results, else the whole archive, with what is known of their number and size. */
+export async function selectForExport(store: Store, archiveId: string, refs: ItemRef[], q: Query | null): Promise<Selection> {
+  if (refs.length > 0) {
+    const found = await namedItems(store, refs);
+    return { kind: 'items', items: fromList(found), count: found.length, bytes: found.reduce((n, i) => n + i.size, 0) };
+  }
+  if (q) {
+    const { total, items } = await searchSelection(store, archiveId, q);
+    return { kind: 'query', items, count: total, bytes: null };
+  }
+  return { kind: 'archive', items: wholeArchive(store, archiveId), count: await countItems(store.conn, archiveId), bytes: null };
 }

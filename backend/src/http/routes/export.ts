@@ -3,16 +3,13 @@ import { z } from 'zod';
 import { requireArchive } from '../../access';
 import type { ServiceDeps } from '../../deps';
 import { contentDisposition } from '../../retrieval/download-headers';
-import { MAX_EXPORT_ITEMS, fromList, namedItems, searchSelection, wholeArchive } from '../../retrieval/export-select';
+import { MAX_EXPORT_ITEMS, selectForExport } from '../../retrieval/export-select';
 import { writeMbox, writeZip } from '../../retrieval/export-write';
 import { auditAccess, parseItemId } from '../../retrieval/item-ref';
 import { logAborted, requestInfo } from '../../retrieval/respond';
 import { PrefixTooBroadError } from '../../search/index-bucketed';
 import { parseQuery, QuerySyntaxError } from '../../search/query';
 import type { Query } from '../../search/query-types';
-import type { Store } from '../../store';
-import { countItems, type Item } from '../../store/items';
-import type { ItemRef } from '../../retrieval/item-ref';
 import { HttpError, parseInput } from '../errors';
 
 const exportBody = z
@@ -28,25 +25,6 @@ const FORMATS = {
   mbox: { type: 'application/mbox', write: writeMbox },
   zip: { type: 'application/zip', write: writeZip },
 } as const;
-
-interface Selection {
-  kind: 'items' | 'query' | 'archive';
-  items: AsyncGenerator<Item>;
-  count: number | null;
-  bytes: number | null;
-}
-
-async function select(store: Store, archiveId: string, refs: ItemRef[], q: Query | null): Promise<Selection> {
-  if (refs.length > 0) {
-    const found = await namedItems(store, refs);
-    return { kind: 'items', items: fromList(found), count: found.length, bytes: found.reduce((n, i) => n + i.size, 0) };
-  }
-  if (q) {
-    const { total, items } = await searchSelection(store, archiveId, q).catch(asQueryError);
-    return { kind: 'query', items, count: total, bytes: null };
-  }
-  return { kind: 'archive', items: wholeArchive(store, archiveId), count: await countItems(store.conn, archiveId), bytes: null };
-}
 
 function parseExportQuery(text: string): Query {
   try {
@@ -80,7 +58,7 @@ export function exportRoutes(deps: ServiceDeps): Router {
       if (ref.archiveId !== input.archive) throw new HttpError(400, 'invalid_input', `items.${i}: not in archive ${input.archive}`, `items.${i}`);
     });
     await requireArchive(store, req.caller!, input.archive, 'export', 'Archive');
-    const selection = await select(store, input.archive, refs, q);
+    const selection = await selectForExport(store, input.archive, refs, q).catch(asQueryError);
     await auditAccess(store, req.caller!, 'export', requestInfo(req), {
       archiveId: input.archive,
       details: { format: input.format, selection: selection.kind, ...(input.query ? { query: input.query } : {}), ...(selection.count !== null ? { count: selection.count } : {}) },
