@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { ingestMessage } from '../../backend/src/ingest';
 import { parseMessage } from '../../backend/src/ingest/parse';
+import { cachedKeys } from '../../backend/src/search/index-cache';
 import { readIndexState } from '../../backend/src/search/index-manifest';
 import { mergeStep } from '../../backend/src/search/index-merge';
 import { clearIndexCache, compactIndex, entryFor, flushIndex, indexBatch, indexCtx, reindexArchive, type IndexEntry } from '../../backend/src/search/index-store';
@@ -89,6 +90,26 @@ for (const layout of ['partitioned', 'shared'] as IndexLayout[]) {
     await checkAll(store, archive, [...entries, ...more], 'after compacting');
   });
 }
+
+test('a merge keeps nothing it read in the search cache: archiving does not fill memory with segments it replaces', async (t) => {
+  if (!requireCorpus(t)) return;
+  const store = await testStore('search_index_merge_cache');
+  stores.push(store);
+  const entries = await entriesOf(files.slice(0, 60));
+  const archive = 'merge-cache';
+  // A bucketed segment and packed batches: both kinds of input a merge reads.
+  await indexBatch(store, archive, entries.slice(0, 40));
+  for (let i = 40; i < 60; i += 2) await indexBatch(store, archive, entries.slice(i, i + 2));
+  const ctx = await indexCtx(store, archive);
+  const segmentData = () => cachedKeys().filter((k) => k.includes(`|${ctx.key}|`) && /\|(packed|meta|cols|d\d+)$/.test(k));
+  clearIndexCache();
+  assert.ok(await mergeStep(ctx), 'eleven batches call for a merge');
+  assert.deepEqual(segmentData(), []);
+  // A search still caches what it reads, and finds every message in the merged segment.
+  const page = await searchIndex(store, [archive], parseQuery(''), { limit: 100 });
+  assert.equal(page.total, 60);
+  assert.ok(segmentData().length > 0, 'a search caches the segment it read');
+});
 
 test('a message indexed twice (a retried ingest) is listed once, and once in totals after a merge', async (t) => {
   if (!requireCorpus(t)) return;

@@ -225,6 +225,7 @@ class BucketedSegment implements SegmentView {
   constructor(
     private readonly ctx: IndexCtx,
     readonly info: SegInfo,
+    private readonly keep: boolean,
   ) {}
 
   private part(p: number) {
@@ -243,7 +244,7 @@ class BucketedSegment implements SegmentView {
       if (!doc) throw new SegmentGoneError(this.info.id);
       const value: Meta = { n: doc.n as number, folders: doc.folders as string[], dir: decodeStrings(doc.dir as Buffer), bounds: doc.bounds as string[], docBlocks: doc.docBlocks as number, chunks: doc.chunks as number };
       return { value, bytes: (doc.dir as Buffer).length * 2 + value.bounds.length * 20 + 200 };
-    });
+    }, this.keep);
   }
 
   columns(): Promise<Columns> {
@@ -255,7 +256,7 @@ class BucketedSegment implements SegmentView {
         decodeColumnsInto(cols, doc.c as Buffer, i * COLUMN_CHUNK);
       }));
       return { value: cols, bytes: meta.n * COLUMN_BYTES };
-    });
+    }, this.keep);
   }
 
   async records(terms: readonly string[], prefixes: readonly string[]): Promise<TermRecord[]> {
@@ -290,7 +291,7 @@ class BucketedSegment implements SegmentView {
       const block = await cached(cacheKey(this.ctx, this.info, `d${b}`), async () => {
         const doc = await this.doc(`1d|${pad(b)}`, meta);
         return { value: decodeSummaries(doc.d as Buffer), bytes: (doc.d as Buffer).length * 3 };
-      });
+      }, this.keep);
       block.forEach((s, i) => out.set(b * DOC_BLOCK + i, s));
     }));
     return out;
@@ -343,14 +344,17 @@ class PackedSegment implements SegmentView {
   }
 }
 
-/** A segment for reading; packed ones are decoded once and cached. */
-export async function openSegment(ctx: IndexCtx, info: SegInfo): Promise<SegmentView> {
-  if (info.kind === 'bucketed') return new BucketedSegment(ctx, info);
+/**
+ * A segment for reading; packed ones are decoded once and cached. `keep: false` (merges) uses
+ * what is cached but adds nothing.
+ */
+export async function openSegment(ctx: IndexCtx, info: SegInfo, { keep = true } = {}): Promise<SegmentView> {
+  if (info.kind === 'bucketed') return new BucketedSegment(ctx, info, keep);
   const data = await cached(cacheKey(ctx, info, 'packed'), async () => {
     const doc = await getDoc(ctx.store, freshPart(ctx.layout, ctx.key), info.id);
     if (!doc) throw new SegmentGoneError(info.id);
     const z = doc.z as Buffer;
     return { value: decodePacked(z), bytes: z.length * 4 + info.n * 1200 };
-  });
+  }, keep);
   return new PackedSegment(info, data);
 }

@@ -26,8 +26,12 @@ function remember(key: string, value: unknown, bytes: number): void {
   }
 }
 
-/** The cached value, or `load()`'s (loaded once however many ask at the same time). */
-export async function cached<T>(key: string, load: () => Promise<{ value: T; bytes: number }>): Promise<T> {
+/**
+ * The cached value, or `load()`'s (loaded once however many ask at the same time). `keep: false`
+ * reads through without keeping what it loads: a merge reads segments it is about to replace,
+ * and keeping them would push out what searches need and hold memory while archiving.
+ */
+export async function cached<T>(key: string, load: () => Promise<{ value: T; bytes: number }>, keep = true): Promise<T> {
   const hit = entries.get(key);
   if (hit) {
     entries.delete(key);
@@ -35,6 +39,7 @@ export async function cached<T>(key: string, load: () => Promise<{ value: T; byt
     return hit.value as T;
   }
   let pending = loading.get(key) as Promise<T> | undefined;
+  if (!pending && !keep) return (await load()).value;
   if (!pending) {
     pending = load().then(({ value, bytes }) => {
       remember(key, value, bytes);
@@ -53,6 +58,11 @@ export function peekCached<T>(key: string): T | undefined {
 
 export function putCached(key: string, value: unknown, bytes: number): void {
   if (!entries.has(key)) remember(key, value, bytes);
+}
+
+/** What is cached, by key (tests). */
+export function cachedKeys(): string[] {
+  return [...entries.keys()];
 }
 
 /** For benchmarks that measure cold reads. */

@@ -45,7 +45,7 @@ export function chooseInputs(segs: readonly SegInfo[], batches: readonly SegInfo
 
 /** Writes the merge of `inputs` as one new segment. */
 export async function mergeSegments(ctx: IndexCtx, inputs: readonly SegInfo[]): Promise<SegInfo> {
-  const views = await Promise.all(inputs.map((s) => openSegment(ctx, s)));
+  const views = await Promise.all(inputs.map((s) => openSegment(ctx, s, { keep: false })));
   const cols = await Promise.all(views.map((v) => v.columns()));
   const writer = new BucketedWriter(ctx, newSegmentId());
   const { remaps, columns } = await mergeOrder(views, cols, writer);
