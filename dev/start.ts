@@ -3,16 +3,18 @@
  * tenant, backend (API, workers, pages) — with URLs printed. Ctrl+C stops everything.
  */
 import { spawn } from 'node:child_process';
+import { withMemoryEnv } from '../backend/src/memory-env';
 import { ensureCertificates } from '../emulator/src/tls';
 
 const { caCertPath: caPath } = await ensureCertificates();
 
 // Node reads NODE_EXTRA_CA_CERTS only at start-up: re-run ourselves so that msal-node, jose and
-// graph-client trust the emulator's local CA (TLS verification stays on).
+// graph-client trust the emulator's local CA (TLS verification stays on), with the backend's
+// memory settings (backend/src/memory-env.ts), which glibc and V8 also read only at start-up.
 if (process.env.NODE_EXTRA_CA_CERTS !== caPath) {
   const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
     stdio: 'inherit',
-    env: { ...process.env, NODE_EXTRA_CA_CERTS: caPath },
+    env: withMemoryEnv({ ...process.env, NODE_EXTRA_CA_CERTS: caPath }),
   });
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => child.kill(sig));
   child.on('exit', (code) => process.exit(code ?? 1));

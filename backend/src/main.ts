@@ -1,5 +1,7 @@
 import { ConfigError, loadConfig } from './config';
+import { getHeapStatistics } from 'node:v8';
 import { createLogger } from './log';
+import { missingMemorySettings } from './memory-env';
 import { startBackend } from './server';
 
 /** Process entry: clear start-up errors, graceful shutdown on SIGTERM/SIGINT. */
@@ -15,6 +17,8 @@ async function main(): Promise<void> {
     throw err;
   }
   const log = createLogger(config.LOG_LEVEL);
+  const missing = process.platform === 'linux' ? missingMemorySettings(process.env, getHeapStatistics().heap_size_limit) : [];
+  if (missing.length > 0) log.warn({ missing }, 'started without the memory settings of backend/src/memory-env.ts (README): a busy archiving process will hold a few hundred MB more');
   const backend = await startBackend(config, log);
   const shutdown = (signal: string) => {
     log.info({ signal }, 'shutting down');

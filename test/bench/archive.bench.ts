@@ -5,14 +5,16 @@
  */
 import { spawn } from 'node:child_process';
 
-// Node reads NODE_EXTRA_CA_CERTS only at start-up: re-run ourselves so that the backend trusts the
-// emulator's local CA. The marker keeps the certificate tooling out of the measured process.
+// Node reads NODE_EXTRA_CA_CERTS, V8 and glibc their memory settings only at start-up: re-run ourselves
+// so that the backend trusts the emulator's local CA and allocates as `npm start` and a deployment
+// do. The marker keeps the certificate tooling out of the measured process.
 if (process.env.BENCH_ARCHIVE_CHILD !== '1') {
   const { ensureCertificates } = await import('../../emulator/src/tls');
+  const { withMemoryEnv } = await import('../../backend/src/memory-env');
   const { caCertPath } = await ensureCertificates();
   const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
     stdio: 'inherit',
-    env: { ...process.env, NODE_EXTRA_CA_CERTS: caCertPath, BENCH_ARCHIVE_CHILD: '1' },
+    env: withMemoryEnv({ ...process.env, NODE_EXTRA_CA_CERTS: caCertPath, BENCH_ARCHIVE_CHILD: '1' }),
   });
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => child.kill(sig));
   child.on('exit', (code) => process.exit(code ?? 1));
