@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { writeHeapSnapshot } from 'node:v8';
 import { startDatabase } from '../../dev/database';
 import { DEMO } from '../../emulator/src/config';
 import { loadConfig } from '../../backend/src/config';
@@ -84,7 +85,9 @@ async function measureFirstRun(api: AdminApi, emulator: EmulatorProcess, profile
   const rss = sampleRss(100);
   const loop = watchEventLoop();
   const cpuBefore = cpuSeconds(emulator.pid);
-  const result = await runToEnd(api, profileId, settings.timeoutMinutes, 'first run');
+  const snapshots = heapSnapshots(settings.users * settings.messagesPerUser);
+  const result = await runToEnd(api, profileId, settings.timeoutMinutes, 'first run', snapshots.onProgress);
+  snapshots.onProgress(Number.POSITIVE_INFINITY);
   const cpu = diffCpu(cpuBefore, cpuSeconds(emulator.pid));
   const peakRss = rss.stop();
   const eventLoop = loop.stop();
@@ -97,6 +100,25 @@ async function measureFirstRun(api: AdminApi, emulator: EmulatorProcess, profile
   if (result.run.status !== 'succeeded') log(`first run ended ${result.run.status}: ${JSON.stringify(result.run.mailboxes?.flatMap((x: any) => x.recentErrors ?? []).slice(0, 5))}`);
   log(`first run: ${result.run.totals.archived} archived in ${result.wallSeconds.toFixed(1)} s`);
   return { ...result, rssBefore, peakRss, eventLoop, cpu, requests, dbCommands };
+}
+
+/**
+ * BENCH_HEAP_SNAPSHOTS=1 writes a heap snapshot of this process (the backend runs in it) at a
+ * quarter, half, three quarters and the end of the first run: comparing them shows what grows
+ * with the tenant. Writing one blocks the process for seconds: the figures of such a run are off,
+ * and its later phases may fail on connections the servers closed meanwhile.
+ */
+function heapSnapshots(total: number) {
+  const marks = process.env.BENCH_HEAP_SNAPSHOTS ? [0.25, 0.5, 0.75, Number.POSITIVE_INFINITY] : [];
+  return {
+    onProgress(archived: number) {
+      while (marks.length > 0 && archived >= marks[0]! * total) {
+        const mark = marks.shift()!;
+        const file = writeHeapSnapshot(`bench-archive-${Number.isFinite(mark) ? `${mark * 100}pct` : 'end'}.heapsnapshot`);
+        log(`heap snapshot written: ${file}`);
+      }
+    },
+  };
 }
 
 /** No change in the tenant: the run should cost at most one request per folder plus one per mailbox. */

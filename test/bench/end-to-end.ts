@@ -50,7 +50,13 @@ export async function createAllMailboxesProfile(api: AdminApi): Promise<string> 
  * Starts a run of the profile and polls it to the end, keeping how the archived count grew. A run
  * that hangs is reported as it stands, so the figures of a misbehaving pipeline still print.
  */
-export async function runToEnd(api: AdminApi, profileId: string, timeoutMinutes: number, label: string): Promise<RunResult> {
+export async function runToEnd(
+  api: AdminApi,
+  profileId: string,
+  timeoutMinutes: number,
+  label: string,
+  onProgress?: (archived: number) => void,
+): Promise<RunResult> {
   const started = Date.now();
   const answer = await api('POST', `/admin/profiles/${profileId}/run`);
   if (answer.status !== 202) throw new Error(`starting the run answered ${answer.status}: ${JSON.stringify(answer.body)}`);
@@ -64,6 +70,7 @@ export async function runToEnd(api: AdminApi, profileId: string, timeoutMinutes:
     if (status !== 200) throw new Error(`reading run ${runId} answered ${status}: ${JSON.stringify(run)}`);
     const t = (Date.now() - started) / 1000;
     timeline.push({ t, archived: run.totals?.archived ?? 0 });
+    onProgress?.(run.totals?.archived ?? 0);
     if (FINISHED.includes(run.status)) return { run, wallSeconds: t, timeline, stalled: false };
     if (t > timeoutMinutes * 60) throw new Error(`${label} did not finish within ${timeoutMinutes} min (BENCH_TIMEOUT_MIN)`);
     const now = JSON.stringify([run.status, run.totals, run.mailboxes?.map((m: any) => m.status)]);
