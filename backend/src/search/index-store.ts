@@ -48,6 +48,7 @@
  * FerretDB), so their totals are marked estimated; snippets come from the stored excerpt; a
  * message moved to another folder after archiving keeps its old folder in the index.
  */
+import { Limiter } from '../limiter';
 import type { Store } from '../store';
 import { itemId } from '../store/items';
 import { getMessageDoc, type MessageContent, type MessageMeta } from '../store/messages';
@@ -196,13 +197,15 @@ class ArchiveWriter {
   merge(): void {
     if (this.merging) return;
     this.sinceMerge = 0;
-    this.merging = (async () => {
-      try {
-        while (await mergeStep(this.ctx));
-      } catch (err) {
-        reportBackgroundError(err);
-      }
-    })().finally(() => (this.merging = null));
+    this.merging = mergeSlots
+      .run(async () => {
+        try {
+          while (await mergeStep(this.ctx));
+        } catch (err) {
+          reportBackgroundError(err);
+        }
+      })
+      .finally(() => (this.merging = null));
   }
 
   /** Waits for the batches and merges under way; the idle merge is dropped (the store may close). */
@@ -212,6 +215,13 @@ class ArchiveWriter {
     this.idle = null;
   }
 }
+
+/**
+ * Merges this process runs at once, whatever the number of archives. A merge holds a few MB (a
+ * partition of each input, the one it writes, the columns); archives crawled together reach
+ * their merge points together, and twenty at once made the archive benchmark's memory peak.
+ */
+const mergeSlots = new Limiter(2);
 
 const writers = new WeakMap<object, Map<string, ArchiveWriter>>();
 
