@@ -90,6 +90,9 @@ test('exports need the export right on the archive; unknown items and bad input 
     assert.equal(res.status, 400, JSON.stringify(body));
     assert.equal(res.json().error.field, field, JSON.stringify(body));
   }
+  // A malformed query is told as the search tells it: the parser's code and where it went wrong.
+  const malformed = (await exportAs(MEGAN.upn, { archive: MEGAN.id, query: 'budget "unclosed', format: 'mbox' })).json().error;
+  assert.deepEqual([malformed.code, malformed.field, malformed.position], ['invalid_query', 'query', 7], malformed.message);
 });
 
 test("a search's results export as exactly the messages the search lists", async () => {

@@ -1,6 +1,8 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { ZodError, type ZodType } from 'zod';
 import type { Logger } from '../log';
+import { PrefixTooBroadError } from '../search/index-bucketed';
+import { QuerySyntaxError } from '../search/query';
 
 /** An error that reaches the client as JSON with a stable `code` (and the offending field, if any). */
 export class HttpError extends Error {
@@ -9,6 +11,8 @@ export class HttpError extends Error {
     readonly code: string,
     message: string,
     readonly field?: string,
+    /** More for the client to act on, beside code and message (where a query went wrong). */
+    readonly details?: Readonly<Record<string, unknown>>,
   ) {
     super(message);
     this.name = 'HttpError';
@@ -31,6 +35,17 @@ function zodToHttp(error: ZodError, where: string): HttpError {
   return new HttpError(400, 'invalid_input', `${field}: ${issue.message}`, field);
 }
 
+/**
+ * A query the caller typed that cannot run, as a 400 naming the field it came in: a syntax error
+ * with its position (a search box points at it), or a prefix too broad for the index. Anything
+ * else is passed on as it is.
+ */
+export function queryInputError(err: unknown, field: string): unknown {
+  if (err instanceof QuerySyntaxError) return new HttpError(400, err.code, err.message, field, { position: err.position });
+  if (err instanceof PrefixTooBroadError) return new HttpError(400, 'query_too_broad', err.message, field);
+  return err;
+}
+
 export const unknownRoute: RequestHandler = (req, _res, next) =>
   next(new HttpError(404, 'route_not_found', `No route for ${req.method} ${req.path}`));
 
@@ -40,7 +55,7 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
     const http = toHttpError(err);
     if (http.status >= 500) log.error({ err, method: req.method, path: req.path }, 'request failed');
     if (http.status === 401) res.setHeader('WWW-Authenticate', 'Bearer error="invalid_token"');
-    res.status(http.status).json({ error: { code: http.code, message: http.message, ...(http.field ? { field: http.field } : {}) } });
+    res.status(http.status).json({ error: { code: http.code, message: http.message, ...(http.field ? { field: http.field } : {}), ...http.details } });
   };
 }
 

@@ -7,10 +7,9 @@ import { MAX_EXPORT_ITEMS, selectForExport } from '../../retrieval/export-select
 import { writeMbox, writeZip } from '../../retrieval/export-write';
 import { auditAccess, parseItemId } from '../../retrieval/item-ref';
 import { logAborted, requestInfo } from '../../retrieval/respond';
-import { PrefixTooBroadError } from '../../search/index-bucketed';
-import { parseQuery, QuerySyntaxError } from '../../search/query';
+import { parseQuery } from '../../search/query';
 import type { Query } from '../../search/query-types';
-import { HttpError, parseInput } from '../errors';
+import { HttpError, parseInput, queryInputError } from '../errors';
 
 const exportBody = z
   .object({
@@ -36,8 +35,7 @@ function parseExportQuery(text: string): Query {
 
 /** A malformed query, or a prefix too broad for the index, is the caller's input to fix. */
 function asQueryError(err: unknown): never {
-  if (err instanceof QuerySyntaxError || err instanceof PrefixTooBroadError) throw new HttpError(400, 'invalid_input', `query: ${err.message}`, 'query');
-  throw err;
+  throw queryInputError(err, 'query');
 }
 
 /**

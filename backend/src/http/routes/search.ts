@@ -1,10 +1,8 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { ServiceDeps } from '../../deps';
-import { PrefixTooBroadError } from '../../search/index-bucketed';
-import { QuerySyntaxError } from '../../search/query';
 import { MAX_LIMIT, searchArchives } from '../../search/service';
-import { parseInput } from '../errors';
+import { parseInput, queryInputError } from '../errors';
 
 const searchQuery = z.object({
   q: z.string().max(4000, 'is too long').default(''),
@@ -12,19 +10,6 @@ const searchQuery = z.object({
   cursor: z.string().trim().min(1).max(500).optional(),
   limit: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(1).max(MAX_LIMIT).optional(),
 });
-
-/** A malformed query names where it went wrong, so the search box can point at it. */
-function queryError(res: Response, err: unknown): boolean {
-  if (err instanceof QuerySyntaxError) {
-    res.status(400).json({ error: { code: err.code, message: err.message, field: 'q', position: err.position } });
-    return true;
-  }
-  if (err instanceof PrefixTooBroadError) {
-    res.status(400).json({ error: { code: 'query_too_broad', message: err.message, field: 'q' } });
-    return true;
-  }
-  return false;
-}
 
 /**
  * Full-text search (MISSION M10): `GET /search?q=&archive=<id|all>&cursor=&limit=`. Without
@@ -35,12 +20,10 @@ export function searchRoutes(deps: ServiceDeps): Router {
   r.get('/search', async (req: Request, res: Response) => {
     const input = parseInput(searchQuery, req.query, 'query');
     const caller = req.caller!;
-    try {
-      const result = await searchArchives(deps.store, caller, { ...input, archive: input.archive ?? caller.oid }, { ip: req.ip, userAgent: req.get('user-agent') });
-      res.set('Cache-Control', 'private, no-store').json(result);
-    } catch (err) {
-      if (!queryError(res, err)) throw err;
-    }
+    const result = await searchArchives(deps.store, caller, { ...input, archive: input.archive ?? caller.oid }, { ip: req.ip, userAgent: req.get('user-agent') }).catch((err: unknown) => {
+      throw queryInputError(err, 'q');
+    });
+    res.set('Cache-Control', 'private, no-store').json(result);
   });
   return r;
 }
