@@ -8,8 +8,9 @@ import { createGraphClient } from '../../backend/src/graph/client';
 import { createTokenSource } from '../../backend/src/graph/token';
 import { createLogger } from '../../backend/src/log';
 import { startBackend } from '../../backend/src/server';
+import { flushIndex } from '../../backend/src/search/index-store';
 import { openStore } from '../../backend/src/store';
-import { blobCeiling, graphCeiling, ingestCeiling, loadSample, lookupCost, parseCeiling } from './ceilings';
+import { blobCeiling, graphCeiling, ingestCeiling, ingestCeilingAtSize, loadSample, lookupCost, parseCeiling } from './ceilings';
 import { startEmulatorProcess, type EmulatorProcess } from './emulator-process';
 import { adminApi, createAllMailboxesProfile, runToEnd, type AdminApi } from './end-to-end';
 import { watchDbCommands, withCommandMonitoring } from './db-commands';
@@ -56,6 +57,8 @@ export async function runBenchmark(): Promise<void> {
     const archive = await openStore({ uri: db.uri, dbName: config.MONGODB_DB });
     const sample = await loadSample(archive, settings.sample);
     const lookupFull = await lookupCost(archive, sample);
+    const ingestAtSize = await ingestCeilingAtSize(archive, sample, mailboxesFor(settings.storeConcurrency));
+    await flushIndex(archive);
     const parse = await parseCeiling(sample);
     const blobs = await blobCeiling(db.uri, sample, settings.storeConcurrency);
     const ingest = await ingestCeiling(db.uri, sample, mailboxesFor(settings.storeConcurrency));
@@ -66,7 +69,7 @@ export async function runBenchmark(): Promise<void> {
     await archive.close();
 
     const m: Measurements = {
-      settings, dbKind: db.kind, first, second, maxRssBytes, parse, blobs, ingest, ingestFew, graph, lookupFull,
+      settings, dbKind: db.kind, first, second, maxRssBytes, parse, blobs, ingest, ingestFew, ingestAtSize, graph, lookupFull,
       sampleSize: sample.length, loadAtStart, loadAtEnd: loadAverage(),
     };
     report = buildRows(m);

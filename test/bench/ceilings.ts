@@ -70,19 +70,31 @@ const PAGE = 50;
  * with the same lookup in the full one.
  */
 export async function ingestCeiling(uri: string, sample: SampleMessage[], mailboxes: number): Promise<Rate & { lookup: { archivedMs: number; newMs: number } }> {
+  return withFreshStore(uri, 'bench_ingest', async (store) => ({ ...(await storeCrawlShaped(store, sample, mailboxes)), lookup: await lookupCost(store, sample) }));
+}
+
+/**
+ * The same into the database the run filled, with copies of the sample made new (a header line
+ * added, so new blobs and items): what storing costs at the size the run ended at, which the
+ * end-to-end rate of its last messages can be held against.
+ */
+export async function ingestCeilingAtSize(store: Store, sample: SampleMessage[], mailboxes: number): Promise<Rate> {
+  const copy = randomBytes(4).toString('hex');
+  const copies = sample.map((m) => ({ ...m, messageId: `${m.messageId}-${copy}`, bytes: Buffer.concat([Buffer.from(`X-Bench-Copy: ${copy}\r\n`), m.bytes]) }));
+  return storeCrawlShaped(store, copies, mailboxes);
+}
+
+async function storeCrawlShaped(store: Store, sample: SampleMessage[], mailboxes: number): Promise<Rate> {
   const byArchive = new Map<string, SampleMessage[]>();
   for (const m of sample) byArchive.set(m.archiveId, [...(byArchive.get(m.archiveId) ?? []), m]);
   const pages = [...byArchive.values()].map((msgs) =>
     Array.from({ length: Math.ceil(msgs.length / PAGE) }, (_, i) => msgs.slice(i * PAGE, (i + 1) * PAGE)),
   );
-  return withFreshStore(uri, 'bench_ingest', async (store) => {
-    const started = performance.now();
-    await forEachConcurrent(pages, mailboxes, async (mailbox) => {
-      for (const page of mailbox) await storePage(store, page);
-    });
-    const rate = rateOf(sample, started);
-    return { ...rate, lookup: await lookupCost(store, sample) };
+  const started = performance.now();
+  await forEachConcurrent(pages, mailboxes, async (mailbox) => {
+    for (const page of mailbox) await storePage(store, page);
   });
+  return rateOf(sample, started);
 }
 
 async function storePage(store: Store, page: SampleMessage[]): Promise<void> {
