@@ -2,8 +2,9 @@
  * How the backend process should hold memory. glibc and V8 read these settings only when a
  * process starts, so the launchers (`npm start`, the archive benchmark) put them in the
  * environment of the process they start, and a deployment sets them in its unit or container
- * (README). Measured with `BENCH_USERS=20 BENCH_MESSAGES=1000 npm run bench:archive`: peak RSS
- * 435 MB without them, 301 MB with them, at the same throughput.
+ * (README). Measured with `BENCH_USERS=20 BENCH_MESSAGES=1000 npm run bench:archive`: the malloc
+ * settings took peak RSS from 409 to 346 MB, and then the heap limit from 435 to 301 MB (on a
+ * faster build that made more garbage per second), each at the same throughput.
  */
 export const MEMORY_ENV: Readonly<Record<string, string>> = {
   /**
