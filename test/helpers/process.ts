@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import type { Config } from '../../backend/src/config';
+import { withMemoryEnv } from '../../backend/src/memory-env';
 import { waitFor } from './stack';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -25,8 +26,9 @@ export async function freePort(): Promise<number> {
 /** Runs the real backend entry point (backend/src/main.ts) as its own process. */
 export async function spawnBackend(config: Config, overrides: Record<string, string> = {}): Promise<BackendProcess> {
   const port = await freePort();
-  const env: Record<string, string> = {
-    ...(process.env as Record<string, string>),
+  // Started as `npm start` and a deployment start it: with the memory settings (backend/src/memory-env.ts).
+  const env = withMemoryEnv({
+    ...process.env,
     MONGODB_URI: config.MONGODB_URI,
     MONGODB_DB: config.MONGODB_DB,
     TENANT_ID: config.TENANT_ID,
@@ -37,7 +39,7 @@ export async function spawnBackend(config: Config, overrides: Record<string, str
     PORT: String(port),
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     ...overrides,
-  };
+  });
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'backend/src/main.ts')], { env, stdio: ['ignore', 'inherit', 'inherit'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const url = `http://127.0.0.1:${port}`;
