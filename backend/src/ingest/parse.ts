@@ -264,7 +264,10 @@ class ResultBuilder {
     if (text) this.msg.attachmentText.push(text);
     if (read.partial || text.length === room) this.truncated();
     for (const err of read.errors) this.error(err, `text of attachment ${nameOf(info)}`);
-    this.outOfTimeNoted ||= this.outOfTime.signal.aborted;
+    // Noted only if this read was cut short by it: one that finished as the time ran out says
+    // nothing, and the next attachment must say why it was not read.
+    const ranOut = this.outOfTime.signal.aborted ? (this.outOfTime.signal.reason as Error).message : null;
+    this.outOfTimeNoted ||= ranOut !== null && read.errors.includes(ranOut);
   }
 
   private async parseNested(open: () => Readable, maxChars: number): Promise<{ text: string; errors: string[] }> {
