@@ -1,5 +1,5 @@
-import { ConfigError, loadConfig } from './config';
 import { getHeapStatistics } from 'node:v8';
+import { ConfigError, loadConfig } from './config';
 import { createLogger } from './log';
 import { missingMemorySettings } from './memory-env';
 import { startBackend } from './server';

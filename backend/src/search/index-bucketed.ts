@@ -232,6 +232,11 @@ class BucketedSegment implements SegmentView {
     return segmentPart(this.ctx.layout, this.ctx.key, this.info.id, p);
   }
 
+  /** This segment's `what`, through the cache (kept there unless the view was opened not to). */
+  private cached<T>(what: string, load: () => Promise<{ value: T; bytes: number }>): Promise<T> {
+    return cached(cacheKey(this.ctx, this.info, what), load, this.keep);
+  }
+
   private async doc(id: string, meta: Meta): Promise<IndexDoc> {
     const doc = await getDoc(this.ctx.store, this.part(floorIndex(meta.bounds, id)), id);
     if (!doc) throw new SegmentGoneError(this.info.id);
@@ -239,16 +244,16 @@ class BucketedSegment implements SegmentView {
   }
 
   meta(): Promise<Meta> {
-    return cached(cacheKey(this.ctx, this.info, 'meta'), async () => {
+    return this.cached('meta', async () => {
       const doc = await getDoc(this.ctx.store, this.part(0), '0meta');
       if (!doc) throw new SegmentGoneError(this.info.id);
       const value: Meta = { n: doc.n as number, folders: doc.folders as string[], dir: decodeStrings(doc.dir as Buffer), bounds: doc.bounds as string[], docBlocks: doc.docBlocks as number, chunks: doc.chunks as number };
       return { value, bytes: (doc.dir as Buffer).length * 2 + value.bounds.length * 20 + 200 };
-    }, this.keep);
+    });
   }
 
   columns(): Promise<Columns> {
-    return cached(cacheKey(this.ctx, this.info, 'cols'), async () => {
+    return this.cached('cols', async () => {
       const meta = await this.meta();
       const cols = emptyColumns(meta.n, meta.folders);
       await Promise.all(Array.from({ length: meta.chunks }, async (_, i) => {
@@ -256,7 +261,7 @@ class BucketedSegment implements SegmentView {
         decodeColumnsInto(cols, doc.c as Buffer, i * COLUMN_CHUNK);
       }));
       return { value: cols, bytes: meta.n * COLUMN_BYTES };
-    }, this.keep);
+    });
   }
 
   async records(terms: readonly string[], prefixes: readonly string[]): Promise<TermRecord[]> {
@@ -288,10 +293,10 @@ class BucketedSegment implements SegmentView {
     const blocks = [...new Set(ords.map((o) => Math.floor(o / DOC_BLOCK)))];
     const out = new Map<number, Summary>();
     await Promise.all(blocks.map(async (b) => {
-      const block = await cached(cacheKey(this.ctx, this.info, `d${b}`), async () => {
+      const block = await this.cached(`d${b}`, async () => {
         const doc = await this.doc(`1d|${pad(b)}`, meta);
         return { value: decodeSummaries(doc.d as Buffer), bytes: (doc.d as Buffer).length * 3 };
-      }, this.keep);
+      });
       block.forEach((s, i) => out.set(b * DOC_BLOCK + i, s));
     }));
     return out;
