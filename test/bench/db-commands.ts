@@ -44,10 +44,3 @@ export function watchDbCommands(dbName: string) {
     },
   };
 }
-
-/** The URI with command monitoring switched on (a standard connection-string option). */
-export function withCommandMonitoring(uri: string): string {
-  if (uri.includes('?')) return `${uri}&monitorCommands=true`;
-  const hasPath = uri.slice(uri.indexOf('://') + 3).includes('/');
-  return `${uri}${hasPath ? '' : '/'}?monitorCommands=true`;
-}

@@ -33,3 +33,10 @@ export async function testStore(name?: string): Promise<TestStore> {
   };
   return { ...store, dbName, drop: () => (dropping ??= drop()) };
 }
+
+/** The URI with command monitoring switched on (a standard connection-string option). */
+export function withCommandMonitoring(uri: string): string {
+  if (uri.includes('?')) return `${uri}&monitorCommands=true`;
+  const hasPath = uri.slice(uri.indexOf('://') + 3).includes('/');
+  return `${uri}${hasPath ? '' : '/'}?monitorCommands=true`;
+}

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { createCipheriv, createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
-import { openBlobStore, type BlobStore } from '../../backend/src/store';
-import { testStore, type TestStore } from '../helpers/db';
+import { openBlobStore, openStore, type BlobStore } from '../../backend/src/store';
+import { testStore, withCommandMonitoring, type TestStore } from '../helpers/db';
 import { peakMemoryDuring } from '../helpers/memory';
 
 const MB = 1024 * 1024;
@@ -196,6 +196,60 @@ describe('message blob store', () => {
     // Measured against the lease's own expiry: a slow insert must not make the wait look short.
     assert.ok(Date.now() >= otherExpires, 'the put should have waited for the other lease to expire');
     assert.equal(await blobs.verify(blob.sha256), true);
+  });
+
+  test('a message that fits one chunk is stored with two writes and no upload lease', async () => {
+    const blob = await blobOf(20 * 1024, 10);
+    const writes: string[] = [];
+    const watched = await openStore({ uri: withCommandMonitoring(process.env.MONGODB_URI!), dbName: store.dbName });
+    const client = watched.db.client;
+    const onWrite = (e: { commandName: string; command: Record<string, unknown> }) => {
+      if (['insert', 'update', 'delete'].includes(e.commandName)) writes.push(`${e.commandName} ${String(e.command[e.commandName])}`);
+    };
+    client.on('commandStarted', onWrite);
+    try {
+      const small = await openBlobStore(watched.db, { chunkSizeBytes: CHUNK });
+      assert.deepEqual(await small.put(blob.sha256, blob.size, blob.open), { created: true });
+    } finally {
+      client.off('commandStarted', onWrite);
+      await watched.close();
+    }
+    assert.deepEqual(writes, ['insert messages.chunks', 'insert messages.files']);
+    assert.equal(await chunks().countDocuments({ files_id: blob.sha256 }), 1);
+    assert.deepEqual(await digest(blobs.open(blob.sha256)), { sha256: blob.sha256, size: blob.size });
+    await rejectsWithCode(blobs.put(blob.sha256, blob.size + 1, blob.open), 'BLOB_MISMATCH');
+    await rejectsWithCode(blobs.put(sha256Of('other'), blob.size, blob.open), 'BLOB_MISMATCH');
+    assert.equal(await chunks().countDocuments({ files_id: sha256Of('other') }), 0);
+  });
+
+  test('concurrent writers of one small message all succeed and leave exactly one chunk', async () => {
+    const blob = await blobOf(30 * 1024, 11);
+    const results = await Promise.all([1, 2, 3, 4].map(() => blobs.put(blob.sha256, blob.size, blob.open)));
+    assert.equal(results.filter((r) => r.created).length, 1);
+    assert.equal(await files().countDocuments({ _id: blob.sha256 }), 1);
+    assert.equal(await chunks().countDocuments({ files_id: blob.sha256 }), 1);
+    assert.equal(await blobs.verify(blob.sha256), true);
+  });
+
+  test('a small message whose writer died between its chunk and its file is completed by the next put', async () => {
+    const blob = await blobOf(16 * 1024, 12);
+    // The whole chunk, as the dead writer inserted it.
+    await blobs.put(blob.sha256, blob.size, blob.open);
+    await files().deleteOne({ _id: blob.sha256 });
+    assert.equal(await blobs.has(blob.sha256), false);
+    assert.deepEqual(await blobs.put(blob.sha256, blob.size, blob.open), { created: true });
+    assert.equal(await blobs.verify(blob.sha256), true);
+    assert.equal(await chunks().countDocuments({ files_id: blob.sha256 }), 1);
+  });
+
+  test('a small message finds the cut-short start of an upload under a smaller chunk size, and replaces it', async () => {
+    const blob = await blobOf(24 * 1024, 13);
+    for (const n of [0, 1]) {
+      await chunks().insertOne({ _id: `${blob.sha256}:${n}`, files_id: blob.sha256, n, data: Buffer.alloc(4096, 0x42) });
+    }
+    assert.deepEqual(await blobs.put(blob.sha256, blob.size, blob.open), { created: true });
+    assert.equal(await blobs.verify(blob.sha256), true);
+    assert.equal(await chunks().countDocuments({ files_id: blob.sha256 }), 1);
   });
 
   test('verify and open detect a damaged or missing chunk', async () => {

@@ -148,20 +148,89 @@ class GridBlobStore implements BlobStore {
   }
 
   /**
-   * Writers of one id are serialised by a lease document instead of racing: all of them write
-   * chunks under the same `files_id`, so a loser could not tell its own chunks from the winner's
-   * and must never delete any. Only the lease holder ever deletes chunks of an id without a file.
    * There is no existence check first: the first chunk's insert, decided by the unique index,
-   * tells that the message is stored already (put then reads the file document, and has read at
-   * most one chunk of the bytes again). A look first would cost every new message a read of the
-   * whole files collection on FerretDB 1.24, whose finds by `_id` do not use the `_id` index
-   * (its `explain` shows `SCAN` for them): ingest slowed from 32 to 3 messages/s at 25,000 messages.
+   * tells that the message is stored already (put then reads the file document). A look first
+   * would cost every new message a read of the whole files collection on FerretDB 1.24, whose
+   * finds by `_id` do not use the `_id` index (its `explain` shows `SCAN` for them): ingest slowed
+   * from 32 to 3 messages/s at 25,000 messages.
    */
   async put(sha256: string, size: number, open: () => Readable): Promise<{ created: boolean }> {
     checkId(sha256);
     if (!Number.isSafeInteger(size) || size < 0) {
       throw new BlobError('BLOB_MISMATCH', `Blob size must be a non-negative integer, got ${size}`);
     }
+    return size <= this.settings.chunkSizeBytes / 2 ? this.putWhole(sha256, size, open) : this.putLeased(sha256, size, open);
+  }
+
+  /**
+   * A message whose encoded bytes surely fit in one chunk (deflate grows input by at most about
+   * 14 %), which is nearly every mail: checked and encoded in memory, then two inserts, without
+   * the lease and its two writes. Its one chunk is whole the moment it exists, so no writer ever
+   * deletes a chunk that decodes to the message; any writer may add the file document for one a
+   * crashed or slower writer left. Which path an id takes depends on its size alone, so writers
+   * of one message never mix the two.
+   */
+  private async putWhole(sha256: string, size: number, open: () => Readable): Promise<{ created: boolean }> {
+    const data = await encodeWhole(sha256, size, open);
+    const chunk: ChunkDoc = { _id: chunkId(sha256, 0), files_id: sha256, n: 0, data };
+    if (await this.insertChunk(chunk)) return { created: await this.addFile(sha256, size, data.length) };
+    // The chunk is there: the message is stored, or its writer is between its two inserts or died there.
+    const stored = await this.stat(sha256);
+    if (stored) return alreadyStored(sha256, size, stored.size);
+    for (let look = 0; look < 3; look += 1) {
+      const found = await this.chunks.findOne({ _id: chunk._id }, { promoteBuffers: true });
+      if (!found) {
+        if (await this.insertChunk(chunk)) return { created: await this.addFile(sha256, size, data.length) };
+        continue;
+      }
+      if (await decodesTo(found.data, sha256, size)) return { created: await this.addFile(sha256, size, found.data.length) };
+      // Not this message's whole chunk: the start of an upload under another chunk size, cut short.
+      await this.chunks.deleteMany({ files_id: sha256, n: { $gt: 0 } });
+      // Compared on the bytes read, so that a whole chunk another writer put in meanwhile stays.
+      const replaced = await this.chunks.replaceOne({ _id: chunk._id, data: found.data }, chunk);
+      if (replaced.matchedCount === 1) return { created: await this.addFile(sha256, size, data.length) };
+    }
+    throw new BlobError('BLOB_CORRUPT', `Stored blob ${sha256} is damaged: its chunk keeps changing under the writer`);
+  }
+
+  /** False when a chunk with its id exists already. */
+  private async insertChunk(chunk: ChunkDoc): Promise<boolean> {
+    try {
+      await this.chunks.insertOne(chunk);
+      return true;
+    } catch (err) {
+      if (isDuplicateKey(err)) return false;
+      throw err;
+    }
+  }
+
+  /** The file document for a complete chunk; false when another writer added it first. */
+  private async addFile(sha256: string, size: number, storedSize: number): Promise<boolean> {
+    const file: FileDoc = {
+      _id: sha256,
+      length: storedSize,
+      chunkSize: this.settings.chunkSizeBytes,
+      uploadDate: new Date(),
+      filename: sha256,
+      metadata: { size, storedSize, encoding: WRITE_ENCODING, sha256 },
+    };
+    try {
+      await this.files.insertOne(file);
+      return true;
+    } catch (err) {
+      if (isDuplicateKey(err)) return false;
+      throw err;
+    }
+  }
+
+  /**
+   * A message that may span chunks: its writers are serialised by a lease document instead of
+   * racing, since all of them write chunks under the same `files_id`, so a loser could not tell
+   * its own chunks from the winner's and must never delete any. Only the lease holder ever
+   * deletes chunks of an id without a file. A message stored already has read at most one chunk
+   * of its bytes again when the first chunk's insert is refused.
+   */
+  private async putLeased(sha256: string, size: number, open: () => Readable): Promise<{ created: boolean }> {
     let deepCleaned = false;
     let stored: BlobStat | null = null;
     for (;;) {
@@ -243,22 +312,8 @@ class GridBlobStore implements BlobStore {
     } finally {
       keepAlive.stop();
     }
-    const file: FileDoc = {
-      _id: sha256,
-      length: writer.length,
-      chunkSize: this.settings.chunkSizeBytes,
-      uploadDate: new Date(),
-      filename: sha256,
-      metadata: { size, storedSize: writer.length, encoding: WRITE_ENCODING, sha256 },
-    };
-    try {
-      await this.files.insertOne(file);
-      return { created: true };
-    } catch (err) {
-      // A writer that took over our lease finished first; its chunks carry the same files_id.
-      if (isDuplicateKey(err)) return { created: false };
-      throw err;
-    }
+    // False when a writer that took over our lease finished first (its chunks carry the same files_id).
+    return { created: await this.addFile(sha256, size, writer.length) };
   }
 
   private async pipeOriginal(sha256: string, out: PassThrough): Promise<void> {
@@ -306,6 +361,29 @@ class GridBlobStore implements BlobStore {
       const { deletedCount } = await this.chunks.deleteOne({ _id: chunkId(sha256, n) });
       if (deletedCount === 0) return;
     }
+  }
+}
+
+/** A small message encoded in memory; nothing comes out unless its bytes match the hash and size. */
+async function encodeWhole(sha256: string, size: number, open: () => Readable): Promise<Buffer> {
+  const pieces: Buffer[] = [];
+  const collect = new Writable({
+    write: (piece: Buffer, _encoding, callback) => {
+      pieces.push(piece);
+      callback();
+    },
+  });
+  await pipeline(open(), new ByteCheck(sha256, size, 'BLOB_MISMATCH'), codecs[WRITE_ENCODING].encode(size), collect);
+  return Buffer.concat(pieces);
+}
+
+/** True when an encoded chunk holds the whole message with this hash and size. */
+async function decodesTo(data: Buffer, sha256: string, size: number): Promise<boolean> {
+  try {
+    await pipeline(Readable.from([data]), codecs[WRITE_ENCODING].decode(), new ByteCheck(sha256, size, 'BLOB_CORRUPT'), discard());
+    return true;
+  } catch {
+    return false;
   }
 }
 
