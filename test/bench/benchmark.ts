@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector/promises';
 import { writeHeapSnapshot } from 'node:v8';
 import { startDatabase } from '../../dev/database';
 import { DEMO } from '../../emulator/src/config';
@@ -8,9 +10,8 @@ import { createGraphClient } from '../../backend/src/graph/client';
 import { createTokenSource } from '../../backend/src/graph/token';
 import { createLogger } from '../../backend/src/log';
 import { startBackend } from '../../backend/src/server';
-import { flushIndex } from '../../backend/src/search/index-store';
 import { openStore } from '../../backend/src/store';
-import { blobCeiling, graphCeiling, ingestCeiling, ingestCeilingAtSize, loadSample, lookupCost, parseCeiling } from './ceilings';
+import { blobCeiling, graphCeiling, ingestCeiling, loadArchived, lookupCost, parseCeiling, replayCeiling, spread } from './ceilings';
 import { startEmulatorProcess, type EmulatorProcess } from './emulator-process';
 import { adminApi, createAllMailboxesProfile, runToEnd, type AdminApi } from './end-to-end';
 import { withCommandMonitoring } from '../helpers/db';
@@ -54,23 +55,26 @@ export async function runBenchmark(): Promise<void> {
     const maxRssBytes = process.resourceUsage().maxRSS * 1024;
     await backend.close();
 
-    log(`ceilings on a sample of ${settings.sample} archived messages…`);
+    log('reading back every archived message…');
     const archive = await openStore({ uri: db.uri, dbName: config.MONGODB_DB });
-    const sample = await loadSample(archive, settings.sample);
+    const archived = await loadArchived(archive);
+    const sample = spread(archived, settings.sample);
     const lookupFull = await lookupCost(archive, sample);
-    const ingestAtSize = await ingestCeilingAtSize(archive, sample, mailboxesFor(settings.storeConcurrency));
-    await flushIndex(archive);
+    await archive.db.dropDatabase().catch(() => undefined);
+    await archive.close();
+
+    log(`ceilings on a sample of ${sample.length} archived messages…`);
     const parse = await parseCeiling(sample);
     const blobs = await blobCeiling(db.uri, sample, settings.storeConcurrency);
     const ingest = await ingestCeiling(db.uri, sample, mailboxesFor(settings.storeConcurrency));
     const ingestFew = await ingestCeiling(db.uri, sample, mailboxesFor(FEW_WRITERS));
     const metadata = await fetchAuthorityMetadata(config.authority, config.TENANT_ID);
     const graph = await graphCeiling(createGraphClient({ baseUrl: config.GRAPH_BASE_URL, tokens: createTokenSource(config, metadata, createLogger('silent')) }), sample);
-    await archive.db.dropDatabase().catch(() => undefined);
-    await archive.close();
+    log(`store only, all ${archived.length} messages of the run again…`);
+    const replay = await replayCeiling(db.uri, archived, mailboxesFor(settings.storeConcurrency));
 
     const m: Measurements = {
-      settings, dbKind: db.kind, first, second, maxRssBytes, parse, blobs, ingest, ingestFew, ingestAtSize, graph, lookupFull,
+      settings, dbKind: db.kind, first, second, maxRssBytes, parse, blobs, ingest, ingestFew, replay, graph, lookupFull,
       sampleSize: sample.length, loadAtStart, loadAtEnd: loadAverage(),
     };
     report = buildRows(m);
@@ -90,7 +94,9 @@ async function measureFirstRun(api: AdminApi, emulator: EmulatorProcess, profile
   const loop = watchEventLoop();
   const cpuBefore = cpuSeconds(emulator.pid);
   const snapshots = heapSnapshots(settings.users * settings.messagesPerUser);
+  const profile = await cpuProfile();
   const result = await runToEnd(api, profileId, settings.timeoutMinutes, 'first run', snapshots.onProgress);
+  await profile.stop();
   snapshots.onProgress(Number.POSITIVE_INFINITY);
   const cpu = diffCpu(cpuBefore, cpuSeconds(emulator.pid));
   const peakRss = rss.stop();
@@ -121,6 +127,27 @@ function heapSnapshots(total: number) {
         const file = writeHeapSnapshot(`bench-archive-${Number.isFinite(mark) ? `${mark * 100}pct` : 'end'}.heapsnapshot`);
         log(`heap snapshot written: ${file}`);
       }
+    },
+  };
+}
+
+/**
+ * BENCH_CPU_PROFILE=1 profiles this process (the backend runs in it) during the first run and
+ * writes bench-archive.cpuprofile, which Chrome's DevTools and speedscope open: where the
+ * backend's share of the cores goes.
+ */
+async function cpuProfile(): Promise<{ stop(): Promise<void> }> {
+  if (!process.env.BENCH_CPU_PROFILE) return { stop: async () => undefined };
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return {
+    async stop() {
+      const { profile } = await session.post('Profiler.stop');
+      await writeFile('bench-archive.cpuprofile', JSON.stringify(profile));
+      session.disconnect();
+      log('CPU profile written: bench-archive.cpuprofile');
     },
   };
 }

@@ -5,6 +5,7 @@ import { ResponseType, type Client } from '@microsoft/microsoft-graph-client';
 import { Limiter } from '../../backend/src/limiter';
 import { archiveStored, storeMessage, type ArchiveEntry } from '../../backend/src/ingest';
 import { parseMessage } from '../../backend/src/ingest/parse';
+import { flushIndex } from '../../backend/src/search/index-store';
 import { openStore, type Store } from '../../backend/src/store';
 import { findItemBySource } from '../../backend/src/store/items';
 import { EXCHANGE } from './settings';
@@ -27,22 +28,28 @@ export interface Rate {
   mbPerSecond: number;
 }
 
-/** Evenly spaced items of the archive the run filled, so sizes follow the tenant's mix. */
-export async function loadSample(store: Store, size: number): Promise<SampleMessage[]> {
+/** Every message of the archive the run filled, its bytes read back, in the order they were archived. */
+export async function loadArchived(store: Store): Promise<SampleMessage[]> {
   const items = await store.db
     .collection<{ sha256: string; archiveId: string; receivedAt: Date; sources: { kind: string; mailboxId?: string; messageId?: string }[] }>('items')
     .find({}, { projection: { sha256: 1, archiveId: 1, receivedAt: 1, sources: 1 } })
     .toArray();
-  const step = items.length / Math.min(size, items.length);
-  const picked = Array.from({ length: Math.min(size, items.length) }, (_, i) => items[Math.floor(i * step)]!);
-  const sample: SampleMessage[] = [];
-  await forEachConcurrent(picked, 8, async (item) => {
+  const loaded: (SampleMessage | undefined)[] = new Array(items.length);
+  let next = 0;
+  await forEachConcurrent(items, 8, async (item) => {
+    const at = next++;
     const source = item.sources.find((s) => s.kind === 'graph');
     if (!source?.mailboxId || !source.messageId) return;
     const bytes = await readAll(store.blobs.open(item.sha256));
-    sample.push({ sha256: item.sha256, archiveId: item.archiveId, receivedAt: item.receivedAt, mailboxId: source.mailboxId, messageId: source.messageId, bytes });
+    loaded[at] = { sha256: item.sha256, archiveId: item.archiveId, receivedAt: item.receivedAt, mailboxId: source.mailboxId, messageId: source.messageId, bytes };
   });
-  return sample;
+  return loaded.filter((m): m is SampleMessage => m !== undefined);
+}
+
+/** Evenly spaced messages, so that sizes follow the tenant's mix. */
+export function spread(messages: SampleMessage[], size: number): SampleMessage[] {
+  const step = messages.length / Math.min(size, messages.length);
+  return Array.from({ length: Math.min(size, messages.length) }, (_, i) => messages[Math.floor(i * step)]!);
 }
 
 /** Parse only: the ingest parser over bytes in memory, one message at a time (it is CPU-bound). */
@@ -74,25 +81,38 @@ export async function ingestCeiling(uri: string, sample: SampleMessage[], mailbo
 }
 
 /**
- * The same into the database the run filled, with copies of the sample made new (a header line
- * added, so new blobs and items): what storing costs at the size the run ended at, which the
- * end-to-end rate of its last messages can be held against.
+ * Store only, the run's whole workload: every message it archived, stored the way the crawl
+ * stores them into an empty database that grows as the run's did, the index merges included.
+ * The sample ceiling above stores a thousand messages into an empty database, an upper bound
+ * that a run of tens of thousands cannot reach: each write costs more in a larger database, and
+ * an archive's merges grow with it.
  */
-export async function ingestCeilingAtSize(store: Store, sample: SampleMessage[], mailboxes: number): Promise<Rate> {
-  const copy = randomBytes(4).toString('hex');
-  const copies = sample.map((m) => ({ ...m, messageId: `${m.messageId}-${copy}`, bytes: Buffer.concat([Buffer.from(`X-Bench-Copy: ${copy}\r\n`), m.bytes]) }));
-  return storeCrawlShaped(store, copies, mailboxes);
+export async function replayCeiling(uri: string, messages: SampleMessage[], mailboxes: number): Promise<Rate & { timeline: Timeline }> {
+  return withFreshStore(uri, 'bench_replay', async (store) => {
+    const timeline: Timeline = [];
+    const rate = await storeCrawlShaped(store, messages, mailboxes, timeline);
+    await flushIndex(store); // not timed: the run's figures do not wait for its merges either
+    return { ...rate, timeline };
+  });
 }
 
-async function storeCrawlShaped(store: Store, sample: SampleMessage[], mailboxes: number): Promise<Rate> {
+/** (seconds since start, messages stored), after each page. */
+export type Timeline = { t: number; archived: number }[];
+
+async function storeCrawlShaped(store: Store, sample: SampleMessage[], mailboxes: number, timeline: Timeline = []): Promise<Rate> {
   const byArchive = new Map<string, SampleMessage[]>();
   for (const m of sample) byArchive.set(m.archiveId, [...(byArchive.get(m.archiveId) ?? []), m]);
   const pages = [...byArchive.values()].map((msgs) =>
     Array.from({ length: Math.ceil(msgs.length / PAGE) }, (_, i) => msgs.slice(i * PAGE, (i + 1) * PAGE)),
   );
   const started = performance.now();
+  let stored = 0;
   await forEachConcurrent(pages, mailboxes, async (mailbox) => {
-    for (const page of mailbox) await storePage(store, page);
+    for (const page of mailbox) {
+      await storePage(store, page);
+      stored += page.length;
+      timeline.push({ t: (performance.now() - started) / 1000, archived: stored });
+    }
   });
   return rateOf(sample, started);
 }

@@ -24,8 +24,8 @@ export interface Measurements {
   blobs: Rate;
   ingest: Rate & { lookup: Lookup };
   ingestFew: Rate;
-  /** Store only into the run's database as the run left it. */
-  ingestAtSize: Rate;
+  /** Store only, every message of the run again into an empty database. */
+  replay: Rate & { timeline: RunResult['timeline'] };
   graph: Rate & { meanLatencyMs: number };
   lookupFull: Lookup;
   sampleSize: number;
@@ -44,7 +44,7 @@ export function buildRows(m: Measurements): { rows: Row[]; notes: string[]; deta
   const rows = [...first.rows, ...secondRun(m), ...ceilings(m, first.perSecond, first.requestsPerMessage, first.lastFifth)];
   const notes = [
     `${m.settings.users} mailboxes × ${m.settings.messagesPerUser} messages, WORKER_CONCURRENCY ${m.settings.workers}, database ${m.dbKind}; MB = 10^6 bytes`,
-    `ceilings on ${m.sampleSize} messages read back from the archive (${(m.ingest.bytes / m.sampleSize / 1000).toFixed(1)} kB average); store ceilings into an empty database, and one into the run's full database`,
+    `ceilings on ${m.sampleSize} messages read back from the archive (${(m.ingest.bytes / m.sampleSize / 1000).toFixed(1)} kB average), and on all ${m.replay.messages} for store only; every store ceiling starts from an empty database`,
     `CPU seconds during the first run: backend ${m.first.cpu.backend.toFixed(0)}, ${m.dbKind} ${m.first.cpu.database.toFixed(0)}, emulator ${m.first.cpu.emulator.toFixed(0)} (wall ${first.wall.toFixed(0)} s)`,
     `load average (1/5/15 min) at start ${m.loadAtStart}, at end ${m.loadAtEnd}`,
     ...(m.first.run.status === 'succeeded' ? [] : [`first run ${m.first.stalled ? 'hung' : 'ended'} ${m.first.run.status}`]),
@@ -119,27 +119,30 @@ function ceilings(m: Measurements, perSecond: number, requestsPerMessage: number
   const { settings } = m;
   const throttle = (settings.users * EXCHANGE.requestsPerWindow) / EXCHANGE.windowSeconds / requestsPerMessage;
   const concurrency = (settings.users * EXCHANGE.concurrency) / (m.graph.meanLatencyMs / 1000) / requestsPerMessage;
-  const store = Math.max(m.ingest.perSecond, m.ingestFew.perSecond);
-  const candidates = { 'parse only': m.parse.perSecond, 'store only': store, 'throttle limit': throttle };
+  const candidates = { 'parse only': m.parse.perSecond, 'store only': m.replay.perSecond, 'throttle limit': throttle };
   const [slowestName, slowest] = Object.entries(candidates).sort((a, b) => a[1] - b[1])[0]!;
   const share = (100 * perSecond) / slowest;
+  const sampleStore = Math.max(m.ingest.perSecond, m.ingestFew.perSecond);
+  const replayLastFifth = rateBySlice(m.replay.timeline, m.replay.messages).last;
   const n = settings.storeConcurrency;
   const crawlShaped = (inFlight: number) => `pages of 50, ${mailboxesFor(inFlight)} mailboxes × ${EXCHANGE.concurrency}`;
   return [
     { key: 'ceiling_parse_msgs_per_s', label: 'ceiling, parse only (1 thread)', value: m.parse.perSecond, unit: 'msg/s' },
     { key: 'ceiling_parse_mb_per_s', label: 'ceiling, parse only', value: m.parse.mbPerSecond, unit: 'MB/s', digits: 2 },
-    { key: 'ceiling_store_msgs_per_s', label: `ceiling, store only (${crawlShaped(n)})`, value: m.ingest.perSecond, unit: 'msg/s' },
-    { key: 'ceiling_store_mb_per_s', label: `ceiling, store only (${crawlShaped(n)})`, value: m.ingest.mbPerSecond, unit: 'MB/s', digits: 2 },
-    { key: 'ceiling_store_few_msgs_per_s', label: `ceiling, store only (${crawlShaped(FEW_WRITERS)})`, value: m.ingestFew.perSecond, unit: 'msg/s' },
+    { key: 'ceiling_store_run_msgs_per_s', label: `ceiling, store only: the run's ${m.replay.messages} messages again (${crawlShaped(n)})`, value: m.replay.perSecond, unit: 'msg/s' },
+    { key: 'ceiling_store_run_mb_per_s', label: `ceiling, store only: the run's ${m.replay.messages} messages again`, value: m.replay.mbPerSecond, unit: 'MB/s', digits: 2 },
+    { key: 'ceiling_store_run_last_fifth_msgs_per_s', label: '  its last fifth', value: replayLastFifth, unit: 'msg/s' },
+    { key: 'ceiling_store_msgs_per_s', label: `ceiling, store only: ${m.sampleSize} into an empty database (${crawlShaped(n)})`, value: m.ingest.perSecond, unit: 'msg/s' },
+    { key: 'ceiling_store_few_msgs_per_s', label: `ceiling, store only: ${m.sampleSize} into an empty database (${crawlShaped(FEW_WRITERS)})`, value: m.ingestFew.perSecond, unit: 'msg/s' },
     { key: 'ceiling_blobs_msgs_per_s', label: `  of which GridFS put only (×${n})`, value: m.blobs.perSecond, unit: 'msg/s' },
     { key: 'ceiling_throttle_msgs_per_s', label: `ceiling, throttle limit (${settings.users} × 10,000 req/10 min)`, value: throttle, unit: 'msg/s' },
     { key: 'ceiling_concurrency_msgs_per_s', label: `  4 requests in flight per mailbox, ${m.graph.meanLatencyMs.toFixed(0)} ms each`, value: concurrency, unit: 'msg/s' },
     { key: 'ceiling_graph_msgs_per_s', label: 'Graph $value download only (4/mailbox)', value: m.graph.perSecond, unit: 'msg/s' },
     { key: 'ceiling_slowest_msgs_per_s', label: `slowest ceiling (${slowestName})`, value: slowest, unit: 'msg/s' },
     { key: 'e2e_pct_of_slowest', label: 'end-to-end / slowest ceiling', value: share, unit: '%', target: `>= ${TARGET_SHARE}`, ok: share >= TARGET_SHARE },
-    // The ceilings above store into an empty database; the run's last messages went into a full one.
-    { key: 'ceiling_store_at_size_msgs_per_s', label: `ceiling, store only, into the run's ${m.first.run.totals.archived} messages`, value: m.ingestAtSize.perSecond, unit: 'msg/s' },
-    { key: 'e2e_last_fifth_pct_of_store_at_size', label: '  end-to-end, last fifth / that ceiling', value: (100 * lastFifth) / m.ingestAtSize.perSecond, unit: '%' },
+    { key: 'e2e_last_fifth_pct_of_store_run', label: '  end-to-end last fifth / store only last fifth', value: (100 * lastFifth) / replayLastFifth, unit: '%' },
+    // Against the sample stored into an empty database: the definition of the target row until stop 11.
+    { key: 'e2e_pct_of_store_sample', label: `end-to-end / store only, ${m.sampleSize} into an empty database`, value: (100 * perSecond) / sampleStore, unit: '%' },
     { key: 'lookup_new_ms_full', label: `"already archived?" for a new message, ${m.first.run.totals.archived} items`, value: m.lookupFull.newMs, unit: 'ms' },
     { key: 'lookup_new_ms_sample', label: `"already archived?" for a new message, ${m.sampleSize} items`, value: m.ingest.lookup.newMs, unit: 'ms' },
     { key: 'lookup_ms_full', label: `"already archived?" for an archived one, ${m.first.run.totals.archived} items`, value: m.lookupFull.archivedMs, unit: 'ms' },
