@@ -24,8 +24,8 @@ export interface BlobStore {
   has(sha256: string): Promise<boolean>;
   /**
    * Idempotent. The bytes `open` gives are streamed, hashed and counted on the way in, nothing kept
-   * unless they match `sha256` and `size`; for a blob stored already, `open`'s stream is read
-   * only until its first chunk is refused.
+   * unless they match `sha256` and `size`; for a blob stored already, at most about a chunk's
+   * worth of `open`'s stream is read.
    */
   put(sha256: string, size: number, open: () => Readable): Promise<{ created: boolean }>;
   /** The original bytes. Fails with BLOB_NOT_FOUND, or BLOB_CORRUPT at the end if they do not hash back. */
