@@ -1,5 +1,6 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
+import { gunzipSync } from 'node:zlib';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { ResponseType, type Client } from '@microsoft/microsoft-graph-client';
 import { Limiter } from '../../backend/src/limiter';
@@ -28,22 +29,37 @@ export interface Rate {
   mbPerSecond: number;
 }
 
-/** Every message of the archive the run filled, its bytes read back, in the order they were archived. */
+/**
+ * Every message of the archive the run filled, in the order they were archived. The bytes come
+ * from two scans of the GridFS bucket rather than a lookup per message: FerretDB 1.24 answers
+ * each lookup by `_id` with a scan of its collection, hours for tens of thousands of messages.
+ */
 export async function loadArchived(store: Store): Promise<SampleMessage[]> {
-  const items = await store.db
+  const files = new Map<string, { encoding: string; parts: Buffer[] }>();
+  for await (const f of store.db.collection<{ _id: string; metadata: { encoding: string } }>('messages.files').find({}, { projection: { metadata: 1 } })) {
+    files.set(f._id, { encoding: f.metadata.encoding, parts: [] });
+  }
+  for await (const c of store.db.collection<{ files_id: string; n: number; data: Buffer }>('messages.chunks').find({}, { promoteBuffers: true })) {
+    const file = files.get(c.files_id);
+    if (file) file.parts[c.n] = c.data;
+  }
+  const bytesOf = (sha256: string): Buffer => {
+    const file = files.get(sha256);
+    if (file?.encoding !== 'gzip') throw new Error(`blob ${sha256} is ${file ? `encoded ${file.encoding}` : 'missing'}`);
+    const bytes = gunzipSync(Buffer.concat(file.parts));
+    if (createHash('sha256').update(bytes).digest('hex') !== sha256) throw new Error(`blob ${sha256} did not read back whole`);
+    return bytes;
+  };
+  const items = store.db
     .collection<{ sha256: string; archiveId: string; receivedAt: Date; sources: { kind: string; mailboxId?: string; messageId?: string }[] }>('items')
-    .find({}, { projection: { sha256: 1, archiveId: 1, receivedAt: 1, sources: 1 } })
-    .toArray();
-  const loaded: (SampleMessage | undefined)[] = new Array(items.length);
-  let next = 0;
-  await forEachConcurrent(items, 8, async (item) => {
-    const at = next++;
+    .find({}, { projection: { sha256: 1, archiveId: 1, receivedAt: 1, sources: 1 } });
+  const loaded: SampleMessage[] = [];
+  for await (const item of items) {
     const source = item.sources.find((s) => s.kind === 'graph');
-    if (!source?.mailboxId || !source.messageId) return;
-    const bytes = await readAll(store.blobs.open(item.sha256));
-    loaded[at] = { sha256: item.sha256, archiveId: item.archiveId, receivedAt: item.receivedAt, mailboxId: source.mailboxId, messageId: source.messageId, bytes };
-  });
-  return loaded.filter((m): m is SampleMessage => m !== undefined);
+    if (!source?.mailboxId || !source.messageId) continue;
+    loaded.push({ sha256: item.sha256, archiveId: item.archiveId, receivedAt: item.receivedAt, mailboxId: source.mailboxId, messageId: source.messageId, bytes: bytesOf(item.sha256) });
+  }
+  return loaded;
 }
 
 /** Evenly spaced messages, so that sizes follow the tenant's mix. */
@@ -191,10 +207,4 @@ async function forEachConcurrent<T>(items: T[], concurrency: number, each: (item
     while (next < items.length) await each(items[next++]!);
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, items.length)) }, lane));
-}
-
-async function readAll(stream: Readable): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
 }
