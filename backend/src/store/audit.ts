@@ -1,6 +1,6 @@
 import type { mongo } from 'mongoose';
 import type { Store } from './connection';
-import { isDuplicateKey } from './messages';
+import { isDuplicateKey } from './insert-once';
 
 /**
  * Storage of the audit trail (MISSION M13): an append-only hash chain. The sequence number is

@@ -5,6 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createGunzip, createGzip } from 'node:zlib';
 import type { mongo } from 'mongoose';
+import { insertOnce, isDuplicateKey } from './insert-once';
 
 type Db = mongo.Db;
 type Collection<T extends mongo.Document> = mongo.Collection<T>;
@@ -173,16 +174,13 @@ class GridBlobStore implements BlobStore {
   private async putWhole(sha256: string, size: number, open: () => Readable): Promise<{ created: boolean }> {
     const data = await encodeWhole(sha256, size, open);
     const chunk: ChunkDoc = { _id: chunkId(sha256, 0), files_id: sha256, n: 0, data };
-    if (await this.insertChunk(chunk)) return { created: await this.addFile(sha256, size, data.length) };
-    // The chunk is there: the message is stored, or its writer is between its two inserts or died there.
-    const stored = await this.stat(sha256);
-    if (stored) return alreadyStored(sha256, size, stored.size);
-    for (let look = 0; look < 3; look += 1) {
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      if (await insertOnce(this.chunks, chunk)) return { created: await this.addFile(sha256, size, data.length) };
+      // The chunk is there: the message is stored, or its writer is between its two inserts or died there.
+      const stored = await this.stat(sha256);
+      if (stored) return alreadyStored(sha256, size, stored.size);
       const found = await this.chunks.findOne({ _id: chunk._id }, { promoteBuffers: true });
-      if (!found) {
-        if (await this.insertChunk(chunk)) return { created: await this.addFile(sha256, size, data.length) };
-        continue;
-      }
+      if (!found) continue;
       if (await decodesTo(found.data, sha256, size)) return { created: await this.addFile(sha256, size, found.data.length) };
       // Not this message's whole chunk: the start of an upload under another chunk size, cut short.
       await this.chunks.deleteMany({ files_id: sha256, n: { $gt: 0 } });
@@ -191,17 +189,6 @@ class GridBlobStore implements BlobStore {
       if (replaced.matchedCount === 1) return { created: await this.addFile(sha256, size, data.length) };
     }
     throw new BlobError('BLOB_CORRUPT', `Stored blob ${sha256} is damaged: its chunk keeps changing under the writer`);
-  }
-
-  /** False when a chunk with its id exists already. */
-  private async insertChunk(chunk: ChunkDoc): Promise<boolean> {
-    try {
-      await this.chunks.insertOne(chunk);
-      return true;
-    } catch (err) {
-      if (isDuplicateKey(err)) return false;
-      throw err;
-    }
   }
 
   /** The file document for a complete chunk; false when another writer added it first. */
@@ -214,13 +201,7 @@ class GridBlobStore implements BlobStore {
       filename: sha256,
       metadata: { size, storedSize, encoding: WRITE_ENCODING, sha256 },
     };
-    try {
-      await this.files.insertOne(file);
-      return true;
-    } catch (err) {
-      if (isDuplicateKey(err)) return false;
-      throw err;
-    }
+    return insertOnce(this.files, file);
   }
 
   /**
@@ -514,10 +495,7 @@ class Leases {
     let renewedAt = Date.now();
     const expiresAt = () => new Date(Date.now() + this.leaseMs);
     let tookOver = false;
-    try {
-      await this.collection.insertOne({ _id: id, owner, expiresAt: expiresAt() });
-    } catch (err) {
-      if (!isDuplicateKey(err)) throw err;
+    if (!(await insertOnce(this.collection, { _id: id, owner, expiresAt: expiresAt() }))) {
       const expired = await this.collection.findOneAndUpdate(
         { _id: id, expiresAt: { $lt: new Date() } },
         { $set: { owner, expiresAt: expiresAt() } },
@@ -591,10 +569,6 @@ function asCorrupt(sha256: string, err: unknown): Error {
     });
   }
   return err instanceof Error ? err : new Error(String(err));
-}
-
-function isDuplicateKey(err: unknown): boolean {
-  return hasCode(err, 11000);
 }
 
 function hasCode(err: unknown, code: string | number): boolean {

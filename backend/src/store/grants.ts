@@ -1,7 +1,7 @@
 import { Schema, type Connection, type QueryFilter } from 'mongoose';
 import { archiveUsers, type ArchiveUser } from './directory';
 import { modelFor } from './model';
-import { isDuplicateKey } from './messages';
+import { isDuplicateKey } from './insert-once';
 
 /**
  * Grants of an archive to a user other than its owner (MISSION M9). One document per

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { mongo } from 'mongoose';
 import type { Store } from './connection';
+import { insertOnce, isDuplicateKey } from './insert-once';
 
 /**
  * Jobs with leases, shared by every backend process through the database.
@@ -205,7 +206,7 @@ export async function enqueue(store: JobStore, input: EnqueueInput): Promise<Job
     stored = (await c.jobs.findOne({ _id }))!;
   }
   // Also repairs a job whose enqueuer died between the two inserts.
-  if (stored.status === 'queued' || stored === job) await insertIgnoringDuplicate(c.active, activeOf(stored));
+  if (stored.status === 'queued' || stored === job) await insertOnce(c.active, activeOf(stored));
   return (await merge(c, [stored]))[0]!;
 }
 
@@ -414,7 +415,7 @@ export async function requestCancel(store: JobStore, jobId: string): Promise<boo
 }
 
 async function cancelTree(c: Collections, state: ActiveDoc): Promise<void> {
-  await insertIgnoringDuplicate(c.cancels, { _id: state._id, at: new Date() });
+  await insertOnce(c.cancels, { _id: state._id, at: new Date() });
   // A worker that wins this race sees the request right after its claim or at its first heartbeat.
   if (state.status === 'queued' && (await winClaim(c, state, 'cancel'))) await finish(c, stateFilter(state), { status: 'cancelled' });
   const children = await c.active.find({ parentId: state._id, status: { $in: UNFINISHED } }).toArray();
@@ -520,7 +521,7 @@ export async function repairUnclaimableJobs(store: JobStore): Promise<number> {
   const unlisted = queued.map((j) => j._id).filter((id) => !listed.has(id));
   if (unlisted.length === 0) return 0;
   const missing = await c.jobs.find({ _id: { $in: unlisted }, status: 'queued' }).toArray();
-  for (const job of missing) await insertIgnoringDuplicate(c.active, activeOf(job));
+  for (const job of missing) await insertOnce(c.active, activeOf(job));
   return missing.length;
 }
 
@@ -548,23 +549,11 @@ export async function pruneJobs(store: JobStore, before: Date): Promise<number> 
  */
 export async function scheduleMark(store: JobStore, scheduleId: string, now: Date): Promise<ScheduleMark> {
   const c = await ensureJobIndexes(store);
-  await insertIgnoringDuplicate(c.schedules, { _id: scheduleId, firstSeen: now, lastSlot: null });
+  await insertOnce(c.schedules, { _id: scheduleId, firstSeen: now, lastSlot: null });
   return (await c.schedules.findOne({ _id: scheduleId }))!;
 }
 
 export async function recordScheduleSlot(store: JobStore, scheduleId: string, slot: Date): Promise<void> {
   const c = await ensureJobIndexes(store);
   await c.schedules.updateOne({ _id: scheduleId }, { $max: { lastSlot: slot } });
-}
-
-async function insertIgnoringDuplicate<T extends { _id: string }>(coll: mongo.Collection<T>, doc: T): Promise<void> {
-  try {
-    await coll.insertOne(doc as mongo.OptionalUnlessRequiredId<T>);
-  } catch (err) {
-    if (!isDuplicateKey(err)) throw err;
-  }
-}
-
-function isDuplicateKey(err: unknown): boolean {
-  return (err as { code?: unknown } | null)?.code === 11000;
 }

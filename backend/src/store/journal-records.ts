@@ -1,6 +1,7 @@
 import { Schema, type Connection } from 'mongoose';
 import { modelFor } from './model';
-import { byId, insertManyOnce, insertOnce, READ, smtpTrace, type SmtpTrace, type StoredBytes } from './journal-spool';
+import { insertManyOnce, insertOnce } from './insert-once';
+import { byId, READ, smtpTrace, type SmtpTrace, type StoredBytes } from './journal-spool';
 
 /**
  * What became of the reports the journal gateway spooled; insert-keyed like the spool:

@@ -1,6 +1,6 @@
 import { Schema, type Connection, type mongo } from 'mongoose';
 import { modelFor } from './model';
-import { isDuplicateKey } from './messages';
+import { insertManyOnce, insertOnce } from './insert-once';
 
 /**
  * What the journal gateway received and what became of it. Every collection here is keyed so
@@ -148,26 +148,4 @@ export async function purgeProcessedSpool(conn: Connection): Promise<number> {
 
 async function markIds(model: ReturnType<typeof done>): Promise<Set<string>> {
   return new Set((await model.find({}, { _id: 1 }).lean<{ _id: string }[]>()).map((d) => d._id));
-}
-
-/** One command for many documents; those whose `_id` exists already are skipped. */
-export async function insertManyOnce<T extends { _id: string }>(collection: mongo.Collection, docs: T[]): Promise<void> {
-  if (docs.length === 0) return;
-  try {
-    await collection.insertMany(docs as unknown as mongo.Document[], { ordered: false });
-  } catch (err) {
-    const errors = (err as { writeErrors?: unknown }).writeErrors;
-    const list = Array.isArray(errors) ? errors : errors ? [errors] : [err];
-    if (!list.every((e) => isDuplicateKey(e) || (e as { code?: number }).code === 11000)) throw err;
-  }
-}
-
-export async function insertOnce<T extends { _id: string }>(collection: mongo.Collection, doc: T): Promise<boolean> {
-  try {
-    await collection.insertOne(doc as unknown as mongo.Document);
-    return true;
-  } catch (err) {
-    if (isDuplicateKey(err)) return false;
-    throw err;
-  }
 }

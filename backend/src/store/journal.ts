@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Schema, type Connection } from 'mongoose';
 import { modelFor } from './model';
-import { isDuplicateKey } from './messages';
+import { isDuplicateKey } from './insert-once';
 
 /**
  * Journal gateway mailboxes (the guide's "Gateway mailboxes") and journal profiles. A mailbox

@@ -1,4 +1,5 @@
 import { Schema, type Connection } from 'mongoose';
+import { insertOnce } from './insert-once';
 import { modelFor } from './model';
 
 export interface MessageAddress {
@@ -98,18 +99,13 @@ const messages = modelFor<MessageDoc>('Message', schema);
 
 /** Writes the document once; a later call for the same blob changes nothing. */
 export async function upsertMessageDoc(conn: Connection, doc: MessageDoc): Promise<'inserted' | 'existing'> {
-  try {
-    // A plain insert on the natural key rather than an upsert with $setOnInsert, which
-    // FerretDB 1.24 applies without its null and empty-array fields. The driver's insert rather
-    // than Model.create: the document comes typed from our own parser, and mongoose's casting
-    // and validating of its address and attachment arrays took a tenth of the backend's CPU
-    // while archiving (a CPU profile of bench:archive).
-    await conn.db!.collection<MessageDoc>('messages').insertOne(doc, { ignoreUndefined: true });
-    return 'inserted';
-  } catch (err) {
-    if (isDuplicateKey(err)) return 'existing';
-    throw err;
-  }
+  // A plain insert on the natural key rather than an upsert with $setOnInsert, which
+  // FerretDB 1.24 applies without its null and empty-array fields. The driver's insert rather
+  // than Model.create: the document comes typed from our own parser, and mongoose's casting
+  // and validating of its address and attachment arrays took a tenth of the backend's CPU
+  // while archiving (a CPU profile of bench:archive).
+  const inserted = await insertOnce(messages(conn).collection, doc, { ignoreUndefined: true });
+  return inserted ? 'inserted' : 'existing';
 }
 
 export async function getMessageDoc(conn: Connection, sha256: string): Promise<MessageDoc | null> {
@@ -121,8 +117,4 @@ export type MessageMeta = Omit<MessageDoc, 'bodyText' | 'attachmentText'>;
 
 export async function getMessageMeta(conn: Connection, sha256: string): Promise<MessageMeta | null> {
   return messages(conn).findById(sha256, { bodyText: 0, attachmentText: 0 }).lean<MessageMeta>();
-}
-
-export function isDuplicateKey(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 11000;
 }

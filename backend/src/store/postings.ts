@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mongo } from 'mongoose';
 import type { Store } from './connection';
-import { isDuplicateKey } from './messages';
+import { insertOnce, isDuplicateKey } from './insert-once';
 
 /**
  * Storage of the search index: immutable documents read by `_id` only (backend/src/search/
@@ -97,13 +97,7 @@ export async function getDoc(store: Db, part: Part, id: string): Promise<IndexDo
 
 /** False when a document with this `_id` exists: inserts decide every contested step. */
 export async function insertDoc(store: Db, part: Part, doc: IndexDoc): Promise<boolean> {
-  try {
-    await collection(store, part).insertOne(toDb(part, doc));
-    return true;
-  } catch (err) {
-    if (isDuplicateKey(err)) return false;
-    throw err;
-  }
+  return insertOnce(collection(store, part), toDb(part, doc));
 }
 
 const MAX_BATCH_BYTES = 4 * 1024 * 1024;

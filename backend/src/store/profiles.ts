@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Schema, type Connection } from 'mongoose';
+import { isDuplicateKey } from './insert-once';
 import { modelFor } from './model';
 
 /** Stored archiving profiles. Settings are validated by the archiving module before they get here. */
@@ -21,8 +22,6 @@ schema.index({ name: 1 }, { unique: true });
 const profiles = modelFor<StoredProfile>('Profile', schema);
 
 export class DuplicateNameError extends Error {}
-
-const isDuplicateKey = (err: unknown) => (err as { code?: number }).code === 11000;
 
 export async function createProfile<S extends { name: string; enabled: boolean }>(conn: Connection, settings: S): Promise<StoredProfile<S>> {
   const now = new Date();
