@@ -9,6 +9,7 @@ import { parseMessage } from '../../backend/src/ingest/parse';
 import { flushIndex } from '../../backend/src/search/index-store';
 import { openStore, type Store } from '../../backend/src/store';
 import { findItemBySource } from '../../backend/src/store/items';
+import type { Timeline } from './end-to-end';
 import { EXCHANGE } from './settings';
 
 /** One archived message, its bytes read back from the archive, and where it came from. */
@@ -111,9 +112,6 @@ export async function replayCeiling(uri: string, messages: SampleMessage[], mail
     return { ...rate, timeline };
   });
 }
-
-/** (seconds since start, messages stored), after each page. */
-export type Timeline = { t: number; archived: number }[];
 
 async function storeCrawlShaped(store: Store, sample: SampleMessage[], mailboxes: number, timeline: Timeline = []): Promise<Rate> {
   const byArchive = new Map<string, SampleMessage[]>();

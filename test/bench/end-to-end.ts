@@ -11,9 +11,12 @@ export interface RunResult {
   wallSeconds: number;
   /** The run stopped making progress without finishing; wallSeconds is then its last progress. */
   stalled: boolean;
-  /** (seconds since start, messages archived) as the run reported them. */
-  timeline: { t: number; archived: number }[];
+  /** As the run reported it. */
+  timeline: Timeline;
 }
+
+/** (seconds since start, messages archived so far). */
+export type Timeline = { t: number; archived: number }[];
 
 /** The admin API of the backend, called as a tenant administrator. */
 export function adminApi(backendUrl: string, emulator: EmulatorProcess, adminUpn: string) {
@@ -91,7 +94,7 @@ export async function runToEnd(
  * Messages per second over the first and the last fifth of the archived messages: a rate that
  * falls as the archive grows points at work that grows with the archive's size.
  */
-export function rateBySlice(timeline: RunResult['timeline'], total: number): { first: number; last: number } {
+export function rateBySlice(timeline: Timeline, total: number): { first: number; last: number } {
   const at = (count: number) => timeline.find((p) => p.archived >= Math.max(1, count));
   const rate = (lo: number, hi: number) => {
     const a = at(lo);

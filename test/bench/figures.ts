@@ -1,7 +1,7 @@
 import type { Rate } from './ceilings';
 import type { CommandStat } from './db-commands';
 import type { MemoryPeak } from './probes';
-import type { RunResult } from './end-to-end';
+import type { RunResult, Timeline } from './end-to-end';
 import { phases, rateBySlice } from './end-to-end';
 import type { Detail, Row } from './report';
 import { EXCHANGE, FEW_WRITERS, mailboxesFor, type BenchSettings } from './settings';
@@ -25,7 +25,7 @@ export interface Measurements {
   ingest: Rate & { lookup: Lookup };
   ingestFew: Rate;
   /** Store only, every message of the run again into an empty database. */
-  replay: Rate & { timeline: RunResult['timeline'] };
+  replay: Rate & { timeline: Timeline };
   graph: Rate & { meanLatencyMs: number };
   lookupFull: Lookup;
   sampleSize: number;
