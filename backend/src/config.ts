@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import { credentialProblems, credentialSchema, readCredential, type ClientCredential, type Problem } from './config-credential';
+
+export type { ClientCredential } from './config-credential';
 
 /**
  * Configuration comes from the environment only. Every problem is reported at once, naming the
@@ -15,12 +18,13 @@ const list = z
   .optional()
   .transform((s) => (s ?? '').split(',').map((x) => x.trim().toLowerCase()).filter(Boolean));
 
-const schema = z.object({
+const baseSchema = z.object({
   MONGODB_URI: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// or mongodb+srv:// URI'),
   MONGODB_DB: z.string().regex(/^[A-Za-z0-9_-]{1,60}$/, 'letters, digits, _ and - only').default('m365archive'),
   TENANT_ID: guid,
   CLIENT_ID: guid,
-  CLIENT_SECRET: z.string().min(1, 'is empty'),
+  /** Application ID URIs of the API besides `api://{CLIENT_ID}` and `api://{PUBLIC_URL host}/{CLIENT_ID}`: accepted as `aud` of v1.0 tokens. */
+  API_APP_ID_URIS: z.string().optional().transform((s) => (s ?? '').split(',').map((x) => x.trim()).filter(Boolean)),
   AUTHORITY_HOST: httpsUrl.default('https://login.microsoftonline.com'),
   GRAPH_BASE_URL: httpsUrl.default('https://graph.microsoft.com'),
   GRAPH_SCOPE: z.string().default('https://graph.microsoft.com/.default'),
@@ -60,9 +64,11 @@ const schema = z.object({
   SMTP_ALLOWED_HOSTS: list,
 });
 
+const schema = baseSchema.extend(credentialSchema.shape);
+
 /** Problems that involve several SMTP_ variables; reported with the rest, by variable. */
-function smtpProblems(c: z.infer<typeof schema>): { name: string; message: string }[] {
-  const problems: { name: string; message: string }[] = [];
+function smtpProblems(c: z.infer<typeof baseSchema>): Problem[] {
+  const problems: Problem[] = [];
   const tls = Boolean(c.SMTP_TLS_CERT && c.SMTP_TLS_KEY);
   if (Boolean(c.SMTP_TLS_CERT) !== Boolean(c.SMTP_TLS_KEY)) problems.push({ name: c.SMTP_TLS_CERT ? 'SMTP_TLS_KEY' : 'SMTP_TLS_CERT', message: 'must be set together with the other of SMTP_TLS_CERT and SMTP_TLS_KEY' });
   if (c.SMTP_REQUIRE_TLS && !tls) problems.push({ name: 'SMTP_REQUIRE_TLS', message: 'needs SMTP_TLS_CERT and SMTP_TLS_KEY' });
@@ -70,9 +76,12 @@ function smtpProblems(c: z.infer<typeof schema>): { name: string; message: strin
   return problems;
 }
 
-export type Config = z.infer<typeof schema> & {
-  /** Audiences accepted on tokens for this API: the v2 client id and the v1 App ID URI. */
-  apiAudiences: string[];
+export type Config = z.infer<typeof baseSchema> & {
+  credential: ClientCredential;
+  /** What every process of this deployment shares and nobody else knows (the secret or the certificate's key), to derive keys from. */
+  deploymentSecret: string;
+  /** Application ID URIs of this API: besides the client id, what v1.0 tokens may carry as `aud`. */
+  appIdUris: string[];
   authority: string;
 };
 
@@ -91,14 +100,26 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       const missing = issue.code === 'invalid_type' && env[name] === undefined;
       return missing ? `${name} is required but not set` : `${name} ${issue.message}`;
     });
-    throw new ConfigError(problems);
+    // The credential's own problems (none set, an unreadable key file) belong in the same report.
+    const credential = credentialSchema.safeParse(env);
+    const more = credential.success ? credentialProblems(readCredential(credential.data)) : [];
+    throw new ConfigError([...problems, ...more.map((p) => `${p.name} ${p.message}`)]);
   }
-  const c = parsed.data;
-  const smtp = smtpProblems(c);
-  if (smtp.length > 0) throw new ConfigError(smtp.map((p) => `${p.name} ${p.message}`));
+  const c = baseSchema.parse(env);
+  const credential = readCredential(parsed.data);
+  const problems = [...smtpProblems(c), ...credentialProblems(credential)];
+  if (problems.length > 0 || 'problems' in credential) throw new ConfigError(problems.map((p) => `${p.name} ${p.message}`));
   return {
     ...c,
-    apiAudiences: [c.CLIENT_ID, `api://${c.CLIENT_ID}`],
+    credential,
+    deploymentSecret: credential.kind === 'secret' ? credential.secret : credential.privateKey,
+    appIdUris: appIdUris(c),
     authority: `${c.AUTHORITY_HOST}/${c.TENANT_ID}`,
   };
+}
+
+/** The API's Application ID URIs: `api://{client id}`, the Teams SSO form with the public host, and any configured. */
+function appIdUris(c: z.infer<typeof baseSchema>): string[] {
+  const host = c.PUBLIC_URL ? new URL(c.PUBLIC_URL).host : undefined;
+  return [...new Set([`api://${c.CLIENT_ID}`, ...(host ? [`api://${host}/${c.CLIENT_ID}`] : []), ...c.API_APP_ID_URIS])];
 }

@@ -4,7 +4,7 @@ import type { ProfileSettings } from './archiving/profile';
 import type { Config } from './config';
 import { getDirectorySettings } from './directory/settings';
 import { syncDirectory } from './directory/sync';
-import { fetchAuthorityMetadata } from './graph/authority';
+import { fetchAuthorityMetadata, fetchV1Issuer } from './graph/authority';
 import { createGraphClient } from './graph/client';
 import { createTokenSource } from './graph/token';
 import { createApp } from './http/app';
@@ -33,6 +33,7 @@ const DIRECTORY_SYNC_JOB = 'directory-sync';
 export async function startBackend(config: Config, log: Logger): Promise<RunningBackend> {
   const store = await openStore({ uri: config.MONGODB_URI, dbName: config.MONGODB_DB });
   const metadata = await fetchAuthorityMetadata(config.authority, config.TENANT_ID);
+  const v1Issuer = await fetchV1Issuer(config.authority, config.TENANT_ID);
   const tokens = createTokenSource(config, metadata, log);
   const graph = createGraphClient({ baseUrl: config.GRAPH_BASE_URL, tokens });
   const deps: ServiceDeps = { store, graph, log, config };
@@ -45,7 +46,9 @@ export async function startBackend(config: Config, log: Logger): Promise<Running
     log,
     auth: {
       issuer: metadata.issuer,
-      audiences: config.apiAudiences,
+      v1Issuer,
+      clientId: config.CLIENT_ID,
+      appIdUris: config.appIdUris,
       jwksUri: metadata.jwks_uri,
       tenantId: config.TENANT_ID,
       adminUsers: config.ADMIN_USERS,

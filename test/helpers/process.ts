@@ -33,7 +33,7 @@ export async function spawnBackend(config: Config, overrides: Record<string, str
     MONGODB_DB: config.MONGODB_DB,
     TENANT_ID: config.TENANT_ID,
     CLIENT_ID: config.CLIENT_ID,
-    CLIENT_SECRET: config.CLIENT_SECRET,
+    ...(config.credential.kind === 'secret' ? { CLIENT_SECRET: config.credential.secret } : {}),
     AUTHORITY_HOST: config.AUTHORITY_HOST,
     GRAPH_BASE_URL: config.GRAPH_BASE_URL,
     PORT: String(port),

@@ -25,7 +25,7 @@ export const OFFICE_FRAME_ANCESTORS = [
 
 /** Settings from what the API already trusts: the authority behind the issuer, and the API's own client id. */
 export function addinSettings(auth: AuthOptions, addinClientId = process.env.ADDIN_CLIENT_ID): AddinSettings {
-  const apiClientId = auth.audiences[0]!;
+  const apiClientId = auth.clientId;
   return {
     authority: auth.issuer.replace(/\/v2\.0$/, ''),
     clientId: addinClientId?.trim() || apiClientId,

@@ -37,8 +37,8 @@ export interface ViewTickets {
   verify(ticket: string, itemId: string): Caller | null;
 }
 
-export function viewTickets(secret: { CLIENT_SECRET: string; TENANT_ID: string }, now: () => number = Date.now): ViewTickets {
-  const key = Buffer.from(hkdfSync('sha256', secret.CLIENT_SECRET, secret.TENANT_ID, 'm365-archive/view-ticket/v1', 32));
+export function viewTickets(secret: { deploymentSecret: string; TENANT_ID: string }, now: () => number = Date.now): ViewTickets {
+  const key = Buffer.from(hkdfSync('sha256', secret.deploymentSecret, secret.TENANT_ID, 'm365-archive/view-ticket/v1', 32));
   const sign = (payload: string) => createHmac('sha256', key).update(payload).digest();
   return {
     issue(itemId, caller) {
