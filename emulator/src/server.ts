@@ -4,7 +4,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Server } from 'node:https';
 import type { HttpReq, HttpRes } from './http';
 import { header, json } from './http';
+import { handleUpload, MAX_REQUEST_BYTES } from './graph/attachments';
 import { runBatch } from './graph/batch';
+import { graphErrorBody } from './graph/errors';
 import { runGraphRequest } from './graph/pipeline';
 import type { PipelineDeps } from './graph/pipeline';
 import type { GraphRequest } from './graph/types';
@@ -65,6 +67,7 @@ async function route(deps: ServerDeps, req: HttpReq): Promise<HttpRes> {
   const path = req.url.pathname;
   if (path.startsWith('/_emulator/')) return (await deps.control(req)) ?? json(404, { error: 'not_found' });
   if (path === '/v1.0' || path.startsWith('/v1.0/')) return graph(deps, req);
+  if (path.startsWith('/api/v2.0/')) return handleUpload(deps.graph.env, req);
   const fault = deps.graph.faults.take(path, req.method, undefined);
   if (fault?.kind === 'drop') return { status: 0, drop: true };
   if (fault?.kind === 'slow') await new Promise((r) => setTimeout(r, fault.delayMs ?? 1000));
@@ -77,6 +80,7 @@ async function route(deps: ServerDeps, req: HttpReq): Promise<HttpRes> {
 
 async function graph(deps: ServerDeps, req: HttpReq): Promise<HttpRes> {
   const requestId = randomUUID();
+  if (req.body.length > MAX_REQUEST_BYTES) return tooLarge(req, requestId);
   const greq: GraphRequest = {
     method: req.method.toUpperCase(),
     path: req.url.pathname.slice('/v1.0'.length) || '/',
@@ -88,6 +92,17 @@ async function graph(deps: ServerDeps, req: HttpReq): Promise<HttpRes> {
   };
   const res = greq.method === 'POST' && greq.path === '/$batch' ? await runBatch(deps.graph, greq) : await runGraphRequest(deps.graph, greq);
   return { status: res.status, headers: res.headers, body: res.body, drop: res.drop };
+}
+
+/**
+ * Graph refuses a request body over 4 MB, whatever the endpoint
+ * (https://github.com/microsoftgraph/microsoft-graph-docs-contrib/issues/682: "The maximum
+ * request length supported is 4MB."; 413 Request Entity Too Large). Larger attachments go
+ * through upload sessions.
+ */
+function tooLarge(req: HttpReq, requestId: string): HttpRes {
+  const body = graphErrorBody('BadRequest', 'The maximum request length supported is 4MB.', requestId, header(req.headers, 'client-request-id') ?? requestId);
+  return json(413, body, { 'request-id': requestId });
 }
 
 function send(res: ServerResponse, out: HttpRes): void {

@@ -1,6 +1,7 @@
 import type { FolderRecord, Mailbox, MessageRecord, Tombstone } from '../tenant/mailbox';
 import { PERMS } from './auth';
 import { badRequest, GraphError } from './errors';
+import { requestedProperties } from './extended-properties';
 import { folderFor, mailboxFor, messageJson } from './mail-access';
 import { applySelect, contextUrl, graphLink, preferredPageSize, readToken, selectFields, signToken } from './odata';
 import type { GraphResponse, HandlerContext } from './types';
@@ -14,6 +15,8 @@ interface DeltaOptions {
   changeType?: ChangeType;
   since?: { op: 'ge' | 'gt'; value: string };
   immutable?: boolean;
+  /** Extended properties to expand (message delta documents `$expand`). */
+  expand?: string[];
 }
 
 /**
@@ -71,7 +74,7 @@ export async function messagesDelta(h: HandlerContext): Promise<GraphResponse> {
     if (c.tomb) {
       return { '@odata.type': '#microsoft.graph.message', id: immutable ? c.tomb.immutableId : c.tomb.restId, '@removed': { reason: 'deleted' } };
     }
-    return { '@odata.type': '#microsoft.graph.message', ...applySelect(await messageJson(h, c.item!, immutable), fields) };
+    return { '@odata.type': '#microsoft.graph.message', ...applySelect(await messageJson(h, c.item!, immutable, token.o.expand), fields) };
   }));
   return ok(body);
 }
@@ -108,6 +111,8 @@ function firstRequestOptions(h: HandlerContext): DeltaOptions {
     o.since = { op: m[1]!.toLowerCase() as 'ge' | 'gt', value: new Date(time).toISOString() };
   }
   if (h.immutableIds) o.immutable = true;
+  const expand = requestedProperties(q);
+  if (expand) o.expand = expand;
   return o;
 }
 

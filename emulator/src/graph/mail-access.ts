@@ -6,6 +6,7 @@ import { renderMessage } from '../tenant/render';
 import { allowed, PERMS, requireMailbox } from './auth';
 import type { Need } from './auth';
 import { badRequest, itemNotFound, mailboxNotEnabled, notFound } from './errors';
+import { expandedJson, requestedProperties } from './extended-properties';
 import { preferredBodyType } from './odata';
 import type { HandlerContext } from './types';
 
@@ -44,9 +45,9 @@ export function messageFor(mb: Mailbox, id: string): MessageRecord {
 }
 
 /** Renders a message as the caller may see it: Mail.ReadBasic callers get no body. */
-export async function messageJson(h: HandlerContext, rec: MessageRecord, immutable = h.immutableIds): Promise<Message> {
+export async function messageJson(h: HandlerContext, rec: MessageRecord, immutable = h.immutableIds, expand = requestedProperties(h.req.query)): Promise<Message> {
   const meta = await h.env.tenant.meta(rec);
-  const json: Message = renderMessage(rec, meta, { immutable });
+  const json: Message = { ...renderMessage(rec, meta, { immutable }), ...expandedJson(rec, expand) };
   if (preferredBodyType(h.req.headers) === 'text') json.body = { contentType: 'text', content: meta.text };
   if (!allowed(h.principal, PERMS.mailRead)) {
     delete json.body;

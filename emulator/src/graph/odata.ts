@@ -10,11 +10,12 @@ export function selectFields(query: URLSearchParams): string[] | null {
   return raw.split(',').map((s) => s.trim()).filter(Boolean);
 }
 
-/** Keeps the selected properties (case-insensitive, as Graph matches them), id and annotations. */
+/** Keeps the selected properties (case-insensitive, as Graph matches them), id, annotations and what $expand asked for. */
 export function applySelect<T extends object>(obj: T, fields: string[] | null): Partial<T> {
   if (!fields) return obj;
   const wanted = new Set(fields.map((f) => f.toLowerCase()));
   wanted.add('id');
+  wanted.add('singlevalueextendedproperties');
   return Object.fromEntries(Object.entries(obj).filter(([k]) => k.startsWith('@') || wanted.has(k.toLowerCase()))) as Partial<T>;
 }
 

@@ -1,3 +1,4 @@
+import * as attachments from './attachments';
 import * as folders from './folders';
 import * as groups from './groups';
 import * as messages from './messages';
@@ -47,6 +48,8 @@ export const ROUTES: Route[] = [
   r('POST', 'users/:user/messages/:message/move', M, messages.moveMessage),
   r('POST', 'users/:user/messages/:message/copy', M, messages.copyMessage),
   r('POST', 'users/:user/messages/:message/permanentdelete', M, messages.permanentDelete),
+  r('POST', 'users/:user/messages/:message/attachments', M, attachments.addAttachment),
+  r('POST', 'users/:user/messages/:message/attachments/createuploadsession', M, attachments.createUploadSession),
   r('GET', 'groups', D, groups.listGroups),
   r('GET', 'groups/:group', D, groups.getGroup),
   r('GET', 'groups/:group/members', D, groups.listMembers),
