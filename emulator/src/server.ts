@@ -67,7 +67,6 @@ async function route(deps: ServerDeps, req: HttpReq): Promise<HttpRes> {
   const path = req.url.pathname;
   if (path.startsWith('/_emulator/')) return (await deps.control(req)) ?? json(404, { error: 'not_found' });
   if (path === '/v1.0' || path.startsWith('/v1.0/')) return graph(deps, req);
-  if (path.startsWith('/api/v2.0/')) return handleUpload(deps.graph.env, req);
   const fault = deps.graph.faults.take(path, req.method, undefined);
   if (fault?.kind === 'drop') return { status: 0, drop: true };
   if (fault?.kind === 'slow') await new Promise((r) => setTimeout(r, fault.delayMs ?? 1000));
@@ -75,6 +74,8 @@ async function route(deps: ServerDeps, req: HttpReq): Promise<HttpRes> {
     return json(Number(fault.kind), { error: 'temporarily_unavailable', error_description: 'Injected fault.' },
       fault.retryAfterSeconds ? { 'retry-after': String(fault.retryAfterSeconds) } : {});
   }
+  // Upload sessions' pre-authenticated URLs (Outlook's REST host in Exchange Online).
+  if (path.startsWith('/api/v2.0/')) return handleUpload(deps.graph.env, req);
   return (await handleEntra(deps.entra, req)) ?? json(404, { error: 'not_found', error_description: `No route for ${path}` });
 }
 

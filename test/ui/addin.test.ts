@@ -140,10 +140,11 @@ describe('Outlook add-in task pane in Chromium', { skip }, () => {
     const before = await copies();
     await page.getByRole('button', { name: 'Restore' }).click();
     const dialog = page.getByRole('dialog', { name: 'Restore to your mailbox' });
+    await dialog.getByText('with its original sender, recipients, dates and attachments').waitFor();
     await dialog.getByRole('radio', { name: 'Inbox' }).check();
     await screenshot(page, 'restore-dialog');
     await dialog.getByRole('button', { name: 'Restore to Inbox' }).click();
-    await page.getByText('Restored to Inbox in your mailbox.').waitFor();
+    await page.getByText('Restored to Inbox in your mailbox: a restored copy, original dates kept.').waitFor();
     assert.equal(await copies(), before + 1, 'a copy appeared in the emulator mailbox');
     await screenshot(page, 'restored');
     await page.keyboard.press('Escape');

@@ -155,6 +155,7 @@ export function Reader({ api, hit, canRestore, onClose }: { api: ApiClient; hit:
       <RestoreDialog
         open={restoring}
         archivedFolder={hit.folder}
+        size={detail?.size ?? hit.size}
         onCancel={() => setRestoring(false)}
         onRestore={(folder) => {
           setRestoring(false);
@@ -162,7 +163,7 @@ export function Reader({ api, hit, canRestore, onClose }: { api: ApiClient; hit:
           requestAnimationFrame(() => restoreButton.current?.focus());
           void act('restore', async () => {
             await api.restore(hit.id, folder.id);
-            return `Restored to ${folder.label} in your mailbox.`;
+            return `Restored to ${folder.label} in your mailbox: a restored copy, original dates kept.`;
           });
         }}
       />

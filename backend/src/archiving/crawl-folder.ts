@@ -8,6 +8,7 @@ import { saveFolderLink } from '../store/sync-state';
 import { addCounts, type CrawlContext, type PartialCounts } from './context';
 import { isSyncStateLost } from './folder-tree';
 import { processMessages, type FolderRef } from './process-message';
+import { RESTORED_FROM_EXPAND } from './restored-copy';
 
 type DeltaItem = Message & { '@removed'?: { reason: string } };
 
@@ -29,7 +30,7 @@ const DELTA_FIELDS = 'receivedDateTime,isDraft';
  */
 export async function crawlFolder(ctx: CrawlContext, folder: FolderRef): Promise<void> {
   const ids = { profileId: ctx.profileId, mailboxId: ctx.mailbox.id, folderId: folder.id };
-  const initial = `/users/${ctx.mailbox.id}/mailFolders/${folder.id}/messages/delta?$select=${DELTA_FIELDS}`;
+  const initial = `/users/${ctx.mailbox.id}/mailFolders/${folder.id}/messages/delta?$select=${DELTA_FIELDS}&$expand=${RESTORED_FROM_EXPAND}`;
   let link = ctx.tally.folderState(folder.id)?.link ?? initial;
   let restarted = false;
 

@@ -9,6 +9,7 @@ import type { Store } from '../store';
 import { claimSources, type SourceRef } from '../store/items';
 import { addPending } from '../store/pending';
 import { daysAfter, daysBefore, type CrawlContext, type PartialCounts } from './context';
+import { isRestoredCopy } from './restored-copy';
 
 export interface FolderRef {
   id: string;
@@ -64,8 +65,9 @@ type Step = { done: MessageOutcome } | { archived: Promise<Archived> };
 
 const receivedOf = (ctx: CrawlContext, msg: Message) => (msg.receivedDateTime ? new Date(msg.receivedDateTime) : ctx.now);
 
-/** The profile's filters: an outcome for a message they exclude, null for one to archive. */
+/** The profile's filters, and restored copies: an outcome for a message they exclude, null for one to archive. */
 async function filter(ctx: CrawlContext, { folder, msg }: Offered): Promise<MessageOutcome | null> {
+  if (await isRestoredCopy(ctx.store, ctx.archiveId, msg)) return { counts: { alreadyArchived: 1 } };
   const received = receivedOf(ctx, msg);
   const { filters } = ctx.settings;
   if ((filters.receivedAfter && received < filters.receivedAfter) || (filters.receivedBefore && received >= filters.receivedBefore)) {

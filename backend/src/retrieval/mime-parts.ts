@@ -104,6 +104,40 @@ export function openAttachment(open: () => Readable, index: number): Promise<Rea
   });
 }
 
+/**
+ * Visits the attachments in parse order (the order of the stored list) one at a time: the parser
+ * waits until `visit` settles, so memory stays bounded whatever their sizes. Resolves with the
+ * number visited; rejects with the first error of the parse or of a visit, and stops there.
+ */
+export function eachAttachment(open: () => Readable, visit: (att: AttachmentStream, index: number) => Promise<void>): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const source = open();
+    const parser = new MailParser(parserOptions);
+    boundTextParts(parser, 0);
+    let index = 0;
+    let failed = false;
+    const fail = (err: Error) => {
+      if (failed) return;
+      failed = true;
+      source.unpipe(parser);
+      source.destroy();
+      parser.destroy();
+      reject(err);
+    };
+    source.on('error', fail);
+    parser.on('error', fail);
+    parser.on('data', (data: AttachmentStream | MessageText) => {
+      if (data.type !== 'attachment') return;
+      data.content.on('error', fail);
+      visit(data, index++).then(() => data.release?.(), fail);
+    });
+    parser.on('end', () => {
+      if (!failed) resolve(index);
+    });
+    source.pipe(parser);
+  });
+}
+
 function skip(att: AttachmentStream): void {
   att.content.on('error', () => undefined); // the parser reports the same failure
   att.content.resume();

@@ -142,7 +142,7 @@ export function messageRoutes(deps: ServiceDeps): Router {
     let restoredMessageId: string | undefined;
     let failure: unknown;
     try {
-      restoredMessageId = await restoreToMailbox(deps.graph, store.blobs, item.sha256, { mailbox, folder: input.folder });
+      restoredMessageId = await restoreToMailbox(deps.graph, store, item, { mailbox, folder: input.folder });
     } catch (err) {
       failure = err;
     }
