@@ -62,18 +62,20 @@ async function postAttachment(graph: Client, messagePath: string, fields: Attach
  * times; 200 until the last, which answers 201.
  */
 async function uploadAttachment(graph: Client, messagePath: string, fields: AttachmentFields, size: number, att: AttachmentStream): Promise<void> {
-  const session = await graph.api(`${messagePath}/attachments/createUploadSession`).post({ AttachmentItem: { attachmentType: 'file', ...fields, size } }) as { uploadUrl: string };
+  const session = await graph.api(`${messagePath}/attachments/createUploadSession`).post({ AttachmentItem: { attachmentType: 'file', ...fields, size } }) as { uploadUrl?: string };
+  if (!session?.uploadUrl?.startsWith('https://')) throw new HttpError(502, 'restore_failed', 'Microsoft Graph answered an upload session without an https upload URL');
+  const url = session.uploadUrl;
   let offset = 0;
   for await (const range of ranges(att.content, RANGE_BYTES)) {
     if (offset + range.length > size) {
       offset += range.length;
       break;
     }
-    await putRange(session.uploadUrl, range, offset, size);
+    await putRange(url, range, offset, size);
     offset += range.length;
   }
   if (offset !== size) {
-    await fetch(session.uploadUrl, { method: 'DELETE' }).catch(() => undefined);
+    await fetch(url, { method: 'DELETE' }).catch(() => undefined);
     throw new HttpError(502, 'restore_failed', `An attachment does not have the size the archive listed (${size} bytes)`);
   }
 }
