@@ -8,7 +8,7 @@ import { ImportInputError } from './types';
  * from every `>…>From ` line, mboxo only turns `>From ` back into `From ` (its writers never
  * quoted `>From `). A `From ` line only separates messages when it looks like a From_ line
  * (`From sender` followed by nothing, `-` or a date with a time) and the next line is a header
- * field: a body line such as "From Russia with love" (unquoted by sloppy writers) stays in its
+ * field (or the blank line of a message without headers): a body line such as "From Russia with love" (unquoted by sloppy writers) stays in its
  * message. The blank line before a separator belongs to the mbox, not to the message.
  */
 export type MboxFormat = 'mboxrd' | 'mboxo';
@@ -105,9 +105,9 @@ class Current {
     this.heldBytes += data.length;
   }
 
-  finish(next: number, separated: boolean): MboxMessage {
-    // The blank line before the next From_ line is the mbox's separator.
-    const trim = separated ? this.lastBlank : 0;
+  finish(next: number): MboxMessage {
+    // The blank line before the next From_ line (or the end) is the mbox's separator.
+    const trim = this.lastBlank;
     if (trim && !this.region) this.held.pop();
     const size = this.size - trim;
     return {
@@ -145,8 +145,8 @@ export async function* readMbox(path: string, offset: number, options: MboxReadO
     if (candidate) {
       const pending: LinePiece = candidate;
       candidate = null;
-      if (piece.start && HEADER_LINE.test(piece.data.subarray(0, 200).toString('latin1'))) {
-        yield current!.finish(offset + pending.offset, true);
+      if (piece.start && (isBlankLine(piece.data) || HEADER_LINE.test(piece.data.subarray(0, 200).toString('latin1')))) {
+        yield current!.finish(offset + pending.offset);
         current = open(pending);
       } else {
         current!.add(pending, offset);
@@ -160,7 +160,8 @@ export async function* readMbox(path: string, offset: number, options: MboxReadO
     return;
   }
   if (candidate) current.add(candidate, offset);
-  yield current.finish(current.end, false);
+  // Writers end the last message with the separator's blank line too.
+  yield current.finish(current.end);
 }
 
 /** A message too large to hold, read again from the file with its quoting undone. */
