@@ -227,7 +227,7 @@ function compareSegments(a: string[], b: string[]): number {
 async function walk(dir: string, rel: string[], folder: string[], out: TreeFile[]): Promise<void> {
   const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const names = new Set(entries.filter((e) => e.isDirectory()).map((e) => e.name));
-  const maildir = names.has('cur') && names.has('new');
+  const maildir = names.has('cur') || names.has('new');
   for (const entry of entries) {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) {
