@@ -17,7 +17,7 @@ export async function patchChunk(stack: Stack, user: string, id: string, offset:
   return fetch(`${stack.backend.url}/api/imports/uploads/${id}`, {
     method: 'PATCH',
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/octet-stream', 'upload-offset': String(offset) },
-    body: bytes,
+    body: new Uint8Array(bytes),
   });
 }
 

@@ -42,6 +42,8 @@ export interface NewImport {
   options: ImportOptions;
   /** IMAP password or access token; PST password. Kept apart, never shown, deleted when done. */
   secret?: string;
+  /** Who runs it: the backend's workers (default) or a CLI's own worker. */
+  jobType?: string;
 }
 
 /** Refused before anything is queued: the field it came from and why. */
@@ -75,12 +77,12 @@ export async function startImport(deps: ImportDeps, caller: Caller, input: NewIm
   const id = randomUUID();
   const imp: ImportDoc = {
     _id: id, archiveId: input.archiveId, source: input.source, label, options: input.options,
-    createdBy: { oid: caller.oid, upn: caller.upn }, createdAt: new Date(), control: 'run', jobId: jobKey(id, 1), run: 1,
+    createdBy: { oid: caller.oid, upn: caller.upn }, createdAt: new Date(), control: 'run', jobId: jobKey(id, 1), jobType: input.jobType ?? IMPORT_JOB, run: 1,
   };
   await createImport(deps.store.conn, imp, input.secret);
   await saveImportProgress(deps.store.conn, freshProgress(id));
   await audit(deps.store, { caller, action: 'import', archiveId: imp.archiveId, target: id, details: { source: input.source.kind, label } });
-  await enqueue(deps.store, { type: IMPORT_JOB, key: imp.jobId, payload: { importId: id }, maxAttempts: MAX_ATTEMPTS });
+  await enqueue(deps.store, { type: imp.jobType, key: imp.jobId, payload: { importId: id }, maxAttempts: MAX_ATTEMPTS });
   return imp;
 }
 
@@ -123,7 +125,7 @@ export async function controlImport(deps: ImportDeps, caller: Caller, imp: Impor
     if (job && (job.status === 'queued' || job.status === 'running') && imp.control === 'run') return;
     const run = imp.run + 1;
     await setImportControl(deps.store.conn, imp._id, { control: 'run', run, jobId: jobKey(imp._id, run) });
-    await enqueue(deps.store, { type: IMPORT_JOB, key: jobKey(imp._id, run), payload: { importId: imp._id }, maxAttempts: MAX_ATTEMPTS });
+    await enqueue(deps.store, { type: imp.jobType ?? IMPORT_JOB, key: jobKey(imp._id, run), payload: { importId: imp._id }, maxAttempts: MAX_ATTEMPTS });
   } else {
     await setImportControl(deps.store.conn, imp._id, { control: action });
     const cancelled = await requestCancel(deps.store, imp.jobId);
@@ -145,7 +147,13 @@ export function importHandler(deps: ImportDeps): JobHandler {
     const outlook = lazyOutlook();
     const syncKey = imp.source.kind === 'imap' ? imapSyncKey(imp.archiveId, imp.source.host, imp.source.user) : null;
     try {
-      const source = await sourceOf(deps, imp, outlook.get);
+      const source = await sourceOf(deps, imp, outlook.get).catch(async (err: unknown) => {
+        // Nothing a retry would change (a path no longer allowed, the secret gone): the import fails, saying why.
+        if (!(err instanceof ImportInputError)) throw err;
+        await saveImportProgress(deps.store.conn, { ...progress, state: 'failed', error: err.message, updatedAt: new Date() });
+        return null;
+      });
+      if (!source) return { failed: 'source unavailable' };
       const result = await runImport(deps.store, imp, source, progress, {
         signal: ctx.signal,
         log: ctx.logger,

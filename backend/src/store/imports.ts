@@ -30,6 +30,8 @@ export interface ImportDoc {
   control: 'run' | 'pause' | 'cancel';
   /** The job running it now: `import:<id>:<run>`. */
   jobId: string;
+  /** The job type that runs it: the backend's workers, or one CLI's own (see import/cli.ts). */
+  jobType: string;
   run: number;
 }
 
@@ -85,7 +87,7 @@ const str = { type: String };
 const imports = modelFor<ImportDoc>(
   'Import',
   new Schema<ImportDoc>(
-    { _id: String, archiveId: str, source: Schema.Types.Mixed, label: str, options: Schema.Types.Mixed, createdBy: Schema.Types.Mixed, createdAt: Date, control: str, jobId: str, run: Number },
+    { _id: String, archiveId: str, source: Schema.Types.Mixed, label: str, options: Schema.Types.Mixed, createdBy: Schema.Types.Mixed, createdAt: Date, control: str, jobId: str, jobType: str, run: Number },
     { versionKey: false, autoIndex: false, collection: 'imports', minimize: false },
   ).index({ createdAt: -1 }),
 );
