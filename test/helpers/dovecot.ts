@@ -1,5 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './process';
@@ -11,6 +11,8 @@ export interface Dovecot {
   password: string;
   /** The user's Maildir, to put messages into as a delivery would. */
   maildir: string;
+  /** What Dovecot logged (to explain a failing test). */
+  log(): string;
   stop(): Promise<void>;
 }
 
@@ -30,20 +32,23 @@ export async function startDovecot(): Promise<Dovecot> {
   const maildir = join(dir, 'mail', user);
   for (const sub of ['run', 'state', 'mail']) mkdirSync(join(dir, sub), { recursive: true });
   writeFileSync(join(dir, 'passwd'), `${user}:{PLAIN}${password}::::::\n`);
-  const uid = process.getuid?.() ?? 0;
-  const gid = process.getgid?.() ?? 0;
+  // Dovecot refuses to run a mail session as root: as root, the mail belongs to its own user.
+  const root = process.getuid?.() === 0;
+  const uid = root ? Number(execFileSync('id', ['-u', 'dovecot']).toString()) : process.getuid!();
+  const gid = root ? Number(execFileSync('id', ['-g', 'dovecot']).toString()) : process.getgid!();
+  if (root) chownSync(join(dir, 'mail'), uid, gid);
   writeFileSync(
     join(dir, 'dovecot.conf'),
     `base_dir = ${dir}/run
 state_dir = ${dir}/state
-log_path = ${dir}/dovecot.log
+log_path = /dev/stderr
 protocols = imap
 listen = 127.0.0.1
 ssl = no
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 mail_location = maildir:${dir}/mail/%u
-first_valid_uid = 0
+first_valid_uid = ${uid}
 default_login_user = dovenull
 default_internal_user = dovecot
 passdb {
@@ -70,14 +75,6 @@ service imap-login {
     port = 0
   }
 }
-service stats {
-  unix_listener stats-reader {
-    mode = 0666
-  }
-  unix_listener stats-writer {
-    mode = 0666
-  }
-}
 `,
   );
   const child: ChildProcess = spawn(DOVECOT, ['-F', '-c', join(dir, 'dovecot.conf')], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -100,6 +97,7 @@ service stats {
     user,
     password,
     maildir,
+    log: () => stderr,
     async stop() {
       child.kill('SIGTERM');
       await exited;

@@ -101,8 +101,8 @@ const notes = modelFor<ImportNote>(
 );
 const secrets = modelFor<{ _id: string; secret: string }>('ImportSecret', new Schema({ _id: String, secret: String }, { versionKey: false, autoIndex: false, collection: 'import_secrets' }));
 const uploads = modelFor<ImportUpload>('ImportUpload', new Schema<ImportUpload>({ _id: String, ownerId: str, name: str, size: Number, createdAt: Date }, { versionKey: false, autoIndex: false, collection: 'import_uploads' }));
-/** Folder paths may hold dots, which field names must not: the state is kept as pairs. */
-const imapSync = modelFor<{ _id: string; folders: [string, string][]; updatedAt: Date }>(
+/** Folder paths may hold dots, which field names must not: the state is a list (FerretDB stores no nested arrays). */
+const imapSync = modelFor<{ _id: string; folders: { path: string; state: string }[]; updatedAt: Date }>(
   'ImapSync',
   new Schema({ _id: String, folders: Schema.Types.Mixed, updatedAt: Date }, { versionKey: false, autoIndex: false, collection: 'import_imap_sync', minimize: false }),
 );
@@ -173,9 +173,10 @@ export async function deleteUpload(conn: Connection, id: string): Promise<void> 
 export const imapSyncKey = (archiveId: string, host: string, user: string) => `${archiveId}|${host.toLowerCase()}|${user.toLowerCase()}`;
 
 export async function getImapSync(conn: Connection, key: string): Promise<Record<string, string>> {
-  return Object.fromEntries((await imapSync(conn).findById(key).lean<{ folders: [string, string][] }>())?.folders ?? []);
+  const doc = await imapSync(conn).findById(key).lean<{ folders: { path: string; state: string }[] }>();
+  return Object.fromEntries((doc?.folders ?? []).map((f) => [f.path, f.state]));
 }
 
 export async function saveImapSync(conn: Connection, key: string, state: Record<string, string>): Promise<void> {
-  await imapSync(conn).updateOne({ _id: key }, { $set: { folders: Object.entries(state), updatedAt: new Date() } }, { upsert: true });
+  await imapSync(conn).updateOne({ _id: key }, { $set: { folders: Object.entries(state).map(([path, folder]) => ({ path, state: folder })), updatedAt: new Date() } }, { upsert: true });
 }
