@@ -8,7 +8,7 @@ import { ImportInputError } from './types';
  * from every `>…>From ` line, mboxo only turns `>From ` back into `From ` (its writers never
  * quoted `>From `). A `From ` line only separates messages when it looks like a From_ line
  * (`From sender` followed by nothing, `-` or a date with a time) and the next line is a header
- * field (or the blank line of a message without headers): a body line such as "From Russia with love" (unquoted by sloppy writers) stays in its
+ * field (or the blank line of a message without headers, or its own quoted From_ line): a body line such as "From Russia with love" (unquoted by sloppy writers) stays in its
  * message. The blank line before a separator belongs to the mbox, not to the message.
  */
 export type MboxFormat = 'mboxrd' | 'mboxo';
@@ -48,6 +48,11 @@ function isFromLine(piece: LinePiece): boolean {
   if (!m) return false;
   const rest = m[2] ?? '';
   return rest === '' || HAS_TIME.test(rest);
+}
+
+/** What may follow a From_ line: a header field, the blank line of a message without headers, or the message's own quoted From_ line. */
+function startsMessage(line: Buffer): boolean {
+  return isBlankLine(line) || HEADER_LINE.test(line.subarray(0, 200).toString('latin1')) || quoteDepth(line) > 0;
 }
 
 function quoteDepth(data: Buffer): number {
@@ -145,7 +150,7 @@ export async function* readMbox(path: string, offset: number, options: MboxReadO
     if (candidate) {
       const pending: LinePiece = candidate;
       candidate = null;
-      if (piece.start && (isBlankLine(piece.data) || HEADER_LINE.test(piece.data.subarray(0, 200).toString('latin1')))) {
+      if (piece.start && startsMessage(piece.data)) {
         yield current!.finish(offset + pending.offset);
         current = open(pending);
       } else {
