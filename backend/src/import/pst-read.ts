@@ -1,5 +1,5 @@
 import { crc32 } from 'node:zlib';
-import { PSTAttachment, PSTFile, PSTFolder, PSTMessage } from 'pst-extractor';
+import { PSTFile, PSTMessage, type PSTAttachment, type PSTFolder } from 'pst-extractor';
 import { emptyItem, importanceOf, type OutlookAddress, type OutlookAttachment, type OutlookItem } from './outlook-item';
 import { bodyFromRtf } from './rtf';
 import { ImportInputError } from './types';
