@@ -35,7 +35,7 @@ export function importView(imp: ImportDoc, p: ImportProgress | null, job: Job | 
     source: s.kind === 'upload' ? { kind: s.kind, name: s.name } : s.kind === 'path' ? { kind: s.kind, path: s.path } : { kind: s.kind, host: s.host, user: s.user, folders: s.folders },
     createdBy: imp.createdBy,
     createdAt: imp.createdAt,
-    state: stateOf(p, job),
+    state: stateOf(p, job, imp.control),
     bytes: { read: p?.bytesRead ?? 0, total: p?.bytesTotal ?? null },
     messages: { archived: p?.archived ?? 0, duplicate: p?.duplicate ?? 0, failed: p?.failed ?? 0, lossy: p?.lossy ?? 0, total: p?.messagesTotal ?? null },
     folders: p?.folders ?? [],
@@ -46,10 +46,12 @@ export function importView(imp: ImportDoc, p: ImportProgress | null, job: Job | 
   };
 }
 
-function stateOf(p: ImportProgress | null, job: Job | null): ImportState {
+function stateOf(p: ImportProgress | null, job: Job | null, control: ImportDoc['control']): ImportState {
   const state = p?.state ?? 'queued';
   if (state !== 'running' && state !== 'queued') return state;
   if (job?.status === 'queued') return 'queued';
   if (job?.status === 'failed') return 'failed';
+  // Stopped before a worker took it up: no handler was there to say so.
+  if (job?.status === 'cancelled') return control === 'pause' ? 'paused' : 'cancelled';
   return state;
 }
