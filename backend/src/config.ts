@@ -62,6 +62,16 @@ const baseSchema = z.object({
   SMTP_RATE_LIMIT: z.coerce.number().int().min(0).default(30_000),
   /** IP addresses, CIDR ranges and host names (`*.example.com`) allowed to connect; empty = any. */
   SMTP_ALLOWED_HOSTS: list,
+  // --- Import (MISSION M14) ---
+  /** Server folders an administrator may import from by path (comma-separated absolute paths); empty: none. */
+  IMPORT_ALLOWED_FOLDERS: z.string().optional().transform((s) => (s ?? '').split(',').map((x) => x.trim()).filter(Boolean)),
+  /** Where uploaded files are written (streamed, resumable) until their import is done. */
+  IMPORT_UPLOAD_DIR: z.string().min(1).optional(),
+  IMPORT_MAX_UPLOAD_BYTES: z.coerce.number().int().min(1024).default(100 * 1024 ** 3),
+  IMPORT_MAX_MESSAGE_BYTES: z.coerce.number().int().min(1024).default(150 * 1024 * 1024),
+  /** Most bytes one zip may expand to, and the highest expansion ratio of an entry (zip bombs). */
+  IMPORT_MAX_ZIP_BYTES: z.coerce.number().int().min(1024).default(100 * 1024 ** 3),
+  IMPORT_MAX_ZIP_RATIO: z.coerce.number().min(2).default(200),
 });
 
 const schema = baseSchema.extend(credentialSchema.shape);

@@ -11,6 +11,7 @@ import { createApp } from './http/app';
 import { apiRouters } from './http/routes';
 import { viewTicketAuth, viewTickets } from './retrieval/view-ticket';
 import { journalHandlers, startJournal } from './journal';
+import { IMPORT_JOB, importHandler } from './import/service';
 import type { ServiceDeps } from './deps';
 import { startScheduler } from './jobs/scheduler';
 import { startWorker } from './jobs/worker';
@@ -106,6 +107,7 @@ function startBackground(deps: ArchivingDeps, config: Config) {
       },
       [DIRECTORY_SYNC_JOB]: async () => syncDirectory(store.conn, graph, await getDirectorySettings(store.conn)),
       ...journalHandlers(deps),
+      [IMPORT_JOB]: importHandler({ ...deps, config }),
     },
   });
   const scheduler = startScheduler({

@@ -178,15 +178,19 @@ export interface ItemCursor {
 export async function listItems(
   conn: Connection,
   archiveId: string,
-  opts: { limit?: number; before?: ItemCursor; folder?: string } = {},
+  opts: { limit?: number; before?: ItemCursor; folder?: string; folderTree?: string } = {},
 ): Promise<{ items: Item[]; next: ItemCursor | null }> {
   const limit = Math.min(Math.max(opts.limit ?? 50, 1), 500);
   const filter: Record<string, unknown> = { archiveId };
+  const and: Record<string, unknown>[] = [];
   if (opts.folder !== undefined) filter.folder = opts.folder;
+  // A folder with its subfolders (an export of one folder keeps the paths under it).
+  if (opts.folderTree !== undefined) and.push({ $or: [{ folder: opts.folderTree }, { folder: { $regex: `^${opts.folderTree.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/` } }] });
   if (opts.before) {
     const { receivedAt, id } = opts.before;
-    filter.$or = [{ receivedAt: { $lt: receivedAt } }, { receivedAt, _id: { $lt: id } }];
+    and.push({ $or: [{ receivedAt: { $lt: receivedAt } }, { receivedAt, _id: { $lt: id } }] });
   }
+  if (and.length > 0) filter.$and = and;
   const page = await items(conn).find(filter).sort({ receivedAt: -1, _id: -1 }).limit(limit).lean<Item[]>();
   const last = page.length === limit ? page[page.length - 1] : undefined;
   return { items: page, next: last ? { receivedAt: last.receivedAt, id: last._id } : null };

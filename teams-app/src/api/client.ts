@@ -2,7 +2,8 @@ import { createSender, type TokenSource } from '@shared/api';
 import type { Me } from '@shared/types';
 import type {
   ArchiveUser, ConnectionTest, DirectorySettings, DirectorySyncResult, Grant, GrantRight, JournalMailbox, JournalProfile,
-  JournalStatus, Profile, ProfileInput, QuarantinedReport, Run, RunDetail, Stats,
+  ImportItem, ImportNoteItem, ImportSettings, ImportSourceInput, JournalStatus, Profile, ProfileInput, QuarantinedReport, Run, RunDetail, Stats,
+  UploadStatus,
 } from './types';
 
 type Body = Record<string, unknown> | unknown[];
@@ -55,6 +56,17 @@ export function createAdminClient(getToken: TokenSource, base = '/api') {
     deleteJournalProfile: (pid: string) => call<void>('DELETE', `/admin/journal/profiles/${id(pid)}`),
     quarantine: () => list<QuarantinedReport>('/admin/journal/quarantine'),
     deleteQuarantined: (qid: string) => call<void>('DELETE', `/admin/journal/quarantine/${id(qid)}`),
+
+    importSettings: () => call<ImportSettings>('GET', '/imports/settings'),
+    saveImportSettings: (s: { usersMayImportPst: boolean }) => call<ImportSettings>('PUT', '/imports/settings', s),
+    startUpload: (name: string, size: number) => call<UploadStatus>('POST', '/imports/uploads', { name, size }),
+    uploadStatus: (uid: string) => call<UploadStatus>('GET', `/imports/uploads/${id(uid)}`),
+    uploadChunk: async (uid: string, offset: number, chunk: Blob) =>
+      (await (await send('PATCH', `/imports/uploads/${id(uid)}`, { raw: chunk, headers: { 'upload-offset': String(offset) } })).json()) as UploadStatus,
+    imports: () => list<ImportItem>('/imports'),
+    createImport: (i: { archive: string; source: ImportSourceInput; secret?: string; options?: { folderPrefix: string } }) => call<ImportItem>('POST', '/imports', i),
+    controlImport: (iid: string, action: 'pause' | 'resume' | 'cancel') => call<ImportItem>('POST', `/imports/${id(iid)}/${action}`),
+    importNotes: (iid: string) => list<ImportNoteItem>(`/imports/${id(iid)}/notes?limit=200`),
   };
 }
 

@@ -1,5 +1,7 @@
 /** Shapes of the admin API's answers (backend/src/http/routes); profile input comes from the backend's zod schema. */
 import type { ProfileInput, Schedule } from '../../../backend/src/archiving/profile';
+import type { ImportView } from '../../../backend/src/import/view';
+import type { ImportNote } from '../../../backend/src/store/imports';
 
 export type { ProfileInput, Schedule };
 
@@ -139,3 +141,22 @@ export interface QuarantinedReport {
   subject: string;
   from: string;
 }
+
+/** An import as the API sends it (dates as strings). */
+export type ImportItem = Omit<ImportView, 'createdAt' | 'updatedAt'> & { createdAt: string; updatedAt: string | null };
+export type ImportNoteItem = Omit<ImportNote, '_id' | 'importId' | 'at'> & { at: string };
+export interface ImportSettings {
+  usersMayImportPst: boolean;
+  maxUploadBytes: number;
+  allowedFolders?: string[];
+}
+export interface UploadStatus {
+  id: string;
+  name: string;
+  size: number;
+  received: number;
+}
+export type ImportSourceInput =
+  | { kind: 'upload'; uploadId: string }
+  | { kind: 'path'; path: string }
+  | { kind: 'imap'; host: string; port: number; tls: 'implicit' | 'starttls' | 'none'; user: string; auth: 'password' | 'xoauth2'; folders: string[] };

@@ -3,6 +3,7 @@ import type { Me } from '@shared/types';
 import { navigate, useHashPath } from '../route';
 import { Dashboard } from './dashboard/Dashboard';
 import { DirectoryPage } from './directory/DirectoryPage';
+import { ImportsPage } from './imports/ImportsPage';
 import { JournalPage } from './journal/JournalPage';
 import { PrivilegesPage } from './privileges/PrivilegesPage';
 import { ProfilesPage } from './profiles/ProfilesPage';
@@ -13,6 +14,7 @@ const PAGES = {
   directory: { label: 'Directory', Page: DirectoryPage },
   privileges: { label: 'Privileges', Page: PrivilegesPage },
   journaling: { label: 'Journaling', Page: JournalPage },
+  import: { label: 'Import', Page: ImportsPage },
 } as const;
 type PageId = keyof typeof PAGES;
 

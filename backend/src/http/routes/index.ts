@@ -4,6 +4,7 @@ import { accessRoutes } from './access';
 import { adminStatsRoutes } from './admin-stats';
 import { directoryRoutes } from './directory';
 import { exportRoutes } from './export';
+import { importRoutes } from './imports';
 import { journalRoutes } from './journal';
 import { messageRoutes } from './messages';
 import { profileRoutes } from './profiles';
@@ -17,6 +18,7 @@ export function apiRouters(deps: ServiceDeps): Router[] {
     accessRoutes(deps),
     messageRoutes(deps),
     exportRoutes(deps),
+    importRoutes(deps),
     journalRoutes(deps),
     adminStatsRoutes(deps),
     searchRoutes(deps),
