@@ -23,12 +23,9 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-/** Runs the real backend entry point (backend/src/main.ts) as its own process. */
-export async function spawnBackend(config: Config, overrides: Record<string, string> = {}): Promise<BackendProcess> {
-  const port = await freePort();
-  // Started as `npm start` and a deployment start it: with the memory settings (backend/src/memory-env.ts).
-  const env = withMemoryEnv({
-    ...process.env,
+/** The environment that gives a backend process (or the CLI) this configuration's database, tenant and credential. */
+export function configEnv(config: Config): Record<string, string> {
+  return {
     MONGODB_URI: config.MONGODB_URI,
     MONGODB_DB: config.MONGODB_DB,
     TENANT_ID: config.TENANT_ID,
@@ -36,6 +33,16 @@ export async function spawnBackend(config: Config, overrides: Record<string, str
     ...(config.credential.kind === 'secret' ? { CLIENT_SECRET: config.credential.secret } : {}),
     AUTHORITY_HOST: config.AUTHORITY_HOST,
     GRAPH_BASE_URL: config.GRAPH_BASE_URL,
+  };
+}
+
+/** Runs the real backend entry point (backend/src/main.ts) as its own process. */
+export async function spawnBackend(config: Config, overrides: Record<string, string> = {}): Promise<BackendProcess> {
+  const port = await freePort();
+  // Started as `npm start` and a deployment start it: with the memory settings (backend/src/memory-env.ts).
+  const env = withMemoryEnv({
+    ...process.env,
+    ...configEnv(config),
     PORT: String(port),
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     ...overrides,

@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
 import { DEMO_USERS } from '../../emulator/src/index';
 import { corpusFiles, corpusDir } from '../helpers/corpus';
+import { configEnv } from '../helpers/process';
 import { startStack, waitFor, type Stack } from '../helpers/stack';
 import { sha256, tempDir } from './helpers';
 
@@ -19,8 +20,7 @@ before(async () => {
 after(() => stack?.close());
 
 function cli(args: string[]) {
-  const c = stack.config;
-  const env = { ...process.env, MONGODB_URI: c.MONGODB_URI, MONGODB_DB: c.MONGODB_DB, TENANT_ID: c.TENANT_ID, CLIENT_ID: c.CLIENT_ID, CLIENT_SECRET: c.CLIENT_SECRET, JOB_LEASE_MS: '1500' };
+  const env = { ...process.env, ...configEnv(stack.config), JOB_LEASE_MS: '1500' };
   const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'backend/src/import/cli.ts'), ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stderr.on('data', (d: Buffer) => (output += d.toString()));
