@@ -44,18 +44,26 @@ export function sanitizeStylesheet(css: string, image: CssImagePolicy): string {
   return rules(buildCssTree(tokenizeCss(css)), image, 0).join('');
 }
 
+/**
+ * One pass over the nodes, each looked at once: a prelude's at-keyword is remembered as it is
+ * pushed, never searched for again, which made `a;` repeated cost the square of its length.
+ */
 function rules(nodes: CssNode[], image: CssImagePolicy, depth: number): string[] {
   const out: string[] = [];
   let prelude: CssNode[] = [];
+  let atRule = false;
   for (const node of nodes) {
     if (node.k === 'block' && node.open === '{' && !node.fn) {
       const rule = depth < MAX_DEPTH ? ruleOf(trimWs(prelude), node.children, image, depth) : null;
       if (rule) out.push(rule);
       prelude = [];
-    } else if (isDelim(node, ';') && prelude.some((n) => n.k === 'tok' && n.tok.t === 'at')) {
+      atRule = false;
+    } else if (isDelim(node, ';') && atRule) {
       prelude = []; // statement at-rules: @import, @charset, @namespace
+      atRule = false;
     } else {
       prelude.push(node);
+      atRule ||= node.k === 'tok' && node.tok.t === 'at';
     }
   }
   return out;
