@@ -38,6 +38,11 @@ const schema = z.object({
   INGEST_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
   /** How long a worker's claim on a job holds without a heartbeat; a dead worker's jobs move on after it. */
   JOB_LEASE_MS: z.coerce.number().int().min(500).max(600_000).default(30_000),
+  /**
+   * Time one message may take to render for the view (MIME walk and sanitising, in a worker
+   * thread); past it the reader is told to download the message instead.
+   */
+  VIEW_TIME_LIMIT_MS: z.coerce.number().int().min(10).max(120_000).default(10_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   // --- Journal gateway (SMTP, MISSION M3): off unless SMTP_PORT is set ---
   SMTP_PORT: z.coerce.number().int().min(0).max(65535).default(0),

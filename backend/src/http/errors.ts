@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { ZodError, type ZodType } from 'zod';
 import type { Logger } from '../log';
+import { MessageTooComplexError } from '../retrieval/render';
 import { PrefixTooBroadError } from '../search/index-bucketed';
 import { QuerySyntaxError } from '../search/query';
 
@@ -62,6 +63,7 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
 function toHttpError(err: unknown): HttpError {
   if (err instanceof HttpError) return err;
   if (err instanceof ZodError) return zodToHttp(err, 'body');
+  if (err instanceof MessageTooComplexError) return new HttpError(422, err.code, err.message);
   const e = err as { type?: string; status?: number; message?: string };
   // body-parser marks its own failures with a type; they are the client's fault.
   if (e.type === 'entity.parse.failed') return new HttpError(400, 'invalid_json', 'Request body is not valid JSON');

@@ -29,6 +29,9 @@ export class WorkerTimeoutError extends Error {
   }
 }
 
+/** The worker's handler failed on this request (the input's doing); the worker itself is fine. */
+export class WorkerJobError extends Error {}
+
 interface Job<Req, Res> extends RunOptions {
   request: Req;
   resolve(value: Res): void;
@@ -126,7 +129,7 @@ export class WorkerPool<Req, Res> {
     if (!job || msg.id !== slot.jobId) return;
     slot.job = null;
     if (msg.ok) job.resolve(msg.value);
-    else job.reject(new Error(msg.error));
+    else job.reject(new WorkerJobError(msg.error));
     this.idle(slot);
     this.pump();
   }
