@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ANY_SENDER_PROBLEM, acceptsAnySender } from './journal/gateway-limits';
 
 /**
  * Configuration comes from the environment only. Every problem is reported at once, naming the
@@ -63,6 +64,16 @@ const schema = z.object({
   SMTP_RATE_LIMIT: z.coerce.number().int().min(0).default(30_000),
   /** IP addresses, CIDR ranges and host names (`*.example.com`) allowed to connect; empty = any. */
   SMTP_ALLOWED_HOSTS: list,
+  /**
+   * Names a sender's TLS client certificate must carry (subject or DNS alternative name, checked
+   * like a server name); empty = no client certificate asked for. Exchange Online's outbound
+   * connector presents one for mail.protection.outlook.com.
+   */
+  SMTP_TLS_CLIENT_NAMES: list,
+  /** PEM file of the CAs client certificates must chain to; default: Node's public roots. */
+  SMTP_TLS_CLIENT_CA: z.string().min(1).optional(),
+  /** Lab only: a gateway with no allowed hosts, client names or required AUTH files anyone's reports. */
+  SMTP_INSECURE_ACCEPT_ANY: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
 });
 
 /** Problems that involve several SMTP_ variables; reported with the rest, by variable. */
@@ -72,6 +83,9 @@ function smtpProblems(c: z.infer<typeof schema>): { name: string; message: strin
   if (Boolean(c.SMTP_TLS_CERT) !== Boolean(c.SMTP_TLS_KEY)) problems.push({ name: c.SMTP_TLS_CERT ? 'SMTP_TLS_KEY' : 'SMTP_TLS_CERT', message: 'must be set together with the other of SMTP_TLS_CERT and SMTP_TLS_KEY' });
   if (c.SMTP_REQUIRE_TLS && !tls) problems.push({ name: 'SMTP_REQUIRE_TLS', message: 'needs SMTP_TLS_CERT and SMTP_TLS_KEY' });
   if (c.SMTP_AUTH === 'required' && !tls) problems.push({ name: 'SMTP_AUTH', message: 'required needs SMTP_TLS_CERT and SMTP_TLS_KEY: secrets never travel in clear text' });
+  if (c.SMTP_TLS_CLIENT_NAMES.length > 0 && !tls) problems.push({ name: 'SMTP_TLS_CLIENT_NAMES', message: 'needs SMTP_TLS_CERT and SMTP_TLS_KEY: client certificates come with TLS' });
+  const sources = { allowedHosts: c.SMTP_ALLOWED_HOSTS, clientNames: c.SMTP_TLS_CLIENT_NAMES, auth: c.SMTP_AUTH };
+  if (c.SMTP_PORT > 0 && acceptsAnySender(sources) && !c.SMTP_INSECURE_ACCEPT_ANY) problems.push({ name: 'SMTP_PORT', message: ANY_SENDER_PROBLEM });
   return problems;
 }
 

@@ -3,10 +3,11 @@ import { z } from 'zod';
 import { audit, auditFrom } from '../../access';
 import type { ServiceDeps } from '../../deps';
 import { releaseHeldReports } from '../../journal';
+import { acceptsAnySender } from '../../journal/gateway-limits';
 import { readAll } from '../../journal/process';
 import { journalAddressSchema, journalMailboxInputSchema, journalMailboxPatchSchema, journalProfileInputSchema } from '../../journal/profile';
 import { queueReports } from '../../journal/queue';
-import { generateSecret, hashSecret } from '../../journal/secrets';
+import { generateSecret, hashSecret, unguessableAddress } from '../../journal/secrets';
 import { getArchiveUser } from '../../store/directory';
 import {
   createJournalMailbox,
@@ -57,6 +58,9 @@ export function journalRoutes(deps: ServiceDeps): Router {
         auth: config.SMTP_TLS_CERT ? config.SMTP_AUTH : 'off',
         maxBytes: config.SMTP_MAX_BYTES,
         allowedHosts: config.SMTP_ALLOWED_HOSTS,
+        clientNames: config.SMTP_TLS_CLIENT_NAMES,
+        // The lab switch is on and nothing else checks senders: the tab warns in red.
+        acceptsAnySender: config.SMTP_PORT > 0 && acceptsAnySender({ allowedHosts: config.SMTP_ALLOWED_HOSTS, clientNames: config.SMTP_TLS_CLIENT_NAMES, auth: config.SMTP_AUTH }),
       },
       backlog,
       held,
@@ -74,7 +78,8 @@ export function journalRoutes(deps: ServiceDeps): Router {
   r.post('/admin/journal/mailboxes', async (req, res) => {
     const input = parseInput(journalMailboxInputSchema, req.body);
     const secret = generateSecret();
-    const created = await createJournalMailbox(conn, { ...input, secretHash: await hashSecret(secret) }).catch(conflictTo400);
+    const address = unguessableAddress(input.address);
+    const created = await createJournalMailbox(conn, { ...input, address, secretHash: await hashSecret(secret) }).catch(conflictTo400);
     await audit(store, { ...auditFrom(req), action: 'journal-mailbox-change', target: created._id, details: { change: 'created' } });
     res.status(201).json({ ...mailboxView(created), secret });
   });
