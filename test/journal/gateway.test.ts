@@ -164,10 +164,52 @@ describe('what is not a readable journal report is quarantined for administrator
     assert.equal(q.kind, 'malformed');
     assert.match(q.reason, /truncated/);
     const token = await stack.emulator.issueUserToken(ADMIN);
-    const raw = await fetch(`${stack.backend.url}/api/admin/journal/quarantine/${sha256(cut)}/raw`, { headers: { authorization: `Bearer ${token}` } });
-    assert.equal(raw.headers.get('content-type'), 'message/rfc822');
-    assert.ok(Buffer.from(await raw.arrayBuffer()).equals(cut));
+    const readRaw = () => fetch(`${stack.backend.url}/api/admin/journal/quarantine/${sha256(cut)}/raw`, { headers: { authorization: `Bearer ${token}` } });
+    await withQuarantineGrant(async () => {
+      const raw = await readRaw();
+      assert.equal(raw.headers.get('content-type'), 'message/rfc822');
+      assert.ok(Buffer.from(await raw.arrayBuffer()).equals(cut));
+    });
     assert.deepEqual((await stack.api(ADMIN, 'GET', '/admin/journal/status')).body.quarantine, { 'not-journal': 1, malformed: 1 });
+  });
+});
+
+/** Runs `work` while the administrator holds the quarantine's read grant, given and taken back through the API. */
+async function withQuarantineGrant(work: () => Promise<void>): Promise<void> {
+  const grant = { grantee: ADMIN, archive: 'journal-quarantine' };
+  assert.equal((await stack.api(ADMIN, 'POST', '/admin/grants', { ...grant, rights: ['read'] })).status, 201);
+  try {
+    await work();
+  } finally {
+    await stack.api(ADMIN, 'DELETE', `/admin/grants?grantee=${encodeURIComponent(ADMIN)}&archive=${grant.archive}`);
+  }
+}
+
+describe('quarantined mail is read only with a grant, like an archive', () => {
+  test('an administrator without the grant lists the quarantine (audited) but cannot open a report; with it, can, audited', async () => {
+    const mail = plainMail('Private matter', MAIN);
+    assert.match(await smtpSend({ port: stack.smtpPort }, MAIN, mail), /^250 /);
+    await quarantined(stack, mail);
+    const id = sha256(mail);
+    const lists = await stack.store.db.collection('audit').find({ action: 'journal-quarantine-list', 'actor.upn': ADMIN }).toArray();
+    assert.ok(lists.length > 0, 'listing the quarantine is in the audit trail');
+
+    const detail = await stack.api(ADMIN, 'GET', `/admin/journal/quarantine/${id}`);
+    assert.equal(detail.status, 403);
+    assert.match(detail.body.error.message, /grant of read on the archive "journal-quarantine"/);
+    assert.equal((await stack.api(ADMIN, 'GET', `/admin/journal/quarantine/${id}/raw`)).status, 403);
+
+    await withQuarantineGrant(async () => {
+      const granted = await stack.api(ADMIN, 'GET', `/admin/journal/quarantine/${id}`);
+      assert.equal(granted.status, 200);
+      assert.equal(granted.body.subject, 'Private matter');
+      assert.equal((await stack.api(ADMIN, 'GET', `/admin/journal/quarantine/${id}/raw`)).status, 200);
+    });
+    const trail = await stack.store.db.collection('audit').find({ archiveId: 'journal-quarantine' }).toArray();
+    assert.ok(trail.some((e) => e.action === 'grant'), 'the grant is audited');
+    assert.ok(trail.some((e) => e.action === 'view' && e.target === `journal-quarantine:${id}`), 'the view is audited');
+    assert.ok(trail.some((e) => e.action === 'download' && e.target === `journal-quarantine:${id}`), 'the download is audited');
+    assert.equal((await stack.api(ADMIN, 'GET', `/admin/journal/quarantine/${id}`)).status, 403, 'and the revoked grant is gone');
   });
 });
 

@@ -81,10 +81,11 @@ export async function processedReport(stack: JournalStack, report: Buffer, timeo
   }, timeoutMs, 100);
 }
 
+/** Waits until the report is listed in the quarantine (listing needs no grant, reading does). */
 export async function quarantined(stack: JournalStack, bytes: Buffer, timeoutMs = 30_000): Promise<any> {
   return waitFor(`report ${sha256(bytes).slice(0, 12)} in quarantine`, async () => {
-    const res = await stack.api(ADMIN, 'GET', `/admin/journal/quarantine/${sha256(bytes)}`);
-    return res.status === 200 ? res.body : undefined;
+    const res = await stack.api(ADMIN, 'GET', '/admin/journal/quarantine');
+    return res.body.value?.find((q: { _id: string }) => q._id === sha256(bytes));
   }, timeoutMs, 100);
 }
 

@@ -1,6 +1,6 @@
 import { Router, type Response } from 'express';
 import { z } from 'zod';
-import { audit, auditFrom } from '../../access';
+import { audit, auditFrom, JOURNAL_QUARANTINE, requireQuarantineRead } from '../../access';
 import type { ServiceDeps } from '../../deps';
 import { releaseHeldReports } from '../../journal';
 import { acceptsAnySender } from '../../journal/gateway-limits';
@@ -192,18 +192,23 @@ export function journalRoutes(deps: ServiceDeps): Router {
       req.query,
       'query',
     );
-    res.json({ value: await listQuarantine(conn, { kind, limit }) });
+    const value = await listQuarantine(conn, { kind, limit });
+    // Subjects and senders of mail: who looked at the list is on record, even without opening any.
+    await audit(store, { ...auditFrom(req), action: 'journal-quarantine-list', archiveId: JOURNAL_QUARANTINE, details: { kind, returned: value.length } });
+    res.json({ value });
   });
 
   r.get('/admin/journal/quarantine/:id', async (req, res) => {
+    await requireQuarantineRead(store, req.caller!);
     const { raw: _raw, ...doc } = await mustGetQuarantined(req.params);
-    await audit(store, { ...auditFrom(req), action: 'view', target: `journal-quarantine:${doc._id}` });
+    await audit(store, { ...auditFrom(req), action: 'view', archiveId: JOURNAL_QUARANTINE, target: `journal-quarantine:${doc._id}` });
     res.json(doc);
   });
 
   r.get('/admin/journal/quarantine/:id/raw', async (req, res) => {
+    await requireQuarantineRead(store, req.caller!);
     const doc = await mustGetQuarantined(req.params);
-    await audit(store, { ...auditFrom(req), action: 'download', target: `journal-quarantine:${doc._id}` });
+    await audit(store, { ...auditFrom(req), action: 'download', archiveId: JOURNAL_QUARANTINE, target: `journal-quarantine:${doc._id}` });
     sendRaw(res, doc._id, doc.raw ?? (await readAll(store.blobs.open(doc.sha256))));
   });
 
