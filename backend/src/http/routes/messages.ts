@@ -27,7 +27,6 @@ const restoreBody = z
   })
   .strict();
 
-const PRIVATE = 'private, no-store';
 /** Downloads are documents of the sender's making: never rendered in our origin. */
 const DOWNLOAD_CSP = "default-src 'none'; sandbox";
 
@@ -51,13 +50,13 @@ export function messageRoutes(deps: ServiceDeps): Router {
     const { ref, item } = await reach(req, 'read');
     const view = await messageView(store, item, { cidUrl: (cid) => cidPath(ref.id, cid), allowRemote: remote, timeLimitMs });
     await auditAccess(store, req.caller!, 'view', requestInfo(req), { archiveId: ref.archiveId, target: ref.id, details: { format: 'json', remote } });
-    res.set('Cache-Control', PRIVATE).json(view);
+    res.json(view);
   });
 
   r.post('/messages/:id/view-ticket', async (req, res) => {
     const { ref } = await reach(req, 'read');
     const { ticket, expiresAt } = tickets.issue(ref.id, req.caller!);
-    res.set('Cache-Control', PRIVATE).json({ ticket, expiresAt, url: `/api/messages/${encodeURIComponent(ref.id)}/view?t=${ticket}` });
+    res.json({ ticket, expiresAt, url: `/api/messages/${encodeURIComponent(ref.id)}/view?t=${ticket}` });
   });
 
   r.get('/messages/:id/view', async (req, res) => {
@@ -74,7 +73,7 @@ export function messageRoutes(deps: ServiceDeps): Router {
     // checks every ancestor, so their origins must be listed and X-Frame-Options must go.
     const csp = `${emailViewCsp({ imageOrigin: viewOrigin(req, deps.config.PUBLIC_URL), allowRemote: remote })}; frame-ancestors 'self' ${VIEW_FRAME_ANCESTORS}`;
     res.removeHeader('X-Frame-Options');
-    res.set({ 'Content-Security-Policy': csp, 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'no-referrer', 'Cache-Control': PRIVATE });
+    res.set({ 'Content-Security-Policy': csp, 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'no-referrer' });
     // The frame says it in words; the reader's toolbar has the download.
     if (view instanceof MessageTooComplexError) return void res.status(422).type('text/html; charset=utf-8').send(noticeDocument('Too complex to display', view.message));
     res.type('text/html; charset=utf-8').send(viewDocument(view));
@@ -86,7 +85,7 @@ export function messageRoutes(deps: ServiceDeps): Router {
     if (!stat) throw new Error(`blob ${item.sha256} of item ${item._id} is missing`);
     await auditAccess(store, req.caller!, 'download', requestInfo(req), { archiveId: ref.archiveId, target: ref.id });
     const etag = `"${item.sha256}"`;
-    res.set({ ETag: etag, 'Cache-Control': 'private, no-cache' });
+    res.set('ETag', etag);
     if (req.get('if-none-match') === etag) return void res.status(304).end();
     res.set({
       'Content-Type': 'message/rfc822',
@@ -113,7 +112,6 @@ export function messageRoutes(deps: ServiceDeps): Router {
       'Content-Type': downloadType(attachment.contentType),
       'Content-Disposition': contentDisposition(safeFilename(attachment.filename, `attachment-${index + 1}`)),
       'Content-Security-Policy': DOWNLOAD_CSP,
-      'Cache-Control': PRIVATE,
     });
     await sendStream(res, log, body);
   });
@@ -136,7 +134,6 @@ export function messageRoutes(deps: ServiceDeps): Router {
       'Content-Security-Policy': DOWNLOAD_CSP,
       // The sandboxed view has an opaque origin; same-origin CORP would keep its images out.
       'Cross-Origin-Resource-Policy': 'cross-origin',
-      'Cache-Control': 'private, max-age=3600',
     });
     await sendStream(res, log, body);
   });
