@@ -60,7 +60,7 @@ function assertSafeCss(css: string, allowRemote: boolean, where: string) {
   assert.doesNotMatch(rest, /\\/, `${where}: CSS escape outside a string: ${css}`);
   assert.doesNotMatch(
     rest,
-    /url\(|expression|javascript|vbscript|behavior|binding|@import|@font-face|image-set|image\(|src\(|position\s*:\s*fixed/i,
+    /url\(|expression|javascript|vbscript|behavior|binding|@import|@font-face|image-set|image\(|src\(|(?<![\w-])position\s*:/i,
     `${where}: ${css}`,
   );
 }
@@ -267,18 +267,18 @@ describe('what HTML mail keeps', () => {
     );
   });
 
-  test('stylesheets lose @import, @font-face, handlers of old browsers and fixed boxes, keep the rest', () => {
+  test('stylesheets lose @import, @font-face, handlers of old browsers and positioned boxes, keep the rest', () => {
     const { html } = sanitize(
       '<style>@import url(https://evil.example/x.css); @charset "utf-8";' +
         '@font-face{font-family:X;src:url(https://evil.example/x.woff)}' +
-        'h1{color:red;position:fixed;behavior:url(x.htc)} h2{font-family:"\\5FAE\\8F6F\\96C5\\9ED1",sans-serif}' +
+        'h1{color:red;position:fixed;behavior:url(x.htc)} h3{position:absolute;top:0;z-index:9} h2{font-family:"\\5FAE\\8F6F\\96C5\\9ED1",sans-serif}' +
         '@supports (display:grid){.g{display:grid}} @keyframes spin{from{transform:rotate(0deg)}to{transform:rotate(360deg)}}</style>',
     );
     assertSafe(html);
     const css = DomUtils.textContent(elements(html, 'style')[0]!);
     assert.equal(
       css,
-      'h1{color:red}h2{font-family:"\\5FAE\\8F6F\\96C5\\9ED1",sans-serif}@supports (display:grid){.g{display:grid}}' +
+      'h1{color:red}h3{top:0;z-index:9}h2{font-family:"\\5FAE\\8F6F\\96C5\\9ED1",sans-serif}@supports (display:grid){.g{display:grid}}' +
         '@keyframes spin{from{transform:rotate(0deg)}to{transform:rotate(360deg)}}',
     );
   });

@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import type { ReadableStream } from 'node:stream/web';
 import { serveRequests } from '../workers/serve';
+import { breakLongRuns } from './long-lines';
 import { readBodies } from './mime-parts';
 import { sanitizeEmailHtml } from './sanitize';
 
@@ -25,7 +26,8 @@ async function render(req: RenderRequest): Promise<RenderedBodies> {
   const bodies = await readBodies(() => Readable.fromWeb(req.message), { maxTextPartBytes: req.maxTextPartBytes });
   const cidUrls = new Map(Object.entries(req.cidUrls));
   const sanitized = bodies.html ? sanitizeEmailHtml(bodies.html, { cidUrl: (cid) => cidUrls.get(cid) ?? null, allowRemote: req.allowRemote }) : null;
-  return { html: sanitized?.html ?? null, blockedRemote: sanitized?.blockedRemote ?? 0, errors: bodies.errors };
+  // Lines no browser can lay out in reasonable time are broken up (long-lines.ts).
+  return { html: sanitized ? breakLongRuns(sanitized.html) : null, blockedRemote: sanitized?.blockedRemote ?? 0, errors: bodies.errors };
 }
 
 serveRequests(render);

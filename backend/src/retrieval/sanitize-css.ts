@@ -23,8 +23,12 @@ const FUNCTIONS = new Set([
   'nth-last-of-type', 'lang', 'dir',
 ]);
 
-/** IE `behavior`, Firefox `-moz-binding`, Opera `-o-link`: each could run or load code. */
-const DENIED_PROPERTIES = new Set(['behavior', 'binding', 'link', 'link-source']);
+/**
+ * IE `behavior`, Firefox `-moz-binding`, Opera `-o-link`: each could run or load code. `position`:
+ * an absolute, fixed or sticky box sits over the rest of the message (a fake text over the real
+ * one, a fake sign-in form); Gmail and Outlook drop it too, and without it top/left do nothing.
+ */
+const DENIED_PROPERTIES = new Set(['behavior', 'binding', 'link', 'link-source', 'position']);
 const PROPERTY = /^-{0,2}[a-z_][a-z0-9_-]*$/i;
 const MAX_DEPTH = 16;
 
@@ -107,8 +111,6 @@ function declaration(nodes: CssNode[], image: CssImagePolicy): string | null {
   const valueNodes = trimWs(afterName.slice(1));
   const prop = name.tok.v;
   if (!valueNodes.length || DENIED_PROPERTIES.has(unprefixed(prop))) return null;
-  // Fixed boxes sit over everything else in the view (fake login forms, hidden text); `var()` could hide one.
-  if (prop.toLowerCase() === 'position' && valueNodes.some((n) => isWord(n, 'fixed') || n.k === 'block')) return null;
   const v = value(valueNodes, image, 0);
   return v === null ? null : `${prop}:${v}`;
 }
@@ -181,4 +183,3 @@ function trimWs(nodes: CssNode[]): CssNode[] {
 
 const isWs = (n: CssNode) => n.k === 'tok' && n.tok.t === 'ws';
 const isDelim = (n: CssNode, v: string) => n.k === 'tok' && n.tok.t === 'delim' && n.tok.v === v;
-const isWord = (n: CssNode, v: string) => n.k === 'tok' && n.tok.t === 'word' && n.tok.v.toLowerCase() === v;

@@ -1,6 +1,7 @@
 import type { Store } from '../store';
 import type { Item } from '../store/items';
 import { getMessageDoc, type MessageAddress, type MessageAttachment } from '../store/messages';
+import { breakLongLines } from './long-lines';
 import { renderMessage } from './render';
 
 export interface AttachmentView {
@@ -99,7 +100,7 @@ const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt
  * when the mail has no HTML. Our own style only sets defaults; the mail's styles come after it.
  */
 export function viewDocument(view: MessageView): string {
-  return documentOf(view.headers.subject, view.html ?? `<pre class="plain">${escapeHtml(view.text)}</pre>`);
+  return documentOf(view.headers.subject, view.html ?? `<pre class="plain">${escapeHtml(breakLongLines(view.text))}</pre>`);
 }
 
 /** What the frame shows instead of a message it cannot render (too complex, say). */
