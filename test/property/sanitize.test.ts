@@ -38,7 +38,7 @@ const stylesheet = fc
     fc.oneof(
       declarations.map((d) => `p{${d}}`),
       declarations.map((d) => `@media screen{a{${d}}}`),
-      pick(['@import url(x.css);', '@font-face{src:url(x)}', 'a;', '}{;:@x ', '{{', '))', '<\/style><script>x</script>', '@charset "x";']),
+      pick(['@import url(x.css);', '@font-face{src:url(x)}', 'a;', '}{;:@x ', '{{', '))', '</style><script>x</script>', '@charset "x";']),
     ),
     { maxLength: 6 },
   )
