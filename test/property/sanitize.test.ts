@@ -21,7 +21,7 @@ const url = pick([
 const cssWord = pick(['red', '0', '1px', 'none', 'block', 'absolute', 'fixed', 'inherit', '!important', '\\', '\\75rl(x)', '"s"', "'q", '/*', '*/', '<!--', '-->']);
 const cssValue: fc.Arbitrary<string> = fc.letrec<{ v: string }>((tie) => ({
   v: fc.oneof(
-    { depth: 3, maxDepth: 4 },
+    { maxDepth: 4 },
     cssWord,
     url.map((u) => `url(${u})`),
     url.map((u) => `url("${u}")`),
@@ -54,7 +54,7 @@ const tag = pick(['p', 'div', 'a', 'img', 'table', 'td', 'span', 'b', 'script', 
 const text = fc.oneof(fc.string({ maxLength: 20 }), pick(['&lt;script&gt;', '&amp;', '<', '>', '"', '<!--', '-->', '<![CDATA[x]]>', '</', '漢字', '\u0000']));
 const html: fc.Arbitrary<string> = fc.letrec<{ h: string }>((tie) => ({
   h: fc.oneof(
-    { depth: 3, maxDepth: 5 },
+    { maxDepth: 5 },
     text,
     stylesheet.map((css) => `<style>${css}</style>`),
     fc.tuple(tag, fc.array(attribute, { maxLength: 3 }), tie('h')).map(([t, attrs, inner]) => `<${t} ${attrs.join(' ')}>${inner}</${t}>`),
