@@ -12,7 +12,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { loadavg } from 'node:os';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { Readable } from 'node:stream';
 import { startDatabase } from '../../dev/database';
 import { ingestMessage } from '../../backend/src/ingest';
@@ -75,6 +75,7 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   let worst = 0;
   let worstP99 = 0;
+  let busiest = 0;
   const detail: Detail = { title: `Hostile shapes at N = ${N} and 2N (open: fastest of ${ROUNDS})`, header: ['shape', 'bytes N', 'ingest N ms', 'ingest 2N ms', 'open N ms', 'open 2N ms', 'open 2N gives', 'loop max ms'], rows: [] };
   try {
     const shapes = HOSTILE_SHAPES.filter((s) => !ONLY || ONLY.includes(s.name));
@@ -89,8 +90,10 @@ async function main(): Promise<void> {
     for (const { shape, bytes, small, large } of stored) {
       delay.reset();
       delay.enable();
+      const busyBefore = performance.eventLoopUtilization();
       const openN = await openTimes(store, small.sha256);
       const open2N = await openTimes(store, large.sha256);
+      busiest = Math.max(busiest, performance.eventLoopUtilization(busyBefore).utilization);
       delay.disable();
       worst = Math.max(worst, delay.max / 1e6);
       worstP99 = Math.max(worstP99, delay.percentile(99) / 1e6);
@@ -107,6 +110,7 @@ async function main(): Promise<void> {
   }
   const maxDelay = worst;
   rows.push({ key: 'event_loop_p99_delay_ms', label: 'event-loop delay while opening them (p99 of the worst shape)', value: worstP99, unit: 'ms' });
+  rows.push({ key: 'event_loop_busy_share', label: 'share of the time the event loop was busy while opening (worst shape)', value: busiest, unit: '', digits: 2 });
   rows.push({ key: 'event_loop_max_delay_ms', label: 'event-loop delay while opening them (max)', value: maxDelay, unit: 'ms', target: `< ${MAX_DELAY_MS}`, ok: maxDelay < MAX_DELAY_MS });
   printReport('Hostile input: linear growth and a free event loop', rows, [
     'open = messageView (MIME walk and sanitising in the render worker) + JSON + frame document; ingest = spool, blob, parse, message document, item, index.',
