@@ -5,6 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { breakLongLines, breakLongRuns, LINE_MAX } from '../../backend/src/retrieval/long-lines';
 import { sanitizeEmailHtml } from '../../backend/src/retrieval/sanitize';
 import { assertSafe, cidUrl } from '../helpers/safe-html';
 
@@ -103,5 +104,23 @@ test('any stylesheet, declaration list or URL repeated to 200 KB inside one elem
       assertSafe(out);
     }),
     { seed: SEED, numRuns: 40 },
+  );
+});
+
+test('long runs of any text are broken into lines in one pass: 2 MB within the budget, every line short', () => {
+  const run = fc.oneof(fc.string({ minLength: 1, maxLength: 12 }), pick(['漢字', '&amp;', ' ', 'x ', '&#128512;'])).map((s) => s.replace(/[<>]/g, ''));
+  fc.assert(
+    fc.property(run.filter((s) => s.length > 0), (fragment) => {
+      const text = fragment.repeat(Math.ceil(2_000_000 / fragment.length));
+      const started = performance.now();
+      const html = breakLongRuns(`<p>${text}</p>`);
+      const plain = breakLongLines(text);
+      const ms = performance.now() - started;
+      assert.ok(ms < BUDGET_MS, `${Math.round(ms)} ms for ${JSON.stringify(fragment)} repeated`);
+      assert.ok(html.split('<br>').every((line) => line.length <= LINE_MAX + 10), 'a line of HTML longer than the limit');
+      assert.ok(plain.split('\n').every((line) => line.length <= LINE_MAX), 'a line of text longer than the limit');
+      assert.equal(html.replace(/<br>/g, ''), `<p>${text}</p>`, 'nothing but line breaks added');
+    }),
+    { seed: SEED, numRuns: 25 },
   );
 });

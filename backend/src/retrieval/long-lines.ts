@@ -66,16 +66,25 @@ function pieces(text: string, run: number): string[] {
   return out;
 }
 
-/** A cut at or before `limit` (after `from`): after a space if one is near, never inside an entity or a surrogate pair. */
+/**
+ * A cut at or before `limit` (after `from`): after a space if one is near, never inside an entity
+ * or a surrogate pair. Looks back a bounded way only: a search back to the start of the text for
+ * every cut would make the pass quadratic.
+ */
 function cutAt(text: string, from: number, limit: number): number {
-  const space = text.lastIndexOf(' ', limit - 1);
-  let cut = space >= from && space > limit - SPACE_WINDOW ? space + 1 : limit;
-  const amp = text.lastIndexOf('&', cut - 1);
-  if (amp >= from && amp > cut - 12 && !text.slice(amp, cut).includes(';')) cut = amp;
+  const near = (c: string, within: number, before: number) => {
+    const start = Math.max(from, before - within);
+    const at = text.slice(start, before).lastIndexOf(c);
+    return at < 0 ? -1 : start + at;
+  };
+  const space = near(' ', SPACE_WINDOW, limit);
+  let cut = space >= 0 ? space + 1 : limit;
+  const amp = near('&', 12, cut);
+  if (amp >= 0 && !text.slice(amp, cut).includes(';')) cut = amp;
   const code = text.charCodeAt(cut - 1);
   if (code >= 0xd800 && code <= 0xdbff) cut--;
   if (cut > from) return cut;
   // An entity right at the start of a short piece: cut after it instead.
-  const semi = text.indexOf(';', from);
-  return semi >= 0 && semi < from + 12 ? semi + 1 : limit;
+  const semi = text.slice(from, from + 12).indexOf(';');
+  return semi >= 0 ? from + semi + 1 : limit;
 }
