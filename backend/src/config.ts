@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { credentialProblems, credentialSchema, readCredential, type ClientCredential, type Problem } from './config-credential';
 
 export type { ClientCredential } from './config-credential';
+import { ANY_SENDER_PROBLEM, acceptsAnySender } from './journal/gateway-limits';
 
 /**
  * Configuration comes from the environment only. Every problem is reported at once, naming the
@@ -42,6 +43,11 @@ const baseSchema = z.object({
   INGEST_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
   /** How long a worker's claim on a job holds without a heartbeat; a dead worker's jobs move on after it. */
   JOB_LEASE_MS: z.coerce.number().int().min(500).max(600_000).default(30_000),
+  /**
+   * Time one message may take to render for the view (MIME walk and sanitising, in a worker
+   * thread); past it the reader is told to download the message instead.
+   */
+  VIEW_TIME_LIMIT_MS: z.coerce.number().int().min(10).max(120_000).default(10_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   // --- Journal gateway (SMTP, MISSION M3): off unless SMTP_PORT is set ---
   SMTP_PORT: z.coerce.number().int().min(0).max(65535).default(0),
@@ -62,6 +68,16 @@ const baseSchema = z.object({
   SMTP_RATE_LIMIT: z.coerce.number().int().min(0).default(30_000),
   /** IP addresses, CIDR ranges and host names (`*.example.com`) allowed to connect; empty = any. */
   SMTP_ALLOWED_HOSTS: list,
+  /**
+   * Names a sender's TLS client certificate must carry (subject or DNS alternative name, checked
+   * like a server name); empty = no client certificate asked for. Exchange Online's outbound
+   * connector presents one for mail.protection.outlook.com.
+   */
+  SMTP_TLS_CLIENT_NAMES: list,
+  /** PEM file of the CAs client certificates must chain to; default: Node's public roots. */
+  SMTP_TLS_CLIENT_CA: z.string().min(1).optional(),
+  /** Lab only: a gateway with no allowed hosts, client names or required AUTH files anyone's reports. */
+  SMTP_INSECURE_ACCEPT_ANY: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
   // --- Import (MISSION M14) ---
   /** Server folders an administrator may import from by path (comma-separated absolute paths); empty: none. */
   IMPORT_ALLOWED_FOLDERS: z.string().optional().transform((s) => (s ?? '').split(',').map((x) => x.trim()).filter(Boolean)),
@@ -83,6 +99,9 @@ function smtpProblems(c: z.infer<typeof baseSchema>): Problem[] {
   if (Boolean(c.SMTP_TLS_CERT) !== Boolean(c.SMTP_TLS_KEY)) problems.push({ name: c.SMTP_TLS_CERT ? 'SMTP_TLS_KEY' : 'SMTP_TLS_CERT', message: 'must be set together with the other of SMTP_TLS_CERT and SMTP_TLS_KEY' });
   if (c.SMTP_REQUIRE_TLS && !tls) problems.push({ name: 'SMTP_REQUIRE_TLS', message: 'needs SMTP_TLS_CERT and SMTP_TLS_KEY' });
   if (c.SMTP_AUTH === 'required' && !tls) problems.push({ name: 'SMTP_AUTH', message: 'required needs SMTP_TLS_CERT and SMTP_TLS_KEY: secrets never travel in clear text' });
+  if (c.SMTP_TLS_CLIENT_NAMES.length > 0 && !tls) problems.push({ name: 'SMTP_TLS_CLIENT_NAMES', message: 'needs SMTP_TLS_CERT and SMTP_TLS_KEY: client certificates come with TLS' });
+  const sources = { allowedHosts: c.SMTP_ALLOWED_HOSTS, clientNames: c.SMTP_TLS_CLIENT_NAMES, auth: c.SMTP_AUTH };
+  if (c.SMTP_PORT > 0 && acceptsAnySender(sources) && !c.SMTP_INSECURE_ACCEPT_ANY) problems.push({ name: 'SMTP_PORT', message: ANY_SENDER_PROBLEM });
   return problems;
 }
 

@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net';
+import type { Express } from 'express';
 import { MAILBOX_JOB, RUN_JOB, mailboxHandler, runHandler, startRun, type ArchivingDeps } from './archiving/runner';
 import type { ProfileSettings } from './archiving/profile';
 import type { Config } from './config';
@@ -24,6 +25,8 @@ import { hasActiveRun } from './store/runs';
 
 export interface RunningBackend {
   url: string;
+  /** The HTTP app, for walking its routes (test/http/route-table.test.ts). */
+  app: Express;
   close(): Promise<void>;
 }
 
@@ -74,6 +77,7 @@ export async function startBackend(config: Config, log: Logger): Promise<Running
   let closing: Promise<void> | undefined;
   return {
     url,
+    app,
     close: () =>
       (closing ??= (async () => {
         await new Promise<void>((resolve) => server.close(() => resolve()));

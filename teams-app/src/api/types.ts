@@ -105,7 +105,12 @@ export interface Stats {
 }
 
 export interface JournalStatus {
-  gateway: { enabled: boolean; host: string; port: number; tls: boolean; requireTls: boolean; auth: string; maxBytes: number; allowedHosts: string[] };
+  gateway: {
+    enabled: boolean; host: string; port: number; tls: boolean; requireTls: boolean; auth: string; maxBytes: number; allowedHosts: string[];
+    clientNames: string[];
+    /** SMTP_INSECURE_ACCEPT_ANY is on and nothing checks who sends: anyone can file reports. */
+    acceptsAnySender: boolean;
+  };
   backlog: number;
   held: number;
   pending: number;
