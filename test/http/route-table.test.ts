@@ -91,6 +91,18 @@ export const ROUTES: Record<string, Policy> = {
   'GET /api/admin/journal/quarantine/:id': { who: 'admin+quarantine', cache: PRIVATE, audit: 'view' },
   'GET /api/admin/journal/quarantine/:id/raw': { who: 'admin+quarantine', cache: PRIVATE, audit: 'download' },
   'DELETE /api/admin/journal/quarantine/:id': admin('journal-quarantine-delete'),
+
+  // End users import their own PSTs when the admin setting allows it; the service decides per call.
+  'GET /api/imports/settings': user(),
+  'PUT /api/imports/settings': admin(),
+  'POST /api/imports/uploads': user(),
+  'GET /api/imports/uploads/:id': user(),
+  'PATCH /api/imports/uploads/:id': user(),
+  'POST /api/imports': user('import'),
+  'GET /api/imports': user(),
+  'GET /api/imports/:id': user(),
+  'GET /api/imports/:id/notes': user(),
+  'POST /api/imports/:id/:action': user(),
 };
 
 let stack: Stack;
