@@ -1,14 +1,13 @@
 import { PassThrough, type Readable } from 'node:stream';
-import { MailParser, type AttachmentStream, type MessageText } from 'mailparser';
-import { boundTextParts } from '../ingest/bounded-parser';
+import type { AttachmentStream, MessageText } from 'mailparser';
+import { createMimeParser } from '../ingest/mime-parser';
 
 /**
  * Reads the parts of an archived message again from its blob. Only what ingest keeps (headers,
  * attachment list, plain text) lives in the database; the HTML body and attachment bytes are
- * taken from the original each time, streaming, with the same parser options as ingest so that
- * attachment N here is attachment N of the stored list.
+ * taken from the original each time, streaming, with ingest's parser (ingest/mime-parser.ts:
+ * the same charsets, and attachment N here is attachment N of the stored list).
  */
-const parserOptions = { skipHtmlToText: true, skipTextToHtml: true, skipImageLinks: true, checksumAlgo: 'sha256' } as const;
 
 export interface MessageBodies {
   html: string | null;
@@ -25,8 +24,7 @@ export function readBodies(open: () => Readable, options: Partial<typeof BODY_DE
   const opts = { ...BODY_DEFAULTS, ...options };
   return new Promise((resolve) => {
     const source = open();
-    const parser = new MailParser(parserOptions);
-    const bounds = boundTextParts(parser, opts.maxTextPartBytes);
+    const { parser, bounds } = createMimeParser({ maxTextPartBytes: opts.maxTextPartBytes });
     const errors: string[] = [];
     let text: Pick<MessageText, 'html' | 'text'> | null = null;
     let settled = false;
@@ -61,8 +59,7 @@ export function readBodies(open: () => Readable, options: Partial<typeof BODY_DE
 export function openAttachment(open: () => Readable, index: number): Promise<Readable | null> {
   return new Promise((resolve, reject) => {
     const source = open();
-    const parser = new MailParser(parserOptions);
-    boundTextParts(parser, 0);
+    const { parser } = createMimeParser({ maxTextPartBytes: 0 });
     let seen = 0;
     let out: PassThrough | null = null;
     let complete = false;

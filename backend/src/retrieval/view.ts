@@ -1,6 +1,7 @@
 import type { Store } from '../store';
 import type { Item } from '../store/items';
 import { getMessageDoc, type MessageAddress, type MessageAttachment } from '../store/messages';
+import { bareContentId } from '../ingest/attachment-role';
 import { readBodies } from './mime-parts';
 import { sanitizeEmailHtml } from './sanitize';
 
@@ -44,8 +45,7 @@ export interface ViewOptions {
   allowRemote: boolean;
 }
 
-/** Content-IDs are compared without their angle brackets, as cid: URLs carry them (RFC 2392). */
-export const bareContentId = (id: string) => id.trim().replace(/^<|>$/g, '').trim();
+export { bareContentId };
 
 /** Everything a reader sees of a message; the HTML comes from the original, sanitised. */
 export async function messageView(store: Store, item: Item, opts: ViewOptions): Promise<MessageView> {
