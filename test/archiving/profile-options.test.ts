@@ -13,6 +13,7 @@ after(async () => stack?.close());
 const MEGAN = DEMO_USERS.megan.upn;
 const LEE = DEMO_USERS.lee.upn;
 const DIEGO = DEMO_USERS.diego.upn;
+const ALEX = DEMO_USERS.alex.upn;
 
 function newMessage(subject: string, date = new Date(), body = `Body of ${subject}`): Buffer {
   return Buffer.from(
@@ -42,6 +43,21 @@ test('incremental runs archive only what changed: added, moved, updated and dele
   assert.equal(m.alreadyArchived, 2, 'the moved message (new id, same bytes) and the updated one');
   assert.equal(m.removedInMailbox, 2, 'moved-out and deleted come back as @removed');
   assert.equal(await itemCount(stack, { archiveId: DEMO_USERS.megan.id }), archived + 1, 'the deleted message stays archived; nothing duplicated');
+});
+
+test('byte-identical copies in one mailbox are stored once and counted once as archived, the others as already archived', async () => {
+  const copy = newMessage('Same bytes twice', new Date('2024-03-01T10:00:00Z'));
+  await stack.emulator.tenant.addMessage(ALEX, 'inbox', copy);
+  await stack.emulator.tenant.addMessage(ALEX, 'inbox', copy);
+  await stack.emulator.tenant.addMessage(ALEX, 'archive', copy);
+  const id = await createProfile(stack, ADMIN, { name: 'Alex', source: { kind: 'single-mailbox', mailbox: ALEX } });
+  const run = await runProfile(stack, id);
+  const m = run.mailboxes[0];
+  assert.equal(run.status, 'succeeded');
+  const items = await itemCount(stack, { archiveId: DEMO_USERS.alex.id });
+  assert.equal(m.archived, items, `the run's "archived" adds up to what the archive stores (${m.archived} counted, ${items} stored)`);
+  assert.ok(m.alreadyArchived >= 2, 'the second and third copy are already archived');
+  assert.equal(m.found, m.archived + m.alreadyArchived + m.filtered + m.failed);
 });
 
 test('folder include list, date range and size filters decide what is archived', async () => {

@@ -85,7 +85,9 @@ export async function addItems(conn: Connection, entries: { item: NewItem; unit?
     const { item, unit } = entries[i]!;
     // (No projection: FerretDB 1.24 does not implement one for findAndModify.)
     const before = await itemColl.findOneAndUpdate({ _id: docs[i]!._id }, { $addToSet: { sources: item.source } });
-    outcomes[i] = unit && before?.addedBy === unit ? 'retried' : 'existing';
+    // A retry adds the very copy its unit added first; another copy of the same bytes (a
+    // mailbox holding it twice) is a duplicate even when the same unit brought both.
+    outcomes[i] = unit && before?.addedBy === unit && sameSource(before.sources?.[0], item.source) ? 'retried' : 'existing';
   }
   const refs = entries.flatMap(({ item, unit }, i): SourceRef[] => {
     if (item.source.kind !== 'graph') return [];
@@ -98,6 +100,13 @@ export async function addItems(conn: Connection, entries: { item: NewItem; unit?
 }
 
 export type AddOutcome = 'inserted' | 'existing' | 'retried';
+
+function sameSource(a: ItemSource | undefined, b: ItemSource): boolean {
+  if (!a || a.kind !== b.kind) return false;
+  if (a.kind === 'graph' && b.kind === 'graph') return a.mailboxId === b.mailboxId && a.messageId === b.messageId;
+  if (a.kind === 'journal' && b.kind === 'journal') return a.reportId === b.reportId;
+  return a.kind === 'import' && b.kind === 'import' && a.file === b.file;
+}
 
 /** The driver's collection, typed with string ids, for the batched writes mongoose adds nothing to. */
 const raw = <T extends mongo.Document>(model: Model<T>) => model.collection as unknown as mongo.Collection<T>;
