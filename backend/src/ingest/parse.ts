@@ -294,9 +294,10 @@ class ResultBuilder {
   private addAttachmentText(read: AttachmentText, info: AttachmentInfo): void {
     if (this.closed) return;
     const room = this.room();
-    const text = clean(read.text, room).trim();
+    const whole = clean(read.text, Number.POSITIVE_INFINITY);
+    const text = whole.slice(0, room).trim();
     if (text) this.msg.attachmentText.push(text);
-    if (text.length === room && room > 0) this.notIndexed++;
+    if (whole.length > room && room > 0) this.notIndexed++;
     else if (read.partial) this.truncated(`The text of attachment ${nameOf(info)} is only partly indexed${read.errors[0] ? ` (${read.errors[0]})` : ''}.`);
     for (const err of read.errors) this.error(err, `text of attachment ${nameOf(info)}`);
     // Noted only if this read was cut short by it: one that finished as the time ran out says
