@@ -60,6 +60,8 @@ interface Internals {
 
 const TEXT_TYPES = new Set(['text/plain', 'text/html', 'message/delivery-status']);
 const SNIFF_TEXT = 'x-m365archive-undeclared';
+const UTF8 = /^utf-?8$/i;
+const ASCII = /ascii/i;
 const SNIFF_HTML = 'x-m365archive-undeclared-html';
 
 export function createMimeParser(opts: { maxTextPartBytes: number }): MimeParser {
@@ -93,12 +95,10 @@ function isTextPart(node: ParserNode): boolean {
 
 /** Routes a text part's bytes through the charset sniffer, and its base64 through the footer-aware decoder. */
 function prepareText(node: ParserNode, inner: Internals, charsets: CharsetNotes): void {
-  if (isUninformative(node.charset)) {
-    node.charset = node.contentType === 'text/html' ? SNIFF_HTML : SNIFF_TEXT;
-  } else {
-    const known = knownCharset(node.charset);
-    if (known && !charsets.declared.includes(known)) charsets.declared.push(known);
-  }
+  const known = knownCharset(node.charset);
+  if (known && !ASCII.test(known) && !charsets.declared.includes(known)) charsets.declared.push(known);
+  // Declared UTF-8 is checked too: Latin-1 bytes under a UTF-8 label are common, and valid UTF-8 decodes as it says.
+  if (isUninformative(node.charset) || UTF8.test(known ?? '')) node.charset = node.contentType === 'text/html' ? SNIFF_HTML : SNIFF_TEXT;
   if (node.encoding === 'base64') {
     const decoder = new Base64TextDecoder();
     // What mailparser's own decoder would have told it: the part's content is complete.

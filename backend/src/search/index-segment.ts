@@ -16,6 +16,8 @@ export interface IndexEntry {
   hasAttachments: boolean;
   subject: string;
   from: { name: string; address: string } | null;
+  /** The other From addresses, when the header names several (indexed, not shown in results). */
+  moreFrom?: { name: string; address: string }[];
   /** To, Cc and Bcc. */
   to: { name: string; address: string }[];
   /** Every name the message lists: attachments, inline images, what attached messages hold. */
@@ -28,7 +30,7 @@ export interface IndexEntry {
 
 /** What of an entry is indexed, field by field. */
 export function indexable(e: IndexEntry): IndexableMessage {
-  return { subject: e.subject, from: e.from, to: e.to, attachmentNames: e.attachmentNames, body: [e.body, e.alternativeText ?? ''], attachmentText: e.attachmentText };
+  return { subject: e.subject, from: [e.from, ...(e.moreFrom ?? [])], to: e.to, attachmentNames: e.attachmentNames, body: [e.body, e.alternativeText ?? ''], attachmentText: e.attachmentText };
 }
 
 /** The terms of a batch's entries, tokenized with the event loop served in between. */

@@ -301,6 +301,7 @@ export function entryFor(item: Omit<ArchivedItem, 'archiveId'>, content: Content
     hasAttachments: item.hasAttachments,
     subject: content.subject ?? '',
     from: from ? { name: from.name ?? '', address: from.address ?? '' } : null,
+    moreFrom: (content.from ?? []).slice(1).map((a) => ({ name: a.name ?? '', address: a.address ?? '' })),
     to: [...(content.to ?? []), ...(content.cc ?? []), ...(content.bcc ?? [])].map((a) => ({ name: a.name ?? '', address: a.address ?? '' })),
     attachmentNames: attachmentNames(content.attachments),
     body: text.bodyText ?? '',

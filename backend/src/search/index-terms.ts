@@ -46,7 +46,7 @@ export interface IndexableMessage {
   subject?: string | null;
   /** The body: its plain text and the text of its other alternatives, each a text of its own. */
   body?: string | readonly string[] | null;
-  from?: Mailbox | null;
+  from?: Mailbox | readonly (Mailbox | null)[] | null;
   to?: readonly Mailbox[] | null;
   cc?: readonly Mailbox[] | null;
   bcc?: readonly Mailbox[] | null;
@@ -112,7 +112,7 @@ function sources(msg: IndexableMessage): [IndexField, string[]][] {
   const body = typeof msg.body === 'string' || msg.body == null ? [msg.body] : msg.body;
   return [
     ['subject', nonEmpty(msg.subject)],
-    ['from', mailboxTexts([msg.from])],
+    ['from', mailboxTexts(Array.isArray(msg.from) ? msg.from : [msg.from as Mailbox | null])],
     ['to', mailboxTexts([...(msg.to ?? []), ...(msg.cc ?? []), ...(msg.bcc ?? [])])],
     ['filename', nonEmpty(...(msg.attachmentNames ?? []))],
     ['body', nonEmpty(...body)],
