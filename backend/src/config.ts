@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_TEXT_LIMITS, MAX_TEXT_CHARS } from './ingest/text-limits';
 
 /**
  * Configuration comes from the environment only. Every problem is reported at once, naming the
@@ -36,6 +37,13 @@ const schema = z.object({
    * answered SQLITE_BUSY to some 80).
    */
   INGEST_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
+  /**
+   * Characters of a message's body text (every alternative together) and of its attachments'
+   * text that are kept and indexed; what a message has beyond them is named in its reading pane.
+   * Together at most 4 M (a message document stays below MongoDB's 16 MB).
+   */
+  INDEX_MAX_BODY_CHARS: z.coerce.number().int().min(10_000).max(MAX_TEXT_CHARS).default(DEFAULT_TEXT_LIMITS.maxBodyChars),
+  INDEX_MAX_ATTACHMENT_CHARS: z.coerce.number().int().min(0).max(MAX_TEXT_CHARS).default(DEFAULT_TEXT_LIMITS.maxAttachmentTextChars),
   /** How long a worker's claim on a job holds without a heartbeat; a dead worker's jobs move on after it. */
   JOB_LEASE_MS: z.coerce.number().int().min(500).max(600_000).default(30_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -70,6 +78,13 @@ function smtpProblems(c: z.infer<typeof schema>): { name: string; message: strin
   return problems;
 }
 
+/** The two text caps share what a message document can hold. */
+function textProblems(c: z.infer<typeof schema>): { name: string; message: string }[] {
+  return c.INDEX_MAX_BODY_CHARS + c.INDEX_MAX_ATTACHMENT_CHARS > MAX_TEXT_CHARS
+    ? [{ name: 'INDEX_MAX_ATTACHMENT_CHARS', message: `and INDEX_MAX_BODY_CHARS must add up to at most ${MAX_TEXT_CHARS} characters` }]
+    : [];
+}
+
 export type Config = z.infer<typeof schema> & {
   /** Audiences accepted on tokens for this API: the v2 client id and the v1 App ID URI. */
   apiAudiences: string[];
@@ -94,8 +109,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(problems);
   }
   const c = parsed.data;
-  const smtp = smtpProblems(c);
-  if (smtp.length > 0) throw new ConfigError(smtp.map((p) => `${p.name} ${p.message}`));
+  const combined = [...smtpProblems(c), ...textProblems(c)];
+  if (combined.length > 0) throw new ConfigError(combined.map((p) => `${p.name} ${p.message}`));
   return {
     ...c,
     apiAudiences: [c.CLIENT_ID, `api://${c.CLIENT_ID}`],

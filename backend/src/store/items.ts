@@ -206,3 +206,37 @@ export async function updateItemFolder(conn: Connection, archiveId: string, sha2
   const result = await items(conn).updateOne({ _id: itemId(archiveId, sha256) }, { $set: { folder } });
   return result.matchedCount === 1;
 }
+
+/** An item as the reindex job reads it. */
+export type ItemRow = Pick<Item, '_id' | 'sha256' | 'folder' | 'receivedAt' | 'size' | 'hasAttachments'>;
+
+/**
+ * The next items of an archive after `afterId`, in `_id` order: a cursor that a crash leaves
+ * valid (the reindex job resumes from the last one it finished). An `_id` range, which MongoDB
+ * serves from its index.
+ */
+export async function itemsAfter(conn: Connection, archiveId: string, afterId: string, limit: number): Promise<ItemRow[]> {
+  const prefix = itemId(archiveId, '');
+  const from = afterId > prefix ? afterId : prefix;
+  return items(conn)
+    .find({ _id: { $gt: from, $lt: `${archiveId};` } }, { sha256: 1, folder: 1, receivedAt: 1, size: 1, hasAttachments: 1 })
+    .sort({ _id: 1 })
+    .limit(limit)
+    .lean<ItemRow[]>();
+}
+
+/** The attachment rule changed what the message counts as (ingest/attachment-role.ts). */
+export async function setItemHasAttachments(conn: Connection, id: string, hasAttachments: boolean): Promise<void> {
+  await items(conn).updateOne({ _id: id }, { $set: { hasAttachments } });
+}
+
+/** The archives that hold items (for the reindex of every archive). */
+export async function archivesWithItems(conn: Connection): Promise<string[]> {
+  return (await items(conn).distinct('archiveId')) as string[];
+}
+
+export async function countItemsByArchive(conn: Connection, archiveIds: readonly string[]): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  for (const id of archiveIds) out.set(id, await countItems(conn, id));
+  return out;
+}

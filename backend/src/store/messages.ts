@@ -138,3 +138,11 @@ export type MessageMeta = Omit<MessageDoc, 'bodyText' | 'alternativeText' | 'att
 export async function getMessageMeta(conn: Connection, sha256: string): Promise<MessageMeta | null> {
   return messages(conn).findById(sha256, { bodyText: 0, alternativeText: 0, attachmentText: 0 }).lean<MessageMeta>();
 }
+
+/**
+ * The document parsed again by a newer parser (the reindex job): its content replaced, its
+ * size and storedAt kept. A plain update by `_id`, the only writer being the job that parsed it.
+ */
+export async function replaceMessageContent(conn: Connection, sha256: string, content: MessageContent): Promise<void> {
+  await messages(conn).collection.updateOne({ _id: sha256 } as never, { $set: content }, { ignoreUndefined: true });
+}

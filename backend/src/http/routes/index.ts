@@ -7,6 +7,7 @@ import { exportRoutes } from './export';
 import { journalRoutes } from './journal';
 import { messageRoutes } from './messages';
 import { profileRoutes } from './profiles';
+import { reindexRoutes } from './reindex';
 import { searchRoutes } from './search';
 
 /** Every authenticated API router, mounted under /api in this order. One line per resource. */
@@ -19,6 +20,7 @@ export function apiRouters(deps: ServiceDeps): Router[] {
     exportRoutes(deps),
     journalRoutes(deps),
     adminStatsRoutes(deps),
+    reindexRoutes(deps),
     searchRoutes(deps),
   ];
 }
