@@ -2,7 +2,7 @@ import { createSender, type TokenSource } from '@shared/api';
 import type { Me } from '@shared/types';
 import type {
   ArchiveUser, ConnectionTest, DirectorySettings, DirectorySyncResult, Grant, GrantRight, JournalMailbox, JournalProfile,
-  JournalStatus, Profile, ProfileInput, QuarantinedReport, Run, RunDetail, Stats,
+  JournalStatus, Profile, ProfileInput, QuarantinedReport, Run, RunDetail, SearchIndexState, Stats,
 } from './types';
 
 type Body = Record<string, unknown> | unknown[];
@@ -21,6 +21,8 @@ export function createAdminClient(getToken: TokenSource, base = '/api') {
   return {
     me: () => call<Me>('GET', '/me'),
     stats: () => call<Stats>('GET', '/admin/stats'),
+    searchIndex: () => call<SearchIndexState>('GET', '/admin/reindex'),
+    startReindex: () => call<SearchIndexState>('POST', '/admin/reindex'),
 
     profiles: () => list<Profile>('/admin/profiles'),
     profile: (pid: string) => call<Profile>('GET', `/admin/profiles/${id(pid)}`),

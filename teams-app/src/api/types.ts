@@ -139,3 +139,19 @@ export interface QuarantinedReport {
   subject: string;
   from: string;
 }
+
+/** GET /api/admin/reindex: the latest reindex of every archive, and the text caps in force. */
+export interface SearchIndexState {
+  reindex: {
+    id: string;
+    status: 'running' | 'succeeded' | 'failed' | 'cancelled';
+    parserVersion: number;
+    startedAt: string;
+    finishedAt: string | null;
+    done: number;
+    total: number;
+    archives: { total: number; done: number; failed: number };
+    errors: { archiveId: string; message: string }[];
+  } | null;
+  limits: { maxBodyChars: number; maxAttachmentTextChars: number };
+}
