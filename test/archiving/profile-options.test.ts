@@ -75,6 +75,12 @@ test('folder include list, date range and size filters decide what is archived',
   assert.equal(m.found, await mailCount(stack, LEE, { only: ['Inbox'], exclude: ['Inbox/Projects'] }));
   assert.ok(m.filtered > 0, 'messages over 20 KB are filtered');
   assert.equal(m.archived + m.filtered, m.found);
+  assert.ok(m.skipCount > 0 && m.skipCount <= m.filtered, 'the messages the size limit skipped are named in the run (the date filter may skip more)');
+  assert.ok(
+    m.recentSkips.some((s: any) => s.folder === 'Inbox' && s.reason === `"Quarterly report (large)" not archived: larger than the profile's size limit of 0.02 MB`),
+    JSON.stringify(m.recentSkips),
+  );
+  assert.equal(m.errorCount, 0, 'a skip is no error');
   const folders = await stack.store.db.collection('items').distinct('folder', { archiveId: DEMO_USERS.lee.id });
   assert.deepEqual(folders, ['Inbox']);
   const sizes = await stack.store.db.collection('items').find({ archiveId: DEMO_USERS.lee.id }).project({ size: 1 }).toArray();

@@ -40,6 +40,9 @@ export interface RunMailbox extends Counts {
   foldersTotal: number;
   errorCount: number;
   recentErrors: { at: string; folder?: string; messageId?: string; reason: string }[];
+  /** Messages a filter skipped that the run names (over the size limit). */
+  recentSkips?: { at: string; folder?: string; messageId?: string; reason: string }[];
+  skipCount?: number;
 }
 
 export interface RunDetail extends Run {
