@@ -6,6 +6,8 @@ import { ingestMessage } from '../../backend/src/ingest';
 import { parseMessage, type ParsedMessage } from '../../backend/src/ingest/parse';
 import { parseQuery } from '../../backend/src/search/query';
 import { searchIndex } from '../../backend/src/search/service';
+import { messageView } from '../../backend/src/retrieval/view';
+import { getItem } from '../../backend/src/store/items';
 import { getMessageDoc } from '../../backend/src/store/messages';
 import { testStore, type TestStore } from '../helpers/db';
 
@@ -25,12 +27,14 @@ const parse = (raw: Buffer) => parseMessage(() => Readable.from([raw]));
 let archives = 0;
 
 /** Ingests `raw` into a fresh archive; `count(q)` is the number of hits of a query there. */
-async function archived(raw: Buffer): Promise<{ doc: ParsedMessage; count: (q: string) => Promise<number>; hasAttachments: (q: string) => Promise<boolean | undefined> }> {
+async function archived(raw: Buffer) {
   const archiveId = `reader-${++archives}`;
   const { sha256 } = await ingestMessage(store, { archiveId, folder: 'Inbox', source: { kind: 'import', file: archiveId }, content: Readable.from([raw]) });
-  const doc = (await getMessageDoc(store.conn, sha256))!;
+  const doc: ParsedMessage = (await getMessageDoc(store.conn, sha256))!;
   return {
     doc,
+    /** What the reading pane is given (GET /api/messages/:id). */
+    view: async () => messageView(store, (await getItem(store.conn, archiveId, sha256))!, { cidUrl: (cid) => `cid/${cid}`, allowRemote: false }),
     count: async (q) => (await searchIndex(store, [archiveId], parseQuery(q))).total,
     hasAttachments: async (q) => (await searchIndex(store, [archiveId], parseQuery(q))).value[0]?.hasAttachments,
   };
@@ -80,8 +84,9 @@ describe('3. one rule for attachments', () => {
   );
 
   test('an image the HTML shows is inline: listed and found by name, but no attachment', async () => {
-    const { doc, count, hasAttachments } = await archived(related('<img src="cid:logo@x"><img src="cid:chart@x">'));
+    const { doc, count, hasAttachments, view } = await archived(related('<img src="cid:logo@x"><img src="cid:chart@x">'));
     assert.deepEqual(doc.attachments.map((a) => [a.filename, a.inline]), [['logo.png', true], ['chart.png', true]]);
+    assert.deepEqual((await view()).attachments.map((a) => [a.filename, a.inline]), [['logo.png', true], ['chart.png', true]], 'the reading pane says the same');
     assert.equal(doc.hasAttachments, false);
     assert.equal(await count('filename:logo.png'), 1, 'names listed in the view are found');
     assert.equal(await count('has:attachment'), 0);
@@ -105,8 +110,9 @@ describe('4. attached messages', () => {
   );
 
   test("an attached message's attachments are listed under it and found by name", async () => {
-    const { doc, count } = await archived(outer('Content-Disposition: attachment; filename=fwd.eml\r\n', inner));
+    const { doc, count, view } = await archived(outer('Content-Disposition: attachment; filename=fwd.eml\r\n', inner));
     assert.deepEqual(doc.attachments.map((a) => [a.filename, a.contentType, a.attachments?.map((n) => n.filename)]), [['fwd.eml', 'message/rfc822', ['quarterly-figures.xls']]]);
+    assert.deepEqual((await view()).attachments[0]?.attachments?.map((n) => n.filename), ['quarterly-figures.xls'], 'the reading pane lists them');
     assert.equal(await count('filename:quarterly-figures.xls'), 1);
     assert.equal(await count('"inner words"'), 1);
   });
@@ -197,6 +203,17 @@ describe('6. dates', () => {
 });
 
 describe('7. cuts are named', () => {
+  test('the reading pane is told what was cut; the inferred date is marked', async () => {
+    const { view } = await archived(bytes(
+      'From: a@b.example\r\nReceived: from x by y; Wed, 18 Sep 2002 01:11:52 +0200\r\nDate: someday\r\nSubject: cut\r\nContent-Type: text/plain\r\n\r\n', 'word '.repeat(220_000), '\r\n',
+    ));
+    const v = await view();
+    assert.equal(v.textTruncated, true);
+    assert.deepEqual(v.textCuts, ['Only the first 1,048,576 characters of the body text are indexed.']);
+    assert.equal(v.headers.dateInferred, true);
+    assert.equal(v.headers.date?.toISOString(), '2002-09-17T23:11:52.000Z');
+  });
+
   test('a body and attachments over the caps say what was left out', async () => {
     const long = 'word '.repeat(3000);
     const msg = await parseMessage(() => Readable.from([bytes(
