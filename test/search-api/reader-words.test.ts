@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Readable } from 'node:stream';
+import { buffer } from 'node:stream/consumers';
 import iconv from 'iconv-lite';
 import { ingestMessage } from '../../backend/src/ingest';
 import { parseMessage, type ParsedMessage } from '../../backend/src/ingest/parse';
 import { parseQuery } from '../../backend/src/search/query';
 import { searchIndex } from '../../backend/src/search/service';
+import { openAttachment } from '../../backend/src/retrieval/mime-parts';
 import { messageView } from '../../backend/src/retrieval/view';
 import { getItem } from '../../backend/src/store/items';
 import { getMessageDoc } from '../../backend/src/store/messages';
@@ -35,8 +37,8 @@ async function archived(raw: Buffer) {
     doc,
     /** What the reading pane is given (GET /api/messages/:id). */
     view: async () => messageView(store, (await getItem(store.conn, archiveId, sha256))!, { cidUrl: (cid) => `cid/${cid}`, allowRemote: false }),
-    count: async (q) => (await searchIndex(store, [archiveId], parseQuery(q))).total,
-    hasAttachments: async (q) => (await searchIndex(store, [archiveId], parseQuery(q))).value[0]?.hasAttachments,
+    count: async (q: string) => (await searchIndex(store, [archiveId], parseQuery(q))).total,
+    hasAttachments: async (q: string) => (await searchIndex(store, [archiveId], parseQuery(q))).value[0]?.hasAttachments,
   };
 }
 
@@ -120,6 +122,11 @@ describe('4. attached messages', () => {
   test('an inline attached message is an attachment too, and an empty one is still listed', async () => {
     const inline = await parse(outer('Content-Disposition: inline\r\n', inner));
     assert.deepEqual(inline.attachments.map((a) => [a.contentType, a.attachments?.length]), [['message/rfc822', 1]]);
+    // Documents of the older parser keep their numbering for downloads until the reindex reaches them.
+    const raw = outer('Content-Disposition: inline\r\n', inner);
+    const first = async (numbering: { flattenEmbedded?: boolean }) => (await buffer((await openAttachment(() => Readable.from([raw]), 0, numbering))!)).toString('latin1');
+    assert.match(await first({}), /^From: a@b\.example/, 'attachment 0 is the attached message');
+    assert.equal(await first({ flattenEmbedded: true }), 'xx', 'attachment 0 of the older numbering is the file inside it');
     const empty = await parse(outer('Content-Disposition: inline\r\n', ''));
     assert.deepEqual(empty.attachments.map((a) => a.contentType), ['message/rfc822']);
     assert.equal(empty.hasAttachments, true);

@@ -1,3 +1,4 @@
+import { safeDecode } from '../search/scan';
 import type { MessageAttachment } from '../store/messages';
 
 /**
@@ -24,14 +25,6 @@ export function referencedContentIds(html: string | null | undefined): Set<strin
     if (out.size >= MAX_REFERENCES) break;
   }
   return out;
-}
-
-function safeDecode(s: string): string {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return s;
-  }
 }
 
 /** Sets each part's `inline` flag by the rule; true when the message has an attachment Outlook shows. */

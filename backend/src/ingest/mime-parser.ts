@@ -64,8 +64,12 @@ const UTF8 = /^utf-?8$/i;
 const ASCII = /ascii/i;
 const SNIFF_HTML = 'x-m365archive-undeclared-html';
 
-export function createMimeParser(opts: { maxTextPartBytes: number }): MimeParser {
-  const parser = new MailParser(PARSER_OPTIONS);
+/**
+ * `flattenEmbedded`: the numbering of attachments of documents written before PARSER_VERSION 2
+ * (an inline attached message spread into its container), until the reindex job reaches them.
+ */
+export function createMimeParser(opts: { maxTextPartBytes: number; flattenEmbedded?: boolean }): MimeParser {
+  const parser = new MailParser({ ...PARSER_OPTIONS, ignoreEmbedded: !opts.flattenEmbedded });
   const bounds = boundTextParts(parser, opts.maxTextPartBytes);
   const inner = parser as unknown as Internals;
   if (typeof inner.createNode !== 'function' || typeof inner.processHeaders !== 'function' || typeof inner.decoder?.decodeStream !== 'function') {

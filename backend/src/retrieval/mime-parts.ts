@@ -56,10 +56,10 @@ export function readBodies(open: () => Readable, options: Partial<typeof BODY_DE
  * Attachments before it are drained and text parts skipped, so memory stays bounded whatever the
  * sizes; parsing stops once the attachment has been read or the returned stream is destroyed.
  */
-export function openAttachment(open: () => Readable, index: number): Promise<Readable | null> {
+export function openAttachment(open: () => Readable, index: number, numbering: { flattenEmbedded?: boolean } = {}): Promise<Readable | null> {
   return new Promise((resolve, reject) => {
     const source = open();
-    const { parser } = createMimeParser({ maxTextPartBytes: 0 });
+    const { parser } = createMimeParser({ maxTextPartBytes: 0, ...numbering });
     let seen = 0;
     let out: PassThrough | null = null;
     let complete = false;

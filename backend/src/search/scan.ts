@@ -89,7 +89,8 @@ function emailToken(address: string): Token {
   };
 }
 
-function safeDecode(s: string): string {
+/** A percent-encoded text decoded, or as it is when it is not valid percent-encoding. */
+export function safeDecode(s: string): string {
   try {
     return decodeURIComponent(s);
   } catch {

@@ -27,6 +27,8 @@ const restoreBody = z
   .strict();
 
 const PRIVATE = 'private, no-store';
+/** Attachment N of a document the reindex job has not parsed again yet is numbered as its parser numbered it. */
+const numberingOf = (meta: { parserVersion?: number } | null) => ({ flattenEmbedded: meta?.parserVersion === undefined });
 /** Downloads are documents of the sender's making: never rendered in our origin. */
 const DOWNLOAD_CSP = "default-src 'none'; sandbox";
 
@@ -93,14 +95,15 @@ export function messageRoutes(deps: ServiceDeps): Router {
   r.get('/messages/:id/attachments/:index', async (req, res) => {
     const { index } = parseInput(attachmentIndex, req.params, 'params');
     const { ref, item } = await reach(req, 'read');
-    const attachment = (await getMessageMeta(store.conn, item.sha256))?.attachments[index];
+    const meta = await getMessageMeta(store.conn, item.sha256);
+    const attachment = meta?.attachments[index];
     if (!attachment) throw new HttpError(404, 'not_found', 'Attachment not found');
     await auditAccess(store, req.caller!, 'attachment', requestInfo(req), {
       archiveId: ref.archiveId,
       target: ref.id,
       details: { index, filename: attachment.filename, contentType: attachment.contentType },
     });
-    const body = await openAttachment(() => store.blobs.open(item.sha256), index);
+    const body = await openAttachment(() => store.blobs.open(item.sha256), index, numberingOf(meta));
     if (!body) throw new HttpError(404, 'not_found', 'Attachment not found');
     res.set({
       'Content-Type': downloadType(attachment.contentType),
@@ -114,7 +117,8 @@ export function messageRoutes(deps: ServiceDeps): Router {
   r.get('/messages/:id/cid/:contentId', async (req, res) => {
     const cid = bareContentId(parseInput(contentIdParam, req.params, 'params').contentId);
     const { ref, item } = await reach(req, 'read');
-    const attachments = (await getMessageMeta(store.conn, item.sha256))?.attachments ?? [];
+    const meta = await getMessageMeta(store.conn, item.sha256);
+    const attachments = meta?.attachments ?? [];
     const index = attachments.findIndex((a) => a.contentId && bareContentId(a.contentId) === cid);
     const attachment = attachments[index];
     if (!attachment || !isViewableImage(attachment.contentType)) throw new HttpError(404, 'not_found', 'Inline image not found');
@@ -122,7 +126,7 @@ export function messageRoutes(deps: ServiceDeps): Router {
     if (!res.locals.viewTicket) {
       await auditAccess(store, req.caller!, 'attachment', requestInfo(req), { archiveId: ref.archiveId, target: ref.id, details: { index, contentId: cid, inline: true } });
     }
-    const body = await openAttachment(() => store.blobs.open(item.sha256), index);
+    const body = await openAttachment(() => store.blobs.open(item.sha256), index, numberingOf(meta));
     if (!body) throw new HttpError(404, 'not_found', 'Inline image not found');
     res.set({
       'Content-Type': mediaType(attachment.contentType),
