@@ -22,6 +22,8 @@ const DEFAULT_BATCH = 100;
 export interface ReindexProgress {
   /** Items of the archive parsed and indexed again. */
   done: number;
+  /** Of those, messages whose text the caps cut (their reading pane says what was left out). */
+  cut: number;
   total: number;
   /** The `_id` of the last item done: where a resumed job goes on. */
   cursor?: string;
@@ -48,6 +50,7 @@ async function reindexOneArchive(store: Store, ctx: JobContext): Promise<Reindex
   const progress = ctx.job.progress as Partial<ReindexProgress>;
   let cursor = progress.cursor ?? '';
   let done = progress.done ?? 0;
+  let cut = progress.cut ?? 0;
   await ctx.progress({ total });
   for (;;) {
     ctx.signal.throwIfAborted();
@@ -59,14 +62,15 @@ async function reindexOneArchive(store: Store, ctx: JobContext): Promise<Reindex
       await replaceMessageContent(store.conn, row.sha256, content);
       if (content.hasAttachments !== row.hasAttachments) await setItemHasAttachments(store.conn, row._id, content.hasAttachments);
       entries.push(entryFor({ ...row, hasAttachments: content.hasAttachments }, content));
+      if (content.textTruncated) cut++;
     }
     await indexBatch(store, archiveId, entries);
     cursor = rows.at(-1)!._id;
     done += rows.length;
-    await ctx.progress({ cursor, done });
+    await ctx.progress({ cursor, done, cut });
   }
   await compactIndex(store, archiveId, { force: true });
-  return { done, total, cursor };
+  return { done, cut, total, cursor };
 }
 
 /**
@@ -87,6 +91,8 @@ export interface ReindexStatus {
   /** Items parsed and indexed again, of all archives' items. */
   done: number;
   total: number;
+  /** Messages only partly indexed because of the text caps. */
+  cut: number;
   archives: { total: number; done: number; failed: number };
   errors: { archiveId: string; message: string }[];
 }
@@ -110,6 +116,7 @@ export async function reindexStatus(store: Store): Promise<ReindexStatus | null>
     finishedAt: running ? null : new Date(Math.max(job.finishedAt?.getTime() ?? 0, ...finished)),
     done: children.reduce((n, c) => n + (of(c).done ?? 0), 0),
     total: children.reduce((n, c) => n + ((c.payload as { total?: number }).total ?? 0), 0),
+    cut: children.reduce((n, c) => n + (of(c).cut ?? 0), 0),
     archives: { total: children.length, done: children.filter((c) => c.status === 'succeeded').length, failed: failed.length },
     errors: [...(job.error ? [{ archiveId: '', message: job.error.message }] : []), ...failed.map((c) => ({ archiveId: (c.payload as { archiveId: string }).archiveId, message: c.error?.message ?? 'failed' }))],
   };

@@ -153,6 +153,7 @@ export interface SearchIndexState {
     finishedAt: string | null;
     done: number;
     total: number;
+    cut: number;
     archives: { total: number; done: number; failed: number };
     errors: { archiveId: string; message: string }[];
   } | null;

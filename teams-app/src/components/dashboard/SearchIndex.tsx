@@ -61,7 +61,11 @@ export function SearchIndex() {
             }
             validationState={run.status === 'failed' ? 'error' : 'none'}
             validationMessage={run.errors.map((e) => `${e.archiveId || 'planning'}: ${e.message}`).join('; ') || undefined}
-            hint={`${formatNumber(run.done)} of ${formatNumber(run.total)} messages, ${run.archives.done} of ${run.archives.total} archives${run.finishedAt ? `, finished ${formatDateTime(run.finishedAt)}` : ''}`}
+            hint={
+              `${formatNumber(run.done)} of ${formatNumber(run.total)} messages, ${run.archives.done} of ${run.archives.total} archives` +
+              `${run.finishedAt ? `, finished ${formatDateTime(run.finishedAt)}` : ''}` +
+              `${run.cut > 0 ? `; ${formatNumber(run.cut)} only partly indexed because of these limits` : ''}`
+            }
           >
             <ProgressBar aria-label="Reindex progress" value={run.total > 0 ? run.done / run.total : running ? undefined : 1} />
           </Field>
