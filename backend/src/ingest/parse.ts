@@ -297,7 +297,8 @@ class ResultBuilder {
     const whole = clean(read.text, Number.POSITIVE_INFINITY);
     const text = whole.slice(0, room).trim();
     if (text) this.msg.attachmentText.push(text);
-    if (whole.length > room && room > 0) this.notIndexed++;
+    // A read that filled the room was cut by it (extractors stop at the room they are given).
+    if (whole.length >= room && room > 0) this.notIndexed++;
     else if (read.partial) this.truncated(`The text of attachment ${nameOf(info)} is only partly indexed${read.errors[0] ? ` (${read.errors[0]})` : ''}.`);
     for (const err of read.errors) this.error(err, `text of attachment ${nameOf(info)}`);
     // Noted only if this read was cut short by it: one that finished as the time ran out says
