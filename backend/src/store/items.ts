@@ -234,9 +234,3 @@ export async function setItemHasAttachments(conn: Connection, id: string, hasAtt
 export async function archivesWithItems(conn: Connection): Promise<string[]> {
   return (await items(conn).distinct('archiveId')) as string[];
 }
-
-export async function countItemsByArchive(conn: Connection, archiveIds: readonly string[]): Promise<Map<string, number>> {
-  const out = new Map<string, number>();
-  for (const id of archiveIds) out.set(id, await countItems(conn, id));
-  return out;
-}
