@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { credentialProblems, credentialSchema, readCredential, type ClientCredential, type Problem } from './config-credential';
+import { DEFAULT_TEXT_LIMITS, MAX_TEXT_CHARS } from './ingest/text-limits';
+import { ANY_SENDER_PROBLEM, acceptsAnySender } from './journal/gateway-limits';
 
 export type { ClientCredential } from './config-credential';
-import { ANY_SENDER_PROBLEM, acceptsAnySender } from './journal/gateway-limits';
 
 /**
  * Configuration comes from the environment only. Every problem is reported at once, naming the
@@ -41,6 +42,13 @@ const baseSchema = z.object({
    * answered SQLITE_BUSY to some 80).
    */
   INGEST_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
+  /**
+   * Characters of a message's body text (every alternative together) and of its attachments'
+   * text that are kept and indexed; what a message has beyond them is named in its reading pane.
+   * Together at most 4 M (a message document stays below MongoDB's 16 MB).
+   */
+  INDEX_MAX_BODY_CHARS: z.coerce.number().int().min(10_000).max(MAX_TEXT_CHARS).default(DEFAULT_TEXT_LIMITS.maxBodyChars),
+  INDEX_MAX_ATTACHMENT_CHARS: z.coerce.number().int().min(0).max(MAX_TEXT_CHARS).default(DEFAULT_TEXT_LIMITS.maxAttachmentTextChars),
   /** How long a worker's claim on a job holds without a heartbeat; a dead worker's jobs move on after it. */
   JOB_LEASE_MS: z.coerce.number().int().min(500).max(600_000).default(30_000),
   /**
@@ -105,6 +113,13 @@ function smtpProblems(c: z.infer<typeof baseSchema>): Problem[] {
   return problems;
 }
 
+/** The two text caps share what a message document can hold. */
+function textProblems(c: z.infer<typeof baseSchema>): Problem[] {
+  return c.INDEX_MAX_BODY_CHARS + c.INDEX_MAX_ATTACHMENT_CHARS > MAX_TEXT_CHARS
+    ? [{ name: 'INDEX_MAX_ATTACHMENT_CHARS', message: `and INDEX_MAX_BODY_CHARS must add up to at most ${MAX_TEXT_CHARS} characters` }]
+    : [];
+}
+
 export type Config = z.infer<typeof baseSchema> & {
   credential: ClientCredential;
   /** What every process of this deployment shares and nobody else knows (the secret or the certificate's key), to derive keys from. */
@@ -136,7 +151,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const c = baseSchema.parse(env);
   const credential = readCredential(parsed.data);
-  const problems = [...smtpProblems(c), ...credentialProblems(credential)];
+  const problems = [...smtpProblems(c), ...textProblems(c), ...credentialProblems(credential)];
   if (problems.length > 0 || 'problems' in credential) throw new ConfigError(problems.map((p) => `${p.name} ${p.message}`));
   return {
     ...c,

@@ -16,6 +16,8 @@ import { IMPORT_JOB, importHandler } from './import/service';
 import type { ServiceDeps } from './deps';
 import { startScheduler } from './jobs/scheduler';
 import { startWorker } from './jobs/worker';
+import { reindexHandlers } from './jobs/reindex';
+import { setTextLimits } from './ingest/text-limits';
 import { concludeSettledRuns } from './archiving/conclude';
 import { pruneJobs, repairUnclaimableJobs } from './store/jobs';
 import type { Logger } from './log';
@@ -41,6 +43,7 @@ export async function startBackend(config: Config, log: Logger): Promise<Running
   const tokens = createTokenSource(config, metadata, log);
   const graph = createGraphClient({ baseUrl: config.GRAPH_BASE_URL, tokens });
   const deps: ServiceDeps = { store, graph, log, config };
+  setTextLimits({ maxBodyChars: config.INDEX_MAX_BODY_CHARS, maxAttachmentTextChars: config.INDEX_MAX_ATTACHMENT_CHARS });
 
   const background = config.WORKER_CONCURRENCY > 0 ? startBackground(deps, config) : null;
   // --- Journal gateway (MISSION M3): SMTP when SMTP_PORT is set, sweeps where workers run ---
@@ -112,6 +115,7 @@ function startBackground(deps: ArchivingDeps, config: Config) {
       [DIRECTORY_SYNC_JOB]: async () => syncDirectory(store.conn, graph, await getDirectorySettings(store.conn)),
       ...journalHandlers(deps),
       [IMPORT_JOB]: importHandler({ ...deps, config }),
+      ...reindexHandlers(store),
     },
   });
   const scheduler = startScheduler({

@@ -214,6 +214,23 @@ describe('Teams admin tab in Chromium', { skip }, () => {
     await screenshot(page, 'admin-dashboard');
   });
 
+  it('reindexes every archive from the dashboard and shows its progress to the end', async () => {
+    await openArea('Dashboard');
+    const index = page.getByRole('region', { name: 'Search index' });
+    await index.getByText('1,048,576 characters of body text').waitFor();
+    await index.getByRole('button', { name: 'Reindex all archives' }).click();
+    await index.getByRole('progressbar').waitFor();
+    const items = await itemCount(stack);
+    const done = await waitFor('the reindex to finish', async () => {
+      const state = (await stack.api(ADMIN, 'GET', '/admin/reindex')).body;
+      return state.reindex?.status === 'succeeded' ? state.reindex : undefined;
+    }, 120_000);
+    assert.equal(done.done, items, 'every archived copy was parsed and indexed again');
+    await index.getByText(`${items.toLocaleString('en-US')} of ${items.toLocaleString('en-US')} messages`).waitFor();
+    await index.locator('[data-status="succeeded"]').waitFor();
+    await screenshot(page, 'admin-reindex');
+  });
+
   it('edits, disables and deletes a profile from the list', async () => {
     await openArea('Archiving profiles');
     await page.getByRole('link', { name: 'Sales team' }).click();

@@ -2,12 +2,12 @@ import { createHash } from 'node:crypto';
 import type { Message } from '@microsoft/microsoft-graph-types';
 import type { GraphPage } from '../graph/paging';
 import { sendBatch } from '../graph/batch';
-import { recordRunError } from '../store/runs';
+import { recordRunError, recordRunSkip } from '../store/runs';
 import { forgetPendingMessage } from '../store/pending';
 import { saveFolderLink } from '../store/sync-state';
 import { addCounts, type CrawlContext, type PartialCounts } from './context';
 import { isSyncStateLost } from './folder-tree';
-import { processMessages, type FolderRef } from './process-message';
+import { processMessages, type FolderRef, type MessageOutcome } from './process-message';
 import { RESTORED_FROM_EXPAND } from './restored-copy';
 
 type DeltaItem = Message & { '@removed'?: { reason: string } };
@@ -17,10 +17,19 @@ export interface MessageError {
   folder: string;
   messageId?: string;
   reason: string;
+  /** Not an error: a filter skipped the message, and the run names it (recorded apart). */
+  skipped?: boolean;
+}
+
+/** What the run records of one message's outcome: its error, or why a filter skipped it. */
+export function noteOf(o: MessageOutcome, folder: string, messageId: string | undefined): MessageError[] {
+  if (o.error) return [{ folder, messageId, reason: o.error }];
+  return o.skipped ? [{ folder, messageId, reason: o.skipped, skipped: true }] : [];
 }
 
 const PAGE_SIZE = 50;
-const DELTA_FIELDS = 'receivedDateTime,isDraft';
+/** The subject names a message the run reports as skipped by a filter. */
+const DELTA_FIELDS = 'receivedDateTime,isDraft,subject';
 
 /**
  * Message delta for one folder: the first round takes everything, later rounds only changes.
@@ -82,7 +91,7 @@ export async function processPage(ctx: CrawlContext, folder: FolderRef, items: D
   for (const [i, o] of outcomes.entries()) {
     addCounts(counts, { found: 1, ...o.counts });
     if (o.deletable) deletable.push(o.deletable);
-    if (o.error) errors.push({ folder: folder.path, messageId: offered[i]!.id, reason: o.error });
+    errors.push(...noteOf(o, folder.path, offered[i]!.id));
   }
   if (deletable.length) {
     const deleted = await deleteFromMailbox(ctx, folder, deletable);
@@ -93,7 +102,7 @@ export async function processPage(ctx: CrawlContext, folder: FolderRef, items: D
 }
 
 export async function recordErrors(ctx: CrawlContext, errors: MessageError[]): Promise<void> {
-  for (const error of errors) await recordRunError(ctx.store.conn, ctx.runId, ctx.mailbox.id, error);
+  for (const { skipped, ...error } of errors) await (skipped ? recordRunSkip : recordRunError)(ctx.store.conn, ctx.runId, ctx.mailbox.id, error);
 }
 
 /** Deletes verified messages in $batch calls of 20 (one round trip instead of twenty). */

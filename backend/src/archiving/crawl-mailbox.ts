@@ -3,7 +3,7 @@ import { verifyArchived } from '../ingest';
 import { duePending, removePending, type PendingItem } from '../store/pending';
 import { recordRunError, setRunMailbox } from '../store/runs';
 import { addCounts, type CrawlContext, type PartialCounts } from './context';
-import { crawlFolder, deleteFromMailbox, recordErrors, type MessageError } from './crawl-folder';
+import { crawlFolder, deleteFromMailbox, noteOf, recordErrors, type MessageError } from './crawl-folder';
 import { selectedFolders } from './folder-tree';
 import { processMessages } from './process-message';
 
@@ -64,7 +64,7 @@ async function processDuePending(ctx: CrawlContext): Promise<void> {
     for (const [i, outcome] of outcomes.entries()) {
       const item = archive[i]!;
       addCounts(counts, outcome.counts);
-      if (outcome.error) errors.push({ folder: item.folderPath, messageId: item.messageId, reason: outcome.error });
+      errors.push(...noteOf(outcome, item.folderPath, item.messageId));
       if (outcome.deletable) collect(await deleteFromMailbox(ctx, folderOf(item), [outcome.deletable]), counts, errors);
     }
     for (const item of due.filter((d) => d.kind === 'delete')) collect(await deleteDue(ctx, item), counts, errors);

@@ -3,7 +3,7 @@ import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { ResponseType } from '@microsoft/microsoft-graph-client';
 import type { Message } from '@microsoft/microsoft-graph-types';
 import { archiveStored, settleAll, storeSpooled, verifyArchived, type ArchiveEntry, type StoredMessage } from '../ingest';
-import { spool, type Spool } from '../ingest/spool';
+import { MessageTooLargeError, spool, type Spool } from '../ingest/spool';
 import { graphErrorOf } from '../graph/paging';
 import type { Store } from '../store';
 import { claimSources, type SourceRef } from '../store/items';
@@ -27,6 +27,8 @@ export interface MessageOutcome {
   counts: PartialCounts;
   deletable?: string;
   error?: string;
+  /** Why a filter skipped it, where the counter alone would not say which message (the size limit). */
+  skipped?: string;
 }
 
 /** Text held for a batch before it is added early: a page of large messages stays within memory. */
@@ -98,7 +100,7 @@ async function fetchAndStore(ctx: CrawlContext, { folder, msg }: Offered, unit: 
       return spool(Readable.fromWeb(body), { maxBytes });
     });
   } catch (err) {
-    return { done: downloadFailed(err) };
+    return { done: downloadFailed(err, msg.subject) };
   }
   let stored: StoredMessage;
   try {
@@ -114,8 +116,10 @@ async function fetchAndStore(ctx: CrawlContext, { folder, msg }: Offered, unit: 
   return { archived };
 }
 
-function downloadFailed(err: unknown): MessageOutcome {
-  if ((err as { code?: string }).code === 'MESSAGE_TOO_LARGE') return { counts: { filtered: 1 } };
+function downloadFailed(err: unknown, subject: string | null | undefined): MessageOutcome {
+  if (err instanceof MessageTooLargeError) {
+    return { counts: { filtered: 1 }, skipped: `"${subject ?? ''}" not archived: larger than the profile's size limit of ${+(err.maxBytes / 1024 / 1024).toFixed(2)} MB` };
+  }
   const { status, code, message } = graphErrorOf(err);
   // Deleted or moved between the delta page and the download: the target folder's delta has it.
   if (status === 404 || code === 'ErrorItemNotFound') return { counts: { removedInMailbox: 1 } };

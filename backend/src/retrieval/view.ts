@@ -1,6 +1,7 @@
 import type { Store } from '../store';
 import type { Item } from '../store/items';
 import { getMessageDoc, type MessageAddress, type MessageAttachment } from '../store/messages';
+import { bareContentId } from '../ingest/attachment-role';
 import { breakLongLines } from './long-lines';
 import { renderMessage } from './render';
 
@@ -11,6 +12,16 @@ export interface AttachmentView {
   size: number;
   inline: boolean;
   contentId: string | null;
+  /** An attached message's own attachments (listed, downloadable with the message). */
+  attachments?: NestedAttachmentView[];
+}
+
+export interface NestedAttachmentView {
+  filename: string;
+  contentType: string;
+  size: number;
+  inline: boolean;
+  attachments?: NestedAttachmentView[];
 }
 
 export interface MessageView {
@@ -27,6 +38,8 @@ export interface MessageView {
     bcc: MessageAddress[];
     replyTo: MessageAddress[];
     date: Date | null;
+    /** `date` is not the Date header (missing or unreadable) but the first server's Received date. */
+    dateInferred: boolean;
     subject: string;
     messageId: string | null;
   };
@@ -35,6 +48,9 @@ export interface MessageView {
   /** Sanitised; null when the message has no HTML body. */
   html: string | null;
   blockedRemote: number;
+  /** Some text of the message is not searchable (caps on stored text); `textCuts` says what. */
+  textTruncated: boolean;
+  textCuts: string[];
   parseErrors: string[];
 }
 
@@ -46,8 +62,7 @@ export interface ViewOptions {
   timeLimitMs?: number;
 }
 
-/** Content-IDs are compared without their angle brackets, as cid: URLs carry them (RFC 2392). */
-export const bareContentId = (id: string) => id.trim().replace(/^<|>$/g, '').trim();
+export { bareContentId };
 
 /** Everything a reader sees of a message; the HTML comes from the original, sanitised. */
 export async function messageView(store: Store, item: Item, opts: ViewOptions): Promise<MessageView> {
@@ -71,6 +86,7 @@ export async function messageView(store: Store, item: Item, opts: ViewOptions): 
       bcc: doc.bcc,
       replyTo: doc.replyTo,
       date: doc.date,
+      dateInferred: doc.dateInferred === true,
       subject: doc.subject,
       messageId: doc.messageId,
     },
@@ -78,6 +94,8 @@ export async function messageView(store: Store, item: Item, opts: ViewOptions): 
     text: doc.bodyText,
     html: sanitized.html,
     blockedRemote: sanitized.blockedRemote,
+    textTruncated: doc.textTruncated === true,
+    textCuts: doc.textCuts ?? (doc.textTruncated ? ['Some text of this message is not indexed.'] : []),
     parseErrors: [...new Set([...doc.parseErrors, ...sanitized.errors])],
   };
 }
@@ -90,7 +108,13 @@ function attachmentView(a: MessageAttachment, index: number): AttachmentView {
     size: a.size,
     inline: a.inline,
     contentId: a.contentId ? bareContentId(a.contentId) : null,
+    ...(a.attachments?.length ? { attachments: a.attachments.map(nestedView) } : {}),
   };
+}
+
+function nestedView(a: MessageAttachment): NestedAttachmentView {
+  const view: NestedAttachmentView = { filename: a.filename, contentType: a.contentType, size: a.size, inline: a.inline };
+  return a.attachments?.length ? { ...view, attachments: a.attachments.map(nestedView) } : view;
 }
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);

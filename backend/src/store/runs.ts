@@ -32,6 +32,13 @@ export interface Run {
   finishedAt: Date | null;
 }
 
+export interface RunNote {
+  at: Date;
+  folder?: string;
+  messageId?: string;
+  reason: string;
+}
+
 export interface RunMailbox extends Counts {
   _id: string;
   runId: string;
@@ -42,8 +49,11 @@ export interface RunMailbox extends Counts {
   currentFolder: string;
   foldersDone: number;
   foldersTotal: number;
-  recentErrors: { at: Date; folder?: string; messageId?: string; reason: string }[];
+  recentErrors: RunNote[];
   errorCount: number;
+  /** Messages a filter skipped that the run names (over the size limit), the first of them and their count. */
+  recentSkips?: RunNote[];
+  skipCount?: number;
   startedAt: Date | null;
   finishedAt: Date | null;
   durationMs: number;
@@ -74,6 +84,7 @@ const runSchema = new Schema<Run>(
 runSchema.index({ profileId: 1, createdAt: -1 });
 runSchema.index({ status: 1 });
 
+const note = new Schema<RunNote>({ at: Date, folder: String, messageId: String, reason: String }, { _id: false });
 const counterFields = Object.fromEntries(MAILBOX_COUNTERS.map((c) => [c, { type: Number, default: 0 }]));
 const mailboxSchema = new Schema<RunMailbox>(
   {
@@ -86,8 +97,10 @@ const mailboxSchema = new Schema<RunMailbox>(
     currentFolder: { type: String, default: '' },
     foldersDone: { type: Number, default: 0 },
     foldersTotal: { type: Number, default: 0 },
-    recentErrors: { type: [{ _id: false, at: Date, folder: String, messageId: String, reason: String }], default: [] },
+    recentErrors: { type: [note], default: [] },
     errorCount: { type: Number, default: 0 },
+    recentSkips: { type: [note], default: [] },
+    skipCount: { type: Number, default: 0 },
     startedAt: { type: Date, default: null },
     finishedAt: { type: Date, default: null },
     durationMs: { type: Number, default: 0 },
@@ -171,11 +184,20 @@ export async function getRunMailbox(conn: Connection, runId: string, mailboxId: 
 }
 
 /** Keeps the first errors of a mailbox for the run log; the count keeps going. */
-export async function recordRunError(conn: Connection, runId: string, mailboxId: string, error: { folder?: string; messageId?: string; reason: string }): Promise<void> {
+export function recordRunError(conn: Connection, runId: string, mailboxId: string, error: Omit<RunNote, 'at'>): Promise<void> {
+  return recordNote(conn, runId, mailboxId, error, 'recentErrors', 'errorCount');
+}
+
+/** The same for messages a filter skipped that the run names (they are no errors). */
+export function recordRunSkip(conn: Connection, runId: string, mailboxId: string, skip: Omit<RunNote, 'at'>): Promise<void> {
+  return recordNote(conn, runId, mailboxId, skip, 'recentSkips', 'skipCount');
+}
+
+async function recordNote(conn: Connection, runId: string, mailboxId: string, note: Omit<RunNote, 'at'>, list: 'recentErrors' | 'recentSkips', count: 'errorCount' | 'skipCount'): Promise<void> {
   const _id = mailboxKey(runId, mailboxId);
-  const entry = { at: new Date(), ...error, reason: error.reason.slice(0, 500) };
-  const pushed = await runMailboxes(conn).updateOne({ _id, errorCount: { $lt: MAX_ERRORS_KEPT } }, { $push: { recentErrors: entry }, $inc: { errorCount: 1 } });
-  if (pushed.matchedCount === 0) await runMailboxes(conn).updateOne({ _id }, { $inc: { errorCount: 1 } });
+  const entry = { at: new Date(), ...note, reason: note.reason.slice(0, 500) };
+  const pushed = await runMailboxes(conn).updateOne({ _id, [count]: { $lt: MAX_ERRORS_KEPT } }, { $push: { [list]: entry }, $inc: { [count]: 1 } });
+  if (pushed.matchedCount === 0) await runMailboxes(conn).updateOne({ _id }, { $inc: { [count]: 1 } });
 }
 
 export async function listRunMailboxes(conn: Connection, runId: string): Promise<RunMailbox[]> {

@@ -2,7 +2,7 @@ import { createSender, type TokenSource } from '@shared/api';
 import type { Me } from '@shared/types';
 import type {
   ArchiveUser, ConnectionTest, DirectorySettings, DirectorySyncResult, Grant, GrantRight, JournalMailbox, JournalProfile,
-  ImportItem, ImportNoteItem, ImportSettings, ImportSourceInput, JournalStatus, Profile, ProfileInput, QuarantinedReport, Run, RunDetail, Stats,
+  ImportItem, ImportNoteItem, ImportSettings, ImportSourceInput, JournalStatus, Profile, ProfileInput, QuarantinedReport, Run, RunDetail, SearchIndexState, Stats,
   UploadStatus,
 } from './types';
 
@@ -22,6 +22,8 @@ export function createAdminClient(getToken: TokenSource, base = '/api') {
   return {
     me: () => call<Me>('GET', '/me'),
     stats: () => call<Stats>('GET', '/admin/stats'),
+    searchIndex: () => call<SearchIndexState>('GET', '/admin/reindex'),
+    startReindex: () => call<SearchIndexState>('POST', '/admin/reindex'),
 
     profiles: () => list<Profile>('/admin/profiles'),
     profile: (pid: string) => call<Profile>('GET', `/admin/profiles/${id(pid)}`),

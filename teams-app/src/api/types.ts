@@ -42,6 +42,9 @@ export interface RunMailbox extends Counts {
   foldersTotal: number;
   errorCount: number;
   recentErrors: { at: string; folder?: string; messageId?: string; reason: string }[];
+  /** Messages a filter skipped that the run names (over the size limit). */
+  recentSkips?: { at: string; folder?: string; messageId?: string; reason: string }[];
+  skipCount?: number;
 }
 
 export interface RunDetail extends Run {
@@ -165,3 +168,19 @@ export type ImportSourceInput =
   | { kind: 'upload'; uploadId: string }
   | { kind: 'path'; path: string }
   | { kind: 'imap'; host: string; port: number; tls: 'implicit' | 'starttls' | 'none'; user: string; auth: 'password' | 'xoauth2'; folders: string[] };
+/** GET /api/admin/reindex: the latest reindex of every archive, and the text caps in force. */
+export interface SearchIndexState {
+  reindex: {
+    id: string;
+    status: 'running' | 'succeeded' | 'failed' | 'cancelled';
+    parserVersion: number;
+    startedAt: string;
+    finishedAt: string | null;
+    done: number;
+    total: number;
+    cut: number;
+    archives: { total: number; done: number; failed: number };
+    errors: { archiveId: string; message: string }[];
+  } | null;
+  limits: { maxBodyChars: number; maxAttachmentTextChars: number };
+}

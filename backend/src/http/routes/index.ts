@@ -8,6 +8,7 @@ import { importRoutes } from './imports';
 import { journalRoutes } from './journal';
 import { messageRoutes } from './messages';
 import { profileRoutes } from './profiles';
+import { reindexRoutes } from './reindex';
 import { searchRoutes } from './search';
 
 /** Every authenticated API router, mounted under /api in this order. One line per resource. */
@@ -21,6 +22,7 @@ export function apiRouters(deps: ServiceDeps): Router[] {
     importRoutes(deps),
     journalRoutes(deps),
     adminStatsRoutes(deps),
+    reindexRoutes(deps),
     searchRoutes(deps),
   ];
 }

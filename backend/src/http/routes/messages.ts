@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { ServiceDeps } from '../../deps';
 import { contentDisposition, downloadType, isViewableImage, mediaType, safeFilename } from '../../retrieval/download-headers';
 import { auditAccess, parseItemId, reachItem } from '../../retrieval/item-ref';
-import { openAttachment } from '../../retrieval/mime-parts';
+import { numberingOf, openAttachment } from '../../retrieval/mime-parts';
 import { requestInfo, sendStream, viewOrigin } from '../../retrieval/respond';
 import { resolveRestoreMailbox } from '../../retrieval/restore-target';
 import { restoreToMailbox } from '../../retrieval/restore';
@@ -99,14 +99,15 @@ export function messageRoutes(deps: ServiceDeps): Router {
   r.get('/messages/:id/attachments/:index', async (req, res) => {
     const { index } = parseInput(attachmentIndex, req.params, 'params');
     const { ref, item } = await reach(req, 'read');
-    const attachment = (await getMessageMeta(store.conn, item.sha256))?.attachments[index];
+    const meta = await getMessageMeta(store.conn, item.sha256);
+    const attachment = meta?.attachments[index];
     if (!attachment) throw new HttpError(404, 'not_found', 'Attachment not found');
     await auditAccess(store, req.caller!, 'attachment', requestInfo(req), {
       archiveId: ref.archiveId,
       target: ref.id,
       details: { index, filename: attachment.filename, contentType: attachment.contentType },
     });
-    const body = await openAttachment(() => store.blobs.open(item.sha256), index);
+    const body = await openAttachment(() => store.blobs.open(item.sha256), index, numberingOf(meta));
     if (!body) throw new HttpError(404, 'not_found', 'Attachment not found');
     res.set({
       'Content-Type': downloadType(attachment.contentType),
@@ -119,7 +120,8 @@ export function messageRoutes(deps: ServiceDeps): Router {
   r.get('/messages/:id/cid/:contentId', async (req, res) => {
     const cid = bareContentId(parseInput(contentIdParam, req.params, 'params').contentId);
     const { ref, item } = await reach(req, 'read');
-    const attachments = (await getMessageMeta(store.conn, item.sha256))?.attachments ?? [];
+    const meta = await getMessageMeta(store.conn, item.sha256);
+    const attachments = meta?.attachments ?? [];
     const index = attachments.findIndex((a) => a.contentId && bareContentId(a.contentId) === cid);
     const attachment = attachments[index];
     if (!attachment || !isViewableImage(attachment.contentType)) throw new HttpError(404, 'not_found', 'Inline image not found');
@@ -127,7 +129,7 @@ export function messageRoutes(deps: ServiceDeps): Router {
     if (!res.locals.viewTicket) {
       await auditAccess(store, req.caller!, 'attachment', requestInfo(req), { archiveId: ref.archiveId, target: ref.id, details: { index, contentId: cid, inline: true } });
     }
-    const body = await openAttachment(() => store.blobs.open(item.sha256), index);
+    const body = await openAttachment(() => store.blobs.open(item.sha256), index, numberingOf(meta));
     if (!body) throw new HttpError(404, 'not_found', 'Inline image not found');
     res.set({
       'Content-Type': mediaType(attachment.contentType),

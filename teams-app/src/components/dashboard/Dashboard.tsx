@@ -7,6 +7,7 @@ import { Section } from '../common/Section';
 import { StatusBadge } from '../common/StatusBadge';
 import { useLoad } from '../common/useLoad';
 import { PerDayChart } from './PerDayChart';
+import { SearchIndex } from './SearchIndex';
 
 const useStyles = makeStyles({
   cards: { display: 'grid', gridTemplateColumns: 'repeat(auto-fill, minmax(220px, 1fr))', gap: tokens.spacingHorizontalM },
@@ -75,6 +76,7 @@ export function Dashboard() {
           )}
         </div>
       </Section>
+      <SearchIndex />
       <Section title="Messages archived per day">
         <PerDayChart days={perDay} />
       </Section>

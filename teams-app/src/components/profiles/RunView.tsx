@@ -137,19 +137,26 @@ function MailboxRow({ m }: { m: RunMailbox }) {
         ))}
         <TableCell>{formatBytes(m.bytes)}</TableCell>
       </TableRow>
-      {m.errorCount > 0 && (
-        <TableRow>
-          <TableCell colSpan={10} className={styles.errors}>
-            {m.errorCount} errors in {m.upn}
-            {m.recentErrors.slice(0, 5).map((e, i) => (
-              <Caption1 key={i} block>
-                {e.folder ? `${e.folder}: ` : ''}
-                {e.reason}
-              </Caption1>
-            ))}
-          </TableCell>
-        </TableRow>
-      )}
+      <Notes count={m.errorCount} what={`errors in ${m.upn}`} notes={m.recentErrors} className={styles.errors} />
+      <Notes count={m.skipCount ?? 0} what={`skipped by the size filter in ${m.upn}`} notes={m.recentSkips ?? []} />
     </>
+  );
+}
+
+/** A mailbox's errors, or the messages its filters skipped by name: the count and the first few. */
+function Notes({ count, what, notes, className }: { count: number; what: string; notes: { folder?: string; messageId?: string; reason: string }[]; className?: string }) {
+  if (count === 0) return null;
+  return (
+    <TableRow>
+      <TableCell colSpan={10} className={className}>
+        {count} {what}
+        {notes.slice(0, 5).map((e, i) => (
+          <Caption1 key={i} block>
+            {e.folder ? `${e.folder}: ` : ''}
+            {e.reason}
+          </Caption1>
+        ))}
+      </TableCell>
+    </TableRow>
   );
 }
