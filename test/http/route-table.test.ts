@@ -51,6 +51,8 @@ export const ROUTES: Record<string, Policy> = {
   'POST /api/admin/grants': admin('grant'),
   'DELETE /api/admin/grants': admin('revoke'),
   'GET /api/admin/stats': admin(),
+  'GET /api/admin/reindex': admin(),
+  'POST /api/admin/reindex': admin('reindex'),
 
   'GET /api/admin/profiles': admin(),
   'POST /api/admin/profiles': admin(),
