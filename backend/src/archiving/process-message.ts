@@ -130,7 +130,9 @@ async function downloadFailed(ctx: CrawlContext, offered: Offered, err: unknown)
   const { status, code, message } = graphErrorOf(err);
   // Deleted between the delta page and the download: that folder's delta reports it removed.
   if (status === 404 || code === 'ErrorItemNotFound') return { counts: { removedInMailbox: 1 }, state: null };
-  return owe(ctx, offered, `${code || (status ? `HTTP ${status}` : 'error')}: ${message}`);
+  // A streamed answer's error body is never read: the status is what there is to tell.
+  const what = [code, status ? `HTTP ${status}` : ''].filter(Boolean).join(', ') || 'error';
+  return owe(ctx, offered, message ? `${what}: ${message}` : what);
 }
 
 /** The deletion rule, for a message the archive now holds. */

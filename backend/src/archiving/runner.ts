@@ -130,7 +130,8 @@ export function mailboxHandler(deps: ArchivingDeps) {
     if (!run || !target) throw new Error(`Run ${runId} or its mailbox ${mailboxId} vanished`);
     const lease = leaseMs(deps);
     const lock = await lockMailbox(deps.store, mailboxId, ctx.job._id, lease);
-    if (!lock.held) throw new JobDeferredError(new Date(Math.min(lock.until.getTime(), Date.now() + lease)), `mailbox ${target.upn} is being crawled by ${lock.heldBy}`);
+    // Looked at again soon: the holder gives the lock back when it ends, long before its lease would run out.
+    if (!lock.held) throw new JobDeferredError(new Date(Math.min(lock.until.getTime(), Date.now() + Math.max(1000, lease / 10))), `mailbox ${target.upn} is being crawled by ${lock.heldBy}`);
     const renewal = setInterval(() => void renewMailboxLock(deps.store, mailboxId, ctx.job._id, lease).catch(() => undefined), Math.max(100, lease / 3));
     try {
       return await crawlOne(deps, ctx, run, target);

@@ -102,6 +102,10 @@ export async function listFailedForGood(conn: Connection, limit: number): Promis
   return pending(conn).find({ state: 'failed' }).sort({ lastAttemptAt: 1 }).limit(limit).lean<PendingItem[]>();
 }
 
+export async function countFailedForGood(conn: Connection): Promise<number> {
+  return pending(conn).countDocuments({ state: 'failed' });
+}
+
 export async function getPending(conn: Connection, id: string): Promise<PendingItem | null> {
   return pending(conn).findById(id).lean<PendingItem>();
 }
