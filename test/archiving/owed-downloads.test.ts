@@ -5,7 +5,7 @@ import { startStack, waitFor, type Stack } from '../helpers/stack';
 import { ADMIN as DEMO_ADMIN, createProfile, folderRun, itemCount, mailCount, runProfile } from './helpers';
 
 let stack: Stack;
-let ADMIN = DEMO_ADMIN;
+let ADMIN: string = DEMO_ADMIN;
 const USERS = 2;
 const PER_USER = 40;
 
