@@ -7,7 +7,7 @@ import { z } from 'zod';
  */
 
 /** Folders that hold no mail; never archived whatever the include list says. */
-export const NON_MAIL_FOLDER_CLASSES = ['IPF.Appointment', 'IPF.Contact', 'IPF.Task', 'IPF.StickyNote', 'IPF.Journal'];
+export const NON_MAIL_FOLDER_CLASSES = ['IPF.Appointment', 'IPF.Contact', 'IPF.Task', 'IPF.StickyNote', 'IPF.Journal', 'IPF.Configuration'];
 
 /** Graph's well-known mail folder names (valid in any mailbox language). */
 export const WELL_KNOWN_FOLDERS = [

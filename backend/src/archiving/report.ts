@@ -38,11 +38,13 @@ export async function completenessOfRun(conn: Connection, runId: string): Promis
   const held = rows.reduce((n, r) => n + r.held, 0);
   const when = (run.finishedAt ?? run.startedAt ?? run.createdAt).toISOString().replace('T', ' ').slice(0, 16);
   const statement =
-    `On ${when} UTC, run "${run.profileName}" checked ${folders.total} folders in ${mailboxes.length} mailboxes holding ${inMailboxes} items ` +
+    `On ${when} UTC, run "${run.profileName}" checked ${plural(folders.total, 'folder')} in ${plural(mailboxes.length, 'mailbox', 'mailboxes')} holding ${plural(inMailboxes, 'item')} ` +
     `(Microsoft Graph); the archive holds ${held} of them. ${folders.complete} complete, ${folders.catchingUp} catching up, ${folders.gaps} with gaps.`;
   const { _id, profileId, profileName, status, startedAt, finishedAt } = run;
   return { run: { _id, profileId, profileName, status, startedAt, finishedAt }, missing: sumMissing(mailboxes), folders, statement, rows };
 }
+
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 /** The report of a profile's newest run that has one (or of any profile's). */
 export async function latestCompleteness(conn: Connection, profileId?: string): Promise<CompletenessReport | null> {

@@ -15,8 +15,59 @@ export interface Counts {
   filtered: number;
   deleted: number;
   failed: number;
+  /** Downloads that failed and were left owed for a retry. */
+  deferred: number;
+  /** Owed messages archived on a later attempt. */
+  recovered: number;
   removedInMailbox: number;
   bytes: number;
+}
+
+/** What a mailbox's (or a run's) archive lacks once its crawl ended. */
+export interface Missing {
+  owed: number;
+  failed: number;
+  incompleteFolders: number;
+  gapFolders: number;
+}
+
+export type Verdict = 'complete' | 'catching-up' | 'gaps';
+
+export interface CompletenessRow {
+  mailboxId: string;
+  upn: string;
+  folderId: string;
+  path: string;
+  inMailbox: number | null;
+  held: number;
+  filtered: number;
+  owed: number;
+  failed: number;
+  verdict: Verdict;
+  reason: string | null;
+  checkedAt: string;
+  statement: string;
+}
+
+export interface CompletenessReport {
+  run: { _id: string; profileId: string; profileName: string; status: RunStatus; startedAt: string | null; finishedAt: string | null };
+  missing: Missing;
+  folders: { total: number; complete: number; catchingUp: number; gaps: number };
+  statement: string;
+  rows: CompletenessRow[];
+}
+
+export interface FailedMessage {
+  id: string;
+  profileId: string;
+  profileName: string;
+  mailbox: string;
+  messageId: string;
+  folder: string;
+  subject: string;
+  lastError: string;
+  attempts: number;
+  failedAt: string | null;
 }
 
 export interface Run {
@@ -39,11 +90,15 @@ export interface RunMailbox extends Counts {
   foldersDone: number;
   foldersTotal: number;
   errorCount: number;
-  recentErrors: { at: string; folder?: string; messageId?: string; reason: string }[];
+  recoveredErrors: number;
+  recentErrors: { at: string; folder?: string; messageId?: string; subject?: string; reason: string; recovered?: boolean }[];
+  missing: Missing | null;
 }
 
 export interface RunDetail extends Run {
   totals: Counts;
+  missing: Missing;
+  recoveredErrors: number;
   mailboxes: RunMailbox[];
 }
 
@@ -98,8 +153,9 @@ export interface Stats {
   storage: { items: number; itemBytes: number; messages: number; messageBytes: number; storedBytes: number; archiveUsers: number };
   singleInstance: { copies: number; stored: number; savedBytes: number; compressionSavedBytes: number };
   perDay: { date: string; count: number }[];
-  runs: (Run & { totals: Counts; errorCount: number })[];
+  runs: (Run & { totals: Counts; errorCount: number; recoveredErrors: number })[];
   attention: { runId: string; profileId: string; profileName: string; status: RunStatus; at: string; error: string | null; mailboxes: { upn: string; status: string; errorCount: number; lastError: string | null }[] }[];
+  failedMessages: { count: number; recent: FailedMessage[] };
 }
 
 export interface JournalStatus {
