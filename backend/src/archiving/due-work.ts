@@ -17,7 +17,7 @@ const PENDING_BATCH = 100;
  */
 export async function processDueWork(ctx: CrawlContext): Promise<void> {
   const { conn } = ctx.store;
-  for (const id of ctx.tally.uncleared) await removePending(conn, id);
+  for (const id of ctx.tally.takeUncleared()) await removePending(conn, id);
   ctx.retries.reset();
   for (;;) {
     const due = await duePending(conn, ctx.profileId, ctx.mailbox.id, new Date(), PENDING_BATCH);

@@ -55,17 +55,21 @@ export class RunTally {
     return this.folders.get(folderId)?.roundComplete ?? false;
   }
 
-  /** Pending items a crash may have left behind after their batch was counted. */
-  get uncleared(): string[] {
-    return this.pendingDone;
+  /** Pending items a crash may have left behind after their batch was counted; given once per crawl. */
+  takeUncleared(): string[] {
+    const ids = this.pendingDone;
+    this.pendingDone = [];
+    return ids;
   }
 
-  /** Commits a batch of due pending work: its counts and its item ids, with the mailbox's totals. */
+  /**
+   * Commits a batch of due pending work: its counts and its item ids, with the mailbox's totals.
+   * The caller removes the items next; the ids are for a crawl that restarts after a crash.
+   */
   async commitPending(batch: PartialCounts, itemIds: string[]): Promise<void> {
     const counts = add(this.pending, batch);
     await setRunMailboxCounts(this.conn, this.runId, this.mailboxId, this.totals(counts), { counts, done: itemIds });
     this.pending = counts;
-    this.pendingDone = itemIds;
   }
 
   /** Publishes the mailbox's counters: the sum of everything committed. */
