@@ -1,5 +1,7 @@
 /** Shapes of the admin API's answers (backend/src/http/routes); profile input comes from the backend's zod schema. */
 import type { ProfileInput, Schedule } from '../../../backend/src/archiving/profile';
+import type { CompletenessReport as BackendCompletenessReport, CompletenessRow as BackendCompletenessRow, FailedMessageView } from '../../../backend/src/archiving/report';
+import type { Missing as BackendMissing } from '../../../backend/src/store/runs';
 
 export type { ProfileInput, Schedule };
 
@@ -23,52 +25,15 @@ export interface Counts {
   bytes: number;
 }
 
+/** A server type as JSON carries it: dates become ISO strings. */
+type Wire<T> = T extends Date ? string : T extends (infer U)[] ? Wire<U>[] : T extends object ? { [K in keyof T]: Wire<T[K]> } : T;
+
 /** What a mailbox's (or a run's) archive lacks once its crawl ended. */
-export interface Missing {
-  owed: number;
-  failed: number;
-  incompleteFolders: number;
-  gapFolders: number;
-}
-
-export type Verdict = 'complete' | 'catching-up' | 'gaps';
-
-export interface CompletenessRow {
-  mailboxId: string;
-  upn: string;
-  folderId: string;
-  path: string;
-  inMailbox: number | null;
-  held: number;
-  filtered: number;
-  owed: number;
-  failed: number;
-  verdict: Verdict;
-  reason: string | null;
-  checkedAt: string;
-  statement: string;
-}
-
-export interface CompletenessReport {
-  run: { _id: string; profileId: string; profileName: string; status: RunStatus; startedAt: string | null; finishedAt: string | null };
-  missing: Missing;
-  folders: { total: number; complete: number; catchingUp: number; gaps: number };
-  statement: string;
-  rows: CompletenessRow[];
-}
-
-export interface FailedMessage {
-  id: string;
-  profileId: string;
-  profileName: string;
-  mailbox: string;
-  messageId: string;
-  folder: string;
-  subject: string;
-  lastError: string;
-  attempts: number;
-  failedAt: string | null;
-}
+export type Missing = BackendMissing;
+export type Verdict = CompletenessRow['verdict'];
+export type CompletenessRow = Wire<BackendCompletenessRow>;
+export type CompletenessReport = Wire<BackendCompletenessReport>;
+export type FailedMessage = Wire<FailedMessageView>;
 
 export interface Run {
   _id: string;
