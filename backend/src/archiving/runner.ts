@@ -132,9 +132,15 @@ export function mailboxHandler(deps: ArchivingDeps) {
     const lock = await lockMailbox(deps.store, mailboxId, ctx.job._id, lease);
     // Looked at again soon: the holder gives the lock back when it ends, long before its lease would run out.
     if (!lock.held) throw new JobDeferredError(new Date(Math.min(lock.until.getTime(), Date.now() + Math.max(1000, lease / 10))), `mailbox ${target.upn} is being crawled by ${lock.heldBy}`);
-    const renewal = setInterval(() => void renewMailboxLock(deps.store, mailboxId, ctx.job._id, lease).catch(() => undefined), Math.max(100, lease / 3));
+    // Held longer than its lease without renewal (a stalled process), the lock may go to another job: then stop, and queue again.
+    const lockLost = new AbortController();
+    const renew = () => renewMailboxLock(deps.store, mailboxId, ctx.job._id, lease).then((held) => held || lockLost.abort(), () => undefined);
+    const renewal = setInterval(() => void renew(), Math.max(100, lease / 3));
     try {
-      return await crawlOne(deps, ctx, run, target);
+      return await crawlOne(deps, ctx, run, target, lockLost.signal);
+    } catch (err) {
+      if (lockLost.signal.aborted && !ctx.signal.aborted) throw new JobDeferredError(new Date(Date.now() + lease), `another job took the lock of mailbox ${target.upn}`);
+      throw err;
     } finally {
       clearInterval(renewal);
       await unlockMailbox(deps.store, mailboxId, ctx.job._id).catch(() => undefined);
@@ -142,13 +148,13 @@ export function mailboxHandler(deps: ArchivingDeps) {
   };
 }
 
-async function crawlOne(deps: ArchivingDeps, ctx: JobContext, run: Run, target: RunMailbox): Promise<unknown> {
+async function crawlOne(deps: ArchivingDeps, ctx: JobContext, run: Run, target: RunMailbox, lockLost: AbortSignal): Promise<unknown> {
   const { conn } = deps.store;
   const { runId, mailboxId } = target;
   const settings = profileInputSchema.parse(run.settings);
   const deadline = (run.startedAt ?? new Date()).getTime() + settings.timeoutMinutes * 60_000;
   const timeout = AbortSignal.timeout(Math.max(1, deadline - Date.now()));
-  const signal = AbortSignal.any([ctx.signal, timeout]);
+  const signal = AbortSignal.any([ctx.signal, timeout, lockLost]);
   try {
     await crawlMailbox({
       store: deps.store,
@@ -170,6 +176,7 @@ async function crawlOne(deps: ArchivingDeps, ctx: JobContext, run: Run, target: 
     await finishRunIfComplete(conn, runId);
     return { status: 'done', worker: ctx.job.lease?.owner };
   } catch (err) {
+    if (lockLost.aborted) throw err;
     if (ctx.signal.aborted) {
       // A lost lease or a stopping worker is not the end: another worker resumes the mailbox.
       if (wasCancelled(ctx)) {
