@@ -27,12 +27,15 @@ const slotsOf = (mailbox: string) => {
   return limiter;
 };
 
-/** The mailbox a Graph URL (absolute, or relative as in a batch part) addresses, if an Outlook resource. */
+/**
+ * The mailbox a Graph URL (absolute, or relative as in a batch part) addresses, if an Outlook
+ * resource: `users/{id}/messages…` or, in the key syntax links may use, `users('{id}')/messages…`.
+ */
 export function mailboxOf(url: string): string | null {
   const path = url.replace(/^https?:\/\/[^/]+/i, '').replace(/^\/?(v1\.0|beta)\//i, '/').split('?')[0]!;
-  const m = /^\/?users\/([^/]+)\/([^/(]+)/i.exec(path);
-  if (!m || !OUTLOOK_SEGMENTS.has(m[2]!.toLowerCase())) return null;
-  return decodeURIComponent(m[1]!).replace(/^\('?|'?\)$/g, '').toLowerCase();
+  const m = /^\/?users(?:\/([^/]+)|\('([^']+)'\))\/([^/(]+)/i.exec(path);
+  if (!m || !OUTLOOK_SEGMENTS.has(m[3]!.toLowerCase())) return null;
+  return decodeURIComponent(m[1] ?? m[2]!).toLowerCase();
 }
 
 interface BatchPart {
