@@ -136,3 +136,17 @@ test('a message whose download keeps failing is failed for good after the cap: n
 });
 
 const waitForRunOf = (runId: string) => import('./helpers').then(({ waitForRun }) => waitForRun(stack, ADMIN, runId));
+
+test('a folder whose delta page breaks off is crawled again before the mailbox ends: nothing is missing, the error counts as recovered', async () => {
+  const run = await folderRun(stack, 'cut', 8);
+  const upn = stack.emulator.tenant.listUsers()[0]!.userPrincipalName!;
+  const folder = stack.emulator.tenant.listFolders(upn).find((f) => f.path === 'Inbox/cut')!;
+  stack.emulator.faults.inject({ match: { pathIncludes: `/mailFolders/${folder.id}/messages/delta` }, kind: 'reset', times: 1 });
+  await run.attempt(new AbortController().signal);
+  const [mailbox] = await listRunMailboxes(stack.store.conn, 'run-cut');
+  assert.equal((await getRun(stack.store.conn, 'run-cut'))?.status, 'succeeded');
+  assert.equal(mailbox!.archived, 8);
+  assert.deepEqual([mailbox!.errorCount, mailbox!.recoveredErrors], [0, 1]);
+  assert.equal(mailbox!.recentErrors[0]!.folder, 'Inbox/cut');
+  assert.equal(mailbox!.recentErrors[0]!.recovered, true);
+});
