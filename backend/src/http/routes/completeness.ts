@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
+import { audit, auditFrom } from '../../access';
 import { completenessOfRun, FailedMessageNotFoundError, latestCompleteness, listFailedMessages, retryFailedMessage } from '../../archiving/report';
 import type { ArchivingDeps } from '../../archiving/runner';
 import { requireRole } from '../auth';
@@ -41,7 +42,9 @@ export function completenessRoutes(deps: ArchivingDeps): Router {
   r.post('/admin/failed-messages/:id/retry', async (req, res) => {
     const params = parseInput(z.object({ id }), req.params, 'path');
     try {
-      res.status(202).json(await retryFailedMessage(deps, params.id));
+      const retried = await retryFailedMessage(deps, params.id);
+      await audit(deps.store, { ...auditFrom(req), action: 'retry-message', target: params.id });
+      res.status(202).json(retried);
     } catch (err) {
       if (err instanceof FailedMessageNotFoundError) throw new HttpError(404, 'not_found', err.message);
       throw err;
