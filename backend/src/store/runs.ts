@@ -282,7 +282,9 @@ export async function setRunMailboxCompleteness(
 /** The run's mailboxes, without the per-folder report (`withFolders` adds it). */
 export async function listRunMailboxes(conn: Connection, runId: string, opts: { withFolders?: boolean } = {}): Promise<RunMailbox[]> {
   const projection = opts.withFolders ? { pendingDone: 0, pendingCounts: 0 } : { pendingDone: 0, pendingCounts: 0, folders: 0 };
-  return runMailboxes(conn).find({ runId }, projection).sort({ upn: 1 }).lean<RunMailbox[]>();
+  const found = await runMailboxes(conn).find({ runId }, projection).sort({ upn: 1 }).lean<RunMailbox[]>();
+  // An upserted row has no lists until its first note: lean() applies no schema defaults.
+  return found.map((m) => ({ ...m, recentErrors: m.recentErrors ?? [], recentSkips: m.recentSkips ?? [] }));
 }
 
 /** Adds up what a run's mailboxes lack. */
