@@ -58,8 +58,12 @@ export async function selectedFolders(ctx: CrawlContext): Promise<SelectedFolder
     folders,
     wellKnown: [...wellKnown].map(([name, id]) => ({ name, id })),
   });
-  return selectFolders(folders, ctx.settings.folders, wellKnown);
+  const selected = selectFolders(folders, ctx.settings.folders, wellKnown);
+  return ctx.mailbox.onlineArchive ? selected.map((f) => ({ ...f, path: `${ONLINE_ARCHIVE_ROOT}/${f.path}` })) : selected;
 }
+
+/** Where an online archive's folders appear in the owner's archive; the folder rules see the archive's own paths. */
+export const ONLINE_ARCHIVE_ROOT = 'Online Archive';
 
 /** Applies folder delta pages onto the known tree; a null deltaLink means "start over". */
 async function readFolderDelta(ctx: CrawlContext, link: string | null, known: FolderRecord[]) {
@@ -136,6 +140,13 @@ async function resolveWellKnown(ctx: CrawlContext, cache: Map<string, string>): 
     .map((n) => n.toLowerCase())
     .filter((n): n is (typeof WELL_KNOWN_FOLDERS)[number] => (WELL_KNOWN_FOLDERS as readonly string[]).includes(n) && !cache.has(n));
   for (const name of new Set(names)) {
+    // Archive mailboxes refuse well-known folder names
+    // (https://learn.microsoft.com/graph/handle-archive-mailbox-redirects): such a rule is read as a
+    // folder path there ("inbox" selects the archive's "Inbox"; selectFolders).
+    if (ctx.mailbox.onlineArchive) {
+      cache.set(name, '');
+      continue;
+    }
     try {
       const folder: MailFolder = await ctx.graph.api(`/users/${ctx.mailbox.id}/mailFolders/${name}`).select('id').get();
       if (folder.id) cache.set(name, folder.id);

@@ -10,7 +10,8 @@ import { addRunMailbox, createRun, getRun, getRunMailbox, listRunMailboxes, setR
 import { getProfile } from '../store/profiles';
 import type { ProfileSettings } from './profile';
 import { profileInputSchema } from './profile';
-import { resolveMailboxes } from './mailboxes';
+import { onlineArchiveTargets, resolveMailboxes } from './mailboxes';
+import { betaGraph } from '../graph/client';
 import { crawlMailbox, describe, isMailboxWide } from './crawl-mailbox';
 import { Limiter } from '../limiter';
 import { MAILBOX_CONCURRENCY } from '../graph/mailbox-requests';
@@ -105,11 +106,12 @@ async function planRun(deps: ArchivingDeps, run: Run, settings: ProfileSettings,
     const result = await syncDirectory(conn, deps.graph, await getDirectorySettings(conn));
     await updateRun(conn, run._id, { directorySync: result });
   }
-  const targets = await resolveMailboxes(deps.store, deps.graph, settings.source);
+  const primaries = await resolveMailboxes(deps.store, deps.graph, settings.source);
+  const targets = settings.includeOnlineArchives ? [...primaries, ...(await onlineArchiveTargets(deps.graph, primaries))] : primaries;
   await updateRun(conn, run._id, { mailboxCount: targets.length });
   // Idempotent keys: a worker taking over a half-planned run adds nothing twice.
   for (const t of targets) {
-    await addRunMailbox(conn, { runId: run._id, mailboxId: t.mailboxId, upn: t.upn, archiveId: t.archiveId });
+    await addRunMailbox(conn, { runId: run._id, mailboxId: t.mailboxId, upn: t.upn, archiveId: t.archiveId, ...(t.onlineArchive ? { onlineArchive: true } : {}) });
     await ctx.enqueueChild({ type: MAILBOX_JOB, key: mailboxJobKey(run._id, t.mailboxId), payload: { runId: run._id, mailboxId: t.mailboxId } });
   }
 }
@@ -158,7 +160,8 @@ async function crawlOne(deps: ArchivingDeps, ctx: JobContext, run: Run, target: 
   try {
     await crawlMailbox({
       store: deps.store,
-      graph: deps.graph,
+      // Online archives are reachable through the beta mail API only.
+      graph: target.onlineArchive ? betaGraph(deps.graph) : deps.graph,
       log: deps.log,
       signal,
       inFlight: new Limiter(MAILBOX_IN_FLIGHT),
@@ -166,7 +169,7 @@ async function crawlOne(deps: ArchivingDeps, ctx: JobContext, run: Run, target: 
       retries: new RetryClock(null),
       runId,
       profileId: run.profileId,
-      mailbox: { id: mailboxId, upn: target.upn },
+      mailbox: { id: mailboxId, upn: target.upn, onlineArchive: target.onlineArchive === true },
       archiveId: target.archiveId,
       settings,
       now: new Date(),

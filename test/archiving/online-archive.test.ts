@@ -1,0 +1,91 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { DEMO_USERS } from '../../emulator/src/index';
+import { betaGraph } from '../../backend/src/graph/client';
+import { startStack, type Stack } from '../helpers/stack';
+import { ADMIN, archivingDeps, createProfile, runProfile } from './helpers';
+
+let stack: Stack;
+before(async () => {
+  stack = await startStack({ seed: 'demo' });
+});
+after(async () => stack?.close());
+
+const MEGAN = DEMO_USERS.megan;
+
+function mime(subject: string): Buffer {
+  return Buffer.from([`From: someone@fabrikam.example`, `To: ${MEGAN.upn}`, `Subject: ${subject}`, `Date: Tue, 2 Jan 2018 10:00:00 +0000`,
+    `Message-ID: <${subject.replace(/\W/g, '')}@fabrikam.example>`, '', `Body of ${subject}`, ''].join('\r\n'));
+}
+
+const folderOf = async (subject: string) => (await stack.store.db.collection('items').findOne({ archiveId: MEGAN.id, subject }))?.folder;
+
+test('with "include online archives", a run archives the online archive too, an expanded folder behind a 308 included, and the next run only what changed', async () => {
+  const tenant = stack.emulator.tenant;
+  const archiveId = tenant.enableArchive(MEGAN.upn);
+  await tenant.addMessage(archiveId, 'Inbox', mime('Archived invoice 2017'));
+  const expanded = tenant.addFolder(archiveId, 'Inbox', '2016').id!;
+  const auxiliaryId = tenant.expandArchiveFolder(archiveId, expanded);
+  await tenant.addMessage(auxiliaryId, expanded, mime('Old contract 2016'));
+  await tenant.addMessage(auxiliaryId, expanded, mime('Old offer 2016'));
+
+  const id = await createProfile(stack, ADMIN, {
+    name: 'Megan with archive', syncDirectoryFirst: true, includeOnlineArchives: true,
+    source: { kind: 'multiple-mailboxes', selection: 'only', mailboxes: [MEGAN.upn] },
+    folders: { include: ['Inbox'] },
+  });
+  const first = await runProfile(stack, id);
+  assert.equal(first.status, 'succeeded', JSON.stringify(first.mailboxes.map((m: any) => m.recentErrors)));
+  const user = await stack.store.db.collection('archive_users').findOne({ _id: MEGAN.id as never });
+  assert.equal(user?.onlineArchiveId, archiveId, 'the directory sync recorded the id settings/exchange reported');
+  const online = first.mailboxes.find((m: any) => m.onlineArchive);
+  assert.ok(online, 'the online archive is a mailbox of the run');
+  assert.equal(online.mailboxId, archiveId);
+  assert.equal(online.archiveId, MEGAN.id, "into the owner's own archive");
+  assert.equal(online.archived, 3, 'the archive Inbox message and both messages of the expanded folder');
+  assert.equal(await folderOf('Archived invoice 2017'), 'Online Archive/Inbox');
+  assert.equal(await folderOf('Old contract 2016'), 'Online Archive/Inbox/2016', 'content of the auxiliary archive, reached through the 308');
+
+  const link = await stack.store.db.collection('folder_sync').findOne({ profileId: id, mailboxId: archiveId, folderId: expanded });
+  assert.match(String(link?.link), new RegExp(`/beta/users/${auxiliaryId}/`), "the delta link is kept as Graph returned it: on the auxiliary archive");
+
+  await tenant.addMessage(auxiliaryId, expanded, mime('Late addition 2016'));
+  stack.emulator.stats.reset();
+  const second = await runProfile(stack, id);
+  const again = second.mailboxes.find((m: any) => m.onlineArchive);
+  assert.equal(second.status, 'succeeded');
+  assert.equal(again.archived, 1, 'only the new message');
+  assert.equal(again.alreadyArchived, 0);
+  assert.equal(await folderOf('Late addition 2016'), 'Online Archive/Inbox/2016');
+  assert.equal(stack.emulator.stats.requests({ pathIncludes: `/users/${archiveId}/mailFolders/${expanded}/messages/delta` }), 0, 'the second round goes straight to the auxiliary archive');
+});
+
+test('archive mailboxes refuse well-known folder names and answer on the beta API only', async () => {
+  const deps = await archivingDeps(stack);
+  const archiveId = stack.emulator.tenant.enableArchive(DEMO_USERS.lee.upn);
+  await assert.rejects(betaGraph(deps.graph).api(`/users/${archiveId}/mailFolders/inbox`).get(), (err: any) => err.statusCode === 400);
+  await assert.rejects(deps.graph.api(`/users/${archiveId}/mailFolders`).get(), (err: any) => err.statusCode === 404);
+  const folders = await betaGraph(deps.graph).api(`/users/${archiveId}/mailFolders`).get();
+  assert.deepEqual(folders.value.map((f: any) => f.displayName).sort(), ['Deleted Items', 'Inbox', 'Sent Items']);
+});
+
+test('a redirect away from the Graph host is refused: nothing is sent there, least of all the token', async () => {
+  const seen: string[] = [];
+  const foreign = createServer((req, res) => {
+    seen.push(`${req.method} ${req.url} ${req.headers.authorization ?? ''}`);
+    res.end('{"value":[]}');
+  });
+  await new Promise<void>((resolve) => foreign.listen(0, '127.0.0.1', resolve));
+  try {
+    const location = `http://127.0.0.1:${(foreign.address() as AddressInfo).port}/beta/users/x/mailFolders`;
+    stack.emulator.faults.inject({ match: { pathIncludes: '/mailFolders', mailbox: MEGAN.upn }, kind: 'redirect', location });
+    const deps = await archivingDeps(stack);
+    await assert.rejects(deps.graph.api(`/users/${MEGAN.id}/mailFolders`).get(), (err: any) => err.code === 'ForeignRedirectRefused' && /127\.0\.0\.1/.test(err.message));
+    assert.deepEqual(seen, [], 'the foreign host got no request');
+  } finally {
+    stack.emulator.faults.clear();
+    foreign.close();
+  }
+});
