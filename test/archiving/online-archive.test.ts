@@ -40,9 +40,10 @@ test('with "include online archives", a run archives the online archive too, an 
   assert.equal(first.status, 'succeeded', JSON.stringify(first.mailboxes.map((m: any) => m.recentErrors)));
   const user = await stack.store.db.collection('archive_users').findOne({ _id: MEGAN.id as never });
   assert.equal(user?.onlineArchiveId, archiveId, 'the directory sync recorded the id settings/exchange reported');
-  const online = first.mailboxes.find((m: any) => m.onlineArchive);
+  const online = first.mailboxes.find((m: any) => m.onlineArchiveOf);
   assert.ok(online, 'the online archive is a mailbox of the run');
   assert.equal(online.mailboxId, archiveId);
+  assert.equal(online.onlineArchiveOf, MEGAN.id);
   assert.equal(online.archiveId, MEGAN.id, "into the owner's own archive");
   assert.equal(online.archived, 3, 'the archive Inbox message and both messages of the expanded folder');
   assert.equal(await folderOf('Archived invoice 2017'), 'Online Archive/Inbox');
@@ -54,7 +55,7 @@ test('with "include online archives", a run archives the online archive too, an 
   await tenant.addMessage(auxiliaryId, expanded, mime('Late addition 2016'));
   stack.emulator.stats.reset();
   const second = await runProfile(stack, id);
-  const again = second.mailboxes.find((m: any) => m.onlineArchive);
+  const again = second.mailboxes.find((m: any) => m.onlineArchiveOf);
   assert.equal(second.status, 'succeeded');
   assert.equal(again.archived, 1, 'only the new message');
   assert.equal(again.alreadyArchived, 0);

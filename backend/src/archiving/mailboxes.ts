@@ -12,8 +12,8 @@ export interface MailboxTarget {
   archiveId: string;
   /** The primary mailbox's online archive id as the directory knows it (undefined: not read yet). */
   onlineArchiveId?: string | null;
-  /** This target is an online archive mailbox. */
-  onlineArchive?: boolean;
+  /** Set on an online archive mailbox: its owner's primary mailbox id. */
+  onlineArchiveOf?: string;
 }
 
 export class MailboxResolutionError extends Error {}
@@ -54,7 +54,7 @@ export async function onlineArchiveTargets(graph: Client, primaries: MailboxTarg
   const targets: MailboxTarget[] = [];
   for (const p of primaries) {
     const id = p.onlineArchiveId !== undefined ? p.onlineArchiveId : await readOnlineArchiveId(graph, p.mailboxId);
-    if (id) targets.push({ mailboxId: id, upn: p.upn, archiveId: p.archiveId, onlineArchive: true });
+    if (id) targets.push({ mailboxId: id, upn: p.upn, archiveId: p.archiveId, onlineArchiveOf: p.mailboxId });
   }
   return targets;
 }

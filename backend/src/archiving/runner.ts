@@ -14,7 +14,7 @@ import { onlineArchiveTargets, resolveMailboxes } from './mailboxes';
 import { betaGraph } from '../graph/client';
 import { crawlMailbox, describe, isMailboxWide } from './crawl-mailbox';
 import { Limiter } from '../limiter';
-import { MAILBOX_CONCURRENCY } from '../graph/mailbox-requests';
+import { MAILBOX_CONCURRENCY, shareSlots } from '../graph/mailbox-requests';
 import { lockMailbox, renewMailboxLock, unlockMailbox } from '../store/mailbox-locks';
 import { DEFAULT_RETRY, RetryClock, type RetryPolicy } from './owed';
 import { RUN_JOB, concludeIfSettled, concludeSettledRuns, finishRunIfComplete, mailboxJobKey, runJobKey, scheduleCheck } from './conclude';
@@ -111,7 +111,7 @@ async function planRun(deps: ArchivingDeps, run: Run, settings: ProfileSettings,
   await updateRun(conn, run._id, { mailboxCount: targets.length });
   // Idempotent keys: a worker taking over a half-planned run adds nothing twice.
   for (const t of targets) {
-    await addRunMailbox(conn, { runId: run._id, mailboxId: t.mailboxId, upn: t.upn, archiveId: t.archiveId, ...(t.onlineArchive ? { onlineArchive: true } : {}) });
+    await addRunMailbox(conn, { runId: run._id, mailboxId: t.mailboxId, upn: t.upn, archiveId: t.archiveId, ...(t.onlineArchiveOf ? { onlineArchiveOf: t.onlineArchiveOf } : {}) });
     await ctx.enqueueChild({ type: MAILBOX_JOB, key: mailboxJobKey(run._id, t.mailboxId), payload: { runId: run._id, mailboxId: t.mailboxId } });
   }
 }
@@ -157,11 +157,12 @@ async function crawlOne(deps: ArchivingDeps, ctx: JobContext, run: Run, target: 
   const deadline = (run.startedAt ?? new Date()).getTime() + settings.timeoutMinutes * 60_000;
   const timeout = AbortSignal.timeout(Math.max(1, deadline - Date.now()));
   const signal = AbortSignal.any([ctx.signal, timeout, lockLost]);
+  if (target.onlineArchiveOf) shareSlots(mailboxId, target.onlineArchiveOf);
   try {
     await crawlMailbox({
       store: deps.store,
       // Online archives are reachable through the beta mail API only.
-      graph: target.onlineArchive ? betaGraph(deps.graph) : deps.graph,
+      graph: target.onlineArchiveOf ? betaGraph(deps.graph) : deps.graph,
       log: deps.log,
       signal,
       inFlight: new Limiter(MAILBOX_IN_FLIGHT),
@@ -169,7 +170,7 @@ async function crawlOne(deps: ArchivingDeps, ctx: JobContext, run: Run, target: 
       retries: new RetryClock(null),
       runId,
       profileId: run.profileId,
-      mailbox: { id: mailboxId, upn: target.upn, onlineArchive: target.onlineArchive === true },
+      mailbox: { id: mailboxId, upn: target.upn, onlineArchive: Boolean(target.onlineArchiveOf) },
       archiveId: target.archiveId,
       settings,
       now: new Date(),

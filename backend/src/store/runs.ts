@@ -88,8 +88,8 @@ export interface RunMailbox extends Counts {
   mailboxId: string;
   upn: string;
   archiveId: string;
-  /** The mailbox is the owner's online archive (mailboxId is its `MBX:` id), crawled through Graph beta. */
-  onlineArchive?: boolean;
+  /** Set on an online archive (mailboxId is its `MBX:` id, crawled through Graph beta): the owner's primary mailbox id. */
+  onlineArchiveOf?: string;
   status: MailboxStatus;
   currentFolder: string;
   foldersDone: number;
@@ -144,7 +144,7 @@ const mailboxSchema = new Schema<RunMailbox>(
     mailboxId: String,
     upn: String,
     archiveId: String,
-    onlineArchive: { type: Boolean, default: undefined },
+    onlineArchiveOf: { type: String, default: undefined },
     status: String,
     currentFolder: { type: String, default: '' },
     foldersDone: { type: Number, default: 0 },
@@ -206,7 +206,7 @@ export async function hasActiveRun(conn: Connection, profileId: string): Promise
 const mailboxKey = (runId: string, mailboxId: string) => `${runId}:${mailboxId}`;
 
 /** Idempotent: a re-planned run (after a crash) keeps the counters already reported. */
-export async function addRunMailbox(conn: Connection, m: Pick<RunMailbox, 'runId' | 'mailboxId' | 'upn' | 'archiveId' | 'onlineArchive'>): Promise<void> {
+export async function addRunMailbox(conn: Connection, m: Pick<RunMailbox, 'runId' | 'mailboxId' | 'upn' | 'archiveId' | 'onlineArchiveOf'>): Promise<void> {
   await runMailboxes(conn).updateOne(
     { _id: mailboxKey(m.runId, m.mailboxId) },
     { $setOnInsert: { ...m, status: 'queued' } },

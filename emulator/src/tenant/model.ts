@@ -2,7 +2,7 @@ import type { MailFolder, Message, User } from '@microsoft/microsoft-graph-types
 import { buildUser } from './directory';
 import type { AppRegistration, GroupRecord, NewUser, UserRecord } from './directory';
 import { addNonMailItems, createDefaultFolders } from './folders-default';
-import { newGuid } from './ids';
+import { guidFromSeed, newGuid } from './ids';
 import { Mailbox } from './mailbox';
 import type { FolderRecord, MessagePatch, MessageRecord, NewItem } from './mailbox';
 import { bufferSource, parseMeta } from './mime';
@@ -262,7 +262,7 @@ export class Tenant {
     const rec = this.mustUser(user);
     const existing = rec.archiveMailboxId;
     if (existing) return existing;
-    const id = this.newArchiveId();
+    const id = this.newArchiveId(rec.user.id, 'main');
     const mb = new Mailbox(id);
     const root = mb.addFolder(null, 'Top of Information Store', { wellKnownName: 'msgfolderroot', containerClass: '' });
     for (const name of ['Inbox', 'Sent Items', 'Deleted Items']) mb.addFolder(root.id, name);
@@ -281,7 +281,7 @@ export class Tenant {
     if (main?.kind !== 'main') throw new Error(`${mainId} is not a main archive`);
     const folder = this.mustFolder(main.mb, folderId);
     if (!main.auxiliaryId) {
-      main.auxiliaryId = this.newArchiveId();
+      main.auxiliaryId = this.newArchiveId(main.ownerId, 'auxiliary');
       const aux = new Mailbox(main.auxiliaryId);
       aux.addFolder(null, 'Top of Information Store', { wellKnownName: 'msgfolderroot', containerClass: '' });
       this.archives.set(main.auxiliaryId, { mb: aux, ownerId: main.ownerId, kind: 'auxiliary', expanded: new Set() });
@@ -292,8 +292,9 @@ export class Tenant {
     return main.auxiliaryId;
   }
 
-  private newArchiveId(): string {
-    return `MBX:${newGuid().slice(0, 8)}@${this.id.slice(0, 8)}`;
+  /** Opaque to clients; deterministic so that a seeded tenant looks the same on every run. */
+  private newArchiveId(ownerId: string, kind: ArchiveMailbox['kind']): string {
+    return `MBX:${guidFromSeed(`${ownerId}:${kind}-archive`).slice(0, 8)}@${this.id.slice(0, 8)}`;
   }
 
   // ---- rendering ----

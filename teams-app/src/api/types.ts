@@ -51,7 +51,10 @@ export interface Run {
 }
 
 export interface RunMailbox extends Counts {
+  mailboxId: string;
   upn: string;
+  /** Set on an online archive: the owner's primary mailbox id. */
+  onlineArchiveOf?: string;
   status: MailboxStatus;
   currentFolder: string;
   foldersDone: number;
