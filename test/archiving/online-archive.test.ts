@@ -48,6 +48,9 @@ test('with "include online archives", a run archives the online archive too, an 
   assert.equal(online.archived, 3, 'the archive Inbox message and both messages of the expanded folder');
   assert.equal(await folderOf('Archived invoice 2017'), 'Online Archive/Inbox');
   assert.equal(await folderOf('Old contract 2016'), 'Online Archive/Inbox/2016', 'content of the auxiliary archive, reached through the 308');
+  const completeness = await stack.api(ADMIN, 'GET', `/admin/runs/${first._id}/completeness`);
+  const expandedReport = JSON.stringify(completeness.body).includes('Online Archive/Inbox/2016') ? findFolder(completeness.body, 'Online Archive/Inbox/2016') : undefined;
+  assert.equal(expandedReport?.verdict, 'complete', `the expanded folder's item count is read through the 308 too: ${JSON.stringify(expandedReport)}`);
 
   const link = await stack.store.db.collection('folder_sync').findOne({ profileId: id, mailboxId: archiveId, folderId: expanded });
   assert.match(String(link?.link), new RegExp(`/beta/users/${auxiliaryId}/`), "the delta link is kept as Graph returned it: on the auxiliary archive");
@@ -61,6 +64,34 @@ test('with "include online archives", a run archives the online archive too, an 
   assert.equal(again.alreadyArchived, 0);
   assert.equal(await folderOf('Late addition 2016'), 'Online Archive/Inbox/2016');
   assert.equal(stack.emulator.stats.requests({ pathIncludes: `/users/${archiveId}/mailFolders/${expanded}/messages/delta` }), 0, 'the second round goes straight to the auxiliary archive');
+});
+
+/** A folder's completeness entry, wherever the report nests it. */
+function findFolder(report: unknown, path: string): any {
+  if (Array.isArray(report)) return report.map((r) => findFolder(r, path)).find(Boolean);
+  if (report && typeof report === 'object') {
+    if ((report as any).path === path && 'verdict' in report) return report;
+    return Object.values(report).map((v) => findFolder(v, path)).find(Boolean);
+  }
+  return undefined;
+}
+
+test('"delete after archiving" leaves the online archive alone unless the profile chooses it; the demo tenant seeds one', async () => {
+  const diego = DEMO_USERS.diego;
+  assert.ok((await stack.emulator.tenant.listMessages(diego.upn, 'inbox')).length > 0);
+  const id = await createProfile(stack, ADMIN, {
+    name: 'Diego deleting', includeOnlineArchives: true, source: { kind: 'single-mailbox', mailbox: diego.upn },
+    folders: { include: ['Inbox'] }, deletion: { mode: 'delete-after-archiving', olderThanDays: 1 },
+  });
+  const run = await runProfile(stack, id);
+  assert.equal(run.status, 'succeeded', JSON.stringify(run.mailboxes.map((m: any) => m.recentErrors)));
+  const online = run.mailboxes.find((m: any) => m.onlineArchiveOf);
+  assert.equal(online.archived, 4, "Diego's seeded archive: two messages in its Inbox, two in the expanded Inbox/2019");
+  assert.equal((await stack.emulator.tenant.listMessages(diego.upn, 'inbox')).length, 0, 'the primary Inbox was emptied by the rule');
+  const main = stack.emulator.tenant.archives.get(online.mailboxId)!;
+  const left = [...stack.emulator.tenant.archives.values()].filter((a) => a.ownerId === diego.id).reduce((n, a) => n + [...a.mb.folders.values()].reduce((k, f) => k + f.items.size, 0), 0);
+  assert.equal(main.kind, 'main');
+  assert.equal(left, 4, 'nothing was deleted from the online archive');
 });
 
 test('archive mailboxes refuse well-known folder names and answer on the beta API only', async () => {
