@@ -103,6 +103,20 @@ test('archive mailboxes refuse well-known folder names and answer on the beta AP
   assert.deepEqual(folders.value.map((f: any) => f.displayName).sort(), ['Deleted Items', 'Inbox', 'Sent Items']);
 });
 
+test('an online archive at its storage quota, whose folder delta Graph refuses, is walked without well-known names and archived', async () => {
+  const tenant = stack.emulator.tenant;
+  const lee = DEMO_USERS.lee;
+  const archiveId = tenant.enableArchive(lee.upn);
+  await tenant.addMessage(archiveId, 'Sent Items', mime('Sent long ago'));
+  tenant.setOverQuota(archiveId, true);
+  const id = await createProfile(stack, ADMIN, {
+    name: 'Lee full archive', includeOnlineArchives: true, source: { kind: 'single-mailbox', mailbox: lee.upn }, folders: { include: ['Sent Items'] },
+  });
+  const run = await runProfile(stack, id);
+  assert.equal(run.status, 'succeeded', JSON.stringify(run.mailboxes.map((m: any) => m.recentErrors)));
+  assert.equal(run.mailboxes.find((m: any) => m.onlineArchiveOf)?.archived, 1);
+});
+
 test('a redirect away from the Graph host is refused: nothing is sent there, least of all the token', async () => {
   const seen: string[] = [];
   const foreign = createServer((req, res) => {

@@ -89,18 +89,22 @@ async function readFolderDelta(ctx: CrawlContext, link: string | null, known: Fo
   throw new Error('Folder delta ended without a deltaLink');
 }
 
-/** The whole tree below the root, one `childFolders` listing per folder that has children. */
+/**
+ * The whole tree below the root: the top-level listing (`mailFolders`, not the well-known
+ * `msgfolderroot`, which archive mailboxes refuse), then one `childFolders` listing per folder
+ * that has children.
+ */
 async function walkFolders(ctx: CrawlContext, known: FolderRecord[]): Promise<FolderRecord[]> {
   const byId = new Map(known.map((f) => [f.id, f]));
   const found: FolderRecord[] = [];
-  const parents = ['msgfolderroot'];
-  for (let parent = parents.shift(); parent; parent = parents.shift()) {
+  const query = `includeHiddenFolders=true&$select=${FOLDER_FIELDS},childFolderCount&$top=100`;
+  const lists = [`/users/${ctx.mailbox.id}/mailFolders?${query}`];
+  for (let url = lists.shift(); url; url = lists.shift()) {
     ctx.signal.throwIfAborted();
-    const url = `/users/${ctx.mailbox.id}/mailFolders/${parent}/childFolders?includeHiddenFolders=true&$select=${FOLDER_FIELDS},childFolderCount&$top=100`;
     for (const f of await collect<MailFolder>(ctx.graph, url)) {
       if (!f.id) continue;
       found.push(mergeFolder(byId.get(f.id), f));
-      if ((f.childFolderCount ?? 0) > 0) parents.push(f.id);
+      if ((f.childFolderCount ?? 0) > 0) lists.push(`/users/${ctx.mailbox.id}/mailFolders/${f.id}/childFolders?${query}`);
     }
   }
   return found;

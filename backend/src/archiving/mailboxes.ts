@@ -10,7 +10,7 @@ export interface MailboxTarget {
   mailboxId: string;
   upn: string;
   archiveId: string;
-  /** The primary mailbox's online archive id as the directory knows it (undefined: not read yet). */
+  /** The primary mailbox's online archive id as the directory knows it (undefined: ask Graph). */
   onlineArchiveId?: string | null;
   /** Set on an online archive mailbox: its owner's primary mailbox id. */
   onlineArchiveOf?: string;
@@ -27,7 +27,8 @@ export async function resolveMailboxes(store: Store, graph: Client, source: Prof
     case 'single-mailbox': {
       const user = await findOrFetchUser(store, graph, source.mailbox);
       const target = source.targetArchive ? await findOrFetchUser(store, graph, source.targetArchive) : user;
-      return [{ mailboxId: user._id, upn: user.upn, archiveId: target._id, onlineArchiveId: user.onlineArchiveId }];
+      // One mailbox: its online archive is asked for afresh (onlineArchiveTargets), not taken from a sync of long ago.
+      return [{ mailboxId: user._id, upn: user.upn, archiveId: target._id }];
     }
     case 'multiple-mailboxes': {
       const users = await listArchiveUsers(store.conn, { status: 'active', kinds: ['user'], withMailbox: true });
@@ -47,7 +48,7 @@ const self = (u: ArchiveUser): MailboxTarget => ({ mailboxId: u._id, upn: u.upn,
 
 /**
  * The online archives of the primary targets, into the same archives. Their ids come from the
- * directory sync; a mailbox never synchronised (a single-mailbox profile) is asked now, on Graph
+ * directory sync; a single mailbox's, or one the sync could not read, is asked now, on Graph
  * beta's `settings/exchange` (https://learn.microsoft.com/en-us/graph/archive-mailbox-mail-api).
  */
 export async function onlineArchiveTargets(graph: Client, primaries: MailboxTarget[]): Promise<MailboxTarget[]> {
