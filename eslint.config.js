@@ -15,7 +15,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['dev/**', 'test/**', 'emulator/src/main.ts', 'addin/scripts/**'],
+    files: ['dev/**', 'test/**', 'emulator/src/main.ts', 'addin/scripts/**', 'backend/scripts/**'],
     rules: { 'no-console': 'off' },
   },
   {

@@ -8,6 +8,7 @@ import {
   type Context,
   type Middleware,
 } from '@microsoft/microsoft-graph-client';
+import { GraphMetricsHandler } from '../metrics/graph';
 import type { TokenSource } from './token';
 
 /** Retries beyond the SDK default (3): a tenant-wide crawl rides out long throttling storms. */
@@ -65,6 +66,7 @@ export function createGraphClient({ baseUrl, tokens, networkRetryBaseMs = 250 }:
     new AuthenticationHandler(authProvider),
     new RetryHandler(new RetryHandlerOptions(1, MAX_RETRIES)),
     new NetworkRetryHandler(networkRetryBaseMs),
+    new GraphMetricsHandler(),
     new HTTPMessageHandler(),
   ];
   // The SDK attaches the bearer token only to hosts it knows; a configured Graph host (national
