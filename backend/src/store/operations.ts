@@ -116,3 +116,17 @@ async function failedMailboxes(db: mongo.Db, runId: string): Promise<ProfileHeal
     .toArray();
   return rows.map((m) => ({ upn: m.upn, status: m.status, lastError: m.recentErrors?.at(-1)?.reason ?? null }));
 }
+
+/** Ids of every stored message blob, in id order (a cursor, not a list). */
+export async function* blobIds(db: mongo.Db): AsyncGenerator<string> {
+  for await (const doc of db.collection<{ _id: string }>('messages.files').find({}, { projection: { _id: 1 } }).sort({ _id: 1 })) yield doc._id;
+}
+
+export async function countBlobs(db: mongo.Db): Promise<number> {
+  return db.collection('messages.files').countDocuments({});
+}
+
+/** The blobs archives hold items of. */
+export async function referencedBlobIds(db: mongo.Db): Promise<string[]> {
+  return (await db.collection('items').distinct('sha256')) as string[];
+}

@@ -12,7 +12,7 @@ export const UPGRADE_JOB = 'schema-upgrade';
 
 export class SchemaError extends Error {
   constructor(
-    readonly code: 'DATABASE_NEWER' | 'UPGRADE_FAILED',
+    readonly code: 'DATABASE_NEWER' | 'DATABASE_OLDER' | 'UPGRADE_FAILED',
     message: string,
   ) {
     super(message);
