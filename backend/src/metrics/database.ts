@@ -9,13 +9,12 @@ import { registry } from './index';
  * deployment (scrape one, or take the max). A scrape while the database is away keeps the
  * values of the last good one; the readiness probe says why.
  */
-let source: Store | null = null;
+const sources: Store[] = [];
 
+/** Reads the gauges from `store` until the returned function is called (the newest store wins: tests run several). */
 export function watchDatabase(store: Store): () => void {
-  source = store;
-  return () => {
-    if (source === store) source = null;
-  };
+  sources.push(store);
+  return () => void sources.splice(sources.indexOf(store), 1);
 }
 
 function gauge(name: string, help: string, labelNames: string[], read: (store: Store, set: (labels: Record<string, string>, value: number) => void) => Promise<void>) {
@@ -25,6 +24,7 @@ function gauge(name: string, help: string, labelNames: string[], read: (store: S
     labelNames,
     registers: [registry],
     async collect() {
+      const source = sources.at(-1);
       if (!source) return;
       const values: [Record<string, string>, number][] = [];
       try {
