@@ -143,7 +143,7 @@ async function waitForOlderProcesses(opts: UpgradeOptions, target: number, signa
   for (;;) {
     const live = await liveProcesses(store.db, new Date(Date.now() - staleMs));
     const older = live.filter((p) => p.schema < target);
-    const known = (owner: string) => live.some((p) => owner === p._id || owner.startsWith(`${p._id}/`));
+    const known = (owner: string) => owner.startsWith(`${opts.processId}/`) || live.some((p) => owner === p._id || owner.startsWith(`${p._id}/`));
     const strangers = (await liveLeaseOwners(store.db)).filter((owner) => !known(owner));
     if (older.length === 0 && strangers.length === 0) return;
     if (Date.now() - toldAt > 30_000) {
