@@ -1,10 +1,12 @@
+import '../helpers/no-corpus';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { after, test } from 'node:test';
-import { MongoClient, type Db } from 'mongodb';
+import type { mongo } from 'mongoose';
 import { createLogger } from '../../backend/src/log';
 import { verifyArchive } from '../../backend/src/operations/verify';
+import { openStore } from '../../backend/src/store';
 import { restoreDatabase } from '../../backend/src/store/backup';
 import { claimNext, enqueue } from '../../backend/src/store/jobs';
 import { CODE_SCHEMA, type Migration } from '../../backend/src/store/migrations';
@@ -27,11 +29,11 @@ after(async () => {
 /** The previous release's database, restored under a fresh name. */
 async function restoredFixture(): Promise<string> {
   const dbName = `test_upgrade_${randomUUID().slice(0, 8)}`;
-  const client = await MongoClient.connect(process.env.MONGODB_URI!);
+  const store = await openStore({ uri: process.env.MONGODB_URI!, dbName });
   try {
-    await restoreDatabase(client.db(dbName), FIXTURE);
+    await restoreDatabase(store.db, FIXTURE);
   } finally {
-    await client.close();
+    await store.close();
   }
   return dbName;
 }
@@ -42,7 +44,7 @@ async function restoredFixture(): Promise<string> {
  * Their tokens were signed by that other emulator, so Graph answers 410 syncStateNotFound, which
  * makes the next run sync every folder again from the start, as after a reset in Exchange.
  */
-async function pointSyncLinksAt(db: Db, graphBaseUrl: string): Promise<void> {
+async function pointSyncLinksAt(db: mongo.Db, graphBaseUrl: string): Promise<void> {
   const origin = new URL(graphBaseUrl).origin;
   const rebase = (link: unknown) => (typeof link === 'string' ? origin + link.slice(new URL(link).origin.length) : link);
   for (const [name, fields] of [['mailbox_sync', ['folderDeltaLink']], ['folder_sync', ['link']]] as const) {

@@ -9,8 +9,8 @@ import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config';
 import { createLogger } from '../log';
 import { openStore } from '../store';
-import { CODE_SCHEMA } from '../store/migrations';
-import { readSchema } from '../store/migrations/schema';
+import { CODE_SCHEMA, FIRST_SCHEMA } from '../store/migrations';
+import { holdsUnversionedData, readSchema } from '../store/migrations/schema';
 import { SchemaError } from '../upgrade';
 import * as commands from './commands';
 import { cliCaller, graphFor, UsageError, type CliContext } from './context';
@@ -76,13 +76,14 @@ async function main(): Promise<number> {
 }
 
 async function checkSchema(store: Awaited<ReturnType<typeof openStore>>): Promise<void> {
-  const doc = await readSchema(store.db);
-  if (!doc || doc.version === CODE_SCHEMA) return;
+  // A database of the first release has data but no version document.
+  const version = (await readSchema(store.db))?.version ?? ((await holdsUnversionedData(store.db)) ? FIRST_SCHEMA : CODE_SCHEMA);
+  if (version === CODE_SCHEMA) return;
   throw new SchemaError(
-    doc.version > CODE_SCHEMA ? 'DATABASE_NEWER' : 'DATABASE_OLDER',
-    doc.version > CODE_SCHEMA
-      ? `the database is at schema ${doc.version}, newer than this release's ${CODE_SCHEMA}: use the newer release's CLI`
-      : `the database is at schema ${doc.version} and this release needs ${CODE_SCHEMA}: start the backend (it upgrades the database) or run \`npm run admin -- migrate\``,
+    version > CODE_SCHEMA ? 'DATABASE_NEWER' : 'DATABASE_OLDER',
+    version > CODE_SCHEMA
+      ? `the database is at schema ${version}, newer than this release's ${CODE_SCHEMA}: use the newer release's CLI`
+      : `the database is at schema ${version} and this release needs ${CODE_SCHEMA}: start the backend (it upgrades the database) or run \`npm run admin -- migrate\``,
   );
 }
 

@@ -70,8 +70,7 @@ export async function readManifest(dir: string): Promise<BackupManifest> {
  */
 export async function restoreDatabase(db: mongo.Db, dir: string, onCollection: (name: string, documents: number) => void = () => undefined): Promise<BackupManifest> {
   const manifest = await readManifest(dir);
-  const present = (await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name).filter((n) => !n.startsWith('system.'));
-  if (present.length > 0) throw new Error(`database ${db.databaseName} is not empty (${present.length} collections): restore into a new database, or drop it first`);
+  await dropEmptyCollections(db);
   for (const { name, documents, indexes } of manifest.collections) {
     const coll = db.collection(name);
     if (indexes.length > 0) await coll.createIndexes(indexes);
@@ -93,6 +92,19 @@ export async function restoreDatabase(db: mongo.Db, dir: string, onCollection: (
     onCollection(name, restored);
   }
   return manifest;
+}
+
+/**
+ * Refuses a database that holds documents. Opening a store creates today's collections with their
+ * indexes; those are dropped while still empty, so that the copy brings back the indexes it was
+ * taken with (the backend creates any newer ones when it starts).
+ */
+async function dropEmptyCollections(db: mongo.Db): Promise<void> {
+  const names = (await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name).filter((n) => !n.startsWith('system.'));
+  const holding = [];
+  for (const name of names) if (await db.collection(name).findOne({}, { projection: { _id: 1 } })) holding.push(name);
+  if (holding.length > 0) throw new Error(`database ${db.databaseName} is not empty (${holding.slice(0, 3).join(', ')}${holding.length > 3 ? ', …' : ''} hold documents): restore into a new database, or drop it first`);
+  for (const name of names) await db.collection(name).drop();
 }
 
 const fileOf = (dir: string, collection: string) => path.join(dir, `${collection}.ejson.gz`);
