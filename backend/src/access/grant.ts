@@ -1,4 +1,4 @@
-import type { Caller } from '../http/auth';
+import type { Caller } from './caller';
 import type { Store } from '../store';
 import { getArchiveUser, type ArchiveUser } from '../store/directory';
 import { getGrant, GRANT_RIGHTS, grantId, putGrant, type Grant, type GrantRight } from '../store/grants';

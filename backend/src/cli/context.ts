@@ -4,7 +4,7 @@ import type { Config } from '../config';
 import { fetchAuthorityMetadata } from '../graph/authority';
 import { createGraphClient } from '../graph/client';
 import { createTokenSource } from '../graph/token';
-import type { Caller } from '../http/auth';
+import type { Caller } from '../access/caller';
 import type { Logger } from '../log';
 import type { Store } from '../store';
 
