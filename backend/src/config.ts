@@ -102,6 +102,12 @@ const baseSchema = z.object({
   /** Most bytes one zip may expand to, and the highest expansion ratio of an entry (zip bombs). */
   IMPORT_MAX_ZIP_BYTES: z.coerce.number().int().min(1024).default(100 * 1024 ** 3),
   IMPORT_MAX_ZIP_RATIO: z.coerce.number().min(2).default(200),
+  // --- Operations: Prometheus metrics (http/metrics.ts) ---
+  /** Bearer token Prometheus sends for /metrics; on the API's port /metrics is served only with one. */
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** A listener of its own for /metrics (0 = none), bound to METRICS_HOST. */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(0),
+  METRICS_HOST: z.string().default('127.0.0.1'),
 });
 
 const schema = baseSchema.extend(credentialSchema.shape);

@@ -35,7 +35,7 @@ export type ArchivingDeps = Pick<ServiceDeps, 'store' | 'graph' | 'log'> & {
 export class RunConflictError extends Error {}
 
 /** Creates a run of a stored profile and queues it; any worker of any process picks it up. */
-export async function startRun(deps: ArchivingDeps, profileId: string, trigger: Run['trigger']): Promise<Run> {
+export async function startRun(deps: Pick<ArchivingDeps, 'store'>, profileId: string, trigger: Run['trigger']): Promise<Run> {
   const profile = await getProfile<ProfileSettings>(deps.store.conn, profileId);
   if (!profile) throw new Error(`Profile ${profileId} not found`);
   const runId = randomUUID();

@@ -8,6 +8,7 @@ import {
   type Context,
   type Middleware,
 } from '@microsoft/microsoft-graph-client';
+import { GraphMetricsHandler } from '../metrics/graph';
 import { MailboxRequestHandler } from './mailbox-requests';
 import { GraphRedirectHandler } from './redirects';
 import type { TokenSource } from './token';
@@ -82,6 +83,7 @@ export function createGraphClient({ baseUrl, tokens, networkRetryBaseMs = 250 }:
     new GraphRedirectHandler(host),
     new NetworkRetryHandler(networkRetryBaseMs),
     new MailboxRequestHandler(),
+    new GraphMetricsHandler(),
     new HTTPMessageHandler(),
   ];
   // The SDK attaches the bearer token only to hosts it knows; a configured Graph host (national

@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import { Limiter } from '../limiter';
+import { countArchived } from '../metrics';
 import type { Store } from '../store';
 import { indexArchivedItem } from '../search/index-store';
 import { addItems, type ItemSource, type NewItem } from '../store/items';
@@ -113,6 +114,7 @@ export async function archiveStored(store: Store, entries: ArchiveEntry[]): Prom
     };
   });
   const added = await addItems(store.conn, items.map((item, i) => ({ item, unit: entries[i]!.unit })));
+  countArchived(items.map((item, i) => ({ ...item, inserted: added[i] === 'inserted' })));
   // A retried item may be indexed already: the index checks that for items it did not just see inserted.
   await settleAll(items.map((item, i) => indexArchivedItem(store, item, entries[i]!.stored.content, added[i] === 'inserted' ? 'inserted' : 'existing')));
   return added.map((a) => (a === 'existing' ? 'duplicate' : 'archived'));

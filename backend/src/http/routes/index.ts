@@ -8,6 +8,7 @@ import { exportRoutes } from './export';
 import { importRoutes } from './imports';
 import { journalRoutes } from './journal';
 import { messageRoutes } from './messages';
+import { operationsRoutes } from './operations';
 import { profileRoutes } from './profiles';
 import { reindexRoutes } from './reindex';
 import { searchRoutes } from './search';
@@ -24,6 +25,7 @@ export function apiRouters(deps: ServiceDeps): Router[] {
     importRoutes(deps),
     journalRoutes(deps),
     adminStatsRoutes(deps),
+    operationsRoutes(deps),
     reindexRoutes(deps),
     searchRoutes(deps),
   ];
