@@ -72,17 +72,36 @@ const baseSchema = z.object({
   /** Most bytes one zip may expand to, and the highest expansion ratio of an entry (zip bombs). */
   IMPORT_MAX_ZIP_BYTES: z.coerce.number().int().min(1024).default(100 * 1024 ** 3),
   IMPORT_MAX_ZIP_RATIO: z.coerce.number().min(2).default(200),
+  // --- Integrity (MISSION M12, M19): docs/integrity.md ---
+  /** RFC 3161 time-stamping authority for the ledger's Merkle roots; unset: roots stay untimestamped. */
+  TSA_URL: z.string().url('must be a URL').optional(),
+  /** PEM file with the CA certificate(s) the TSA's tokens must chain to (needed to verify them). */
+  TSA_CA_FILE: z.string().min(1).optional(),
+  /** Length of a ledger period: each one with activity gets a Merkle root. */
+  LEDGER_PERIOD_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(60),
+  /** When the verification job runs (cron, 5 fields); "off" for on demand only. */
+  INTEGRITY_VERIFY_CRON: z.string().default('30 2 * * *'),
+  /** How fast verification reads stored bytes, so archiving goes on; 0: no limit. */
+  INTEGRITY_VERIFY_MAX_MB_PER_S: z.coerce.number().min(0).default(20),
+  /** Master key for encryption at rest: 32 bytes, base64 or hex, in this variable or in the file named by ENCRYPTION_MASTER_KEY_FILE. */
+  ENCRYPTION_MASTER_KEY: z.string().min(1).optional(),
+  ENCRYPTION_MASTER_KEY_FILE: z.string().min(1).optional(),
+  /** The previous master key (same forms), while its data keys are re-wrapped under the new one. */
+  ENCRYPTION_PREVIOUS_MASTER_KEY: z.string().min(1).optional(),
+  ENCRYPTION_PREVIOUS_MASTER_KEY_FILE: z.string().min(1).optional(),
 });
 
 const schema = baseSchema.extend(credentialSchema.shape);
 
-/** Problems that involve several SMTP_ variables; reported with the rest, by variable. */
-function smtpProblems(c: z.infer<typeof baseSchema>): Problem[] {
+/** Problems that involve several variables; reported with the rest, by variable. */
+function combinationProblems(c: z.infer<typeof baseSchema>): Problem[] {
   const problems: Problem[] = [];
   const tls = Boolean(c.SMTP_TLS_CERT && c.SMTP_TLS_KEY);
   if (Boolean(c.SMTP_TLS_CERT) !== Boolean(c.SMTP_TLS_KEY)) problems.push({ name: c.SMTP_TLS_CERT ? 'SMTP_TLS_KEY' : 'SMTP_TLS_CERT', message: 'must be set together with the other of SMTP_TLS_CERT and SMTP_TLS_KEY' });
   if (c.SMTP_REQUIRE_TLS && !tls) problems.push({ name: 'SMTP_REQUIRE_TLS', message: 'needs SMTP_TLS_CERT and SMTP_TLS_KEY' });
   if (c.SMTP_AUTH === 'required' && !tls) problems.push({ name: 'SMTP_AUTH', message: 'required needs SMTP_TLS_CERT and SMTP_TLS_KEY: secrets never travel in clear text' });
+  if (c.TSA_URL && !c.TSA_CA_FILE) problems.push({ name: 'TSA_CA_FILE', message: 'is needed with TSA_URL: the CA certificate that time-stamp tokens are verified against' });
+  if (c.ENCRYPTION_MASTER_KEY && c.ENCRYPTION_MASTER_KEY_FILE) problems.push({ name: 'ENCRYPTION_MASTER_KEY_FILE', message: 'and ENCRYPTION_MASTER_KEY are both set: set one' });
   return problems;
 }
 
@@ -117,7 +136,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const c = baseSchema.parse(env);
   const credential = readCredential(parsed.data);
-  const problems = [...smtpProblems(c), ...credentialProblems(credential)];
+  const problems = [...combinationProblems(c), ...credentialProblems(credential)];
   if (problems.length > 0 || 'problems' in credential) throw new ConfigError(problems.map((p) => `${p.name} ${p.message}`));
   return {
     ...c,

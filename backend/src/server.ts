@@ -12,6 +12,7 @@ import { apiRouters } from './http/routes';
 import { viewTicketAuth, viewTickets } from './retrieval/view-ticket';
 import { journalHandlers, startJournal } from './journal';
 import { IMPORT_JOB, importHandler } from './import/service';
+import { integrityHandlers, integritySchedules, integritySettings, startLedger } from './integrity/service';
 import type { ServiceDeps } from './deps';
 import { startScheduler } from './jobs/scheduler';
 import { startWorker } from './jobs/worker';
@@ -91,6 +92,8 @@ export async function startBackend(config: Config, log: Logger): Promise<Running
  */
 function startBackground(deps: ArchivingDeps, config: Config) {
   const { store, graph, log } = deps;
+  const integrity = integritySettings(config);
+  void startLedger(store).catch((err: unknown) => log.warn({ err }, 'enqueueing the ledger backfill failed'));
   const worker = startWorker({
     store,
     logger: log,
@@ -108,6 +111,7 @@ function startBackground(deps: ArchivingDeps, config: Config) {
       [DIRECTORY_SYNC_JOB]: async () => syncDirectory(store.conn, graph, await getDirectorySettings(store.conn)),
       ...journalHandlers(deps),
       [IMPORT_JOB]: importHandler({ ...deps, config }),
+      ...integrityHandlers(store, integrity),
     },
   });
   const scheduler = startScheduler({
@@ -122,6 +126,7 @@ function startBackground(deps: ArchivingDeps, config: Config) {
         ...(directory.schedule.kind === 'manual'
           ? []
           : [{ schedule: { id: 'directory', ...directory.schedule }, enqueue: { type: DIRECTORY_SYNC_JOB, payload: {} } }]),
+        ...integritySchedules(integrity),
       ];
     },
   });

@@ -5,6 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createGunzip, createGzip } from 'node:zlib';
 import type { mongo } from 'mongoose';
+import { scanBlobs } from './blob-scan';
 import { insertOnce, isDuplicateKey } from './insert-once';
 
 type Db = mongo.Db;
@@ -22,6 +23,8 @@ export interface BlobStat {
  * bytes after `encoding`; metadata records how to get the original back.
  */
 export interface BlobStore {
+  /** The id a message with this SHA-256 is stored under, and what the integrity ledger records of it. */
+  identify(sha256: string): BlobIdentity;
   has(sha256: string): Promise<boolean>;
   /**
    * Idempotent. The bytes `open` gives are streamed, hashed and counted on the way in, nothing kept
@@ -34,6 +37,37 @@ export interface BlobStore {
   /** Re-reads and re-hashes the stored copy; false when it is missing or damaged. */
   verify(sha256: string): Promise<boolean>;
   stat(sha256: string): Promise<BlobStat | null>;
+  /**
+   * Re-reads every stored blob once, in storage order, and says what each holds (verification).
+   * `from` is a position an earlier scan reached: a scan cut short resumes there.
+   */
+  scan(from?: number): AsyncGenerator<BlobScanItem>;
+  /** Every stored blob's id. */
+  ids(): AsyncGenerator<string>;
+  /** The ledger digest of a message with this SHA-256 (salted or not); null when the salt's key is not at hand. */
+  digestOf(sha256: string, salted: boolean): string | null;
+  /** The salt of a stored message's salted ledger digest (hex); null when its key is not at hand. */
+  saltOf(id: string): Promise<string | null>;
+}
+
+export interface BlobScanItem {
+  /** Resume here to continue after this blob. */
+  position: number;
+  id: string;
+  /** 'altered': its bytes no longer decode to the original (hash, size, or encryption tag); 'missing': chunks are gone. */
+  status: 'ok' | 'altered' | 'missing';
+  size: number;
+  /** Bytes read from the database for it. */
+  storedBytes: number;
+  /** SHA-256 of what it decodes to, when it decodes. */
+  sha256: string | null;
+  reason?: string;
+}
+
+export interface BlobIdentity {
+  id: string;
+  digest: string;
+  salted: boolean;
 }
 
 export type BlobErrorCode = 'BLOB_BAD_ID' | 'BLOB_MISMATCH' | 'BLOB_NOT_FOUND' | 'BLOB_CORRUPT' | 'BLOB_LEASE_LOST';
@@ -84,13 +118,13 @@ const codecs = {
 type Encoding = keyof typeof codecs;
 const WRITE_ENCODING: Encoding = 'gzip';
 
-interface BlobMetadata {
+export interface BlobMetadata {
   size: number;
   storedSize: number;
   encoding: Encoding;
   sha256: string;
 }
-interface FileDoc {
+export interface FileDoc {
   _id: string;
   length: number;
   chunkSize: number;
@@ -98,7 +132,7 @@ interface FileDoc {
   filename: string;
   metadata: BlobMetadata;
 }
-interface ChunkDoc {
+export interface ChunkDoc {
   _id: string;
   files_id: string;
   n: number;
@@ -136,6 +170,22 @@ class GridBlobStore implements BlobStore {
     private readonly leases: Leases,
     private readonly settings: { chunkSizeBytes: number; pollMs: number },
   ) {}
+
+  identify(sha256: string): BlobIdentity {
+    return { id: sha256, digest: sha256, salted: false };
+  }
+
+  digestOf(sha256: string, salted: boolean): string | null {
+    return salted ? null : sha256;
+  }
+
+  async saltOf(_id: string): Promise<string | null> {
+    return null;
+  }
+
+  async *ids(): AsyncGenerator<string> {
+    for await (const f of this.files.find({}, { projection: { _id: 1 } })) yield f._id;
+  }
 
   async has(sha256: string): Promise<boolean> {
     checkId(sha256);
@@ -263,6 +313,24 @@ class GridBlobStore implements BlobStore {
     return out;
   }
 
+  scan(from = 0): AsyncGenerator<BlobScanItem> {
+    return scanBlobs({ files: this.files, chunks: this.chunks, from, decodeWhole: (data) => decodeWhole(data), matches: (id, sha) => id === sha, check: (id) => this.check(id) });
+  }
+
+  /** One blob through the usual read path (for blobs of many chunks). */
+  private async check(id: string): Promise<Omit<BlobScanItem, 'position'>> {
+    const file = await this.files.findOne({ _id: id });
+    if (!file) return { id, status: 'missing', size: 0, storedBytes: 0, sha256: null, reason: 'no file document' };
+    const hash = createHash('sha256');
+    try {
+      await pipeline(this.open(id), new Writable({ write: (c: Buffer, _e, cb) => (hash.update(c), cb()) }));
+      return { id, status: 'ok', size: file.metadata.size, storedBytes: file.length, sha256: hash.digest('hex') };
+    } catch (err) {
+      const missing = /chunk \d+ is missing/.test((err as Error).message);
+      return { id, status: missing ? 'missing' : 'altered', size: file.metadata.size, storedBytes: file.length, sha256: null, reason: (err as Error).message };
+    }
+  }
+
   async verify(sha256: string): Promise<boolean> {
     try {
       await pipeline(this.open(sha256), discard());
@@ -355,6 +423,13 @@ async function encodeWhole(sha256: string, size: number, open: () => Readable): 
     },
   });
   await pipeline(open(), new ByteCheck(sha256, size, 'BLOB_MISMATCH'), codecs[WRITE_ENCODING].encode(size), collect);
+  return Buffer.concat(pieces);
+}
+
+/** The original bytes of a blob stored in one chunk. */
+async function decodeWhole(data: Buffer): Promise<Buffer> {
+  const pieces: Buffer[] = [];
+  await pipeline(Readable.from([data]), codecs[WRITE_ENCODING].decode(), new Writable({ write: (p: Buffer, _e, cb) => (pieces.push(p), cb()) }));
   return Buffer.concat(pieces);
 }
 

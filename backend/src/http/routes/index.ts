@@ -5,6 +5,7 @@ import { adminStatsRoutes } from './admin-stats';
 import { directoryRoutes } from './directory';
 import { exportRoutes } from './export';
 import { importRoutes } from './imports';
+import { integrityRoutes } from './integrity';
 import { journalRoutes } from './journal';
 import { messageRoutes } from './messages';
 import { profileRoutes } from './profiles';
@@ -19,6 +20,7 @@ export function apiRouters(deps: ServiceDeps): Router[] {
     messageRoutes(deps),
     exportRoutes(deps),
     importRoutes(deps),
+    integrityRoutes(deps),
     journalRoutes(deps),
     adminStatsRoutes(deps),
     searchRoutes(deps),

@@ -1,0 +1,106 @@
+import { readFileSync } from 'node:fs';
+import type { Config } from '../config';
+import type { ScheduledWork } from '../jobs/scheduler';
+import type { JobHandler } from '../jobs/worker';
+import type { Store } from '../store';
+import { enqueue } from '../store/jobs';
+import { itemsArchivedBefore, latestVerificationReport } from '../store/integrity-reports';
+import { countLedgerEntries, countQueuedLedgerEvents, listLedgerRoots } from '../store/ledger';
+import { chainQueued, recordAdded } from './ledger';
+import { closePeriods, stampRoots, type TsaSettings } from './roots';
+import { VERIFY_JOB, verifyHandler, type VerifySettings } from './verify';
+
+export const SEAL_JOB = 'ledger-seal';
+export const BACKFILL_JOB = 'ledger-backfill';
+export { VERIFY_JOB };
+
+export interface IntegritySettings {
+  tsa: TsaSettings;
+  periodMs: number;
+  verify: VerifySettings;
+  verifyCron: string | null;
+}
+
+export function integritySettings(config: Config): IntegritySettings {
+  return {
+    tsa: { url: config.TSA_URL ?? null },
+    periodMs: config.LEDGER_PERIOD_MINUTES * 60_000,
+    verify: {
+      trustedTsaCerts: config.TSA_CA_FILE ? [readFileSync(config.TSA_CA_FILE, 'utf8')] : [],
+      maxBytesPerSecond: config.INTEGRITY_VERIFY_MAX_MB_PER_S * 1024 * 1024,
+    },
+    verifyCron: config.INTEGRITY_VERIFY_CRON.trim().toLowerCase() === 'off' ? null : config.INTEGRITY_VERIFY_CRON,
+  };
+}
+
+/**
+ * Chains the queued events, closes the periods that are over (or the open one too, on an
+ * administrator's "seal now") and time-stamps the roots still without a token.
+ */
+export async function sealLedger(store: Store, settings: IntegritySettings, opts: { now?: Date; closeOpen?: boolean } = {}) {
+  const { head, appended } = await chainQueued(store);
+  const closed = await closePeriods(store, head, { now: opts.now ?? new Date(), periodMs: settings.periodMs, closeOpen: opts.closeOpen });
+  const stamps = await stampRoots(store, settings.tsa);
+  return { appended, head: head.seq, rootsClosed: closed.length, ...stamps };
+}
+
+/** Items archived before the ledger existed enter it once, as 'added' events of source 'backfill'. */
+async function backfill(store: Store, before: Date): Promise<{ recorded: number }> {
+  let recorded = 0;
+  let page: Parameters<typeof recordAdded>[1] = [];
+  const flush = async () => {
+    await recordAdded(store, page, before);
+    recorded += page.length;
+    page = [];
+  };
+  for await (const item of itemsArchivedBefore(store, before)) {
+    const digest = store.blobs.digestOf(item.sha256, false)!;
+    page.push({ archiveId: item.archiveId, blobId: item.sha256, digest, salted: false, size: item.size, receivedAt: item.receivedAt, source: { kind: 'backfill' }, outcome: 'again' });
+    if (page.length >= 500) await flush();
+  }
+  await flush();
+  return { recorded };
+}
+
+export function integrityHandlers(store: Store, settings: IntegritySettings): Record<string, JobHandler> {
+  return {
+    [SEAL_JOB]: async (ctx) => sealLedger(store, settings, { closeOpen: ctx.job.payload.closeOpen === true }),
+    [BACKFILL_JOB]: async (ctx) => backfill(store, ctx.job.createdAt),
+    [VERIFY_JOB]: verifyHandler(store, settings.verify),
+  };
+}
+
+export function integritySchedules(settings: IntegritySettings): ScheduledWork[] {
+  return [
+    { schedule: { id: 'ledger-seal', kind: 'interval', everyMinutes: 1 }, enqueue: { type: SEAL_JOB, payload: {} } },
+    ...(settings.verifyCron ? [{ schedule: { id: 'integrity-verify', kind: 'cron' as const, expression: settings.verifyCron }, enqueue: { type: VERIFY_JOB, payload: {} } }] : []),
+  ];
+}
+
+/** Once per database: the backfill's key never changes, so enqueueing it again returns the first. */
+export async function startLedger(store: Store): Promise<void> {
+  await enqueue(store, { type: BACKFILL_JOB, key: BACKFILL_JOB, maxAttempts: 10 });
+}
+
+export async function runVerificationNow(store: Store): Promise<string> {
+  return (await enqueue(store, { type: VERIFY_JOB, payload: { requested: 'on demand' } }))._id;
+}
+
+export async function integrityStatus(store: Store, settings: IntegritySettings) {
+  const [entries, queued, roots, last] = await Promise.all([countLedgerEntries(store), countQueuedLedgerEvents(store), listLedgerRoots(store), latestVerificationReport(store)]);
+  return {
+    ledger: {
+      entries,
+      queued,
+      roots: roots.length,
+      timestamped: roots.filter((r) => r.token).length,
+      lastRoot: roots.length > 0 ? rootView(roots[roots.length - 1]!) : null,
+      tsa: settings.tsa.url ? { configured: true, url: settings.tsa.url } : { configured: false, url: null },
+    },
+    lastVerification: last,
+  };
+}
+
+function rootView(r: Awaited<ReturnType<typeof listLedgerRoots>>[number]) {
+  return { id: r._id, fromSeq: r.fromSeq, toSeq: r.toSeq, period: r.period, root: r.root, genTime: r.genTime, tsaError: r.tsaError };
+}
