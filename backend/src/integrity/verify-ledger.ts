@@ -34,16 +34,20 @@ export async function checkLedger(store: LedgerStore, trusted: string[], report:
   let leaves: Buffer[] = [];
   for await (const entry of ledgerEntriesInOrder(store)) {
     const problem = linkProblem(entry, head);
-    if (problem) report({ kind: 'broken-chain', id: String(entry._id), detail: problem });
+    if (problem) report({ kind: 'broken-chain', id: String(problem.at), detail: problem.detail });
     if (typeof entry._id !== 'number') continue;
     head = { seq: entry._id, hash: entry.hash };
     check.entries += 1;
     check.messages.set(`${entry.archiveId}:${entry.blobId}`, { event: entry.event, seq: entry._id, digest: entry.digest, salted: entry.salted });
+    // A root whose last entry is missing ends before this one.
+    while (rootQueue[0] && rootQueue[0].toSeq < entry._id) {
+      await checkRoot(rootQueue.shift()!, leaves, trusted, report);
+      leaves = [];
+    }
     const root = rootQueue[0];
-    if (root && entry._id >= root.fromSeq && entry._id <= root.toSeq) leaves.push(Buffer.from(entry.hash, 'hex'));
-    if (root && entry._id >= root.toSeq) {
-      rootQueue.shift();
-      await checkRoot(root, leaves, trusted, report);
+    if (root && entry._id >= root.fromSeq) leaves.push(Buffer.from(entry.hash, 'hex'));
+    if (root && entry._id === root.toSeq) {
+      await checkRoot(rootQueue.shift()!, leaves, trusted, report);
       leaves = [];
     }
   }
@@ -53,13 +57,14 @@ export async function checkLedger(store: LedgerStore, trusted: string[], report:
   return check;
 }
 
-function linkProblem(entry: LedgerEntry, head: { seq: number; hash: string }): string | null {
+/** What is wrong at this point of the chain, and the sequence number to name (a gap names its first missing entry). */
+function linkProblem(entry: LedgerEntry, head: { seq: number; hash: string }): { at: unknown; detail: string } | null {
   const id: unknown = entry._id;
-  if (typeof id !== 'number' || !Number.isInteger(id)) return `foreign entry with id ${JSON.stringify(id)}`;
+  if (typeof id !== 'number' || !Number.isInteger(id)) return { at: id, detail: `foreign entry with id ${JSON.stringify(id)}` };
   const expected = head.seq + 1;
-  if (id > expected) return id === expected + 1 ? `entry ${expected} is missing` : `entries ${expected} to ${id - 1} are missing`;
-  if (entry.prev !== head.hash) return 'does not link to the previous entry';
-  if (ledgerEntryHash(entry) !== entry.hash) return 'content does not match its hash';
+  if (id > expected) return { at: expected, detail: id === expected + 1 ? `entry ${expected} is missing` : `entries ${expected} to ${id - 1} are missing` };
+  if (ledgerEntryHash(entry) !== entry.hash) return { at: id, detail: 'content does not match its hash' };
+  if (entry.prev !== head.hash) return { at: id, detail: 'does not link to the previous entry' };
   return null;
 }
 
