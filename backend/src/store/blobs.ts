@@ -5,6 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createGunzip, createGzip } from 'node:zlib';
 import type { mongo } from 'mongoose';
+import { decryptStream, encryptStream, keyedId, ledgerSalt, noKeys, saltedDigest, storedKeyId, BlobKeyError, type BlobKeys } from './blob-cipher';
 import { scanBlobs } from './blob-scan';
 import { insertOnce, isDuplicateKey } from './insert-once';
 
@@ -46,6 +47,8 @@ export interface BlobStore {
   ids(): AsyncGenerator<string>;
   /** The ledger digest of a message with this SHA-256 (salted or not); null when the salt's key is not at hand. */
   digestOf(sha256: string, salted: boolean): string | null;
+  /** The keys of encryption at rest (integrity/keys.ts); until given, blobs are written in clear and encrypted ones cannot be read. */
+  useKeys(keys: BlobKeys): void;
   /** The salt of a stored message's salted ledger digest (hex); null when its key is not at hand. */
   saltOf(id: string): Promise<string | null>;
 }
@@ -93,16 +96,6 @@ export interface BlobStoreOptions {
 }
 
 /**
- * Encryption at rest would be another entry here (for example `gzip+aes-256-gcm`, with the key id
- * and IV in the metadata); readers pick the decoder from each file's own metadata.
- */
-interface Codec {
-  /** For `size` bytes of input. */
-  encode(size: number): Transform;
-  decode(): Transform;
-}
-
-/**
  * Deflate's window and hash table sized to the message: the defaults take 256 KB per stream
  * (zeroed at the start), ten times what a typical mail needs. A window no smaller than the input
  * finds every match the full window would; the hash table shrinks alongside (the default from 16 KB up).
@@ -112,17 +105,30 @@ function gzipFor(size: number): Transform {
   return createGzip({ level: 6, windowBits, memLevel: Math.max(1, windowBits - 7) });
 }
 
-const codecs = {
-  gzip: { encode: gzipFor, decode: () => createGunzip() },
-} satisfies Record<string, Codec>;
-type Encoding = keyof typeof codecs;
-const WRITE_ENCODING: Encoding = 'gzip';
+/**
+ * How chunks hold a message: gzip, then AES-256-GCM where the tenant encrypts at rest
+ * (store/blob-cipher.ts). Encrypted bytes name their own key, so reading never depends on the
+ * file document's `encoding`, which says what a writer wrote for people and tools.
+ */
+type Encoding = 'gzip' | 'gzip+aes-256-gcm';
+const ENCODINGS: readonly string[] = ['gzip', 'gzip+aes-256-gcm'];
+
+function encoders(size: number, keys: BlobKeys): Transform[] {
+  return keys.enabled && keys.current ? [gzipFor(size), encryptStream(keys.current)] : [gzipFor(size)];
+}
+
+function decoders(keys: BlobKeys): Transform[] {
+  return [decryptStream(keys), createGunzip()];
+}
+
+const encodingOf = (keys: BlobKeys): Encoding => (keys.enabled && keys.current ? 'gzip+aes-256-gcm' : 'gzip');
 
 export interface BlobMetadata {
   size: number;
   storedSize: number;
   encoding: Encoding;
-  sha256: string;
+  /** Only where the id is the SHA-256 itself: a keyed id must not be undone by the document beside it. */
+  sha256?: string;
 }
 export interface FileDoc {
   _id: string;
@@ -164,6 +170,8 @@ export async function openBlobStore(db: Db, options: BlobStoreOptions = {}): Pro
 }
 
 class GridBlobStore implements BlobStore {
+  private keys: BlobKeys = noKeys();
+
   constructor(
     private readonly files: Collection<FileDoc>,
     private readonly chunks: Collection<ChunkDoc>,
@@ -171,16 +179,33 @@ class GridBlobStore implements BlobStore {
     private readonly settings: { chunkSizeBytes: number; pollMs: number },
   ) {}
 
+  useKeys(keys: BlobKeys): void {
+    this.keys = keys;
+  }
+
+  /** Keyed ids and salted digests for new messages once encryption is on; what was stored before keeps its SHA-256 id. */
   identify(sha256: string): BlobIdentity {
-    return { id: sha256, digest: sha256, salted: false };
+    if (!this.keys.enabled) return { id: sha256, digest: sha256, salted: false };
+    return { id: keyedId(this.keys, sha256) ?? sha256, digest: this.digestOf(sha256, true) ?? sha256, salted: this.keys.saltKey !== null };
+  }
+
+  /** A blob is named by its SHA-256 or by the keyed hash of it. */
+  private matches = (id: string, sha256: string): boolean => id === sha256 || keyedId(this.keys, sha256) === id;
+
+  private check$(id: string, size: number, code: 'BLOB_MISMATCH' | 'BLOB_CORRUPT'): ByteCheck {
+    return new ByteCheck(id, size, code, this.matches);
   }
 
   digestOf(sha256: string, salted: boolean): string | null {
-    return salted ? null : sha256;
+    if (!salted) return sha256;
+    const salt = ledgerSalt(this.keys, sha256);
+    return salt && saltedDigest(salt, sha256);
   }
 
-  async saltOf(_id: string): Promise<string | null> {
-    return null;
+  async saltOf(id: string): Promise<string | null> {
+    const hash = createHash('sha256');
+    await pipeline(this.open(id), new Writable({ write: (c: Buffer, _e, cb) => (hash.update(c), cb()) }));
+    return ledgerSalt(this.keys, hash.digest('hex'))?.toString('hex') ?? null;
   }
 
   async *ids(): AsyncGenerator<string> {
@@ -222,7 +247,7 @@ class GridBlobStore implements BlobStore {
    * of one message never mix the two.
    */
   private async putWhole(sha256: string, size: number, open: () => Readable): Promise<{ created: boolean }> {
-    const data = await encodeWhole(sha256, size, open);
+    const data = await encodeWhole(size, open, this.keys, this.check$(sha256, size, 'BLOB_MISMATCH'));
     const chunk: ChunkDoc = { _id: chunkId(sha256, 0), files_id: sha256, n: 0, data };
     for (let attempt = 0; attempt < 3; attempt += 1) {
       if (await insertOnce(this.chunks, chunk)) return { created: await this.addFile(sha256, size, data.length) };
@@ -231,7 +256,7 @@ class GridBlobStore implements BlobStore {
       if (stored) return alreadyStored(sha256, size, stored.size);
       const found = await this.chunks.findOne({ _id: chunk._id }, { promoteBuffers: true });
       if (!found) continue;
-      if (await decodesTo(found.data, sha256, size)) return { created: await this.addFile(sha256, size, found.data.length) };
+      if (await decodesTo(found.data, this.keys, this.check$(sha256, size, 'BLOB_CORRUPT'))) return { created: await this.addFile(sha256, size, found.data.length) };
       // Not this message's whole chunk: the start of an upload under another chunk size, cut short.
       await this.chunks.deleteMany({ files_id: sha256, n: { $gt: 0 } });
       // Compared on the bytes read, so that a whole chunk another writer put in meanwhile stays.
@@ -249,7 +274,7 @@ class GridBlobStore implements BlobStore {
       chunkSize: this.settings.chunkSizeBytes,
       uploadDate: new Date(),
       filename: sha256,
-      metadata: { size, storedSize, encoding: WRITE_ENCODING, sha256 },
+      metadata: { size, storedSize, encoding: encodingOf(this.keys), ...(this.keys.enabled ? {} : { sha256 }) },
     };
     return insertOnce(this.files, file);
   }
@@ -314,7 +339,7 @@ class GridBlobStore implements BlobStore {
   }
 
   scan(from = 0): AsyncGenerator<BlobScanItem> {
-    return scanBlobs({ files: this.files, chunks: this.chunks, from, decodeWhole: (data) => decodeWhole(data), matches: (id, sha) => id === sha, check: (id) => this.check(id) });
+    return scanBlobs({ files: this.files, chunks: this.chunks, from, decodeWhole: (data) => decodeWhole(data, this.keys), matches: this.matches, check: (id) => this.check(id) });
   }
 
   /** One blob through the usual read path (for blobs of many chunks). */
@@ -343,10 +368,10 @@ class GridBlobStore implements BlobStore {
 
   private async upload(sha256: string, size: number, open: () => Readable, lease: Lease) {
     const writer = new ChunkWriter(this.chunks, sha256, this.settings.chunkSizeBytes);
-    const check = new ByteCheck(sha256, size, 'BLOB_MISMATCH');
+    const check = this.check$(sha256, size, 'BLOB_MISMATCH');
     const keepAlive = lease.keepAlive();
     try {
-      await pipeline(open(), check, codecs[WRITE_ENCODING].encode(size), writer, { signal: keepAlive.signal });
+      await pipeline([open(), check, ...encoders(size, this.keys), writer], { signal: keepAlive.signal });
       if (!(await lease.confirm())) throw leaseLost(sha256);
     } catch (err) {
       await writer.settled();
@@ -369,12 +394,11 @@ class GridBlobStore implements BlobStore {
     checkId(sha256);
     const file = await this.files.findOne({ _id: sha256 });
     if (!file) throw new BlobError('BLOB_NOT_FOUND', `No stored blob ${sha256}`);
-    const codec = (codecs as Record<string, Codec | undefined>)[file.metadata.encoding];
-    if (!codec) throw new BlobError('BLOB_CORRUPT', `Blob ${sha256} has unknown encoding ${file.metadata.encoding}`);
+    if (!ENCODINGS.includes(file.metadata.encoding)) throw new BlobError('BLOB_CORRUPT', `Blob ${sha256} has unknown encoding ${file.metadata.encoding}`);
     const source = Readable.from(this.storedChunks(file), { objectMode: false });
-    const check = new ByteCheck(sha256, file.metadata.size, 'BLOB_CORRUPT');
+    const check = this.check$(sha256, file.metadata.size, 'BLOB_CORRUPT');
     // `out` stays outside the pipeline so that the consumer sees errors mapped to blob codes.
-    pipelineCallback(source, codec.decode(), check, (err) => {
+    pipelineCallback([source, ...decoders(this.keys), check], (err) => {
       if (err) out.destroy(asCorrupt(sha256, err));
     });
     check.pipe(out);
@@ -394,7 +418,9 @@ class GridBlobStore implements BlobStore {
         throw new BlobError('BLOB_CORRUPT', `Stored blob ${file._id} is damaged: chunk ${n} is missing`);
       }
       const expected = n === count - 1 ? file.length - n * file.chunkSize : file.chunkSize;
-      if (chunk.data.length !== expected) {
+      // A lone chunk may be a re-encryption's, whose file document is updated just after it; its
+      // decoding and hash decide whether it is whole.
+      if (chunk.data.length !== expected && count > 1) {
         throw new BlobError(
           'BLOB_CORRUPT',
           `Stored blob ${file._id} is damaged: chunk ${n} has ${chunk.data.length} bytes, expected ${expected}`,
@@ -413,8 +439,8 @@ class GridBlobStore implements BlobStore {
   }
 }
 
-/** A small message encoded in memory; nothing comes out unless its bytes match the hash and size. */
-async function encodeWhole(sha256: string, size: number, open: () => Readable): Promise<Buffer> {
+/** A small message encoded in memory; nothing comes out unless its bytes pass `check` (hash and size). */
+async function encodeWhole(size: number, open: () => Readable, keys: BlobKeys, check: ByteCheck): Promise<Buffer> {
   const pieces: Buffer[] = [];
   const collect = new Writable({
     write: (piece: Buffer, _encoding, callback) => {
@@ -422,21 +448,21 @@ async function encodeWhole(sha256: string, size: number, open: () => Readable): 
       callback();
     },
   });
-  await pipeline(open(), new ByteCheck(sha256, size, 'BLOB_MISMATCH'), codecs[WRITE_ENCODING].encode(size), collect);
+  await pipeline([open(), check, ...encoders(size, keys), collect]);
   return Buffer.concat(pieces);
 }
 
 /** The original bytes of a blob stored in one chunk. */
-async function decodeWhole(data: Buffer): Promise<Buffer> {
+async function decodeWhole(data: Buffer, keys: BlobKeys): Promise<Buffer> {
   const pieces: Buffer[] = [];
-  await pipeline(Readable.from([data]), codecs[WRITE_ENCODING].decode(), new Writable({ write: (p: Buffer, _e, cb) => (pieces.push(p), cb()) }));
+  await pipeline([Readable.from([data]), ...decoders(keys), new Writable({ write: (p: Buffer, _e, cb) => (pieces.push(p), cb()) })]);
   return Buffer.concat(pieces);
 }
 
-/** True when an encoded chunk holds the whole message with this hash and size. */
-async function decodesTo(data: Buffer, sha256: string, size: number): Promise<boolean> {
+/** True when an encoded chunk holds the whole message that `check` expects. */
+async function decodesTo(data: Buffer, keys: BlobKeys, check: ByteCheck): Promise<boolean> {
   try {
-    await pipeline(Readable.from([data]), codecs[WRITE_ENCODING].decode(), new ByteCheck(sha256, size, 'BLOB_CORRUPT'), discard());
+    await pipeline([Readable.from([data]), ...decoders(keys), check, discard()]);
     return true;
   } catch {
     return false;
@@ -452,6 +478,7 @@ class ByteCheck extends Transform {
     private readonly sha256: string,
     private readonly size: number,
     private readonly code: 'BLOB_MISMATCH' | 'BLOB_CORRUPT',
+    private readonly matches: (id: string, sha256: string) => boolean,
   ) {
     super();
   }
@@ -466,7 +493,7 @@ class ByteCheck extends Transform {
   override _flush(callback: TransformCallback): void {
     if (this.bytes !== this.size) return callback(this.fail(`${this.bytes} bytes, expected ${this.size}`));
     const digest = this.hash.digest('hex');
-    if (digest !== this.sha256) return callback(this.fail(`SHA-256 ${digest}`));
+    if (!this.matches(this.sha256, digest)) return callback(this.fail(`SHA-256 ${digest}`));
     callback();
   }
 
@@ -637,6 +664,7 @@ function leaseLost(sha256: string): BlobError {
 
 function asCorrupt(sha256: string, err: unknown): Error {
   if (err instanceof BlobError) return err;
+  if (err instanceof BlobKeyError) return new BlobError('BLOB_CORRUPT', `Stored blob ${sha256} cannot be read: ${err.message}`, { cause: err });
   // zlib reports damaged input as Z_DATA_ERROR / Z_BUF_ERROR (truncated stream).
   if (hasCode(err, 'Z_DATA_ERROR') || hasCode(err, 'Z_BUF_ERROR')) {
     return new BlobError('BLOB_CORRUPT', `Stored blob ${sha256} is damaged: ${(err as Error).message}`, {
