@@ -32,6 +32,7 @@ export async function settingsFor(t: LocalTsa | null, over: Partial<IntegritySet
     periodMs: 60 * 60_000,
     verify: { trustedTsaCerts: t ? [readFileSync(t.caCertPath, 'utf8')] : [], maxBytesPerSecond: 0, ...over },
     verifyCron: null,
+    kms: { current: null, previous: null },
   };
 }
 
@@ -55,13 +56,15 @@ export interface Fixture {
   settings: IntegritySettings;
   seal(): Promise<Awaited<ReturnType<typeof sealLedger>>>;
   verify(): Promise<VerificationReport>;
+  /** Runs a job of this type to its end; its result. */
+  run(type: string): Promise<unknown>;
   close(): Promise<void>;
 }
 
 /** A store with the integrity jobs served by a real worker. */
-export async function fixture(opts: { tsa?: boolean; verify?: Partial<IntegritySettings['verify']> } = {}): Promise<Fixture> {
+export async function fixture(opts: { tsa?: boolean; verify?: Partial<IntegritySettings['verify']>; kms?: IntegritySettings['kms'] } = {}): Promise<Fixture> {
   const store = await testStore();
-  const settings = await settingsFor(opts.tsa === false ? null : await localTsa(), opts.verify);
+  const settings = { ...(await settingsFor(opts.tsa === false ? null : await localTsa(), opts.verify)), ...(opts.kms ? { kms: opts.kms } : {}) };
   let worker: Worker | null = null;
   const start = () => (worker = startWorker({ store, handlers: integrityHandlers(store, settings), leaseMs: 2_000, pollMs: 20 }));
   start();
@@ -69,6 +72,7 @@ export async function fixture(opts: { tsa?: boolean; verify?: Partial<IntegrityS
     store,
     settings,
     seal: () => sealLedger(store, settings, { closeOpen: true }),
+    run: async (type) => (await finished(store, (await enqueue(store, { type }))._id)).result,
     verify: async () => {
       const job = await enqueue(store, { type: VERIFY_JOB });
       await finished(store, job._id);

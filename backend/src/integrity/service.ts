@@ -6,7 +6,11 @@ import type { Store } from '../store';
 import { enqueue } from '../store/jobs';
 import { itemsArchivedBefore, latestVerificationReport } from '../store/integrity-reports';
 import { countLedgerEntries, countQueuedLedgerEvents, listLedgerRoots } from '../store/ledger';
+import { getJob } from '../store/jobs';
+import { listWrappedKeys, readEncryptionState, writeEncryptionState } from '../store/keys';
+import { configuredKms, enableEncryption, loadKeys, rotateDataKey, type Kms } from './keys';
 import { chainQueued, recordAdded } from './ledger';
+import { REENCRYPT_JOB, reencryptHandler } from './reencrypt';
 import { closePeriods, stampRoots, type TsaSettings } from './roots';
 import { VERIFY_JOB, verifyHandler, type VerifySettings } from './verify';
 
@@ -19,6 +23,7 @@ export interface IntegritySettings {
   periodMs: number;
   verify: VerifySettings;
   verifyCron: string | null;
+  kms: { current: Kms | null; previous: Kms | null };
 }
 
 export function integritySettings(config: Config): IntegritySettings {
@@ -30,6 +35,7 @@ export function integritySettings(config: Config): IntegritySettings {
       maxBytesPerSecond: config.INTEGRITY_VERIFY_MAX_MB_PER_S * 1024 * 1024,
     },
     verifyCron: config.INTEGRITY_VERIFY_CRON.trim().toLowerCase() === 'off' ? null : config.INTEGRITY_VERIFY_CRON,
+    kms: configuredKms(config),
   };
 }
 
@@ -64,7 +70,12 @@ async function backfill(store: Store, before: Date): Promise<{ recorded: number 
 
 export function integrityHandlers(store: Store, settings: IntegritySettings): Record<string, JobHandler> {
   return {
-    [SEAL_JOB]: async (ctx) => sealLedger(store, settings, { closeOpen: ctx.job.payload.closeOpen === true }),
+    [SEAL_JOB]: async (ctx) => {
+      // Each minute, so that every process follows an administrator's switch or key rotation.
+      await reloadKeys(store, settings);
+      return sealLedger(store, settings, { closeOpen: ctx.job.payload.closeOpen === true });
+    },
+    [REENCRYPT_JOB]: reencryptHandler(store),
     [BACKFILL_JOB]: async (ctx) => backfill(store, ctx.job.createdAt),
     [VERIFY_JOB]: verifyHandler(store, settings.verify),
   };
@@ -82,12 +93,59 @@ export async function startLedger(store: Store): Promise<void> {
   await enqueue(store, { type: BACKFILL_JOB, key: BACKFILL_JOB, maxAttempts: 10 });
 }
 
+/** The keys this process encrypts and reads with, from the database and the configured master keys. */
+export async function reloadKeys(store: Store, settings: Pick<IntegritySettings, 'kms'>): Promise<number> {
+  const keys = await loadKeys(store, settings.kms);
+  store.blobs.useKeys(keys);
+  return keys.rewrapped;
+}
+
+/** Switches encryption of new blobs; switching it on also encrypts the blobs stored before, in the background. */
+export async function setEncryption(store: Store, settings: IntegritySettings, enabled: boolean): Promise<void> {
+  if (enabled) await enableEncryption(store, settings.kms.current);
+  else await writeEncryptionState(store, { ...(await readEncryptionState(store)), enabled: false });
+  await reloadKeys(store, settings);
+  if (enabled) await startReencryption(store);
+}
+
+export async function newDataKey(store: Store, settings: IntegritySettings): Promise<string> {
+  const id = await rotateDataKey(store, settings.kms.current);
+  await reloadKeys(store, settings);
+  return id;
+}
+
+export async function startReencryption(store: Store): Promise<string> {
+  const job = await enqueue(store, { type: REENCRYPT_JOB, maxAttempts: 10 });
+  await writeEncryptionState(store, { ...(await readEncryptionState(store)), reencryptJobId: job._id });
+  return job._id;
+}
+
+async function encryptionStatus(store: Store, settings: IntegritySettings) {
+  const [state, keys] = await Promise.all([readEncryptionState(store), listWrappedKeys(store)]);
+  const job = state.reencryptJobId ? await getJob(store, state.reencryptJobId) : null;
+  return {
+    enabled: state.enabled,
+    enabledAt: state.enabledAt,
+    masterKeyConfigured: settings.kms.current !== null,
+    masterKeyId: settings.kms.current?.id ?? null,
+    currentDataKey: state.currentDataKey,
+    dataKeys: keys.filter((k) => k.purpose === 'data').length,
+    reencryption: job ? { jobId: job._id, status: job.status, progress: job.progress.reencrypt ?? null, error: job.error } : null,
+  };
+}
+
 export async function runVerificationNow(store: Store): Promise<string> {
   return (await enqueue(store, { type: VERIFY_JOB, payload: { requested: 'on demand' } }))._id;
 }
 
 export async function integrityStatus(store: Store, settings: IntegritySettings) {
-  const [entries, queued, roots, last] = await Promise.all([countLedgerEntries(store), countQueuedLedgerEvents(store), listLedgerRoots(store), latestVerificationReport(store)]);
+  const [entries, queued, roots, last, encryption] = await Promise.all([
+    countLedgerEntries(store),
+    countQueuedLedgerEvents(store),
+    listLedgerRoots(store),
+    latestVerificationReport(store),
+    encryptionStatus(store, settings),
+  ]);
   return {
     ledger: {
       entries,
@@ -98,6 +156,7 @@ export async function integrityStatus(store: Store, settings: IntegritySettings)
       tsa: settings.tsa.url ? { configured: true, url: settings.tsa.url } : { configured: false, url: null },
     },
     lastVerification: last,
+    encryption,
   };
 }
 

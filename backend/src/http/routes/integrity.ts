@@ -3,9 +3,10 @@ import { z } from 'zod';
 import { audit, auditFrom } from '../../access';
 import type { ServiceDeps } from '../../deps';
 import { buildProof } from '../../integrity/proof';
-import { integritySettings, integrityStatus, runVerificationNow, sealLedger } from '../../integrity/service';
+import { EncryptionKeyError } from '../../integrity/keys';
+import { integritySettings, integrityStatus, newDataKey, runVerificationNow, sealLedger, setEncryption, startReencryption } from '../../integrity/service';
 import { requireRole } from '../auth';
-import { parseInput } from '../errors';
+import { HttpError, parseInput } from '../errors';
 
 const blobId = z.string().regex(/^[0-9a-f]{64}$/, 'must be a message id (64 hex digits)');
 const proofInput = z
@@ -48,5 +49,32 @@ export function integrityRoutes(deps: ServiceDeps): Router {
     res.setHeader('content-disposition', 'attachment; filename="archive-proof.json"');
     res.json(proof);
   });
+  r.put('/admin/integrity/encryption', requireRole('admin'), async (req, res) => {
+    const { enabled } = parseInput(z.object({ enabled: z.boolean() }).strict(), req.body);
+    await keyAction(() => setEncryption(store, settings, enabled));
+    await audit(store, { ...auditFrom(req), action: 'encryption-change', details: { enabled } });
+    res.json((await integrityStatus(store, settings)).encryption);
+  });
+
+  r.post('/admin/integrity/encryption/rotate', requireRole('admin'), async (req, res) => {
+    const dataKey = await keyAction(() => newDataKey(store, settings));
+    await audit(store, { ...auditFrom(req), action: 'encryption-rotate', details: { dataKey } });
+    res.json((await integrityStatus(store, settings)).encryption);
+  });
+
+  r.post('/admin/integrity/encryption/reencrypt', requireRole('admin'), async (req, res) => {
+    const jobId = await startReencryption(store);
+    await audit(store, { ...auditFrom(req), action: 'encryption-reencrypt', target: jobId });
+    res.status(202).json({ jobId });
+  });
   return r;
+}
+
+async function keyAction<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (err instanceof EncryptionKeyError) throw new HttpError(409, 'encryption_unavailable', err.message);
+    throw err;
+  }
 }
