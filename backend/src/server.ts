@@ -99,7 +99,7 @@ export async function startBackend(config: Config, log: Logger): Promise<Running
 function startBackground(deps: ArchivingDeps, config: Config) {
   const { store, graph, log } = deps;
   const integrity = integritySettings(config);
-  void startLedger(store).catch((err: unknown) => log.warn({ err }, 'enqueueing the ledger backfill failed'));
+  const ledger = startLedger(store, integrity, log);
   const worker = startWorker({
     store,
     logger: log,
@@ -140,6 +140,7 @@ function startBackground(deps: ArchivingDeps, config: Config) {
   return {
     stop: async () => {
       housekeeping.stop();
+      await ledger.stop();
       await scheduler.stop();
       await worker.stop();
     },

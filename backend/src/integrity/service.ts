@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Config } from '../config';
+import type { Logger } from '../log';
 import type { ScheduledWork } from '../jobs/scheduler';
 import type { JobHandler } from '../jobs/worker';
 import type { Store } from '../store';
@@ -14,7 +15,6 @@ import { REENCRYPT_JOB, reencryptHandler } from './reencrypt';
 import { closePeriods, stampRoots, type TsaSettings } from './roots';
 import { VERIFY_JOB, verifyHandler, type VerifySettings } from './verify';
 
-export const SEAL_JOB = 'ledger-seal';
 export const BACKFILL_JOB = 'ledger-backfill';
 export { VERIFY_JOB };
 
@@ -70,11 +70,6 @@ async function backfill(store: Store, before: Date): Promise<{ recorded: number 
 
 export function integrityHandlers(store: Store, settings: IntegritySettings): Record<string, JobHandler> {
   return {
-    [SEAL_JOB]: async (ctx) => {
-      // Each minute, so that every process follows an administrator's switch or key rotation.
-      await reloadKeys(store, settings);
-      return sealLedger(store, settings, { closeOpen: ctx.job.payload.closeOpen === true });
-    },
     [REENCRYPT_JOB]: reencryptHandler(store),
     [BACKFILL_JOB]: async (ctx) => backfill(store, ctx.job.createdAt),
     [VERIFY_JOB]: verifyHandler(store, settings.verify),
@@ -83,14 +78,36 @@ export function integrityHandlers(store: Store, settings: IntegritySettings): Re
 
 export function integritySchedules(settings: IntegritySettings): ScheduledWork[] {
   return [
-    { schedule: { id: 'ledger-seal', kind: 'interval', everyMinutes: 1 }, enqueue: { type: SEAL_JOB, payload: {} } },
     ...(settings.verifyCron ? [{ schedule: { id: 'integrity-verify', kind: 'cron' as const, expression: settings.verifyCron }, enqueue: { type: VERIFY_JOB, payload: {} } }] : []),
   ];
 }
 
-/** Once per database: the backfill's key never changes, so enqueueing it again returns the first. */
-export async function startLedger(store: Store): Promise<void> {
-  await enqueue(store, { type: BACKFILL_JOB, key: BACKFILL_JOB, maxAttempts: 10 });
+const SEAL_EVERY_MS = 60_000;
+
+/**
+ * Every process with workers seals each minute, beside its jobs rather than as one (a job a
+ * minute would crowd the jobs collection): sealers may overlap, every contested write of theirs
+ * is an insert on a natural key. Each pass also reloads the keys, so that every process follows
+ * an administrator's switch or key rotation. The backfill is enqueued once per database (its key
+ * never changes, so enqueueing it again returns the first).
+ */
+export function startLedger(store: Store, settings: IntegritySettings, log: Logger): { stop(): Promise<void> } {
+  void enqueue(store, { type: BACKFILL_JOB, key: BACKFILL_JOB, maxAttempts: 10 }).catch((err: unknown) => log.warn({ err }, 'enqueueing the ledger backfill failed'));
+  let running: Promise<unknown> = Promise.resolve();
+  const timer = setInterval(() => {
+    running = running.then(() =>
+      reloadKeys(store, settings)
+        .then(() => sealLedger(store, settings))
+        .catch((err: unknown) => log.warn({ err }, 'sealing the integrity ledger failed; the next pass retries')),
+    );
+  }, SEAL_EVERY_MS);
+  timer.unref();
+  return {
+    stop: async () => {
+      clearInterval(timer);
+      await running;
+    },
+  };
 }
 
 /** The keys this process encrypts and reads with, from the database and the configured master keys. */
