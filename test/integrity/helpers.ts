@@ -56,6 +56,8 @@ export interface Fixture {
   settings: IntegritySettings;
   seal(): Promise<Awaited<ReturnType<typeof sealLedger>>>;
   verify(): Promise<VerificationReport>;
+  /** Stops the worker as a process stopping would (its job goes back to the queue), and starts another. */
+  restartWorker(): Promise<void>;
   /** Runs a job of this type to its end; its result. */
   run(type: string): Promise<unknown>;
   close(): Promise<void>;
@@ -72,6 +74,10 @@ export async function fixture(opts: { tsa?: boolean; verify?: Partial<IntegrityS
     store,
     settings,
     seal: () => sealLedger(store, settings, { closeOpen: true }),
+    restartWorker: async () => {
+      await worker?.stop();
+      start();
+    },
     run: async (type) => (await finished(store, (await enqueue(store, { type }))._id)).result,
     verify: async () => {
       const job = await enqueue(store, { type: VERIFY_JOB });
