@@ -2,6 +2,7 @@
 import type { ProfileInput, Schedule } from '../../../backend/src/archiving/profile';
 import type { ImportView } from '../../../backend/src/import/view';
 import type { ImportNote } from '../../../backend/src/store/imports';
+import type { Problem as IntegrityProblem, VerificationCounts } from '../../../backend/src/store/integrity-reports';
 
 export type { ProfileInput, Schedule };
 
@@ -160,3 +161,26 @@ export type ImportSourceInput =
   | { kind: 'upload'; uploadId: string }
   | { kind: 'path'; path: string }
   | { kind: 'imap'; host: string; port: number; tls: 'implicit' | 'starttls' | 'none'; user: string; auth: 'password' | 'xoauth2'; folders: string[] };
+
+/** GET /admin/integrity (backend/src/integrity/service.ts `integrityStatus`), dates as strings. */
+export interface IntegrityStatus {
+  ledger: {
+    entries: number;
+    queued: number;
+    roots: number;
+    timestamped: number;
+    lastRoot: { id: number; fromSeq: number; toSeq: number; period: string; root: string; genTime: string | null; tsaError: string | null } | null;
+    tsa: { configured: boolean; url: string | null };
+  };
+  lastVerification: { _id: string; startedAt: string; finishedAt: string; resumed: number; counts: VerificationCounts; problems: IntegrityProblem[] } | null;
+  encryption: {
+    enabled: boolean;
+    enabledAt: string | null;
+    masterKeyConfigured: boolean;
+    masterKeyId: string | null;
+    currentDataKey: string | null;
+    dataKeys: number;
+    reencryption: { jobId: string; status: string; progress: { position: number; total: number; rewritten: number; current: number; large: number; missing: number } | null; error: { message: string } | null } | null;
+  };
+}
+export type { IntegrityProblem, VerificationCounts };
