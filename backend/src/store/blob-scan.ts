@@ -23,31 +23,43 @@ interface ScanInput {
  * A resumed scan re-reads only the chunk ids before its position, to know what it saw.
  */
 export async function* scanBlobs(input: ScanInput): AsyncGenerator<BlobScanItem> {
-  const files = new Map<string, FileDoc>();
-  for await (const f of input.files.find({}, { projection: { _id: 1, length: 1, chunkSize: 1, metadata: 1 } })) files.set(f._id, f);
+  const pass = wholeChunks(input.files, input.chunks, input.from);
+  for await (const { position, file, chunk } of pass.chunks) yield { position, ...(await checkWhole(chunk.data, file, input)) };
+  for (const id of pass.others()) yield { position: pass.position(), ...(await input.check(id)) };
+}
+
+/**
+ * One pass over the bucket in storage order: each blob stored in one chunk, with its file
+ * document, as the pass reaches it; then `others()`, the blobs of many chunks and those none
+ * of whose chunks came by. Positions count chunks read, so a pass cut short resumes there.
+ */
+export function wholeChunks(files: mongo.Collection<FileDoc>, chunks: mongo.Collection<ChunkDoc>, from: number) {
+  const known = new Map<string, FileDoc>();
   const seen = new Set<string>();
   const multi = new Set<string>();
   let position = 0;
-  if (input.from > 0) {
-    for await (const c of input.chunks.find({}, { projection: { files_id: 1, n: 1 } }).limit(input.from)) {
-      if (c.n === 0) seen.add(c.files_id);
+  async function* read(): AsyncGenerator<{ position: number; file: FileDoc; chunk: ChunkDoc }> {
+    for await (const f of files.find({}, { projection: { _id: 1, length: 1, chunkSize: 1, metadata: 1 } })) known.set(f._id, f);
+    if (from > 0) {
+      for await (const c of chunks.find({}, { projection: { files_id: 1, n: 1 } }).limit(from)) {
+        if (c.n === 0) seen.add(c.files_id);
+        position += 1;
+      }
+    }
+    for await (const chunk of chunks.find({}, { promoteBuffers: true }).skip(position).batchSize(64)) {
       position += 1;
+      const file = known.get(chunk.files_id);
+      if (!file || chunk.n !== 0) continue; // a chunk of a blob of many, or one a crashed upload left
+      seen.add(file._id);
+      if (file.length > file.chunkSize) multi.add(file._id);
+      else yield { position, file, chunk };
     }
   }
-  for await (const chunk of input.chunks.find({}, { promoteBuffers: true }).skip(position).batchSize(64)) {
-    position += 1;
-    const file = files.get(chunk.files_id);
-    if (!file || chunk.n !== 0) continue; // a chunk of a blob of many, or one a crashed upload left
-    seen.add(file._id);
-    if (file.length > file.chunkSize) {
-      multi.add(file._id);
-      continue;
-    }
-    yield { position, ...(await checkWhole(chunk.data, file, input)) };
-  }
-  for (const id of files.keys()) {
-    if (multi.has(id) || !seen.has(id)) yield { position, ...(await input.check(id)) };
-  }
+  return {
+    chunks: read(),
+    position: () => position,
+    others: () => [...known.keys()].filter((id) => multi.has(id) || !seen.has(id)),
+  };
 }
 
 async function checkWhole(data: Buffer, file: FileDoc, input: ScanInput): Promise<Omit<BlobScanItem, 'position'>> {

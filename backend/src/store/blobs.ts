@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createGunzip, createGzip } from 'node:zlib';
 import type { mongo } from 'mongoose';
 import { decryptStream, encryptStream, keyedId, ledgerSalt, noKeys, saltedDigest, storedKeyId, BlobKeyError, type BlobKeys } from './blob-cipher';
-import { scanBlobs } from './blob-scan';
+import { scanBlobs, wholeChunks } from './blob-scan';
 import { insertOnce, isDuplicateKey } from './insert-once';
 
 type Db = mongo.Db;
@@ -45,18 +45,22 @@ export interface BlobStore {
   scan(from?: number): AsyncGenerator<BlobScanItem>;
   /** Every stored blob's id. */
   ids(): AsyncGenerator<string>;
+  count(): Promise<number>;
   /** The ledger digest of a message with this SHA-256 (salted or not); null when the salt's key is not at hand. */
   digestOf(sha256: string, salted: boolean): string | null;
   /** The keys of encryption at rest (integrity/keys.ts); until given, blobs are written in clear and encrypted ones cannot be read. */
   useKeys(keys: BlobKeys): void;
   /**
-   * Rewrites a blob under the current encoding (the current data key, or clear gzip when
-   * encryption is off), keeping its id. Only blobs of one chunk (nearly every mail); 'large' for others.
+   * Rewrites every blob under the current encoding (the current data key, or clear gzip when
+   * encryption is off), keeping its id, in one pass in storage order (`from`: where a pass cut
+   * short got to). Only blobs of one chunk (nearly every mail); those of many stay as they are ('large').
    */
-  reencrypt(id: string): Promise<'rewritten' | 'current' | 'large' | 'missing'>;
+  reencryptAll(from?: number): AsyncGenerator<{ position: number; outcome: ReencryptOutcome }>;
   /** The salt of a stored message's salted ledger digest (hex); null when its key is not at hand. */
   saltOf(id: string): Promise<string | null>;
 }
+
+export type ReencryptOutcome = 'rewritten' | 'current' | 'large' | 'missing';
 
 export interface BlobScanItem {
   /** Resume here to continue after this blob. */
@@ -208,28 +212,32 @@ class GridBlobStore implements BlobStore {
   }
 
   /**
-   * The chunk is swapped first, compared on the bytes read (a concurrent rewrite wins), then the
+   * Per blob, the chunk is swapped first, compared on the bytes read (a concurrent rewrite wins), then the
    * file document follows. In between the blob still reads: its bytes name their key and a lone
    * chunk's length is not held against the document; a crash there is finished by the next pass.
    */
-  async reencrypt(id: string): Promise<'rewritten' | 'current' | 'large' | 'missing'> {
-    const file = await this.files.findOne({ _id: id });
-    if (!file) return 'missing';
-    if (file.length > file.chunkSize) return 'large';
-    const chunk = await this.chunks.findOne({ _id: chunkId(id, 0) }, { promoteBuffers: true });
-    if (!chunk) return 'missing';
+  async *reencryptAll(from = 0): AsyncGenerator<{ position: number; outcome: ReencryptOutcome }> {
+    const pass = wholeChunks(this.files, this.chunks, from);
+    for await (const { position, file, chunk } of pass.chunks) yield { position, outcome: await this.rewrite(file, chunk) };
+    for (const id of pass.others()) {
+      const file = await this.files.findOne({ _id: id });
+      yield { position: pass.position(), outcome: !file ? 'missing' : file.length > file.chunkSize ? 'large' : 'missing' };
+    }
+  }
+
+  private async rewrite(file: FileDoc, chunk: ChunkDoc): Promise<ReencryptOutcome> {
     const encoding = encodingOf(this.keys);
     const wanted = encoding === 'gzip' ? null : this.keys.current!.id;
     let data = chunk.data;
     if (storedKeyId(chunk.data) !== wanted) {
       const original = await decodeWhole(chunk.data, this.keys);
-      data = await encodeWhole(original.length, () => Readable.from([original]), this.keys, this.check$(id, file.metadata.size, 'BLOB_CORRUPT'));
+      data = await encodeWhole(original.length, () => Readable.from([original]), this.keys, this.check$(file._id, file.metadata.size, 'BLOB_CORRUPT'));
       const swapped = await this.chunks.replaceOne({ _id: chunk._id, data: chunk.data }, { ...chunk, data });
-      if (swapped.matchedCount === 0) return 'current';
+      if (swapped.matchedCount === 0) return 'current'; // rewritten meanwhile by another pass
     } else if (file.length === data.length && file.metadata.encoding === encoding) {
       return 'current';
     }
-    await this.files.updateOne({ _id: id }, { $set: { length: data.length, 'metadata.storedSize': data.length, 'metadata.encoding': encoding } });
+    await this.files.updateOne({ _id: file._id }, { $set: { length: data.length, 'metadata.storedSize': data.length, 'metadata.encoding': encoding } });
     return 'rewritten';
   }
 
@@ -237,6 +245,10 @@ class GridBlobStore implements BlobStore {
     const hash = createHash('sha256');
     await pipeline(this.open(id), new Writable({ write: (c: Buffer, _e, cb) => (hash.update(c), cb()) }));
     return ledgerSalt(this.keys, hash.digest('hex'))?.toString('hex') ?? null;
+  }
+
+  count(): Promise<number> {
+    return this.files.countDocuments({});
   }
 
   async *ids(): AsyncGenerator<string> {
