@@ -92,12 +92,14 @@ describe('tampering is caught and named', () => {
     const { f, messages } = await sealedArchive();
     try {
       const m = messages[3]!;
-      await recordRemoved(f.store, [{ archiveId: 'arch', blobId: m.sha256, digest: m.sha256, salted: false, size: m.size, receivedAt: new Date(), reason: 'retention:test' }]);
+      await recordRemoved(f.store, [{ archiveId: 'arch', blobId: m.sha256, size: m.size, receivedAt: new Date(), reason: 'retention:test' }]);
       await f.store.db.collection('items').deleteOne({ _id: `arch:${m.sha256}` as never });
       assert.equal((await f.seal()).appended, 1);
       const report = await f.verify();
       assert.deepEqual(report.problems, []);
       assert.equal(report.counts.ledgerEntriesChecked, 5);
+      const removed = await f.store.db.collection<{ _id: number; event: string; digest: string; source: unknown }>('ledger').findOne({ _id: 5 });
+      assert.deepEqual([removed!.event, removed!.digest, removed!.source], ['removed', m.sha256, { kind: 'disposal', reason: 'retention:test' }]);
     } finally {
       await f.close();
     }

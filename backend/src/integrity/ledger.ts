@@ -53,9 +53,11 @@ export async function recordAdded(store: LedgerStore, messages: AddedMessage[], 
 
 export interface RemovedMessage {
   archiveId: string;
+  /** The item's `sha256` (the blob id). */
   blobId: string;
-  digest: string;
-  salted: boolean;
+  /** Left out, the sealer copies them from the message's 'added' entry. */
+  digest?: string;
+  salted?: boolean;
   size: number;
   receivedAt: Date;
   /** Why it left the archive, e.g. `retention:<policy id>` or `erasure:<request id>`. */
@@ -70,8 +72,10 @@ export interface RemovedMessage {
 export async function recordRemoved(store: LedgerStore, messages: RemovedMessage[], now = new Date()): Promise<void> {
   const events = messages.map((m): QueuedEvent => {
     const key = `removed:${m.archiveId}:${m.blobId}:${now.getTime()}`;
-    const { reason, ...fields } = m;
-    return { _id: key, content: { key, event: 'removed', ...fields, source: { kind: 'disposal', reason }, at: now }, queuedAt: now };
+    const { reason, digest, salted, ...fields } = m;
+    const known = digest !== undefined;
+    const content: LedgerContent = { key, event: 'removed', ...fields, digest: digest ?? '', salted: salted ?? false, source: { kind: 'disposal', reason }, at: now };
+    return { _id: key, content, queuedAt: now, ...(known ? {} : { check: true }) };
   });
   await queueLedgerEvents(store, events);
 }
@@ -121,17 +125,22 @@ function chain(events: QueuedEvent[], from: Head): LedgerEntry[] {
   });
 }
 
-/** Repeated adds of a message the ledger shows as held add nothing. */
+/**
+ * Events to look up first (the rare ones): a repeated add of a message the ledger shows as held
+ * adds nothing; a removal given without its digest takes the one its message was added with.
+ */
 async function withoutRecorded(store: LedgerStore, batch: QueuedEvent[]): Promise<QueuedEvent[]> {
   const checks = batch.filter((e) => e.check);
   if (checks.length === 0) return batch;
-  const state = new Map<string, string>();
-  for (const e of await ledgerEntriesFor(store, checks.map((c) => c.content))) state.set(`${e.archiveId}:${e.blobId}`, e.event);
-  return batch.filter((e) => {
+  const state = new Map<string, Pick<LedgerContent, 'event' | 'digest' | 'salted'>>();
+  for (const e of await ledgerEntriesFor(store, checks.map((c) => c.content))) state.set(`${e.archiveId}:${e.blobId}`, e);
+  return batch.flatMap((e): QueuedEvent[] => {
     const k = `${e.content.archiveId}:${e.content.blobId}`;
-    const held = state.get(k) === 'added';
-    state.set(k, e.content.event);
-    return !(e.check && held);
+    const last = state.get(k);
+    if (e.check && e.content.event === 'added' && last?.event === 'added') return [];
+    const content = e.check && e.content.event === 'removed' && last ? { ...e.content, digest: last.digest, salted: last.salted } : e.content;
+    state.set(k, content);
+    return [{ ...e, content }];
   });
 }
 
