@@ -12,7 +12,7 @@ import { apiRouters } from './http/routes';
 import { viewTicketAuth, viewTickets } from './retrieval/view-ticket';
 import { journalHandlers, startJournal } from './journal';
 import { IMPORT_JOB, importHandler } from './import/service';
-import { integrityHandlers, integritySchedules, integritySettings, reloadKeys, startLedger } from './integrity/service';
+import { followKeys, integrityHandlers, integritySchedules, integritySettings, reloadKeys, startLedger } from './integrity/service';
 import type { ServiceDeps } from './deps';
 import { startScheduler } from './jobs/scheduler';
 import { startWorker } from './jobs/worker';
@@ -35,11 +35,13 @@ const DIRECTORY_SYNC_JOB = 'directory-sync';
 export async function startBackend(config: Config, log: Logger): Promise<RunningBackend> {
   const store = await openStore({ uri: config.MONGODB_URI, dbName: config.MONGODB_DB });
   // Before anything reads or writes a blob: a missing or wrong master key stops the start here.
-  const rewrapped = await reloadKeys(store, integritySettings(config)).catch(async (err: unknown) => {
+  const integrity = integritySettings(config);
+  const rewrapped = await reloadKeys(store, integrity).catch(async (err: unknown) => {
     await store.close();
     throw err;
   });
   if (rewrapped > 0) log.info({ rewrapped }, 'encryption keys re-wrapped under the new master key');
+  const keys = followKeys(store, integrity, log);
   const metadata = await fetchAuthorityMetadata(config.authority, config.TENANT_ID);
   const v1Issuer = await fetchV1Issuer(config.authority, config.TENANT_ID);
   const tokens = createTokenSource(config, metadata, log);
@@ -87,6 +89,7 @@ export async function startBackend(config: Config, log: Logger): Promise<Running
         server.closeAllConnections();
         await journal.close();
         await background?.stop();
+        await keys.stop();
         await store.close();
       })()),
   };

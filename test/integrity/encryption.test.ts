@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { FileKms, loadKeys } from '../../backend/src/integrity/keys';
+import { enableEncryption, FileKms, loadKeys } from '../../backend/src/integrity/keys';
 import { buildProof } from '../../backend/src/integrity/proof';
 import { REENCRYPT_JOB } from '../../backend/src/integrity/reencrypt';
 import { newDataKey, reloadKeys, setEncryption } from '../../backend/src/integrity/service';
@@ -83,6 +83,29 @@ describe('encryption at rest', () => {
         assert.doesNotMatch(chunk.data.toString('latin1'), /Quarterly figures/);
       }
       assert.deepEqual((await f.verify()).problems, []);
+    } finally {
+      await f.close();
+    }
+  });
+
+  it('a pass that encrypts stored messages, cut short, resumes at its position and finishes the rest', async () => {
+    const f = await fixture({ tsa: false, kms: { current: master, previous: null } });
+    try {
+      await archive(f.store, 'arch', 4);
+      await enableEncryption(f.store, master);
+      await reloadKeys(f.store, f.settings);
+      let position = 0;
+      for await (const step of f.store.blobs.reencryptAll()) {
+        position = step.position;
+        if (position === 2) break; // the process stops here
+      }
+      const rest = [];
+      for await (const step of f.store.blobs.reencryptAll(position)) rest.push(step.outcome);
+      assert.deepEqual(rest, ['rewritten', 'rewritten']);
+      const total = await chunksOf(f).countDocuments({});
+      let encrypted = 0;
+      for await (const c of chunksOf(f).find({}, { promoteBuffers: true })) if (c.data.subarray(0, 4).toString() === 'M3E1') encrypted += 1;
+      assert.equal(encrypted, total);
     } finally {
       await f.close();
     }

@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { chainQueued } from '../../backend/src/integrity/ledger';
 import { BACKFILL_JOB, VERIFY_JOB } from '../../backend/src/integrity/service';
 import { enqueue, getJob } from '../../backend/src/store/jobs';
+import { runningVerification } from '../../backend/src/store/integrity-reports';
 import { countLedgerEntries, ledgerEntriesInOrder, listLedgerRoots, queueLedgerEvents, type QueuedEvent } from '../../backend/src/store/ledger';
 import { waitFor } from '../jobs/helpers';
 import { archive, closeTsa, finished, fixture, type Fixture } from './helpers';
@@ -100,6 +101,7 @@ describe('ledger backfill and verification runs', () => {
       const job = await enqueue(f.store, { type: VERIFY_JOB });
       const started = Date.now();
       await waitFor('a checkpoint', async () => ((await getJob(f.store, job._id))?.progress.checkpoint as { position?: number } | undefined)?.position, 20_000);
+      assert.equal((await runningVerification(f.store))?.jobId, job._id, 'the Teams tab sees the run under way');
       await f.restartWorker();
       const done = await finished(f.store, job._id);
       const result = done.result as { messagesChecked: number; resumed: number; problems: number; bytesRead: number };

@@ -5,7 +5,7 @@ import type { ScheduledWork } from '../jobs/scheduler';
 import type { JobHandler } from '../jobs/worker';
 import type { Store } from '../store';
 import { enqueue } from '../store/jobs';
-import { itemsArchivedBefore, latestVerificationReport } from '../store/integrity-reports';
+import { itemsArchivedBefore, latestVerificationReport, runningVerification } from '../store/integrity-reports';
 import { countLedgerEntries, countQueuedLedgerEvents, listLedgerRoots } from '../store/ledger';
 import { getJob } from '../store/jobs';
 import { listWrappedKeys, readEncryptionState, writeEncryptionState } from '../store/keys';
@@ -82,25 +82,32 @@ export function integritySchedules(settings: IntegritySettings): ScheduledWork[]
   ];
 }
 
-const SEAL_EVERY_MS = 60_000;
+const EVERY_MINUTE = 60_000;
 
 /**
  * Every process with workers seals each minute, beside its jobs rather than as one (a job a
  * minute would crowd the jobs collection): sealers may overlap, every contested write of theirs
- * is an insert on a natural key. Each pass also reloads the keys, so that every process follows
- * an administrator's switch or key rotation. The backfill is enqueued once per database (its key
- * never changes, so enqueueing it again returns the first).
+ * is an insert on a natural key. The backfill is enqueued once per database (its key never
+ * changes, so enqueueing it again returns the first).
  */
 export function startLedger(store: Store, settings: IntegritySettings, log: Logger): { stop(): Promise<void> } {
   void enqueue(store, { type: BACKFILL_JOB, key: BACKFILL_JOB, maxAttempts: 10 }).catch((err: unknown) => log.warn({ err }, 'enqueueing the ledger backfill failed'));
+  return everyMinute(() => sealLedger(store, settings), (err) => log.warn({ err }, 'sealing the integrity ledger failed; the next pass retries'));
+}
+
+/**
+ * Every process (API-only ones and the journal gateway too) reloads the keys each minute, so
+ * that it follows an administrator's switch or rotation made through another process.
+ */
+export function followKeys(store: Store, settings: IntegritySettings, log: Logger): { stop(): Promise<void> } {
+  return everyMinute(() => reloadKeys(store, settings), (err) => log.error({ err }, 'reloading the encryption keys failed'));
+}
+
+function everyMinute(work: () => Promise<unknown>, failed: (err: unknown) => void): { stop(): Promise<void> } {
   let running: Promise<unknown> = Promise.resolve();
   const timer = setInterval(() => {
-    running = running.then(() =>
-      reloadKeys(store, settings)
-        .then(() => sealLedger(store, settings))
-        .catch((err: unknown) => log.warn({ err }, 'sealing the integrity ledger failed; the next pass retries')),
-    );
-  }, SEAL_EVERY_MS);
+    running = running.then(work).catch(failed);
+  }, EVERY_MINUTE);
   timer.unref();
   return {
     stop: async () => {
@@ -156,12 +163,13 @@ export async function runVerificationNow(store: Store): Promise<string> {
 }
 
 export async function integrityStatus(store: Store, settings: IntegritySettings) {
-  const [entries, queued, roots, last, encryption] = await Promise.all([
+  const [entries, queued, roots, last, encryption, running] = await Promise.all([
     countLedgerEntries(store),
     countQueuedLedgerEvents(store),
     listLedgerRoots(store),
     latestVerificationReport(store),
     encryptionStatus(store, settings),
+    runningVerification(store),
   ]);
   return {
     ledger: {
@@ -173,6 +181,8 @@ export async function integrityStatus(store: Store, settings: IntegritySettings)
       tsa: settings.tsa.url ? { configured: true, url: settings.tsa.url } : { configured: false, url: null },
     },
     lastVerification: last,
+    // A run that stopped saving for long died without finishing (its job retries it or failed).
+    runningVerification: running && running.jobId !== last?._id && Date.now() - running.updatedAt.getTime() < 15 * 60_000 ? running : null,
     encryption,
   };
 }

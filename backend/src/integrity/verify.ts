@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { JobContext, JobHandler } from '../jobs/worker';
 import type { Store } from '../store';
-import { itemRefs, saveVerificationReport, type Problem, type VerificationCounts } from '../store/integrity-reports';
+import { clearVerificationRunning, itemRefs, markVerificationRunning, saveVerificationReport, type Problem, type VerificationCounts } from '../store/integrity-reports';
 import { queuedLedgerEvents } from '../store/ledger';
 import { checkLedger, type MessageState } from './verify-ledger';
 
@@ -45,15 +45,31 @@ export function verifyHandler(store: Store, settings: VerifySettings): JobHandle
       run.counts.problems += 1;
       if (run.problems.length < KEPT_PROBLEMS) run.problems.push(p);
     };
+    const save = saver(ctx, store, run);
+    await save('ledger');
     const ledger = await checkLedger(store, settings.trustedTsaCerts, report);
     Object.assign(run.counts, { ledgerEntriesChecked: ledger.entries, rootsChecked: ledger.roots, rootsTimestamped: ledger.timestamped });
-    await ctx.progress({ phase: 'blobs', checkpoint: run });
-    const blobs = await scanBlobs(ctx, store, run, byBlob(ledger.messages), settings, report);
-    await checkItems(ctx, store, run, ledger.messages, blobs, report);
+    await save('blobs');
+    const blobs = await scanBlobs(save, store, run, byBlob(ledger.messages), settings, report, ctx.signal);
+    await save('items');
+    await checkItems(ctx.signal, store, run, ledger.messages, blobs, report);
     const finishedAt = new Date();
     await saveVerificationReport(store, { _id: ctx.job._id, startedAt: new Date(run.startedAt), finishedAt, resumed: run.resumed, counts: run.counts, problems: run.problems });
     await ctx.progress({ phase: 'done', checkpoint: run });
+    await clearVerificationRunning(store, ctx.job._id);
     return { ...run.counts, resumed: run.resumed };
+  };
+}
+
+type Save = (phase?: string) => Promise<void>;
+
+/** Keeps the checkpoint in the job (to resume from) and the figures where the Teams tab reads them. */
+function saver(ctx: JobContext, store: Store, run: Checkpoint): Save {
+  let phase = 'ledger';
+  return async (next) => {
+    phase = next ?? phase;
+    await ctx.progress({ phase, checkpoint: run });
+    await markVerificationRunning(store, { jobId: ctx.job._id, startedAt: new Date(run.startedAt), phase, counts: run.counts });
   };
 }
 
@@ -73,14 +89,14 @@ function byBlob(messages: Map<string, MessageState>): Map<string, MessageState[]
 }
 
 /** Blob ids that are stored and read back whole (every blob, when resumed: the scan before the crash found them). */
-async function scanBlobs(ctx: JobContext, store: Store, run: Checkpoint, ledger: Map<string, MessageState[]>, settings: VerifySettings, report: (p: Problem) => void): Promise<Set<string>> {
+async function scanBlobs(save: Save, store: Store, run: Checkpoint, ledger: Map<string, MessageState[]>, settings: VerifySettings, report: (p: Problem) => void, signal: AbortSignal): Promise<Set<string>> {
   const known = new Set(run.problems.filter((p) => p.kind === 'missing-blob').map((p) => p.id));
   const present = new Set<string>();
   const started = Date.now();
   const bytesAtStart = run.counts.bytesRead;
   let savedAt = Date.now();
   for await (const blob of store.blobs.scan(run.position)) {
-    ctx.signal.throwIfAborted();
+    signal.throwIfAborted();
     run.position = blob.position;
     run.counts.messagesChecked += 1;
     run.counts.bytesRead += blob.storedBytes;
@@ -94,7 +110,7 @@ async function scanBlobs(ctx: JobContext, store: Store, run: Checkpoint, ledger:
       }
     }
     if (Date.now() - savedAt >= CHECKPOINT_MS) {
-      await ctx.progress({ checkpoint: run });
+      await save();
       savedAt = Date.now();
     }
     await throttle(settings.maxBytesPerSecond, run.counts.bytesRead - bytesAtStart, started);
@@ -104,14 +120,13 @@ async function scanBlobs(ctx: JobContext, store: Store, run: Checkpoint, ledger:
   return present;
 }
 
-async function checkItems(ctx: JobContext, store: Store, run: Checkpoint, ledger: Map<string, MessageState>, blobs: Set<string>, report: (p: Problem) => void): Promise<void> {
-  await ctx.progress({ phase: 'items', checkpoint: run });
+async function checkItems(signal: AbortSignal, store: Store, run: Checkpoint, ledger: Map<string, MessageState>, blobs: Set<string>, report: (p: Problem) => void): Promise<void> {
   const held = new Set<string>();
   // Queued events are recorded, only not chained yet (the sealer runs each minute).
   const queued = new Set((await queuedLedgerEvents(store, 100_000)).filter((e) => e.content.event === 'added').map((e) => `${e.content.archiveId}:${e.content.blobId}`));
   run.counts.itemsChecked = 0;
   for await (const item of itemRefs(store)) {
-    ctx.signal.throwIfAborted();
+    signal.throwIfAborted();
     run.counts.itemsChecked += 1;
     held.add(item._id);
     if (!blobs.has(item.sha256)) report({ kind: 'missing-blob', id: item.sha256, detail: `archive item ${item._id} has no stored blob` });

@@ -65,3 +65,27 @@ export async function* itemsArchivedBefore(store: Reports, before: Date): AsyncG
     if (item.archivedAt < before) yield item;
   }
 }
+
+/** The verification under way, for the Teams tab: written at each checkpoint, removed at the end. */
+export interface RunningVerification {
+  _id: 'running';
+  jobId: string;
+  startedAt: Date;
+  phase: string;
+  counts: VerificationCounts;
+  updatedAt: Date;
+}
+
+const running = (store: Reports) => store.db.collection<RunningVerification>('integrity_running');
+
+export async function markVerificationRunning(store: Reports, value: Omit<RunningVerification, '_id' | 'updatedAt'>): Promise<void> {
+  await running(store).replaceOne({ _id: 'running' }, { ...value, updatedAt: new Date() }, { upsert: true });
+}
+
+export async function clearVerificationRunning(store: Reports, jobId: string): Promise<void> {
+  await running(store).deleteOne({ _id: 'running', jobId });
+}
+
+export async function runningVerification(store: Reports): Promise<RunningVerification | null> {
+  return running(store).findOne({ _id: 'running' });
+}

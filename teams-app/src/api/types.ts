@@ -173,6 +173,7 @@ export interface IntegrityStatus {
     tsa: { configured: boolean; url: string | null };
   };
   lastVerification: { _id: string; startedAt: string; finishedAt: string; resumed: number; counts: VerificationCounts; problems: IntegrityProblem[] } | null;
+  runningVerification: { jobId: string; startedAt: string; phase: string; counts: VerificationCounts } | null;
   encryption: {
     enabled: boolean;
     enabledAt: string | null;

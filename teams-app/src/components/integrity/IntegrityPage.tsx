@@ -63,8 +63,16 @@ export function IntegrityPage() {
 
 function Verification({ status, onRun }: { status: IntegrityStatus; onRun: () => void }) {
   const last = status.lastVerification;
+  const running = status.runningVerification;
   return (
     <Section title="Verification" actions={<Button onClick={onRun}>Verify now</Button>}>
+      {running && (
+        <Spinner
+          size="tiny"
+          labelPosition="after"
+          label={`Verification running since ${formatDateTime(running.startedAt)} (${running.phase}): ${formatNumber(running.counts.messagesChecked)} messages, ${formatBytes(running.counts.bytesRead)} read so far`}
+        />
+      )}
       {!last ? (
         <Body1>No verification has run yet.</Body1>
       ) : (
