@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { credentialProblems, credentialSchema, readCredential, type ClientCredential, type Problem } from './config-credential';
+import { DEFAULT_TEXT_LIMITS, MAX_TEXT_CHARS } from './ingest/text-limits';
+import { ANY_SENDER_PROBLEM, acceptsAnySender } from './journal/gateway-limits';
 
 export type { ClientCredential } from './config-credential';
 
@@ -40,8 +42,26 @@ const baseSchema = z.object({
    * answered SQLITE_BUSY to some 80).
    */
   INGEST_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
+  /**
+   * Characters of a message's body text (every alternative together) and of its attachments'
+   * text that are kept and indexed; what a message has beyond them is named in its reading pane.
+   * Together at most 4 M (a message document stays below MongoDB's 16 MB).
+   */
+  INDEX_MAX_BODY_CHARS: z.coerce.number().int().min(10_000).max(MAX_TEXT_CHARS).default(DEFAULT_TEXT_LIMITS.maxBodyChars),
+  INDEX_MAX_ATTACHMENT_CHARS: z.coerce.number().int().min(0).max(MAX_TEXT_CHARS).default(DEFAULT_TEXT_LIMITS.maxAttachmentTextChars),
   /** How long a worker's claim on a job holds without a heartbeat; a dead worker's jobs move on after it. */
   JOB_LEASE_MS: z.coerce.number().int().min(500).max(600_000).default(30_000),
+  /**
+   * Time one message may take to render for the view (MIME walk and sanitising, in a worker
+   * thread); past it the reader is told to download the message instead.
+   */
+  VIEW_TIME_LIMIT_MS: z.coerce.number().int().min(10).max(120_000).default(10_000),
+  /** A failed `$value` download is retried after this, doubling each time (archiving/owed.ts). */
+  DOWNLOAD_RETRY_BASE_MS: z.coerce.number().int().min(10).max(86_400_000).default(60_000),
+  /** Failed downloads of one message before it is failed for good (an administrator can retry it). */
+  DOWNLOAD_RETRY_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(8),
+  /** How long a mailbox waits at its end for owed downloads that fall due, before leaving them to the next run. */
+  DOWNLOAD_RETRY_WAIT_MS: z.coerce.number().int().min(0).max(86_400_000).default(120_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   // --- Journal gateway (SMTP, MISSION M3): off unless SMTP_PORT is set ---
   SMTP_PORT: z.coerce.number().int().min(0).max(65535).default(0),
@@ -62,6 +82,16 @@ const baseSchema = z.object({
   SMTP_RATE_LIMIT: z.coerce.number().int().min(0).default(30_000),
   /** IP addresses, CIDR ranges and host names (`*.example.com`) allowed to connect; empty = any. */
   SMTP_ALLOWED_HOSTS: list,
+  /**
+   * Names a sender's TLS client certificate must carry (subject or DNS alternative name, checked
+   * like a server name); empty = no client certificate asked for. Exchange Online's outbound
+   * connector presents one for mail.protection.outlook.com.
+   */
+  SMTP_TLS_CLIENT_NAMES: list,
+  /** PEM file of the CAs client certificates must chain to; default: Node's public roots. */
+  SMTP_TLS_CLIENT_CA: z.string().min(1).optional(),
+  /** Lab only: a gateway with no allowed hosts, client names or required AUTH files anyone's reports. */
+  SMTP_INSECURE_ACCEPT_ANY: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
   // --- Import (MISSION M14) ---
   /** Server folders an administrator may import from by path (comma-separated absolute paths); empty: none. */
   IMPORT_ALLOWED_FOLDERS: z.string().optional().transform((s) => (s ?? '').split(',').map((x) => x.trim()).filter(Boolean)),
@@ -93,16 +123,32 @@ const baseSchema = z.object({
 
 const schema = baseSchema.extend(credentialSchema.shape);
 
-/** Problems that involve several variables; reported with the rest, by variable. */
-function combinationProblems(c: z.infer<typeof baseSchema>): Problem[] {
+/** Problems that involve several SMTP_ variables; reported with the rest, by variable. */
+function smtpProblems(c: z.infer<typeof baseSchema>): Problem[] {
   const problems: Problem[] = [];
   const tls = Boolean(c.SMTP_TLS_CERT && c.SMTP_TLS_KEY);
   if (Boolean(c.SMTP_TLS_CERT) !== Boolean(c.SMTP_TLS_KEY)) problems.push({ name: c.SMTP_TLS_CERT ? 'SMTP_TLS_KEY' : 'SMTP_TLS_CERT', message: 'must be set together with the other of SMTP_TLS_CERT and SMTP_TLS_KEY' });
   if (c.SMTP_REQUIRE_TLS && !tls) problems.push({ name: 'SMTP_REQUIRE_TLS', message: 'needs SMTP_TLS_CERT and SMTP_TLS_KEY' });
   if (c.SMTP_AUTH === 'required' && !tls) problems.push({ name: 'SMTP_AUTH', message: 'required needs SMTP_TLS_CERT and SMTP_TLS_KEY: secrets never travel in clear text' });
+  if (c.SMTP_TLS_CLIENT_NAMES.length > 0 && !tls) problems.push({ name: 'SMTP_TLS_CLIENT_NAMES', message: 'needs SMTP_TLS_CERT and SMTP_TLS_KEY: client certificates come with TLS' });
+  const sources = { allowedHosts: c.SMTP_ALLOWED_HOSTS, clientNames: c.SMTP_TLS_CLIENT_NAMES, auth: c.SMTP_AUTH };
+  if (c.SMTP_PORT > 0 && acceptsAnySender(sources) && !c.SMTP_INSECURE_ACCEPT_ANY) problems.push({ name: 'SMTP_PORT', message: ANY_SENDER_PROBLEM });
+  return problems;
+}
+
+/** The time-stamping authority and the master key of encryption at rest. */
+function integrityProblems(c: z.infer<typeof baseSchema>): Problem[] {
+  const problems: Problem[] = [];
   if (c.TSA_URL && !c.TSA_CA_FILE) problems.push({ name: 'TSA_CA_FILE', message: 'is needed with TSA_URL: the CA certificate that time-stamp tokens are verified against' });
   if (c.ENCRYPTION_MASTER_KEY && c.ENCRYPTION_MASTER_KEY_FILE) problems.push({ name: 'ENCRYPTION_MASTER_KEY_FILE', message: 'and ENCRYPTION_MASTER_KEY are both set: set one' });
   return problems;
+}
+
+/** The two text caps share what a message document can hold. */
+function textProblems(c: z.infer<typeof baseSchema>): Problem[] {
+  return c.INDEX_MAX_BODY_CHARS + c.INDEX_MAX_ATTACHMENT_CHARS > MAX_TEXT_CHARS
+    ? [{ name: 'INDEX_MAX_ATTACHMENT_CHARS', message: `and INDEX_MAX_BODY_CHARS must add up to at most ${MAX_TEXT_CHARS} characters` }]
+    : [];
 }
 
 export type Config = z.infer<typeof baseSchema> & {
@@ -136,7 +182,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const c = baseSchema.parse(env);
   const credential = readCredential(parsed.data);
-  const problems = [...combinationProblems(c), ...credentialProblems(credential)];
+  const problems = [...smtpProblems(c), ...integrityProblems(c), ...textProblems(c), ...credentialProblems(credential)];
   if (problems.length > 0 || 'problems' in credential) throw new ConfigError(problems.map((p) => `${p.name} ${p.message}`));
   return {
     ...c,

@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net';
+import type { Express } from 'express';
 import { MAILBOX_JOB, RUN_JOB, mailboxHandler, runHandler, startRun, type ArchivingDeps } from './archiving/runner';
 import type { ProfileSettings } from './archiving/profile';
 import type { Config } from './config';
@@ -16,6 +17,8 @@ import { followKeys, integrityHandlers, integritySchedules, integritySettings, r
 import type { ServiceDeps } from './deps';
 import { startScheduler } from './jobs/scheduler';
 import { startWorker } from './jobs/worker';
+import { reindexHandlers } from './jobs/reindex';
+import { setTextLimits } from './ingest/text-limits';
 import { concludeSettledRuns } from './archiving/conclude';
 import { pruneJobs, repairUnclaimableJobs } from './store/jobs';
 import type { Logger } from './log';
@@ -25,6 +28,8 @@ import { hasActiveRun } from './store/runs';
 
 export interface RunningBackend {
   url: string;
+  /** The HTTP app, for walking its routes (test/http/route-table.test.ts). */
+  app: Express;
   close(): Promise<void>;
 }
 
@@ -47,6 +52,7 @@ export async function startBackend(config: Config, log: Logger): Promise<Running
   const tokens = createTokenSource(config, metadata, log);
   const graph = createGraphClient({ baseUrl: config.GRAPH_BASE_URL, tokens });
   const deps: ServiceDeps = { store, graph, log, config };
+  setTextLimits({ maxBodyChars: config.INDEX_MAX_BODY_CHARS, maxAttachmentTextChars: config.INDEX_MAX_ATTACHMENT_CHARS });
 
   const background = config.WORKER_CONCURRENCY > 0 ? startBackground(deps, config) : null;
   // --- Journal gateway (MISSION M3): SMTP when SMTP_PORT is set, sweeps where workers run ---
@@ -83,6 +89,7 @@ export async function startBackend(config: Config, log: Logger): Promise<Running
   let closing: Promise<void> | undefined;
   return {
     url,
+    app,
     close: () =>
       (closing ??= (async () => {
         await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -121,6 +128,7 @@ function startBackground(deps: ArchivingDeps, config: Config) {
       ...journalHandlers(deps),
       [IMPORT_JOB]: importHandler({ ...deps, config }),
       ...integrityHandlers(store, integrity),
+      ...reindexHandlers(store),
     },
   });
   const scheduler = startScheduler({

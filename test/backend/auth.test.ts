@@ -149,10 +149,14 @@ test('signed claims of the wrong type never reach a role check or a database fil
   }
 });
 
-test('readiness checks the database and token acquisition', async () => {
+test('readiness checks the database and token acquisition, and names them to administrators only', async () => {
   const res = await fetch(`${stack.backend.url}/readyz`);
   assert.equal(res.status, 200);
-  const body = await res.json();
+  assert.deepEqual(await res.json(), { status: 'ready' }, 'a stranger learns ready or not, nothing more');
+  const asUser = await fetch(`${stack.backend.url}/readyz`, { headers: { authorization: `Bearer ${await stack.emulator.issueUserToken(DEMO_USERS.megan.upn)}` } });
+  assert.deepEqual(await asUser.json(), { status: 'ready' });
+  const asAdmin = await fetch(`${stack.backend.url}/readyz`, { headers: { authorization: `Bearer ${await stack.emulator.issueUserToken(DEMO_USERS.admin.upn)}` } });
+  const body = await asAdmin.json();
   assert.deepEqual(Object.keys(body.checks).sort(), ['database', 'microsoftGraphToken']);
   assert.equal((await fetch(`${stack.backend.url}/healthz`)).status, 200);
 });

@@ -15,6 +15,9 @@ import { getGrant, listGrants, type GrantRight } from '../store/grants';
  *  - Auditors (app role Archive.Auditor) read and export every archive; restoring needs a grant,
  *    since it writes into someone's mailbox. The routes audit every access they make.
  *  - Anything else needs a grant (store/grants.ts) with the right in question.
+ *  - The journal quarantine holds mail too (reports that could not be filed, with the messages
+ *    inside): reading it needs a grant of `read` on the pseudo-archive JOURNAL_QUARANTINE,
+ *    granted and audited like any archive, administrators included.
  */
 export type Right = GrantRight;
 
@@ -30,6 +33,17 @@ export async function archivesFor(store: Pick<Store, 'conn'>, caller: Caller, ri
   const granted = await listGrants(store.conn, { granteeId: caller.oid });
   const ids = granted.filter((g) => g.rights.includes(right)).map((g) => g.archiveId);
   return [caller.oid, ...ids.filter((id) => id !== caller.oid)];
+}
+
+/** The archive id grants of the journal quarantine name: no archive user can have it. */
+export const JOURNAL_QUARANTINE = 'journal-quarantine';
+
+/** Reading a quarantined report (its envelope or bytes) needs the quarantine's read grant; a 403 says how to get it. */
+export async function requireQuarantineRead(store: Pick<Store, 'conn'>, caller: Caller): Promise<void> {
+  if (auditorMay(caller, 'read')) return;
+  const grant = await getGrant(store.conn, caller.oid, JOURNAL_QUARANTINE);
+  if (grant?.rights.includes('read')) return;
+  throw new HttpError(403, 'forbidden', `Reading quarantined reports needs a grant of read on the archive "${JOURNAL_QUARANTINE}" (audited), as for any archive`);
 }
 
 /**

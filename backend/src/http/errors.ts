@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { ZodError, type ZodType } from 'zod';
 import type { Logger } from '../log';
+import { MessageTooComplexError } from '../retrieval/render';
 import { PrefixTooBroadError } from '../search/index-bucketed';
 import { QuerySyntaxError } from '../search/query';
 
@@ -62,9 +63,28 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
 function toHttpError(err: unknown): HttpError {
   if (err instanceof HttpError) return err;
   if (err instanceof ZodError) return zodToHttp(err, 'body');
-  const e = err as { type?: string; status?: number; message?: string };
-  // body-parser marks its own failures with a type; they are the client's fault.
-  if (e.type === 'entity.parse.failed') return new HttpError(400, 'invalid_json', 'Request body is not valid JSON');
-  if (e.type === 'entity.too.large') return new HttpError(413, 'payload_too_large', 'Request body is too large');
-  return new HttpError(500, 'internal', 'Internal error; the server log has details');
+  if (err instanceof MessageTooComplexError) return new HttpError(422, err.code, err.message);
+  return bodyError(err) ?? new HttpError(500, 'internal', 'Internal error; the server log has details');
+}
+
+/** body-parser's failures, by the type it marks them with: all the client's to fix. */
+const BODY_ERRORS: Record<string, [number, string, string]> = {
+  'entity.parse.failed': [400, 'invalid_json', 'Request body is not valid JSON'],
+  'entity.too.large': [413, 'payload_too_large', 'Request body is too large'],
+  'encoding.unsupported': [415, 'unsupported_content_encoding', 'Content-Encoding must be identity, gzip, deflate or br'],
+  'charset.unsupported': [415, 'unsupported_charset', 'The request body\'s charset is not supported; send UTF-8'],
+  'request.aborted': [400, 'request_aborted', 'The request body ended early'],
+  'request.size.invalid': [400, 'invalid_body_length', 'The request body is not as long as Content-Length says'],
+};
+
+/**
+ * A request body that could not be read: a type body-parser names, or one it leaves untyped (a
+ * gzip body that does not inflate). Never a 500: nothing is wrong on our side.
+ */
+function bodyError(err: unknown): HttpError | null {
+  const e = err as { type?: unknown; status?: unknown; expose?: unknown };
+  const known = typeof e.type === 'string' ? BODY_ERRORS[e.type] : undefined;
+  if (known) return new HttpError(...known);
+  const clientFault = typeof e.status === 'number' && e.status >= 400 && e.status < 500 && e.expose === true;
+  return clientFault ? new HttpError(e.status as number, 'invalid_body', 'The request body cannot be read (is it encoded as its headers say?)') : null;
 }

@@ -2,8 +2,8 @@ import type { Readable } from 'node:stream';
 import type { Client } from '@microsoft/microsoft-graph-client';
 import type { AttachmentStream } from 'mailparser';
 import { HttpError } from '../http/errors';
-import type { MessageAttachment } from '../store/messages';
-import { eachAttachment } from './mime-parts';
+import type { MessageDoc } from '../store/messages';
+import { eachAttachment, numberingOf } from './mime-parts';
 import { bareContentId } from './view';
 
 /**
@@ -29,7 +29,8 @@ interface AttachmentFields {
  * Adds the archived message's attachments to the restored copy at `messagePath`, read from the
  * original one at a time (never the whole message in memory), in the order ingest listed them.
  */
-export async function restoreAttachments(graph: Client, open: () => Readable, listed: MessageAttachment[], messagePath: string): Promise<void> {
+export async function restoreAttachments(graph: Client, open: () => Readable, doc: Pick<MessageDoc, 'attachments' | 'parserVersion'>, messagePath: string): Promise<void> {
+  const listed = doc.attachments;
   await eachAttachment(open, async (att, index) => {
     const meta = listed[index];
     if (!meta?.sha256) throw unreadable();
@@ -41,7 +42,7 @@ export async function restoreAttachments(graph: Client, open: () => Readable, li
     };
     if (meta.size < UPLOAD_SESSION_FROM) await postAttachment(graph, messagePath, fields, att);
     else await uploadAttachment(graph, messagePath, fields, meta.size, att);
-  });
+  }, numberingOf(doc));
 }
 
 /** The archive listed this attachment without reading it to the end: its size cannot be trusted. */

@@ -52,7 +52,7 @@ export async function restoreToMailbox(graph: Client, store: Store, item: Item, 
   if (!created?.id) throw new HttpError(502, 'restore_failed', 'Microsoft Graph accepted the message but returned no id');
   const copy = `${mailbox}/messages/${encodeURIComponent(created.id)}`;
   try {
-    await restoreAttachments(graph, open, doc.attachments, copy);
+    await restoreAttachments(graph, open, doc, copy);
   } catch (err) {
     await graph.api(copy).delete().catch(() => undefined);
     throw err instanceof HttpError ? err : restoreError(err);

@@ -1,6 +1,6 @@
 import { Router, type Request } from 'express';
 import { z } from 'zod';
-import { audit, auditFrom, readableArchives, verifyAuditChain } from '../../access';
+import { audit, auditFrom, JOURNAL_QUARANTINE, readableArchives, verifyAuditChain } from '../../access';
 import type { ServiceDeps } from '../../deps';
 import { findAuditEntries, type AuditDoc } from '../../store/audit';
 import { getArchiveUser, type ArchiveUser } from '../../store/directory';
@@ -31,6 +31,9 @@ const verifyQuery = z.object({
   to: z.coerce.number().int().min(1).optional(),
 });
 
+/** The journal quarantine as the archive a grant names (see access/rights.ts). */
+const QUARANTINE_ARCHIVE = { _id: JOURNAL_QUARANTINE, upn: JOURNAL_QUARANTINE, displayName: 'Journal quarantine', kind: 'catch-all' } as ArchiveUser;
+
 /** Grants (admin), the caller's archives (anyone), the audit trail (admin, auditor). MISSION M9, M13. */
 export function accessRoutes(deps: ServiceDeps): Router {
   const r = Router();
@@ -46,9 +49,10 @@ export function accessRoutes(deps: ServiceDeps): Router {
   r.get('/admin/grants', async (req, res) => {
     const q = parseInput(grantFilter, req.query, 'query');
     const grantee = q.grantee ? await mustResolve(q.grantee, 'grantee') : undefined;
-    const archive = q.archive ? await mustResolve(q.archive, 'archive') : undefined;
+    const archive = q.archive ? await resolveArchive(q.archive) : undefined;
     const grants = await listGrants(conn, { granteeId: grantee?._id, archiveId: archive?._id });
     const users = await archiveUsersById(conn, grants.flatMap((g) => [g.granteeId, g.archiveId]));
+    users.set(JOURNAL_QUARANTINE, QUARANTINE_ARCHIVE);
     res.json({ value: grants.map((g) => grantView(g, users)) });
   });
 
@@ -61,7 +65,7 @@ export function accessRoutes(deps: ServiceDeps): Router {
     if (grantee.source !== 'entra' || grantee.kind !== 'user') {
       throw new HttpError(400, 'invalid_input', 'grantee: must be a person who signs in with Entra ID, not a shared, room or manual archive', 'grantee');
     }
-    const archive = await mustResolve(input.archive, 'archive');
+    const archive = await resolveArchive(input.archive);
     if (archive._id === grantee._id) throw new HttpError(400, 'invalid_input', "archive: is the grantee's own archive, which needs no grant", 'archive');
     const caller = req.caller!;
     // Audited before it takes effect: a grant that cannot be recorded must not happen.
@@ -82,7 +86,7 @@ export function accessRoutes(deps: ServiceDeps): Router {
   r.delete('/admin/grants', async (req, res) => {
     const input = parseInput(grantRef, { ...req.query, ...(isObject(req.body) ? req.body : {}) }, 'query');
     const grantee = await mustResolve(input.grantee, 'grantee');
-    const archive = await mustResolve(input.archive, 'archive');
+    const archive = await resolveArchive(input.archive);
     const existing = await getGrant(conn, grantee._id, archive._id);
     if (!existing) throw notFound('Grant');
     await audit(store, {
@@ -117,6 +121,11 @@ export function accessRoutes(deps: ServiceDeps): Router {
     const next = found.length > q.limit ? page[page.length - 1]!._id : undefined;
     res.json({ value: page.map(entryView), ...(next !== undefined ? { nextCursor: next } : {}) });
   });
+
+  /** An archive user, or the journal quarantine, which has no archive user. */
+  async function resolveArchive(value: string): Promise<ArchiveUser> {
+    return value === JOURNAL_QUARANTINE ? QUARANTINE_ARCHIVE : mustResolve(value, 'archive');
+  }
 
   async function mustResolve(value: string, field: 'grantee' | 'archive'): Promise<ArchiveUser> {
     const user = await getArchiveUser(conn, value);

@@ -2,6 +2,7 @@ import type { Router } from 'express';
 import type { ServiceDeps } from '../../deps';
 import { accessRoutes } from './access';
 import { adminStatsRoutes } from './admin-stats';
+import { completenessRoutes } from './completeness';
 import { directoryRoutes } from './directory';
 import { exportRoutes } from './export';
 import { importRoutes } from './imports';
@@ -9,12 +10,14 @@ import { integrityRoutes } from './integrity';
 import { journalRoutes } from './journal';
 import { messageRoutes } from './messages';
 import { profileRoutes } from './profiles';
+import { reindexRoutes } from './reindex';
 import { searchRoutes } from './search';
 
 /** Every authenticated API router, mounted under /api in this order. One line per resource. */
 export function apiRouters(deps: ServiceDeps): Router[] {
   return [
     profileRoutes(deps),
+    completenessRoutes(deps),
     directoryRoutes(deps),
     accessRoutes(deps),
     messageRoutes(deps),
@@ -23,6 +26,7 @@ export function apiRouters(deps: ServiceDeps): Router[] {
     integrityRoutes(deps),
     journalRoutes(deps),
     adminStatsRoutes(deps),
+    reindexRoutes(deps),
     searchRoutes(deps),
   ];
 }
