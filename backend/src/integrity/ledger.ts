@@ -28,17 +28,10 @@ import {
  * queued event is deleted, and a sealer first walks past entries a crashed sealer appended and
  * deletes their events, so a crash anywhere neither loses nor repeats an event.
  */
-export interface AddedMessage {
-  archiveId: string;
-  blobId: string;
-  digest: string;
-  salted: boolean;
-  size: number;
-  receivedAt: Date;
-  source: LedgerContent['source'];
+export type AddedMessage = Pick<LedgerContent, 'archiveId' | 'blobId' | 'digest' | 'salted' | 'size' | 'receivedAt' | 'source'> & {
   /** 'inserted': the item is new; 'again': it existed (a retry or a repeated delivery), so the sealer looks whether the ledger has it. */
   outcome: 'inserted' | 'again';
-}
+};
 
 /** Queues 'added' events with the page's writes. */
 export async function recordAdded(store: LedgerStore, messages: AddedMessage[], now = new Date()): Promise<void> {

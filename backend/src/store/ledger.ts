@@ -20,7 +20,7 @@ export interface LedgerContent {
   archiveId: string;
   /** The stored blob's id (the message's id throughout the archive). */
   blobId: string;
-  /** SHA-256 of the raw message, salted where blob ids must not reveal content (see integrity/digest.ts). */
+  /** SHA-256 of the raw message, salted where blob ids must not reveal content (see store/blob-cipher.ts). */
   digest: string;
   salted: boolean;
   size: number;
