@@ -13,6 +13,7 @@ import { apiRouters } from './http/routes';
 import { viewTicketAuth, viewTickets } from './retrieval/view-ticket';
 import { journalHandlers, startJournal } from './journal';
 import { IMPORT_JOB, importHandler } from './import/service';
+import { followKeys, integrityHandlers, integritySchedules, integritySettings, reloadKeys, startLedger } from './integrity/service';
 import type { ServiceDeps } from './deps';
 import { startScheduler } from './jobs/scheduler';
 import { startWorker } from './jobs/worker';
@@ -46,6 +47,13 @@ const DIRECTORY_SYNC_JOB = 'directory-sync';
 /** Wires config → store, Microsoft clients, workers and HTTP; the one place that knows every module. */
 export async function startBackend(config: Config, log: Logger): Promise<RunningBackend> {
   const store = await openStore({ uri: config.MONGODB_URI, dbName: config.MONGODB_DB, observeCommand: observeDbCommand });
+  // Before anything reads or writes a blob: a missing or wrong master key stops the start here.
+  const integrity = integritySettings(config);
+  const rewrapped = await reloadKeys(store, integrity).catch(async (err: unknown) => {
+    await store.close();
+    throw err;
+  });
+  if (rewrapped > 0) log.info({ rewrapped }, 'encryption keys re-wrapped under the new master key');
   const presence = await startPresence(store, log, { roles: processRoles(config) });
   try {
     await upgradeDatabase({ store, log, processId: presence.id, leaseMs: config.JOB_LEASE_MS });
@@ -55,6 +63,7 @@ export async function startBackend(config: Config, log: Logger): Promise<Running
     throw err;
   }
   const unwatch = watchDatabase(store);
+  const keys = followKeys(store, integrity, log);
   const metadata = await fetchAuthorityMetadata(config.authority, config.TENANT_ID);
   const v1Issuer = await fetchV1Issuer(config.authority, config.TENANT_ID);
   const tokens = createTokenSource(config, metadata, log);
@@ -106,6 +115,7 @@ export async function startBackend(config: Config, log: Logger): Promise<Running
       metricsServer?.closeAllConnections();
       await journal.close();
       await background?.stop();
+      await keys.stop();
       unwatch();
       await presence.stop();
       await store.close();
@@ -125,6 +135,8 @@ export async function startBackend(config: Config, log: Logger): Promise<Running
  */
 function startBackground(deps: ArchivingDeps, config: Config, owner: string) {
   const { store, graph, log } = deps;
+  const integrity = integritySettings(config);
+  const ledger = startLedger(store, integrity, log);
   const worker = startWorker({
     store,
     owner,
@@ -143,6 +155,7 @@ function startBackground(deps: ArchivingDeps, config: Config, owner: string) {
       [DIRECTORY_SYNC_JOB]: async () => syncDirectory(store.conn, graph, await getDirectorySettings(store.conn)),
       ...journalHandlers(deps),
       [IMPORT_JOB]: importHandler({ ...deps, config }),
+      ...integrityHandlers(store, integrity),
       ...reindexHandlers(store),
     },
   });
@@ -158,6 +171,7 @@ function startBackground(deps: ArchivingDeps, config: Config, owner: string) {
         ...(directory.schedule.kind === 'manual'
           ? []
           : [{ schedule: { id: 'directory', ...directory.schedule }, enqueue: { type: DIRECTORY_SYNC_JOB, payload: {} } }]),
+        ...integritySchedules(integrity),
       ];
     },
   });
@@ -165,6 +179,7 @@ function startBackground(deps: ArchivingDeps, config: Config, owner: string) {
   return {
     stop: async () => {
       housekeeping.stop();
+      await ledger.stop();
       await scheduler.stop();
       await worker.stop();
     },

@@ -6,6 +6,7 @@ import { completenessRoutes } from './completeness';
 import { directoryRoutes } from './directory';
 import { exportRoutes } from './export';
 import { importRoutes } from './imports';
+import { integrityRoutes } from './integrity';
 import { journalRoutes } from './journal';
 import { messageRoutes } from './messages';
 import { operationsRoutes } from './operations';
@@ -23,6 +24,7 @@ export function apiRouters(deps: ServiceDeps): Router[] {
     messageRoutes(deps),
     exportRoutes(deps),
     importRoutes(deps),
+    integrityRoutes(deps),
     journalRoutes(deps),
     adminStatsRoutes(deps),
     operationsRoutes(deps),
