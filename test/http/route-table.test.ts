@@ -57,6 +57,15 @@ export const ROUTES: Record<string, Policy> = {
   'GET /api/admin/reindex': admin(),
   'POST /api/admin/reindex': admin('reindex'),
 
+  // Auditors read the integrity state and take proofs; only administrators start work or change keys.
+  'GET /api/admin/integrity': { who: 'admin+auditor', cache: PRIVATE, audit: null },
+  'POST /api/admin/integrity/proof': { who: 'admin+auditor', cache: PRIVATE, audit: 'integrity-proof' },
+  'POST /api/admin/integrity/verify': admin('integrity-verify'),
+  'POST /api/admin/integrity/seal': admin('integrity-seal'),
+  'PUT /api/admin/integrity/encryption': admin('encryption-change'),
+  'POST /api/admin/integrity/encryption/rotate': admin('encryption-rotate'),
+  'POST /api/admin/integrity/encryption/reencrypt': admin('encryption-reencrypt'),
+
   'GET /api/admin/profiles': admin(),
   'POST /api/admin/profiles': admin(),
   'GET /api/admin/profiles/:id': admin(),
