@@ -15,6 +15,7 @@ import type { ServiceDeps } from './deps';
 import { startScheduler } from './jobs/scheduler';
 import { startWorker } from './jobs/worker';
 import { concludeSettledRuns } from './archiving/conclude';
+import { retentionHandlers, retentionSchedules } from './retention';
 import { pruneJobs, repairUnclaimableJobs } from './store/jobs';
 import type { Logger } from './log';
 import { openStore } from './store';
@@ -103,6 +104,7 @@ function startBackground(deps: ArchivingDeps, config: Config) {
       },
       [DIRECTORY_SYNC_JOB]: async () => syncDirectory(store.conn, graph, await getDirectorySettings(store.conn)),
       ...journalHandlers(deps),
+      ...retentionHandlers(deps),
     },
   });
   const scheduler = startScheduler({
@@ -117,6 +119,7 @@ function startBackground(deps: ArchivingDeps, config: Config) {
         ...(directory.schedule.kind === 'manual'
           ? []
           : [{ schedule: { id: 'directory', ...directory.schedule }, enqueue: { type: DIRECTORY_SYNC_JOB, payload: {} } }]),
+        ...(await retentionSchedules(deps)),
       ];
     },
   });

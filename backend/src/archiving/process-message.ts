@@ -8,6 +8,7 @@ import { graphErrorOf } from '../graph/paging';
 import type { Store } from '../store';
 import { claimSources, type SourceRef } from '../store/items';
 import { addPending } from '../store/pending';
+import { mailboxCopyMayGo } from '../retention';
 import { daysAfter, daysBefore, type CrawlContext, type PartialCounts } from './context';
 
 export interface FolderRef {
@@ -126,9 +127,10 @@ async function afterArchiving(ctx: CrawlContext, { folder, msg }: Offered, { sha
   if (deletion.mode !== 'delete-after-archiving') return { counts };
   const received = receivedOf(ctx, msg);
   if (received <= daysBefore(ctx.now, deletion.olderThanDays)) {
-    // Delete only what we have read back and re-hashed (MISSION M6).
-    if (await verifyArchived(ctx.store, sha256)) return { counts, deletable: msg.id! };
-    return { counts: { ...counts, failed: 1 }, error: 'archived copy failed verification; not deleted from the mailbox' };
+    // Delete only what we have read back and re-hashed (MISSION M6), and what retention has not just removed.
+    if (!(await verifyArchived(ctx.store, sha256))) return { counts: { ...counts, failed: 1 }, error: 'archived copy failed verification; not deleted from the mailbox' };
+    const kept = await mailboxCopyMayGo(ctx.store, ctx.archiveId, sha256);
+    return kept ? { counts: { ...counts, failed: 1 }, error: kept } : { counts, deletable: msg.id! };
   }
   await remember(ctx, 'delete', folder, msg.id!, received, daysAfter(received, deletion.olderThanDays), sha256);
   return { counts };

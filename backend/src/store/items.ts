@@ -1,6 +1,8 @@
 import { Schema, type Connection, type Model, type mongo } from 'mongoose';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { releasesOf } from './disposals';
 import { modelFor } from './model';
-import type { MessageAddress } from './messages';
+import { getMessageMeta, type MessageAddress } from './messages';
 
 /** Where a copy of the message came from; an item collects every source that delivered it. */
 export type ItemSource =
@@ -54,8 +56,10 @@ const schema = new Schema<Item>(
 schema.index({ archiveId: 1, receivedAt: -1, _id: -1 });
 schema.index({ archiveId: 1, folder: 1, receivedAt: -1, _id: -1 });
 schema.index({ 'sources.mailboxId': 1, 'sources.messageId': 1 });
+// Who else refers to a blob, before retention or erasure removes it (store/retention-items.ts).
+schema.index({ sha256: 1 });
 
-const items = modelFor<Item>('Item', schema);
+export const items = modelFor<Item>('Item', schema);
 
 /**
  * Adds messages to their archives, or only records the new source where an archive already
@@ -87,6 +91,7 @@ export async function addItems(conn: Connection, entries: { item: NewItem; unit?
     const before = await itemColl.findOneAndUpdate({ _id: docs[i]!._id }, { $addToSet: { sources: item.source } });
     outcomes[i] = unit && before?.addedBy === unit ? 'retried' : 'existing';
   }
+  await checkReleasedBlobs(conn, docs, outcomes);
   const refs = entries.flatMap(({ item, unit }, i): SourceRef[] => {
     if (item.source.kind !== 'graph') return [];
     const _id = sourceKey(item.archiveId, item.source.mailboxId, item.source.messageId);
@@ -98,6 +103,40 @@ export async function addItems(conn: Connection, entries: { item: NewItem; unit?
 }
 
 export type AddOutcome = 'inserted' | 'existing' | 'retried';
+
+/** The bytes of a message went (retention removed their last reference) while it was being added: store it again. */
+export class BlobReleasedError extends Error {
+  readonly code = 'BLOB_RELEASED';
+  constructor(sha256: string) {
+    super(`The stored copy of message ${sha256} was deleted by retention while it was being archived; archive it again`);
+    this.name = 'BlobReleasedError';
+  }
+}
+
+const RELEASE_WAIT_MS = 60_000;
+
+/**
+ * The ingest's half of the handshake with retention (store/disposals.ts): retention marks a blob
+ * as being released and then looks for references; this looks for marks after adding its
+ * references. One of the two sees the other. A mark seen here is waited out; if the bytes went
+ * (their message document goes first and comes back only after the bytes), the items this call
+ * added for them are taken back and the ingest fails, to be retried with the bytes stored again.
+ */
+async function checkReleasedBlobs(conn: Connection, docs: Item[], outcomes: AddOutcome[]): Promise<void> {
+  const store = { db: conn.db! };
+  let marks = await releasesOf(store, docs.map((d) => d.sha256));
+  const deadline = Date.now() + RELEASE_WAIT_MS;
+  while (marks.some((m) => !m.released) && Date.now() < deadline) {
+    await sleep(200);
+    marks = await releasesOf(store, marks.map((m) => m._id));
+  }
+  for (const mark of marks) {
+    if (mark.released && (await getMessageMeta(conn, mark._id))) continue;
+    const mine = docs.filter((d, i) => d.sha256 === mark._id && outcomes[i] === 'inserted').map((d) => d._id);
+    if (mine.length) await items(conn).deleteMany({ _id: { $in: mine } });
+    throw new BlobReleasedError(mark._id);
+  }
+}
 
 /** The driver's collection, typed with string ids, for the batched writes mongoose adds nothing to. */
 const raw = <T extends mongo.Document>(model: Model<T>) => model.collection as unknown as mongo.Collection<T>;

@@ -1,4 +1,5 @@
 import { Schema, type Connection } from 'mongoose';
+import { deleteWhereIn } from './bulk';
 import { insertOnce } from './insert-once';
 import { modelFor } from './model';
 
@@ -117,4 +118,9 @@ export type MessageMeta = Omit<MessageDoc, 'bodyText' | 'attachmentText'>;
 
 export async function getMessageMeta(conn: Connection, sha256: string): Promise<MessageMeta | null> {
   return messages(conn).findById(sha256, { bodyText: 0, attachmentText: 0 }).lean<MessageMeta>();
+}
+
+/** Removes message documents for good (retention, erasure), before their blobs go. */
+export async function deleteMessageDocs(conn: Connection, sha256s: readonly string[]): Promise<void> {
+  await deleteWhereIn(messages(conn).collection, sha256s);
 }

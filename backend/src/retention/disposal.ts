@@ -1,0 +1,96 @@
+/**
+ * The disposal run (MISSION M13): a leased job, scheduled by the retention settings or started by
+ * an administrator. It first finishes what a crashed run left, then walks every archive a policy
+ * with a maximum covers, oldest mail first, and deletes in batches what is due and not kept.
+ */
+import type { Client } from '@microsoft/microsoft-graph-client';
+import type { JobContext } from '../jobs/worker';
+import type { Logger } from '../log';
+import { compactIndex } from '../search/index-store';
+import type { Store } from '../store';
+import { pruneReleases } from '../store/disposals';
+import type { Item } from '../store/items';
+import { itemsReceivedBefore } from '../store/retention-items';
+import { ArchiveIndex, deleteItemsGuarded, recoverDeletions } from './delete';
+import { exclusively } from './exclusive';
+import { Guard, type KeepReason } from './guard';
+import type { ScopeResolver} from './rules';
+import { DAY_MS, isDue, type RuleBook } from './rules';
+import { getRetentionSettings } from './settings';
+
+export const DISPOSAL_JOB = 'retention-disposal';
+export const SYSTEM_ACTOR = { system: 'retention' };
+/** Released-blob marks outlive any ingest that began before the release (store/disposals.ts). */
+const RELEASE_MARK_MS = 10 * 60_000;
+
+export interface RetentionDeps {
+  store: Store;
+  graph: Client | null;
+  log?: Logger;
+}
+
+export interface DisposalResult {
+  recovered: number;
+  disposed: number;
+  kept: Partial<Record<KeepReason['code'], number>>;
+  /** Original and stored (compressed) bytes of the blobs deleted. */
+  bytesFreed: number;
+  storedBytesFreed: number;
+  archives: number;
+}
+
+/** The archives where some policy may make mail due, with the date before which to look. */
+export async function dueArchives(rules: RuleBook, scopes: ScopeResolver, now: Date): Promise<{ archiveId: string; before: Date }[]> {
+  const out: { archiveId: string; before: Date }[] = [];
+  for (const archiveId of await scopes.allArchives()) {
+    const days = rules.earliestDue(archiveId);
+    if (days !== null) out.push({ archiveId, before: new Date(now.getTime() - days * DAY_MS) });
+  }
+  return out;
+}
+
+/** An archive's due messages, oldest first, `size` at a time (the rules decide per folder). */
+export async function* dueBatches(store: Store, rules: RuleBook, archive: { archiveId: string; before: Date }, size: number, now: Date): AsyncGenerator<Item[]> {
+  let after: Parameters<typeof itemsReceivedBefore>[3]['after'] = null;
+  do {
+    const page = await itemsReceivedBefore(store, archive.archiveId, archive.before, { after, limit: size });
+    const due = page.items.filter((i) => isDue(i.receivedAt, rules.effective(i.archiveId, i.folder), now));
+    if (due.length > 0) yield due;
+    after = page.next;
+  } while (after);
+}
+
+export async function runDisposal(deps: RetentionDeps, opts: { signal?: AbortSignal; progress?: JobContext['progress']; run?: string; now?: Date } = {}): Promise<DisposalResult> {
+  const { store } = deps;
+  return exclusively(store, async (signal) => {
+    const now = opts.now ?? new Date();
+    const { batchSize } = await getRetentionSettings(store);
+    const guard = await Guard.load(store, deps.graph, now);
+    const result: DisposalResult = { recovered: await recoverDeletions(store, guard, () => SYSTEM_ACTOR), disposed: 0, kept: {}, bytesFreed: 0, storedBytesFreed: 0, archives: 0 };
+    await pruneReleases(store, new Date(Date.now() - RELEASE_MARK_MS));
+    const kind = { kind: 'disposal' as const, actor: SYSTEM_ACTOR, details: { run: opts.run ?? 'manual' }, refOf: (i: Item) => guard.rules.effective(i.archiveId, i.folder).maxBy.map((p) => p.id) };
+    for (const archive of await dueArchives(guard.rules, guard.scopes, now)) {
+      let index: ArchiveIndex | null = null;
+      for await (const batch of dueBatches(store, guard.rules, archive, batchSize, now)) {
+        signal.throwIfAborted();
+        index ??= await ArchiveIndex.open(store, archive.archiveId);
+        const outcome = await deleteItemsGuarded(store, guard, index, batch, kind);
+        result.disposed += outcome.deleted.length;
+        result.bytesFreed += outcome.freed.size;
+        result.storedBytesFreed += outcome.freed.storedSize;
+        for (const { reason } of outcome.kept) result.kept[reason.code] = (result.kept[reason.code] ?? 0) + 1;
+        await opts.progress?.({ disposed: result.disposed, kept: result.kept, bytesFreed: result.bytesFreed, currentArchive: archive.archiveId });
+      }
+      if (!index) continue;
+      result.archives++;
+      // Segments that lost a large share of their messages are rewritten without them.
+      await compactIndex(store, archive.archiveId);
+    }
+    deps.log?.info({ ...result }, 'disposal run finished');
+    return result;
+  }, opts.signal);
+}
+
+export function disposalHandler(deps: RetentionDeps) {
+  return (ctx: JobContext) => runDisposal(deps, { signal: ctx.signal, progress: ctx.progress, run: ctx.job._id });
+}
