@@ -100,7 +100,12 @@ export class IndexLocator {
       const ords: number[] = [];
       for (let o = bits.next(0); o >= 0; o = bits.next(o + 1)) if (!seg.dead?.has(o)) ords.push(o);
       if (ords.length === 0) continue;
-      for (const s of (await seg.view.summaries(ords)).values()) out.push({ sha256: s.sha, receivedAt: new Date(s.at) });
+      // (Summaries come by block: the map may hold more ordinals than asked for.)
+      const summaries = await seg.view.summaries(ords);
+      for (const o of ords) {
+        const s = summaries.get(o);
+        if (s) out.push({ sha256: s.sha, receivedAt: new Date(s.at) });
+      }
     }
     return out;
   }
