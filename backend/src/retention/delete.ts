@@ -61,7 +61,18 @@ export class ArchiveIndex {
   }
 }
 
-/** Deletes what the guard lets go of `items` (all of one archive); the rest is kept, with why. */
+/**
+ * Deletes messages of the index's archive by id, as any caller may ask: only the ids are taken
+ * from the caller; the items are read here, ids of other archives or of nothing are ignored, and
+ * the guard keeps what it keeps.
+ */
+export async function deleteByIds(store: Store, guard: Guard, index: ArchiveIndex, ids: readonly string[], kind: DeletionKind): Promise<BatchOutcome> {
+  const prefix = `${index.locator.ctx.archiveId}:`;
+  const own = ids.filter((id) => id.startsWith(prefix) && /^[0-9a-f]{64}$/.test(id.slice(prefix.length)));
+  return deleteItemsGuarded(store, guard, index, await itemsById(store, own), kind);
+}
+
+/** Deletes what the guard lets go of `items` (all of one archive, as read from the store); the rest is kept, with why. */
 export async function deleteItemsGuarded(store: Store, guard: Guard, index: ArchiveIndex, items: readonly Item[], kind: DeletionKind): Promise<BatchOutcome> {
   const positions = await index.locator.locate(items);
   const reasons = await guard.check(items, index.locator, positions, index.readAt);

@@ -21,7 +21,7 @@ import { advanceErasureRequest, getErasureRequest, insertErasureRequest, type Er
 import { itemId, type Item } from '../store/items';
 import { enqueue } from '../store/jobs';
 import { itemsById } from '../store/retention-items';
-import { ArchiveIndex, deleteItemsGuarded, recoverDeletions } from './delete';
+import { ArchiveIndex, deleteByIds, recoverDeletions } from './delete';
 import type { RetentionDeps } from './disposal';
 import { actorOf, notFound, RetentionError, sameAdministrator } from './errors';
 import { exclusively } from './exclusive';
@@ -74,14 +74,12 @@ export interface ErasureListing {
 
 const listed = (i: Item): ListedMessage => ({ id: i._id, archiveId: i.archiveId, subject: i.subject, from: i.from?.address ?? '', receivedAt: i.receivedAt, size: i.size });
 
-/** Per archive, the items the request covers (found through the index). */
-async function* coveredItems(store: Store, guard: Guard, query: string): AsyncGenerator<{ archiveId: string; items: Item[] }> {
+/** Per archive, the ids of the messages the request covers (found through the index). */
+async function* coveredIds(store: Store, guard: Guard, query: string): AsyncGenerator<{ archiveId: string; ids: string[] }> {
   const q = parseQuery(query);
   for (const archiveId of await guard.scopes.allArchives()) {
-    const locator = await IndexLocator.open(store, archiveId, { keep: true });
-    const found = await locator.findAll(q);
-    if (found.length === 0) continue;
-    yield { archiveId, items: await itemsById(store, found.map((f) => itemId(archiveId, f.sha256))) };
+    const found = await (await IndexLocator.open(store, archiveId, { keep: true })).findAll(q);
+    if (found.length > 0) yield { archiveId, ids: found.map((f) => itemId(archiveId, f.sha256)) };
   }
 }
 
@@ -90,7 +88,8 @@ export async function erasureListing(deps: RetentionDeps, request: ErasureReques
   const guard = await Guard.load(deps.store, deps.graph);
   const query = erasureQuery(request);
   const out: ErasureListing = { query, goes: [], stays: [] };
-  for await (const { archiveId, items } of coveredItems(deps.store, guard, query)) {
+  for await (const { archiveId, ids } of coveredIds(deps.store, guard, query)) {
+    const items = await itemsById(deps.store, ids);
     const index = await ArchiveIndex.open(deps.store, archiveId);
     const reasons = await guard.check(items, index.locator, await index.locator.locate(items), index.readAt);
     for (const item of items) {
@@ -134,11 +133,11 @@ export async function runErasure(deps: RetentionDeps, requestId: string, signal?
     const { batchSize } = await getRetentionSettings(store);
     const kind = { kind: 'erasure' as const, refOf: () => [requestId], actor: ERASURE_ACTOR, details: { request: requestId, approvedBy: request.decidedBy?.upn } };
     let kept = 0;
-    for await (const { archiveId, items } of coveredItems(store, guard, erasureQuery(request))) {
+    for await (const { archiveId, ids } of coveredIds(store, guard, erasureQuery(request))) {
       const index = await ArchiveIndex.open(store, archiveId);
-      for (let i = 0; i < items.length; i += batchSize) {
+      for (let i = 0; i < ids.length; i += batchSize) {
         aborted.throwIfAborted();
-        kept += (await deleteItemsGuarded(store, guard, index, items.slice(i, i + batchSize), kind)).kept.length;
+        kept += (await deleteByIds(store, guard, index, ids.slice(i, i + batchSize), kind)).kept.length;
       }
       // The erased text leaves the index's segments too, not only its results.
       await compactIndex(store, archiveId, { purge: true });
