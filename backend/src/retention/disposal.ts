@@ -60,7 +60,7 @@ export async function* dueBatches(store: Store, rules: RuleBook, archive: { arch
   } while (after);
 }
 
-export async function runDisposal(deps: RetentionDeps, opts: { signal?: AbortSignal; progress?: JobContext['progress']; run?: string; now?: Date } = {}): Promise<DisposalResult> {
+export async function runDisposal(deps: RetentionDeps, opts: { signal?: AbortSignal; progress?: JobContext['progress']; run?: string; now?: Date; lockMs?: number } = {}): Promise<DisposalResult> {
   const { store } = deps;
   return exclusively(store, async (signal) => {
     const now = opts.now ?? new Date();
@@ -88,7 +88,7 @@ export async function runDisposal(deps: RetentionDeps, opts: { signal?: AbortSig
     }
     deps.log?.info({ ...result }, 'disposal run finished');
     return result;
-  }, opts.signal);
+  }, opts);
 }
 
 export function disposalHandler(deps: RetentionDeps) {

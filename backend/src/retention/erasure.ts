@@ -123,7 +123,7 @@ export async function rejectErasure(deps: RetentionDeps, caller: Caller, id: str
 }
 
 /** The erasure job: erases what may go, then certifies it. A crashed attempt is finished by the next. */
-export async function runErasure(deps: RetentionDeps, requestId: string, signal?: AbortSignal): Promise<ErasureRequest> {
+export async function runErasure(deps: RetentionDeps, requestId: string, opts: { signal?: AbortSignal; lockMs?: number } = {}): Promise<ErasureRequest> {
   const { store } = deps;
   return exclusively(store, async (aborted) => {
     const request = await advanceErasureRequest(store, requestId, ['approved', 'running'], { state: 'running' });
@@ -145,7 +145,7 @@ export async function runErasure(deps: RetentionDeps, requestId: string, signal?
     const certificate = await certify(store, requestId, kept);
     const done = await advanceErasureRequest(store, requestId, ['running'], { state: 'done', certificate });
     return done!;
-  }, signal);
+  }, opts);
 }
 
 /** The certificate: every erased message's SHA-256 in the audit trail, and a digest over the list. */
@@ -166,7 +166,7 @@ export function erasureHandler(deps: RetentionDeps) {
   return async (ctx: JobContext) => {
     const { requestId } = ctx.job.payload as { requestId: string };
     try {
-      return { state: (await runErasure(deps, requestId, ctx.signal)).state };
+      return { state: (await runErasure(deps, requestId, { signal: ctx.signal })).state };
     } catch (err) {
       // The last attempt's failure is the request's too, so that the tab shows it.
       if (ctx.job.attempts >= ctx.job.maxAttempts) await advanceErasureRequest(deps.store, requestId, ['approved', 'running'], { state: 'failed', error: (err as Error).message });

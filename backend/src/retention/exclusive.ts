@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Store } from '../store';
 import { acquireRetentionLock, releaseRetentionLock, renewRetentionLock } from '../store/retention-lock';
 
-const LEASE_MS = 60_000;
+/** How long a run that died keeps others waiting. */
+export const LOCK_MS = 60_000;
 
 /** Another retention run holds the lock; the job is retried later. */
 export class RetentionBusyError extends Error {
@@ -17,16 +18,18 @@ export class RetentionBusyError extends Error {
  * lease is lost (the database was unreachable past it), `work`'s signal aborts: another run may
  * have started, and deletions must not overlap.
  */
-export async function exclusively<T>(store: Store, work: (signal: AbortSignal) => Promise<T>, outer?: AbortSignal): Promise<T> {
+export async function exclusively<T>(store: Store, work: (signal: AbortSignal) => Promise<T>, opts: { signal?: AbortSignal; lockMs?: number } = {}): Promise<T> {
   const owner = randomUUID();
-  if (!(await acquireRetentionLock(store, owner, LEASE_MS))) throw new RetentionBusyError();
+  const leaseMs = opts.lockMs ?? LOCK_MS;
+  const outer = opts.signal;
+  if (!(await acquireRetentionLock(store, owner, leaseMs))) throw new RetentionBusyError();
   const lost = new AbortController();
   const timer = setInterval(() => {
-    renewRetentionLock(store, owner, LEASE_MS).then(
+    renewRetentionLock(store, owner, leaseMs).then(
       (held) => held || lost.abort(new Error('Lost the retention lock')),
       () => undefined,
     );
-  }, LEASE_MS / 3);
+  }, leaseMs / 3);
   try {
     return await work(outer ? AbortSignal.any([outer, lost.signal]) : lost.signal);
   } finally {
