@@ -86,10 +86,13 @@ test('the deletion code refuses them when called directly with their ids, forged
   assert.deepEqual(youngOutcome.kept.map((k) => k.reason.code), young.map(() => 'minimum'));
 
   // Intents written behind the code's back (as if a crashed run had meant to delete them).
-  const intents = [...held, ...young].map((a) => ({
-    _id: `${a.id}@0`, archiveId: a.archiveId, sha256: a.sha256, receivedAt: a.m.receivedAt, archivedAt: new Date(0), size: a.size, kind: 'disposal', ref: ['forged'], batch: `forged-${a.archiveId}`, at: new Date(),
-  }));
-  await stack.store.db.collection('retention_intents').insertMany(intents as never[]);
+  const forge = (list: Archived[]) => ({
+    _id: `forged-${list[0]!.archiveId}`,
+    archiveId: list[0]!.archiveId,
+    at: new Date(),
+    entries: list.map((a) => ({ _id: `${a.id}@0`, archiveId: a.archiveId, sha256: a.sha256, receivedAt: a.m.receivedAt, archivedAt: new Date(0), size: a.size, kind: 'disposal', ref: ['forged'], batch: `forged-${a.archiveId}`, at: new Date() })),
+  });
+  await stack.store.db.collection('retention_intents').insertMany([forge(held), forge(young)] as never[]);
   assert.equal(await recoverDeletions(stack.store, guard, () => SYSTEM_ACTOR), 0);
   assert.equal(await stack.store.db.collection('retention_intents').countDocuments({}), 0, 'the forged intents are dropped');
   await untouched();

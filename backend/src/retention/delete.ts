@@ -22,7 +22,7 @@ import { indexArchivedItem } from '../search/index-store';
 import { commitIndexDeletion, forgetIndexed, IndexLocator, type IndexPosition } from '../search/index-deletes';
 import type { Store } from '../store';
 import type { BlobStat } from '../store/blobs';
-import { addIntents, dropIntents, fenceBlobs, finishBatch, listIntents, markReleased, unfenceBlobs, type Intent, type LogEntry } from '../store/disposals';
+import { addIntents, fenceBlobs, finishBatch, keepIntents, listIntents, markReleased, narrowFence, type IntentBatch, type IntentEntry, type LogEntry } from '../store/disposals';
 import { itemId, type Item } from '../store/items';
 import { deleteMessageDocs, getMessageDoc } from '../store/messages';
 import { deleteItems, itemsById, referencedBlobs } from '../store/retention-items';
@@ -30,7 +30,7 @@ import { crashPoint } from './failpoint';
 import type { Guard, KeepReason } from './guard';
 
 export interface DeletionKind {
-  kind: Intent['kind'];
+  kind: IntentEntry['kind'];
   /** Why this item goes: the policies that made it due, or the erasure request. */
   refOf(item: Item): string[];
   actor: AuditInput['caller'];
@@ -81,7 +81,7 @@ export async function deleteItemsGuarded(store: Store, guard: Guard, index: Arch
   if (doomed.length === 0) return { deleted: [], kept, freed: NOTHING };
   const batch = randomUUID();
   const at = new Date();
-  const intents: Intent[] = doomed.map((i) => ({
+  const entries: IntentEntry[] = doomed.map((i) => ({
     _id: `${i._id}@${i.archivedAt.getTime()}`,
     archiveId: i.archiveId,
     sha256: i.sha256,
@@ -93,45 +93,46 @@ export async function deleteItemsGuarded(store: Store, guard: Guard, index: Arch
     batch,
     at,
   }));
+  const intents: IntentBatch = { _id: batch, archiveId: index.locator.ctx.archiveId, at, entries };
   await addIntents(store, intents);
   crashPoint('after-intents');
   const { deleted, freed } = await carryOut(store, index.locator, intents, positions, kind);
   return { deleted, kept, freed };
 }
 
-async function carryOut(store: Store, locator: IndexLocator, intents: Intent[], positions: ReadonlyMap<string, IndexPosition[]>, kind: DeletionKind): Promise<{ deleted: LogEntry[]; freed: BlobStat }> {
-  const shas = intents.map((i) => i.sha256);
-  const gone = intents.flatMap((i) => positions.get(i.sha256) ?? []);
+async function carryOut(store: Store, locator: IndexLocator, batch: IntentBatch, positions: ReadonlyMap<string, IndexPosition[]>, kind: DeletionKind): Promise<{ deleted: LogEntry[]; freed: BlobStat }> {
+  const shas = batch.entries.map((i) => i.sha256);
+  const gone = batch.entries.flatMap((i) => positions.get(i.sha256) ?? []);
   await commitIndexDeletion(locator.ctx, gone.map((p) => p.docNo));
   locator.forget(gone);
   await forgetIndexed(locator.ctx, shas);
   crashPoint('after-index');
-  await deleteItems(store, intents.map((i) => itemId(i.archiveId, i.sha256)));
+  await deleteItems(store, batch.entries.map((i) => itemId(i.archiveId, i.sha256)));
   crashPoint('after-items');
-  const { erased, freed } = await releaseBlobs(store, shas);
+  const { erased, freed } = await releaseBlobs(store, batch._id, shas);
   const doneAt = new Date();
-  const deleted: LogEntry[] = intents.map((i) => ({ ...i, doneAt, blob: erased.has(i.sha256) ? 'erased' : 'kept' }));
+  const deleted: LogEntry[] = batch.entries.map((i) => ({ ...i, doneAt, blob: erased.has(i.sha256) ? 'erased' : 'kept' }));
   await auditDeletion(store, deleted, kind);
   crashPoint('after-audit');
-  await finishBatch(store, intents[0]!.batch, deleted);
+  await finishBatch(store, batch._id, deleted);
   return { deleted, freed };
 }
 
 /** Removes the bytes of blobs no item refers to any more (step 4). */
-async function releaseBlobs(store: Store, sha256s: readonly string[]): Promise<{ erased: Set<string>; freed: BlobStat }> {
-  await fenceBlobs(store, sha256s);
+async function releaseBlobs(store: Store, batch: string, sha256s: readonly string[]): Promise<{ erased: Set<string>; freed: BlobStat }> {
+  await fenceBlobs(store, batch, sha256s);
   crashPoint('after-fences');
-  // Read after the marks are written: an ingest adding a reference either shows up here, or sees a mark.
+  // Read after the mark is written: an ingest adding a reference either shows up here, or sees the mark.
   const referenced = await referencedBlobs(store, sha256s);
   const free = sha256s.filter((s) => !referenced.has(s));
-  if (referenced.size > 0) await unfenceBlobs(store, [...referenced]);
+  await narrowFence(store, batch, free);
   if (free.length === 0) return { erased: new Set(), freed: NOTHING };
   // The document first: an ingest reads "document present" as "bytes present".
   await deleteMessageDocs(store.conn, free);
   crashPoint('after-message-docs');
   const freed = await store.blobs.remove(free, async () => crashPoint('after-blob-files'));
   crashPoint('after-blobs');
-  await markReleased(store, free);
+  await markReleased(store, batch);
   return { erased: new Set(free), freed };
 }
 
@@ -159,22 +160,21 @@ async function auditDeletion(store: Store, deleted: LogEntry[], kind: DeletionKi
  * for messages whose record is still there and that the guard now keeps (a hold set meanwhile):
  * those stay, and are made searchable again if the tombstone was already written.
  */
-export async function recoverDeletions(store: Store, guard: Guard, actorOf: (kind: Intent['kind']) => AuditInput['caller']): Promise<number> {
-  const byBatch = new Map<string, Intent[]>();
-  for (const i of await listIntents(store)) byBatch.set(i.batch, [...(byBatch.get(i.batch) ?? []), i]);
+export async function recoverDeletions(store: Store, guard: Guard, actorOf: (kind: IntentEntry['kind']) => AuditInput['caller']): Promise<number> {
   let finished = 0;
-  for (const intents of byBatch.values()) {
-    const locator = await IndexLocator.open(store, intents[0]!.archiveId);
-    const present = await itemsById(store, intents.map((i) => itemId(i.archiveId, i.sha256)));
+  for (const batch of await listIntents(store)) {
+    const locator = await IndexLocator.open(store, batch.archiveId);
+    const present = await itemsById(store, batch.entries.map((i) => itemId(i.archiveId, i.sha256)));
     const reasons = await guard.check(present, locator, await locator.locate(present), new Date(0));
     const stay = present.filter((i) => reasons.has(i._id) && reasons.get(i._id)!.code !== 'recent');
     for (const item of stay) await reindex(store, item);
-    const staying = new Set(stay.map((i) => itemId(i.archiveId, i.sha256)));
-    await dropIntents(store, intents.filter((i) => staying.has(itemId(i.archiveId, i.sha256))).map((i) => i._id));
-    const go = intents.filter((i) => !staying.has(itemId(i.archiveId, i.sha256)));
+    const staying = new Set(stay.map((i) => i._id));
+    const go = batch.entries.filter((i) => !staying.has(itemId(i.archiveId, i.sha256)));
+    await keepIntents(store, batch._id, go);
     if (go.length === 0) continue;
     const kind = go[0]!.kind;
-    await carryOut(store, locator, go, await locator.locate(go), { kind, refOf: () => [], actor: actorOf(kind), details: { recovered: true } });
+    const rest = { ...batch, entries: go };
+    await carryOut(store, locator, rest, await locator.locate(go), { kind, refOf: () => [], actor: actorOf(kind), details: { recovered: true } });
     finished += go.length;
   }
   return finished;

@@ -1,21 +1,22 @@
 import type { mongo } from 'mongoose';
-import { deleteWhereIn, findWhereIn, updateWhereIn } from './bulk';
 import type { Store } from './connection';
-import { insertManyOnce } from './insert-once';
+import { insertManyOnce, insertOnce } from './insert-once';
 
 /**
- * What retention and erasure delete, written before and after they do (MISSION M13):
- *  - `retention_intents`: a message about to be deleted. Written before anything goes, removed
- *    once everything went and the log entry is written, so a crash in between leaves the intent
- *    for the next run to finish. Small: only the batch at hand.
+ * What retention and erasure delete, written before and after they do (MISSION M13). FerretDB
+ * 1.24 writes every document a statement changes on its own (a few milliseconds each), so the
+ * bookkeeping is one document per batch wherever it can be:
+ *  - `retention_intents`: a batch of messages about to be deleted, and why. Written before
+ *    anything goes, removed once everything went and the log entries are written, so a crash in
+ *    between leaves it for the next run to finish.
  *  - `retention_log`: one entry per deleted message, kept for good (it outlives the message):
  *    which message (archive, SHA-256, dates, size), why (policies or erasure request), when, and
  *    whether its stored bytes went too. No subject, no addresses: nothing of the message's content.
- *  - `blob_releases`: a blob whose last reference retention removed, while its bytes are being
- *    deleted and for a while after. An ingest that adds a reference to the same bytes meanwhile
- *    sees it (store/items.ts), so that no record is left without its bytes.
+ *  - `blob_releases`: the blobs of a batch whose last reference retention removed, while their
+ *    bytes are being deleted and for a while after. An ingest that adds a reference to the same
+ *    bytes meanwhile sees it (store/items.ts), so that no record is left without its bytes.
  */
-export interface Intent {
+export interface IntentEntry {
   /** `<archive>:<sha256>@<archivedAt ms>`: one per archived life of a message. */
   _id: string;
   archiveId: string;
@@ -30,40 +31,50 @@ export interface Intent {
   at: Date;
 }
 
-export interface LogEntry extends Intent {
+export interface IntentBatch {
+  _id: string;
+  archiveId: string;
+  at: Date;
+  entries: IntentEntry[];
+}
+
+export interface LogEntry extends IntentEntry {
   doneAt: Date;
   /** Whether the stored bytes went too ('kept': another archive still holds the message). */
   blob: 'erased' | 'kept';
 }
 
 export interface BlobRelease {
+  /** The batch. */
   _id: string;
+  shas: string[];
   at: Date;
   released: boolean;
 }
 
 type Db = Pick<Store, 'db'>;
-const intents = (store: Db) => store.db.collection<Intent>('retention_intents');
+const intents = (store: Db) => store.db.collection<IntentBatch>('retention_intents');
 const log = (store: Db) => store.db.collection<LogEntry>('retention_log');
 const releases = (store: Db) => store.db.collection<BlobRelease>('blob_releases');
 
-export async function addIntents(store: Db, list: Intent[]): Promise<void> {
-  await insertManyOnce(intents(store), list);
+export async function addIntents(store: Db, batch: IntentBatch): Promise<void> {
+  await insertOnce(intents(store), batch);
 }
 
-export async function listIntents(store: Db): Promise<Intent[]> {
+export async function listIntents(store: Db): Promise<IntentBatch[]> {
   return intents(store).find({}).toArray();
 }
 
-/** Intents given up (their message came under a hold before it was gone). */
-export async function dropIntents(store: Db, ids: readonly string[]): Promise<void> {
-  await deleteWhereIn(intents(store), ids);
+/** What is left of a batch once some of its messages are to stay after all. */
+export async function keepIntents(store: Db, batch: string, entries: IntentEntry[]): Promise<void> {
+  if (entries.length === 0) await intents(store).deleteOne({ _id: batch });
+  else await intents(store).updateOne({ _id: batch }, { $set: { entries } });
 }
 
 /** Logs what a batch deleted, then forgets its intents. */
 export async function finishBatch(store: Db, batch: string, entries: LogEntry[]): Promise<void> {
   await insertManyOnce(log(store), entries);
-  await intents(store).deleteMany({ batch });
+  await intents(store).deleteOne({ _id: batch });
 }
 
 export interface LogQuery {
@@ -90,24 +101,31 @@ export function logOf(store: Db, ref: string): mongo.FindCursor<LogEntry> {
   return log(store).find({ ref }).sort({ _id: 1 });
 }
 
-/** Marks blobs as being released (again, for one released before and stored again since). */
-export async function fenceBlobs(store: Db, sha256s: readonly string[], at = new Date()): Promise<void> {
-  await insertManyOnce(releases(store), sha256s.map((_id) => ({ _id, at, released: false })));
-  await updateWhereIn(releases(store), sha256s, { $set: { at, released: false } });
+/** Marks a batch's blobs as being released (again, after a crash). */
+export async function fenceBlobs(store: Db, batch: string, shas: readonly string[], at = new Date()): Promise<void> {
+  if (!(await insertOnce(releases(store), { _id: batch, shas: [...shas], at, released: false }))) {
+    await releases(store).updateOne({ _id: batch }, { $set: { shas: [...shas], at, released: false } });
+  }
 }
 
-export async function markReleased(store: Db, sha256s: readonly string[]): Promise<void> {
-  await updateWhereIn(releases(store), sha256s, { $set: { released: true } });
+/** Narrows a batch's mark to the blobs that do go (the others are still referenced). */
+export async function narrowFence(store: Db, batch: string, shas: readonly string[]): Promise<void> {
+  if (shas.length === 0) await releases(store).deleteOne({ _id: batch });
+  else await releases(store).updateOne({ _id: batch }, { $set: { shas: [...shas] } });
 }
 
-/** The release marks of these blobs that are not settled yet or were settled recently. */
+export async function markReleased(store: Db, batch: string): Promise<void> {
+  await releases(store).updateOne({ _id: batch }, { $set: { released: true } });
+}
+
+/** The release marks naming any of these blobs. */
 export async function releasesOf(store: Db, sha256s: readonly string[]): Promise<BlobRelease[]> {
-  return findWhereIn(releases(store), sha256s);
+  if (sha256s.length === 0) return [];
+  return releases(store).find({ shas: { $in: [...new Set(sha256s)] } }).toArray();
 }
 
-/** Blobs whose release did not go ahead (still referenced) are simply unmarked. */
-export async function unfenceBlobs(store: Db, sha256s: readonly string[]): Promise<void> {
-  await deleteWhereIn(releases(store), sha256s);
+export async function releaseById(store: Db, batch: string): Promise<BlobRelease | null> {
+  return releases(store).findOne({ _id: batch });
 }
 
 /** Released marks older than `before`: no ingest that began before a release is still under way. */

@@ -1,6 +1,6 @@
 import { Schema, type Connection, type Model, type mongo } from 'mongoose';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { releasesOf } from './disposals';
+import { releaseById, releasesOf } from './disposals';
 import { modelFor } from './model';
 import { getMessageMeta, type MessageAddress } from './messages';
 
@@ -128,13 +128,16 @@ async function checkReleasedBlobs(conn: Connection, docs: Item[], outcomes: AddO
   const deadline = Date.now() + RELEASE_WAIT_MS;
   while (marks.some((m) => !m.released) && Date.now() < deadline) {
     await sleep(200);
-    marks = await releasesOf(store, marks.map((m) => m._id));
+    marks = (await Promise.all(marks.map((m) => releaseById(store, m._id)))).filter((m) => m !== null);
   }
+  const mine = new Set(docs.map((d) => d.sha256));
   for (const mark of marks) {
-    if (mark.released && (await getMessageMeta(conn, mark._id))) continue;
-    const mine = docs.filter((d, i) => d.sha256 === mark._id && outcomes[i] === 'inserted').map((d) => d._id);
-    if (mine.length) await items(conn).deleteMany({ _id: { $in: mine } });
-    throw new BlobReleasedError(mark._id);
+    for (const sha of mark.shas.filter((s) => mine.has(s))) {
+      if (mark.released && (await getMessageMeta(conn, sha))) continue;
+      const added = docs.filter((d, i) => d.sha256 === sha && outcomes[i] === 'inserted').map((d) => d._id);
+      if (added.length) await items(conn).deleteMany({ _id: { $in: added } });
+      throw new BlobReleasedError(sha);
+    }
   }
 }
 
