@@ -115,28 +115,27 @@ export interface ManifestEntry {
 }
 
 /**
- * Streams the package (a zip of .eml files with manifest.json last) into `out`, then records the
- * export with the manifest's SHA-256. Audited before the first byte and again with the hash.
+ * Streams the package (a zip of .eml files with manifest.json last) into `out`. Audited before the
+ * first byte; the export is recorded, with the manifest's SHA-256, before the package is finished.
  */
-export async function exportCase(store: Store, caller: Caller, caseId: string, input: z.infer<typeof exportInput>, out: Writable): Promise<CaseExport> {
+export async function exportCase(store: Store, caller: Caller, caseId: string, input: z.infer<typeof exportInput>, out: Writable): Promise<void> {
   const c = await mustCase(store, caseId);
   const search = 'searchId' in input ? savedSearch(c, input.searchId) : null;
   const selection = search ? { searchId: search.id, query: search.query } : { tag: (input as { tag: string }).tag };
   await audit(store, { caller, action: 'case-export', target: caseId, details: { selection } });
   const entries: ManifestEntry[] = [];
   const exportedAt = new Date();
-  let manifestSha256 = '';
   const items = search ? searchItems(store, search.query) : tagged(store, caseId, (input as { tag: string }).tag);
-  const count = await writeZip(store, items, out, {
+  await writeZip(store, items, out, {
     onEntry: (item, file) => entries.push({ file, id: item._id, archiveId: item.archiveId, sha256: item.sha256, receivedAt: item.receivedAt.toISOString(), subject: item.subject, size: item.size }),
-    trailer: () => {
+    trailer: async () => {
       const manifest = Buffer.from(JSON.stringify(manifestOf(c, caller, exportedAt, selection, entries), null, 2));
-      manifestSha256 = createHash('sha256').update(manifest).digest('hex');
+      const manifestSha256 = createHash('sha256').update(manifest).digest('hex');
+      await audit(store, { caller, action: 'case-export-manifest', target: caseId, details: { selection, messages: entries.length, manifestSha256 } });
+      await recordExport(store, { caseId, selection, messages: entries.length, manifestSha256, by: actorOf(caller), at: exportedAt });
       return [{ path: 'manifest.json', data: manifest }];
     },
   });
-  await audit(store, { caller, action: 'case-export-manifest', target: caseId, details: { selection, messages: count, manifestSha256 } });
-  return recordExport(store, { caseId, selection, messages: count, manifestSha256, by: actorOf(caller), at: exportedAt });
 }
 
 function manifestOf(c: Case, caller: Caller, at: Date, selection: CaseExport['selection'], messages: ManifestEntry[]) {

@@ -34,8 +34,20 @@ export type HoldInput = z.infer<typeof holdInput>;
 
 export const liftInput = z.object({ reason: z.string().trim().min(1, 'is required: say why the hold ends').max(2000) }).strict();
 
-/** Checks what only the data can tell: the archives exist, the query parses. */
-async function validate(store: Store, input: HoldInput): Promise<void> {
+/** Archive references (ids, user names, addresses) as archive ids; 400 naming the first that is no archive. */
+export async function resolveArchives(store: Store, refs: readonly string[], field: string): Promise<string[]> {
+  const indexed = new Set(await listIndexedArchives(store));
+  const out: string[] = [];
+  for (const [i, ref] of refs.entries()) {
+    const id = indexed.has(ref) ? ref : (await getArchiveUser(store.conn, ref))?._id;
+    if (!id) throw new RetentionError(400, 'invalid_input', `${field}.${i}: no archive ${ref}`, `${field}.${i}`);
+    out.push(id);
+  }
+  return [...new Set(out)];
+}
+
+/** Checks what only the data can tell: the query parses, the end is ahead. */
+function validate(input: HoldInput): void {
   if (input.kind === 'archives' && input.archives.length === 0) throw new RetentionError(400, 'invalid_input', 'archives: name at least one archive to hold', 'archives');
   if (input.kind === 'query') {
     if (!input.query) throw new RetentionError(400, 'invalid_input', 'query: is required for a query hold', 'query');
@@ -47,14 +59,11 @@ async function validate(store: Store, input: HoldInput): Promise<void> {
     }
   }
   if (input.endsAt && input.endsAt <= new Date()) throw new RetentionError(400, 'invalid_input', 'endsAt: must be in the future', 'endsAt');
-  const indexed = new Set(await listIndexedArchives(store));
-  for (const [i, id] of input.archives.entries()) {
-    if (!indexed.has(id) && !(await getArchiveUser(store.conn, id))) throw new RetentionError(400, 'invalid_input', `archives.${i}: no archive ${id}`, `archives.${i}`);
-  }
 }
 
-export async function setHold(store: Store, caller: Caller, input: HoldInput): Promise<Hold> {
-  await validate(store, input);
+export async function setHold(store: Store, caller: Caller, given: HoldInput): Promise<Hold> {
+  validate(given);
+  const input = { ...given, archives: await resolveArchives(store, given.archives, 'archives') };
   // Audited before it takes effect, like a grant: a hold that cannot be recorded does not exist.
   await audit(store, { caller, action: 'legal-hold-set', details: { ...input } });
   return insertHold(store, { ...input, query: input.kind === 'query' ? input.query : null, createdBy: actorOf(caller) });

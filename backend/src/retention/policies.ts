@@ -9,6 +9,7 @@ import type { Caller } from '../http/auth';
 import { deletePolicy, getPolicy, insertPolicy, updatePolicy, type PolicyRules, type StoredPolicy } from '../store/retention-policies';
 import type { RetentionDeps } from './disposal';
 import { actorOf, notFound, RetentionError, sameAdministrator } from './errors';
+import { resolveArchives } from './holds';
 import { previewPolicyChange, type PolicyPreview } from './preview';
 import { getRetentionSettings } from './settings';
 
@@ -34,8 +35,19 @@ function approvalReasons(current: PolicyRules | null, next: PolicyRules | null, 
 const conflict = () => new RetentionError(409, 'conflict', 'The policy was changed by someone else meanwhile; reload it and try again');
 
 /** Creates (policyId null), replaces or removes (rules null) a policy, now or once approved. */
-export async function proposePolicyChange(deps: RetentionDeps, caller: Caller, policyId: string | null, rules: PolicyRules | null): Promise<ChangeOutcome> {
+/** The rules with their archives named by id, as the guard compares them (administrators may type user names). */
+async function withArchiveIds(deps: RetentionDeps, rules: PolicyRules | null): Promise<PolicyRules | null> {
+  return rules && { ...rules, scope: { ...rules.scope, archives: await resolveArchives(deps.store, rules.scope.archives, 'rules.scope.archives') } };
+}
+
+export async function previewProposal(deps: RetentionDeps, policyId: string | null, rules: PolicyRules | null): Promise<PolicyPreview> {
+  if (policyId && !(await getPolicy(deps.store, policyId))) throw notFound('Policy');
+  return previewPolicyChange(deps, policyId, await withArchiveIds(deps, rules));
+}
+
+export async function proposePolicyChange(deps: RetentionDeps, caller: Caller, policyId: string | null, given: PolicyRules | null): Promise<ChangeOutcome> {
   const { store } = deps;
+  const rules = await withArchiveIds(deps, given);
   const current = policyId ? await getPolicy(store, policyId) : null;
   if (policyId && !current) throw notFound('Policy');
   const preview = await previewPolicyChange(deps, policyId, rules);

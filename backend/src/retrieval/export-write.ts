@@ -46,7 +46,8 @@ function write(out: Writable, chunk: Buffer): Promise<void> {
 /** For packages that describe their content: each message's path, and files added after the messages. */
 export interface ZipExtras {
   onEntry?(item: Item, path: string): void;
-  trailer?(): { path: string; data: Buffer }[];
+  /** Files added once every message is in, before the zip is finished (so before the download completes). */
+  trailer?(): Promise<{ path: string; data: Buffer }[]>;
 }
 
 export async function writeZip(store: Store, items: AsyncIterable<Item>, out: Writable, extras: ZipExtras = {}): Promise<number> {
@@ -71,7 +72,7 @@ export async function writeZip(store: Store, items: AsyncIterable<Item>, out: Wr
       });
       count++;
     }
-    for (const file of extras.trailer?.() ?? []) zip.addBuffer(file.data, names.take(file.path), { compress: true });
+    for (const file of (await extras.trailer?.()) ?? []) zip.addBuffer(file.data, names.take(file.path), { compress: true });
     zip.end();
     await output.finished;
     return count;

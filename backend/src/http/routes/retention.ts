@@ -2,8 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { ServiceDeps } from '../../deps';
 import { DISPOSAL_JOB } from '../../retention/disposal';
-import { approvePolicyChange, proposePolicyChange, rejectPolicyChange } from '../../retention/policies';
-import { previewPolicyChange } from '../../retention/preview';
+import { approvePolicyChange, previewProposal, proposePolicyChange, rejectPolicyChange } from '../../retention/policies';
 import { policyRules } from '../../retention/rules';
 import { getRetentionSettings, saveRetentionSettings, settingsInput } from '../../retention/settings';
 import { audit, auditFrom } from '../../access';
@@ -41,7 +40,7 @@ export function retentionRoutes(deps: ServiceDeps): Router {
 
   r.post('/admin/retention/preview', async (req, res) => {
     const input = parseInput(previewBody, req.body);
-    res.json(await previewPolicyChange(rdeps, input.policyId, input.rules));
+    res.json(await previewProposal(rdeps, input.policyId, input.rules));
   });
 
   r.post('/admin/retention/policies', async (req, res) => {
