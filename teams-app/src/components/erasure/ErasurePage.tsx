@@ -5,6 +5,7 @@ import type { Erasure } from '../../api/compliance-types';
 import { formatDateTime, formatNumber } from '../../format';
 import { ErrorBar } from '../common/ErrorBar';
 import { fieldMessage, unplacedError } from '../common/fieldError';
+import { splitList as list } from '../profiles/draft';
 import { ListTable } from '../common/ListTable';
 import { Section } from '../common/Section';
 import { StatusBadge } from '../common/StatusBadge';
@@ -16,7 +17,6 @@ const useStyles = makeStyles({
   actions: { display: 'flex', gap: tokens.spacingHorizontalS, alignItems: 'flex-end', flexWrap: 'wrap' },
 });
 
-const list = (text: string) => text.split(/[,;\s]+/).map((s) => s.trim()).filter(Boolean);
 
 /** Erasure on request (GDPR Art. 17): file, review what goes and what stays, approve by a second administrator, certificate. */
 export function ErasurePage() {

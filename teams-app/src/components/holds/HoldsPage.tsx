@@ -5,6 +5,7 @@ import type { LegalHold } from '../../api/compliance-types';
 import { formatDateTime } from '../../format';
 import { ErrorBar } from '../common/ErrorBar';
 import { fieldMessage, unplacedError } from '../common/fieldError';
+import { splitList as list } from '../profiles/draft';
 import { ListTable } from '../common/ListTable';
 import { Section } from '../common/Section';
 import { StatusBadge } from '../common/StatusBadge';
@@ -16,7 +17,6 @@ const useStyles = makeStyles({
   row: { display: 'flex', gap: tokens.spacingHorizontalS, alignItems: 'flex-end' },
 });
 
-const list = (text: string) => text.split(/[,;\n]/).map((s) => s.trim()).filter(Boolean);
 
 /** Legal holds: set on whole archives or on a query's results; lifted only with a reason (MISSION M13). */
 export function HoldsPage() {

@@ -4,7 +4,9 @@ import { useApi } from '../../api/context';
 import type { PolicyChange, PolicyRules, Preview } from '../../api/compliance-types';
 import { ErrorBar } from '../common/ErrorBar';
 import { Group } from '../common/Group';
+import { numberOrText } from '../common/ScheduleEditor';
 import { fieldMessage, unplacedError } from '../common/fieldError';
+import { splitList as list } from '../profiles/draft';
 import { useAction } from '../common/useAction';
 import { PreviewView } from './PreviewView';
 
@@ -14,9 +16,7 @@ const useStyles = makeStyles({
   actions: { display: 'flex', gap: tokens.spacingHorizontalS },
 });
 
-const list = (text: string) => text.split(/[,;\n]/).map((s) => s.trim()).filter(Boolean);
-/** Numbers go as numbers; anything else as typed, so that the server names the field. */
-const days = (text: string): number => (text.trim() !== '' && Number.isFinite(Number(text)) ? Number(text) : (text as unknown as number));
+const days = (text: string) => numberOrText(text) as number;
 
 /** A new retention policy: rules, scope, a preview of what it would dispose of, then save (or ask for approval). */
 export function PolicyEditor({ onSaved }: { onSaved: () => Promise<void> }) {
