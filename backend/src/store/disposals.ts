@@ -53,9 +53,22 @@ export interface BlobRelease {
 }
 
 type Db = Pick<Store, 'db'>;
+const indexed = new WeakMap<object, Set<string>>();
+/** A collection with its indexes asked for once per database handle (FerretDB 1.24 accepts them and ignores them). */
+function withIndexes<T extends mongo.Document>(store: Db, name: string, specs: mongo.IndexSpecification[]): mongo.Collection<T> {
+  const coll = store.db.collection<T>(name);
+  const done = indexed.get(store.db) ?? new Set<string>();
+  indexed.set(store.db, done);
+  if (!done.has(name)) {
+    done.add(name);
+    for (const spec of specs) coll.createIndex(spec).catch(() => done.delete(name));
+  }
+  return coll;
+}
 const intents = (store: Db) => store.db.collection<IntentBatch>('retention_intents');
-const log = (store: Db) => store.db.collection<LogEntry>('retention_log');
-const releases = (store: Db) => store.db.collection<BlobRelease>('blob_releases');
+const log = (store: Db) => withIndexes<LogEntry>(store, 'retention_log', [{ doneAt: -1 }, { ref: 1 }]);
+/** The ingest asks for release marks by blob on every batch of items it adds. */
+const releases = (store: Db) => withIndexes<BlobRelease>(store, 'blob_releases', [{ shas: 1 }]);
 
 export async function addIntents(store: Db, batch: IntentBatch): Promise<void> {
   await insertOnce(intents(store), batch);
