@@ -1,6 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { verifyAuditChain } from '../../backend/src/access';
+import { mailboxCopyMayGo } from '../../backend/src/retention';
 import { runDisposal } from '../../backend/src/retention/disposal';
 import type { Stack } from '../helpers/stack';
 import { ADMIN, ALEX, MEGAN, SECOND_ADMIN, archive, blobExists, call, itemIds, retentionStack, type Archived } from './helpers';
@@ -67,6 +68,10 @@ test('a disposal run deletes what is due, keeps held and too-young mail, frees b
   assert.deepEqual(audited.map((m) => m.sha256).sort(), gone.map((a) => a.sha256).sort());
   assert.ok(audited.every((m) => m.why[0] === created.body.policy.id));
   assert.equal((await verifyAuditChain(stack.store)).ok, true);
+
+  // "Delete from the mailbox after archiving" asks before each deletion: a copy retention removed is no copy to rely on.
+  assert.match((await mailboxCopyMayGo(stack.store, MEGAN.id, gone[0]!.sha256)) ?? '', /no longer in the archive/);
+  assert.equal(await mailboxCopyMayGo(stack.store, MEGAN.id, dan[0]!.sha256), null, 'a held copy is kept: the mailbox copy may go');
 
   // A second run finds nothing more to do.
   const again = await run();
