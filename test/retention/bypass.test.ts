@@ -1,7 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DEMO_USERS } from '../../emulator/src/index';
-import { ArchiveIndex, deleteByIds, recoverDeletions } from '../../backend/src/retention/delete';
+import { ArchiveIndex, DeletionRun, recoverDeletions } from '../../backend/src/retention/delete';
 import { runDisposal, SYSTEM_ACTOR } from '../../backend/src/retention/disposal';
 import { runErasure } from '../../backend/src/retention/erasure';
 import { Guard } from '../../backend/src/retention/guard';
@@ -78,12 +78,12 @@ test('no route deletes one of them: there is no delete route, erasure takes no l
 test('the deletion code refuses them when called directly with their ids, forged ids, or forged intents', async () => {
   const guard = await Guard.load(stack.store, null);
   const kind = { kind: 'disposal' as const, refOf: () => ['forged'], actor: SYSTEM_ACTOR };
-  const heldIndex = await ArchiveIndex.open(stack.store, 'bp-held');
-  const outcome = await deleteByIds(stack.store, guard, heldIndex, [...held.map((a) => a.id), ...young.map((a) => a.id), `bp-held:${'f'.repeat(64)}`, 'bp-held:not-a-hash', 'nonsense'], kind);
-  assert.equal(outcome.deleted.length, 0);
-  assert.deepEqual(outcome.kept.map((k) => k.reason.code), held.map(() => 'hold'), "another archive's ids and ids of nothing are ignored");
-  const youngOutcome = await deleteByIds(stack.store, guard, await ArchiveIndex.open(stack.store, 'bp-young'), young.map((a) => a.id), kind);
-  assert.deepEqual(youngOutcome.kept.map((k) => k.reason.code), young.map(() => 'minimum'));
+  const run = new DeletionRun(stack.store, guard, kind);
+  const kept = await run.stageIds(await ArchiveIndex.open(stack.store, 'bp-held'), [...held.map((a) => a.id), ...young.map((a) => a.id), `bp-held:${'f'.repeat(64)}`, 'bp-held:not-a-hash', 'nonsense']);
+  assert.deepEqual(kept.map((k) => k.reason.code), held.map(() => 'hold'), "another archive's ids and ids of nothing are ignored");
+  const keptYoung = await run.stageIds(await ArchiveIndex.open(stack.store, 'bp-young'), young.map((a) => a.id));
+  assert.deepEqual(keptYoung.map((k) => k.reason.code), young.map(() => 'minimum'));
+  assert.equal((await run.settle()).deleted.length, 0, 'nothing was staged, nothing goes');
 
   // Intents written behind the code's back (as if a crashed run had meant to delete them).
   const forge = (list: Archived[]) => ({

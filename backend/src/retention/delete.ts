@@ -1,16 +1,17 @@
 /**
  * Deleting archived messages for good (retention disposal, erasure on request), in an order a
  * crash cannot break: after each step the data is consistent, and the intent written first tells
- * the next run what is left to do (`recoverDeletions`).
+ * the next run what is left to do (`recoverDeletions`). A run stages batches, then settles them
+ * together (on FerretDB every statement reads its whole collection, so fewer, larger statements):
  *
- *   1. intents: which messages go, and why
- *   2. index: a tombstone hides them from every search; their "indexed" marks go
- *   3. items: the archive's records go
- *   4. blobs no item refers to any more: marked as being released (the ingest's handshake, see
- *      store/disposals.ts), checked for references once more, then their message documents,
- *      then the bytes (files, then chunks)
- *   5. the audit trail: every message, why, when
- *   6. the log entry that outlives the message, and the intents go
+ *   stage:  1. intents: which messages go, and why
+ *           2. index: a tombstone hides them from every search
+ *   settle: 3. their "indexed" marks and the archives' records go
+ *           4. blobs no item refers to any more: marked as being released (the ingest's
+ *              handshake, see store/disposals.ts), checked for references once more, then their
+ *              message documents, then the bytes (files, then chunks)
+ *           5. the audit trail: every message, why, when
+ *           6. the log entry that outlives the message, and the intents go
  *
  * A record is never left without its bytes (bytes go after the last record, and an ingest that
  * adds a record meanwhile backs off), and bytes without a record are finished off by the next
@@ -18,11 +19,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import { audit, type AuditInput } from '../access';
-import { indexArchivedItem } from '../search/index-store';
+import { indexArchivedItem, indexCtx } from '../search/index-store';
 import { commitIndexDeletion, forgetIndexed, IndexLocator, type IndexPosition } from '../search/index-deletes';
 import type { Store } from '../store';
 import type { BlobStat } from '../store/blobs';
-import { addIntents, fenceBlobs, finishBatch, keepIntents, listIntents, markReleased, narrowFence, type IntentBatch, type IntentEntry, type LogEntry } from '../store/disposals';
+import { addIntents, fenceBlobs, finishBatch, keepIntents, listIntents, markReleased, settleStaleFences, type IntentBatch, type IntentEntry, type LogEntry } from '../store/disposals';
 import { itemId, type Item } from '../store/items';
 import { deleteMessageDocs, getMessageDoc } from '../store/messages';
 import { deleteItems, itemsById, referencedBlobs } from '../store/retention-items';
@@ -38,9 +39,13 @@ export interface DeletionKind {
   details?: Record<string, unknown>;
 }
 
-export interface BatchOutcome {
+export interface Kept {
+  item: Item;
+  reason: KeepReason;
+}
+
+export interface Settled {
   deleted: LogEntry[];
-  kept: { item: Item; reason: KeepReason }[];
   freed: BlobStat;
 }
 
@@ -62,77 +67,106 @@ export class ArchiveIndex {
 }
 
 /**
- * Deletes messages of the index's archive by id, as any caller may ask: only the ids are taken
- * from the caller; the items are read here, ids of other archives or of nothing are ignored, and
- * the guard keeps what it keeps.
+ * One run's deletions: batches are vetted and staged as they come, and settled together. Until
+ * settled, a staged message is out of every search but its record and bytes are still there.
  */
-export async function deleteByIds(store: Store, guard: Guard, index: ArchiveIndex, ids: readonly string[], kind: DeletionKind): Promise<BatchOutcome> {
-  const prefix = `${index.locator.ctx.archiveId}:`;
-  const own = ids.filter((id) => id.startsWith(prefix) && /^[0-9a-f]{64}$/.test(id.slice(prefix.length)));
-  return deleteItemsGuarded(store, guard, index, await itemsById(store, own), kind);
-}
+export class DeletionRun {
+  private staged: IntentBatch[] = [];
 
-/** Deletes what the guard lets go of `items` (all of one archive, as read from the store); the rest is kept, with why. */
-export async function deleteItemsGuarded(store: Store, guard: Guard, index: ArchiveIndex, items: readonly Item[], kind: DeletionKind): Promise<BatchOutcome> {
-  const positions = await index.locator.locate(items);
-  const reasons = await guard.check(items, index.locator, positions, index.readAt);
-  const kept = items.flatMap((item) => (reasons.has(item._id) ? [{ item, reason: reasons.get(item._id)! }] : []));
-  const doomed = items.filter((i) => !reasons.has(i._id));
-  if (doomed.length === 0) return { deleted: [], kept, freed: NOTHING };
-  const batch = randomUUID();
-  const at = new Date();
-  const entries: IntentEntry[] = doomed.map((i) => ({
-    _id: `${i._id}@${i.archivedAt.getTime()}`,
-    archiveId: i.archiveId,
-    sha256: i.sha256,
-    receivedAt: i.receivedAt,
-    archivedAt: i.archivedAt,
-    size: i.size,
-    kind: kind.kind,
-    ref: kind.refOf(i),
-    batch,
-    at,
-  }));
-  const intents: IntentBatch = { _id: batch, archiveId: index.locator.ctx.archiveId, at, entries };
-  await addIntents(store, intents);
-  crashPoint('after-intents');
-  const { deleted, freed } = await carryOut(store, index.locator, intents, positions, kind);
-  return { deleted, kept, freed };
-}
+  constructor(
+    private readonly store: Store,
+    private readonly guard: Guard,
+    private readonly kind: DeletionKind,
+  ) {}
 
-async function carryOut(store: Store, locator: IndexLocator, batch: IntentBatch, positions: ReadonlyMap<string, IndexPosition[]>, kind: DeletionKind): Promise<{ deleted: LogEntry[]; freed: BlobStat }> {
-  const shas = batch.entries.map((i) => i.sha256);
-  const gone = batch.entries.flatMap((i) => positions.get(i.sha256) ?? []);
-  await commitIndexDeletion(locator.ctx, gone.map((p) => p.docNo));
-  locator.forget(gone);
-  await forgetIndexed(locator.ctx, shas);
-  crashPoint('after-index');
-  await deleteItems(store, batch.entries.map((i) => itemId(i.archiveId, i.sha256)));
-  crashPoint('after-items');
-  const { erased, freed } = await releaseBlobs(store, batch._id, shas);
-  const doneAt = new Date();
-  const deleted: LogEntry[] = batch.entries.map((i) => ({ ...i, doneAt, blob: erased.has(i.sha256) ? 'erased' : 'kept' }));
-  await auditDeletion(store, deleted, kind);
-  crashPoint('after-audit');
-  await finishBatch(store, batch._id, deleted);
-  return { deleted, freed };
+  get pending(): number {
+    return this.staged.reduce((n, b) => n + b.entries.length, 0);
+  }
+
+  /**
+   * Messages of the index's archive by id, as any caller may ask: only the ids are taken from the
+   * caller; the items are read here, ids of other archives or of nothing are ignored.
+   */
+  async stageIds(index: ArchiveIndex, ids: readonly string[]): Promise<Kept[]> {
+    const prefix = `${index.locator.ctx.archiveId}:`;
+    const own = ids.filter((id) => id.startsWith(prefix) && /^[0-9a-f]{64}$/.test(id.slice(prefix.length)));
+    return this.stage(index, await itemsById(this.store, own));
+  }
+
+  /** Stages what the guard lets go of `items` (all of one archive, as read from the store); returns the rest, with why. */
+  async stage(index: ArchiveIndex, items: readonly Item[]): Promise<Kept[]> {
+    const positions = await index.locator.locate(items);
+    const reasons = await this.guard.check(items, index.locator, positions, index.readAt);
+    const doomed = items.filter((i) => !reasons.has(i._id));
+    if (doomed.length > 0) {
+      const batch = randomUUID();
+      const at = new Date();
+      const entries = doomed.map((i): IntentEntry => ({
+        _id: `${i._id}@${i.archivedAt.getTime()}`,
+        archiveId: i.archiveId,
+        sha256: i.sha256,
+        receivedAt: i.receivedAt,
+        archivedAt: i.archivedAt,
+        size: i.size,
+        kind: this.kind.kind,
+        ref: this.kind.refOf(i),
+        batch,
+        at,
+      }));
+      const intents: IntentBatch = { _id: batch, archiveId: index.locator.ctx.archiveId, at, entries };
+      await addIntents(this.store, intents);
+      crashPoint('after-intents');
+      await this.hide(index.locator, intents, positions);
+    }
+    return items.flatMap((item) => (reasons.has(item._id) ? [{ item, reason: reasons.get(item._id)! }] : []));
+  }
+
+  /** Step 2 (again, for a batch a crash left): the tombstone. */
+  async hide(locator: IndexLocator, batch: IntentBatch, positions: ReadonlyMap<string, IndexPosition[]>): Promise<void> {
+    const gone = batch.entries.flatMap((i) => positions.get(i.sha256) ?? []);
+    await commitIndexDeletion(locator.ctx, gone.map((p) => p.docNo));
+    locator.forget(gone);
+    crashPoint('after-index');
+    this.staged.push(batch);
+  }
+
+  /** Steps 3 to 6 for everything staged. */
+  async settle(): Promise<Settled> {
+    const batches = this.staged;
+    if (batches.length === 0) return { deleted: [], freed: NOTHING };
+    const entries = batches.flatMap((b) => b.entries);
+    for (const archiveId of new Set(entries.map((e) => e.archiveId))) {
+      await forgetIndexed(await indexCtx(this.store, archiveId), entries.filter((e) => e.archiveId === archiveId).map((e) => e.sha256));
+    }
+    await deleteItems(this.store, entries.map((e) => itemId(e.archiveId, e.sha256)));
+    crashPoint('after-items');
+    const { erased, freed } = await releaseBlobs(this.store, [...new Set(entries.map((e) => e.sha256))]);
+    const doneAt = new Date();
+    const deleted = entries.map((e): LogEntry => ({ ...e, doneAt, blob: erased.has(e.sha256) ? 'erased' : 'kept' }));
+    for (const b of batches) await auditDeletion(this.store, deleted.filter((e) => e.batch === b._id), this.kind);
+    crashPoint('after-audit');
+    for (const b of batches) await finishBatch(this.store, b._id, deleted.filter((e) => e.batch === b._id));
+    this.staged = [];
+    return { deleted, freed };
+  }
 }
 
 /** Removes the bytes of blobs no item refers to any more (step 4). */
-async function releaseBlobs(store: Store, batch: string, sha256s: readonly string[]): Promise<{ erased: Set<string>; freed: BlobStat }> {
-  await fenceBlobs(store, batch, sha256s);
+async function releaseBlobs(store: Store, sha256s: readonly string[]): Promise<{ erased: Set<string>; freed: BlobStat }> {
+  const group = randomUUID();
+  await fenceBlobs(store, group, sha256s);
   crashPoint('after-fences');
-  // Read after the mark is written: an ingest adding a reference either shows up here, or sees the mark.
+  // Read after the marks are written: an ingest adding a reference either shows up here, or sees a mark.
   const referenced = await referencedBlobs(store, sha256s);
   const free = sha256s.filter((s) => !referenced.has(s));
-  await narrowFence(store, batch, free);
-  if (free.length === 0) return { erased: new Set(), freed: NOTHING };
-  // The document first: an ingest reads "document present" as "bytes present".
-  await deleteMessageDocs(store.conn, free);
-  crashPoint('after-message-docs');
-  const freed = await store.blobs.remove(free, async () => crashPoint('after-blob-files'));
+  if (free.length > 0) {
+    // The document first: an ingest reads "document present" as "bytes present".
+    await deleteMessageDocs(store.conn, free);
+    crashPoint('after-message-docs');
+  }
+  const freed = free.length > 0 ? await store.blobs.remove(free, async () => crashPoint('after-blob-files')) : NOTHING;
   crashPoint('after-blobs');
-  await markReleased(store, batch);
+  await markReleased(store, group);
   return { erased: new Set(free), freed };
 }
 
@@ -158,30 +192,39 @@ async function auditDeletion(store: Store, deleted: LogEntry[], kind: DeletionKi
 /**
  * Finishes deletions a crash interrupted: each batch of intents is carried out to the end, except
  * for messages whose record is still there and that the guard now keeps (a hold set meanwhile):
- * those stay, and are made searchable again if the tombstone was already written.
+ * those stay, and are made searchable again if their tombstone was already written. Runs under
+ * the retention lock, so a release mark not settled is one a crashed run left.
  */
 export async function recoverDeletions(store: Store, guard: Guard, actorOf: (kind: IntentEntry['kind']) => AuditInput['caller']): Promise<number> {
-  let finished = 0;
+  await settleStaleFences(store);
+  const runs = new Map<IntentEntry['kind'], DeletionRun>();
   for (const batch of await listIntents(store)) {
     const locator = await IndexLocator.open(store, batch.archiveId);
     const present = await itemsById(store, batch.entries.map((i) => itemId(i.archiveId, i.sha256)));
-    const reasons = await guard.check(present, locator, await locator.locate(present), new Date(0));
+    const located = await locator.locate(present);
+    const reasons = await guard.check(present, locator, located, new Date(0));
     const stay = present.filter((i) => reasons.has(i._id) && reasons.get(i._id)!.code !== 'recent');
-    for (const item of stay) await reindex(store, item);
+    await searchableAgain(store, locator, stay.filter((i) => !located.has(i.sha256)));
     const staying = new Set(stay.map((i) => i._id));
     const go = batch.entries.filter((i) => !staying.has(itemId(i.archiveId, i.sha256)));
     await keepIntents(store, batch._id, go);
     if (go.length === 0) continue;
     const kind = go[0]!.kind;
-    const rest = { ...batch, entries: go };
-    await carryOut(store, locator, rest, await locator.locate(go), { kind, refOf: () => [], actor: actorOf(kind), details: { recovered: true } });
-    finished += go.length;
+    let run = runs.get(kind);
+    if (!run) runs.set(kind, (run = new DeletionRun(store, guard, { kind, refOf: () => [], actor: actorOf(kind), details: { recovered: true } })));
+    await run.hide(locator, { ...batch, entries: go }, await locator.locate(go));
   }
+  let finished = 0;
+  for (const run of runs.values()) finished += (await run.settle()).deleted.length;
   return finished;
 }
 
-/** Indexes a kept message again if its deletion got as far as the index (its mark is gone then). */
-async function reindex(store: Store, item: Item): Promise<void> {
-  const doc = await getMessageDoc(store.conn, item.sha256);
-  if (doc) await indexArchivedItem(store, item, doc, 'existing');
+/** Indexes kept messages again whose tombstone was written: a new entry, since the old one stays hidden. */
+async function searchableAgain(store: Store, locator: IndexLocator, items: readonly Item[]): Promise<void> {
+  if (items.length === 0) return;
+  await forgetIndexed(locator.ctx, items.map((i) => i.sha256));
+  for (const item of items) {
+    const doc = await getMessageDoc(store.conn, item.sha256);
+    if (doc) await indexArchivedItem(store, item, doc, 'existing');
+  }
 }

@@ -11,7 +11,7 @@ import type { Store } from '../store';
 import { pruneReleases } from '../store/disposals';
 import type { Item } from '../store/items';
 import { itemsReceivedBefore } from '../store/retention-items';
-import { ArchiveIndex, deleteItemsGuarded, recoverDeletions } from './delete';
+import { ArchiveIndex, DeletionRun, recoverDeletions, type Settled } from './delete';
 import { exclusively } from './exclusive';
 import { Guard, type KeepReason } from './guard';
 import type { ScopeResolver} from './rules';
@@ -22,6 +22,8 @@ export const DISPOSAL_JOB = 'retention-disposal';
 export const SYSTEM_ACTOR = { system: 'retention' };
 /** Released-blob marks outlive any ingest that began before the release (store/disposals.ts). */
 const RELEASE_MARK_MS = 10 * 60_000;
+/** Staged messages settled together (a few large statements: see delete.ts). */
+const SETTLE_MESSAGES = 100_000;
 
 export interface RetentionDeps {
   store: Store;
@@ -69,26 +71,33 @@ export async function runDisposal(deps: RetentionDeps, opts: { signal?: AbortSig
     const result: DisposalResult = { recovered: await recoverDeletions(store, guard, () => SYSTEM_ACTOR), disposed: 0, kept: {}, bytesFreed: 0, storedBytesFreed: 0, archives: 0 };
     await pruneReleases(store, new Date(Date.now() - RELEASE_MARK_MS));
     const kind = { kind: 'disposal' as const, actor: SYSTEM_ACTOR, details: { run: opts.run ?? 'manual' }, refOf: (i: Item) => guard.rules.effective(i.archiveId, i.folder).maxBy.map((p) => p.id) };
+    const run = new DeletionRun(store, guard, kind);
+    const touched = new Set<string>();
+    const settle = async () => count(result, await run.settle());
     for (const archive of await dueArchives(guard.rules, guard.scopes, now)) {
       let index: ArchiveIndex | null = null;
       for await (const batch of dueBatches(store, guard.rules, archive, batchSize, now)) {
         signal.throwIfAborted();
         index ??= await ArchiveIndex.open(store, archive.archiveId);
-        const outcome = await deleteItemsGuarded(store, guard, index, batch, kind);
-        result.disposed += outcome.deleted.length;
-        result.bytesFreed += outcome.freed.size;
-        result.storedBytesFreed += outcome.freed.storedSize;
-        for (const { reason } of outcome.kept) result.kept[reason.code] = (result.kept[reason.code] ?? 0) + 1;
-        await opts.progress?.({ disposed: result.disposed, kept: result.kept, bytesFreed: result.bytesFreed, currentArchive: archive.archiveId });
+        touched.add(archive.archiveId);
+        for (const { reason } of await run.stage(index, batch)) result.kept[reason.code] = (result.kept[reason.code] ?? 0) + 1;
+        if (run.pending >= SETTLE_MESSAGES) await settle();
+        await opts.progress?.({ disposed: result.disposed, staged: run.pending, kept: result.kept, bytesFreed: result.bytesFreed, currentArchive: archive.archiveId });
       }
-      if (!index) continue;
-      result.archives++;
-      // Segments that lost a large share of their messages are rewritten without them.
-      await compactIndex(store, archive.archiveId);
     }
+    await settle();
+    result.archives = touched.size;
+    // Segments that lost a large share of their messages are rewritten without them.
+    for (const archiveId of touched) await compactIndex(store, archiveId);
     deps.log?.info({ ...result }, 'disposal run finished');
     return result;
   }, opts);
+}
+
+function count(result: DisposalResult, settled: Settled): void {
+  result.disposed += settled.deleted.length;
+  result.bytesFreed += settled.freed.size;
+  result.storedBytesFreed += settled.freed.storedSize;
 }
 
 export function disposalHandler(deps: RetentionDeps) {

@@ -21,7 +21,7 @@ import { advanceErasureRequest, getErasureRequest, insertErasureRequest, type Er
 import { itemId, type Item } from '../store/items';
 import { enqueue } from '../store/jobs';
 import { itemsById } from '../store/retention-items';
-import { ArchiveIndex, deleteByIds, recoverDeletions } from './delete';
+import { ArchiveIndex, DeletionRun, recoverDeletions } from './delete';
 import type { RetentionDeps } from './disposal';
 import { actorOf, notFound, RetentionError, sameAdministrator } from './errors';
 import { exclusively } from './exclusive';
@@ -132,16 +132,20 @@ export async function runErasure(deps: RetentionDeps, requestId: string, opts: {
     await recoverDeletions(store, guard, (kind) => (kind === 'erasure' ? ERASURE_ACTOR : { system: 'retention' }));
     const { batchSize } = await getRetentionSettings(store);
     const kind = { kind: 'erasure' as const, refOf: () => [requestId], actor: ERASURE_ACTOR, details: { request: requestId, approvedBy: request.decidedBy?.upn } };
+    const run = new DeletionRun(store, guard, kind);
+    const touched: string[] = [];
     let kept = 0;
     for await (const { archiveId, ids } of coveredIds(store, guard, erasureQuery(request))) {
       const index = await ArchiveIndex.open(store, archiveId);
+      touched.push(archiveId);
       for (let i = 0; i < ids.length; i += batchSize) {
         aborted.throwIfAborted();
-        kept += (await deleteByIds(store, guard, index, ids.slice(i, i + batchSize), kind)).kept.length;
+        kept += (await run.stageIds(index, ids.slice(i, i + batchSize))).length;
       }
-      // The erased text leaves the index's segments too, not only its results.
-      await compactIndex(store, archiveId, { purge: true });
     }
+    await run.settle();
+    // The erased text leaves the index's segments too, not only its results.
+    for (const archiveId of touched) await compactIndex(store, archiveId, { purge: true });
     const certificate = await certify(store, requestId, kept);
     const done = await advanceErasureRequest(store, requestId, ['running'], { state: 'done', certificate });
     return done!;

@@ -1,19 +1,19 @@
 import type { mongo } from 'mongoose';
 
 /**
- * Statements over many ids at once, for retention and erasure. FerretDB 1.24 scans the whole
+ * Statements over many ids at once, for retention and erasure. FerretDB 1.24 reads the whole
  * collection for every statement but a lone `_id` equality, and tests `$in` element by element
- * for each document it reads: one statement per thousands of ids, with the ids sorted and the
- * statement bounded by the range they span, so that documents outside it fail on a comparison
- * before `$in` (measured: 10,000 deletions in 24 s instead of 64 s). MongoDB answers either
- * form from the index.
+ * for each document it reads. So the ids are sorted and cut into slices, each statement bounded by
+ * the range its slice spans: a document outside the range fails on a comparison before `$in`.
+ * For k ids spread over the key space, slices of about 40·√k balance what a statement reads
+ * against what `$in` costs inside its range (measured: 10,000 deletions from 100,000 documents in
+ * 24 s instead of 64 s). MongoDB answers either form from the index.
  */
-const SLICE = 5_000;
-
 function* slices(ids: readonly string[]): Generator<mongo.Filter<mongo.Document>> {
   const sorted = [...new Set(ids)].sort();
-  for (let i = 0; i < sorted.length; i += SLICE) {
-    const slice = sorted.slice(i, i + SLICE);
+  const size = Math.max(1000, Math.ceil(40 * Math.sqrt(sorted.length)));
+  for (let i = 0; i < sorted.length; i += size) {
+    const slice = sorted.slice(i, i + size);
     yield { $gte: slice[0], $lte: slice.at(-1), $in: slice };
   }
 }

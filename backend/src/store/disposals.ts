@@ -45,8 +45,9 @@ export interface LogEntry extends IntentEntry {
 }
 
 export interface BlobRelease {
-  /** The batch. */
+  /** `<group>:<n>`: a release group's blobs, a few thousand per document. */
   _id: string;
+  group: string;
   shas: string[];
   at: Date;
   released: boolean;
@@ -114,21 +115,25 @@ export function logOf(store: Db, ref: string): mongo.FindCursor<LogEntry> {
   return log(store).find({ ref }).sort({ _id: 1 });
 }
 
-/** Marks a batch's blobs as being released (again, after a crash). */
-export async function fenceBlobs(store: Db, batch: string, shas: readonly string[], at = new Date()): Promise<void> {
-  if (!(await insertOnce(releases(store), { _id: batch, shas: [...shas], at, released: false }))) {
-    await releases(store).updateOne({ _id: batch }, { $set: { shas: [...shas], at, released: false } });
-  }
+const MARK_SHAS = 20_000;
+
+/** Marks blobs as being released, a few thousand per document. */
+export async function fenceBlobs(store: Db, group: string, shas: readonly string[], at = new Date()): Promise<void> {
+  const docs: BlobRelease[] = [];
+  for (let i = 0; i < shas.length; i += MARK_SHAS) docs.push({ _id: `${group}:${i / MARK_SHAS}`, group, shas: shas.slice(i, i + MARK_SHAS), at, released: false });
+  await insertManyOnce(releases(store), docs);
 }
 
-/** Narrows a batch's mark to the blobs that do go (the others are still referenced). */
-export async function narrowFence(store: Db, batch: string, shas: readonly string[]): Promise<void> {
-  if (shas.length === 0) await releases(store).deleteOne({ _id: batch });
-  else await releases(store).updateOne({ _id: batch }, { $set: { shas: [...shas] } });
+export async function markReleased(store: Db, group: string): Promise<void> {
+  await releases(store).updateMany({ group }, { $set: { released: true } });
 }
 
-export async function markReleased(store: Db, batch: string): Promise<void> {
-  await releases(store).updateOne({ _id: batch }, { $set: { released: true } });
+/**
+ * Marks a crashed run left unsettled: their bytes may or may not be gone. Settled, an ingest that
+ * meets one checks for the message document, which goes before the bytes do.
+ */
+export async function settleStaleFences(store: Db): Promise<void> {
+  await releases(store).updateMany({ released: false }, { $set: { released: true } });
 }
 
 /** The release marks naming any of these blobs. */
