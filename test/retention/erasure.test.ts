@@ -68,6 +68,8 @@ test('an erasure request lists what goes and what stays and why, needs a second 
   assert.deepEqual(found.body.value.map((h: { id: string }) => h.id), [held.id], 'search finds only what stayed');
   const state = await readIndexState(await indexCtx(stack.store, MEGAN.id), { exact: true });
   assert.deepEqual(state.manifest.tomb, [], 'the erased messages were purged from the index segments');
+  const cleanup = await stack.store.db.collection('jobs').findOne({ _id: `index-cleanup:erasure:${filed.body.id}` as never });
+  assert.ok(cleanup && cleanup.runAt > new Date(), 'the replaced segments are dropped after the grace, by a job queued for then');
 
   // The certificate: every erased message's SHA-256, the digest over them, in the audit trail too.
   const cert = await call(stack, ADMIN, 'GET', `/admin/erasure-requests/${filed.body.id}/certificate`);

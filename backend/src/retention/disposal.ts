@@ -6,9 +6,11 @@
 import type { Client } from '@microsoft/microsoft-graph-client';
 import type { JobContext } from '../jobs/worker';
 import type { Logger } from '../log';
+import { RETIRE_GRACE_MS } from '../search/index-merge';
 import { compactIndex } from '../search/index-store';
 import type { Store } from '../store';
 import { pruneReleases } from '../store/disposals';
+import { enqueue } from '../store/jobs';
 import type { Item } from '../store/items';
 import { itemsReceivedBefore } from '../store/retention-items';
 import { ArchiveIndex, DeletionRun, recoverDeletions, type Settled } from './delete';
@@ -19,6 +21,8 @@ import { DAY_MS, isDue, type RuleBook } from './rules';
 import { getRetentionSettings } from './settings';
 
 export const DISPOSAL_JOB = 'retention-disposal';
+/** Drops the index segments a run replaced, once no search can still be reading them. */
+export const INDEX_CLEANUP_JOB = 'retention-index-cleanup';
 export const SYSTEM_ACTOR = { system: 'retention' };
 /** Released-blob marks outlive any ingest that began before the release (store/disposals.ts). */
 const RELEASE_MARK_MS = 10 * 60_000;
@@ -89,9 +93,24 @@ export async function runDisposal(deps: RetentionDeps, opts: { signal?: AbortSig
     result.archives = touched.size;
     // Segments that lost a large share of their messages are rewritten without them.
     for (const archiveId of touched) await compactIndex(store, archiveId);
+    await scheduleIndexCleanup(store, [...touched], opts.run);
     deps.log?.info({ ...result }, 'disposal run finished');
     return result;
   }, opts);
+}
+
+/** After the grace, the replaced segments (and the text of what was deleted) leave the database. */
+export async function scheduleIndexCleanup(store: Store, archives: string[], key?: string): Promise<void> {
+  if (archives.length === 0) return;
+  await enqueue(store, { type: INDEX_CLEANUP_JOB, ...(key ? { key: `index-cleanup:${key}` } : {}), runAt: new Date(Date.now() + RETIRE_GRACE_MS + 5_000), payload: { archives } });
+}
+
+export function indexCleanupHandler(deps: RetentionDeps) {
+  return async (ctx: JobContext) => {
+    const { archives } = ctx.job.payload as { archives: string[] };
+    for (const archiveId of archives) await compactIndex(deps.store, archiveId);
+    return { archives: archives.length };
+  };
 }
 
 function count(result: DisposalResult, settled: Settled): void {

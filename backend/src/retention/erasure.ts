@@ -22,7 +22,7 @@ import { itemId, type Item } from '../store/items';
 import { enqueue } from '../store/jobs';
 import { itemsById } from '../store/retention-items';
 import { ArchiveIndex, DeletionRun, recoverDeletions } from './delete';
-import type { RetentionDeps } from './disposal';
+import { scheduleIndexCleanup, type RetentionDeps } from './disposal';
 import { actorOf, notFound, RetentionError, sameAdministrator } from './errors';
 import { exclusively } from './exclusive';
 import { describeReason, Guard, type KeepReason } from './guard';
@@ -146,6 +146,7 @@ export async function runErasure(deps: RetentionDeps, requestId: string, opts: {
     await run.settle();
     // The erased text leaves the index's segments too, not only its results.
     for (const archiveId of touched) await compactIndex(store, archiveId, { purge: true });
+    await scheduleIndexCleanup(store, touched, `erasure:${requestId}`);
     const certificate = await certify(store, requestId, kept);
     const done = await advanceErasureRequest(store, requestId, ['running'], { state: 'done', certificate });
     return done!;

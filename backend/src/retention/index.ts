@@ -5,14 +5,14 @@
  */
 import type { ScheduledWork } from '../jobs/scheduler';
 import type { JobHandler } from '../jobs/worker';
-import { DISPOSAL_JOB, disposalHandler, type RetentionDeps } from './disposal';
+import { DISPOSAL_JOB, disposalHandler, INDEX_CLEANUP_JOB, indexCleanupHandler, type RetentionDeps } from './disposal';
 import { ERASURE_JOB, erasureHandler } from './erasure';
 import { getRetentionSettings } from './settings';
 
 export { mailboxCopyMayGo } from './holds';
 
 export function retentionHandlers(deps: RetentionDeps): Record<string, JobHandler> {
-  return { [DISPOSAL_JOB]: disposalHandler(deps), [ERASURE_JOB]: erasureHandler(deps) };
+  return { [DISPOSAL_JOB]: disposalHandler(deps), [ERASURE_JOB]: erasureHandler(deps), [INDEX_CLEANUP_JOB]: indexCleanupHandler(deps) };
 }
 
 /** The disposal run's schedule, for the scheduler (none when it runs by hand only). */
