@@ -28,7 +28,8 @@ export const settingsInput = z
       if (problem) ctx.addIssue({ code: 'custom', message: problem });
     }),
     approvalThreshold: z.number().int().min(0).max(100_000_000),
-    batchSize: z.number().int().min(10).max(50_000),
+    // A batch is one intent document (about 300 bytes a message, under the 16 MB document limit).
+    batchSize: z.number().int().min(10).max(20_000),
   })
   .strict();
 
