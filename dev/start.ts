@@ -29,7 +29,13 @@ async function runDemo(): Promise<void> {
   const { createLogger } = await import('../backend/src/log');
   const { startBackend } = await import('../backend/src/server');
 
+  const { startLocalTsa } = await import('./tsa');
+  const { TOOLS_DIR } = await import('./database');
+  const { join } = await import('node:path');
+
   const db = await startDatabase({ log: (line) => console.log(`[database] ${line}`) });
+  // A real RFC 3161 TSA (openssl ts) time-stamps the integrity ledger's roots, unless one is configured.
+  const tsa = process.env.TSA_URL ? null : await startLocalTsa({ dir: join(TOOLS_DIR, 'tsa') });
   const emulator = await startEmulator({ port: Number(process.env.EMULATOR_PORT ?? 8443), seed: 'demo' });
   const config = loadConfig({
     ...process.env,
@@ -41,6 +47,7 @@ async function runDemo(): Promise<void> {
     AUTHORITY_HOST: emulator.url,
     GRAPH_BASE_URL: emulator.graphBaseUrl,
     PORT: process.env.PORT ?? '3000',
+    ...(tsa ? { TSA_URL: tsa.url, TSA_CA_FILE: tsa.caCertPath } : {}),
   });
   // The demo tenant registers the add-in and the Teams tab as an SPA app of their own.
   process.env.ADDIN_CLIENT_ID ??= emulator.apps.spa.clientId;
@@ -56,6 +63,7 @@ async function runDemo(): Promise<void> {
     backend    ${backend.url}   health ${backend.url}/healthz   ready ${backend.url}/readyz
     add-in     ${backend.url}/addin/  (Search my archive; in a browser, trust ${caPath} or open the emulator URL once)
     admin tab  ${backend.url}/admin-tab/  (Teams tab for administrators; sign in as adele.vance@contoso.example)
+    TSA        ${config.TSA_URL ?? 'none'}  (time-stamps the integrity ledger; CA ${config.TSA_CA_FILE ?? '-'})
   Ctrl+C stops everything.`);
 
   let stopping = false;
@@ -64,6 +72,7 @@ async function runDemo(): Promise<void> {
     stopping = true;
     await backend.close().catch(() => undefined);
     await emulator.close().catch(() => undefined);
+    await tsa?.close().catch(() => undefined);
     await db.stop().catch(() => undefined);
     process.exit(0);
   };

@@ -10,6 +10,7 @@ export const isTransient = (err: unknown) => !(err instanceof ApiError) || err.s
 export function describeError(err: unknown): { title: string; message: string } {
   if (err instanceof SignInRequired) return { title: 'Sign in again', message: err.message };
   if (!(err instanceof ApiError)) return { title: 'Something went wrong', message: `${sentence(String((err as Error)?.message ?? err))} Try again.` };
+  if (err.code === 'message_too_complex') return { title: 'Too complex to display', message: `${sentence(err.message)} Use Download .eml above.` };
   if (err.status === 400 && err.field === 'q') return { title: 'This search is not understood', message: `${sentence(err.message)} Open the help (?) for the operators.` };
   if (err.status === 400) return { title: 'This request is not valid', message: err.message };
   if (err.status === 401) return { title: 'Sign in again', message: 'Your session has ended.' };

@@ -1,4 +1,9 @@
 import { z } from 'zod';
+import { credentialProblems, credentialSchema, readCredential, type ClientCredential, type Problem } from './config-credential';
+import { DEFAULT_TEXT_LIMITS, MAX_TEXT_CHARS } from './ingest/text-limits';
+import { ANY_SENDER_PROBLEM, acceptsAnySender } from './journal/gateway-limits';
+
+export type { ClientCredential } from './config-credential';
 
 /**
  * Configuration comes from the environment only. Every problem is reported at once, naming the
@@ -15,12 +20,13 @@ const list = z
   .optional()
   .transform((s) => (s ?? '').split(',').map((x) => x.trim().toLowerCase()).filter(Boolean));
 
-const schema = z.object({
+const baseSchema = z.object({
   MONGODB_URI: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// or mongodb+srv:// URI'),
   MONGODB_DB: z.string().regex(/^[A-Za-z0-9_-]{1,60}$/, 'letters, digits, _ and - only').default('m365archive'),
   TENANT_ID: guid,
   CLIENT_ID: guid,
-  CLIENT_SECRET: z.string().min(1, 'is empty'),
+  /** Application ID URIs of the API besides `api://{CLIENT_ID}` and `api://{PUBLIC_URL host}/{CLIENT_ID}`: accepted as `aud` of v1.0 tokens. */
+  API_APP_ID_URIS: z.string().optional().transform((s) => (s ?? '').split(',').map((x) => x.trim()).filter(Boolean)),
   AUTHORITY_HOST: httpsUrl.default('https://login.microsoftonline.com'),
   GRAPH_BASE_URL: httpsUrl.default('https://graph.microsoft.com'),
   GRAPH_SCOPE: z.string().default('https://graph.microsoft.com/.default'),
@@ -36,8 +42,26 @@ const schema = z.object({
    * answered SQLITE_BUSY to some 80).
    */
   INGEST_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
+  /**
+   * Characters of a message's body text (every alternative together) and of its attachments'
+   * text that are kept and indexed; what a message has beyond them is named in its reading pane.
+   * Together at most 4 M (a message document stays below MongoDB's 16 MB).
+   */
+  INDEX_MAX_BODY_CHARS: z.coerce.number().int().min(10_000).max(MAX_TEXT_CHARS).default(DEFAULT_TEXT_LIMITS.maxBodyChars),
+  INDEX_MAX_ATTACHMENT_CHARS: z.coerce.number().int().min(0).max(MAX_TEXT_CHARS).default(DEFAULT_TEXT_LIMITS.maxAttachmentTextChars),
   /** How long a worker's claim on a job holds without a heartbeat; a dead worker's jobs move on after it. */
   JOB_LEASE_MS: z.coerce.number().int().min(500).max(600_000).default(30_000),
+  /**
+   * Time one message may take to render for the view (MIME walk and sanitising, in a worker
+   * thread); past it the reader is told to download the message instead.
+   */
+  VIEW_TIME_LIMIT_MS: z.coerce.number().int().min(10).max(120_000).default(10_000),
+  /** A failed `$value` download is retried after this, doubling each time (archiving/owed.ts). */
+  DOWNLOAD_RETRY_BASE_MS: z.coerce.number().int().min(10).max(86_400_000).default(60_000),
+  /** Failed downloads of one message before it is failed for good (an administrator can retry it). */
+  DOWNLOAD_RETRY_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(8),
+  /** How long a mailbox waits at its end for owed downloads that fall due, before leaving them to the next run. */
+  DOWNLOAD_RETRY_WAIT_MS: z.coerce.number().int().min(0).max(86_400_000).default(120_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   // --- Journal gateway (SMTP, MISSION M3): off unless SMTP_PORT is set ---
   SMTP_PORT: z.coerce.number().int().min(0).max(65535).default(0),
@@ -58,21 +82,87 @@ const schema = z.object({
   SMTP_RATE_LIMIT: z.coerce.number().int().min(0).default(30_000),
   /** IP addresses, CIDR ranges and host names (`*.example.com`) allowed to connect; empty = any. */
   SMTP_ALLOWED_HOSTS: list,
+  /**
+   * Names a sender's TLS client certificate must carry (subject or DNS alternative name, checked
+   * like a server name); empty = no client certificate asked for. Exchange Online's outbound
+   * connector presents one for mail.protection.outlook.com.
+   */
+  SMTP_TLS_CLIENT_NAMES: list,
+  /** PEM file of the CAs client certificates must chain to; default: Node's public roots. */
+  SMTP_TLS_CLIENT_CA: z.string().min(1).optional(),
+  /** Lab only: a gateway with no allowed hosts, client names or required AUTH files anyone's reports. */
+  SMTP_INSECURE_ACCEPT_ANY: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  // --- Import (MISSION M14) ---
+  /** Server folders an administrator may import from by path (comma-separated absolute paths); empty: none. */
+  IMPORT_ALLOWED_FOLDERS: z.string().optional().transform((s) => (s ?? '').split(',').map((x) => x.trim()).filter(Boolean)),
+  /** Where uploaded files are written (streamed, resumable) until their import is done. */
+  IMPORT_UPLOAD_DIR: z.string().min(1).optional(),
+  IMPORT_MAX_UPLOAD_BYTES: z.coerce.number().int().min(1024).default(100 * 1024 ** 3),
+  IMPORT_MAX_MESSAGE_BYTES: z.coerce.number().int().min(1024).default(150 * 1024 * 1024),
+  /** Most bytes one zip may expand to, and the highest expansion ratio of an entry (zip bombs). */
+  IMPORT_MAX_ZIP_BYTES: z.coerce.number().int().min(1024).default(100 * 1024 ** 3),
+  IMPORT_MAX_ZIP_RATIO: z.coerce.number().min(2).default(200),
+  // --- Operations: Prometheus metrics (http/metrics.ts) ---
+  /** Bearer token Prometheus sends for /metrics; on the API's port /metrics is served only with one. */
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** A listener of its own for /metrics (0 = none), bound to METRICS_HOST. */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(0),
+  METRICS_HOST: z.string().default('127.0.0.1'),
+  // --- Integrity (MISSION M12, M19): docs/integrity.md ---
+  /** RFC 3161 time-stamping authority for the ledger's Merkle roots; unset: roots stay untimestamped. */
+  TSA_URL: z.string().url('must be a URL').optional(),
+  /** PEM file with the CA certificate(s) the TSA's tokens must chain to (needed to verify them). */
+  TSA_CA_FILE: z.string().min(1).optional(),
+  /** Length of a ledger period: each one with activity gets a Merkle root. */
+  LEDGER_PERIOD_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(60),
+  /** When the verification job runs (cron, 5 fields); "off" for on demand only. */
+  INTEGRITY_VERIFY_CRON: z.string().default('30 2 * * *'),
+  /** How fast verification reads stored bytes, so archiving goes on; 0: no limit. */
+  INTEGRITY_VERIFY_MAX_MB_PER_S: z.coerce.number().min(0).default(20),
+  /** Master key for encryption at rest: 32 bytes, base64 or hex, in this variable or in the file named by ENCRYPTION_MASTER_KEY_FILE. */
+  ENCRYPTION_MASTER_KEY: z.string().min(1).optional(),
+  ENCRYPTION_MASTER_KEY_FILE: z.string().min(1).optional(),
+  /** The previous master key (same forms), while its data keys are re-wrapped under the new one. */
+  ENCRYPTION_PREVIOUS_MASTER_KEY: z.string().min(1).optional(),
+  ENCRYPTION_PREVIOUS_MASTER_KEY_FILE: z.string().min(1).optional(),
 });
 
+const schema = baseSchema.extend(credentialSchema.shape);
+
 /** Problems that involve several SMTP_ variables; reported with the rest, by variable. */
-function smtpProblems(c: z.infer<typeof schema>): { name: string; message: string }[] {
-  const problems: { name: string; message: string }[] = [];
+function smtpProblems(c: z.infer<typeof baseSchema>): Problem[] {
+  const problems: Problem[] = [];
   const tls = Boolean(c.SMTP_TLS_CERT && c.SMTP_TLS_KEY);
   if (Boolean(c.SMTP_TLS_CERT) !== Boolean(c.SMTP_TLS_KEY)) problems.push({ name: c.SMTP_TLS_CERT ? 'SMTP_TLS_KEY' : 'SMTP_TLS_CERT', message: 'must be set together with the other of SMTP_TLS_CERT and SMTP_TLS_KEY' });
   if (c.SMTP_REQUIRE_TLS && !tls) problems.push({ name: 'SMTP_REQUIRE_TLS', message: 'needs SMTP_TLS_CERT and SMTP_TLS_KEY' });
   if (c.SMTP_AUTH === 'required' && !tls) problems.push({ name: 'SMTP_AUTH', message: 'required needs SMTP_TLS_CERT and SMTP_TLS_KEY: secrets never travel in clear text' });
+  if (c.SMTP_TLS_CLIENT_NAMES.length > 0 && !tls) problems.push({ name: 'SMTP_TLS_CLIENT_NAMES', message: 'needs SMTP_TLS_CERT and SMTP_TLS_KEY: client certificates come with TLS' });
+  const sources = { allowedHosts: c.SMTP_ALLOWED_HOSTS, clientNames: c.SMTP_TLS_CLIENT_NAMES, auth: c.SMTP_AUTH };
+  if (c.SMTP_PORT > 0 && acceptsAnySender(sources) && !c.SMTP_INSECURE_ACCEPT_ANY) problems.push({ name: 'SMTP_PORT', message: ANY_SENDER_PROBLEM });
   return problems;
 }
 
-export type Config = z.infer<typeof schema> & {
-  /** Audiences accepted on tokens for this API: the v2 client id and the v1 App ID URI. */
-  apiAudiences: string[];
+/** The time-stamping authority and the master key of encryption at rest. */
+function integrityProblems(c: z.infer<typeof baseSchema>): Problem[] {
+  const problems: Problem[] = [];
+  if (c.TSA_URL && !c.TSA_CA_FILE) problems.push({ name: 'TSA_CA_FILE', message: 'is needed with TSA_URL: the CA certificate that time-stamp tokens are verified against' });
+  if (c.ENCRYPTION_MASTER_KEY && c.ENCRYPTION_MASTER_KEY_FILE) problems.push({ name: 'ENCRYPTION_MASTER_KEY_FILE', message: 'and ENCRYPTION_MASTER_KEY are both set: set one' });
+  return problems;
+}
+
+/** The two text caps share what a message document can hold. */
+function textProblems(c: z.infer<typeof baseSchema>): Problem[] {
+  return c.INDEX_MAX_BODY_CHARS + c.INDEX_MAX_ATTACHMENT_CHARS > MAX_TEXT_CHARS
+    ? [{ name: 'INDEX_MAX_ATTACHMENT_CHARS', message: `and INDEX_MAX_BODY_CHARS must add up to at most ${MAX_TEXT_CHARS} characters` }]
+    : [];
+}
+
+export type Config = z.infer<typeof baseSchema> & {
+  credential: ClientCredential;
+  /** What every process of this deployment shares and nobody else knows (the secret or the certificate's key), to derive keys from. */
+  deploymentSecret: string;
+  /** Application ID URIs of this API: besides the client id, what v1.0 tokens may carry as `aud`. */
+  appIdUris: string[];
   authority: string;
 };
 
@@ -91,14 +181,26 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       const missing = issue.code === 'invalid_type' && env[name] === undefined;
       return missing ? `${name} is required but not set` : `${name} ${issue.message}`;
     });
-    throw new ConfigError(problems);
+    // The credential's own problems (none set, an unreadable key file) belong in the same report.
+    const credential = credentialSchema.safeParse(env);
+    const more = credential.success ? credentialProblems(readCredential(credential.data)) : [];
+    throw new ConfigError([...problems, ...more.map((p) => `${p.name} ${p.message}`)]);
   }
-  const c = parsed.data;
-  const smtp = smtpProblems(c);
-  if (smtp.length > 0) throw new ConfigError(smtp.map((p) => `${p.name} ${p.message}`));
+  const c = baseSchema.parse(env);
+  const credential = readCredential(parsed.data);
+  const problems = [...smtpProblems(c), ...integrityProblems(c), ...textProblems(c), ...credentialProblems(credential)];
+  if (problems.length > 0 || 'problems' in credential) throw new ConfigError(problems.map((p) => `${p.name} ${p.message}`));
   return {
     ...c,
-    apiAudiences: [c.CLIENT_ID, `api://${c.CLIENT_ID}`],
+    credential,
+    deploymentSecret: credential.kind === 'secret' ? credential.secret : credential.privateKey,
+    appIdUris: appIdUris(c),
     authority: `${c.AUTHORITY_HOST}/${c.TENANT_ID}`,
   };
+}
+
+/** The API's Application ID URIs: `api://{client id}`, the Teams SSO form with the public host, and any configured. */
+function appIdUris(c: z.infer<typeof baseSchema>): string[] {
+  const host = c.PUBLIC_URL ? new URL(c.PUBLIC_URL).host : undefined;
+  return [...new Set([`api://${c.CLIENT_ID}`, ...(host ? [`api://${host}/${c.CLIENT_ID}`] : []), ...c.API_APP_ID_URIS])];
 }

@@ -12,6 +12,8 @@ export function createLogger(level = 'info'): Logger {
         'headers.authorization',
         '*.clientSecret',
         '*.CLIENT_SECRET',
+        '*.privateKey',
+        '*.deploymentSecret',
         '*.accessToken',
         '*.access_token',
         '*.password',

@@ -7,7 +7,7 @@ import { GrantStore } from './entra/grants';
 import { userToken, v2Issuer } from './entra/issue';
 import type { IssuerContext } from './entra/issue';
 import { createSigningKeys } from './entra/keys';
-import { OIDC_SCOPES } from './entra/scopes';
+import { OIDC_SCOPES, resourceOf } from './entra/scopes';
 import type { EntraContext } from './entra/routes';
 import { Faults } from './faults';
 import type { FaultRule } from './faults';
@@ -26,6 +26,7 @@ import type { GeneratedSeed } from './tenant/seed-generated';
 import { registerDemoApps } from './tenant/seed-directory';
 
 export { DEMO } from './config';
+export { selfSignedCertificate } from './tls';
 export { DEMO_USERS, ALL_HANDS_MESSAGE_ID } from './tenant/seed-demo';
 export { BACKEND_APP_ROLES } from './tenant/seed-directory';
 export type { Tenant } from './tenant/model';
@@ -43,7 +44,10 @@ export interface StartOptions {
 }
 
 export interface UserTokenOptions {
-  /** Default: the backend API (its client id). Use 'https://graph.microsoft.com' for a delegated Graph token. */
+  /**
+   * Default: the backend API (its client id). An Application ID URI asks for the API by that name
+   * (a v1.0 token then carries it as `aud`). Use 'https://graph.microsoft.com' for a delegated Graph token.
+   */
   audience?: string;
   scopes?: string[];
   roles?: string[];
@@ -51,6 +55,8 @@ export interface UserTokenOptions {
   expiresInSeconds?: number;
   /** Signs a token with the tenant's key but another `iss`, to test issuer validation. */
   issuer?: string;
+  /** Signs a token with claims set or replaced (any JSON, e.g. `roles` as a string), to test claim validation. */
+  claims?: Record<string, unknown>;
 }
 
 export interface EmulatorHandle {
@@ -65,11 +71,12 @@ export interface EmulatorHandle {
   };
   /** The in-memory tenant; its message and folder methods go through change tracking, so they show up in delta. */
   tenant: Tenant;
-  /** Injected failures on matching Graph (and Entra) requests; each rule fires `times` times (default 1). */
+  /** Injected failures on matching Graph (and Entra) requests; each rule fires `times` times (default 1) or for `forMs`. */
   faults: { inject(rule: FaultRule): void; clear(): void };
   /**
-   * Graph requests received, by mailbox (id or UPN) and path: every $batch part counts as one
-   * request (Exchange throttles parts individually) and each envelope once as `/v1.0/$batch`.
+   * Graph requests received, by mailbox (id or UPN), path and answer (status, error code): every
+   * $batch part counts as one request (Exchange throttles parts individually) and each envelope
+   * once as `/v1.0/$batch`.
    */
   stats: { requests(filter?: StatsFilter): number; reset(): void };
   issueUserToken(user: string, opts?: UserTokenOptions): Promise<string>;
@@ -88,7 +95,14 @@ export async function startEmulator(opts: StartOptions = {}): Promise<EmulatorHa
 
   const keys = await createSigningKeys();
   const resolveMailbox = (ref: string) => tenant.findUser(ref)?.user.id;
-  const faults = new Faults(resolveMailbox);
+  const resolveMessage = (id: string) => {
+    for (const mb of tenant.mailboxes.values()) {
+      const rec = mb.find(id);
+      if (rec) return rec.immutableId;
+    }
+    return undefined;
+  };
+  const faults = new Faults(resolveMailbox, resolveMessage);
   const stats = new Stats(resolveMailbox);
   const throttle = new Throttler(opts.throttle === false ? false : { ...DEFAULT_THROTTLE, ...(opts.throttle ?? {}) }, opts.timeScale ?? 1);
   // The server must listen before its URL (and so every issuer and link) is known.
@@ -118,10 +132,11 @@ export async function startEmulator(opts: StartOptions = {}): Promise<EmulatorHa
       const scopes = o.scopes ?? backend.graphDelegated.filter((s) => !OIDC_SCOPES.includes(s));
       return userToken(issuer, { user: rec, client: backend, resource: { kind: 'graph' }, scopes, roles: o.roles, lifetimeSeconds });
     }
-    const api = tenant.apps.get(audience.replace(/^api:\/\//, '').replace(/\/$/, ''));
-    if (!api) throw new Error(`unknown audience ${audience}`);
+    const resource = resourceOf(audience, tenant);
+    if (resource.kind !== 'api') throw new Error(`unknown audience ${audience}`);
+    const api = resource.app;
     const roles = o.roles ?? rec.appRoles.filter((r) => api.appRoles.includes(r));
-    return userToken(issuer, { user: rec, client: spa, resource: { kind: 'api', app: api }, scopes: o.scopes ?? api.exposedScopes, roles, lifetimeSeconds, issuer: o.issuer });
+    return userToken(issuer, { user: rec, client: spa, resource, scopes: o.scopes ?? api.exposedScopes, roles, lifetimeSeconds, issuer: o.issuer, claims: o.claims });
   };
 
   const handle: EmulatorHandle = {

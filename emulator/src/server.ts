@@ -4,10 +4,12 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Server } from 'node:https';
 import type { HttpReq, HttpRes } from './http';
 import { header, json } from './http';
+import { handleUpload, MAX_REQUEST_BYTES } from './graph/attachments';
 import { runBatch } from './graph/batch';
+import { graphErrorBody } from './graph/errors';
 import { runGraphRequest } from './graph/pipeline';
 import type { PipelineDeps } from './graph/pipeline';
-import type { GraphRequest } from './graph/types';
+import type { GraphRequest, GraphVersion } from './graph/types';
 import { handleEntra } from './entra/routes';
 import type { EntraContext } from './entra/routes';
 
@@ -64,22 +66,28 @@ function preflight(req: HttpReq): HttpRes {
 async function route(deps: ServerDeps, req: HttpReq): Promise<HttpRes> {
   const path = req.url.pathname;
   if (path.startsWith('/_emulator/')) return (await deps.control(req)) ?? json(404, { error: 'not_found' });
-  if (path === '/v1.0' || path.startsWith('/v1.0/')) return graph(deps, req);
-  const fault = deps.graph.faults.take(path, req.method, undefined);
+  const version = (['v1.0', 'beta'] as const).find((v) => path === `/${v}` || path.startsWith(`/${v}/`));
+  if (version) return graph(deps, req, version);
+  const fault = deps.graph.faults.take({ path, method: req.method });
   if (fault?.kind === 'drop') return { status: 0, drop: true };
   if (fault?.kind === 'slow') await new Promise((r) => setTimeout(r, fault.delayMs ?? 1000));
+  else if (fault?.kind === 'redirect') return { status: 308, headers: { location: fault.location ?? '/' } };
   else if (fault) {
     return json(Number(fault.kind), { error: 'temporarily_unavailable', error_description: 'Injected fault.' },
       fault.retryAfterSeconds ? { 'retry-after': String(fault.retryAfterSeconds) } : {});
   }
+  // Upload sessions' pre-authenticated URLs (Outlook's REST host in Exchange Online).
+  if (path.startsWith('/api/v2.0/')) return handleUpload(deps.graph.env, req);
   return (await handleEntra(deps.entra, req)) ?? json(404, { error: 'not_found', error_description: `No route for ${path}` });
 }
 
-async function graph(deps: ServerDeps, req: HttpReq): Promise<HttpRes> {
+async function graph(deps: ServerDeps, req: HttpReq, version: GraphVersion): Promise<HttpRes> {
   const requestId = randomUUID();
+  if (req.body.length > MAX_REQUEST_BYTES) return tooLarge(req, requestId);
   const greq: GraphRequest = {
     method: req.method.toUpperCase(),
-    path: req.url.pathname.slice('/v1.0'.length) || '/',
+    path: req.url.pathname.slice(version.length + 1) || '/',
+    version,
     query: req.url.searchParams,
     headers: req.headers,
     body: req.body,
@@ -87,7 +95,18 @@ async function graph(deps: ServerDeps, req: HttpReq): Promise<HttpRes> {
     clientRequestId: header(req.headers, 'client-request-id') ?? requestId,
   };
   const res = greq.method === 'POST' && greq.path === '/$batch' ? await runBatch(deps.graph, greq) : await runGraphRequest(deps.graph, greq);
-  return { status: res.status, headers: res.headers, body: res.body, drop: res.drop };
+  return { status: res.status, headers: res.headers, body: res.body, drop: res.drop, truncate: res.truncate };
+}
+
+/**
+ * Graph refuses a request body over 4 MB, whatever the endpoint
+ * (https://github.com/microsoftgraph/microsoft-graph-docs-contrib/issues/682: "The maximum
+ * request length supported is 4MB."; 413 Request Entity Too Large). Larger attachments go
+ * through upload sessions.
+ */
+function tooLarge(req: HttpReq, requestId: string): HttpRes {
+  const body = graphErrorBody('BadRequest', 'The maximum request length supported is 4MB.', requestId, header(req.headers, 'client-request-id') ?? requestId);
+  return json(413, body, { 'request-id': requestId });
 }
 
 function send(res: ServerResponse, out: HttpRes): void {
@@ -101,7 +120,9 @@ function send(res: ServerResponse, out: HttpRes): void {
   }
   if (payload) headers['content-length'] = String(payload.length);
   res.writeHead(out.status, headers);
-  res.end(payload);
+  // A truncated answer announces its whole length, sends half, then breaks the connection.
+  if (out.truncate) res.write(payload?.subarray(0, Math.floor(payload.length / 2)) ?? '', () => res.socket?.destroy());
+  else res.end(payload);
 }
 
 function readBody(req: IncomingMessage): Promise<Buffer> {

@@ -148,6 +148,19 @@ function createServerCert(p: CertificatePaths, ca: Ca): void {
   atomicWrite(p.certPath, forge.pki.certificateToPem(cert));
 }
 
+/**
+ * A self-signed certificate and its key (PEM), as an administrator creates one to upload to an
+ * app registration as its credential; `days` below zero gives one that has already expired.
+ */
+export function selfSignedCertificate(commonName: string, days = 365): { certPem: string; keyPem: string } {
+  const keys = newKeyPair();
+  const cert = baseCert(keys.publicKey, days);
+  cert.setSubject([{ name: 'commonName', value: commonName }]);
+  cert.setIssuer([{ name: 'commonName', value: commonName }]);
+  cert.sign(keys.privateKey, forge.md.sha256.create());
+  return { certPem: forge.pki.certificateToPem(cert), keyPem: forge.pki.privateKeyToPem(keys.privateKey) };
+}
+
 function atomicWrite(path: string, content: string): void {
   const tmp = `${path}.${process.pid}.tmp`;
   writeFileSync(tmp, content, { mode: path.endsWith('key.pem') ? 0o600 : 0o644 });

@@ -13,6 +13,7 @@ after(async () => stack?.close());
 const MEGAN = DEMO_USERS.megan.upn;
 const LEE = DEMO_USERS.lee.upn;
 const DIEGO = DEMO_USERS.diego.upn;
+const ALEX = DEMO_USERS.alex.upn;
 
 function newMessage(subject: string, date = new Date(), body = `Body of ${subject}`): Buffer {
   return Buffer.from(
@@ -44,6 +45,21 @@ test('incremental runs archive only what changed: added, moved, updated and dele
   assert.equal(await itemCount(stack, { archiveId: DEMO_USERS.megan.id }), archived + 1, 'the deleted message stays archived; nothing duplicated');
 });
 
+test('byte-identical copies in one mailbox are stored once and counted once as archived, the others as already archived', async () => {
+  const copy = newMessage('Same bytes twice', new Date('2024-03-01T10:00:00Z'));
+  await stack.emulator.tenant.addMessage(ALEX, 'inbox', copy);
+  await stack.emulator.tenant.addMessage(ALEX, 'inbox', copy);
+  await stack.emulator.tenant.addMessage(ALEX, 'archive', copy);
+  const id = await createProfile(stack, ADMIN, { name: 'Alex', source: { kind: 'single-mailbox', mailbox: ALEX } });
+  const run = await runProfile(stack, id);
+  const m = run.mailboxes[0];
+  assert.equal(run.status, 'succeeded');
+  const items = await itemCount(stack, { archiveId: DEMO_USERS.alex.id });
+  assert.equal(m.archived, items, `the run's "archived" adds up to what the archive stores (${m.archived} counted, ${items} stored)`);
+  assert.ok(m.alreadyArchived >= 2, 'the second and third copy are already archived');
+  assert.equal(m.found, m.archived + m.alreadyArchived + m.filtered + m.failed);
+});
+
 test('folder include list, date range and size filters decide what is archived', async () => {
   // At least one message over the size limit, whatever mail the tenant was seeded with.
   await stack.emulator.tenant.addMessage(LEE, 'inbox', newMessage('Quarterly report (large)', new Date('2024-05-01'), `${'x'.repeat(60)}\r\n`.repeat(600)));
@@ -59,6 +75,12 @@ test('folder include list, date range and size filters decide what is archived',
   assert.equal(m.found, await mailCount(stack, LEE, { only: ['Inbox'], exclude: ['Inbox/Projects'] }));
   assert.ok(m.filtered > 0, 'messages over 20 KB are filtered');
   assert.equal(m.archived + m.filtered, m.found);
+  assert.ok(m.skipCount > 0 && m.skipCount <= m.filtered, 'the messages the size limit skipped are named in the run (the date filter may skip more)');
+  assert.ok(
+    m.recentSkips.some((s: any) => s.folder === 'Inbox' && s.reason === `"Quarterly report (large)" not archived: larger than the profile's size limit of 0.02 MB`),
+    JSON.stringify(m.recentSkips),
+  );
+  assert.equal(m.errorCount, 0, 'a skip is no error');
   const folders = await stack.store.db.collection('items').distinct('folder', { archiveId: DEMO_USERS.lee.id });
   assert.deepEqual(folders, ['Inbox']);
   const sizes = await stack.store.db.collection('items').find({ archiveId: DEMO_USERS.lee.id }).project({ size: 1 }).toArray();

@@ -90,10 +90,73 @@ test('a token without the API scope (e.g. an app-only token) is refused', async 
   assert.match(res.body.error.message, /access_as_user/);
 });
 
-test('readiness checks the database and token acquisition', async () => {
+/** Runs `fn` with the API's app registration asking for v1.0 access tokens (`api.requestedAccessTokenVersion` 1). */
+async function withV1Tokens(fn: () => Promise<void>): Promise<void> {
+  const app = stack.emulator.tenant.apps.get(stack.emulator.apps.backend.clientId)!;
+  app.requestedAccessTokenVersion = 1;
+  try {
+    await fn();
+  } finally {
+    app.requestedAccessTokenVersion = 2;
+  }
+}
+
+test('v1.0 tokens are accepted by client id or Application ID URI, their user read from upn', async () => {
+  const clientId = stack.emulator.apps.backend.clientId;
+  await withV1Tokens(async () => {
+    for (const audience of [clientId, `api://${clientId}`]) {
+      const token = await stack.emulator.issueUserToken(DEMO_USERS.admin.upn, { audience });
+      assert.deepEqual([claimsOf(token).ver, claimsOf(token).iss, claimsOf(token).aud], ['1.0', `https://sts.windows.net/${stack.emulator.tenantId}/`, audience]);
+      const res = await me(token);
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      assert.equal(res.body.upn, DEMO_USERS.admin.upn);
+      assert.deepEqual(res.body.roles, ['admin']);
+    }
+  });
+});
+
+test('each issuer only with its own token version and audiences', async () => {
+  const clientId = stack.emulator.apps.backend.clientId;
+  const v2 = (claims: Record<string, unknown>) => stack.emulator.issueUserToken(DEMO_USERS.megan.upn, { claims });
+  // A v2.0 token always names the API by its client id; v1.0 shapes never come from the v2.0 issuer.
+  for (const token of [await v2({ aud: `api://${clientId}` }), await v2({ ver: '1.0' })]) {
+    const res = await me(token);
+    assert.equal(res.status, 401, JSON.stringify(claimsOf(token)));
+    assert.match(res.body.error.message, /"(aud|ver)"/);
+  }
+  await withV1Tokens(async () => {
+    const token = await stack.emulator.issueUserToken(DEMO_USERS.megan.upn, { claims: { ver: '2.0' } });
+    assert.equal((await me(token)).status, 401, 'a v2.0 claim from the v1.0 issuer');
+    const other = await stack.emulator.issueUserToken(DEMO_USERS.megan.upn, { claims: { aud: 'api://another-api' } });
+    assert.equal((await me(other)).status, 401);
+  });
+});
+
+test('signed claims of the wrong type never reach a role check or a database filter', async () => {
+  const cases: Record<string, unknown>[] = [
+    { roles: 'Archive.Admin' },
+    { oid: { $ne: null } },
+    { oid: 'not-a-guid' },
+    { tid: 42 },
+    { scp: ['access_as_user'] },
+    { preferred_username: { $gt: '' } },
+  ];
+  for (const claims of cases) {
+    const res = await me(await stack.emulator.issueUserToken(DEMO_USERS.megan.upn, { claims }));
+    assert.equal(res.status, 401, JSON.stringify(claims));
+    assert.equal(res.body.error.code, 'invalid_token');
+    assert.match(res.body.error.message, new RegExp(`"${Object.keys(claims)[0]}"`));
+  }
+});
+
+test('readiness checks the database and token acquisition, and names them to administrators only', async () => {
   const res = await fetch(`${stack.backend.url}/readyz`);
   assert.equal(res.status, 200);
-  const body = await res.json();
+  assert.deepEqual(await res.json(), { status: 'ready' }, 'a stranger learns ready or not, nothing more');
+  const asUser = await fetch(`${stack.backend.url}/readyz`, { headers: { authorization: `Bearer ${await stack.emulator.issueUserToken(DEMO_USERS.megan.upn)}` } });
+  assert.deepEqual(await asUser.json(), { status: 'ready' });
+  const asAdmin = await fetch(`${stack.backend.url}/readyz`, { headers: { authorization: `Bearer ${await stack.emulator.issueUserToken(DEMO_USERS.admin.upn)}` } });
+  const body = await asAdmin.json();
   assert.deepEqual(Object.keys(body.checks).sort(), ['database', 'microsoftGraphToken']);
   assert.equal((await fetch(`${stack.backend.url}/healthz`)).status, 200);
 });

@@ -1,7 +1,11 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { User } from '@microsoft/microsoft-graph-types';
-import { startEmulator, type EmulatorHandle } from '../../emulator/src/index';
+import { X509Certificate } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { selfSignedCertificate, startEmulator, type EmulatorHandle } from '../../emulator/src/index';
 import { loadConfig } from '../../backend/src/config';
 import { fetchAuthorityMetadata } from '../../backend/src/graph/authority';
 import { createGraphClient } from '../../backend/src/graph/client';
@@ -15,17 +19,29 @@ before(async () => {
 });
 after(async () => emulator?.close());
 
-function backendConfig(overrides: Record<string, string> = {}) {
+function backendConfig(overrides: Record<string, string> = {}, credential: Record<string, string> = { CLIENT_SECRET: emulator.apps.backend.clientSecret }) {
   return loadConfig({
     MONGODB_URI: 'mongodb://unused.invalid',
     TENANT_ID: emulator.tenantId,
     CLIENT_ID: emulator.apps.backend.clientId,
-    CLIENT_SECRET: emulator.apps.backend.clientSecret,
+    ...credential,
     AUTHORITY_HOST: emulator.url,
     GRAPH_BASE_URL: emulator.graphBaseUrl,
     ...overrides,
   });
 }
+
+/** A certificate as an administrator makes one: the key stays with the backend, the certificate goes to the app registration. */
+function certificate(opts: { days?: number; register?: boolean } = {}) {
+  const { certPem, keyPem } = selfSignedCertificate('m365-archive backend', opts.days);
+  const keyFile = join(mkdtempSync(join(tmpdir(), 'backend-cert-')), 'key.pem');
+  writeFileSync(keyFile, keyPem);
+  if (opts.register ?? true) emulator.tenant.apps.get(emulator.apps.backend.clientId)!.certificates.push(certPem);
+  const x509 = new X509Certificate(certPem);
+  return { keyFile, sha256: x509.fingerprint256, sha1: x509.fingerprint };
+}
+
+const claimsOf = (token: string) => JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString());
 
 async function graphFor(config = backendConfig()) {
   const metadata = await fetchAuthorityMetadata(config.authority, config.TENANT_ID);
@@ -46,6 +62,26 @@ test('msal-node gets an application token for Graph from the configured authorit
 test('a wrong client secret fails with Entra ID\'s error, not a silent retry', async () => {
   const { tokens } = await graphFor(backendConfig({ CLIENT_SECRET: 'wrong-secret' }));
   await assert.rejects(tokens.graphToken(), /AADSTS7000215|invalid_client/);
+});
+
+test('a certificate credential gets a Graph token: SHA-256 thumbprint (PS256) or SHA-1 (RS256); Entra records certificate authentication', async () => {
+  const cert = certificate();
+  const thumbprints: Record<string, string>[] = [{ CLIENT_CERTIFICATE_THUMBPRINT_SHA256: cert.sha256 }, { CLIENT_CERTIFICATE_THUMBPRINT: cert.sha1 }];
+  for (const thumbprint of thumbprints) {
+    const { tokens } = await graphFor(backendConfig({}, { CLIENT_CERTIFICATE_KEY_FILE: cert.keyFile, ...thumbprint }));
+    const claims = claimsOf(await tokens.graphToken());
+    assert.equal(claims.appid, emulator.apps.backend.clientId);
+    assert.equal(claims.appidacr, '2', Object.keys(thumbprint)[0]);
+  }
+});
+
+test('a certificate the app registration does not hold, or one that has expired, is refused with AADSTS700027', async () => {
+  const unknown = certificate({ register: false });
+  const expired = certificate({ days: -1 });
+  for (const cert of [unknown, expired]) {
+    const { tokens } = await graphFor(backendConfig({}, { CLIENT_CERTIFICATE_KEY_FILE: cert.keyFile, CLIENT_CERTIFICATE_THUMBPRINT_SHA256: cert.sha256 }));
+    await assert.rejects(tokens.graphToken(), /AADSTS700027/);
+  }
 });
 
 test('users are listed across pages by following @odata.nextLink', async () => {

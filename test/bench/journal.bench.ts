@@ -29,7 +29,6 @@ const TIMEOUT_MS = int('BENCH_TIMEOUT_MIN', 30) * 60_000;
 /** Reports sent one at a time at a rate the archive keeps up with: the latency without a backlog. */
 const PACED = int('BENCH_PACED', 60);
 const PACED_PER_S = int('BENCH_PACED_PER_S', 1);
-const MAILBOX = 'journal@archive.example';
 const PEOPLE = [DEMO_USERS.admin, DEMO_USERS.megan, DEMO_USERS.alex, DEMO_USERS.lee, DEMO_USERS.diego];
 
 interface Sent {
@@ -51,7 +50,7 @@ async function main(): Promise<void> {
   });
   const smtpPort = await freePort();
   let backend = await spawnBackend(config, {
-    SMTP_PORT: String(smtpPort), WORKER_CONCURRENCY: String(WORKERS), LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'silent',
+    SMTP_PORT: String(smtpPort), SMTP_ALLOWED_HOSTS: '127.0.0.1', WORKER_CONCURRENCY: String(WORKERS), LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'silent',
   });
   const store = await openStore({ uri: db.uri, dbName });
   let rows: Row[] = [];
@@ -67,7 +66,8 @@ async function main(): Promise<void> {
       return res.json();
     };
     await api('POST', '/admin/directory/sync');
-    await api('POST', '/admin/journal/mailboxes', { address: MAILBOX });
+    // The gateway adds a random part to the address; the journal rule sends to the result.
+    const MAILBOX = ((await api('POST', '/admin/journal/mailboxes', { address: 'journal@archive.example' })) as { address: string }).address;
     await api('POST', '/admin/journal/profiles', { name: 'Benchmark', mailbox: MAILBOX });
     emulator.journal.configure({ host: '127.0.0.1', port: smtpPort, journalAddress: MAILBOX, tls: 'none', connections: CONNECTIONS });
 
@@ -104,7 +104,7 @@ async function main(): Promise<void> {
     // gateway and workers run as separate processes; nothing archives meanwhile.
     await backend.stop();
     const gatewayPort = await freePort();
-    backend = await spawnBackend(config, { SMTP_PORT: String(gatewayPort), WORKER_CONCURRENCY: '0', LOG_LEVEL: 'silent' });
+    backend = await spawnBackend(config, { SMTP_PORT: String(gatewayPort), SMTP_ALLOWED_HOSTS: '127.0.0.1', WORKER_CONCURRENCY: '0', LOG_LEVEL: 'silent' });
     const gatewayPid = backend.child.pid!;
     emulator.journal.configure({ host: '127.0.0.1', port: gatewayPort, journalAddress: MAILBOX, tls: 'none', connections: CONNECTIONS });
     const more = await compose(emulator.journal, REPORTS);

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, createPrivateKey, randomBytes, randomUUID, X509Certificate } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { createRemoteJWKSet, jwtVerify } from 'jose';
-import { DEMO_USERS } from '../../emulator/src/index';
+import { createRemoteJWKSet, jwtVerify, SignJWT } from 'jose';
+import { DEMO_USERS, selfSignedCertificate } from '../../emulator/src/index';
 import type { EmulatorHandle } from '../../emulator/src/index';
 import { backendClient, decodeJwt, emulator } from './helpers';
 
@@ -150,5 +150,76 @@ describe('Entra ID emulation', () => {
     assert.equal(claims.roles, undefined);
     const graphToken = await emu.issueUserToken(DEMO_USERS.megan.upn, { audience: 'https://graph.microsoft.com' });
     await assert.rejects(cca.acquireTokenOnBehalfOf({ oboAssertion: graphToken, scopes: ['https://graph.microsoft.com/.default'] }), /AADSTS500131/);
+  });
+
+  it('issues v1.0 tokens for an API whose manifest asks for them (requestedAccessTokenVersion 1), and publishes their issuer', async () => {
+    const app = emu.tenant.apps.get(emu.apps.backend.clientId)!;
+    app.requestedAccessTokenVersion = 1;
+    try {
+      const cca = await backendClient(emu);
+      const result = await cca.acquireTokenByClientCredential({ scopes: [`api://${emu.apps.backend.clientId}/.default`] });
+      const claims = decodeJwt(result!.accessToken);
+      assert.deepEqual([claims.ver, claims.iss, claims.aud, claims.appid], ['1.0', `https://sts.windows.net/${emu.tenantId}/`, `api://${emu.apps.backend.clientId}`, emu.apps.backend.clientId]);
+      const user = decodeJwt(await emu.issueUserToken(DEMO_USERS.megan.upn));
+      assert.deepEqual([user.ver, user.upn, user.preferred_username], ['1.0', DEMO_USERS.megan.upn, undefined]);
+    } finally {
+      app.requestedAccessTokenVersion = 2;
+    }
+    const v1 = await (await fetch(`${emu.authority}/.well-known/openid-configuration`)).json() as Record<string, string>;
+    assert.equal(v1.issuer, `https://sts.windows.net/${emu.tenantId}/`);
+    const keys = await (await fetch(v1.jwks_uri!)).json() as { keys: { kid: string }[] };
+    assert.ok(keys.keys.length > 0);
+  });
+
+  describe('certificate credentials (client assertions)', () => {
+    const tokenUrl = () => `${emu.authority}/oauth2/v2.0/token`;
+    const cert = selfSignedCertificate('assertion tests');
+    const thumbprint = (alg: 'sha1' | 'sha256', pem = cert.certPem) => createHash(alg).update(new X509Certificate(pem).raw).digest('base64url');
+    before(() => emu.tenant.apps.get(emu.apps.backend.clientId)!.certificates.push(cert.certPem));
+
+    /** An assertion as certificate-credentials documents it; `change` alters claims, header or key. */
+    async function assertion(change: { claims?: Record<string, unknown>; header?: Record<string, unknown>; keyPem?: string } = {}) {
+      const now = Math.floor(Date.now() / 1000);
+      const clientId = emu.apps.backend.clientId;
+      return new SignJWT({ aud: tokenUrl(), iss: clientId, sub: clientId, jti: randomUUID(), nbf: now, exp: now + 600, ...change.claims })
+        .setProtectedHeader({ alg: 'PS256', typ: 'JWT', 'x5t#S256': thumbprint('sha256'), ...change.header })
+        .sign(createPrivateKey(change.keyPem ?? cert.keyPem));
+    }
+    async function redeem(clientAssertion: string) {
+      const res = await fetch(tokenUrl(), {
+        method: 'POST',
+        body: new URLSearchParams({
+          grant_type: 'client_credentials', client_id: emu.apps.backend.clientId, scope: 'https://graph.microsoft.com/.default',
+          client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: clientAssertion,
+        }),
+      });
+      return { status: res.status, body: await res.json() as Record<string, unknown> };
+    }
+
+    it('accepts an assertion signed by a registered certificate, named by SHA-256 (PS256) or SHA-1 (RS256) thumbprint', async () => {
+      const sha256 = await redeem(await assertion());
+      assert.equal(sha256.status, 200, JSON.stringify(sha256.body));
+      assert.equal(decodeJwt(String(sha256.body.access_token)).appidacr, '2');
+      const sha1 = await redeem(await assertion({ header: { alg: 'RS256', 'x5t#S256': undefined, x5t: thumbprint('sha1') } }));
+      assert.equal(sha1.status, 200, JSON.stringify(sha1.body));
+    });
+
+    it('refuses forged, foreign, stale or misaddressed assertions with Entra\'s codes', async () => {
+      const other = selfSignedCertificate('not registered');
+      const now = Math.floor(Date.now() / 1000);
+      const cases: [string, Promise<string>, number][] = [
+        ['signed by another key under the registered thumbprint', assertion({ keyPem: other.keyPem }), 700027],
+        ['a certificate the app does not hold', assertion({ keyPem: other.keyPem, header: { 'x5t#S256': thumbprint('sha256', other.certPem) } }), 700027],
+        ['expired', assertion({ claims: { nbf: now - 7200, exp: now - 3600 } }), 700024],
+        ['issued by another client', assertion({ claims: { iss: emu.apps.spa.clientId, sub: emu.apps.spa.clientId } }), 700021],
+        ['for another audience', assertion({ claims: { aud: 'https://login.microsoftonline.com/another/oauth2/v2.0/token' } }), 700023],
+        ['not a JWT', Promise.resolve('not.a.jwt'), 50027],
+      ];
+      for (const [what, made, code] of cases) {
+        const res = await redeem(await made);
+        assert.deepEqual(res.body.error_codes, [code], what);
+        assert.ok(res.status === 400 || res.status === 401, what);
+      }
+    });
   });
 });

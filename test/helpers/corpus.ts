@@ -3,8 +3,16 @@ import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
-/** The shared real-mail corpus next to the repository (see its README); not part of the project. */
-const CORPUS = fileURLToPath(new URL('../../../shared/corpus', import.meta.url));
+/**
+ * The shared real-mail corpus next to the repository (see its README); not part of the project.
+ * `MAIL_CORPUS` names it elsewhere; a git worktree one level further down finds it too.
+ */
+const CANDIDATES = [
+  process.env.MAIL_CORPUS,
+  fileURLToPath(new URL('../../../shared/corpus', import.meta.url)),
+  fileURLToPath(new URL('../../../../shared/corpus', import.meta.url)),
+].filter((p): p is string => !!p);
+const CORPUS = CANDIDATES.find((p) => existsSync(p)) ?? CANDIDATES[0]!;
 
 export function corpusDir(): string | null {
   return existsSync(CORPUS) ? CORPUS : null;

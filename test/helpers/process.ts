@@ -23,24 +23,34 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-/** Runs the real backend entry point (backend/src/main.ts) as its own process. */
-export async function spawnBackend(config: Config, overrides: Record<string, string> = {}): Promise<BackendProcess> {
-  const port = await freePort();
-  // Started as `npm start` and a deployment start it: with the memory settings (backend/src/memory-env.ts).
-  const env = withMemoryEnv({
-    ...process.env,
+/** The environment that gives a backend process (or the CLI) this configuration's database, tenant and credential. */
+export function configEnv(config: Config): Record<string, string> {
+  return {
     MONGODB_URI: config.MONGODB_URI,
     MONGODB_DB: config.MONGODB_DB,
     TENANT_ID: config.TENANT_ID,
     CLIENT_ID: config.CLIENT_ID,
-    CLIENT_SECRET: config.CLIENT_SECRET,
+    ...(config.credential.kind === 'secret' ? { CLIENT_SECRET: config.credential.secret } : {}),
     AUTHORITY_HOST: config.AUTHORITY_HOST,
     GRAPH_BASE_URL: config.GRAPH_BASE_URL,
+  };
+}
+
+/** Under tsx, the backend's entry point as `npx tsx backend/src/main.ts` runs it. */
+export const SOURCE_MAIN = ['--import', 'tsx', path.join(root, 'backend/src/main.ts')];
+
+/** Runs the real backend entry point (backend/src/main.ts, or `main`: a built one) as its own process. */
+export async function spawnBackend(config: Config, overrides: Record<string, string> = {}, main = SOURCE_MAIN): Promise<BackendProcess> {
+  const port = await freePort();
+  // Started as `npm start` and a deployment start it: with the memory settings (backend/src/memory-env.ts).
+  const env = withMemoryEnv({
+    ...process.env,
+    ...configEnv(config),
     PORT: String(port),
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     ...overrides,
   });
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'backend/src/main.ts')], { env, stdio: ['ignore', 'inherit', 'inherit'] });
+  const child = spawn(process.execPath, main, { env, stdio: ['ignore', 'inherit', 'inherit'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const url = `http://127.0.0.1:${port}`;
   await waitFor('the backend process to answer /healthz', async () => {

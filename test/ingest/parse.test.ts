@@ -122,6 +122,53 @@ describe('known messages', () => {
   });
 });
 
+describe('issue #22, by class, on real mail', () => {
+  test('1. the HTML alternative is kept beside a plain part that says something else', async (t) => {
+    const msg = await corpusMessage(t, 'enmime/html-mime-inline.raw');
+    if (!msg) return;
+    assert.equal(msg.bodyText, 'Test of text section');
+    assert.equal(msg.alternativeText, 'Test of HTML section');
+  });
+
+  test('3. related images the HTML does not show are attachments; one it shows is inline', async (t) => {
+    const related = await corpusMessage(t, 'enmime/other-multi-related.raw');
+    const inline = await corpusMessage(t, 'enmime/html-mime-inline.raw');
+    if (!related || !inline) return;
+    assert.deepEqual(related.attachments.map((a) => [a.filename, a.inline]), [['image001.png', false], ['image002.png', false]]);
+    assert.equal(related.hasAttachments, true);
+    assert.deepEqual(inline.attachments.map((a) => [a.filename, a.inline]), [['favicon.png', true]]);
+    assert.equal(inline.hasAttachments, false);
+  });
+
+  test('4. a forwarded message given inline is an attachment with its own listing', async (t) => {
+    const msg = await corpusMessage(t, 'mime4j-mimetools/re-fwd.msg');
+    if (!msg) return;
+    assert.deepEqual(msg.attachments.map((a) => [a.contentType, a.attachments?.map((n) => n.contentType)]), [['message/rfc822', ['message/rfc822']]]);
+    assert.equal(msg.hasAttachments, true);
+  });
+
+  test('5. raw 8-bit headers, undeclared bodies and base64 footers read as a mail client reads them', async (t) => {
+    const header = await corpusMessage(t, 'spamassassin-easy_ham/02026.e6e094c6110cbff0c3a55e0fc5c9273a');
+    const body = await corpusMessage(t, 'spamassassin-easy_ham/00114.240461056916c0cdd555ba9d2bc9e63e');
+    const footer = await corpusMessage(t, 'spamassassin-spam/00313.fab744bfd5a128fca39b69df9811c086');
+    if (!header || !body || !footer) return;
+    assert.equal(header.subject, 'Gambler wins £7,000 - and spends it all on horse shiat');
+    assert.match(body.bodyText, /Join the world’s largest e-mail service with MSN Hotmail/);
+    assert.equal(footer.subject, '[WM] özür dileriz');
+    assert.match(footer.bodyText, /webmake-talk mailing list\s+webmake-talk@lists\.sourceforge\.net/);
+  });
+
+  test('6. named zones are read; a hopeless Date gives way to the first Received date, marked inferred', async (t) => {
+    const pst = await corpusMessage(t, 'spamassassin-spam/00365.da6795d02b44e4d5e168d62718f3e7c9');
+    const windows = await corpusMessage(t, 'spamassassin-spam/00207.0b71ac81a360455c1514f5872564b1e1');
+    const bad = await corpusMessage(t, 'ruby-mail/bad_date_header.eml');
+    if (!pst || !windows || !bad) return;
+    assert.equal(pst.date?.toISOString(), '2002-09-18T19:43:02.000Z', 'Wed, 18 Sep 2002 11:43:02 PST');
+    assert.equal(windows.date?.toISOString(), '2002-08-30T09:32:48.000Z', 'Fri, 30 Aug 02 05:32:48 Eastern Daylight Time');
+    assert.deepEqual([bad.date?.toISOString(), bad.dateInferred], ['2010-12-11T03:20:19.000Z', true]);
+  });
+});
+
 describe('bad input', () => {
   test('NUL bytes and unknown charsets: parsed as far as possible, control characters dropped', async () => {
     const msg = await parseMessage(

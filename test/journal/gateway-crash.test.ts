@@ -15,7 +15,8 @@ import { sha256 } from './helpers';
 const PEOPLE = [DEMO_USERS.admin, DEMO_USERS.megan, DEMO_USERS.alex, DEMO_USERS.lee, DEMO_USERS.diego];
 const REPORTS = 240;
 const KILL_AFTER = 100;
-const MAILBOX = 'journal@archive.example';
+/** The journal mailbox's address, with the random part the gateway adds. */
+let MAILBOX: string;
 
 let emulator: EmulatorHandle;
 let store: Store;
@@ -31,7 +32,7 @@ before(async () => {
     CLIENT_ID: emulator.apps.backend.clientId, CLIENT_SECRET: emulator.apps.backend.clientSecret,
     AUTHORITY_HOST: emulator.url, GRAPH_BASE_URL: emulator.graphBaseUrl,
   });
-  env = { SMTP_PORT: String(await freePort()), JOB_LEASE_MS: '3000', WORKER_CONCURRENCY: '8' };
+  env = { SMTP_PORT: String(await freePort()), SMTP_ALLOWED_HOSTS: '127.0.0.1', JOB_LEASE_MS: '3000', WORKER_CONCURRENCY: '8' };
   store = await openStore({ uri: config.MONGODB_URI, dbName });
 });
 after(async () => {
@@ -101,7 +102,9 @@ async function blast(reports: Planned[], stopWhen: (accepted: number) => boolean
 test('kill -9 during a burst: every accepted report is archived exactly once per participant', { timeout: 600_000 }, async (t) => {
   backend = await spawnBackend(config, env);
   assert.equal((await api(backend.url, 'POST', '/admin/directory/sync')).status, 200);
-  assert.equal((await api(backend.url, 'POST', '/admin/journal/mailboxes', { address: MAILBOX })).status, 201);
+  const mailbox = await api(backend.url, 'POST', '/admin/journal/mailboxes', { address: 'journal@archive.example' });
+  assert.equal(mailbox.status, 201);
+  MAILBOX = mailbox.body.address;
   assert.equal((await api(backend.url, 'POST', '/admin/journal/profiles', { name: 'Crash', mailbox: MAILBOX })).status, 201);
   emulator.journal.configure({ host: '127.0.0.1', port: Number(env.SMTP_PORT), journalAddress: MAILBOX, tls: 'none', connections: 10 });
 

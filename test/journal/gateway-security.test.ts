@@ -15,7 +15,7 @@ import { getSpool } from '../../backend/src/store/journal-spool';
 import { loadConfig, type ConfigError } from '../../backend/src/config';
 import { testStore, type TestStore } from '../helpers/db';
 import { freePort } from '../helpers/process';
-import { gatewayCertificate, plainMail, sha256, smtpFailure, smtpSend } from './helpers';
+import { clientCertificate, gatewayCertificate, plainMail, sha256, smtpFailure, smtpSend } from './helpers';
 
 const A = 'journal-a@archive.example';
 const B = 'journal-b@archive.example';
@@ -30,7 +30,8 @@ async function gateway(overrides: Partial<GatewayOptions> = {}, on = store): Pro
   const port = await freePort();
   const g = await startJournalGateway({ store: on, log }, {
     port, host: '127.0.0.1', tls: null, requireTls: false, auth: 'off', maxBytes: 1024 * 1024,
-    maxConnections: 100, maxConnectionsPerHost: 20, ratePerMinute: 0, allowedHosts: [], ...overrides,
+    maxConnections: 100, maxConnectionsPerHost: 20, ratePerMinute: 0, allowedHosts: ['127.0.0.1'], clientNames: [], clientCa: null,
+    insecureAcceptAny: false, ...overrides,
   });
   gateways.push(g);
   return port;
@@ -69,15 +70,51 @@ describe('TLS and AUTH are enforced when configured', () => {
     assert.equal(other.code, 550);
   });
 
-  test('a secret is never taken in clear text (538), and the configuration refuses AUTH or TLS requirements without a certificate', async () => {
+  test('AUTH is neither advertised nor taken before STARTTLS, and the configuration refuses AUTH or TLS requirements without a certificate', async () => {
     const port = await gateway({ tls, requireTls: true, auth: 'required' });
     const replies = await dialogue(port, ['EHLO client.example', `AUTH PLAIN ${Buffer.from(`\0${A}\0${SECRET_A}`).toString('base64')}`]);
     assert.match(replies[1]!, /STARTTLS/);
-    assert.match(replies[2]!, /^538 /);
+    assert.doesNotMatch(replies[1]!, /AUTH/, 'AUTH advertised before STARTTLS');
+    assert.match(replies[2]!, /^5\d\d /);
     const base = { MONGODB_URI: 'mongodb://x', TENANT_ID: '7f3c1a2e-4b5d-4c6e-9f80-1a2b3c4d5e6f', CLIENT_ID: '5b1e2c3d-0a4f-4e6b-8c7d-9e0f1a2b3c4d', CLIENT_SECRET: 's' };
     assert.throws(() => loadConfig({ ...base, SMTP_PORT: '2525', SMTP_AUTH: 'required' }), (e: ConfigError) => e.problems.some((p) => p.startsWith('SMTP_AUTH ')));
     assert.throws(() => loadConfig({ ...base, SMTP_TLS_CERT: '/x.pem' }), (e: ConfigError) => e.problems.some((p) => p.startsWith('SMTP_TLS_KEY ')));
     assert.equal(loadConfig(base).SMTP_PORT, 0, 'the gateway is off by default');
+  });
+});
+
+describe('forged reports are refused by default', () => {
+  const base = { MONGODB_URI: 'mongodb://x', TENANT_ID: '7f3c1a2e-4b5d-4c6e-9f80-1a2b3c4d5e6f', CLIENT_ID: '5b1e2c3d-0a4f-4e6b-8c7d-9e0f1a2b3c4d', CLIENT_SECRET: 's' };
+
+  test('a gateway that would take reports from anyone does not start, unless the lab switch says so', async () => {
+    assert.throws(() => loadConfig({ ...base, SMTP_PORT: '2525' }), (e: ConfigError) => e.problems.some((p) => p.startsWith('SMTP_PORT ') && /anyone/.test(p)));
+    assert.equal(loadConfig({ ...base, SMTP_PORT: '2525', SMTP_ALLOWED_HOSTS: '40.92.0.0/15' }).SMTP_PORT, 2525);
+    assert.equal(loadConfig({ ...base, SMTP_PORT: '2525', SMTP_INSECURE_ACCEPT_ANY: 'true' }).SMTP_INSECURE_ACCEPT_ANY, true);
+    await assert.rejects(gateway({ allowedHosts: [] }), /anyone/);
+    const lab = await gateway({ allowedHosts: [], insecureAcceptAny: true });
+    assert.match(await smtpSend({ port: lab, tls: 'none' }, A, plainMail('lab')), /^250 /);
+  });
+
+  test('with client certificate names configured, only a trusted certificate of such a name delivers', async () => {
+    const port = await gateway({ tls, requireTls: true, auth: 'off', allowedHosts: [], clientNames: ['journal-sender.example'] });
+    const forged = plainMail('forged', A);
+    const none = await smtpFailure(smtpSend({ port, tls: 'required' }, A, forged));
+    assert.equal(none.code, 550, 'no client certificate');
+    const otherName = await smtpFailure(smtpSend({ port, tls: 'required', clientCert: await clientCertificate('forger.example') }, A, forged));
+    assert.equal(otherName.code, 550, 'a trusted certificate of another name');
+    const selfSigned = await smtpFailure(smtpSend({ port, tls: 'required', clientCert: await clientCertificate('journal-sender.example', { selfSigned: true }) }, A, forged));
+    assert.equal(selfSigned.code, 550, 'the right name, but signed by nobody trusted');
+    assert.equal(await store.conn.collection('journal_spool').countDocuments({ sha256: sha256(forged) }), 0, 'nothing forged was spooled');
+    const real = plainMail('from the journaling server', A);
+    assert.match(await smtpSend({ port, tls: 'required', clientCert: await clientCertificate('journal-sender.example') }, A, real), /^250 /);
+  });
+
+  test('hosts, certificates and AUTH add up: each configured check must pass', async () => {
+    const port = await gateway({ tls, requireTls: true, auth: 'required', allowedHosts: ['127.0.0.1'], clientNames: ['journal-sender.example'] });
+    const cert = await clientCertificate('journal-sender.example');
+    assert.equal((await smtpFailure(smtpSend({ port, tls: 'required', clientCert: cert }, A, plainMail('no auth')))).code, 530);
+    assert.equal((await smtpFailure(smtpSend({ port, tls: 'required', auth: { user: A, pass: SECRET_A } }, A, plainMail('no cert')))).code, 550);
+    assert.match(await smtpSend({ port, tls: 'required', auth: { user: A, pass: SECRET_A }, clientCert: cert }, A, plainMail('both')), /^250 /);
   });
 });
 

@@ -16,14 +16,14 @@ import {
 
 const D = 'contoso.example';
 const ids = { adele: DEMO_USERS.admin.id, megan: DEMO_USERS.megan.id, alex: DEMO_USERS.alex.id, lee: DEMO_USERS.lee.id, diego: DEMO_USERS.diego.id };
-const MAIN = 'journal@archive.example';
+let MAIN: string;
 
 let stack: JournalStack;
 
 before(async () => {
   stack = await startJournalStack({ ...(await gatewayCertificate()) });
   await syncDirectory(stack);
-  await createJournal(stack, MAIN);
+  MAIN = (await createJournal(stack, 'journal@archive.example')).address;
 });
 after(async () => {
   await stack?.close();
@@ -92,8 +92,8 @@ describe('journaled mail is filed into every internal participant', () => {
 
 describe('unknown addresses follow the profile', () => {
   test('ignore: known participants get the message, the unknown address is recorded', async () => {
-    await createJournal(stack, 'journal-ignore@archive.example', { unknownAddresses: 'ignore' });
-    journalTo(stack, 'journal-ignore@archive.example');
+    const { address } = await createJournal(stack, 'journal-ignore@archive.example', { unknownAddresses: 'ignore' });
+    journalTo(stack, address);
     const sent = await stack.emulator.journal.sendInternalMail({ from: `megan.bowen@${D}`, to: [`nobody.yet@${D}`], subject: 'To a newcomer', text: 'a' });
     const record = await processedReport(stack, sent.report);
     assert.deepEqual(record.unknown, [{ address: `nobody.yet@${D}`, action: 'ignored' }]);
@@ -103,8 +103,8 @@ describe('unknown addresses follow the profile', () => {
   test('catch-all: the catch-all archive gets messages with unknown internal addresses and unassigned ones', async () => {
     const user = await stack.api(ADMIN, 'POST', '/admin/directory/users', { upn: `journal-catchall@${D}`, displayName: 'Journal catch-all', kind: 'catch-all' });
     assert.equal(user.status, 201, JSON.stringify(user.body));
-    await createJournal(stack, 'journal-catchall@archive.example', { unknownAddresses: 'catch-all', catchAllArchiveId: user.body._id });
-    journalTo(stack, 'journal-catchall@archive.example');
+    const { address } = await createJournal(stack, 'journal-catchall@archive.example', { unknownAddresses: 'catch-all', catchAllArchiveId: user.body._id });
+    journalTo(stack, address);
     const unknown = await stack.emulator.journal.sendInternalMail({ from: `megan.bowen@${D}`, to: [`stranger@${D}`], subject: 'Unknown', text: 'b' });
     const outside = await stack.emulator.journal.sendInternalMail({ from: 'a@fabrikam.example', to: ['b@fabrikam.example'], subject: 'Outside', text: 'c' });
     const first = await processedReport(stack, unknown.report);
@@ -116,8 +116,8 @@ describe('unknown addresses follow the profile', () => {
   });
 
   test('create-at-sync: the message waits for the next directory sync and is then filed for the new user', async () => {
-    await createJournal(stack, 'journal-create@archive.example', { unknownAddresses: 'create-at-sync' });
-    journalTo(stack, 'journal-create@archive.example');
+    const { address } = await createJournal(stack, 'journal-create@archive.example', { unknownAddresses: 'create-at-sync' });
+    journalTo(stack, address);
     const sent = await stack.emulator.journal.sendInternalMail({ from: `lee.gu@${D}`, to: [`nina.new@${D}`], subject: 'Welcome Nina', text: 'd' });
     const record = await processedReport(stack, sent.report);
     assert.deepEqual(record.unknown, [{ address: `nina.new@${D}`, action: 'pending' }]);
@@ -132,8 +132,8 @@ describe('unknown addresses follow the profile', () => {
   });
 
   test('"sync directory before archiving" finds a user created in Entra ID since the last sync', async () => {
-    await createJournal(stack, 'journal-sync@archive.example', { unknownAddresses: 'ignore', syncDirectoryFirst: true });
-    journalTo(stack, 'journal-sync@archive.example');
+    const { address } = await createJournal(stack, 'journal-sync@archive.example', { unknownAddresses: 'ignore', syncDirectoryFirst: true });
+    journalTo(stack, address);
     const omar = stack.emulator.tenant.addUser({ userPrincipalName: `omar.sync@${D}`, displayName: 'Omar Sync', licensed: true });
     const sent = await stack.emulator.journal.sendInternalMail({ from: `megan.bowen@${D}`, to: [`omar.sync@${D}`], subject: 'Hello Omar', text: 'e' });
     const record = await processedReport(stack, sent.report);
@@ -164,10 +164,52 @@ describe('what is not a readable journal report is quarantined for administrator
     assert.equal(q.kind, 'malformed');
     assert.match(q.reason, /truncated/);
     const token = await stack.emulator.issueUserToken(ADMIN);
-    const raw = await fetch(`${stack.backend.url}/api/admin/journal/quarantine/${sha256(cut)}/raw`, { headers: { authorization: `Bearer ${token}` } });
-    assert.equal(raw.headers.get('content-type'), 'message/rfc822');
-    assert.ok(Buffer.from(await raw.arrayBuffer()).equals(cut));
+    const readRaw = () => fetch(`${stack.backend.url}/api/admin/journal/quarantine/${sha256(cut)}/raw`, { headers: { authorization: `Bearer ${token}` } });
+    await withQuarantineGrant(async () => {
+      const raw = await readRaw();
+      assert.equal(raw.headers.get('content-type'), 'message/rfc822');
+      assert.ok(Buffer.from(await raw.arrayBuffer()).equals(cut));
+    });
     assert.deepEqual((await stack.api(ADMIN, 'GET', '/admin/journal/status')).body.quarantine, { 'not-journal': 1, malformed: 1 });
+  });
+});
+
+/** Runs `work` while the administrator holds the quarantine's read grant, given and taken back through the API. */
+async function withQuarantineGrant(work: () => Promise<void>): Promise<void> {
+  const grant = { grantee: ADMIN, archive: 'journal-quarantine' };
+  assert.equal((await stack.api(ADMIN, 'POST', '/admin/grants', { ...grant, rights: ['read'] })).status, 201);
+  try {
+    await work();
+  } finally {
+    await stack.api(ADMIN, 'DELETE', `/admin/grants?grantee=${encodeURIComponent(ADMIN)}&archive=${grant.archive}`);
+  }
+}
+
+describe('quarantined mail is read only with a grant, like an archive', () => {
+  test('an administrator without the grant lists the quarantine (audited) but cannot open a report; with it, can, audited', async () => {
+    const mail = plainMail('Private matter', MAIN);
+    assert.match(await smtpSend({ port: stack.smtpPort }, MAIN, mail), /^250 /);
+    await quarantined(stack, mail);
+    const id = sha256(mail);
+    const lists = await stack.store.db.collection('audit').find({ action: 'journal-quarantine-list', 'actor.upn': ADMIN }).toArray();
+    assert.ok(lists.length > 0, 'listing the quarantine is in the audit trail');
+
+    const detail = await stack.api(ADMIN, 'GET', `/admin/journal/quarantine/${id}`);
+    assert.equal(detail.status, 403);
+    assert.match(detail.body.error.message, /grant of read on the archive "journal-quarantine"/);
+    assert.equal((await stack.api(ADMIN, 'GET', `/admin/journal/quarantine/${id}/raw`)).status, 403);
+
+    await withQuarantineGrant(async () => {
+      const granted = await stack.api(ADMIN, 'GET', `/admin/journal/quarantine/${id}`);
+      assert.equal(granted.status, 200);
+      assert.equal(granted.body.subject, 'Private matter');
+      assert.equal((await stack.api(ADMIN, 'GET', `/admin/journal/quarantine/${id}/raw`)).status, 200);
+    });
+    const trail = await stack.store.db.collection('audit').find({ archiveId: 'journal-quarantine' }).toArray();
+    assert.ok(trail.some((e) => e.action === 'grant'), 'the grant is audited');
+    assert.ok(trail.some((e) => e.action === 'view' && e.target === `journal-quarantine:${id}`), 'the view is audited');
+    assert.ok(trail.some((e) => e.action === 'download' && e.target === `journal-quarantine:${id}`), 'the download is audited');
+    assert.equal((await stack.api(ADMIN, 'GET', `/admin/journal/quarantine/${id}`)).status, 403, 'and the revoked grant is gone');
   });
 });
 
@@ -231,8 +273,8 @@ describe('the emulator\'s control routes drive the journal rule over HTTP', () =
 
 describe('profiles and mailboxes', () => {
   test('reports of a mailbox without an enabled profile are held, and archived once it is enabled', async () => {
-    const { profileId } = await createJournal(stack, 'journal-held@archive.example', { enabled: false });
-    journalTo(stack, 'journal-held@archive.example');
+    const { profileId, address } = await createJournal(stack, 'journal-held@archive.example', { enabled: false });
+    journalTo(stack, address);
     const sent = await stack.emulator.journal.sendInternalMail({ from: `megan.bowen@${D}`, to: [`alex.wilber@${D}`], subject: 'Held', text: 'g' });
     await waitFor('the report to be held', async () => ((await stack.api(ADMIN, 'GET', '/admin/journal/spool?held=true')).body.value.length === 1 ? true : undefined));
     const enabled = await stack.api(ADMIN, 'PATCH', `/admin/journal/profiles/${profileId}`, { enabled: true });
@@ -245,12 +287,11 @@ describe('profiles and mailboxes', () => {
     const bad = await stack.api(ADMIN, 'POST', '/admin/journal/mailboxes', { address: 'not an address' });
     assert.equal(bad.status, 400);
     assert.equal(bad.body.error.field, 'address');
-    const dup = await stack.api(ADMIN, 'POST', '/admin/journal/mailboxes', { address: MAIN });
-    assert.equal(dup.status, 400);
     const noMailbox = await stack.api(ADMIN, 'POST', '/admin/journal/profiles', { name: 'X', mailbox: 'missing@archive.example' });
     assert.equal(noMailbox.body.error.field, 'mailbox');
-    await stack.api(ADMIN, 'POST', '/admin/journal/mailboxes', { address: 'journal-x@archive.example' });
-    const noCatchAll = await stack.api(ADMIN, 'POST', '/admin/journal/profiles', { name: 'X', mailbox: 'journal-x@archive.example', unknownAddresses: 'catch-all' });
+    const made = await stack.api(ADMIN, 'POST', '/admin/journal/mailboxes', { address: 'journal-x@archive.example' });
+    assert.match(made.body.address, /^journal-x-[a-z2-7]{13}@archive\.example$/, 'a random part nobody can guess');
+    const noCatchAll = await stack.api(ADMIN, 'POST', '/admin/journal/profiles', { name: 'X', mailbox: made.body.address, unknownAddresses: 'catch-all' });
     assert.equal(noCatchAll.body.error.field, 'catchAllArchiveId');
     const list = await stack.api(ADMIN, 'GET', '/admin/journal/mailboxes');
     assert.ok(list.body.value.every((m: any) => m.secret === undefined && m.secretHash === undefined));

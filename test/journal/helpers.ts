@@ -1,4 +1,6 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash, generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import forge from 'node-forge';
 import nodemailer from 'nodemailer';
 import type { Store } from '../../backend/src/store';
 import { getItem } from '../../backend/src/store/items';
@@ -19,20 +21,46 @@ export async function gatewayCertificate(): Promise<{ SMTP_TLS_CERT: string; SMT
   return { SMTP_TLS_CERT: certs.certPath, SMTP_TLS_KEY: certs.keyPath };
 }
 
+/**
+ * A TLS client certificate for `name`, as a sending server presents it: issued by the emulator's
+ * CA (trusted here like a public CA), or signed by its own key when `selfSigned`.
+ */
+export async function clientCertificate(name: string, opts: { selfSigned?: boolean } = {}): Promise<{ key: string; cert: string }> {
+  const paths = await ensureCertificates();
+  const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
+  const own = forge.pki.privateKeyFromPem(privateKey) as forge.pki.rsa.PrivateKey;
+  const caCert = forge.pki.certificateFromPem(readFileSync(paths.caCertPath, 'utf8'));
+  const issuerKey = opts.selfSigned ? own : (forge.pki.privateKeyFromPem(readFileSync(paths.caKeyPath, 'utf8')) as forge.pki.rsa.PrivateKey);
+  const cert = forge.pki.createCertificate();
+  cert.publicKey = forge.pki.publicKeyFromPem(publicKey);
+  cert.serialNumber = `01${randomBytes(15).toString('hex')}`;
+  cert.validity.notBefore = new Date(Date.now() - 86_400_000);
+  cert.validity.notAfter = new Date(Date.now() + 86_400_000);
+  cert.setSubject([{ name: 'commonName', value: name }]);
+  cert.setIssuer(opts.selfSigned ? [{ name: 'commonName', value: name }] : caCert.subject.attributes);
+  cert.setExtensions([{ name: 'extKeyUsage', clientAuth: true, serverAuth: true }, { name: 'subjectAltName', altNames: [{ type: 2, value: name }] }]);
+  cert.sign(issuerKey, forge.md.sha256.create());
+  return { key: privateKey, cert: forge.pki.certificateToPem(cert) };
+}
+
 /** The standard stack with the SMTP gateway on a free port. */
 export async function startJournalStack(env: Record<string, string> = {}): Promise<JournalStack> {
   const smtpPort = await freePort();
-  const stack = await startStack({ dbName: `test_journal_${randomUUID().slice(0, 8)}`, env: { SMTP_PORT: String(smtpPort), ...env } });
+  const stack = await startStack({ dbName: `test_journal_${randomUUID().slice(0, 8)}`, env: { SMTP_PORT: String(smtpPort), SMTP_ALLOWED_HOSTS: '127.0.0.1', ...env } });
   return { ...stack, smtpPort };
 }
 
-/** A gateway mailbox and its profile; returns the mailbox's secret (shown once). */
-export async function createJournal(stack: JournalStack, address: string, profile: Record<string, unknown> = {}): Promise<{ secret: string; profileId: string }> {
-  const mailbox = await stack.api(ADMIN, 'POST', '/admin/journal/mailboxes', { address, description: `test ${address}` });
-  if (mailbox.status !== 201) throw new Error(`creating mailbox ${address}: ${mailbox.status} ${JSON.stringify(mailbox.body)}`);
-  const created = await stack.api(ADMIN, 'POST', '/admin/journal/profiles', { name: `Journal ${address}`, mailbox: address, ...profile });
+/**
+ * A gateway mailbox and its profile; returns the mailbox's address (`name` with the random part
+ * the gateway adds) and its secret (shown once).
+ */
+export async function createJournal(stack: JournalStack, name: string, profile: Record<string, unknown> = {}): Promise<{ address: string; secret: string; profileId: string }> {
+  const mailbox = await stack.api(ADMIN, 'POST', '/admin/journal/mailboxes', { address: name, description: `test ${name}` });
+  if (mailbox.status !== 201) throw new Error(`creating mailbox ${name}: ${mailbox.status} ${JSON.stringify(mailbox.body)}`);
+  const address: string = mailbox.body.address;
+  const created = await stack.api(ADMIN, 'POST', '/admin/journal/profiles', { name: `Journal ${name}`, mailbox: address, ...profile });
   if (created.status !== 201) throw new Error(`creating profile for ${address}: ${created.status} ${JSON.stringify(created.body)}`);
-  return { secret: mailbox.body.secret, profileId: created.body.id };
+  return { address, secret: mailbox.body.secret, profileId: created.body.id };
 }
 
 export async function syncDirectory(stack: JournalStack): Promise<void> {
@@ -53,10 +81,11 @@ export async function processedReport(stack: JournalStack, report: Buffer, timeo
   }, timeoutMs, 100);
 }
 
+/** Waits until the report is listed in the quarantine (listing needs no grant, reading does). */
 export async function quarantined(stack: JournalStack, bytes: Buffer, timeoutMs = 30_000): Promise<any> {
   return waitFor(`report ${sha256(bytes).slice(0, 12)} in quarantine`, async () => {
-    const res = await stack.api(ADMIN, 'GET', `/admin/journal/quarantine/${sha256(bytes)}`);
-    return res.status === 200 ? res.body : undefined;
+    const res = await stack.api(ADMIN, 'GET', '/admin/journal/quarantine');
+    return res.body.value?.find((q: { _id: string }) => q._id === sha256(bytes));
   }, timeoutMs, 100);
 }
 
@@ -74,6 +103,8 @@ export interface SmtpClientOptions {
   port: number;
   tls?: 'starttls' | 'none' | 'required';
   auth?: { user: string; pass: string };
+  /** The TLS client certificate to present. */
+  clientCert?: { key: string; cert: string };
 }
 
 /** nodemailer as any SMTP client: sends `raw` to `to` and answers the reply or throws the SMTP error. */
@@ -85,6 +116,7 @@ export async function smtpSend(opts: SmtpClientOptions, to: string, raw: Buffer,
     ignoreTLS: opts.tls === 'none',
     requireTLS: opts.tls === 'required',
     ...(opts.auth ? { auth: opts.auth } : {}),
+    ...(opts.clientCert ? { tls: opts.clientCert } : {}),
   });
   try {
     const info = await transport.sendMail({ envelope: { from, to: [to] }, raw });

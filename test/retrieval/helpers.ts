@@ -27,12 +27,13 @@ export function corpusBytes(path: string): Buffer | null {
 
 export const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
-/** Puts `extra` messages into Megan's inbox, then archives her mailbox through the real crawl. */
-export async function archiveMegan(stack: Stack, extra: Buffer[] = []): Promise<void> {
+/** Puts `extra` messages into Megan's inbox, then archives her mailbox through the real crawl; the profile's id. */
+export async function archiveMegan(stack: Stack, extra: Buffer[] = []): Promise<string> {
   for (const mime of extra) await stack.emulator.tenant.addMessage(MEGAN.upn, 'inbox', mime);
   const id = await createProfile(stack, ADMIN, { name: 'Megan', source: { kind: 'single-mailbox', mailbox: MEGAN.upn } });
   const run = await runProfile(stack, id);
   assert.equal(run.status, 'succeeded', JSON.stringify(run.mailboxes?.map((m: any) => m.recentErrors)));
+  return id;
 }
 
 export interface StoredItem {
@@ -41,6 +42,7 @@ export interface StoredItem {
   sha256: string;
   subject: string;
   folder: string;
+  receivedAt: Date;
   size: number;
   hasAttachments: boolean;
 }

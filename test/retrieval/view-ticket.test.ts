@@ -3,10 +3,11 @@ import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import express from 'express';
-import type { Caller } from '../../backend/src/http/auth';
+import type { Caller } from '../../backend/src/access/caller';
+import { toHttpError } from '../../backend/src/http/errors';
 import { TICKET_SECONDS, viewTicketAuth, viewTickets } from '../../backend/src/retrieval/view-ticket';
 
-const SECRET = { CLIENT_SECRET: 'client-secret-for-tests', TENANT_ID: '00000000-0000-4000-8000-000000000001' };
+const SECRET = { deploymentSecret: 'client-secret-for-tests', TENANT_ID: '00000000-0000-4000-8000-000000000001' };
 const caller: Caller = { oid: 'oid-1', tenantId: SECRET.TENANT_ID, upn: 'megan@contoso.example', name: 'Megan Bowen', roles: new Set(['auditor']) };
 const ITEM = `oid-1:${'a'.repeat(64)}`;
 const OTHER = `oid-1:${'b'.repeat(64)}`;
@@ -32,7 +33,7 @@ test('a ticket cannot be altered, forged with another key, or truncated', () => 
   const body = JSON.parse(Buffer.from(payload!, 'base64url').toString());
   const forgedPayload = Buffer.from(JSON.stringify({ ...body, o: 'someone-else' })).toString('base64url');
   assert.equal(tickets.verify(`${forgedPayload}.${mac}`, ITEM), null);
-  assert.equal(viewTickets({ ...SECRET, CLIENT_SECRET: 'another' }).verify(ticket, ITEM), null);
+  assert.equal(viewTickets({ ...SECRET, deploymentSecret: 'another' }).verify(ticket, ITEM), null);
   assert.equal(viewTickets({ ...SECRET, TENANT_ID: 'another' }).verify(ticket, ITEM), null);
   for (const bad of ['', '.', payload!, `${payload}.`, `${ticket}.x`, `${ticket.slice(0, -2)}`]) assert.equal(tickets.verify(bad, ITEM), null, bad);
   // Another process of the same deployment derives the same key.
@@ -47,7 +48,10 @@ before(async () => {
   const app = express();
   app.use(viewTicketAuth(tickets));
   app.use((req, res) => void res.json({ caller: req.caller?.upn ?? null, ticket: res.locals.viewTicket ?? null }));
-  app.use(((err: { status: number; code: string }, _req, res, _next) => void res.status(err.status).json({ code: err.code })) as express.ErrorRequestHandler);
+  app.use(((err, _req, res, _next) => {
+    const { status, code } = toHttpError(err);
+    res.status(status).json({ code });
+  }) as express.ErrorRequestHandler);
   server = app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -1,5 +1,6 @@
 import { entryFor, type IndexEntry } from '../../backend/src/search/index-store';
 import { indexKeys, keysFor } from '../../backend/src/search/index-terms';
+import { indexable } from '../../backend/src/search/index-segment';
 import { normalize } from '../../backend/src/search/normalize';
 import type { Field, Query } from '../../backend/src/search/query';
 import { phraseLookupTerms } from '../../backend/src/search/tokenize';
@@ -65,7 +66,7 @@ export async function loadOracle(store: Store, archiveIds: string[]): Promise<Or
       folder: item.folder,
       size: item.size,
       hasAttachments: item.hasAttachments,
-      keys: new Set(indexKeys({ subject: e.subject, from: e.from, to: e.to, attachmentNames: e.attachmentNames, body: e.body, attachmentText: e.attachmentText })),
+      keys: new Set(indexKeys(indexable(e))),
     };
   });
 }
@@ -80,6 +81,6 @@ export function oracleOfEntries(archiveId: string, entries: IndexEntry[]): Oracl
     folder: e.folder,
     size: e.size,
     hasAttachments: e.hasAttachments,
-    keys: new Set(indexKeys({ subject: e.subject, from: e.from, to: e.to, attachmentNames: e.attachmentNames, body: e.body, attachmentText: e.attachmentText })),
+    keys: new Set(indexKeys(indexable(e))),
   }));
 }

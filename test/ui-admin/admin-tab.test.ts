@@ -4,6 +4,7 @@ import type { Page } from 'playwright-core';
 import { DEMO, DEMO_USERS } from '../../emulator/src/index';
 import { ADMIN, blobCount, itemCount, mailCount } from '../archiving/helpers';
 import { browserMissing, launchBrowser, type Browser } from '../helpers/browser';
+import { freePort } from '../helpers/process';
 import { startStack, waitFor, type Stack } from '../helpers/stack';
 import { pickAccount, screenshot } from '../ui/helpers';
 import { asTeamsHost, ensureTabBuilt, setTeamsTheme, TEAMS_VIEWPORT } from './helpers';
@@ -32,7 +33,8 @@ describe('Teams admin tab in Chromium', { skip }, () => {
     ensureTabBuilt();
     // The tab signs in as the demo tenant's SPA registration, as the add-in does (a public client).
     process.env.ADDIN_CLIENT_ID = DEMO.spa.clientId;
-    stack = await startStack({ seed: 'demo' });
+    // The lab switch on, so that the journaling page must warn about it.
+    stack = await startStack({ seed: 'demo', env: { SMTP_PORT: String(await freePort()), SMTP_INSECURE_ACCEPT_ANY: 'true' } });
     tabUrl = `${stack.backend.url}/admin-tab/`;
     browser = await launchBrowser({ viewport: TEAMS_VIEWPORT });
     page = browser.context.pages()[0] ?? (await browser.context.newPage());
@@ -96,6 +98,7 @@ describe('Teams admin tab in Chromium', { skip }, () => {
     await page.getByRole('radio', { name: 'Only the ones ticked below' }).check();
     await page.getByRole('checkbox', { name: new RegExp(`\\(${MEGAN}\\)`) }).check();
     await page.getByRole('checkbox', { name: new RegExp(`\\(${ALEX}\\)`) }).check();
+    await page.getByRole('checkbox', { name: /^Include online archives/ }).check();
     await screenshot(page, 'admin-wizard-mailboxes');
     await page.getByRole('button', { name: 'Next' }).click();
     await page.getByRole('checkbox', { name: 'Deleted Items' }).check();
@@ -123,6 +126,7 @@ describe('Teams admin tab in Chromium', { skip }, () => {
     const saved = (await stack.api(ADMIN, 'GET', '/admin/profiles')).body.value.find((p: any) => p.name === 'Sales team');
     assert.deepEqual(saved.source, { kind: 'multiple-mailboxes', selection: 'only', mailboxes: [MEGAN, ALEX] });
     assert.ok(saved.folders.exclude.includes('deleteditems'));
+    assert.equal(saved.includeOnlineArchives, true, 'the wizard saves "include online archives"');
   });
 
   it('runs it and shows live progress until done, with the counts of the emulator mailboxes', async () => {
@@ -188,12 +192,13 @@ describe('Teams admin tab in Chromium', { skip }, () => {
     await form.getByText('no archive user has this name, address or id').waitFor();
   });
 
-  it('shows the journaling set-up', async () => {
+  it('shows the journaling set-up, warns when anyone can file reports, and makes the address unguessable', async () => {
     await openArea('Journaling');
     await page.getByRole('region', { name: 'Journal gateway' }).waitFor();
+    await page.getByRole('alert').filter({ hasText: 'Anyone can file journal reports' }).waitFor();
     await page.getByRole('form', { name: 'Add a gateway mailbox' }).getByRole('textbox', { name: /Address journal rules send to/ }).fill('journal@archive.contoso.example');
     await page.getByRole('button', { name: 'Add mailbox' }).click();
-    await page.getByText('SMTP password of journal@archive.contoso.example').waitFor();
+    await page.getByText(/^SMTP password of journal-[a-z2-7]{13}@archive\.contoso\.example$/).waitFor();
     await screenshot(page, 'admin-journaling');
   });
 
@@ -209,6 +214,23 @@ describe('Teams admin tab in Chromium', { skip }, () => {
     await page.locator('[data-figure="Messages"]').getByText(stats.storage.items.toLocaleString('en-US'), { exact: true }).waitFor();
     await page.getByRole('table', { name: 'Last runs' }).getByText('Sales team').waitFor();
     await screenshot(page, 'admin-dashboard');
+  });
+
+  it('reindexes every archive from the dashboard and shows its progress to the end', async () => {
+    await openArea('Dashboard');
+    const index = page.getByRole('region', { name: 'Search index' });
+    await index.getByText('1,048,576 characters of body text').waitFor();
+    await index.getByRole('button', { name: 'Reindex all archives' }).click();
+    await index.getByRole('progressbar').waitFor();
+    const items = await itemCount(stack);
+    const done = await waitFor('the reindex to finish', async () => {
+      const state = (await stack.api(ADMIN, 'GET', '/admin/reindex')).body;
+      return state.reindex?.status === 'succeeded' ? state.reindex : undefined;
+    }, 120_000);
+    assert.equal(done.done, items, 'every archived copy was parsed and indexed again');
+    await index.getByText(`${items.toLocaleString('en-US')} of ${items.toLocaleString('en-US')} messages`).waitFor();
+    await index.locator('[data-status="succeeded"]').waitFor();
+    await screenshot(page, 'admin-reindex');
   });
 
   it('edits, disables and deletes a profile from the list', async () => {

@@ -12,7 +12,9 @@ import { queryHelp } from '../../backend/src/search/query-help';
 
 const auth = {
   issuer: 'https://login.example.test/7f3c1a2e-4b5d-4c6e-9f80-1a2b3c4d5e6f/v2.0',
-  audiences: ['5b1e2c3d-0a4f-4e6b-8c7d-9e0f1a2b3c4d', 'api://5b1e2c3d-0a4f-4e6b-8c7d-9e0f1a2b3c4d'],
+  v1Issuer: 'https://sts.example.test/7f3c1a2e-4b5d-4c6e-9f80-1a2b3c4d5e6f/',
+  clientId: '5b1e2c3d-0a4f-4e6b-8c7d-9e0f1a2b3c4d',
+  appIdUris: ['api://5b1e2c3d-0a4f-4e6b-8c7d-9e0f1a2b3c4d'],
   jwksUri: 'https://login.example.test/keys',
   tenantId: '7f3c1a2e-4b5d-4c6e-9f80-1a2b3c4d5e6f',
   adminUsers: [],
@@ -47,8 +49,8 @@ describe('add-in pages served by the backend', () => {
   it('derives public settings from what the API trusts: authority, client id, scope', () => {
     assert.deepEqual(addinSettings(auth, undefined), {
       authority: 'https://login.example.test/7f3c1a2e-4b5d-4c6e-9f80-1a2b3c4d5e6f',
-      clientId: auth.audiences[0],
-      apiScope: `api://${auth.audiences[0]}/access_as_user`,
+      clientId: auth.clientId,
+      apiScope: `api://${auth.clientId}/access_as_user`,
     });
     assert.equal(addinSettings(auth, '8d2f3e4a-1b5c-4d6e-9f70-0a1b2c3d4e5f').clientId, '8d2f3e4a-1b5c-4d6e-9f70-0a1b2c3d4e5f');
   });

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { buffer } from 'node:stream/consumers';
+import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { DEMO, DEMO_USERS } from '../../emulator/src/index';
+import { ingestMessage } from '../../backend/src/ingest';
 import { createProfile, runProfile, ADMIN } from '../archiving/helpers';
 import { browserMissing, launchBrowser, type Browser } from '../helpers/browser';
 import { startStack, waitFor, type Stack } from '../helpers/stack';
@@ -140,15 +142,32 @@ describe('Outlook add-in task pane in Chromium', { skip }, () => {
     const before = await copies();
     await page.getByRole('button', { name: 'Restore' }).click();
     const dialog = page.getByRole('dialog', { name: 'Restore to your mailbox' });
+    await dialog.getByText('with its original sender, recipients, dates and attachments').waitFor();
     await dialog.getByRole('radio', { name: 'Inbox' }).check();
     await screenshot(page, 'restore-dialog');
     await dialog.getByRole('button', { name: 'Restore to Inbox' }).click();
-    await page.getByText('Restored to Inbox in your mailbox.').waitFor();
+    await page.getByText('Restored to Inbox in your mailbox: a restored copy, original dates kept.').waitFor();
     assert.equal(await copies(), before + 1, 'a copy appeared in the emulator mailbox');
     await screenshot(page, 'restored');
     await page.keyboard.press('Escape');
     await waitFor('focus to return to the message in the list', async () =>
       (await page.evaluate(() => document.activeElement?.getAttribute('data-message-id'))) ? true : undefined, 5000);
+  });
+
+  it('says in the reading pane when a message is only partly indexed, and what was left out', async () => {
+    const subject = 'Server log dump';
+    const raw = Buffer.from(
+      `From: ops@contoso.example\r\nTo: ${MEGAN}\r\nSubject: ${subject}\r\nDate: Mon, 02 Sep 2024 08:00:00 +0000\r\nContent-Type: text/plain\r\n\r\n${'line of the log '.repeat(70_000)}\r\n`,
+    );
+    await ingestMessage(stack.store, { archiveId: DEMO_USERS.megan.id, folder: 'Inbox', source: { kind: 'import', file: 'log.eml' }, content: Readable.from([raw]) });
+    await page.getByRole('searchbox', { name: 'Search your archive' }).fill(`subject:"${subject}"`);
+    await page.keyboard.press('Enter');
+    await page.getByText(/^(About )?1 message$/).waitFor();
+    await page.getByRole('button', { name: new RegExp(subject) }).first().click();
+    const notice = page.getByRole('note', { name: 'Only partly indexed' });
+    await notice.getByText('Only the first 1,048,576 characters of the body text are indexed.').waitFor();
+    await screenshot(page, 'reading-pane-partly-indexed');
+    await page.getByRole('button', { name: 'Back to results' }).click();
   });
 
   it("gives a user nothing for another user's message id", async () => {

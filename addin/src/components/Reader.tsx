@@ -1,12 +1,12 @@
 import {
-  Button, Caption1, MessageBar, MessageBarBody, Text, Toolbar, ToolbarButton, Tooltip, makeStyles, tokens, typographyStyles,
+  Button, Caption1, MessageBar, MessageBarBody, MessageBarTitle, Text, Toolbar, ToolbarButton, Tooltip, makeStyles, tokens, typographyStyles,
 } from '@fluentui/react-components';
 import { ArrowDownload20Regular, ArrowLeft20Regular, ArrowUndo20Regular, DocumentArrowDown20Regular, Open20Regular } from '@fluentui/react-icons';
 import { useEffect, useRef, useState } from 'react';
 import { describeError } from '../errors';
 import { fileSize, longDate, person } from '../format';
 import { saveDownload, type ApiClient } from '../shared/api';
-import type { HoldStatus, MessageDetail, SearchHit } from '../shared/types';
+import type { HoldStatus, MessageDetail, NestedAttachment, SearchHit } from '../shared/types';
 import { Notice } from '../shared/Notice';
 import { RestoreDialog } from './RestoreDialog';
 
@@ -88,6 +88,7 @@ export function Reader({ api, hit, canRestore, onClose }: { api: ApiClient; hit:
   const from = detail?.headers.from[0] ?? hit.from;
   const to = detail?.headers.to.map(person).join(', ');
   const files = detail?.attachments.filter((a) => !a.inline) ?? [];
+  const inside = (list: NestedAttachment[] | undefined): string[] => (list ?? []).flatMap((n) => [n.filename, ...inside(n.attachments)]).filter(Boolean);
   return (
     <article className={styles.root} aria-labelledby="reader-subject" onKeyDown={(e) => e.key === 'Escape' && !restoring && onClose()}>
       <Toolbar className={styles.toolbar} aria-label="Message actions" size="small">
@@ -114,7 +115,10 @@ export function Reader({ api, hit, canRestore, onClose }: { api: ApiClient; hit:
           {person(from)} {from.address && <Caption1 className={styles.muted}>&lt;{from.address}&gt;</Caption1>}
         </Text>
         {to && <Caption1 className={styles.muted}>To: {to}</Caption1>}
-        <Caption1 className={styles.muted}>{longDate(detail?.headers.date ?? hit.date)} · {hit.folder}</Caption1>
+        <Caption1 className={styles.muted}>
+          {longDate(detail?.headers.date ?? hit.date)}
+          {detail?.headers.dateInferred && ' (received; the message carries no readable date)'} · {hit.folder}
+        </Caption1>
       </div>
       {hold?.held && (
         <MessageBar className={styles.status} intent="warning" aria-label="Legal hold">
@@ -136,6 +140,14 @@ export function Reader({ api, hit, canRestore, onClose }: { api: ApiClient; hit:
           </MessageBarBody>
         </MessageBar>
       )}
+      {detail?.textTruncated && (
+        <MessageBar className={styles.status} intent="warning" role="note" aria-label="Only partly indexed">
+          <MessageBarBody>
+            <MessageBarTitle>Only partly indexed</MessageBarTitle> Search may not find words from the parts left out.{' '}
+            {(detail.textCuts ?? []).join(' ')}
+          </MessageBarBody>
+        </MessageBar>
+      )}
       {files.length > 0 && (
         <ul className={styles.attachments} aria-label="Attachments">
           {files.map((a) => {
@@ -146,6 +158,7 @@ export function Reader({ api, hit, canRestore, onClose }: { api: ApiClient; hit:
                   onClick={() => act('download', async () => saveDownload(await api.attachment(hit.id, a.index, name)))}>
                   {name}&nbsp;<Caption1 className={styles.muted}>{fileSize(a.size)}</Caption1>
                 </Button>
+                {inside(a.attachments).length > 0 && <Caption1 className={styles.muted}> containing {inside(a.attachments).join(', ')}</Caption1>}
               </li>
             );
           })}
@@ -165,6 +178,7 @@ export function Reader({ api, hit, canRestore, onClose }: { api: ApiClient; hit:
       <RestoreDialog
         open={restoring}
         archivedFolder={hit.folder}
+        size={detail?.size ?? hit.size}
         onCancel={() => setRestoring(false)}
         onRestore={(folder) => {
           setRestoring(false);
@@ -172,7 +186,7 @@ export function Reader({ api, hit, canRestore, onClose }: { api: ApiClient; hit:
           requestAnimationFrame(() => restoreButton.current?.focus());
           void act('restore', async () => {
             await api.restore(hit.id, folder.id);
-            return `Restored to ${folder.label} in your mailbox.`;
+            return `Restored to ${folder.label} in your mailbox: a restored copy, original dates kept.`;
           });
         }}
       />

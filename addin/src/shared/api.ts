@@ -23,6 +23,9 @@ export type TokenSource = () => Promise<string>;
 
 export interface SendOptions {
   body?: unknown;
+  /** Bytes sent as they are (application/octet-stream), instead of a JSON `body`. */
+  raw?: Blob;
+  headers?: Record<string, string>;
   signal?: AbortSignal;
 }
 
@@ -32,14 +35,15 @@ export interface SendOptions {
  */
 export function createSender(getToken: TokenSource, base = '/api') {
   return async function send(method: string, path: string, init: SendOptions = {}): Promise<Response> {
-    const headers: Record<string, string> = { authorization: `Bearer ${await getToken()}` };
+    const headers: Record<string, string> = { ...init.headers, authorization: `Bearer ${await getToken()}` };
     if (init.body !== undefined) headers['content-type'] = 'application/json';
+    if (init.raw !== undefined) headers['content-type'] = 'application/octet-stream';
     let res: Response;
     try {
       res = await fetch(`${base}${path}`, {
         method,
         headers,
-        body: init.body === undefined ? undefined : JSON.stringify(init.body),
+        body: init.raw ?? (init.body === undefined ? undefined : JSON.stringify(init.body)),
         signal: init.signal,
       });
     } catch (err) {

@@ -63,6 +63,16 @@ export interface AttachmentInfo {
   size: number;
   inline: boolean;
   contentId: string | null;
+  /** What an attached message holds: listed, found by `filename:`, downloaded with the message. */
+  attachments?: NestedAttachment[];
+}
+
+export interface NestedAttachment {
+  filename: string;
+  contentType: string;
+  size: number;
+  inline: boolean;
+  attachments?: NestedAttachment[];
 }
 
 export interface MessageDetail {
@@ -79,6 +89,8 @@ export interface MessageDetail {
     bcc: Address[];
     replyTo: Address[];
     date: string | null;
+    /** `date` is not the Date header (missing or unreadable) but the first server's Received date. */
+    dateInferred?: boolean;
     subject: string;
     messageId: string | null;
   };
@@ -88,6 +100,9 @@ export interface MessageDetail {
   html: string | null;
   /** Remote images and styles the sanitiser left out; the view shows them on request. */
   blockedRemote: number;
+  /** Some text of the message is not searchable; `textCuts` says what. */
+  textTruncated?: boolean;
+  textCuts?: string[];
   parseErrors: string[];
 }
 

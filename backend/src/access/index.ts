@@ -3,6 +3,6 @@
  * append-only, hash-chained record of every access. Search, retrieval, export and journaling
  * call `requireArchive` / `archivesFor` before touching an archive and `audit` before answering.
  */
-export { archivesFor, requireArchive, type Right } from './rights';
+export { archivesFor, JOURNAL_QUARANTINE, requireArchive, requireQuarantineRead, type Right } from './rights';
 export { audit, auditFrom, verifyAuditChain, type AuditAction, type AuditInput, type AuditVerification } from './audit';
 export { readableArchives, type ArchiveView } from './archives';

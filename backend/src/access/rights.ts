@@ -1,5 +1,5 @@
-import type { Caller } from '../http/auth';
-import { HttpError } from '../http/errors';
+import type { Caller } from './caller';
+import { forbidden, notFound } from '../errors';
 import type { Store } from '../store';
 import { getGrant, listGrants, type GrantRight } from '../store/grants';
 
@@ -15,6 +15,9 @@ import { getGrant, listGrants, type GrantRight } from '../store/grants';
  *  - Auditors (app role Archive.Auditor) read and export every archive; restoring needs a grant,
  *    since it writes into someone's mailbox. The routes audit every access they make.
  *  - Anything else needs a grant (store/grants.ts) with the right in question.
+ *  - The journal quarantine holds mail too (reports that could not be filed, with the messages
+ *    inside): reading it needs a grant of `read` on the pseudo-archive JOURNAL_QUARANTINE,
+ *    granted and audited like any archive, administrators included.
  */
 export type Right = GrantRight;
 
@@ -32,6 +35,17 @@ export async function archivesFor(store: Pick<Store, 'conn'>, caller: Caller, ri
   return [caller.oid, ...ids.filter((id) => id !== caller.oid)];
 }
 
+/** The archive id grants of the journal quarantine name: no archive user can have it. */
+export const JOURNAL_QUARANTINE = 'journal-quarantine';
+
+/** Reading a quarantined report (its envelope or bytes) needs the quarantine's read grant; a 403 says how to get it. */
+export async function requireQuarantineRead(store: Pick<Store, 'conn'>, caller: Caller): Promise<void> {
+  if (auditorMay(caller, 'read')) return;
+  const grant = await getGrant(store.conn, caller.oid, JOURNAL_QUARANTINE);
+  if (grant?.rights.includes('read')) return;
+  throw forbidden(`Reading quarantined reports needs a grant of read on the archive "${JOURNAL_QUARANTINE}" (audited), as for any archive`);
+}
+
 /**
  * Resolves quietly, or throws 404 'not_found' (never 403): a user must never learn that another
  * archive or message exists. `what` names the thing the route looked for ('Message' by default),
@@ -43,5 +57,5 @@ export async function requireArchive(store: Pick<Store, 'conn'>, caller: Caller,
     const grant = await getGrant(store.conn, caller.oid, archiveId);
     if (grant?.rights.includes(right)) return;
   }
-  throw new HttpError(404, 'not_found', `${what} not found`);
+  throw notFound(what);
 }

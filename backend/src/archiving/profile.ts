@@ -7,7 +7,7 @@ import { z } from 'zod';
  */
 
 /** Folders that hold no mail; never archived whatever the include list says. */
-export const NON_MAIL_FOLDER_CLASSES = ['IPF.Appointment', 'IPF.Contact', 'IPF.Task', 'IPF.StickyNote', 'IPF.Journal'];
+export const NON_MAIL_FOLDER_CLASSES = ['IPF.Appointment', 'IPF.Contact', 'IPF.Task', 'IPF.StickyNote', 'IPF.Journal', 'IPF.Configuration'];
 
 /** Graph's well-known mail folder names (valid in any mailbox language). */
 export const WELL_KNOWN_FOLDERS = [
@@ -17,7 +17,22 @@ export const WELL_KNOWN_FOLDERS = [
 ] as const;
 
 const mailboxRef = z.string().trim().min(3, 'must be a user principal name, address or object id').max(320);
-const folderRef = z.string().trim().min(1, 'must not be empty').max(400);
+/**
+ * `recoverableitemsdeletions` names the Recoverable Items folder for a GET, but it lies outside
+ * the folder tree that folder delta (and childFolders) walk, so a rule naming it would silently
+ * match nothing. Graph documents no delta for it either, so it is refused rather than crawled
+ * some undocumented way: what users delete reaches Recoverable Items from folders the crawl
+ * archives first, and journaling (M3) captures mail deleted before any run sees it.
+ */
+const OUTSIDE_THE_TREE = 'recoverableitemsdeletions';
+const folderRef = z
+  .string()
+  .trim()
+  .min(1, 'must not be empty')
+  .max(400)
+  .refine((v) => v.toLowerCase() !== OUTSIDE_THE_TREE, {
+    message: `${OUTSIDE_THE_TREE} (Recoverable Items) is not part of the mailbox's folder tree and cannot be archived by folder rules; use journaling to capture mail before users delete it`,
+  });
 
 const source = z.discriminatedUnion('kind', [
   z.object({
@@ -52,6 +67,12 @@ export const profileInputSchema = z
     enabled: z.boolean().default(true),
     source,
     syncDirectoryFirst: z.boolean().default(false),
+    /**
+     * Also archive each mailbox's online archive (In-Place Archive, with its auxiliary archives)
+     * into the owner's archive, under "Online Archive/". Off by default: Graph reaches archive
+     * mailboxes through a beta (preview) API only.
+     */
+    includeOnlineArchives: z.boolean().default(false),
     folders: z
       .object({
         /** Empty: every mail folder. Entries are well-known names (inbox) or paths (Inbox/Projects). */
@@ -74,7 +95,12 @@ export const profileInputSchema = z
     deletion: z
       .discriminatedUnion('mode', [
         z.object({ mode: z.literal('never') }),
-        z.object({ mode: z.literal('delete-after-archiving'), olderThanDays: z.number().int().min(1, 'must be at least 1 day').max(36_500) }),
+        z.object({
+          mode: z.literal('delete-after-archiving'),
+          olderThanDays: z.number().int().min(1, 'must be at least 1 day').max(36_500),
+          /** Online archives are where users keep old mail on purpose: deleted from only when chosen. */
+          alsoOnlineArchives: z.boolean().default(false),
+        }),
       ])
       .default({ mode: 'never' }),
     timeoutMinutes: z.number().int().min(1).max(7 * 24 * 60).default(240),

@@ -16,7 +16,20 @@ export type AuthorityMetadata = z.infer<typeof metadataSchema>;
  * login.microsoftonline.com, national clouds and the local emulator.
  */
 export async function fetchAuthorityMetadata(authority: string, tenantId: string): Promise<AuthorityMetadata> {
-  const url = `${authority}/v2.0/.well-known/openid-configuration`;
+  return fetchMetadata(`${authority}/v2.0/.well-known/openid-configuration`, tenantId);
+}
+
+/**
+ * The issuer of v1.0 access tokens (an API registered with `requestedAccessTokenVersion` null or
+ * 1 receives those): Entra says to read it from the v1.0 metadata, not to build it
+ * (https://learn.microsoft.com/en-us/entra/identity-platform/access-tokens#v10-and-v20-tokens);
+ * `https://sts.windows.net/{tid}/` in the public cloud.
+ */
+export async function fetchV1Issuer(authority: string, tenantId: string): Promise<string> {
+  return (await fetchMetadata(`${authority}/.well-known/openid-configuration`, tenantId)).issuer;
+}
+
+async function fetchMetadata(url: string, tenantId: string): Promise<AuthorityMetadata> {
   let res: Response;
   try {
     res = await fetch(url, { signal: AbortSignal.timeout(15_000) });

@@ -1,5 +1,5 @@
-import { ConfidentialClientApplication, LogLevel } from '@azure/msal-node';
-import type { Config } from '../config';
+import { ConfidentialClientApplication, LogLevel, type NodeAuthOptions } from '@azure/msal-node';
+import type { ClientCredential, Config } from '../config';
 import type { Logger } from '../log';
 import type { AuthorityMetadata } from './authority';
 
@@ -12,7 +12,7 @@ export function createTokenSource(config: Config, metadata: AuthorityMetadata, l
   const msal = new ConfidentialClientApplication({
     auth: {
       clientId: config.CLIENT_ID,
-      clientSecret: config.CLIENT_SECRET,
+      ...credentialOptions(config.credential),
       authority: config.authority,
       knownAuthorities: [new URL(config.AUTHORITY_HOST).host],
       authorityMetadata: JSON.stringify(metadata),
@@ -32,4 +32,15 @@ export function createTokenSource(config: Config, metadata: AuthorityMetadata, l
       return result.accessToken;
     },
   };
+}
+
+/**
+ * msal-node signs a client assertion with the certificate's key: PS256 with `x5t#S256` when given
+ * the SHA-256 thumbprint, RS256 with `x5t` for a SHA-1 one
+ * (https://learn.microsoft.com/en-us/entra/identity-platform/certificate-credentials).
+ */
+function credentialOptions(credential: ClientCredential): Pick<NodeAuthOptions, 'clientSecret' | 'clientCertificate'> {
+  if (credential.kind === 'secret') return { clientSecret: credential.secret };
+  const { privateKey, thumbprintSha256, thumbprint, x5c } = credential;
+  return { clientCertificate: { privateKey, ...(thumbprintSha256 ? { thumbprintSha256 } : { thumbprint: thumbprint! }), ...(x5c ? { x5c } : {}) } };
 }

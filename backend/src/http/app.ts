@@ -1,7 +1,7 @@
-import express, { type RequestHandler, type Router } from 'express';
+import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
 import helmet from 'helmet';
 import type { Logger } from '../log';
-import { authenticate, type AuthOptions } from './auth';
+import { authenticate, type AuthOptions, type Caller } from './auth';
 import { errorHandler, unknownRoute } from './errors';
 import { addinPages, addinSettings, builtPages, TEAMS_FRAME_ANCESTORS, TEAMS_JS_ORIGINS, TEAMS_TAB_DIST } from './static';
 
@@ -14,9 +14,21 @@ export interface AppOptions {
   api?: Router[];
   /** Alternative authentications tried before the bearer token (e.g. an iframe's view ticket); they set req.caller. */
   preAuth?: RequestHandler[];
+  /** Prometheus' scrape at /metrics (http/metrics.ts); not served without one. */
+  metrics?: RequestHandler;
 }
 
-export function createApp({ log, auth, readiness, api = [], preAuth = [] }: AppOptions): express.Express {
+const PRIVATE = 'private, no-store';
+
+/** The caller a bearer token proves, or null for none or a bad one (the probe does not refuse anyone). */
+function callerOf(bearer: RequestHandler, req: Request): Promise<Caller | null> {
+  const probe = Object.create(req) as Request;
+  return new Promise((resolve) => {
+    void bearer(probe, {} as Response, (err?: unknown) => resolve(err ? null : (probe.caller ?? null)));
+  });
+}
+
+export function createApp({ log, auth, readiness, api = [], preAuth = [], metrics }: AppOptions): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
@@ -25,25 +37,33 @@ export function createApp({ log, auth, readiness, api = [], preAuth = [] }: AppO
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
-  app.get('/readyz', async (_req, res) => {
+  if (metrics) app.get('/metrics', metrics);
+  const bearer = authenticate(auth);
+  // Probes see ready or not; what is not ready, and why, only an administrator (or the log).
+  app.get('/readyz', async (req, res) => {
     const results = await Promise.all(
       Object.entries(readiness).map(async ([name, probe]) => {
         try {
           await probe();
           return [name, { ok: true }] as const;
         } catch (err) {
-          // Say what is not ready, never why in detail: the log has the details.
           log.warn({ probe: name, err: (err as Error).message }, 'readiness probe failed');
           return [name, { ok: false, message: (err as Error).message }] as const;
         }
       }),
     );
     const ready = results.every(([, r]) => r.ok);
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready', checks: Object.fromEntries(results) });
+    const admin = req.headers.authorization !== undefined && (await callerOf(bearer, req))?.roles.has('admin');
+    res.set('Cache-Control', PRIVATE).status(ready ? 200 : 503);
+    res.json({ status: ready ? 'ready' : 'not_ready', ...(admin ? { checks: Object.fromEntries(results) } : {}) });
   });
 
   const apiRouter = express.Router();
-  const bearer = authenticate(auth);
+  // Nothing the API answers (errors included) may be kept by a browser or a proxy: it is someone's mail or the archive's settings.
+  apiRouter.use((_req, res, next) => {
+    res.set('Cache-Control', PRIVATE);
+    next();
+  });
   for (const handler of preAuth) apiRouter.use(handler);
   apiRouter.use((req, res, next) => (req.caller ? next() : bearer(req, res, next)));
   apiRouter.use(express.json({ limit: '1mb' }));

@@ -1,6 +1,8 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { ZodError, type ZodType } from 'zod';
+import { DomainError, type DomainErrorKind } from '../errors';
 import type { Logger } from '../log';
+import { MessageTooComplexError } from '../retrieval/render';
 import { PrefixTooBroadError } from '../search/index-bucketed';
 import { QuerySyntaxError } from '../search/query';
 
@@ -19,8 +21,19 @@ export class HttpError extends Error {
   }
 }
 
-export const notFound = (what = 'Resource') => new HttpError(404, 'not_found', `${what} not found`);
-export const forbidden = (message: string) => new HttpError(403, 'forbidden', message);
+export { forbidden, notFound } from '../errors';
+
+/** The status each kind of domain error (errors.ts) answers with. */
+const DOMAIN_STATUS: Record<DomainErrorKind, number> = {
+  invalid_input: 400,
+  unauthenticated: 401,
+  forbidden: 403,
+  not_found: 404,
+  too_large: 413,
+  unprocessable: 422,
+  upstream_failed: 502,
+  upstream_busy: 503,
+};
 
 /** Validates input at the edge: a typed value, or a 400 naming the first offending field. */
 export function parseInput<T>(schema: ZodType<T>, input: unknown, where = 'body'): T {
@@ -59,12 +72,33 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
   };
 }
 
-function toHttpError(err: unknown): HttpError {
+/** What the client is told of an error: its status, code and message. */
+export function toHttpError(err: unknown): HttpError {
   if (err instanceof HttpError) return err;
+  if (err instanceof DomainError) return new HttpError(DOMAIN_STATUS[err.kind], err.code, err.message, err.field, err.details);
   if (err instanceof ZodError) return zodToHttp(err, 'body');
-  const e = err as { type?: string; status?: number; message?: string };
-  // body-parser marks its own failures with a type; they are the client's fault.
-  if (e.type === 'entity.parse.failed') return new HttpError(400, 'invalid_json', 'Request body is not valid JSON');
-  if (e.type === 'entity.too.large') return new HttpError(413, 'payload_too_large', 'Request body is too large');
-  return new HttpError(500, 'internal', 'Internal error; the server log has details');
+  if (err instanceof MessageTooComplexError) return new HttpError(422, err.code, err.message);
+  return bodyError(err) ?? new HttpError(500, 'internal', 'Internal error; the server log has details');
+}
+
+/** body-parser's failures, by the type it marks them with: all the client's to fix. */
+const BODY_ERRORS: Record<string, [number, string, string]> = {
+  'entity.parse.failed': [400, 'invalid_json', 'Request body is not valid JSON'],
+  'entity.too.large': [413, 'payload_too_large', 'Request body is too large'],
+  'encoding.unsupported': [415, 'unsupported_content_encoding', 'Content-Encoding must be identity, gzip, deflate or br'],
+  'charset.unsupported': [415, 'unsupported_charset', 'The request body\'s charset is not supported; send UTF-8'],
+  'request.aborted': [400, 'request_aborted', 'The request body ended early'],
+  'request.size.invalid': [400, 'invalid_body_length', 'The request body is not as long as Content-Length says'],
+};
+
+/**
+ * A request body that could not be read: a type body-parser names, or one it leaves untyped (a
+ * gzip body that does not inflate). Never a 500: nothing is wrong on our side.
+ */
+function bodyError(err: unknown): HttpError | null {
+  const e = err as { type?: unknown; status?: unknown; expose?: unknown };
+  const known = typeof e.type === 'string' ? BODY_ERRORS[e.type] : undefined;
+  if (known) return new HttpError(...known);
+  const clientFault = typeof e.status === 'number' && e.status >= 400 && e.status < 500 && e.expose === true;
+  return clientFault ? new HttpError(e.status as number, 'invalid_body', 'The request body cannot be read (is it encoded as its headers say?)') : null;
 }

@@ -3,6 +3,7 @@ import { htmlToText } from './html-text';
 import { extractionPool } from './extract/pool';
 import type { DocKind, Source } from './extract/protocol';
 import { AttachmentSink, openSource } from './extract/sink';
+import type { MessageAttachment } from '../store/messages';
 
 export interface AttachmentInfo {
   filename: string;
@@ -34,7 +35,7 @@ export interface TextRequest {
   /** Aborted when the parse stops or its time for attachment text is over. */
   signal: AbortSignal;
   /** Parses an attached message (the parser's own recursion, bounded in depth by the caller). */
-  parseNested(open: () => Readable, maxChars: number): Promise<{ text: string; errors: string[] }>;
+  parseNested(open: () => Readable, maxChars: number): Promise<{ text: string; errors: string[]; attachments: MessageAttachment[] }>;
 }
 
 export interface AttachmentText {
@@ -42,6 +43,8 @@ export interface AttachmentText {
   /** Less than the whole attachment was read. */
   partial: boolean;
   errors: string[];
+  /** An attached message's own attachments. */
+  attachments?: MessageAttachment[];
 }
 
 const TEXT_TYPES = /^(text\/|application\/(json|xml|csv|x-sh|javascript)$|message\/(delivery-status|disposition-notification)$)/i;
@@ -121,7 +124,7 @@ async function extract(source: Source, req: TextRequest): Promise<AttachmentText
   if (req.signal.aborted) throw req.signal.reason;
   if (req.kind === 'message') {
     const nested = await req.parseNested(() => openSource(source), req.maxChars);
-    return { text: nested.text, partial: false, errors: nested.errors };
+    return { text: nested.text, partial: false, errors: nested.errors, attachments: nested.attachments };
   }
   const doc = await extractionPool().run(
     { kind: req.kind as DocKind, source, maxChars: req.maxChars },

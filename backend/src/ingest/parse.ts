@@ -1,22 +1,32 @@
 import type { Readable } from 'node:stream';
-import { MailParser, type AddressObject, type AttachmentStream, type EmailAddress, type HeaderLines, type Headers, type MessageText, type StructuredHeader } from 'mailparser';
+import type { AttachmentStream, HeaderLines, Headers, MessageText } from 'mailparser';
 import { htmlToText } from './html-text';
 import { attachmentKind, readAttachmentText, type AttachmentInfo, type AttachmentLimits, type AttachmentText } from './attachment-text';
-import { boundTextParts } from './bounded-parser';
+import { classifyAttachments } from './attachment-role';
+import { createMimeParser } from './mime-parser';
+import { alternativeText } from './alternatives';
+import { addresses, charsetOf, clean, filenameOf, first, messageDate, oneLine } from './header-fields';
 import { nestedMessageText } from './extract/nested';
-import type { MessageAddress, MessageAttachment, MessageContent } from '../store/messages';
+import { textLimits } from './text-limits';
+import type { MessageAttachment, MessageContent } from '../store/messages';
 
 export type ParsedMessage = MessageContent;
-type Address = MessageAddress;
+
+/**
+ * Bumped whenever parsing yields different documents for the same bytes, so the reindex job
+ * (jobs/reindex.ts) knows which stored documents to parse again. 2: every text alternative,
+ * charsets, dates, the attachment rule, attached messages' listings, the cuts named.
+ */
+export const PARSER_VERSION = 2;
 
 export interface ParseOptions {
   /** Raw bytes of all inline text/HTML parts together that are decoded; the rest is skipped. Default 8 MB. */
   maxTextPartBytes?: number;
-  /** Characters kept of the body text. Default 1 M. */
+  /** Characters kept of the body text (all alternatives together). Default: the process's text limits (text-limits.ts). */
   maxBodyChars?: number;
-  /** Bytes of each text or HTML attachment whose text is indexed. Default 64 KB. */
+  /** Bytes of each text or HTML attachment whose text is indexed. Default 1 MB. */
   attachmentHeadBytes?: number;
-  /** Characters kept of all attachments' text together. Default 256 K. */
+  /** Characters kept of all attachments' text together. Default: the process's text limits. */
   maxAttachmentTextChars?: number;
   /** Larger documents (PDF, Office, OpenDocument) and attached messages are not read for text. Default 32 MB. */
   maxAttachmentBytes?: number;
@@ -32,9 +42,7 @@ export interface ParseOptions {
 
 const DEFAULTS = {
   maxTextPartBytes: 8 * 1024 * 1024,
-  maxBodyChars: 1024 * 1024,
-  attachmentHeadBytes: 64 * 1024,
-  maxAttachmentTextChars: 256 * 1024,
+  attachmentHeadBytes: 1024 * 1024,
   maxAttachmentBytes: 32 * 1024 * 1024,
   attachmentTimeLimitMs: 5_000,
   attachmentMemoryBytes: 1024 * 1024,
@@ -50,11 +58,10 @@ const MAX_NESTING = 2;
  */
 const EXTRACTION_SHARE = 0.75;
 
-// Caps that keep one message document far below MongoDB's 16 MB whatever the headers say.
-const MAX_HEADER_CHARS = 2000;
-const MAX_ADDRESSES = 1000;
 const MAX_REFERENCES = 200;
 const MAX_ATTACHMENTS = 1000;
+/** Attachments listed under one attached message, all levels together. */
+const MAX_NESTED_LISTED = 200;
 
 /**
  * Parses a message in one streaming pass. Never rejects on bad input: whatever parsed is
@@ -65,12 +72,12 @@ const MAX_ATTACHMENTS = 1000;
  * one is inside of (the parser's own recursion).
  */
 export function parseMessage(open: () => Readable, options: ParseOptions = {}, depth = 0): Promise<ParsedMessage> {
-  const opts = { ...DEFAULTS, ...options };
+  const opts: Options = { ...DEFAULTS, ...textLimits(), ...options };
   return new Promise((resolve) => {
     const result = new ResultBuilder(opts, depth);
     const source = open();
-    const parser = new MailParser({ skipHtmlToText: true, skipTextToHtml: true, skipImageLinks: true, checksumAlgo: 'sha256' });
-    const bounds = boundTextParts(parser, opts.maxTextPartBytes);
+    const mime = createMimeParser({ maxTextPartBytes: opts.maxTextPartBytes });
+    const { parser, bounds } = mime;
     let settled = false;
     const finish = (err?: unknown) => {
       if (settled) return;
@@ -81,7 +88,9 @@ export function parseMessage(open: () => Readable, options: ParseOptions = {}, d
         result.error(err);
         result.textIfMissing(bounds.partialText());
       }
-      if (bounds.truncated()) result.truncated();
+      if (bounds.truncated()) result.truncated(`Body text beyond the first ${mb(opts.maxTextPartBytes)} of the message's text parts was not read.`);
+      const redecoded = mime.redecodedHeaders();
+      if (redecoded) result.headers(redecoded.headers, redecoded.lines);
       source.unpipe(parser);
       source.destroy();
       parser.destroy();
@@ -101,7 +110,7 @@ export function parseMessage(open: () => Readable, options: ParseOptions = {}, d
   });
 }
 
-type Options = typeof DEFAULTS;
+type Options = typeof DEFAULTS & { maxBodyChars: number; maxAttachmentTextChars: number };
 
 class ResultBuilder {
   private readonly msg: ParsedMessage = {
@@ -122,8 +131,11 @@ class ResultBuilder {
     hasAttachments: false,
     attachments: [],
     bodyText: '',
+    alternativeText: '',
     attachmentText: [],
     textTruncated: false,
+    textCuts: [],
+    parserVersion: PARSER_VERSION,
     parseErrors: [],
   };
 
@@ -138,6 +150,9 @@ class ResultBuilder {
   private closed = false;
   /** The time for attachment text ran out and a parse error says so (once per message). */
   private outOfTimeNoted = false;
+  /** Attachments whose text did not fit into the message's attachment text cap. */
+  private notIndexed = 0;
+  private html: string | null = null;
 
   constructor(
     private readonly opts: Options,
@@ -161,7 +176,9 @@ class ResultBuilder {
     const msg = this.msg;
     msg.messageId = oneLine(first(headers.get('message-id'))) || null;
     msg.subject = oneLine(first(headers.get('subject')));
-    msg.date = parseDate(lines);
+    const { date, inferred } = messageDate(lines);
+    msg.date = date;
+    msg.dateInferred = inferred;
     for (const field of ['from', 'sender', 'to', 'cc', 'bcc'] as const) msg[field] = addresses(headers.get(field));
     msg.replyTo = addresses(headers.get('reply-to'));
     msg.inReplyTo = oneLine(first(headers.get('in-reply-to'))) || null;
@@ -178,7 +195,7 @@ class ResultBuilder {
 
   attachment(att: AttachmentStream): void {
     const contentType = att.contentType || 'application/octet-stream';
-    const summary: MessageAttachment = { filename: oneLine(filenameOf(att)), contentType, size: 0, inline: att.related === true };
+    const summary: MessageAttachment = { filename: oneLine(filenameOf(att)), contentType, size: 0, inline: false };
     if (att.contentId) summary.contentId = oneLine(att.contentId);
     if (this.msg.attachments.length < MAX_ATTACHMENTS) this.msg.attachments.push(summary);
     const info = { filename: summary.filename, contentType, charset: charsetOf(att.headers) };
@@ -192,23 +209,33 @@ class ResultBuilder {
     content.on('error', (err) => this.error(err, `attachment ${summary.filename || summary.contentType}`));
     // The parser waits for the release before the next part: one attachment of a message is
     // read for text at a time, so at most one spill file per message exists.
-    const done = this.attachmentText(content, info).finally(() => att.release?.());
+    const done = this.attachmentText(content, info, summary).finally(() => att.release?.());
     this.pending.add(done);
     void done.finally(() => this.pending.delete(done));
   }
 
+  /** Every alternative is kept: the plain part as the body, the HTML's words where the plain part lacks them. */
   text(text: Pick<MessageText, 'text' | 'html'>): void {
-    const plain = text.text?.trim() ? text.text : text.html ? htmlToText(text.html, this.opts.maxBodyChars + 1) : '';
-    if (plain.length > this.opts.maxBodyChars) this.truncated();
-    this.msg.bodyText = clean(plain, this.opts.maxBodyChars).trim();
+    const max = this.opts.maxBodyChars;
+    const html = text.html ? htmlToText(text.html, max + 1) : '';
+    this.html = text.html || null;
+    const plain = text.text?.trim() ? text.text : html;
+    if (plain.length > max) this.truncated(`Only the first ${count(max)} characters of the body text are indexed.`);
+    this.msg.bodyText = clean(plain, max).trim();
+    const other = plain === html ? '' : alternativeText(this.msg.bodyText, html);
+    const room = max - this.msg.bodyText.length;
+    if (other.length > room) this.truncated(`Only the first ${count(max)} characters of the body text are indexed.`);
+    this.msg.alternativeText = clean(other, Math.max(0, room)).trim();
   }
 
   textIfMissing(text: Pick<MessageText, 'text' | 'html'>): void {
     if (!this.msg.bodyText) this.text(text);
   }
 
-  truncated(): void {
+  /** Notes that text was left out of the index, and why, in words the reading pane shows. */
+  truncated(why: string): void {
     this.msg.textTruncated = true;
+    if (!this.msg.textCuts!.includes(why)) this.msg.textCuts!.push(why);
   }
 
   error(err: unknown, where?: string): void {
@@ -230,39 +257,49 @@ class ResultBuilder {
 
   build(): ParsedMessage {
     const msg = this.msg;
-    msg.hasAttachments = msg.attachments.some((a) => !a.inline);
+    msg.hasAttachments = classifyAttachments(msg.attachments, this.html);
+    if (this.notIndexed > 0) {
+      this.truncated(`Attachment text beyond ${count(this.opts.maxAttachmentTextChars)} characters is not indexed: ${this.notIndexed} attachment(s) not or only partly.`);
+    }
     return msg;
   }
 
-  private async attachmentText(content: Readable, info: AttachmentInfo): Promise<void> {
+  private async attachmentText(content: Readable, info: AttachmentInfo, summary: MessageAttachment): Promise<void> {
     const kind = attachmentKind(info);
     const room = this.room();
     if (!kind || (kind === 'message' && this.depth >= MAX_NESTING) || this.closed) return ended(content);
     // Text and HTML are decoded on this thread from their head, cheap enough to do even late.
     const late = this.outOfTime.signal.aborted && kind !== 'text' && kind !== 'html';
-    if (room <= 0 || late) {
-      this.truncated();
+    // An attached message is parsed even without room for its text: its attachments are listed.
+    if ((room <= 0 && kind !== 'message') || late) {
+      this.notIndexed += late ? 0 : 1;
+      if (late) this.truncated(`Some attachments were not read for text: the time for it ran out.`);
       if (late && !this.outOfTimeNoted) this.error(this.outOfTime.signal.reason, `text of attachment ${nameOf(info)}`);
       this.outOfTimeNoted ||= late;
       return ended(content);
     }
+    if (room <= 0) this.notIndexed++;
     const read = await readAttachmentText(content, {
       kind,
       info,
-      maxChars: room,
+      maxChars: Math.max(0, room),
       limits: this.limits,
       signal: this.signal,
       parseNested: (open, maxChars) => this.parseNested(open, maxChars),
     });
+    if (read.attachments?.length) summary.attachments = read.attachments;
     this.addAttachmentText(read, info);
   }
 
   private addAttachmentText(read: AttachmentText, info: AttachmentInfo): void {
     if (this.closed) return;
     const room = this.room();
-    const text = clean(read.text, room).trim();
+    const whole = clean(read.text, Number.POSITIVE_INFINITY);
+    const text = whole.slice(0, room).trim();
     if (text) this.msg.attachmentText.push(text);
-    if (read.partial || text.length === room) this.truncated();
+    // A read that filled the room was cut by it (extractors stop at the room they are given).
+    if (whole.length >= room && room > 0) this.notIndexed++;
+    else if (read.partial) this.truncated(`The text of attachment ${nameOf(info)} is only partly indexed${read.errors[0] ? ` (${read.errors[0]})` : ''}.`);
     for (const err of read.errors) this.error(err, `text of attachment ${nameOf(info)}`);
     // Noted only if this read was cut short by it: one that finished as the time ran out says
     // nothing, and the next attachment must say why it was not read.
@@ -270,17 +307,32 @@ class ResultBuilder {
     this.outOfTimeNoted ||= ranOut !== null && read.errors.includes(ranOut);
   }
 
-  private async parseNested(open: () => Readable, maxChars: number): Promise<{ text: string; errors: string[] }> {
+  private async parseNested(open: () => Readable, maxChars: number): Promise<{ text: string; errors: string[]; attachments: MessageAttachment[] }> {
     const timeLimitMs = Math.max(1, this.extractionEnds - Date.now());
     const opts = { ...this.opts, maxBodyChars: maxChars, maxAttachmentTextChars: maxChars, timeLimitMs };
     const msg = await parseMessage(open, opts, this.depth + 1);
-    return { text: nestedMessageText(msg), errors: msg.parseErrors };
+    return { text: maxChars > 0 ? nestedMessageText(msg) : '', errors: msg.parseErrors, attachments: capListing(msg.attachments) };
   }
 
   private room(): number {
     return this.opts.maxAttachmentTextChars - this.msg.attachmentText.reduce((n, t) => n + t.length, 0);
   }
 }
+
+/** An attached message's listing, at most MAX_NESTED_LISTED entries over all its levels. */
+function capListing(list: MessageAttachment[]): MessageAttachment[] {
+  let left = MAX_NESTED_LISTED;
+  const cap = (items: MessageAttachment[]): MessageAttachment[] =>
+    items.slice(0, Math.max(0, left)).map((a) => {
+      left--;
+      const { attachments, ...rest } = a;
+      return attachments?.length && left > 0 ? { ...rest, attachments: cap(attachments) } : rest;
+    });
+  return cap(list);
+}
+
+const count = (n: number) => n.toLocaleString('en-US');
+const mb = (bytes: number) => `${+(bytes / (1024 * 1024)).toFixed(1)} MB`;
 
 /** Resolves when an attachment stream has ended, failed or was destroyed. */
 function ended(content: Readable): Promise<void> {
@@ -297,68 +349,4 @@ function nameOf(info: AttachmentInfo): string {
 
 function seconds(ms: number): string {
   return `${+(ms / 1000).toFixed(3)} s`;
-}
-
-function first(value: unknown): string {
-  const v = Array.isArray(value) ? value[0] : value;
-  return typeof v === 'string' ? v : '';
-}
-
-/** Control characters (NUL included) serve neither search nor display. */
-function clean(text: string, max: number): string {
-  // eslint-disable-next-line no-control-regex -- removing control characters is the point
-  return text.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '').slice(0, max);
-}
-
-function oneLine(text: string | undefined, max = MAX_HEADER_CHARS): string {
-  return clean(text ?? '', Number.POSITIVE_INFINITY).replace(/\s+/g, ' ').trim().slice(0, max);
-}
-
-function addresses(value: unknown): Address[] {
-  const objects = (Array.isArray(value) ? value : value ? [value] : []) as AddressObject[];
-  const out: Address[] = [];
-  const add = (entries: EmailAddress[]) => {
-    for (const e of entries) {
-      if (out.length >= MAX_ADDRESSES) return;
-      if (e.group) add(e.group);
-      else if (e.address || e.name) out.push({ name: oneLine(e.name, 256), address: oneLine(e.address, 320).toLowerCase() });
-    }
-  };
-  for (const o of objects) if (Array.isArray(o?.value)) add(o.value);
-  return out;
-}
-
-/**
- * mailparser turns an unparseable Date into "now"; an archive must not invent dates, so the raw
- * line is read. JavaScript's parser is lenient ("12" would be December 2001), so a candidate
- * must at least carry a time or a four-digit year, and land after 1970.
- */
-function parseDate(lines: HeaderLines): Date | null {
-  const line = lines.find((l) => l.key === 'date')?.line;
-  if (!line) return null;
-  const raw = line.slice(line.indexOf(':') + 1).replace(/\s+/g, ' ').trim();
-  if (!/\d:\d\d|\b\d{4}\b/.test(raw)) return null;
-  for (const candidate of [raw, raw.replace(/\([^)]*\)/g, '').replace(/^[A-Za-z]{3},?\s*/, '').trim()]) {
-    const date = new Date(candidate);
-    if (date.getTime() > 0) return date;
-  }
-  return null;
-}
-
-/**
- * A raw 8-bit file name is read as UTF-8 by the part's parsed headers and as Latin-1 by the
- * splitter's `filename`. UTF-8 is what clients send; Latin-1 wins only when the UTF-8 reading
- * failed and the Latin-1 one does not look like UTF-8 bytes read as Latin-1.
- */
-function filenameOf(att: AttachmentStream): string {
-  const disposition = att.headers.get('content-disposition') as StructuredHeader | undefined;
-  const type = att.headers.get('content-type') as StructuredHeader | undefined;
-  const utf8 = disposition?.params?.filename || type?.params?.name || '';
-  const latin1 = att.filename ?? '';
-  return utf8.includes('\ufffd') && latin1 && !/[\u00c2-\u00f4][\u0080-\u00bf]/.test(latin1) ? latin1 : utf8 || latin1;
-}
-
-function charsetOf(headers: Headers): string | undefined {
-  const ct = headers.get('content-type') as StructuredHeader | undefined;
-  return ct?.params?.charset;
 }

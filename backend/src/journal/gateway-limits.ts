@@ -1,6 +1,25 @@
 import { lookup } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
 
+/** The gateway's answers to "who may file a report": each configured one must hold. */
+export interface SenderChecks {
+  allowedHosts: string[];
+  clientNames: string[];
+  auth: 'off' | 'optional' | 'required';
+}
+
+/**
+ * Anyone who reaches the port could file a forged report into any user's archive: no allowed
+ * hosts, no client certificate names, AUTH not required.
+ */
+export function acceptsAnySender(c: SenderChecks): boolean {
+  return c.allowedHosts.length === 0 && c.clientNames.length === 0 && c.auth !== 'required';
+}
+
+export const ANY_SENDER_PROBLEM =
+  'starts a journal gateway that would file reports from anyone who reaches it: set SMTP_ALLOWED_HOSTS (Exchange Online\'s ranges), ' +
+  'SMTP_TLS_CLIENT_NAMES (its certificate) or SMTP_AUTH=required, or SMTP_INSECURE_ACCEPT_ANY=true in a lab';
+
 /**
  * Who may connect: IP addresses, CIDR ranges, and host names. A host name matches only when the
  * client's reverse DNS name matches it and that name resolves back to the client's address

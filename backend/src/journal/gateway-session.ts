@@ -1,5 +1,7 @@
+import { checkServerIdentity, type PeerCertificate, type TLSSocket } from 'node:tls';
 import type { SMTPServerAuthentication, SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
 import type { Logger } from '../log';
+import { journalReports } from '../metrics';
 import type { Store } from '../store';
 import { getJournalMailbox } from '../store/journal';
 import type { SmtpTrace } from '../store/journal-spool';
@@ -19,6 +21,11 @@ const MAILBOX_CACHE_MS = 5_000;
 type Callback = (err?: Error | null) => void;
 
 export function sessionHandlers(store: Store, log: Logger, opts: GatewayOptions) {
+  // STARTTLS only with a certificate; AUTH only where it can run over TLS, and with TLS offered
+  // it is not even advertised before STARTTLS (per session, below).
+  const disabledCommands = [...(opts.tls ? [] : ['STARTTLS']), ...(opts.auth === 'off' ? ['AUTH'] : [])];
+  const authAfterTls = opts.tls !== null && opts.auth !== 'off';
+  const certified = new WeakSet<SMTPServerSession>();
   const allow = new HostAllowList(opts.allowedHosts);
   const connections = new ConnectionCounter(opts.maxConnectionsPerHost);
   const rate = new RateLimiter(opts.ratePerMinute);
@@ -45,7 +52,15 @@ export function sessionHandlers(store: Store, log: Logger, opts: GatewayOptions)
         }
         if (!connections.tryOpen(host(session))) throw smtpError(421, '4.7.0 Too many connections from your host, try again later');
         counted.add(session.id);
+        if (authAfterTls) session.disabledCommands = [...disabledCommands, 'AUTH'];
       });
+    },
+    onSecure(socket: TLSSocket, session: SMTPServerSession, done: Callback) {
+      session.disabledCommands = disabledCommands;
+      const name = opts.clientNames.length > 0 && socket.authorized ? certificateName(socket.getPeerCertificate(), opts.clientNames) : null;
+      if (name) certified.add(session);
+      else if (opts.clientNames.length > 0) log.warn({ remote: session.remoteAddress, reason: socket.authorizationError ?? 'name not allowed' }, 'TLS client certificate not accepted');
+      done();
     },
     onClose(session: SMTPServerSession) {
       if (counted.delete(session.id)) connections.close(host(session));
@@ -63,6 +78,10 @@ export function sessionHandlers(store: Store, log: Logger, opts: GatewayOptions)
     },
     onMailFrom(_address: unknown, session: SMTPServerSession, done: Callback) {
       if (opts.requireTls && !session.secure) return done(smtpError(530, '5.7.0 Must issue a STARTTLS command first'));
+      if (opts.auth === 'required' && !session.user) return done(smtpError(530, '5.7.0 Authentication required'));
+      if (opts.clientNames.length > 0 && !certified.has(session)) {
+        return done(smtpError(550, '5.7.1 Reports are accepted only from senders with a configured TLS client certificate'));
+      }
       if (!rate.take(host(session))) return done(smtpError(451, '4.7.1 Too many messages from your host, try again later'));
       done();
     },
@@ -87,6 +106,7 @@ export function sessionHandlers(store: Store, log: Logger, opts: GatewayOptions)
     try {
       const trace = traceOf(session);
       const ids = await spoolReport(store, writer, received.spool, [...new Set(trace.rcptTo)], trace);
+      journalReports.inc({ outcome: 'accepted' });
       log.debug({ session: session.id, spoolIds: ids, size: received.spool.size }, 'journal report spooled');
       return ids;
     } catch (err) {
@@ -96,7 +116,12 @@ export function sessionHandlers(store: Store, log: Logger, opts: GatewayOptions)
       await received.spool.dispose();
     }
   };
-  return { allow, callbacks, writer };
+  return { allow, callbacks, writer, disabledCommands };
+}
+
+/** The configured name the certificate is valid for, checked as a client checks a server's name. */
+function certificateName(cert: PeerCertificate, names: string[]): string | null {
+  return names.find((name) => checkServerIdentity(name, cert) === undefined) ?? null;
 }
 
 function traceOf(session: SMTPServerSession): SmtpTrace {

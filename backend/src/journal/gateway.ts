@@ -5,6 +5,7 @@ import type { Config } from '../config';
 import { ConfigError } from '../config';
 import type { Logger } from '../log';
 import type { Store } from '../store';
+import { ANY_SENDER_PROBLEM, acceptsAnySender } from './gateway-limits';
 import { sessionHandlers } from './gateway-session';
 
 /**
@@ -25,6 +26,12 @@ export interface GatewayOptions {
   /** Messages per minute per host; 0 = unlimited. */
   ratePerMinute: number;
   allowedHosts: string[];
+  /** Names a client certificate must carry (see SMTP_TLS_CLIENT_NAMES); empty = none asked for. */
+  clientNames: string[];
+  /** CAs client certificates must chain to; null = Node's public roots. */
+  clientCa: Buffer | null;
+  /** Lab only: start without any check of who sends (SMTP_INSECURE_ACCEPT_ANY). */
+  insecureAcceptAny: boolean;
 }
 
 export interface RunningGateway {
@@ -34,7 +41,7 @@ export interface RunningGateway {
 
 /** Reads the certificate files named by the configuration; a problem names its variable. */
 export function gatewayOptions(config: Config): GatewayOptions {
-  const read = (name: 'SMTP_TLS_CERT' | 'SMTP_TLS_KEY') => {
+  const read = (name: 'SMTP_TLS_CERT' | 'SMTP_TLS_KEY' | 'SMTP_TLS_CLIENT_CA') => {
     try {
       return readFileSync(config[name]!);
     } catch (err) {
@@ -54,18 +61,25 @@ export function gatewayOptions(config: Config): GatewayOptions {
     maxConnectionsPerHost: config.SMTP_MAX_CONNECTIONS_PER_HOST,
     ratePerMinute: config.SMTP_RATE_LIMIT,
     allowedHosts: config.SMTP_ALLOWED_HOSTS,
+    clientNames: config.SMTP_TLS_CLIENT_NAMES,
+    clientCa: config.SMTP_TLS_CLIENT_CA ? read('SMTP_TLS_CLIENT_CA') : null,
+    insecureAcceptAny: config.SMTP_INSECURE_ACCEPT_ANY,
   };
 }
 
 export async function startJournalGateway(deps: { store: Store; log: Logger }, opts: GatewayOptions): Promise<RunningGateway> {
+  if (acceptsAnySender(opts) && !opts.insecureAcceptAny) throw new ConfigError([`SMTP_PORT ${ANY_SENDER_PROBLEM}`]);
+  if (opts.clientNames.length > 0 && !opts.tls) throw new ConfigError(['SMTP_TLS_CLIENT_NAMES needs SMTP_TLS_CERT and SMTP_TLS_KEY']);
   const log = deps.log.child({ component: 'journal-gateway' });
   const handlers = sessionHandlers(deps.store, log, opts);
   const server = new SMTPServer({
     name: opts.name,
     banner: 'M365 Archive journal gateway',
     ...(opts.tls ?? {}),
-    // STARTTLS only with a certificate; AUTH only where it can run over TLS.
-    disabledCommands: [...(opts.tls ? [] : ['STARTTLS']), ...(opts.auth === 'off' ? ['AUTH'] : [])],
+    // A client certificate is asked for, never demanded in the handshake: a sender without the
+    // right one gets an SMTP answer that says why (gateway-session.ts), not a broken connection.
+    ...(opts.tls && opts.clientNames.length > 0 ? { requestCert: true, rejectUnauthorized: false, ...(opts.clientCa ? { ca: opts.clientCa } : {}) } : {}),
+    disabledCommands: handlers.disabledCommands,
     authOptional: opts.auth !== 'required',
     authMethods: ['PLAIN', 'LOGIN'],
     // Our replies carry their own enhanced codes (5.1.1, 4.3.0, …); the server's would add a second.
@@ -87,7 +101,8 @@ export async function startJournalGateway(deps: { store: Store; log: Logger }, o
     });
   });
   const { port } = server.server.address() as AddressInfo;
-  log.info({ host: opts.host, port, tls: Boolean(opts.tls), requireTls: opts.requireTls, auth: opts.auth }, 'journal gateway listening');
+  log.info({ host: opts.host, port, tls: Boolean(opts.tls), requireTls: opts.requireTls, auth: opts.auth, clientNames: opts.clientNames }, 'journal gateway listening');
+  if (opts.insecureAcceptAny && acceptsAnySender(opts)) log.warn('SMTP_INSECURE_ACCEPT_ANY: anyone who reaches the gateway can file reports into any archive');
   let closing: Promise<void> | undefined;
   const close = async () => {
     await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -12,6 +12,19 @@ export function generateSecret(): string {
   return randomBytes(24).toString('base64url');
 }
 
+/**
+ * The address a journal rule sends to, made unguessable: the administrator's local part with 65
+ * random bits appended (`journal@x` becomes `journal-k3j…@x`), so that someone who can reach the
+ * gateway cannot address a report to it by trying common names.
+ */
+export function unguessableAddress(address: string): string {
+  const at = address.lastIndexOf('@');
+  const tag = [...randomBytes(13)].map((b) => BASE32[b & 31]).join('');
+  return `${address.slice(0, at)}-${tag}${address.slice(at)}`;
+}
+
+const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';
+
 export async function hashSecret(secret: string): Promise<string> {
   const salt = randomBytes(16);
   const hash = await derive(secret, salt, KEY_LENGTH, PARAMS);

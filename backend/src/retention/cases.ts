@@ -9,7 +9,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Writable } from 'node:stream';
 import { z } from 'zod';
 import { audit } from '../access';
-import type { Caller } from '../http/auth';
+import type { Caller } from '../access/caller';
 import { writeZip } from '../retrieval/export-write';
 import { parseQuery, QuerySyntaxError } from '../search/query';
 import { decodeCursor, MAX_LIMIT, searchIndex, type SearchResult } from '../search/service';

@@ -10,7 +10,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { audit } from '../access';
-import type { Caller } from '../http/auth';
+import type { Caller } from '../access/caller';
 import type { JobContext } from '../jobs/worker';
 import { IndexLocator } from '../search/index-deletes';
 import { compactIndex } from '../search/index-store';

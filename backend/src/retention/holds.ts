@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import { audit } from '../access';
-import type { Caller } from '../http/auth';
+import type { Caller } from '../access/caller';
 import { IndexLocator } from '../search/index-deletes';
 import { parseQuery, QuerySyntaxError } from '../search/query';
 import { searchIndex } from '../search/service';

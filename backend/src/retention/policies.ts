@@ -5,7 +5,7 @@
  * stay in force, and the change's minimum already protects (rules.ts).
  */
 import { audit } from '../access';
-import type { Caller } from '../http/auth';
+import type { Caller } from '../access/caller';
 import { deletePolicy, getPolicy, insertPolicy, updatePolicy, type PolicyRules, type StoredPolicy } from '../store/retention-policies';
 import type { RetentionDeps } from './disposal';
 import { actorOf, notFound, RetentionError, sameAdministrator } from './errors';

@@ -27,15 +27,33 @@ export async function namedItems(store: Store, refs: ItemRef[]): Promise<Item[]>
   return found;
 }
 
-/** Every item of the archive, newest first, a page at a time. */
-export async function* wholeArchive(store: Store, archiveId: string): AsyncGenerator<Item> {
-  let before: ItemCursor | undefined;
+/** Every item of the archive (or of one folder and its subfolders), newest first, a page at a time, from `after` on. */
+export async function* wholeArchive(store: Store, archiveId: string, opts: { folder?: string; after?: ItemCursor } = {}): AsyncGenerator<Item> {
+  let before = opts.after;
   for (;;) {
-    const page = await listItems(store.conn, archiveId, { limit: PAGE, before });
+    const page = await listItems(store.conn, archiveId, { limit: PAGE, before, ...(opts.folder !== undefined ? { folderTree: opts.folder } : {}) });
     yield* page.items;
     if (!page.next) return;
     before = page.next;
   }
+}
+
+/**
+ * One part of an archive's (or a folder's) export: at most `max` items after `after`, and the
+ * cursor of the next part, known before the first byte is sent. A client that downloads part
+ * after part resumes a broken download by asking for the same part again: an mbox's parts
+ * joined are the whole mbox.
+ */
+async function archivePart(store: Store, archiveId: string, opts: { folder?: string; after?: ItemCursor }, max: number): Promise<{ items: Item[]; next: ItemCursor | null }> {
+  const items: Item[] = [];
+  for await (const item of wholeArchive(store, archiveId, opts)) {
+    if (items.length === max) {
+      const last = items[items.length - 1]!;
+      return { items, next: { receivedAt: last.receivedAt, id: last._id } };
+    }
+    items.push(item);
+  }
+  return { items, next: null };
 }
 
 export async function* fromList(items: Item[]): AsyncGenerator<Item> {
@@ -63,14 +81,24 @@ export async function searchSelection(store: Store, archiveId: string, q: Query)
 }
 
 export interface Selection {
-  kind: 'items' | 'query' | 'archive';
+  kind: 'items' | 'query' | 'archive' | 'folder';
   items: AsyncGenerator<Item>;
   count: number | null;
   bytes: number | null;
+  /** Where the next part starts, for an export in parts; null when this is the last. */
+  next?: ItemCursor | null;
 }
 
-/** Named items, else a search's results, else the whole archive, with what is known of their number and size. */
-export async function selectForExport(store: Store, archiveId: string, refs: ItemRef[], q: Query | null): Promise<Selection> {
+export interface ExportScope {
+  /** One folder (with its subfolders) instead of the whole archive. */
+  folder?: string;
+  /** Parts: start after this item, at most `partMessages` messages. */
+  after?: ItemCursor;
+  partMessages?: number;
+}
+
+/** Named items, else a search's results, else the whole archive or a folder (whole, or a part of it), with what is known of their number and size. */
+export async function selectForExport(store: Store, archiveId: string, refs: ItemRef[], q: Query | null, scope: ExportScope = {}): Promise<Selection> {
   if (refs.length > 0) {
     const found = await namedItems(store, refs);
     return { kind: 'items', items: fromList(found), count: found.length, bytes: found.reduce((n, i) => n + i.size, 0) };
@@ -79,5 +107,24 @@ export async function selectForExport(store: Store, archiveId: string, refs: Ite
     const { total, items } = await searchSelection(store, archiveId, q);
     return { kind: 'query', items, count: total, bytes: null };
   }
-  return { kind: 'archive', items: wholeArchive(store, archiveId), count: await countItems(store.conn, archiveId), bytes: null };
+  const kind = scope.folder !== undefined ? 'folder' : 'archive';
+  const where = { ...(scope.folder !== undefined ? { folder: scope.folder } : {}), ...(scope.after ? { after: scope.after } : {}) };
+  if (scope.partMessages) {
+    const part = await archivePart(store, archiveId, where, scope.partMessages);
+    return { kind, items: fromList(part.items), count: part.items.length, bytes: part.items.reduce((n, i) => n + i.size, 0), next: part.next };
+  }
+  return { kind, items: wholeArchive(store, archiveId, where), count: kind === 'archive' && !scope.after ? await countItems(store.conn, archiveId) : null, bytes: null };
+}
+
+/** The opaque cursor a client sends back for the next part. */
+export const encodeExportCursor = (c: ItemCursor) => Buffer.from(JSON.stringify({ r: c.receivedAt.toISOString(), i: c.id })).toString('base64url');
+
+export function decodeExportCursor(text: string): ItemCursor | null {
+  try {
+    const { r, i } = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as { r: string; i: string };
+    const receivedAt = new Date(r);
+    return typeof i === 'string' && !Number.isNaN(receivedAt.getTime()) ? { receivedAt, id: i } : null;
+  } catch {
+    return null;
+  }
 }

@@ -1,14 +1,21 @@
 import { PassThrough, type Readable } from 'node:stream';
-import { MailParser, type AttachmentStream, type MessageText } from 'mailparser';
-import { boundTextParts } from '../ingest/bounded-parser';
+import type { AttachmentStream, MessageText } from 'mailparser';
+import { createMimeParser } from '../ingest/mime-parser';
 
 /**
  * Reads the parts of an archived message again from its blob. Only what ingest keeps (headers,
  * attachment list, plain text) lives in the database; the HTML body and attachment bytes are
- * taken from the original each time, streaming, with the same parser options as ingest so that
- * attachment N here is attachment N of the stored list.
+ * taken from the original each time, streaming, with ingest's parser (ingest/mime-parser.ts:
+ * the same charsets, and attachment N here is attachment N of the stored list).
  */
-const parserOptions = { skipHtmlToText: true, skipTextToHtml: true, skipImageLinks: true, checksumAlgo: 'sha256' } as const;
+
+/** How a stored document numbers its attachments: as today's parser does, or as the one that flattened attached messages. */
+export interface Numbering {
+  flattenEmbedded?: boolean;
+}
+
+/** Attachment N of a document the reindex job has not parsed again yet is numbered as its parser numbered it. */
+export const numberingOf = (meta: { parserVersion?: number } | null): Numbering => ({ flattenEmbedded: meta?.parserVersion === undefined });
 
 export interface MessageBodies {
   html: string | null;
@@ -25,8 +32,7 @@ export function readBodies(open: () => Readable, options: Partial<typeof BODY_DE
   const opts = { ...BODY_DEFAULTS, ...options };
   return new Promise((resolve) => {
     const source = open();
-    const parser = new MailParser(parserOptions);
-    const bounds = boundTextParts(parser, opts.maxTextPartBytes);
+    const { parser, bounds } = createMimeParser({ maxTextPartBytes: opts.maxTextPartBytes });
     const errors: string[] = [];
     let text: Pick<MessageText, 'html' | 'text'> | null = null;
     let settled = false;
@@ -58,11 +64,10 @@ export function readBodies(open: () => Readable, options: Partial<typeof BODY_DE
  * Attachments before it are drained and text parts skipped, so memory stays bounded whatever the
  * sizes; parsing stops once the attachment has been read or the returned stream is destroyed.
  */
-export function openAttachment(open: () => Readable, index: number): Promise<Readable | null> {
+export function openAttachment(open: () => Readable, index: number, numbering: Numbering = {}): Promise<Readable | null> {
   return new Promise((resolve, reject) => {
     const source = open();
-    const parser = new MailParser(parserOptions);
-    boundTextParts(parser, 0);
+    const { parser } = createMimeParser({ maxTextPartBytes: 0, ...numbering });
     let seen = 0;
     let out: PassThrough | null = null;
     let complete = false;
@@ -99,6 +104,39 @@ export function openAttachment(open: () => Readable, index: number): Promise<Rea
         stop();
         resolve(null);
       }
+    });
+    source.pipe(parser);
+  });
+}
+
+/**
+ * Visits the attachments in parse order (the order of the stored list) one at a time: the parser
+ * waits until `visit` settles, so memory stays bounded whatever their sizes. Resolves with the
+ * number visited; rejects with the first error of the parse or of a visit, and stops there.
+ */
+export function eachAttachment(open: () => Readable, visit: (att: AttachmentStream, index: number) => Promise<void>, numbering: Numbering = {}): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const source = open();
+    const { parser } = createMimeParser({ maxTextPartBytes: 0, ...numbering });
+    let index = 0;
+    let failed = false;
+    const fail = (err: Error) => {
+      if (failed) return;
+      failed = true;
+      source.unpipe(parser);
+      source.destroy();
+      parser.destroy();
+      reject(err);
+    };
+    source.on('error', fail);
+    parser.on('error', fail);
+    parser.on('data', (data: AttachmentStream | MessageText) => {
+      if (data.type !== 'attachment') return;
+      data.content.on('error', fail);
+      visit(data, index++).then(() => data.release?.(), fail);
+    });
+    parser.on('end', () => {
+      if (!failed) resolve(index);
     });
     source.pipe(parser);
   });

@@ -1,15 +1,23 @@
 import type { Client } from '@microsoft/microsoft-graph-client';
 import type { Message } from '@microsoft/microsoft-graph-types';
 import { graphErrorOf } from '../graph/paging';
-import { HttpError } from '../http/errors';
-import type { BlobStore } from '../store';
+import { DomainError, invalidInput } from '../errors';
+import type { Store } from '../store';
+import type { Item } from '../store/items';
+import { getMessageDoc } from '../store/messages';
+import { readBodies } from './mime-parts';
+import { restoreAttachments } from './restore-attachments';
+import { restoredMessage } from './restore-message';
 
 /**
- * Graph takes the whole message base64-encoded in one request body, so the message is held in
- * memory once. Graph itself refuses request bodies above about 4 MB (413, mapped below); this
- * limit only keeps a process from loading an arbitrarily large blob to find that out.
+ * The largest message a restore takes: Graph attaches files of up to 150 MB through upload
+ * sessions (https://learn.microsoft.com/en-us/graph/outlook-large-attachments). Exchange also
+ * applies the mailbox's own size limit (35 MB unless an administrator raised it), answered as
+ * ErrorMessageSizeExceeded below.
  */
-export const MAX_RESTORE_BYTES = 35 * 1024 * 1024;
+export const MAX_RESTORE_BYTES = 150 * 1024 * 1024;
+/** Graph refuses request bodies over 4 MB; the message itself (without attachments) must fit one. */
+const MAX_REQUEST_BYTES = 4 * 1024 * 1024;
 
 export interface RestoreTarget {
   /** Entra object id (or UPN) of the mailbox. */
@@ -19,49 +27,62 @@ export interface RestoreTarget {
 }
 
 /**
- * Puts the original MIME back into a mailbox: `POST /users/{id}/mailFolders/{folder}/messages`
- * with the base64 MIME as text/plain (Graph's "create message in MIME format"). Exchange files
- * the copy as a draft item with the original headers and body. Returns the new message's id.
+ * Puts an archived message back into a mailbox as the message it was: created from JSON with its
+ * original sender, recipients, body and dates as a received (not draft) item, marked as a
+ * restored copy, then its attachments one by one, large ones through upload sessions. (Graph's
+ * MIME upload would keep the bytes but always makes a draft dated today.) A copy whose
+ * attachments fail is deleted again, so a restore leaves a whole message or none. Returns the
+ * new message's id.
  */
-export async function restoreToMailbox(graph: Client, blobs: BlobStore, sha256: string, target: RestoreTarget): Promise<string> {
-  const stat = await blobs.stat(sha256);
-  if (!stat) throw new Error(`blob ${sha256} is missing`);
-  if (stat.size > MAX_RESTORE_BYTES) throw tooLarge();
-  const mime = await readAll(blobs, sha256);
-  const path = `/users/${encodeURIComponent(target.mailbox)}/mailFolders/${encodeURIComponent(target.folder)}/messages`;
+export async function restoreToMailbox(graph: Client, store: Store, item: Item, target: RestoreTarget): Promise<string> {
+  const doc = await getMessageDoc(store.conn, item.sha256);
+  if (!doc) throw new Error(`message document ${item.sha256} is missing`);
+  if (doc.size > MAX_RESTORE_BYTES) throw tooLarge();
+  const open = () => store.blobs.open(item.sha256);
+  const bodies = await readBodies(open);
+  const message = restoredMessage(doc, bodies, item.receivedAt);
+  if (bodies.truncated || Buffer.byteLength(JSON.stringify(message)) > MAX_REQUEST_BYTES) throw bodyTooLarge();
+  const mailbox = `/users/${encodeURIComponent(target.mailbox)}`;
+  let created: Message;
   try {
-    const created: Message = await graph.api(path).header('Content-Type', 'text/plain').post(mime.toString('base64'));
-    if (!created?.id) throw new HttpError(502, 'restore_failed', 'Microsoft Graph accepted the message but returned no id');
-    return created.id;
+    created = await graph.api(`${mailbox}/mailFolders/${encodeURIComponent(target.folder)}/messages`).post(message);
   } catch (err) {
-    throw err instanceof HttpError ? err : restoreError(err);
+    throw restoreError(err);
   }
-}
-
-async function readAll(blobs: BlobStore, sha256: string): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of blobs.open(sha256)) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
+  if (!created?.id) throw new DomainError('upstream_failed', 'restore_failed', 'Microsoft Graph accepted the message but returned no id');
+  const copy = `${mailbox}/messages/${encodeURIComponent(created.id)}`;
+  try {
+    await restoreAttachments(graph, open, doc, copy);
+  } catch (err) {
+    await graph.api(copy).delete().catch(() => undefined);
+    throw err instanceof DomainError ? err : restoreError(err);
+  }
+  return created.id;
 }
 
 const tooLarge = () =>
-  new HttpError(413, 'message_too_large', 'The message is too large to restore through Microsoft Graph; download the .eml and import it instead');
+  new DomainError('too_large', 'message_too_large', 'The message is larger than the 150 MB Microsoft Graph can restore; download the .eml and import it instead');
+const bodyTooLarge = () =>
+  new DomainError('too_large', 'message_too_large', 'The text of this message is larger than the 4 MB Microsoft Graph accepts in one request; download the .eml and import it instead');
+const mailboxLimit = () =>
+  new DomainError('too_large', 'message_too_large', 'The message is larger than this mailbox accepts (35 MB unless an administrator raised the limit); download the .eml instead');
 
 /** Graph's answer in terms of the request the caller made. */
-export function restoreError(err: unknown): HttpError {
+export function restoreError(err: unknown): DomainError {
   const { status, code, message } = graphErrorOf(err);
   if (code === 'ErrorItemNotFound' || code === 'ErrorInvalidIdMalformed' || code === 'ErrorFolderNotFound') {
-    return new HttpError(400, 'invalid_input', 'folder: no such folder in the mailbox (use a well-known name such as inbox, or a folder id)', 'folder');
+    return invalidInput('folder', 'no such folder in the mailbox (use a well-known name such as inbox, or a folder id)');
   }
   if (code === 'ErrorInvalidUser' || code === 'MailboxNotEnabledForRESTAPI' || code === 'ResourceNotFound' || (status === 404 && !code)) {
-    return new HttpError(400, 'invalid_input', 'mailbox: the mailbox does not exist or has no Exchange Online mailbox', 'mailbox');
+    return invalidInput('mailbox', 'the mailbox does not exist or has no Exchange Online mailbox');
   }
-  if (status === 413 || code === 'ErrorMessageSizeExceeded' || code === 'RequestEntityTooLarge') return tooLarge();
+  if (code === 'ErrorMessageSizeExceeded') return mailboxLimit();
+  if (status === 413 || code === 'RequestEntityTooLarge') return bodyTooLarge();
   if (status === 401 || status === 403) {
-    return new HttpError(502, 'restore_denied', `Microsoft Graph refused the restore (${code || status}): the app needs the Mail.ReadWrite application permission for this mailbox`);
+    return new DomainError('upstream_failed', 'restore_denied', `Microsoft Graph refused the restore (${code || status}): the app needs the Mail.ReadWrite application permission for this mailbox`);
   }
   if (status === 429 || status === 503 || status === 504) {
-    return new HttpError(503, 'graph_unavailable', `Microsoft Graph is busy (${code || status}); try again in a minute`);
+    return new DomainError('upstream_busy', 'graph_unavailable', `Microsoft Graph is busy (${code || status}); try again in a minute`);
   }
-  return new HttpError(502, 'restore_failed', `Microsoft Graph did not restore the message: ${code || status || 'error'}: ${message}`);
+  return new DomainError('upstream_failed', 'restore_failed', `Microsoft Graph did not restore the message: ${code || status || 'error'}: ${message}`);
 }

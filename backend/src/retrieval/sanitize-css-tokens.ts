@@ -100,10 +100,22 @@ function readString(s: string, start: number, out: CssToken[]): number {
 
 function readUrl(s: string, start: number, out: CssToken[]): number {
   const end = s.indexOf(')', start);
-  const body = s.slice(start, end < 0 ? s.length : end).replace(/^[ \t\n]+|[ \t\n]+$/g, '');
+  const body = trimRun(s.slice(start, end < 0 ? s.length : end), (c) => WS.test(c));
   // Unquoted urls may not contain quotes, parens, whitespace or escapes; the browser calls those bad urls.
   out.push(/["'(\\ \t\n<]/.test(body) ? { t: 'bad' } : { t: 'url', v: body });
   return end < 0 ? s.length : end + 1;
+}
+
+/**
+ * Strips leading and trailing characters matching `is`. Linear, unlike `/\s+$/`, which the regular
+ * expression engine tries again from every space of a long inner run of them.
+ */
+export function trimRun(s: string, is: (c: string) => boolean): string {
+  let start = 0;
+  let end = s.length;
+  while (start < end && is(s[start]!)) start++;
+  while (end > start && is(s[end - 1]!)) end--;
+  return s.slice(start, end);
 }
 
 /** Groups tokens into `{}`, `()`, `[]` and function blocks as the browser does; EOF closes them. */

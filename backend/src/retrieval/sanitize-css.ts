@@ -23,8 +23,12 @@ const FUNCTIONS = new Set([
   'nth-last-of-type', 'lang', 'dir',
 ]);
 
-/** IE `behavior`, Firefox `-moz-binding`, Opera `-o-link`: each could run or load code. */
-const DENIED_PROPERTIES = new Set(['behavior', 'binding', 'link', 'link-source']);
+/**
+ * IE `behavior`, Firefox `-moz-binding`, Opera `-o-link`: each could run or load code. `position`:
+ * an absolute, fixed or sticky box sits over the rest of the message (a fake text over the real
+ * one, a fake sign-in form); Gmail and Outlook drop it too, and without it top/left do nothing.
+ */
+const DENIED_PROPERTIES = new Set(['behavior', 'binding', 'link', 'link-source', 'position']);
 const PROPERTY = /^-{0,2}[a-z_][a-z0-9_-]*$/i;
 const MAX_DEPTH = 16;
 
@@ -44,18 +48,26 @@ export function sanitizeStylesheet(css: string, image: CssImagePolicy): string {
   return rules(buildCssTree(tokenizeCss(css)), image, 0).join('');
 }
 
+/**
+ * One pass over the nodes, each looked at once: a prelude's at-keyword is remembered as it is
+ * pushed, never searched for again, which made `a;` repeated cost the square of its length.
+ */
 function rules(nodes: CssNode[], image: CssImagePolicy, depth: number): string[] {
   const out: string[] = [];
   let prelude: CssNode[] = [];
+  let atRule = false;
   for (const node of nodes) {
     if (node.k === 'block' && node.open === '{' && !node.fn) {
       const rule = depth < MAX_DEPTH ? ruleOf(trimWs(prelude), node.children, image, depth) : null;
       if (rule) out.push(rule);
       prelude = [];
-    } else if (isDelim(node, ';') && prelude.some((n) => n.k === 'tok' && n.tok.t === 'at')) {
+      atRule = false;
+    } else if (isDelim(node, ';') && atRule) {
       prelude = []; // statement at-rules: @import, @charset, @namespace
+      atRule = false;
     } else {
       prelude.push(node);
+      atRule ||= node.k === 'tok' && node.tok.t === 'at';
     }
   }
   return out;
@@ -99,8 +111,6 @@ function declaration(nodes: CssNode[], image: CssImagePolicy): string | null {
   const valueNodes = trimWs(afterName.slice(1));
   const prop = name.tok.v;
   if (!valueNodes.length || DENIED_PROPERTIES.has(unprefixed(prop))) return null;
-  // Fixed boxes sit over everything else in the view (fake login forms, hidden text); `var()` could hide one.
-  if (prop.toLowerCase() === 'position' && valueNodes.some((n) => isWord(n, 'fixed') || n.k === 'block')) return null;
   const v = value(valueNodes, image, 0);
   return v === null ? null : `${prop}:${v}`;
 }
@@ -173,4 +183,3 @@ function trimWs(nodes: CssNode[]): CssNode[] {
 
 const isWs = (n: CssNode) => n.k === 'tok' && n.tok.t === 'ws';
 const isDelim = (n: CssNode, v: string) => n.k === 'tok' && n.tok.t === 'delim' && n.tok.v === v;
-const isWord = (n: CssNode, v: string) => n.k === 'tok' && n.tok.t === 'word' && n.tok.v.toLowerCase() === v;

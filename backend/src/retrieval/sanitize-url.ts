@@ -1,3 +1,5 @@
+import { trimRun } from './sanitize-css-tokens';
+
 /** What a URL in archived mail is, decided the way a browser would read it. */
 export type UrlKind =
   | { kind: 'remote'; url: string }
@@ -17,8 +19,7 @@ const SCHEME = /^([a-z][a-z0-9+.-]*):/i;
  * inside it, say) falls through to `other` and is dropped.
  */
 export function normalizeUrl(raw: string): string {
-  // eslint-disable-next-line no-control-regex
-  return raw.replace(/^[\u0000-\u0020]+|[\u0000-\u0020]+$/g, '').replace(/[\t\n\r]/g, '');
+  return trimRun(raw, (c) => c <= '\u0020').replace(/[\t\n\r]/g, '');
 }
 
 export function classifyUrl(raw: string): UrlKind {

@@ -1,8 +1,9 @@
 import type { Store } from '../store';
 import type { Item } from '../store/items';
 import { getMessageDoc, type MessageAddress, type MessageAttachment } from '../store/messages';
-import { readBodies } from './mime-parts';
-import { sanitizeEmailHtml } from './sanitize';
+import { bareContentId } from '../ingest/attachment-role';
+import { breakLongLines } from './long-lines';
+import { renderMessage } from './render';
 
 export interface AttachmentView {
   index: number;
@@ -11,6 +12,16 @@ export interface AttachmentView {
   size: number;
   inline: boolean;
   contentId: string | null;
+  /** An attached message's own attachments (listed, downloadable with the message). */
+  attachments?: NestedAttachmentView[];
+}
+
+export interface NestedAttachmentView {
+  filename: string;
+  contentType: string;
+  size: number;
+  inline: boolean;
+  attachments?: NestedAttachmentView[];
 }
 
 export interface MessageView {
@@ -27,6 +38,8 @@ export interface MessageView {
     bcc: MessageAddress[];
     replyTo: MessageAddress[];
     date: Date | null;
+    /** `date` is not the Date header (missing or unreadable) but the first server's Received date. */
+    dateInferred: boolean;
     subject: string;
     messageId: string | null;
   };
@@ -35,6 +48,9 @@ export interface MessageView {
   /** Sanitised; null when the message has no HTML body. */
   html: string | null;
   blockedRemote: number;
+  /** Some text of the message is not searchable (caps on stored text); `textCuts` says what. */
+  textTruncated: boolean;
+  textCuts: string[];
   parseErrors: string[];
 }
 
@@ -42,20 +58,20 @@ export interface ViewOptions {
   /** URL that serves the inline part with this Content-ID (without angle brackets). */
   cidUrl: (contentId: string) => string;
   allowRemote: boolean;
+  /** The render budget (default RENDER_BUDGET.timeLimitMs). */
+  timeLimitMs?: number;
 }
 
-/** Content-IDs are compared without their angle brackets, as cid: URLs carry them (RFC 2392). */
-export const bareContentId = (id: string) => id.trim().replace(/^<|>$/g, '').trim();
+export { bareContentId };
 
 /** Everything a reader sees of a message; the HTML comes from the original, sanitised. */
 export async function messageView(store: Store, item: Item, opts: ViewOptions): Promise<MessageView> {
   const doc = await getMessageDoc(store.conn, item.sha256);
   if (!doc) throw new Error(`message document ${item.sha256} is missing for item ${item._id}`);
-  const bodies = await readBodies(() => store.blobs.open(item.sha256));
-  const cids = new Set(doc.attachments.filter((a) => a.contentId).map((a) => bareContentId(a.contentId!)));
-  const sanitized = bodies.html
-    ? sanitizeEmailHtml(bodies.html, { cidUrl: (cid) => (cids.has(cid) ? opts.cidUrl(cid) : null), allowRemote: opts.allowRemote })
-    : null;
+  const cids = doc.attachments.filter((a) => a.contentId).map((a) => bareContentId(a.contentId!));
+  const cidUrls = Object.fromEntries(cids.map((cid) => [cid, opts.cidUrl(cid)]));
+  // Off this thread, within a time and heap budget: throws MessageTooComplexError past it.
+  const sanitized = await renderMessage(() => store.blobs.open(item.sha256), { cidUrls, allowRemote: opts.allowRemote, timeLimitMs: opts.timeLimitMs });
   return {
     id: item._id,
     archiveId: item.archiveId,
@@ -70,14 +86,17 @@ export async function messageView(store: Store, item: Item, opts: ViewOptions): 
       bcc: doc.bcc,
       replyTo: doc.replyTo,
       date: doc.date,
+      dateInferred: doc.dateInferred === true,
       subject: doc.subject,
       messageId: doc.messageId,
     },
     attachments: doc.attachments.map(attachmentView),
     text: doc.bodyText,
-    html: sanitized?.html ?? null,
-    blockedRemote: sanitized?.blockedRemote ?? 0,
-    parseErrors: [...new Set([...doc.parseErrors, ...bodies.errors])],
+    html: sanitized.html,
+    blockedRemote: sanitized.blockedRemote,
+    textTruncated: doc.textTruncated === true,
+    textCuts: doc.textCuts ?? (doc.textTruncated ? ['Some text of this message is not indexed.'] : []),
+    parseErrors: [...new Set([...doc.parseErrors, ...sanitized.errors])],
   };
 }
 
@@ -89,7 +108,13 @@ function attachmentView(a: MessageAttachment, index: number): AttachmentView {
     size: a.size,
     inline: a.inline,
     contentId: a.contentId ? bareContentId(a.contentId) : null,
+    ...(a.attachments?.length ? { attachments: a.attachments.map(nestedView) } : {}),
   };
+}
+
+function nestedView(a: MessageAttachment): NestedAttachmentView {
+  const view: NestedAttachmentView = { filename: a.filename, contentType: a.contentType, size: a.size, inline: a.inline };
+  return a.attachments?.length ? { ...view, attachments: a.attachments.map(nestedView) } : view;
 }
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -99,12 +124,20 @@ const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt
  * when the mail has no HTML. Our own style only sets defaults; the mail's styles come after it.
  */
 export function viewDocument(view: MessageView): string {
-  const body = view.html ?? `<pre class="plain">${escapeHtml(view.text)}</pre>`;
+  return documentOf(view.headers.subject, view.html ?? `<pre class="plain">${escapeHtml(breakLongLines(view.text))}</pre>`);
+}
+
+/** What the frame shows instead of a message it cannot render (too complex, say). */
+export function noticeDocument(title: string, text: string): string {
+  return documentOf(title, `<p>${escapeHtml(text)}</p>`);
+}
+
+function documentOf(title: string, body: string): string {
   return [
     '<!DOCTYPE html>',
     '<html><head><meta charset="utf-8">',
     '<meta name="referrer" content="no-referrer">',
-    `<title>${escapeHtml(view.headers.subject)}</title>`,
+    `<title>${escapeHtml(title)}</title>`,
     '<style>body{margin:8px;font-family:"Segoe UI",system-ui,sans-serif;font-size:14px;overflow-wrap:break-word}',
     'img{max-width:100%;height:auto}pre.plain{white-space:pre-wrap;font-family:inherit;margin:0}</style>',
     `</head><body>${body}</body></html>`,

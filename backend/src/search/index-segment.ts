@@ -5,7 +5,7 @@
  */
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { ByteReader, ByteWriter, FIELD_CODES, TermRecordWriter, readTermRecords, type FieldCode, type TermRecord } from './index-codec';
-import { indexTerms, termKey, type IndexField } from './index-terms';
+import { indexTermsInSlices, termKey, type FieldTerms, type IndexField, type IndexableMessage } from './index-terms';
 
 /** What the indexer needs of one archived message. */
 export interface IndexEntry {
@@ -16,11 +16,28 @@ export interface IndexEntry {
   hasAttachments: boolean;
   subject: string;
   from: { name: string; address: string } | null;
+  /** The other From addresses, when the header names several (indexed, not shown in results). */
+  moreFrom?: { name: string; address: string }[];
   /** To, Cc and Bcc. */
   to: { name: string; address: string }[];
+  /** Every name the message lists: attachments, inline images, what attached messages hold. */
   attachmentNames: string[];
   body: string;
+  /** The body's other alternatives where they say more than `body` (ingest/alternatives.ts). */
+  alternativeText?: string;
   attachmentText: string[];
+}
+
+/** What of an entry is indexed, field by field. */
+export function indexable(e: IndexEntry): IndexableMessage {
+  return { subject: e.subject, from: [e.from, ...(e.moreFrom ?? [])], to: e.to, attachmentNames: e.attachmentNames, body: [e.body, e.alternativeText ?? ''], attachmentText: e.attachmentText };
+}
+
+/** The terms of a batch's entries, tokenized with the event loop served in between. */
+export async function termsOfEntries(entries: readonly IndexEntry[]): Promise<FieldTerms[][]> {
+  const out: FieldTerms[][] = [];
+  for (const e of entries) out.push(await indexTermsInSlices(indexable(e)));
+  return out;
 }
 
 /** What a result shows, kept with the index so that a page of results needs no other lookup. */
@@ -174,32 +191,31 @@ class Postings {
   }
 }
 
-/** Builds a segment from a batch of messages; `docNos[i]` numbers `entries[i]`. */
-export function buildSegment(entries: readonly IndexEntry[], docNos: readonly number[]): SegmentData {
-  const order = entries.map((e, i) => ({ e, date: toSeconds(e.receivedAt), docNo: docNos[i] as number }));
+/** Builds a segment from a batch of messages; `docNos[i]` numbers `entries[i]`, `terms[i]` is its `termsOfEntries`. */
+export function buildSegment(entries: readonly IndexEntry[], docNos: readonly number[], terms: readonly FieldTerms[][]): SegmentData {
+  const order = entries.map((e, i) => ({ e, date: toSeconds(e.receivedAt), docNo: docNos[i] as number, fields: terms[i] as FieldTerms[] }));
   order.sort((a, b) => compareKeys(a.date, a.docNo, b.date, b.docNo));
   const columns = new ColumnsBuilder(order.length);
   const ids = new Map<string, number>();
-  const terms: string[] = [];
+  const allTerms: string[] = [];
   const postings = new Postings();
-  order.forEach(({ e, date, docNo }, ord) => {
+  order.forEach(({ e, date, docNo, fields }, ord) => {
     columns.set(ord, date, docNo, e.size, e.hasAttachments, e.folder);
-    const fields = indexTerms({ subject: e.subject, from: e.from, to: e.to, attachmentNames: e.attachmentNames, body: e.body, attachmentText: e.attachmentText });
     for (const { field, terms: fieldTerms } of fields) {
       const code = FIELD_CODES.indexOf(CODE_OF[field]);
       for (const raw of fieldTerms) {
         const term = storedTerm(raw);
         let id = ids.get(term);
         if (id === undefined) {
-          id = terms.length;
+          id = allTerms.length;
           ids.set(term, id);
-          terms.push(term);
+          allTerms.push(term);
         }
         postings.push(id, code, ord);
       }
     }
   });
-  return { columns: columns.cols, summaries: order.map(({ e }) => summaryOf(e)), records: recordsOf(terms, postings) };
+  return { columns: columns.cols, summaries: order.map(({ e }) => summaryOf(e)), records: recordsOf(allTerms, postings) };
 }
 
 /**

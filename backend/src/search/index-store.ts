@@ -56,7 +56,8 @@ import { archiveKey, getDoc, indexLayout, insertDocs, insertDoc, freshPart, list
 import { writeBucketed, type IndexCtx, type SegInfo } from './index-bucketed';
 import { commitBatch, reserveBatch } from './index-manifest';
 import { MERGE_BATCHES, compact, mergeStep, newSegmentId } from './index-merge';
-import { buildSegment, encodePacked, estimateBytes, type IndexEntry } from './index-segment';
+import { attachmentNames } from '../ingest/attachment-role';
+import { buildSegment, encodePacked, estimateBytes, termsOfEntries, type IndexEntry } from './index-segment';
 
 export type { IndexEntry } from './index-segment';
 export { clearIndexCache } from './index-cache';
@@ -93,9 +94,10 @@ async function writeBatch(ctx: IndexCtx, entries: readonly IndexEntry[]): Promis
     await registerIndexedArchive(ctx.store, ctx.archiveId);
     registered.add(regKey);
   }
+  const terms = await termsOfEntries(entries);
   for (;;) {
     const seq = await reserveBatch(ctx);
-    const seg = buildSegment(entries, entries.map((_, i) => seq * MAX_BATCH + i));
+    const seg = buildSegment(entries, entries.map((_, i) => seq * MAX_BATCH + i), terms);
     const segId = newSegmentId();
     const z = estimateBytes(seg) <= 4 * PACKED_MAX_BYTES ? encodePacked(seg) : null;
     let info: SegInfo;
@@ -116,6 +118,23 @@ async function writeBatch(ctx: IndexCtx, entries: readonly IndexEntry[]): Promis
  */
 async function markIndexed(ctx: IndexCtx, entries: readonly IndexEntry[]): Promise<void> {
   await insertDocs(ctx.store, marksPart(ctx.layout, ctx.key), entries.map((e) => ({ _id: e.sha256 })), { ignoreDuplicates: true });
+}
+
+/**
+ * Text one batch tokenizes at most (entries beyond it wait for the next batch): whole bodies are
+ * indexed now, and a batch's terms are held in memory until its segment is written.
+ */
+const MAX_BATCH_CHARS = 8 * 1024 * 1024;
+
+/** How many waiting entries the next batch takes: at least one, at most MAX_BATCH or MAX_BATCH_CHARS of text. */
+function batchLength(queue: readonly Waiting[]): number {
+  let chars = 0;
+  for (let i = 0; i < Math.min(queue.length, MAX_BATCH); i++) {
+    const e = queue[i]!.entry;
+    chars += e.body.length + (e.alternativeText?.length ?? 0) + e.attachmentText.reduce((n, t) => n + t.length, 0);
+    if (chars > MAX_BATCH_CHARS && i > 0) return i;
+  }
+  return Math.min(queue.length, MAX_BATCH);
 }
 
 interface Waiting {
@@ -165,7 +184,7 @@ class ArchiveWriter {
 
   private async drain(): Promise<void> {
     while (this.queue.length > 0) {
-      const batch = this.queue.splice(0, MAX_BATCH);
+      const batch = this.queue.splice(0, batchLength(this.queue));
       const entries = batch.map((w) => w.entry);
       try {
         await writeBatch(this.ctx, entries);
@@ -273,7 +292,7 @@ type Content = MessageContent | MessageMeta | MessageTextRow;
 
 export function entryFor(item: Omit<ArchivedItem, 'archiveId'>, content: Content): IndexEntry {
   const from = content.from?.[0];
-  const text = content as { bodyText?: string; attachmentText?: string[] };
+  const text = content as { bodyText?: string; alternativeText?: string; attachmentText?: string[] };
   return {
     sha256: item.sha256,
     receivedAt: item.receivedAt,
@@ -282,9 +301,11 @@ export function entryFor(item: Omit<ArchivedItem, 'archiveId'>, content: Content
     hasAttachments: item.hasAttachments,
     subject: content.subject ?? '',
     from: from ? { name: from.name ?? '', address: from.address ?? '' } : null,
+    moreFrom: (content.from ?? []).slice(1).map((a) => ({ name: a.name ?? '', address: a.address ?? '' })),
     to: [...(content.to ?? []), ...(content.cc ?? []), ...(content.bcc ?? [])].map((a) => ({ name: a.name ?? '', address: a.address ?? '' })),
-    attachmentNames: (content.attachments ?? []).filter((a) => !a.inline && a.filename).map((a) => a.filename),
+    attachmentNames: attachmentNames(content.attachments),
     body: text.bodyText ?? '',
+    alternativeText: text.alternativeText ?? '',
     attachmentText: text.attachmentText ?? [],
   };
 }

@@ -8,14 +8,8 @@
  * scanning, and no term is stored twice just to serve "any field".
  */
 import type { Field } from './query-types';
-import { DEFAULT_MAX_TERMS, tokenize } from './tokenize';
+import { tokenize, tokenizeInSlices } from './tokenize';
 
-/**
- * Cap on distinct keys per message. Small fields are indexed first; body and attachment text
- * share what is left, so the first tens of kilobytes of each are searchable and one 50 MB
- * attachment cannot write millions of postings.
- */
-export const MAX_TERMS_PER_MESSAGE = DEFAULT_MAX_TERMS;
 /** Shorter prefixes would each read a large part of the term index. */
 export const MIN_PREFIX_LENGTH = 2;
 
@@ -43,11 +37,16 @@ export interface Mailbox {
   address?: string | null;
 }
 
-/** A message as the indexer sees it; `body` and `attachmentText` are plain text, not HTML. */
+/**
+ * A message as the indexer sees it; `body` and `attachmentText` are plain text, not HTML. Every
+ * character of them is indexed: the caps on a message's stored text (ingest/text-limits.ts) are
+ * what bounds a message's terms, and a message they cut says so.
+ */
 export interface IndexableMessage {
   subject?: string | null;
-  body?: string | null;
-  from?: Mailbox | null;
+  /** The body: its plain text and the text of its other alternatives, each a text of its own. */
+  body?: string | readonly string[] | null;
+  from?: Mailbox | readonly (Mailbox | null)[] | null;
   to?: readonly Mailbox[] | null;
   cc?: readonly Mailbox[] | null;
   bcc?: readonly Mailbox[] | null;
@@ -109,34 +108,40 @@ function nonEmpty(...texts: (string | null | undefined)[]): string[] {
   return texts.filter((t): t is string => typeof t === 'string' && t.length > 0);
 }
 
-/**
- * Terms per field, at most `maxTerms` in total. Each recipient, attachment name and attachment
- * is tokenized on its own so no phrase spans two of them.
- */
-export function indexTerms(msg: IndexableMessage, maxTerms = MAX_TERMS_PER_MESSAGE): FieldTerms[] {
-  const attachmentText = nonEmpty(...(msg.attachmentText ?? []));
-  const sources: [IndexField, string[]][] = [
+function sources(msg: IndexableMessage): [IndexField, string[]][] {
+  const body = typeof msg.body === 'string' || msg.body == null ? [msg.body] : msg.body;
+  return [
     ['subject', nonEmpty(msg.subject)],
-    ['from', mailboxTexts([msg.from])],
+    ['from', mailboxTexts(Array.isArray(msg.from) ? msg.from : [msg.from as Mailbox | null])],
     ['to', mailboxTexts([...(msg.to ?? []), ...(msg.cc ?? []), ...(msg.bcc ?? [])])],
     ['filename', nonEmpty(...(msg.attachmentNames ?? []))],
-    ['body', nonEmpty(msg.body)],
-    ['attachment', attachmentText],
+    ['body', nonEmpty(...body)],
+    ['attachment', nonEmpty(...(msg.attachmentText ?? []))],
   ];
+}
+
+/**
+ * Terms per field. Each recipient, attachment name, attachment and body alternative is
+ * tokenized on its own so no phrase spans two of them.
+ */
+export function indexTerms(msg: IndexableMessage): FieldTerms[] {
+  return sources(msg).flatMap(([field, texts]) => {
+    const terms = tokenize(texts, { maxTerms: Infinity });
+    return terms.length > 0 ? [{ field, terms }] : [];
+  });
+}
+
+/** `indexTerms` with the event loop served while long texts are tokenized (the indexer's path). */
+export async function indexTermsInSlices(msg: IndexableMessage): Promise<FieldTerms[]> {
   const out: FieldTerms[] = [];
-  let left = maxTerms;
-  for (const [field, texts] of sources) {
-    if (texts.length === 0 || left <= 0) continue;
-    // Body and attachments split the remaining budget; whatever the body leaves over is not lost.
-    const budget = field === 'body' && attachmentText.length > 0 ? Math.ceil(left / 2) : left;
-    const terms = tokenize(texts, { maxTerms: budget });
+  for (const [field, texts] of sources(msg)) {
+    const terms = await tokenizeInSlices(texts, { maxTerms: Infinity });
     if (terms.length > 0) out.push({ field, terms });
-    left -= terms.length;
   }
   return out;
 }
 
 /** The posting keys of a message: `indexTerms` with each term behind its field code. */
-export function indexKeys(msg: IndexableMessage, maxTerms = MAX_TERMS_PER_MESSAGE): string[] {
-  return indexTerms(msg, maxTerms).flatMap(({ field, terms }) => terms.map((t) => termKey(field, t)));
+export function indexKeys(msg: IndexableMessage): string[] {
+  return indexTerms(msg).flatMap(({ field, terms }) => terms.map((t) => termKey(field, t)));
 }

@@ -7,10 +7,10 @@ import { normalize } from './normalize';
 /** Longer terms (base64 runs, tracking tokens) are dropped: they are never searched for. */
 export const MAX_TERM_LENGTH = 64;
 /**
- * Only the first 1 MiB of each text is scanned. Natural text reaches the term cap long before;
- * past it, logs and generated text repeat themselves, and scanning them costs time for no terms.
+ * A bound for texts that do not come from a stored message (which ingest caps far below it,
+ * ingest/text-limits.ts): every character a message keeps is scanned.
  */
-export const MAX_SCANNED_CHARS = 1024 * 1024;
+export const MAX_SCANNED_CHARS = 4 * 1024 * 1024;
 const MAX_CHUNK = 4096;
 
 // Scripts written without spaces. CJK is indexed as single characters plus adjacent pairs
@@ -89,7 +89,8 @@ function emailToken(address: string): Token {
   };
 }
 
-function safeDecode(s: string): string {
+/** A percent-encoded text decoded, or as it is when it is not valid percent-encoding. */
+export function safeDecode(s: string): string {
   try {
     return decodeURIComponent(s);
   } catch {

@@ -15,7 +15,7 @@
  * can both occur without "a b c".
  *
  * No stop words: a phrase needs every one of its words, and "to be or not to be" must stay
- * searchable; the per-message term cap (index-terms.ts) is what bounds the index instead.
+ * searchable; the caps on a message's stored text (ingest/text-limits.ts) bound the index instead.
  */
 
 import { normalize } from './normalize';
@@ -38,11 +38,31 @@ export function joinUnits(terms: readonly string[]): string {
 }
 
 export interface TokenizeOptions {
-  /** Stop after this many distinct terms (default `DEFAULT_MAX_TERMS`). */
+  /** Stop after this many distinct terms (default `DEFAULT_MAX_TERMS`; the indexer passes Infinity). */
   maxTerms?: number;
   /** Include the word-pair shingles phrases are looked up by (default true). */
   shingles?: boolean;
 }
+
+/** Index terms of each text in reading order, duplicates included; each text on its own. */
+function* termStream(texts: readonly string[], shingles: boolean): Generator<string> {
+  for (const part of texts) {
+    let previous: string | null = null;
+    for (const token of scan(indexable(part))) {
+      if (token.whole !== null) yield token.whole;
+      yield* token.extra;
+      for (const unit of token.units) {
+        if (unit.length > MAX_TERM_LENGTH) continue;
+        yield unit;
+        if (shingles && previous !== null) yield pairKey(previous, unit);
+        previous = unit;
+      }
+    }
+  }
+}
+
+const isTerm = (t: string) => t.length > 0 && t.length <= MAX_TERM_LENGTH;
+const textsOf = (text: string | readonly string[]) => (typeof text === 'string' ? [text] : text);
 
 /**
  * Distinct index terms of one or more texts, in order of first appearance. Several texts are
@@ -50,23 +70,32 @@ export interface TokenizeOptions {
  */
 export function tokenize(text: string | readonly string[], opts: TokenizeOptions = {}): string[] {
   const max = opts.maxTerms ?? DEFAULT_MAX_TERMS;
-  const shingles = opts.shingles ?? true;
   const terms = new Set<string>();
-  const add = (t: string): boolean => {
-    if (t.length > 0 && t.length <= MAX_TERM_LENGTH) terms.add(t);
-    return terms.size >= max;
-  };
-  for (const part of typeof text === 'string' ? [text] : text) {
-    let previous: string | null = null;
-    for (const token of scan(indexable(part))) {
-      if (token.whole !== null && add(token.whole)) return [...terms];
-      for (const t of token.extra) if (add(t)) return [...terms];
-      for (const unit of token.units) {
-        if (unit.length > MAX_TERM_LENGTH) continue;
-        if (add(unit)) return [...terms];
-        if (shingles && previous !== null && add(pairKey(previous, unit))) return [...terms];
-        previous = unit;
-      }
+  for (const t of termStream(textsOf(text), opts.shingles ?? true)) {
+    if (isTerm(t)) terms.add(t);
+    if (terms.size >= max) break;
+  }
+  return [...terms];
+}
+
+/** Work done between two yields to the event loop while tokenizing a long text. */
+const SLICE_MS = 8;
+
+/**
+ * `tokenize` for the indexer: a whole megabyte-long body takes a few hundred milliseconds, so
+ * the work is cut into slices with the event loop served in between (API requests, heartbeats).
+ */
+export async function tokenizeInSlices(text: string | readonly string[], opts: TokenizeOptions = {}): Promise<string[]> {
+  const max = opts.maxTerms ?? DEFAULT_MAX_TERMS;
+  const terms = new Set<string>();
+  let sliceStart = performance.now();
+  let n = 0;
+  for (const t of termStream(textsOf(text), opts.shingles ?? true)) {
+    if (isTerm(t)) terms.add(t);
+    if (terms.size >= max) break;
+    if (++n % 2048 === 0 && performance.now() - sliceStart > SLICE_MS) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      sliceStart = performance.now();
     }
   }
   return [...terms];

@@ -1,6 +1,7 @@
 import { Schema, type Connection, type Model, type mongo } from 'mongoose';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { releaseById, releasesOf } from './disposals';
+import { insertNew } from './insert-once';
 import { modelFor } from './model';
 import { getMessageMeta, type MessageAddress } from './messages';
 
@@ -89,7 +90,9 @@ export async function addItems(conn: Connection, entries: { item: NewItem; unit?
     const { item, unit } = entries[i]!;
     // (No projection: FerretDB 1.24 does not implement one for findAndModify.)
     const before = await itemColl.findOneAndUpdate({ _id: docs[i]!._id }, { $addToSet: { sources: item.source } });
-    outcomes[i] = unit && before?.addedBy === unit ? 'retried' : 'existing';
+    // A retry adds the very copy its unit added first; another copy of the same bytes (a
+    // mailbox holding it twice) is a duplicate even when the same unit brought both.
+    outcomes[i] = unit && before?.addedBy === unit && sameSource(before.sources?.[0], item.source) ? 'retried' : 'existing';
   }
   await checkReleasedBlobs(conn, docs, outcomes);
   const refs = entries.flatMap(({ item, unit }, i): SourceRef[] => {
@@ -141,21 +144,15 @@ async function checkReleasedBlobs(conn: Connection, docs: Item[], outcomes: AddO
   }
 }
 
+function sameSource(a: ItemSource | undefined, b: ItemSource): boolean {
+  if (!a || a.kind !== b.kind) return false;
+  if (a.kind === 'graph' && b.kind === 'graph') return a.mailboxId === b.mailboxId && a.messageId === b.messageId;
+  if (a.kind === 'journal' && b.kind === 'journal') return a.reportId === b.reportId;
+  return a.kind === 'import' && b.kind === 'import' && a.file === b.file;
+}
+
 /** The driver's collection, typed with string ids, for the batched writes mongoose adds nothing to. */
 const raw = <T extends mongo.Document>(model: Model<T>) => model.collection as unknown as mongo.Collection<T>;
-
-/** Inserts what is new; the positions of documents whose `_id` already existed. */
-async function insertNew<T extends mongo.Document>(coll: mongo.Collection<T>, docs: T[]): Promise<Set<number>> {
-  if (docs.length === 0) return new Set();
-  try {
-    await coll.insertMany(docs as mongo.OptionalUnlessRequiredId<T>[], { ordered: false });
-    return new Set();
-  } catch (err) {
-    const errors = [(err as { writeErrors?: unknown }).writeErrors ?? []].flat() as { index?: number; code?: number }[];
-    if (errors.length === 0 || errors.some((e) => e.code !== 11000 || e.index === undefined)) throw err;
-    return new Set(errors.map((e) => e.index!));
-  }
-}
 
 /**
  * Item ids are derived from (archive, hash) and lookups go by `_id`: FerretDB 1.24 answers
@@ -220,15 +217,19 @@ export interface ItemCursor {
 export async function listItems(
   conn: Connection,
   archiveId: string,
-  opts: { limit?: number; before?: ItemCursor; folder?: string } = {},
+  opts: { limit?: number; before?: ItemCursor; folder?: string; folderTree?: string } = {},
 ): Promise<{ items: Item[]; next: ItemCursor | null }> {
   const limit = Math.min(Math.max(opts.limit ?? 50, 1), 500);
   const filter: Record<string, unknown> = { archiveId };
+  const and: Record<string, unknown>[] = [];
   if (opts.folder !== undefined) filter.folder = opts.folder;
+  // A folder with its subfolders (an export of one folder keeps the paths under it).
+  if (opts.folderTree !== undefined) and.push({ $or: [{ folder: opts.folderTree }, { folder: { $regex: `^${opts.folderTree.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/` } }] });
   if (opts.before) {
     const { receivedAt, id } = opts.before;
-    filter.$or = [{ receivedAt: { $lt: receivedAt } }, { receivedAt, _id: { $lt: id } }];
+    and.push({ $or: [{ receivedAt: { $lt: receivedAt } }, { receivedAt, _id: { $lt: id } }] });
   }
+  if (and.length > 0) filter.$and = and;
   const page = await items(conn).find(filter).sort({ receivedAt: -1, _id: -1 }).limit(limit).lean<Item[]>();
   const last = page.length === limit ? page[page.length - 1] : undefined;
   return { items: page, next: last ? { receivedAt: last.receivedAt, id: last._id } : null };
@@ -238,4 +239,32 @@ export async function listItems(
 export async function updateItemFolder(conn: Connection, archiveId: string, sha256: string, folder: string): Promise<boolean> {
   const result = await items(conn).updateOne({ _id: itemId(archiveId, sha256) }, { $set: { folder } });
   return result.matchedCount === 1;
+}
+
+/** An item as the reindex job reads it. */
+export type ItemRow = Pick<Item, '_id' | 'sha256' | 'folder' | 'receivedAt' | 'size' | 'hasAttachments'>;
+
+/**
+ * The next items of an archive after `afterId`, in `_id` order: a cursor that a crash leaves
+ * valid (the reindex job resumes from the last one it finished). An `_id` range, which MongoDB
+ * serves from its index.
+ */
+export async function itemsAfter(conn: Connection, archiveId: string, afterId: string, limit: number): Promise<ItemRow[]> {
+  const prefix = itemId(archiveId, '');
+  const from = afterId > prefix ? afterId : prefix;
+  return items(conn)
+    .find({ _id: { $gt: from, $lt: `${archiveId};` } }, { sha256: 1, folder: 1, receivedAt: 1, size: 1, hasAttachments: 1 })
+    .sort({ _id: 1 })
+    .limit(limit)
+    .lean<ItemRow[]>();
+}
+
+/** The attachment rule changed what the message counts as (ingest/attachment-role.ts). */
+export async function setItemHasAttachments(conn: Connection, id: string, hasAttachments: boolean): Promise<void> {
+  await items(conn).updateOne({ _id: id }, { $set: { hasAttachments } });
+}
+
+/** The archives that hold items (for the reindex of every archive). */
+export async function archivesWithItems(conn: Connection): Promise<string[]> {
+  return (await items(conn).distinct('archiveId')) as string[];
 }

@@ -17,16 +17,23 @@ export interface MessageAttachment {
   /** SHA-256 of the decoded content; unset when parsing stopped inside the attachment. */
   sha256?: string;
   contentId?: string;
-  /** Embedded in the body (an image of multipart/related HTML) rather than attached. */
+  /**
+   * Embedded in the body: its Content-ID is referenced by the HTML (`cid:`), so Outlook shows it
+   * in the text, not as an attachment (ingest/attachment-role.ts).
+   */
   inline: boolean;
+  /** An attached message's own attachments (and theirs), listed as it would list them. */
+  attachments?: MessageAttachment[];
 }
 
 /** What parsing a raw message yields: computed once per blob, never again. */
 export interface MessageContent {
   messageId: string | null;
   subject: string;
-  /** The Date header; null when missing or unreadable (never invented). */
+  /** The Date header, or when it is unreadable the first Received date (`dateInferred`); never invented. */
   date: Date | null;
+  /** `date` is not the Date header but when the first server received it. */
+  dateInferred?: boolean;
   from: MessageAddress[];
   sender: MessageAddress[];
   replyTo: MessageAddress[];
@@ -39,15 +46,24 @@ export interface MessageContent {
   xMailer: string | null;
   /** An Exchange journal report (X-MS-Journal-Report), whose payload is the journaled message. */
   isJournalReport: boolean;
-  /** At least one attachment that is not embedded in the body. */
+  /** At least one attachment that Outlook shows as one (not embedded in the body). */
   hasAttachments: boolean;
   attachments: MessageAttachment[];
   /** Plain text of the body (HTML reduced to text when there is no plain part), capped. */
   bodyText: string;
+  /**
+   * The text of the other alternatives (the HTML of a multipart/alternative whose plain part is
+   * a stub) when it has words bodyText lacks; '' otherwise. Shares bodyText's cap.
+   */
+  alternativeText?: string;
   /** Text found in attachments, one entry per attachment that had any, capped in total. */
   attachmentText: string[];
   /** Some text was left out of bodyText/attachmentText because of the caps. */
   textTruncated: boolean;
+  /** What was left out, in words a reader and an administrator understand (one entry per cut). */
+  textCuts?: string[];
+  /** The parser that wrote this document (PARSER_VERSION): the reindex job brings older ones up to date. */
+  parserVersion?: number;
   /** Why parts of the message could not be read; the raw bytes are archived regardless. */
   parseErrors: string[];
 }
@@ -62,7 +78,7 @@ export interface MessageDoc extends MessageContent {
 
 const address = new Schema<MessageAddress>({ name: String, address: String }, { _id: false });
 const attachment = new Schema<MessageAttachment>(
-  { filename: String, contentType: String, size: Number, sha256: String, contentId: String, inline: Boolean },
+  { filename: String, contentType: String, size: Number, sha256: String, contentId: String, inline: Boolean, attachments: [Schema.Types.Mixed] },
   { _id: false },
 );
 
@@ -74,6 +90,7 @@ const schema = new Schema<MessageDoc>(
     messageId: { type: String, default: null },
     subject: String,
     date: { type: Date, default: null },
+    dateInferred: Boolean,
     from: [address],
     sender: [address],
     replyTo: [address],
@@ -88,8 +105,11 @@ const schema = new Schema<MessageDoc>(
     hasAttachments: Boolean,
     attachments: [attachment],
     bodyText: String,
+    alternativeText: String,
     attachmentText: [String],
     textTruncated: Boolean,
+    textCuts: [String],
+    parserVersion: Number,
     parseErrors: [String],
   },
   { versionKey: false, autoIndex: false, collection: 'messages', minimize: false },
@@ -114,10 +134,18 @@ export async function getMessageDoc(conn: Connection, sha256: string): Promise<M
 }
 
 /** The document without its text (up to megabytes), for when only metadata is needed. */
-export type MessageMeta = Omit<MessageDoc, 'bodyText' | 'attachmentText'>;
+export type MessageMeta = Omit<MessageDoc, 'bodyText' | 'alternativeText' | 'attachmentText'>;
 
 export async function getMessageMeta(conn: Connection, sha256: string): Promise<MessageMeta | null> {
-  return messages(conn).findById(sha256, { bodyText: 0, attachmentText: 0 }).lean<MessageMeta>();
+  return messages(conn).findById(sha256, { bodyText: 0, alternativeText: 0, attachmentText: 0 }).lean<MessageMeta>();
+}
+
+/**
+ * The document parsed again by a newer parser (the reindex job): its content replaced, its
+ * size and storedAt kept. A plain update by `_id`, the only writer being the job that parsed it.
+ */
+export async function replaceMessageContent(conn: Connection, sha256: string, content: MessageContent): Promise<void> {
+  await messages(conn).collection.updateOne({ _id: sha256 } as never, { $set: content }, { ignoreUndefined: true });
 }
 
 /** Removes message documents for good (retention, erasure), before their blobs go. */

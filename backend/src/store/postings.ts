@@ -3,6 +3,7 @@ import { mongo } from 'mongoose';
 import type { Store } from './connection';
 import { deleteWhereIn } from './bulk';
 import { insertOnce, isDuplicateKey } from './insert-once';
+import type { MessageAttachment } from './messages';
 
 /**
  * Storage of the search index: immutable documents read by `_id` only (backend/src/search/
@@ -237,8 +238,9 @@ export interface MessageTextRow {
   to?: { name: string; address: string }[];
   cc?: { name: string; address: string }[];
   bcc?: { name: string; address: string }[];
-  attachments?: { filename: string; inline?: boolean }[];
+  attachments?: MessageAttachment[];
   bodyText?: string;
+  alternativeText?: string;
   attachmentText?: string[];
 }
 
@@ -247,7 +249,7 @@ export interface MessageTextRow {
  * index. FerretDB: one pass over the collection, since each `_id` or `$in` lookup would scan it.
  */
 export async function* scanMessageTexts(store: Db, wanted: ReadonlySet<string>): AsyncGenerator<MessageTextRow> {
-  const projection = { subject: 1, from: 1, to: 1, cc: 1, bcc: 1, attachments: 1, bodyText: 1, attachmentText: 1 };
+  const projection = { subject: 1, from: 1, to: 1, cc: 1, bcc: 1, attachments: 1, bodyText: 1, alternativeText: 1, attachmentText: 1 };
   const messages = store.db.collection<MessageTextRow>('messages');
   if ((await indexLayout(store)) === 'shared') {
     const ids = [...wanted];

@@ -8,10 +8,11 @@ import { modelFor } from './model';
  * committed with each page's delta link (store/sync-state.ts) and with each batch of due pending
  * work (`pendingCounts`), so a retried page or batch is never counted twice.
  */
-export const MAILBOX_COUNTERS = ['found', 'archived', 'alreadyArchived', 'filtered', 'deleted', 'failed', 'removedInMailbox', 'bytes'] as const;
+export const MAILBOX_COUNTERS = ['found', 'archived', 'alreadyArchived', 'filtered', 'deleted', 'failed', 'deferred', 'recovered', 'removedInMailbox', 'bytes'] as const;
 export type MailboxCounter = (typeof MAILBOX_COUNTERS)[number];
 export type Counts = Record<MailboxCounter, number>;
 
+/** 'succeeded': nothing is missing; 'partial': something is (see each mailbox's `missing`). */
 export type RunStatus = 'queued' | 'running' | 'succeeded' | 'partial' | 'failed' | 'cancelled';
 export type MailboxStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled' | 'timed-out';
 
@@ -32,18 +33,78 @@ export interface Run {
   finishedAt: Date | null;
 }
 
+/** Per folder, what Graph says the mailbox holds beside what the archive accounts for (archiving/completeness.ts). */
+export interface FolderCompleteness {
+  folderId: string;
+  path: string;
+  /** Graph's `totalItemCount`; null when Graph did not say. */
+  inMailbox: number | null;
+  held: number;
+  filtered: number;
+  owed: number;
+  failed: number;
+  verdict: 'complete' | 'catching-up' | 'gaps';
+  reason: string | null;
+  checkedAt: Date;
+}
+
+/** A message that failed for good: what an administrator needs to find it and retry it. */
+export interface FailedMessage {
+  /** The pending item's id, for "retry". */
+  id: string;
+  messageId: string;
+  folder: string;
+  subject: string;
+  lastError: string;
+  attempts: number;
+}
+
+/** What the mailbox's archive lacks at the end of its crawl. */
+export interface Missing {
+  /** Messages owed: downloads waiting for a retry. */
+  owed: number;
+  /** Messages failed for good. */
+  failed: number;
+  /** Folders whose crawl did not finish in this run. */
+  incompleteFolders: number;
+  /** Folders where Graph counts more than the archive accounts for, though nothing is owed. */
+  gapFolders: number;
+}
+
+/** An error of a mailbox's crawl, or a message a filter skipped that the run names. */
+export interface RunNote {
+  at: Date;
+  folder?: string;
+  messageId?: string;
+  subject?: string;
+  reason: string;
+  /** Overcome later in the run: the folder or mailbox that failed was then crawled to its end. */
+  recovered?: boolean;
+}
+
 export interface RunMailbox extends Counts {
   _id: string;
   runId: string;
   mailboxId: string;
   upn: string;
   archiveId: string;
+  /** Set on an online archive (mailboxId is its `MBX:` id, crawled through Graph beta): the owner's primary mailbox id. */
+  onlineArchiveOf?: string;
   status: MailboxStatus;
   currentFolder: string;
   foldersDone: number;
   foldersTotal: number;
-  recentErrors: { at: Date; folder?: string; messageId?: string; reason: string }[];
+  recentErrors: RunNote[];
+  /** Errors not overcome (an error that was overcome moves to `recoveredErrors`). */
   errorCount: number;
+  recoveredErrors: number;
+  /** Messages a filter skipped that the run names (over the size limit), the first of them and their count. */
+  recentSkips?: RunNote[];
+  skipCount?: number;
+  /** Set when the mailbox's crawl ends: what is missing, and the completeness report. */
+  missing?: Missing | null;
+  folders?: FolderCompleteness[];
+  failedMessages?: FailedMessage[];
   startedAt: Date | null;
   finishedAt: Date | null;
   durationMs: number;
@@ -74,6 +135,7 @@ const runSchema = new Schema<Run>(
 runSchema.index({ profileId: 1, createdAt: -1 });
 runSchema.index({ status: 1 });
 
+const note = new Schema<RunNote>({ at: Date, folder: String, messageId: String, subject: String, reason: String, recovered: Boolean }, { _id: false });
 const counterFields = Object.fromEntries(MAILBOX_COUNTERS.map((c) => [c, { type: Number, default: 0 }]));
 const mailboxSchema = new Schema<RunMailbox>(
   {
@@ -82,12 +144,19 @@ const mailboxSchema = new Schema<RunMailbox>(
     mailboxId: String,
     upn: String,
     archiveId: String,
+    onlineArchiveOf: { type: String, default: undefined },
     status: String,
     currentFolder: { type: String, default: '' },
     foldersDone: { type: Number, default: 0 },
     foldersTotal: { type: Number, default: 0 },
-    recentErrors: { type: [{ _id: false, at: Date, folder: String, messageId: String, reason: String }], default: [] },
+    recentErrors: { type: [note], default: [] },
     errorCount: { type: Number, default: 0 },
+    recoveredErrors: { type: Number, default: 0 },
+    recentSkips: { type: [note], default: [] },
+    skipCount: { type: Number, default: 0 },
+    missing: { type: Schema.Types.Mixed, default: null },
+    folders: { type: Schema.Types.Mixed, default: undefined },
+    failedMessages: { type: Schema.Types.Mixed, default: undefined },
     startedAt: { type: Date, default: null },
     finishedAt: { type: Date, default: null },
     durationMs: { type: Number, default: 0 },
@@ -137,7 +206,7 @@ export async function hasActiveRun(conn: Connection, profileId: string): Promise
 const mailboxKey = (runId: string, mailboxId: string) => `${runId}:${mailboxId}`;
 
 /** Idempotent: a re-planned run (after a crash) keeps the counters already reported. */
-export async function addRunMailbox(conn: Connection, m: Pick<RunMailbox, 'runId' | 'mailboxId' | 'upn' | 'archiveId'>): Promise<void> {
+export async function addRunMailbox(conn: Connection, m: Pick<RunMailbox, 'runId' | 'mailboxId' | 'upn' | 'archiveId' | 'onlineArchiveOf'>): Promise<void> {
   await runMailboxes(conn).updateOne(
     { _id: mailboxKey(m.runId, m.mailboxId) },
     { $setOnInsert: { ...m, status: 'queued' } },
@@ -171,15 +240,61 @@ export async function getRunMailbox(conn: Connection, runId: string, mailboxId: 
 }
 
 /** Keeps the first errors of a mailbox for the run log; the count keeps going. */
-export async function recordRunError(conn: Connection, runId: string, mailboxId: string, error: { folder?: string; messageId?: string; reason: string }): Promise<void> {
-  const _id = mailboxKey(runId, mailboxId);
-  const entry = { at: new Date(), ...error, reason: error.reason.slice(0, 500) };
-  const pushed = await runMailboxes(conn).updateOne({ _id, errorCount: { $lt: MAX_ERRORS_KEPT } }, { $push: { recentErrors: entry }, $inc: { errorCount: 1 } });
-  if (pushed.matchedCount === 0) await runMailboxes(conn).updateOne({ _id }, { $inc: { errorCount: 1 } });
+export function recordRunError(conn: Connection, runId: string, mailboxId: string, error: Omit<RunNote, 'at' | 'recovered'>): Promise<void> {
+  return recordNote(conn, runId, mailboxId, error, 'recentErrors', 'errorCount');
 }
 
-export async function listRunMailboxes(conn: Connection, runId: string): Promise<RunMailbox[]> {
-  return runMailboxes(conn).find({ runId }, { pendingDone: 0, pendingCounts: 0 }).sort({ upn: 1 }).lean<RunMailbox[]>();
+/** The same for messages a filter skipped that the run names (they are no errors). */
+export function recordRunSkip(conn: Connection, runId: string, mailboxId: string, skip: Omit<RunNote, 'at' | 'recovered'>): Promise<void> {
+  return recordNote(conn, runId, mailboxId, skip, 'recentSkips', 'skipCount');
+}
+
+async function recordNote(conn: Connection, runId: string, mailboxId: string, note: Omit<RunNote, 'at'>, list: 'recentErrors' | 'recentSkips', count: 'errorCount' | 'skipCount'): Promise<void> {
+  const _id = mailboxKey(runId, mailboxId);
+  const entry = { at: new Date(), ...note, reason: note.reason.slice(0, 500) };
+  const pushed = await runMailboxes(conn).updateOne({ _id, [count]: { $lt: MAX_ERRORS_KEPT } }, { $push: { [list]: entry }, $inc: { [count]: 1 } });
+  if (pushed.matchedCount === 0) await runMailboxes(conn).updateOne({ _id }, { $inc: { [count]: 1 } });
+}
+
+/**
+ * At the end of a mailbox's crawl: errors it overcame (`resolved`) are marked recovered and move
+ * from `errorCount` to `recoveredErrors`. Errors past the kept ones stay counted as errors.
+ */
+export async function settleRunErrors(conn: Connection, runId: string, mailboxId: string, resolved: (e: RunNote) => boolean): Promise<void> {
+  const doc = await getRunMailbox(conn, runId, mailboxId);
+  if (!doc) return;
+  let newly = 0;
+  const errors = (doc.recentErrors ?? []).map((e) => (e.recovered || !resolved(e) ? e : (newly++, { ...e, recovered: true })));
+  if (newly === 0) return;
+  await runMailboxes(conn).updateOne(
+    { _id: mailboxKey(runId, mailboxId) },
+    { $set: { recentErrors: errors, errorCount: Math.max(0, doc.errorCount - newly), recoveredErrors: (doc.recoveredErrors ?? 0) + newly } },
+  );
+}
+
+/** The mailbox's completeness report and what it lacks, written once its crawl ends. */
+export async function setRunMailboxCompleteness(
+  conn: Connection,
+  runId: string,
+  mailboxId: string,
+  report: Pick<RunMailbox, 'folders' | 'failedMessages'> & { missing: Missing },
+): Promise<void> {
+  await runMailboxes(conn).updateOne({ _id: mailboxKey(runId, mailboxId) }, { $set: report });
+}
+
+/** The run's mailboxes, without the per-folder report (`withFolders` adds it). */
+export async function listRunMailboxes(conn: Connection, runId: string, opts: { withFolders?: boolean } = {}): Promise<RunMailbox[]> {
+  const projection = opts.withFolders ? { pendingDone: 0, pendingCounts: 0 } : { pendingDone: 0, pendingCounts: 0, folders: 0 };
+  const found = await runMailboxes(conn).find({ runId }, projection).sort({ upn: 1 }).lean<RunMailbox[]>();
+  // An upserted row has no lists until its first note: lean() applies no schema defaults.
+  return found.map((m) => ({ ...m, recentErrors: m.recentErrors ?? [], recentSkips: m.recentSkips ?? [] }));
+}
+
+/** Adds up what a run's mailboxes lack. */
+export function sumMissing(mailboxes: Pick<RunMailbox, 'missing'>[]): Missing {
+  const total: Missing = { owed: 0, failed: 0, incompleteFolders: 0, gapFolders: 0 };
+  for (const m of mailboxes) for (const k of Object.keys(total) as (keyof Missing)[]) total[k] += m.missing?.[k] ?? 0;
+  return total;
 }
 
 export function sumCounts(mailboxes: Partial<Counts>[]): Counts {

@@ -31,13 +31,28 @@ function pairwiseSub(oid: string, clientId: string): string {
   return createHash('sha256').update(`${oid}:${clientId}`).digest('base64url').slice(0, 43);
 }
 
-export async function appToken(ctx: IssuerContext, client: AppRegistration, resource: Resource, roles: string[]): Promise<string> {
+/** How the client proved who it is: `appidacr`/`azpacr` 0 public, 1 secret, 2 certificate. */
+export type ClientAuth = '0' | '1' | '2';
+
+/** Tokens for a registered API follow its manifest's requestedAccessTokenVersion; Graph's are always v1.0. */
+const isV2 = (resource: Resource) => resource.kind === 'api' && resource.app.requestedAccessTokenVersion === 2;
+
+export async function appToken(ctx: IssuerContext, client: AppRegistration, resource: Resource, roles: string[], acr: ClientAuth): Promise<string> {
   const common = { ...times(ACCESS_TOKEN_SECONDS), tid: ctx.tenantId, oid: client.servicePrincipalId, sub: client.servicePrincipalId, idtyp: 'app', uti: opaque(16), rh: opaque(24) };
-  const claims: JWTPayload = resource.kind === 'graph'
-    ? { ...common, aud: GRAPH_RESOURCE, iss: v1Issuer(ctx), idp: v1Issuer(ctx), appid: client.clientId, appidacr: '1', app_displayname: client.displayName, ver: '1.0' }
-    : { ...common, aud: resource.app.clientId, iss: v2Issuer(ctx), azp: client.clientId, azpacr: '1', ver: '2.0' };
+  const claims: JWTPayload = isV2(resource)
+    ? { ...common, aud: audienceOf(resource), iss: v2Issuer(ctx), azp: client.clientId, azpacr: acr, ver: '2.0' }
+    : { ...common, aud: audienceOf(resource), iss: v1Issuer(ctx), idp: v1Issuer(ctx), appid: client.clientId, appidacr: acr, app_displayname: client.displayName, ver: '1.0' };
   if (roles.length > 0) claims.roles = roles;
   return signJwt(ctx.keys, claims);
+}
+
+/**
+ * v2.0 tokens always name the API by its client id; v1.0 tokens by whatever the client asked for,
+ * client id or Application ID URI (https://learn.microsoft.com/en-us/entra/identity-platform/access-token-claims-reference).
+ */
+function audienceOf(resource: Resource): string {
+  if (resource.kind === 'graph') return GRAPH_RESOURCE;
+  return isV2(resource) ? resource.app.clientId : resource.requestedAs;
 }
 
 export interface DelegatedGrant {
@@ -49,6 +64,8 @@ export interface DelegatedGrant {
   lifetimeSeconds?: number;
   /** Tests only: a correctly signed token that names another issuer. Entra never does this. */
   issuer?: string;
+  /** Tests only: claims set or replaced in a correctly signed token, to test claim validation. */
+  claims?: JWTPayload;
 }
 
 export async function userToken(ctx: IssuerContext, g: DelegatedGrant): Promise<string> {
@@ -58,16 +75,19 @@ export async function userToken(ctx: IssuerContext, g: DelegatedGrant): Promise<
     scp: g.scopes.join(' '), uti: opaque(16), rh: opaque(24), aio: opaque(40),
   };
   if (g.roles && g.roles.length > 0) base.roles = g.roles;
-  if (g.resource.kind === 'graph') {
+  const acr = g.client.secrets.length || g.client.certificates.length ? '1' : '0';
+  const appId = g.resource.kind === 'api' ? g.resource.app.clientId : g.client.clientId;
+  if (!isV2(g.resource)) {
     return signJwt(ctx.keys, {
-      ...base, aud: GRAPH_RESOURCE, iss: v1Issuer(ctx), ver: '1.0', appid: g.client.clientId, appidacr: g.client.secrets.length ? '1' : '0',
-      app_displayname: g.client.displayName, idtyp: 'user', sub: pairwiseSub(u.id, g.client.clientId), upn: u.userPrincipalName,
+      ...base, aud: audienceOf(g.resource), iss: g.issuer ?? v1Issuer(ctx), ver: '1.0', appid: g.client.clientId, appidacr: acr,
+      app_displayname: g.client.displayName, idtyp: 'user', sub: pairwiseSub(u.id, appId), upn: u.userPrincipalName,
       unique_name: u.userPrincipalName, given_name: u.givenName ?? undefined, family_name: u.surname ?? undefined, amr: ['pwd'],
+      ...g.claims,
     });
   }
   return signJwt(ctx.keys, {
-    ...base, aud: g.resource.app.clientId, iss: g.issuer ?? v2Issuer(ctx), ver: '2.0', azp: g.client.clientId,
-    azpacr: g.client.secrets.length ? '1' : '0', sub: pairwiseSub(u.id, g.resource.app.clientId), preferred_username: u.userPrincipalName,
+    ...base, aud: audienceOf(g.resource), iss: g.issuer ?? v2Issuer(ctx), ver: '2.0', azp: g.client.clientId,
+    azpacr: acr, sub: pairwiseSub(u.id, appId), preferred_username: u.userPrincipalName, ...g.claims,
   });
 }
 

@@ -28,6 +28,8 @@ export async function handleEntra(ctx: EntraContext, req: HttpReq): Promise<Http
   switch (route) {
     case 'v2.0/.well-known/openid-configuration':
       return json(200, discovery(ctx, multi ? tenantSegment : ctx.tenantId, multi));
+    case '.well-known/openid-configuration':
+      return json(200, discoveryV1(ctx, multi ? tenantSegment : ctx.tenantId, multi));
     case 'discovery/v2.0/keys':
     case 'discovery/keys':
       return json(200, jwks(ctx.keys, multi ? `${ctx.url}/{tenantid}/v2.0` : `${ctx.url}/${ctx.tenantId}/v2.0`));
@@ -43,7 +45,7 @@ export async function handleEntra(ctx: EntraContext, req: HttpReq): Promise<Http
 }
 
 function isEntraRoute(route: string): boolean {
-  return ['v2.0/.well-known/openid-configuration', 'discovery/v2.0/keys', 'discovery/keys', 'oauth2/v2.0/authorize',
+  return ['v2.0/.well-known/openid-configuration', '.well-known/openid-configuration', 'discovery/v2.0/keys', 'discovery/keys', 'oauth2/v2.0/authorize',
     'oauth2/v2.0/token', 'oauth2/v2.0/logout'].includes(route);
 }
 
@@ -74,6 +76,32 @@ export function discovery(ctx: EntraContext, tenantSegment: string, multi: boole
     cloud_graph_host_name: 'graph.windows.net',
     msgraph_host: 'graph.microsoft.com',
     rbac_url: 'https://pas.windows.net',
+  };
+}
+
+/**
+ * The v1.0 metadata: what an API validating v1.0 tokens reads for their issuer
+ * (https://learn.microsoft.com/en-us/entra/identity-platform/access-tokens#v10-and-v20-tokens).
+ * The same keys sign both versions. (The emulator serves the v2.0 endpoints only.)
+ */
+export function discoveryV1(ctx: EntraContext, tenantSegment: string, multi: boolean): Record<string, unknown> {
+  const base = `${ctx.url}/${tenantSegment}`;
+  return {
+    token_endpoint: `${base}/oauth2/token`,
+    token_endpoint_auth_methods_supported: ['client_secret_post', 'private_key_jwt', 'client_secret_basic'],
+    jwks_uri: `${base}/discovery/keys`,
+    response_modes_supported: ['query', 'fragment', 'form_post'],
+    subject_types_supported: ['pairwise'],
+    id_token_signing_alg_values_supported: ['RS256'],
+    response_types_supported: ['code', 'id_token', 'code id_token', 'token id_token', 'token'],
+    scopes_supported: ['openid'],
+    issuer: `https://sts.windows.net/${multi ? '{tenantid}' : ctx.tenantId}/`,
+    authorization_endpoint: `${base}/oauth2/authorize`,
+    end_session_endpoint: `${base}/oauth2/logout`,
+    tenant_region_scope: 'EU',
+    cloud_instance_name: 'microsoftonline.com',
+    cloud_graph_host_name: 'graph.windows.net',
+    msgraph_host: 'graph.microsoft.com',
   };
 }
 

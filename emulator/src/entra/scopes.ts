@@ -5,8 +5,11 @@ import { EntraError, invalidRequest, invalidScope } from './errors';
 
 export const OIDC_SCOPES = ['openid', 'profile', 'email', 'offline_access'];
 
-/** The resource a token is for: Microsoft Graph or one of the tenant's own APIs. */
-export type Resource = { kind: 'graph' } | { kind: 'api'; app: AppRegistration };
+/**
+ * The resource a token is for: Microsoft Graph or one of the tenant's own APIs, with the name the
+ * client asked for it by (its client id or one of its Application ID URIs): a v1.0 token's `aud`.
+ */
+export type Resource = { kind: 'graph' } | { kind: 'api'; app: AppRegistration; requestedAs: string };
 
 export interface ScopeRequest {
   resource: Resource | null;
@@ -16,12 +19,13 @@ export interface ScopeRequest {
   oidc: string[];
 }
 
-function resourceOf(prefix: string, tenant: Tenant): Resource {
+/** The resource a scope prefix or audience names: Graph, or an API by client id or Application ID URI. */
+export function resourceOf(prefix: string, tenant: Tenant): Resource {
   const p = prefix.replace(/\/$/, '');
   if (p === GRAPH_RESOURCE || p === GRAPH_APP_ID || p === 'https://graph.microsoft.com') return { kind: 'graph' };
-  const id = p.replace(/^api:\/\//, '');
-  const app = tenant.apps.get(id);
-  if (app && app.exposedScopes.length + app.appRoles.length > 0) return { kind: 'api', app };
+  const app = tenant.apps.get(p.replace(/^api:\/\//, ''))
+    ?? [...tenant.apps.values()].find((a) => a.identifierUris.some((uri) => uri.toLowerCase() === p.toLowerCase()));
+  if (app && app.exposedScopes.length + app.appRoles.length > 0) return { kind: 'api', app, requestedAs: p };
   throw new EntraError(400, 'invalid_resource', 500011,
     `The resource principal named ${p} was not found in the tenant named ${tenant.displayName}. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant.`);
 }

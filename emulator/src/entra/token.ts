@@ -4,8 +4,9 @@ import type { AppRegistration, UserRecord } from '../tenant/directory';
 import type { Tenant } from '../tenant/model';
 import { EntraError, invalidClient, invalidGrant, invalidRequest, invalidScope } from './errors';
 import type { GrantStore } from './grants';
+import { verifyClientAssertion } from './client-assertion';
 import { ACCESS_TOKEN_SECONDS, appToken, clientInfo, idToken, userToken, v1Issuer, v2Issuer } from './issue';
-import type { IssuerContext } from './issue';
+import type { ClientAuth, IssuerContext } from './issue';
 import { grantedDelegated, parseScopes } from './scopes';
 import type { ScopeRequest } from './scopes';
 
@@ -28,22 +29,23 @@ const OBO_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 export async function issueTokens(ctx: TokenContext, req: TokenRequest): Promise<TokenResponse> {
   const grantType = req.form.get('grant_type');
   if (!grantType) throw invalidRequest(900144, "The request body must contain the following parameter: 'grant_type'.");
-  const { client, secret } = authenticateClient(ctx, req);
+  const { client, auth } = await authenticateClient(ctx, req);
   switch (grantType) {
     case 'client_credentials':
-      return clientCredentials(ctx, client, secret, req.form);
+      return clientCredentials(ctx, client, auth, req.form);
     case 'authorization_code':
-      return authorizationCode(ctx, client, secret, req);
+      return authorizationCode(ctx, client, req);
     case 'refresh_token':
-      return refreshToken(ctx, client, secret, req);
+      return refreshToken(ctx, client, req);
     case OBO_GRANT:
-      return onBehalfOf(ctx, client, secret, req.form);
+      return onBehalfOf(ctx, client, auth, req.form);
     default:
       throw new EntraError(400, 'unsupported_grant_type', 70003, `The app requested an unsupported grant type '${grantType}'.`);
   }
 }
 
-function authenticateClient(ctx: TokenContext, req: TokenRequest): { client: AppRegistration; secret?: string } {
+/** The client and how it proved itself: a secret, a certificate's signed assertion, or nothing (a public client). */
+async function authenticateClient(ctx: TokenContext, req: TokenRequest): Promise<{ client: AppRegistration; auth: ClientAuth }> {
   let clientId = req.form.get('client_id') ?? undefined;
   let secret = req.form.get('client_secret') ?? undefined;
   if (req.authorization?.startsWith('Basic ')) {
@@ -57,18 +59,32 @@ function authenticateClient(ctx: TokenContext, req: TokenRequest): { client: App
     throw new EntraError(400, 'unauthorized_client', 700016,
       `Application with identifier '${clientId}' was not found in the directory '${ctx.tenant.displayName}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.`);
   }
-  return { client, secret };
-}
-
-function requireSecret(client: AppRegistration, secret: string | undefined): void {
-  if (client.secrets.length === 0) {
-    if (secret) throw invalidClient(700025, "Client is public so neither 'client_assertion' nor 'client_secret' should be presented.");
-    return;
+  const assertion = req.form.get('client_assertion');
+  const confidential = client.secrets.length + client.certificates.length > 0;
+  if (!confidential) {
+    if (secret || assertion) throw invalidClient(700025, "Client is public so neither 'client_assertion' nor 'client_secret' should be presented.");
+    return { client, auth: '0' };
+  }
+  if (assertion) {
+    if (secret) throw invalidRequest(90014, "Only one of 'client_assertion' and 'client_secret' may be presented.");
+    await verifyClientAssertion(client, req.form.get('client_assertion_type'), assertion, tokenEndpoints(ctx));
+    return { client, auth: '2' };
   }
   if (!secret) throw invalidClient(7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.");
   if (!client.secrets.some((s) => safeEqual(s, secret))) {
     throw invalidClient(7000215, `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${client.clientId}'.`);
   }
+  return { client, auth: '1' };
+}
+
+/** What a client assertion's `aud` may name: this tenant's token endpoints (v2.0 and v1.0), by id or domain. */
+function tokenEndpoints(ctx: TokenContext): string[] {
+  return [ctx.tenantId, ctx.tenant.domain].flatMap((t) => [`${ctx.url}/${t}/oauth2/v2.0/token`, `${ctx.url}/${t}/oauth2/token`]);
+}
+
+/** Client credentials and on-behalf-of are for confidential clients only. */
+function requireConfidential(auth: ClientAuth): void {
+  if (auth === '0') throw invalidClient(7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.");
 }
 
 function safeEqual(a: string, b: string): boolean {
@@ -77,18 +93,15 @@ function safeEqual(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-async function clientCredentials(ctx: TokenContext, client: AppRegistration, secret: string | undefined, form: URLSearchParams): Promise<TokenResponse> {
-  if (client.secrets.length === 0) {
-    throw invalidClient(7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.");
-  }
-  requireSecret(client, secret);
+async function clientCredentials(ctx: TokenContext, client: AppRegistration, auth: ClientAuth, form: URLSearchParams): Promise<TokenResponse> {
+  requireConfidential(auth);
   const scope = form.get('scope') ?? '';
   const req = parseScopes(scope, ctx.tenant);
   if (!req.isDefault || !req.resource) {
     throw invalidScope(1002012, `The provided value for scope ${scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`);
   }
   const roles = req.resource.kind === 'graph' ? client.graphAppRoles : [];
-  const accessToken = await appToken(ctx, client, req.resource, roles);
+  const accessToken = await appToken(ctx, client, req.resource, roles, auth);
   return { token_type: 'Bearer', expires_in: ACCESS_TOKEN_SECONDS - 1, ext_expires_in: ACCESS_TOKEN_SECONDS - 1, access_token: accessToken };
 }
 
@@ -99,9 +112,8 @@ function activeUser(ctx: TokenContext, userId: string): UserRecord {
   return user;
 }
 
-async function authorizationCode(ctx: TokenContext, client: AppRegistration, secret: string | undefined, req: TokenRequest): Promise<TokenResponse> {
+async function authorizationCode(ctx: TokenContext, client: AppRegistration, req: TokenRequest): Promise<TokenResponse> {
   const form = req.form;
-  requireSecret(client, secret);
   const code = form.get('code');
   if (!code) throw invalidRequest(900144, "The request body must contain the following parameter: 'code'.");
   const grant = ctx.grants.code(code);
@@ -128,8 +140,7 @@ function verifyPkce(challenge: string | undefined, method: string | undefined, v
   if (computed !== challenge) throw invalidGrant(501481, 'The Code_Verifier does not match the code_challenge supplied in the authorization request.');
 }
 
-async function refreshToken(ctx: TokenContext, client: AppRegistration, secret: string | undefined, req: TokenRequest): Promise<TokenResponse> {
-  requireSecret(client, secret);
+async function refreshToken(ctx: TokenContext, client: AppRegistration, req: TokenRequest): Promise<TokenResponse> {
   const token = req.form.get('refresh_token');
   if (!token) throw invalidRequest(900144, "The request body must contain the following parameter: 'refresh_token'.");
   const grant = ctx.grants.refreshToken(token);
@@ -141,9 +152,8 @@ async function refreshToken(ctx: TokenContext, client: AppRegistration, secret: 
 }
 
 /** On-behalf-of (https://learn.microsoft.com/en-us/entra/identity-platform/v2-oauth2-on-behalf-of-flow). */
-async function onBehalfOf(ctx: TokenContext, client: AppRegistration, secret: string | undefined, form: URLSearchParams): Promise<TokenResponse> {
-  if (client.secrets.length === 0) throw invalidClient(7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.");
-  requireSecret(client, secret);
+async function onBehalfOf(ctx: TokenContext, client: AppRegistration, auth: ClientAuth, form: URLSearchParams): Promise<TokenResponse> {
+  requireConfidential(auth);
   if (form.get('requested_token_use') !== 'on_behalf_of') {
     throw invalidRequest(900144, "The request body must contain the following parameter: 'requested_token_use'.");
   }
@@ -158,7 +168,7 @@ async function onBehalfOf(ctx: TokenContext, client: AppRegistration, secret: st
     throw invalidGrant(50013, 'Assertion failed signature validation.');
   }
   const aud = String(payload.aud);
-  if (aud !== client.clientId && aud !== `api://${client.clientId}`) {
+  if (![client.clientId, `api://${client.clientId}`, ...client.identifierUris].includes(aud)) {
     throw invalidGrant(500131, `Assertion audience does not match the Client app presenting the assertion. The audience in the assertion was '${aud}' and the expected audience is '${client.clientId}' or one of the Application Id URIs of this application.`);
   }
   const user = activeUser(ctx, String(payload.oid));

@@ -1,8 +1,9 @@
 import type { FolderRecord, Mailbox, MessageRecord, Tombstone } from '../tenant/mailbox';
 import { PERMS } from './auth';
 import { badRequest, GraphError } from './errors';
+import { requestedProperties } from './extended-properties';
 import { folderFor, mailboxFor, messageJson } from './mail-access';
-import { applySelect, contextUrl, graphLink, preferredPageSize, readToken, selectFields, signToken } from './odata';
+import { applySelect, contextUrl, graphLink, preferredPageSize, readToken, rejectUndocumented, selectFields, signToken } from './odata';
 import type { GraphResponse, HandlerContext } from './types';
 import { ok } from './users';
 
@@ -14,6 +15,8 @@ interface DeltaOptions {
   changeType?: ChangeType;
   since?: { op: 'ge' | 'gt'; value: string };
   immutable?: boolean;
+  /** Extended properties to expand (message delta documents `$expand`). */
+  expand?: string[];
 }
 
 /**
@@ -38,6 +41,8 @@ type Change = { seq: number; item?: MessageRecord; tomb?: Tombstone };
  * (https://github.com/microsoftgraph/microsoft-graph-docs-contrib/issues/6457).
  */
 const DEFAULT_PAGE = 10;
+/** What message delta documents (https://learn.microsoft.com/en-us/graph/api/message-delta); no $search, $count, $skip. */
+const MESSAGE_DELTA_OPTIONS = ['$select', '$top', '$expand', '$filter', '$orderby', 'changeType', '$deltatoken', '$skiptoken'];
 const MAX_PAGE = 1000;
 
 /**
@@ -49,6 +54,7 @@ const MAX_PAGE = 1000;
  */
 export async function messagesDelta(h: HandlerContext): Promise<GraphResponse> {
   const { mb } = mailboxFor(h, PERMS.mailBasic);
+  rejectUndocumented(h.req.query, MESSAGE_DELTA_OPTIONS, 'Messages');
   const folder = folderFor(mb, h.params.folder!);
   const path = `/users/${mb.userId}/mailFolders('${folder.id}')/messages/delta`;
   const token = readState(h, mb, folder, path);
@@ -71,7 +77,7 @@ export async function messagesDelta(h: HandlerContext): Promise<GraphResponse> {
     if (c.tomb) {
       return { '@odata.type': '#microsoft.graph.message', id: immutable ? c.tomb.immutableId : c.tomb.restId, '@removed': { reason: 'deleted' } };
     }
-    return { '@odata.type': '#microsoft.graph.message', ...applySelect(await messageJson(h, c.item!, immutable), fields) };
+    return { '@odata.type': '#microsoft.graph.message', ...applySelect(await messageJson(h, c.item!, immutable, token.o.expand), fields) };
   }));
   return ok(body);
 }
@@ -108,6 +114,8 @@ function firstRequestOptions(h: HandlerContext): DeltaOptions {
     o.since = { op: m[1]!.toLowerCase() as 'ge' | 'gt', value: new Date(time).toISOString() };
   }
   if (h.immutableIds) o.immutable = true;
+  const expand = requestedProperties(q);
+  if (expand) o.expand = expand;
   return o;
 }
 

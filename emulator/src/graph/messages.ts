@@ -7,7 +7,7 @@ import { badRequest, GraphError } from './errors';
 import { parseFilter } from './filter';
 import { folderFor, mailboxFor, messageFor, messageJson } from './mail-access';
 import type { MailboxAccess } from './mail-access';
-import { buildMimeFromJson } from './mime-from-json';
+import { createFromJson } from './message-compose';
 import { applySelect, contextUrl, graphLink, parseSkip, parseTop, selectFields } from './odata';
 import type { GraphResponse, HandlerContext } from './types';
 import { ok } from './users';
@@ -77,28 +77,29 @@ const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 /**
  * POST …/mailFolders/{id}/messages: with Content-Type text/plain the body is base64 MIME
- * (https://learn.microsoft.com/en-us/graph/api/user-post-messages, "Create a message in MIME format");
- * otherwise a JSON message. Either way the result is a draft.
+ * (https://learn.microsoft.com/en-us/graph/api/user-post-messages, "Create a message in MIME
+ * format"), always a draft; otherwise a JSON message, a draft unless its extended properties
+ * say otherwise (message-compose.ts).
  */
 export async function createFromMime(h: HandlerContext): Promise<GraphResponse> {
   const access = mailboxFor(h, PERMS.mailWrite);
   const folder = folderFor(access.mb, h.params.folder!);
   const type = (header(h.req.headers, 'content-type') ?? '').toLowerCase();
-  let mime: Buffer;
+  let rec: MessageRecord;
   if (type.startsWith('text/plain')) {
     const text = h.req.body.toString('latin1').replace(/[\r\n\s]/g, '');
     if (!text || text.length % 4 !== 0 || !BASE64.test(text)) {
       throw badRequest('ErrorMimeContentInvalidBase64String', 'Invalid base64 string for MIME content.');
     }
-    mime = Buffer.from(text, 'base64');
+    const mime = Buffer.from(text, 'base64');
+    rec = access.mb.insert(folder.id, { source: bufferSource(mime, `graph:${access.mb.userId}:${access.mb.seq}:${Date.now()}`), isDraft: true, isRead: true });
   } else {
-    mime = buildMimeFromJson(parseJson(h), access.user.user.mail ?? access.user.user.userPrincipalName);
+    rec = await createFromJson(access, folder, parseJson(h) as Message);
   }
-  const rec = access.mb.insert(folder.id, { source: bufferSource(mime, `graph:${access.mb.userId}:${access.mb.seq}:${Date.now()}`), isDraft: true, isRead: true });
   return created({ '@odata.context': contextUrl(h.env, `users('${access.user.user.id}')/messages/$entity`), ...(await messageJson(h, rec)) });
 }
 
-function parseJson(h: HandlerContext): Record<string, unknown> {
+export function parseJson(h: HandlerContext): Record<string, unknown> {
   try {
     const value = JSON.parse(h.req.body.toString('utf8') || '{}');
     if (typeof value === 'object' && value !== null) return value as Record<string, unknown>;

@@ -10,11 +10,12 @@ export function selectFields(query: URLSearchParams): string[] | null {
   return raw.split(',').map((s) => s.trim()).filter(Boolean);
 }
 
-/** Keeps the selected properties (case-insensitive, as Graph matches them), id and annotations. */
+/** Keeps the selected properties (case-insensitive, as Graph matches them), id, annotations and what $expand asked for. */
 export function applySelect<T extends object>(obj: T, fields: string[] | null): Partial<T> {
   if (!fields) return obj;
   const wanted = new Set(fields.map((f) => f.toLowerCase()));
   wanted.add('id');
+  wanted.add('singlevalueextendedproperties');
   return Object.fromEntries(Object.entries(obj).filter(([k]) => k.startsWith('@') || wanted.has(k.toLowerCase()))) as Partial<T>;
 }
 
@@ -81,9 +82,22 @@ export function graphLink(env: GraphEnv, path: string, params: Record<string, st
     .filter((e): e is [string, string] => e[1] !== undefined)
     .map(([k, v]) => `${k}=${encodeURIComponent(v)}`)
     .join('&');
-  return `${env.graphBase}/v1.0${path}${query ? `?${query}` : ''}`;
+  return `${env.graphBase}/${env.version ?? 'v1.0'}${path}${query ? `?${query}` : ''}`;
 }
 
 export function contextUrl(env: GraphEnv, fragment: string): string {
-  return `${env.graphBase}/v1.0/$metadata#${fragment}`;
+  return `${env.graphBase}/${env.version ?? 'v1.0'}/$metadata#${fragment}`;
+}
+
+/**
+ * Change tracking refuses query options its page does not document, as Outlook does
+ * ("The following parameters are not supported with change tracking over the 'Messages'
+ * resource: '$orderby, $search'"): a client that relies on one only works against a lenient server.
+ */
+export function rejectUndocumented(query: URLSearchParams, documented: readonly string[], resource: string): void {
+  const allowed = new Set(documented.map((o) => o.toLowerCase()));
+  const refused = [...new Set([...query.keys()].filter((k) => !allowed.has(k.toLowerCase())))];
+  if (refused.length > 0) {
+    throw badRequest('ErrorInvalidUrlQuery', `The following parameters are not supported with change tracking over the '${resource}' resource: '${refused.join(', ')}'.`);
+  }
 }

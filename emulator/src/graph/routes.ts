@@ -1,3 +1,5 @@
+import { exchangeSettings } from './archive';
+import * as attachments from './attachments';
 import * as folders from './folders';
 import * as groups from './groups';
 import * as messages from './messages';
@@ -27,6 +29,7 @@ export const ROUTES: Route[] = [
   r('GET', 'users/:user', D, users.getUser),
   r('GET', 'users/:user/memberof', D, users.memberOf),
   r('GET', 'users/:user/mailboxsettings', M, users.mailboxSettings),
+  r('GET', 'users/:user/settings/exchange', D, exchangeSettings),
   r('GET', 'users/:user/mailfolders', M, folders.listTopFolders),
   r('POST', 'users/:user/mailfolders', M, folders.createTopFolder),
   r('GET', 'users/:user/mailfolders/delta', M, folders.foldersDelta),
@@ -47,6 +50,8 @@ export const ROUTES: Route[] = [
   r('POST', 'users/:user/messages/:message/move', M, messages.moveMessage),
   r('POST', 'users/:user/messages/:message/copy', M, messages.copyMessage),
   r('POST', 'users/:user/messages/:message/permanentdelete', M, messages.permanentDelete),
+  r('POST', 'users/:user/messages/:message/attachments', M, attachments.addAttachment),
+  r('POST', 'users/:user/messages/:message/attachments/createuploadsession', M, attachments.createUploadSession),
   r('GET', 'groups', D, groups.listGroups),
   r('GET', 'groups/:group', D, groups.getGroup),
   r('GET', 'groups/:group/members', D, groups.listMembers),

@@ -4,8 +4,10 @@ import type { Principal } from './auth';
 
 export interface GraphRequest {
   method: string;
-  /** Path below /v1.0, starting with '/'. */
+  /** Path below the version (/v1.0 or /beta), starting with '/'. */
   path: string;
+  /** The API version the request was sent to; v1.0 when absent. */
+  version?: GraphVersion;
   query: URLSearchParams;
   headers: IncomingHttpHeaders;
   body: Buffer;
@@ -19,7 +21,11 @@ export interface GraphResponse {
   /** JSON value, raw bytes, or nothing (204). */
   body?: unknown;
   drop?: boolean;
+  /** Injected: the connection breaks half-way through the body. */
+  truncate?: boolean;
 }
+
+export type GraphVersion = 'v1.0' | 'beta';
 
 export interface GraphEnv {
   tenant: Tenant;
@@ -27,6 +33,8 @@ export interface GraphEnv {
   graphBase: string;
   /** HMAC key for paging and delta tokens. */
   tokenSecret: Buffer;
+  /** The version of the request being answered: links it returns stay on it. */
+  version?: GraphVersion;
 }
 
 export interface HandlerContext {

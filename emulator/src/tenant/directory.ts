@@ -11,6 +11,8 @@ export interface UserRecord {
   appRoles: string[];
   /** Directory change sequence of the last change, for /users/delta. */
   seq: number;
+  /** The online archive's `MBX:` id, when the user has one (Tenant.enableArchive). */
+  archiveMailboxId?: string;
 }
 
 export interface PostRecord {
@@ -38,6 +40,16 @@ export interface AppRegistration {
   servicePrincipalId: string;
   /** Non-empty for confidential clients. */
   secrets: string[];
+  /** PEM certificates registered as credentials (keyCredentials): client assertions signed with their keys authenticate the app. */
+  certificates: string[];
+  /**
+   * `api.requestedAccessTokenVersion` of the app manifest: the version of the access tokens issued
+   * for this app as an API. null and 1 give v1.0 tokens, 2 gives v2.0 tokens
+   * (https://learn.microsoft.com/en-us/entra/identity-platform/access-tokens#token-formats).
+   */
+  requestedAccessTokenVersion: 1 | 2 | null;
+  /** Application ID URIs besides `api://{clientId}` (e.g. `api://host/{clientId}` for Teams SSO). */
+  identifierUris: string[];
   /** Application permissions on Graph granted with admin consent (the `roles` of app-only tokens). */
   graphAppRoles: string[];
   /** Delegated Graph permissions granted tenant-wide (the `scp` of OBO / delegated tokens). */

@@ -77,6 +77,8 @@ export class Mailbox {
   seq = 0;
   /** Bumped to invalidate every outstanding delta token (a "sync reset"). */
   epoch = 1;
+  /** At its storage quota: folder delta, which writes sync state into the mailbox, is refused. */
+  overQuota = false;
 
   constructor(readonly userId: string) {}
 
@@ -100,10 +102,10 @@ export class Mailbox {
   addFolder(
     parentId: string | null,
     displayName: string,
-    opts: { wellKnownName?: string; containerClass?: string; isHidden?: boolean } = {},
+    opts: { wellKnownName?: string; containerClass?: string; isHidden?: boolean; id?: string } = {},
   ): FolderRecord {
     const folder: FolderRecord = {
-      id: this.newId('folder'),
+      id: opts.id ?? this.newId('folder'),
       parentId,
       displayName,
       wellKnownName: opts.wellKnownName ?? null,

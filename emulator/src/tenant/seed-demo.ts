@@ -114,6 +114,23 @@ export async function seedDemo(tenant: Tenant): Promise<void> {
     await tenant.insertItem(DEMO_USERS[key].id, 'inbox', { source: allHands, receivedDateTime: received, isRead: false });
   }
   tenant.addFolder(DEMO_USERS.admin.id, 'inbox', 'Empty Folder');
+  await seedOnlineArchive(tenant);
+}
+
+/**
+ * Diego has an online archive whose "Inbox/2019" was expanded into an auxiliary archive: its
+ * content answers 308 from the main archive (https://learn.microsoft.com/graph/handle-archive-mailbox-redirects).
+ */
+async function seedOnlineArchive(tenant: Tenant): Promise<void> {
+  const owner = DEMO_USERS.diego;
+  const main = tenant.enableArchive(owner.id);
+  const expanded = tenant.addFolder(main, 'Inbox', '2019').id!;
+  const auxiliary = tenant.expandArchiveFolder(main, expanded);
+  for (let i = 0; i < 4; i++) {
+    const date = new Date(Date.UTC(2019, 2, 1 + i * 30));
+    const source = bufferSource(syntheticMessage(900 + i, `partner${i}@fabrikam.example`, owner.upn, date), `demo:archive:${i}`);
+    await tenant.insertItem(i < 2 ? main : auxiliary, i < 2 ? 'Inbox' : expanded, { source, receivedDateTime: date.toISOString().replace(/\.\d+Z$/, 'Z'), isRead: true });
+  }
 }
 
 function received(path: string, i: number): string {

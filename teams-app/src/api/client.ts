@@ -1,8 +1,10 @@
 import { createSender, filenameOf, type Download, type TokenSource } from '@shared/api';
 import type { Me } from '@shared/types';
 import type {
-  ArchiveUser, ConnectionTest, DirectorySettings, DirectorySyncResult, Grant, GrantRight, JournalMailbox, JournalProfile,
-  JournalStatus, Profile, ProfileInput, QuarantinedReport, Run, RunDetail, Stats,
+  ArchiveUser, CompletenessReport, ConnectionTest, DirectorySettings, DirectorySyncResult, FailedMessage, Grant, GrantRight, JournalMailbox, JournalProfile,
+  ImportItem, ImportNoteItem, ImportSettings, ImportSourceInput, IntegrityStatus, JournalStatus, Profile, ProfileInput, QuarantinedReport, Run, RunDetail,
+  SearchIndexState, Stats,
+  UploadStatus,
 } from './types';
 import type {
   CaseDetail, CaseSummary, Certificate, DisposalLogEntry, DisposalRun, Erasure, ErasureDetail, HoldDraft, LegalHold, Policy, PolicyChange, PolicyRules, Preview,
@@ -30,6 +32,8 @@ export function createAdminClient(getToken: TokenSource, base = '/api') {
   return {
     me: () => call<Me>('GET', '/me'),
     stats: () => call<Stats>('GET', '/admin/stats'),
+    searchIndex: () => call<SearchIndexState>('GET', '/admin/reindex'),
+    startReindex: () => call<SearchIndexState>('POST', '/admin/reindex'),
 
     profiles: () => list<Profile>('/admin/profiles'),
     profile: (pid: string) => call<Profile>('GET', `/admin/profiles/${id(pid)}`),
@@ -42,6 +46,12 @@ export function createAdminClient(getToken: TokenSource, base = '/api') {
     runs: (profileId?: string) => list<Run>(`/admin/runs${profileId ? `?profileId=${id(profileId)}` : ''}`),
     run: (rid: string) => call<RunDetail>('GET', `/admin/runs/${id(rid)}`),
     cancelRun: (rid: string) => call<{ cancelled: boolean }>('POST', `/admin/runs/${id(rid)}/cancel`),
+
+    /** The newest completeness report (of one profile's runs), or that of one run. */
+    completeness: (target: { profileId?: string; runId?: string } = {}) =>
+      call<CompletenessReport>('GET', target.runId ? `/admin/runs/${id(target.runId)}/completeness` : `/admin/completeness${target.profileId ? `?profileId=${id(target.profileId)}` : ''}`),
+    failedMessages: () => list<FailedMessage>('/admin/failed-messages'),
+    retryFailed: (fid: string) => call<{ runId: string }>('POST', `/admin/failed-messages/${id(fid)}/retry`),
 
     directorySettings: () => call<DirectorySettings>('GET', '/admin/directory/settings'),
     saveDirectorySettings: (s: DirectorySettings) => call<DirectorySettings>('PUT', '/admin/directory/settings', s as unknown as Body),
@@ -98,6 +108,23 @@ export function createAdminClient(getToken: TokenSource, base = '/api') {
     tag: (cid: string, items: string[], tag: string) => call<{ tagged: number }>('POST', `${caseUrl(cid)}/tags`, { items, tag }),
     holdSearch: (cid: string, h: { searchId: string; name: string; reason: string }) => call<LegalHold>('POST', `${caseUrl(cid)}/holds`, h),
     exportCase: (cid: string, selection: { searchId: string } | { tag: string }) => download(`${caseUrl(cid)}/exports`, selection, 'case-export.zip'),
+    importSettings: () => call<ImportSettings>('GET', '/imports/settings'),
+    saveImportSettings: (s: { usersMayImportPst: boolean }) => call<ImportSettings>('PUT', '/imports/settings', s),
+    startUpload: (name: string, size: number) => call<UploadStatus>('POST', '/imports/uploads', { name, size }),
+    uploadStatus: (uid: string) => call<UploadStatus>('GET', `/imports/uploads/${id(uid)}`),
+    uploadChunk: async (uid: string, offset: number, chunk: Blob) =>
+      (await (await send('PATCH', `/imports/uploads/${id(uid)}`, { raw: chunk, headers: { 'upload-offset': String(offset) } })).json()) as UploadStatus,
+    imports: () => list<ImportItem>('/imports'),
+    createImport: (i: { archive: string; source: ImportSourceInput; secret?: string; options?: { folderPrefix: string } }) => call<ImportItem>('POST', '/imports', i),
+    controlImport: (iid: string, action: 'pause' | 'resume' | 'cancel') => call<ImportItem>('POST', `/imports/${id(iid)}/${action}`),
+    integrity: () => call<IntegrityStatus>('GET', '/admin/integrity'),
+    verifyNow: () => call<{ jobId: string }>('POST', '/admin/integrity/verify'),
+    sealNow: () => call<{ appended: number; rootsClosed: number; stamped: number }>('POST', '/admin/integrity/seal'),
+    setEncryption: (enabled: boolean) => call<IntegrityStatus['encryption']>('PUT', '/admin/integrity/encryption', { enabled }),
+    rotateDataKey: () => call<IntegrityStatus['encryption']>('POST', '/admin/integrity/encryption/rotate'),
+    reencrypt: () => call<{ jobId: string }>('POST', '/admin/integrity/encryption/reencrypt'),
+    proof: (messages: { archiveId: string; id: string }[]) => call<unknown>('POST', '/admin/integrity/proof', { messages }),
+    importNotes: (iid: string) => list<ImportNoteItem>(`/imports/${id(iid)}/notes?limit=200`),
   };
 }
 

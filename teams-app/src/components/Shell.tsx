@@ -2,10 +2,13 @@ import { Button, Caption1, Tab, TabList, Text, makeStyles, tokens } from '@fluen
 import type { Me } from '@shared/types';
 import { navigate, useHashPath } from '../route';
 import { CasesPage } from './cases/CasesPage';
+import { CompletenessPage } from './completeness/CompletenessPage';
 import { Dashboard } from './dashboard/Dashboard';
 import { DirectoryPage } from './directory/DirectoryPage';
 import { ErasurePage } from './erasure/ErasurePage';
 import { HoldsPage } from './holds/HoldsPage';
+import { ImportsPage } from './imports/ImportsPage';
+import { IntegrityPage } from './integrity/IntegrityPage';
 import { JournalPage } from './journal/JournalPage';
 import { PrivilegesPage } from './privileges/PrivilegesPage';
 import { ProfilesPage } from './profiles/ProfilesPage';
@@ -17,9 +20,12 @@ const ADMIN: Role[] = ['admin'];
 const PAGES = {
   dashboard: { label: 'Dashboard', Page: Dashboard, roles: ADMIN },
   profiles: { label: 'Archiving profiles', Page: ProfilesPage, roles: ADMIN },
+  completeness: { label: 'Completeness', Page: CompletenessPage, roles: ADMIN },
   directory: { label: 'Directory', Page: DirectoryPage, roles: ADMIN },
   privileges: { label: 'Privileges', Page: PrivilegesPage, roles: ADMIN },
   journaling: { label: 'Journaling', Page: JournalPage, roles: ADMIN },
+  import: { label: 'Import', Page: ImportsPage, roles: ADMIN },
+  integrity: { label: 'Integrity', Page: IntegrityPage, roles: ADMIN },
   retention: { label: 'Retention', Page: RetentionPage, roles: ADMIN },
   holds: { label: 'Legal holds', Page: HoldsPage, roles: ['admin', 'auditor'] as Role[] },
   erasure: { label: 'Erasure requests', Page: ErasurePage, roles: ADMIN },

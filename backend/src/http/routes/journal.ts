@@ -1,12 +1,13 @@
 import { Router, type Response } from 'express';
 import { z } from 'zod';
-import { audit, auditFrom } from '../../access';
+import { audit, auditFrom, JOURNAL_QUARANTINE, requireQuarantineRead } from '../../access';
 import type { ServiceDeps } from '../../deps';
 import { releaseHeldReports } from '../../journal';
+import { acceptsAnySender } from '../../journal/gateway-limits';
 import { readAll } from '../../journal/process';
 import { journalAddressSchema, journalMailboxInputSchema, journalMailboxPatchSchema, journalProfileInputSchema } from '../../journal/profile';
 import { queueReports } from '../../journal/queue';
-import { generateSecret, hashSecret } from '../../journal/secrets';
+import { generateSecret, hashSecret, unguessableAddress } from '../../journal/secrets';
 import { getArchiveUser } from '../../store/directory';
 import {
   createJournalMailbox,
@@ -57,6 +58,9 @@ export function journalRoutes(deps: ServiceDeps): Router {
         auth: config.SMTP_TLS_CERT ? config.SMTP_AUTH : 'off',
         maxBytes: config.SMTP_MAX_BYTES,
         allowedHosts: config.SMTP_ALLOWED_HOSTS,
+        clientNames: config.SMTP_TLS_CLIENT_NAMES,
+        // The lab switch is on and nothing else checks senders: the tab warns in red.
+        acceptsAnySender: config.SMTP_PORT > 0 && acceptsAnySender({ allowedHosts: config.SMTP_ALLOWED_HOSTS, clientNames: config.SMTP_TLS_CLIENT_NAMES, auth: config.SMTP_AUTH }),
       },
       backlog,
       held,
@@ -74,7 +78,8 @@ export function journalRoutes(deps: ServiceDeps): Router {
   r.post('/admin/journal/mailboxes', async (req, res) => {
     const input = parseInput(journalMailboxInputSchema, req.body);
     const secret = generateSecret();
-    const created = await createJournalMailbox(conn, { ...input, secretHash: await hashSecret(secret) }).catch(conflictTo400);
+    const address = unguessableAddress(input.address);
+    const created = await createJournalMailbox(conn, { ...input, address, secretHash: await hashSecret(secret) }).catch(conflictTo400);
     await audit(store, { ...auditFrom(req), action: 'journal-mailbox-change', target: created._id, details: { change: 'created' } });
     res.status(201).json({ ...mailboxView(created), secret });
   });
@@ -187,18 +192,23 @@ export function journalRoutes(deps: ServiceDeps): Router {
       req.query,
       'query',
     );
-    res.json({ value: await listQuarantine(conn, { kind, limit }) });
+    const value = await listQuarantine(conn, { kind, limit });
+    // Subjects and senders of mail: who looked at the list is on record, even without opening any.
+    await audit(store, { ...auditFrom(req), action: 'journal-quarantine-list', archiveId: JOURNAL_QUARANTINE, details: { kind, returned: value.length } });
+    res.json({ value });
   });
 
   r.get('/admin/journal/quarantine/:id', async (req, res) => {
+    await requireQuarantineRead(store, req.caller!);
     const { raw: _raw, ...doc } = await mustGetQuarantined(req.params);
-    await audit(store, { ...auditFrom(req), action: 'view', target: `journal-quarantine:${doc._id}` });
+    await audit(store, { ...auditFrom(req), action: 'view', archiveId: JOURNAL_QUARANTINE, target: `journal-quarantine:${doc._id}` });
     res.json(doc);
   });
 
   r.get('/admin/journal/quarantine/:id/raw', async (req, res) => {
+    await requireQuarantineRead(store, req.caller!);
     const doc = await mustGetQuarantined(req.params);
-    await audit(store, { ...auditFrom(req), action: 'download', target: `journal-quarantine:${doc._id}` });
+    await audit(store, { ...auditFrom(req), action: 'download', archiveId: JOURNAL_QUARANTINE, target: `journal-quarantine:${doc._id}` });
     sendRaw(res, doc._id, doc.raw ?? (await readAll(store.blobs.open(doc.sha256))));
   });
 

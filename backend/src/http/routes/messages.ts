@@ -4,15 +4,16 @@ import { z } from 'zod';
 import type { ServiceDeps } from '../../deps';
 import { contentDisposition, downloadType, isViewableImage, mediaType, safeFilename } from '../../retrieval/download-headers';
 import { auditAccess, parseItemId, reachItem } from '../../retrieval/item-ref';
-import { openAttachment } from '../../retrieval/mime-parts';
+import { numberingOf, openAttachment } from '../../retrieval/mime-parts';
 import { requestInfo, sendStream, viewOrigin } from '../../retrieval/respond';
 import { resolveRestoreMailbox } from '../../retrieval/restore-target';
 import { restoreToMailbox } from '../../retrieval/restore';
 import { emailViewCsp } from '../../retrieval/sanitize';
-import { bareContentId, messageView, viewDocument } from '../../retrieval/view';
+import { MessageTooComplexError } from '../../retrieval/render';
+import { bareContentId, messageView, noticeDocument, viewDocument } from '../../retrieval/view';
 import { viewTickets } from '../../retrieval/view-ticket';
 import { getMessageMeta } from '../../store/messages';
-import { HttpError, parseInput } from '../errors';
+import { HttpError, parseInput, toHttpError } from '../errors';
 
 const viewQuery = z.object({
   remote: z.enum(['0', '1', 'true', 'false']).optional().transform((v) => v === '1' || v === 'true'),
@@ -26,7 +27,6 @@ const restoreBody = z
   })
   .strict();
 
-const PRIVATE = 'private, no-store';
 /** Downloads are documents of the sender's making: never rendered in our origin. */
 const DOWNLOAD_CSP = "default-src 'none'; sandbox";
 
@@ -37,6 +37,7 @@ export function messageRoutes(deps: ServiceDeps): Router {
   const r = Router();
   const { store, log } = deps;
   const tickets = viewTickets(deps.config);
+  const timeLimitMs = deps.config.VIEW_TIME_LIMIT_MS;
   const cidPath = (id: string, cid: string) => `/api/messages/${encodeURIComponent(id)}/cid/${encodeURIComponent(cid)}`;
 
   const reach = async (req: Request, right: 'read' | 'restore') => {
@@ -47,15 +48,15 @@ export function messageRoutes(deps: ServiceDeps): Router {
   r.get('/messages/:id', async (req, res) => {
     const { remote } = parseInput(viewQuery, req.query, 'query');
     const { ref, item } = await reach(req, 'read');
-    const view = await messageView(store, item, { cidUrl: (cid) => cidPath(ref.id, cid), allowRemote: remote });
+    const view = await messageView(store, item, { cidUrl: (cid) => cidPath(ref.id, cid), allowRemote: remote, timeLimitMs });
     await auditAccess(store, req.caller!, 'view', requestInfo(req), { archiveId: ref.archiveId, target: ref.id, details: { format: 'json', remote } });
-    res.set('Cache-Control', PRIVATE).json(view);
+    res.json(view);
   });
 
   r.post('/messages/:id/view-ticket', async (req, res) => {
     const { ref } = await reach(req, 'read');
     const { ticket, expiresAt } = tickets.issue(ref.id, req.caller!);
-    res.set('Cache-Control', PRIVATE).json({ ticket, expiresAt, url: `/api/messages/${encodeURIComponent(ref.id)}/view?t=${ticket}` });
+    res.json({ ticket, expiresAt, url: `/api/messages/${encodeURIComponent(ref.id)}/view?t=${ticket}` });
   });
 
   r.get('/messages/:id/view', async (req, res) => {
@@ -63,13 +64,18 @@ export function messageRoutes(deps: ServiceDeps): Router {
     const { ref, item } = await reach(req, 'read');
     // The view's images load without headers too: they carry the ticket the view came with, or a fresh one.
     const ticket = (res.locals.viewTicket as string | undefined) ?? tickets.issue(ref.id, req.caller!).ticket;
-    const view = await messageView(store, item, { cidUrl: (cid) => `${cidPath(ref.id, cid)}?t=${ticket}`, allowRemote: remote });
+    const view = await messageView(store, item, { cidUrl: (cid) => `${cidPath(ref.id, cid)}?t=${ticket}`, allowRemote: remote, timeLimitMs }).catch((err: unknown) => {
+      if (err instanceof MessageTooComplexError) return err;
+      throw err;
+    });
     await auditAccess(store, req.caller!, 'view', requestInfo(req), { archiveId: ref.archiveId, target: ref.id, details: { format: 'document', remote } });
     // The task pane that frames this view is itself framed by Outlook or Teams; frame-ancestors
     // checks every ancestor, so their origins must be listed and X-Frame-Options must go.
     const csp = `${emailViewCsp({ imageOrigin: viewOrigin(req, deps.config.PUBLIC_URL), allowRemote: remote })}; frame-ancestors 'self' ${VIEW_FRAME_ANCESTORS}`;
     res.removeHeader('X-Frame-Options');
-    res.set({ 'Content-Security-Policy': csp, 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'no-referrer', 'Cache-Control': PRIVATE });
+    res.set({ 'Content-Security-Policy': csp, 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'no-referrer' });
+    // The frame says it in words; the reader's toolbar has the download.
+    if (view instanceof MessageTooComplexError) return void res.status(422).type('text/html; charset=utf-8').send(noticeDocument('Too complex to display', view.message));
     res.type('text/html; charset=utf-8').send(viewDocument(view));
   });
 
@@ -79,7 +85,7 @@ export function messageRoutes(deps: ServiceDeps): Router {
     if (!stat) throw new Error(`blob ${item.sha256} of item ${item._id} is missing`);
     await auditAccess(store, req.caller!, 'download', requestInfo(req), { archiveId: ref.archiveId, target: ref.id });
     const etag = `"${item.sha256}"`;
-    res.set({ ETag: etag, 'Cache-Control': 'private, no-cache' });
+    res.set('ETag', etag);
     if (req.get('if-none-match') === etag) return void res.status(304).end();
     res.set({
       'Content-Type': 'message/rfc822',
@@ -93,20 +99,20 @@ export function messageRoutes(deps: ServiceDeps): Router {
   r.get('/messages/:id/attachments/:index', async (req, res) => {
     const { index } = parseInput(attachmentIndex, req.params, 'params');
     const { ref, item } = await reach(req, 'read');
-    const attachment = (await getMessageMeta(store.conn, item.sha256))?.attachments[index];
+    const meta = await getMessageMeta(store.conn, item.sha256);
+    const attachment = meta?.attachments[index];
     if (!attachment) throw new HttpError(404, 'not_found', 'Attachment not found');
     await auditAccess(store, req.caller!, 'attachment', requestInfo(req), {
       archiveId: ref.archiveId,
       target: ref.id,
       details: { index, filename: attachment.filename, contentType: attachment.contentType },
     });
-    const body = await openAttachment(() => store.blobs.open(item.sha256), index);
+    const body = await openAttachment(() => store.blobs.open(item.sha256), index, numberingOf(meta));
     if (!body) throw new HttpError(404, 'not_found', 'Attachment not found');
     res.set({
       'Content-Type': downloadType(attachment.contentType),
       'Content-Disposition': contentDisposition(safeFilename(attachment.filename, `attachment-${index + 1}`)),
       'Content-Security-Policy': DOWNLOAD_CSP,
-      'Cache-Control': PRIVATE,
     });
     await sendStream(res, log, body);
   });
@@ -114,7 +120,8 @@ export function messageRoutes(deps: ServiceDeps): Router {
   r.get('/messages/:id/cid/:contentId', async (req, res) => {
     const cid = bareContentId(parseInput(contentIdParam, req.params, 'params').contentId);
     const { ref, item } = await reach(req, 'read');
-    const attachments = (await getMessageMeta(store.conn, item.sha256))?.attachments ?? [];
+    const meta = await getMessageMeta(store.conn, item.sha256);
+    const attachments = meta?.attachments ?? [];
     const index = attachments.findIndex((a) => a.contentId && bareContentId(a.contentId) === cid);
     const attachment = attachments[index];
     if (!attachment || !isViewableImage(attachment.contentType)) throw new HttpError(404, 'not_found', 'Inline image not found');
@@ -122,14 +129,13 @@ export function messageRoutes(deps: ServiceDeps): Router {
     if (!res.locals.viewTicket) {
       await auditAccess(store, req.caller!, 'attachment', requestInfo(req), { archiveId: ref.archiveId, target: ref.id, details: { index, contentId: cid, inline: true } });
     }
-    const body = await openAttachment(() => store.blobs.open(item.sha256), index);
+    const body = await openAttachment(() => store.blobs.open(item.sha256), index, numberingOf(meta));
     if (!body) throw new HttpError(404, 'not_found', 'Inline image not found');
     res.set({
       'Content-Type': mediaType(attachment.contentType),
       'Content-Security-Policy': DOWNLOAD_CSP,
       // The sandboxed view has an opaque origin; same-origin CORP would keep its images out.
       'Cross-Origin-Resource-Policy': 'cross-origin',
-      'Cache-Control': 'private, max-age=3600',
     });
     await sendStream(res, log, body);
   });
@@ -142,11 +148,11 @@ export function messageRoutes(deps: ServiceDeps): Router {
     let restoredMessageId: string | undefined;
     let failure: unknown;
     try {
-      restoredMessageId = await restoreToMailbox(deps.graph, store.blobs, item.sha256, { mailbox, folder: input.folder });
+      restoredMessageId = await restoreToMailbox(deps.graph, store, item, { mailbox, folder: input.folder });
     } catch (err) {
       failure = err;
     }
-    const outcome = failure === undefined ? { outcome: 'restored', restoredMessageId } : { outcome: 'failed', error: failure instanceof HttpError ? failure.code : 'internal' };
+    const outcome = failure === undefined ? { outcome: 'restored', restoredMessageId } : { outcome: 'failed', error: toHttpError(failure).code };
     await auditAccess(store, req.caller!, 'restore', requestInfo(req), { archiveId: ref.archiveId, target: ref.id, details: { mailbox, folder: input.folder, ...outcome } });
     if (failure !== undefined) throw failure;
     res.status(201).json({ restoredMessageId });

@@ -34,7 +34,11 @@ export function JournalMailboxes({ onChange }: { onChange: () => void }) {
   return (
     <Section title="Gateway mailboxes">
       <form className={styles.form} onSubmit={(e) => e.preventDefault()} aria-label="Add a gateway mailbox">
-        <Field label="Address journal rules send to" validationMessage={fieldMessage(error, 'address')}>
+        <Field
+          label="Address journal rules send to"
+          hint="A random part is added to the name, so that nobody can guess the address: use the address shown once it is created."
+          validationMessage={fieldMessage(error, 'address')}
+        >
           <Input value={address} onChange={(_e, d) => setAddress(d.value)} placeholder="journal@archive.contoso.com" />
         </Field>
         <Field label="Description" validationMessage={fieldMessage(error, 'description')}>

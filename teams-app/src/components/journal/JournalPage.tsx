@@ -1,4 +1,4 @@
-import { Body1, Card, Spinner, Text, makeStyles, tokens } from '@fluentui/react-components';
+import { Body1, Card, MessageBar, MessageBarBody, MessageBarTitle, Spinner, Text, makeStyles, tokens } from '@fluentui/react-components';
 import { useApi } from '../../api/context';
 import { formatBytes } from '../../format';
 import { ErrorBar } from '../common/ErrorBar';
@@ -11,6 +11,16 @@ import { Quarantine } from './Quarantine';
 const useStyles = makeStyles({
   cards: { display: 'grid', gridTemplateColumns: 'repeat(auto-fill, minmax(200px, 1fr))', gap: tokens.spacingHorizontalM },
 });
+
+/** Which checks a sender must pass, in words. */
+function senders(g: { allowedHosts: string[]; clientNames: string[]; auth: string; acceptsAnySender: boolean }): string {
+  const checks = [
+    g.allowedHosts.length > 0 && `from ${g.allowedHosts.join(', ')}`,
+    g.clientNames.length > 0 && `with a certificate for ${g.clientNames.join(', ')}`,
+    g.auth === 'required' && 'signed in',
+  ].filter(Boolean);
+  return checks.length > 0 ? checks.join(', ') : 'anyone';
+}
 
 /** Journal archiving (MISSION M3): the SMTP gateway, its mailboxes, journal profiles and the quarantine. */
 export function JournalPage() {
@@ -28,6 +38,15 @@ export function JournalPage() {
           is stored.
         </Body1>
         <ErrorBar error={status.error} />
+        {s?.gateway.acceptsAnySender && (
+          <MessageBar intent="error" role="alert">
+            <MessageBarBody>
+              <MessageBarTitle>Anyone can file journal reports</MessageBarTitle>
+              SMTP_INSECURE_ACCEPT_ANY is on and the gateway checks no sender: whoever reaches its port can put forged mail into any archive. Set
+              SMTP_ALLOWED_HOSTS, SMTP_TLS_CLIENT_NAMES or SMTP_AUTH=required, and turn the switch off.
+            </MessageBarBody>
+          </MessageBar>
+        )}
         {!s ? (
           !status.error && <Spinner />
         ) : (
@@ -36,7 +55,7 @@ export function JournalPage() {
               <Text weight="semibold">{s.gateway.enabled ? `Listening on ${s.gateway.host}:${s.gateway.port}` : 'Gateway off'}</Text>
               <Body1>
                 {s.gateway.enabled
-                  ? `TLS ${s.gateway.tls ? (s.gateway.requireTls ? 'required' : 'offered') : 'not configured'}, authentication ${s.gateway.auth}, up to ${formatBytes(s.gateway.maxBytes)}`
+                  ? `TLS ${s.gateway.tls ? (s.gateway.requireTls ? 'required' : 'offered') : 'not configured'}, authentication ${s.gateway.auth}, up to ${formatBytes(s.gateway.maxBytes)}; senders: ${senders(s.gateway)}`
                   : 'Set SMTP_PORT on the backend to receive journal reports.'}
               </Body1>
             </Card>

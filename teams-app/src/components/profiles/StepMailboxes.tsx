@@ -1,8 +1,22 @@
 import { Checkbox, Combobox, Field, Option, Radio, RadioGroup } from '@fluentui/react-components';
+import type { ReactNode } from 'react';
 import { MailboxPicker } from './MailboxPicker';
 import type { StepProps } from './StepProps';
 
-export function StepMailboxes({ draft, set, error, users }: StepProps) {
+export function StepMailboxes(props: StepProps) {
+  return (
+    <>
+      {mailboxChoice(props)}
+      <Checkbox
+        checked={props.draft.includeOnlineArchives}
+        onChange={(_e, d) => props.set({ includeOnlineArchives: d.checked === true })}
+        label="Include online archives (In-Place Archive, auxiliary archives too), under “Online Archive/” in each owner's archive. Uses a Microsoft Graph preview (beta) API."
+      />
+    </>
+  );
+}
+
+function mailboxChoice({ draft, set, error, users }: StepProps): ReactNode {
   const people = users.filter((u) => u.mail);
   if (draft.kind === 'single-mailbox') {
     return (
