@@ -105,6 +105,8 @@ async function checkConsistent(s: Scenario, label: string): Promise<void> {
   const audited = (await store.db.collection('audit').find({ action: { $in: ['retention-dispose', 'erasure-erase'] } }).toArray()).flatMap((e) => (e.details as { messages: { id: string }[] }).messages.map((m) => m.id));
   assert.deepEqual([...new Set(audited)].sort(), s.gone.map((x) => x.id).sort(), `${label}: every message gone is in the audit trail`);
   assert.equal((await verifyAuditChain(store)).ok, true);
+  const removed = await store.db.collection<{ content: { event: string; archiveId: string; blobId: string } }>('ledger_queue').find({ 'content.event': 'removed' }).toArray();
+  assert.deepEqual(removed.map((e) => `${e.content.archiveId}:${e.content.blobId}`).sort(), s.gone.map((x) => x.id).sort(), `${label}: the integrity ledger is told of every message gone, once`);
 }
 
 for (const mode of ['disposal', 'erasure'] as const) {

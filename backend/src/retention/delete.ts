@@ -19,6 +19,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { audit, type AuditInput } from '../access';
+import { recordRemoved, type RemovedMessage } from '../integrity/ledger';
 import { indexArchivedItem, indexCtx } from '../search/index-store';
 import { commitIndexDeletion, forgetIndexed, IndexLocator, type IndexPosition } from '../search/index-deletes';
 import type { Store } from '../store';
@@ -135,6 +136,8 @@ export class DeletionRun {
     const batches = this.staged;
     if (batches.length === 0) return { deleted: [], freed: NOTHING };
     const entries = batches.flatMap((b) => b.entries);
+    // Keyed by the batch's time, so a batch settled again after a crash queues the same events.
+    for (const b of batches) await recordRemoved(this.store, b.entries.map(removedOf), b.at);
     for (const archiveId of new Set(entries.map((e) => e.archiveId))) {
       await forgetIndexed(await indexCtx(this.store, archiveId), entries.filter((e) => e.archiveId === archiveId).map((e) => e.sha256));
     }
@@ -149,6 +152,12 @@ export class DeletionRun {
     this.staged = [];
     return { deleted, freed };
   }
+}
+
+/** The ledger's account of a message leaving its archive: which, how large, and why (`retention:<policy ids>`, `erasure:<request id>`). */
+function removedOf(e: IntentEntry): RemovedMessage {
+  const why = e.kind === 'disposal' ? 'retention' : 'erasure';
+  return { archiveId: e.archiveId, blobId: e.sha256, size: e.size, receivedAt: e.receivedAt, reason: `${why}:${e.ref.join(',')}` };
 }
 
 /** Removes the bytes of blobs no item refers to any more (step 4). */
