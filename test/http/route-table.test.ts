@@ -11,10 +11,11 @@ import { routesOf } from './routes';
 /**
  * who: 'public' (no token), 'user' (any signed-in user; the archive decides per item), 'admin',
  * 'admin+auditor', 'admin+quarantine' (an administrator holding the journal quarantine's read grant),
+ * 'auditor' (only the Archive.Auditor app role: an administrator without it is refused),
  * 'metrics' (Prometheus with METRICS_TOKEN; no Entra token opens it).
  * audit: the action written when the call succeeds, or null for none.
  */
-type Who = 'public' | 'user' | 'admin' | 'admin+auditor' | 'admin+quarantine' | 'metrics';
+type Who = 'public' | 'user' | 'admin' | 'admin+auditor' | 'auditor' | 'admin+quarantine' | 'metrics';
 interface Policy {
   who: Who;
   cache: string;
@@ -110,6 +111,43 @@ export const ROUTES: Record<string, Policy> = {
   'GET /api/admin/journal/quarantine/:id/raw': { who: 'admin+quarantine', cache: PRIVATE, audit: 'download' },
   'DELETE /api/admin/journal/quarantine/:id': admin('journal-quarantine-delete'),
 
+  // Retention and erasure change what the archive keeps: administrators only, four eyes in the service.
+  'GET /api/admin/retention/policies': admin(),
+  'POST /api/admin/retention/preview': admin(),
+  'POST /api/admin/retention/policies': admin('retention-policy-change'),
+  'PUT /api/admin/retention/policies/:id': admin('retention-policy-change'),
+  'DELETE /api/admin/retention/policies/:id': admin('retention-policy-change'),
+  'POST /api/admin/retention/policies/:id/approve': admin('retention-policy-approved'),
+  'POST /api/admin/retention/policies/:id/reject': admin('retention-policy-rejected'),
+  'GET /api/admin/retention/settings': admin(),
+  'PUT /api/admin/retention/settings': admin('settings-change'),
+  'POST /api/admin/retention/disposal': admin(),
+  'GET /api/admin/retention/disposal': admin(),
+  'GET /api/admin/erasure-requests': admin(),
+  'POST /api/admin/erasure-requests': admin('erasure-requested'),
+  'GET /api/admin/erasure-requests/:id': admin(),
+  'POST /api/admin/erasure-requests/:id/approve': admin('erasure-approved'),
+  'POST /api/admin/erasure-requests/:id/reject': admin('erasure-rejected'),
+  'GET /api/admin/erasure-requests/:id/certificate': admin('erasure-certificate'),
+  // Holds and the disposal log are for administrators and auditors; cases (eDiscovery) for auditors alone.
+  'GET /api/compliance/disposals': { who: 'admin+auditor', cache: PRIVATE, audit: 'disposal-log-read' },
+  'GET /api/compliance/holds': { who: 'admin+auditor', cache: PRIVATE, audit: null },
+  'POST /api/compliance/holds': { who: 'admin+auditor', cache: PRIVATE, audit: 'legal-hold-set' },
+  'GET /api/compliance/holds/:id': { who: 'admin+auditor', cache: PRIVATE, audit: null },
+  'POST /api/compliance/holds/:id/lift': { who: 'admin+auditor', cache: PRIVATE, audit: 'legal-hold-lifted' },
+  'GET /api/compliance/cases': { who: 'auditor', cache: PRIVATE, audit: null },
+  'POST /api/compliance/cases': { who: 'auditor', cache: PRIVATE, audit: 'case-opened' },
+  'GET /api/compliance/cases/:id': { who: 'auditor', cache: PRIVATE, audit: null },
+  'POST /api/compliance/cases/:id/searches': { who: 'auditor', cache: PRIVATE, audit: 'case-search' },
+  'GET /api/compliance/cases/:id/searches/:searchId/results': { who: 'auditor', cache: PRIVATE, audit: 'case-search' },
+  'GET /api/compliance/cases/:id/tags': { who: 'auditor', cache: PRIVATE, audit: null },
+  'POST /api/compliance/cases/:id/tags': { who: 'auditor', cache: PRIVATE, audit: null },
+  'POST /api/compliance/cases/:id/untag': { who: 'auditor', cache: PRIVATE, audit: null },
+  'POST /api/compliance/cases/:id/holds': { who: 'auditor', cache: PRIVATE, audit: 'legal-hold-set' },
+  'POST /api/compliance/cases/:id/exports': { who: 'auditor', cache: PRIVATE, audit: 'case-export' },
+  'GET /api/compliance/cases/:id/exports': { who: 'auditor', cache: PRIVATE, audit: null },
+  'GET /api/messages/:id/hold': user(),
+
   // End users import their own PSTs when the admin setting allows it; the service decides per call.
   'GET /api/imports/settings': user(),
   'PUT /api/imports/settings': admin(),
@@ -141,10 +179,10 @@ test('every route the app serves is in the table, and every entry of the table i
 const concrete = (route: string) =>
   route.replace(':address', 'nobody@archive.example').replace(':index', '0').replace(':id', 'x').replace(':contentId', 'x');
 
-async function call(route: string, as: string | null, bearer?: string) {
+async function call(route: string, as: string | null, bearer?: string, roles?: string[]) {
   const [method, path] = route.split(' ') as [string, string];
   const headers: Record<string, string> = {};
-  if (as) headers.authorization = `Bearer ${await stack.emulator.issueUserToken(as)}`;
+  if (as) headers.authorization = `Bearer ${await stack.emulator.issueUserToken(as, roles ? { roles } : {})}`;
   if (bearer) headers.authorization = `Bearer ${bearer}`;
   const body = method === 'GET' ? undefined : '{}';
   if (body) headers['content-type'] = 'application/json';
@@ -159,6 +197,7 @@ const lastAudit = async () => ((await stack.store.db.collection('audit').find({}
 test('each route answers a stranger, a user and an administrator as the table says, never cacheable', async () => {
   const ADMIN = DEMO_USERS.admin.upn;
   const MEGAN = DEMO_USERS.megan.upn;
+  const AUDITOR = DEMO_USERS.lee.upn;
   const wrong: string[] = [];
   for (const [route, policy] of Object.entries(ROUTES)) {
     const expect = (what: string, ok: boolean) => ok || wrong.push(`${route}: ${what}`);
@@ -183,10 +222,15 @@ test('each route answers a stranger, a user and an administrator as the table sa
     const userRefused = asUser.status === 401 || asUser.status === 403;
     expect(`a user got ${asUser.status}`, policy.who === 'user' ? !userRefused : asUser.status === 403);
     expect(`cacheable for a user: ${asUser.headers.get('cache-control')}`, asUser.headers.get('cache-control') === policy.cache);
+    if (policy.who === 'auditor') {
+      const asAdmin = await call(route, ADMIN);
+      expect(`an admin without the auditor role got ${asAdmin.status}`, asAdmin.status === 403);
+    }
     const before = await lastAudit();
-    const asAdmin = await call(route, ADMIN);
-    expect(`an admin got ${asAdmin.status}`, policy.who === 'admin+quarantine' ? asAdmin.status === 403 : asAdmin.status !== 401 && asAdmin.status !== 403);
-    expect(`cacheable for an admin: ${asAdmin.headers.get('cache-control')}`, asAdmin.headers.get('cache-control') === policy.cache);
+    // The caller the route is for: an auditor (Lee with Archive.Auditor alone) or the administrator.
+    const asAdmin = policy.who === 'auditor' ? await call(route, AUDITOR, undefined, ['Archive.Auditor']) : await call(route, ADMIN);
+    expect(`its caller got ${asAdmin.status}`, policy.who === 'admin+quarantine' ? asAdmin.status === 403 : asAdmin.status !== 401 && asAdmin.status !== 403);
+    expect(`cacheable for its caller: ${asAdmin.headers.get('cache-control')}`, asAdmin.headers.get('cache-control') === policy.cache);
     // Placeholder ids make most calls fail; those that succeed must write (or not) what the table says.
     if (asAdmin.ok) {
       const added = await stack.store.db.collection('audit').find({ _id: { $gt: before } as never }).toArray();
