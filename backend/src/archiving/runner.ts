@@ -66,6 +66,7 @@ export function runHandler(deps: ArchivingDeps) {
     if (run.status !== 'queued' && run.status !== 'running') return { status: run.status };
     const settings = profileInputSchema.parse(run.settings);
     await updateRun(conn, runId, { status: 'running', startedAt: run.startedAt ?? new Date() });
+    deps.log.info({ runId, profile: run.profileName, trigger: run.trigger }, 'archiving run started');
     // Before planning, so that even a planning job that dies for good leaves a run that concludes.
     await scheduleCheck(deps.store, runId, 0, leaseMs(deps));
     try {
@@ -78,7 +79,7 @@ export function runHandler(deps: ArchivingDeps) {
       await updateRun(conn, runId, { status: 'failed', error: describe(err), finishedAt: new Date() });
       return { status: 'failed' };
     }
-    await finishRunIfComplete(conn, runId);
+    await finishRunIfComplete(conn, runId, deps.log);
     return { status: 'planned' };
   };
 }
@@ -139,14 +140,14 @@ export function mailboxHandler(deps: ArchivingDeps) {
         tally: new RunTally(conn, runId, run.profileId, target),
       });
       await setRunMailbox(conn, runId, mailboxId, { status: 'done', finishedAt: new Date() });
-      await finishRunIfComplete(conn, runId);
+      await finishRunIfComplete(conn, runId, deps.log);
       return { status: 'done', worker: ctx.job.lease?.owner };
     } catch (err) {
       if (ctx.signal.aborted) {
         // A lost lease or a stopping worker is not the end: another worker resumes the mailbox.
         if (wasCancelled(ctx)) {
           await setRunMailbox(conn, runId, mailboxId, { status: 'cancelled', finishedAt: new Date() });
-          await finishRunIfComplete(conn, runId);
+          await finishRunIfComplete(conn, runId, deps.log);
         }
         throw err;
       }
@@ -154,7 +155,7 @@ export function mailboxHandler(deps: ArchivingDeps) {
       const reason = timeout.aborted ? `stopped after the profile's timeout of ${settings.timeoutMinutes} min; the next run continues` : describe(err);
       await recordRunError(conn, runId, mailboxId, { reason });
       await setRunMailbox(conn, runId, mailboxId, { status, finishedAt: new Date() });
-      await finishRunIfComplete(conn, runId);
+      await finishRunIfComplete(conn, runId, deps.log);
       return { status };
     }
   };
