@@ -13,7 +13,9 @@ export const DEMO_PROFILE = 'All mailboxes';
 /** A message that reached the archive only through journaling: its mailbox copies are gone. */
 export const JOURNAL_ONLY_SUBJECT = 'Exit interview with Diego – confidential';
 
-type Api = (method: string, path: string, body?: unknown) => Promise<{ status: number; body: any }>;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON answers of the API, read field by field
+type Json = any;
+type Api = (method: string, path: string, body?: unknown) => Promise<{ status: number; body: Json }>;
 
 /** Calls the backend API as the demo's administrator, with a token the emulator signs. */
 export function adminApi(backendUrl: string, emulator: EmulatorHandle): Api {
@@ -29,7 +31,7 @@ export function adminApi(backendUrl: string, emulator: EmulatorHandle): Api {
   };
 }
 
-async function must(what: string, res: Promise<{ status: number; body: any }>): Promise<any> {
+async function must(what: string, res: Promise<{ status: number; body: Json }>): Promise<Json> {
   const r = await res;
   if (r.status >= 300) throw new Error(`demo set-up: ${what} answered ${r.status} ${JSON.stringify(r.body)}`);
   return r.body;

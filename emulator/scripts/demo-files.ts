@@ -108,4 +108,4 @@ await pdf('Travel-policy-2026.pdf', 'Contoso travel policy 2026', [
   `Rail is preferred for trips under 600 km; the ${W.policy} allowance covers meals abroad.`,
   'Receipts are kept for seven years.',
 ]);
-console.log('demo files written to', DIR);
+console.warn('demo files written to', DIR);
