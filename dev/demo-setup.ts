@@ -10,6 +10,7 @@ import { DEMO_USERS } from '../emulator/src/index';
 
 export const DEMO_JOURNAL = 'journal@archive.contoso.example';
 export const DEMO_PROFILE = 'All mailboxes';
+export const SHARED_PROFILE = 'Shared mailboxes';
 /** A message that reached the archive only through journaling: its mailbox copies are gone. */
 export const JOURNAL_ONLY_SUBJECT = 'Exit interview with Diego – confidential';
 
@@ -57,12 +58,17 @@ export async function setUpDemo(o: DemoSetupOptions): Promise<{ journalAddress: 
   await sendJournaledMail(o.emulator);
   log(`journal rule sends to ${journalAddress.address} (port ${o.smtpPort}, STARTTLS, AUTH)`);
   if (o.archive === false) return { journalAddress: journalAddress.address };
-  const profiles = (await must('profiles', api('GET', '/admin/profiles'))).value as { _id: string; name: string }[];
-  const profileId = profiles.find((p) => p.name === DEMO_PROFILE)?._id
-    ?? (await must('profile', api('POST', '/admin/profiles', { name: DEMO_PROFILE, source: { kind: 'multiple-mailboxes', selection: 'all' }, syncDirectoryFirst: true }))).id;
+  const profileId = await ensureProfile(api, DEMO_PROFILE, { kind: 'multiple-mailboxes', selection: 'all' });
+  const sharedId = await ensureProfile(api, SHARED_PROFILE, { kind: 'shared-mailboxes', mailboxes: [] });
   const run = await must('run', api('POST', `/admin/profiles/${profileId}/run`));
-  log(`first archiving run of every mailbox started (profile "${DEMO_PROFILE}")`);
+  await must('shared run', api('POST', `/admin/profiles/${sharedId}/run`));
+  log(`first archiving runs started (profiles "${DEMO_PROFILE}" and "${SHARED_PROFILE}")`);
   return { journalAddress: journalAddress.address, profileId, runId: run._id };
+}
+
+async function ensureProfile(api: Api, name: string, source: Record<string, unknown>): Promise<string> {
+  const profiles = (await must('profiles', api('GET', '/admin/profiles'))).value as { _id: string; name: string }[];
+  return profiles.find((p) => p.name === name)?._id ?? (await must(`profile ${name}`, api('POST', '/admin/profiles', { name, source, syncDirectoryFirst: true }))).id;
 }
 
 /** The demo's gateway mailbox: created once, its secret renewed on every start (it is shown only once). */
