@@ -67,8 +67,8 @@ export async function setUpDemo(o: DemoSetupOptions): Promise<{ journalAddress: 
 }
 
 async function ensureProfile(api: Api, name: string, source: Record<string, unknown>): Promise<string> {
-  const profiles = (await must('profiles', api('GET', '/admin/profiles'))).value as { _id: string; name: string }[];
-  return profiles.find((p) => p.name === name)?._id ?? (await must(`profile ${name}`, api('POST', '/admin/profiles', { name, source, syncDirectoryFirst: true }))).id;
+  const profiles = (await must('profiles', api('GET', '/admin/profiles'))).value as { id: string; name: string }[];
+  return profiles.find((p) => p.name === name)?.id ?? (await must(`profile ${name}`, api('POST', '/admin/profiles', { name, source, syncDirectoryFirst: true }))).id;
 }
 
 /** The demo's gateway mailbox: created once, its secret renewed on every start (it is shown only once). */
