@@ -55,7 +55,14 @@ describe('Outlook add-in task pane in Chromium', { skip }, () => {
     await page.waitForURL((url) => url.href.startsWith(stack.emulator.url));
     await pickAccount(page, MEGAN);
     await page.getByRole('button', { name: 'Signed in as Megan Bowen' }).waitFor();
-    await page.getByText('Search your archive', { exact: true }).waitFor();
+  });
+
+  it('opens on recent mail, newest first, as Outlook opens on the inbox', async () => {
+    await page.getByText(/^Recent mail, newest first \(\d+ messages\)$/).waitFor();
+    const newest = (await stack.api(MEGAN, 'GET', '/search?q=&archive=all&limit=3')).body.value.map((h: { id: string }) => h.id);
+    const shown = await page.locator('li button[data-message-id]').evaluateAll((els) => els.slice(0, 3).map((e) => e.getAttribute('data-message-id')));
+    assert.deepEqual(shown, newest);
+    await screenshot(page, 'recent-mail');
   });
 
   it('searches with the query language and shows sender, subject, highlighted snippet, date and attachment icon', async () => {
@@ -78,6 +85,29 @@ describe('Outlook add-in task pane in Chromium', { skip }, () => {
     await page.getByRole('searchbox', { name: 'Search your archive' }).fill('has:attachment');
     await page.keyboard.press('Enter');
     await page.getByRole('img', { name: 'Has attachments' }).first().waitFor();
+  });
+
+  it('keeps the search in the address, so a reload shows the same search', async () => {
+    await page.getByRole('searchbox', { name: 'Search your archive' }).fill('all-hands');
+    await page.getByRole('button', { name: 'Filters', exact: true }).click();
+    await page.getByLabel('From date').fill('1990-01-01');
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    await page.getByText(/^(About )?1 message$/).waitFor();
+    assert.deepEqual(Object.fromEntries(new URL(page.url()).searchParams), { q: 'all-hands', after: '1990-01-01' });
+
+    await page.reload();
+    await page.getByRole('button', { name: new RegExp(ALL_HANDS) }).first().waitFor();
+    assert.equal(await page.getByRole('searchbox', { name: 'Search your archive' }).inputValue(), 'all-hands');
+    await page.getByRole('button', { name: 'Filters, 1 active' }).click();
+    assert.equal(await page.getByLabel('From date').inputValue(), '1990-01-01');
+    await page.getByRole('button', { name: 'Clear filters' }).click();
+
+    // An emptied box searches again: recent mail, and the address forgets the query.
+    await page.getByRole('searchbox', { name: 'Search your archive' }).fill('');
+    await page.keyboard.press('Enter');
+    await page.getByText(/^Recent mail, newest first/).waitFor();
+    assert.equal(new URL(page.url()).search, '');
+    await page.getByRole('button', { name: /^Filters/ }).click();
   });
 
   it('explains a query it cannot parse and what to do', async () => {
