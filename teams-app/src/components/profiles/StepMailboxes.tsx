@@ -2,6 +2,9 @@ import { Checkbox, Combobox, Field, Option, Radio, RadioGroup } from '@fluentui/
 import { MailboxPicker } from './MailboxPicker';
 import type { StepProps } from './StepProps';
 
+const NO_SHARED =
+  'No shared mailbox is known: shared mailboxes have no licence, so a directory sync with "Licensed Exchange Online users only" on leaves them out. Turn it off on the Directory page and synchronise, or type their addresses below.';
+
 export function StepMailboxes({ draft, set, error, users }: StepProps) {
   const people = users.filter((u) => u.mail);
   if (draft.kind === 'single-mailbox') {
@@ -28,6 +31,8 @@ export function StepMailboxes({ draft, set, error, users }: StepProps) {
       <MailboxPicker
         label="Shared mailboxes (none ticked: every shared mailbox the directory knows)"
         users={people.filter((u) => u.kind === 'shared')}
+        // Users known but no shared mailbox: the directory sync left them out (they have no licence).
+        empty={people.length > 0 ? NO_SHARED : undefined}
         value={draft.mailboxes}
         onChange={(mailboxes) => set({ mailboxes })}
         error={error('source.mailboxes', 'source')}
