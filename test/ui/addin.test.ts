@@ -7,6 +7,7 @@ import type { Page } from 'playwright-core';
 import { DEMO, DEMO_USERS } from '../../emulator/src/index';
 import { ingestMessage } from '../../backend/src/ingest';
 import { createProfile, runProfile, ADMIN } from '../archiving/helpers';
+import { assertAccessible } from '../helpers/axe';
 import { browserMissing, launchBrowser, type Browser } from '../helpers/browser';
 import { startStack, waitFor, type Stack } from '../helpers/stack';
 import { asOutlook, pickAccount, screenshot, TASK_PANE, withoutOffice } from './helpers';
@@ -51,6 +52,7 @@ describe('Outlook add-in task pane in Chromium', { skip }, () => {
     await page.goto(addinUrl);
     await page.getByRole('button', { name: 'Sign in' }).waitFor();
     await screenshot(page, 'sign-in');
+    await assertAccessible(page, 'sign-in page');
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.waitForURL((url) => url.href.startsWith(stack.emulator.url));
     await pickAccount(page, MEGAN);
@@ -63,6 +65,7 @@ describe('Outlook add-in task pane in Chromium', { skip }, () => {
     const shown = await page.locator('li button[data-message-id]').evaluateAll((els) => els.slice(0, 3).map((e) => e.getAttribute('data-message-id')));
     assert.deepEqual(shown, newest);
     await screenshot(page, 'recent-mail');
+    await assertAccessible(page, 'recent mail');
   });
 
   it('searches with the query language and shows sender, subject, highlighted snippet, date and attachment icon', async () => {
@@ -75,6 +78,7 @@ describe('Outlook add-in task pane in Chromium', { skip }, () => {
     assert.match(await row.innerText(), /Adele Vance/);
     assert.ok((await row.locator('mark').count()) > 0, 'the matched words are highlighted');
     await screenshot(page, 'search-highlight');
+    await assertAccessible(page, 'search results with highlights');
 
     // A fuller list for the README: the real mail corpus has many patches (synthetic mail shows the empty state).
     await page.getByRole('searchbox', { name: 'Search your archive' }).fill('patch');
@@ -115,6 +119,7 @@ describe('Outlook add-in task pane in Chromium', { skip }, () => {
     await page.keyboard.press('Enter');
     await page.getByRole('alert').getByText('This search is not understood').waitFor();
     await screenshot(page, 'search-error');
+    await assertAccessible(page, 'a query error');
   });
 
   it('lists the operators with examples in the help popover', async () => {
@@ -122,6 +127,7 @@ describe('Outlook add-in task pane in Chromium', { skip }, () => {
     const dialog = page.getByRole('dialog', { name: 'Search operators' });
     await dialog.getByText('from:alice@contoso.com').waitFor();
     await screenshot(page, 'query-help');
+    await assertAccessible(page, 'the query help');
     await page.keyboard.press('Escape');
   });
 
@@ -131,6 +137,7 @@ describe('Outlook add-in task pane in Chromium', { skip }, () => {
     await page.getByLabel('From date').fill('1990-01-01');
     const total = (await stack.api(MEGAN, 'GET', `/search?q=${encodeURIComponent('after:1990-01-01')}&archive=all`)).body.total;
     assert.ok(total > 25, `megan's archive has more than a page (${total})`);
+    await assertAccessible(page, 'the filters');
     await page.getByRole('button', { name: 'Search', exact: true }).click();
     await page.getByText(`${total} messages`).waitFor();
     const rows = page.locator('li button[data-message-id]');
@@ -158,6 +165,7 @@ describe('Outlook add-in task pane in Chromium', { skip }, () => {
     await frame.getByText('all-hands meeting').waitFor();
     assert.equal(await page.locator('iframe[title^="Message:"]').getAttribute('sandbox'), 'allow-popups allow-popups-to-escape-sandbox');
     await screenshot(page, 'reading-pane');
+    await assertAccessible(page, 'the reading pane');
 
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download .eml' }).click()]);
     assert.match(download.suggestedFilename(), /\.eml$/);
@@ -175,10 +183,12 @@ describe('Outlook add-in task pane in Chromium', { skip }, () => {
     await dialog.getByText('with its original sender, recipients, dates and attachments').waitFor();
     await dialog.getByRole('radio', { name: 'Inbox' }).check();
     await screenshot(page, 'restore-dialog');
+    await assertAccessible(page, 'the restore dialog');
     await dialog.getByRole('button', { name: 'Restore to Inbox' }).click();
     await page.getByText('Restored to Inbox in your mailbox: a restored copy, original dates kept.').waitFor();
     assert.equal(await copies(), before + 1, 'a copy appeared in the emulator mailbox');
     await screenshot(page, 'restored');
+    await assertAccessible(page, 'the restored notice');
     await page.keyboard.press('Escape');
     await waitFor('focus to return to the message in the list', async () =>
       (await page.evaluate(() => document.activeElement?.getAttribute('data-message-id'))) ? true : undefined, 5000);
@@ -197,6 +207,7 @@ describe('Outlook add-in task pane in Chromium', { skip }, () => {
     const notice = page.getByRole('note', { name: 'Only partly indexed' });
     await notice.getByText('Only the first 1,048,576 characters of the body text are indexed.').waitFor();
     await screenshot(page, 'reading-pane-partly-indexed');
+    await assertAccessible(page, 'a partly indexed message');
     await page.getByRole('button', { name: 'Back to results' }).click();
   });
 
@@ -233,6 +244,7 @@ describe('Outlook add-in task pane in Chromium', { skip }, () => {
     const [r, g, b] = background.match(/\d+/g)!.map(Number);
     assert.ok(r! + g! + b! < 3 * 80, `dark header background, got ${background}`);
     await screenshot(page, 'dark-mode');
+    await assertAccessible(page, 'dark mode');
     await page.emulateMedia({ colorScheme: 'light' });
   });
 
@@ -270,5 +282,6 @@ describe('Outlook add-in task pane in Chromium', { skip }, () => {
     await page.frameLocator('iframe[title^="Message:"]').getByText('all-hands meeting').waitFor();
     assert.ok(await page.getByRole('button', { name: new RegExp(ALL_HANDS) }).first().isVisible(), 'the list stays visible beside the reader');
     await screenshot(page, 'wide');
+    await assertAccessible(page, 'the wide layout');
   });
 });
