@@ -194,6 +194,16 @@ describe('Outlook add-in task pane in Chromium', { skip }, () => {
       (await page.evaluate(() => document.activeElement?.getAttribute('data-message-id'))) ? true : undefined, 5000);
   });
 
+  it('shows who was copied on a message', async () => {
+    await page.getByRole('searchbox', { name: 'Search your archive' }).fill(`subject:"Falcon launch plan" from:${ALEX}`);
+    await page.keyboard.press('Enter');
+    await page.getByText(/^(About )?1 message$/).waitFor();
+    await page.getByRole('button', { name: /Falcon launch plan/ }).first().click();
+    const head = page.getByRole('article');
+    await head.getByText('Cc: Lee Gu, Adele Vance').waitFor();
+    await page.getByRole('button', { name: 'Back to results' }).click();
+  });
+
   it('says in the reading pane when a message is only partly indexed, and what was left out', async () => {
     const subject = 'Server log dump';
     const raw = Buffer.from(
