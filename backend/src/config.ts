@@ -56,6 +56,12 @@ const baseSchema = z.object({
    * thread); past it the reader is told to download the message instead.
    */
   VIEW_TIME_LIMIT_MS: z.coerce.number().int().min(10).max(120_000).default(10_000),
+  /** A failed `$value` download is retried after this, doubling each time (archiving/owed.ts). */
+  DOWNLOAD_RETRY_BASE_MS: z.coerce.number().int().min(10).max(86_400_000).default(60_000),
+  /** Failed downloads of one message before it is failed for good (an administrator can retry it). */
+  DOWNLOAD_RETRY_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(8),
+  /** How long a mailbox waits at its end for owed downloads that fall due, before leaving them to the next run. */
+  DOWNLOAD_RETRY_WAIT_MS: z.coerce.number().int().min(0).max(86_400_000).default(120_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   // --- Journal gateway (SMTP, MISSION M3): off unless SMTP_PORT is set ---
   SMTP_PORT: z.coerce.number().int().min(0).max(65535).default(0),

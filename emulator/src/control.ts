@@ -26,6 +26,8 @@ const addMessageSchema = z.object({
   isRead: z.boolean().optional(),
 });
 
+const quotaSchema = z.object({ user: z.string(), overQuota: z.boolean() });
+
 const tokenSchema = z.object({
   user: z.string(),
   audience: z.string().optional(),
@@ -56,13 +58,22 @@ export async function handleControl(t: ControlTarget, req: HttpReq): Promise<Htt
       case 'DELETE /_emulator/faults':
         t.faults.clear();
         return { status: 204 };
-      case 'GET /_emulator/stats':
+      case 'POST /_emulator/quota': {
+        const b = quotaSchema.parse(parseBody(req));
+        t.tenant.setOverQuota(b.user, b.overQuota);
+        return { status: 204 };
+      }
+      case 'GET /_emulator/stats': {
+        const q = req.url.searchParams;
         return json(200, {
           requests: t.stats.requests({
-            mailbox: req.url.searchParams.get('mailbox') ?? undefined,
-            pathIncludes: req.url.searchParams.get('pathIncludes') ?? undefined,
+            mailbox: q.get('mailbox') ?? undefined,
+            pathIncludes: q.get('pathIncludes') ?? undefined,
+            status: q.get('status') ? Number(q.get('status')) : undefined,
+            code: q.get('code') ?? undefined,
           }),
         });
+      }
       case 'DELETE /_emulator/stats':
         t.stats.reset();
         return { status: 204 };

@@ -14,6 +14,8 @@ export interface HttpRes {
   body?: unknown;
   /** Destroy the socket instead of answering (a dropped connection). */
   drop?: boolean;
+  /** Send the headers and half the body, then destroy the socket (a connection reset mid-answer). */
+  truncate?: boolean;
 }
 
 export function json(status: number, body: unknown, headers: Record<string, string> = {}): HttpRes {

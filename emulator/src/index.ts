@@ -75,11 +75,12 @@ export interface EmulatorHandle {
   };
   /** The in-memory tenant; its message and folder methods go through change tracking, so they show up in delta. */
   tenant: Tenant;
-  /** Injected failures on matching Graph (and Entra) requests; each rule fires `times` times (default 1). */
+  /** Injected failures on matching Graph (and Entra) requests; each rule fires `times` times (default 1) or for `forMs`. */
   faults: { inject(rule: FaultRule): void; clear(): void };
   /**
-   * Graph requests received, by mailbox (id or UPN) and path: every $batch part counts as one
-   * request (Exchange throttles parts individually) and each envelope once as `/v1.0/$batch`.
+   * Graph requests received, by mailbox (id or UPN), path and answer (status, error code): every
+   * $batch part counts as one request (Exchange throttles parts individually) and each envelope
+   * once as `/v1.0/$batch`.
    */
   stats: { requests(filter?: StatsFilter): number; reset(): void };
   issueUserToken(user: string, opts?: UserTokenOptions): Promise<string>;
@@ -98,7 +99,14 @@ export async function startEmulator(opts: StartOptions = {}): Promise<EmulatorHa
 
   const keys = await createSigningKeys();
   const resolveMailbox = (ref: string) => tenant.findUser(ref)?.user.id;
-  const faults = new Faults(resolveMailbox);
+  const resolveMessage = (id: string) => {
+    for (const mb of tenant.mailboxes.values()) {
+      const rec = mb.find(id);
+      if (rec) return rec.immutableId;
+    }
+    return undefined;
+  };
+  const faults = new Faults(resolveMailbox, resolveMessage);
   const stats = new Stats(resolveMailbox);
   const throttle = new Throttler(opts.throttle === false ? false : { ...DEFAULT_THROTTLE, ...(opts.throttle ?? {}) }, opts.timeScale ?? 1);
   // The server must listen before its URL (and so every issuer and link) is known.

@@ -71,7 +71,7 @@ async function route(deps: ServerDeps, req: HttpReq): Promise<HttpRes> {
   if (path === '/v1.0' || path.startsWith('/v1.0/')) return graph(deps, req);
   const front = deps.front(req);
   if (front) return front;
-  const fault = deps.graph.faults.take(path, req.method, undefined);
+  const fault = deps.graph.faults.take({ path, method: req.method });
   if (fault?.kind === 'drop') return { status: 0, drop: true };
   if (fault?.kind === 'slow') await new Promise((r) => setTimeout(r, fault.delayMs ?? 1000));
   else if (fault) {
@@ -96,7 +96,7 @@ async function graph(deps: ServerDeps, req: HttpReq): Promise<HttpRes> {
     clientRequestId: header(req.headers, 'client-request-id') ?? requestId,
   };
   const res = greq.method === 'POST' && greq.path === '/$batch' ? await runBatch(deps.graph, greq) : await runGraphRequest(deps.graph, greq);
-  return { status: res.status, headers: res.headers, body: res.body, drop: res.drop };
+  return { status: res.status, headers: res.headers, body: res.body, drop: res.drop, truncate: res.truncate };
 }
 
 /**
@@ -121,7 +121,9 @@ function send(res: ServerResponse, out: HttpRes): void {
   }
   if (payload) headers['content-length'] = String(payload.length);
   res.writeHead(out.status, headers);
-  res.end(payload);
+  // A truncated answer announces its whole length, sends half, then breaks the connection.
+  if (out.truncate) res.write(payload?.subarray(0, Math.floor(payload.length / 2)) ?? '', () => res.socket?.destroy());
+  else res.end(payload);
 }
 
 function readBody(req: IncomingMessage): Promise<Buffer> {

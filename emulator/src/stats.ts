@@ -1,19 +1,31 @@
 export interface StatsFilter {
   mailbox?: string;
   pathIncludes?: string;
+  /** Only answers with this HTTP status (429: throttled). */
+  status?: number;
+  /** Only error answers with this Graph error code (ApplicationThrottled: over the MailboxConcurrency limit). */
+  code?: string;
 }
 
-/** Counts Graph requests (each $batch part counts, and so does the $batch envelope) per mailbox and path. */
+interface Entry {
+  mailboxId?: string;
+  path: string;
+  status: number;
+  code?: string;
+  n: number;
+}
+
+/** Counts Graph requests (each $batch part counts, and so does the $batch envelope) per mailbox, path and answer. */
 export class Stats {
-  private readonly counts = new Map<string, { mailboxId?: string; path: string; n: number }>();
+  private readonly counts = new Map<string, Entry>();
 
   constructor(private readonly resolveMailbox: (ref: string) => string | undefined) {}
 
-  record(path: string, mailboxId: string | undefined): void {
-    const key = `${mailboxId ?? ''}\n${path}`;
+  record(path: string, mailboxId: string | undefined, status = 200, code?: string): void {
+    const key = `${mailboxId ?? ''}\n${path}\n${status}\n${code ?? ''}`;
     const entry = this.counts.get(key);
     if (entry) entry.n++;
-    else this.counts.set(key, { mailboxId, path, n: 1 });
+    else this.counts.set(key, { mailboxId, path, status, code, n: 1 });
   }
 
   requests(filter: StatsFilter = {}): number {
@@ -22,6 +34,8 @@ export class Stats {
     for (const e of this.counts.values()) {
       if (mailboxId && e.mailboxId !== mailboxId) continue;
       if (filter.pathIncludes && !e.path.includes(filter.pathIncludes)) continue;
+      if (filter.status !== undefined && e.status !== filter.status) continue;
+      if (filter.code !== undefined && e.code !== filter.code) continue;
       total += e.n;
     }
     return total;

@@ -95,3 +95,26 @@ test('an administrator can create an archive user by hand (e.g. a journal catch-
   assert.equal(dup.status, 400);
   assert.equal(dup.body.error.field, 'upn');
 });
+
+test('a user in the grace period of a lapsed licence (Warning) stays synchronised, and mailboxes are classified by userPurpose, not by licence', async () => {
+  const tenant = stack.emulator.tenant;
+  const lee = tenant.mustUser(DEMO_USERS.lee.upn);
+  const alex = tenant.mustUser(DEMO_USERS.alex.upn);
+  const plans = lee.user.assignedPlans!;
+  try {
+    tenant.updateUser(DEMO_USERS.lee.upn, { assignedPlans: plans.map((p) => (p.service === 'exchange' ? { ...p, capabilityStatus: 'Warning' } : p)) });
+    // A licensed shared mailbox (large ones need a licence): the licence says nothing of its kind.
+    alex.userPurpose = 'shared';
+    const sync = await stack.api(ADMIN, 'POST', '/admin/directory/sync');
+    assert.equal(sync.status, 200, JSON.stringify(sync.body));
+    assert.ok(!sync.body.skipped.some((s: any) => s.upn === DEMO_USERS.lee.upn), JSON.stringify(sync.body.skipped));
+    const users = (await stack.api(ADMIN, 'GET', '/admin/directory/users?status=active')).body.value;
+    const kind = (upn: string) => users.find((u: any) => u.upn === upn)?.kind;
+    assert.equal(kind(DEMO_USERS.lee.upn), 'user', 'still an active user, not departed');
+    assert.equal(kind(DEMO_USERS.alex.upn), 'shared');
+    assert.equal(kind(DEMO_USERS.megan.upn), 'user');
+  } finally {
+    tenant.updateUser(DEMO_USERS.lee.upn, { assignedPlans: plans });
+    alex.userPurpose = 'user';
+  }
+});

@@ -83,16 +83,16 @@ export function jobContext(payload: Record<string, unknown>, signal: AbortSignal
 
 /**
  * A fresh folder of `messages` new messages in the stack's first mailbox, and a run of a fresh
- * profile that archives only that folder into a fresh archive, with `pending` more messages in
+ * profile (or of `profileId`'s) that archives only that folder into a fresh archive, with `pending` more messages in
  * another folder left as due pending work by an earlier run of the profile. `attempt` runs the
  * mailbox's job handler as a worker holding the job would (again for a takeover), `counts`
  * reads the outcome.
  */
-export async function folderRun(stack: Stack, name: string, messages: number, opts: { pending?: number; config?: Partial<NonNullable<ArchivingDeps['config']>> } = {}) {
+export async function folderRun(stack: Stack, name: string, messages: number, opts: { pending?: number; profileId?: string; config?: Partial<NonNullable<ArchivingDeps['config']>> } = {}) {
   const tenant = stack.emulator.tenant;
   const user = tenant.listUsers()[0]!;
   const [upn, mailboxId] = [user.userPrincipalName!, user.id!];
-  const profileId = `profile-${name}`;
+  const profileId = opts.profileId ?? `profile-${name}`;
   const fill = async (folder: string, n: number) => {
     const folderId = tenant.addFolder(upn, 'inbox', folder).id!;
     const added = [];

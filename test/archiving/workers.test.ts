@@ -98,3 +98,26 @@ test('cancelling a run stops its mailboxes and marks it cancelled; the next run 
   const again = await waitForRun(stack, ADMIN, await startRun(stack, ADMIN, id));
   assert.equal(again.status, 'succeeded');
 });
+
+test('after a kill -9, the backend restarted on the same machine takes its dead predecessor\'s jobs over at once, not after their lease', async () => {
+  for (const p of processes.splice(0)) await p.stop();
+  // A lease far longer than the test may wait: only knowing the predecessor is dead can explain a quick takeover.
+  const lease = { JOB_LEASE_MS: '300000', WORKER_CONCURRENCY: '4' };
+  stack.emulator.faults.inject({ match: { pathIncludes: '/messages/delta' }, kind: 'slow', delayMs: 200, forMs: 600_000 });
+  const first = await spawnBackend(stack.config, lease);
+  processes.push(first);
+  const id = await createProfile(stack, ADMIN, { name: 'Everyone (restart test)', source: { kind: 'multiple-mailboxes', selection: 'all' } });
+  const runId = await startRun(stack, ADMIN, id);
+  await waitFor('the run to be under way', async () => {
+    const run = await stack.api(ADMIN, 'GET', `/admin/runs/${runId}`);
+    return (run.body.totals?.found ?? 0) >= 5 ? true : undefined;
+  }, 120_000, 100);
+  await first.kill9();
+  stack.emulator.faults.clear();
+  const killedAt = Date.now();
+  processes.push(await spawnBackend(stack.config, lease));
+  const run = await waitForRun(stack, ADMIN, runId, 90_000);
+  assert.equal(run.status, 'succeeded', JSON.stringify(run.mailboxes.map((m: any) => m.recentErrors)));
+  assert.ok(Date.now() - killedAt < 90_000, 'taken over well within the 300 s lease');
+  assert.equal(await itemCount(stack), await expectedTotal(), 'nothing lost or archived twice');
+});

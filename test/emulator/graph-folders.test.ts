@@ -104,4 +104,33 @@ describe('Graph mail folders', () => {
     assert.equal(deltaOfGone.status, 404);
     assert.equal((await graphFetch(emu, token, `/users/${megan}/mailFolders/inbox`, { method: 'DELETE' })).status, 400);
   });
+
+  it('refuses query options that change tracking does not document with Graph\'s 400 (ErrorInvalidUrlQuery)', async () => {
+    const expand = await graphFetch(emu, token, `/users/${megan}/mailFolders/delta?$select=displayName&$expand=${encodeURIComponent(CLASS)}`);
+    assert.equal(expand.status, 400);
+    const body = await expand.json() as { error: { code: string; message: string } };
+    assert.equal(body.error.code, 'ErrorInvalidUrlQuery');
+    assert.match(body.error.message, /not supported with change tracking over the 'Folders' resource: '\$expand'/);
+    assert.equal((await graphFetch(emu, token, `/users/${megan}/mailFolders/inbox/messages/delta?$search=budget`)).status, 400);
+    assert.equal((await graphFetch(emu, token, `/users/${megan}/mailFolders/delta?$select=displayName`)).status, 200);
+    // The documented way to read a folder's container class: a GET of that folder with $expand.
+    const one = await client.api(`/users/${megan}/mailFolders/inbox`).select('id').expand(CLASS).get() as MailFolder;
+    assert.equal(classOf(one), 'IPF.Note');
+  });
+
+  it('a mailbox over its storage quota refuses folder delta (403 ErrorQuotaExceeded) while its folders can still be listed', async () => {
+    emu.tenant.setOverQuota(megan, true);
+    try {
+      const delta = await graphFetch(emu, token, `/users/${megan}/mailFolders/delta`);
+      assert.equal(delta.status, 403);
+      assert.equal((await delta.json() as { error: { code: string } }).error.code, 'ErrorQuotaExceeded');
+      const children = await client.api(`/users/${megan}/mailFolders/msgfolderroot/childFolders?includeHiddenFolders=true`).get() as PageCollection;
+      assert.ok(children.value.some((f: MailFolder) => f.displayName === 'Inbox'));
+      const control = await fetch(`${emu.url}/_emulator/quota`, { method: 'POST', body: JSON.stringify({ user: megan, overQuota: false }) });
+      assert.equal(control.status, 204);
+      assert.equal((await graphFetch(emu, token, `/users/${megan}/mailFolders/delta`)).status, 200);
+    } finally {
+      emu.tenant.setOverQuota(megan, false);
+    }
+  });
 });

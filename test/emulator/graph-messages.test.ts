@@ -175,4 +175,21 @@ describe('Graph messages', () => {
     const bytes = await Promise.all(copies.map((c) => emu.tenant.getMessageMime(c.userId, c.message.id!)));
     assert.ok(bytes.every((b) => b.equals(bytes[0]!)));
   });
+
+  it('fails $value of chosen messages, by either of their ids, for a while: 504, or a connection reset half-way through the body', async () => {
+    const [a, b] = await emu.tenant.listMessages(alex, 'inbox');
+    const immutable = await client.api(`/users/${alex}/messages/${a!.id}`).header('Prefer', 'IdType="ImmutableId"').select('id').get() as Message;
+    emu.faults.inject({ match: { pathIncludes: '/$value', messageIds: [a!.id!] }, kind: '504', forMs: 60_000 });
+    for (const id of [a!.id!, immutable.id!]) assert.equal((await graphFetch(emu, token, `/users/${alex}/messages/${id}/$value`)).status, 504);
+    assert.equal((await graphFetch(emu, token, `/users/${alex}/messages/${b!.id}/$value`)).status, 200, 'other messages are served');
+    emu.faults.clear();
+    assert.equal((await graphFetch(emu, token, `/users/${alex}/messages/${a!.id}/$value`)).status, 200, 'and the fault stops');
+
+    emu.faults.inject({ match: { pathIncludes: '/$value', messageIds: [b!.id!] }, kind: 'reset' });
+    const reset = await graphFetch(emu, token, `/users/${alex}/messages/${b!.id}/$value`);
+    assert.equal(reset.status, 200);
+    await assert.rejects(reset.arrayBuffer(), 'the body breaks off');
+    const whole = Buffer.from(await (await graphFetch(emu, token, `/users/${alex}/messages/${b!.id}/$value`)).arrayBuffer());
+    assert.ok(whole.equals(await emu.tenant.getMessageMime(alex, b!.id!)));
+  });
 });

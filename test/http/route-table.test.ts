@@ -65,6 +65,10 @@ export const ROUTES: Record<string, Policy> = {
   'GET /api/admin/runs': admin(),
   'GET /api/admin/runs/:id': admin(),
   'POST /api/admin/runs/:id/cancel': admin(),
+  'GET /api/admin/runs/:id/completeness': admin(),
+  'GET /api/admin/completeness': admin(),
+  'GET /api/admin/failed-messages': admin(),
+  'POST /api/admin/failed-messages/:id/retry': admin('retry-message'),
 
   'GET /api/admin/directory/settings': admin(),
   'PUT /api/admin/directory/settings': admin(),

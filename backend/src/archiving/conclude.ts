@@ -83,12 +83,20 @@ function endedAs(job: Job | null): { status: MailboxStatus; reason?: string } {
   return { status: said && TERMINAL.has(said) ? said : 'done' };
 }
 
-export function concludeStatus(mailboxes: { status: string; errorCount: number }[]): RunStatus {
+/**
+ * A run's status says whether anything is missing, not whether anything went wrong on the way:
+ * errors that were overcome (a retried download, a folder crawled again) leave it succeeded.
+ * Partial: a mailbox failed or stopped, or one lacks messages (owed, failed for good, a folder
+ * not finished, a gap between Graph's count and the archive's).
+ */
+export function concludeStatus(mailboxes: Pick<RunMailbox, 'status' | 'missing'>[]): RunStatus {
   if (mailboxes.some((m) => m.status === 'cancelled')) return 'cancelled';
   const failed = mailboxes.filter((m) => m.status === 'failed' || m.status === 'timed-out').length;
-  if (failed === 0) return mailboxes.some((m) => m.errorCount > 0) ? 'partial' : 'succeeded';
-  return failed === mailboxes.length ? 'failed' : 'partial';
+  if (failed > 0) return failed === mailboxes.length ? 'failed' : 'partial';
+  return mailboxes.some((m) => isMissingAnything(m.missing)) ? 'partial' : 'succeeded';
 }
+
+const isMissingAnything = (missing: RunMailbox['missing']) => Object.values(missing ?? {}).some((n) => n > 0);
 
 /**
  * The sweep: every open run whose jobs have all ended is concluded. It runs with each check on

@@ -3,6 +3,7 @@ import type { Logger } from '../log';
 import type { Store } from '../store';
 import type { Counts } from '../store/runs';
 import type { Limiter } from '../limiter';
+import type { RetryClock, RetryPolicy } from './owed';
 import type { ProfileSettings } from './profile';
 import type { RunTally } from './tally';
 
@@ -12,13 +13,14 @@ export interface CrawlContext {
   graph: Client;
   log: Logger;
   signal: AbortSignal;
-  /** Every Graph call for this mailbox goes through it (Exchange: 4 concurrent per mailbox). */
-  limiter: Limiter;
   /**
    * Messages of this mailbox between the start of their download and the end of their storing.
-   * A download gives its Graph slot back once spooled; this bounds the spools waiting to be stored.
+   * A download gives its Graph slot back once spooled (the Graph client holds the mailbox's 4
+   * slots, graph/mailbox-requests.ts); this bounds the spools waiting to be stored.
    */
   inFlight: Limiter;
+  retry: RetryPolicy;
+  retries: RetryClock;
   runId: string;
   profileId: string;
   mailbox: { id: string; upn: string };
@@ -29,6 +31,9 @@ export interface CrawlContext {
 }
 
 export type PartialCounts = Partial<Counts>;
+
+/** The (profile, mailbox) pair that keys the crawl's state. */
+export const mailboxRef = (ctx: Pick<CrawlContext, 'profileId' | 'mailbox'>) => ({ profileId: ctx.profileId, mailboxId: ctx.mailbox.id });
 
 export function addCounts(into: PartialCounts, from: PartialCounts): void {
   for (const [k, v] of Object.entries(from) as [keyof Counts, number][]) into[k] = (into[k] ?? 0) + v;

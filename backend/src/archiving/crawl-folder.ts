@@ -1,34 +1,20 @@
 import { createHash } from 'node:crypto';
 import type { Message } from '@microsoft/microsoft-graph-types';
 import type { GraphPage } from '../graph/paging';
-import { sendBatch } from '../graph/batch';
-import { recordRunError, recordRunSkip } from '../store/runs';
+import { forgetMember } from '../store/members';
 import { forgetPendingMessage } from '../store/pending';
 import { saveFolderLink } from '../store/sync-state';
-import { addCounts, type CrawlContext, type PartialCounts } from './context';
+import { addCounts, mailboxRef, type CrawlContext } from './context';
+import { processDueWork } from './due-work';
 import { isSyncStateLost } from './folder-tree';
-import { processMessages, type FolderRef, type MessageOutcome } from './process-message';
+import { recordErrors, settleOutcomes, type Settled } from './outcomes';
+import { processMessages, type FolderRef } from './process-message';
 import { RESTORED_FROM_EXPAND } from './restored-copy';
 
 type DeltaItem = Message & { '@removed'?: { reason: string } };
 
-/** A problem with one message, recorded in the run once its page is committed. */
-export interface MessageError {
-  folder: string;
-  messageId?: string;
-  reason: string;
-  /** Not an error: a filter skipped the message, and the run names it (recorded apart). */
-  skipped?: boolean;
-}
-
-/** What the run records of one message's outcome: its error, or why a filter skipped it. */
-export function noteOf(o: MessageOutcome, folder: string, messageId: string | undefined): MessageError[] {
-  if (o.error) return [{ folder, messageId, reason: o.error }];
-  return o.skipped ? [{ folder, messageId, reason: o.skipped, skipped: true }] : [];
-}
-
 const PAGE_SIZE = 50;
-/** The subject names a message the run reports as skipped by a filter. */
+/** The subject names a message that failed for good or that a filter skipped; the rest decides filters. */
 const DELTA_FIELDS = 'receivedDateTime,isDraft,subject';
 
 /**
@@ -36,19 +22,21 @@ const DELTA_FIELDS = 'receivedDateTime,isDraft,subject';
  * A page is committed by one write, after its messages are archived: the link to the next page
  * together with what the run has counted in the folder so far. A crash before it re-reads the
  * page (ingest turns it into no-ops) and counts it once; after it, the crawl resumes past it.
+ * Owed downloads that fall due meanwhile are retried between pages. Returns how many changes
+ * the round brought (the completeness check asks whether a folder was quiet).
  */
-export async function crawlFolder(ctx: CrawlContext, folder: FolderRef): Promise<void> {
-  const ids = { profileId: ctx.profileId, mailboxId: ctx.mailbox.id, folderId: folder.id };
+export async function crawlFolder(ctx: CrawlContext, folder: FolderRef): Promise<number> {
+  const ids = { ...mailboxRef(ctx), folderId: folder.id };
   const initial = `/users/${ctx.mailbox.id}/mailFolders/${folder.id}/messages/delta?$select=${DELTA_FIELDS}&$expand=${RESTORED_FROM_EXPAND}`;
-  let link = ctx.tally.folderState(folder.id)?.link ?? initial;
+  let link = ctx.tally.folderLink(folder.id) ?? initial;
   let restarted = false;
+  let changes = 0;
 
   for (;;) {
     ctx.signal.throwIfAborted();
     let page: GraphPage<DeltaItem>;
     try {
-      const url = link;
-      page = await ctx.limiter.run(() => ctx.graph.api(url).header('Prefer', `odata.maxpagesize=${PAGE_SIZE}`).get());
+      page = await ctx.graph.api(link).header('Prefer', `odata.maxpagesize=${PAGE_SIZE}`).get();
     } catch (err) {
       if (restarted || !isSyncStateLost(err)) throw err;
       // The delta token expired: take the folder again from the start; ingest dedups. The saved
@@ -58,16 +46,18 @@ export async function crawlFolder(ctx: CrawlContext, folder: FolderRef): Promise
       restarted = true;
       continue;
     }
+    changes += page.value.length;
     const { counts, errors } = await processPage(ctx, folder, page.value, unitOf(ctx, link, restarted));
     const deltaLink = page['@odata.deltaLink'];
     const next = deltaLink ?? page['@odata.nextLink'];
     if (!next) throw new Error(`Delta page for ${folder.path} had neither nextLink nor deltaLink`);
     const folderCounts = ctx.tally.folderWith(folder.id, counts);
     await saveFolderLink(ctx.store.conn, ids, next, Boolean(deltaLink), { runId: ctx.runId, counts: folderCounts });
-    ctx.tally.committedFolder(folder.id, folderCounts);
+    ctx.tally.committedFolder(folder.id, folderCounts, next, Boolean(deltaLink));
     await ctx.tally.publish();
     await recordErrors(ctx, errors);
-    if (deltaLink) return;
+    if (ctx.retries.wait() === 0) await processDueWork(ctx);
+    if (deltaLink) return changes;
     link = next;
   }
 }
@@ -77,47 +67,18 @@ function unitOf(ctx: CrawlContext, link: string, restarted: boolean): string {
   return `${ctx.runId}:${restarted ? 'r' : ''}${createHash('sha256').update(link).digest('base64url').slice(0, 22)}`;
 }
 
-export async function processPage(ctx: CrawlContext, folder: FolderRef, items: DeltaItem[], unit: string): Promise<{ counts: PartialCounts; errors: MessageError[] }> {
-  const counts: PartialCounts = {};
-  const offered = items.filter((item) => item.id && !item['@removed']);
+async function processPage(ctx: CrawlContext, folder: FolderRef, items: DeltaItem[], unit: string): Promise<Settled> {
+  const removed: Settled = { counts: {}, errors: [] };
+  const ids = { ...mailboxRef(ctx), folderId: folder.id };
   for (const item of items) {
     if (!item.id || !item['@removed']) continue;
-    await forgetPendingMessage(ctx.store.conn, ctx.profileId, ctx.mailbox.id, item.id);
-    addCounts(counts, { removedInMailbox: 1 });
+    await forgetPendingMessage(ctx.store.conn, ids, item.id);
+    await forgetMember(ctx.store.conn, mailboxRef(ctx), folder.id, item.id);
+    addCounts(removed.counts, { removedInMailbox: 1 });
   }
-  const outcomes = await processMessages(ctx, offered.map((msg) => ({ folder, msg })), unit);
-  const errors: MessageError[] = [];
-  const deletable: string[] = [];
-  for (const [i, o] of outcomes.entries()) {
-    addCounts(counts, { found: 1, ...o.counts });
-    if (o.deletable) deletable.push(o.deletable);
-    errors.push(...noteOf(o, folder.path, offered[i]!.id));
-  }
-  if (deletable.length) {
-    const deleted = await deleteFromMailbox(ctx, folder, deletable);
-    addCounts(counts, deleted.counts);
-    errors.push(...deleted.errors);
-  }
-  return { counts, errors };
-}
-
-export async function recordErrors(ctx: CrawlContext, errors: MessageError[]): Promise<void> {
-  for (const { skipped, ...error } of errors) await (skipped ? recordRunSkip : recordRunError)(ctx.store.conn, ctx.runId, ctx.mailbox.id, error);
-}
-
-/** Deletes verified messages in $batch calls of 20 (one round trip instead of twenty). */
-export async function deleteFromMailbox(ctx: CrawlContext, folder: FolderRef, messageIds: string[]): Promise<{ counts: PartialCounts; errors: MessageError[] }> {
-  const requests = messageIds.map((id, i) => ({ id: String(i), method: 'DELETE' as const, url: `/users/${ctx.mailbox.id}/messages/${id}` }));
-  const answers = await ctx.limiter.run(() => sendBatch(ctx.graph, requests, ctx.signal));
-  let deleted = 0;
-  const errors: MessageError[] = [];
-  for (const req of requests) {
-    const status = answers.get(req.id)?.status ?? 0;
-    if (status === 204 || status === 404) {
-      deleted += status === 204 ? 1 : 0;
-      continue;
-    }
-    errors.push({ folder: folder.path, messageId: messageIds[Number(req.id)], reason: `delete after archiving failed with HTTP ${status}` });
-  }
-  return { counts: { deleted }, errors };
+  const offered = items.filter((item) => item.id && !item['@removed']).map((msg) => ({ folder, msg }));
+  const outcomes = await processMessages(ctx, offered, unit);
+  const settled = await settleOutcomes(ctx, offered, outcomes);
+  addCounts(settled.counts, { ...removed.counts, found: offered.length });
+  return settled;
 }

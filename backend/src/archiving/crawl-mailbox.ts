@@ -1,19 +1,19 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { graphErrorOf } from '../graph/paging';
-import { verifyArchived } from '../ingest';
-import { duePending, removePending, type PendingItem } from '../store/pending';
-import { recordRunError, setRunMailbox } from '../store/runs';
-import { addCounts, type CrawlContext, type PartialCounts } from './context';
-import { crawlFolder, deleteFromMailbox, noteOf, recordErrors, type MessageError } from './crawl-folder';
+import { recordRunError, setRunMailbox, setRunMailboxCompleteness, settleRunErrors } from '../store/runs';
+import { assessMailbox } from './completeness';
+import type { CrawlContext } from './context';
+import { crawlFolder } from './crawl-folder';
+import { processDueWork } from './due-work';
 import { selectedFolders } from './folder-tree';
-import { processMessages } from './process-message';
-
-/** Due pending items handled and committed at a time. */
-const PENDING_BATCH = 100;
+import type { SelectedFolder } from './folders';
 
 /**
  * Archives one mailbox: due pending work first, then every selected folder through its delta.
- * A failing folder is recorded and the others go on; only mailbox-wide failures (no mailbox,
- * no permission) fail the whole mailbox.
+ * A failing folder is recorded and the others go on, then it is tried once more; only
+ * mailbox-wide failures (no mailbox, no permission) fail the whole mailbox. Owed downloads
+ * that fall due soon are waited for; then the mailbox's completeness is assessed and kept with
+ * the run, and the errors it overcame are marked recovered.
  */
 export async function crawlMailbox(ctx: CrawlContext): Promise<void> {
   const { conn } = ctx.store;
@@ -24,72 +24,52 @@ export async function crawlMailbox(ctx: CrawlContext): Promise<void> {
   await ctx.tally.loadFolders(folders.map((f) => f.id));
   // Taken over mid-run: show what the earlier attempts committed right away.
   if (ctx.tally.anything) await ctx.tally.publish();
-  await processDuePending(ctx);
+  await processDueWork(ctx);
 
   let done = 0;
+  const failed: SelectedFolder[] = [];
   for (const folder of folders) {
     await setRunMailbox(conn, ctx.runId, ctx.mailbox.id, { currentFolder: folder.path });
-    try {
-      await crawlFolder(ctx, folder);
-    } catch (err) {
-      if (ctx.signal.aborted || isMailboxWide(err)) throw err;
-      await recordRunError(conn, ctx.runId, ctx.mailbox.id, { folder: folder.path, reason: describe(err) });
-    }
+    if (!(await crawlRecorded(ctx, folder))) failed.push(folder);
     await setRunMailbox(conn, ctx.runId, ctx.mailbox.id, { foldersDone: ++done });
   }
+  // A reset or a timed-out page is often gone a moment later.
+  for (const folder of failed) await crawlRecorded(ctx, folder);
+  await awaitDueRetries(ctx);
+  const report = await assessMailbox(ctx, folders);
+  await setRunMailboxCompleteness(conn, ctx.runId, ctx.mailbox.id, report);
+  const finished = new Set(folders.filter((f) => ctx.tally.roundComplete(f.id)).map((f) => f.path));
+  // Folder errors of a folder crawled to its end, and errors of earlier attempts of this mailbox, were overcome.
+  await settleRunErrors(conn, ctx.runId, ctx.mailbox.id, (e) => !e.messageId && (e.folder === undefined || finished.has(e.folder)));
   await setRunMailbox(conn, ctx.runId, ctx.mailbox.id, { currentFolder: '', durationMs: Date.now() - started });
 }
 
+/** Crawls a folder; a failure that is not mailbox-wide is recorded and the crawl goes on. */
+async function crawlRecorded(ctx: CrawlContext, folder: SelectedFolder): Promise<boolean> {
+  try {
+    await crawlFolder(ctx, folder);
+    return true;
+  } catch (err) {
+    if (ctx.signal.aborted || isMailboxWide(err)) throw err;
+    await recordRunError(ctx.store.conn, ctx.runId, ctx.mailbox.id, { folder: folder.path, reason: describe(err) });
+    return false;
+  }
+}
+
 /**
- * Messages that became old enough since an earlier run, for archiving or for deletion, a batch
- * at a time. A batch is committed (its counts and item ids, one write) before its items are
- * removed, so a crash in between neither loses nor repeats its counts: the retry finishes the
- * removal of the committed batch first.
+ * Owed downloads due within the retry policy's wait are retried before the mailbox ends (a
+ * timeout on a large item is often gone a minute later), rather than left to the next run.
  */
-async function processDuePending(ctx: CrawlContext): Promise<void> {
-  const { conn } = ctx.store;
-  for (const id of ctx.tally.uncleared) await removePending(conn, id);
-  for (;;) {
-    const due = await duePending(conn, ctx.profileId, ctx.mailbox.id, ctx.now, PENDING_BATCH);
-    if (due.length === 0) return;
-    ctx.signal.throwIfAborted();
-    const counts: PartialCounts = {};
-    const errors: MessageError[] = [];
-    const archive = due.filter((item) => item.kind === 'archive');
-    const outcomes = await processMessages(
-      ctx,
-      archive.map((item) => ({ folder: folderOf(item), msg: { id: item.messageId, receivedDateTime: item.receivedAt.toISOString() } })),
-      `${ctx.runId}:pending`,
-    );
-    for (const [i, outcome] of outcomes.entries()) {
-      const item = archive[i]!;
-      addCounts(counts, outcome.counts);
-      errors.push(...noteOf(outcome, item.folderPath, item.messageId));
-      if (outcome.deletable) collect(await deleteFromMailbox(ctx, folderOf(item), [outcome.deletable]), counts, errors);
-    }
-    for (const item of due.filter((d) => d.kind === 'delete')) collect(await deleteDue(ctx, item), counts, errors);
-    const ids = due.map((d) => d._id);
-    await ctx.tally.commitPending(counts, ids);
-    await recordErrors(ctx, errors);
-    for (const id of ids) await removePending(conn, id);
+async function awaitDueRetries(ctx: CrawlContext): Promise<void> {
+  const deadline = Date.now() + ctx.retry.waitMs;
+  for (let wait = ctx.retries.wait(); wait !== null && Date.now() + wait <= deadline; wait = ctx.retries.wait()) {
+    if (wait > 0) await sleep(wait, undefined, { signal: ctx.signal });
+    await processDueWork(ctx);
   }
 }
 
-const folderOf = (item: PendingItem) => ({ id: item.folderId, path: item.folderPath });
-
-function collect(from: { counts: PartialCounts; errors: MessageError[] }, counts: PartialCounts, errors: MessageError[]): void {
-  addCounts(counts, from.counts);
-  errors.push(...from.errors);
-}
-
-async function deleteDue(ctx: CrawlContext, item: PendingItem): Promise<{ counts: PartialCounts; errors: MessageError[] }> {
-  if (!item.sha256 || !(await verifyArchived(ctx.store, item.sha256))) {
-    return { counts: { failed: 1 }, errors: [{ folder: item.folderPath, messageId: item.messageId, reason: 'archived copy failed verification; not deleted from the mailbox' }] };
-  }
-  return deleteFromMailbox(ctx, folderOf(item), [item.messageId]);
-}
-
-function isMailboxWide(err: unknown): boolean {
+/** Errors that no retry of the mailbox can overcome: it does not exist, or the app may not read it. */
+export function isMailboxWide(err: unknown): boolean {
   const { status, code } = graphErrorOf(err);
   return status === 401 || status === 403 || code === 'MailboxNotEnabledForRESTAPI' || code === 'ErrorAccessDenied' || (status === 404 && /user|mailbox/i.test(code));
 }

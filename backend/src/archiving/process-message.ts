@@ -4,11 +4,14 @@ import { ResponseType } from '@microsoft/microsoft-graph-client';
 import type { Message } from '@microsoft/microsoft-graph-types';
 import { archiveStored, settleAll, storeSpooled, verifyArchived, type ArchiveEntry, type StoredMessage } from '../ingest';
 import { MessageTooLargeError, spool, type Spool } from '../ingest/spool';
+import { downloadRetryOptions } from '../graph/client';
 import { graphErrorOf } from '../graph/paging';
 import type { Store } from '../store';
 import { claimSources, type SourceRef } from '../store/items';
+import type { MemberState } from '../store/members';
 import { addPending } from '../store/pending';
 import { daysAfter, daysBefore, type CrawlContext, type PartialCounts } from './context';
+import { owe } from './owed';
 import { isRestoredCopy } from './restored-copy';
 
 export interface FolderRef {
@@ -25,7 +28,10 @@ export interface Offered {
 /** What happened to one message, and whether it may now be deleted from the mailbox. */
 export interface MessageOutcome {
   counts: PartialCounts;
+  /** What the archive holds of it now; null when it left the mailbox before it could be read. */
+  state: MemberState | null;
   deletable?: string;
+  /** A problem to record in the run (the message is not necessarily missing). */
   error?: string;
   /** Why a filter skipped it, where the counter alone would not say which message (the size limit). */
   skipped?: string;
@@ -69,38 +75,41 @@ const receivedOf = (ctx: CrawlContext, msg: Message) => (msg.receivedDateTime ? 
 
 /** The profile's filters, and restored copies: an outcome for a message they exclude, null for one to archive. */
 async function filter(ctx: CrawlContext, { folder, msg }: Offered): Promise<MessageOutcome | null> {
-  if (await isRestoredCopy(ctx.store, ctx.archiveId, msg)) return { counts: { alreadyArchived: 1 } };
+  if (await isRestoredCopy(ctx.store, ctx.archiveId, msg)) return { counts: { alreadyArchived: 1 }, state: 'held' };
   const received = receivedOf(ctx, msg);
   const { filters } = ctx.settings;
   if ((filters.receivedAfter && received < filters.receivedAfter) || (filters.receivedBefore && received >= filters.receivedBefore)) {
-    return { counts: { filtered: 1 } };
+    return filtered();
   }
   if (filters.olderThanDays !== undefined && received > daysBefore(ctx.now, filters.olderThanDays)) {
     // Too young today; delta will not offer it again, so remember it for the run that is due.
     await remember(ctx, 'archive', folder, msg.id!, received, daysAfter(received, filters.olderThanDays), null);
-    return { counts: { filtered: 1 } };
+    return filtered();
   }
   return null;
 }
+
+const filtered = (): MessageOutcome => ({ counts: { filtered: 1 }, state: 'filtered' });
 
 /** An archived copy counts as archived only for the unit that archived it (a retry of that unit). */
 function countKnown(ref: SourceRef, unit: string): PartialCounts {
   return ref.unit === unit && ref.outcome === 'archived' ? { archived: 1, bytes: ref.size ?? 0 } : { alreadyArchived: 1 };
 }
 
-async function fetchAndStore(ctx: CrawlContext, { folder, msg }: Offered, unit: string, batch: ArchiveBatch): Promise<Step> {
+async function fetchAndStore(ctx: CrawlContext, offered: Offered, unit: string, batch: ArchiveBatch): Promise<Step> {
+  const { folder, msg } = offered;
   const maxBytes = ctx.settings.filters.maxSizeMB ? Math.floor(ctx.settings.filters.maxSizeMB * 1024 * 1024) : undefined;
   let spooled: Spool;
   try {
-    spooled = await ctx.limiter.run(async () => {
-      const body: WebReadableStream = await ctx.graph
-        .api(`/users/${ctx.mailbox.id}/messages/${msg.id}/$value`)
-        .responseType(ResponseType.STREAM)
-        .get();
-      return spool(Readable.fromWeb(body), { maxBytes });
-    });
+    // The Graph client holds one of the mailbox's slots until the body is read (graph/mailbox-requests.ts).
+    const body: WebReadableStream = await ctx.graph
+      .api(`/users/${ctx.mailbox.id}/messages/${msg.id}/$value`)
+      .middlewareOptions([downloadRetryOptions()])
+      .responseType(ResponseType.STREAM)
+      .get();
+    spooled = await spool(Readable.fromWeb(body), { maxBytes });
   } catch (err) {
-    return { done: downloadFailed(err, msg.subject) };
+    return { done: await downloadFailed(ctx, offered, err) };
   }
   let stored: StoredMessage;
   try {
@@ -110,34 +119,41 @@ async function fetchAndStore(ctx: CrawlContext, { folder, msg }: Offered, unit: 
   }
   const source = { kind: 'graph' as const, mailboxId: ctx.mailbox.id, folderId: folder.id, messageId: msg.id! };
   const added = batch.add({ archiveId: ctx.archiveId, folder: folder.path, receivedAt: receivedOf(ctx, msg), source, stored, unit });
-  const archived = added.then((status) => ({ sha256: stored.sha256, counts: status === 'archived' ? { archived: 1, bytes: stored.size } : { alreadyArchived: 1 } }));
+  const archived = added.then((status): Archived => ({ sha256: stored.sha256, counts: status === 'archived' ? { archived: 1, bytes: stored.size } : { alreadyArchived: 1 } }));
   // Awaited once the whole unit is stored; a failed batch must not count as unhandled meanwhile.
   archived.catch(() => undefined);
   return { archived };
 }
 
-function downloadFailed(err: unknown, subject: string | null | undefined): MessageOutcome {
+/**
+ * A download that failed leaves the message owed: delta will not offer it again, so it goes to
+ * the pending work with a retry schedule (owed.ts) before the page's link is saved.
+ */
+async function downloadFailed(ctx: CrawlContext, offered: Offered, err: unknown): Promise<MessageOutcome> {
   if (err instanceof MessageTooLargeError) {
-    return { counts: { filtered: 1 }, skipped: `"${subject ?? ''}" not archived: larger than the profile's size limit of ${+(err.maxBytes / 1024 / 1024).toFixed(2)} MB` };
+    const limit = +(err.maxBytes / 1024 / 1024).toFixed(2);
+    return { ...filtered(), skipped: `"${offered.msg.subject ?? ''}" not archived: larger than the profile's size limit of ${limit} MB` };
   }
   const { status, code, message } = graphErrorOf(err);
-  // Deleted or moved between the delta page and the download: the target folder's delta has it.
-  if (status === 404 || code === 'ErrorItemNotFound') return { counts: { removedInMailbox: 1 } };
-  return { counts: { failed: 1 }, error: `${code || 'error'}: ${message}` };
+  // Deleted between the delta page and the download: that folder's delta reports it removed.
+  if (status === 404 || code === 'ErrorItemNotFound') return { counts: { removedInMailbox: 1 }, state: null };
+  // A streamed answer's error body is never read: the status is what there is to tell.
+  const what = [code, status ? `HTTP ${status}` : ''].filter(Boolean).join(', ') || 'error';
+  return owe(ctx, offered, message ? `${what}: ${message}` : what);
 }
 
 /** The deletion rule, for a message the archive now holds. */
 async function afterArchiving(ctx: CrawlContext, { folder, msg }: Offered, { sha256, counts }: Archived): Promise<MessageOutcome> {
   const { deletion } = ctx.settings;
-  if (deletion.mode !== 'delete-after-archiving') return { counts };
+  if (deletion.mode !== 'delete-after-archiving') return { counts, state: 'held' };
   const received = receivedOf(ctx, msg);
   if (received <= daysBefore(ctx.now, deletion.olderThanDays)) {
     // Delete only what we have read back and re-hashed (MISSION M6).
-    if (await verifyArchived(ctx.store, sha256)) return { counts, deletable: msg.id! };
-    return { counts: { ...counts, failed: 1 }, error: 'archived copy failed verification; not deleted from the mailbox' };
+    if (await verifyArchived(ctx.store, sha256)) return { counts, state: 'held', deletable: msg.id! };
+    return { counts: { ...counts, failed: 1 }, state: 'held', error: 'archived copy failed verification; not deleted from the mailbox' };
   }
   await remember(ctx, 'delete', folder, msg.id!, received, daysAfter(received, deletion.olderThanDays), sha256);
-  return { counts };
+  return { counts, state: 'held' };
 }
 
 /**
@@ -184,6 +200,7 @@ function textChars(content: StoredMessage['content']): number {
 function remember(ctx: CrawlContext, kind: 'archive' | 'delete', folder: FolderRef, messageId: string, receivedAt: Date, dueAt: Date, sha256: string | null) {
   return addPending(ctx.store.conn, {
     kind,
+    ...(kind === 'archive' ? { state: 'waiting' as const } : {}),
     profileId: ctx.profileId,
     mailboxId: ctx.mailbox.id,
     messageId,

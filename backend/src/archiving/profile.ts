@@ -7,7 +7,7 @@ import { z } from 'zod';
  */
 
 /** Folders that hold no mail; never archived whatever the include list says. */
-export const NON_MAIL_FOLDER_CLASSES = ['IPF.Appointment', 'IPF.Contact', 'IPF.Task', 'IPF.StickyNote', 'IPF.Journal'];
+export const NON_MAIL_FOLDER_CLASSES = ['IPF.Appointment', 'IPF.Contact', 'IPF.Task', 'IPF.StickyNote', 'IPF.Journal', 'IPF.Configuration'];
 
 /** Graph's well-known mail folder names (valid in any mailbox language). */
 export const WELL_KNOWN_FOLDERS = [
@@ -17,7 +17,22 @@ export const WELL_KNOWN_FOLDERS = [
 ] as const;
 
 const mailboxRef = z.string().trim().min(3, 'must be a user principal name, address or object id').max(320);
-const folderRef = z.string().trim().min(1, 'must not be empty').max(400);
+/**
+ * `recoverableitemsdeletions` names the Recoverable Items folder for a GET, but it lies outside
+ * the folder tree that folder delta (and childFolders) walk, so a rule naming it would silently
+ * match nothing. Graph documents no delta for it either, so it is refused rather than crawled
+ * some undocumented way: what users delete reaches Recoverable Items from folders the crawl
+ * archives first, and journaling (M3) captures mail deleted before any run sees it.
+ */
+const OUTSIDE_THE_TREE = 'recoverableitemsdeletions';
+const folderRef = z
+  .string()
+  .trim()
+  .min(1, 'must not be empty')
+  .max(400)
+  .refine((v) => v.toLowerCase() !== OUTSIDE_THE_TREE, {
+    message: `${OUTSIDE_THE_TREE} (Recoverable Items) is not part of the mailbox's folder tree and cannot be archived by folder rules; use journaling to capture mail before users delete it`,
+  });
 
 const source = z.discriminatedUnion('kind', [
   z.object({

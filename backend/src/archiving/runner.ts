@@ -1,30 +1,35 @@
 import { randomUUID } from 'node:crypto';
 import type { ServiceDeps } from '../deps';
 import { enqueue, requestCancel } from '../store/jobs';
-import { JobAbortedError, type JobContext } from '../jobs/worker';
+import { JobAbortedError, JobDeferredError, type JobContext } from '../jobs/worker';
 import { getDirectorySettings } from '../directory/settings';
 import { syncDirectory } from '../directory/sync';
 import { listArchiveUsers } from '../store/directory';
 import { setIngestConcurrency } from '../ingest';
-import { addRunMailbox, createRun, getRun, getRunMailbox, listRunMailboxes, setRunMailbox, updateRun, recordRunError, type Run } from '../store/runs';
+import { addRunMailbox, createRun, getRun, getRunMailbox, listRunMailboxes, setRunMailbox, updateRun, recordRunError, type Run, type RunMailbox } from '../store/runs';
 import { getProfile } from '../store/profiles';
 import type { ProfileSettings } from './profile';
 import { profileInputSchema } from './profile';
 import { resolveMailboxes } from './mailboxes';
-import { crawlMailbox, describe } from './crawl-mailbox';
+import { crawlMailbox, describe, isMailboxWide } from './crawl-mailbox';
 import { Limiter } from '../limiter';
+import { MAILBOX_CONCURRENCY } from '../graph/mailbox-requests';
+import { lockMailbox, renewMailboxLock, unlockMailbox } from '../store/mailbox-locks';
+import { DEFAULT_RETRY, RetryClock, type RetryPolicy } from './owed';
 import { RUN_JOB, concludeIfSettled, concludeSettledRuns, finishRunIfComplete, mailboxJobKey, runJobKey, scheduleCheck } from './conclude';
 import { RunTally } from './tally';
 
 export { RUN_JOB } from './conclude';
 export const MAILBOX_JOB = 'archive-mailbox';
-const MAILBOX_CONCURRENCY = 4;
 /** Messages of one mailbox downloaded or being stored at once: downloads run ahead of storing by this much. */
 const MAILBOX_IN_FLIGHT = 2 * MAILBOX_CONCURRENCY;
 const DEFAULT_LEASE_MS = 30_000;
 
 /** The config is optional so that tools and tests can archive without a whole configuration. */
-export type ArchivingDeps = Pick<ServiceDeps, 'store' | 'graph' | 'log'> & { config?: Pick<ServiceDeps['config'], 'JOB_LEASE_MS' | 'INGEST_CONCURRENCY'> };
+export type ArchivingDeps = Pick<ServiceDeps, 'store' | 'graph' | 'log'> & {
+  config?: Pick<ServiceDeps['config'], 'JOB_LEASE_MS' | 'INGEST_CONCURRENCY'> &
+    Partial<Pick<ServiceDeps['config'], 'DOWNLOAD_RETRY_BASE_MS' | 'DOWNLOAD_RETRY_ATTEMPTS' | 'DOWNLOAD_RETRY_WAIT_MS'>>;
+};
 
 export class RunConflictError extends Error {}
 
@@ -110,7 +115,12 @@ async function planRun(deps: ArchivingDeps, run: Run, settings: ProfileSettings,
   }
 }
 
-/** Job handler: one mailbox of a run, bounded by the profile's timeout. */
+/**
+ * Job handler: one mailbox of a run, bounded by the profile's timeout. The mailbox is locked
+ * for the job (store/mailbox-locks.ts): a job of another run on the same mailbox waits, queued.
+ * A failure that is not the mailbox's own (the database or the network went away) makes the job
+ * try again from what it committed; the last attempt's failure fails the mailbox.
+ */
 export function mailboxHandler(deps: ArchivingDeps) {
   if (deps.config) setIngestConcurrency(deps.config.INGEST_CONCURRENCY);
   return async (ctx: JobContext): Promise<unknown> => {
@@ -119,45 +129,80 @@ export function mailboxHandler(deps: ArchivingDeps) {
     const run = await getRun(conn, runId);
     const target = await getRunMailbox(conn, runId, mailboxId);
     if (!run || !target) throw new Error(`Run ${runId} or its mailbox ${mailboxId} vanished`);
-    const settings = profileInputSchema.parse(run.settings);
-    const deadline = (run.startedAt ?? new Date()).getTime() + settings.timeoutMinutes * 60_000;
-    const timeout = AbortSignal.timeout(Math.max(1, deadline - Date.now()));
-    const signal = AbortSignal.any([ctx.signal, timeout]);
+    const lease = leaseMs(deps);
+    const lock = await lockMailbox(deps.store, mailboxId, ctx.job._id, lease);
+    // Looked at again soon: the holder gives the lock back when it ends, long before its lease would run out.
+    if (!lock.held) throw new JobDeferredError(new Date(Math.min(lock.until.getTime(), Date.now() + Math.max(1000, lease / 10))), `mailbox ${target.upn} is being crawled by ${lock.heldBy}`);
+    // Held longer than its lease without renewal (a stalled process), the lock may go to another job: then stop, and queue again.
+    const lockLost = new AbortController();
+    const renew = () => renewMailboxLock(deps.store, mailboxId, ctx.job._id, lease).then((held) => held || lockLost.abort(), () => undefined);
+    const renewal = setInterval(() => void renew(), Math.max(100, lease / 3));
     try {
-      await crawlMailbox({
-        store: deps.store,
-        graph: deps.graph,
-        log: deps.log,
-        signal,
-        limiter: new Limiter(MAILBOX_CONCURRENCY),
-        inFlight: new Limiter(MAILBOX_IN_FLIGHT),
-        runId,
-        profileId: run.profileId,
-        mailbox: { id: mailboxId, upn: target.upn },
-        archiveId: target.archiveId,
-        settings,
-        now: new Date(),
-        tally: new RunTally(conn, runId, run.profileId, target),
-      });
-      await setRunMailbox(conn, runId, mailboxId, { status: 'done', finishedAt: new Date() });
-      await finishRunIfComplete(conn, runId, deps.log);
-      return { status: 'done', worker: ctx.job.lease?.owner };
+      return await crawlOne(deps, ctx, run, target, lockLost.signal);
     } catch (err) {
-      if (ctx.signal.aborted) {
-        // A lost lease or a stopping worker is not the end: another worker resumes the mailbox.
-        if (wasCancelled(ctx)) {
-          await setRunMailbox(conn, runId, mailboxId, { status: 'cancelled', finishedAt: new Date() });
-          await finishRunIfComplete(conn, runId, deps.log);
-        }
-        throw err;
-      }
-      const status = timeout.aborted ? 'timed-out' : 'failed';
-      const reason = timeout.aborted ? `stopped after the profile's timeout of ${settings.timeoutMinutes} min; the next run continues` : describe(err);
-      await recordRunError(conn, runId, mailboxId, { reason });
-      await setRunMailbox(conn, runId, mailboxId, { status, finishedAt: new Date() });
-      await finishRunIfComplete(conn, runId, deps.log);
-      return { status };
+      if (lockLost.signal.aborted && !ctx.signal.aborted) throw new JobDeferredError(new Date(Date.now() + lease), `another job took the lock of mailbox ${target.upn}`);
+      throw err;
+    } finally {
+      clearInterval(renewal);
+      await unlockMailbox(deps.store, mailboxId, ctx.job._id).catch(() => undefined);
     }
+  };
+}
+
+async function crawlOne(deps: ArchivingDeps, ctx: JobContext, run: Run, target: RunMailbox, lockLost: AbortSignal): Promise<unknown> {
+  const { conn } = deps.store;
+  const { runId, mailboxId } = target;
+  const settings = profileInputSchema.parse(run.settings);
+  const deadline = (run.startedAt ?? new Date()).getTime() + settings.timeoutMinutes * 60_000;
+  const timeout = AbortSignal.timeout(Math.max(1, deadline - Date.now()));
+  const signal = AbortSignal.any([ctx.signal, timeout, lockLost]);
+  try {
+    await crawlMailbox({
+      store: deps.store,
+      graph: deps.graph,
+      log: deps.log,
+      signal,
+      inFlight: new Limiter(MAILBOX_IN_FLIGHT),
+      retry: retryPolicy(deps),
+      retries: new RetryClock(null),
+      runId,
+      profileId: run.profileId,
+      mailbox: { id: mailboxId, upn: target.upn },
+      archiveId: target.archiveId,
+      settings,
+      now: new Date(),
+      tally: new RunTally(conn, runId, run.profileId, target),
+    });
+    await setRunMailbox(conn, runId, mailboxId, { status: 'done', finishedAt: new Date() });
+    await finishRunIfComplete(conn, runId, deps.log);
+    return { status: 'done', worker: ctx.job.lease?.owner };
+  } catch (err) {
+    if (lockLost.aborted) throw err;
+    if (ctx.signal.aborted) {
+      // A lost lease or a stopping worker is not the end: another worker resumes the mailbox.
+      if (wasCancelled(ctx)) {
+        await setRunMailbox(conn, runId, mailboxId, { status: 'cancelled', finishedAt: new Date() });
+        await finishRunIfComplete(conn, runId, deps.log);
+      }
+      throw err;
+    }
+    const status = timeout.aborted ? 'timed-out' : 'failed';
+    const reason = timeout.aborted ? `stopped after the profile's timeout of ${settings.timeoutMinutes} min; the next run continues` : describe(err);
+    const again = !timeout.aborted && !isMailboxWide(err) && ctx.job.attempts < ctx.job.maxAttempts;
+    await recordRunError(conn, runId, mailboxId, { reason: again ? `${reason} (attempt ${ctx.job.attempts} of ${ctx.job.maxAttempts}; trying again)` : reason });
+    if (again) throw err;
+    await setRunMailbox(conn, runId, mailboxId, { status, finishedAt: new Date() });
+    await finishRunIfComplete(conn, runId, deps.log);
+    return { status };
+  }
+}
+
+function retryPolicy(deps: ArchivingDeps): RetryPolicy {
+  const c = deps.config;
+  return {
+    baseMs: c?.DOWNLOAD_RETRY_BASE_MS ?? DEFAULT_RETRY.baseMs,
+    maxAttempts: c?.DOWNLOAD_RETRY_ATTEMPTS ?? DEFAULT_RETRY.maxAttempts,
+    waitMs: c?.DOWNLOAD_RETRY_WAIT_MS ?? DEFAULT_RETRY.waitMs,
   };
 }
 

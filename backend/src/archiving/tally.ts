@@ -1,6 +1,6 @@
 import type { Connection } from 'mongoose';
 import { setRunMailboxCounts, sumCounts, type Counts, type RunMailbox } from '../store/runs';
-import { getFolderLink, type FolderSync } from '../store/sync-state';
+import { getFolderLink } from '../store/sync-state';
 import { addCounts, type PartialCounts } from './context';
 
 /**
@@ -11,7 +11,7 @@ import { addCounts, type PartialCounts } from './context';
  * retried after a crash replaces its uncommitted counts instead of adding to them.
  */
 export class RunTally {
-  private readonly folders = new Map<string, { state: FolderSync | null; counts: PartialCounts }>();
+  private readonly folders = new Map<string, FolderProgress>();
   private readonly mailboxId: string;
   private pending: PartialCounts;
   private pendingDone: string[];
@@ -31,12 +31,13 @@ export class RunTally {
   async loadFolders(folderIds: string[]): Promise<void> {
     for (const id of folderIds) {
       const state = await getFolderLink(this.conn, this.profileId, this.mailboxId, id);
-      this.folders.set(id, { state, counts: state?.runId === this.runId ? { ...state.counts } : {} });
+      this.folders.set(id, { link: state?.link ?? null, roundComplete: state?.roundComplete ?? false, counts: state?.runId === this.runId ? { ...state.counts } : {} });
     }
   }
 
-  folderState(folderId: string): FolderSync | null {
-    return this.folders.get(folderId)?.state ?? null;
+  /** Where the folder's crawl stands: the next page, or the deltaLink between rounds; null before its first page. */
+  folderLink(folderId: string): string | null {
+    return this.folders.get(folderId)?.link ?? null;
   }
 
   /** This run's counts in the folder with `page` added: what the page's commit records. */
@@ -44,22 +45,31 @@ export class RunTally {
     return add(this.folders.get(folderId)?.counts ?? {}, page);
   }
 
-  /** After the commit of a page: `counts` is what `folderWith` gave for it. */
-  committedFolder(folderId: string, counts: PartialCounts): void {
-    this.folders.set(folderId, { state: this.folders.get(folderId)?.state ?? null, counts });
+  /** After the commit of a page: `counts` is what `folderWith` gave for it, `link` where the crawl stands. */
+  committedFolder(folderId: string, counts: PartialCounts, link: string, roundComplete: boolean): void {
+    this.folders.set(folderId, { link, roundComplete, counts });
   }
 
-  /** Pending items a crash may have left behind after their batch was counted. */
-  get uncleared(): string[] {
-    return this.pendingDone;
+  /** Whether the folder's delta round has reached its deltaLink (in this run or an earlier one). */
+  roundComplete(folderId: string): boolean {
+    return this.folders.get(folderId)?.roundComplete ?? false;
   }
 
-  /** Commits a batch of due pending work: its counts and its item ids, with the mailbox's totals. */
+  /** Pending items a crash may have left behind after their batch was counted; given once per crawl. */
+  takeUncleared(): string[] {
+    const ids = this.pendingDone;
+    this.pendingDone = [];
+    return ids;
+  }
+
+  /**
+   * Commits a batch of due pending work: its counts and its item ids, with the mailbox's totals.
+   * The caller removes the items next; the ids are for a crawl that restarts after a crash.
+   */
   async commitPending(batch: PartialCounts, itemIds: string[]): Promise<void> {
     const counts = add(this.pending, batch);
     await setRunMailboxCounts(this.conn, this.runId, this.mailboxId, this.totals(counts), { counts, done: itemIds });
     this.pending = counts;
-    this.pendingDone = itemIds;
   }
 
   /** Publishes the mailbox's counters: the sum of everything committed. */
@@ -74,6 +84,12 @@ export class RunTally {
   private totals(pending: PartialCounts): Counts {
     return sumCounts([pending, ...[...this.folders.values()].map((f) => f.counts)]);
   }
+}
+
+interface FolderProgress {
+  link: string | null;
+  roundComplete: boolean;
+  counts: PartialCounts;
 }
 
 function add(a: PartialCounts, b: PartialCounts): PartialCounts {

@@ -1,6 +1,7 @@
 import type { Client } from '@microsoft/microsoft-graph-client';
-import type { User } from '@microsoft/microsoft-graph-types';
+import type { MailboxSettings, User } from '@microsoft/microsoft-graph-types';
 import type { Connection } from 'mongoose';
+import { sendBatch, type BatchResponse } from '../graph/batch';
 import { collect, graphErrorOf, pages } from '../graph/paging';
 import { markDeparted, upsertDirectoryUser, type ArchiveUserKind } from '../store/directory';
 import type { DirectorySettings } from './settings';
@@ -28,14 +29,21 @@ export async function syncDirectory(conn: Connection, graph: Client, settings: D
   const now = new Date();
 
   for await (const users of pages<User>(graph, `/users?$select=${USER_FIELDS}&$top=999`)) {
+    const candidates: User[] = [];
     for (const user of users) {
-      const decision = await classify(graph, user, settings, include, exclude);
-      if ('skip' in decision) {
-        result.skipped.push({ upn: user.userPrincipalName ?? user.id ?? '?', reason: decision.skip });
+      const skip = preselect(user, settings, include, exclude);
+      if (skip) result.skipped.push({ upn: user.userPrincipalName ?? user.id ?? '?', reason: skip });
+      else candidates.push(user);
+    }
+    const purposes = await mailboxPurposes(graph, candidates.map((u) => u.id!));
+    for (const user of candidates) {
+      const purpose = purposes.get(user.id!)!;
+      if ('skip' in purpose) {
+        result.skipped.push({ upn: user.userPrincipalName!, reason: purpose.skip });
         continue;
       }
       seen.push(user.id!);
-      const outcome = await upsertDirectoryUser(conn, toArchiveUser(user, decision.kind), now);
+      const outcome = await upsertDirectoryUser(conn, toArchiveUser(user, purpose.kind), now);
       result[outcome]++;
     }
   }
@@ -44,43 +52,54 @@ export async function syncDirectory(conn: Connection, graph: Client, settings: D
   return result;
 }
 
-type Decision = { kind: ArchiveUserKind } | { skip: string };
-
-async function classify(
-  graph: Client,
-  user: User,
-  settings: DirectorySettings,
-  include: Set<string> | null,
-  exclude: Set<string>,
-): Promise<Decision> {
-  if (!user.id || !user.userPrincipalName) return { skip: 'no object id or UPN' };
-  if (include && !include.has(user.id)) return { skip: 'not in an included group' };
-  if (exclude.has(user.id)) return { skip: 'in an excluded group' };
-  if (!user.mail) return { skip: 'no email address' };
-  if (isExchangeLicensed(user)) return { kind: 'user' };
-  if (settings.licensedOnly) return { skip: 'no Exchange Online licence (licensed users only)' };
-  // Unlicensed accounts with an address are shared, room or equipment mailboxes, or have no
-  // mailbox at all; only the mailbox settings tell which.
-  const purpose = await mailboxPurpose(graph, user.id);
-  if (purpose === null) return { skip: 'no Exchange mailbox' };
-  return { kind: purpose === 'user' || purpose === 'linked' || purpose === 'others' ? 'user' : (purpose as ArchiveUserKind) };
+/** Why a user is not synchronised, before asking Exchange about the mailbox; null to ask. */
+function preselect(user: User, settings: DirectorySettings, include: Set<string> | null, exclude: Set<string>): string | null {
+  if (!user.id || !user.userPrincipalName) return 'no object id or UPN';
+  if (include && !include.has(user.id)) return 'not in an included group';
+  if (exclude.has(user.id)) return 'in an excluded group';
+  if (!user.mail) return 'no email address';
+  if (settings.licensedOnly && !isExchangeLicensed(user)) return 'no Exchange Online licence (licensed users only)';
+  return null;
 }
 
-/** Licensed for Exchange Online = an enabled assigned plan of service "exchange". */
+/**
+ * Licensed for Exchange Online = an assigned plan of service "exchange" that is usable:
+ * `Enabled`, or `Warning` (the grace period after a licence lapses, when the mailbox still works;
+ * https://learn.microsoft.com/en-us/graph/api/resources/assignedplan).
+ */
 export function isExchangeLicensed(user: User): boolean {
-  return (user.assignedPlans ?? []).some((p) => p.service?.toLowerCase() === 'exchange' && p.capabilityStatus === 'Enabled');
+  return (user.assignedPlans ?? []).some((p) => p.service?.toLowerCase() === 'exchange' && (p.capabilityStatus === 'Enabled' || p.capabilityStatus === 'Warning'));
 }
 
-async function mailboxPurpose(graph: Client, userId: string): Promise<string | null> {
-  try {
-    const settings = await graph.api(`/users/${userId}/mailboxSettings`).select('userPurpose').get();
-    return String(settings.userPurpose ?? 'user').toLowerCase();
-  } catch (err) {
-    const { status, code } = graphErrorOf(err);
-    if (code === 'MailboxNotEnabledForRESTAPI' || code === 'ResourceNotFound' || status === 404) return null;
-    throw err;
+type Purpose = { kind: ArchiveUserKind } | { skip: string };
+
+/**
+ * What kind of mailbox each user has, from `mailboxSettings.userPurpose` (user, shared, room,
+ * equipment; https://learn.microsoft.com/en-us/graph/api/resources/mailboxsettings): a licence
+ * does not tell (a large shared mailbox needs one, a room may have one). Asked in `$batch` calls
+ * of 20. No mailbox, or one the app may not read (scoped by RBAC for Applications): skipped.
+ */
+async function mailboxPurposes(graph: Client, userIds: string[]): Promise<Map<string, Purpose>> {
+  const requests = userIds.map((id, i) => ({ id: String(i), method: 'GET' as const, url: `/users/${id}/mailboxSettings?$select=userPurpose` }));
+  const answers = requests.length ? await sendBatch(graph, requests) : new Map<string, BatchResponse>();
+  const purposes = new Map<string, Purpose>();
+  for (const [i, id] of userIds.entries()) {
+    const answer = answers.get(String(i));
+    const status = answer?.status ?? 0;
+    if (status === 200) purposes.set(id, { kind: kindOf((answer!.body as MailboxSettings).userPurpose) });
+    else if (status === 404) purposes.set(id, { skip: 'no Exchange mailbox' });
+    else if (status === 403) purposes.set(id, { skip: "the app may not read this mailbox (outside its RBAC for Applications scope)" });
+    else throw new Error(`Reading the mailbox settings of user ${id} failed with HTTP ${status}: ${errorMessage(answer?.body)}`);
   }
+  return purposes;
 }
+
+function kindOf(purpose: string | null | undefined): ArchiveUserKind {
+  const p = String(purpose ?? 'user').toLowerCase();
+  return p === 'shared' || p === 'room' || p === 'equipment' ? p : 'user';
+}
+
+const errorMessage = (body: unknown) => (body as { error?: { message?: string } } | undefined)?.error?.message ?? 'no detail';
 
 /** A directory setting that cannot work (a group that does not exist); the admin must fix it. */
 export class DirectorySettingsError extends Error {

@@ -8,6 +8,7 @@ import {
   type Context,
   type Middleware,
 } from '@microsoft/microsoft-graph-client';
+import { MailboxRequestHandler } from './mailbox-requests';
 import type { TokenSource } from './token';
 
 /** Retries beyond the SDK default (3): a tenant-wide crawl rides out long throttling storms. */
@@ -51,6 +52,15 @@ export function isTransientNetworkError(err: unknown): boolean {
   );
 }
 
+/**
+ * For `$value`: a gateway timeout (Graph answers 504 now and then for large items) is retried
+ * once here, then the message stays owed and is retried on a schedule (archiving/retries.ts)
+ * instead of holding a mailbox slot through ten growing SDK delays. Throttling is retried as for
+ * any request, honouring Retry-After.
+ */
+export const downloadRetryOptions = () =>
+  new RetryHandlerOptions(1, MAX_RETRIES, (_delay, attempt, _request, _options, response) => response.status !== 504 || attempt < 1);
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export interface GraphClientOptions {
@@ -65,6 +75,7 @@ export function createGraphClient({ baseUrl, tokens, networkRetryBaseMs = 250 }:
     new AuthenticationHandler(authProvider),
     new RetryHandler(new RetryHandlerOptions(1, MAX_RETRIES)),
     new NetworkRetryHandler(networkRetryBaseMs),
+    new MailboxRequestHandler(),
     new HTTPMessageHandler(),
   ];
   // The SDK attaches the bearer token only to hosts it knows; a configured Graph host (national

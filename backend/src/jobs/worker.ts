@@ -1,5 +1,3 @@
-import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
 import { createLogger, type Logger } from '../log';
 import {
   claimNext,
@@ -7,6 +5,7 @@ import {
   complete,
   contributeProgress,
   enqueue,
+  expireLeasesOf,
   fail,
   heartbeat,
   markCancelled,
@@ -18,6 +17,7 @@ import {
   type JobError,
   type JobStore,
 } from '../store/jobs';
+import { isDeadLocalOwner, workerName } from './owners';
 
 export interface JobContext {
   job: Job;
@@ -35,7 +35,7 @@ export type JobHandler = (ctx: JobContext) => Promise<unknown>;
 
 export interface WorkerOptions {
   store: JobStore;
-  /** Names this worker in leases; unique per worker. Default `hostname:pid:random`. */
+  /** Names this worker in leases; unique per worker. Default `host:pid:space:random` (owners.ts). */
   owner?: string;
   handlers: Record<string, JobHandler>;
   /** Jobs run at once (default 1). */
@@ -67,9 +67,20 @@ export class JobAbortedError extends Error {
   }
 }
 
+/**
+ * Thrown by a handler that cannot start yet (another job holds what it needs): the job goes back
+ * to the queue for `runAt`, and the attempt is not counted.
+ */
+export class JobDeferredError extends Error {
+  constructor(readonly runAt: Date, reason: string) {
+    super(reason);
+    this.name = 'JobDeferredError';
+  }
+}
+
 export function startWorker(options: WorkerOptions): Worker {
   const settings = {
-    owner: options.owner ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
+    owner: options.owner ?? workerName(),
     concurrency: options.concurrency ?? 1,
     leaseMs: options.leaseMs ?? 30_000,
     pollMs: options.pollMs ?? 1_000,
@@ -101,6 +112,11 @@ export function startWorker(options: WorkerOptions): Worker {
     execute(job, options.handlers[job.type]!, { store: options.store, log, ...settings });
 
   const loop = (async () => {
+    // A process that was killed on this machine left its jobs leased: take them over now.
+    await expireLeasesOf(options.store, isDeadLocalOwner).then(
+      (taken) => taken > 0 && log.warn({ taken }, 'jobs of a dead process on this machine are taken over'),
+      (err: unknown) => log.error({ err }, 'looking for jobs of dead processes failed'),
+    );
     while (!stopping) {
       await claimWhileFree().catch((err: unknown) => log.error({ err }, 'claiming jobs failed'));
       if (stopping) break;
@@ -210,6 +226,9 @@ async function settle(job: Job, claim: Claim, outcome: Outcome, cause: AbortCaus
     recorded = await markCancelled(s.store, claim);
   } else if (cause === 'stopping') {
     recorded = await release(s.store, claim);
+  } else if (outcome.error instanceof JobDeferredError) {
+    log.debug({ runAt: outcome.error.runAt, reason: outcome.error.message }, 'job deferred');
+    recorded = await release(s.store, claim, outcome.error.runAt);
   } else {
     const error = describe(outcome.error);
     const retry = job.attempts < job.maxAttempts;

@@ -34,3 +34,16 @@ export async function insertManyOnce<T extends mongo.Document>(collection: mongo
     if (!list.every(isDuplicateKey)) throw err;
   }
 }
+
+/** Inserts what is new, in one command; the positions of documents whose key existed already. */
+export async function insertNew<T extends mongo.Document>(coll: mongo.Collection<T>, docs: T[]): Promise<Set<number>> {
+  if (docs.length === 0) return new Set();
+  try {
+    await coll.insertMany(docs as mongo.OptionalUnlessRequiredId<T>[], { ordered: false });
+    return new Set();
+  } catch (err) {
+    const errors = [(err as { writeErrors?: unknown }).writeErrors ?? []].flat() as { index?: number; code?: number }[];
+    if (errors.length === 0 || errors.some((e) => e.code !== 11000 || e.index === undefined)) throw err;
+    return new Set(errors.map((e) => e.index!));
+  }
+}

@@ -1,4 +1,5 @@
 import { Schema, type Connection, type Model, type mongo } from 'mongoose';
+import { insertNew } from './insert-once';
 import { modelFor } from './model';
 import type { MessageAddress } from './messages';
 
@@ -110,19 +111,6 @@ function sameSource(a: ItemSource | undefined, b: ItemSource): boolean {
 
 /** The driver's collection, typed with string ids, for the batched writes mongoose adds nothing to. */
 const raw = <T extends mongo.Document>(model: Model<T>) => model.collection as unknown as mongo.Collection<T>;
-
-/** Inserts what is new; the positions of documents whose `_id` already existed. */
-async function insertNew<T extends mongo.Document>(coll: mongo.Collection<T>, docs: T[]): Promise<Set<number>> {
-  if (docs.length === 0) return new Set();
-  try {
-    await coll.insertMany(docs as mongo.OptionalUnlessRequiredId<T>[], { ordered: false });
-    return new Set();
-  } catch (err) {
-    const errors = [(err as { writeErrors?: unknown }).writeErrors ?? []].flat() as { index?: number; code?: number }[];
-    if (errors.length === 0 || errors.some((e) => e.code !== 11000 || e.index === undefined)) throw err;
-    return new Set(errors.map((e) => e.index!));
-  }
-}
 
 /**
  * Item ids are derived from (archive, hash) and lookups go by `_id`: FerretDB 1.24 answers

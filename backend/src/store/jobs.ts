@@ -268,6 +268,24 @@ export async function claimNext(store: JobStore, owner: string, types: readonly 
   return null;
 }
 
+/**
+ * Ends the leases of running jobs whose owner is known to be dead, so that the next claim takes
+ * them over without waiting for the lease to run out. Returns how many.
+ */
+export async function expireLeasesOf(store: JobStore, isDead: (owner: string) => boolean): Promise<number> {
+  const c = await ensureJobIndexes(store);
+  const running = await c.active.find({ status: 'running' }, { projection: { _id: 1, seq: 1, status: 1, lease: 1 } }).toArray();
+  let expired = 0;
+  for (const job of running) {
+    if (!job.lease || !isDead(job.lease.owner)) continue;
+    const state = await c.active.findOneAndUpdate(stateFilter(job), { $set: { 'lease.until': new Date(Date.now() - 1) } }, { returnDocument: 'after' });
+    if (!state) continue;
+    await mirror(c, state);
+    expired += 1;
+  }
+  return expired;
+}
+
 /** Copies claim state into `jobs`, so that lists filtered by status read `jobs` alone. */
 async function mirror(c: Collections, state: ActiveDoc): Promise<void> {
   const { _id, ...fields } = state;
@@ -383,10 +401,10 @@ export async function fail(store: JobStore, claim: Claim, error: JobError, optio
   return requeue(c, claim, { $set: { status: 'queued', runAt: options.retryAt, lease: null, error: stored } });
 }
 
-/** Gives the job back untouched (graceful shutdown): queued again, and the start not counted. */
-export async function release(store: JobStore, claim: Claim): Promise<boolean> {
+/** Gives the job back untouched (graceful shutdown, or not startable yet): queued again for `runAt`, the start not counted. */
+export async function release(store: JobStore, claim: Claim, runAt = new Date()): Promise<boolean> {
   const c = await ensureJobIndexes(store);
-  return requeue(c, claim, { $set: { status: 'queued', runAt: new Date(), lease: null }, $inc: { attempts: -1 } });
+  return requeue(c, claim, { $set: { status: 'queued', runAt, lease: null }, $inc: { attempts: -1 } });
 }
 
 async function requeue(c: Collections, claim: Claim, update: mongo.UpdateFilter<ActiveDoc>): Promise<boolean> {

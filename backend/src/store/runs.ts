@@ -8,10 +8,11 @@ import { modelFor } from './model';
  * committed with each page's delta link (store/sync-state.ts) and with each batch of due pending
  * work (`pendingCounts`), so a retried page or batch is never counted twice.
  */
-export const MAILBOX_COUNTERS = ['found', 'archived', 'alreadyArchived', 'filtered', 'deleted', 'failed', 'removedInMailbox', 'bytes'] as const;
+export const MAILBOX_COUNTERS = ['found', 'archived', 'alreadyArchived', 'filtered', 'deleted', 'failed', 'deferred', 'recovered', 'removedInMailbox', 'bytes'] as const;
 export type MailboxCounter = (typeof MAILBOX_COUNTERS)[number];
 export type Counts = Record<MailboxCounter, number>;
 
+/** 'succeeded': nothing is missing; 'partial': something is (see each mailbox's `missing`). */
 export type RunStatus = 'queued' | 'running' | 'succeeded' | 'partial' | 'failed' | 'cancelled';
 export type MailboxStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled' | 'timed-out';
 
@@ -32,11 +33,53 @@ export interface Run {
   finishedAt: Date | null;
 }
 
+/** Per folder, what Graph says the mailbox holds beside what the archive accounts for (archiving/completeness.ts). */
+export interface FolderCompleteness {
+  folderId: string;
+  path: string;
+  /** Graph's `totalItemCount`; null when Graph did not say. */
+  inMailbox: number | null;
+  held: number;
+  filtered: number;
+  owed: number;
+  failed: number;
+  verdict: 'complete' | 'catching-up' | 'gaps';
+  reason: string | null;
+  checkedAt: Date;
+}
+
+/** A message that failed for good: what an administrator needs to find it and retry it. */
+export interface FailedMessage {
+  /** The pending item's id, for "retry". */
+  id: string;
+  messageId: string;
+  folder: string;
+  subject: string;
+  lastError: string;
+  attempts: number;
+}
+
+/** What the mailbox's archive lacks at the end of its crawl. */
+export interface Missing {
+  /** Messages owed: downloads waiting for a retry. */
+  owed: number;
+  /** Messages failed for good. */
+  failed: number;
+  /** Folders whose crawl did not finish in this run. */
+  incompleteFolders: number;
+  /** Folders where Graph counts more than the archive accounts for, though nothing is owed. */
+  gapFolders: number;
+}
+
+/** An error of a mailbox's crawl, or a message a filter skipped that the run names. */
 export interface RunNote {
   at: Date;
   folder?: string;
   messageId?: string;
+  subject?: string;
   reason: string;
+  /** Overcome later in the run: the folder or mailbox that failed was then crawled to its end. */
+  recovered?: boolean;
 }
 
 export interface RunMailbox extends Counts {
@@ -50,10 +93,16 @@ export interface RunMailbox extends Counts {
   foldersDone: number;
   foldersTotal: number;
   recentErrors: RunNote[];
+  /** Errors not overcome (an error that was overcome moves to `recoveredErrors`). */
   errorCount: number;
+  recoveredErrors: number;
   /** Messages a filter skipped that the run names (over the size limit), the first of them and their count. */
   recentSkips?: RunNote[];
   skipCount?: number;
+  /** Set when the mailbox's crawl ends: what is missing, and the completeness report. */
+  missing?: Missing | null;
+  folders?: FolderCompleteness[];
+  failedMessages?: FailedMessage[];
   startedAt: Date | null;
   finishedAt: Date | null;
   durationMs: number;
@@ -84,7 +133,7 @@ const runSchema = new Schema<Run>(
 runSchema.index({ profileId: 1, createdAt: -1 });
 runSchema.index({ status: 1 });
 
-const note = new Schema<RunNote>({ at: Date, folder: String, messageId: String, reason: String }, { _id: false });
+const note = new Schema<RunNote>({ at: Date, folder: String, messageId: String, subject: String, reason: String, recovered: Boolean }, { _id: false });
 const counterFields = Object.fromEntries(MAILBOX_COUNTERS.map((c) => [c, { type: Number, default: 0 }]));
 const mailboxSchema = new Schema<RunMailbox>(
   {
@@ -99,8 +148,12 @@ const mailboxSchema = new Schema<RunMailbox>(
     foldersTotal: { type: Number, default: 0 },
     recentErrors: { type: [note], default: [] },
     errorCount: { type: Number, default: 0 },
+    recoveredErrors: { type: Number, default: 0 },
     recentSkips: { type: [note], default: [] },
     skipCount: { type: Number, default: 0 },
+    missing: { type: Schema.Types.Mixed, default: null },
+    folders: { type: Schema.Types.Mixed, default: undefined },
+    failedMessages: { type: Schema.Types.Mixed, default: undefined },
     startedAt: { type: Date, default: null },
     finishedAt: { type: Date, default: null },
     durationMs: { type: Number, default: 0 },
@@ -184,12 +237,12 @@ export async function getRunMailbox(conn: Connection, runId: string, mailboxId: 
 }
 
 /** Keeps the first errors of a mailbox for the run log; the count keeps going. */
-export function recordRunError(conn: Connection, runId: string, mailboxId: string, error: Omit<RunNote, 'at'>): Promise<void> {
+export function recordRunError(conn: Connection, runId: string, mailboxId: string, error: Omit<RunNote, 'at' | 'recovered'>): Promise<void> {
   return recordNote(conn, runId, mailboxId, error, 'recentErrors', 'errorCount');
 }
 
 /** The same for messages a filter skipped that the run names (they are no errors). */
-export function recordRunSkip(conn: Connection, runId: string, mailboxId: string, skip: Omit<RunNote, 'at'>): Promise<void> {
+export function recordRunSkip(conn: Connection, runId: string, mailboxId: string, skip: Omit<RunNote, 'at' | 'recovered'>): Promise<void> {
   return recordNote(conn, runId, mailboxId, skip, 'recentSkips', 'skipCount');
 }
 
@@ -200,8 +253,45 @@ async function recordNote(conn: Connection, runId: string, mailboxId: string, no
   if (pushed.matchedCount === 0) await runMailboxes(conn).updateOne({ _id }, { $inc: { [count]: 1 } });
 }
 
-export async function listRunMailboxes(conn: Connection, runId: string): Promise<RunMailbox[]> {
-  return runMailboxes(conn).find({ runId }, { pendingDone: 0, pendingCounts: 0 }).sort({ upn: 1 }).lean<RunMailbox[]>();
+/**
+ * At the end of a mailbox's crawl: errors it overcame (`resolved`) are marked recovered and move
+ * from `errorCount` to `recoveredErrors`. Errors past the kept ones stay counted as errors.
+ */
+export async function settleRunErrors(conn: Connection, runId: string, mailboxId: string, resolved: (e: RunNote) => boolean): Promise<void> {
+  const doc = await getRunMailbox(conn, runId, mailboxId);
+  if (!doc) return;
+  let newly = 0;
+  const errors = (doc.recentErrors ?? []).map((e) => (e.recovered || !resolved(e) ? e : (newly++, { ...e, recovered: true })));
+  if (newly === 0) return;
+  await runMailboxes(conn).updateOne(
+    { _id: mailboxKey(runId, mailboxId) },
+    { $set: { recentErrors: errors, errorCount: Math.max(0, doc.errorCount - newly), recoveredErrors: (doc.recoveredErrors ?? 0) + newly } },
+  );
+}
+
+/** The mailbox's completeness report and what it lacks, written once its crawl ends. */
+export async function setRunMailboxCompleteness(
+  conn: Connection,
+  runId: string,
+  mailboxId: string,
+  report: Pick<RunMailbox, 'folders' | 'failedMessages'> & { missing: Missing },
+): Promise<void> {
+  await runMailboxes(conn).updateOne({ _id: mailboxKey(runId, mailboxId) }, { $set: report });
+}
+
+/** The run's mailboxes, without the per-folder report (`withFolders` adds it). */
+export async function listRunMailboxes(conn: Connection, runId: string, opts: { withFolders?: boolean } = {}): Promise<RunMailbox[]> {
+  const projection = opts.withFolders ? { pendingDone: 0, pendingCounts: 0 } : { pendingDone: 0, pendingCounts: 0, folders: 0 };
+  const found = await runMailboxes(conn).find({ runId }, projection).sort({ upn: 1 }).lean<RunMailbox[]>();
+  // An upserted row has no lists until its first note: lean() applies no schema defaults.
+  return found.map((m) => ({ ...m, recentErrors: m.recentErrors ?? [], recentSkips: m.recentSkips ?? [] }));
+}
+
+/** Adds up what a run's mailboxes lack. */
+export function sumMissing(mailboxes: Pick<RunMailbox, 'missing'>[]): Missing {
+  const total: Missing = { owed: 0, failed: 0, incompleteFolders: 0, gapFolders: 0 };
+  for (const m of mailboxes) for (const k of Object.keys(total) as (keyof Missing)[]) total[k] += m.missing?.[k] ?? 0;
+  return total;
 }
 
 export function sumCounts(mailboxes: Partial<Counts>[]): Counts {

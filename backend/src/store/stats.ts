@@ -57,6 +57,7 @@ export async function archivedPerDay(conn: Connection, days: number, now = new D
 export type RecentRun = Pick<Run, '_id' | 'profileId' | 'profileName' | 'trigger' | 'status' | 'error' | 'mailboxCount' | 'createdAt' | 'startedAt' | 'finishedAt'> & {
   totals: Record<(typeof MAILBOX_COUNTERS)[number], number>;
   errorCount: number;
+  recoveredErrors: number;
   /** Mailboxes that failed or timed out, or reported errors. */
   troubled: { upn: string; status: string; errorCount: number; lastError: string | null }[];
 };
@@ -72,14 +73,14 @@ export async function recentRuns(conn: Connection, limit: number): Promise<Recen
   if (runs.length === 0) return [];
   const mailboxes = await conn.db!
     .collection<RunMailbox>('run_mailboxes')
-    .find({ runId: { $in: runs.map((r) => r._id) } }, { projection: { runId: 1, upn: 1, status: 1, errorCount: 1, recentErrors: 1, ...Object.fromEntries(MAILBOX_COUNTERS.map((c) => [c, 1])) } })
+    .find({ runId: { $in: runs.map((r) => r._id) } }, { projection: { runId: 1, upn: 1, status: 1, errorCount: 1, recoveredErrors: 1, recentErrors: 1, ...Object.fromEntries(MAILBOX_COUNTERS.map((c) => [c, 1])) } })
     .toArray();
   return runs.map((run) => {
     const mine = mailboxes.filter((m) => m.runId === run._id);
     const totals = Object.fromEntries(MAILBOX_COUNTERS.map((c) => [c, mine.reduce((n, m) => n + (m[c] ?? 0), 0)])) as RecentRun['totals'];
     const troubled = mine
       .filter((m) => m.status === 'failed' || m.status === 'timed-out' || (m.errorCount ?? 0) > 0)
-      .map((m) => ({ upn: m.upn, status: m.status, errorCount: m.errorCount ?? 0, lastError: m.recentErrors?.at(-1)?.reason ?? null }));
+      .map((m) => ({ upn: m.upn, status: m.status, errorCount: m.errorCount ?? 0, lastError: m.recentErrors?.filter((e) => !e.recovered).at(-1)?.reason ?? null }));
     return {
       _id: run._id,
       profileId: run.profileId,
@@ -93,6 +94,7 @@ export async function recentRuns(conn: Connection, limit: number): Promise<Recen
       finishedAt: run.finishedAt,
       totals,
       errorCount: mine.reduce((n, m) => n + (m.errorCount ?? 0), 0),
+      recoveredErrors: mine.reduce((n, m) => n + (m.recoveredErrors ?? 0), 0),
       troubled,
     };
   });

@@ -1,4 +1,5 @@
 import { Schema, type Connection } from 'mongoose';
+import { resetProfileMembers } from './members';
 import { modelFor } from './model';
 import type { Counts } from './runs';
 
@@ -13,7 +14,7 @@ export interface FolderRecord {
   id: string;
   displayName: string;
   parentFolderId: string;
-  /** PR_CONTAINER_CLASS (IPF.Note for mail) when Graph reported it. */
+  /** PR_CONTAINER_CLASS (IPF.Note for mail; '' when the folder has none); unset until it was read. */
   containerClass?: string;
 }
 
@@ -92,8 +93,9 @@ export async function saveFolderLink(
   );
 }
 
-/** Forgets the whole crawl state of a profile (profile deleted, or a full re-crawl requested). */
+/** Forgets the whole crawl state of a profile (profile deleted, or a full re-crawl requested), its folder ledger too. */
 export async function resetProfileSync(conn: Connection, profileId: string): Promise<void> {
+  await resetProfileMembers(conn, profileId);
   await folderSync(conn).deleteMany({ profileId });
   await mailboxSync(conn).deleteMany({ _id: { $regex: `^${profileId.replace(/[^\w-]/g, '')}:` } });
 }

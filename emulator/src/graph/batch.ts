@@ -46,7 +46,7 @@ export async function runBatch(deps: PipelineDeps, outer: GraphRequest): Promise
     const task = failedDep
       ? Promise.resolve(results.set(part.id, failedDependency(part, outer))).then(() => undefined)
       : runGraphRequest(deps, toRequest(part, outer.headers)).then((res) => {
-          if (res.drop) dropped = true;
+          if (res.drop || res.truncate) dropped = true;
           results.set(part.id, { id: part.id, status: res.status, headers: partHeaders(res.headers), body: encodeBody(res.body) });
         });
     running.set(part.id, task.finally(() => running.delete(part.id)));

@@ -3,7 +3,7 @@ import { PERMS } from './auth';
 import { badRequest, GraphError } from './errors';
 import { requestedProperties } from './extended-properties';
 import { folderFor, mailboxFor, messageJson } from './mail-access';
-import { applySelect, contextUrl, graphLink, preferredPageSize, readToken, selectFields, signToken } from './odata';
+import { applySelect, contextUrl, graphLink, preferredPageSize, readToken, rejectUndocumented, selectFields, signToken } from './odata';
 import type { GraphResponse, HandlerContext } from './types';
 import { ok } from './users';
 
@@ -41,6 +41,8 @@ type Change = { seq: number; item?: MessageRecord; tomb?: Tombstone };
  * (https://github.com/microsoftgraph/microsoft-graph-docs-contrib/issues/6457).
  */
 const DEFAULT_PAGE = 10;
+/** What message delta documents (https://learn.microsoft.com/en-us/graph/api/message-delta); no $search, $count, $skip. */
+const MESSAGE_DELTA_OPTIONS = ['$select', '$top', '$expand', '$filter', '$orderby', 'changeType', '$deltatoken', '$skiptoken'];
 const MAX_PAGE = 1000;
 
 /**
@@ -52,6 +54,7 @@ const MAX_PAGE = 1000;
  */
 export async function messagesDelta(h: HandlerContext): Promise<GraphResponse> {
   const { mb } = mailboxFor(h, PERMS.mailBasic);
+  rejectUndocumented(h.req.query, MESSAGE_DELTA_OPTIONS, 'Messages');
   const folder = folderFor(mb, h.params.folder!);
   const path = `/users/${mb.userId}/mailFolders('${folder.id}')/messages/delta`;
   const token = readState(h, mb, folder, path);

@@ -5,7 +5,7 @@ import { PERMS } from './auth';
 import { badRequest, GraphError } from './errors';
 import { parseFilter } from './filter';
 import { folderFor, mailboxFor } from './mail-access';
-import { applySelect, contextUrl, graphLink, parseSkip, parseTop, preferredPageSize, readToken, selectFields, signToken } from './odata';
+import { applySelect, contextUrl, graphLink, parseSkip, parseTop, preferredPageSize, readToken, rejectUndocumented, selectFields, signToken } from './odata';
 import type { GraphResponse, HandlerContext } from './types';
 import { ok } from './users';
 
@@ -13,8 +13,9 @@ import { ok } from './users';
 const CONTAINER_CLASS = 'String 0x3613';
 
 /**
- * `$expand=singleValueExtendedProperties($filter=id eq 'String 0x3613')` — how Exchange clients
- * tell mail folders (IPF.Note) from Calendar, Contacts, Tasks and Notes folders
+ * `$expand=singleValueExtendedProperties($filter=id eq 'String 0x3613')` on a GET of one folder
+ * or a folder listing — how Exchange clients tell mail folders (IPF.Note) from Calendar,
+ * Contacts, Tasks and Notes folders
  * (https://learn.microsoft.com/en-us/graph/api/singlevaluelegacyextendedproperty-get).
  */
 function expandedIds(query: URLSearchParams): string[] | null {
@@ -139,14 +140,28 @@ export async function moveFolder(h: HandlerContext): Promise<GraphResponse> {
   return { ...ok({ '@odata.context': contextUrl(h.env, `users('${mb.userId}')/mailFolders/$entity`), ...renderFolder(folder, mb) }), status: 201 };
 }
 
-/** `o` keeps the first request's $select/$expand: Graph applies them to every later page and round. */
-interface FolderDeltaToken { k: 'fd'; u: string; e: number; s: number; up?: number; c?: number; o?: { select?: string; expand?: string } }
+/** `o` keeps the first request's $select: Graph applies it to every later page and round. */
+interface FolderDeltaToken { k: 'fd'; u: string; e: number; s: number; up?: number; c?: number; o?: { select?: string } }
 
-/** GET /users/{id}/mailFolders/delta: the whole folder tree (flat), then only changed folders. */
+/**
+ * Query options mailFolder delta documents: `$select` on the first request, the state tokens
+ * after (https://learn.microsoft.com/en-us/graph/api/mailfolder-delta).
+ */
+const FOLDER_DELTA_OPTIONS = ['$select', '$deltatoken', '$skiptoken'];
+
+/**
+ * GET /users/{id}/mailFolders/delta: the whole folder tree (flat), then only changed folders.
+ * Delta keeps sync state in the mailbox, so a mailbox at its storage quota refuses it with
+ * 403 ErrorQuotaExceeded while ordinary folder reads go on working (same page).
+ */
 export async function foldersDelta(h: HandlerContext): Promise<GraphResponse> {
   const { mb } = mailboxFor(h, PERMS.mailBasic);
   const path = `/users/${mb.userId}/mailFolders/delta`;
   const q = h.req.query;
+  rejectUndocumented(q, FOLDER_DELTA_OPTIONS, 'Folders');
+  if (mb.overQuota) {
+    throw new GraphError(403, 'ErrorQuotaExceeded', 'The mailbox has reached its storage quota. Reduce mailbox usage below the quota and retry the request.');
+  }
   const raw = q.get('$skiptoken') ?? q.get('$deltatoken');
   const token = raw ? readToken<FolderDeltaToken>(h.env, raw) : { k: 'fd' as const, u: mb.userId, e: mb.epoch, s: 0 };
   if (!token || token.k !== 'fd' || token.u !== mb.userId || token.e !== mb.epoch) {
@@ -170,9 +185,8 @@ export async function foldersDelta(h: HandlerContext): Promise<GraphResponse> {
   } else {
     body['@odata.deltaLink'] = graphLink(h.env, path, { $deltatoken: signToken(h.env, { k: 'fd', u: mb.userId, e: mb.epoch, s: upTo, o }) });
   }
-  const effective = new URLSearchParams(q);
+  const effective = new URLSearchParams();
   if (o.select) effective.set('$select', o.select);
-  if (o.expand) effective.set('$expand', o.expand);
   body.value = page.map((c) => ({
     '@odata.type': '#microsoft.graph.mailFolder',
     ...(c.folder ? folderJson(c.folder, mb, effective) : { id: c.id, '@removed': { reason: 'deleted' } }),
@@ -180,8 +194,8 @@ export async function foldersDelta(h: HandlerContext): Promise<GraphResponse> {
   return ok(body);
 }
 
-function firstOptions(q: URLSearchParams): { select?: string; expand?: string } {
-  return { ...(q.get('$select') ? { select: q.get('$select')! } : {}), ...(q.get('$expand') ? { expand: q.get('$expand')! } : {}) };
+function firstOptions(q: URLSearchParams): { select?: string } {
+  return q.get('$select') ? { select: q.get('$select')! } : {};
 }
 
 function isInTree(mb: Mailbox, f: FolderRecord): boolean {

@@ -88,3 +88,16 @@ export function graphLink(env: GraphEnv, path: string, params: Record<string, st
 export function contextUrl(env: GraphEnv, fragment: string): string {
   return `${env.graphBase}/v1.0/$metadata#${fragment}`;
 }
+
+/**
+ * Change tracking refuses query options its page does not document, as Outlook does
+ * ("The following parameters are not supported with change tracking over the 'Messages'
+ * resource: '$orderby, $search'"): a client that relies on one only works against a lenient server.
+ */
+export function rejectUndocumented(query: URLSearchParams, documented: readonly string[], resource: string): void {
+  const allowed = new Set(documented.map((o) => o.toLowerCase()));
+  const refused = [...new Set([...query.keys()].filter((k) => !allowed.has(k.toLowerCase())))];
+  if (refused.length > 0) {
+    throw badRequest('ErrorInvalidUrlQuery', `The following parameters are not supported with change tracking over the '${resource}' resource: '${refused.join(', ')}'.`);
+  }
+}

@@ -1,4 +1,4 @@
-import type { Faults } from '../faults';
+import type { FaultRule, Faults } from '../faults';
 import type { Stats } from '../stats';
 import type { Throttler } from '../throttle';
 import { authenticate } from './auth';
@@ -33,6 +33,7 @@ export async function runGraphRequest(deps: PipelineDeps, req: GraphRequest): Pr
   const pathOnly = `/v1.0${req.path}`;
   let mailboxId = segs[0]?.toLowerCase() === 'me' ? undefined : mailboxOf(deps, segs);
   let release: (() => void) | undefined;
+  let res: GraphResponse | undefined;
   try {
     const principal = await authenticate(deps.auth, req.headers);
     segs = normalizeMe(segs, principal);
@@ -47,18 +48,31 @@ export async function runGraphRequest(deps: PipelineDeps, req: GraphRequest): Pr
       throw new GraphError(429, decision.code, decision.message, { 'retry-after': String(decision.retryAfterSeconds) });
     }
     release = decision.release;
-    const fault = await applyFault(deps, pathOnly, req.method, mailboxId);
-    if (fault) return fault;
+    const rule = deps.faults.take({ path: pathOnly, method: req.method, mailboxId, message: messageOf(deps, mailboxId, match.params.message) });
+    const fault = await applyFault(rule);
+    if (fault) return (res = fault);
     const immutableIds = prefersImmutableIds(req.headers);
-    const res = await match.route.handler({ env: deps.env, req, principal, params: match.params, immutableIds });
+    res = await match.route.handler({ env: deps.env, req, principal, params: match.params, immutableIds });
     if (immutableIds) res.headers['preference-applied'] = 'IdType="ImmutableId"';
-    return withStandardHeaders(res, req);
+    // A reset breaks the connection half-way through a real answer's body.
+    if (rule?.kind === 'reset') res.truncate = true;
+    return (res = withStandardHeaders(res, req));
   } catch (e) {
-    return errorResponse(e, req);
+    return (res = errorResponse(e, req));
   } finally {
     release?.();
-    deps.stats.record(pathOnly, mailboxId);
+    deps.stats.record(pathOnly, mailboxId, res?.status ?? 0, errorCodeOf(res));
   }
+}
+
+/** The immutable id of the message a route addresses, whichever of its ids the path uses. */
+function messageOf(deps: PipelineDeps, mailboxId: string | undefined, ref: string | undefined): string | undefined {
+  if (!mailboxId || !ref) return undefined;
+  return deps.env.tenant.mailboxes.get(mailboxId)?.find(ref)?.immutableId ?? ref;
+}
+
+function errorCodeOf(res: GraphResponse | undefined): string | undefined {
+  return (res?.body as { error?: { code?: string } } | undefined)?.error?.code;
 }
 
 function normalizeMe(segs: string[], principal: Principal): string[] {
@@ -69,12 +83,13 @@ function normalizeMe(segs: string[], principal: Principal): string[] {
   return ['users', principal.userId, ...segs.slice(1)];
 }
 
-async function applyFault(deps: PipelineDeps, path: string, method: string, mailboxId: string | undefined): Promise<GraphResponse | undefined> {
-  const rule = deps.faults.take(path, method, mailboxId);
+async function applyFault(rule: FaultRule | undefined): Promise<GraphResponse | undefined> {
   if (!rule) return undefined;
   switch (rule.kind) {
     case 'slow':
       await new Promise((r) => setTimeout(r, rule.delayMs ?? 1000));
+      return undefined;
+    case 'reset':
       return undefined;
     case 'drop':
       return { status: 0, headers: {}, drop: true };

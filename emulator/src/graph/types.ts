@@ -19,6 +19,8 @@ export interface GraphResponse {
   /** JSON value, raw bytes, or nothing (204). */
   body?: unknown;
   drop?: boolean;
+  /** Injected: the connection breaks half-way through the body. */
+  truncate?: boolean;
 }
 
 export interface GraphEnv {

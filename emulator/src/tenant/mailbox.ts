@@ -77,6 +77,8 @@ export class Mailbox {
   seq = 0;
   /** Bumped to invalidate every outstanding delta token (a "sync reset"). */
   epoch = 1;
+  /** At its storage quota: folder delta, which writes sync state into the mailbox, is refused. */
+  overQuota = false;
 
   constructor(readonly userId: string) {}
 

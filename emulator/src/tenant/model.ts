@@ -222,6 +222,11 @@ export class Tenant {
     return found;
   }
 
+  /** Puts a mailbox over its storage quota (or back under it). */
+  setOverQuota(user: string, overQuota: boolean): void {
+    this.mustMailbox(user).overQuota = overQuota;
+  }
+
   /** Invalidates every delta token of a mailbox: the next delta call answers 410 Gone. */
   resetSyncState(user: string): void {
     this.mustMailbox(user).epoch++;

@@ -1,7 +1,7 @@
 import { createSender, type TokenSource } from '@shared/api';
 import type { Me } from '@shared/types';
 import type {
-  ArchiveUser, ConnectionTest, DirectorySettings, DirectorySyncResult, Grant, GrantRight, JournalMailbox, JournalProfile,
+  ArchiveUser, CompletenessReport, ConnectionTest, DirectorySettings, DirectorySyncResult, FailedMessage, Grant, GrantRight, JournalMailbox, JournalProfile,
   ImportItem, ImportNoteItem, ImportSettings, ImportSourceInput, JournalStatus, Profile, ProfileInput, QuarantinedReport, Run, RunDetail, SearchIndexState, Stats,
   UploadStatus,
 } from './types';
@@ -36,6 +36,12 @@ export function createAdminClient(getToken: TokenSource, base = '/api') {
     runs: (profileId?: string) => list<Run>(`/admin/runs${profileId ? `?profileId=${id(profileId)}` : ''}`),
     run: (rid: string) => call<RunDetail>('GET', `/admin/runs/${id(rid)}`),
     cancelRun: (rid: string) => call<{ cancelled: boolean }>('POST', `/admin/runs/${id(rid)}/cancel`),
+
+    /** The newest completeness report (of one profile's runs), or that of one run. */
+    completeness: (target: { profileId?: string; runId?: string } = {}) =>
+      call<CompletenessReport>('GET', target.runId ? `/admin/runs/${id(target.runId)}/completeness` : `/admin/completeness${target.profileId ? `?profileId=${id(target.profileId)}` : ''}`),
+    failedMessages: () => list<FailedMessage>('/admin/failed-messages'),
+    retryFailed: (fid: string) => call<{ runId: string }>('POST', `/admin/failed-messages/${id(fid)}/retry`),
 
     directorySettings: () => call<DirectorySettings>('GET', '/admin/directory/settings'),
     saveDirectorySettings: (s: DirectorySettings) => call<DirectorySettings>('PUT', '/admin/directory/settings', s as unknown as Body),

@@ -2,6 +2,8 @@
 import type { ProfileInput, Schedule } from '../../../backend/src/archiving/profile';
 import type { ImportView } from '../../../backend/src/import/view';
 import type { ImportNote } from '../../../backend/src/store/imports';
+import type { CompletenessReport as BackendCompletenessReport, CompletenessRow as BackendCompletenessRow, FailedMessageView } from '../../../backend/src/archiving/report';
+import type { Missing as BackendMissing } from '../../../backend/src/store/runs';
 
 export type { ProfileInput, Schedule };
 
@@ -17,9 +19,23 @@ export interface Counts {
   filtered: number;
   deleted: number;
   failed: number;
+  /** Downloads that failed and were left owed for a retry. */
+  deferred: number;
+  /** Owed messages archived on a later attempt. */
+  recovered: number;
   removedInMailbox: number;
   bytes: number;
 }
+
+/** A server type as JSON carries it: dates become ISO strings. */
+type Wire<T> = T extends Date ? string : T extends (infer U)[] ? Wire<U>[] : T extends object ? { [K in keyof T]: Wire<T[K]> } : T;
+
+/** What a mailbox's (or a run's) archive lacks once its crawl ended. */
+export type Missing = BackendMissing;
+export type Verdict = CompletenessRow['verdict'];
+export type CompletenessRow = Wire<BackendCompletenessRow>;
+export type CompletenessReport = Wire<BackendCompletenessReport>;
+export type FailedMessage = Wire<FailedMessageView>;
 
 export interface Run {
   _id: string;
@@ -41,7 +57,9 @@ export interface RunMailbox extends Counts {
   foldersDone: number;
   foldersTotal: number;
   errorCount: number;
-  recentErrors: { at: string; folder?: string; messageId?: string; reason: string }[];
+  recoveredErrors: number;
+  recentErrors: { at: string; folder?: string; messageId?: string; subject?: string; reason: string; recovered?: boolean }[];
+  missing: Missing | null;
   /** Messages a filter skipped that the run names (over the size limit). */
   recentSkips?: { at: string; folder?: string; messageId?: string; reason: string }[];
   skipCount?: number;
@@ -49,6 +67,8 @@ export interface RunMailbox extends Counts {
 
 export interface RunDetail extends Run {
   totals: Counts;
+  missing: Missing;
+  recoveredErrors: number;
   mailboxes: RunMailbox[];
 }
 
@@ -103,8 +123,9 @@ export interface Stats {
   storage: { items: number; itemBytes: number; messages: number; messageBytes: number; storedBytes: number; archiveUsers: number };
   singleInstance: { copies: number; stored: number; savedBytes: number; compressionSavedBytes: number };
   perDay: { date: string; count: number }[];
-  runs: (Run & { totals: Counts; errorCount: number })[];
+  runs: (Run & { totals: Counts; errorCount: number; recoveredErrors: number })[];
   attention: { runId: string; profileId: string; profileName: string; status: RunStatus; at: string; error: string | null; mailboxes: { upn: string; status: string; errorCount: number; lastError: string | null }[] }[];
+  failedMessages: { count: number; recent: FailedMessage[] };
 }
 
 export interface JournalStatus {

@@ -1,6 +1,7 @@
 import { Button, Caption1, Tab, TabList, Text, makeStyles, tokens } from '@fluentui/react-components';
 import type { Me } from '@shared/types';
 import { navigate, useHashPath } from '../route';
+import { CompletenessPage } from './completeness/CompletenessPage';
 import { Dashboard } from './dashboard/Dashboard';
 import { DirectoryPage } from './directory/DirectoryPage';
 import { ImportsPage } from './imports/ImportsPage';
@@ -11,6 +12,7 @@ import { ProfilesPage } from './profiles/ProfilesPage';
 const PAGES = {
   dashboard: { label: 'Dashboard', Page: Dashboard },
   profiles: { label: 'Archiving profiles', Page: ProfilesPage },
+  completeness: { label: 'Completeness', Page: CompletenessPage },
   directory: { label: 'Directory', Page: DirectoryPage },
   privileges: { label: 'Privileges', Page: PrivilegesPage },
   journaling: { label: 'Journaling', Page: JournalPage },

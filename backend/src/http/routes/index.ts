@@ -2,6 +2,7 @@ import type { Router } from 'express';
 import type { ServiceDeps } from '../../deps';
 import { accessRoutes } from './access';
 import { adminStatsRoutes } from './admin-stats';
+import { completenessRoutes } from './completeness';
 import { directoryRoutes } from './directory';
 import { exportRoutes } from './export';
 import { importRoutes } from './imports';
@@ -15,6 +16,7 @@ import { searchRoutes } from './search';
 export function apiRouters(deps: ServiceDeps): Router[] {
   return [
     profileRoutes(deps),
+    completenessRoutes(deps),
     directoryRoutes(deps),
     accessRoutes(deps),
     messageRoutes(deps),

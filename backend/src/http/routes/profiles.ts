@@ -5,7 +5,7 @@ import { cancelRun, startRun, type ArchivingDeps } from '../../archiving/runner'
 import { testProfile } from '../../archiving/test-profile';
 import { validateSchedule } from '../../jobs/scheduler';
 import { createProfile, deleteProfile, DuplicateNameError, getProfile, listProfiles, replaceProfile } from '../../store/profiles';
-import { getRun, hasActiveRun, listRunMailboxes, listRuns, sumCounts } from '../../store/runs';
+import { getRun, hasActiveRun, listRunMailboxes, listRuns, sumCounts, sumMissing } from '../../store/runs';
 import { resetProfileSync } from '../../store/sync-state';
 import { requireRole } from '../auth';
 import { HttpError, notFound, parseInput } from '../errors';
@@ -81,7 +81,8 @@ export function profileRoutes(deps: ArchivingDeps): Router {
     const run = await getRun(conn, id);
     if (!run) throw notFound('Run');
     const mailboxes = await listRunMailboxes(conn, id);
-    res.json({ ...run, totals: sumCounts(mailboxes), mailboxes });
+    const recoveredErrors = mailboxes.reduce((n, m) => n + (m.recoveredErrors ?? 0), 0);
+    res.json({ ...run, totals: sumCounts(mailboxes), missing: sumMissing(mailboxes), recoveredErrors, mailboxes });
   });
 
   r.post('/admin/runs/:id/cancel', async (req, res) => {

@@ -9,6 +9,10 @@ const COLORS: Record<string, BadgeProps['color']> = {
   'timed-out': 'warning',
   failed: 'danger',
   cancelled: 'subtle',
+  // Completeness verdicts.
+  complete: 'success',
+  'catching-up': 'warning',
+  gaps: 'danger',
 };
 
 export function StatusBadge({ status }: { status: string }) {

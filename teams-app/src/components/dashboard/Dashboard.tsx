@@ -1,4 +1,5 @@
 import { Body1, Caption1, Card, Link, Spinner, TableCell, TableRow, Text, makeStyles, tokens } from '@fluentui/react-components';
+import { useState } from 'react';
 import { useApi } from '../../api/context';
 import { formatBytes, formatDateTime, formatNumber } from '../../format';
 import { ErrorBar } from '../common/ErrorBar';
@@ -6,6 +7,7 @@ import { ListTable } from '../common/ListTable';
 import { Section } from '../common/Section';
 import { StatusBadge } from '../common/StatusBadge';
 import { useLoad } from '../common/useLoad';
+import { FailedMessages, RetryStarted } from '../completeness/FailedMessages';
 import { PerDayChart } from './PerDayChart';
 import { SearchIndex } from './SearchIndex';
 
@@ -34,8 +36,9 @@ export function Dashboard() {
   const styles = useStyles();
   const stats = useLoad(() => api.stats(), [], 10_000);
   const journal = useLoad(() => api.journalStatus().catch(() => null), [], 30_000);
+  const [retrying, setRetrying] = useState<string | null>(null);
   if (!stats.data) return stats.error ? <ErrorBar error={stats.error} title="The dashboard could not be loaded" /> : <Spinner label="Loading figures…" />;
-  const { storage, singleInstance, perDay, runs, attention } = stats.data;
+  const { storage, singleInstance, perDay, runs, attention, failedMessages } = stats.data;
   const quarantined = journal.data ? journal.data.quarantine['not-journal'] + journal.data.quarantine.malformed : 0;
   return (
     <>
@@ -53,7 +56,17 @@ export function Dashboard() {
       </Section>
       <Section title="Needs attention">
         <div className={styles.attention}>
-          {attention.length === 0 && quarantined === 0 && <Body1>Nothing needs attention: the recent runs finished without errors.</Body1>}
+          {attention.length === 0 && quarantined === 0 && failedMessages.count === 0 && <Body1>Nothing needs attention: the recent runs finished without errors.</Body1>}
+          {failedMessages.count > 0 && (
+            <Card role="note" aria-label="Messages that failed for good">
+              <Text weight="semibold">
+                {formatNumber(failedMessages.count)} {failedMessages.count === 1 ? 'message' : 'messages'} failed for good: not in the archive after every retry
+              </Text>
+              <FailedMessages messages={failedMessages.recent} onRetried={async (runId) => (setRetrying(runId), stats.reload())} />
+              <Link href="#completeness">See the completeness report</Link>
+            </Card>
+          )}
+          <RetryStarted runId={retrying} />
           {attention.map((a) => (
             <Card key={a.runId} role="note">
               <Text weight="semibold">

@@ -3,7 +3,7 @@ import {
 } from '@fluentui/react-components';
 import { useState } from 'react';
 import { useApi } from '../../api/context';
-import type { Counts, RunMailbox } from '../../api/types';
+import type { Counts, Missing, RunMailbox } from '../../api/types';
 import { formatBytes, formatDateTime, formatDuration, formatNumber } from '../../format';
 import { navigate } from '../../route';
 import { ErrorBar } from '../common/ErrorBar';
@@ -21,6 +21,20 @@ const COLUMNS: { key: keyof Counts; label: string }[] = [
   { key: 'deleted', label: 'Deleted' },
   { key: 'failed', label: 'Failed' },
 ];
+
+const missingCount = (m: Missing | undefined) => (m ? m.owed + m.failed + m.incompleteFolders + m.gapFolders : 0);
+
+/** Whether anything is missing, in a sentence: what a run's status stands for. */
+function describeMissing(m: Missing | undefined): string {
+  if (!m || missingCount(m) === 0) return 'Nothing is missing';
+  const parts = [
+    m.owed && `${m.owed} owed (retrying)`,
+    m.failed && `${m.failed} failed for good`,
+    m.incompleteFolders && `${m.incompleteFolders} folders not finished`,
+    m.gapFolders && `${m.gapFolders} folders with gaps`,
+  ].filter(Boolean);
+  return `Missing: ${parts.join(', ')}`;
+}
 
 const useStyles = makeStyles({
   facts: { display: 'flex', gap: tokens.spacingHorizontalXL, flexWrap: 'wrap', alignItems: 'center' },
@@ -60,6 +74,7 @@ export function RunView({ runId }: { runId: string }) {
       actions={
         <>
           {ACTIVE.has(r.status) && <Button onClick={() => void cancel()}>Cancel run</Button>}
+          {!ACTIVE.has(r.status) && <Button onClick={() => navigate('completeness', 'run', r._id)}>Completeness</Button>}
           <Button onClick={() => navigate('profiles', 'history', r.profileId)}>Run history</Button>
           <Button onClick={() => navigate('profiles')}>Back to profiles</Button>
         </>
@@ -74,6 +89,8 @@ export function RunView({ runId }: { runId: string }) {
         <Body1>{r.trigger === 'manual' ? 'Started by hand' : 'Scheduled'}</Body1>
         <Body1 data-total="archived">Archived {formatNumber(r.totals.archived)}</Body1>
         <Body1>{formatBytes(r.totals.bytes)}</Body1>
+        {!ACTIVE.has(r.status) && <Body1 data-missing={missingCount(r.missing)}>{describeMissing(r.missing)}</Body1>}
+        {r.totals.recovered + r.recoveredErrors > 0 && <Body1 data-total="recovered">Recovered from {formatNumber(r.totals.recovered + r.recoveredErrors)} errors</Body1>}
       </div>
       {r.error && <ErrorBar error={new Error(r.error)} title="The run stopped" />}
       <ErrorBar error={cancelError} />
@@ -137,7 +154,7 @@ function MailboxRow({ m }: { m: RunMailbox }) {
         ))}
         <TableCell>{formatBytes(m.bytes)}</TableCell>
       </TableRow>
-      <Notes count={m.errorCount} what={`errors in ${m.upn}`} notes={m.recentErrors} className={styles.errors} />
+      <Notes count={m.errorCount} what={`errors in ${m.upn}`} notes={m.recentErrors.filter((e) => !e.recovered)} className={styles.errors} />
       <Notes count={m.skipCount ?? 0} what={`skipped by the size filter in ${m.upn}`} notes={m.recentSkips ?? []} />
     </>
   );

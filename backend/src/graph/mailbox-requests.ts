@@ -1,0 +1,151 @@
+import type { Context, Middleware } from '@microsoft/microsoft-graph-client';
+import { Limiter } from '../limiter';
+
+/**
+ * What every Graph request that reaches a mailbox's Outlook data goes through, whoever sends it
+ * (the crawl, a restore, the directory sync's mailbox settings):
+ *
+ * - `Prefer: IdType="ImmutableId"`: Exchange gives an item a new id when it moves to another
+ *   folder unless the request asks for immutable ids, and ids the archive keeps (pending work, a
+ *   message's source, a restore target) must survive moves
+ *   (https://learn.microsoft.com/en-us/graph/outlook-immutable-id). Also on every part of a `$batch`.
+ * - One concurrency limit per mailbox for the whole process: Exchange allows an app 4 concurrent
+ *   requests per mailbox and answers more with 429 MailboxConcurrency; it runs up to 4 parts of a
+ *   `$batch` at once, so a batch takes min(parts, 4) of its mailbox's slots
+ *   (https://learn.microsoft.com/en-us/graph/throttling-limits#outlook-service-limits). A slot is
+ *   held until the response body is read, as Exchange counts the request until then.
+ */
+export const MAILBOX_CONCURRENCY = 4;
+const IMMUTABLE = 'IdType="ImmutableId"';
+/** Outlook resources of a user; `/users/{id}` itself is a directory object. */
+const OUTLOOK_SEGMENTS = new Set(['messages', 'mailfolders', 'mailboxsettings', 'inferenceclassification', 'outlook']);
+
+const slots = new Map<string, Limiter>();
+const slotsOf = (mailbox: string) => {
+  let limiter = slots.get(mailbox);
+  if (!limiter) slots.set(mailbox, (limiter = new Limiter(MAILBOX_CONCURRENCY)));
+  return limiter;
+};
+
+/**
+ * The mailbox a Graph URL (absolute, or relative as in a batch part) addresses, if an Outlook
+ * resource: `users/{id}/messages…` or, in the key syntax links may use, `users('{id}')/messages…`.
+ */
+export function mailboxOf(url: string): string | null {
+  const path = url.replace(/^https?:\/\/[^/]+/i, '').replace(/^\/?(v1\.0|beta)\//i, '/').split('?')[0]!;
+  const m = /^\/?users(?:\/([^/]+)|\('([^']+)'\))\/([^/(]+)/i.exec(path);
+  if (!m || !OUTLOOK_SEGMENTS.has(m[3]!.toLowerCase())) return null;
+  return decodeURIComponent(m[1] ?? m[2]!).toLowerCase();
+}
+
+interface BatchPart {
+  url?: string;
+  headers?: Record<string, string>;
+}
+
+export class MailboxRequestHandler implements Middleware {
+  private next: Middleware | undefined;
+
+  setNext(next: Middleware): void {
+    this.next = next;
+  }
+
+  async execute(context: Context): Promise<void> {
+    const url = typeof context.request === 'string' ? context.request : context.request.url;
+    const weights = new Map<string, number>();
+    const single = mailboxOf(url);
+    if (single) {
+      preferImmutable(context);
+      weights.set(single, 1);
+    } else if (/\/\$batch(\?|$)/.test(url)) {
+      for (const [mailbox, parts] of batchParts(context)) weights.set(mailbox, Math.min(parts, MAILBOX_CONCURRENCY));
+    }
+    // Taken in one order (sorted), so two batches spanning the same mailboxes never deadlock.
+    const releases: (() => void)[] = [];
+    for (const mailbox of [...weights.keys()].sort()) releases.push(await slotsOf(mailbox).acquire(weights.get(mailbox)));
+    const release = () => releases.forEach((r) => r());
+    try {
+      await this.next!.execute(context);
+    } catch (err) {
+      release();
+      throw err;
+    }
+    context.response = releasingAfterBody(context.response, release);
+  }
+}
+
+/** Adds the immutable-id preference to a request's `Prefer` header, keeping what it prefers already. */
+function preferImmutable(context: Context): void {
+  const options = (context.options ??= {});
+  const headers = options.headers;
+  if (headers instanceof Headers) {
+    headers.set('Prefer', withImmutable(headers.get('Prefer')));
+    return;
+  }
+  const record = { ...(headers as Record<string, string> | undefined) };
+  const key = Object.keys(record).find((k) => k.toLowerCase() === 'prefer') ?? 'Prefer';
+  record[key] = withImmutable(record[key] ?? null);
+  options.headers = record;
+}
+
+function withImmutable(prefer: string | null): string {
+  if (prefer && /IdType\s*=/i.test(prefer)) return prefer;
+  return prefer ? `${prefer}, ${IMMUTABLE}` : IMMUTABLE;
+}
+
+/** Mailbox → number of parts, and the immutable-id preference added to every mail part. */
+function batchParts(context: Context): Map<string, number> {
+  const counts = new Map<string, number>();
+  const body = context.options?.body;
+  if (typeof body !== 'string') return counts;
+  let parsed: { requests?: BatchPart[] };
+  try {
+    parsed = JSON.parse(body) as { requests?: BatchPart[] };
+  } catch {
+    return counts;
+  }
+  for (const part of parsed.requests ?? []) {
+    const mailbox = part.url ? mailboxOf(part.url) : null;
+    if (!mailbox) continue;
+    counts.set(mailbox, (counts.get(mailbox) ?? 0) + 1);
+    const headers = { ...part.headers };
+    const key = Object.keys(headers).find((k) => k.toLowerCase() === 'prefer') ?? 'Prefer';
+    headers[key] = withImmutable(headers[key] ?? null);
+    part.headers = headers;
+  }
+  context.options!.body = JSON.stringify(parsed);
+  return counts;
+}
+
+const NO_BODY = new Set([101, 204, 205, 304]);
+
+/**
+ * Gives the slots back once the body has been read, cancelled or has failed. An error answer is
+ * read by the SDK only sometimes (never for a streamed request), so it gives them back at once.
+ */
+function releasingAfterBody(response: Response | undefined, release: () => void): Response | undefined {
+  if (!response?.body || !response.ok || NO_BODY.has(response.status)) {
+    release();
+    return response;
+  }
+  const reader = response.body.getReader();
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const { done, value } = await reader.read();
+        if (done) {
+          release();
+          controller.close();
+        } else controller.enqueue(value);
+      } catch (err) {
+        release();
+        controller.error(err);
+      }
+    },
+    async cancel(reason) {
+      release();
+      await reader.cancel(reason);
+    },
+  });
+  return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+}

@@ -1,0 +1,90 @@
+import { Schema, type Connection, type Model, type mongo } from 'mongoose';
+import { insertNew } from './insert-once';
+import { modelFor } from './model';
+
+/**
+ * What the archive knows of each message in the folders a profile archives, as delta reported
+ * them: one document per (profile, mailbox, message), naming its folder and what became of it
+ * (held in the archive, filtered out by the profile, owed for a retry, failed for good). Ids are
+ * Exchange's immutable ids, so a message moved between folders keeps its document. The
+ * completeness report counts these per folder beside the folder's `totalItemCount`: the archive
+ * side is measured, not derived. One writer per mailbox: the job crawling it.
+ */
+export type MemberState = 'held' | 'filtered' | 'owed' | 'failed';
+export const MEMBER_STATES: readonly MemberState[] = ['held', 'filtered', 'owed', 'failed'];
+
+interface Member {
+  _id: string;
+  profileId: string;
+  mailboxId: string;
+  folderId: string;
+  state: MemberState;
+}
+
+const schema = new Schema<Member>(
+  { _id: String, profileId: String, mailboxId: String, folderId: String, state: String },
+  { versionKey: false, autoIndex: false, collection: 'folder_members' },
+);
+schema.index({ profileId: 1, mailboxId: 1 });
+
+const members = modelFor<Member>('FolderMember', schema);
+const raw = (conn: Connection) => (members(conn) as Model<Member>).collection as unknown as mongo.Collection<Member>;
+const memberKey = (profileId: string, mailboxId: string, messageId: string) => `${profileId}:${mailboxId}:${messageId}`;
+
+export interface MailboxRef {
+  profileId: string;
+  mailboxId: string;
+}
+
+/**
+ * Records where messages are and what became of them: one insert for those new to the ledger
+ * (the unique key decides), an update by `_id` for those it knew (moved, re-offered, retried).
+ */
+export async function recordMembers(conn: Connection, mb: MailboxRef, entries: { messageId: string; folderId: string; state: MemberState }[]): Promise<void> {
+  const docs = entries.map((e) => ({ _id: memberKey(mb.profileId, mb.mailboxId, e.messageId), ...mb, folderId: e.folderId, state: e.state }));
+  const known = await insertNew(raw(conn), docs);
+  for (const i of known) {
+    const { _id, folderId, state } = docs[i]!;
+    await raw(conn).updateOne({ _id }, { $set: { folderId, state } });
+  }
+}
+
+/** A message left `folderId` (deleted there, or moved out before its new folder was crawled). */
+export async function forgetMember(conn: Connection, mb: MailboxRef, folderId: string, messageId: string): Promise<void> {
+  const _id = memberKey(mb.profileId, mb.mailboxId, messageId);
+  const member = await raw(conn).findOne({ _id });
+  if (member?.folderId === folderId) await raw(conn).deleteOne({ _id });
+}
+
+export type FolderTally = Record<MemberState, number>;
+
+/**
+ * Per folder, how many of the mailbox's messages are in each state. One read of the mailbox's
+ * documents (an index range on MongoDB; FerretDB 1.24 scans the collection), once per mailbox
+ * and run.
+ */
+export async function tallyMembers(conn: Connection, mb: MailboxRef): Promise<Map<string, FolderTally>> {
+  const tallies = new Map<string, FolderTally>();
+  const cursor = raw(conn).find({ profileId: mb.profileId, mailboxId: mb.mailboxId }, { projection: { _id: 0, folderId: 1, state: 1 } });
+  for await (const m of cursor) {
+    let tally = tallies.get(m.folderId);
+    if (!tally) tallies.set(m.folderId, (tally = { held: 0, filtered: 0, owed: 0, failed: 0 }));
+    if (m.state in tally) tally[m.state] += 1;
+  }
+  return tallies;
+}
+
+/** The state of some of the mailbox's messages, by message id. */
+export async function memberStates(conn: Connection, mb: MailboxRef, messageIds: string[]): Promise<Map<string, MemberState>> {
+  const found = new Map<string, MemberState>();
+  for (const id of messageIds) {
+    const m = await raw(conn).findOne({ _id: memberKey(mb.profileId, mb.mailboxId, id) });
+    if (m) found.set(id, m.state);
+  }
+  return found;
+}
+
+/** Forgets a profile's ledger (profile deleted, or a full re-crawl requested). */
+export async function resetProfileMembers(conn: Connection, profileId: string): Promise<void> {
+  await raw(conn).deleteMany({ profileId });
+}
