@@ -80,9 +80,9 @@ describe('Outlook add-in task pane in Chromium', { skip }, () => {
     await screenshot(page, 'search-highlight');
     await assertAccessible(page, 'search results with highlights');
 
-    // A fuller list for the README: the real mail corpus has many patches (synthetic mail shows the empty state).
-    await page.getByRole('searchbox', { name: 'Search your archive' }).fill('patch');
-    await Promise.all([page.waitForResponse((r) => r.url().includes('/api/search?q=patch')), page.keyboard.press('Enter')]);
+    // A fuller list for the README: the demo tenant's project Falcon runs through threads, newsletters and attachments.
+    await page.getByRole('searchbox', { name: 'Search your archive' }).fill('falcon');
+    await Promise.all([page.waitForResponse((r) => r.url().includes('/api/search?q=falcon')), page.keyboard.press('Enter')]);
     await page.getByText(/messages? found|\d+ messages?$/).first().waitFor();
     await screenshot(page, 'search-results');
 
