@@ -22,6 +22,9 @@ const EXCLUDE = { exclude: [['[data-tabster-dummy]']] };
 
 /** Serious and critical WCAG / best-practice violations on the page as it stands, one line each. */
 export async function accessibilityViolations(page: Page): Promise<string[]> {
+  // Colours half-way through a fade-in (Fluent's dialogs, buttons) are no state a user reads: let finite animations end first.
+  await page.evaluate(() =>
+    Promise.all(document.getAnimations().filter((a) => a.effect?.getComputedTiming().endTime !== Infinity).map((a) => a.finished.catch(() => undefined))));
   // Evaluated through the DevTools protocol, which the pages' Content-Security-Policy (no inline scripts) does not govern.
   if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(AXE);
   const results = await page.evaluate(

@@ -183,6 +183,10 @@ describe('Teams admin tab in Chromium', { skip }, () => {
     assert.ok(!before.includes(SHARED), 'not readable before the grant');
     await openArea('Privileges');
     const form = page.getByRole('form', { name: 'Grant access' });
+    // Examples in the tenant's own domain, not Microsoft's contoso.com.
+    await waitFor('placeholders in the tenant domain', async () =>
+      (await form.getByRole('combobox', { name: 'Person' }).getAttribute('placeholder')) === 'someone@contoso.example' || undefined);
+    assert.equal(await form.getByRole('combobox', { name: 'Archive' }).getAttribute('placeholder'), 'shared@contoso.example');
     await form.getByRole('combobox', { name: 'Person' }).fill(MEGAN);
     await form.getByRole('combobox', { name: 'Archive' }).fill(SHARED);
     await form.getByRole('checkbox', { name: 'Export' }).check();

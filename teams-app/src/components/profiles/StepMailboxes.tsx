@@ -1,4 +1,5 @@
 import { Checkbox, Combobox, Field, Option, Radio, RadioGroup } from '@fluentui/react-components';
+import { exampleAddress } from '../common/exampleAddress';
 import { MailboxPicker } from './MailboxPicker';
 import type { StepProps } from './StepProps';
 
@@ -12,7 +13,7 @@ export function StepMailboxes({ draft, set, error, users }: StepProps) {
       <Field label="Mailbox" hint="User principal name or address of the mailbox to archive." validationMessage={error('source.mailbox', 'source')}>
         <Combobox
           freeform
-          placeholder="someone@contoso.com"
+          placeholder={exampleAddress(people, 'someone')}
           value={draft.mailbox}
           onInput={(e) => set({ mailbox: (e.target as HTMLInputElement).value })}
           onOptionSelect={(_e, d) => set({ mailbox: d.optionValue ?? '' })}
