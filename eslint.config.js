@@ -15,8 +15,16 @@ export default tseslint.config(
     },
   },
   {
-    files: ['dev/**', 'test/**', 'emulator/src/main.ts', 'addin/scripts/**'],
+    files: ['dev/**', 'test/**', 'emulator/src/main.ts', 'addin/scripts/**', 'backend/scripts/**'],
     rules: { 'no-console': 'off' },
+  },
+  {
+    // Data flows one way: http/ calls the domain, never the reverse (domain errors: backend/src/errors.ts).
+    files: ['backend/src/**'],
+    ignores: ['backend/src/http/**', 'backend/src/server.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', { patterns: [{ group: ['**/http', '**/http/*'], message: 'Domain modules do not import from http/: throw a DomainError (backend/src/errors.ts), take a Caller from access/caller.ts.' }] }],
+    },
   },
   {
     // Tests read JSON answers of the HTTP API, which are untyped by nature.

@@ -30,7 +30,13 @@ async function runDemo(): Promise<void> {
   const { startBackend } = await import('../backend/src/server');
   const { setUpDemo } = await import('./demo-setup');
 
+  const { startLocalTsa } = await import('./tsa');
+  const { TOOLS_DIR } = await import('./database');
+  const { join } = await import('node:path');
+
   const db = await startDatabase({ log: (line) => console.log(`[database] ${line}`) });
+  // A real RFC 3161 TSA (openssl ts) time-stamps the integrity ledger's roots, unless one is configured.
+  const tsa = process.env.TSA_URL ? null : await startLocalTsa({ dir: join(TOOLS_DIR, 'tsa') });
   const emulator = await startEmulator({
     port: Number(process.env.EMULATOR_PORT ?? 8443),
     seed: 'demo',
@@ -55,6 +61,7 @@ async function runDemo(): Promise<void> {
     SMTP_TLS_KEY: certs.keyPath,
     SMTP_ALLOWED_HOSTS: '127.0.0.1,::1',
     SMTP_AUTH: 'required',
+    ...(tsa ? { TSA_URL: tsa.url, TSA_CA_FILE: tsa.caCertPath } : {}),
   });
   // The demo tenant registers the add-in and the Teams tab as an SPA app of their own.
   process.env.ADDIN_CLIENT_ID ??= emulator.apps.spa.clientId;
@@ -71,6 +78,7 @@ async function runDemo(): Promise<void> {
     add-in     ${backend.url}/addin/  (Search my archive: sign in as megan.bowen@contoso.example)
     admin tab  ${backend.url}/admin-tab/  (Teams tab for administrators: sign in as adele.vance@contoso.example)
     journal    SMTP gateway on 127.0.0.1:${smtpPort}; the emulator's journal rule sends to it
+    TSA        ${config.TSA_URL ?? 'none'}  (time-stamps the integrity ledger; CA ${config.TSA_CA_FILE ?? '-'})
   Ctrl+C stops everything.`);
 
   let stopping = false;
@@ -79,6 +87,7 @@ async function runDemo(): Promise<void> {
     stopping = true;
     await backend.close().catch(() => undefined);
     await emulator.close().catch(() => undefined);
+    await tsa?.close().catch(() => undefined);
     await db.stop().catch(() => undefined);
     process.exit(0);
   };

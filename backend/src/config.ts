@@ -102,6 +102,29 @@ const baseSchema = z.object({
   /** Most bytes one zip may expand to, and the highest expansion ratio of an entry (zip bombs). */
   IMPORT_MAX_ZIP_BYTES: z.coerce.number().int().min(1024).default(100 * 1024 ** 3),
   IMPORT_MAX_ZIP_RATIO: z.coerce.number().min(2).default(200),
+  // --- Operations: Prometheus metrics (http/metrics.ts) ---
+  /** Bearer token Prometheus sends for /metrics; on the API's port /metrics is served only with one. */
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** A listener of its own for /metrics (0 = none), bound to METRICS_HOST. */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(0),
+  METRICS_HOST: z.string().default('127.0.0.1'),
+  // --- Integrity (MISSION M12, M19): docs/integrity.md ---
+  /** RFC 3161 time-stamping authority for the ledger's Merkle roots; unset: roots stay untimestamped. */
+  TSA_URL: z.string().url('must be a URL').optional(),
+  /** PEM file with the CA certificate(s) the TSA's tokens must chain to (needed to verify them). */
+  TSA_CA_FILE: z.string().min(1).optional(),
+  /** Length of a ledger period: each one with activity gets a Merkle root. */
+  LEDGER_PERIOD_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(60),
+  /** When the verification job runs (cron, 5 fields); "off" for on demand only. */
+  INTEGRITY_VERIFY_CRON: z.string().default('30 2 * * *'),
+  /** How fast verification reads stored bytes, so archiving goes on; 0: no limit. */
+  INTEGRITY_VERIFY_MAX_MB_PER_S: z.coerce.number().min(0).default(20),
+  /** Master key for encryption at rest: 32 bytes, base64 or hex, in this variable or in the file named by ENCRYPTION_MASTER_KEY_FILE. */
+  ENCRYPTION_MASTER_KEY: z.string().min(1).optional(),
+  ENCRYPTION_MASTER_KEY_FILE: z.string().min(1).optional(),
+  /** The previous master key (same forms), while its data keys are re-wrapped under the new one. */
+  ENCRYPTION_PREVIOUS_MASTER_KEY: z.string().min(1).optional(),
+  ENCRYPTION_PREVIOUS_MASTER_KEY_FILE: z.string().min(1).optional(),
 });
 
 const schema = baseSchema.extend(credentialSchema.shape);
@@ -116,6 +139,14 @@ function smtpProblems(c: z.infer<typeof baseSchema>): Problem[] {
   if (c.SMTP_TLS_CLIENT_NAMES.length > 0 && !tls) problems.push({ name: 'SMTP_TLS_CLIENT_NAMES', message: 'needs SMTP_TLS_CERT and SMTP_TLS_KEY: client certificates come with TLS' });
   const sources = { allowedHosts: c.SMTP_ALLOWED_HOSTS, clientNames: c.SMTP_TLS_CLIENT_NAMES, auth: c.SMTP_AUTH };
   if (c.SMTP_PORT > 0 && acceptsAnySender(sources) && !c.SMTP_INSECURE_ACCEPT_ANY) problems.push({ name: 'SMTP_PORT', message: ANY_SENDER_PROBLEM });
+  return problems;
+}
+
+/** The time-stamping authority and the master key of encryption at rest. */
+function integrityProblems(c: z.infer<typeof baseSchema>): Problem[] {
+  const problems: Problem[] = [];
+  if (c.TSA_URL && !c.TSA_CA_FILE) problems.push({ name: 'TSA_CA_FILE', message: 'is needed with TSA_URL: the CA certificate that time-stamp tokens are verified against' });
+  if (c.ENCRYPTION_MASTER_KEY && c.ENCRYPTION_MASTER_KEY_FILE) problems.push({ name: 'ENCRYPTION_MASTER_KEY_FILE', message: 'and ENCRYPTION_MASTER_KEY are both set: set one' });
   return problems;
 }
 
@@ -157,7 +188,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const c = baseSchema.parse(env);
   const credential = readCredential(parsed.data);
-  const problems = [...smtpProblems(c), ...textProblems(c), ...credentialProblems(credential)];
+  const problems = [...smtpProblems(c), ...integrityProblems(c), ...textProblems(c), ...credentialProblems(credential)];
   if (problems.length > 0 || 'problems' in credential) throw new ConfigError(problems.map((p) => `${p.name} ${p.message}`));
   return {
     ...c,

@@ -13,6 +13,7 @@ import { apiRouters } from './http/routes';
 import { viewTicketAuth, viewTickets } from './retrieval/view-ticket';
 import { journalHandlers, startJournal } from './journal';
 import { IMPORT_JOB, importHandler } from './import/service';
+import { followKeys, integrityHandlers, integritySchedules, integritySettings, reloadKeys, startLedger } from './integrity/service';
 import type { ServiceDeps } from './deps';
 import { startScheduler } from './jobs/scheduler';
 import { startWorker } from './jobs/worker';
@@ -22,6 +23,12 @@ import { concludeSettledRuns } from './archiving/conclude';
 import { pruneJobs, repairUnclaimableJobs } from './store/jobs';
 import type { Logger } from './log';
 import { openStore } from './store';
+import { metricsHandler, startMetricsListener } from './http/metrics';
+import { observeDbCommand } from './metrics';
+import { watchDatabase } from './metrics/database';
+import { byMailboxClass } from './metrics/mailbox-class';
+import { startPresence } from './upgrade/presence';
+import { schemaReady, upgradeDatabase } from './upgrade';
 import { listProfiles } from './store/profiles';
 import { hasActiveRun } from './store/runs';
 
@@ -29,6 +36,8 @@ export interface RunningBackend {
   url: string;
   /** The HTTP app, for walking its routes (test/http/route-table.test.ts). */
   app: Express;
+  /** Settles once a newer release upgrades the database: this process has stopped its work by then and should exit. */
+  outdated: Promise<string>;
   close(): Promise<void>;
 }
 
@@ -37,7 +46,24 @@ const DIRECTORY_SYNC_JOB = 'directory-sync';
 
 /** Wires config → store, Microsoft clients, workers and HTTP; the one place that knows every module. */
 export async function startBackend(config: Config, log: Logger): Promise<RunningBackend> {
-  const store = await openStore({ uri: config.MONGODB_URI, dbName: config.MONGODB_DB });
+  const store = await openStore({ uri: config.MONGODB_URI, dbName: config.MONGODB_DB, observeCommand: observeDbCommand });
+  // Before anything reads or writes a blob: a missing or wrong master key stops the start here.
+  const integrity = integritySettings(config);
+  const rewrapped = await reloadKeys(store, integrity).catch(async (err: unknown) => {
+    await store.close();
+    throw err;
+  });
+  if (rewrapped > 0) log.info({ rewrapped }, 'encryption keys re-wrapped under the new master key');
+  const presence = await startPresence(store, log, { roles: processRoles(config) });
+  try {
+    await upgradeDatabase({ store, log, processId: presence.id, leaseMs: config.JOB_LEASE_MS });
+  } catch (err) {
+    await presence.stop();
+    await store.close();
+    throw err;
+  }
+  const unwatch = watchDatabase(store);
+  const keys = followKeys(store, integrity, log);
   const metadata = await fetchAuthorityMetadata(config.authority, config.TENANT_ID);
   const v1Issuer = await fetchV1Issuer(config.authority, config.TENANT_ID);
   const tokens = createTokenSource(config, metadata, log);
@@ -45,7 +71,7 @@ export async function startBackend(config: Config, log: Logger): Promise<Running
   const deps: ServiceDeps = { store, graph, log, config };
   setTextLimits({ maxBodyChars: config.INDEX_MAX_BODY_CHARS, maxAttachmentTextChars: config.INDEX_MAX_ATTACHMENT_CHARS });
 
-  const background = config.WORKER_CONCURRENCY > 0 ? startBackground(deps, config) : null;
+  const background = config.WORKER_CONCURRENCY > 0 ? startBackground(deps, config, presence.id) : null;
   // --- Journal gateway (MISSION M3): SMTP when SMTP_PORT is set, sweeps where workers run ---
   const journal = await startJournal(deps);
 
@@ -63,10 +89,13 @@ export async function startBackend(config: Config, log: Logger): Promise<Running
     readiness: {
       database: () => store.ping(),
       microsoftGraphToken: async () => void (await tokens.graphToken()),
+      schema: () => schemaReady(store),
     },
     api: apiRouters(deps),
     preAuth: [viewTicketAuth(viewTickets(config))],
+    ...(config.METRICS_TOKEN ? { metrics: metricsHandler(config.METRICS_TOKEN) } : {}),
   });
+  const metricsServer = config.METRICS_PORT > 0 ? await startMetricsListener(config.METRICS_PORT, config.METRICS_HOST, config.METRICS_TOKEN) : null;
 
   const server = app.listen(config.PORT, config.HOST);
   await new Promise<void>((resolve, reject) => {
@@ -78,35 +107,46 @@ export async function startBackend(config: Config, log: Logger): Promise<Running
   log.info({ url, workers: config.WORKER_CONCURRENCY }, 'backend listening');
 
   let closing: Promise<void> | undefined;
-  return {
-    url,
-    app,
-    close: () =>
-      (closing ??= (async () => {
-        await new Promise<void>((resolve) => server.close(() => resolve()));
-        server.closeAllConnections();
-        await journal.close();
-        await background?.stop();
-        await store.close();
-      })()),
-  };
+  const close = () =>
+    (closing ??= (async () => {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      metricsServer?.close();
+      metricsServer?.closeAllConnections();
+      await journal.close();
+      await background?.stop();
+      await keys.stop();
+      unwatch();
+      await presence.stop();
+      await store.close();
+    })());
+  // Older code must not work against a newer schema: stop at once (main.ts then exits).
+  const outdated = presence.outdated.then(async (reason) => {
+    log.error({ reason }, 'a newer release is upgrading the database: this process stops');
+    await close();
+    return reason;
+  });
+  return { url, app, outdated, close };
 }
 
 /**
  * Workers and schedulers. Every backend process may run them: jobs are leased in MongoDB, so
  * adding processes adds throughput (MISSION M17) and a dead process's jobs are taken over.
  */
-function startBackground(deps: ArchivingDeps, config: Config) {
+function startBackground(deps: ArchivingDeps, config: Config, owner: string) {
   const { store, graph, log } = deps;
+  const integrity = integritySettings(config);
+  const ledger = startLedger(store, integrity, log);
   const worker = startWorker({
     store,
+    owner,
     logger: log,
     concurrency: config.WORKER_CONCURRENCY,
     leaseMs: config.JOB_LEASE_MS,
     pollMs: Math.min(1000, config.JOB_LEASE_MS / 4),
     handlers: {
       [RUN_JOB]: runHandler(deps),
-      [MAILBOX_JOB]: mailboxHandler(deps),
+      [MAILBOX_JOB]: byMailboxClass(store, mailboxHandler(deps)),
       [SCHEDULED_RUN_JOB]: async (ctx) => {
         const { profileId } = ctx.job.payload as { profileId: string };
         if (await hasActiveRun(store.conn, profileId)) return { skipped: 'previous run still active' };
@@ -115,6 +155,7 @@ function startBackground(deps: ArchivingDeps, config: Config) {
       [DIRECTORY_SYNC_JOB]: async () => syncDirectory(store.conn, graph, await getDirectorySettings(store.conn)),
       ...journalHandlers(deps),
       [IMPORT_JOB]: importHandler({ ...deps, config }),
+      ...integrityHandlers(store, integrity),
       ...reindexHandlers(store),
     },
   });
@@ -130,6 +171,7 @@ function startBackground(deps: ArchivingDeps, config: Config) {
         ...(directory.schedule.kind === 'manual'
           ? []
           : [{ schedule: { id: 'directory', ...directory.schedule }, enqueue: { type: DIRECTORY_SYNC_JOB, payload: {} } }]),
+        ...integritySchedules(integrity),
       ];
     },
   });
@@ -137,10 +179,16 @@ function startBackground(deps: ArchivingDeps, config: Config) {
   return {
     stop: async () => {
       housekeeping.stop();
+      await ledger.stop();
       await scheduler.stop();
       await worker.stop();
     },
   };
+}
+
+/** What this process does, as the registry lists it. */
+function processRoles(config: Config): string[] {
+  return ['api', ...(config.WORKER_CONCURRENCY > 0 ? ['workers'] : []), ...(config.SMTP_PORT > 0 ? ['smtp'] : [])];
 }
 
 const HOUR = 3_600_000;

@@ -10,9 +10,12 @@ export const faultRuleSchema = z.object({
   }),
   /**
    * 429/503/504: that answer; drop: the connection closes before any answer; reset: the answer
-   * starts and the connection breaks half-way through its body; slow: the answer waits `delayMs`.
+   * starts and the connection breaks half-way through its body; slow: the answer waits `delayMs`;
+   * redirect: 308 Permanent Redirect to `location` (a hostile or broken redirect, as a client
+   * following archive mailbox redirects must refuse when it leaves the Graph host).
    */
-  kind: z.enum(['429', '503', '504', 'drop', 'reset', 'slow']),
+  kind: z.enum(['429', '503', '504', 'drop', 'reset', 'slow', 'redirect']),
+  location: z.string().url().optional(),
   delayMs: z.number().int().nonnegative().optional(),
   /** Firings before the rule is spent; default 1, or unlimited for a rule with `forMs`. */
   times: z.number().int().positive().optional(),

@@ -9,7 +9,7 @@ import { runBatch } from './graph/batch';
 import { graphErrorBody } from './graph/errors';
 import { runGraphRequest } from './graph/pipeline';
 import type { PipelineDeps } from './graph/pipeline';
-import type { GraphRequest } from './graph/types';
+import type { GraphRequest, GraphVersion } from './graph/types';
 import { handleEntra } from './entra/routes';
 import type { EntraContext } from './entra/routes';
 
@@ -68,12 +68,14 @@ function preflight(req: HttpReq): HttpRes {
 async function route(deps: ServerDeps, req: HttpReq): Promise<HttpRes> {
   const path = req.url.pathname;
   if (path.startsWith('/_emulator/')) return (await deps.control(req)) ?? json(404, { error: 'not_found' });
-  if (path === '/v1.0' || path.startsWith('/v1.0/')) return graph(deps, req);
+  const version = (['v1.0', 'beta'] as const).find((v) => path === `/${v}` || path.startsWith(`/${v}/`));
+  if (version) return graph(deps, req, version);
   const front = deps.front(req);
   if (front) return front;
   const fault = deps.graph.faults.take({ path, method: req.method });
   if (fault?.kind === 'drop') return { status: 0, drop: true };
   if (fault?.kind === 'slow') await new Promise((r) => setTimeout(r, fault.delayMs ?? 1000));
+  else if (fault?.kind === 'redirect') return { status: 308, headers: { location: fault.location ?? '/' } };
   else if (fault) {
     return json(Number(fault.kind), { error: 'temporarily_unavailable', error_description: 'Injected fault.' },
       fault.retryAfterSeconds ? { 'retry-after': String(fault.retryAfterSeconds) } : {});
@@ -83,12 +85,13 @@ async function route(deps: ServerDeps, req: HttpReq): Promise<HttpRes> {
   return (await handleEntra(deps.entra, req)) ?? json(404, { error: 'not_found', error_description: `No route for ${path}` });
 }
 
-async function graph(deps: ServerDeps, req: HttpReq): Promise<HttpRes> {
+async function graph(deps: ServerDeps, req: HttpReq, version: GraphVersion): Promise<HttpRes> {
   const requestId = randomUUID();
   if (req.body.length > MAX_REQUEST_BYTES) return tooLarge(req, requestId);
   const greq: GraphRequest = {
     method: req.method.toUpperCase(),
-    path: req.url.pathname.slice('/v1.0'.length) || '/',
+    path: req.url.pathname.slice(version.length + 1) || '/',
+    version,
     query: req.url.searchParams,
     headers: req.headers,
     body: req.body,

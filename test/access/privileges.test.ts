@@ -1,7 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { archivesFor, requireArchive, type Right } from '../../backend/src/access';
-import type { Caller, Role } from '../../backend/src/http/auth';
+import type { Caller, Role } from '../../backend/src/access/caller';
 import { DEMO_USERS } from '../../emulator/src/index';
 import { startStack, type Stack } from '../helpers/stack';
 
@@ -36,7 +36,7 @@ async function may(c: Caller, archiveId: string, right: Right): Promise<boolean>
   return requireArchive(stack.store, c, archiveId, right).then(
     () => true,
     (err) => {
-      assert.deepEqual([err.status, err.code, err.message], [404, 'not_found', 'Message not found']);
+      assert.deepEqual([err.kind, err.code, err.message], ['not_found', 'not_found', 'Message not found']);
       return false;
     },
   );

@@ -36,8 +36,11 @@ export function configEnv(config: Config): Record<string, string> {
   };
 }
 
-/** Runs the real backend entry point (backend/src/main.ts) as its own process. */
-export async function spawnBackend(config: Config, overrides: Record<string, string> = {}): Promise<BackendProcess> {
+/** Under tsx, the backend's entry point as `npx tsx backend/src/main.ts` runs it. */
+export const SOURCE_MAIN = ['--import', 'tsx', path.join(root, 'backend/src/main.ts')];
+
+/** Runs the real backend entry point (backend/src/main.ts, or `main`: a built one) as its own process. */
+export async function spawnBackend(config: Config, overrides: Record<string, string> = {}, main = SOURCE_MAIN): Promise<BackendProcess> {
   const port = await freePort();
   // Started as `npm start` and a deployment start it: with the memory settings (backend/src/memory-env.ts).
   const env = withMemoryEnv({
@@ -47,7 +50,7 @@ export async function spawnBackend(config: Config, overrides: Record<string, str
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     ...overrides,
   });
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'backend/src/main.ts')], { env, stdio: ['ignore', 'inherit', 'inherit'] });
+  const child = spawn(process.execPath, main, { env, stdio: ['ignore', 'inherit', 'inherit'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const url = `http://127.0.0.1:${port}`;
   await waitFor('the backend process to answer /healthz', async () => {

@@ -10,10 +10,11 @@ import { routesOf } from './routes';
 
 /**
  * who: 'public' (no token), 'user' (any signed-in user; the archive decides per item), 'admin',
- * 'admin+auditor', 'admin+quarantine' (an administrator holding the journal quarantine's read grant).
+ * 'admin+auditor', 'admin+quarantine' (an administrator holding the journal quarantine's read grant),
+ * 'metrics' (Prometheus with METRICS_TOKEN; no Entra token opens it).
  * audit: the action written when the call succeeds, or null for none.
  */
-type Who = 'public' | 'user' | 'admin' | 'admin+auditor' | 'admin+quarantine';
+type Who = 'public' | 'user' | 'admin' | 'admin+auditor' | 'admin+quarantine' | 'metrics';
 interface Policy {
   who: Who;
   cache: string;
@@ -28,6 +29,7 @@ const pages: Policy = { who: 'public', cache: 'no-cache', audit: null };
 export const ROUTES: Record<string, Policy> = {
   'GET /healthz': { who: 'public', cache: '', audit: null },
   'GET /readyz': { who: 'public', cache: PRIVATE, audit: null },
+  'GET /metrics': { who: 'metrics', cache: 'no-store', audit: null },
   'GET /addin/config.json': pages,
   'GET /addin/query-help.json': { ...pages, cache: '' },
   'GET /admin-tab/config.json': pages,
@@ -51,8 +53,18 @@ export const ROUTES: Record<string, Policy> = {
   'POST /api/admin/grants': admin('grant'),
   'DELETE /api/admin/grants': admin('revoke'),
   'GET /api/admin/stats': admin(),
+  'GET /api/admin/operations': admin(),
   'GET /api/admin/reindex': admin(),
   'POST /api/admin/reindex': admin('reindex'),
+
+  // Auditors read the integrity state and take proofs; only administrators start work or change keys.
+  'GET /api/admin/integrity': { who: 'admin+auditor', cache: PRIVATE, audit: null },
+  'POST /api/admin/integrity/proof': { who: 'admin+auditor', cache: PRIVATE, audit: 'integrity-proof' },
+  'POST /api/admin/integrity/verify': admin('integrity-verify'),
+  'POST /api/admin/integrity/seal': admin('integrity-seal'),
+  'PUT /api/admin/integrity/encryption': admin('encryption-change'),
+  'POST /api/admin/integrity/encryption/rotate': admin('encryption-rotate'),
+  'POST /api/admin/integrity/encryption/reencrypt': admin('encryption-reencrypt'),
 
   'GET /api/admin/profiles': admin(),
   'POST /api/admin/profiles': admin(),
@@ -111,9 +123,10 @@ export const ROUTES: Record<string, Policy> = {
   'POST /api/imports/:id/:action': user(),
 };
 
+const METRICS_TOKEN = 'route-table-metrics-token';
 let stack: Stack;
 before(async () => {
-  stack = await startStack({ seed: 'demo', workers: 0 });
+  stack = await startStack({ seed: 'demo', workers: 0, env: { METRICS_TOKEN } });
 });
 after(async () => stack?.close());
 
@@ -128,10 +141,11 @@ test('every route the app serves is in the table, and every entry of the table i
 const concrete = (route: string) =>
   route.replace(':address', 'nobody@archive.example').replace(':index', '0').replace(':id', 'x').replace(':contentId', 'x');
 
-async function call(route: string, as: string | null) {
+async function call(route: string, as: string | null, bearer?: string) {
   const [method, path] = route.split(' ') as [string, string];
   const headers: Record<string, string> = {};
   if (as) headers.authorization = `Bearer ${await stack.emulator.issueUserToken(as)}`;
+  if (bearer) headers.authorization = `Bearer ${bearer}`;
   const body = method === 'GET' ? undefined : '{}';
   if (body) headers['content-type'] = 'application/json';
   const res = await fetch(`${stack.backend.url}${concrete(path)}`, { method, headers, body, redirect: 'manual' });
@@ -152,6 +166,14 @@ test('each route answers a stranger, a user and an administrator as the table sa
       const res = await call(route, null);
       expect(`public, answered ${res.status}`, res.status < 400);
       expect(`cache ${res.headers.get('cache-control')}`, (res.headers.get('cache-control') ?? '') === policy.cache || (policy.cache === '' && !/no-store/.test(res.headers.get('cache-control') ?? 'x')));
+      continue;
+    }
+    if (policy.who === 'metrics') {
+      const refused = await Promise.all([call(route, null), call(route, MEGAN), call(route, ADMIN), call(route, null, 'not-the-metrics-token')]);
+      expect(`answered without the metrics token: ${refused.map((r) => r.status)}`, refused.every((r) => r.status === 401));
+      const scraped = await call(route, null, METRICS_TOKEN);
+      expect(`the metrics token got ${scraped.status}`, scraped.status === 200);
+      expect(`cache ${scraped.headers.get('cache-control')}`, scraped.headers.get('cache-control') === policy.cache);
       continue;
     }
     const anonymous = await call(route, null);

@@ -55,6 +55,6 @@ test('message ids are parsed strictly: archive id, colon, lowercase SHA-256', ()
   assert.deepEqual(parseItemId(`0d1e7a11-0000-4000-a000-000000000002:${sha}`), { id: `0d1e7a11-0000-4000-a000-000000000002:${sha}`, archiveId: '0d1e7a11-0000-4000-a000-000000000002', sha256: sha });
   assert.equal(parseItemId(`manual:someone@contoso.example:${sha}`).archiveId, 'manual:someone@contoso.example');
   for (const bad of [sha, `:${sha}`, `x:${sha.toUpperCase()}`, `x:${sha}0`, `x:${sha.slice(1)}`, `x y:${sha}`, `x/y:${sha}`, `x:${sha}\n`, 42]) {
-    assert.throws(() => parseItemId(bad), (err: any) => err.status === 400 && err.field === 'id', String(bad));
+    assert.throws(() => parseItemId(bad), (err: any) => err.kind === 'invalid_input' && err.field === 'id', String(bad));
   }
 });

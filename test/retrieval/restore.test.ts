@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import type { Message } from '@microsoft/microsoft-graph-types';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import nodemailer from 'nodemailer';
+import { toHttpError } from '../../backend/src/http/errors';
 import { restoreError } from '../../backend/src/retrieval/restore';
 import { putGrant } from '../../backend/src/store/grants';
 import { ADMIN, itemCount, runProfile } from '../archiving/helpers';
@@ -190,7 +191,7 @@ test('Graph failures become answers about the request', () => {
     [500, 'InternalServerError', 502, 'restore_failed'],
   ];
   for (const [status, code, expectedStatus, expectedCode, field] of cases) {
-    const err = restoreError(graphError(status, code));
+    const err = toHttpError(restoreError(graphError(status, code)));
     assert.deepEqual([err.status, err.code, err.field], [expectedStatus, expectedCode, field], code);
   }
 });

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import express from 'express';
-import type { Caller } from '../../backend/src/http/auth';
+import type { Caller } from '../../backend/src/access/caller';
+import { toHttpError } from '../../backend/src/http/errors';
 import { TICKET_SECONDS, viewTicketAuth, viewTickets } from '../../backend/src/retrieval/view-ticket';
 
 const SECRET = { deploymentSecret: 'client-secret-for-tests', TENANT_ID: '00000000-0000-4000-8000-000000000001' };
@@ -47,7 +48,10 @@ before(async () => {
   const app = express();
   app.use(viewTicketAuth(tickets));
   app.use((req, res) => void res.json({ caller: req.caller?.upn ?? null, ticket: res.locals.viewTicket ?? null }));
-  app.use(((err: { status: number; code: string }, _req, res, _next) => void res.status(err.status).json({ code: err.code })) as express.ErrorRequestHandler);
+  app.use(((err, _req, res, _next) => {
+    const { status, code } = toHttpError(err);
+    res.status(status).json({ code });
+  }) as express.ErrorRequestHandler);
   server = app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -105,6 +105,7 @@ describe('Teams admin tab in Chromium', { skip }, () => {
     await page.getByRole('radio', { name: 'Only the ones ticked below' }).check();
     await page.getByRole('checkbox', { name: new RegExp(`\\(${MEGAN}\\)`) }).check();
     await page.getByRole('checkbox', { name: new RegExp(`\\(${ALEX}\\)`) }).check();
+    await page.getByRole('checkbox', { name: /^Include online archives/ }).check();
     await screenshot(page, 'admin-wizard-mailboxes');
     await assertAccessible(page, 'the wizard mailboxes');
     await page.getByRole('button', { name: 'Next' }).click();
@@ -136,6 +137,7 @@ describe('Teams admin tab in Chromium', { skip }, () => {
     const saved = (await stack.api(ADMIN, 'GET', '/admin/profiles')).body.value.find((p: any) => p.name === 'Sales team');
     assert.deepEqual(saved.source, { kind: 'multiple-mailboxes', selection: 'only', mailboxes: [MEGAN, ALEX] });
     assert.ok(saved.folders.exclude.includes('deleteditems'));
+    assert.equal(saved.includeOnlineArchives, true, 'the wizard saves "include online archives"');
   });
 
   it('runs it and shows live progress until done, with the counts of the emulator mailboxes', async () => {

@@ -1,4 +1,4 @@
-import type { Caller } from '../http/auth';
+import type { Caller } from './caller';
 import type { Store } from '../store';
 import { listArchiveUsers, type ArchiveUser } from '../store/directory';
 import { archiveUsersById, listGrants, type GrantRight } from '../store/grants';

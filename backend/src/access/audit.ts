@@ -1,5 +1,5 @@
 import type { Request } from 'express';
-import type { Caller } from '../http/auth';
+import type { Caller } from './caller';
 import { appendAuditEntry, AUDIT_GENESIS, auditEntriesInOrder, auditHeadHint, getAuditEntry, type AuditActor, type AuditDoc, type AuditStore } from '../store/audit';
 import { cleanDetails, cleanString, entryHash, sealEntry, type EntryContent } from './chain';
 

@@ -1,5 +1,5 @@
-import type { Caller } from '../http/auth';
-import { HttpError } from '../http/errors';
+import type { Caller } from './caller';
+import { forbidden, notFound } from '../errors';
 import type { Store } from '../store';
 import { getGrant, listGrants, type GrantRight } from '../store/grants';
 
@@ -43,7 +43,7 @@ export async function requireQuarantineRead(store: Pick<Store, 'conn'>, caller: 
   if (auditorMay(caller, 'read')) return;
   const grant = await getGrant(store.conn, caller.oid, JOURNAL_QUARANTINE);
   if (grant?.rights.includes('read')) return;
-  throw new HttpError(403, 'forbidden', `Reading quarantined reports needs a grant of read on the archive "${JOURNAL_QUARANTINE}" (audited), as for any archive`);
+  throw forbidden(`Reading quarantined reports needs a grant of read on the archive "${JOURNAL_QUARANTINE}" (audited), as for any archive`);
 }
 
 /**
@@ -57,5 +57,5 @@ export async function requireArchive(store: Pick<Store, 'conn'>, caller: Caller,
     const grant = await getGrant(store.conn, caller.oid, archiveId);
     if (grant?.rights.includes(right)) return;
   }
-  throw new HttpError(404, 'not_found', `${what} not found`);
+  throw notFound(what);
 }

@@ -23,7 +23,8 @@ export interface CrawlContext {
   retries: RetryClock;
   runId: string;
   profileId: string;
-  mailbox: { id: string; upn: string };
+  /** onlineArchive: the owner's online archive (an `MBX:` id), whose folders go under "Online Archive/". */
+  mailbox: { id: string; upn: string; onlineArchive?: boolean };
   archiveId: string;
   settings: ProfileSettings;
   now: Date;

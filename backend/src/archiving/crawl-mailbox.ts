@@ -51,6 +51,7 @@ async function crawlRecorded(ctx: CrawlContext, folder: SelectedFolder): Promise
     return true;
   } catch (err) {
     if (ctx.signal.aborted || isMailboxWide(err)) throw err;
+    ctx.log.warn({ mailbox: ctx.mailbox.upn, mailboxId: ctx.mailbox.id, folder: folder.path, reason: describe(err) }, 'folder crawl failed');
     await recordRunError(ctx.store.conn, ctx.runId, ctx.mailbox.id, { folder: folder.path, reason: describe(err) });
     return false;
   }

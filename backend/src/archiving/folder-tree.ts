@@ -58,8 +58,12 @@ export async function selectedFolders(ctx: CrawlContext): Promise<SelectedFolder
     folders,
     wellKnown: [...wellKnown].map(([name, id]) => ({ name, id })),
   });
-  return selectFolders(folders, ctx.settings.folders, wellKnown);
+  const selected = selectFolders(folders, ctx.settings.folders, wellKnown);
+  return ctx.mailbox.onlineArchive ? selected.map((f) => ({ ...f, path: `${ONLINE_ARCHIVE_ROOT}/${f.path}` })) : selected;
 }
+
+/** Where an online archive's folders appear in the owner's archive; the folder rules see the archive's own paths. */
+export const ONLINE_ARCHIVE_ROOT = 'Online Archive';
 
 /** Applies folder delta pages onto the known tree; a null deltaLink means "start over". */
 async function readFolderDelta(ctx: CrawlContext, link: string | null, known: FolderRecord[]) {
@@ -85,18 +89,22 @@ async function readFolderDelta(ctx: CrawlContext, link: string | null, known: Fo
   throw new Error('Folder delta ended without a deltaLink');
 }
 
-/** The whole tree below the root, one `childFolders` listing per folder that has children. */
+/**
+ * The whole tree below the root: the top-level listing (`mailFolders`, not the well-known
+ * `msgfolderroot`, which archive mailboxes refuse), then one `childFolders` listing per folder
+ * that has children.
+ */
 async function walkFolders(ctx: CrawlContext, known: FolderRecord[]): Promise<FolderRecord[]> {
   const byId = new Map(known.map((f) => [f.id, f]));
   const found: FolderRecord[] = [];
-  const parents = ['msgfolderroot'];
-  for (let parent = parents.shift(); parent; parent = parents.shift()) {
+  const query = `includeHiddenFolders=true&$select=${FOLDER_FIELDS},childFolderCount&$top=100`;
+  const lists = [`/users/${ctx.mailbox.id}/mailFolders?${query}`];
+  for (let url = lists.shift(); url; url = lists.shift()) {
     ctx.signal.throwIfAborted();
-    const url = `/users/${ctx.mailbox.id}/mailFolders/${parent}/childFolders?includeHiddenFolders=true&$select=${FOLDER_FIELDS},childFolderCount&$top=100`;
     for (const f of await collect<MailFolder>(ctx.graph, url)) {
       if (!f.id) continue;
       found.push(mergeFolder(byId.get(f.id), f));
-      if ((f.childFolderCount ?? 0) > 0) parents.push(f.id);
+      if ((f.childFolderCount ?? 0) > 0) lists.push(`/users/${ctx.mailbox.id}/mailFolders/${f.id}/childFolders?${query}`);
     }
   }
   return found;
@@ -136,6 +144,13 @@ async function resolveWellKnown(ctx: CrawlContext, cache: Map<string, string>): 
     .map((n) => n.toLowerCase())
     .filter((n): n is (typeof WELL_KNOWN_FOLDERS)[number] => (WELL_KNOWN_FOLDERS as readonly string[]).includes(n) && !cache.has(n));
   for (const name of new Set(names)) {
+    // Archive mailboxes refuse well-known folder names
+    // (https://learn.microsoft.com/graph/handle-archive-mailbox-redirects): such a rule is read as a
+    // folder path there ("inbox" selects the archive's "Inbox"; selectFolders).
+    if (ctx.mailbox.onlineArchive) {
+      cache.set(name, '');
+      continue;
+    }
     try {
       const folder: MailFolder = await ctx.graph.api(`/users/${ctx.mailbox.id}/mailFolders/${name}`).select('id').get();
       if (folder.id) cache.set(name, folder.id);

@@ -1,4 +1,5 @@
 import type { Client } from '@microsoft/microsoft-graph-client';
+import { betaGraph } from '../graph/client';
 import type { User } from '@microsoft/microsoft-graph-types';
 import type { Store } from '../store';
 import { getArchiveUser, listArchiveUsers, upsertDirectoryUser, type ArchiveUser } from '../store/directory';
@@ -9,6 +10,10 @@ export interface MailboxTarget {
   mailboxId: string;
   upn: string;
   archiveId: string;
+  /** The primary mailbox's online archive id as the directory knows it (undefined: ask Graph). */
+  onlineArchiveId?: string | null;
+  /** Set on an online archive mailbox: its owner's primary mailbox id. */
+  onlineArchiveOf?: string;
 }
 
 export class MailboxResolutionError extends Error {}
@@ -22,6 +27,7 @@ export async function resolveMailboxes(store: Store, graph: Client, source: Prof
     case 'single-mailbox': {
       const user = await findOrFetchUser(store, graph, source.mailbox);
       const target = source.targetArchive ? await findOrFetchUser(store, graph, source.targetArchive) : user;
+      // One mailbox: its online archive is asked for afresh (onlineArchiveTargets), not taken from a sync of long ago.
       return [{ mailboxId: user._id, upn: user.upn, archiveId: target._id }];
     }
     case 'multiple-mailboxes': {
@@ -38,7 +44,26 @@ export async function resolveMailboxes(store: Store, graph: Client, source: Prof
   }
 }
 
-const self = (u: ArchiveUser): MailboxTarget => ({ mailboxId: u._id, upn: u.upn, archiveId: u._id });
+const self = (u: ArchiveUser): MailboxTarget => ({ mailboxId: u._id, upn: u.upn, archiveId: u._id, onlineArchiveId: u.onlineArchiveId });
+
+/**
+ * The online archives of the primary targets, into the same archives. Their ids come from the
+ * directory sync; a single mailbox's, or one the sync could not read, is asked now, on Graph
+ * beta's `settings/exchange` (https://learn.microsoft.com/en-us/graph/archive-mailbox-mail-api).
+ */
+export async function onlineArchiveTargets(graph: Client, primaries: MailboxTarget[]): Promise<MailboxTarget[]> {
+  const targets: MailboxTarget[] = [];
+  for (const p of primaries) {
+    const id = p.onlineArchiveId !== undefined ? p.onlineArchiveId : await readOnlineArchiveId(graph, p.mailboxId);
+    if (id) targets.push({ mailboxId: id, upn: p.upn, archiveId: p.archiveId, onlineArchiveOf: p.mailboxId });
+  }
+  return targets;
+}
+
+async function readOnlineArchiveId(graph: Client, userId: string): Promise<string | null> {
+  const settings: { inPlaceArchiveMailboxId?: string | null } = await betaGraph(graph).api(`/users/${userId}/settings/exchange`).get();
+  return settings.inPlaceArchiveMailboxId || null;
+}
 
 function matcher(refs: string[]): (u: ArchiveUser) => boolean {
   const keys = new Set(refs.map((r) => r.toLowerCase()));

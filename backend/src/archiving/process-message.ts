@@ -145,7 +145,7 @@ async function downloadFailed(ctx: CrawlContext, offered: Offered, err: unknown)
 /** The deletion rule, for a message the archive now holds. */
 async function afterArchiving(ctx: CrawlContext, { folder, msg }: Offered, { sha256, counts }: Archived): Promise<MessageOutcome> {
   const { deletion } = ctx.settings;
-  if (deletion.mode !== 'delete-after-archiving') return { counts, state: 'held' };
+  if (deletion.mode !== 'delete-after-archiving' || (ctx.mailbox.onlineArchive && !deletion.alsoOnlineArchives)) return { counts, state: 'held' };
   const received = receivedOf(ctx, msg);
   if (received <= daysBefore(ctx.now, deletion.olderThanDays)) {
     // Delete only what we have read back and re-hashed (MISSION M6).

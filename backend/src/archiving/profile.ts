@@ -67,6 +67,12 @@ export const profileInputSchema = z
     enabled: z.boolean().default(true),
     source,
     syncDirectoryFirst: z.boolean().default(false),
+    /**
+     * Also archive each mailbox's online archive (In-Place Archive, with its auxiliary archives)
+     * into the owner's archive, under "Online Archive/". Off by default: Graph reaches archive
+     * mailboxes through a beta (preview) API only.
+     */
+    includeOnlineArchives: z.boolean().default(false),
     folders: z
       .object({
         /** Empty: every mail folder. Entries are well-known names (inbox) or paths (Inbox/Projects). */
@@ -89,7 +95,12 @@ export const profileInputSchema = z
     deletion: z
       .discriminatedUnion('mode', [
         z.object({ mode: z.literal('never') }),
-        z.object({ mode: z.literal('delete-after-archiving'), olderThanDays: z.number().int().min(1, 'must be at least 1 day').max(36_500) }),
+        z.object({
+          mode: z.literal('delete-after-archiving'),
+          olderThanDays: z.number().int().min(1, 'must be at least 1 day').max(36_500),
+          /** Online archives are where users keep old mail on purpose: deleted from only when chosen. */
+          alsoOnlineArchives: z.boolean().default(false),
+        }),
       ])
       .default({ mode: 'never' }),
     timeoutMinutes: z.number().int().min(1).max(7 * 24 * 60).default(240),

@@ -10,10 +10,11 @@ import { addRunMailbox, createRun, getRun, getRunMailbox, listRunMailboxes, setR
 import { getProfile } from '../store/profiles';
 import type { ProfileSettings } from './profile';
 import { profileInputSchema } from './profile';
-import { resolveMailboxes } from './mailboxes';
+import { onlineArchiveTargets, resolveMailboxes } from './mailboxes';
+import { betaGraph } from '../graph/client';
 import { crawlMailbox, describe, isMailboxWide } from './crawl-mailbox';
 import { Limiter } from '../limiter';
-import { MAILBOX_CONCURRENCY } from '../graph/mailbox-requests';
+import { MAILBOX_CONCURRENCY, shareSlots } from '../graph/mailbox-requests';
 import { lockMailbox, renewMailboxLock, unlockMailbox } from '../store/mailbox-locks';
 import { DEFAULT_RETRY, RetryClock, type RetryPolicy } from './owed';
 import { RUN_JOB, concludeIfSettled, concludeSettledRuns, finishRunIfComplete, mailboxJobKey, runJobKey, scheduleCheck } from './conclude';
@@ -34,7 +35,7 @@ export type ArchivingDeps = Pick<ServiceDeps, 'store' | 'graph' | 'log'> & {
 export class RunConflictError extends Error {}
 
 /** Creates a run of a stored profile and queues it; any worker of any process picks it up. */
-export async function startRun(deps: ArchivingDeps, profileId: string, trigger: Run['trigger']): Promise<Run> {
+export async function startRun(deps: Pick<ArchivingDeps, 'store'>, profileId: string, trigger: Run['trigger']): Promise<Run> {
   const profile = await getProfile<ProfileSettings>(deps.store.conn, profileId);
   if (!profile) throw new Error(`Profile ${profileId} not found`);
   const runId = randomUUID();
@@ -106,11 +107,12 @@ async function planRun(deps: ArchivingDeps, run: Run, settings: ProfileSettings,
     const result = await syncDirectory(conn, deps.graph, await getDirectorySettings(conn));
     await updateRun(conn, run._id, { directorySync: result });
   }
-  const targets = await resolveMailboxes(deps.store, deps.graph, settings.source);
+  const primaries = await resolveMailboxes(deps.store, deps.graph, settings.source);
+  const targets = settings.includeOnlineArchives ? [...primaries, ...(await onlineArchiveTargets(deps.graph, primaries))] : primaries;
   await updateRun(conn, run._id, { mailboxCount: targets.length });
   // Idempotent keys: a worker taking over a half-planned run adds nothing twice.
   for (const t of targets) {
-    await addRunMailbox(conn, { runId: run._id, mailboxId: t.mailboxId, upn: t.upn, archiveId: t.archiveId });
+    await addRunMailbox(conn, { runId: run._id, mailboxId: t.mailboxId, upn: t.upn, archiveId: t.archiveId, ...(t.onlineArchiveOf ? { onlineArchiveOf: t.onlineArchiveOf } : {}) });
     await ctx.enqueueChild({ type: MAILBOX_JOB, key: mailboxJobKey(run._id, t.mailboxId), payload: { runId: run._id, mailboxId: t.mailboxId } });
   }
 }
@@ -156,10 +158,12 @@ async function crawlOne(deps: ArchivingDeps, ctx: JobContext, run: Run, target: 
   const deadline = (run.startedAt ?? new Date()).getTime() + settings.timeoutMinutes * 60_000;
   const timeout = AbortSignal.timeout(Math.max(1, deadline - Date.now()));
   const signal = AbortSignal.any([ctx.signal, timeout, lockLost]);
+  if (target.onlineArchiveOf) shareSlots(mailboxId, target.onlineArchiveOf);
   try {
     await crawlMailbox({
       store: deps.store,
-      graph: deps.graph,
+      // Online archives are reachable through the beta mail API only.
+      graph: target.onlineArchiveOf ? betaGraph(deps.graph) : deps.graph,
       log: deps.log,
       signal,
       inFlight: new Limiter(MAILBOX_IN_FLIGHT),
@@ -167,7 +171,7 @@ async function crawlOne(deps: ArchivingDeps, ctx: JobContext, run: Run, target: 
       retries: new RetryClock(null),
       runId,
       profileId: run.profileId,
-      mailbox: { id: mailboxId, upn: target.upn },
+      mailbox: { id: mailboxId, upn: target.upn, onlineArchive: Boolean(target.onlineArchiveOf) },
       archiveId: target.archiveId,
       settings,
       now: new Date(),

@@ -2,6 +2,7 @@ import type { Client } from '@microsoft/microsoft-graph-client';
 import type { MailboxSettings, User } from '@microsoft/microsoft-graph-types';
 import type { Connection } from 'mongoose';
 import { sendBatch, type BatchResponse } from '../graph/batch';
+import { betaGraph } from '../graph/client';
 import { collect, graphErrorOf, pages } from '../graph/paging';
 import { markDeparted, upsertDirectoryUser, type ArchiveUserKind } from '../store/directory';
 import type { DirectorySettings } from './settings';
@@ -36,6 +37,7 @@ export async function syncDirectory(conn: Connection, graph: Client, settings: D
       else candidates.push(user);
     }
     const purposes = await mailboxPurposes(graph, candidates.map((u) => u.id!));
+    const archives = await onlineArchives(graph, candidates.filter((u) => 'kind' in purposes.get(u.id!)!).map((u) => u.id!));
     for (const user of candidates) {
       const purpose = purposes.get(user.id!)!;
       if ('skip' in purpose) {
@@ -43,7 +45,8 @@ export async function syncDirectory(conn: Connection, graph: Client, settings: D
         continue;
       }
       seen.push(user.id!);
-      const outcome = await upsertDirectoryUser(conn, toArchiveUser(user, purpose.kind), now);
+      const archive = archives.get(user.id!);
+      const outcome = await upsertDirectoryUser(conn, { ...toArchiveUser(user, purpose.kind), ...(archive !== undefined ? { onlineArchiveId: archive } : {}) }, now);
       result[outcome]++;
     }
   }
@@ -92,6 +95,25 @@ async function mailboxPurposes(graph: Client, userIds: string[]): Promise<Map<st
     else throw new Error(`Reading the mailbox settings of user ${id} failed with HTTP ${status}: ${errorMessage(answer?.body)}`);
   }
   return purposes;
+}
+
+/**
+ * Each mailbox's online archive, from `GET /beta/users/{id}/settings/exchange`
+ * (`inPlaceArchiveMailboxId`; User.Read.All): the id is read, never built from the user's
+ * address or primary mailbox id (https://learn.microsoft.com/en-us/graph/archive-mailbox-mail-api).
+ * Asked in beta `$batch` calls of 20. A failed read leaves the user's previous answer (a beta
+ * API that hiccups must not make archives disappear): absent from the map.
+ */
+async function onlineArchives(graph: Client, userIds: string[]): Promise<Map<string, string | null>> {
+  const requests = userIds.map((id, i) => ({ id: String(i), method: 'GET' as const, url: `/users/${id}/settings/exchange` }));
+  const answers = requests.length ? await sendBatch(betaGraph(graph), requests) : new Map<string, BatchResponse>();
+  const archives = new Map<string, string | null>();
+  for (const [i, id] of userIds.entries()) {
+    const answer = answers.get(String(i));
+    if (answer?.status === 200) archives.set(id, (answer.body as { inPlaceArchiveMailboxId?: string | null }).inPlaceArchiveMailboxId || null);
+    else if (answer?.status === 404) archives.set(id, null);
+  }
+  return archives;
 }
 
 function kindOf(purpose: string | null | undefined): ArchiveUserKind {

@@ -1,4 +1,5 @@
 import type { Client } from '@microsoft/microsoft-graph-client';
+import { graphErrorOf } from './paging';
 
 /** JSON batching: up to 20 requests per call (Graph docs, "Combine multiple requests"). */
 const MAX_PER_BATCH = 20;
@@ -48,5 +49,25 @@ export async function sendBatch(client: Client, requests: BatchRequest[], signal
     }
   }
   for (const r of todo) results.set(r.id, { id: r.id, status: 429 });
+  await resendRedirected(client, requests, results);
   return results;
+}
+
+/**
+ * A GET part answered with a redirect (a folder of an online archive whose content lives in an
+ * auxiliary archive answers 308, https://learn.microsoft.com/graph/handle-archive-mailbox-redirects)
+ * is sent again on its own: the client follows redirects, and only to the Graph host
+ * (graph/redirects.ts). Its answer replaces the redirect.
+ */
+async function resendRedirected(client: Client, requests: BatchRequest[], results: Map<string, BatchResponse>): Promise<void> {
+  for (const req of requests) {
+    const answer = results.get(req.id);
+    if (req.method !== 'GET' || !answer || answer.status < 300 || answer.status >= 400) continue;
+    try {
+      results.set(req.id, { id: req.id, status: 200, body: await client.api(req.url).headers(req.headers ?? {}).get() });
+    } catch (err) {
+      const { status, code, message } = graphErrorOf(err);
+      results.set(req.id, { id: req.id, status: status || 500, body: { error: { code, message } } });
+    }
+  }
 }

@@ -8,7 +8,9 @@ import {
   type Context,
   type Middleware,
 } from '@microsoft/microsoft-graph-client';
+import { GraphMetricsHandler } from '../metrics/graph';
 import { MailboxRequestHandler } from './mailbox-requests';
+import { GraphRedirectHandler } from './redirects';
 import type { TokenSource } from './token';
 
 /** Retries beyond the SDK default (3): a tenant-wide crawl rides out long throttling storms. */
@@ -69,20 +71,36 @@ export interface GraphClientOptions {
   networkRetryBaseMs?: number;
 }
 
+/** The beta twin of each client createGraphClient made (see betaGraph). */
+const betaTwins = new WeakMap<Client, Client>();
+
 export function createGraphClient({ baseUrl, tokens, networkRetryBaseMs = 250 }: GraphClientOptions): Client {
   const authProvider: AuthenticationProvider = { getAccessToken: () => tokens.graphToken() };
+  const host = new URL(baseUrl).host;
   const chain: Middleware[] = [
     new AuthenticationHandler(authProvider),
     new RetryHandler(new RetryHandlerOptions(1, MAX_RETRIES)),
+    new GraphRedirectHandler(host),
     new NetworkRetryHandler(networkRetryBaseMs),
     new MailboxRequestHandler(),
+    new GraphMetricsHandler(),
     new HTTPMessageHandler(),
   ];
   // The SDK attaches the bearer token only to hosts it knows; a configured Graph host (national
   // cloud, emulator) must be listed or requests go out unauthenticated.
-  return Client.initWithMiddleware({
-    baseUrl: `${baseUrl}/`,
-    middleware: chain,
-    customHosts: new Set([new URL(baseUrl).hostname]),
-  });
+  const options = { baseUrl: `${baseUrl}/`, middleware: chain, customHosts: new Set([new URL(baseUrl).hostname]) };
+  const client = Client.initWithMiddleware(options);
+  betaTwins.set(client, Client.initWithMiddleware({ ...options, defaultVersion: 'beta' }));
+  return client;
+}
+
+/**
+ * The same client (token, retries, per-mailbox slots) on Graph's beta endpoint: relative paths
+ * go to `/beta`. Online archive mailboxes are reachable through the beta mail API only
+ * (https://learn.microsoft.com/en-us/graph/archive-mailbox-mail-api).
+ */
+export function betaGraph(client: Client): Client {
+  const beta = betaTwins.get(client);
+  if (!beta) throw new Error('betaGraph: the client was not made by createGraphClient');
+  return beta;
 }

@@ -21,6 +21,17 @@ const IMMUTABLE = 'IdType="ImmutableId"';
 const OUTLOOK_SEGMENTS = new Set(['messages', 'mailfolders', 'mailboxsettings', 'inferenceclassification', 'outlook']);
 
 const slots = new Map<string, Limiter>();
+/**
+ * Mailboxes whose requests take another mailbox's slots: an online archive its owner's. Graph's
+ * limits are "per app ID and mailbox combination" and its docs do not say whether an archive
+ * mailbox counts apart from its owner's, so the archive shares the owner's 4 (never over the limit).
+ */
+const slotOwners = new Map<string, string>();
+export function shareSlots(mailbox: string, owner: string): void {
+  slotOwners.set(mailbox.toLowerCase(), owner.toLowerCase());
+}
+/** The mailbox whose slots a request to `addressed` takes. */
+const slotKey = (addressed: string) => slotOwners.get(addressed) ?? addressed;
 const slotsOf = (mailbox: string) => {
   let limiter = slots.get(mailbox);
   if (!limiter) slots.set(mailbox, (limiter = new Limiter(MAILBOX_CONCURRENCY)));
@@ -56,7 +67,7 @@ export class MailboxRequestHandler implements Middleware {
     const single = mailboxOf(url);
     if (single) {
       preferImmutable(context);
-      weights.set(single, 1);
+      weights.set(slotKey(single), 1);
     } else if (/\/\$batch(\?|$)/.test(url)) {
       for (const [mailbox, parts] of batchParts(context)) weights.set(mailbox, Math.min(parts, MAILBOX_CONCURRENCY));
     }
@@ -105,8 +116,9 @@ function batchParts(context: Context): Map<string, number> {
     return counts;
   }
   for (const part of parsed.requests ?? []) {
-    const mailbox = part.url ? mailboxOf(part.url) : null;
-    if (!mailbox) continue;
+    const addressed = part.url ? mailboxOf(part.url) : null;
+    if (!addressed) continue;
+    const mailbox = slotKey(addressed);
     counts.set(mailbox, (counts.get(mailbox) ?? 0) + 1);
     const headers = { ...part.headers };
     const key = Object.keys(headers).find((k) => k.toLowerCase() === 'prefer') ?? 'Prefer';

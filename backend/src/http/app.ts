@@ -15,6 +15,8 @@ export interface AppOptions {
   api?: Router[];
   /** Alternative authentications tried before the bearer token (e.g. an iframe's view ticket); they set req.caller. */
   preAuth?: RequestHandler[];
+  /** Prometheus' scrape at /metrics (http/metrics.ts); not served without one. */
+  metrics?: RequestHandler;
 }
 
 const PRIVATE = 'private, no-store';
@@ -27,7 +29,7 @@ function callerOf(bearer: RequestHandler, req: Request): Promise<Caller | null> 
   });
 }
 
-export function createApp({ log, auth, readiness, api = [], preAuth = [] }: AppOptions): express.Express {
+export function createApp({ log, auth, readiness, api = [], preAuth = [], metrics }: AppOptions): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
@@ -36,6 +38,7 @@ export function createApp({ log, auth, readiness, api = [], preAuth = [] }: AppO
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
+  if (metrics) app.get('/metrics', metrics);
   const bearer = authenticate(auth);
   // Probes see ready or not; what is not ready, and why, only an administrator (or the log).
   app.get('/readyz', async (req, res) => {

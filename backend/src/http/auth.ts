@@ -1,17 +1,10 @@
 import type { RequestHandler } from 'express';
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import { z } from 'zod';
+import type { Caller, Role } from '../access/caller';
 import { HttpError } from './errors';
 
-/** Who is calling, as proven by an Entra ID access token for this API. */
-export interface Caller {
-  oid: string;
-  tenantId: string;
-  upn: string;
-  name: string;
-  roles: ReadonlySet<Role>;
-}
-export type Role = 'admin' | 'auditor';
+export type { Caller, Role } from '../access/caller';
 
 export interface AuthOptions {
   tenantId: string;

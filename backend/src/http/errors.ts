@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { ZodError, type ZodType } from 'zod';
+import { DomainError, type DomainErrorKind } from '../errors';
 import type { Logger } from '../log';
 import { MessageTooComplexError } from '../retrieval/render';
 import { PrefixTooBroadError } from '../search/index-bucketed';
@@ -20,8 +21,19 @@ export class HttpError extends Error {
   }
 }
 
-export const notFound = (what = 'Resource') => new HttpError(404, 'not_found', `${what} not found`);
-export const forbidden = (message: string) => new HttpError(403, 'forbidden', message);
+export { forbidden, notFound } from '../errors';
+
+/** The status each kind of domain error (errors.ts) answers with. */
+const DOMAIN_STATUS: Record<DomainErrorKind, number> = {
+  invalid_input: 400,
+  unauthenticated: 401,
+  forbidden: 403,
+  not_found: 404,
+  too_large: 413,
+  unprocessable: 422,
+  upstream_failed: 502,
+  upstream_busy: 503,
+};
 
 /** Validates input at the edge: a typed value, or a 400 naming the first offending field. */
 export function parseInput<T>(schema: ZodType<T>, input: unknown, where = 'body'): T {
@@ -60,8 +72,10 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
   };
 }
 
-function toHttpError(err: unknown): HttpError {
+/** What the client is told of an error: its status, code and message. */
+export function toHttpError(err: unknown): HttpError {
   if (err instanceof HttpError) return err;
+  if (err instanceof DomainError) return new HttpError(DOMAIN_STATUS[err.kind], err.code, err.message, err.field, err.details);
   if (err instanceof ZodError) return zodToHttp(err, 'body');
   if (err instanceof MessageTooComplexError) return new HttpError(422, err.code, err.message);
   return bodyError(err) ?? new HttpError(500, 'internal', 'Internal error; the server log has details');

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import express, { type Router } from 'express';
+import { pagesDir } from '../runtime-paths';
 import { queryHelp } from '../search/query-help';
 import type { AuthOptions } from './auth';
 
@@ -13,7 +13,7 @@ export interface AddinSettings {
   apiScope: string;
 }
 
-export const ADDIN_DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../addin/dist');
+export const ADDIN_DIST = pagesDir('addin');
 
 // Office.js must come from Microsoft's CDN (Office hosts and AppSource require it).
 const OFFICE_JS = 'https://appsforoffice.microsoft.com';
@@ -33,7 +33,7 @@ export function addinSettings(auth: AuthOptions, addinClientId = process.env.ADD
   };
 }
 
-export const TEAMS_TAB_DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../teams-app/dist');
+export const TEAMS_TAB_DIST = pagesDir('teams-app');
 // TeamsJS fetches its list of host origins from here when a host is not in its built-in list.
 export const TEAMS_JS_ORIGINS = ['https://res.cdn.office.net'];
 // Teams (web, desktop, mobile) and the Microsoft 365 app host tabs in frames of these origins.

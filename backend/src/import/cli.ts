@@ -3,7 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { stat } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config';
-import type { Caller } from '../http/auth';
+import { cliCaller } from '../cli/context';
 import { startWorker } from '../jobs/worker';
 import { createLogger } from '../log';
 import { openStore } from '../store';
@@ -42,7 +42,7 @@ async function main(): Promise<number> {
   const log = createLogger(process.env.LOG_LEVEL ? config.LOG_LEVEL : 'warn');
   const store = await openStore({ uri: config.MONGODB_URI, dbName: config.MONGODB_DB });
   const jobType = `import-cli:${hostname()}`;
-  const caller: Caller = { oid: `cli:${hostname()}`, tenantId: config.TENANT_ID, upn: `${process.env.USER ?? 'operator'}@${hostname()}`, name: 'Import CLI', roles: new Set(['admin']) };
+  const caller = cliCaller(config, 'Import CLI');
   try {
     const target = positionals[0];
     const resumed = values.resume ? await getImport(store.conn, values.resume) : null;

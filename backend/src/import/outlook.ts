@@ -1,8 +1,8 @@
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startThread } from '../workers/thread';
 import type { ConvertedItem, OutlookReply, OutlookRequest } from './outlook-protocol';
 import { ImportInputError } from './types';
 
-const BOOT = new URL('./outlook-boot.mjs', import.meta.url);
 /** pst-extractor keeps a PST's node index in memory; beyond this the worker dies, not the process. */
 const HEAP_MB = 192;
 
@@ -16,7 +16,7 @@ export class OutlookWorker {
   private dead: Error | null = null;
 
   constructor() {
-    this.worker = new Worker(BOOT, { execArgv: [], resourceLimits: { maxOldGenerationSizeMb: HEAP_MB, maxYoungGenerationSizeMb: 32 } });
+    this.worker = startThread('outlook-worker', { execArgv: [], resourceLimits: { maxOldGenerationSizeMb: HEAP_MB, maxYoungGenerationSizeMb: 32 } });
     this.worker.on('message', (reply: OutlookReply) => {
       const w = this.waiting;
       this.waiting = null;

@@ -3,7 +3,7 @@ import { realpath, stat } from 'node:fs/promises';
 import { basename, isAbsolute, relative, sep } from 'node:path';
 import { audit } from '../access';
 import type { ServiceDeps } from '../deps';
-import type { Caller } from '../http/auth';
+import type { Caller } from '../access/caller';
 import type { JobHandler } from '../jobs/worker';
 import { enqueue, getJob, requestCancel } from '../store/jobs';
 import {

@@ -1,8 +1,10 @@
 import type { Readable } from 'node:stream';
 import { Limiter } from '../limiter';
+import { countArchived } from '../metrics';
 import type { Store } from '../store';
 import { indexArchivedItem } from '../search/index-store';
-import { addItems, type ItemSource, type NewItem } from '../store/items';
+import { recordAdded, type AddedMessage } from '../integrity/ledger';
+import { addItems, type AddOutcome, type ItemSource, type NewItem } from '../store/items';
 import { getMessageDoc, getMessageMeta, upsertMessageDoc, type MessageContent, type MessageDoc } from '../store/messages';
 import { parseMessage, type ParseOptions } from './parse';
 import { spool, type Spool, type SpoolOptions } from './spool';
@@ -40,7 +42,11 @@ export interface IngestOptions {
 
 /** A message whose bytes and parsed document are stored, ready to be added to archives. */
 export interface StoredMessage {
+  /** The blob's id: the SHA-256 of the raw bytes, or a keyed hash of it where blobs are encrypted (store/blobs.ts). */
   sha256: string;
+  /** What the integrity ledger records of the raw bytes (store/blobs.ts `identify`). */
+  digest: string;
+  salted: boolean;
   size: number;
   blobCreated: boolean;
   content: MessageContent | MessageDoc;
@@ -82,13 +88,14 @@ export async function storeMessage(store: Store, content: Readable, opts: Ingest
  */
 export async function storeSpooled(store: Store, spooled: Spool, parse?: ParseOptions): Promise<StoredMessage> {
   return ingestSlots.run(async () => {
-    const { sha256, size } = spooled;
+    const { size } = spooled;
+    const { id: sha256, digest, salted } = store.blobs.identify(spooled.sha256);
     const { created } = await store.blobs.put(sha256, size, spooled.open);
     const known = created ? null : await getMessageDoc(store.conn, sha256);
-    if (known) return { sha256, size, blobCreated: false, content: known };
+    if (known) return { sha256, digest, salted, size, blobCreated: false, content: known };
     const content = await parseMessage(spooled.open, parse);
     await upsertMessageDoc(store.conn, { _id: sha256, size, storedAt: new Date(), ...content });
-    return { sha256, size, blobCreated: created, content };
+    return { sha256, digest, salted, size, blobCreated: created, content };
   });
 }
 
@@ -113,9 +120,26 @@ export async function archiveStored(store: Store, entries: ArchiveEntry[]): Prom
     };
   });
   const added = await addItems(store.conn, items.map((item, i) => ({ item, unit: entries[i]!.unit })));
+  countArchived(items.map((item, i) => ({ ...item, inserted: added[i] === 'inserted' })));
+  await recordAdded(store, ledgerEvents(entries, items, added));
   // A retried item may be indexed already: the index checks that for items it did not just see inserted.
   await settleAll(items.map((item, i) => indexArchivedItem(store, item, entries[i]!.stored.content, added[i] === 'inserted' ? 'inserted' : 'existing')));
   return added.map((a) => (a === 'existing' ? 'duplicate' : 'archived'));
+}
+
+/**
+ * What the integrity ledger learns of this batch: every new item, and every item that was there
+ * already where that may hide a crash between the item's write and its event (a retried page;
+ * journal and import, which retry without naming their work). The sealer drops repeats.
+ */
+function ledgerEvents(entries: ArchiveEntry[], items: NewItem[], added: AddOutcome[]): AddedMessage[] {
+  return entries.flatMap((e, i): AddedMessage[] => {
+    const outcome = added[i] === 'inserted' ? 'inserted' : added[i] === 'retried' || !e.unit ? 'again' : null;
+    if (!outcome) return [];
+    const { stored } = e;
+    const item = items[i]!;
+    return [{ archiveId: e.archiveId, blobId: stored.sha256, digest: stored.digest, salted: stored.salted, size: stored.size, receivedAt: item.receivedAt, source: e.source, outcome }];
+  });
 }
 
 /**

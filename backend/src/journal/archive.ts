@@ -83,7 +83,8 @@ export async function fileOriginals(deps: JournalDeps, plans: FilingPlan[]): Pro
     if (!(result instanceof Error)) result.archives.push({ archiveId, addresses: plans[i]!.targets.get(archiveId)!, status: statuses[k]! });
   });
   for (const [i, plan] of plans.entries()) {
-    if (!(results[i] instanceof Error)) await addPendings(deps, plan).catch((err: unknown) => (results[i] = asError(err)));
+    const message = stored.get(plan.originalSha256);
+    if (!(results[i] instanceof Error) && message && !(message instanceof Error)) await addPendings(deps, plan, message.sha256).catch((err: unknown) => (results[i] = asError(err)));
   }
   return results;
 }
@@ -105,7 +106,8 @@ async function storeDistinct(deps: JournalDeps, plans: FilingPlan[]): Promise<Ma
   return new Map(stored);
 }
 
-async function addPendings(deps: JournalDeps, plan: FilingPlan): Promise<void> {
+/** `blobId`: where the original is stored (its SHA-256, or a keyed hash of it under encryption at rest). */
+async function addPendings(deps: JournalDeps, plan: FilingPlan, blobId: string): Promise<void> {
   const waiting = plan.unknown.filter((u) => u.action === 'pending');
   if (waiting.length === 0) return;
   const { reportId, receivedAt, profile } = plan.input;
@@ -113,7 +115,7 @@ async function addPendings(deps: JournalDeps, plan: FilingPlan): Promise<void> {
   for (const { address } of waiting) {
     await addPending(deps.store.conn, {
       _id: pendingId(reportId, address), reportId, address, profileId: profile._id,
-      originalSha256: plan.originalSha256, receivedAt, expiresAt,
+      originalSha256: blobId, receivedAt, expiresAt,
     });
   }
 }

@@ -1,6 +1,7 @@
 import { checkServerIdentity, type PeerCertificate, type TLSSocket } from 'node:tls';
 import type { SMTPServerAuthentication, SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
 import type { Logger } from '../log';
+import { journalReports } from '../metrics';
 import type { Store } from '../store';
 import { getJournalMailbox } from '../store/journal';
 import type { SmtpTrace } from '../store/journal-spool';
@@ -105,6 +106,7 @@ export function sessionHandlers(store: Store, log: Logger, opts: GatewayOptions)
     try {
       const trace = traceOf(session);
       const ids = await spoolReport(store, writer, received.spool, [...new Set(trace.rcptTo)], trace);
+      journalReports.inc({ outcome: 'accepted' });
       log.debug({ session: session.id, spoolIds: ids, size: received.spool.size }, 'journal report spooled');
       return ids;
     } catch (err) {

@@ -3,6 +3,7 @@ import { getDirectorySettings } from '../directory/settings';
 import { syncDirectory } from '../directory/sync';
 import type { JobHandler } from '../jobs/worker';
 import type { Logger } from '../log';
+import { journalReports } from '../metrics';
 import type { Store } from '../store';
 import { profileForMailbox, type JournalProfile } from '../store/journal';
 import { quarantineReport, recordReports, type ReportRecord } from '../store/journal-records';
@@ -52,7 +53,10 @@ export function journalReportHandler(deps: JournalDeps): JobHandler {
         failed += 1;
         firstError ??= r;
         ctx.logger.warn({ err: r, spoolId: ids[i] }, 'processing a journal report failed');
-      } else counts[r.outcome.outcome] = (counts[r.outcome.outcome] ?? 0) + 1;
+      } else {
+        counts[r.outcome.outcome] = (counts[r.outcome.outcome] ?? 0) + 1;
+        if (r.outcome.outcome !== 'gone') journalReports.inc({ outcome: r.outcome.outcome });
+      }
     }
     const ok = results.filter((r): r is Processed => !(r instanceof Error));
     await recordReports(deps.store.conn, ok.flatMap((r) => (r.record ? [r.record] : [])));

@@ -1,6 +1,6 @@
 import { audit, requireArchive, type Right } from '../access';
-import type { Caller } from '../http/auth';
-import { HttpError } from '../http/errors';
+import type { Caller } from '../access/caller';
+import { DomainError, invalidInput, notFound } from '../errors';
 import type { Store } from '../store';
 import { getItem, type Item } from '../store/items';
 
@@ -19,12 +19,12 @@ const ITEM_ID = /^([A-Za-z0-9][A-Za-z0-9._@:+'-]{0,399}):([0-9a-f]{64})$/;
 
 export function parseItemId(raw: unknown, field = 'id'): ItemRef {
   const match = typeof raw === 'string' ? ITEM_ID.exec(raw) : null;
-  if (!match) throw new HttpError(400, 'invalid_input', `${field}: not a message id (<archive id>:<sha-256>)`, field);
+  if (!match) throw invalidInput(field, 'not a message id (<archive id>:<sha-256>)');
   return { id: raw as string, archiveId: match[1]!, sha256: match[2]! };
 }
 
 /** One answer for "no such message" and "not yours", so that ids cannot be probed. */
-export const messageNotFound = () => new HttpError(404, 'not_found', 'Message not found');
+export const messageNotFound = () => notFound('Message');
 
 /**
  * The item, if the caller holds `right` on its archive. The right is checked before the item is
@@ -41,7 +41,7 @@ export async function requireArchiveOrNotFound(store: Store, caller: Caller, arc
   try {
     await requireArchive(store, caller, archiveId, right);
   } catch (err) {
-    if (err instanceof HttpError && err.status === 404) throw messageNotFound();
+    if (err instanceof DomainError && err.kind === 'not_found') throw messageNotFound();
     throw err;
   }
 }

@@ -32,7 +32,7 @@ let shared: WorkerPool<RenderRequest, RenderedBodies> | undefined;
 
 function renderPool(): WorkerPool<RenderRequest, RenderedBodies> {
   return (shared ??= new WorkerPool({
-    entry: new URL('./render-worker.ts', import.meta.url),
+    module: 'render-worker',
     size: Math.max(1, Math.min(2, availableParallelism() - 1)),
     heapMb: RENDER_BUDGET.heapMb,
     name: 'message render worker',

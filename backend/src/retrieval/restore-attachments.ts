@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { Client } from '@microsoft/microsoft-graph-client';
 import type { AttachmentStream } from 'mailparser';
-import { HttpError } from '../http/errors';
+import { DomainError } from '../errors';
 import type { MessageDoc } from '../store/messages';
 import { eachAttachment, numberingOf } from './mime-parts';
 import { bareContentId } from './view';
@@ -47,7 +47,7 @@ export async function restoreAttachments(graph: Client, open: () => Readable, do
 
 /** The archive listed this attachment without reading it to the end: its size cannot be trusted. */
 const unreadable = () =>
-  new HttpError(422, 'message_unreadable', 'Part of this message could not be read when it was archived, so it cannot be restored through Microsoft Graph; download the .eml instead');
+  new DomainError('unprocessable', 'message_unreadable', 'Part of this message could not be read when it was archived, so it cannot be restored through Microsoft Graph; download the .eml instead');
 
 async function postAttachment(graph: Client, messagePath: string, fields: AttachmentFields, att: AttachmentStream): Promise<void> {
   const chunks: Buffer[] = [];
@@ -64,7 +64,7 @@ async function postAttachment(graph: Client, messagePath: string, fields: Attach
  */
 async function uploadAttachment(graph: Client, messagePath: string, fields: AttachmentFields, size: number, att: AttachmentStream): Promise<void> {
   const session = await graph.api(`${messagePath}/attachments/createUploadSession`).post({ AttachmentItem: { attachmentType: 'file', ...fields, size } }) as { uploadUrl?: string };
-  if (!session?.uploadUrl?.startsWith('https://')) throw new HttpError(502, 'restore_failed', 'Microsoft Graph answered an upload session without an https upload URL');
+  if (!session?.uploadUrl?.startsWith('https://')) throw new DomainError('upstream_failed', 'restore_failed', 'Microsoft Graph answered an upload session without an https upload URL');
   const url = session.uploadUrl;
   let offset = 0;
   for await (const range of ranges(att.content, RANGE_BYTES)) {
@@ -77,7 +77,7 @@ async function uploadAttachment(graph: Client, messagePath: string, fields: Atta
   }
   if (offset !== size) {
     await fetch(url, { method: 'DELETE' }).catch(() => undefined);
-    throw new HttpError(502, 'restore_failed', `An attachment does not have the size the archive listed (${size} bytes)`);
+    throw new DomainError('upstream_failed', 'restore_failed', `An attachment does not have the size the archive listed (${size} bytes)`);
   }
 }
 
@@ -100,7 +100,7 @@ async function putRange(url: string, range: Buffer<ArrayBuffer>, offset: number,
     }
     const retriable = status === 0 || status === 429 || status >= 500;
     if (!retriable || attempt === RANGE_ATTEMPTS) {
-      throw new HttpError(502, 'restore_failed', `Uploading an attachment to the mailbox failed (HTTP ${status || 'connection lost'} at byte ${offset})`);
+      throw new DomainError('upstream_failed', 'restore_failed', `Uploading an attachment to the mailbox failed (HTTP ${status || 'connection lost'} at byte ${offset})`);
     }
     await new Promise((r) => setTimeout(r, 250 * 2 ** attempt));
   }

@@ -1,6 +1,6 @@
 import { requireArchive } from '../access';
-import type { Caller } from '../http/auth';
-import { HttpError } from '../http/errors';
+import type { Caller } from '../access/caller';
+import { DomainError, invalidInput } from '../errors';
 import type { Store } from '../store';
 import { getArchiveUser } from '../store/directory';
 
@@ -18,9 +18,9 @@ export async function resolveRestoreMailbox(store: Store, caller: Caller, mailbo
     await requireArchive(store, caller, user._id, 'restore');
     return user._id;
   } catch (err) {
-    if (err instanceof HttpError && (err.status === 404 || err.field === 'mailbox')) throw unknownMailbox();
+    if (err instanceof DomainError && (err.kind === 'not_found' || err.field === 'mailbox')) throw unknownMailbox();
     throw err;
   }
 }
 
-const unknownMailbox = () => new HttpError(400, 'invalid_input', 'mailbox: no mailbox of that name that you may restore to', 'mailbox');
+const unknownMailbox = () => invalidInput('mailbox', 'no mailbox of that name that you may restore to');

@@ -1,7 +1,7 @@
 import type { Client } from '@microsoft/microsoft-graph-client';
 import type { Message } from '@microsoft/microsoft-graph-types';
 import { graphErrorOf } from '../graph/paging';
-import { HttpError } from '../http/errors';
+import { DomainError, invalidInput } from '../errors';
 import type { Store } from '../store';
 import type { Item } from '../store/items';
 import { getMessageDoc } from '../store/messages';
@@ -49,40 +49,40 @@ export async function restoreToMailbox(graph: Client, store: Store, item: Item, 
   } catch (err) {
     throw restoreError(err);
   }
-  if (!created?.id) throw new HttpError(502, 'restore_failed', 'Microsoft Graph accepted the message but returned no id');
+  if (!created?.id) throw new DomainError('upstream_failed', 'restore_failed', 'Microsoft Graph accepted the message but returned no id');
   const copy = `${mailbox}/messages/${encodeURIComponent(created.id)}`;
   try {
     await restoreAttachments(graph, open, doc, copy);
   } catch (err) {
     await graph.api(copy).delete().catch(() => undefined);
-    throw err instanceof HttpError ? err : restoreError(err);
+    throw err instanceof DomainError ? err : restoreError(err);
   }
   return created.id;
 }
 
 const tooLarge = () =>
-  new HttpError(413, 'message_too_large', 'The message is larger than the 150 MB Microsoft Graph can restore; download the .eml and import it instead');
+  new DomainError('too_large', 'message_too_large', 'The message is larger than the 150 MB Microsoft Graph can restore; download the .eml and import it instead');
 const bodyTooLarge = () =>
-  new HttpError(413, 'message_too_large', 'The text of this message is larger than the 4 MB Microsoft Graph accepts in one request; download the .eml and import it instead');
+  new DomainError('too_large', 'message_too_large', 'The text of this message is larger than the 4 MB Microsoft Graph accepts in one request; download the .eml and import it instead');
 const mailboxLimit = () =>
-  new HttpError(413, 'message_too_large', 'The message is larger than this mailbox accepts (35 MB unless an administrator raised the limit); download the .eml instead');
+  new DomainError('too_large', 'message_too_large', 'The message is larger than this mailbox accepts (35 MB unless an administrator raised the limit); download the .eml instead');
 
 /** Graph's answer in terms of the request the caller made. */
-export function restoreError(err: unknown): HttpError {
+export function restoreError(err: unknown): DomainError {
   const { status, code, message } = graphErrorOf(err);
   if (code === 'ErrorItemNotFound' || code === 'ErrorInvalidIdMalformed' || code === 'ErrorFolderNotFound') {
-    return new HttpError(400, 'invalid_input', 'folder: no such folder in the mailbox (use a well-known name such as inbox, or a folder id)', 'folder');
+    return invalidInput('folder', 'no such folder in the mailbox (use a well-known name such as inbox, or a folder id)');
   }
   if (code === 'ErrorInvalidUser' || code === 'MailboxNotEnabledForRESTAPI' || code === 'ResourceNotFound' || (status === 404 && !code)) {
-    return new HttpError(400, 'invalid_input', 'mailbox: the mailbox does not exist or has no Exchange Online mailbox', 'mailbox');
+    return invalidInput('mailbox', 'the mailbox does not exist or has no Exchange Online mailbox');
   }
   if (code === 'ErrorMessageSizeExceeded') return mailboxLimit();
   if (status === 413 || code === 'RequestEntityTooLarge') return bodyTooLarge();
   if (status === 401 || status === 403) {
-    return new HttpError(502, 'restore_denied', `Microsoft Graph refused the restore (${code || status}): the app needs the Mail.ReadWrite application permission for this mailbox`);
+    return new DomainError('upstream_failed', 'restore_denied', `Microsoft Graph refused the restore (${code || status}): the app needs the Mail.ReadWrite application permission for this mailbox`);
   }
   if (status === 429 || status === 503 || status === 504) {
-    return new HttpError(503, 'graph_unavailable', `Microsoft Graph is busy (${code || status}); try again in a minute`);
+    return new DomainError('upstream_busy', 'graph_unavailable', `Microsoft Graph is busy (${code || status}); try again in a minute`);
   }
-  return new HttpError(502, 'restore_failed', `Microsoft Graph did not restore the message: ${code || status || 'error'}: ${message}`);
+  return new DomainError('upstream_failed', 'restore_failed', `Microsoft Graph did not restore the message: ${code || status || 'error'}: ${message}`);
 }

@@ -1,7 +1,7 @@
 import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
 import type { RequestHandler } from 'express';
-import type { Caller, Role } from '../http/auth';
-import { HttpError } from '../http/errors';
+import type { Caller, Role } from '../access/caller';
+import { DomainError, invalidInput } from '../errors';
 
 /**
  * An iframe cannot send an Authorization header, so the message view (and the inline images it
@@ -86,10 +86,10 @@ export function viewTicketAuth(tickets: ViewTickets): RequestHandler {
     try {
       itemId = decodeURIComponent(match[1]!);
     } catch {
-      return next(new HttpError(400, 'invalid_input', 'id: not a message id', 'id'));
+      return next(invalidInput('id', 'not a message id'));
     }
     const caller = tickets.verify(ticket, itemId);
-    if (!caller) return next(new HttpError(401, 'invalid_ticket', 'The view ticket is not valid or has expired; ask for a new one'));
+    if (!caller) return next(new DomainError('unauthenticated', 'invalid_ticket', 'The view ticket is not valid or has expired; ask for a new one'));
     req.caller = caller;
     res.locals.viewTicket = ticket;
     next();

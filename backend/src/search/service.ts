@@ -3,8 +3,8 @@
  * evaluation per segment (plan.ts), newest-first pages cut by an opaque cursor, snippets, audit.
  */
 import { archivesFor, audit, requireArchive } from '../access';
-import type { Caller } from '../http/auth';
-import { HttpError } from '../http/errors';
+import type { Caller } from '../access/caller';
+import { DomainError, invalidInput } from '../errors';
 import type { Store } from '../store';
 import { listIndexedArchives } from '../store/postings';
 import { openSegment, SegmentGoneError, type SegmentView } from './index-bucketed';
@@ -67,7 +67,7 @@ export function encodeCursor(key: SortKey): string {
 }
 
 export function decodeCursor(raw: string): SortKey {
-  const bad = () => new HttpError(400, 'invalid_input', 'cursor: not a cursor from a previous page of this search', 'cursor');
+  const bad = () => invalidInput('cursor', 'not a cursor from a previous page of this search');
   let parsed: unknown;
   try {
     parsed = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
@@ -209,7 +209,7 @@ export async function searchArchives(store: Store, caller: Caller, input: Search
     return result;
   } catch (err) {
     // Refused and malformed searches are recorded too; the audit of a failure never hides it.
-    const outcome = err instanceof HttpError ? err.code : err instanceof Error ? err.name : 'error';
+    const outcome = err instanceof DomainError ? err.code : err instanceof Error ? err.name : 'error';
     await audit(store, { caller, action: 'search', archiveId: single, details: { ...details, outcome }, ...where }).catch(() => undefined);
     throw err;
   }

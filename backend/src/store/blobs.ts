@@ -5,6 +5,8 @@ import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createGunzip, createGzip } from 'node:zlib';
 import type { mongo } from 'mongoose';
+import { decryptStream, encryptStream, keyedId, ledgerSalt, noKeys, saltedDigest, storedKeyId, BlobKeyError, type BlobKeys } from './blob-cipher';
+import { scanBlobs, wholeChunks } from './blob-scan';
 import { insertOnce, isDuplicateKey } from './insert-once';
 
 type Db = mongo.Db;
@@ -22,6 +24,8 @@ export interface BlobStat {
  * bytes after `encoding`; metadata records how to get the original back.
  */
 export interface BlobStore {
+  /** The id a message with this SHA-256 is stored under, and what the integrity ledger records of it. */
+  identify(sha256: string): BlobIdentity;
   has(sha256: string): Promise<boolean>;
   /**
    * Idempotent. The bytes `open` gives are streamed, hashed and counted on the way in, nothing kept
@@ -34,6 +38,48 @@ export interface BlobStore {
   /** Re-reads and re-hashes the stored copy; false when it is missing or damaged. */
   verify(sha256: string): Promise<boolean>;
   stat(sha256: string): Promise<BlobStat | null>;
+  /**
+   * Re-reads every stored blob once, in storage order, and says what each holds (verification).
+   * `from` is a position an earlier scan reached: a scan cut short resumes there.
+   */
+  scan(from?: number): AsyncGenerator<BlobScanItem>;
+  /** Every stored blob's id. */
+  ids(): AsyncGenerator<string>;
+  count(): Promise<number>;
+  /** The ledger digest of a message with this SHA-256 (salted or not); null when the salt's key is not at hand. */
+  digestOf(sha256: string, salted: boolean): string | null;
+  /** The keys of encryption at rest (integrity/keys.ts); until given, blobs are written in clear and encrypted ones cannot be read. */
+  useKeys(keys: BlobKeys): void;
+  /**
+   * Rewrites every blob under the current encoding (the current data key, or clear gzip when
+   * encryption is off), keeping its id, in one pass in storage order (`from`: where a pass cut
+   * short got to). Only blobs of one chunk (nearly every mail); those of many stay as they are ('large').
+   */
+  reencryptAll(from?: number): AsyncGenerator<{ position: number; outcome: ReencryptOutcome }>;
+  /** The salt of a stored message's salted ledger digest (hex); null when its key is not at hand. */
+  saltOf(id: string): Promise<string | null>;
+}
+
+export type ReencryptOutcome = 'rewritten' | 'current' | 'large' | 'missing';
+
+export interface BlobScanItem {
+  /** Resume here to continue after this blob. */
+  position: number;
+  id: string;
+  /** 'altered': its bytes no longer decode to the original (hash, size, or encryption tag); 'missing': chunks are gone. */
+  status: 'ok' | 'altered' | 'missing';
+  size: number;
+  /** Bytes read from the database for it. */
+  storedBytes: number;
+  /** SHA-256 of what it decodes to, when it decodes. */
+  sha256: string | null;
+  reason?: string;
+}
+
+export interface BlobIdentity {
+  id: string;
+  digest: string;
+  salted: boolean;
 }
 
 export type BlobErrorCode = 'BLOB_BAD_ID' | 'BLOB_MISMATCH' | 'BLOB_NOT_FOUND' | 'BLOB_CORRUPT' | 'BLOB_LEASE_LOST';
@@ -59,16 +105,6 @@ export interface BlobStoreOptions {
 }
 
 /**
- * Encryption at rest would be another entry here (for example `gzip+aes-256-gcm`, with the key id
- * and IV in the metadata); readers pick the decoder from each file's own metadata.
- */
-interface Codec {
-  /** For `size` bytes of input. */
-  encode(size: number): Transform;
-  decode(): Transform;
-}
-
-/**
  * Deflate's window and hash table sized to the message: the defaults take 256 KB per stream
  * (zeroed at the start), ten times what a typical mail needs. A window no smaller than the input
  * finds every match the full window would; the hash table shrinks alongside (the default from 16 KB up).
@@ -78,19 +114,32 @@ function gzipFor(size: number): Transform {
   return createGzip({ level: 6, windowBits, memLevel: Math.max(1, windowBits - 7) });
 }
 
-const codecs = {
-  gzip: { encode: gzipFor, decode: () => createGunzip() },
-} satisfies Record<string, Codec>;
-type Encoding = keyof typeof codecs;
-const WRITE_ENCODING: Encoding = 'gzip';
+/**
+ * How chunks hold a message: gzip, then AES-256-GCM where the tenant encrypts at rest
+ * (store/blob-cipher.ts). Encrypted bytes name their own key, so reading never depends on the
+ * file document's `encoding`, which says what a writer wrote for people and tools.
+ */
+type Encoding = 'gzip' | 'gzip+aes-256-gcm';
+const ENCODINGS: readonly string[] = ['gzip', 'gzip+aes-256-gcm'];
 
-interface BlobMetadata {
+function encoders(size: number, keys: BlobKeys): Transform[] {
+  return keys.enabled && keys.current ? [gzipFor(size), encryptStream(keys.current)] : [gzipFor(size)];
+}
+
+function decoders(keys: BlobKeys): Transform[] {
+  return [decryptStream(keys), createGunzip()];
+}
+
+const encodingOf = (keys: BlobKeys): Encoding => (keys.enabled && keys.current ? 'gzip+aes-256-gcm' : 'gzip');
+
+export interface BlobMetadata {
   size: number;
   storedSize: number;
   encoding: Encoding;
-  sha256: string;
+  /** Only where the id is the SHA-256 itself: a keyed id must not be undone by the document beside it. */
+  sha256?: string;
 }
-interface FileDoc {
+export interface FileDoc {
   _id: string;
   length: number;
   chunkSize: number;
@@ -98,7 +147,7 @@ interface FileDoc {
   filename: string;
   metadata: BlobMetadata;
 }
-interface ChunkDoc {
+export interface ChunkDoc {
   _id: string;
   files_id: string;
   n: number;
@@ -130,12 +179,81 @@ export async function openBlobStore(db: Db, options: BlobStoreOptions = {}): Pro
 }
 
 class GridBlobStore implements BlobStore {
+  private keys: BlobKeys = noKeys();
+
   constructor(
     private readonly files: Collection<FileDoc>,
     private readonly chunks: Collection<ChunkDoc>,
     private readonly leases: Leases,
     private readonly settings: { chunkSizeBytes: number; pollMs: number },
   ) {}
+
+  useKeys(keys: BlobKeys): void {
+    this.keys = keys;
+  }
+
+  /** Keyed ids and salted digests for new messages once encryption is on; what was stored before keeps its SHA-256 id. */
+  identify(sha256: string): BlobIdentity {
+    if (!this.keys.enabled) return { id: sha256, digest: sha256, salted: false };
+    return { id: keyedId(this.keys, sha256) ?? sha256, digest: this.digestOf(sha256, true) ?? sha256, salted: this.keys.saltKey !== null };
+  }
+
+  /** A blob is named by its SHA-256 or by the keyed hash of it. */
+  private matches = (id: string, sha256: string): boolean => id === sha256 || keyedId(this.keys, sha256) === id;
+
+  private check$(id: string, size: number, code: 'BLOB_MISMATCH' | 'BLOB_CORRUPT'): ByteCheck {
+    return new ByteCheck(id, size, code, this.matches);
+  }
+
+  digestOf(sha256: string, salted: boolean): string | null {
+    if (!salted) return sha256;
+    const salt = ledgerSalt(this.keys, sha256);
+    return salt && saltedDigest(salt, sha256);
+  }
+
+  /**
+   * Per blob, the chunk is swapped first, compared on the bytes read (a concurrent rewrite wins), then the
+   * file document follows. In between the blob still reads: its bytes name their key and a lone
+   * chunk's length is not held against the document; a crash there is finished by the next pass.
+   */
+  async *reencryptAll(from = 0): AsyncGenerator<{ position: number; outcome: ReencryptOutcome }> {
+    const pass = wholeChunks(this.files, this.chunks, from);
+    for await (const { position, file, chunk } of pass.chunks) yield { position, outcome: await this.rewrite(file, chunk) };
+    for (const id of pass.others()) {
+      const file = await this.files.findOne({ _id: id });
+      yield { position: pass.position(), outcome: !file ? 'missing' : file.length > file.chunkSize ? 'large' : 'missing' };
+    }
+  }
+
+  private async rewrite(file: FileDoc, chunk: ChunkDoc): Promise<ReencryptOutcome> {
+    const encoding = encodingOf(this.keys);
+    const wanted = encoding === 'gzip' ? null : this.keys.current!.id;
+    let data = chunk.data;
+    if (storedKeyId(chunk.data) !== wanted) {
+      const original = await decodeWhole(chunk.data, this.keys);
+      data = await encodeWhole(original.length, () => Readable.from([original]), this.keys, this.check$(file._id, file.metadata.size, 'BLOB_CORRUPT'));
+      const swapped = await this.chunks.replaceOne({ _id: chunk._id, data: chunk.data }, { ...chunk, data });
+      if (swapped.matchedCount === 0) return 'current'; // rewritten meanwhile by another pass
+    } else if (file.length === data.length && file.metadata.encoding === encoding) {
+      return 'current';
+    }
+    await this.files.updateOne({ _id: file._id }, { $set: { length: data.length, 'metadata.storedSize': data.length, 'metadata.encoding': encoding } });
+    return 'rewritten';
+  }
+
+  async saltOf(id: string): Promise<string | null> {
+    const hash = createHash('sha256');
+    await pipeline(this.open(id), new Writable({ write: (c: Buffer, _e, cb) => (hash.update(c), cb()) }));
+    return ledgerSalt(this.keys, hash.digest('hex'))?.toString('hex') ?? null;
+  }
+
+  count(): Promise<number> {
+    return this.files.countDocuments({});
+  }
+
+  async *ids(): AsyncGenerator<string> {
+    for await (const f of this.files.find({}, { projection: { _id: 1 } })) yield f._id;
+  }
 
   async has(sha256: string): Promise<boolean> {
     checkId(sha256);
@@ -172,7 +290,7 @@ class GridBlobStore implements BlobStore {
    * of one message never mix the two.
    */
   private async putWhole(sha256: string, size: number, open: () => Readable): Promise<{ created: boolean }> {
-    const data = await encodeWhole(sha256, size, open);
+    const data = await encodeWhole(size, open, this.keys, this.check$(sha256, size, 'BLOB_MISMATCH'));
     const chunk: ChunkDoc = { _id: chunkId(sha256, 0), files_id: sha256, n: 0, data };
     for (let attempt = 0; attempt < 3; attempt += 1) {
       if (await insertOnce(this.chunks, chunk)) return { created: await this.addFile(sha256, size, data.length) };
@@ -181,7 +299,7 @@ class GridBlobStore implements BlobStore {
       if (stored) return alreadyStored(sha256, size, stored.size);
       const found = await this.chunks.findOne({ _id: chunk._id }, { promoteBuffers: true });
       if (!found) continue;
-      if (await decodesTo(found.data, sha256, size)) return { created: await this.addFile(sha256, size, found.data.length) };
+      if (await decodesTo(found.data, this.keys, this.check$(sha256, size, 'BLOB_CORRUPT'))) return { created: await this.addFile(sha256, size, found.data.length) };
       // Not this message's whole chunk: the start of an upload under another chunk size, cut short.
       await this.chunks.deleteMany({ files_id: sha256, n: { $gt: 0 } });
       // Compared on the bytes read, so that a whole chunk another writer put in meanwhile stays.
@@ -199,7 +317,7 @@ class GridBlobStore implements BlobStore {
       chunkSize: this.settings.chunkSizeBytes,
       uploadDate: new Date(),
       filename: sha256,
-      metadata: { size, storedSize, encoding: WRITE_ENCODING, sha256 },
+      metadata: { size, storedSize, encoding: encodingOf(this.keys), ...(this.keys.enabled ? {} : { sha256 }) },
     };
     return insertOnce(this.files, file);
   }
@@ -263,6 +381,24 @@ class GridBlobStore implements BlobStore {
     return out;
   }
 
+  scan(from = 0): AsyncGenerator<BlobScanItem> {
+    return scanBlobs({ files: this.files, chunks: this.chunks, from, decodeWhole: (data) => decodeWhole(data, this.keys), matches: this.matches, check: (id) => this.check(id) });
+  }
+
+  /** One blob through the usual read path (for blobs of many chunks). */
+  private async check(id: string): Promise<Omit<BlobScanItem, 'position'>> {
+    const file = await this.files.findOne({ _id: id });
+    if (!file) return { id, status: 'missing', size: 0, storedBytes: 0, sha256: null, reason: 'no file document' };
+    const hash = createHash('sha256');
+    try {
+      await pipeline(this.open(id), new Writable({ write: (c: Buffer, _e, cb) => (hash.update(c), cb()) }));
+      return { id, status: 'ok', size: file.metadata.size, storedBytes: file.length, sha256: hash.digest('hex') };
+    } catch (err) {
+      const missing = /chunk \d+ is missing/.test((err as Error).message);
+      return { id, status: missing ? 'missing' : 'altered', size: file.metadata.size, storedBytes: file.length, sha256: null, reason: (err as Error).message };
+    }
+  }
+
   async verify(sha256: string): Promise<boolean> {
     try {
       await pipeline(this.open(sha256), discard());
@@ -275,10 +411,10 @@ class GridBlobStore implements BlobStore {
 
   private async upload(sha256: string, size: number, open: () => Readable, lease: Lease) {
     const writer = new ChunkWriter(this.chunks, sha256, this.settings.chunkSizeBytes);
-    const check = new ByteCheck(sha256, size, 'BLOB_MISMATCH');
+    const check = this.check$(sha256, size, 'BLOB_MISMATCH');
     const keepAlive = lease.keepAlive();
     try {
-      await pipeline(open(), check, codecs[WRITE_ENCODING].encode(size), writer, { signal: keepAlive.signal });
+      await pipeline([open(), check, ...encoders(size, this.keys), writer], { signal: keepAlive.signal });
       if (!(await lease.confirm())) throw leaseLost(sha256);
     } catch (err) {
       await writer.settled();
@@ -301,12 +437,11 @@ class GridBlobStore implements BlobStore {
     checkId(sha256);
     const file = await this.files.findOne({ _id: sha256 });
     if (!file) throw new BlobError('BLOB_NOT_FOUND', `No stored blob ${sha256}`);
-    const codec = (codecs as Record<string, Codec | undefined>)[file.metadata.encoding];
-    if (!codec) throw new BlobError('BLOB_CORRUPT', `Blob ${sha256} has unknown encoding ${file.metadata.encoding}`);
+    if (!ENCODINGS.includes(file.metadata.encoding)) throw new BlobError('BLOB_CORRUPT', `Blob ${sha256} has unknown encoding ${file.metadata.encoding}`);
     const source = Readable.from(this.storedChunks(file), { objectMode: false });
-    const check = new ByteCheck(sha256, file.metadata.size, 'BLOB_CORRUPT');
+    const check = this.check$(sha256, file.metadata.size, 'BLOB_CORRUPT');
     // `out` stays outside the pipeline so that the consumer sees errors mapped to blob codes.
-    pipelineCallback(source, codec.decode(), check, (err) => {
+    pipelineCallback([source, ...decoders(this.keys), check], (err) => {
       if (err) out.destroy(asCorrupt(sha256, err));
     });
     check.pipe(out);
@@ -326,7 +461,9 @@ class GridBlobStore implements BlobStore {
         throw new BlobError('BLOB_CORRUPT', `Stored blob ${file._id} is damaged: chunk ${n} is missing`);
       }
       const expected = n === count - 1 ? file.length - n * file.chunkSize : file.chunkSize;
-      if (chunk.data.length !== expected) {
+      // A lone chunk may be a re-encryption's, whose file document is updated just after it; its
+      // decoding and hash decide whether it is whole.
+      if (chunk.data.length !== expected && count > 1) {
         throw new BlobError(
           'BLOB_CORRUPT',
           `Stored blob ${file._id} is damaged: chunk ${n} has ${chunk.data.length} bytes, expected ${expected}`,
@@ -345,8 +482,8 @@ class GridBlobStore implements BlobStore {
   }
 }
 
-/** A small message encoded in memory; nothing comes out unless its bytes match the hash and size. */
-async function encodeWhole(sha256: string, size: number, open: () => Readable): Promise<Buffer> {
+/** A small message encoded in memory; nothing comes out unless its bytes pass `check` (hash and size). */
+async function encodeWhole(size: number, open: () => Readable, keys: BlobKeys, check: ByteCheck): Promise<Buffer> {
   const pieces: Buffer[] = [];
   const collect = new Writable({
     write: (piece: Buffer, _encoding, callback) => {
@@ -354,14 +491,21 @@ async function encodeWhole(sha256: string, size: number, open: () => Readable): 
       callback();
     },
   });
-  await pipeline(open(), new ByteCheck(sha256, size, 'BLOB_MISMATCH'), codecs[WRITE_ENCODING].encode(size), collect);
+  await pipeline([open(), check, ...encoders(size, keys), collect]);
   return Buffer.concat(pieces);
 }
 
-/** True when an encoded chunk holds the whole message with this hash and size. */
-async function decodesTo(data: Buffer, sha256: string, size: number): Promise<boolean> {
+/** The original bytes of a blob stored in one chunk. */
+async function decodeWhole(data: Buffer, keys: BlobKeys): Promise<Buffer> {
+  const pieces: Buffer[] = [];
+  await pipeline([Readable.from([data]), ...decoders(keys), new Writable({ write: (p: Buffer, _e, cb) => (pieces.push(p), cb()) })]);
+  return Buffer.concat(pieces);
+}
+
+/** True when an encoded chunk holds the whole message that `check` expects. */
+async function decodesTo(data: Buffer, keys: BlobKeys, check: ByteCheck): Promise<boolean> {
   try {
-    await pipeline(Readable.from([data]), codecs[WRITE_ENCODING].decode(), new ByteCheck(sha256, size, 'BLOB_CORRUPT'), discard());
+    await pipeline([Readable.from([data]), ...decoders(keys), check, discard()]);
     return true;
   } catch {
     return false;
@@ -377,6 +521,7 @@ class ByteCheck extends Transform {
     private readonly sha256: string,
     private readonly size: number,
     private readonly code: 'BLOB_MISMATCH' | 'BLOB_CORRUPT',
+    private readonly matches: (id: string, sha256: string) => boolean,
   ) {
     super();
   }
@@ -391,7 +536,7 @@ class ByteCheck extends Transform {
   override _flush(callback: TransformCallback): void {
     if (this.bytes !== this.size) return callback(this.fail(`${this.bytes} bytes, expected ${this.size}`));
     const digest = this.hash.digest('hex');
-    if (digest !== this.sha256) return callback(this.fail(`SHA-256 ${digest}`));
+    if (!this.matches(this.sha256, digest)) return callback(this.fail(`SHA-256 ${digest}`));
     callback();
   }
 
@@ -562,6 +707,7 @@ function leaseLost(sha256: string): BlobError {
 
 function asCorrupt(sha256: string, err: unknown): Error {
   if (err instanceof BlobError) return err;
+  if (err instanceof BlobKeyError) return new BlobError('BLOB_CORRUPT', `Stored blob ${sha256} cannot be read: ${err.message}`, { cause: err });
   // zlib reports damaged input as Z_DATA_ERROR / Z_BUF_ERROR (truncated stream).
   if (hasCode(err, 'Z_DATA_ERROR') || hasCode(err, 'Z_BUF_ERROR')) {
     return new BlobError('BLOB_CORRUPT', `Stored blob ${sha256} is damaged: ${(err as Error).message}`, {

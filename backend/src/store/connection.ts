@@ -17,6 +17,8 @@ export interface OpenStoreOptions {
   dbName: string;
   /** How long to look for a reachable server before giving up (default 10 s). */
   serverSelectionTimeoutMS?: number;
+  /** Told of every command the driver completes (command monitoring), for the metrics. */
+  observeCommand?: (command: string, seconds: number, ok: boolean) => void;
 }
 
 export class StoreError extends Error {
@@ -60,7 +62,9 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
     autoIndex: false,
     autoCreate: false,
     serverSelectionTimeoutMS: opts.serverSelectionTimeoutMS ?? 10_000,
+    monitorCommands: opts.observeCommand !== undefined,
   });
+  if (opts.observeCommand) observeCommands(conn.getClient(), opts.observeCommand);
   try {
     await conn.asPromise();
   } catch (err) {
@@ -84,6 +88,11 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
     await conn.close().catch(() => undefined);
     throw err;
   }
+}
+
+function observeCommands(client: mongoose.mongo.MongoClient, observe: NonNullable<OpenStoreOptions['observeCommand']>): void {
+  client.on('commandSucceeded', (e) => observe(e.commandName, e.duration / 1000, true));
+  client.on('commandFailed', (e) => observe(e.commandName, e.duration / 1000, false));
 }
 
 /** Answers when a server at `uri` responds to `ping`; used to wait for a freshly started server. */

@@ -20,6 +20,11 @@ export interface ArchiveUser {
   addresses: string[];
   accountEnabled: boolean;
   exchangeLicensed: boolean;
+  /**
+   * The online archive's mailbox id (`inPlaceArchiveMailboxId`, an opaque `MBX:` value) as the
+   * last directory sync read it; null: none. Absent: never read (or the read failed).
+   */
+  onlineArchiveId?: string | null;
   status: 'active' | 'departed';
   departedAt: Date | null;
   lastSyncedAt: Date | null;
@@ -37,6 +42,7 @@ const schema = new Schema<ArchiveUser>(
     addresses: { type: [String], default: [] },
     accountEnabled: { type: Boolean, default: true },
     exchangeLicensed: { type: Boolean, default: false },
+    onlineArchiveId: { type: String, default: undefined },
     status: { type: String, required: true, enum: ['active', 'departed'] },
     departedAt: { type: Date, default: null },
     lastSyncedAt: { type: Date, default: null },

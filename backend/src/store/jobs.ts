@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { mongo } from 'mongoose';
 import type { Store } from './connection';
+import { leaseTakeovers } from '../metrics';
 import { insertOnce, isDuplicateKey } from './insert-once';
 
 /**
@@ -260,6 +261,7 @@ export async function claimNext(store: JobStore, owner: string, types: readonly 
         { returnDocument: 'after' },
       );
       if (claimed) {
+        if (candidate.status === 'running') leaseTakeovers.inc({ type: candidate.type });
         await mirror(c, claimed);
         return getJob(store, claimed._id);
       }

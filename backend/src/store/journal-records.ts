@@ -140,7 +140,7 @@ export interface PendingDoc {
   reportId: string;
   address: string;
   profileId: string;
-  /** The journaled original, stored in the blob store before this document was written. */
+  /** The journaled original's blob id (its SHA-256, or a keyed hash of it under encryption at rest), stored before this document was written. */
   originalSha256: string;
   receivedAt: Date;
   expiresAt: Date;

@@ -88,6 +88,8 @@ export interface RunMailbox extends Counts {
   mailboxId: string;
   upn: string;
   archiveId: string;
+  /** Set on an online archive (mailboxId is its `MBX:` id, crawled through Graph beta): the owner's primary mailbox id. */
+  onlineArchiveOf?: string;
   status: MailboxStatus;
   currentFolder: string;
   foldersDone: number;
@@ -142,6 +144,7 @@ const mailboxSchema = new Schema<RunMailbox>(
     mailboxId: String,
     upn: String,
     archiveId: String,
+    onlineArchiveOf: { type: String, default: undefined },
     status: String,
     currentFolder: { type: String, default: '' },
     foldersDone: { type: Number, default: 0 },
@@ -203,7 +206,7 @@ export async function hasActiveRun(conn: Connection, profileId: string): Promise
 const mailboxKey = (runId: string, mailboxId: string) => `${runId}:${mailboxId}`;
 
 /** Idempotent: a re-planned run (after a crash) keeps the counters already reported. */
-export async function addRunMailbox(conn: Connection, m: Pick<RunMailbox, 'runId' | 'mailboxId' | 'upn' | 'archiveId'>): Promise<void> {
+export async function addRunMailbox(conn: Connection, m: Pick<RunMailbox, 'runId' | 'mailboxId' | 'upn' | 'archiveId' | 'onlineArchiveOf'>): Promise<void> {
   await runMailboxes(conn).updateOne(
     { _id: mailboxKey(m.runId, m.mailboxId) },
     { $setOnInsert: { ...m, status: 'queued' } },

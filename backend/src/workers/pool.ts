@@ -1,9 +1,11 @@
-import { Worker, type Transferable } from 'node:worker_threads';
+import type { Transferable, Worker } from 'node:worker_threads';
+import type { WorkerModule } from '../runtime-paths';
+import { startThread } from './thread';
 import type { WorkerReply, WorkerRequest } from './protocol';
 
 export interface PoolOptions {
-  /** The worker's module (TypeScript, run through tsx); it calls `serveRequests` (serve.ts). */
-  entry: URL;
+  /** The worker's module (runtime-paths.ts); it calls `serveRequests` (serve.ts). */
+  module: WorkerModule;
   /** Threads at most; they are started on demand. */
   size: number;
   /** The V8 heap of a worker: a hostile input that needs more ends the worker, not the process. */
@@ -46,7 +48,6 @@ interface Slot<Req, Res> {
   timer?: NodeJS.Timeout;
 }
 
-const BOOT = new URL('./boot.mjs', import.meta.url);
 /** A worker idle this long is ended, returning its memory. */
 const IDLE_MS = 30_000;
 
@@ -94,9 +95,8 @@ export class WorkerPool<Req, Res> {
   }
 
   private spawn(): void {
-    const worker = new Worker(BOOT, {
+    const worker = startThread(this.opts.module, {
       execArgv: [],
-      workerData: { entry: this.opts.entry.href },
       resourceLimits: { maxOldGenerationSizeMb: this.opts.heapMb, maxYoungGenerationSizeMb: 32 },
     });
     const slot: Slot<Req, Res> = { worker, ready: false, job: null, jobId: 0 };

@@ -31,7 +31,7 @@ const PARALLEL = 4;
  * authenticated, throttled and counted like a standalone request; dependents of a failed part get 424.
  */
 export async function runBatch(deps: PipelineDeps, outer: GraphRequest): Promise<GraphResponse> {
-  deps.stats.record('/v1.0/$batch', undefined);
+  deps.stats.record(`/${outer.version ?? 'v1.0'}/$batch`, undefined);
   let parts: Part[];
   try {
     parts = parseParts(outer.body);
@@ -45,7 +45,7 @@ export async function runBatch(deps: PipelineDeps, outer: GraphRequest): Promise
     const failedDep = (part.dependsOn ?? []).find((d) => (results.get(d)?.status ?? 0) >= 400);
     const task = failedDep
       ? Promise.resolve(results.set(part.id, failedDependency(part, outer))).then(() => undefined)
-      : runGraphRequest(deps, toRequest(part, outer.headers)).then((res) => {
+      : runGraphRequest(deps, toRequest(part, outer)).then((res) => {
           if (res.drop || res.truncate) dropped = true;
           results.set(part.id, { id: part.id, status: res.status, headers: partHeaders(res.headers), body: encodeBody(res.body) });
         });
@@ -97,7 +97,9 @@ function parseParts(body: Buffer): Part[] {
   return requests as Part[];
 }
 
-function toRequest(part: Part, outerHeaders: IncomingHttpHeaders): GraphRequest {
+/** A part runs on the batch's own version (a `/beta/$batch` part is a beta request). */
+function toRequest(part: Part, outer: GraphRequest): GraphRequest {
+  const outerHeaders = outer.headers;
   const url = new URL(part.url.replace(/^\/?(v1\.0\/)?/, '/'), 'https://batch.invalid');
   const headers: IncomingHttpHeaders = {};
   for (const [k, v] of Object.entries(part.headers ?? {})) headers[k.toLowerCase()] = v;
@@ -113,7 +115,7 @@ function toRequest(part: Part, outerHeaders: IncomingHttpHeaders): GraphRequest 
   const requestId = randomUUID();
   return {
     method: part.method.toUpperCase(), path: url.pathname, query: url.searchParams, headers, body,
-    requestId, clientRequestId: requestId,
+    requestId, clientRequestId: requestId, version: outer.version,
   };
 }
 

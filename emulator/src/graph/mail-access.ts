@@ -17,6 +17,12 @@ export interface MailboxAccess {
 
 /** Resolves /users/{id|upn} for a mail route: unknown user, no mailbox, or no permission fail as Exchange does. */
 export function mailboxFor(h: HandlerContext, need: Need): MailboxAccess {
+  const archive = h.env.tenant.archives.get(h.params.user!);
+  // Archive mailboxes answer on the beta mail API only (https://learn.microsoft.com/en-us/graph/archive-mailbox-mail-api).
+  if (archive && h.env.version === 'beta') {
+    requireMailbox(h.principal, need, archive.ownerId);
+    return { user: h.env.tenant.mustUser(archive.ownerId), mb: archive.mb };
+  }
   const user = h.env.tenant.findUser(h.params.user!);
   if (!user) throw notFound('ErrorInvalidUser', `The requested user '${h.params.user}' is invalid.`);
   requireMailbox(h.principal, need, user.user.id);
@@ -29,6 +35,10 @@ const ID_SHAPE = /^[A-Za-z0-9+/_=-]{20,}$/;
 
 /** Graph accepts folder ids and well-known names (any case); display names are not ids. */
 export function folderFor(mb: Mailbox, ref: string): FolderRecord {
+  // "Well-known folder names aren't supported for archive mailboxes" (https://learn.microsoft.com/graph/handle-archive-mailbox-redirects).
+  if (isArchiveMailbox(mb) && (WELL_KNOWN_NAMES as readonly string[]).includes(ref.toLowerCase())) {
+    throw badRequest('ErrorInvalidRequest', 'Well-known folder names are not supported for archive mailboxes. Use the folder id.');
+  }
   const folder = mb.folders.get(ref) ?? mb.wellKnownFolder(ref);
   if (folder) return folder;
   // A well-known folder this mailbox lacks (say, clutter) is missing, not malformed.
@@ -36,6 +46,8 @@ export function folderFor(mb: Mailbox, ref: string): FolderRecord {
   if (!ID_SHAPE.test(ref)) throw badRequest('ErrorInvalidIdMalformed', 'Id is malformed.');
   throw itemNotFound();
 }
+
+const isArchiveMailbox = (mb: Mailbox) => mb.userId.startsWith('MBX:');
 
 export function messageFor(mb: Mailbox, id: string): MessageRecord {
   const rec = mb.find(id);

@@ -82,11 +82,11 @@ export function graphLink(env: GraphEnv, path: string, params: Record<string, st
     .filter((e): e is [string, string] => e[1] !== undefined)
     .map(([k, v]) => `${k}=${encodeURIComponent(v)}`)
     .join('&');
-  return `${env.graphBase}/v1.0${path}${query ? `?${query}` : ''}`;
+  return `${env.graphBase}/${env.version ?? 'v1.0'}${path}${query ? `?${query}` : ''}`;
 }
 
 export function contextUrl(env: GraphEnv, fragment: string): string {
-  return `${env.graphBase}/v1.0/$metadata#${fragment}`;
+  return `${env.graphBase}/${env.version ?? 'v1.0'}/$metadata#${fragment}`;
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { FaultRule, Faults } from '../faults';
 import type { Stats } from '../stats';
 import type { Throttler } from '../throttle';
+import { archiveRedirect } from './archive';
 import { authenticate } from './auth';
 import type { AuthConfig, Principal } from './auth';
 import { badRequest, GraphError, graphErrorBody } from './errors';
@@ -30,7 +31,8 @@ function mailboxOf(deps: PipelineDeps, segs: string[]): string | undefined {
  */
 export async function runGraphRequest(deps: PipelineDeps, req: GraphRequest): Promise<GraphResponse> {
   let segs = segmentsOf(req.path);
-  const pathOnly = `/v1.0${req.path}`;
+  const pathOnly = `/${req.version ?? 'v1.0'}${req.path}`;
+  const env = req.version === 'beta' ? { ...deps.env, version: req.version } : deps.env;
   let mailboxId = segs[0]?.toLowerCase() === 'me' ? undefined : mailboxOf(deps, segs);
   let release: (() => void) | undefined;
   let res: GraphResponse | undefined;
@@ -51,8 +53,10 @@ export async function runGraphRequest(deps: PipelineDeps, req: GraphRequest): Pr
     const rule = deps.faults.take({ path: pathOnly, method: req.method, mailboxId, message: messageOf(deps, mailboxId, match.params.message) });
     const fault = await applyFault(rule);
     if (fault) return (res = fault);
+    const moved = archiveRedirect(env, req, segs[1], match.route, match.params);
+    if (moved) return (res = withStandardHeaders(moved, req));
     const immutableIds = prefersImmutableIds(req.headers);
-    res = await match.route.handler({ env: deps.env, req, principal, params: match.params, immutableIds });
+    res = await match.route.handler({ env, req, principal, params: match.params, immutableIds });
     if (immutableIds) res.headers['preference-applied'] = 'IdType="ImmutableId"';
     // A reset breaks the connection half-way through a real answer's body.
     if (rule?.kind === 'reset') res.truncate = true;
@@ -68,7 +72,7 @@ export async function runGraphRequest(deps: PipelineDeps, req: GraphRequest): Pr
 /** The immutable id of the message a route addresses, whichever of its ids the path uses. */
 function messageOf(deps: PipelineDeps, mailboxId: string | undefined, ref: string | undefined): string | undefined {
   if (!mailboxId || !ref) return undefined;
-  return deps.env.tenant.mailboxes.get(mailboxId)?.find(ref)?.immutableId ?? ref;
+  return deps.env.tenant.mailbox(mailboxId)?.find(ref)?.immutableId ?? ref;
 }
 
 function errorCodeOf(res: GraphResponse | undefined): string | undefined {
@@ -93,6 +97,8 @@ async function applyFault(rule: FaultRule | undefined): Promise<GraphResponse | 
       return undefined;
     case 'drop':
       return { status: 0, headers: {}, drop: true };
+    case 'redirect':
+      return { status: 308, headers: { location: rule.location ?? '/' } };
     case '429':
       throw new GraphError(429, 'TooManyRequests', 'Too many requests.', { 'retry-after': String(rule.retryAfterSeconds ?? 1) });
     case '503':

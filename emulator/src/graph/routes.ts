@@ -1,3 +1,4 @@
+import { exchangeSettings } from './archive';
 import * as attachments from './attachments';
 import * as folders from './folders';
 import * as groups from './groups';
@@ -28,6 +29,7 @@ export const ROUTES: Route[] = [
   r('GET', 'users/:user', D, users.getUser),
   r('GET', 'users/:user/memberof', D, users.memberOf),
   r('GET', 'users/:user/mailboxsettings', M, users.mailboxSettings),
+  r('GET', 'users/:user/settings/exchange', D, exchangeSettings),
   r('GET', 'users/:user/mailfolders', M, folders.listTopFolders),
   r('POST', 'users/:user/mailfolders', M, folders.createTopFolder),
   r('GET', 'users/:user/mailfolders/delta', M, folders.foldersDelta),

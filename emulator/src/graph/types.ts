@@ -4,8 +4,10 @@ import type { Principal } from './auth';
 
 export interface GraphRequest {
   method: string;
-  /** Path below /v1.0, starting with '/'. */
+  /** Path below the version (/v1.0 or /beta), starting with '/'. */
   path: string;
+  /** The API version the request was sent to; v1.0 when absent. */
+  version?: GraphVersion;
   query: URLSearchParams;
   headers: IncomingHttpHeaders;
   body: Buffer;
@@ -23,12 +25,16 @@ export interface GraphResponse {
   truncate?: boolean;
 }
 
+export type GraphVersion = 'v1.0' | 'beta';
+
 export interface GraphEnv {
   tenant: Tenant;
   /** e.g. https://localhost:1234 — Graph links are `${graphBase}/v1.0/...`. */
   graphBase: string;
   /** HMAC key for paging and delta tokens. */
   tokenSecret: Buffer;
+  /** The version of the request being answered: links it returns stay on it. */
+  version?: GraphVersion;
 }
 
 export interface HandlerContext {

@@ -11,6 +11,8 @@ export interface UserRecord {
   appRoles: string[];
   /** Directory change sequence of the last change, for /users/delta. */
   seq: number;
+  /** The online archive's `MBX:` id, when the user has one (Tenant.enableArchive). */
+  archiveMailboxId?: string;
 }
 
 export interface PostRecord {

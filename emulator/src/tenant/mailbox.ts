@@ -102,10 +102,10 @@ export class Mailbox {
   addFolder(
     parentId: string | null,
     displayName: string,
-    opts: { wellKnownName?: string; containerClass?: string; isHidden?: boolean } = {},
+    opts: { wellKnownName?: string; containerClass?: string; isHidden?: boolean; id?: string } = {},
   ): FolderRecord {
     const folder: FolderRecord = {
-      id: this.newId('folder'),
+      id: opts.id ?? this.newId('folder'),
       parentId,
       displayName,
       wellKnownName: opts.wellKnownName ?? null,

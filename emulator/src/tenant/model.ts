@@ -2,7 +2,7 @@ import type { MailFolder, Message, User } from '@microsoft/microsoft-graph-types
 import { buildUser } from './directory';
 import type { AppRegistration, GroupRecord, NewUser, UserRecord } from './directory';
 import { addNonMailItems, createDefaultFolders } from './folders-default';
-import { newGuid } from './ids';
+import { guidFromSeed, newGuid } from './ids';
 import { Mailbox } from './mailbox';
 import type { FolderRecord, MessagePatch, MessageRecord, NewItem } from './mailbox';
 import { bufferSource, parseMeta } from './mime';
@@ -13,6 +13,21 @@ export interface AddMessageOptions {
   receivedDateTime?: string;
   isRead?: boolean;
   isDraft?: boolean;
+}
+
+/**
+ * An online archive (In-Place Archive) mailbox: the main archive keeps the whole folder tree; an
+ * auxiliary archive (auto-expanding archiving) holds the content of "expanded" folders, which keep
+ * their folder id (https://learn.microsoft.com/graph/handle-archive-mailbox-redirects).
+ */
+export interface ArchiveMailbox {
+  mb: Mailbox;
+  ownerId: string;
+  kind: 'main' | 'auxiliary';
+  /** Main archive: its auxiliary archive, once a folder was expanded. */
+  auxiliaryId?: string;
+  /** Main archive: folders whose content lives in the auxiliary archive. */
+  expanded: Set<string>;
 }
 
 export interface FoundMessage {
@@ -30,6 +45,8 @@ export class Tenant {
   readonly groups = new Map<string, GroupRecord>();
   readonly apps = new Map<string, AppRegistration>();
   readonly mailboxes = new Map<string, Mailbox>();
+  /** Online archive mailboxes by their `MBX:` id; never reachable by a user's id or UPN. */
+  readonly archives = new Map<string, ArchiveMailbox>();
   /** Deleted users, for /users/delta. */
   readonly removedUsers: { id: string; seq: number }[] = [];
   /** Directory change sequence (users), independent of the mailboxes' sequences. */
@@ -92,6 +109,7 @@ export class Tenant {
     const rec = this.mustUser(ref);
     this.users.delete(rec.user.id);
     this.mailboxes.delete(rec.user.id);
+    for (const [id, archive] of this.archives) if (archive.ownerId === rec.user.id) this.archives.delete(id);
     this.removedUsers.push({ id: rec.user.id, seq: ++this.dirSeq });
     for (const g of this.groups.values()) g.memberIds = g.memberIds.filter((m) => m !== rec.user.id);
   }
@@ -112,6 +130,8 @@ export class Tenant {
   // ---- mailboxes ----
 
   mailbox(ref: string): Mailbox | undefined {
+    const archive = this.archives.get(ref);
+    if (archive) return archive.mb;
     const rec = this.findUser(ref);
     return rec ? this.mailboxes.get(rec.user.id) : undefined;
   }
@@ -230,6 +250,51 @@ export class Tenant {
   /** Invalidates every delta token of a mailbox: the next delta call answers 410 Gone. */
   resetSyncState(user: string): void {
     this.mustMailbox(user).epoch++;
+  }
+
+  // ---- online archives ----
+
+  /**
+   * Gives a user an online archive; returns its id as `settings/exchange` reports it. Ids are
+   * opaque `MBX:` values, not derived from the user (clients must discover them).
+   */
+  enableArchive(user: string): string {
+    const rec = this.mustUser(user);
+    const existing = rec.archiveMailboxId;
+    if (existing) return existing;
+    const id = this.newArchiveId(rec.user.id, 'main');
+    const mb = new Mailbox(id);
+    const root = mb.addFolder(null, 'Top of Information Store', { wellKnownName: 'msgfolderroot', containerClass: '' });
+    for (const name of ['Inbox', 'Sent Items', 'Deleted Items']) mb.addFolder(root.id, name);
+    this.archives.set(id, { mb, ownerId: rec.user.id, kind: 'main', expanded: new Set() });
+    rec.archiveMailboxId = id;
+    return id;
+  }
+
+  /**
+   * Auto-expanding archiving moves a folder's content to the auxiliary archive: the folder stays in
+   * the main archive's tree, and reads of its content answer 308 to the auxiliary one. Returns the
+   * auxiliary archive's id (add messages there, into the same folder id).
+   */
+  expandArchiveFolder(mainId: string, folderId: string): string {
+    const main = this.archives.get(mainId);
+    if (main?.kind !== 'main') throw new Error(`${mainId} is not a main archive`);
+    const folder = this.mustFolder(main.mb, folderId);
+    if (!main.auxiliaryId) {
+      main.auxiliaryId = this.newArchiveId(main.ownerId, 'auxiliary');
+      const aux = new Mailbox(main.auxiliaryId);
+      aux.addFolder(null, 'Top of Information Store', { wellKnownName: 'msgfolderroot', containerClass: '' });
+      this.archives.set(main.auxiliaryId, { mb: aux, ownerId: main.ownerId, kind: 'auxiliary', expanded: new Set() });
+    }
+    const aux = this.archives.get(main.auxiliaryId)!.mb;
+    if (!aux.folders.has(folder.id)) aux.addFolder(aux.root.id, folder.displayName, { id: folder.id });
+    main.expanded.add(folder.id);
+    return main.auxiliaryId;
+  }
+
+  /** Opaque to clients; deterministic so that a seeded tenant looks the same on every run. */
+  private newArchiveId(ownerId: string, kind: ArchiveMailbox['kind']): string {
+    return `MBX:${guidFromSeed(`${ownerId}:${kind}-archive`).slice(0, 8)}@${this.id.slice(0, 8)}`;
   }
 
   // ---- rendering ----

@@ -1,4 +1,5 @@
 import { DEMO } from '../config';
+import { syntheticMessage } from './corpus';
 import { bufferSource } from './mime';
 import type { Tenant } from './model';
 import { DEMO_USERS, PEOPLE } from './demo/people';
@@ -63,4 +64,22 @@ export function seedDemo(tenant: Tenant, opts: DemoOptions = {}): void {
   const received = new Date('2024-03-04T09:15:04Z');
   insert('admin', 'sentitems', allHands, received, true);
   for (const key of ['megan', 'alex', 'lee', 'diego', 'shared'] as const) insert(key, 'inbox', allHands, received, false);
+  seedOnlineArchive(tenant);
+}
+
+/**
+ * Diego has an online archive whose "Inbox/2019" was expanded into an auxiliary archive: its
+ * content answers 308 from the main archive (https://learn.microsoft.com/graph/handle-archive-mailbox-redirects).
+ */
+function seedOnlineArchive(tenant: Tenant): void {
+  const owner = DEMO_USERS.diego;
+  const main = tenant.enableArchive(owner.id);
+  const expanded = tenant.addFolder(main, 'Inbox', '2019').id!;
+  const auxiliary = tenant.expandArchiveFolder(main, expanded);
+  for (let i = 0; i < 4; i++) {
+    const date = new Date(Date.UTC(2019, 2, 1 + i * 30));
+    const source = bufferSource(syntheticMessage(900 + i, `partner${i}@fabrikam.example`, owner.upn, date), `demo:archive:${i}`);
+    const mb = tenant.mustMailbox(i < 2 ? main : auxiliary);
+    mb.insert(mb.resolveFolder(i < 2 ? 'Inbox' : expanded)!.id, { source, receivedDateTime: date.toISOString().replace(/\.\d+Z$/, 'Z'), isRead: true });
+  }
 }

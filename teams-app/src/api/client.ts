@@ -2,7 +2,8 @@ import { createSender, type TokenSource } from '@shared/api';
 import type { Me } from '@shared/types';
 import type {
   ArchiveUser, CompletenessReport, ConnectionTest, DirectorySettings, DirectorySyncResult, FailedMessage, Grant, GrantRight, JournalMailbox, JournalProfile,
-  ImportItem, ImportNoteItem, ImportSettings, ImportSourceInput, JournalStatus, Profile, ProfileInput, QuarantinedReport, Run, RunDetail, SearchIndexState, Stats,
+  ImportItem, ImportNoteItem, ImportSettings, ImportSourceInput, IntegrityStatus, JournalStatus, Profile, ProfileInput, QuarantinedReport, Run, RunDetail,
+  SearchIndexState, Stats,
   UploadStatus,
 } from './types';
 
@@ -74,6 +75,13 @@ export function createAdminClient(getToken: TokenSource, base = '/api') {
     imports: () => list<ImportItem>('/imports'),
     createImport: (i: { archive: string; source: ImportSourceInput; secret?: string; options?: { folderPrefix: string } }) => call<ImportItem>('POST', '/imports', i),
     controlImport: (iid: string, action: 'pause' | 'resume' | 'cancel') => call<ImportItem>('POST', `/imports/${id(iid)}/${action}`),
+    integrity: () => call<IntegrityStatus>('GET', '/admin/integrity'),
+    verifyNow: () => call<{ jobId: string }>('POST', '/admin/integrity/verify'),
+    sealNow: () => call<{ appended: number; rootsClosed: number; stamped: number }>('POST', '/admin/integrity/seal'),
+    setEncryption: (enabled: boolean) => call<IntegrityStatus['encryption']>('PUT', '/admin/integrity/encryption', { enabled }),
+    rotateDataKey: () => call<IntegrityStatus['encryption']>('POST', '/admin/integrity/encryption/rotate'),
+    reencrypt: () => call<{ jobId: string }>('POST', '/admin/integrity/encryption/reencrypt'),
+    proof: (messages: { archiveId: string; id: string }[]) => call<unknown>('POST', '/admin/integrity/proof', { messages }),
     importNotes: (iid: string) => list<ImportNoteItem>(`/imports/${id(iid)}/notes?limit=200`),
   };
 }

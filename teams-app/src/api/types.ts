@@ -3,6 +3,7 @@ import type { ProfileInput, Schedule } from '../../../backend/src/archiving/prof
 import type { ImportView } from '../../../backend/src/import/view';
 import type { ImportNote } from '../../../backend/src/store/imports';
 import type { CompletenessReport as BackendCompletenessReport, CompletenessRow as BackendCompletenessRow, FailedMessageView } from '../../../backend/src/archiving/report';
+import type { Problem as IntegrityProblem, VerificationCounts } from '../../../backend/src/store/integrity-reports';
 import type { Missing as BackendMissing } from '../../../backend/src/store/runs';
 
 export type { ProfileInput, Schedule };
@@ -51,7 +52,10 @@ export interface Run {
 }
 
 export interface RunMailbox extends Counts {
+  mailboxId: string;
   upn: string;
+  /** Set on an online archive: the owner's primary mailbox id. */
+  onlineArchiveOf?: string;
   status: MailboxStatus;
   currentFolder: string;
   foldersDone: number;
@@ -205,3 +209,27 @@ export interface SearchIndexState {
   } | null;
   limits: { maxBodyChars: number; maxAttachmentTextChars: number };
 }
+
+/** GET /admin/integrity (backend/src/integrity/service.ts `integrityStatus`), dates as strings. */
+export interface IntegrityStatus {
+  ledger: {
+    entries: number;
+    queued: number;
+    roots: number;
+    timestamped: number;
+    lastRoot: { id: number; fromSeq: number; toSeq: number; period: string; root: string; genTime: string | null; tsaError: string | null } | null;
+    tsa: { configured: boolean; url: string | null };
+  };
+  lastVerification: { _id: string; startedAt: string; finishedAt: string; resumed: number; counts: VerificationCounts; problems: IntegrityProblem[] } | null;
+  runningVerification: { jobId: string; startedAt: string; phase: string; counts: VerificationCounts } | null;
+  encryption: {
+    enabled: boolean;
+    enabledAt: string | null;
+    masterKeyConfigured: boolean;
+    masterKeyId: string | null;
+    currentDataKey: string | null;
+    dataKeys: number;
+    reencryption: { jobId: string; status: string; progress: { position: number; total: number; rewritten: number; current: number; large: number; missing: number } | null; error: { message: string } | null } | null;
+  };
+}
+export type { IntegrityProblem, VerificationCounts };

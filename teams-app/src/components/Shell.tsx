@@ -5,6 +5,7 @@ import { CompletenessPage } from './completeness/CompletenessPage';
 import { Dashboard } from './dashboard/Dashboard';
 import { DirectoryPage } from './directory/DirectoryPage';
 import { ImportsPage } from './imports/ImportsPage';
+import { IntegrityPage } from './integrity/IntegrityPage';
 import { JournalPage } from './journal/JournalPage';
 import { PrivilegesPage } from './privileges/PrivilegesPage';
 import { ProfilesPage } from './profiles/ProfilesPage';
@@ -17,6 +18,7 @@ const PAGES = {
   privileges: { label: 'Privileges', Page: PrivilegesPage },
   journaling: { label: 'Journaling', Page: JournalPage },
   import: { label: 'Import', Page: ImportsPage },
+  integrity: { label: 'Integrity', Page: IntegrityPage },
 } as const;
 type PageId = keyof typeof PAGES;
 

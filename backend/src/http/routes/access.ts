@@ -3,8 +3,9 @@ import { z } from 'zod';
 import { audit, auditFrom, JOURNAL_QUARANTINE, readableArchives, verifyAuditChain } from '../../access';
 import type { ServiceDeps } from '../../deps';
 import { findAuditEntries, type AuditDoc } from '../../store/audit';
-import { getArchiveUser, type ArchiveUser } from '../../store/directory';
-import { archiveUsersById, deleteGrant, getGrant, GRANT_RIGHTS, grantId, listGrants, putGrant, type Grant } from '../../store/grants';
+import type { ArchiveUser } from '../../store/directory';
+import { archiveUsersById, deleteGrant, getGrant, GRANT_RIGHTS, listGrants, type Grant } from '../../store/grants';
+import { grantArchive, GrantInputError, QUARANTINE_ARCHIVE, resolveArchiveUser, resolveGrantArchive } from '../../access/grant';
 import { requireRole } from '../auth';
 import { HttpError, notFound, parseInput } from '../errors';
 
@@ -31,8 +32,11 @@ const verifyQuery = z.object({
   to: z.coerce.number().int().min(1).optional(),
 });
 
-/** The journal quarantine as the archive a grant names (see access/rights.ts). */
-const QUARANTINE_ARCHIVE = { _id: JOURNAL_QUARANTINE, upn: JOURNAL_QUARANTINE, displayName: 'Journal quarantine', kind: 'catch-all' } as ArchiveUser;
+/** A grant's input error as the 400 that names its field. */
+function grantInputError(err: unknown): never {
+  if (err instanceof GrantInputError) throw new HttpError(400, 'invalid_input', err.message, err.field);
+  throw err;
+}
 
 /** Grants (admin), the caller's archives (anyone), the audit trail (admin, auditor). MISSION M9, M13. */
 export function accessRoutes(deps: ServiceDeps): Router {
@@ -58,29 +62,9 @@ export function accessRoutes(deps: ServiceDeps): Router {
 
   r.post('/admin/grants', async (req, res) => {
     const input = parseInput(grantInput, req.body);
-    const rights = GRANT_RIGHTS.filter((x) => input.rights.includes(x));
-    // Exporting or restoring what one cannot find and open makes no sense; read comes with them.
-    if (!rights.includes('read')) throw new HttpError(400, 'invalid_input', 'rights: export and restore need read', 'rights');
-    const grantee = await mustResolve(input.grantee, 'grantee');
-    if (grantee.source !== 'entra' || grantee.kind !== 'user') {
-      throw new HttpError(400, 'invalid_input', 'grantee: must be a person who signs in with Entra ID, not a shared, room or manual archive', 'grantee');
-    }
-    const archive = await resolveArchive(input.archive);
-    if (archive._id === grantee._id) throw new HttpError(400, 'invalid_input', "archive: is the grantee's own archive, which needs no grant", 'archive');
-    const caller = req.caller!;
-    // Audited before it takes effect: a grant that cannot be recorded must not happen.
-    const previous = await getGrant(conn, grantee._id, archive._id);
-    await audit(store, {
-      ...auditFrom(req),
-      action: 'grant',
-      archiveId: archive._id,
-      target: grantee._id,
-      details: { grantee: grantee.upn, archive: archive.upn, rights, previousRights: previous?.rights ?? [], self: grantee._id === caller.oid },
-    });
-    const grant = { granteeId: grantee._id, archiveId: archive._id, rights, grantedBy: { oid: caller.oid, upn: caller.upn }, grantedAt: new Date() };
-    const before = await putGrant(conn, grant);
-    const users = new Map([grantee, archive].map((u) => [u._id, u]));
-    res.status(before ? 200 : 201).json(grantView({ _id: grantId(grantee._id, archive._id), ...grant }, users));
+    const done = await grantArchive(store, req.caller!, input, { ip: req.ip, userAgent: req.get('user-agent') }).catch(grantInputError);
+    const users = new Map([done.grantee, done.archive].map((u) => [u._id, u]));
+    res.status(done.created ? 201 : 200).json(grantView(done.grant, users));
   });
 
   r.delete('/admin/grants', async (req, res) => {
@@ -122,16 +106,8 @@ export function accessRoutes(deps: ServiceDeps): Router {
     res.json({ value: page.map(entryView), ...(next !== undefined ? { nextCursor: next } : {}) });
   });
 
-  /** An archive user, or the journal quarantine, which has no archive user. */
-  async function resolveArchive(value: string): Promise<ArchiveUser> {
-    return value === JOURNAL_QUARANTINE ? QUARANTINE_ARCHIVE : mustResolve(value, 'archive');
-  }
-
-  async function mustResolve(value: string, field: 'grantee' | 'archive'): Promise<ArchiveUser> {
-    const user = await getArchiveUser(conn, value);
-    if (!user) throw new HttpError(400, 'invalid_input', `${field}: no archive user has this name, address or id`, field);
-    return user;
-  }
+  const resolveArchive = (value: string) => resolveGrantArchive(store, value).catch(grantInputError);
+  const mustResolve = (value: string, field: 'grantee' | 'archive') => resolveArchiveUser(store, value, field).catch(grantInputError);
   return r;
 }
 

@@ -6,8 +6,10 @@ import { completenessRoutes } from './completeness';
 import { directoryRoutes } from './directory';
 import { exportRoutes } from './export';
 import { importRoutes } from './imports';
+import { integrityRoutes } from './integrity';
 import { journalRoutes } from './journal';
 import { messageRoutes } from './messages';
+import { operationsRoutes } from './operations';
 import { profileRoutes } from './profiles';
 import { reindexRoutes } from './reindex';
 import { searchRoutes } from './search';
@@ -22,8 +24,10 @@ export function apiRouters(deps: ServiceDeps): Router[] {
     messageRoutes(deps),
     exportRoutes(deps),
     importRoutes(deps),
+    integrityRoutes(deps),
     journalRoutes(deps),
     adminStatsRoutes(deps),
+    operationsRoutes(deps),
     reindexRoutes(deps),
     searchRoutes(deps),
   ];

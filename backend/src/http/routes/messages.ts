@@ -13,7 +13,7 @@ import { MessageTooComplexError } from '../../retrieval/render';
 import { bareContentId, messageView, noticeDocument, viewDocument } from '../../retrieval/view';
 import { viewTickets } from '../../retrieval/view-ticket';
 import { getMessageMeta } from '../../store/messages';
-import { HttpError, parseInput } from '../errors';
+import { HttpError, parseInput, toHttpError } from '../errors';
 
 const viewQuery = z.object({
   remote: z.enum(['0', '1', 'true', 'false']).optional().transform((v) => v === '1' || v === 'true'),
@@ -152,7 +152,7 @@ export function messageRoutes(deps: ServiceDeps): Router {
     } catch (err) {
       failure = err;
     }
-    const outcome = failure === undefined ? { outcome: 'restored', restoredMessageId } : { outcome: 'failed', error: failure instanceof HttpError ? failure.code : 'internal' };
+    const outcome = failure === undefined ? { outcome: 'restored', restoredMessageId } : { outcome: 'failed', error: toHttpError(failure).code };
     await auditAccess(store, req.caller!, 'restore', requestInfo(req), { archiveId: ref.archiveId, target: ref.id, details: { mailbox, folder: input.folder, ...outcome } });
     if (failure !== undefined) throw failure;
     res.status(201).json({ restoredMessageId });

@@ -1,6 +1,7 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { ServiceDeps } from '../../deps';
+import { searchSeconds } from '../../metrics';
 import { MAX_LIMIT, searchArchives } from '../../search/service';
 import { parseInput, queryInputError } from '../errors';
 
@@ -20,9 +21,11 @@ export function searchRoutes(deps: ServiceDeps): Router {
   r.get('/search', async (req: Request, res: Response) => {
     const input = parseInput(searchQuery, req.query, 'query');
     const caller = req.caller!;
+    const timer = searchSeconds.startTimer();
     const result = await searchArchives(deps.store, caller, { ...input, archive: input.archive ?? caller.oid }, { ip: req.ip, userAgent: req.get('user-agent') }).catch((err: unknown) => {
       throw queryInputError(err, 'q');
     });
+    timer();
     res.set('Cache-Control', 'private, no-store').json(result);
   });
   return r;

@@ -12,7 +12,7 @@ let shared: WorkerPool<ExtractRequest, DocumentText> | undefined;
  */
 export function extractionPool(): WorkerPool<ExtractRequest, DocumentText> {
   return (shared ??= new WorkerPool({
-    entry: new URL('./worker.ts', import.meta.url),
+    module: 'extract-worker',
     size: Math.max(1, Math.min(2, availableParallelism() - 1)),
     heapMb: 384,
     name: 'extraction worker',

@@ -109,7 +109,7 @@ export function RunView({ runId }: { runId: string }) {
         </TableHeader>
         <TableBody>
           {r.mailboxes.map((m) => (
-            <MailboxRow key={m.upn} m={m} />
+            <MailboxRow key={m.mailboxId} m={m} />
           ))}
           <TableRow aria-label="Totals">
             <TableCell>
@@ -133,15 +133,16 @@ export function RunView({ runId }: { runId: string }) {
 function MailboxRow({ m }: { m: RunMailbox }) {
   const styles = useStyles();
   const progress = m.foldersTotal > 0 ? m.foldersDone / m.foldersTotal : undefined;
+  const name = m.onlineArchiveOf ? `${m.upn} (online archive)` : m.upn;
   return (
     <>
-      <TableRow data-mailbox={m.upn} data-status={m.status}>
-        <TableCell>{m.upn}</TableCell>
+      <TableRow data-mailbox={name} data-status={m.status}>
+        <TableCell>{name}</TableCell>
         <TableCell>
           <StatusBadge status={m.status} />
         </TableCell>
         <TableCell className={styles.folder}>
-          <ProgressBar value={m.status === 'done' ? 1 : progress} aria-label={`Folders of ${m.upn}`} />
+          <ProgressBar value={m.status === 'done' ? 1 : progress} aria-label={`Folders of ${name}`} />
           <Caption1>
             {m.foldersDone}/{m.foldersTotal}
             {m.status === 'running' && m.currentFolder ? ` · ${m.currentFolder}` : ''}
@@ -154,8 +155,8 @@ function MailboxRow({ m }: { m: RunMailbox }) {
         ))}
         <TableCell>{formatBytes(m.bytes)}</TableCell>
       </TableRow>
-      <Notes count={m.errorCount} what={`errors in ${m.upn}`} notes={m.recentErrors.filter((e) => !e.recovered)} className={styles.errors} />
-      <Notes count={m.skipCount ?? 0} what={`skipped by the size filter in ${m.upn}`} notes={m.recentSkips ?? []} />
+      <Notes count={m.errorCount} what={`errors in ${name}`} notes={m.recentErrors.filter((e) => !e.recovered)} className={styles.errors} />
+      <Notes count={m.skipCount ?? 0} what={`skipped by the size filter in ${name}`} notes={m.recentSkips ?? []} />
     </>
   );
 }

@@ -1,4 +1,4 @@
-import { Field, Input, MessageBar, MessageBarBody, Radio, RadioGroup, makeStyles, tokens } from '@fluentui/react-components';
+import { Checkbox, Field, Input, MessageBar, MessageBarBody, Radio, RadioGroup, makeStyles, tokens } from '@fluentui/react-components';
 import type { StepProps } from './StepProps';
 
 const useStyles = makeStyles({ row: { display: 'flex', gap: tokens.spacingHorizontalL, flexWrap: 'wrap' } });
@@ -32,6 +32,13 @@ export function StepFilters({ draft, set, error }: StepProps) {
           <Field label="Delete when older than (days)" validationMessage={error('deletion.olderThanDays', 'deletion')}>
             <Input type="number" min={1} value={draft.deleteOlderThanDays} onChange={(_e, d) => set({ deleteOlderThanDays: d.value })} />
           </Field>
+          {draft.includeOnlineArchives && (
+            <Checkbox
+              checked={draft.deleteFromOnlineArchives}
+              onChange={(_e, d) => set({ deleteFromOnlineArchives: d.checked === true })}
+              label="Delete from online archives too (otherwise their messages are only archived)"
+            />
+          )}
           <MessageBar intent="warning">
             <MessageBarBody>A message is deleted only after its archived copy has been read back and its SHA-256 checked.</MessageBarBody>
           </MessageBar>

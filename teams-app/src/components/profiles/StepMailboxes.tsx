@@ -1,4 +1,5 @@
 import { Checkbox, Combobox, Field, Option, Radio, RadioGroup } from '@fluentui/react-components';
+import type { ReactNode } from 'react';
 import { exampleAddress } from '../common/exampleAddress';
 import { MailboxPicker } from './MailboxPicker';
 import type { StepProps } from './StepProps';
@@ -6,7 +7,20 @@ import type { StepProps } from './StepProps';
 const NO_SHARED =
   'No shared mailbox is known: shared mailboxes have no licence, so a directory sync with "Licensed Exchange Online users only" on leaves them out. Turn it off on the Directory page and synchronise, or type their addresses below.';
 
-export function StepMailboxes({ draft, set, error, users }: StepProps) {
+export function StepMailboxes(props: StepProps) {
+  return (
+    <>
+      {mailboxChoice(props)}
+      <Checkbox
+        checked={props.draft.includeOnlineArchives}
+        onChange={(_e, d) => props.set({ includeOnlineArchives: d.checked === true })}
+        label="Include online archives (In-Place Archive, auxiliary archives too), under “Online Archive/” in each owner's archive. Uses a Microsoft Graph preview (beta) API."
+      />
+    </>
+  );
+}
+
+function mailboxChoice({ draft, set, error, users }: StepProps): ReactNode {
   const people = users.filter((u) => u.mail);
   if (draft.kind === 'single-mailbox') {
     return (

@@ -11,6 +11,7 @@ export interface Draft {
   selection: 'all' | 'all-except' | 'only';
   mailboxes: string[];
   syncDirectoryFirst: boolean;
+  includeOnlineArchives: boolean;
   includeFolders: string;
   excludeFolders: string[];
   olderThanDays: string;
@@ -19,6 +20,7 @@ export interface Draft {
   maxSizeMB: string;
   deletionMode: 'never' | 'delete-after-archiving';
   deleteOlderThanDays: string;
+  deleteFromOnlineArchives: boolean;
   timeoutMinutes: string;
   name: string;
   enabled: boolean;
@@ -35,6 +37,7 @@ export function newDraft(): Draft {
     selection: 'all',
     mailboxes: [],
     syncDirectoryFirst: true,
+    includeOnlineArchives: false,
     includeFolders: '',
     excludeFolders: [...DEFAULT_EXCLUDED],
     olderThanDays: '',
@@ -43,6 +46,7 @@ export function newDraft(): Draft {
     maxSizeMB: '',
     deletionMode: 'never',
     deleteOlderThanDays: '365',
+    deleteFromOnlineArchives: false,
     timeoutMinutes: '240',
     name: '',
     enabled: true,
@@ -65,6 +69,7 @@ export function draftOf(p: Profile): Draft {
     selection: src.kind === 'multiple-mailboxes' ? src.selection : 'only',
     mailboxes: src.kind === 'single-mailbox' ? [] : (src.mailboxes ?? []),
     syncDirectoryFirst: p.syncDirectoryFirst ?? false,
+    includeOnlineArchives: p.includeOnlineArchives ?? false,
     includeFolders: (p.folders?.include ?? []).join('\n'),
     excludeFolders: p.folders?.exclude ?? [...DEFAULT_EXCLUDED],
     olderThanDays: text(f.olderThanDays),
@@ -73,6 +78,7 @@ export function draftOf(p: Profile): Draft {
     maxSizeMB: text(f.maxSizeMB),
     deletionMode: p.deletion?.mode ?? 'never',
     deleteOlderThanDays: p.deletion?.mode === 'delete-after-archiving' ? String(p.deletion.olderThanDays) : '365',
+    deleteFromOnlineArchives: p.deletion?.mode === 'delete-after-archiving' && p.deletion.alsoOnlineArchives === true,
     timeoutMinutes: text(p.timeoutMinutes) || '240',
     name: p.name,
     enabled: p.enabled ?? true,
@@ -98,9 +104,10 @@ export function toInput(d: Draft): ProfileInput {
     enabled: d.enabled,
     source: sourceOf(d),
     syncDirectoryFirst: d.syncDirectoryFirst,
+    includeOnlineArchives: d.includeOnlineArchives,
     folders: { include: lines(d.includeFolders), exclude: d.excludeFolders },
     filters: filters as ProfileInput['filters'],
-    deletion: d.deletionMode === 'never' ? { mode: 'never' } : { mode: 'delete-after-archiving', olderThanDays: numberOrText(d.deleteOlderThanDays) as number },
+    deletion: d.deletionMode === 'never' ? { mode: 'never' } : { mode: 'delete-after-archiving', olderThanDays: numberOrText(d.deleteOlderThanDays) as number, alsoOnlineArchives: d.deleteFromOnlineArchives },
     timeoutMinutes: numberOrText(d.timeoutMinutes) as number,
     schedule: toSchedule(d.schedule),
   };

@@ -1,7 +1,7 @@
 /** The wizard's steps, in MailStore's order, and which API fields each one edits (to show a 400 where it belongs). */
 export const STEPS = [
   { id: 'kind', title: 'Kind', fields: ['source.kind'] },
-  { id: 'mailboxes', title: 'Mailboxes', fields: ['source.mailbox', 'source.mailboxes', 'source.selection', 'syncDirectoryFirst', 'source'] },
+  { id: 'mailboxes', title: 'Mailboxes', fields: ['source.mailbox', 'source.mailboxes', 'source.selection', 'syncDirectoryFirst', 'includeOnlineArchives', 'source'] },
   { id: 'folders', title: 'Folders', fields: ['folders'] },
   { id: 'filters', title: 'Filters, deletion, timeout', fields: ['filters', 'deletion', 'timeoutMinutes'] },
   { id: 'target', title: 'Target archive', fields: ['source.targetArchive'] },

@@ -1,6 +1,0 @@
-// The backend runs TypeScript through tsx, whose loader Node 20 does not apply to a worker's
-// entry module: register it here, then load the worker itself.
-import { register } from 'tsx/esm/api';
-
-register();
-await import('./outlook-worker.ts');

@@ -1,0 +1,85 @@
+import { mongo } from 'mongoose';
+import {
+  insertLedgerRoot,
+  lastLedgerRoot,
+  ledgerEntriesInOrder,
+  listLedgerRoots,
+  setRootTimestamp,
+  type LedgerEntry,
+  type LedgerRoot,
+  type LedgerStore,
+} from '../store/ledger';
+import type { Head } from './ledger';
+import { merkleRoot } from './merkle';
+import { requestTimestamp } from './tsa';
+
+export interface TsaSettings {
+  /** RFC 3161 endpoint; none: roots stay untimestamped (and the Teams tab says so). */
+  url: string | null;
+  timeoutMs?: number;
+}
+
+/**
+ * Closes periods (say each hour with activity) into Merkle roots over their entries' chain
+ * hashes. A root covers the entries after the previous root, up to the last one of a period
+ * that is over; `closeOpen` also closes the current period (an administrator's "seal now", and
+ * tests). Entries join the period they were queued in; one that arrives late joins the period
+ * being closed. Returns the roots closed.
+ */
+export async function closePeriods(store: LedgerStore, head: Head, opts: { now: Date; periodMs: number; closeOpen?: boolean }): Promise<LedgerRoot[]> {
+  const closed: LedgerRoot[] = [];
+  let last = await lastLedgerRoot(store);
+  let group: LedgerEntry[] = [];
+  const close = async (): Promise<boolean> => {
+    const first = group[0]!;
+    const root: LedgerRoot = {
+      _id: (last?._id ?? 0) + 1,
+      fromSeq: first._id,
+      toSeq: group[group.length - 1]!._id,
+      period: periodOf(first.at, opts.periodMs),
+      root: merkleRoot(group.map((e) => Buffer.from(e.hash, 'hex'))).toString('hex'),
+      closedAt: opts.now,
+      token: null,
+      genTime: null,
+      tsaUrl: null,
+      tsaError: null,
+    };
+    if (!(await insertLedgerRoot(store, root))) return false; // another sealer closed it
+    closed.push(root);
+    last = root;
+    group = [];
+    return true;
+  };
+  const from = (last?.toSeq ?? 0) + 1;
+  if (head.seq < from) return closed;
+  for await (const entry of ledgerEntriesInOrder(store, { from, to: head.seq })) {
+    if (group.length > 0 && periodOf(entry.at, opts.periodMs).getTime() > periodOf(group[0]!.at, opts.periodMs).getTime() && !(await close())) return closed;
+    group.push(entry);
+  }
+  const over = group.length > 0 && periodOf(group[0]!.at, opts.periodMs).getTime() + opts.periodMs <= opts.now.getTime();
+  if (group.length > 0 && (over || opts.closeOpen)) await close();
+  return closed;
+}
+
+/** Asks the TSA for every root still without a token; a failure is kept on the root and retried next time. */
+export async function stampRoots(store: LedgerStore, tsa: TsaSettings): Promise<{ stamped: number; failed: number }> {
+  if (!tsa.url) return { stamped: 0, failed: 0 };
+  let stamped = 0;
+  let failed = 0;
+  for (const root of await listLedgerRoots(store)) {
+    if (root.token) continue;
+    try {
+      const { token, genTime } = await requestTimestamp(tsa.url, Buffer.from(root.root, 'hex'), tsa.timeoutMs);
+      await setRootTimestamp(store, root._id, { token: new mongo.Binary(token), genTime, tsaUrl: tsa.url, tsaError: null });
+      stamped += 1;
+    } catch (err) {
+      await setRootTimestamp(store, root._id, { token: null, genTime: null, tsaUrl: tsa.url, tsaError: (err as Error).message });
+      failed += 1;
+    }
+  }
+  return { stamped, failed };
+}
+
+function periodOf(at: Date, periodMs: number): Date {
+  return new Date(Math.floor(at.getTime() / periodMs) * periodMs);
+}

@@ -1,0 +1,84 @@
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * The process's Prometheus metrics (served at /metrics, http/metrics.ts). Counters and
+ * histograms count what this process did since it started; the gauges of database.ts read the
+ * database at scrape time, so every process reports the same figures for the whole deployment.
+ * Besides these, prom-client's defaults: RSS (`process_resident_memory_bytes`), event-loop delay
+ * (`nodejs_eventloop_lag_*`), heap, GC, handles.
+ */
+export const registry = new Registry();
+collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 20 });
+
+const registers = [registry];
+const PREFIX = 'm365archive_';
+
+export const messagesArchived = new Counter({
+  name: `${PREFIX}messages_archived_total`,
+  help: 'Messages added to an archive (a copy new to that archive), by source',
+  labelNames: ['source'] as const,
+  registers,
+});
+export const archivedBytes = new Counter({
+  name: `${PREFIX}archived_bytes_total`,
+  help: 'Original size of the messages added to archives, by source',
+  labelNames: ['source'] as const,
+  registers,
+});
+export const graphRequests = new Counter({
+  name: `${PREFIX}graph_requests_total`,
+  help: 'HTTP requests sent to Microsoft Graph (each attempt), by mailbox class and status (a code, or "network" for a dropped connection)',
+  labelNames: ['mailbox_class', 'status'] as const,
+  registers,
+});
+export const graphThrottled = new Counter({
+  name: `${PREFIX}graph_throttled_total`,
+  help: 'Graph answers 429 Too Many Requests, by mailbox class',
+  labelNames: ['mailbox_class'] as const,
+  registers,
+});
+export const graphRetries = new Counter({
+  name: `${PREFIX}graph_retries_total`,
+  help: 'Graph requests sent again after a 429, 503 or 504 (Retry-Attempt), by mailbox class',
+  labelNames: ['mailbox_class'] as const,
+  registers,
+});
+export const journalReports = new Counter({
+  name: `${PREFIX}journal_reports_total`,
+  help: 'Journal reports by outcome: accepted (spooled, answered 250), archived, quarantined, held',
+  labelNames: ['outcome'] as const,
+  registers,
+});
+export const searchSeconds = new Histogram({
+  name: `${PREFIX}search_duration_seconds`,
+  help: 'Time to answer a search request',
+  buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+  registers,
+});
+export const leaseTakeovers = new Counter({
+  name: `${PREFIX}job_lease_takeovers_total`,
+  help: 'Jobs this process took over from a worker that stopped renewing its lease, by job type',
+  labelNames: ['type'] as const,
+  registers,
+});
+export const dbCommandSeconds = new Histogram({
+  name: `${PREFIX}db_command_duration_seconds`,
+  help: 'Database commands as the driver saw them (command monitoring), by command name and outcome',
+  labelNames: ['command', 'outcome'] as const,
+  buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+  registers,
+});
+
+/** Messages a batch added to archives: one line where every source's messages pass (ingest). */
+export function countArchived(added: readonly { source: { kind: string }; size: number; inserted: boolean }[]): void {
+  for (const m of added) {
+    if (!m.inserted) continue;
+    messagesArchived.inc({ source: m.source.kind });
+    archivedBytes.inc({ source: m.source.kind }, m.size);
+  }
+}
+
+/** One database command as the driver's command monitoring saw it (store/connection.ts). */
+export function observeDbCommand(command: string, seconds: number, ok: boolean): void {
+  dbCommandSeconds.observe({ command, outcome: ok ? 'ok' : 'error' }, seconds);
+}

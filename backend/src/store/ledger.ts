@@ -1,0 +1,174 @@
+import type { mongo } from 'mongoose';
+import type { Store } from './connection';
+import { insertManyOnce, insertOnce, isDuplicateKey } from './insert-once';
+import type { ItemSource } from './items';
+
+/**
+ * Storage of the integrity ledger (MISSION M19): which message entered or left which archive.
+ * Ingest queues events (`ledger_queue`, keyed so a retried write is one event); the sealer
+ * chains them into `ledger`, whose `_id` is the sequence number (so, as in the audit trail, the
+ * contested step "who writes entry n" is an insert), and closes periods into `ledger_roots`.
+ * Nothing here decides content or hashing: integrity/ledger.ts does.
+ */
+export type LedgerEvent = 'added' | 'removed';
+
+/** What an entry says, hashed as it is stored (integrity/ledger.ts). */
+export interface LedgerContent {
+  /** The queue key: names the event, so a replayed seal is recognised. */
+  key: string;
+  event: LedgerEvent;
+  archiveId: string;
+  /** The stored blob's id (the message's id throughout the archive). */
+  blobId: string;
+  /** SHA-256 of the raw message, salted where blob ids must not reveal content (see store/blob-cipher.ts). */
+  digest: string;
+  salted: boolean;
+  size: number;
+  receivedAt: Date;
+  source: ItemSource | { kind: 'backfill' } | { kind: 'disposal'; reason: string };
+  /** When the message was added or removed. */
+  at: Date;
+}
+
+export interface LedgerEntry extends LedgerContent {
+  _id: number;
+  prev: string;
+  hash: string;
+}
+
+export interface QueuedEvent {
+  _id: string;
+  content: LedgerContent;
+  /** Set when the archive may hold an entry for it already (a retried or repeated add): the sealer looks first. */
+  check?: boolean;
+  queuedAt: Date;
+}
+
+export interface LedgerRoot {
+  /** 1, 2, 3, ...: roots cover consecutive ranges of entries. */
+  _id: number;
+  fromSeq: number;
+  toSeq: number;
+  /** Start of the period (UTC) its entries were sealed in. */
+  period: Date;
+  root: string;
+  closedAt: Date;
+  token: mongo.Binary | null;
+  genTime: Date | null;
+  tsaUrl: string | null;
+  tsaError: string | null;
+}
+
+interface HeadHint {
+  _id: 'head';
+  seq: number;
+}
+
+export type LedgerStore = Pick<Store, 'db'>;
+export const LEDGER_GENESIS = '0'.repeat(64);
+
+interface Collections {
+  entries: mongo.Collection<LedgerEntry>;
+  queue: mongo.Collection<QueuedEvent>;
+  hint: mongo.Collection<HeadHint>;
+  roots: mongo.Collection<LedgerRoot>;
+}
+const ready = new WeakMap<mongo.Db, Promise<Collections>>();
+
+/** FerretDB 1.24 accepts these but ignores them; they serve MongoDB. */
+function collections(db: mongo.Db): Promise<Collections> {
+  let c = ready.get(db);
+  if (!c) {
+    c = (async () => {
+      const entries = db.collection<LedgerEntry>('ledger');
+      await entries.createIndex({ archiveId: 1, blobId: 1 }, { name: 'by_message' });
+      const queue = db.collection<QueuedEvent>('ledger_queue');
+      await queue.createIndex({ queuedAt: 1, _id: 1 }, { name: 'in_order' });
+      return { entries, queue, hint: db.collection<HeadHint>('ledger_head'), roots: db.collection<LedgerRoot>('ledger_roots') };
+    })();
+    ready.set(db, c);
+    c.catch(() => ready.delete(db));
+  }
+  return c;
+}
+
+/** One command for a page of events; an event queued already stays as it was. */
+export async function queueLedgerEvents(store: LedgerStore, events: QueuedEvent[]): Promise<void> {
+  await insertManyOnce((await collections(store.db)).queue, events);
+}
+
+/** The oldest queued events (the queue stays small: sealing empties it). */
+export async function queuedLedgerEvents(store: LedgerStore, limit: number): Promise<QueuedEvent[]> {
+  return (await collections(store.db)).queue.find({}).sort({ queuedAt: 1, _id: 1 }).limit(limit).toArray();
+}
+
+export async function countQueuedLedgerEvents(store: LedgerStore): Promise<number> {
+  return (await collections(store.db)).queue.countDocuments({});
+}
+
+export async function dequeueLedgerEvents(store: LedgerStore, keys: string[]): Promise<void> {
+  if (keys.length > 0) await (await collections(store.db)).queue.deleteMany({ _id: { $in: keys } });
+}
+
+/** Appends entries in order; false when entry `docs[0]._id` (or a later one) was taken by another sealer. */
+export async function appendLedgerEntries(store: LedgerStore, docs: LedgerEntry[]): Promise<boolean> {
+  if (docs.length === 0) return true;
+  try {
+    await (await collections(store.db)).entries.insertMany(docs, { ordered: true });
+    return true;
+  } catch (err) {
+    const errors = [(err as { writeErrors?: unknown }).writeErrors ?? []].flat() as { code?: number }[];
+    if (isDuplicateKey(err) || (errors.length > 0 && errors.every((e) => e.code === 11000))) return false;
+    throw err;
+  }
+}
+
+export async function getLedgerEntry(store: LedgerStore, seq: number): Promise<LedgerEntry | null> {
+  return (await collections(store.db)).entries.findOne({ _id: seq });
+}
+
+export async function ledgerHeadHint(store: LedgerStore): Promise<number> {
+  return (await (await collections(store.db)).hint.findOne({ _id: 'head' }))?.seq ?? 0;
+}
+
+export async function advanceLedgerHeadHint(store: LedgerStore, seq: number): Promise<void> {
+  await (await collections(store.db)).hint.updateOne({ _id: 'head' }, { $max: { seq } }, { upsert: true });
+}
+
+/** Entries in sequence order; without a range every document, so foreign ones show up. */
+export async function* ledgerEntriesInOrder(store: LedgerStore, range: { from?: number; to?: number } = {}): AsyncGenerator<LedgerEntry> {
+  const c = await collections(store.db);
+  const ranged = range.from !== undefined || range.to !== undefined;
+  const filter = ranged ? { _id: { $gte: range.from ?? 1, ...(range.to !== undefined ? { $lte: range.to } : {}) } } : {};
+  yield* c.entries.find(filter).sort({ _id: 1 }).batchSize(1_000);
+}
+
+/** The entries naming these messages (a scan on FerretDB: only for the rare check events and proofs). */
+export async function ledgerEntriesFor(store: LedgerStore, messages: { archiveId: string; blobId: string }[]): Promise<LedgerEntry[]> {
+  if (messages.length === 0) return [];
+  const c = await collections(store.db);
+  return c.entries.find({ $or: messages.map((m) => ({ archiveId: m.archiveId, blobId: m.blobId })) }).sort({ _id: 1 }).toArray();
+}
+
+export async function countLedgerEntries(store: LedgerStore): Promise<number> {
+  return (await collections(store.db)).entries.countDocuments({});
+}
+
+/** Roots in order; few (one per period with activity). */
+export async function listLedgerRoots(store: LedgerStore): Promise<LedgerRoot[]> {
+  return (await collections(store.db)).roots.find({}).sort({ _id: 1 }).toArray();
+}
+
+export async function lastLedgerRoot(store: LedgerStore): Promise<LedgerRoot | null> {
+  const [last] = await (await collections(store.db)).roots.find({}).sort({ _id: -1 }).limit(1).toArray();
+  return last ?? null;
+}
+
+/** False when another sealer closed root `_id` first. */
+export async function insertLedgerRoot(store: LedgerStore, root: LedgerRoot): Promise<boolean> {
+  return insertOnce((await collections(store.db)).roots, root);
+}
+
+export async function setRootTimestamp(store: LedgerStore, id: number, stamp: Pick<LedgerRoot, 'token' | 'genTime' | 'tsaUrl' | 'tsaError'>): Promise<void> {
+  await (await collections(store.db)).roots.updateOne({ _id: id }, { $set: stamp });
+}

@@ -1,0 +1,50 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { Logger } from '../log';
+import type { Store } from '../store';
+import { CODE_SCHEMA } from '../store/migrations';
+import { registerProcess, removeProcess, touchProcess } from '../store/migrations/processes';
+import { readSchema } from '../store/migrations/schema';
+import { RELEASE } from './release';
+
+export interface Presence {
+  /** Names this process in the registry and in its job leases. */
+  id: string;
+  /** Settles when the database moved past this code's schema: the process must stop working at once. */
+  outdated: Promise<string>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Registers this process (store/migrations/processes.ts) and renews the entry every few seconds.
+ * Each renewal also reads the schema document: once a newer release has started to upgrade the
+ * database (or finished), this process's code no longer matches what is stored, and
+ * `outdated` tells its owner to stop, before the newer release changes anything it relies on.
+ */
+export async function startPresence(store: Store, log: Logger, opts: { roles: string[]; everyMs?: number; schema?: number }): Promise<Presence> {
+  const id = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+  const schema = opts.schema ?? CODE_SCHEMA;
+  await registerProcess(store.db, { _id: id, host: hostname(), pid: process.pid, release: RELEASE, schema, roles: opts.roles });
+  let tell: (reason: string) => void = () => undefined;
+  const outdated = new Promise<string>((resolve) => (tell = resolve));
+  const beat = async () => {
+    try {
+      await touchProcess(store.db, id);
+      const doc = await readSchema(store.db);
+      const newest = Math.max(doc?.version ?? 0, doc?.upgrading ?? 0);
+      if (newest > schema) tell(`the database is at schema ${newest} (a newer release is upgrading it or has); this process runs schema ${schema}`);
+    } catch (err) {
+      log.warn({ err }, 'renewing this process in the registry failed');
+    }
+  };
+  const timer = setInterval(() => void beat(), opts.everyMs ?? 5_000);
+  timer.unref();
+  return {
+    id,
+    outdated,
+    stop: async () => {
+      clearInterval(timer);
+      await removeProcess(store.db, id).catch(() => undefined);
+    },
+  };
+}

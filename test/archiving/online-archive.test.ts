@@ -1,0 +1,137 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { DEMO_USERS } from '../../emulator/src/index';
+import { betaGraph } from '../../backend/src/graph/client';
+import { startStack, type Stack } from '../helpers/stack';
+import { ADMIN, archivingDeps, createProfile, runProfile } from './helpers';
+
+let stack: Stack;
+before(async () => {
+  stack = await startStack({ seed: 'demo' });
+});
+after(async () => stack?.close());
+
+const MEGAN = DEMO_USERS.megan;
+
+function mime(subject: string): Buffer {
+  return Buffer.from([`From: someone@fabrikam.example`, `To: ${MEGAN.upn}`, `Subject: ${subject}`, `Date: Tue, 2 Jan 2018 10:00:00 +0000`,
+    `Message-ID: <${subject.replace(/\W/g, '')}@fabrikam.example>`, '', `Body of ${subject}`, ''].join('\r\n'));
+}
+
+const folderOf = async (subject: string) => (await stack.store.db.collection('items').findOne({ archiveId: MEGAN.id, subject }))?.folder;
+
+test('with "include online archives", a run archives the online archive too, an expanded folder behind a 308 included, and the next run only what changed', async () => {
+  const tenant = stack.emulator.tenant;
+  const archiveId = tenant.enableArchive(MEGAN.upn);
+  await tenant.addMessage(archiveId, 'Inbox', mime('Archived invoice 2017'));
+  const expanded = tenant.addFolder(archiveId, 'Inbox', '2016').id!;
+  const auxiliaryId = tenant.expandArchiveFolder(archiveId, expanded);
+  await tenant.addMessage(auxiliaryId, expanded, mime('Old contract 2016'));
+  await tenant.addMessage(auxiliaryId, expanded, mime('Old offer 2016'));
+
+  const id = await createProfile(stack, ADMIN, {
+    name: 'Megan with archive', syncDirectoryFirst: true, includeOnlineArchives: true,
+    source: { kind: 'multiple-mailboxes', selection: 'only', mailboxes: [MEGAN.upn] },
+    folders: { include: ['Inbox'] },
+  });
+  const first = await runProfile(stack, id);
+  assert.equal(first.status, 'succeeded', JSON.stringify(first.mailboxes.map((m: any) => m.recentErrors)));
+  const user = await stack.store.db.collection('archive_users').findOne({ _id: MEGAN.id as never });
+  assert.equal(user?.onlineArchiveId, archiveId, 'the directory sync recorded the id settings/exchange reported');
+  const online = first.mailboxes.find((m: any) => m.onlineArchiveOf);
+  assert.ok(online, 'the online archive is a mailbox of the run');
+  assert.equal(online.mailboxId, archiveId);
+  assert.equal(online.onlineArchiveOf, MEGAN.id);
+  assert.equal(online.archiveId, MEGAN.id, "into the owner's own archive");
+  assert.equal(online.archived, 3, 'the archive Inbox message and both messages of the expanded folder');
+  assert.equal(await folderOf('Archived invoice 2017'), 'Online Archive/Inbox');
+  assert.equal(await folderOf('Old contract 2016'), 'Online Archive/Inbox/2016', 'content of the auxiliary archive, reached through the 308');
+  const completeness = await stack.api(ADMIN, 'GET', `/admin/runs/${first._id}/completeness`);
+  const expandedReport = JSON.stringify(completeness.body).includes('Online Archive/Inbox/2016') ? findFolder(completeness.body, 'Online Archive/Inbox/2016') : undefined;
+  assert.equal(expandedReport?.verdict, 'complete', `the expanded folder's item count is read through the 308 too: ${JSON.stringify(expandedReport)}`);
+
+  const link = await stack.store.db.collection('folder_sync').findOne({ profileId: id, mailboxId: archiveId, folderId: expanded });
+  assert.match(String(link?.link), new RegExp(`/beta/users/${auxiliaryId}/`), "the delta link is kept as Graph returned it: on the auxiliary archive");
+
+  await tenant.addMessage(auxiliaryId, expanded, mime('Late addition 2016'));
+  stack.emulator.stats.reset();
+  const second = await runProfile(stack, id);
+  const again = second.mailboxes.find((m: any) => m.onlineArchiveOf);
+  assert.equal(second.status, 'succeeded');
+  assert.equal(again.archived, 1, 'only the new message');
+  assert.equal(again.alreadyArchived, 0);
+  assert.equal(await folderOf('Late addition 2016'), 'Online Archive/Inbox/2016');
+  assert.equal(stack.emulator.stats.requests({ pathIncludes: `/users/${archiveId}/mailFolders/${expanded}/messages/delta` }), 0, 'the second round goes straight to the auxiliary archive');
+});
+
+/** A folder's completeness entry, wherever the report nests it. */
+function findFolder(report: unknown, path: string): any {
+  if (Array.isArray(report)) return report.map((r) => findFolder(r, path)).find(Boolean);
+  if (report && typeof report === 'object') {
+    if ((report as any).path === path && 'verdict' in report) return report;
+    return Object.values(report).map((v) => findFolder(v, path)).find(Boolean);
+  }
+  return undefined;
+}
+
+test('"delete after archiving" leaves the online archive alone unless the profile chooses it; the demo tenant seeds one', async () => {
+  const diego = DEMO_USERS.diego;
+  assert.ok((await stack.emulator.tenant.listMessages(diego.upn, 'inbox')).length > 0);
+  const id = await createProfile(stack, ADMIN, {
+    name: 'Diego deleting', includeOnlineArchives: true, source: { kind: 'single-mailbox', mailbox: diego.upn },
+    folders: { include: ['Inbox'] }, deletion: { mode: 'delete-after-archiving', olderThanDays: 1 },
+  });
+  const run = await runProfile(stack, id);
+  assert.equal(run.status, 'succeeded', JSON.stringify(run.mailboxes.map((m: any) => m.recentErrors)));
+  const online = run.mailboxes.find((m: any) => m.onlineArchiveOf);
+  assert.equal(online.archived, 4, "Diego's seeded archive: two messages in its Inbox, two in the expanded Inbox/2019");
+  assert.equal((await stack.emulator.tenant.listMessages(diego.upn, 'inbox')).length, 0, 'the primary Inbox was emptied by the rule');
+  const main = stack.emulator.tenant.archives.get(online.mailboxId)!;
+  const left = [...stack.emulator.tenant.archives.values()].filter((a) => a.ownerId === diego.id).reduce((n, a) => n + [...a.mb.folders.values()].reduce((k, f) => k + f.items.size, 0), 0);
+  assert.equal(main.kind, 'main');
+  assert.equal(left, 4, 'nothing was deleted from the online archive');
+});
+
+test('archive mailboxes refuse well-known folder names and answer on the beta API only', async () => {
+  const deps = await archivingDeps(stack);
+  const archiveId = stack.emulator.tenant.enableArchive(DEMO_USERS.lee.upn);
+  await assert.rejects(betaGraph(deps.graph).api(`/users/${archiveId}/mailFolders/inbox`).get(), (err: any) => err.statusCode === 400);
+  await assert.rejects(deps.graph.api(`/users/${archiveId}/mailFolders`).get(), (err: any) => err.statusCode === 404);
+  const folders = await betaGraph(deps.graph).api(`/users/${archiveId}/mailFolders`).get();
+  assert.deepEqual(folders.value.map((f: any) => f.displayName).sort(), ['Deleted Items', 'Inbox', 'Sent Items']);
+});
+
+test('an online archive at its storage quota, whose folder delta Graph refuses, is walked without well-known names and archived', async () => {
+  const tenant = stack.emulator.tenant;
+  const lee = DEMO_USERS.lee;
+  const archiveId = tenant.enableArchive(lee.upn);
+  await tenant.addMessage(archiveId, 'Sent Items', mime('Sent long ago'));
+  tenant.setOverQuota(archiveId, true);
+  const id = await createProfile(stack, ADMIN, {
+    name: 'Lee full archive', includeOnlineArchives: true, source: { kind: 'single-mailbox', mailbox: lee.upn }, folders: { include: ['Sent Items'] },
+  });
+  const run = await runProfile(stack, id);
+  assert.equal(run.status, 'succeeded', JSON.stringify(run.mailboxes.map((m: any) => m.recentErrors)));
+  assert.equal(run.mailboxes.find((m: any) => m.onlineArchiveOf)?.archived, 1);
+});
+
+test('a redirect away from the Graph host is refused: nothing is sent there, least of all the token', async () => {
+  const seen: string[] = [];
+  const foreign = createServer((req, res) => {
+    seen.push(`${req.method} ${req.url} ${req.headers.authorization ?? ''}`);
+    res.end('{"value":[]}');
+  });
+  await new Promise<void>((resolve) => foreign.listen(0, '127.0.0.1', resolve));
+  try {
+    const location = `http://127.0.0.1:${(foreign.address() as AddressInfo).port}/beta/users/x/mailFolders`;
+    stack.emulator.faults.inject({ match: { pathIncludes: '/mailFolders', mailbox: MEGAN.upn }, kind: 'redirect', location });
+    const deps = await archivingDeps(stack);
+    await assert.rejects(deps.graph.api(`/users/${MEGAN.id}/mailFolders`).get(), (err: any) => err.code === 'ForeignRedirectRefused' && /127\.0\.0\.1/.test(err.message));
+    assert.deepEqual(seen, [], 'the foreign host got no request');
+  } finally {
+    stack.emulator.faults.clear();
+    foreign.close();
+  }
+});

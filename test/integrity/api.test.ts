@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import { startStack, waitFor, type Stack } from '../helpers/stack';
+import { archive, closeTsa, localTsa, message } from './helpers';
+
+const run = promisify(execFile);
+const ADMIN = 'adele.vance@contoso.example';
+const USER = 'megan.bowen@contoso.example';
+
+describe('integrity API and the documented proof procedure', () => {
+  let stack: Stack;
+  let dir: string;
+  before(async () => {
+    const tsa = await localTsa();
+    stack = await startStack({ workers: 2, env: { TSA_URL: tsa.url, TSA_CA_FILE: tsa.caCertPath } });
+    dir = await mkdtemp(join(tmpdir(), 'proof-'));
+  });
+  after(async () => {
+    await stack.close();
+    await closeTsa();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('only administrators and auditors see integrity; only administrators start work', async () => {
+    assert.equal((await stack.api(USER, 'GET', '/admin/integrity')).status, 403);
+    assert.equal((await stack.api(USER, 'POST', '/admin/integrity/verify')).status, 403);
+  });
+
+  it('seals on demand, verifies on demand, and reports the run', async () => {
+    const stored = await archive(stack.store as never, 'arch-1', 3);
+    const sealed = await stack.api(ADMIN, 'POST', '/admin/integrity/seal');
+    assert.equal(sealed.status, 200);
+    assert.equal(sealed.body.appended, 3);
+    assert.equal(sealed.body.stamped, 1);
+    const started = await stack.api(ADMIN, 'POST', '/admin/integrity/verify');
+    assert.equal(started.status, 202);
+    const status = await waitFor('the verification report', async () => {
+      const s = await stack.api(ADMIN, 'GET', '/admin/integrity');
+      return s.body.lastVerification?._id === started.body.jobId ? s.body : undefined;
+    });
+    assert.equal(status.ledger.entries, 3);
+    assert.equal(status.ledger.timestamped, 1);
+    assert.equal(status.ledger.tsa.configured, true);
+    assert.equal(status.lastVerification.counts.messagesChecked, 3);
+    assert.deepEqual(status.lastVerification.problems, []);
+    assert.equal(stored.length, 3);
+  });
+
+  it('exports a proof that docs/verify-proof.py and openssl ts -verify accept, and that refuses a forged message', async () => {
+    const [m] = await archive(stack.store as never, 'arch-1', 1, 0);
+    const res = await stack.api(ADMIN, 'POST', '/admin/integrity/proof', { messages: [{ archiveId: 'arch-1', id: m!.sha256 }] });
+    assert.equal(res.status, 200);
+    await writeFile(join(dir, 'proof.json'), JSON.stringify(res.body));
+    await writeFile(join(dir, 'message.eml'), message(0));
+    const { stdout } = await run('python3', ['docs/verify-proof.py', join(dir, 'proof.json'), join(dir, 'message.eml')]);
+    assert.match(stdout, /root 1: time-stamp token verified by openssl/);
+    assert.match(stdout, /entry 1: hash ok, in root 1/);
+    assert.match(stdout, /message\.eml: is the message of entry 1/);
+    assert.match(stdout, /^OK$/m);
+
+    await writeFile(join(dir, 'forged.eml'), message(0, ' And a forged line.'));
+    await assert.rejects(run('python3', ['docs/verify-proof.py', join(dir, 'proof.json'), join(dir, 'forged.eml')]), /forged\.eml is none of the proven messages/);
+    const tampered = structuredClone(res.body);
+    tampered.messages[0].entries[0].entry.size += 1;
+    await writeFile(join(dir, 'tampered.json'), JSON.stringify(tampered));
+    await assert.rejects(run('python3', ['docs/verify-proof.py', join(dir, 'tampered.json')]), /entry 1 does not hash/);
+  });
+
+  it('names the field of a bad proof request', async () => {
+    const res = await stack.api(ADMIN, 'POST', '/admin/integrity/proof', { messages: [{ archiveId: 'a', id: 'nope' }] });
+    assert.equal(res.status, 400);
+    assert.match(res.body.error.field, /messages/);
+  });
+});
