@@ -20,6 +20,7 @@ import { startWorker } from './jobs/worker';
 import { reindexHandlers } from './jobs/reindex';
 import { setTextLimits } from './ingest/text-limits';
 import { concludeSettledRuns } from './archiving/conclude';
+import { retentionHandlers, retentionSchedules } from './retention';
 import { pruneJobs, repairUnclaimableJobs } from './store/jobs';
 import type { Logger } from './log';
 import { openStore } from './store';
@@ -154,6 +155,7 @@ function startBackground(deps: ArchivingDeps, config: Config, owner: string) {
       },
       [DIRECTORY_SYNC_JOB]: async () => syncDirectory(store.conn, graph, await getDirectorySettings(store.conn)),
       ...journalHandlers(deps),
+      ...retentionHandlers(deps),
       [IMPORT_JOB]: importHandler({ ...deps, config }),
       ...integrityHandlers(store, integrity),
       ...reindexHandlers(store),
@@ -171,6 +173,7 @@ function startBackground(deps: ArchivingDeps, config: Config, owner: string) {
         ...(directory.schedule.kind === 'manual'
           ? []
           : [{ schedule: { id: 'directory', ...directory.schedule }, enqueue: { type: DIRECTORY_SYNC_JOB, payload: {} } }]),
+        ...(await retentionSchedules(deps)),
         ...integritySchedules(integrity),
       ];
     },

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { createProfile, startRun, waitForRun, mailCount } from '../archiving/helpers';
 import { freePort } from '../helpers/process';
+import { scrapeMetrics, sampleValue as value, type Samples } from '../helpers/metrics';
 import { startStack, waitFor, type Stack } from '../helpers/stack';
 
 /**
@@ -20,22 +21,7 @@ before(async () => {
 });
 after(() => stack?.close());
 
-type Samples = Map<string, number>;
-
-/** The exposition format's sample lines, by series name with labels (`name{a="b"}`). */
-async function scrape(): Promise<Samples> {
-  const res = await fetch(`${stack.backend.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
-  assert.equal(res.status, 200);
-  assert.match(res.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/);
-  const samples: Samples = new Map();
-  for (const line of (await res.text()).split('\n')) {
-    const m = /^([a-zA-Z_:][\w:]*(?:\{[^}]*\})?) (\S+)$/.exec(line);
-    if (m) samples.set(m[1]!, Number(m[2]));
-  }
-  return samples;
-}
-
-const value = (s: Samples, series: string) => s.get(series) ?? 0;
+const scrape = () => scrapeMetrics(stack.backend.url, METRICS_TOKEN);
 const sum = (s: Samples, prefix: string) => [...s].filter(([k]) => k.startsWith(prefix)).reduce((n, [, v]) => n + v, 0);
 
 test('the counters move with an archiving run, scraped before, during and after it', async () => {

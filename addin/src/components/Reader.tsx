@@ -6,7 +6,7 @@ import { useEffect, useRef, useState } from 'react';
 import { describeError } from '../errors';
 import { fileSize, longDate, person } from '../format';
 import { saveDownload, type ApiClient } from '../shared/api';
-import type { MessageDetail, NestedAttachment, SearchHit } from '../shared/types';
+import type { HoldStatus, MessageDetail, NestedAttachment, SearchHit } from '../shared/types';
 import { Notice } from '../shared/Notice';
 import { RestoreDialog } from './RestoreDialog';
 
@@ -35,6 +35,7 @@ export function Reader({ api, hit, canRestore, onClose }: { api: ApiClient; hit:
   const [busy, setBusy] = useState<'download' | 'restore' | null>(null);
   const [restoring, setRestoring] = useState(false);
   const [remote, setRemote] = useState(false);
+  const [hold, setHold] = useState<HoldStatus | null>(null);
   const heading = useRef<HTMLHeadingElement>(null);
   const restoreButton = useRef<HTMLButtonElement>(null);
 
@@ -42,6 +43,8 @@ export function Reader({ api, hit, canRestore, onClose }: { api: ApiClient; hit:
     heading.current?.focus();
     let live = true;
     api.message(hit.id).then((d) => live && setDetail(d), (err: unknown) => live && setLoadError(err));
+    // Only a hint: the message reads the same without it.
+    api.holdStatus(hit.id).then((h) => live && setHold(h), () => undefined);
     return () => {
       live = false;
     };
@@ -122,6 +125,13 @@ export function Reader({ api, hit, canRestore, onClose }: { api: ApiClient; hit:
           {detail?.headers.dateInferred && ' (received; the message carries no readable date)'} · {hit.folder}
         </Caption1>
       </div>
+      {hold?.held && (
+        <MessageBar className={styles.status} intent="warning" aria-label="Legal hold">
+          <MessageBarBody>
+            Under legal hold ({hold.holds.map((h) => h.name).join(', ')}): the archive keeps this message whatever its retention, until the hold is lifted.
+          </MessageBarBody>
+        </MessageBar>
+      )}
       {status && (
         <MessageBar className={styles.status} intent={status.intent} role={status.intent === 'error' ? 'alert' : 'status'}>
           <MessageBarBody>{status.text}</MessageBarBody>

@@ -1,4 +1,4 @@
-import type { Archive, Me, MessageDetail, SearchPage, SearchParams } from './types';
+import type { Archive, HoldStatus, Me, MessageDetail, SearchPage, SearchParams } from './types';
 
 /** An error answer of the API: `{ error: { code, message, field?, position? } }`, or a network failure. */
 export class ApiError extends Error {
@@ -76,6 +76,7 @@ export function createApiClient(getToken: TokenSource, base = '/api') {
       return json<SearchPage>('GET', `/search?${params}`, { signal });
     },
     message: (id: string) => json<MessageDetail>('GET', msg(id)),
+    holdStatus: (id: string) => json<HoldStatus>('GET', `${msg(id)}/hold`),
     /** A short-lived URL that a sandboxed frame can load without the bearer token. */
     viewUrl: async (id: string, opts: { remote?: boolean } = {}) => {
       const url = new URL((await json<{ url: string }>('POST', `${msg(id)}/view-ticket`)).url, location.origin);
@@ -97,7 +98,7 @@ async function toApiError(res: Response): Promise<ApiError> {
   return new ApiError(res.status, e?.code ?? `http_${res.status}`, e?.message ?? `The server answered ${res.status} ${res.statusText}`, e?.field, e?.position);
 }
 
-function filenameOf(disposition: string | null): string | undefined {
+export function filenameOf(disposition: string | null): string | undefined {
   if (!disposition) return undefined;
   const star = /filename\*=UTF-8''([^;]+)/i.exec(disposition);
   if (star) return decodeURIComponent(star[1]!);

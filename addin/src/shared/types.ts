@@ -118,3 +118,9 @@ export interface ClientSettings {
   clientId: string;
   apiScope: string;
 }
+
+/** Whether a message is under a legal hold the caller may know of (GET /messages/:id/hold). */
+export interface HoldStatus {
+  held: boolean;
+  holds: { name: string; since: string; until: string | null }[];
+}

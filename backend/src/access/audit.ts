@@ -39,7 +39,7 @@ export async function audit(store: AuditStore, entry: AuditInput): Promise<void>
 }
 
 /** Who and from where, for `audit(store, { ...auditFrom(req), action, ... })`. */
-export function auditFrom(req: Request): Pick<AuditInput, 'caller' | 'ip' | 'userAgent'> {
+export function auditFrom(req: Request & { caller?: Caller }): Pick<AuditInput, 'caller' | 'ip' | 'userAgent'> {
   if (!req.caller) throw new Error('auditFrom needs an authenticated request');
   return { caller: req.caller, ip: req.ip, userAgent: req.get('user-agent') };
 }

@@ -10,6 +10,7 @@ import type { Store } from '../store';
 import { claimSources, type SourceRef } from '../store/items';
 import type { MemberState } from '../store/members';
 import { addPending } from '../store/pending';
+import { mailboxCopyMayGo } from '../retention';
 import { daysAfter, daysBefore, type CrawlContext, type PartialCounts } from './context';
 import { owe } from './owed';
 import { isRestoredCopy } from './restored-copy';
@@ -148,9 +149,10 @@ async function afterArchiving(ctx: CrawlContext, { folder, msg }: Offered, { sha
   if (deletion.mode !== 'delete-after-archiving' || (ctx.mailbox.onlineArchive && !deletion.alsoOnlineArchives)) return { counts, state: 'held' };
   const received = receivedOf(ctx, msg);
   if (received <= daysBefore(ctx.now, deletion.olderThanDays)) {
-    // Delete only what we have read back and re-hashed (MISSION M6).
-    if (await verifyArchived(ctx.store, sha256)) return { counts, state: 'held', deletable: msg.id! };
-    return { counts: { ...counts, failed: 1 }, state: 'held', error: 'archived copy failed verification; not deleted from the mailbox' };
+    // Delete only what we have read back and re-hashed (MISSION M6), and what retention has not just removed.
+    if (!(await verifyArchived(ctx.store, sha256))) return { counts: { ...counts, failed: 1 }, state: 'held', error: 'archived copy failed verification; not deleted from the mailbox' };
+    const kept = await mailboxCopyMayGo(ctx.store, ctx.archiveId, sha256);
+    return kept ? { counts: { ...counts, failed: 1 }, state: 'held', error: kept } : { counts, state: 'held', deletable: msg.id! };
   }
   await remember(ctx, 'delete', folder, msg.id!, received, daysAfter(received, deletion.olderThanDays), sha256);
   return { counts, state: 'held' };

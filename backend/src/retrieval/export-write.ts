@@ -43,16 +43,25 @@ function write(out: Writable, chunk: Buffer): Promise<void> {
   });
 }
 
-export async function writeZip(store: Store, items: AsyncIterable<Item>, out: Writable): Promise<number> {
+/** For packages that describe their content: each message's path, and files added after the messages. */
+export interface ZipExtras {
+  onEntry?(item: Item, path: string): void;
+  /** Files added once every message is in, before the zip is finished (so before the download completes). */
+  trailer?(): Promise<{ path: string; data: Buffer }[]>;
+}
+
+export async function writeZip(store: Store, items: AsyncIterable<Item>, out: Writable, extras: ZipExtras = {}): Promise<number> {
   const zip = new ZipFile();
   const names = new UniqueNames();
   const output = new OutputWatch(pipeline(zip.outputStream as Readable, out));
   let count = 0;
   try {
     for await (const item of items) {
+      const path = entryPath(item, names);
+      extras.onEntry?.(item, path);
       // One entry at a time: the next blob is opened only once the previous one is in the zip.
       await output.during((fail) => {
-        zip.addReadStreamLazy(entryPath(item, names), { mtime: item.receivedAt, compress: true }, (callback) => {
+        zip.addReadStreamLazy(path, { mtime: item.receivedAt, compress: true }, (callback) => {
           const blob = store.blobs.open(item.sha256);
           output.current = blob;
           blob.once('end', fail.done);
@@ -63,6 +72,7 @@ export async function writeZip(store: Store, items: AsyncIterable<Item>, out: Wr
       });
       count++;
     }
+    for (const file of (await extras.trailer?.()) ?? []) zip.addBuffer(file.data, names.take(file.path), { compress: true });
     zip.end();
     await output.finished;
     return count;

@@ -35,6 +35,16 @@ export interface SegInfo {
   kind: 'packed' | 'bucketed';
   parts: number;
   bytes: number;
+  /** Written by a merge that left out every deletion numbered up to this (index-deletes.ts). */
+  applied?: number;
+}
+
+/** A deletion as the manifest lists it: a list of docNos (`n` of them) stored under `id`. */
+export interface TombInfo {
+  id: string;
+  n: number;
+  /** Its batch number: deletions are ordered with the batches they may refer to. */
+  seq: number;
 }
 
 export class PrefixTooBroadError extends Error {

@@ -9,10 +9,13 @@
  *  - `m|<v>` is version v of the manifest: the merged segments and the watermark w up to which
  *    batches are folded into them. Only the merge that inserts version v+1 writes it, and only it
  *    then rewrites `head` (a copy of the newest version, read first; readers still probe for v+1).
+ *  - A batch number may also carry a deletion (index-deletes.ts): `c|<seq>` then names a
+ *    tombstone list instead of a segment. Readers see it where they see batches; the merge that
+ *    folds it in carries it into the manifest's `tomb` until no segment holds its messages.
  */
 import { deleteDocs, getDoc, insertDoc, listIds, metaPart, replaceDoc, type IndexDoc } from '../store/postings';
 import { peekCached, putCached } from './index-cache';
-import type { IndexCtx, SegInfo } from './index-bucketed';
+import type { IndexCtx, SegInfo, TombInfo } from './index-bucketed';
 
 export interface Manifest {
   v: number;
@@ -21,24 +24,32 @@ export interface Manifest {
   segs: SegInfo[];
   /** Replaced segments, dropped once no search can still be reading them. */
   retired: { seg: SegInfo; at: number }[];
+  /** Deletions some segment of `segs` may still hold messages of. */
+  tomb: TombInfo[];
+  /** Deletions no segment needs any more, dropped after the same grace as `retired`. */
+  tombRetired: { tomb: TombInfo; at: number }[];
 }
 
 export interface IndexState {
   manifest: Manifest;
   /** Committed batches above the watermark, in order. */
   batches: { seq: number; seg: SegInfo }[];
+  /** Deletions committed above the watermark, in order. */
+  deletes: TombInfo[];
   /** Reserved batch numbers above the watermark (committed, abandoned or in progress). */
   reserved: number[];
 }
 
 export const ABANDON_MS = 10 * 60_000;
-const EMPTY: Manifest = { v: 0, w: 0, segs: [], retired: [] };
+const EMPTY: Manifest = { v: 0, w: 0, segs: [], retired: [], tomb: [], tombRetired: [] };
 const PROBE = 4;
 const pad = (n: number) => String(n).padStart(10, '0');
 const meta = (ctx: IndexCtx) => metaPart(ctx.layout, ctx.key);
 
 function toManifest(doc: IndexDoc | null): Manifest | null {
-  return doc ? { v: doc.v as number, w: doc.w as number, segs: doc.segs as SegInfo[], retired: (doc.retired as Manifest['retired']) ?? [] } : null;
+  if (!doc) return null;
+  const list = <T>(v: unknown) => (v as T[] | undefined) ?? [];
+  return { v: doc.v as number, w: doc.w as number, segs: doc.segs as SegInfo[], retired: list(doc.retired), tomb: list(doc.tomb), tombRetired: list(doc.tombRetired) };
 }
 
 /** The newest manifest: the head, then any newer version it has not caught up with. */
@@ -71,7 +82,7 @@ async function reservedAbove(ctx: IndexCtx, w: number): Promise<number[]> {
   }
 }
 
-type Commit = { seg: SegInfo } | { abandoned: true };
+type Commit = { seg: SegInfo } | { del: TombInfo } | { abandoned: true };
 
 /** A batch's commit record; once present it never changes, so it is cached. */
 async function commitOf(ctx: IndexCtx, seq: number): Promise<Commit | null> {
@@ -80,7 +91,7 @@ async function commitOf(ctx: IndexCtx, seq: number): Promise<Commit | null> {
   if (known) return known;
   const doc = await getDoc(ctx.store, meta(ctx), `c|${pad(seq)}`);
   if (!doc) return null;
-  const commit: Commit = doc.abandoned ? { abandoned: true } : { seg: doc.seg as SegInfo };
+  const commit: Commit = doc.abandoned ? { abandoned: true } : doc.del ? { del: doc.del as TombInfo } : { seg: doc.seg as SegInfo };
   putCached(key, commit, 200);
   return commit;
 }
@@ -99,7 +110,8 @@ export async function readIndexState(ctx: IndexCtx, opts: { exact?: boolean } = 
     const c = commits[i];
     return c && 'seg' in c ? [{ seq, seg: c.seg }] : [];
   });
-  return { manifest, batches, reserved };
+  const deletes = commits.flatMap((c) => (c && 'del' in c ? [c.del] : []));
+  return { manifest, batches, deletes, reserved };
 }
 
 const hints = new Map<string, number>();
@@ -132,9 +144,15 @@ export async function commitBatch(ctx: IndexCtx, seq: number, seg: SegInfo): Pro
   return insertDoc(ctx.store, meta(ctx), { _id: `c|${pad(seq)}`, seg, at: new Date() });
 }
 
+/** Commits a deletion under a reserved number; false when a merge declared it abandoned first. */
+export async function commitDeletion(ctx: IndexCtx, seq: number, del: TombInfo): Promise<boolean> {
+  return insertDoc(ctx.store, meta(ctx), { _id: `c|${pad(seq)}`, del, at: new Date() });
+}
+
 export interface BatchStatus {
   seq: number;
   seg: SegInfo | null;
+  del: TombInfo | null;
 }
 
 /**
@@ -153,7 +171,7 @@ export async function mergeableBatches(ctx: IndexCtx, state: IndexState, now = D
       commit = await commitOf(ctx, seq);
       if (!commit) break;
     }
-    out.push({ seq, seg: 'seg' in commit ? commit.seg : null });
+    out.push({ seq, seg: 'seg' in commit ? commit.seg : null, del: 'del' in commit ? commit.del : null });
   }
   return out;
 }
@@ -165,7 +183,7 @@ export async function tryMergeLock(ctx: IndexCtx, v: number, now = Date.now()): 
 
 /** Publishes version `next.v`; false when another merge published it first. */
 export async function publishManifest(ctx: IndexCtx, next: Manifest): Promise<boolean> {
-  const body = { v: next.v, w: next.w, segs: next.segs, retired: next.retired, at: new Date() };
+  const body = { v: next.v, w: next.w, segs: next.segs, retired: next.retired, tomb: next.tomb, tombRetired: next.tombRetired, at: new Date() };
   if (!(await insertDoc(ctx.store, meta(ctx), { _id: `m|${pad(next.v)}`, ...body }))) return false;
   await replaceDoc(ctx.store, meta(ctx), { _id: 'head', ...body });
   return true;

@@ -4,14 +4,17 @@
  * first) no larger than RATIO times what is merged so far. Segment sizes then grow geometrically: an
  * archive of N messages has O(log N) segments, and each message is rewritten O(log N) times.
  * A merge streams its inputs (term order, ordinal order), so its memory stays small whatever
- * the segment sizes; it drops a message indexed twice (a retried ingest) by its hash.
+ * the segment sizes; it drops a message indexed twice (a retried ingest) by its hash, and
+ * every message a deletion names (index-tomb.ts). A segment with many deleted messages is
+ * rewritten on its own, so that deletions do not slow searches down for long.
  */
 import { randomBytes } from 'node:crypto';
-import { deleteDocs, dropPart, freshPart, listArchiveTables, segmentPart } from '../store/postings';
-import { BucketedWriter, openSegment, type IndexCtx, type SegInfo, type SegmentView } from './index-bucketed';
+import { deleteDocs, dropPart, freshPart, listArchiveTables, segmentPart, tombPart } from '../store/postings';
+import { BucketedWriter, openSegment, type IndexCtx, type SegInfo, type SegmentView, type TombInfo } from './index-bucketed';
 import { CODE_BIT, FIELD_CODES, ByteReader, encodeList, type FieldCode, type TermRecord } from './index-codec';
 import { mergeableBatches, pruneMeta, publishManifest, readIndexState, tryMergeLock, type Manifest } from './index-manifest';
 import { ColumnsBuilder, byTerm, compareKeys, type Columns, type Summary } from './index-segment';
+import { deadBits, deadDocNos, tombsFor } from './index-tomb';
 
 const RATIO = 1;
 /** Batches waiting before a merge is worth it (each costs searches one lookup per word)… */
@@ -22,6 +25,8 @@ const MERGE_MESSAGES = 1000;
 export const RETIRE_GRACE_MS = 2 * 60_000;
 /** Tables left behind by a merge that crashed are swept once this old. */
 const ORPHAN_AGE_MS = 60 * 60_000;
+/** A segment with at least this share of its messages deleted is rewritten without them. */
+const DELETED_SHARE = 0.2;
 
 export function newSegmentId(now = Date.now()): string {
   return `${now.toString(36)}${randomBytes(3).toString('hex')}`;
@@ -43,19 +48,23 @@ export function chooseInputs(segs: readonly SegInfo[], batches: readonly SegInfo
   return inputs.length > 1 || batches.length > 0 ? inputs : null;
 }
 
-/** Writes the merge of `inputs` as one new segment. */
-export async function mergeSegments(ctx: IndexCtx, inputs: readonly SegInfo[]): Promise<SegInfo> {
+/**
+ * Writes the merge of `inputs` as one new segment, without the messages of `dead` (docNos);
+ * `applied` says which deletions those are (all numbered up to it).
+ */
+export async function mergeSegments(ctx: IndexCtx, inputs: readonly SegInfo[], dead: ReadonlySet<number> = new Set(), applied = 0): Promise<SegInfo> {
   const views = await Promise.all(inputs.map((s) => openSegment(ctx, s, { keep: false })));
   const cols = await Promise.all(views.map((v) => v.columns()));
   const writer = new BucketedWriter(ctx, newSegmentId());
-  const { remaps, columns } = await mergeOrder(views, cols, writer);
+  const { remaps, columns } = await mergeOrder(views, cols, writer, dead);
   await writer.addColumns(columns);
   await mergeTerms(views, remaps, writer);
-  return writer.finish(columns.n, columns.folders);
+  const info = await writer.finish(columns.n, columns.folders);
+  return applied > 0 ? { ...info, applied } : info;
 }
 
 /** Result order across the inputs; writes the summaries and returns old → new ordinals. */
-async function mergeOrder(views: SegmentView[], cols: Columns[], writer: BucketedWriter): Promise<{ remaps: Int32Array[]; columns: Columns }> {
+async function mergeOrder(views: SegmentView[], cols: Columns[], writer: BucketedWriter, dead: ReadonlySet<number>): Promise<{ remaps: Int32Array[]; columns: Columns }> {
   const total = cols.reduce((n, c) => n + c.n, 0);
   const remaps = cols.map((c) => new Int32Array(c.n).fill(-1));
   const streams = views.map((v) => v.summaryStream());
@@ -80,7 +89,7 @@ async function mergeOrder(views: SegmentView[], cols: Columns[], writer: Buckete
     const next = await (streams[best] as AsyncGenerator<Summary>).next();
     if (next.done) throw new Error('segment has fewer summaries than messages');
     const s = next.value;
-    if (seen.has(s.sha)) continue;
+    if (seen.has(s.sha) || dead.has(c.docNo[p] as number)) continue;
     seen.add(s.sha);
     (remaps[best] as Int32Array)[p] = ord;
     builder.set(ord, c.date[p] as number, c.docNo[p] as number, c.size[p] as number, (c.flags[p] as number) === 1, c.folders[c.folder[p] as number] ?? '');
@@ -148,7 +157,8 @@ async function mergeTerms(views: SegmentView[], remaps: Int32Array[], writer: Bu
 }
 
 /** Removes what replaced segments left: packed batches' documents, bucketed segments' tables. */
-async function dropSegments(ctx: IndexCtx, segs: readonly SegInfo[]): Promise<void> {
+async function dropSegments(ctx: IndexCtx, segs: readonly SegInfo[], tombs: readonly TombInfo[] = []): Promise<void> {
+  if (tombs.length) await deleteDocs(ctx.store, tombPart(ctx.layout, ctx.key), tombs.map((t) => t.id));
   const packed = segs.filter((s) => s.kind === 'packed').map((s) => s.id);
   if (packed.length) await deleteDocs(ctx.store, freshPart(ctx.layout, ctx.key), packed);
   for (const seg of segs) {
@@ -163,7 +173,7 @@ async function sweepOrphans(ctx: IndexCtx, known: ReadonlySet<string>, now: numb
   if (ctx.layout !== 'partitioned') return;
   for (const table of await listArchiveTables(ctx.store, ctx.key)) {
     const segId = table.split('_')[2];
-    if (!segId || ['meta', 'marks', 'fresh'].includes(segId) || known.has(segId)) continue;
+    if (!segId || ['meta', 'marks', 'fresh', 'tomb'].includes(segId) || known.has(segId)) continue;
     const born = segmentTime(segId);
     if (Number.isFinite(born) && now - born > ORPHAN_AGE_MS) await dropPart(ctx.store, { coll: table, prefix: '' });
   }
@@ -175,37 +185,67 @@ export interface MergeResult {
 }
 
 /**
- * One merge step if the policy asks for one (or always with `force`): merge, publish the next
- * manifest version, then clean up. Returns null when there was nothing to do or another merge won.
+ * Segments to rewrite for their deleted messages: those with DELETED_SHARE of them deleted, or
+ * any deleted at all with `purge` (an erasure, whose text must leave the database).
  */
-export async function mergeStep(ctx: IndexCtx, opts: { force?: boolean; now?: () => number } = {}): Promise<MergeResult | null> {
+async function segmentsToPurge(ctx: IndexCtx, segs: readonly SegInfo[], tombs: readonly TombInfo[], purge: boolean): Promise<SegInfo[]> {
+  const out: SegInfo[] = [];
+  for (const seg of segs) {
+    if (tombsFor(seg, tombs).length === 0) continue;
+    const dead = await deadBits(ctx, seg, await (await openSegment(ctx, seg)).columns(), tombs);
+    const count = dead?.count() ?? 0;
+    if (count > 0 && (purge || count >= DELETED_SHARE * seg.n)) out.push(seg);
+  }
+  return out;
+}
+
+/**
+ * One merge step if the policy asks for one (or always with `force`; `purge` rewrites every
+ * segment holding deleted messages): merge, publish the next manifest version, then clean up.
+ * Returns null when there was nothing to do or another merge won.
+ */
+export async function mergeStep(ctx: IndexCtx, opts: { force?: boolean; purge?: boolean; now?: () => number } = {}): Promise<MergeResult | null> {
   const now = opts.now ?? Date.now;
   const state = await readIndexState(ctx, { exact: true });
   const manifest = state.manifest;
   const batches = await mergeableBatches(ctx, state, now());
   const committed = batches.flatMap((b) => (b.seg ? [b.seg] : []));
-  const inputs = chooseInputs(manifest.segs, committed, opts.force);
+  const w = batches.length > 0 ? (batches.at(-1) as { seq: number }).seq : manifest.w;
+  // The deletions this step knows in full: those folded in before, and those it folds in now.
+  const tombs = [...manifest.tomb, ...batches.flatMap((b) => (b.del ? [b.del] : []))];
+  const purged = await segmentsToPurge(ctx, manifest.segs, tombs, opts.purge ?? false);
+  const chosen = chooseInputs(manifest.segs, committed, opts.force);
+  // A rewrite for deletions takes the waiting batches along: the watermark moves past them.
+  const inputs = purged.length > 0 ? [...new Map([...(chosen ?? committed), ...purged].map((s) => [s.id, s])).values()] : chosen;
   const retiredDue = manifest.retired.filter((r) => now() - r.at >= RETIRE_GRACE_MS);
-  // Batches are folded in by a merge, or skipped when every one of them was abandoned.
+  const tombsDue = manifest.tombRetired.filter((r) => now() - r.at >= RETIRE_GRACE_MS);
+  // Batches are folded in by a merge, or skipped when none of them is a segment (abandoned, or deletions).
   const advance = batches.length > 0 && (inputs !== null || committed.length === 0);
-  if (!inputs && !advance && retiredDue.length === 0) return null;
+  if (!inputs && !advance && retiredDue.length === 0 && tombsDue.length === 0) return null;
   if (!(await tryMergeLock(ctx, manifest.v, now()))) return null;
   let merged: SegInfo | null = null;
   const inputIds = new Set((inputs ?? []).map((s) => s.id));
-  if (inputs && inputs.length > 0) merged = inputs.length === 1 && inputs[0]!.kind === 'bucketed' ? inputs[0]! : await mergeSegments(ctx, inputs);
+  const reuse = inputs?.length === 1 && inputs[0]!.kind === 'bucketed' && !purged.includes(inputs[0]!);
+  if (inputs && inputs.length > 0) merged = reuse ? inputs[0]! : await mergeSegments(ctx, inputs, await deadDocNos(ctx, tombs), w);
   const keep = manifest.segs.filter((s) => !inputIds.has(s.id));
   const retiring = (inputs ?? []).filter((s) => s !== merged).map((seg) => ({ seg, at: now() }));
+  const segs = merged ? [...keep, merged] : keep;
+  // A deletion is needed while a segment written before it was applied may still hold its messages.
+  const folded = advance ? tombs : manifest.tomb;
+  const stillNeeded = folded.filter((t) => segs.some((s) => (s.applied ?? 0) < t.seq));
   const next: Manifest = {
     v: manifest.v + 1,
-    w: advance ? (batches.at(-1) as { seq: number }).seq : manifest.w,
-    segs: merged ? [...keep, merged] : keep,
+    w: advance ? w : manifest.w,
+    segs,
     retired: [...manifest.retired.filter((r) => !retiredDue.includes(r)), ...retiring],
+    tomb: stillNeeded,
+    tombRetired: [...manifest.tombRetired.filter((r) => !tombsDue.includes(r)), ...folded.filter((t) => !stillNeeded.includes(t)).map((tomb) => ({ tomb, at: now() }))],
   };
   if (!(await publishManifest(ctx, next))) {
     if (merged && !inputIds.has(merged.id)) await dropSegments(ctx, [merged]);
     return null;
   }
-  await dropSegments(ctx, retiredDue.map((r) => r.seg));
+  await dropSegments(ctx, retiredDue.map((r) => r.seg), tombsDue.map((r) => r.tomb));
   await pruneMeta(ctx, next, manifest);
   const known = new Set([...next.segs, ...next.retired.map((r) => r.seg)].map((s) => s.id));
   for (const b of (await readIndexState(ctx, { exact: true })).batches) known.add(b.seg.id);
@@ -213,8 +253,8 @@ export async function mergeStep(ctx: IndexCtx, opts: { force?: boolean; now?: ()
   return { merged: inputs?.length ?? 0, segments: next.segs.length };
 }
 
-/** Merges until the policy is satisfied (or into one segment with `force`). */
-export async function compact(ctx: IndexCtx, opts: { force?: boolean } = {}): Promise<void> {
-  if (opts.force) await mergeStep(ctx, { force: true });
+/** Merges until the policy is satisfied (or into one segment with `force`; see mergeStep for `purge`). */
+export async function compact(ctx: IndexCtx, opts: { force?: boolean; purge?: boolean } = {}): Promise<void> {
+  if (opts.force || opts.purge) await mergeStep(ctx, opts);
   for (let i = 0; i < 64 && (await mergeStep(ctx)); i++);
 }

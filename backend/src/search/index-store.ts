@@ -273,8 +273,8 @@ export async function flushIndex(store: Pick<Store, 'db'>, archiveId?: string): 
   for (const [id, w] of byArchive) if (!archiveId || id === archiveId) await w.settle();
 }
 
-/** Merges an archive's index as far as the policy goes, or into one segment with `force`. */
-export async function compactIndex(store: Pick<Store, 'db'>, archiveId: string, opts: { force?: boolean } = {}): Promise<void> {
+/** Merges an archive's index as far as the policy goes, or into one segment with `force`; `purge` rewrites segments holding deleted messages. */
+export async function compactIndex(store: Pick<Store, 'db'>, archiveId: string, opts: { force?: boolean; purge?: boolean } = {}): Promise<void> {
   await flushIndex(store, archiveId);
   await compact(await indexCtx(store, archiveId), opts);
 }

@@ -12,6 +12,7 @@ import type { Bits } from './index-codec';
 import { readIndexState } from './index-manifest';
 import { ordinalAfter, ordinalBeforeDate, type Columns } from './index-segment';
 import { indexCtx, resultId } from './index-store';
+import { deadBits, TombstoneGoneError } from './index-tomb';
 import { evaluate, isApproximate, lookupsOf, type Lookups } from './plan';
 import { describeQuery, parseQuery, type Query } from './query';
 import { highlightTerms, makeSnippet } from './snippet';
@@ -111,14 +112,18 @@ async function searchArchive(store: Pick<Store, 'db'>, archiveId: string, q: Que
       const ctx = await indexCtx(store, archiveId);
       const state = await run(() => readIndexState(ctx));
       const infos = [...state.manifest.segs, ...state.batches.map((b) => b.seg)];
+      const tombs = [...state.manifest.tomb, ...state.deletes];
       return await Promise.all(infos.map((info) => run(async () => {
         const view = await openSegment(ctx, info);
         const [cols, records] = await Promise.all([view.columns(), needsRecords ? view.records(lookups.terms, lookups.prefixes) : []]);
-        return { archiveId, key: ctx.key, view, cols, bits: evaluate(q, { cols, records }) };
+        // Deleted messages (retention, erasure) are left out of results and totals alike.
+        const dead = await deadBits(ctx, info, cols, tombs);
+        const bits = evaluate(q, { cols, records });
+        return { archiveId, key: ctx.key, view, cols, bits: dead ? bits.and(dead.not()) : bits };
       })));
     } catch (err) {
-      // A merge dropped a segment this search was about to read: read the newer manifest.
-      if (!(err instanceof SegmentGoneError) || attempt >= 2) throw err;
+      // A merge dropped a segment (or deletion) this search was about to read: read the newer manifest.
+      if (!(err instanceof SegmentGoneError || err instanceof TombstoneGoneError) || attempt >= 2) throw err;
     }
   }
 }

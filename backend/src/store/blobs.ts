@@ -5,6 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createGunzip, createGzip } from 'node:zlib';
 import type { mongo } from 'mongoose';
+import { deleteWhereIn, findWhereIn } from './bulk';
 import { decryptStream, encryptStream, keyedId, ledgerSalt, noKeys, saltedDigest, storedKeyId, BlobKeyError, type BlobKeys } from './blob-cipher';
 import { scanBlobs, wholeChunks } from './blob-scan';
 import { insertOnce, isDuplicateKey } from './insert-once';
@@ -38,6 +39,13 @@ export interface BlobStore {
   /** Re-reads and re-hashes the stored copy; false when it is missing or damaged. */
   verify(sha256: string): Promise<boolean>;
   stat(sha256: string): Promise<BlobStat | null>;
+  /**
+   * Deletes stored messages for good (retention, erasure): the files first, so that a reader
+   * finds a message whole or not at all, then their chunks (`between` runs in between). Idempotent:
+   * a repeat after a crash removes what the first attempt left. Whether anything still refers to
+   * the messages is the caller's business. Returns what the removed blobs took.
+   */
+  remove(sha256s: readonly string[], between?: () => Promise<void>): Promise<BlobStat>;
   /**
    * Re-reads every stored blob once, in storage order, and says what each holds (verification).
    * `from` is a position an earlier scan reached: a scan cut short resumes there.
@@ -373,6 +381,21 @@ class GridBlobStore implements BlobStore {
         await lease.release().catch(() => undefined);
       }
     }
+  }
+
+  async remove(sha256s: readonly string[], between?: () => Promise<void>): Promise<BlobStat> {
+    sha256s.forEach(checkId);
+    const files = await findWhereIn(this.files, sha256s, { projection: { length: 1, chunkSize: 1, metadata: 1 } });
+    const freed = files.reduce((acc, f) => ({ size: acc.size + f.metadata.size, storedSize: acc.storedSize + f.metadata.storedSize }), { size: 0, storedSize: 0 });
+    await deleteWhereIn(this.files, sha256s);
+    await between?.();
+    const chunkIds = files.flatMap((f) => Array.from({ length: Math.ceil(f.length / f.chunkSize) || 1 }, (_, n) => chunkId(f._id, n)));
+    await deleteWhereIn(this.chunks, chunkIds);
+    // Files a previous attempt removed already: their chunks are found by their files_id.
+    const found = new Set(files.map((f) => f._id));
+    const orphans = sha256s.filter((s) => !found.has(s));
+    if (orphans.length > 0) await deleteWhereIn(this.chunks, orphans, 'files_id');
+    return freed;
   }
 
   open(sha256: string): Readable {

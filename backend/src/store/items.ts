@@ -1,7 +1,9 @@
 import { Schema, type Connection, type Model, type mongo } from 'mongoose';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { releaseById, releasesOf } from './disposals';
 import { insertNew } from './insert-once';
 import { modelFor } from './model';
-import type { MessageAddress } from './messages';
+import { getMessageMeta, type MessageAddress } from './messages';
 
 /** Where a copy of the message came from; an item collects every source that delivered it. */
 export type ItemSource =
@@ -55,8 +57,10 @@ const schema = new Schema<Item>(
 schema.index({ archiveId: 1, receivedAt: -1, _id: -1 });
 schema.index({ archiveId: 1, folder: 1, receivedAt: -1, _id: -1 });
 schema.index({ 'sources.mailboxId': 1, 'sources.messageId': 1 });
+// Who else refers to a blob, before retention or erasure removes it (store/retention-items.ts).
+schema.index({ sha256: 1 });
 
-const items = modelFor<Item>('Item', schema);
+export const items = modelFor<Item>('Item', schema);
 
 /**
  * Adds messages to their archives, or only records the new source where an archive already
@@ -90,6 +94,7 @@ export async function addItems(conn: Connection, entries: { item: NewItem; unit?
     // mailbox holding it twice) is a duplicate even when the same unit brought both.
     outcomes[i] = unit && before?.addedBy === unit && sameSource(before.sources?.[0], item.source) ? 'retried' : 'existing';
   }
+  await checkReleasedBlobs(conn, docs, outcomes);
   const refs = entries.flatMap(({ item, unit }, i): SourceRef[] => {
     if (item.source.kind !== 'graph') return [];
     const _id = sourceKey(item.archiveId, item.source.mailboxId, item.source.messageId);
@@ -101,6 +106,43 @@ export async function addItems(conn: Connection, entries: { item: NewItem; unit?
 }
 
 export type AddOutcome = 'inserted' | 'existing' | 'retried';
+
+/** The bytes of a message went (retention removed their last reference) while it was being added: store it again. */
+export class BlobReleasedError extends Error {
+  readonly code = 'BLOB_RELEASED';
+  constructor(sha256: string) {
+    super(`The stored copy of message ${sha256} was deleted by retention while it was being archived; archive it again`);
+    this.name = 'BlobReleasedError';
+  }
+}
+
+const RELEASE_WAIT_MS = 60_000;
+
+/**
+ * The ingest's half of the handshake with retention (store/disposals.ts): retention marks a blob
+ * as being released and then looks for references; this looks for marks after adding its
+ * references. One of the two sees the other. A mark seen here is waited out; if the bytes went
+ * (their message document goes first and comes back only after the bytes), the items this call
+ * added for them are taken back and the ingest fails, to be retried with the bytes stored again.
+ */
+async function checkReleasedBlobs(conn: Connection, docs: Item[], outcomes: AddOutcome[]): Promise<void> {
+  const store = { db: conn.db! };
+  let marks = await releasesOf(store, docs.map((d) => d.sha256));
+  const deadline = Date.now() + RELEASE_WAIT_MS;
+  while (marks.some((m) => !m.released) && Date.now() < deadline) {
+    await sleep(200);
+    marks = (await Promise.all(marks.map((m) => releaseById(store, m._id)))).filter((m) => m !== null);
+  }
+  const mine = new Set(docs.map((d) => d.sha256));
+  for (const mark of marks) {
+    for (const sha of mark.shas.filter((s) => mine.has(s))) {
+      if (mark.released && (await getMessageMeta(conn, sha))) continue;
+      const added = docs.filter((d, i) => d.sha256 === sha && outcomes[i] === 'inserted').map((d) => d._id);
+      if (added.length) await items(conn).deleteMany({ _id: { $in: added } });
+      throw new BlobReleasedError(sha);
+    }
+  }
+}
 
 function sameSource(a: ItemSource | undefined, b: ItemSource): boolean {
   if (!a || a.kind !== b.kind) return false;

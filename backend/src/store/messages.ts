@@ -1,4 +1,5 @@
 import { Schema, type Connection } from 'mongoose';
+import { deleteWhereIn } from './bulk';
 import { insertOnce } from './insert-once';
 import { modelFor } from './model';
 
@@ -145,4 +146,9 @@ export async function getMessageMeta(conn: Connection, sha256: string): Promise<
  */
 export async function replaceMessageContent(conn: Connection, sha256: string, content: MessageContent): Promise<void> {
   await messages(conn).collection.updateOne({ _id: sha256 } as never, { $set: content }, { ignoreUndefined: true });
+}
+
+/** Removes message documents for good (retention, erasure), before their blobs go. */
+export async function deleteMessageDocs(conn: Connection, sha256s: readonly string[]): Promise<void> {
+  await deleteWhereIn(messages(conn).collection, sha256s);
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mongo } from 'mongoose';
 import type { Store } from './connection';
+import { deleteWhereIn } from './bulk';
 import { insertOnce, isDuplicateKey } from './insert-once';
 import type { MessageAttachment } from './messages';
 
@@ -72,6 +73,11 @@ export function freshPart(layout: IndexLayout, key: string): Part {
   return layout === 'shared' ? { coll: SHARED.data, prefix: `${key}|fresh|` } : { coll: `sx_${key}_fresh`, prefix: '' };
 }
 
+/** Deletions (lists of docNos) of an archive's index. */
+export function tombPart(layout: IndexLayout, key: string): Part {
+  return layout === 'shared' ? { coll: SHARED.data, prefix: `${key}|tomb|` } : { coll: `sx_${key}_tomb`, prefix: '' };
+}
+
 export function segmentPart(layout: IndexLayout, key: string, segmentId: string, partition: number): Part {
   return layout === 'shared'
     ? { coll: SHARED.data, prefix: `${key}|${segmentId}|` }
@@ -134,7 +140,12 @@ export async function replaceDoc(store: Db, part: Part, doc: IndexDoc): Promise<
   await collection(store, part).replaceOne({ _id: stored._id }, stored, { upsert: true });
 }
 
+/** A few ids one by one (an `_id` equality each), many in a few statements (store/bulk.ts). */
 export async function deleteDocs(store: Db, part: Part, ids: readonly string[]): Promise<void> {
+  if (ids.length > 8) {
+    await deleteWhereIn(collection(store, part), ids.map((id) => part.prefix + id));
+    return;
+  }
   for (const id of ids) await collection(store, part).deleteOne({ _id: part.prefix + id });
 }
 

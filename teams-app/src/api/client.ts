@@ -1,4 +1,4 @@
-import { createSender, type TokenSource } from '@shared/api';
+import { createSender, filenameOf, type Download, type TokenSource } from '@shared/api';
 import type { Me } from '@shared/types';
 import type {
   ArchiveUser, CompletenessReport, ConnectionTest, DirectorySettings, DirectorySyncResult, FailedMessage, Grant, GrantRight, JournalMailbox, JournalProfile,
@@ -6,6 +6,10 @@ import type {
   SearchIndexState, Stats,
   UploadStatus,
 } from './types';
+import type {
+  CaseDetail, CaseSummary, Certificate, DisposalLogEntry, DisposalRun, Erasure, ErasureDetail, HoldDraft, LegalHold, Policy, PolicyChange, PolicyRules, Preview,
+  RetentionSettings, SearchPage,
+} from './compliance-types';
 
 type Body = Record<string, unknown> | unknown[];
 
@@ -19,6 +23,11 @@ export function createAdminClient(getToken: TokenSource, base = '/api') {
   }
   const list = async <T>(path: string) => (await call<{ value: T[] }>('GET', path)).value;
   const id = encodeURIComponent;
+  const download = async (path: string, body: Body, fallback: string): Promise<Download> => {
+    const res = await send('POST', path, { body });
+    return { blob: await res.blob(), filename: filenameOf(res.headers.get('content-disposition')) ?? fallback };
+  };
+  const caseUrl = (cid: string) => `/compliance/cases/${id(cid)}`;
 
   return {
     me: () => call<Me>('GET', '/me'),
@@ -66,6 +75,39 @@ export function createAdminClient(getToken: TokenSource, base = '/api') {
     quarantine: () => list<QuarantinedReport>('/admin/journal/quarantine'),
     deleteQuarantined: (qid: string) => call<void>('DELETE', `/admin/journal/quarantine/${id(qid)}`),
 
+    policies: () => list<Policy>('/admin/retention/policies'),
+    previewPolicy: (policyId: string | null, rules: PolicyRules | null) => call<Preview>('POST', '/admin/retention/preview', { policyId, rules } as Body),
+    createPolicy: (rules: PolicyRules) => call<PolicyChange>('POST', '/admin/retention/policies', { rules } as Body),
+    replacePolicy: (pid: string, rules: PolicyRules) => call<PolicyChange>('PUT', `/admin/retention/policies/${id(pid)}`, { rules } as Body),
+    removePolicy: (pid: string) => call<PolicyChange>('DELETE', `/admin/retention/policies/${id(pid)}`),
+    approvePolicy: (pid: string) => call<{ policy: Policy | null }>('POST', `/admin/retention/policies/${id(pid)}/approve`),
+    rejectPolicy: (pid: string) => call<{ policy: Policy | null }>('POST', `/admin/retention/policies/${id(pid)}/reject`),
+    retentionSettings: () => call<RetentionSettings>('GET', '/admin/retention/settings'),
+    saveRetentionSettings: (s: RetentionSettings) => call<RetentionSettings>('PUT', '/admin/retention/settings', s as unknown as Body),
+    runDisposal: () => call<{ jobId: string }>('POST', '/admin/retention/disposal'),
+    disposalRuns: () => list<DisposalRun>('/admin/retention/disposal'),
+    disposalLog: () => list<DisposalLogEntry>('/compliance/disposals?limit=50'),
+
+    holds: () => list<LegalHold>('/compliance/holds'),
+    hold: (hid: string) => call<LegalHold & { messages: number }>('GET', `/compliance/holds/${id(hid)}`),
+    setHold: (h: HoldDraft) => call<LegalHold>('POST', '/compliance/holds', h as unknown as Body),
+    liftHold: (hid: string, reason: string) => call<LegalHold>('POST', `/compliance/holds/${id(hid)}/lift`, { reason }),
+
+    erasures: () => list<Erasure>('/admin/erasure-requests'),
+    erasure: (eid: string) => call<ErasureDetail>('GET', `/admin/erasure-requests/${id(eid)}`),
+    fileErasure: (r: { addresses: string[]; from: string | null; to: string | null; reason: string }) => call<Erasure>('POST', '/admin/erasure-requests', r),
+    approveErasure: (eid: string) => call<Erasure>('POST', `/admin/erasure-requests/${id(eid)}/approve`),
+    rejectErasure: (eid: string, reason: string) => call<Erasure>('POST', `/admin/erasure-requests/${id(eid)}/reject`, { reason }),
+    certificate: (eid: string) => call<Certificate>('GET', `/admin/erasure-requests/${id(eid)}/certificate`),
+
+    cases: () => list<CaseSummary>('/compliance/cases'),
+    case: (cid: string) => call<CaseDetail>('GET', caseUrl(cid)),
+    openCase: (c: { name: string; description: string }) => call<CaseSummary>('POST', '/compliance/cases', c),
+    saveSearch: (cid: string, s: { name: string; query: string }) => call<CaseSummary>('POST', `${caseUrl(cid)}/searches`, s),
+    caseResults: (cid: string, sid: string, cursor?: string) => call<SearchPage>('GET', `${caseUrl(cid)}/searches/${id(sid)}/results?limit=50${cursor ? `&cursor=${id(cursor)}` : ''}`),
+    tag: (cid: string, items: string[], tag: string) => call<{ tagged: number }>('POST', `${caseUrl(cid)}/tags`, { items, tag }),
+    holdSearch: (cid: string, h: { searchId: string; name: string; reason: string }) => call<LegalHold>('POST', `${caseUrl(cid)}/holds`, h),
+    exportCase: (cid: string, selection: { searchId: string } | { tag: string }) => download(`${caseUrl(cid)}/exports`, selection, 'case-export.zip'),
     importSettings: () => call<ImportSettings>('GET', '/imports/settings'),
     saveImportSettings: (s: { usersMayImportPst: boolean }) => call<ImportSettings>('PUT', '/imports/settings', s),
     startUpload: (name: string, size: number) => call<UploadStatus>('POST', '/imports/uploads', { name, size }),

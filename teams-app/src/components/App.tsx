@@ -59,7 +59,7 @@ export function App({ auth, inTeams }: { auth: Auth; inTeams: boolean }) {
     case 'error':
       return <Notice kind="error" title="The archive cannot be reached" message={state.message} />;
     case 'ready':
-      if (!state.me.roles.includes('admin')) return <NotAdmin me={state.me} onSignOut={inTeams ? undefined : () => auth.signOut()} />;
+      if (!state.me.roles.includes('admin') && !state.me.roles.includes('auditor')) return <NotAdmin me={state.me} onSignOut={inTeams ? undefined : () => auth.signOut()} />;
       return (
         <ApiContext.Provider value={api}>
           <Shell me={state.me} onSignOut={inTeams ? undefined : () => auth.signOut()} />

@@ -1,24 +1,35 @@
 import { Button, Caption1, Tab, TabList, Text, makeStyles, tokens } from '@fluentui/react-components';
 import type { Me } from '@shared/types';
 import { navigate, useHashPath } from '../route';
+import { CasesPage } from './cases/CasesPage';
 import { CompletenessPage } from './completeness/CompletenessPage';
 import { Dashboard } from './dashboard/Dashboard';
 import { DirectoryPage } from './directory/DirectoryPage';
+import { ErasurePage } from './erasure/ErasurePage';
+import { HoldsPage } from './holds/HoldsPage';
 import { ImportsPage } from './imports/ImportsPage';
 import { IntegrityPage } from './integrity/IntegrityPage';
 import { JournalPage } from './journal/JournalPage';
 import { PrivilegesPage } from './privileges/PrivilegesPage';
 import { ProfilesPage } from './profiles/ProfilesPage';
+import { RetentionPage } from './retention/RetentionPage';
 
+type Role = 'admin' | 'auditor';
+const ADMIN: Role[] = ['admin'];
+/** Auditors (Archive.Auditor) see holds and cases; everything else is the administrators'. */
 const PAGES = {
-  dashboard: { label: 'Dashboard', Page: Dashboard },
-  profiles: { label: 'Archiving profiles', Page: ProfilesPage },
-  completeness: { label: 'Completeness', Page: CompletenessPage },
-  directory: { label: 'Directory', Page: DirectoryPage },
-  privileges: { label: 'Privileges', Page: PrivilegesPage },
-  journaling: { label: 'Journaling', Page: JournalPage },
-  import: { label: 'Import', Page: ImportsPage },
-  integrity: { label: 'Integrity', Page: IntegrityPage },
+  dashboard: { label: 'Dashboard', Page: Dashboard, roles: ADMIN },
+  profiles: { label: 'Archiving profiles', Page: ProfilesPage, roles: ADMIN },
+  completeness: { label: 'Completeness', Page: CompletenessPage, roles: ADMIN },
+  directory: { label: 'Directory', Page: DirectoryPage, roles: ADMIN },
+  privileges: { label: 'Privileges', Page: PrivilegesPage, roles: ADMIN },
+  journaling: { label: 'Journaling', Page: JournalPage, roles: ADMIN },
+  import: { label: 'Import', Page: ImportsPage, roles: ADMIN },
+  integrity: { label: 'Integrity', Page: IntegrityPage, roles: ADMIN },
+  retention: { label: 'Retention', Page: RetentionPage, roles: ADMIN },
+  holds: { label: 'Legal holds', Page: HoldsPage, roles: ['admin', 'auditor'] as Role[] },
+  erasure: { label: 'Erasure requests', Page: ErasurePage, roles: ADMIN },
+  cases: { label: 'Cases', Page: CasesPage, roles: ['auditor'] as Role[] },
 } as const;
 type PageId = keyof typeof PAGES;
 
@@ -41,7 +52,8 @@ const useStyles = makeStyles({
 export function Shell({ me, onSignOut }: { me: Me; onSignOut?: () => Promise<void> }) {
   const styles = useStyles();
   const [first] = useHashPath();
-  const page: PageId = first && first in PAGES ? (first as PageId) : 'dashboard';
+  const mine = (Object.keys(PAGES) as PageId[]).filter((id) => PAGES[id].roles.some((r) => me.roles.includes(r)));
+  const page: PageId = first && mine.includes(first as PageId) ? (first as PageId) : mine[0]!;
   const go = (id: PageId) => navigate(id);
   const { Page } = PAGES[page];
   return (
@@ -49,9 +61,9 @@ export function Shell({ me, onSignOut }: { me: Me; onSignOut?: () => Promise<voi
       <header className={styles.header}>
         <Text className={styles.title}>Archive administration</Text>
         <TabList className={styles.nav} selectedValue={page} onTabSelect={(_e, d) => go(d.value as PageId)} aria-label="Administration areas">
-          {Object.entries(PAGES).map(([id, { label }]) => (
+          {mine.map((id) => (
             <Tab key={id} value={id}>
-              {label}
+              {PAGES[id].label}
             </Tab>
           ))}
         </TabList>
