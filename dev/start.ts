@@ -28,6 +28,7 @@ async function runDemo(): Promise<void> {
   const { loadConfig } = await import('../backend/src/config');
   const { createLogger } = await import('../backend/src/log');
   const { startBackend } = await import('../backend/src/server');
+  const { setUpDemo } = await import('./demo-setup');
 
   const { startLocalTsa } = await import('./tsa');
   const { TOOLS_DIR } = await import('./database');
@@ -36,7 +37,13 @@ async function runDemo(): Promise<void> {
   const db = await startDatabase({ log: (line) => console.log(`[database] ${line}`) });
   // A real RFC 3161 TSA (openssl ts) time-stamps the integrity ledger's roots, unless one is configured.
   const tsa = process.env.TSA_URL ? null : await startLocalTsa({ dir: join(TOOLS_DIR, 'tsa') });
-  const emulator = await startEmulator({ port: Number(process.env.EMULATOR_PORT ?? 8443), seed: 'demo' });
+  const emulator = await startEmulator({
+    port: Number(process.env.EMULATOR_PORT ?? 8443),
+    seed: 'demo',
+    demo: { historyPerUser: Number(process.env.DEMO_HISTORY ?? 120) },
+  });
+  const smtpPort = process.env.SMTP_PORT ?? String(await freePort());
+  const certs = await ensureCertificates();
   const config = loadConfig({
     ...process.env,
     MONGODB_URI: db.uri,
@@ -47,6 +54,13 @@ async function runDemo(): Promise<void> {
     AUTHORITY_HOST: emulator.url,
     GRAPH_BASE_URL: emulator.graphBaseUrl,
     PORT: process.env.PORT ?? '3000',
+    // The journal gateway as README's "Journaling from Exchange Online" sets it up: TLS (the
+    // emulator's localhost certificate), senders from loopback only, AUTH with the mailbox secret.
+    SMTP_PORT: smtpPort,
+    SMTP_TLS_CERT: certs.certPath,
+    SMTP_TLS_KEY: certs.keyPath,
+    SMTP_ALLOWED_HOSTS: '127.0.0.1,::1',
+    SMTP_AUTH: 'required',
     ...(tsa ? { TSA_URL: tsa.url, TSA_CA_FILE: tsa.caCertPath } : {}),
   });
   // The demo tenant registers the add-in and the Teams tab as an SPA app of their own.
@@ -54,15 +68,16 @@ async function runDemo(): Promise<void> {
   await ensureBuilt('addin', 'build:addin', 'the task pane');
   await ensureBuilt('teams-app', 'build:teams', 'the Teams admin tab');
   const backend = await startBackend(config, createLogger(config.LOG_LEVEL));
+  await setUpDemo({ backendUrl: backend.url, emulator, smtpPort: Number(smtpPort), log: (line) => console.log(`[demo] ${line}`) });
 
   console.log(`
   M365 Archive demo is running
     database   ${db.kind} ${db.uri}
-    emulator   ${emulator.url}  (tenant ${emulator.tenantId})
-    sign-in    ${emulator.authority}/oauth2/v2.0/authorize  (demo users listed there)
+    emulator   ${emulator.url}/  (the demo tenant's people and its CA; open it once to accept its certificate)
     backend    ${backend.url}   health ${backend.url}/healthz   ready ${backend.url}/readyz
-    add-in     ${backend.url}/addin/  (Search my archive; in a browser, trust ${caPath} or open the emulator URL once)
-    admin tab  ${backend.url}/admin-tab/  (Teams tab for administrators; sign in as adele.vance@contoso.example)
+    add-in     ${backend.url}/addin/  (Search my archive: sign in as megan.bowen@contoso.example)
+    admin tab  ${backend.url}/admin-tab/  (Teams tab for administrators: sign in as adele.vance@contoso.example)
+    journal    SMTP gateway on 127.0.0.1:${smtpPort}; the emulator's journal rule sends to it
     TSA        ${config.TSA_URL ?? 'none'}  (time-stamps the integrity ledger; CA ${config.TSA_CA_FILE ?? '-'})
   Ctrl+C stops everything.`);
 
@@ -78,6 +93,16 @@ async function runDemo(): Promise<void> {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+}
+
+async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const server = createServer().once('error', reject).listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
 }
 
 /** `npm start` on a fresh clone: the pages the backend serves at /addin/ are built once. */

@@ -12,6 +12,7 @@ import type { EntraContext } from './entra/routes';
 import { Faults } from './faults';
 import type { FaultRule } from './faults';
 import type { PipelineDeps } from './graph/pipeline';
+import { frontPage } from './front-page';
 import { createEmulatorServer } from './server';
 import type { ServerDeps } from './server';
 import { Stats } from './stats';
@@ -20,14 +21,15 @@ import { Throttler } from './throttle';
 import { ensureCertificates } from './tls';
 import { JournalSender } from './journal/sender';
 import { Tenant } from './tenant/model';
-import { seedDemo } from './tenant/seed-demo';
+import { seedDemo, type DemoOptions } from './tenant/seed-demo';
 import { seedGenerated } from './tenant/seed-generated';
 import type { GeneratedSeed } from './tenant/seed-generated';
 import { registerDemoApps } from './tenant/seed-directory';
 
 export { DEMO } from './config';
 export { selfSignedCertificate } from './tls';
-export { DEMO_USERS, ALL_HANDS_MESSAGE_ID } from './tenant/seed-demo';
+export { DEMO_USERS, ALL_HANDS_MESSAGE_ID, DEMO_FILE_WORDS } from './tenant/seed-demo';
+export type { DemoOptions } from './tenant/seed-demo';
 export { BACKEND_APP_ROLES } from './tenant/seed-directory';
 export type { Tenant } from './tenant/model';
 export type { FaultRule } from './faults';
@@ -37,6 +39,8 @@ export interface StartOptions {
   /** Default 0: a free port. The server listens on 127.0.0.1 only. */
   port?: number;
   seed?: 'demo' | 'empty' | GeneratedSeed;
+  /** The demo tenant's date and size (seed 'demo'). */
+  demo?: DemoOptions;
   /** Scales throttle windows and Retry-After: 1 = real time, 0.01 = 100x faster (Retry-After stays an integer >= 1). */
   timeScale?: number;
   /** Defaults 4 / 10000 / 600: Exchange Online's limits per app and mailbox. */
@@ -89,7 +93,7 @@ export async function startEmulator(opts: StartOptions = {}): Promise<EmulatorHa
   const certs = await ensureCertificates();
   const tenant = new Tenant(DEMO.tenantId, DEMO.tenantName, DEMO.domain);
   const seed = opts.seed ?? 'demo';
-  if (seed === 'demo') await seedDemo(tenant);
+  if (seed === 'demo') seedDemo(tenant, opts.demo);
   else if (seed === 'empty') registerDemoApps(tenant);
   else seedGenerated(tenant, seed);
 
@@ -164,6 +168,6 @@ export async function startEmulator(opts: StartOptions = {}): Promise<EmulatorHa
     url: handle.url, tenantId: handle.tenantId, authority: handle.authority, graphBaseUrl: handle.graphBaseUrl,
     caCertPath: handle.caCertPath, apps: handle.apps,
   });
-  wiring.deps = { graph, entra, control: (req) => handleControl({ tenant, info, faults: handle.faults, stats: handle.stats, issueUserToken, journal: handle.journal }, req) };
+  wiring.deps = { graph, entra, front: (req) => frontPage(tenant, certs.caCertPath, req), control: (req) => handleControl({ tenant, info, faults: handle.faults, stats: handle.stats, issueUserToken, journal: handle.journal }, req) };
   return handle;
 }

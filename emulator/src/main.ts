@@ -2,13 +2,14 @@ import { parseArgs } from 'node:util';
 import { startEmulator } from './index';
 import type { StartOptions } from './index';
 
-/** `tsx emulator/src/main.ts --port 0 --seed demo|empty|20x2000[x5] --time-scale 1` prints one JSON line. */
+/** `tsx emulator/src/main.ts --port 0 --seed demo|empty|20x2000[x5] [--history N] --time-scale 1` prints one JSON line. */
 const { values } = parseArgs({
   options: {
     port: { type: 'string', default: '0' },
     seed: { type: 'string', default: 'demo' },
     'time-scale': { type: 'string', default: '1' },
     'no-throttle': { type: 'boolean', default: false },
+    history: { type: 'string' },
   },
 });
 
@@ -22,6 +23,7 @@ function parseSeed(s: string): StartOptions['seed'] {
 const emulator = await startEmulator({
   port: Number(values.port),
   seed: parseSeed(values.seed!),
+  ...(values.history ? { demo: { historyPerUser: Number(values.history) } } : {}),
   timeScale: Number(values['time-scale']),
   ...(values['no-throttle'] ? { throttle: false as const } : {}),
 });

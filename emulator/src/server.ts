@@ -17,6 +17,8 @@ export interface ServerDeps {
   graph: PipelineDeps;
   entra: EntraContext;
   control: (req: HttpReq) => Promise<HttpRes | undefined>;
+  /** The human-readable front page and the CA certificate. */
+  front: (req: HttpReq) => HttpRes | undefined;
 }
 
 const MAX_BODY = 200 * 1024 * 1024;
@@ -68,6 +70,8 @@ async function route(deps: ServerDeps, req: HttpReq): Promise<HttpRes> {
   if (path.startsWith('/_emulator/')) return (await deps.control(req)) ?? json(404, { error: 'not_found' });
   const version = (['v1.0', 'beta'] as const).find((v) => path === `/${v}` || path.startsWith(`/${v}/`));
   if (version) return graph(deps, req, version);
+  const front = deps.front(req);
+  if (front) return front;
   const fault = deps.graph.faults.take({ path, method: req.method });
   if (fault?.kind === 'drop') return { status: 0, drop: true };
   if (fault?.kind === 'slow') await new Promise((r) => setTimeout(r, fault.delayMs ?? 1000));

@@ -74,6 +74,19 @@ test('"test connection" opens the mailboxes with the app token and names those i
   assert.match(fail.body.error, /not found/);
 });
 
+test('"test connection" of a profile that selects no mailbox fails and says what is missing', async () => {
+  const shared = await createProfile(stack, ADMIN, { name: 'Test shared', source: { kind: 'shared-mailboxes', mailboxes: [] } });
+  const none = (await stack.api(ADMIN, 'POST', `/admin/profiles/${shared}/test`)).body;
+  assert.equal(none.ok, false, JSON.stringify(none));
+  assert.equal(none.mailboxCount, 0);
+  assert.match(none.error, /licensed users only/);
+
+  const nobody = await createProfile(stack, ADMIN, { name: 'Test only nobody', source: { kind: 'multiple-mailboxes', selection: 'only', mailboxes: ['nobody@contoso.example'] } });
+  const empty = (await stack.api(ADMIN, 'POST', `/admin/profiles/${nobody}/test`)).body;
+  assert.equal(empty.ok, false, JSON.stringify(empty));
+  assert.match(empty.error, /selects no mailbox: synchronise the directory/);
+});
+
 test('an administrator can create an archive user by hand (e.g. a journal catch-all)', async () => {
   const res = await stack.api(ADMIN, 'POST', '/admin/directory/users', { upn: 'catchall@contoso.example', displayName: 'Journal catch-all', kind: 'catch-all' });
   assert.equal(res.status, 201, JSON.stringify(res.body));

@@ -4,7 +4,6 @@ import { DEMO_USERS } from '../../emulator/src/index';
 import { parseQuery } from '../../backend/src/search/query';
 import { findAuditEntries } from '../../backend/src/store/audit';
 import { startStack, type Stack } from '../helpers/stack';
-import { corpusDir } from '../helpers/corpus';
 import { ADMIN, createProfile, runProfile } from '../archiving/helpers';
 import { allPages, search } from './helpers';
 import { expected, loadOracle, type OracleDoc } from './oracle';
@@ -34,62 +33,65 @@ async function checkQuery(q: string, opts: { min?: number; limit?: number } = {}
   return hits;
 }
 
-const real = { skip: corpusDir() ? false : 'the demo tenant seeds corpus mail only when ../shared/corpus is present' };
+const DAY = 86_400_000;
+const daysAgo = (n: number) => new Date(Date.now() - n * DAY).toISOString().slice(0, 10);
 
-test('a word finds every message containing it, in any field, newest first, with the result fields', real, async () => {
-  const hits = await checkQuery('solaris', { min: 4 });
+test('a word finds every message containing it, in any field, newest first, with the result fields', async () => {
+  const hits = await checkQuery('falcon', { min: 6 });
   const first = hits[0];
   assert.match(first.id, new RegExp(`^${DEMO_USERS.megan.id}:[0-9a-f]{64}$`));
   assert.equal(first.archiveId, DEMO_USERS.megan.id);
   for (const key of ['subject', 'from', 'date', 'folder', 'size', 'hasAttachments', 'snippet', 'highlights']) assert.ok(key in first, key);
-  assert.match(first.subject, /solaris/i);
+  assert.match(first.subject, /falcon/i);
   const marked = hits.flatMap((h) => h.highlights.map((r: any) => h.snippet.slice(r.start, r.end)));
-  assert.ok(marked.length > 0 && marked.every((w: string) => /^solaris$/i.test(w)), `highlights: ${marked.join(', ')}`);
+  assert.ok(marked.length > 0 && marked.every((w: string) => /^falcon$/i.test(w)), `highlights: ${marked.join(', ')}`);
 });
 
-test('two words must both occur; a phrase needs its words in order', real, async () => {
-  await checkQuery('sun solaris', { min: 3 });
-  await checkQuery('"sun solaris"', { min: 3 });
-  await checkQuery('"which muppet are you"', { min: 2 });
-  await checkQuery('kvm s390', { min: 5 });
+test('two words must both occur; a phrase needs its words in order', async () => {
+  await checkQuery('falcon launch', { min: 4 });
+  await checkQuery('"launch plan"', { min: 4 });
+  await checkQuery('"final plan goes out"', { min: 1 });
+  await checkQuery('rainier booked', { min: 1 });
 });
 
-test('from:, to:, subject:, body: and filename: look only in their field', real, async () => {
-  await checkQuery('from:freude@linux.ibm.com', { min: 3 });
-  await checkQuery('from:linux.ibm.com', { min: 10 });
+test('from:, to:, subject:, body: and filename: look only in their field', async () => {
+  await checkQuery('from:megan.bowen@contoso.example', { min: 3 });
+  await checkQuery('from:contoso.example', { min: 10 });
   await checkQuery('from:"Adele Vance"', { min: 1 });
   await checkQuery('to:megan.bowen@contoso.example', { min: 1 });
-  await checkQuery('subject:muppet', { min: 2 });
-  await checkQuery('body:solaris -subject:solaris', { min: 0 });
-  await checkQuery('body:solaris', { min: 1 });
-  await checkQuery('subject:(raid OR solaris)', { min: 4 });
-  await checkQuery('filename:broken.pdf', { min: 1 });
+  await checkQuery('subject:falcon', { min: 5 });
+  await checkQuery('body:rainier -subject:rainier', { min: 1 });
+  await checkQuery('body:rainier', { min: 1 });
+  await checkQuery('subject:(falcon OR weekly)', { min: 6 });
+  await checkQuery('filename:Falcon-launch-plan.docx', { min: 1 });
   await checkQuery('filename:pdf', { min: 1 });
 });
 
-test('OR, exclusion and prefix', real, async () => {
-  await checkQuery('muppet OR raid', { min: 3 });
-  await checkQuery('s390 -kvm', { min: 5 });
-  await checkQuery('-s390', { min: 10 });
-  await checkQuery('crypt*', { min: 1 });
-  await checkQuery('subject:vsi*', { min: 1 });
-  await checkQuery('(kvm OR pci) -from:linux.ibm.com', { min: 1 });
+test('OR, exclusion and prefix', async () => {
+  await checkQuery('rainier OR kestrelwing', { min: 2 });
+  await checkQuery('falcon -press', { min: 3 });
+  await checkQuery('-falcon', { min: 10 });
+  await checkQuery('launch*', { min: 1 });
+  await checkQuery('subject:weekl*', { min: 1 });
+  await checkQuery('(falcon OR weekly) -from:news@contoso.example', { min: 1 });
 });
 
-test('has:attachment, folder:, before:, after: and size filters', real, async () => {
-  await checkQuery('has:attachment', { min: 1 });
+test('has:attachment, folder:, before:, after: and size filters', async () => {
+  await checkQuery('has:attachment', { min: 3 });
   await checkQuery('folder:Inbox/Projects', { min: 3 });
   await checkQuery('folder:inbox', { min: 20 });
   await checkQuery('folder:"sent items"', { min: 1 });
-  await checkQuery('before:2010-01-01', { min: 10 });
-  await checkQuery('after:2026-07-01 before:2026-07-10', { min: 5 });
-  await checkQuery('size>20KB', { min: 1 });
+  await checkQuery('before:2025-01-01', { min: 1 });
+  await checkQuery(`after:${daysAgo(30)}`, { min: 5 });
+  await checkQuery(`after:${daysAgo(60)} before:${daysAgo(5)}`, { min: 3 });
+  await checkQuery('size>8KB', { min: 1 });
   await checkQuery('size<5kb -has:attachment', { min: 1 });
 });
 
-test('case and accents do not matter', real, async () => {
-  const plain = await search(stack, MEGAN, { q: 'solaris muppet raid', limit: 50 });
-  for (const q of ['SOLARIS Muppet RAID', 'Sølaris Mûppet Raïd', 'ＳＯＬＡＲＩＳ muppet raid']) {
+test('case and accents do not matter', async () => {
+  const plain = await search(stack, MEGAN, { q: 'falcon rainier booked', limit: 50 });
+  assert.ok(plain.body.total > 0);
+  for (const q of ['FALCON Rainier BOOKED', 'Fälcon Râinier Booked', 'ＦＡＬＣＯＮ rainier booked']) {
     const res = await search(stack, MEGAN, { q, limit: 50 });
     assert.equal(res.status, 200);
     assert.deepEqual(res.body.value.map((h: any) => h.id), plain.body.value.map((h: any) => h.id), q);
@@ -99,7 +101,7 @@ test('case and accents do not matter', real, async () => {
   assert.equal(hands.body.value[0].subject, 'All-hands meeting on Friday');
 });
 
-test('an empty query lists the whole archive newest first', real, async () => {
+test('an empty query lists the whole archive newest first', async () => {
   const { ids, total } = await allPages(stack, MEGAN, { q: '', limit: 50 });
   assert.equal(total, megan.length);
   assert.deepEqual([...ids].sort(), megan.map((d) => d.id).sort());

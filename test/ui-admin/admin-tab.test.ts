@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { DEMO, DEMO_USERS } from '../../emulator/src/index';
 import { ADMIN, blobCount, itemCount, mailCount } from '../archiving/helpers';
+import { assertAccessible } from '../helpers/axe';
 import { browserMissing, launchBrowser, type Browser } from '../helpers/browser';
 import { freePort } from '../helpers/process';
 import { startStack, waitFor, type Stack } from '../helpers/stack';
@@ -68,6 +69,7 @@ describe('Teams admin tab in Chromium', { skip }, () => {
       assert.equal(await p.getByRole('tab', { name: 'Dashboard' }).count(), 0, 'no admin page is shown');
       assert.equal((await stack.api(MEGAN, 'GET', '/admin/stats')).status, 403, 'and the API refuses her too');
       await screenshot(p, 'admin-not-admin');
+      await assertAccessible(p, 'the refusal of a non-administrator');
     } finally {
       await other.close();
     }
@@ -87,6 +89,7 @@ describe('Teams admin tab in Chromium', { skip }, () => {
     await page.getByText(/^Synchronised: \d+ users seen/).waitFor();
     await page.getByRole('table', { name: 'Archive users' }).locator(`tr[data-upn="${SHARED}"]`).waitFor();
     await screenshot(page, 'admin-directory');
+    await assertAccessible(page, 'the directory');
     assert.equal((await stack.api(ADMIN, 'GET', '/admin/directory/settings')).body.licensedOnly, false);
   });
 
@@ -95,14 +98,20 @@ describe('Teams admin tab in Chromium', { skip }, () => {
     await page.getByRole('button', { name: 'New profile' }).click();
     await page.getByRole('radio', { name: /^Multiple mailboxes/ }).check();
     await page.getByRole('button', { name: 'Next' }).click();
+    // Focus moves to the new step's heading, where a keyboard or screen-reader user goes on reading.
+    await waitFor('focus on the new step', async () =>
+      (await page.evaluate(() => document.activeElement?.tagName === 'H2' && document.activeElement.textContent)) || undefined);
+    assert.match(await page.evaluate(() => document.activeElement!.textContent!), /^New archiving profile: /);
     await page.getByRole('radio', { name: 'Only the ones ticked below' }).check();
     await page.getByRole('checkbox', { name: new RegExp(`\\(${MEGAN}\\)`) }).check();
     await page.getByRole('checkbox', { name: new RegExp(`\\(${ALEX}\\)`) }).check();
     await page.getByRole('checkbox', { name: /^Include online archives/ }).check();
     await screenshot(page, 'admin-wizard-mailboxes');
+    await assertAccessible(page, 'the wizard mailboxes');
     await page.getByRole('button', { name: 'Next' }).click();
     await page.getByRole('checkbox', { name: 'Deleted Items' }).check();
     await screenshot(page, 'admin-wizard-folders');
+    await assertAccessible(page, 'the wizard folders');
     await page.getByRole('button', { name: 'Next' }).click();
     await page.getByRole('radio', { name: 'Never delete messages from the mailbox' }).waitFor();
     await page.getByRole('button', { name: 'Next' }).click();
@@ -115,6 +124,7 @@ describe('Teams admin tab in Chromium', { skip }, () => {
     await page.getByText('is required', { exact: true }).waitFor();
     assert.equal(await nameField.getAttribute('aria-invalid'), 'true');
     await screenshot(page, 'admin-wizard-error');
+    await assertAccessible(page, 'the wizard error');
 
     await nameField.fill('Sales team');
     await page.getByRole('button', { name: 'Create profile' }).click();
@@ -122,6 +132,7 @@ describe('Teams admin tab in Chromium', { skip }, () => {
     await page.getByText('Connection test passed').waitFor();
     await page.getByText('2 mailboxes selected; 2 of 2 checked could be opened.').waitFor();
     await screenshot(page, 'admin-wizard-saved');
+    await assertAccessible(page, 'the wizard saved');
 
     const saved = (await stack.api(ADMIN, 'GET', '/admin/profiles')).body.value.find((p: any) => p.name === 'Sales team');
     assert.deepEqual(saved.source, { kind: 'multiple-mailboxes', selection: 'only', mailboxes: [MEGAN, ALEX] });
@@ -135,6 +146,7 @@ describe('Teams admin tab in Chromium', { skip }, () => {
     const table = page.getByRole('table', { name: 'Mailboxes of this run' });
     await table.locator(`tr[data-mailbox="${MEGAN}"]`).waitFor();
     await screenshot(page, 'admin-run-progress');
+    await assertAccessible(page, 'the run progress');
     await waitFor('the run to finish in the page', async () =>
       ((await page.getByRole('region', { name: 'Run of “Sales team”' }).locator('[data-status="succeeded"]').count()) > 0 ? true : undefined), 120_000);
     let total = 0;
@@ -151,11 +163,13 @@ describe('Teams admin tab in Chromium', { skip }, () => {
     }
     assert.equal(Number((await table.locator('[data-total="archived"]').innerText()).replace(/,/g, '')), total);
     await screenshot(page, 'admin-run-done');
+    await assertAccessible(page, 'the run done');
 
     await openArea('Archiving profiles');
     const row = page.locator('tr[data-profile="Sales team"]');
     await row.locator('[data-status="succeeded"]').waitFor();
     await screenshot(page, 'admin-profiles');
+    await assertAccessible(page, 'the profiles');
   });
 
   it('lists the run in the profile’s history', async () => {
@@ -171,12 +185,17 @@ describe('Teams admin tab in Chromium', { skip }, () => {
     assert.ok(!before.includes(SHARED), 'not readable before the grant');
     await openArea('Privileges');
     const form = page.getByRole('form', { name: 'Grant access' });
+    // Examples in the tenant's own domain, not Microsoft's contoso.com.
+    await waitFor('placeholders in the tenant domain', async () =>
+      (await form.getByRole('combobox', { name: 'Person' }).getAttribute('placeholder')) === 'someone@contoso.example' || undefined);
+    assert.equal(await form.getByRole('combobox', { name: 'Archive' }).getAttribute('placeholder'), 'shared@contoso.example');
     await form.getByRole('combobox', { name: 'Person' }).fill(MEGAN);
     await form.getByRole('combobox', { name: 'Archive' }).fill(SHARED);
     await form.getByRole('checkbox', { name: 'Export' }).check();
     await form.getByRole('button', { name: 'Grant' }).click();
     await page.locator(`tr[data-grant="${MEGAN}:${SHARED}"]`).waitFor();
     await screenshot(page, 'admin-privileges');
+    await assertAccessible(page, 'the privileges');
 
     const archives = (await stack.api(MEGAN, 'GET', '/archives')).body.value;
     const shared = archives.find((a: any) => a.upn === SHARED);
@@ -200,6 +219,7 @@ describe('Teams admin tab in Chromium', { skip }, () => {
     await page.getByRole('button', { name: 'Add mailbox' }).click();
     await page.getByText(/^SMTP password of journal-[a-z2-7]{13}@archive\.contoso\.example$/).waitFor();
     await screenshot(page, 'admin-journaling');
+    await assertAccessible(page, 'the journaling');
   });
 
   it('shows the archive’s figures and the run on the dashboard', async () => {
@@ -214,6 +234,7 @@ describe('Teams admin tab in Chromium', { skip }, () => {
     await page.locator('[data-figure="Messages"]').getByText(stats.storage.items.toLocaleString('en-US'), { exact: true }).waitFor();
     await page.getByRole('table', { name: 'Last runs' }).getByText('Sales team').waitFor();
     await screenshot(page, 'admin-dashboard');
+    await assertAccessible(page, 'the dashboard');
   });
 
   it('reindexes every archive from the dashboard and shows its progress to the end', async () => {
@@ -231,6 +252,7 @@ describe('Teams admin tab in Chromium', { skip }, () => {
     await index.getByText(`${items.toLocaleString('en-US')} of ${items.toLocaleString('en-US')} messages`).waitFor();
     await index.locator('[data-status="succeeded"]').waitFor();
     await screenshot(page, 'admin-reindex');
+    await assertAccessible(page, 'the reindex');
   });
 
   it('edits, disables and deletes a profile from the list', async () => {
@@ -259,6 +281,8 @@ describe('Teams admin tab in Chromium', { skip }, () => {
     await page.reload();
     await page.getByRole('button', { name: 'More actions: Temporary' }).click();
     await page.getByRole('menuitem', { name: 'Delete' }).click();
+    await page.getByRole('button', { name: 'Delete profile' }).waitFor();
+    await assertAccessible(page, 'the delete confirmation');
     await page.getByRole('button', { name: 'Delete profile' }).click();
     await page.locator('tr[data-profile="Temporary"]').waitFor({ state: 'detached' });
     assert.equal((await stack.api(ADMIN, 'GET', `/admin/profiles/${copy.body.id}`)).status, 404);

@@ -7,6 +7,7 @@ import type { Page } from 'playwright-core';
 import { DEMO, DEMO_USERS } from '../../emulator/src/index';
 import { ingestMessage } from '../../backend/src/ingest';
 import { createProfile, runProfile, ADMIN } from '../archiving/helpers';
+import { assertAccessible } from '../helpers/axe';
 import { browserMissing, launchBrowser, type Browser } from '../helpers/browser';
 import { startStack, waitFor, type Stack } from '../helpers/stack';
 import { asOutlook, pickAccount, screenshot, TASK_PANE, withoutOffice } from './helpers';
@@ -51,11 +52,20 @@ describe('Outlook add-in task pane in Chromium', { skip }, () => {
     await page.goto(addinUrl);
     await page.getByRole('button', { name: 'Sign in' }).waitFor();
     await screenshot(page, 'sign-in');
+    await assertAccessible(page, 'sign-in page');
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.waitForURL((url) => url.href.startsWith(stack.emulator.url));
     await pickAccount(page, MEGAN);
     await page.getByRole('button', { name: 'Signed in as Megan Bowen' }).waitFor();
-    await page.getByText('Search your archive', { exact: true }).waitFor();
+  });
+
+  it('opens on recent mail, newest first, as Outlook opens on the inbox', async () => {
+    await page.getByText(/^Recent mail, newest first \(\d+ messages\)$/).waitFor();
+    const newest = (await stack.api(MEGAN, 'GET', '/search?q=&archive=all&limit=3')).body.value.map((h: { id: string }) => h.id);
+    const shown = await page.locator('li button[data-message-id]').evaluateAll((els) => els.slice(0, 3).map((e) => e.getAttribute('data-message-id')));
+    assert.deepEqual(shown, newest);
+    await screenshot(page, 'recent-mail');
+    await assertAccessible(page, 'recent mail');
   });
 
   it('searches with the query language and shows sender, subject, highlighted snippet, date and attachment icon', async () => {
@@ -68,10 +78,11 @@ describe('Outlook add-in task pane in Chromium', { skip }, () => {
     assert.match(await row.innerText(), /Adele Vance/);
     assert.ok((await row.locator('mark').count()) > 0, 'the matched words are highlighted');
     await screenshot(page, 'search-highlight');
+    await assertAccessible(page, 'search results with highlights');
 
-    // A fuller list for the README: the real mail corpus has many patches (synthetic mail shows the empty state).
-    await page.getByRole('searchbox', { name: 'Search your archive' }).fill('patch');
-    await Promise.all([page.waitForResponse((r) => r.url().includes('/api/search?q=patch')), page.keyboard.press('Enter')]);
+    // A fuller list for the README: the demo tenant's project Falcon runs through threads, newsletters and attachments.
+    await page.getByRole('searchbox', { name: 'Search your archive' }).fill('falcon');
+    await Promise.all([page.waitForResponse((r) => r.url().includes('/api/search?q=falcon')), page.keyboard.press('Enter')]);
     await page.getByText(/messages? found|\d+ messages?$/).first().waitFor();
     await screenshot(page, 'search-results');
 
@@ -80,11 +91,35 @@ describe('Outlook add-in task pane in Chromium', { skip }, () => {
     await page.getByRole('img', { name: 'Has attachments' }).first().waitFor();
   });
 
+  it('keeps the search in the address, so a reload shows the same search', async () => {
+    await page.getByRole('searchbox', { name: 'Search your archive' }).fill('all-hands');
+    await page.getByRole('button', { name: 'Filters', exact: true }).click();
+    await page.getByLabel('From date').fill('1990-01-01');
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    await page.getByText(/^(About )?1 message$/).waitFor();
+    assert.deepEqual(Object.fromEntries(new URL(page.url()).searchParams), { q: 'all-hands', after: '1990-01-01' });
+
+    await page.reload();
+    await page.getByRole('button', { name: new RegExp(ALL_HANDS) }).first().waitFor();
+    assert.equal(await page.getByRole('searchbox', { name: 'Search your archive' }).inputValue(), 'all-hands');
+    await page.getByRole('button', { name: 'Filters, 1 active' }).click();
+    assert.equal(await page.getByLabel('From date').inputValue(), '1990-01-01');
+    await page.getByRole('button', { name: 'Clear filters' }).click();
+
+    // An emptied box searches again: recent mail, and the address forgets the query.
+    await page.getByRole('searchbox', { name: 'Search your archive' }).fill('');
+    await page.keyboard.press('Enter');
+    await page.getByText(/^Recent mail, newest first/).waitFor();
+    assert.equal(new URL(page.url()).search, '');
+    await page.getByRole('button', { name: /^Filters/ }).click();
+  });
+
   it('explains a query it cannot parse and what to do', async () => {
     await page.getByRole('searchbox', { name: 'Search your archive' }).fill('subject:"unclosed');
     await page.keyboard.press('Enter');
     await page.getByRole('alert').getByText('This search is not understood').waitFor();
     await screenshot(page, 'search-error');
+    await assertAccessible(page, 'a query error');
   });
 
   it('lists the operators with examples in the help popover', async () => {
@@ -92,6 +127,7 @@ describe('Outlook add-in task pane in Chromium', { skip }, () => {
     const dialog = page.getByRole('dialog', { name: 'Search operators' });
     await dialog.getByText('from:alice@contoso.com').waitFor();
     await screenshot(page, 'query-help');
+    await assertAccessible(page, 'the query help');
     await page.keyboard.press('Escape');
   });
 
@@ -101,6 +137,7 @@ describe('Outlook add-in task pane in Chromium', { skip }, () => {
     await page.getByLabel('From date').fill('1990-01-01');
     const total = (await stack.api(MEGAN, 'GET', `/search?q=${encodeURIComponent('after:1990-01-01')}&archive=all`)).body.total;
     assert.ok(total > 25, `megan's archive has more than a page (${total})`);
+    await assertAccessible(page, 'the filters');
     await page.getByRole('button', { name: 'Search', exact: true }).click();
     await page.getByText(`${total} messages`).waitFor();
     const rows = page.locator('li button[data-message-id]');
@@ -128,6 +165,7 @@ describe('Outlook add-in task pane in Chromium', { skip }, () => {
     await frame.getByText('all-hands meeting').waitFor();
     assert.equal(await page.locator('iframe[title^="Message:"]').getAttribute('sandbox'), 'allow-popups allow-popups-to-escape-sandbox');
     await screenshot(page, 'reading-pane');
+    await assertAccessible(page, 'the reading pane');
 
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download .eml' }).click()]);
     assert.match(download.suggestedFilename(), /\.eml$/);
@@ -145,13 +183,25 @@ describe('Outlook add-in task pane in Chromium', { skip }, () => {
     await dialog.getByText('with its original sender, recipients, dates and attachments').waitFor();
     await dialog.getByRole('radio', { name: 'Inbox' }).check();
     await screenshot(page, 'restore-dialog');
+    await assertAccessible(page, 'the restore dialog');
     await dialog.getByRole('button', { name: 'Restore to Inbox' }).click();
     await page.getByText('Restored to Inbox in your mailbox: a restored copy, original dates kept.').waitFor();
     assert.equal(await copies(), before + 1, 'a copy appeared in the emulator mailbox');
     await screenshot(page, 'restored');
+    await assertAccessible(page, 'the restored notice');
     await page.keyboard.press('Escape');
     await waitFor('focus to return to the message in the list', async () =>
       (await page.evaluate(() => document.activeElement?.getAttribute('data-message-id'))) ? true : undefined, 5000);
+  });
+
+  it('shows who was copied on a message', async () => {
+    await page.getByRole('searchbox', { name: 'Search your archive' }).fill(`subject:"Falcon launch plan" from:${ALEX}`);
+    await page.keyboard.press('Enter');
+    await page.getByText(/^(About )?1 message$/).waitFor();
+    await page.getByRole('button', { name: /Falcon launch plan/ }).first().click();
+    const head = page.getByRole('article');
+    await head.getByText('Cc: Lee Gu, Adele Vance').waitFor();
+    await page.getByRole('button', { name: 'Back to results' }).click();
   });
 
   it('says in the reading pane when a message is only partly indexed, and what was left out', async () => {
@@ -167,6 +217,7 @@ describe('Outlook add-in task pane in Chromium', { skip }, () => {
     const notice = page.getByRole('note', { name: 'Only partly indexed' });
     await notice.getByText('Only the first 1,048,576 characters of the body text are indexed.').waitFor();
     await screenshot(page, 'reading-pane-partly-indexed');
+    await assertAccessible(page, 'a partly indexed message');
     await page.getByRole('button', { name: 'Back to results' }).click();
   });
 
@@ -203,6 +254,7 @@ describe('Outlook add-in task pane in Chromium', { skip }, () => {
     const [r, g, b] = background.match(/\d+/g)!.map(Number);
     assert.ok(r! + g! + b! < 3 * 80, `dark header background, got ${background}`);
     await screenshot(page, 'dark-mode');
+    await assertAccessible(page, 'dark mode');
     await page.emulateMedia({ colorScheme: 'light' });
   });
 
@@ -240,5 +292,6 @@ describe('Outlook add-in task pane in Chromium', { skip }, () => {
     await page.frameLocator('iframe[title^="Message:"]').getByText('all-hands meeting').waitFor();
     assert.ok(await page.getByRole('button', { name: new RegExp(ALL_HANDS) }).first().isVisible(), 'the list stays visible beside the reader');
     await screenshot(page, 'wide');
+    await assertAccessible(page, 'the wide layout');
   });
 });

@@ -1,13 +1,13 @@
 import { makeStyles, mergeClasses, tokens } from '@fluentui/react-components';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { onItemChanged, openItem, type OfficeHost } from '../office';
-import { composeQuery, noFilters, type Filters } from '../query';
+import { composeQuery, type Filters } from '../query';
 import type { ApiClient } from '../shared/api';
 import type { Auth } from '../shared/auth';
 import type { Archive } from '../shared/types';
 import { useSearch } from '../useSearch';
+import { readSearchInputs, writeSearchInputs } from '../url-state';
 import { Header } from './Header';
-import { Notice } from '../shared/Notice';
 import { Reader } from './Reader';
 import { RelatedBar } from './RelatedBar';
 import { ResultList } from './ResultList';
@@ -29,9 +29,10 @@ const canRestore = (archives: Archive[], id: string) => archives.find((a) => a.i
 export function ArchiveView({ api, auth, office }: { api: ApiClient; auth: Auth; office: OfficeHost | null }) {
   const styles = useStyles();
   const { state, search, loadMore, retry } = useSearch(api);
-  const [text, setText] = useState('');
-  const [filters, setFilters] = useState<Filters>(noFilters);
-  const [archive, setArchive] = useState('all');
+  const [initial] = useState(readSearchInputs);
+  const [text, setText] = useState(initial.text);
+  const [filters, setFilters] = useState<Filters>(initial.filters);
+  const [archive, setArchive] = useState(initial.archive);
   const [archives, setArchives] = useState<Archive[]>([]);
   const [openId, setOpenId] = useState<string | null>(null);
   const [item, setItem] = useState(() => openItem(office));
@@ -43,12 +44,16 @@ export function ArchiveView({ api, auth, office }: { api: ApiClient; auth: Auth;
 
   const run = useCallback(
     (q: string, f: Filters, a: string) => {
-      const query = composeQuery(q, f);
       setOpenId(null);
-      if (query) void search({ q: query, archive: a });
+      writeSearchInputs({ text: q, filters: f, archive: a });
+      // An empty query is the archive newest first: recent mail, as Outlook opens on the inbox.
+      void search({ q: composeQuery(q, f), archive: a });
     },
     [search],
   );
+
+  // On opening, the search of the page's address (kept across a reload), else recent mail.
+  useEffect(() => run(initial.text, initial.filters, initial.archive), [run, initial]);
 
   // Filters apply to the search on screen as soon as they settle (typing a folder name included).
   // A search that already asks exactly this keeps its results and the open message.
@@ -101,7 +106,6 @@ export function ArchiveView({ api, auth, office }: { api: ApiClient; auth: Auth;
             onOpen={setOpenId}
             onLoadMore={loadMore}
             onRetry={retry}
-            idle={<Notice kind="empty" title="Search your archive" message={'Type words, a sender or a "phrase" and press Enter. The ? button lists every operator.'} />}
           />
         </div>
         {hit && (

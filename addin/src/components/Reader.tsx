@@ -87,6 +87,9 @@ export function Reader({ api, hit, canRestore, onClose }: { api: ApiClient; hit:
 
   const from = detail?.headers.from[0] ?? hit.from;
   const to = detail?.headers.to.map(person).join(', ');
+  const cc = detail?.headers.cc.map(person).join(', ');
+  // Known where the archive has it: the sender's own copy, or the recipients of a journal report.
+  const bcc = detail?.headers.bcc.map(person).join(', ');
   const files = detail?.attachments.filter((a) => !a.inline) ?? [];
   const inside = (list: NestedAttachment[] | undefined): string[] => (list ?? []).flatMap((n) => [n.filename, ...inside(n.attachments)]).filter(Boolean);
   return (
@@ -115,6 +118,8 @@ export function Reader({ api, hit, canRestore, onClose }: { api: ApiClient; hit:
           {person(from)} {from.address && <Caption1 className={styles.muted}>&lt;{from.address}&gt;</Caption1>}
         </Text>
         {to && <Caption1 className={styles.muted}>To: {to}</Caption1>}
+        {cc && <Caption1 className={styles.muted}>Cc: {cc}</Caption1>}
+        {bcc && <Caption1 className={styles.muted}>Bcc: {bcc}</Caption1>}
         <Caption1 className={styles.muted}>
           {longDate(detail?.headers.date ?? hit.date)}
           {detail?.headers.dateInferred && ' (received; the message carries no readable date)'} · {hit.folder}

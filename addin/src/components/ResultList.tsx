@@ -1,5 +1,5 @@
 import { Button, Caption1, Spinner, makeStyles, tokens, useArrowNavigationGroup } from '@fluentui/react-components';
-import { useEffect, useRef, type ReactNode } from 'react';
+import { useEffect, useRef } from 'react';
 import { describeError, isTransient } from '../errors';
 import type { SearchState } from '../useSearch';
 import { Notice } from '../shared/Notice';
@@ -17,11 +17,10 @@ interface Props {
   onOpen: (id: string) => void;
   onLoadMore: () => void;
   onRetry: () => void;
-  idle: ReactNode;
 }
 
 /** Results newest first; the next page loads when the end of the list scrolls into view. */
-export function ResultList({ state, selectedId, onOpen, onLoadMore, onRetry, idle }: Props) {
+export function ResultList({ state, selectedId, onOpen, onLoadMore, onRetry }: Props) {
   const styles = useStyles();
   const arrows = useArrowNavigationGroup({ axis: 'vertical', memorizeCurrent: true });
   const sentinel = useRef<HTMLDivElement>(null);
@@ -35,21 +34,24 @@ export function ResultList({ state, selectedId, onOpen, onLoadMore, onRetry, idl
     return () => observer.disconnect();
   }, [more, onLoadMore]);
 
-  if (!state.request) return <>{idle}</>;
-  if (state.loading === 'first') return <Notice kind="loading" title="Searching your archive…" />;
+  if (!state.request || state.loading === 'first') return <Notice kind="loading" title="Searching your archive…" />;
   const retry = <Button onClick={onRetry}>Try again</Button>;
   if (state.error && state.hits.length === 0) {
     const { title, message } = describeError(state.error);
     return <Notice kind="error" title={title} message={message} action={isTransient(state.error) ? retry : undefined} />;
   }
+  const recent = state.request.q === '';
+  if (state.hits.length === 0 && recent) {
+    return <Notice kind="empty" title="Nothing archived yet" message="Your archived mail appears here, newest first, once your administrator's first archiving run has reached your mailbox." />;
+  }
   if (state.hits.length === 0) {
     return <Notice kind="empty" title="No messages found" message="Check the spelling, use fewer words or clear some filters." />;
   }
-  const count = state.total.toLocaleString();
+  const count = `${state.totalIsEstimate ? 'About ' : ''}${state.total.toLocaleString()} message${state.total === 1 ? '' : 's'}`;
   return (
     <section aria-label="Search results">
       <Caption1 className={styles.summary} role="status">
-        {`${state.totalIsEstimate ? 'About ' : ''}${count} message${state.total === 1 ? '' : 's'}`}
+        {recent ? `Recent mail, newest first (${count.toLowerCase()})` : count}
       </Caption1>
       <ul className={styles.list} {...arrows}>
         {state.hits.map((hit) => (

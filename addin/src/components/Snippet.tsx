@@ -4,7 +4,8 @@ import type { Highlight } from '../shared/types';
 const useStyles = makeStyles({
   mark: {
     backgroundColor: tokens.colorPaletteYellowBackground2,
-    color: 'inherit',
+    // The snippet's own grey is too faint on the yellow in dark mode (2.1:1); full-strength text reads at 4.7:1 there.
+    color: tokens.colorNeutralForeground1,
     borderRadius: tokens.borderRadiusSmall,
   },
 });

@@ -1,5 +1,6 @@
 import type { Connection } from 'mongoose';
 import type { Store } from '../store';
+import type { Logger } from '../log';
 import { enqueue, getJob, type Job } from '../store/jobs';
 import { getRun, listActiveRuns, listRunMailboxes, recordRunError, setRunMailbox, updateRun, type MailboxStatus, type Run, type RunMailbox, type RunStatus } from '../store/runs';
 
@@ -19,12 +20,15 @@ const MAX_CHECK_SPACING = 10;
  * The last mailbox to finish concludes the run. Nobody waits inside a worker slot for the
  * others (that would deadlock a process whose slots are all waiting parents).
  */
-export async function finishRunIfComplete(conn: Connection, runId: string): Promise<void> {
+export async function finishRunIfComplete(conn: Connection, runId: string, log?: Logger): Promise<void> {
   const run = await getRun(conn, runId);
   if (!run || run.status !== 'running') return;
   const mailboxes = await listRunMailboxes(conn, runId);
   if (mailboxes.length < run.mailboxCount || !mailboxes.every((m) => TERMINAL.has(m.status))) return;
-  await updateRun(conn, runId, { status: concludeStatus(mailboxes), finishedAt: new Date() });
+  const status = concludeStatus(mailboxes);
+  await updateRun(conn, runId, { status, finishedAt: new Date() });
+  const archived = mailboxes.reduce((n, m) => n + (m.archived ?? 0), 0);
+  log?.[status === 'succeeded' ? 'info' : 'warn']({ runId, profile: run.profileName, status, mailboxes: mailboxes.length, archived, errors: mailboxes.reduce((n, m) => n + (m.errorCount ?? 0), 0) }, 'archiving run finished');
 }
 
 /**

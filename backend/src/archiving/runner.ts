@@ -72,6 +72,7 @@ export function runHandler(deps: ArchivingDeps) {
     if (run.status !== 'queued' && run.status !== 'running') return { status: run.status };
     const settings = profileInputSchema.parse(run.settings);
     await updateRun(conn, runId, { status: 'running', startedAt: run.startedAt ?? new Date() });
+    deps.log.info({ runId, profile: run.profileName, trigger: run.trigger }, 'archiving run started');
     // Before planning, so that even a planning job that dies for good leaves a run that concludes.
     await scheduleCheck(deps.store, runId, 0, leaseMs(deps));
     try {
@@ -84,7 +85,7 @@ export function runHandler(deps: ArchivingDeps) {
       await updateRun(conn, runId, { status: 'failed', error: describe(err), finishedAt: new Date() });
       return { status: 'failed' };
     }
-    await finishRunIfComplete(conn, runId);
+    await finishRunIfComplete(conn, runId, deps.log);
     return { status: 'planned' };
   };
 }
@@ -177,7 +178,7 @@ async function crawlOne(deps: ArchivingDeps, ctx: JobContext, run: Run, target: 
       tally: new RunTally(conn, runId, run.profileId, target),
     });
     await setRunMailbox(conn, runId, mailboxId, { status: 'done', finishedAt: new Date() });
-    await finishRunIfComplete(conn, runId);
+    await finishRunIfComplete(conn, runId, deps.log);
     return { status: 'done', worker: ctx.job.lease?.owner };
   } catch (err) {
     if (lockLost.aborted) throw err;
@@ -185,7 +186,7 @@ async function crawlOne(deps: ArchivingDeps, ctx: JobContext, run: Run, target: 
       // A lost lease or a stopping worker is not the end: another worker resumes the mailbox.
       if (wasCancelled(ctx)) {
         await setRunMailbox(conn, runId, mailboxId, { status: 'cancelled', finishedAt: new Date() });
-        await finishRunIfComplete(conn, runId);
+        await finishRunIfComplete(conn, runId, deps.log);
       }
       throw err;
     }
@@ -195,7 +196,7 @@ async function crawlOne(deps: ArchivingDeps, ctx: JobContext, run: Run, target: 
     await recordRunError(conn, runId, mailboxId, { reason: again ? `${reason} (attempt ${ctx.job.attempts} of ${ctx.job.maxAttempts}; trying again)` : reason });
     if (again) throw err;
     await setRunMailbox(conn, runId, mailboxId, { status, finishedAt: new Date() });
-    await finishRunIfComplete(conn, runId);
+    await finishRunIfComplete(conn, runId, deps.log);
     return { status };
   }
 }

@@ -2,6 +2,7 @@ import type { ArchivingDeps } from './runner';
 import type { ProfileSettings } from './profile';
 import { resolveMailboxes } from './mailboxes';
 import { describe } from './crawl-mailbox';
+import { getDirectorySettings } from '../directory/settings';
 
 const SAMPLE = 5;
 
@@ -16,6 +17,8 @@ export async function testProfile(deps: ArchivingDeps, settings: ProfileSettings
   } catch (err) {
     return { ok: false, mailboxCount: 0, checked: [], error: describe(err) };
   }
+  // Nothing opened is nothing proven: a profile that selects no mailbox has not passed.
+  if (mailboxes.length === 0) return { ok: false, mailboxCount: 0, checked: [], error: await whyNoMailbox(deps, settings) };
   const checked = await Promise.all(
     mailboxes.slice(0, SAMPLE).map(async (m) => {
       try {
@@ -27,4 +30,11 @@ export async function testProfile(deps: ArchivingDeps, settings: ProfileSettings
     }),
   );
   return { ok: checked.every((c) => c.ok), mailboxCount: mailboxes.length, checked };
+}
+
+async function whyNoMailbox(deps: ArchivingDeps, settings: ProfileSettings): Promise<string> {
+  if (settings.source.kind === 'shared-mailboxes' && (await getDirectorySettings(deps.store.conn)).licensedOnly) {
+    return 'This profile selects no mailbox: no shared mailbox is known because the directory sync takes licensed users only. Turn "Licensed Exchange Online users only" off on the Directory page and synchronise.';
+  }
+  return 'This profile selects no mailbox: synchronise the directory (Directory page), or check the mailboxes the profile names.';
 }

@@ -3,6 +3,7 @@ import helmet from 'helmet';
 import type { Logger } from '../log';
 import { authenticate, type AuthOptions, type Caller } from './auth';
 import { errorHandler, unknownRoute } from './errors';
+import { requestLog } from './request-log';
 import { addinPages, addinSettings, builtPages, TEAMS_FRAME_ANCESTORS, TEAMS_JS_ORIGINS, TEAMS_TAB_DIST } from './static';
 
 export interface AppOptions {
@@ -59,6 +60,7 @@ export function createApp({ log, auth, readiness, api = [], preAuth = [], metric
   });
 
   const apiRouter = express.Router();
+  apiRouter.use(requestLog(log));
   // Nothing the API answers (errors included) may be kept by a browser or a proxy: it is someone's mail or the archive's settings.
   apiRouter.use((_req, res, next) => {
     res.set('Cache-Control', PRIVATE);

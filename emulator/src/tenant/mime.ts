@@ -14,10 +14,6 @@ export function bufferSource(bytes: Buffer, key: string): MessageSource {
   return { key, read: async () => bytes };
 }
 
-export function fileSource(path: string): MessageSource {
-  return { key: `file:${path}`, read: () => readFile(path) };
-}
-
 /**
  * A copy of a corpus file with its own Message-ID, produced on demand so a large generated tenant
  * holds only references, not the bytes.

@@ -1,11 +1,11 @@
-import { Body1, Spinner, Table, TableBody, TableHeader, TableHeaderCell, TableRow, type TableProps } from '@fluentui/react-components';
+import { Body1, Spinner, Table, TableBody, TableHeader, TableHeaderCell, TableRow, makeStyles, type TableProps } from '@fluentui/react-components';
 import type { ReactNode } from 'react';
 import { useTableStyles } from './tableStyles';
 
 interface ListTableProps<T> {
   /** The table's accessible name. */
   label: string;
-  /** Column headings; null heads a column of buttons. */
+  /** Column headings; null heads a column of buttons (named "Actions" for screen readers only). */
   columns: (string | null)[];
   /** Undefined while the list loads. */
   rows: T[] | undefined;
@@ -18,9 +18,15 @@ interface ListTableProps<T> {
   size?: TableProps['size'];
 }
 
+// Read out, not shown: a header cell without a name leaves its column unexplained (axe: empty-table-header).
+const useHidden = makeStyles({
+  hidden: { position: 'absolute', width: '1px', height: '1px', overflow: 'hidden', clipPath: 'inset(50%)', whiteSpace: 'nowrap' },
+});
+
 /** A list the admin tab shows as a table: a spinner while loading, a sentence when empty, else the rows. */
 export function ListTable<T>({ label, columns, rows, row, empty, loading, size }: ListTableProps<T>) {
   const tables = useTableStyles();
+  const { hidden } = useHidden();
   if (!rows) return <Spinner label={loading} />;
   if (rows.length === 0 && empty !== undefined) return <Body1>{empty}</Body1>;
   return (
@@ -28,7 +34,7 @@ export function ListTable<T>({ label, columns, rows, row, empty, loading, size }
       <TableHeader>
         <TableRow>
           {columns.map((c, i) => (
-            <TableHeaderCell key={i}>{c}</TableHeaderCell>
+            <TableHeaderCell key={i}>{c ?? <span className={hidden}>Actions</span>}</TableHeaderCell>
           ))}
         </TableRow>
       </TableHeader>

@@ -78,10 +78,10 @@ export function JournalMailboxes({ onChange }: { onChange: () => void }) {
             <TableCell>{m.description}</TableCell>
             <TableCell>{formatDateTime(m.createdAt)}</TableCell>
             <TableCell>
-              <Button size="small" onClick={() => void act(() => api.replaceJournalSecret(m.address))}>
+              <Button size="small" onClick={() => void act(() => api.replaceJournalSecret(m.address))} aria-label={`New password for ${m.address}`}>
                 New password
               </Button>{' '}
-              <Button size="small" onClick={() => void act(() => api.deleteJournalMailbox(m.address))}>
+              <Button size="small" onClick={() => void act(() => api.deleteJournalMailbox(m.address))} aria-label={`Delete gateway mailbox ${m.address}`}>
                 Delete
               </Button>
             </TableCell>

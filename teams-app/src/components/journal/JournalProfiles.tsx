@@ -115,7 +115,7 @@ export function JournalProfiles({ users, onChange }: { users: ArchiveUser[]; onC
               <Switch checked={p.enabled} aria-label={`Enabled: ${p.name}`} onChange={(_e, d) => void act(() => api.setJournalProfileEnabled(p.id, d.checked))} />
             </TableCell>
             <TableCell>
-              <Button size="small" onClick={() => void act(() => api.deleteJournalProfile(p.id))}>
+              <Button size="small" onClick={() => void act(() => api.deleteJournalProfile(p.id))} aria-label={`Delete journal profile ${p.name}`}>
                 Delete
               </Button>
             </TableCell>

@@ -38,7 +38,7 @@ export function Quarantine({ onChange }: { onChange: () => void }) {
             <TableCell>{`${q.subject} — ${q.from}`}</TableCell>
             <TableCell>{`${q.kind}: ${q.reason}`}</TableCell>
             <TableCell>
-              <Button size="small" onClick={() => void remove(q._id)}>
+              <Button size="small" onClick={() => void remove(q._id)} aria-label={`Delete quarantined message: ${q.subject}`}>
                 Delete
               </Button>
             </TableCell>

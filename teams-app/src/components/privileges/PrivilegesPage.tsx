@@ -10,6 +10,7 @@ import { ListTable } from '../common/ListTable';
 import { Section } from '../common/Section';
 import { useLoad } from '../common/useLoad';
 import { UserCombo } from '../common/UserCombo';
+import { exampleAddress } from '../common/exampleAddress';
 
 const RIGHTS: { value: GrantRight; label: string }[] = [
   { value: 'read', label: 'Read (search and open)' },
@@ -60,10 +61,10 @@ export function PrivilegesPage() {
         <Body1>Everyone sees their own archive. Grant a shared mailbox, a group or a journal catch-all archive to the people who work with it. Every grant and revocation is written to the audit log.</Body1>
         <form className={styles.form} onSubmit={(e) => e.preventDefault()} aria-label="Grant access">
           <Field label="Person" validationMessage={fieldMessage(error, 'grantee')}>
-            <UserCombo users={people} value={grantee} onChange={setGrantee} placeholder="someone@contoso.com" />
+            <UserCombo users={people} value={grantee} onChange={setGrantee} placeholder={exampleAddress(people, 'someone')} />
           </Field>
           <Field label="Archive" validationMessage={fieldMessage(error, 'archive')}>
-            <UserCombo users={users.data ?? []} value={archive} onChange={setArchive} placeholder="shared@contoso.com" />
+            <UserCombo users={users.data ?? []} value={archive} onChange={setArchive} placeholder={exampleAddress(people, 'shared')} />
           </Field>
           <Group label="Rights" error={fieldMessage(error, 'rights')}>
             <div className={styles.rights}>

@@ -15,8 +15,20 @@ const useStyles = makeStyles({
   },
 });
 
+const NONE_KNOWN = 'No users are known yet: synchronise the directory (Directory page) to pick from a list, or type the addresses below.';
+
+interface Props {
+  users: ArchiveUser[];
+  value: string[];
+  onChange: (v: string[]) => void;
+  label: string;
+  error?: string;
+  /** What to say when the list is empty, if more is known than "nothing synchronised yet". */
+  empty?: string;
+}
+
 /** Ticks users known from the directory; addresses not (yet) in the directory can be typed. */
-export function MailboxPicker({ users, value, onChange, label, error }: { users: ArchiveUser[]; value: string[]; onChange: (v: string[]) => void; label: string; error?: string }) {
+export function MailboxPicker({ users, value, onChange, label, error, empty = NONE_KNOWN }: Props) {
   const styles = useStyles();
   const known = new Set(users.map((u) => u.upn));
   const others = value.filter((v) => !known.has(v.toLowerCase()));
@@ -24,7 +36,7 @@ export function MailboxPicker({ users, value, onChange, label, error }: { users:
   return (
     <Group label={label} error={error}>
       {users.length === 0 ? (
-        <Body1>No users are known yet: synchronise the directory (Directory page) to pick from a list, or type the addresses below.</Body1>
+        <Body1>{empty}</Body1>
       ) : (
         <div className={styles.list}>
           {users.map((u) => (

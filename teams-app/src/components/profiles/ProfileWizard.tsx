@@ -1,6 +1,6 @@
-import { Button, Spinner, Subtitle1, Text, makeStyles, mergeClasses, tokens } from '@fluentui/react-components';
+import { Button, Spinner, Text, makeStyles, mergeClasses, tokens, typographyStyles } from '@fluentui/react-components';
 import { CheckmarkCircle20Filled } from '@fluentui/react-icons';
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { ApiError } from '@shared/api';
 import { useApi } from '../../api/context';
 import type { Profile } from '../../api/types';
@@ -29,12 +29,20 @@ const VIEWS: Record<(typeof STEPS)[number]['id'], (p: StepProps) => React.JSX.El
 };
 
 const useStyles = makeStyles({
-  root: { display: 'grid', gridTemplateColumns: '220px 1fr', gap: tokens.spacingHorizontalXXL, alignItems: 'start' },
+  root: {
+    display: 'grid',
+    gridTemplateColumns: '220px 1fr',
+    gap: tokens.spacingHorizontalXXL,
+    alignItems: 'start',
+    // A narrow tab (320 px, zoomed) stacks the step list above the step instead of scrolling sideways.
+    '@media (max-width: 640px)': { gridTemplateColumns: 'minmax(0, 1fr)', gap: tokens.spacingVerticalL },
+  },
   steps: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalXS, listStyle: 'none', margin: 0, padding: 0 },
   step: { justifyContent: 'flex-start', textAlign: 'start', width: '100%' },
   current: { fontWeight: tokens.fontWeightSemibold, backgroundColor: tokens.colorNeutralBackground1Selected },
   body: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalL, maxWidth: '760px' },
   buttons: { display: 'flex', gap: tokens.spacingHorizontalS },
+  heading: { ...typographyStyles.subtitle1, margin: 0 },
 });
 
 /** The profile wizard, shaped like MailStore's: kind → mailboxes → folders → filters → target → name and schedule. */
@@ -54,6 +62,13 @@ function WizardForm({ existing, users }: { existing: Profile | null; users: Step
   const [error, setError] = useState<unknown>(null);
   const [saving, setSaving] = useState(false);
   const [saved, setSaved] = useState<Profile | null>(null);
+  const heading = useRef<HTMLHeadingElement>(null);
+  const shownStep = useRef(step);
+  // A new step takes focus to its heading, so keyboard and screen-reader users start reading it (not on opening the wizard).
+  useEffect(() => {
+    if (shownStep.current !== step) heading.current?.focus();
+    shownStep.current = step;
+  }, [step]);
   if (saved) return <Saved profile={saved} created={!existing} />;
 
   const set = (patch: Partial<Draft>) => setDraft((d) => ({ ...d, ...patch }));
@@ -95,7 +110,7 @@ function WizardForm({ existing, users }: { existing: Profile | null; users: Step
         </ol>
       </nav>
       <form className={styles.body} onSubmit={(e) => e.preventDefault()} aria-label={`${existing ? 'Edit' : 'New'} archiving profile`}>
-        <Subtitle1 as="h2">{`${existing ? `Edit “${existing.name}”` : 'New archiving profile'}: ${STEPS[step]!.title}`}</Subtitle1>
+        <h2 className={styles.heading} ref={heading} tabIndex={-1}>{`${existing ? `Edit “${existing.name}”` : 'New archiving profile'}: ${STEPS[step]!.title}`}</h2>
         <View draft={draft} set={set} error={fieldError} users={users} />
         {error !== null && !placed && <ErrorBar error={error as Error} title="The profile was not saved" />}
         <div className={styles.buttons}>

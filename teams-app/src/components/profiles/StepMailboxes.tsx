@@ -1,7 +1,11 @@
 import { Checkbox, Combobox, Field, Option, Radio, RadioGroup } from '@fluentui/react-components';
 import type { ReactNode } from 'react';
+import { exampleAddress } from '../common/exampleAddress';
 import { MailboxPicker } from './MailboxPicker';
 import type { StepProps } from './StepProps';
+
+const NO_SHARED =
+  'No shared mailbox is known: shared mailboxes have no licence, so a directory sync with "Licensed Exchange Online users only" on leaves them out. Turn it off on the Directory page and synchronise, or type their addresses below.';
 
 export function StepMailboxes(props: StepProps) {
   return (
@@ -23,7 +27,7 @@ function mailboxChoice({ draft, set, error, users }: StepProps): ReactNode {
       <Field label="Mailbox" hint="User principal name or address of the mailbox to archive." validationMessage={error('source.mailbox', 'source')}>
         <Combobox
           freeform
-          placeholder="someone@contoso.com"
+          placeholder={exampleAddress(people, 'someone')}
           value={draft.mailbox}
           onInput={(e) => set({ mailbox: (e.target as HTMLInputElement).value })}
           onOptionSelect={(_e, d) => set({ mailbox: d.optionValue ?? '' })}
@@ -42,6 +46,8 @@ function mailboxChoice({ draft, set, error, users }: StepProps): ReactNode {
       <MailboxPicker
         label="Shared mailboxes (none ticked: every shared mailbox the directory knows)"
         users={people.filter((u) => u.kind === 'shared')}
+        // Users known but no shared mailbox: the directory sync left them out (they have no licence).
+        empty={people.length > 0 ? NO_SHARED : undefined}
         value={draft.mailboxes}
         onChange={(mailboxes) => set({ mailboxes })}
         error={error('source.mailboxes', 'source')}
