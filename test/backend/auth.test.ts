@@ -157,6 +157,6 @@ test('readiness checks the database and token acquisition, and names them to adm
   assert.deepEqual(await asUser.json(), { status: 'ready' });
   const asAdmin = await fetch(`${stack.backend.url}/readyz`, { headers: { authorization: `Bearer ${await stack.emulator.issueUserToken(DEMO_USERS.admin.upn)}` } });
   const body = await asAdmin.json();
-  assert.deepEqual(Object.keys(body.checks).sort(), ['database', 'microsoftGraphToken']);
+  assert.deepEqual(Object.keys(body.checks).sort(), ['database', 'microsoftGraphToken', 'schema']);
   assert.equal((await fetch(`${stack.backend.url}/healthz`)).status, 200);
 });

@@ -26,9 +26,9 @@ test('ingests beyond the process limit wait for a slot instead of all writing at
   setIngestConcurrency(2);
   let active = 0;
   let peak = 0;
-  const blobs: BlobStore = {
-    ...store.blobs,
-    put: async (...args) => {
+  // The real store's methods (a class: a spread would drop them), with put counted.
+  const blobs: BlobStore = Object.assign(Object.create(store.blobs) as BlobStore, {
+    put: async (...args: Parameters<BlobStore['put']>) => {
       peak = Math.max(peak, ++active);
       try {
         await sleep(30);
@@ -37,7 +37,7 @@ test('ingests beyond the process limit wait for a slot instead of all writing at
         active -= 1;
       }
     },
-  };
+  });
   const results = await Promise.all(
     Array.from({ length: 8 }, (_, i) =>
       ingestMessage({ ...store, blobs }, {

@@ -62,7 +62,8 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
     autoIndex: false,
     autoCreate: false,
     serverSelectionTimeoutMS: opts.serverSelectionTimeoutMS ?? 10_000,
-    monitorCommands: opts.observeCommand !== undefined,
+    // Only switched on, never off: a URI's monitorCommands=true (tests counting commands) stays.
+    ...(opts.observeCommand ? { monitorCommands: true } : {}),
   });
   if (opts.observeCommand) observeCommands(conn.getClient(), opts.observeCommand);
   try {

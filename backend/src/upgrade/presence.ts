@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
+import { workerName } from '../jobs/owners';
 import type { Logger } from '../log';
 import type { Store } from '../store';
 import { CODE_SCHEMA } from '../store/migrations';
@@ -22,7 +22,8 @@ export interface Presence {
  * `outdated` tells its owner to stop, before the newer release changes anything it relies on.
  */
 export async function startPresence(store: Store, log: Logger, opts: { roles: string[]; everyMs?: number; schema?: number }): Promise<Presence> {
-  const id = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+  // The worker's lease name too (jobs/owners.ts): a successor on this machine can tell it died.
+  const id = workerName();
   const schema = opts.schema ?? CODE_SCHEMA;
   await registerProcess(store.db, { _id: id, host: hostname(), pid: process.pid, release: RELEASE, schema, roles: opts.roles });
   let tell: (reason: string) => void = () => undefined;

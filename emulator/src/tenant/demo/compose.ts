@@ -71,5 +71,7 @@ export function composeMail(m: DemoMail): Buffer {
     ...Object.entries(m.headers ?? {}).map(([k, v]) => `${k}: ${v}`),
     'MIME-Version: 1.0',
   ];
-  return Buffer.from(`${head.join('\r\n')}\r\n${content}`, 'utf8');
+  // Mail as SMTP delivers it ends with a line break (RFC 5321 §4.1.1.4): mbox exports round-trip only such mail.
+  const ended = content.endsWith('\r\n') ? content : `${content}\r\n`;
+  return Buffer.from(`${head.join('\r\n')}\r\n${ended}`, 'utf8');
 }
