@@ -86,14 +86,19 @@ export interface Head {
   hash: string;
 }
 
-const BATCH = 500;
+/**
+ * Events read per sorted read. FerretDB 1.24 answers each read by reading and sorting the whole
+ * queue, so a backlog costs (backlog / WINDOW) such reads: a larger window means fewer of them.
+ * The window bounds memory and what a crashed sealer leaves for the next one to walk past.
+ */
+const WINDOW = 5_000;
 
 /** Chains every queued event; returns the head and how many entries were appended. */
 export async function chainQueued(store: LedgerStore): Promise<{ head: Head; appended: number }> {
   let head = await walkToHead(store);
   let appended = 0;
   for (;;) {
-    const batch = await queuedLedgerEvents(store, BATCH);
+    const batch = await queuedLedgerEvents(store, WINDOW);
     if (batch.length === 0) return { head, appended };
     const docs = chain(await withoutRecorded(store, batch), head);
     if (!(await appendLedgerEntries(store, docs))) {

@@ -106,8 +106,15 @@ export async function countQueuedLedgerEvents(store: LedgerStore): Promise<numbe
   return (await collections(store.db)).queue.countDocuments({});
 }
 
+/**
+ * FerretDB 1.24 tests each queued event against every key of an `$in` (a linear search), so
+ * one delete of k keys over a queue of n costs n·k comparisons: keys go in groups of 500.
+ */
+const DEQUEUE_GROUP = 500;
+
 export async function dequeueLedgerEvents(store: LedgerStore, keys: string[]): Promise<void> {
-  if (keys.length > 0) await (await collections(store.db)).queue.deleteMany({ _id: { $in: keys } });
+  const { queue } = await collections(store.db);
+  for (let i = 0; i < keys.length; i += DEQUEUE_GROUP) await queue.deleteMany({ _id: { $in: keys.slice(i, i + DEQUEUE_GROUP) } });
 }
 
 /** Appends entries in order; false when entry `docs[0]._id` (or a later one) was taken by another sealer. */
