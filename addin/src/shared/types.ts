@@ -16,6 +16,8 @@ export interface Archive {
   status: string;
   /** The caller's own archive. */
   own: boolean;
+  /** The person has an online archive (In-Place Archive) a restore may go back into. */
+  onlineArchive: boolean;
   rights: ('read' | 'export' | 'restore')[];
 }
 
@@ -118,3 +120,6 @@ export interface ClientSettings {
   clientId: string;
   apiScope: string;
 }
+
+/** Where a restore goes: a well-known folder of the mailbox, or a folder path of the online archive. */
+export type RestoreTarget = { folder: string } | { onlineArchive: true; folderPath: string };
