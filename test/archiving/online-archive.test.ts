@@ -2,6 +2,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { simpleParser } from 'mailparser';
 import { DEMO_USERS } from '../../emulator/src/index';
 import { betaGraph } from '../../backend/src/graph/client';
 import { startStack, type Stack } from '../helpers/stack';
@@ -16,9 +17,14 @@ after(async () => stack?.close());
 
 const MEGAN = DEMO_USERS.megan;
 
-function mime(subject: string): Buffer {
-  return Buffer.from([`From: someone@fabrikam.example`, `To: ${MEGAN.upn}`, `Subject: ${subject}`, `Date: Tue, 2 Jan 2018 10:00:00 +0000`,
-    `Message-ID: <${subject.replace(/\W/g, '')}@fabrikam.example>`, '', `Body of ${subject}`, ''].join('\r\n'));
+function mime(subject: string, attachment?: { name: string; text: string }): Buffer {
+  const head = [`From: someone@fabrikam.example`, `To: ${MEGAN.upn}`, `Subject: ${subject}`, `Date: Tue, 2 Jan 2018 10:00:00 +0000`,
+    `Message-ID: <${subject.replace(/\W/g, '')}@fabrikam.example>`];
+  const body = attachment
+    ? ['MIME-Version: 1.0', 'Content-Type: multipart/mixed; boundary="b"', '', '--b', 'Content-Type: text/plain', '', `Body of ${subject}`, '--b',
+        `Content-Type: text/plain; name="${attachment.name}"`, `Content-Disposition: attachment; filename="${attachment.name}"`, '', attachment.text, '--b--']
+    : ['', `Body of ${subject}`];
+  return Buffer.from([...head, ...body, ''].join('\r\n'));
 }
 
 /** Megan's online archive as the first test archived it: its id and its expanded Inbox/2016. */
@@ -29,7 +35,7 @@ const folderOf = async (subject: string) => (await stack.store.db.collection('it
 test('with "include online archives", a run archives the online archive too, an expanded folder behind a 308 included, and the next run only what changed', async () => {
   const tenant = stack.emulator.tenant;
   const archiveId = tenant.enableArchive(MEGAN.upn);
-  await tenant.addMessage(archiveId, 'Inbox', mime('Archived invoice 2017'));
+  await tenant.addMessage(archiveId, 'Inbox', mime('Archived invoice 2017', { name: 'invoice.txt', text: 'Amount due: 120 EUR' }));
   const expanded = tenant.addFolder(archiveId, 'Inbox', '2016').id!;
   const auxiliaryId = tenant.expandArchiveFolder(archiveId, expanded);
   megansArchive = { id: archiveId, auxiliaryId, expanded };
@@ -91,10 +97,13 @@ test('messages archived from the online archive are found, read, exported and re
   assert.equal(wellKnown.status, 400);
   assert.equal(wellKnown.body.error.field, 'folder', 'well-known names are refused in an online archive, as Graph refuses them');
   assert.equal((await restore({ onlineArchive: true, folderPath: 'Inbox/Nowhere' })).body.error.field, 'folderPath');
-  const into = await restore({ onlineArchive: true, folderPath: 'inbox' });
+  const invoice = (await stack.api(MEGAN.upn, 'GET', `/search?q=${encodeURIComponent('folder:"Online Archive/Inbox" invoice')}`)).body.value[0].id as string;
+  const into = await stack.api(MEGAN.upn, 'POST', `/messages/${encodeURIComponent(invoice)}/restore`, { onlineArchive: true, folderPath: 'inbox' });
   assert.equal(into.status, 201, JSON.stringify(into.body));
   const inbox = [...stack.emulator.tenant.archives.get(megansArchive.id)!.mb.folders.values()].find((f) => f.displayName === 'Inbox')!;
   assert.ok(inbox.items.has(into.body.restoredMessageId), "the copy is in the online archive's Inbox");
+  const copy = await simpleParser(await stack.emulator.tenant.getMessageMime(megansArchive.id, into.body.restoredMessageId));
+  assert.deepEqual(copy.attachments.map((a) => [a.filename, a.content.toString()]), [['invoice.txt', 'Amount due: 120 EUR']], 'with its attachment');
   const toMailbox = await restore({});
   assert.equal(toMailbox.status, 201, 'the primary mailbox is still the default target');
   assert.ok((await stack.emulator.tenant.listMessages(MEGAN.upn, 'inbox')).some((m) => m.subject === 'Old contract 2016'));
