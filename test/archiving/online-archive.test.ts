@@ -102,6 +102,8 @@ test('messages archived from the online archive are found, read, exported and re
   assert.equal(into.status, 201, JSON.stringify(into.body));
   const inbox = [...stack.emulator.tenant.archives.get(megansArchive.id)!.mb.folders.values()].find((f) => f.displayName === 'Inbox')!;
   assert.ok(inbox.items.has(into.body.restoredMessageId), "the copy is in the online archive's Inbox");
+  const audited = await stack.store.db.collection('audit').findOne({ action: 'restore', 'details.restoredMessageId': into.body.restoredMessageId });
+  assert.deepEqual([audited?.details.mailbox, audited?.details.onlineArchive, audited?.details.folderPath], [megansArchive.id, true, 'inbox'], 'audited with where it went');
   const copy = await simpleParser(await stack.emulator.tenant.getMessageMime(megansArchive.id, into.body.restoredMessageId));
   assert.deepEqual(copy.attachments.map((a) => [a.filename, a.content.toString()]), [['invoice.txt', 'Amount due: 120 EUR']], 'with its attachment');
   const toMailbox = await restore({});

@@ -157,7 +157,7 @@ export function messageRoutes(deps: ServiceDeps): Router {
     const owner = await resolveRestoreMailbox(store, req.caller!, input.mailbox);
     if (input.onlineArchive && input.folder) refuseWellKnownInArchive(input.folder);
     const mailbox = input.onlineArchive ? await onlineArchiveOf(store, owner) : owner;
-    const target = { mailbox, onlineArchive: input.onlineArchive, ...(input.folderPath ? { folderPath: input.folderPath } : { folder: input.folder ?? 'inbox' }) };
+    const target = { mailbox, ...(input.onlineArchive ? { onlineArchive: true } : {}), ...(input.folderPath ? { folderPath: input.folderPath } : { folder: input.folder ?? 'inbox' }) };
     let restoredMessageId: string | undefined;
     let failure: unknown;
     try {
