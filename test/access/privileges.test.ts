@@ -61,7 +61,7 @@ test('a user reads, exports and restores their own archive and nothing else', as
   const archives = await stack.api(MEGAN, 'GET', '/archives');
   assert.equal(archives.status, 200);
   assert.deepEqual(archives.body.value, [
-    { id: DEMO_USERS.megan.id, displayName: 'Megan Bowen', upn: MEGAN, mail: MEGAN, kind: 'user', status: 'active', own: true, rights: ['read', 'export', 'restore'] },
+    { id: DEMO_USERS.megan.id, displayName: 'Megan Bowen', upn: MEGAN, mail: MEGAN, kind: 'user', status: 'active', own: true, onlineArchive: false, rights: ['read', 'export', 'restore'] },
   ]);
 });
 
@@ -87,7 +87,7 @@ test('a granted shared mailbox can be read by the grantee, within the granted ri
   assert.equal(await may(megan, SHARED.id, 'restore'), false);
   assert.equal(await may(megan, SHARED.id, 'export'), false);
   const picker = (await stack.api(MEGAN, 'GET', '/archives')).body.value;
-  assert.deepEqual(picker[1], { id: SHARED.id, displayName: 'Contoso Info', upn: SHARED.upn, mail: SHARED.upn, kind: 'shared', status: 'active', own: false, rights: ['read'] });
+  assert.deepEqual(picker[1], { id: SHARED.id, displayName: 'Contoso Info', upn: SHARED.upn, mail: SHARED.upn, kind: 'shared', status: 'active', own: false, onlineArchive: false, rights: ['read'] });
 
   // By alias and object id, as well as by UPN; saving again replaces the rights.
   const widened = await stack.api(ADMIN, 'POST', '/admin/grants', { grantee: DEMO_USERS.megan.id, archive: 'contact@contoso.example', rights: ['export', 'read'] });

@@ -2,9 +2,11 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { simpleParser } from 'mailparser';
 import { DEMO_USERS } from '../../emulator/src/index';
 import { betaGraph } from '../../backend/src/graph/client';
 import { startStack, type Stack } from '../helpers/stack';
+import { rawApi } from '../retrieval/helpers';
 import { ADMIN, archivingDeps, createProfile, runProfile } from './helpers';
 
 let stack: Stack;
@@ -15,19 +17,28 @@ after(async () => stack?.close());
 
 const MEGAN = DEMO_USERS.megan;
 
-function mime(subject: string): Buffer {
-  return Buffer.from([`From: someone@fabrikam.example`, `To: ${MEGAN.upn}`, `Subject: ${subject}`, `Date: Tue, 2 Jan 2018 10:00:00 +0000`,
-    `Message-ID: <${subject.replace(/\W/g, '')}@fabrikam.example>`, '', `Body of ${subject}`, ''].join('\r\n'));
+function mime(subject: string, attachment?: { name: string; text: string }): Buffer {
+  const head = [`From: someone@fabrikam.example`, `To: ${MEGAN.upn}`, `Subject: ${subject}`, `Date: Tue, 2 Jan 2018 10:00:00 +0000`,
+    `Message-ID: <${subject.replace(/\W/g, '')}@fabrikam.example>`];
+  const body = attachment
+    ? ['MIME-Version: 1.0', 'Content-Type: multipart/mixed; boundary="b"', '', '--b', 'Content-Type: text/plain', '', `Body of ${subject}`, '--b',
+        `Content-Type: text/plain; name="${attachment.name}"`, `Content-Disposition: attachment; filename="${attachment.name}"`, '', attachment.text, '--b--']
+    : ['', `Body of ${subject}`];
+  return Buffer.from([...head, ...body, ''].join('\r\n'));
 }
+
+/** Megan's online archive as the first test archived it: its id and its expanded Inbox/2016. */
+let megansArchive: { id: string; auxiliaryId: string; expanded: string } | undefined;
 
 const folderOf = async (subject: string) => (await stack.store.db.collection('items').findOne({ archiveId: MEGAN.id, subject }))?.folder;
 
 test('with "include online archives", a run archives the online archive too, an expanded folder behind a 308 included, and the next run only what changed', async () => {
   const tenant = stack.emulator.tenant;
   const archiveId = tenant.enableArchive(MEGAN.upn);
-  await tenant.addMessage(archiveId, 'Inbox', mime('Archived invoice 2017'));
+  await tenant.addMessage(archiveId, 'Inbox', mime('Archived invoice 2017', { name: 'invoice.txt', text: 'Amount due: 120 EUR' }));
   const expanded = tenant.addFolder(archiveId, 'Inbox', '2016').id!;
   const auxiliaryId = tenant.expandArchiveFolder(archiveId, expanded);
+  megansArchive = { id: archiveId, auxiliaryId, expanded };
   await tenant.addMessage(auxiliaryId, expanded, mime('Old contract 2016'));
   await tenant.addMessage(auxiliaryId, expanded, mime('Old offer 2016'));
 
@@ -64,6 +75,49 @@ test('with "include online archives", a run archives the online archive too, an 
   assert.equal(again.alreadyArchived, 0);
   assert.equal(await folderOf('Late addition 2016'), 'Online Archive/Inbox/2016');
   assert.equal(stack.emulator.stats.requests({ pathIncludes: `/users/${archiveId}/mailFolders/${expanded}/messages/delta` }), 0, 'the second round goes straight to the auxiliary archive');
+});
+
+test('messages archived from the online archive are found, read, exported and restored, into the mailbox or back into the online archive', async (t) => {
+  if (!megansArchive) return t.skip('needs the first test\'s run');
+  const found = await stack.api(MEGAN.upn, 'GET', `/search?q=${encodeURIComponent('folder:"Online Archive" contract')}`);
+  assert.equal(found.status, 200, JSON.stringify(found.body));
+  assert.deepEqual(found.body.value.map((h: any) => [h.subject, h.folder]), [['Old contract 2016', 'Online Archive/Inbox/2016']], "the add-in's folder filter reaches the online archive's folders");
+  const id = found.body.value[0].id as string;
+  const read = await stack.api(MEGAN.upn, 'GET', `/messages/${encodeURIComponent(id)}`);
+  assert.equal(read.status, 200);
+  assert.match(JSON.stringify(read.body), /Body of Old contract 2016/);
+  const exported = await rawApi(stack, MEGAN.upn, 'POST', '/export', { archive: MEGAN.id, items: [id], format: 'zip' });
+  assert.equal(exported.status, 200);
+  assert.match(exported.bytes.toString('latin1'), /Online Archive\/Inbox\/2016\/[^\0]*Old contract 2016\.eml/, 'the export keeps the online archive folder');
+  const archives = await stack.api(MEGAN.upn, 'GET', '/archives');
+  assert.equal(archives.body.value.find((a: any) => a.own).onlineArchive, true, 'the add-in learns that Megan has an online archive');
+
+  const restore = (body: unknown) => stack.api(MEGAN.upn, 'POST', `/messages/${encodeURIComponent(id)}/restore`, body);
+  const wellKnown = await restore({ onlineArchive: true, folder: 'inbox' });
+  assert.equal(wellKnown.status, 400);
+  assert.equal(wellKnown.body.error.field, 'folder', 'well-known names are refused in an online archive, as Graph refuses them');
+  assert.equal((await restore({ onlineArchive: true, folderPath: 'Inbox/Nowhere' })).body.error.field, 'folderPath');
+  const invoice = (await stack.api(MEGAN.upn, 'GET', `/search?q=${encodeURIComponent('folder:"Online Archive/Inbox" invoice')}`)).body.value[0].id as string;
+  const into = await stack.api(MEGAN.upn, 'POST', `/messages/${encodeURIComponent(invoice)}/restore`, { onlineArchive: true, folderPath: 'inbox' });
+  assert.equal(into.status, 201, JSON.stringify(into.body));
+  const inbox = [...stack.emulator.tenant.archives.get(megansArchive.id)!.mb.folders.values()].find((f) => f.displayName === 'Inbox')!;
+  assert.ok(inbox.items.has(into.body.restoredMessageId), "the copy is in the online archive's Inbox");
+  const audited = await stack.store.db.collection('audit').findOne({ action: 'restore', 'details.restoredMessageId': into.body.restoredMessageId });
+  assert.deepEqual([audited?.details.mailbox, audited?.details.onlineArchive, audited?.details.folderPath], [megansArchive.id, true, 'inbox'], 'audited with where it went');
+  const copy = await simpleParser(await stack.emulator.tenant.getMessageMime(megansArchive.id, into.body.restoredMessageId));
+  assert.deepEqual(copy.attachments.map((a) => [a.filename, a.content.toString()]), [['invoice.txt', 'Amount due: 120 EUR']], 'with its attachment');
+  const toMailbox = await restore({});
+  assert.equal(toMailbox.status, 201, 'the primary mailbox is still the default target');
+  assert.ok((await stack.emulator.tenant.listMessages(MEGAN.upn, 'inbox')).some((m) => m.subject === 'Old contract 2016'));
+
+  const users = stack.store.db.collection('archive_users');
+  await users.updateOne({ _id: MEGAN.id as never }, { $set: { onlineArchiveId: null } });
+  try {
+    const none = await restore({ onlineArchive: true, folderPath: 'Inbox' });
+    assert.deepEqual([none.status, none.body.error.field], [400, 'onlineArchive'], 'no online archive as the directory sync found: a clear 400');
+  } finally {
+    await users.updateOne({ _id: MEGAN.id as never }, { $set: { onlineArchiveId: megansArchive.id } });
+  }
 });
 
 /** A folder's completeness entry, wherever the report nests it. */

@@ -21,6 +21,7 @@ let stack: Stack;
 let browser: Browser;
 let page: Page;
 let addinUrl: string;
+let megansOnlineArchive: string;
 
 describe('Outlook add-in task pane in Chromium', { skip }, () => {
   before(async () => {
@@ -28,6 +29,8 @@ describe('Outlook add-in task pane in Chromium', { skip }, () => {
     process.env.ADDIN_CLIENT_ID = DEMO.spa.clientId;
     stack = await startStack({ seed: 'demo' });
     addinUrl = `${stack.backend.url}/addin/`;
+    // Megan has an online archive (the directory sync records it): the restore dialog offers it.
+    megansOnlineArchive = stack.emulator.tenant.enableArchive(MEGAN);
     const id = await createProfile(stack, ADMIN, { name: 'Everyone', source: { kind: 'multiple-mailboxes', selection: 'all' }, syncDirectoryFirst: true });
     const run = await runProfile(stack, id);
     assert.equal(run.status, 'succeeded', JSON.stringify(run.mailboxes?.map((m: any) => m.recentErrors)));
@@ -202,6 +205,27 @@ describe('Outlook add-in task pane in Chromium', { skip }, () => {
     const head = page.getByRole('article');
     await head.getByText('Cc: Lee Gu, Adele Vance').waitFor();
     await page.getByRole('button', { name: 'Back to results' }).click();
+  });
+
+  it('offers the online archive: the folder filter lists it, and a restore goes back into it by folder path', async () => {
+    await page.getByRole('button', { name: /^Filters/ }).click();
+    await page.getByRole('combobox', { name: 'Folder' }).click();
+    await page.getByRole('option', { name: 'Online Archive' }).waitFor();
+    await page.keyboard.press('Escape');
+    await page.getByRole('button', { name: /^Filters/ }).click();
+    await page.getByRole('searchbox', { name: 'Search your archive' }).fill(`subject:"${ALL_HANDS}"`);
+    await page.keyboard.press('Enter');
+    await page.getByRole('button', { name: new RegExp(ALL_HANDS) }).first().click();
+    await page.getByRole('button', { name: 'Restore' }).click();
+    await page.getByRole('dialog', { name: 'Restore to your mailbox' }).getByRole('radio', { name: 'My online archive' }).check();
+    const dialog = page.getByRole('dialog', { name: 'Restore to your online archive' });
+    assert.equal(await dialog.getByRole('textbox', { name: /Folder in the online archive/ }).inputValue(), 'Inbox');
+    await screenshot(page, 'restore-dialog-online-archive');
+    await dialog.getByRole('button', { name: 'Restore to online archive' }).click();
+    await page.getByText('Restored to Inbox in your online archive: a restored copy, original dates kept.').waitFor();
+    const inbox = [...stack.emulator.tenant.archives.get(megansOnlineArchive)!.mb.folders.values()].find((f) => f.displayName === 'Inbox')!;
+    assert.equal(inbox.items.size, 1, "the copy is in the online archive's Inbox");
+    await page.keyboard.press('Escape');
   });
 
   it('says in the reading pane when a message is only partly indexed, and what was left out', async () => {

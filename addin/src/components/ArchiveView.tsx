@@ -110,7 +110,7 @@ export function ArchiveView({ api, auth, office }: { api: ApiClient; auth: Auth;
         </div>
         {hit && (
           <div className={styles.reader}>
-            <Reader key={hit.id} api={api} hit={hit} canRestore={canRestore(archives, hit.archiveId)} onClose={() => closeReader(hit.id)} />
+            <Reader key={hit.id} api={api} hit={hit} canRestore={canRestore(archives, hit.archiveId)} onlineArchive={archives.some((a) => a.own && a.onlineArchive)} onClose={() => closeReader(hit.id)} />
           </div>
         )}
       </main>

@@ -13,6 +13,7 @@ const useStyles = makeStyles({
 });
 
 const FOLDERS = ['Inbox', 'Sent Items', 'Archive', 'Deleted Items', 'Drafts'];
+const ONLINE_ARCHIVE = 'Online Archive';
 
 interface Props {
   filters: Filters;
@@ -28,6 +29,8 @@ export function FiltersPanel({ filters, onChange, archives, archive, onArchive }
   const label = (a: Archive) => (a.own ? `${a.displayName} (mine)` : a.displayName);
   const selected = archives.find((a) => a.id === archive);
   const archiveName = selected ? label(selected) : 'All my archives';
+  // Mail crawled from online archives sits under "Online Archive/…"; offered when the chosen archive (or any) has one.
+  const folders = (selected ? selected.onlineArchive : archives.some((x) => x.onlineArchive)) ? [...FOLDERS, ONLINE_ARCHIVE] : FOLDERS;
   return (
     <div className={styles.root} id="search-filters" role="group" aria-label="Filters">
       <Field label="From date" size="small">
@@ -46,7 +49,7 @@ export function FiltersPanel({ filters, onChange, archives, archive, onArchive }
           onChange={(e) => set({ folder: e.target.value })}
           onOptionSelect={(_, d) => set({ folder: d.optionValue ?? '' })}
         >
-          {FOLDERS.map((f) => <Option key={f}>{f}</Option>)}
+          {folders.map((f) => <Option key={f}>{f}</Option>)}
         </Combobox>
       </Field>
       {archives.length > 1 && (

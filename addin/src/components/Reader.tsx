@@ -26,7 +26,16 @@ const useStyles = makeStyles({
 type Status = { intent: 'success' | 'error'; text: string } | null;
 
 /** The reading pane of one message; mounted per message (keyed by id), so its state starts fresh. */
-export function Reader({ api, hit, canRestore, onClose }: { api: ApiClient; hit: SearchHit; canRestore: boolean; onClose: () => void }) {
+interface ReaderProps {
+  api: ApiClient;
+  hit: SearchHit;
+  canRestore: boolean;
+  /** The signed-in person has an online archive: the restore dialog offers it. */
+  onlineArchive: boolean;
+  onClose: () => void;
+}
+
+export function Reader({ api, hit, canRestore, onlineArchive, onClose }: ReaderProps) {
   const styles = useStyles();
   const [detail, setDetail] = useState<MessageDetail | null>(null);
   const [viewUrl, setViewUrl] = useState<string | null>(null);
@@ -183,15 +192,16 @@ export function Reader({ api, hit, canRestore, onClose }: { api: ApiClient; hit:
       <RestoreDialog
         open={restoring}
         archivedFolder={hit.folder}
+        onlineArchive={onlineArchive}
         size={detail?.size ?? hit.size}
         onCancel={() => setRestoring(false)}
-        onRestore={(folder) => {
+        onRestore={({ target, label }) => {
           setRestoring(false);
           // Keep keyboard focus in the reading pane while the dialog goes away.
           requestAnimationFrame(() => restoreButton.current?.focus());
           void act('restore', async () => {
-            await api.restore(hit.id, folder.id);
-            return `Restored to ${folder.label} in your mailbox: a restored copy, original dates kept.`;
+            await api.restore(hit.id, target);
+            return `Restored to ${label}: a restored copy, original dates kept.`;
           });
         }}
       />

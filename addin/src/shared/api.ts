@@ -1,4 +1,4 @@
-import type { Archive, HoldStatus, Me, MessageDetail, SearchPage, SearchParams } from './types';
+import type { Archive, HoldStatus, Me, MessageDetail, RestoreTarget, SearchPage, SearchParams } from './types';
 
 /** An error answer of the API: `{ error: { code, message, field?, position? } }`, or a network failure. */
 export class ApiError extends Error {
@@ -85,8 +85,8 @@ export function createApiClient(getToken: TokenSource, base = '/api') {
     },
     raw: (id: string) => download(`${msg(id)}/raw`, 'message.eml'),
     attachment: (id: string, index: number, name: string) => download(`${msg(id)}/attachments/${index}`, name),
-    /** `folder`: a well-known folder name (inbox, archive, …) or a Graph folder id. */
-    restore: (id: string, folder: string) => json<{ restoredMessageId?: string }>('POST', `${msg(id)}/restore`, { body: { folder } }),
+    /** Into the mailbox's well-known folder (inbox, archive, …), or into the online archive's folder at `folderPath`. */
+    restore: (id: string, target: RestoreTarget) => json<{ restoredMessageId?: string }>('POST', `${msg(id)}/restore`, { body: target }),
   };
 }
 

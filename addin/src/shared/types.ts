@@ -16,6 +16,8 @@ export interface Archive {
   status: string;
   /** The caller's own archive. */
   own: boolean;
+  /** The person has an online archive (In-Place Archive) a restore may go back into. */
+  onlineArchive: boolean;
   rights: ('read' | 'export' | 'restore')[];
 }
 
@@ -124,3 +126,6 @@ export interface HoldStatus {
   held: boolean;
   holds: { name: string; since: string; until: string | null }[];
 }
+
+/** Where a restore goes: a well-known folder of the mailbox, or a folder path of the online archive. */
+export type RestoreTarget = { folder: string } | { onlineArchive: true; folderPath: string };

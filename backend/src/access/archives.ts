@@ -13,6 +13,8 @@ export interface ArchiveView {
   status: ArchiveUser['status'];
   /** The caller's own archive. */
   own: boolean;
+  /** The person has an online archive (as the last directory sync read it): restore may target it. */
+  onlineArchive: boolean;
   rights: GrantRight[];
 }
 
@@ -43,8 +45,8 @@ export async function readableArchives(store: Pick<Store, 'conn'>, caller: Calle
   return [own, ...others];
 }
 
-function view(u: Pick<ArchiveUser, '_id' | 'displayName' | 'upn' | 'mail' | 'kind' | 'status'>) {
-  return { id: u._id, displayName: u.displayName || u.upn, upn: u.upn, mail: u.mail, kind: u.kind, status: u.status };
+function view(u: Pick<ArchiveUser, '_id' | 'displayName' | 'upn' | 'mail' | 'kind' | 'status' | 'onlineArchiveId'>) {
+  return { id: u._id, displayName: u.displayName || u.upn, upn: u.upn, mail: u.mail, kind: u.kind, status: u.status, onlineArchive: Boolean(u.onlineArchiveId) };
 }
 
 function selfAsUser(caller: Caller) {

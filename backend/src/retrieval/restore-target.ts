@@ -24,3 +24,14 @@ export async function resolveRestoreMailbox(store: Store, caller: Caller, mailbo
 }
 
 const unknownMailbox = () => invalidInput('mailbox', 'no mailbox of that name that you may restore to');
+
+/**
+ * The online archive (an `MBX:` id) of the person whose mailbox a restore goes to, as the directory
+ * sync last read it from Graph's `settings/exchange`: the id is never built by hand
+ * (https://learn.microsoft.com/en-us/graph/archive-mailbox-mail-api).
+ */
+export async function onlineArchiveOf(store: Store, userId: string): Promise<string> {
+  const id = (await getArchiveUser(store.conn, userId))?.onlineArchiveId;
+  if (!id) throw invalidInput('onlineArchive', 'this person has no online archive (as the last directory sync found)');
+  return id;
+}

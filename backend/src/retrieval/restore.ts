@@ -1,5 +1,6 @@
 import type { Client } from '@microsoft/microsoft-graph-client';
 import type { Message } from '@microsoft/microsoft-graph-types';
+import { betaGraph } from '../graph/client';
 import { graphErrorOf } from '../graph/paging';
 import { DomainError, invalidInput } from '../errors';
 import type { Store } from '../store';
@@ -7,6 +8,7 @@ import type { Item } from '../store/items';
 import { getMessageDoc } from '../store/messages';
 import { readBodies } from './mime-parts';
 import { restoreAttachments } from './restore-attachments';
+import { folderIdByPath } from './restore-folder';
 import { restoredMessage } from './restore-message';
 
 /**
@@ -20,10 +22,14 @@ export const MAX_RESTORE_BYTES = 150 * 1024 * 1024;
 const MAX_REQUEST_BYTES = 4 * 1024 * 1024;
 
 export interface RestoreTarget {
-  /** Entra object id (or UPN) of the mailbox. */
+  /** Entra object id (or UPN) of the mailbox, or the `MBX:` id of an online archive. */
   mailbox: string;
-  /** Well-known folder name or folder id. */
-  folder: string;
+  /** The target is an online archive, reachable through Graph beta only. */
+  onlineArchive?: boolean;
+  /** Well-known folder name (not in an online archive) or folder id; or else `folderPath`. */
+  folder?: string;
+  /** The folder by its display-name path, e.g. "Inbox/Projects". */
+  folderPath?: string;
 }
 
 /**
@@ -42,19 +48,23 @@ export async function restoreToMailbox(graph: Client, store: Store, item: Item, 
   const bodies = await readBodies(open);
   const message = restoredMessage(doc, bodies, item.receivedAt);
   if (bodies.truncated || Buffer.byteLength(JSON.stringify(message)) > MAX_REQUEST_BYTES) throw bodyTooLarge();
+  // Online archives answer on the beta mail API only (https://learn.microsoft.com/en-us/graph/archive-mailbox-mail-api).
+  const client = target.onlineArchive ? betaGraph(graph) : graph;
   const mailbox = `/users/${encodeURIComponent(target.mailbox)}`;
   let created: Message;
   try {
-    created = await graph.api(`${mailbox}/mailFolders/${encodeURIComponent(target.folder)}/messages`).post(message);
+    const folder = target.folderPath ? await folderIdByPath(client, mailbox, target.folderPath) : target.folder ?? 'inbox';
+    created = await client.api(`${mailbox}/mailFolders/${encodeURIComponent(folder)}/messages`).post(message);
   } catch (err) {
+    if (err instanceof DomainError) throw err;
     throw restoreError(err);
   }
   if (!created?.id) throw new DomainError('upstream_failed', 'restore_failed', 'Microsoft Graph accepted the message but returned no id');
   const copy = `${mailbox}/messages/${encodeURIComponent(created.id)}`;
   try {
-    await restoreAttachments(graph, open, doc, copy);
+    await restoreAttachments(client, open, doc, copy);
   } catch (err) {
-    await graph.api(copy).delete().catch(() => undefined);
+    await client.api(copy).delete().catch(() => undefined);
     throw err instanceof DomainError ? err : restoreError(err);
   }
   return created.id;

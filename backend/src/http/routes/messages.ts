@@ -6,7 +6,8 @@ import { contentDisposition, downloadType, isViewableImage, mediaType, safeFilen
 import { auditAccess, parseItemId, reachItem } from '../../retrieval/item-ref';
 import { numberingOf, openAttachment } from '../../retrieval/mime-parts';
 import { requestInfo, sendStream, viewOrigin } from '../../retrieval/respond';
-import { resolveRestoreMailbox } from '../../retrieval/restore-target';
+import { onlineArchiveOf, resolveRestoreMailbox } from '../../retrieval/restore-target';
+import { refuseWellKnownInArchive } from '../../retrieval/restore-folder';
 import { restoreToMailbox } from '../../retrieval/restore';
 import { emailViewCsp } from '../../retrieval/sanitize';
 import { MessageTooComplexError } from '../../retrieval/render';
@@ -22,10 +23,19 @@ const attachmentIndex = z.object({ index: z.string().regex(/^\d{1,6}$/, 'must be
 const contentIdParam = z.object({ contentId: z.string().min(1).max(998) });
 const restoreBody = z
   .object({
-    folder: z.string().trim().regex(/^[A-Za-z0-9+/_=-]{1,512}$/, 'must be a well-known folder name (inbox, archive, …) or a folder id').default('inbox'),
+    folder: z.string().trim().regex(/^[A-Za-z0-9+/_=-]{1,512}$/, 'must be a well-known folder name (inbox, archive, …) or a folder id').optional(),
+    folderPath: z.string().trim().min(1).max(1024).optional(),
     mailbox: z.string().trim().min(1).max(320).optional(),
+    /** Into the person's online archive (Graph beta) instead of their mailbox. */
+    onlineArchive: z.boolean().default(false),
   })
-  .strict();
+  .strict()
+  .superRefine((b, ctx) => {
+    if (b.folder && b.folderPath) ctx.addIssue({ code: 'custom', path: ['folderPath'], message: 'give folder or folderPath, not both' });
+    if (b.onlineArchive && !b.folder && !b.folderPath) {
+      ctx.addIssue({ code: 'custom', path: ['folderPath'], message: 'an online archive has no default folder: give its path, e.g. Inbox' });
+    }
+  });
 
 /** Downloads are documents of the sender's making: never rendered in our origin. */
 const DOWNLOAD_CSP = "default-src 'none'; sandbox";
@@ -144,16 +154,19 @@ export function messageRoutes(deps: ServiceDeps): Router {
     const ref = parseItemId(req.params.id);
     const input = parseInput(restoreBody, req.body ?? {});
     const item = await reachItem(store, req.caller!, ref, 'restore');
-    const mailbox = await resolveRestoreMailbox(store, req.caller!, input.mailbox);
+    const owner = await resolveRestoreMailbox(store, req.caller!, input.mailbox);
+    if (input.onlineArchive && input.folder) refuseWellKnownInArchive(input.folder);
+    const mailbox = input.onlineArchive ? await onlineArchiveOf(store, owner) : owner;
+    const target = { mailbox, ...(input.onlineArchive ? { onlineArchive: true } : {}), ...(input.folderPath ? { folderPath: input.folderPath } : { folder: input.folder ?? 'inbox' }) };
     let restoredMessageId: string | undefined;
     let failure: unknown;
     try {
-      restoredMessageId = await restoreToMailbox(deps.graph, store, item, { mailbox, folder: input.folder });
+      restoredMessageId = await restoreToMailbox(deps.graph, store, item, target);
     } catch (err) {
       failure = err;
     }
     const outcome = failure === undefined ? { outcome: 'restored', restoredMessageId } : { outcome: 'failed', error: toHttpError(failure).code };
-    await auditAccess(store, req.caller!, 'restore', requestInfo(req), { archiveId: ref.archiveId, target: ref.id, details: { mailbox, folder: input.folder, ...outcome } });
+    await auditAccess(store, req.caller!, 'restore', requestInfo(req), { archiveId: ref.archiveId, target: ref.id, details: { ...target, ...outcome } });
     if (failure !== undefined) throw failure;
     res.status(201).json({ restoredMessageId });
   });
