@@ -33,14 +33,6 @@ export function merklePath(leaves: Buffer[], index: number): PathStep[] {
   return steps.reverse();
 }
 
-/** The root a leaf and its path lead to. */
-export function foldPath(leaf: Buffer, path: PathStep[]): Buffer {
-  return path.reduce((acc, step) => {
-    const sibling = Buffer.from(step.hash, 'hex');
-    return step.side === 'left' ? nodeHash(sibling, acc) : nodeHash(acc, sibling);
-  }, leafHash(leaf));
-}
-
 function rootOf(nodes: Buffer[]): Buffer {
   if (nodes.length === 1) return nodes[0]!;
   const k = split(nodes.length);

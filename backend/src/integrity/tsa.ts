@@ -87,10 +87,6 @@ export async function verifyTimestamp(token: Buffer, root: Buffer, trusted: stri
   return { ok: true, genTime: info.genTime };
 }
 
-export function tokenTime(token: Buffer): Date {
-  return tstInfoOf(token).genTime;
-}
-
 function tstInfoOf(token: Buffer): pkijs.TSTInfo {
   const signed = new pkijs.SignedData({ schema: pkijs.ContentInfo.fromBER(bufferOf(token)).content });
   const content = signed.encapContentInfo.eContent;

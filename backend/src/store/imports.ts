@@ -137,12 +137,6 @@ export async function getImportProgress(conn: Connection, id: string): Promise<I
   return progress(conn).findById(id).lean<ImportProgress>();
 }
 
-export async function importProgressOf(conn: Connection, ids: string[]): Promise<Map<string, ImportProgress>> {
-  if (ids.length === 0) return new Map();
-  const docs = await Promise.all(ids.map((id) => getImportProgress(conn, id)));
-  return new Map(docs.filter((d): d is ImportProgress => d !== null).map((d) => [d._id, d]));
-}
-
 /** Written whole by the lease holder: the cursor and the counts it implies change together. */
 export async function saveImportProgress(conn: Connection, doc: ImportProgress): Promise<void> {
   await progress(conn).collection.replaceOne({ _id: doc._id } as never, doc, { upsert: true });

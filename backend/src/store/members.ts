@@ -11,7 +11,6 @@ import { modelFor } from './model';
  * side is measured, not derived. One writer per mailbox: the job crawling it.
  */
 export type MemberState = 'held' | 'filtered' | 'owed' | 'failed';
-export const MEMBER_STATES: readonly MemberState[] = ['held', 'filtered', 'owed', 'failed'];
 
 interface Member {
   _id: string;
