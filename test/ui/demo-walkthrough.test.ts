@@ -28,7 +28,7 @@ let dir: string;
 let demo: ChildProcess | undefined;
 let output = '';
 let db: TestStore;
-let browser: Browser;
+const browsers: Browser[] = [];
 let urls: { addin: string; admin: string };
 
 /** `git clone` of HEAD into a folder whose parent holds no `shared/`, with this checkout's installed packages. */
@@ -78,6 +78,14 @@ async function stopDemo(): Promise<void> {
   assert.ok(stopped, `Ctrl+C stopped the demo:\n${output.slice(-2000)}`);
 }
 
+/** A browser of one's own: the add-in and the tab share an origin, and with it MSAL's cache of who signed in. */
+async function browserPage(viewport: { width: number; height: number }): Promise<Page> {
+  const browser = await launchBrowser({ viewport });
+  browsers.push(browser);
+  await withoutOffice(browser.context);
+  return browser.context.pages()[0] ?? (await browser.context.newPage());
+}
+
 async function signIn(page: Page, url: string, upn: string): Promise<void> {
   await page.goto(url);
   await page.getByRole('button', { name: 'Sign in' }).click();
@@ -96,18 +104,16 @@ describe('the demo, walked through as README describes it, on a clone without ..
   before(async () => {
     db = await testStore('demo_walkthrough');
     await startDemo(await cloneWithoutShared());
-    browser = await launchBrowser({ viewport: TEAMS_VIEWPORT });
-    await withoutOffice(browser.context);
   });
   after(async () => {
-    await browser?.close();
+    for (const b of browsers) await b.close();
     await stopDemo();
     await db?.drop();
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
   it('lets the administrator follow the first run of every mailbox to its end in the Teams tab', async () => {
-    const page = await browser.context.newPage();
+    const page = await browserPage(TEAMS_VIEWPORT);
     await signIn(page, urls.admin, DEMO_USERS.admin.upn);
     await page.getByRole('tab', { name: 'Archiving profiles' }).click();
     const row = page.locator('tr[data-profile="All mailboxes"]');
@@ -124,12 +130,10 @@ describe('the demo, walked through as README describes it, on a clone without ..
     await page.getByRole('tab', { name: 'Dashboard' }).click();
     await page.getByRole('table', { name: 'Last runs' }).getByText('All mailboxes').first().waitFor();
     await screenshot(page, 'demo-admin-dashboard');
-    await page.close();
   });
 
   it('lets a user find attachment text, a thread, a newsletter and journaled mail in the task pane', async () => {
-    const page = await browser.context.newPage();
-    await page.setViewportSize(TASK_PANE);
+    const page = await browserPage(TASK_PANE);
     await signIn(page, urls.addin, DEMO_USERS.megan.upn);
     await page.getByRole('button', { name: 'Signed in as Megan Bowen' }).waitFor();
 
@@ -162,6 +166,5 @@ describe('the demo, walked through as README describes it, on a clone without ..
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download .eml' }).click()]);
     const sha256 = createHash('sha256').update(await readFile((await download.path())!)).digest('hex');
     assert.equal(sha256, id.split(':')[1], 'the .eml is the archived message byte for byte');
-    await page.close();
   });
 });
