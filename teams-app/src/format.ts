@@ -25,3 +25,7 @@ export function formatDuration(fromIso: string | null, toIso: string | null): st
   if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
   return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
 }
+
+/** A span of seconds as people say it: "42 s", "3 min 5 s", "2 h 10 min". */
+export const formatSeconds = (s: number) =>
+  s >= 3600 ? `${Math.floor(s / 3600)} h ${Math.round((s % 3600) / 60)} min` : s >= 60 ? `${Math.floor(s / 60)} min ${s % 60} s` : `${s} s`;

@@ -61,8 +61,8 @@ async function judge(ctx: CrawlContext, folder: SelectedFolder, t: FolderTally, 
   return { verdict: 'gaps', reason: `Microsoft Graph counts ${inMailbox} items, the archive accounts for ${t.held + t.filtered}, and the folder was quiet` };
 }
 
-/** Each folder's `totalItemCount`, read in `$batch` calls of 20 right after the crawl. */
-async function folderCounts(ctx: CrawlContext, folders: SelectedFolder[]): Promise<Map<string, number>> {
+/** Each folder's `totalItemCount`, read in `$batch` calls of 20 (after the crawl; before a first archive, for its time left). */
+export async function folderCounts(ctx: CrawlContext, folders: SelectedFolder[]): Promise<Map<string, number>> {
   const requests = folders.map((f, i) => ({ id: String(i), method: 'GET' as const, url: `/users/${ctx.mailbox.id}/mailFolders/${f.id}?$select=totalItemCount` }));
   const answers = requests.length ? await sendBatch(ctx.graph, requests, ctx.signal) : new Map();
   const counts = new Map<string, number>();

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { graphErrorOf } from '../graph/paging';
 import { recordRunError, setRunMailbox, setRunMailboxCompleteness, settleRunErrors } from '../store/runs';
-import { assessMailbox } from './completeness';
+import { assessMailbox, folderCounts } from './completeness';
 import type { CrawlContext } from './context';
 import { crawlFolder } from './crawl-folder';
 import { processDueWork } from './due-work';
@@ -20,8 +20,8 @@ export async function crawlMailbox(ctx: CrawlContext): Promise<void> {
   const started = Date.now();
   await setRunMailbox(conn, ctx.runId, ctx.mailbox.id, { status: 'running', startedAt: new Date() });
   const folders = await selectedFolders(ctx);
-  await setRunMailbox(conn, ctx.runId, ctx.mailbox.id, { foldersTotal: folders.length, foldersDone: 0 });
   await ctx.tally.loadFolders(folders.map((f) => f.id));
+  await setRunMailbox(conn, ctx.runId, ctx.mailbox.id, { foldersTotal: folders.length, foldersDone: 0, expected: await firstArchiveSize(ctx, folders) });
   // Taken over mid-run: show what the earlier attempts committed right away.
   if (ctx.tally.anything) await ctx.tally.publish();
   await processDueWork(ctx);
@@ -42,6 +42,16 @@ export async function crawlMailbox(ctx: CrawlContext): Promise<void> {
   // Folder errors of a folder crawled to its end, and errors of earlier attempts of this mailbox, were overcome.
   await settleRunErrors(conn, ctx.runId, ctx.mailbox.id, (e) => !e.messageId && (e.folder === undefined || finished.has(e.folder)));
   await setRunMailbox(conn, ctx.runId, ctx.mailbox.id, { currentFolder: '', durationMs: Date.now() - started });
+}
+
+/**
+ * A first archive (no folder crawled before) can tell its administrator how long it still needs:
+ * Graph's count of the selected folders, read once in `$batch` calls. Later runs see only changes.
+ */
+async function firstArchiveSize(ctx: CrawlContext, folders: SelectedFolder[]): Promise<number | null> {
+  if (folders.some((f) => ctx.tally.folderLink(f.id) !== null)) return null;
+  const counts = await folderCounts(ctx, folders);
+  return [...counts.values()].reduce((n, c) => n + c, 0);
 }
 
 /** Crawls a folder; a failure that is not mailbox-wide is recorded and the crawl goes on. */

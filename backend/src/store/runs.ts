@@ -108,6 +108,8 @@ export interface RunMailbox extends Counts {
   startedAt: Date | null;
   finishedAt: Date | null;
   durationMs: number;
+  /** Messages Graph counted in the selected folders when the mailbox's first archive started (its time left). */
+  expected?: number | null;
   /** What the run's due pending work counted so far (crawl-mailbox.ts). */
   pendingCounts?: Partial<Counts>;
   /** Pending items of the last committed batch, whose removal a crash may have cut short. */
@@ -160,6 +162,7 @@ const mailboxSchema = new Schema<RunMailbox>(
     startedAt: { type: Date, default: null },
     finishedAt: { type: Date, default: null },
     durationMs: { type: Number, default: 0 },
+    expected: { type: Number, default: null },
     ...counterFields,
     pendingCounts: { type: Schema.Types.Mixed, default: {} },
     pendingDone: { type: [String], default: [] },
@@ -218,7 +221,7 @@ export async function setRunMailbox(
   conn: Connection,
   runId: string,
   mailboxId: string,
-  set: Partial<Pick<RunMailbox, 'status' | 'currentFolder' | 'foldersDone' | 'foldersTotal' | 'startedAt' | 'finishedAt' | 'durationMs'>>,
+  set: Partial<Pick<RunMailbox, 'status' | 'currentFolder' | 'foldersDone' | 'foldersTotal' | 'startedAt' | 'finishedAt' | 'durationMs' | 'expected'>>,
 ): Promise<void> {
   await runMailboxes(conn).updateOne({ _id: mailboxKey(runId, mailboxId) }, { $set: set });
 }

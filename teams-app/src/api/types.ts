@@ -5,8 +5,9 @@ import type { ImportNote } from '../../../backend/src/store/imports';
 import type { CompletenessReport as BackendCompletenessReport, CompletenessRow as BackendCompletenessRow, FailedMessageView } from '../../../backend/src/archiving/report';
 import type { Problem as IntegrityProblem, VerificationCounts } from '../../../backend/src/store/integrity-reports';
 import type { Missing as BackendMissing } from '../../../backend/src/store/runs';
+import type { Pace } from '../../../backend/src/archiving/pace';
 
-export type { ProfileInput, Schedule };
+export type { Pace, ProfileInput, Schedule };
 
 export type Profile = ProfileInput & { id: string; createdAt: string; updatedAt: string };
 
@@ -67,12 +68,14 @@ export interface RunMailbox extends Counts {
   /** Messages a filter skipped that the run names (over the size limit). */
   recentSkips?: { at: string; folder?: string; messageId?: string; reason: string }[];
   skipCount?: number;
+  pace: Pace;
 }
 
 export interface RunDetail extends Run {
   totals: Counts;
   missing: Missing;
   recoveredErrors: number;
+  pace: Pace;
   mailboxes: RunMailbox[];
 }
 

@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { profileInputSchema, type ProfileSettings } from '../../archiving/profile';
+import { mailboxPace, runPace } from '../../archiving/pace';
 import { cancelRun, startRun, type ArchivingDeps } from '../../archiving/runner';
 import { testProfile } from '../../archiving/test-profile';
 import { validateSchedule } from '../../jobs/scheduler';
@@ -80,9 +81,9 @@ export function profileRoutes(deps: ArchivingDeps): Router {
     const { id } = parseInput(idParam, req.params, 'path');
     const run = await getRun(conn, id);
     if (!run) throw notFound('Run');
-    const mailboxes = await listRunMailboxes(conn, id);
+    const mailboxes = (await listRunMailboxes(conn, id)).map((m) => ({ ...m, pace: mailboxPace(m) }));
     const recoveredErrors = mailboxes.reduce((n, m) => n + (m.recoveredErrors ?? 0), 0);
-    res.json({ ...run, totals: sumCounts(mailboxes), missing: sumMissing(mailboxes), recoveredErrors, mailboxes });
+    res.json({ ...run, totals: sumCounts(mailboxes), missing: sumMissing(mailboxes), recoveredErrors, pace: runPace(run, mailboxes), mailboxes });
   });
 
   r.post('/admin/runs/:id/cancel', async (req, res) => {

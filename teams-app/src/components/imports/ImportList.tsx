@@ -2,7 +2,7 @@ import { Body1, Button, Caption1, ProgressBar, TableCell, TableRow, makeStyles, 
 import { useState } from 'react';
 import { useApi } from '../../api/context';
 import type { ArchiveUser, ImportItem } from '../../api/types';
-import { formatBytes } from '../../format';
+import { formatBytes, formatSeconds } from '../../format';
 import { ListTable } from '../common/ListTable';
 import { StatusBadge } from '../common/StatusBadge';
 import { useLoad } from '../common/useLoad';
@@ -22,7 +22,6 @@ function fraction(i: ImportItem): number | undefined {
   return m.total ? (m.archived + m.duplicate + m.failed) / m.total : undefined;
 }
 
-const duration = (s: number) => (s >= 3600 ? `${Math.floor(s / 3600)} h ${Math.round((s % 3600) / 60)} min` : s >= 60 ? `${Math.floor(s / 60)} min ${s % 60} s` : `${s} s`);
 
 /** Imports with live progress (polled while any runs), per-folder counts and per-item notes. */
 export function ImportList({ version, users }: { version: number; users: ArchiveUser[] }) {
@@ -63,7 +62,7 @@ export function ImportList({ version, users }: { version: number; users: Archive
                 </Caption1>
                 {ACTIVE.has(i.state) && (
                   <Caption1>
-                    {i.rate.messagesPerSecond.toFixed(1)} messages/s · {formatBytes(i.rate.bytesPerSecond)}/s{i.secondsLeft !== null ? ` · ${duration(i.secondsLeft)} left` : ''}
+                    {i.rate.messagesPerSecond.toFixed(1)} messages/s · {formatBytes(i.rate.bytesPerSecond)}/s{i.secondsLeft !== null ? ` · ${formatSeconds(i.secondsLeft)} left` : ''}
                   </Caption1>
                 )}
                 {i.error && <Caption1>{i.error}</Caption1>}
