@@ -11,6 +11,7 @@ import { archivingDeps, createProfile, mailCount } from './helpers';
 let stack: Stack;
 let worker: Worker | undefined;
 const USERS = 3;
+const LEASE_MS = 3000;
 
 before(async () => {
   // API only: the test runs its own worker, whose mailbox jobs lose the run's conclusion.
@@ -41,11 +42,14 @@ function losingTheConclusion(handler: JobHandler): JobHandler {
 }
 
 test('a run whose conclusion was lost after its mailbox jobs ended is concluded by the periodic check, with its counts', async () => {
-  const deps = await archivingDeps(stack, { JOB_LEASE_MS: 1000 });
+  // Short leases space the run's checks closely (2, 4, 8… leases apart), but a lease shorter than a
+  // stall of the loaded machine (a slow FerretDB write, a GC pause) loses a mailbox lock mid-crawl:
+  // 3 s keeps checks within a minute and outlasts such stalls.
+  const deps = await archivingDeps(stack, { JOB_LEASE_MS: LEASE_MS });
   worker = startWorker({
     store: deps.store,
     concurrency: USERS + 1,
-    leaseMs: 1000,
+    leaseMs: LEASE_MS,
     pollMs: 100,
     handlers: { [RUN_JOB]: runHandler(deps), [MAILBOX_JOB]: losingTheConclusion(mailboxHandler(deps)) },
   });
@@ -63,7 +67,7 @@ test('a run whose conclusion was lost after its mailbox jobs ended is concluded 
   const run = await waitFor('the run to be concluded for good', async () => {
     const r = await getRun(stack.store.conn, runId);
     return r?.status !== 'running' && undone > 0 ? r : undefined;
-  }, 60_000);
+  }, 150_000);
   assert.ok(undone >= 1, 'the last mailbox concluded the run, and that was lost');
   assert.equal(run?.status, 'succeeded');
   assert.ok(run?.finishedAt);
