@@ -1,7 +1,8 @@
-import { Button, Caption1, Tab, TabList, Text, makeStyles, tokens } from '@fluentui/react-components';
+import { Button, Caption1, Tab, TabList, Text, Title3, makeStaticStyles, makeStyles, tokens } from '@fluentui/react-components';
 import type { Me } from '@shared/types';
 import { navigate, useHashPath } from '../route';
 import { CasesPage } from './cases/CasesPage';
+import { Attention } from './common/Attention';
 import { CompletenessPage } from './completeness/CompletenessPage';
 import { Dashboard } from './dashboard/Dashboard';
 import { DirectoryPage } from './directory/DirectoryPage';
@@ -43,14 +44,20 @@ const useStyles = makeStyles({
     flexWrap: 'wrap',
   },
   title: { fontWeight: tokens.fontWeightSemibold, fontSize: tokens.fontSizeBase400 },
-  nav: { flexGrow: 1 },
+  // A narrow tab (320 px, zoomed) wraps the areas onto more lines instead of scrolling sideways.
+  nav: { flexGrow: 1, flexShrink: 1, flexWrap: 'wrap', minWidth: 0 },
   user: { display: 'flex', alignItems: 'center', gap: tokens.spacingHorizontalS, color: tokens.colorNeutralForeground2 },
-  main: { padding: `${tokens.spacingVerticalL} ${tokens.spacingHorizontalXL}`, maxWidth: '1280px' },
+  main: { padding: `${tokens.spacingVerticalL} ${tokens.spacingHorizontalXL}`, maxWidth: '1280px', minWidth: 0 },
+  heading: { display: 'block', margin: `0 0 ${tokens.spacingVerticalL}` },
 });
+
+// Side-by-side radio buttons wrap at 320 px instead of widening the page (Fluent leaves them on one line).
+const useReflow = makeStaticStyles({ '.fui-RadioGroup': { flexWrap: 'wrap' } });
 
 /** The administrator's frame: one tab per area, remembered in the URL fragment so a reload stays put. */
 export function Shell({ me, onSignOut }: { me: Me; onSignOut?: () => Promise<void> }) {
   const styles = useStyles();
+  useReflow();
   const [first] = useHashPath();
   const mine = (Object.keys(PAGES) as PageId[]).filter((id) => PAGES[id].roles.some((r) => me.roles.includes(r)));
   const page: PageId = first && mine.includes(first as PageId) ? (first as PageId) : mine[0]!;
@@ -68,6 +75,7 @@ export function Shell({ me, onSignOut }: { me: Me; onSignOut?: () => Promise<voi
           ))}
         </TabList>
         <div className={styles.user}>
+          {me.roles.includes('admin') && <Attention />}
           <Caption1 aria-label={`Signed in as ${me.name}`}>{me.name}</Caption1>
           {onSignOut && (
             <Button size="small" appearance="subtle" onClick={() => void onSignOut()}>
@@ -77,6 +85,9 @@ export function Shell({ me, onSignOut }: { me: Me; onSignOut?: () => Promise<voi
         </div>
       </header>
       <main className={styles.main}>
+        <Title3 as="h1" className={styles.heading}>
+          {PAGES[page].label}
+        </Title3>
         <Page />
       </main>
     </>
