@@ -1,5 +1,6 @@
 import { Body1, Spinner, Table, TableBody, TableHeader, TableHeaderCell, TableRow, makeStyles, type TableProps } from '@fluentui/react-components';
 import type { ReactNode } from 'react';
+import { TableScroll } from './TableScroll';
 import { useTableStyles } from './tableStyles';
 
 interface ListTableProps<T> {
@@ -30,15 +31,17 @@ export function ListTable<T>({ label, columns, rows, row, empty, loading, size }
   if (!rows) return <Spinner label={loading} />;
   if (rows.length === 0 && empty !== undefined) return <Body1>{empty}</Body1>;
   return (
-    <Table className={tables.auto} size={size} aria-label={label}>
-      <TableHeader>
-        <TableRow>
-          {columns.map((c, i) => (
-            <TableHeaderCell key={i}>{c ?? <span className={hidden}>Actions</span>}</TableHeaderCell>
-          ))}
-        </TableRow>
-      </TableHeader>
-      <TableBody>{rows.map((r) => row(r))}</TableBody>
-    </Table>
+    <TableScroll label={label}>
+      <Table className={tables.auto} size={size} aria-label={label}>
+        <TableHeader>
+          <TableRow>
+            {columns.map((c, i) => (
+              <TableHeaderCell key={i}>{c ?? <span className={hidden}>Actions</span>}</TableHeaderCell>
+            ))}
+          </TableRow>
+        </TableHeader>
+        <TableBody>{rows.map((r) => row(r))}</TableBody>
+      </Table>
+    </TableScroll>
   );
 }

@@ -3,6 +3,7 @@ import { useMemo, useState } from 'react';
 import type { CompletenessRow, Verdict } from '../../api/types';
 import { formatNumber } from '../../format';
 import { StatusBadge } from '../common/StatusBadge';
+import { TableScroll } from '../common/TableScroll';
 import { useTableStyles } from '../common/tableStyles';
 
 const SEVERITY: Record<Verdict, number> = { gaps: 0, 'catching-up': 1, complete: 2 };
@@ -36,33 +37,35 @@ export function CompletenessTable({ rows }: { rows: CompletenessRow[] }) {
   const toggle = (key: Key) =>
     setSort((s) => ({ key, direction: s.key === key && s.direction === 'ascending' ? 'descending' : 'ascending' }));
   return (
-    <Table className={tables.auto} size="small" sortable aria-label="Completeness by folder">
-      <TableHeader>
-        <TableRow>
-          {COLUMNS.map((c) => (
-            <TableHeaderCell key={c.key} sortDirection={sort.key === c.key ? sort.direction : undefined} onClick={() => toggle(c.key)}>
-              {c.label}
-            </TableHeaderCell>
-          ))}
-        </TableRow>
-      </TableHeader>
-      <TableBody>
-        {sorted.map((r) => (
-          <TableRow key={`${r.mailboxId}:${r.folderId}`} data-verdict={r.verdict} title={r.statement}>
-            <TableCell>
-              <StatusBadge status={r.verdict} />
-              {r.reason && <Caption1 block>{r.reason}</Caption1>}
-            </TableCell>
-            <TableCell>{r.upn}</TableCell>
-            <TableCell>{r.path}</TableCell>
-            <TableCell data-count="inMailbox">{r.inMailbox === null ? '—' : formatNumber(r.inMailbox)}</TableCell>
-            <TableCell data-count="held">{formatNumber(r.held)}</TableCell>
-            <TableCell data-count="filtered">{formatNumber(r.filtered)}</TableCell>
-            <TableCell data-count="owed">{formatNumber(r.owed)}</TableCell>
-            <TableCell data-count="failed">{formatNumber(r.failed)}</TableCell>
+    <TableScroll label="Completeness by folder">
+      <Table className={tables.auto} size="small" sortable aria-label="Completeness by folder">
+        <TableHeader>
+          <TableRow>
+            {COLUMNS.map((c) => (
+              <TableHeaderCell key={c.key} sortDirection={sort.key === c.key ? sort.direction : undefined} onClick={() => toggle(c.key)}>
+                {c.label}
+              </TableHeaderCell>
+            ))}
           </TableRow>
-        ))}
-      </TableBody>
-    </Table>
+        </TableHeader>
+        <TableBody>
+          {sorted.map((r) => (
+            <TableRow key={`${r.mailboxId}:${r.folderId}`} data-verdict={r.verdict} title={r.statement}>
+              <TableCell>
+                <StatusBadge status={r.verdict} />
+                {r.reason && <Caption1 block>{r.reason}</Caption1>}
+              </TableCell>
+              <TableCell>{r.upn}</TableCell>
+              <TableCell>{r.path}</TableCell>
+              <TableCell data-count="inMailbox">{r.inMailbox === null ? '—' : formatNumber(r.inMailbox)}</TableCell>
+              <TableCell data-count="held">{formatNumber(r.held)}</TableCell>
+              <TableCell data-count="filtered">{formatNumber(r.filtered)}</TableCell>
+              <TableCell data-count="owed">{formatNumber(r.owed)}</TableCell>
+              <TableCell data-count="failed">{formatNumber(r.failed)}</TableCell>
+            </TableRow>
+          ))}
+        </TableBody>
+      </Table>
+    </TableScroll>
   );
 }

@@ -41,7 +41,7 @@ const useStyles = makeStyles({
   step: { justifyContent: 'flex-start', textAlign: 'start', width: '100%' },
   current: { fontWeight: tokens.fontWeightSemibold, backgroundColor: tokens.colorNeutralBackground1Selected },
   body: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalL, maxWidth: '760px' },
-  buttons: { display: 'flex', gap: tokens.spacingHorizontalS },
+  buttons: { display: 'flex', flexWrap: 'wrap', gap: tokens.spacingHorizontalS },
   heading: { ...typographyStyles.subtitle1, margin: 0 },
 });
 
