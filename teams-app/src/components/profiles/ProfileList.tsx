@@ -3,7 +3,7 @@ import {
   Spinner, Switch, TableCell, TableRow, makeStyles, tokens,
 } from '@fluentui/react-components';
 import { Add20Regular, MoreHorizontal20Regular, Play20Regular } from '@fluentui/react-icons';
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import { useApi } from '../../api/context';
 import type { ConnectionTest, Profile, Run } from '../../api/types';
 import { formatDateTime } from '../../format';
@@ -28,6 +28,15 @@ export function ProfileList() {
   const [error, setError] = useState<Error | null>(null);
   const [test, setTest] = useState<{ name: string; result: ConnectionTest | null } | null>(null);
   const [deleting, setDeleting] = useState<Profile | null>(null);
+  /** The dialog was opened from a menu that is gone when it closes: focus goes back to that menu's button, or, the profile deleted, to "New profile". */
+  const newButton = useRef<HTMLButtonElement>(null);
+  const menuButtons = useRef(new Map<string, HTMLElement>());
+  const closeDeleting = (deleted: boolean) => {
+    const target = deleted ? newButton.current : menuButtons.current.get(deleting?.id ?? '');
+    setDeleting(null);
+    // After Fluent's dialog has handed focus back to the (unmounted) menu item, i.e. to nobody.
+    setTimeout(() => target?.focus(), 50);
+  };
   // The switch moves at once; the server's answer (reloaded) settles it.
   const [switching, setSwitching] = useState<Record<string, boolean>>({});
 
@@ -64,7 +73,7 @@ export function ProfileList() {
       <Section
         title="Archiving profiles"
         actions={
-          <Button appearance="primary" icon={<Add20Regular />} onClick={() => navigate('profiles', 'new')}>
+          <Button ref={newButton} appearance="primary" icon={<Add20Regular />} onClick={() => navigate('profiles', 'new')}>
             New profile
           </Button>
         }
@@ -105,7 +114,13 @@ export function ProfileList() {
                     </Button>
                     <Menu>
                       <MenuTrigger disableButtonEnhancement>
-                        <Button size="small" appearance="subtle" icon={<MoreHorizontal20Regular />} aria-label={`More actions: ${p.name}`} />
+                        <Button
+                          ref={(el) => void (el ? menuButtons.current.set(p.id, el) : menuButtons.current.delete(p.id))}
+                          size="small"
+                          appearance="subtle"
+                          icon={<MoreHorizontal20Regular />}
+                          aria-label={`More actions: ${p.name}`}
+                        />
                       </MenuTrigger>
                       <MenuPopover>
                         <MenuList>
@@ -123,18 +138,18 @@ export function ProfileList() {
           }}
         />
       </Section>
-      <Dialog open={deleting !== null} onOpenChange={(_e, d) => !d.open && setDeleting(null)}>
+      <Dialog open={deleting !== null} onOpenChange={(_e, d) => !d.open && closeDeleting(false)}>
         <DialogSurface>
           <DialogBody>
             <DialogTitle>Delete “{deleting?.name}”?</DialogTitle>
             <DialogContent>The profile and its schedule go; everything it archived stays in the archives. The next profile that covers these mailboxes starts from scratch (already archived mail is recognised and not stored twice).</DialogContent>
             <DialogActions>
-              <Button onClick={() => setDeleting(null)}>Keep it</Button>
+              <Button onClick={() => closeDeleting(false)}>Keep it</Button>
               <Button
                 appearance="primary"
                 onClick={() => {
                   const p = deleting!;
-                  setDeleting(null);
+                  closeDeleting(true);
                   void act(() => api.deleteProfile(p.id));
                 }}
               >
