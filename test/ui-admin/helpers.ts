@@ -4,7 +4,6 @@ import { join, resolve } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const TEAMS_APP = join(ROOT, 'teams-app');
 
 /** A desktop Teams window: the tab gets the content area beside Teams' own rails. */
 export const TEAMS_VIEWPORT = { width: 1366, height: 900 };
@@ -19,11 +18,17 @@ function newest(dir: string): number {
 
 /** Builds the tab when its pages are missing or older than their sources (`npm test` does not build it itself). */
 export function ensureTabBuilt(): void {
-  const built = join(TEAMS_APP, 'dist', 'index.html');
-  const sources = Math.max(newest(join(TEAMS_APP, 'src')), newest(join(ROOT, 'addin', 'src', 'shared')));
+  ensureBuilt('teams-app');
+}
+
+/** Builds the add-in's or the tab's pages when they are missing or older than their sources (the tab uses the add-in's shared code). */
+export function ensureBuilt(app: 'addin' | 'teams-app'): void {
+  const built = join(ROOT, app, 'dist', 'index.html');
+  const sources = Math.max(newest(join(ROOT, app, 'src')), newest(join(ROOT, 'addin', 'src', 'shared')));
   if (existsSync(built) && statSync(built).mtimeMs >= sources) return;
-  const res = spawnSync('npm', ['run', '-s', 'build:teams'], { cwd: ROOT, stdio: 'inherit' });
-  if (res.status !== 0) throw new Error('npm run build:teams failed');
+  const script = app === 'addin' ? 'build:addin' : 'build:teams';
+  const res = spawnSync('npm', ['run', '-s', script], { cwd: ROOT, stdio: 'inherit' });
+  if (res.status !== 0) throw new Error(`npm run ${script} failed`);
 }
 
 export const TEAMS_ORIGIN = 'https://teams.microsoft.com';

@@ -14,7 +14,7 @@ import { testStore, type TestStore } from '../helpers/db';
 import { freePort } from '../helpers/process';
 import { waitFor } from '../helpers/stack';
 import { pickAccount, screenshot, TASK_PANE, withoutOffice } from './helpers';
-import { TEAMS_VIEWPORT } from '../ui-admin/helpers';
+import { ensureBuilt, TEAMS_VIEWPORT } from '../ui-admin/helpers';
 
 /**
  * The demo as README's "Two commands" describes it, on a clone of this repository's HEAD with no
@@ -38,10 +38,11 @@ async function cloneWithoutShared(): Promise<string> {
   const res = spawnSync('git', ['clone', '--quiet', ROOT, clone], { encoding: 'utf8' });
   assert.equal(res.status, 0, res.stderr);
   assert.ok(!existsSync(join(dir, 'shared')), 'no ../shared beside the clone');
-  // `npm ci` would download the same packages again; the built pages are the same sources' build.
+  // `npm ci` would download the same packages again, and the pages' build is that of the same sources.
   await symlink(join(ROOT, 'node_modules'), join(clone, 'node_modules'), 'dir');
-  for (const app of ['addin', 'teams-app']) {
-    if (existsSync(join(ROOT, app, 'dist'))) await cp(join(ROOT, app, 'dist'), join(clone, app, 'dist'), { recursive: true });
+  for (const app of ['addin', 'teams-app'] as const) {
+    ensureBuilt(app);
+    await cp(join(ROOT, app, 'dist'), join(clone, app, 'dist'), { recursive: true });
   }
   return clone;
 }
