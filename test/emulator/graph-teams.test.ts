@@ -21,7 +21,7 @@ describe('Teams export APIs (getAllMessages) as Graph documents them', () => {
     const messages: ChatMessage[] = [];
     let pages = 0;
     for (let url: string | undefined = `${emu.graphBaseUrl}/v1.0${first}`; url; pages++) {
-      const res = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
+      const res: Response = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
       assert.equal(res.status, 200, await res.clone().text());
       const page = await res.json() as Page;
       messages.push(...page.value);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { TEAMS_SOURCES } from '../teams/profile';
 
 /**
  * An archiving profile, shaped like MailStore's wizard: what to archive (kind and mailboxes),
@@ -51,6 +52,7 @@ const source = z.discriminatedUnion('kind', [
     /** Empty: every shared mailbox known from directory synchronisation. */
     mailboxes: z.array(mailboxRef).max(10_000).default([]),
   }),
+  ...TEAMS_SOURCES,
 ]);
 
 const isoDate = z.coerce.date({ error: 'must be an ISO date such as 2024-01-31' });

@@ -1,0 +1,29 @@
+import { z } from 'zod';
+
+/**
+ * The Teams profile kinds. `paymentModel` is the metered export APIs' `model` query parameter
+ * (https://learn.microsoft.com/en-us/graph/teams-licenses): A for security and compliance
+ * applications (an archive; needs E5-class licences), B for others; 'evaluation' sends none
+ * and gets Microsoft's small evaluation allowance.
+ */
+const paymentModel = z.enum(['A', 'B', 'evaluation']).default('A');
+const ref = z.string().trim().min(1, 'must not be empty').max(320);
+
+export const TEAMS_SOURCES = [
+  z.object({
+    kind: z.literal('teams-chats'),
+    selection: z.enum(['all', 'all-except', 'only']),
+    users: z.array(ref).max(10_000).default([]),
+    paymentModel,
+  }),
+  z.object({
+    kind: z.literal('teams-channels'),
+    /** Empty: every team. Team names or ids. */
+    teams: z.array(ref).max(10_000).default([]),
+    paymentModel,
+  }),
+] as const;
+
+export type TeamsSource = z.output<(typeof TEAMS_SOURCES)[number]>;
+
+export const isTeamsSource = (s: { kind: string }): s is TeamsSource => s.kind === 'teams-chats' || s.kind === 'teams-channels';
