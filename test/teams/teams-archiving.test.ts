@@ -13,7 +13,7 @@ const MEGAN = DEMO_USERS.megan.id;
 
 before(async () => {
   stack = await startStack({ seed: 'demo' });
-  chatsProfile = await createProfile(stack, ADMIN, { name: 'Chats', source: { kind: 'teams-chats', selection: 'only', users: [DEMO_USERS.megan.upn, DEMO_USERS.lee.upn] }, syncDirectoryFirst: true });
+  chatsProfile = await createProfile(stack, ADMIN, { name: 'Chats', source: { kind: 'teams-chats', selection: 'only', mailboxes: [DEMO_USERS.megan.upn, DEMO_USERS.lee.upn] }, syncDirectoryFirst: true });
   channelsProfile = await createProfile(stack, ADMIN, { name: 'Channels', source: { kind: 'teams-channels', teams: ['Project Falcon'] } });
 });
 after(async () => stack?.close());

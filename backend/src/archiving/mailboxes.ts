@@ -43,7 +43,7 @@ export async function resolveMailboxes(store: Store, graph: Client, source: Prof
       return users.filter((u) => source.mailboxes.length === 0 || listed(u)).map(self);
     }
     case 'teams-chats':
-      return resolveMailboxes(store, graph, { kind: 'multiple-mailboxes', selection: source.selection, mailboxes: source.users });
+      return resolveMailboxes(store, graph, { kind: 'multiple-mailboxes', selection: source.selection, mailboxes: source.mailboxes });
     case 'teams-channels':
       return resolveTeams(graph, source.teams);
   }

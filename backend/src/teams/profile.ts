@@ -13,7 +13,7 @@ export const TEAMS_SOURCES = [
   z.object({
     kind: z.literal('teams-chats'),
     selection: z.enum(['all', 'all-except', 'only']),
-    users: z.array(ref).max(10_000).default([]),
+    mailboxes: z.array(ref).max(10_000).default([]),
     paymentModel,
   }),
   z.object({
