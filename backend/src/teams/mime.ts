@@ -83,16 +83,15 @@ const ESC: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"
 const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ESC[c]!);
 
 function htmlOf(msg: ChatMessage, conv: Conversation, event: ChatEvent, at: string): string {
-  const who = msg.from?.user?.displayName ?? msg.from?.application?.displayName ?? 'Microsoft Teams';
   const name = (id: string | null | undefined, fallback?: string | null) => conv.members.find((m) => m.userId === id)?.name ?? fallback ?? 'someone';
-  const note = event === 'created' ? '' : ` · ${event} ${esc(at)}`;
   const body = event === 'deleted' ? '<p><i>This message was deleted.</i></p>' : msg.body?.contentType === 'text' ? `<p>${esc(msg.body.content ?? '')}</p>` : (msg.body?.content ?? '');
   const files = (msg.attachments ?? []).map((a) => `<li>${a.contentUrl ? `<a href="${esc(a.contentUrl)}">${esc(a.name ?? a.contentUrl)}</a>` : esc(a.name ?? a.contentType ?? 'attachment')}</li>`);
   const reactions = (msg.reactions ?? []).map((r) => `${esc(r.reactionType ?? '')} (${esc(name(r.user?.user?.id, r.user?.user?.displayName))})`);
   return [
     `<div class="teams-line" data-kind="${conv.kind}" data-event="${event}">`,
-    `<p class="teams-meta"><b>${esc(who)}</b> · ${esc(msg.createdDateTime ?? '')}${note}</p>`,
     `<div class="teams-body">${body}</div>`,
+    // Sender and time are the From and Date headers; a later version says what changed, and when.
+    event === 'created' ? '' : `<p class="teams-event"><i>${event[0]!.toUpperCase()}${event.slice(1)} ${esc(at)}; first posted ${esc(msg.createdDateTime ?? '')}</i></p>`,
     files.length ? `<ul class="teams-files">${files.join('')}</ul>` : '',
     reactions.length ? `<p class="teams-reactions">Reactions: ${reactions.join(', ')}</p>` : '',
     `<p class="teams-source"><a href="cid:${JSON_CID}">Original Graph JSON</a></p>`,
