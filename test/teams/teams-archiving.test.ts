@@ -95,3 +95,17 @@ test('a member finds a chat line by a word through the search API; others do not
   const channel = await search(stack, DEMO_USERS.admin.upn, { q: 'teal' });
   assert.equal(channel.body.value.length, 1, 'a channel line in a team member\'s archive');
 });
+
+test('without Microsoft\'s protected-API approval the run fails for each user with Graph\'s reason, and archives nothing', async () => {
+  const tw = teamworkOf(stack.emulator.tenant);
+  tw.protectedApiApproved = false;
+  try {
+    const before = await itemCount(stack);
+    const run = await runProfile(stack, chatsProfile);
+    assert.equal(run.status, 'failed');
+    for (const m of run.mailboxes) assert.match(JSON.stringify(m.recentErrors), /Protected API/);
+    assert.equal(await itemCount(stack), before);
+  } finally {
+    tw.protectedApiApproved = true;
+  }
+});

@@ -44,7 +44,7 @@ export async function crawlTeams(ctx: CrawlContext): Promise<void> {
   const archives = team ? (await convs.teamMembers(team)).map((m) => m.userId) : [ctx.archiveId];
   for (;;) {
     ctx.signal.throwIfAborted();
-    const text: string = await ctx.graph.api(link).responseType(ResponseType.TEXT).get();
+    const text = await pageText(ctx, link);
     const page = JSON.parse(text) as GraphPage<ChatMessage>;
     const raws = rawValueElements(text);
     if (raws.length !== page.value.length) throw new Error(`a Graph page of ${page.value.length} chat messages split into ${raws.length}`);
@@ -59,6 +59,23 @@ export async function crawlTeams(ctx: CrawlContext): Promise<void> {
     link = next;
   }
   await setRunMailbox(conn, ctx.runId, ctx.mailbox.id, { foldersDone: 1, durationMs: Date.now() - started });
+}
+
+/**
+ * A page's text as Graph sent it (the raw elements are kept); an error answer is thrown as the
+ * SDK throws it for JSON, with Graph's code and message (a text response type hides them).
+ */
+async function pageText(ctx: CrawlContext, link: string): Promise<string> {
+  const res: Response = await ctx.graph.api(link).responseType(ResponseType.RAW).get();
+  const text = await res.text();
+  if (res.ok) return text;
+  let error: { code?: string; message?: string } = {};
+  try {
+    error = (JSON.parse(text) as { error?: typeof error }).error ?? {};
+  } catch {
+    // Not JSON: the status says what there is to say.
+  }
+  throw Object.assign(new Error(error.message ?? `HTTP ${res.status}`), { statusCode: res.status, code: error.code ?? '' });
 }
 
 function parseSlot(saved: string | null): { end?: string; next?: string; doneUpTo?: string } {
