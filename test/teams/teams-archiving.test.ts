@@ -109,3 +109,13 @@ test('without Microsoft\'s protected-API approval the run fails for each user wi
     tw.protectedApiApproved = true;
   }
 });
+
+test('a Teams profile refuses mail options it cannot honour, naming the field', async () => {
+  const res = await stack.api(ADMIN, 'POST', '/admin/profiles', {
+    name: 'Chats with deletion', source: { kind: 'teams-chats', selection: 'all' }, deletion: { mode: 'delete-after-archiving', olderThanDays: 30 },
+  });
+  assert.equal(res.status, 400);
+  assert.equal(res.body.error.field, 'deletion.mode');
+  const unknown = await stack.api(ADMIN, 'POST', '/admin/profiles', { name: 'No such team', source: { kind: 'teams-channels', teams: ['Project Condor'] } });
+  assert.equal(unknown.status, 201, 'a team unknown today may exist at the next run');
+});

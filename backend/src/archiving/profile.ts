@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { TEAMS_SOURCES } from '../teams/profile';
+import { refuseMailOptions, TEAMS_SOURCES } from '../teams/profile';
 
 /**
  * An archiving profile, shaped like MailStore's wizard: what to archive (kind and mailboxes),
@@ -108,7 +108,8 @@ export const profileInputSchema = z
     timeoutMinutes: z.number().int().min(1).max(7 * 24 * 60).default(240),
     schedule: scheduleSchema.default({ kind: 'manual' }),
   })
-  .strict();
+  .strict()
+  .superRefine(refuseMailOptions);
 
 export type ProfileInput = z.input<typeof profileInputSchema>;
 export type ProfileSettings = z.output<typeof profileInputSchema>;

@@ -27,3 +27,25 @@ export const TEAMS_SOURCES = [
 export type TeamsSource = z.output<(typeof TEAMS_SOURCES)[number]>;
 
 export const isTeamsSource = (s: { kind: string }): s is TeamsSource => s.kind === 'teams-chats' || s.kind === 'teams-channels';
+
+interface MailOptions {
+  source: { kind: string };
+  includeOnlineArchives: boolean;
+  filters: { olderThanDays?: number; receivedBefore?: Date; maxSizeMB?: number };
+  deletion: { mode: string };
+}
+
+/**
+ * Mail options a Teams profile cannot honour are refused rather than ignored: chat lines are
+ * never deleted from Teams, there are no online archives, and the export APIs' window takes a
+ * start (`filters.receivedAfter`) but no age or size.
+ */
+export function refuseMailOptions(p: MailOptions, ctx: z.RefinementCtx): void {
+  if (!isTeamsSource(p.source)) return;
+  const refuse = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
+  if (p.deletion.mode !== 'never') refuse(['deletion', 'mode'], 'Teams chats and channel messages are never deleted from Teams by archiving');
+  if (p.includeOnlineArchives) refuse(['includeOnlineArchives'], 'Teams profiles have no online archives');
+  for (const key of ['olderThanDays', 'receivedBefore', 'maxSizeMB'] as const) {
+    if (p.filters[key] !== undefined) refuse(['filters', key], 'Teams profiles take only filters.receivedAfter (where the first round starts)');
+  }
+}
