@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { ResponseType } from '@microsoft/microsoft-graph-client';
 import type { ChatMessage } from '@microsoft/microsoft-graph-types';
-import { archiveStored, storeMessage, type ArchiveEntry } from '../ingest';
+import { archiveStored, settleAll, storeMessage, type ArchiveEntry } from '../ingest';
 import type { GraphPage } from '../graph/paging';
 import { claimSources } from '../store/items';
 import { setRunMailbox } from '../store/runs';
@@ -109,21 +109,25 @@ interface PageScope {
 async function archivePage(ctx: CrawlContext, scope: PageScope, lines: { msg: ChatMessage; raw: string }[], unit: string): Promise<PartialCounts> {
   const keys = lines.map(({ msg }) => `${msg.id}@${msg.lastModifiedDateTime}`);
   const known = await Promise.all(scope.archives.map((a) => claimSources(ctx.store.conn, a, ctx.mailbox.id, keys)));
+  const missing = keys.map((key) => scope.archives.filter((_, a) => !known[a]!.has(key)));
+  // Rendered and stored within the crawl's in-flight bound, as mailbox messages are.
+  const stored = await settleAll(lines.map(async ({ msg, raw }, i) => (missing[i]!.length === 0 ? null : ctx.inFlight.run(async () => {
+    const conv = await conversationOf(scope, msg);
+    return { conv, stored: await storeMessage(ctx.store, Readable.from(renderChatMessage(raw, msg, conv))) };
+  }))));
   const entries: ArchiveEntry[] = [];
   const counts = { found: lines.length, archived: 0, alreadyArchived: 0, bytes: 0 };
-  for (const [i, { msg, raw }] of lines.entries()) {
-    const missing = scope.archives.filter((_, a) => !known[a]!.has(keys[i]!));
-    if (missing.length === 0) {
+  for (const [i, done] of stored.entries()) {
+    if (!done) {
       counts.alreadyArchived++;
       continue;
     }
-    const conv = await conversationOf(scope, msg);
-    const stored = await storeMessage(ctx.store, Readable.from(renderChatMessage(raw, msg, conv)));
+    const { conv } = done;
     const folder = conv.kind === 'chat' ? `Teams Chats/${clean(conv.title)}` : `Teams/${conv.title.split(' / ').map(clean).join('/')}`;
     const source = { kind: 'graph' as const, mailboxId: ctx.mailbox.id, folderId: conv.id, messageId: keys[i]! };
-    for (const archiveId of missing) entries.push({ archiveId, folder, receivedAt: new Date(eventOf(msg).at), source, stored, unit });
+    for (const archiveId of missing[i]!) entries.push({ archiveId, folder, receivedAt: new Date(eventOf(lines[i]!.msg).at), source, stored: done.stored, unit });
     counts.archived++;
-    counts.bytes += stored.size;
+    counts.bytes += done.stored.size;
   }
   if (entries.length > 0) await archiveStored(ctx.store, entries);
   return counts;
