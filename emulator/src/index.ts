@@ -31,6 +31,8 @@ export { selfSignedCertificate } from './tls';
 export { DEMO_USERS, ALL_HANDS_MESSAGE_ID, DEMO_FILE_WORDS } from './tenant/seed-demo';
 export type { DemoOptions } from './tenant/seed-demo';
 export { BACKEND_APP_ROLES } from './tenant/seed-directory';
+export { teamworkOf } from './teams/model';
+export { DEMO_CHATS, DEMO_CHANNELS, FALCON_TEAM_ID } from './teams/seed';
 export type { Tenant } from './tenant/model';
 export type { FaultRule } from './faults';
 export type { JournalSender, JournalTarget, InternalMail, JournaledMail } from './journal/sender';

@@ -4,6 +4,7 @@ import { describeError, isTransient } from '../errors';
 import type { SearchState } from '../useSearch';
 import { Notice } from '../shared/Notice';
 import { ResultRow } from './ResultRow';
+import { ChatRun, groupChatRuns } from './ChatRun';
 
 const useStyles = makeStyles({
   summary: { display: 'block', padding: `${tokens.spacingVerticalXS} ${tokens.spacingHorizontalM}`, color: tokens.colorNeutralForeground3 },
@@ -54,9 +55,9 @@ export function ResultList({ state, selectedId, onOpen, onLoadMore, onRetry }: P
         {recent ? `Recent mail, newest first (${count.toLowerCase()})` : count}
       </Caption1>
       <ul className={styles.list} {...arrows}>
-        {state.hits.map((hit) => (
-          <ResultRow key={hit.id} hit={hit} selected={hit.id === selectedId} onOpen={() => onOpen(hit.id)} />
-        ))}
+        {groupChatRuns(state.hits).map((e) => ('chat' in e
+          ? <ChatRun key={e.lines[0]!.id} chat={e.chat} lines={e.lines} selectedId={selectedId} onOpen={onOpen} />
+          : <ResultRow key={e.hit.id} hit={e.hit} selected={e.hit.id === selectedId} onOpen={() => onOpen(e.hit.id)} />))}
       </ul>
       <div ref={sentinel} className={styles.footer}>
         {state.loading === 'more' && <Spinner size="tiny" label="Loading more…" />}

@@ -5,6 +5,7 @@ import type { Store } from '../store';
 import { getArchiveUser, listArchiveUsers, upsertDirectoryUser, type ArchiveUser } from '../store/directory';
 import { toArchiveUser, USER_FIELDS } from '../directory/sync';
 import type { ProfileSource } from './profile';
+import { resolveTeams } from '../teams/targets';
 
 export interface MailboxTarget {
   mailboxId: string;
@@ -41,6 +42,10 @@ export async function resolveMailboxes(store: Store, graph: Client, source: Prof
       const listed = matcher(source.mailboxes);
       return users.filter((u) => source.mailboxes.length === 0 || listed(u)).map(self);
     }
+    case 'teams-chats':
+      return resolveMailboxes(store, graph, { kind: 'multiple-mailboxes', selection: source.selection, mailboxes: source.mailboxes });
+    case 'teams-channels':
+      return resolveTeams(graph, source.teams);
   }
 }
 

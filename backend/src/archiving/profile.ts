@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { refuseMailOptions, TEAMS_SOURCES } from '../teams/profile';
 
 /**
  * An archiving profile, shaped like MailStore's wizard: what to archive (kind and mailboxes),
@@ -51,6 +52,7 @@ const source = z.discriminatedUnion('kind', [
     /** Empty: every shared mailbox known from directory synchronisation. */
     mailboxes: z.array(mailboxRef).max(10_000).default([]),
   }),
+  ...TEAMS_SOURCES,
 ]);
 
 const isoDate = z.coerce.date({ error: 'must be an ISO date such as 2024-01-31' });
@@ -106,7 +108,8 @@ export const profileInputSchema = z
     timeoutMinutes: z.number().int().min(1).max(7 * 24 * 60).default(240),
     schedule: scheduleSchema.default({ kind: 'manual' }),
   })
-  .strict();
+  .strict()
+  .superRefine(refuseMailOptions);
 
 export type ProfileInput = z.input<typeof profileInputSchema>;
 export type ProfileSettings = z.output<typeof profileInputSchema>;

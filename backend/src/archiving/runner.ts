@@ -19,6 +19,8 @@ import { lockMailbox, renewMailboxLock, unlockMailbox } from '../store/mailbox-l
 import { DEFAULT_RETRY, RetryClock, type RetryPolicy } from './owed';
 import { RUN_JOB, concludeIfSettled, concludeSettledRuns, finishRunIfComplete, mailboxJobKey, runJobKey, scheduleCheck } from './conclude';
 import { RunTally } from './tally';
+import { crawlTeams } from '../teams/crawl';
+import { isTeamsSource } from '../teams/profile';
 
 export { RUN_JOB } from './conclude';
 export const MAILBOX_JOB = 'archive-mailbox';
@@ -108,7 +110,7 @@ async function planRun(deps: ArchivingDeps, run: Run, settings: ProfileSettings,
     await updateRun(conn, run._id, { directorySync: result });
   }
   const primaries = await resolveMailboxes(deps.store, deps.graph, settings.source);
-  const targets = settings.includeOnlineArchives ? [...primaries, ...(await onlineArchiveTargets(deps.graph, primaries))] : primaries;
+  const targets = settings.includeOnlineArchives && !isTeamsSource(settings.source) ? [...primaries, ...(await onlineArchiveTargets(deps.graph, primaries))] : primaries;
   await updateRun(conn, run._id, { mailboxCount: targets.length });
   // Idempotent keys: a worker taking over a half-planned run adds nothing twice.
   for (const t of targets) {
@@ -159,8 +161,10 @@ async function crawlOne(deps: ArchivingDeps, ctx: JobContext, run: Run, target: 
   const timeout = AbortSignal.timeout(Math.max(1, deadline - Date.now()));
   const signal = AbortSignal.any([ctx.signal, timeout, lockLost]);
   if (target.onlineArchiveOf) shareSlots(mailboxId, target.onlineArchiveOf);
+  // A Teams profile's unit is a user's chats or a team's channels, crawled like a mailbox.
+  const crawl = isTeamsSource(settings.source) ? crawlTeams : crawlMailbox;
   try {
-    await crawlMailbox({
+    await crawl({
       store: deps.store,
       // Online archives are reachable through the beta mail API only.
       graph: target.onlineArchiveOf ? betaGraph(deps.graph) : deps.graph,

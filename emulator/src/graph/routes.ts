@@ -6,6 +6,7 @@ import * as messages from './messages';
 import { messagesDelta } from './delta';
 import * as users from './users';
 import { usersDelta } from './users-delta';
+import { TEAMS_ROUTES } from '../teams/routes';
 import type { GraphResponse, HandlerContext } from './types';
 
 export interface Route {
@@ -59,6 +60,7 @@ export const ROUTES: Route[] = [
   r('GET', 'groups/:group/threads', D, groups.listThreads),
   r('GET', 'groups/:group/threads/:thread', D, groups.getThread),
   r('GET', 'groups/:group/threads/:thread/posts', D, groups.listPosts),
+  ...TEAMS_ROUTES.map(([method, path, handler]) => r(method, path, D, handler)),
 ];
 
 /**

@@ -5,6 +5,7 @@ import type { Tenant } from './model';
 import { DEMO_USERS, PEOPLE } from './demo/people';
 import { planDemoMail, type DemoOptions } from './demo/plan';
 import { registerDemoApps, registerDemoGroups } from './seed-directory';
+import { seedDemoTeams } from '../teams/seed';
 
 export { DEMO_USERS } from './demo/people';
 export { DEMO_FILE_WORDS } from './demo/files';
@@ -65,6 +66,7 @@ export function seedDemo(tenant: Tenant, opts: DemoOptions = {}): void {
   insert('admin', 'sentitems', allHands, received, true);
   for (const key of ['megan', 'alex', 'lee', 'diego', 'shared'] as const) insert(key, 'inbox', allHands, received, false);
   seedOnlineArchive(tenant);
+  seedDemoTeams(tenant, DEMO_USERS);
 }
 
 /**

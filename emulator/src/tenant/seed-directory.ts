@@ -2,7 +2,7 @@ import { DEMO } from '../config';
 import type { Tenant } from './model';
 
 /** The backend's admin-consented Graph application permissions in the demo tenant. */
-export const BACKEND_APP_ROLES = ['Mail.ReadWrite', 'User.Read.All', 'MailboxSettings.Read', 'Group.Read.All', 'Group-Conversation.Read.All'];
+export const BACKEND_APP_ROLES = ['Mail.ReadWrite', 'User.Read.All', 'MailboxSettings.Read', 'Group.Read.All', 'Group-Conversation.Read.All', 'Chat.Read.All', 'ChannelMessage.Read.All'];
 
 export function registerDemoApps(tenant: Tenant): void {
   tenant.apps.set(DEMO.backend.clientId, {

@@ -5,6 +5,8 @@ const KINDS = [
   { value: 'single-mailbox', label: 'Single mailbox', hint: 'One mailbox into an archive of your choice.' },
   { value: 'multiple-mailboxes', label: 'Multiple mailboxes', hint: 'Every user of the directory, all except some, or only some; each into their own archive.' },
   { value: 'shared-mailboxes', label: 'Shared mailboxes', hint: 'Shared mailboxes (unlicensed accounts) known from directory synchronisation.' },
+  { value: 'teams-chats', label: 'Teams chats of users', hint: 'Every 1:1 and group chat line of the chosen users, into each member\'s archive (needs Chat.Read.All and Microsoft\'s protected-API approval).' },
+  { value: 'teams-channels', label: 'Teams channels', hint: 'Channel messages and replies of all teams or the listed ones, into each team member\'s archive (needs ChannelMessage.Read.All and the protected-API approval).' },
 ] as const;
 
 export function StepKind({ draft, set, error }: StepProps) {

@@ -1,4 +1,4 @@
-import { Checkbox, Combobox, Field, Option, Radio, RadioGroup } from '@fluentui/react-components';
+import { Checkbox, Combobox, Field, Option, Radio, RadioGroup, Textarea } from '@fluentui/react-components';
 import type { ReactNode } from 'react';
 import { exampleAddress } from '../common/exampleAddress';
 import { MailboxPicker } from './MailboxPicker';
@@ -11,11 +11,13 @@ export function StepMailboxes(props: StepProps) {
   return (
     <>
       {mailboxChoice(props)}
-      <Checkbox
-        checked={props.draft.includeOnlineArchives}
-        onChange={(_e, d) => props.set({ includeOnlineArchives: d.checked === true })}
-        label="Include online archives (In-Place Archive, auxiliary archives too), under “Online Archive/” in each owner's archive. Uses a Microsoft Graph preview (beta) API."
-      />
+      {!props.draft.kind.startsWith('teams-') && (
+        <Checkbox
+          checked={props.draft.includeOnlineArchives}
+          onChange={(_e, d) => props.set({ includeOnlineArchives: d.checked === true })}
+          label="Include online archives (In-Place Archive, auxiliary archives too), under “Online Archive/” in each owner's archive. Uses a Microsoft Graph preview (beta) API."
+        />
+      )}
     </>
   );
 }
@@ -38,6 +40,13 @@ function mailboxChoice({ draft, set, error, users }: StepProps): ReactNode {
             </Option>
           ))}
         </Combobox>
+      </Field>
+    );
+  }
+  if (draft.kind === 'teams-channels') {
+    return (
+      <Field label="Teams (names or ids, one a line; empty: every team)" validationMessage={error('source.teams', 'source')}>
+        <Textarea value={draft.teams} onChange={(_e, d) => set({ teams: d.value })} aria-label="Teams" />
       </Field>
     );
   }

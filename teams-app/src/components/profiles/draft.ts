@@ -10,6 +10,8 @@ export interface Draft {
   targetArchive: string;
   selection: 'all' | 'all-except' | 'only';
   mailboxes: string[];
+  /** Teams channels: team names or ids, one a line (empty: every team). */
+  teams: string;
   syncDirectoryFirst: boolean;
   includeOnlineArchives: boolean;
   includeFolders: string;
@@ -36,6 +38,7 @@ export function newDraft(): Draft {
     targetArchive: '',
     selection: 'all',
     mailboxes: [],
+    teams: '',
     syncDirectoryFirst: true,
     includeOnlineArchives: false,
     includeFolders: '',
@@ -66,8 +69,9 @@ export function draftOf(p: Profile): Draft {
     kind: src.kind,
     mailbox: src.kind === 'single-mailbox' ? src.mailbox : '',
     targetArchive: src.kind === 'single-mailbox' ? (src.targetArchive ?? '') : '',
-    selection: src.kind === 'multiple-mailboxes' ? src.selection : 'only',
-    mailboxes: src.kind === 'single-mailbox' ? [] : (src.mailboxes ?? []),
+    selection: src.kind === 'multiple-mailboxes' || src.kind === 'teams-chats' ? src.selection : 'only',
+    mailboxes: src.kind === 'single-mailbox' || src.kind === 'teams-channels' ? [] : (src.mailboxes ?? []),
+    teams: src.kind === 'teams-channels' ? (src.teams ?? []).join('\n') : '',
     syncDirectoryFirst: p.syncDirectoryFirst ?? false,
     includeOnlineArchives: p.includeOnlineArchives ?? false,
     includeFolders: (p.folders?.include ?? []).join('\n'),
@@ -89,6 +93,8 @@ export function draftOf(p: Profile): Draft {
 function sourceOf(d: Draft): ProfileInput['source'] {
   if (d.kind === 'single-mailbox') return { kind: 'single-mailbox', mailbox: d.mailbox.trim(), ...(d.targetArchive.trim() ? { targetArchive: d.targetArchive.trim() } : {}) };
   if (d.kind === 'shared-mailboxes') return { kind: 'shared-mailboxes', mailboxes: d.mailboxes };
+  if (d.kind === 'teams-channels') return { kind: 'teams-channels', teams: lines(d.teams) };
+  if (d.kind === 'teams-chats') return { kind: 'teams-chats', selection: d.selection, mailboxes: d.selection === 'all' ? [] : d.mailboxes };
   return { kind: 'multiple-mailboxes', selection: d.selection, mailboxes: d.selection === 'all' ? [] : d.mailboxes };
 }
 
