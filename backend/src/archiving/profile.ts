@@ -51,6 +51,13 @@ const source = z.discriminatedUnion('kind', [
     /** Empty: every shared mailbox known from directory synchronisation. */
     mailboxes: z.array(mailboxRef).max(10_000).default([]),
   }),
+  z.object({
+    /** Microsoft 365 groups' conversations (backend/src/groups), each into the group's own archive. */
+    kind: z.literal('m365-groups'),
+    selection: z.enum(['all', 'all-except', 'only']),
+    /** Group object ids or addresses. */
+    groups: z.array(mailboxRef).max(10_000).default([]),
+  }),
 ]);
 
 const isoDate = z.coerce.date({ error: 'must be an ISO date such as 2024-01-31' });

@@ -13,6 +13,7 @@ import { profileInputSchema } from './profile';
 import { onlineArchiveTargets, resolveMailboxes } from './mailboxes';
 import { betaGraph } from '../graph/client';
 import { crawlMailbox, describe, isMailboxWide } from './crawl-mailbox';
+import { crawlGroup } from '../groups/crawl';
 import { Limiter } from '../limiter';
 import { MAILBOX_CONCURRENCY, shareSlots } from '../graph/mailbox-requests';
 import { lockMailbox, renewMailboxLock, unlockMailbox } from '../store/mailbox-locks';
@@ -108,7 +109,7 @@ async function planRun(deps: ArchivingDeps, run: Run, settings: ProfileSettings,
     await updateRun(conn, run._id, { directorySync: result });
   }
   const primaries = await resolveMailboxes(deps.store, deps.graph, settings.source);
-  const targets = settings.includeOnlineArchives ? [...primaries, ...(await onlineArchiveTargets(deps.graph, primaries))] : primaries;
+  const targets = settings.includeOnlineArchives && settings.source.kind !== 'm365-groups' ? [...primaries, ...(await onlineArchiveTargets(deps.graph, primaries))] : primaries;
   await updateRun(conn, run._id, { mailboxCount: targets.length });
   // Idempotent keys: a worker taking over a half-planned run adds nothing twice.
   for (const t of targets) {
@@ -159,8 +160,9 @@ async function crawlOne(deps: ArchivingDeps, ctx: JobContext, run: Run, target: 
   const timeout = AbortSignal.timeout(Math.max(1, deadline - Date.now()));
   const signal = AbortSignal.any([ctx.signal, timeout, lockLost]);
   if (target.onlineArchiveOf) shareSlots(mailboxId, target.onlineArchiveOf);
+  const crawl = settings.source.kind === 'm365-groups' ? crawlGroup : crawlMailbox;
   try {
-    await crawlMailbox({
+    await crawl({
       store: deps.store,
       // Online archives are reachable through the beta mail API only.
       graph: target.onlineArchiveOf ? betaGraph(deps.graph) : deps.graph,
