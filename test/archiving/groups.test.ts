@@ -86,3 +86,22 @@ test("a group's archive is granted to its owners and members: a member searches 
   const owner = await stack.api(diego, 'GET', `/search?archive=${SALES}&q=Nordics`);
   assert.equal(owner.body.total, 1, 'the owner of Sales EMEA searches its archive');
 });
+
+test('the directory sync keeps group grants in step with membership, and leaves grants an administrator wrote alone', async () => {
+  const lee = DEMO_USERS.lee.upn;
+  assert.equal((await stack.api(lee, 'GET', `/search?archive=${FALCON}&q=pallet`)).body.total, 1, 'Lee is a member of Project Falcon');
+  const diego = DEMO_USERS.diego.upn;
+  const granted = await stack.api(ADMIN, 'POST', '/admin/grants', { grantee: diego, archive: 'falcon@contoso.example', rights: ['read'] });
+  assert.equal(granted.status, 201, JSON.stringify(granted.body));
+  const falcon = stack.emulator.tenant.groups.get(FALCON)!;
+  falcon.memberIds = falcon.memberIds.filter((id) => id !== DEMO_USERS.lee.id);
+  const settings = (await stack.api(ADMIN, 'GET', '/admin/directory/settings')).body;
+  assert.equal((await stack.api(ADMIN, 'PUT', '/admin/directory/settings', { ...settings, licensedOnly: false, syncGroups: true })).status, 200);
+  const synced = await stack.api(ADMIN, 'POST', '/admin/directory/sync');
+  assert.equal(synced.status, 200, JSON.stringify(synced.body));
+  assert.deepEqual([synced.body.groups.seen, synced.body.groups.grantsRemoved], [2, 1], JSON.stringify(synced.body.groups));
+  assert.equal((await stack.api(lee, 'GET', `/search?archive=${FALCON}&q=pallet`)).status, 404, 'Lee left the group');
+  assert.equal((await stack.api(diego, 'GET', `/search?archive=${FALCON}&q=pallet`)).body.total, 1, "the administrator's grant stays");
+  const group = await stack.store.db.collection('archive_users').findOne({ _id: FALCON as never });
+  assert.equal(group?.status, 'active', 'the user sync departs no group');
+});

@@ -52,7 +52,7 @@ export async function resolveMailboxes(store: Store, graph: Client, source: Prof
 async function groupTargets(store: Store, graph: Client, source: Extract<ProfileSource, { kind: 'm365-groups' }>): Promise<MailboxTarget[]> {
   await syncGroups(store.conn, graph, (await getDirectorySettings(store.conn)).grantGroupMembers);
   const groups = await listArchiveUsers(store.conn, { status: 'active', kinds: ['group'] });
-  const listed = matcher(source.groups);
+  const listed = matcher(source.mailboxes);
   return groups.filter((g) => (source.selection === 'all' ? true : source.selection === 'only' ? listed(g) : !listed(g))).map(self);
 }
 

@@ -55,8 +55,8 @@ const source = z.discriminatedUnion('kind', [
     /** Microsoft 365 groups' conversations (backend/src/groups), each into the group's own archive. */
     kind: z.literal('m365-groups'),
     selection: z.enum(['all', 'all-except', 'only']),
-    /** Group object ids or addresses. */
-    groups: z.array(mailboxRef).max(10_000).default([]),
+    /** The groups' mailboxes: group object ids or addresses. */
+    mailboxes: z.array(mailboxRef).max(10_000).default([]),
   }),
 ]);
 

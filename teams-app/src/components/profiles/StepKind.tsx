@@ -5,6 +5,7 @@ const KINDS = [
   { value: 'single-mailbox', label: 'Single mailbox', hint: 'One mailbox into an archive of your choice.' },
   { value: 'multiple-mailboxes', label: 'Multiple mailboxes', hint: 'Every user of the directory, all except some, or only some; each into their own archive.' },
   { value: 'shared-mailboxes', label: 'Shared mailboxes', hint: 'Shared mailboxes (unlicensed accounts) known from directory synchronisation.' },
+  { value: 'm365-groups', label: 'Microsoft 365 groups', hint: "Each group's conversations (threads and posts) into the group's own archive, readable by its owners and members." },
 ] as const;
 
 export function StepKind({ draft, set, error }: StepProps) {

@@ -66,7 +66,7 @@ export function draftOf(p: Profile): Draft {
     kind: src.kind,
     mailbox: src.kind === 'single-mailbox' ? src.mailbox : '',
     targetArchive: src.kind === 'single-mailbox' ? (src.targetArchive ?? '') : '',
-    selection: src.kind === 'multiple-mailboxes' ? src.selection : 'only',
+    selection: src.kind === 'multiple-mailboxes' || src.kind === 'm365-groups' ? src.selection : 'only',
     mailboxes: src.kind === 'single-mailbox' ? [] : (src.mailboxes ?? []),
     syncDirectoryFirst: p.syncDirectoryFirst ?? false,
     includeOnlineArchives: p.includeOnlineArchives ?? false,
@@ -89,6 +89,7 @@ export function draftOf(p: Profile): Draft {
 function sourceOf(d: Draft): ProfileInput['source'] {
   if (d.kind === 'single-mailbox') return { kind: 'single-mailbox', mailbox: d.mailbox.trim(), ...(d.targetArchive.trim() ? { targetArchive: d.targetArchive.trim() } : {}) };
   if (d.kind === 'shared-mailboxes') return { kind: 'shared-mailboxes', mailboxes: d.mailboxes };
+  if (d.kind === 'm365-groups') return { kind: 'm365-groups', selection: d.selection, mailboxes: d.selection === 'all' ? [] : d.mailboxes };
   return { kind: 'multiple-mailboxes', selection: d.selection, mailboxes: d.selection === 'all' ? [] : d.mailboxes };
 }
 

@@ -5,6 +5,7 @@ export function sourceSummary(p: Profile): string {
   if (s.kind === 'single-mailbox') return `Mailbox ${s.mailbox}${s.targetArchive ? ` → ${s.targetArchive}` : ''}`;
   if (s.kind === 'shared-mailboxes') return s.mailboxes?.length ? `Shared: ${s.mailboxes.join(', ')}` : 'Every shared mailbox';
   const n = s.mailboxes?.length ?? 0;
+  if (s.kind === 'm365-groups' && s.selection === 'all') return 'Every Microsoft 365 group';
   if (s.selection === 'all') return 'All users';
   return s.selection === 'only' ? `Only ${n}: ${s.mailboxes!.join(', ')}` : `All except ${n}`;
 }
