@@ -26,6 +26,8 @@ const rawOf = async (user: string, archiveId: string, subject: string) => {
 };
 
 test('a groups profile archives each post of each Microsoft 365 group as a threaded MIME message, and a rerun duplicates nothing', async () => {
+  const tested = await stack.api(ADMIN, 'POST', `/admin/profiles/${profileId}/test`);
+  assert.deepEqual([tested.body.ok, tested.body.mailboxCount], [true, 2], JSON.stringify(tested.body));
   const first = await runProfile(stack, profileId);
   assert.equal(first.status, 'succeeded', JSON.stringify(first.mailboxes.map((m: any) => m.recentErrors)));
   assert.deepEqual(first.mailboxes.map((m: any) => [m.upn, m.archived]).sort(), [['falcon@contoso.example', 3], ['sales-emea@contoso.example', 1]]);

@@ -103,7 +103,8 @@ async function checkRun(deps: ArchivingDeps, runId: string, n: number): Promise<
 
 async function planRun(deps: ArchivingDeps, run: Run, settings: ProfileSettings, ctx: JobContext): Promise<void> {
   const { conn } = deps.store;
-  const neverSynced = (await listArchiveUsers(conn, {})).length === 0;
+  // Groups a groups profile (or its connection test) synchronised are no sync of the users.
+  const neverSynced = !(await listArchiveUsers(conn, {})).some((u) => u.kind !== 'group');
   if (settings.syncDirectoryFirst || (neverSynced && settings.source.kind !== 'single-mailbox')) {
     const result = await syncDirectory(conn, deps.graph, await getDirectorySettings(conn));
     await updateRun(conn, run._id, { directorySync: result });
