@@ -34,6 +34,7 @@ test('a groups profile archives each post of each Microsoft 365 group as a threa
   const archived = await groupItems();
   assert.equal(archived.length, 4);
   assert.ok(archived.every((i) => i.folder === 'Conversations'));
+  assert.ok(archived.some((i) => i.subject === 'Q1 pipeline — Nordics'), 'a non-ASCII topic survives its encoded-word Subject');
 
   const [opening, reply] = await rawOf(ADMIN, FALCON, 'Launch checklist');
   const [a, b] = [await simpleParser(opening!), await simpleParser(reply!)];
@@ -72,6 +73,15 @@ test('a new post arrives incrementally, through a 429, threaded under its thread
   const [a, b, c] = await Promise.all(posts.map((p) => simpleParser(p!)));
   assert.equal(c!.inReplyTo, b!.messageId);
   assert.deepEqual([c!.references].flat(), [a!.messageId, b!.messageId]);
+});
+
+test('a groups profile of listed groups applies the profile date filters to posts', async () => {
+  const id = await createProfile(stack, ADMIN, {
+    name: 'Sales since March 5', source: { kind: 'm365-groups', selection: 'only', mailboxes: ['sales-emea@contoso.example'] },
+    filters: { receivedAfter: '2024-03-05' },
+  });
+  const run = await runProfile(stack, id);
+  assert.deepEqual(run.mailboxes.map((m: any) => [m.mailboxId, m.found, m.filtered, m.archived]), [[SALES, 1, 1, 0]]);
 });
 
 test("a group's archive is granted to its owners and members: a member searches it, a non-member is refused", async () => {

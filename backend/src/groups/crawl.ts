@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import type { Attachment, ConversationThread, FileAttachment, Post } from '@microsoft/microsoft-graph-types';
 import { describe } from '../archiving/crawl-mailbox';
-import type { CrawlContext, PartialCounts } from '../archiving/context';
+import { daysBefore, type CrawlContext, type PartialCounts } from '../archiving/context';
 import { pages, collect } from '../graph/paging';
 import { ingestMessage } from '../ingest';
 import { getArchiveUser } from '../store/directory';
@@ -47,9 +47,9 @@ export async function crawlGroup(ctx: CrawlContext): Promise<void> {
       const last = t.lastDeliveredDateTime ?? '';
       if (last < watermark) older = true;
       if (older || (!full && known.get(t.id!) === last)) continue;
-      const ok = await archiveThread(ctx, { ...thread0, threadId: t.id!, topic: t.topic ?? '' }, counts);
-      if (ok) known.set(t.id!, last);
-      else owed++;
+      const outcome = await archiveThread(ctx, { ...thread0, threadId: t.id!, topic: t.topic ?? '' }, counts);
+      if (outcome === 'done') known.set(t.id!, last);
+      else if (outcome === 'failed') owed++;
     }
     await saveGroupSync(ctx.store.conn, ctx.profileId, groupId, { threads: listed(known), fullPassAt: owed > 0 ? null : state.fullPassAt });
     await ctx.tally.commitPending(counts, []);
@@ -65,30 +65,46 @@ const listed = (known: Map<string, string>): GroupSync['threads'] => [...known].
 /**
  * Reads a thread's posts with their attachments (expanded on the listing: listing a post's
  * attachments is not open to applications, https://learn.microsoft.com/en-us/graph/api/post-list-attachments)
- * and archives each post. False when the thread could not be read or stored whole.
+ * and archives each post the profile's filters let through. 'failed': the thread could not be
+ * read or stored whole; 'young': a post is too young for "older than N days" yet, so the thread
+ * is read again next run.
  */
-async function archiveThread(ctx: CrawlContext, thread: ThreadForMime, counts: PartialCounts): Promise<boolean> {
+async function archiveThread(ctx: CrawlContext, thread: ThreadForMime, counts: PartialCounts): Promise<'done' | 'young' | 'failed'> {
   try {
     const posts = await collect<Post>(ctx.graph, `/groups/${thread.groupId}/threads/${thread.threadId}/posts?$expand=attachments`);
     posts.sort((a, b) => (a.receivedDateTime ?? '').localeCompare(b.receivedDateTime ?? '') || a.id!.localeCompare(b.id!));
+    let young = false;
     for (const [i, post] of posts.entries()) {
+      counts.found = (counts.found ?? 0) + 1;
+      const skip = filteredOut(ctx, new Date(post.receivedDateTime!));
+      young ||= skip === 'young';
+      if (skip) {
+        counts.filtered = (counts.filtered ?? 0) + 1;
+        continue;
+      }
       const mime = postToMime(thread, forMime(post), posts.slice(0, i).map((p) => p.id!));
       const result = await ingestMessage(ctx.store, {
         archiveId: ctx.archiveId, folder: GROUP_FOLDER, receivedAt: new Date(post.receivedDateTime!),
         source: { kind: 'group-post', groupId: thread.groupId, threadId: thread.threadId, postId: post.id! }, content: Readable.from([mime]),
       });
-      counts.found = (counts.found ?? 0) + 1;
       if (result.status === 'archived') {
         counts.archived = (counts.archived ?? 0) + 1;
         counts.bytes = (counts.bytes ?? 0) + result.size;
       } else counts.alreadyArchived = (counts.alreadyArchived ?? 0) + 1;
     }
-    return true;
+    return young ? 'young' : 'done';
   } catch (err) {
     if (ctx.signal.aborted) throw err;
     await recordRunError(ctx.store.conn, ctx.runId, thread.groupId, { reason: `thread "${thread.topic}" (${thread.threadId}): ${describe(err)}; read again next run` });
-    return false;
+    return 'failed';
   }
+}
+
+/** The profile's date filters, as for mail (archiving/process-message.ts); the size limit applies to mail only. */
+function filteredOut(ctx: CrawlContext, received: Date): 'window' | 'young' | null {
+  const { filters } = ctx.settings;
+  if ((filters.receivedAfter && received < filters.receivedAfter) || (filters.receivedBefore && received >= filters.receivedBefore)) return 'window';
+  return filters.olderThanDays !== undefined && received > daysBefore(ctx.now, filters.olderThanDays) ? 'young' : null;
 }
 
 function forMime(post: Post): PostForMime {
