@@ -3,7 +3,7 @@ import type { Attachment, ConversationThread, FileAttachment, Post } from '@micr
 import { describe } from '../archiving/crawl-mailbox';
 import { daysBefore, type CrawlContext, type PartialCounts } from '../archiving/context';
 import { pages, collect } from '../graph/paging';
-import { ingestMessage } from '../ingest';
+import { archiveStored, settleAll, storeMessage, type ArchiveEntry } from '../ingest';
 import { getArchiveUser } from '../store/directory';
 import { getGroupSync, saveGroupSync, type GroupSync } from '../store/group-sync';
 import { recordRunError, setRunMailboxCompleteness } from '../store/runs';
@@ -17,6 +17,8 @@ import { postToMime, type PostForMime, type ThreadForMime } from './post-mime';
 export const FULL_PASS_MS = 7 * 86_400_000;
 /** Threads read per page: each page's progress is saved once its threads are archived. */
 const THREAD_PAGE = 50;
+/** Posts of a thread added to the archive in one batch of writes. */
+const POST_BATCH = 50;
 /** Archive folder of a group's posts. */
 export const GROUP_FOLDER = 'Conversations';
 
@@ -73,25 +75,28 @@ async function archiveThread(ctx: CrawlContext, thread: ThreadForMime, counts: P
   try {
     const posts = await collect<Post>(ctx.graph, `/groups/${thread.groupId}/threads/${thread.threadId}/posts?$expand=attachments`);
     posts.sort((a, b) => (a.receivedDateTime ?? '').localeCompare(b.receivedDateTime ?? '') || a.id!.localeCompare(b.id!));
-    let young = false;
-    for (const [i, post] of posts.entries()) {
-      counts.found = (counts.found ?? 0) + 1;
+    const kept = posts.map((post, i) => ({ post, i })).filter(({ post }) => {
       const skip = filteredOut(ctx, new Date(post.receivedDateTime!));
-      young ||= skip === 'young';
-      if (skip) {
-        counts.filtered = (counts.filtered ?? 0) + 1;
-        continue;
+      if (skip) counts.filtered = (counts.filtered ?? 0) + 1;
+      return !skip;
+    });
+    counts.found = (counts.found ?? 0) + posts.length;
+    for (let at = 0; at < kept.length; at += POST_BATCH) {
+      const batch = kept.slice(at, at + POST_BATCH);
+      // Stored a few at a time (the crawl's in-flight bound), then added to the archive in one batch of writes.
+      const stored = await settleAll(batch.map(({ post, i }) => ctx.inFlight.run(() => storeMessage(ctx.store, Readable.from([postToMime(thread, forMime(post), posts.slice(0, i).map((p) => p.id!))])))));
+      const statuses = await archiveStored(ctx.store, batch.map(({ post }, k): ArchiveEntry => ({
+        archiveId: ctx.archiveId, folder: GROUP_FOLDER, receivedAt: new Date(post.receivedDateTime!), stored: stored[k]!,
+        source: { kind: 'group-post', groupId: thread.groupId, threadId: thread.threadId, postId: post.id! },
+      })));
+      for (const [k, status] of statuses.entries()) {
+        if (status === 'archived') {
+          counts.archived = (counts.archived ?? 0) + 1;
+          counts.bytes = (counts.bytes ?? 0) + stored[k]!.size;
+        } else counts.alreadyArchived = (counts.alreadyArchived ?? 0) + 1;
       }
-      const mime = postToMime(thread, forMime(post), posts.slice(0, i).map((p) => p.id!));
-      const result = await ingestMessage(ctx.store, {
-        archiveId: ctx.archiveId, folder: GROUP_FOLDER, receivedAt: new Date(post.receivedDateTime!),
-        source: { kind: 'group-post', groupId: thread.groupId, threadId: thread.threadId, postId: post.id! }, content: Readable.from([mime]),
-      });
-      if (result.status === 'archived') {
-        counts.archived = (counts.archived ?? 0) + 1;
-        counts.bytes = (counts.bytes ?? 0) + result.size;
-      } else counts.alreadyArchived = (counts.alreadyArchived ?? 0) + 1;
     }
+    const young = posts.some((p) => filteredOut(ctx, new Date(p.receivedDateTime!)) === 'young');
     return young ? 'young' : 'done';
   } catch (err) {
     if (ctx.signal.aborted) throw err;
