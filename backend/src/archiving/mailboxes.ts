@@ -4,6 +4,8 @@ import type { User } from '@microsoft/microsoft-graph-types';
 import type { Store } from '../store';
 import { getArchiveUser, listArchiveUsers, upsertDirectoryUser, type ArchiveUser } from '../store/directory';
 import { toArchiveUser, USER_FIELDS } from '../directory/sync';
+import { syncGroups } from '../groups/directory';
+import { getDirectorySettings } from '../directory/settings';
 import type { ProfileSource } from './profile';
 import { resolveTeams } from '../teams/targets';
 
@@ -46,7 +48,17 @@ export async function resolveMailboxes(store: Store, graph: Client, source: Prof
       return resolveMailboxes(store, graph, { kind: 'multiple-mailboxes', selection: source.selection, mailboxes: source.mailboxes });
     case 'teams-channels':
       return resolveTeams(graph, source.teams);
+    case 'm365-groups':
+      return groupTargets(store, graph, source);
   }
+}
+
+/** The groups of a groups profile, each into its own archive, after a sync of the groups (and their grants). */
+async function groupTargets(store: Store, graph: Client, source: Extract<ProfileSource, { kind: 'm365-groups' }>): Promise<MailboxTarget[]> {
+  await syncGroups(store.conn, graph, (await getDirectorySettings(store.conn)).grantGroupMembers);
+  const groups = await listArchiveUsers(store.conn, { status: 'active', kinds: ['group'] });
+  const listed = matcher(source.mailboxes);
+  return groups.filter((g) => (source.selection === 'all' ? true : source.selection === 'only' ? listed(g) : !listed(g))).map(self);
 }
 
 const self = (u: ArchiveUser): MailboxTarget => ({ mailboxId: u._id, upn: u.upn, archiveId: u._id, onlineArchiveId: u.onlineArchiveId });

@@ -53,6 +53,13 @@ const source = z.discriminatedUnion('kind', [
     mailboxes: z.array(mailboxRef).max(10_000).default([]),
   }),
   ...TEAMS_SOURCES,
+  z.object({
+    /** Microsoft 365 groups' conversations (backend/src/groups), each into the group's own archive. */
+    kind: z.literal('m365-groups'),
+    selection: z.enum(['all', 'all-except', 'only']),
+    /** The groups' mailboxes: group object ids or addresses. */
+    mailboxes: z.array(mailboxRef).max(10_000).default([]),
+  }),
 ]);
 
 const isoDate = z.coerce.date({ error: 'must be an ISO date such as 2024-01-31' });

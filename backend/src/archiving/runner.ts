@@ -13,6 +13,7 @@ import { profileInputSchema } from './profile';
 import { onlineArchiveTargets, resolveMailboxes } from './mailboxes';
 import { betaGraph } from '../graph/client';
 import { crawlMailbox, describe, isMailboxWide } from './crawl-mailbox';
+import { crawlGroup } from '../groups/crawl';
 import { Limiter } from '../limiter';
 import { MAILBOX_CONCURRENCY, shareSlots } from '../graph/mailbox-requests';
 import { lockMailbox, renewMailboxLock, unlockMailbox } from '../store/mailbox-locks';
@@ -104,13 +105,15 @@ async function checkRun(deps: ArchivingDeps, runId: string, n: number): Promise<
 
 async function planRun(deps: ArchivingDeps, run: Run, settings: ProfileSettings, ctx: JobContext): Promise<void> {
   const { conn } = deps.store;
-  const neverSynced = (await listArchiveUsers(conn, {})).length === 0;
+  // Groups a groups profile (or its connection test) synchronised are no sync of the users.
+  const neverSynced = !(await listArchiveUsers(conn, {})).some((u) => u.kind !== 'group');
   if (settings.syncDirectoryFirst || (neverSynced && settings.source.kind !== 'single-mailbox')) {
     const result = await syncDirectory(conn, deps.graph, await getDirectorySettings(conn));
     await updateRun(conn, run._id, { directorySync: result });
   }
   const primaries = await resolveMailboxes(deps.store, deps.graph, settings.source);
-  const targets = settings.includeOnlineArchives && !isTeamsSource(settings.source) ? [...primaries, ...(await onlineArchiveTargets(deps.graph, primaries))] : primaries;
+  const onlineArchives = settings.includeOnlineArchives && !isTeamsSource(settings.source) && settings.source.kind !== 'm365-groups';
+  const targets = onlineArchives ? [...primaries, ...(await onlineArchiveTargets(deps.graph, primaries))] : primaries;
   await updateRun(conn, run._id, { mailboxCount: targets.length });
   // Idempotent keys: a worker taking over a half-planned run adds nothing twice.
   for (const t of targets) {
@@ -161,8 +164,8 @@ async function crawlOne(deps: ArchivingDeps, ctx: JobContext, run: Run, target: 
   const timeout = AbortSignal.timeout(Math.max(1, deadline - Date.now()));
   const signal = AbortSignal.any([ctx.signal, timeout, lockLost]);
   if (target.onlineArchiveOf) shareSlots(mailboxId, target.onlineArchiveOf);
-  // A Teams profile's unit is a user's chats or a team's channels, crawled like a mailbox.
-  const crawl = isTeamsSource(settings.source) ? crawlTeams : crawlMailbox;
+  // A Teams profile's unit is a user's chats or a team's channels, a groups profile's a group: each crawled like a mailbox.
+  const crawl = settings.source.kind === 'm365-groups' ? crawlGroup : isTeamsSource(settings.source) ? crawlTeams : crawlMailbox;
   try {
     await crawl({
       store: deps.store,

@@ -8,7 +8,8 @@ const SAMPLE = 5;
 
 /**
  * "Test connection" in the wizard: can we resolve the profile's mailboxes and open each one's
- * Inbox with the app's token? Checks a sample so a 5,000-mailbox profile answers quickly.
+ * Inbox (a group's conversations, for a groups profile) with the app's token? Checks a sample
+ * so a 5,000-mailbox profile answers quickly.
  */
 export async function testProfile(deps: ArchivingDeps, settings: ProfileSettings) {
   let mailboxes;
@@ -19,10 +20,11 @@ export async function testProfile(deps: ArchivingDeps, settings: ProfileSettings
   }
   // Nothing opened is nothing proven: a profile that selects no mailbox has not passed.
   if (mailboxes.length === 0) return { ok: false, mailboxCount: 0, checked: [], error: await whyNoMailbox(deps, settings) };
+  const probe = (id: string) => (settings.source.kind === 'm365-groups' ? `/groups/${id}/threads?$top=1&$select=id` : `/users/${id}/mailFolders/inbox?$select=id`);
   const checked = await Promise.all(
     mailboxes.slice(0, SAMPLE).map(async (m) => {
       try {
-        await deps.graph.api(`/users/${m.mailboxId}/mailFolders/inbox`).select('id').get();
+        await deps.graph.api(probe(m.mailboxId)).get();
         return { upn: m.upn, ok: true };
       } catch (err) {
         return { upn: m.upn, ok: false, error: describe(err) };

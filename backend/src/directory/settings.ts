@@ -11,6 +11,10 @@ export const directorySettingsSchema = z
     /** Object ids of groups; when set, only their (transitive) members are synchronised. */
     includeGroups: z.array(z.string().uuid('must be a group object id')).max(100).default([]),
     excludeGroups: z.array(z.string().uuid('must be a group object id')).max(100).default([]),
+    /** Also mirror Microsoft 365 groups (unified, mail-enabled) as archives of their conversations. */
+    syncGroups: z.boolean().default(false),
+    /** Grant each group's archive to its owners and members (read), kept in step with the membership. */
+    grantGroupMembers: z.boolean().default(true),
     schedule: scheduleSchema.default({ kind: 'manual' }),
   })
   .strict();

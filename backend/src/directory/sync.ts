@@ -5,6 +5,7 @@ import { sendBatch, type BatchResponse } from '../graph/batch';
 import { betaGraph } from '../graph/client';
 import { collect, graphErrorOf, pages } from '../graph/paging';
 import { markDeparted, upsertDirectoryUser, type ArchiveUserKind } from '../store/directory';
+import { syncGroups, type GroupSyncResult } from '../groups/directory';
 import type { DirectorySettings } from './settings';
 
 export interface DirectorySyncResult {
@@ -13,6 +14,8 @@ export interface DirectorySyncResult {
   updated: number;
   departed: number;
   skipped: { upn: string; reason: string }[];
+  /** Microsoft 365 groups, when the settings ask for them (syncGroups). */
+  groups?: GroupSyncResult;
 }
 
 export const USER_FIELDS = 'id,userPrincipalName,displayName,mail,proxyAddresses,accountEnabled,assignedPlans,userType';
@@ -52,6 +55,7 @@ export async function syncDirectory(conn: Connection, graph: Client, settings: D
   }
   result.seen = seen.length;
   result.departed = await markDeparted(conn, seen, now);
+  if (settings.syncGroups) result.groups = await syncGroups(conn, graph, settings.grantGroupMembers, now);
   return result;
 }
 

@@ -83,7 +83,7 @@ function chooseBoundary(requested: string | undefined, contents: Buffer[]): stri
 }
 
 /** RFC 2047 B-encoding for a subject that is not plain ASCII, in encoded words of at most 75 characters. */
-function encodeHeaderText(text: string): string {
+export function encodeHeaderText(text: string): string {
   const oneLine = text.replace(/[\r\n]+/g, ' ');
   if (!/[^\x20-\x7e]/.test(oneLine) && oneLine.length <= 900) return oneLine;
   const words: string[] = [];
@@ -99,6 +99,6 @@ function encodeHeaderText(text: string): string {
   return words.map((w) => `=?utf-8?B?${Buffer.from(w, 'utf8').toString('base64')}?=`).join('\r\n ');
 }
 
-function rfc5322Date(date: Date): string {
+export function rfc5322Date(date: Date): string {
   return date.toUTCString().replace(/GMT$/, '+0000');
 }

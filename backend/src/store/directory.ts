@@ -6,7 +6,7 @@ import { modelFor } from './model';
  * Entra object id as `_id`, so a rename or an address change never splits an archive; users who
  * leave the directory are marked departed and keep their archive (MISSION M8).
  */
-export type ArchiveUserKind = 'user' | 'shared' | 'room' | 'equipment' | 'catch-all' | 'manual';
+export type ArchiveUserKind = 'user' | 'shared' | 'room' | 'equipment' | 'catch-all' | 'manual' | 'group';
 
 export interface ArchiveUser {
   _id: string;
@@ -69,10 +69,13 @@ export async function upsertDirectoryUser(conn: Connection, user: ArchiveUserUpd
   return res.upsertedCount ? 'added' : 'updated';
 }
 
-/** Directory users not seen in a complete sync are departed; their archives stay. */
-export async function markDeparted(conn: Connection, seenIds: string[], now = new Date()): Promise<number> {
+/**
+ * Directory users not seen in a complete sync are departed; their archives stay. Users and
+ * Microsoft 365 groups (kind 'group') are listed by separate syncs: each departs only its own.
+ */
+export async function markDeparted(conn: Connection, seenIds: string[], now = new Date(), groups = false): Promise<number> {
   const res = await archiveUsers(conn).updateMany(
-    { source: 'entra', status: 'active', _id: { $nin: seenIds } },
+    { source: 'entra', status: 'active', _id: { $nin: seenIds }, kind: groups ? 'group' : { $ne: 'group' } },
     { $set: { status: 'departed', departedAt: now } },
   );
   return res.modifiedCount;

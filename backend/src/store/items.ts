@@ -9,7 +9,9 @@ import { getMessageMeta, type MessageAddress } from './messages';
 export type ItemSource =
   | { kind: 'graph'; mailboxId: string; folderId: string; messageId: string }
   | { kind: 'journal'; reportId: string }
-  | { kind: 'import'; file: string };
+  | { kind: 'import'; file: string }
+  /** A post of a Microsoft 365 group's conversation (backend/src/groups). */
+  | { kind: 'group-post'; groupId: string; threadId: string; postId: string };
 
 /** A message as one archive holds it: one per (archive, blob), with what result lists show. */
 export interface Item {
@@ -33,7 +35,7 @@ export interface Item {
 export type NewItem = Omit<Item, '_id' | 'sources' | 'archivedAt'> & { source: ItemSource };
 
 const source = new Schema(
-  { kind: String, mailboxId: String, folderId: String, messageId: String, reportId: String, file: String },
+  { kind: String, mailboxId: String, folderId: String, messageId: String, reportId: String, file: String, groupId: String, threadId: String, postId: String },
   { _id: false },
 );
 
@@ -148,6 +150,7 @@ function sameSource(a: ItemSource | undefined, b: ItemSource): boolean {
   if (!a || a.kind !== b.kind) return false;
   if (a.kind === 'graph' && b.kind === 'graph') return a.mailboxId === b.mailboxId && a.messageId === b.messageId;
   if (a.kind === 'journal' && b.kind === 'journal') return a.reportId === b.reportId;
+  if (a.kind === 'group-post' && b.kind === 'group-post') return a.groupId === b.groupId && a.postId === b.postId;
   return a.kind === 'import' && b.kind === 'import' && a.file === b.file;
 }
 

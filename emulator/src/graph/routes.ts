@@ -1,6 +1,7 @@
 import { exchangeSettings } from './archive';
 import * as attachments from './attachments';
 import * as folders from './folders';
+import * as conversations from './group-conversations';
 import * as groups from './groups';
 import * as messages from './messages';
 import { messagesDelta } from './delta';
@@ -57,9 +58,11 @@ export const ROUTES: Route[] = [
   r('GET', 'groups/:group', D, groups.getGroup),
   r('GET', 'groups/:group/members', D, groups.listMembers),
   r('GET', 'groups/:group/transitivemembers', D, groups.listTransitiveMembers),
-  r('GET', 'groups/:group/threads', D, groups.listThreads),
-  r('GET', 'groups/:group/threads/:thread', D, groups.getThread),
-  r('GET', 'groups/:group/threads/:thread/posts', D, groups.listPosts),
+  r('GET', 'groups/:group/owners', D, groups.listOwners),
+  r('GET', 'groups/:group/threads', D, conversations.listThreads),
+  r('GET', 'groups/:group/threads/:thread', D, conversations.getThread),
+  r('GET', 'groups/:group/threads/:thread/posts', D, conversations.listPosts),
+  r('GET', 'groups/:group/threads/:thread/posts/:post/attachments', D, conversations.listPostAttachments),
   ...TEAMS_ROUTES.map(([method, path, handler]) => r(method, path, D, handler)),
 ];
 

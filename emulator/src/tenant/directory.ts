@@ -15,11 +15,20 @@ export interface UserRecord {
   archiveMailboxId?: string;
 }
 
+export interface PostAttachmentRecord {
+  id: string;
+  name: string;
+  contentType: string;
+  /** The file's bytes, base64 (a fileAttachment's contentBytes). */
+  contentBytes: string;
+}
+
 export interface PostRecord {
   id: string;
   from: { name: string; address: string };
   receivedDateTime: string;
   content: string;
+  attachments?: PostAttachmentRecord[];
 }
 
 export interface ThreadRecord {
@@ -31,6 +40,8 @@ export interface ThreadRecord {
 export interface GroupRecord {
   group: Group & { id: string };
   memberIds: string[];
+  /** Owners (GET /groups/{id}/owners); absent: none recorded. */
+  ownerIds?: string[];
   threads: ThreadRecord[];
 }
 

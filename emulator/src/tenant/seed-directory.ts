@@ -72,6 +72,7 @@ export function registerDemoGroups(tenant: Tenant, u: Record<'admin' | 'megan' |
       createdDateTime: '2023-04-02T09:00:00Z',
     },
     memberIds: [u.admin.id, u.megan.id, u.alex.id, u.lee.id],
+    ownerIds: [u.megan.id],
     threads: [
       {
         id: 'AAQkADfalconThread01AAA=',
@@ -84,7 +85,42 @@ export function registerDemoGroups(tenant: Tenant, u: Record<'admin' | 'megan' |
       {
         id: 'AAQkADfalconThread02AAA=',
         topic: 'Press release wording',
-        posts: [post('AAMkADfalconPost0201AAA=', 'Alex Wilber', u.alex.upn, '2024-02-14T14:00:00Z', '<p>Second draft attached, comments welcome.</p>')],
+        posts: [
+          {
+            ...post('AAMkADfalconPost0201AAA=', 'Alex Wilber', u.alex.upn, '2024-02-14T14:00:00Z', '<p>Second draft attached, comments welcome.</p>'),
+            attachments: [{ id: 'AAMkADfalconAtt0201AAA=', name: 'press-release-v2.txt', contentType: 'text/plain', contentBytes: Buffer.from('Falcon ships on 20 February. Quote from Megan Bowen, product lead.\r\n').toString('base64') }],
+          },
+        ],
+      },
+    ],
+  });
+  registerSalesGroup(tenant, u);
+}
+
+/** A second Microsoft 365 group, that Diego owns and Megan is no member of. */
+function registerSalesGroup(tenant: Tenant, u: Record<'alex' | 'diego', Ids>): void {
+  const id = '1a2b3c4d-0000-4000-b000-000000000003';
+  tenant.groups.set(id, {
+    group: {
+      id,
+      displayName: 'Sales EMEA',
+      description: 'Microsoft 365 group of the EMEA sales team',
+      mailEnabled: true,
+      mail: `sales-emea@${DEMO.domain}`,
+      mailNickname: 'sales-emea',
+      securityEnabled: false,
+      groupTypes: ['Unified'],
+      proxyAddresses: [`SMTP:sales-emea@${DEMO.domain}`],
+      visibility: 'Private',
+      createdDateTime: '2023-05-11T09:00:00Z',
+    },
+    memberIds: [u.diego.id, u.alex.id],
+    ownerIds: [u.diego.id],
+    threads: [
+      {
+        id: 'AAQkADsalesThread01AAA=',
+        topic: 'Q1 pipeline — Nordics',
+        posts: [post('AAMkADsalesPost0101AAA=', 'Diego Siciliani', u.diego.upn, '2024-03-04T09:15:00Z', '<p>Nordics pipeline is at 1.2 M€, two deals in negotiation.</p>')],
       },
     ],
   });

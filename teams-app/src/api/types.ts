@@ -89,7 +89,7 @@ export interface ConnectionTest {
 export interface ArchiveUser {
   _id: string;
   source: 'entra' | 'manual';
-  kind: 'user' | 'shared' | 'room' | 'equipment' | 'catch-all' | 'manual';
+  kind: 'user' | 'shared' | 'room' | 'equipment' | 'catch-all' | 'manual' | 'group';
   upn: string;
   displayName: string;
   mail: string;
@@ -104,6 +104,8 @@ export interface DirectorySettings {
   licensedOnly: boolean;
   includeGroups: string[];
   excludeGroups: string[];
+  syncGroups: boolean;
+  grantGroupMembers: boolean;
   schedule: Schedule;
 }
 

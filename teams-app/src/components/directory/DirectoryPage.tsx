@@ -35,13 +35,15 @@ function SettingsForm({ initial, onSynced }: { initial: DirectorySettings; onSyn
   const [licensedOnly, setLicensedOnly] = useState(initial.licensedOnly);
   const [include, setInclude] = useState(initial.includeGroups.join('\n'));
   const [exclude, setExclude] = useState(initial.excludeGroups.join('\n'));
+  const [syncGroups, setSyncGroups] = useState(initial.syncGroups);
+  const [grantGroupMembers, setGrantGroupMembers] = useState(initial.grantGroupMembers);
   const [schedule, setSchedule] = useState<ScheduleDraft>(scheduleDraft(initial.schedule));
   const [error, setError] = useState<unknown>(null);
   const [saved, setSaved] = useState(false);
   const [busy, setBusy] = useState<'save' | 'sync' | null>(null);
   const [result, setResult] = useState<DirectorySyncResult | null>(null);
   const save = async () => {
-    await api.saveDirectorySettings({ licensedOnly, includeGroups: splitList(include), excludeGroups: splitList(exclude), schedule: toSchedule(schedule) });
+    await api.saveDirectorySettings({ licensedOnly, includeGroups: splitList(include), excludeGroups: splitList(exclude), syncGroups, grantGroupMembers, schedule: toSchedule(schedule) });
     setSaved(true);
   };
   const run = async (what: 'save' | 'sync') => {
@@ -76,6 +78,12 @@ function SettingsForm({ initial, onSynced }: { initial: DirectorySettings; onSyn
       <Field label="Never members of these groups (object ids, one per line)" validationMessage={err('excludeGroups')}>
         <Textarea value={exclude} onChange={(_e, d) => setExclude(d.value)} />
       </Field>
+      <Switch checked={syncGroups} onChange={(_e, d) => setSyncGroups(d.checked)} label="Microsoft 365 groups too: each group becomes an archive of its conversations" />
+      <Switch
+        checked={grantGroupMembers}
+        onChange={(_e, d) => setGrantGroupMembers(d.checked)}
+        label="Let each group's owners and members read its archive (kept in step with the membership)"
+      />
       <ScheduleEditor idPrefix="directory" value={schedule} onChange={setSchedule} error={err('schedule')} />
       <ErrorBar error={unplacedError(error, ['includeGroups', 'excludeGroups', 'schedule'])} title="Not done" />
       {saved && !result && busy === null && (

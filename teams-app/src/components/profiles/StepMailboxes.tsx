@@ -11,7 +11,7 @@ export function StepMailboxes(props: StepProps) {
   return (
     <>
       {mailboxChoice(props)}
-      {!props.draft.kind.startsWith('teams-') && (
+      {!props.draft.kind.startsWith('teams-') && props.draft.kind !== 'm365-groups' && (
         <Checkbox
           checked={props.draft.includeOnlineArchives}
           onChange={(_e, d) => props.set({ includeOnlineArchives: d.checked === true })}
@@ -23,7 +23,8 @@ export function StepMailboxes(props: StepProps) {
 }
 
 function mailboxChoice({ draft, set, error, users }: StepProps): ReactNode {
-  const people = users.filter((u) => u.mail);
+  const people = users.filter((u) => u.mail && u.kind !== 'group');
+  const groups = draft.kind === 'm365-groups';
   if (draft.kind === 'single-mailbox') {
     return (
       <Field label="Mailbox" hint="User principal name or address of the mailbox to archive." validationMessage={error('source.mailbox', 'source')}>
@@ -67,7 +68,7 @@ function mailboxChoice({ draft, set, error, users }: StepProps): ReactNode {
     <>
       <Field label="Which mailboxes?" validationMessage={error('source.selection')}>
         <RadioGroup value={draft.selection} onChange={(_e, d) => set({ selection: d.value as typeof draft.selection })} aria-label="Which mailboxes">
-          <Radio value="all" label="All users with an email address" />
+          <Radio value="all" label={groups ? 'Every Microsoft 365 group the directory knows' : 'All users with an email address'} />
           <Radio value="all-except" label="All except the ones ticked below" />
           <Radio value="only" label="Only the ones ticked below" />
         </RadioGroup>
@@ -75,7 +76,7 @@ function mailboxChoice({ draft, set, error, users }: StepProps): ReactNode {
       {draft.selection !== 'all' && (
         <MailboxPicker
           label={draft.selection === 'only' ? 'Archive these mailboxes' : 'Leave out these mailboxes'}
-          users={people}
+          users={groups ? users.filter((u) => u.kind === 'group') : people}
           value={draft.mailboxes}
           onChange={(mailboxes) => set({ mailboxes })}
           error={error('source.mailboxes', 'source')}

@@ -69,7 +69,7 @@ export function draftOf(p: Profile): Draft {
     kind: src.kind,
     mailbox: src.kind === 'single-mailbox' ? src.mailbox : '',
     targetArchive: src.kind === 'single-mailbox' ? (src.targetArchive ?? '') : '',
-    selection: src.kind === 'multiple-mailboxes' || src.kind === 'teams-chats' ? src.selection : 'only',
+    selection: src.kind === 'multiple-mailboxes' || src.kind === 'teams-chats' || src.kind === 'm365-groups' ? src.selection : 'only',
     mailboxes: src.kind === 'single-mailbox' || src.kind === 'teams-channels' ? [] : (src.mailboxes ?? []),
     teams: src.kind === 'teams-channels' ? (src.teams ?? []).join('\n') : '',
     syncDirectoryFirst: p.syncDirectoryFirst ?? false,
@@ -95,6 +95,7 @@ function sourceOf(d: Draft): ProfileInput['source'] {
   if (d.kind === 'shared-mailboxes') return { kind: 'shared-mailboxes', mailboxes: d.mailboxes };
   if (d.kind === 'teams-channels') return { kind: 'teams-channels', teams: lines(d.teams) };
   if (d.kind === 'teams-chats') return { kind: 'teams-chats', selection: d.selection, mailboxes: d.selection === 'all' ? [] : d.mailboxes };
+  if (d.kind === 'm365-groups') return { kind: 'm365-groups', selection: d.selection, mailboxes: d.selection === 'all' ? [] : d.mailboxes };
   return { kind: 'multiple-mailboxes', selection: d.selection, mailboxes: d.selection === 'all' ? [] : d.mailboxes };
 }
 

@@ -7,6 +7,7 @@ export function sourceSummary(p: Profile): string {
   if (s.kind === 'teams-channels') return s.teams?.length ? `Teams channels: ${s.teams.join(', ')}` : 'Every team\'s channels';
   const n = s.mailboxes?.length ?? 0;
   if (s.kind === 'teams-chats') return s.selection === 'all' ? 'Teams chats of all users' : `Teams chats: ${s.selection === 'only' ? 'only' : 'all except'} ${n}`;
+  if (s.kind === 'm365-groups' && s.selection === 'all') return 'Every Microsoft 365 group';
   if (s.selection === 'all') return 'All users';
   return s.selection === 'only' ? `Only ${n}: ${s.mailboxes!.join(', ')}` : `All except ${n}`;
 }
