@@ -14,6 +14,8 @@ import { MessageTooComplexError } from '../../retrieval/render';
 import { bareContentId, messageView, noticeDocument, viewDocument } from '../../retrieval/view';
 import { viewTickets } from '../../retrieval/view-ticket';
 import { getMessageMeta } from '../../store/messages';
+import { audit } from '../../access';
+import { conversationOf } from '../../search/conversation';
 import { HttpError, parseInput, toHttpError } from '../errors';
 
 const viewQuery = z.object({
@@ -61,6 +63,14 @@ export function messageRoutes(deps: ServiceDeps): Router {
     const view = await messageView(store, item, { cidUrl: (cid) => cidPath(ref.id, cid), allowRemote: remote, timeLimitMs });
     await auditAccess(store, req.caller!, 'view', requestInfo(req), { archiveId: ref.archiveId, target: ref.id, details: { format: 'json', remote } });
     res.json(view);
+  });
+
+  // The open message's thread, oldest first (search/conversation.ts); audited as the search it is.
+  r.get('/messages/:id/conversation', async (req, res) => {
+    const { ref, item } = await reach(req, 'read');
+    const thread = await conversationOf(store, ref.archiveId, item.subject);
+    await audit(store, { caller: req.caller!, action: 'search', archiveId: ref.archiveId, details: { conversationOf: ref.id, returned: thread.value.length }, ...requestInfo(req) });
+    res.set('Cache-Control', 'private, no-store').json(thread);
   });
 
   r.post('/messages/:id/view-ticket', async (req, res) => {
