@@ -95,6 +95,9 @@ test('a message is found by its Message-ID, with the operator or pasted alone', 
     assert.deepEqual(res.body.value.map((h: { id: string }) => h.id), [hit.id], q);
   }
   assert.equal((await search(stack, DEMO_USERS.alex.upn, { q: messageId, archive: hit.archiveId })).status, 404);
+  const counted = await facets(messageId);
+  assert.equal(counted.total, 1, 'the facets of a Message-ID search count its one message');
+  assert.equal(counted.senders[0].count, 1);
   const mixed = await search(stack, MEGAN, { q: `budget messageid:${messageId}` });
   assert.equal(mixed.status, 400);
   assert.equal(mixed.body.error.field, 'q');

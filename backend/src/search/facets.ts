@@ -10,7 +10,8 @@ import { audit } from '../access';
 import type { Caller } from '../access/caller';
 import type { Store } from '../store';
 import { parseQuery } from './query';
-import { archivesToSearch, matchingSegments, page, type RequestInfo, type SegmentHits } from './service';
+import { findByMessageId, messageIdOf } from './message-id';
+import { archivesToSearch, matchingSegments, page, type RequestInfo, type SearchHit, type SegmentHits } from './service';
 
 export const SENDER_SAMPLE = 500;
 const TOP = 10;
@@ -63,52 +64,76 @@ function countColumns(seg: SegmentHits, folders: Map<string, number>): number {
   return attached;
 }
 
-async function countSenders(segments: SegmentHits[]): Promise<{ senders: Facets['senders']; sampled: number }> {
+/** Counts on their way to becoming Facets. */
+class Tally {
+  readonly folders = new Map<string, number>();
+  readonly years = new Map<number, number>();
+  readonly senders = new Map<string, number>();
+  private readonly names = new Map<string, string>();
+  hasAttachment = 0;
+  total = 0;
+  sampled = 0;
+
+  sender(from: { name: string; address: string } | null | undefined): void {
+    this.sampled++;
+    if (!from?.address) return;
+    const address = from.address.toLowerCase();
+    add(this.senders, address, 1);
+    if (from.name && !this.names.has(address)) this.names.set(address, from.name);
+  }
+
+  facets(): Facets {
+    return {
+      total: this.total,
+      folders: byCount(this.folders),
+      years: [...this.years].sort((a, b) => b[0] - a[0]).map(([value, count]) => ({ value, count })),
+      hasAttachment: this.hasAttachment,
+      senders: byCount(this.senders).slice(0, TOP).map((c) => ({ ...c, name: this.names.get(c.value) ?? '' })),
+      sendersSampled: this.sampled,
+    };
+  }
+}
+
+async function countSenders(segments: SegmentHits[], tally: Tally): Promise<void> {
   const { hits } = page(segments, null, SENDER_SAMPLE);
   const bySeg = new Map<SegmentHits, number[]>();
   for (const h of hits) bySeg.set(h.seg, [...(bySeg.get(h.seg) ?? []), h.ord]);
-  const counts = new Map<string, number>();
-  const names = new Map<string, string>();
   for (const [seg, ords] of bySeg) {
     const summaries = await seg.view.summaries(ords);
-    for (const o of ords) {
-      const from = summaries.get(o)?.from;
-      if (!from?.address) continue;
-      const address = from.address.toLowerCase();
-      add(counts, address, 1);
-      if (from.name && !names.has(address)) names.set(address, from.name);
-    }
+    for (const o of ords) tally.sender(summaries.get(o)?.from);
   }
-  const senders = byCount(counts).slice(0, TOP).map((c) => ({ ...c, name: names.get(c.value) ?? '' }));
-  return { senders, sampled: hits.length };
 }
 
 export async function facetsOf(segments: SegmentHits[]): Promise<Facets> {
-  const folders = new Map<string, number>();
-  const years = new Map<number, number>();
-  let hasAttachment = 0;
-  let total = 0;
+  const tally = new Tally();
   for (const seg of segments) {
-    total += seg.bits.count();
-    hasAttachment += countColumns(seg, folders);
-    countYears(seg, years);
+    tally.total += seg.bits.count();
+    tally.hasAttachment += countColumns(seg, tally.folders);
+    countYears(seg, tally.years);
   }
-  const { senders, sampled } = await countSenders(segments);
-  return {
-    total,
-    folders: byCount(folders),
-    years: [...years].sort((a, b) => b[0] - a[0]).map(([value, count]) => ({ value, count })),
-    hasAttachment,
-    senders,
-    sendersSampled: sampled,
-  };
+  await countSenders(segments, tally);
+  return tally.facets();
+}
+
+/** The same counts over a handful of results already at hand (the copies of one Message-ID). */
+function facetsOfHits(hits: readonly SearchHit[]): Facets {
+  const tally = new Tally();
+  for (const h of hits) {
+    tally.total++;
+    if (h.folder) add(tally.folders, h.folder, 1);
+    add(tally.years, new Date(h.date).getUTCFullYear(), 1);
+    if (h.hasAttachments) tally.hasAttachment++;
+    tally.sender(h.from);
+  }
+  return tally.facets();
 }
 
 /** The facets of a search the caller may run (same access rules as the search); audited like one. */
 export async function searchFacets(store: Store, caller: Caller, input: { q: string; archive: string }, where: RequestInfo = {}): Promise<Facets> {
-  const q = parseQuery(input.q);
+  const messageId = messageIdOf(input.q);
+  const q = messageId ? null : parseQuery(input.q);
   const archives = await archivesToSearch(store, caller, input.archive);
-  const facets = await facetsOf(await matchingSegments(store, archives, q));
+  const facets = q ? await facetsOf(await matchingSegments(store, archives, q)) : facetsOfHits((await findByMessageId(store, archives, messageId!)).value);
   const archiveId = input.archive === 'all' ? undefined : input.archive;
   await audit(store, { caller, action: 'search', archiveId, details: { query: input.q, archive: input.archive, facets: true, archives: archives.length, total: facets.total }, ...where });
   return facets;
