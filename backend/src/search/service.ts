@@ -8,7 +8,7 @@ import { DomainError, invalidInput } from '../errors';
 import type { Store } from '../store';
 import { listIndexedArchives } from '../store/postings';
 import { openSegment, SegmentGoneError, type SegmentView } from './index-bucketed';
-import { Bits, type TermRecord } from './index-codec';
+import type { Bits, TermRecord } from './index-codec';
 import { readIndexState } from './index-manifest';
 import { ordinalAfter, ordinalBeforeDate, type Columns } from './index-segment';
 import { indexCtx, resultId } from './index-store';
