@@ -1,16 +1,23 @@
 import { createRoot } from 'react-dom/client';
-import type { ReactNode } from 'react';
+import { useEffect, useState, type ReactNode } from 'react';
 import { App } from './components/App';
 import { Notice } from './shared/Notice';
 import { isAuthDialog, officeDialogAuth, runAuthDialog } from './dialog-auth';
-import { detectOffice, officeIsDark, supportsNestedAppAuth } from './office';
+import { detectOffice, officeIsDark, onOfficeThemeChanged, supportsNestedAppAuth, type OfficeHost } from './office';
 import { loadSettings, nestedAuth, redirectAuth } from './shared/auth';
 import { ThemedApp } from './shared/theme';
+
+/** The page in Office's theme, following the user's switches while the pane is open. */
+function OfficeThemed({ office, children }: { office: OfficeHost | null; children: ReactNode }) {
+  const [dark, setDark] = useState(() => (office ? officeIsDark(office) : undefined));
+  useEffect(() => onOfficeThemeChanged(office, setDark), [office]);
+  return <ThemedApp hostDark={dark}>{children}</ThemedApp>;
+}
 
 async function boot(): Promise<void> {
   const root = createRoot(document.getElementById('root')!);
   const office = await detectOffice();
-  const render = (node: ReactNode) => root.render(<ThemedApp hostDark={office ? officeIsDark(office) : undefined}>{node}</ThemedApp>);
+  const render = (node: ReactNode) => root.render(<OfficeThemed office={office}>{node}</OfficeThemed>);
   try {
     const settings = await loadSettings();
     if (isAuthDialog()) {

@@ -15,6 +15,10 @@ interface MailItem {
   from?: unknown;
 }
 
+interface OfficeTheme {
+  bodyBackgroundColor?: string;
+}
+
 interface AsyncResult<T> {
   status: 'succeeded' | 'failed';
   value: T;
@@ -28,13 +32,13 @@ interface Dialog {
 
 interface OfficeApi {
   onReady(): Promise<{ host: string | null; platform: string | null }>;
-  EventType: { DialogMessageReceived: string; DialogEventReceived: string; ItemChanged: string };
+  EventType: { DialogMessageReceived: string; DialogEventReceived: string; ItemChanged: string; OfficeThemeChanged?: string };
   context: {
     requirements?: { isSetSupported(name: string, version?: string): boolean };
-    officeTheme?: { bodyBackgroundColor?: string };
+    officeTheme?: OfficeTheme;
     mailbox?: {
       item?: MailItem | null;
-      addHandlerAsync?(type: string, handler: () => void, callback?: (r: AsyncResult<void>) => void): void;
+      addHandlerAsync?(type: string, handler: (event: { officeTheme?: OfficeTheme }) => void, callback?: (r: AsyncResult<void>) => void): void;
     };
     ui?: {
       displayDialogAsync(url: string, options: { height: number; width: number; promptBeforeOpen?: boolean }, callback: (r: AsyncResult<Dialog>) => void): void;
@@ -68,7 +72,11 @@ export const supportsNestedAppAuth = (office: OfficeHost) =>
 
 /** Dark when the Office theme's background is dark; undefined when the host does not say. */
 export function officeIsDark(office: OfficeHost): boolean | undefined {
-  const hex = /^#?([0-9a-f]{6})$/i.exec(office.api.context.officeTheme?.bodyBackgroundColor ?? '')?.[1];
+  return themeIsDark(office.api.context.officeTheme);
+}
+
+function themeIsDark(theme: OfficeTheme | undefined): boolean | undefined {
+  const hex = /^#?([0-9a-f]{6})$/i.exec(theme?.bodyBackgroundColor ?? '')?.[1];
   if (!hex) return undefined;
   const [r, g, b] = [0, 2, 4].map((i) => parseInt(hex.slice(i, i + 2), 16) / 255) as [number, number, number];
   return 0.2126 * r + 0.7152 * g + 0.0722 * b < 0.5;
@@ -98,4 +106,15 @@ export function openItem(office: OfficeHost | null): OpenItem | null {
 export function onItemChanged(office: OfficeHost | null, handler: () => void): void {
   const mailbox = office?.api.context.mailbox;
   mailbox?.addHandlerAsync?.(office!.api.EventType.ItemChanged, handler);
+}
+
+/**
+ * Calls back with the new darkness when the user switches Office's theme while the pane is open
+ * (Mailbox 1.14: https://learn.microsoft.com/javascript/api/outlook/office.officethemechangedeventargs).
+ * Hosts without the event keep the theme read at start-up.
+ */
+export function onOfficeThemeChanged(office: OfficeHost | null, handler: (dark: boolean | undefined) => void): void {
+  const type = office?.api.EventType.OfficeThemeChanged;
+  if (!type) return;
+  office.api.context.mailbox?.addHandlerAsync?.(type, (event) => handler(themeIsDark(event.officeTheme ?? office.api.context.officeTheme)));
 }

@@ -1,10 +1,12 @@
 import { useCallback, useRef, useState } from 'react';
 import type { ApiClient } from './shared/api';
 import type { SearchHit } from './shared/types';
+import type { SortOrder } from './url-state';
 
 export interface SearchRequest {
   q: string;
   archive: string;
+  sort: SortOrder;
 }
 
 export interface SearchState {

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { messageIdOf } from '../../backend/src/search/message-id';
 import { MAX_QUERY_LENGTH, QuerySyntaxError, describeQuery, parseQuery, queryHelp } from '../../backend/src/search/query';
 import type { Field, Query } from '../../backend/src/search/query';
 
@@ -225,10 +226,20 @@ test('every operator in the help has an example that parses', () => {
   assert.ok(queryHelp.length >= 15);
   for (const { operator, example, description } of queryHelp) {
     assert.ok(description.length > 0, operator);
-    assert.notEqual(parseQuery(example).kind, 'all', example);
+    if (operator === 'messageid:') assert.equal(messageIdOf(example), '1234@example.com');
+    else assert.notEqual(parseQuery(example).kind, 'all', example);
   }
   const operators = queryHelp.map((h) => h.operator);
   for (const op of ['from:', 'to:', 'subject:', 'body:', 'filename:', 'folder:', 'has:attachment', 'after:', 'before:', 'size>', 'size<', 'OR', '-', '*']) {
     assert.ok(operators.includes(op), op);
   }
+});
+
+test('a Message-ID is asked for with messageid: or pasted alone in angle brackets, and stands alone', () => {
+  assert.equal(messageIdOf('messageid:<a.1@fabrikam.example>'), 'a.1@fabrikam.example');
+  assert.equal(messageIdOf('  <a.1@fabrikam.example> '), 'a.1@fabrikam.example');
+  assert.equal(messageIdOf('MessageId:a.1@fabrikam.example'), 'a.1@fabrikam.example');
+  assert.equal(messageIdOf('budget review'), null);
+  assert.equal(messageIdOf('<budget>'), null, 'angle brackets around a plain word are not a Message-ID');
+  assert.throws(() => messageIdOf('budget messageid:<a.1@fabrikam.example>'), (e: QuerySyntaxError) => e.position === 7 && /used on its own/.test(e.message));
 });

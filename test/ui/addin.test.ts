@@ -10,7 +10,7 @@ import { createProfile, runProfile, ADMIN } from '../archiving/helpers';
 import { assertAccessible } from '../helpers/axe';
 import { browserMissing, launchBrowser, type Browser } from '../helpers/browser';
 import { startStack, waitFor, type Stack } from '../helpers/stack';
-import { asOutlook, pickAccount, screenshot, TASK_PANE, withoutOffice } from './helpers';
+import { asOutlook, pickAccount, screenshot, setOfficeTheme, TASK_PANE, withoutOffice } from './helpers';
 
 const MEGAN = DEMO_USERS.megan.upn;
 const ALEX = DEMO_USERS.alex.upn;
@@ -128,7 +128,10 @@ describe('Outlook add-in task pane in Chromium', { skip }, () => {
   it('lists the operators with examples in the help popover', async () => {
     await page.getByRole('button', { name: /Search help/ }).click();
     const dialog = page.getByRole('dialog', { name: 'Search operators' });
-    await dialog.getByText('from:alice@contoso.com').waitFor();
+    // The examples name the signed-in person's own domain, and Message-ID search is among them.
+    const domain = MEGAN.split('@')[1];
+    await dialog.getByText(`from:alice@${domain}`).waitFor();
+    await dialog.getByText(`messageid:<1234@${domain}>`).waitFor();
     await screenshot(page, 'query-help');
     await assertAccessible(page, 'the query help');
     await page.keyboard.press('Escape');
@@ -207,12 +210,7 @@ describe('Outlook add-in task pane in Chromium', { skip }, () => {
     await page.getByRole('button', { name: 'Back to results' }).click();
   });
 
-  it('offers the online archive: the folder filter lists it, and a restore goes back into it by folder path', async () => {
-    await page.getByRole('button', { name: /^Filters/ }).click();
-    await page.getByRole('combobox', { name: 'Folder' }).click();
-    await page.getByRole('option', { name: 'Online Archive' }).waitFor();
-    await page.keyboard.press('Escape');
-    await page.getByRole('button', { name: /^Filters/ }).click();
+  it('offers the online archive: a restore goes back into it by folder path', async () => {
     await page.getByRole('searchbox', { name: 'Search your archive' }).fill(`subject:"${ALL_HANDS}"`);
     await page.keyboard.press('Enter');
     await page.getByRole('button', { name: new RegExp(ALL_HANDS) }).first().click();
@@ -303,9 +301,132 @@ describe('Outlook add-in task pane in Chromium', { skip }, () => {
       await waitFor('sender search', async () =>
         (await pane.getByRole('searchbox', { name: 'Search your archive' }).inputValue()) === `from:${DEMO_USERS.admin.upn}` ? true : undefined);
       await pane.getByRole('button', { name: new RegExp(ALL_HANDS) }).first().waitFor();
+
+      // Outlook switches to its dark theme while the pane is open: the pane follows.
+      const headerBrightness = async () => (await pane.locator('header').evaluate((el) => getComputedStyle(el).backgroundColor)).match(/\d+/g)!.slice(0, 3).map(Number).reduce((a, b) => a + b, 0);
+      assert.ok((await headerBrightness()) > 3 * 200, 'light at first');
+      await setOfficeTheme(pane, '#1f1f1f');
+      await waitFor('the dark theme', async () => ((await headerBrightness()) < 3 * 80 ? true : undefined), 5000);
+      await setOfficeTheme(pane, '#ffffff');
+      await waitFor('the light theme again', async () => ((await headerBrightness()) > 3 * 200 ? true : undefined), 5000);
     } finally {
       await outlook.close();
     }
+  });
+
+  it('lists the folders the archive really holds in the folder filter', async () => {
+    const folders = (await stack.api(MEGAN, 'GET', '/search/facets?q=&archive=all')).body.folders.map((f: { value: string }) => f.value).sort();
+    assert.ok(folders.includes('Inbox/Projects/Falcon'));
+    await page.getByRole('button', { name: /^Filters/ }).click();
+    await page.getByRole('combobox', { name: 'Folder' }).click();
+    await page.getByRole('option', { name: 'Inbox/Projects/Falcon' }).waitFor();
+    const offered = (await page.getByRole('option').allInnerTexts()).filter((o) => o !== 'Any folder');
+    assert.deepEqual([...offered].sort(), folders, 'exactly the archived folders, no fixed list');
+    await page.keyboard.press('Escape');
+    await page.getByRole('button', { name: /^Filters/ }).click();
+  });
+
+  it('sorts by relevance on request, keeps the order in the address, and marks the searched words in subjects', async () => {
+    await page.getByRole('searchbox', { name: 'Search your archive' }).fill('falcon');
+    await page.getByRole('button', { name: /^Filters/ }).click();
+    await page.getByRole('combobox', { name: 'Sort by' }).click();
+    await page.getByRole('option', { name: 'Relevance' }).click();
+    await Promise.all([page.waitForResponse((r) => r.url().includes('sort=relevance')), page.getByRole('button', { name: 'Search', exact: true }).click()]);
+    assert.equal(new URL(page.url()).searchParams.get('sort'), 'relevance');
+    const ranked = (await stack.api(MEGAN, 'GET', '/search?q=falcon&archive=all&sort=relevance&limit=5')).body.value.map((h: { id: string }) => h.id);
+    await waitFor('the relevance order on screen', async () => {
+      const shown = await page.locator('li button[data-message-id]').evaluateAll((els) => els.slice(0, 5).map((e) => e.getAttribute('data-message-id')));
+      return JSON.stringify(shown) === JSON.stringify(ranked) ? true : undefined;
+    }, 10_000);
+    const subjectMark = page.locator('li button[data-message-id]').first().locator('span mark').first();
+    assert.equal((await subjectMark.innerText()).toLowerCase(), 'falcon');
+    await page.getByRole('combobox', { name: 'Sort by' }).click();
+    await page.getByRole('option', { name: 'Date, newest first' }).click();
+    await page.getByRole('button', { name: /^Filters/ }).click();
+  });
+
+  it('refines a search by sender, year, folder and attachment, with counts', async () => {
+    await page.getByRole('searchbox', { name: 'Search your archive' }).fill('falcon');
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    await page.getByRole('button', { name: 'Refine: senders, years, folders' }).click();
+    const panel = page.getByRole('region', { name: 'Refine results' });
+    const facets = (await stack.api(MEGAN, 'GET', '/search/facets?q=falcon&archive=all')).body;
+    const sender = facets.senders[0];
+    const choice = panel.getByRole('button', { name: `${sender.name || sender.value} ${sender.count}` });
+    await choice.waitFor();
+    await panel.getByRole('button', { name: `Has attachments ${facets.hasAttachment}` }).waitFor();
+    await screenshot(page, 'facets');
+    await assertAccessible(page, 'the facet panel');
+    await choice.click();
+    assert.equal(await page.getByRole('searchbox', { name: 'Search your archive' }).inputValue(), `falcon from:${sender.value}`);
+    await page.getByText(new RegExp(`^(About )?${sender.count} messages?$`)).waitFor();
+    await page.getByRole('button', { name: 'Refine: senders, years, folders' }).click();
+  });
+
+  it('shows a conversation together, oldest first, and opens its messages', async () => {
+    await page.getByRole('searchbox', { name: 'Search your archive' }).fill('subject:"Falcon launch plan"');
+    await page.keyboard.press('Enter');
+    await page.getByRole('button', { name: /RE: Falcon launch plan/ }).first().click();
+    await page.getByRole('button', { name: 'Conversation' }).click();
+    const thread = page.getByRole('region', { name: /^Conversation, \d+ messages$/ });
+    await thread.waitFor();
+    const items = thread.getByRole('listitem');
+    assert.ok((await items.count()) >= 4, 'the whole thread');
+    assert.equal(await thread.locator('[aria-current="true"]').count(), 1, 'the open message is marked');
+    await screenshot(page, 'conversation');
+    await assertAccessible(page, 'the conversation view');
+    await items.first().getByRole('button').click();
+    await waitFor('the first message of the thread to open', async () =>
+      (await page.locator('#reader-subject').innerText()) === 'Falcon launch plan' ? true : undefined, 10_000);
+    await thread.waitFor();
+    await page.getByRole('button', { name: 'Conversation' }).click();
+    await page.getByRole('button', { name: 'Back to results' }).click();
+  });
+
+  it('finds a message by its Message-ID pasted into the box', async () => {
+    const hit = (await stack.api(MEGAN, 'GET', `/search?q=${encodeURIComponent(`subject:"${ALL_HANDS}"`)}&archive=all`)).body.value[0];
+    const messageId = (await stack.api(MEGAN, 'GET', `/messages/${encodeURIComponent(hit.id)}`)).body.headers.messageId;
+    await page.getByRole('searchbox', { name: 'Search your archive' }).fill(messageId);
+    await page.keyboard.press('Enter');
+    await page.getByText(/^1 message$/).waitFor();
+    assert.equal(await page.locator('li button[data-message-id]').first().getAttribute('data-message-id'), hit.id);
+  });
+
+  it('renders mail dark on request and opens a new window with the header and no credentials in its address', async () => {
+    await page.getByRole('button', { name: new RegExp(ALL_HANDS) }).first().click();
+    const frame = page.locator('iframe[title^="Message:"]');
+    await page.frameLocator('iframe[title^="Message:"]').getByText('all-hands meeting').waitFor();
+    await page.getByRole('button', { name: 'Dark message background' }).click();
+    await waitFor('the dark rendering', async () => ((await frame.getAttribute('src')) ?? '').includes('dark=1') ? true : undefined, 10_000);
+    const filter = await page.frameLocator('iframe[title^="Message:"]').locator('html').evaluate((el) => getComputedStyle(el).filter);
+    assert.match(filter, /invert\(1\)/);
+    await page.frameLocator('iframe[title^="Message:"]').getByText('all-hands meeting').waitFor();
+    await screenshot(page, 'reading-pane-dark-mail');
+
+    const [popup] = await Promise.all([page.waitForEvent('popup'), page.getByRole('button', { name: 'Open in new window' }).click()]);
+    await popup.getByRole('heading', { name: ALL_HANDS }).waitFor();
+    await popup.getByText(/^From: Adele Vance/).waitFor();
+    await popup.getByText(/^Date: /).waitFor();
+    await popup.frameLocator('iframe').getByText('all-hands meeting').waitFor();
+    assert.equal(popup.url(), 'about:blank', 'the address carries neither token nor ticket');
+    await popup.close();
+    await page.getByRole('button', { name: 'Back to results' }).click();
+  });
+
+  it('keeps the filters and facets inside the pane at 400 and 320 px', async () => {
+    await page.getByRole('searchbox', { name: 'Search your archive' }).fill('falcon');
+    await page.keyboard.press('Enter');
+    for (const width of [400, 320]) {
+      await page.setViewportSize({ width, height: 760 });
+      await page.getByRole('button', { name: /^Filters/ }).click();
+      await page.getByRole('button', { name: 'Refine: senders, years, folders' }).click();
+      await page.getByRole('region', { name: 'Refine results' }).getByRole('heading', { name: /Sender/ }).waitFor();
+      const [scroll, client] = await page.evaluate(() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]);
+      assert.ok(scroll <= client, `no sideways scrolling at ${width} px: ${scroll} > ${client}`);
+      await page.getByRole('button', { name: /^Filters/ }).click();
+      await page.getByRole('button', { name: 'Refine: senders, years, folders' }).click();
+    }
+    await page.setViewportSize(TASK_PANE);
   });
 
   it('works at a wide window too, list and reading pane side by side', async () => {

@@ -31,7 +31,7 @@ export async function asOutlook(page: Page, item: FakeItem, theme = '#ffffff'): 
     (() => {
       const handlers = {};
       window.Office = {
-        EventType: { DialogMessageReceived: 'dmr', DialogEventReceived: 'der', ItemChanged: 'ic' },
+        EventType: { DialogMessageReceived: 'dmr', DialogEventReceived: 'der', ItemChanged: 'ic', OfficeThemeChanged: 'officeThemeChanged' },
         onReady: () => Promise.resolve({ host: 'Outlook', platform: 'OfficeOnline' }),
         context: {
           requirements: { isSetSupported: (name) => name !== 'NestedAppAuth' },
@@ -39,7 +39,8 @@ export async function asOutlook(page: Page, item: FakeItem, theme = '#ffffff'): 
           mailbox: {
             item: { itemType: 'message', conversationId: 'AAQkAGI2fake=', subject: ${JSON.stringify(item.subject)},
                     from: { emailAddress: ${JSON.stringify(item.fromAddress)}, displayName: ${JSON.stringify(item.fromName)} } },
-            addHandlerAsync: () => undefined,
+            // Kept so that a test can play the host's events (setOfficeTheme).
+            addHandlerAsync: (type, handler) => { (window.__officeHandlers ??= {})[type] = handler; },
           },
           ui: {
             displayDialogAsync(url, _options, callback) {
@@ -71,4 +72,13 @@ export async function screenshot(page: Page, name: string): Promise<string> {
 /** Signs in on the emulator's account picker by clicking the user's entry. */
 export async function pickAccount(page: Page, upn: string): Promise<void> {
   await page.locator(`a.account[data-upn="${upn}"]`).click();
+}
+
+/** Plays Outlook switching its theme while the pane is open (Office.EventType.OfficeThemeChanged). */
+export async function setOfficeTheme(page: Page, bodyBackgroundColor: string): Promise<void> {
+  await page.evaluate((color) => {
+    const w = window as unknown as { Office: { context: { officeTheme: object } }; __officeHandlers?: Record<string, (e: object) => void> };
+    w.Office.context.officeTheme = { bodyBackgroundColor: color };
+    w.__officeHandlers?.officeThemeChanged?.({ type: 'officeThemeChanged', officeTheme: { bodyBackgroundColor: color } });
+  }, bodyBackgroundColor);
 }

@@ -4,9 +4,9 @@ import { onItemChanged, openItem, type OfficeHost } from '../office';
 import { composeQuery, type Filters } from '../query';
 import type { ApiClient } from '../shared/api';
 import type { Auth } from '../shared/auth';
-import type { Archive } from '../shared/types';
+import type { Archive, SearchHit } from '../shared/types';
 import { useSearch } from '../useSearch';
-import { readSearchInputs, writeSearchInputs } from '../url-state';
+import { readSearchInputs, writeSearchInputs, type SearchInputs } from '../url-state';
 import { Header } from './Header';
 import { Reader } from './Reader';
 import { RelatedBar } from './RelatedBar';
@@ -33,8 +33,11 @@ export function ArchiveView({ api, auth, office }: { api: ApiClient; auth: Auth;
   const [text, setText] = useState(initial.text);
   const [filters, setFilters] = useState<Filters>(initial.filters);
   const [archive, setArchive] = useState(initial.archive);
+  const [sort, setSort] = useState(initial.sort);
   const [archives, setArchives] = useState<Archive[]>([]);
-  const [openId, setOpenId] = useState<string | null>(null);
+  // The open message: a result, or a message of its conversation that the list may not hold.
+  const [hit, setHit] = useState<SearchHit | null>(null);
+  const [threadShown, setThreadShown] = useState(false);
   const [item, setItem] = useState(() => openItem(office));
 
   useEffect(() => {
@@ -43,17 +46,17 @@ export function ArchiveView({ api, auth, office }: { api: ApiClient; auth: Auth;
   useEffect(() => onItemChanged(office, () => setItem(openItem(office))), [office]);
 
   const run = useCallback(
-    (q: string, f: Filters, a: string) => {
-      setOpenId(null);
-      writeSearchInputs({ text: q, filters: f, archive: a });
+    (inputs: SearchInputs) => {
+      setHit(null);
+      writeSearchInputs(inputs);
       // An empty query is the archive newest first: recent mail, as Outlook opens on the inbox.
-      void search({ q: composeQuery(q, f), archive: a });
+      void search({ q: composeQuery(inputs.text, inputs.filters), archive: inputs.archive, sort: inputs.sort });
     },
     [search],
   );
 
   // On opening, the search of the page's address (kept across a reload), else recent mail.
-  useEffect(() => run(initial.text, initial.filters, initial.archive), [run, initial]);
+  useEffect(() => run(initial), [run, initial]);
 
   // Filters apply to the search on screen as soon as they settle (typing a folder name included).
   // A search that already asks exactly this keeps its results and the open message.
@@ -64,16 +67,21 @@ export function ArchiveView({ api, auth, office }: { api: ApiClient; auth: Auth;
     if (!active) return;
     const timer = setTimeout(() => {
       const { text: q, run: rerun, request } = latest.current;
-      if (request?.q === composeQuery(q, filters) && request.archive === archive) return;
-      rerun(q, filters, archive);
+      if (request?.q === composeQuery(q, filters) && request.archive === archive && request.sort === sort) return;
+      rerun({ text: q, filters, archive, sort });
     }, 400);
     return () => clearTimeout(timer);
-  }, [filters, archive, active]);
+  }, [filters, archive, sort, active]);
 
-  const hit = state.hits.find((h) => h.id === openId) ?? null;
+  // A facet narrows the search on screen: its operator joins the words in the box.
+  const narrow = (operator: string) => {
+    const q = text.trim() ? `${text.trim()} ${operator}` : operator;
+    setText(q);
+    run({ text: q, filters, archive, sort });
+  };
   // Keyboard users land back on the message they had open.
   const closeReader = (id: string) => {
-    setOpenId(null);
+    setHit(null);
     requestAnimationFrame(() => document.querySelector<HTMLElement>(`[data-message-id="${CSS.escape(id)}"]`)?.focus());
   };
   return (
@@ -82,19 +90,25 @@ export function ArchiveView({ api, auth, office }: { api: ApiClient; auth: Auth;
       <SearchForm
         text={text}
         onText={setText}
-        onSubmit={() => run(text, filters, archive)}
+        onSubmit={() => run({ text, filters, archive, sort })}
         filters={filters}
         onFilters={setFilters}
         archives={archives}
         archive={archive}
         onArchive={setArchive}
+        sort={sort}
+        onSort={setSort}
+        api={api}
+        request={state.request}
+        onNarrow={narrow}
+        domain={auth.account?.username.split('@')[1]}
       />
       {item && (
         <RelatedBar
           item={item}
           onSearch={(q) => {
             setText(q);
-            run(q, filters, archive);
+            run({ text: q, filters, archive, sort });
           }}
         />
       )}
@@ -102,15 +116,15 @@ export function ArchiveView({ api, auth, office }: { api: ApiClient; auth: Auth;
         <div className={mergeClasses(styles.list, hit ? styles.hiddenWhenNarrow : undefined)}>
           <ResultList
             state={state}
-            selectedId={openId}
-            onOpen={setOpenId}
+            selectedId={hit?.id ?? null}
+            onOpen={(id) => setHit(state.hits.find((h) => h.id === id) ?? null)}
             onLoadMore={loadMore}
             onRetry={retry}
           />
         </div>
         {hit && (
           <div className={styles.reader}>
-            <Reader key={hit.id} api={api} hit={hit} canRestore={canRestore(archives, hit.archiveId)} onlineArchive={archives.some((a) => a.own && a.onlineArchive)} onClose={() => closeReader(hit.id)} />
+            <Reader key={hit.id} api={api} hit={hit} canRestore={canRestore(archives, hit.archiveId)} onlineArchive={archives.some((a) => a.own && a.onlineArchive)} onClose={() => closeReader(hit.id)} onOpen={setHit} threadShown={threadShown} onThreadShown={setThreadShown} />
           </div>
         )}
       </main>

@@ -15,11 +15,15 @@ let cached: Promise<QueryHelpEntry[]> | null = null;
 const loadHelp = () =>
   (cached ??= fetch(new URL('query-help.json', document.baseURI)).then((r) => (r.ok ? (r.json() as Promise<QueryHelpEntry[]>) : [])));
 
+// The examples name this domain (backend/src/search/query-help.ts EXAMPLE_DOMAIN); people see their own.
+const EXAMPLE_DOMAIN = 'example.com';
+
 /** The search operators with examples; choosing an example adds it to the search box. */
-export function QueryHelp({ onExample }: { onExample: (example: string) => void }) {
+export function QueryHelp({ onExample, domain }: { onExample: (example: string) => void; domain?: string }) {
   const styles = useStyles();
   const [open, setOpen] = useState(false);
   const [entries, setEntries] = useState<QueryHelpEntry[]>([]);
+  const withDomain = (text: string) => (domain ? text.replaceAll(EXAMPLE_DOMAIN, domain) : text);
   // Loaded before the popover opens, so focus can move straight to its first example.
   useEffect(() => {
     void loadHelp().then(setEntries, () => setEntries([]));
@@ -32,7 +36,7 @@ export function QueryHelp({ onExample }: { onExample: (example: string) => void 
       <PopoverSurface className={styles.surface} aria-labelledby="query-help-title" tabIndex={-1}>
         <Subtitle2 as="h2" id="query-help-title">Search operators</Subtitle2>
         <ul className={styles.list}>
-          {entries.map((e) => (
+          {entries.map((entry) => ({ ...entry, example: withDomain(entry.example), description: withDomain(entry.description) })).map((e) => (
             <li key={e.operator}>
               <Link
                 className={styles.example}

@@ -1,13 +1,16 @@
 import {
   Button, Caption1, MessageBar, MessageBarBody, MessageBarTitle, Text, Toolbar, ToolbarButton, Tooltip, makeStyles, tokens, typographyStyles,
 } from '@fluentui/react-components';
-import { ArrowDownload20Regular, ArrowLeft20Regular, ArrowUndo20Regular, DocumentArrowDown20Regular, Open20Regular } from '@fluentui/react-icons';
+import { ArrowDownload20Regular, ArrowLeft20Regular, ArrowUndo20Regular, ChatMultiple20Regular, DocumentArrowDown20Regular, Open20Regular, WeatherMoon20Regular } from '@fluentui/react-icons';
 import { useEffect, useRef, useState } from 'react';
 import { describeError } from '../errors';
 import { fileSize, longDate, person } from '../format';
 import { saveDownload, type ApiClient } from '../shared/api';
 import type { HoldStatus, MessageDetail, NestedAttachment, SearchHit } from '../shared/types';
 import { Notice } from '../shared/Notice';
+import { newWindowDocument } from '../new-window';
+import { useDarkTheme } from '../shared/theme';
+import { ConversationList } from './ConversationList';
 import { RestoreDialog } from './RestoreDialog';
 
 const useStyles = makeStyles({
@@ -19,7 +22,7 @@ const useStyles = makeStyles({
   muted: { color: tokens.colorNeutralForeground3, overflowWrap: 'anywhere' },
   attachments: { display: 'flex', flexWrap: 'wrap', gap: tokens.spacingHorizontalXS, listStyleType: 'none', margin: 0, padding: `0 ${tokens.spacingHorizontalM} ${tokens.spacingVerticalS}` },
   status: { margin: `0 ${tokens.spacingHorizontalM} ${tokens.spacingVerticalS}` },
-  // Mail is written for a white page, whatever the theme around it.
+  // Mail is written for a white page; its dark rendering (?dark=1) inverts it inside the frame.
   frame: { flexGrow: 1, minHeight: '320px', width: '100%', border: 'none', borderTop: `${tokens.strokeWidthThin} solid ${tokens.colorNeutralStroke2}`, backgroundColor: '#ffffff' },
 });
 
@@ -33,10 +36,19 @@ interface ReaderProps {
   /** The signed-in person has an online archive: the restore dialog offers it. */
   onlineArchive: boolean;
   onClose: () => void;
+  /** Opens another message (one of the conversation). */
+  onOpen: (hit: SearchHit) => void;
+  /** The conversation list is shown; it stays shown as the reader moves through the thread. */
+  threadShown: boolean;
+  onThreadShown: (shown: boolean) => void;
 }
 
-export function Reader({ api, hit, canRestore, onlineArchive, onClose }: ReaderProps) {
+export function Reader({ api, hit, canRestore, onlineArchive, onClose, onOpen, threadShown, onThreadShown }: ReaderProps) {
   const styles = useStyles();
+  const themeDark = useDarkTheme();
+  // Mail follows the theme unless the reader says otherwise.
+  const [darkChoice, setDarkChoice] = useState<boolean | null>(null);
+  const dark = darkChoice ?? themeDark;
   const [detail, setDetail] = useState<MessageDetail | null>(null);
   const [viewUrl, setViewUrl] = useState<string | null>(null);
   const [loadError, setLoadError] = useState<unknown>(null);
@@ -61,11 +73,11 @@ export function Reader({ api, hit, canRestore, onlineArchive, onClose }: ReaderP
   useEffect(() => {
     let live = true;
     setViewUrl(null);
-    api.viewUrl(hit.id, { remote }).then((url) => live && setViewUrl(url), (err: unknown) => live && setLoadError(err));
+    api.viewUrl(hit.id, { remote, dark }).then((url) => live && setViewUrl(url), (err: unknown) => live && setLoadError(err));
     return () => {
       live = false;
     };
-  }, [api, hit.id, remote]);
+  }, [api, hit.id, remote, dark]);
 
   const act = async (what: 'download' | 'restore', run: () => Promise<string | void>) => {
     setBusy(what);
@@ -85,8 +97,13 @@ export function Reader({ api, hit, canRestore, onlineArchive, onClose }: ReaderP
     const win = window.open('', '_blank');
     if (!win) return setStatus({ intent: 'error', text: 'The new window was blocked. Allow pop-ups for this site and try again.' });
     win.opener = null;
+    const header = { subject: hit.subject, from: detail?.headers.from[0] ?? hit.from, to: detail?.headers.to ?? [], cc: detail?.headers.cc ?? [], date: detail?.headers.date ?? hit.date };
     api.viewUrl(hit.id, { remote }).then(
-      (url) => win.location.replace(url),
+      (url) => {
+        win.document.open();
+        win.document.write(newWindowDocument(header, url));
+        win.document.close();
+      },
       (err: unknown) => {
         win.close();
         setStatus({ intent: 'error', text: describeError(err).message });
@@ -118,6 +135,12 @@ export function Reader({ api, hit, canRestore, onlineArchive, onClose }: ReaderP
         <Tooltip content="Open in new window" relationship="label">
           <ToolbarButton icon={<Open20Regular />} onClick={openOriginal} />
         </Tooltip>
+        <ToolbarButton icon={<ChatMultiple20Regular />} aria-pressed={threadShown} onClick={() => onThreadShown(!threadShown)}>
+          Conversation
+        </ToolbarButton>
+        <Tooltip content="Dark message background" relationship="label">
+          <ToolbarButton icon={<WeatherMoon20Regular />} aria-pressed={dark} onClick={() => setDarkChoice(!dark)} />
+        </Tooltip>
       </Toolbar>
       <div className={styles.head}>
         <h2 id="reader-subject" className={styles.subject} tabIndex={-1} ref={heading}>
@@ -134,6 +157,7 @@ export function Reader({ api, hit, canRestore, onlineArchive, onClose }: ReaderP
           {detail?.headers.dateInferred && ' (received; the message carries no readable date)'} · {hit.folder}
         </Caption1>
       </div>
+      {threadShown && <ConversationList api={api} hit={hit} onOpen={onOpen} />}
       {hold?.held && (
         <MessageBar className={styles.status} intent="warning" aria-label="Legal hold">
           <MessageBarBody>

@@ -59,7 +59,7 @@ export function ResultRow({ hit, selected, onOpen }: { hit: SearchHit; selected:
           <time dateTime={hit.date}>{shortDate(hit.date)}</time>
         </Caption1>
         <Text size={200} className={mergeClasses(styles.ellipsis, styles.subject)}>
-          {hit.subject || '(no subject)'}
+          {hit.subject ? <Snippet text={hit.subject} highlights={hit.subjectHighlights ?? []} /> : '(no subject)'}
         </Text>
         <Snippet className={styles.snippet} text={hit.snippet} highlights={hit.highlights} />
       </button>

@@ -1,8 +1,12 @@
 import { Button, CounterBadge, SearchBox, ToggleButton, makeStyles, tokens } from '@fluentui/react-components';
-import { Filter20Regular, Search20Regular } from '@fluentui/react-icons';
+import { Filter20Regular, Search20Regular, TextBulletListSquare20Regular } from '@fluentui/react-icons';
 import { useState } from 'react';
 import { activeFilterCount, type Filters } from '../query';
+import type { ApiClient } from '../shared/api';
 import type { Archive } from '../shared/types';
+import type { SearchRequest } from '../useSearch';
+import type { SortOrder } from '../url-state';
+import { FacetsPanel } from './FacetsPanel';
 import { FiltersPanel } from './FiltersPanel';
 import { QueryHelp } from './QueryHelp';
 
@@ -23,11 +27,20 @@ interface Props {
   archives: Archive[];
   archive: string;
   onArchive: (id: string) => void;
+  sort: SortOrder;
+  onSort: (sort: SortOrder) => void;
+  api: ApiClient;
+  /** The search on screen, whose facets the Refine panel shows. */
+  request: SearchRequest | null;
+  onNarrow: (operator: string) => void;
+  /** The signed-in person's mail domain, for the help's examples. */
+  domain: string | undefined;
 }
 
-export function SearchForm({ text, onText, onSubmit, filters, onFilters, archives, archive, onArchive }: Props) {
+export function SearchForm({ text, onText, onSubmit, filters, onFilters, archives, archive, onArchive, sort, onSort, api, request, onNarrow, domain }: Props) {
   const styles = useStyles();
   const [showFilters, setShowFilters] = useState(false);
+  const [showFacets, setShowFacets] = useState(false);
   const count = activeFilterCount(filters) + (archive === 'all' ? 0 : 1);
   return (
     <form
@@ -48,7 +61,7 @@ export function SearchForm({ text, onText, onSubmit, filters, onFilters, archive
           aria-describedby="search-hint"
         />
         <Button type="submit" appearance="primary" icon={<Search20Regular />} aria-label="Search" />
-        <QueryHelp onExample={(example) => onText(text.trim() ? `${text.trim()} ${example}` : example)} />
+        <QueryHelp domain={domain} onExample={(example) => onText(text.trim() ? `${text.trim()} ${example}` : example)} />
         <span className={styles.filterButton}>
           <ToggleButton
             appearance="subtle"
@@ -61,9 +74,19 @@ export function SearchForm({ text, onText, onSubmit, filters, onFilters, archive
           />
           {count > 0 && <CounterBadge className={styles.badge} size="small" count={count} aria-hidden />}
         </span>
+        <ToggleButton
+          appearance="subtle"
+          icon={<TextBulletListSquare20Regular />}
+          checked={showFacets}
+          onClick={() => setShowFacets((v) => !v)}
+          aria-expanded={showFacets}
+          aria-controls="search-facets"
+          aria-label="Refine: senders, years, folders"
+        />
       </div>
       <span id="search-hint" hidden>Words, "phrases", from:, to:, subject:, has:attachment, before:, after:, folder:. Press Enter to search.</span>
-      {showFilters && <FiltersPanel filters={filters} onChange={onFilters} archives={archives} archive={archive} onArchive={onArchive} />}
+      {showFilters && <FiltersPanel api={api} filters={filters} onChange={onFilters} archives={archives} archive={archive} onArchive={onArchive} sort={sort} onSort={onSort} />}
+      {showFacets && request && <FacetsPanel api={api} request={request} onNarrow={onNarrow} />}
     </form>
   );
 }

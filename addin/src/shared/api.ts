@@ -1,4 +1,4 @@
-import type { Archive, HoldStatus, Me, MessageDetail, RestoreTarget, SearchPage, SearchParams } from './types';
+import type { Archive, Conversation, Facets, HoldStatus, Me, MessageDetail, RestoreTarget, SearchPage, SearchParams } from './types';
 
 /** An error answer of the API: `{ error: { code, message, field?, position? } }`, or a network failure. */
 export class ApiError extends Error {
@@ -69,18 +69,22 @@ export function createApiClient(getToken: TokenSource, base = '/api') {
   return {
     me: () => json<Me>('GET', '/me'),
     archives: async () => (await json<{ value: Archive[] }>('GET', '/archives')).value,
-    search: ({ q, archive, cursor, limit }: SearchParams, signal?: AbortSignal) => {
+    search: ({ q, archive, cursor, limit, sort }: SearchParams, signal?: AbortSignal) => {
       const params = new URLSearchParams({ q, archive });
       if (cursor) params.set('cursor', cursor);
       if (limit) params.set('limit', String(limit));
+      if (sort && sort !== 'date') params.set('sort', sort);
       return json<SearchPage>('GET', `/search?${params}`, { signal });
     },
+    facets: (q: string, archive: string, signal?: AbortSignal) => json<Facets>('GET', `/search/facets?${new URLSearchParams({ q, archive })}`, { signal }),
+    conversation: (id: string) => json<Conversation>('GET', `${msg(id)}/conversation`),
     message: (id: string) => json<MessageDetail>('GET', msg(id)),
     holdStatus: (id: string) => json<HoldStatus>('GET', `${msg(id)}/hold`),
     /** A short-lived URL that a sandboxed frame can load without the bearer token. */
-    viewUrl: async (id: string, opts: { remote?: boolean } = {}) => {
+    viewUrl: async (id: string, opts: { remote?: boolean; dark?: boolean } = {}) => {
       const url = new URL((await json<{ url: string }>('POST', `${msg(id)}/view-ticket`)).url, location.origin);
       if (opts.remote) url.searchParams.set('remote', '1');
+      if (opts.dark) url.searchParams.set('dark', '1');
       return url.href;
     },
     raw: (id: string) => download(`${msg(id)}/raw`, 'message.eml'),

@@ -1,5 +1,10 @@
 import { FluentProvider, webDarkTheme, webLightTheme } from '@fluentui/react-components';
-import { useEffect, useState, type ReactNode } from 'react';
+import { createContext, useContext, useEffect, useState, type ReactNode } from 'react';
+
+const DarkContext = createContext(false);
+
+/** Whether the page is dark (the reading pane offers mail the same). */
+export const useDarkTheme = () => useContext(DarkContext);
 
 const darkQuery = () => window.matchMedia?.('(prefers-color-scheme: dark)');
 
@@ -25,7 +30,7 @@ export function ThemedApp({ hostDark, children }: { hostDark?: boolean; children
   }, [dark]);
   return (
     <FluentProvider theme={dark ? webDarkTheme : webLightTheme} style={{ minHeight: '100vh' }}>
-      {children}
+      <DarkContext.Provider value={dark}>{children}</DarkContext.Provider>
     </FluentProvider>
   );
 }

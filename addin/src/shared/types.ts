@@ -42,6 +42,8 @@ export interface SearchHit {
   hasAttachments: boolean;
   snippet: string;
   highlights: Highlight[];
+  /** The words of the subject the query looks for. */
+  subjectHighlights?: Highlight[];
 }
 
 export interface SearchPage {
@@ -56,6 +58,28 @@ export interface SearchParams {
   archive: string;
   cursor?: string;
   limit?: number;
+  sort?: 'date' | 'relevance';
+}
+
+export interface FacetCount<T> {
+  value: T;
+  count: number;
+}
+
+/** GET /search/facets: counts of a search's results (senders among the newest `sendersSampled`). */
+export interface Facets {
+  total: number;
+  folders: FacetCount<string>[];
+  years: FacetCount<number>[];
+  hasAttachment: number;
+  senders: (FacetCount<string> & { name: string })[];
+  sendersSampled: number;
+}
+
+/** GET /messages/:id/conversation: the thread, oldest first. */
+export interface Conversation {
+  value: SearchHit[];
+  more: boolean;
 }
 
 export interface AttachmentInfo {

@@ -123,8 +123,15 @@ const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt
  * The view as a document of its own, for a sandboxed iframe: the sanitised HTML, or the plain text
  * when the mail has no HTML. Our own style only sets defaults; the mail's styles come after it.
  */
-export function viewDocument(view: MessageView): string {
-  return documentOf(view.headers.subject, view.html ?? `<pre class="plain">${escapeHtml(breakLongLines(view.text))}</pre>`);
+/**
+ * Mail is written for a white page. A dark rendering inverts the page's lightness and turns hues
+ * back (so brand colours keep their hue), then inverts pictures again so that they show as sent:
+ * the "smart invert" mail clients use, which keeps every text/background pair's contrast.
+ */
+const DARK_STYLE = 'html{background:#fff;filter:invert(1) hue-rotate(180deg)}img,video,picture,svg,[style*="background-image"]{filter:invert(1) hue-rotate(180deg)}';
+
+export function viewDocument(view: MessageView, opts: { dark?: boolean } = {}): string {
+  return documentOf(view.headers.subject, view.html ?? `<pre class="plain">${escapeHtml(breakLongLines(view.text))}</pre>`, opts.dark ? DARK_STYLE : '');
 }
 
 /** What the frame shows instead of a message it cannot render (too complex, say). */
@@ -132,14 +139,14 @@ export function noticeDocument(title: string, text: string): string {
   return documentOf(title, `<p>${escapeHtml(text)}</p>`);
 }
 
-function documentOf(title: string, body: string): string {
+function documentOf(title: string, body: string, extraStyle = ''): string {
   return [
     '<!DOCTYPE html>',
     '<html><head><meta charset="utf-8">',
     '<meta name="referrer" content="no-referrer">',
     `<title>${escapeHtml(title)}</title>`,
     '<style>body{margin:8px;font-family:"Segoe UI",system-ui,sans-serif;font-size:14px;overflow-wrap:break-word}',
-    'img{max-width:100%;height:auto}pre.plain{white-space:pre-wrap;font-family:inherit;margin:0}</style>',
+    `img{max-width:100%;height:auto}pre.plain{white-space:pre-wrap;font-family:inherit;margin:0}${extraStyle}</style>`,
     `</head><body>${body}</body></html>`,
   ].join('\n');
 }

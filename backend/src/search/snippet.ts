@@ -23,16 +23,16 @@ export interface Snippet {
   highlights: { start: number; end: number }[];
 }
 
-/** The words a body snippet should mark: those searched for in any field or the body, not excluded. */
-export function highlightTerms(q: Query): HighlightTerms {
+/** The words a body snippet (or a subject) should mark: those searched for in any field or that one, not excluded. */
+export function highlightTerms(q: Query, field: 'body' | 'subject' = 'body'): HighlightTerms {
   const words = new Set<string>();
   const prefixes: string[] = [];
   const walk = (n: Query): void => {
     if (n.kind === 'and' || n.kind === 'or') n.items.forEach(walk);
-    else if (n.kind === 'term' && (n.field === 'any' || n.field === 'body')) {
+    else if (n.kind === 'term' && (n.field === 'any' || n.field === field)) {
       if (n.prefix) prefixes.push(n.value);
       else for (const unit of termsForPhrase(n.value)) words.add(unit);
-    } else if (n.kind === 'phrase' && (n.field === 'any' || n.field === 'body')) {
+    } else if (n.kind === 'phrase' && (n.field === 'any' || n.field === field)) {
       for (const unit of n.terms) words.add(unit);
     }
   };
@@ -40,7 +40,8 @@ export function highlightTerms(q: Query): HighlightTerms {
   return { words, prefixes };
 }
 
-function matches(text: string, terms: HighlightTerms): { start: number; end: number }[] {
+/** Every range of `text` that is a word the query looks for. */
+export function highlightRanges(text: string, terms: HighlightTerms): { start: number; end: number }[] {
   const out: { start: number; end: number }[] = [];
   if (terms.words.size === 0 && terms.prefixes.length === 0) return out;
   const hit = (w: string) => {
@@ -71,7 +72,7 @@ function wordStart(text: string, i: number): number {
 }
 
 export function makeSnippet(text: string, terms: HighlightTerms): Snippet {
-  const all = matches(text, terms);
+  const all = highlightRanges(text, terms);
   const first = all[0];
   const from = first && first.end > SNIPPET_CHARS - 20 ? wordStart(text, Math.max(0, first.start - LEAD)) : 0;
   let to = Math.min(text.length, from + SNIPPET_CHARS);

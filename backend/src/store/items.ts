@@ -167,6 +167,12 @@ export async function getItem(conn: Connection, archiveId: string, sha256: strin
   return items(conn).findById(itemId(archiveId, sha256)).lean<Item>();
 }
 
+/** The items of these blobs in these archives (through the index on sha256). */
+export async function itemsOfBlobs(conn: Connection, sha256s: readonly string[], archiveIds: readonly string[]): Promise<Item[]> {
+  if (sha256s.length === 0 || archiveIds.length === 0) return [];
+  return items(conn).find({ sha256: { $in: [...sha256s] }, archiveId: { $in: [...archiveIds] } }).lean<Item[]>();
+}
+
 /** A mailbox message (by its Graph id) archived in an archive; written once, never changed. */
 export interface SourceRef {
   _id: string;

@@ -114,7 +114,9 @@ const schema = new Schema<MessageDoc>(
   },
   { versionKey: false, autoIndex: false, collection: 'messages', minimize: false },
 );
-// Lookups are by _id (the SHA-256) only; the per-archive indexes live on items.
+// Lookups are by _id (the SHA-256), and by Message-ID for the search that finds one message by
+// it (search/message-id.ts); the per-archive indexes live on items.
+schema.index({ messageId: 1 });
 
 const messages = modelFor<MessageDoc>('Message', schema);
 
@@ -131,6 +133,12 @@ export async function upsertMessageDoc(conn: Connection, doc: MessageDoc): Promi
 
 export async function getMessageDoc(conn: Connection, sha256: string): Promise<MessageDoc | null> {
   return messages(conn).findById(sha256).lean<MessageDoc>();
+}
+
+/** The blobs whose Message-ID header is one of `ids` (as the header writes it), at most `limit`. */
+export async function blobsWithMessageId(conn: Connection, ids: readonly string[], limit: number): Promise<string[]> {
+  const docs = await messages(conn).collection.find({ messageId: { $in: [...ids] } }, { projection: { _id: 1 }, limit }).toArray();
+  return docs.map((d) => String(d._id));
 }
 
 /** The document without its text (up to megabytes), for when only metadata is needed. */

@@ -14,11 +14,12 @@ import { MessageTooComplexError } from '../../retrieval/render';
 import { bareContentId, messageView, noticeDocument, viewDocument } from '../../retrieval/view';
 import { viewTickets } from '../../retrieval/view-ticket';
 import { getMessageMeta } from '../../store/messages';
+import { audit } from '../../access';
+import { conversationOf } from '../../search/conversation';
 import { HttpError, parseInput, toHttpError } from '../errors';
 
-const viewQuery = z.object({
-  remote: z.enum(['0', '1', 'true', 'false']).optional().transform((v) => v === '1' || v === 'true'),
-});
+const flag = z.enum(['0', '1', 'true', 'false']).optional().transform((v) => v === '1' || v === 'true');
+const viewQuery = z.object({ remote: flag, dark: flag });
 const attachmentIndex = z.object({ index: z.string().regex(/^\d{1,6}$/, 'must be a whole number').transform(Number) });
 const contentIdParam = z.object({ contentId: z.string().min(1).max(998) });
 const restoreBody = z
@@ -63,6 +64,14 @@ export function messageRoutes(deps: ServiceDeps): Router {
     res.json(view);
   });
 
+  // The open message's thread, oldest first (search/conversation.ts); audited as the search it is.
+  r.get('/messages/:id/conversation', async (req, res) => {
+    const { ref, item } = await reach(req, 'read');
+    const thread = await conversationOf(store, ref.archiveId, item.subject);
+    await audit(store, { caller: req.caller!, action: 'search', archiveId: ref.archiveId, details: { conversationOf: ref.id, returned: thread.value.length }, ...requestInfo(req) });
+    res.set('Cache-Control', 'private, no-store').json(thread);
+  });
+
   r.post('/messages/:id/view-ticket', async (req, res) => {
     const { ref } = await reach(req, 'read');
     const { ticket, expiresAt } = tickets.issue(ref.id, req.caller!);
@@ -70,7 +79,7 @@ export function messageRoutes(deps: ServiceDeps): Router {
   });
 
   r.get('/messages/:id/view', async (req, res) => {
-    const { remote } = parseInput(viewQuery, req.query, 'query');
+    const { remote, dark } = parseInput(viewQuery, req.query, 'query');
     const { ref, item } = await reach(req, 'read');
     // The view's images load without headers too: they carry the ticket the view came with, or a fresh one.
     const ticket = (res.locals.viewTicket as string | undefined) ?? tickets.issue(ref.id, req.caller!).ticket;
@@ -86,7 +95,7 @@ export function messageRoutes(deps: ServiceDeps): Router {
     res.set({ 'Content-Security-Policy': csp, 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'no-referrer' });
     // The frame says it in words; the reader's toolbar has the download.
     if (view instanceof MessageTooComplexError) return void res.status(422).type('text/html; charset=utf-8').send(noticeDocument('Too complex to display', view.message));
-    res.type('text/html; charset=utf-8').send(viewDocument(view));
+    res.type('text/html; charset=utf-8').send(viewDocument(view, { dark }));
   });
 
   r.get('/messages/:id/raw', async (req, res) => {
