@@ -5,7 +5,7 @@ import { searchSeconds } from '../../metrics';
 import { MAX_LIMIT, searchArchives } from '../../search/service';
 import { parseInput, queryInputError } from '../errors';
 
-const searchQuery = z.object({
+export const searchQuery = z.object({
   q: z.string().max(4000, 'is too long').default(''),
   archive: z.string().trim().min(1, 'is required').max(400).optional(),
   cursor: z.string().trim().min(1).max(500).optional(),
