@@ -108,6 +108,8 @@ const baseSchema = z.object({
   /** A listener of its own for /metrics (0 = none), bound to METRICS_HOST. */
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(0),
   METRICS_HOST: z.string().default('127.0.0.1'),
+  /** The database size the operations dashboard counts the days down to (disk or plan size), in GiB; none by default. */
+  DATABASE_SIZE_LIMIT_GB: z.coerce.number().positive().optional(),
   // --- Integrity (MISSION M12, M19): docs/integrity.md ---
   /** RFC 3161 time-stamping authority for the ledger's Merkle roots; unset: roots stay untimestamped. */
   TSA_URL: z.string().url('must be a URL').optional(),

@@ -37,6 +37,7 @@ export const ROUTES: Record<string, Policy> = {
   'GET /admin-tab/query-help.json': { ...pages, cache: '' },
 
   'GET /api/me': user(),
+  'GET /api/openapi.json': user(),
   'GET /api/archives': user(),
   'GET /api/search': user('search'),
   'GET /api/search/facets': user('search'),

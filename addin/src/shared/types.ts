@@ -1,58 +1,24 @@
-/** Shapes of the backend's JSON answers (backend/src/http/routes), shared by the add-in and the Teams tab. */
+/**
+ * Shapes of the backend's JSON answers, shared by the add-in and the Teams tab: generated from the
+ * API's OpenAPI document (api.gen.ts, `npm run gen:api`), under the names the UIs use.
+ */
+import type { components } from './api.gen';
 
-export interface Me {
-  oid: string;
-  upn: string;
-  name: string;
-  roles: string[];
-}
+/** A response schema of the API document by name. */
+export type Schema<K extends keyof components['schemas']> = components['schemas'][K];
 
-export interface Archive {
-  id: string;
-  displayName: string;
-  upn: string;
-  mail: string;
-  kind: string;
-  status: string;
-  /** The caller's own archive. */
-  own: boolean;
-  /** The person has an online archive (In-Place Archive) a restore may go back into. */
-  onlineArchive: boolean;
-  rights: ('read' | 'export' | 'restore')[];
-}
+export type Me = Schema<'Me'>;
+export type Archive = Schema<'Archive'>;
+export type Address = Schema<'Address'>;
+export type Highlight = Schema<'Highlight'>;
+export type SearchHit = Schema<'SearchHit'>;
+export type SearchPage = Schema<'SearchPage'>;
+export type AttachmentInfo = Schema<'AttachmentInfo'>;
+export type NestedAttachment = Schema<'NestedAttachment'>;
+export type MessageDetail = Schema<'MessageDetail'>;
+export type HoldStatus = Schema<'HoldStatus'>;
 
-export interface Address {
-  name?: string;
-  address?: string;
-}
-
-export interface Highlight {
-  start: number;
-  end: number;
-}
-
-export interface SearchHit {
-  id: string;
-  archiveId: string;
-  subject: string;
-  from: Address;
-  date: string;
-  folder: string;
-  size: number;
-  hasAttachments: boolean;
-  snippet: string;
-  highlights: Highlight[];
-  /** The words of the subject the query looks for. */
-  subjectHighlights?: Highlight[];
-}
-
-export interface SearchPage {
-  value: SearchHit[];
-  total: number;
-  totalIsEstimate: boolean;
-  nextCursor: string | null;
-}
-
+/** What a search asks for (GET /api/search's query, with the archive always named). */
 export interface SearchParams {
   q: string;
   archive: string;
@@ -61,76 +27,8 @@ export interface SearchParams {
   sort?: 'date' | 'relevance';
 }
 
-export interface FacetCount<T> {
-  value: T;
-  count: number;
-}
-
-/** GET /search/facets: counts of a search's results (senders among the newest `sendersSampled`). */
-export interface Facets {
-  total: number;
-  folders: FacetCount<string>[];
-  years: FacetCount<number>[];
-  hasAttachment: number;
-  senders: (FacetCount<string> & { name: string })[];
-  sendersSampled: number;
-}
-
-/** GET /messages/:id/conversation: the thread, oldest first. */
-export interface Conversation {
-  value: SearchHit[];
-  more: boolean;
-}
-
-export interface AttachmentInfo {
-  index: number;
-  filename: string;
-  contentType: string;
-  size: number;
-  inline: boolean;
-  contentId: string | null;
-  /** What an attached message holds: listed, found by `filename:`, downloaded with the message. */
-  attachments?: NestedAttachment[];
-}
-
-export interface NestedAttachment {
-  filename: string;
-  contentType: string;
-  size: number;
-  inline: boolean;
-  attachments?: NestedAttachment[];
-}
-
-export interface MessageDetail {
-  id: string;
-  archiveId: string;
-  folder: string;
-  receivedAt: string;
-  size: number;
-  sha256: string;
-  headers: {
-    from: Address[];
-    to: Address[];
-    cc: Address[];
-    bcc: Address[];
-    replyTo: Address[];
-    date: string | null;
-    /** `date` is not the Date header (missing or unreadable) but the first server's Received date. */
-    dateInferred?: boolean;
-    subject: string;
-    messageId: string | null;
-  };
-  attachments: AttachmentInfo[];
-  text: string;
-  /** Sanitised by the backend; null when the message has no HTML body. */
-  html: string | null;
-  /** Remote images and styles the sanitiser left out; the view shows them on request. */
-  blockedRemote: number;
-  /** Some text of the message is not searchable; `textCuts` says what. */
-  textTruncated?: boolean;
-  textCuts?: string[];
-  parseErrors: string[];
-}
+export type Facets = Schema<'Facets'>;
+export type Conversation = Schema<'Conversation'>;
 
 export interface QueryHelpEntry {
   operator: string;
@@ -143,12 +41,6 @@ export interface ClientSettings {
   authority: string;
   clientId: string;
   apiScope: string;
-}
-
-/** Whether a message is under a legal hold the caller may know of (GET /messages/:id/hold). */
-export interface HoldStatus {
-  held: boolean;
-  holds: { name: string; since: string; until: string | null }[];
 }
 
 /** Where a restore goes: a well-known folder of the mailbox, or a folder path of the online archive. */

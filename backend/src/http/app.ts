@@ -1,7 +1,9 @@
 import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
 import helmet from 'helmet';
 import type { Logger } from '../log';
+import { RELEASE } from '../upgrade/release';
 import { authenticate, type AuthOptions, type Caller } from './auth';
+import { openApiDocument } from './contract/openapi';
 import { errorHandler, unknownRoute } from './errors';
 import { requestLog } from './request-log';
 import { addinPages, addinSettings, builtPages, TEAMS_FRAME_ANCESTORS, TEAMS_JS_ORIGINS, TEAMS_TAB_DIST } from './static';
@@ -72,6 +74,11 @@ export function createApp({ log, auth, readiness, api = [], preAuth = [], metric
   apiRouter.get('/me', (req, res) => {
     const c = req.caller!;
     res.json({ oid: c.oid, upn: c.upn, name: c.name, roles: [...c.roles] });
+  });
+  // Built once: the contract does not change while the process runs.
+  const contract = openApiDocument(RELEASE);
+  apiRouter.get('/openapi.json', (_req, res) => {
+    res.json(contract);
   });
   for (const router of api) apiRouter.use(router);
   apiRouter.use(unknownRoute);

@@ -3,7 +3,7 @@ import { CODE_SCHEMA } from '../store/migrations';
 import { liveProcesses, type ProcessDoc } from '../store/migrations/processes';
 import { readSchema } from '../store/migrations/schema';
 import { countSpool } from '../store/journal-spool';
-import { databaseSize, jobCounts, owedMessages, profileHealth, storedBytesPerDay, type DatabaseSize, type JobCount, type ProfileHealth } from '../store/operations';
+import { databaseSize, jobCounts, mailboxesBehind, owedMessages, profileHealth, storedBytesPerDay, type DatabaseSize, type JobCount, type ProfileHealth } from '../store/operations';
 import { storageFigures } from '../store/stats';
 
 export interface Growth {
@@ -16,10 +16,12 @@ export interface Growth {
    */
   bytesPerDay: number;
   forecast: { days: number; totalBytes: number }[];
+  /** The size the operator set (DATABASE_SIZE_LIMIT_GB) and the days until the database reaches it at this growth (null: it does not grow). */
+  limit: { bytes: number; daysLeft: number | null } | null;
 }
 
 export interface OperationsOverview {
-  backlog: { jobs: JobCount[]; waiting: number; running: number; owedMessages: number; journalQueued: number };
+  backlog: { jobs: JobCount[]; waiting: number; running: number; owedMessages: number; mailboxesBehind: number; journalQueued: number };
   profiles: ProfileHealth[];
   growth: Growth;
   processes: Pick<ProcessDoc, '_id' | 'host' | 'release' | 'schema' | 'roles' | 'startedAt' | 'seenAt'>[];
@@ -30,14 +32,15 @@ export interface OperationsOverview {
 const PROCESS_STALE_MS = 30_000;
 
 /** What the operations dashboard shows (Teams tab) and `npm run admin -- status` prints. */
-export async function operationsOverview(store: Store, opts: { days: number; now?: Date }): Promise<OperationsOverview> {
+export async function operationsOverview(store: Store, opts: { days: number; limitBytes?: number; now?: Date }): Promise<OperationsOverview> {
   const now = opts.now ?? new Date();
-  const [jobs, owed, journalQueued, profiles, growth, processes, schema] = await Promise.all([
+  const [jobs, owed, behind, journalQueued, profiles, growth, processes, schema] = await Promise.all([
     jobCounts(store.db, now),
     owedMessages(store.db, now),
+    mailboxesBehind(store.db, now),
     countSpool(store.conn),
     profileHealth(store.db),
-    growthOf(store, opts.days, now),
+    growthOf(store, opts.days, now, opts.limitBytes),
     liveProcesses(store.db, new Date(now.getTime() - PROCESS_STALE_MS)),
     readSchema(store.db),
   ]);
@@ -47,6 +50,7 @@ export async function operationsOverview(store: Store, opts: { days: number; now
       waiting: jobs.reduce((n, j) => n + j.due, 0),
       running: jobs.reduce((n, j) => n + (j.status === 'running' ? j.count : 0), 0),
       owedMessages: owed,
+      mailboxesBehind: behind,
       journalQueued,
     },
     profiles,
@@ -56,11 +60,12 @@ export async function operationsOverview(store: Store, opts: { days: number; now
   };
 }
 
-async function growthOf(store: Store, days: number, now: Date): Promise<Growth> {
+async function growthOf(store: Store, days: number, now: Date, limitBytes?: number): Promise<Growth> {
   const [perDay, database, storage] = await Promise.all([storedBytesPerDay(store.db, days, now), databaseSize(store.db), storageFigures(store.conn)]);
   const whole = perDay.slice(0, -1);
   const meanBytes = whole.length > 0 ? whole.reduce((n, d) => n + d.bytes, 0) / whole.length : perDay.at(-1)?.bytes ?? 0;
   const perStoredByte = storage.storedBytes > 0 ? Math.max(1, database.totalBytes / storage.storedBytes) : 1;
   const bytesPerDay = Math.round(meanBytes * perStoredByte);
-  return { perDay, database, bytesPerDay, forecast: [30, 90, 365].map((d) => ({ days: d, totalBytes: database.totalBytes + bytesPerDay * d })) };
+  const limit = limitBytes ? { bytes: limitBytes, daysLeft: bytesPerDay > 0 ? Math.max(0, Math.floor((limitBytes - database.totalBytes) / bytesPerDay)) : null } : null;
+  return { perDay, database, bytesPerDay, forecast: [30, 90, 365].map((d) => ({ days: d, totalBytes: database.totalBytes + bytesPerDay * d })), limit };
 }

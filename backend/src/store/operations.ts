@@ -42,6 +42,11 @@ export async function owedMessages(db: mongo.Db, now = new Date()): Promise<numb
   return db.collection('pending_items').countDocuments({ dueAt: { $lte: now } });
 }
 
+/** Mailboxes that owe messages due now: how many mailboxes are behind. */
+export async function mailboxesBehind(db: mongo.Db, now = new Date()): Promise<number> {
+  return (await db.collection('pending_items').distinct('mailboxId', { dueAt: { $lte: now } })).length;
+}
+
 export interface DatabaseSize {
   /** Documents, indexes and free space as the server counts them (dbStats). */
   totalBytes: number;

@@ -3,7 +3,7 @@ import type { Me } from '@shared/types';
 import type {
   ArchiveUser, CompletenessReport, ConnectionTest, DirectorySettings, DirectorySyncResult, FailedMessage, Grant, GrantRight, JournalMailbox, JournalProfile,
   ImportItem, ImportNoteItem, ImportSettings, ImportSourceInput, IntegrityStatus, JournalStatus, Profile, ProfileInput, QuarantinedReport, Run, RunDetail,
-  SearchIndexState, Stats,
+  OperationsOverview, SearchIndexState, Stats,
   UploadStatus,
 } from './types';
 import type {
@@ -32,6 +32,7 @@ export function createAdminClient(getToken: TokenSource, base = '/api') {
   return {
     me: () => call<Me>('GET', '/me'),
     stats: () => call<Stats>('GET', '/admin/stats'),
+    operations: () => call<OperationsOverview>('GET', '/admin/operations'),
     searchIndex: () => call<SearchIndexState>('GET', '/admin/reindex'),
     startReindex: () => call<SearchIndexState>('POST', '/admin/reindex'),
 

@@ -1,104 +1,44 @@
-/** Shapes of the admin API's answers (backend/src/http/routes); profile input comes from the backend's zod schema. */
+/**
+ * Shapes of the admin API's answers. Those the OpenAPI document describes are generated from it
+ * (`npm run gen:api`, @shared/api.gen.ts); the rest still come from backend types or are written here.
+ * Profile input comes from the backend's zod schema.
+ */
 import type { ProfileInput, Schedule } from '../../../backend/src/archiving/profile';
 import type { ImportView } from '../../../backend/src/import/view';
 import type { ImportNote } from '../../../backend/src/store/imports';
-import type { CompletenessReport as BackendCompletenessReport, CompletenessRow as BackendCompletenessRow, FailedMessageView } from '../../../backend/src/archiving/report';
+import type { CompletenessReport as BackendCompletenessReport, CompletenessRow as BackendCompletenessRow } from '../../../backend/src/archiving/report';
 import type { Problem as IntegrityProblem, VerificationCounts } from '../../../backend/src/store/integrity-reports';
-import type { Missing as BackendMissing } from '../../../backend/src/store/runs';
-import type { Pace } from '../../../backend/src/archiving/pace';
+import type { Schema } from '@shared/types';
 
-export type { Pace, ProfileInput, Schedule };
+export type { ProfileInput, Schedule };
+export type Pace = Schema<'Pace'>;
 
 export type Profile = ProfileInput & { id: string; createdAt: string; updatedAt: string };
 
-export type RunStatus = 'queued' | 'running' | 'succeeded' | 'partial' | 'failed' | 'cancelled';
-export type MailboxStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled' | 'timed-out';
-
-export interface Counts {
-  found: number;
-  archived: number;
-  alreadyArchived: number;
-  filtered: number;
-  deleted: number;
-  failed: number;
-  /** Downloads that failed and were left owed for a retry. */
-  deferred: number;
-  /** Owed messages archived on a later attempt. */
-  recovered: number;
-  removedInMailbox: number;
-  bytes: number;
-}
+export type RunStatus = Schema<'RunStatus'>;
+export type MailboxStatus = Schema<'MailboxStatus'>;
+export type Counts = Schema<'Counts'>;
+export type Run = Schema<'Run'>;
+export type RunMailbox = Schema<'RunMailbox'>;
+export type RunDetail = Schema<'RunDetail'>;
+/** What a mailbox's (or a run's) archive lacks once its crawl ended. */
+export type Missing = Schema<'Missing'>;
+export type FailedMessage = Schema<'FailedMessage'>;
+export type ConnectionTest = Schema<'ConnectionTest'>;
+export type ArchiveUser = Schema<'ArchiveUser'>;
+export type DirectorySyncResult = Schema<'DirectorySyncResult'>;
+export type GrantRight = Schema<'GrantRight'>;
+export type Grant = Schema<'Grant'>;
+export type Stats = Schema<'Stats'>;
+export type JournalStatus = Schema<'JournalStatus'>;
+export type OperationsOverview = Schema<'OperationsOverview'>;
 
 /** A server type as JSON carries it: dates become ISO strings. */
 type Wire<T> = T extends Date ? string : T extends (infer U)[] ? Wire<U>[] : T extends object ? { [K in keyof T]: Wire<T[K]> } : T;
 
-/** What a mailbox's (or a run's) archive lacks once its crawl ended. */
-export type Missing = BackendMissing;
 export type Verdict = CompletenessRow['verdict'];
 export type CompletenessRow = Wire<BackendCompletenessRow>;
 export type CompletenessReport = Wire<BackendCompletenessReport>;
-export type FailedMessage = Wire<FailedMessageView>;
-
-export interface Run {
-  _id: string;
-  profileId: string;
-  profileName: string;
-  trigger: 'manual' | 'schedule';
-  status: RunStatus;
-  error: string | null;
-  mailboxCount: number;
-  createdAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-}
-
-export interface RunMailbox extends Counts {
-  mailboxId: string;
-  upn: string;
-  /** Set on an online archive: the owner's primary mailbox id. */
-  onlineArchiveOf?: string;
-  status: MailboxStatus;
-  currentFolder: string;
-  foldersDone: number;
-  foldersTotal: number;
-  errorCount: number;
-  recoveredErrors: number;
-  recentErrors: { at: string; folder?: string; messageId?: string; subject?: string; reason: string; recovered?: boolean }[];
-  missing: Missing | null;
-  /** Messages a filter skipped that the run names (over the size limit). */
-  recentSkips?: { at: string; folder?: string; messageId?: string; reason: string }[];
-  skipCount?: number;
-  pace: Pace;
-}
-
-export interface RunDetail extends Run {
-  totals: Counts;
-  missing: Missing;
-  recoveredErrors: number;
-  pace: Pace;
-  mailboxes: RunMailbox[];
-}
-
-export interface ConnectionTest {
-  ok: boolean;
-  mailboxCount: number;
-  checked: { upn: string; ok: boolean; error?: string }[];
-  error?: string;
-}
-
-export interface ArchiveUser {
-  _id: string;
-  source: 'entra' | 'manual';
-  kind: 'user' | 'shared' | 'room' | 'equipment' | 'catch-all' | 'manual' | 'group';
-  upn: string;
-  displayName: string;
-  mail: string;
-  addresses: string[];
-  exchangeLicensed: boolean;
-  status: 'active' | 'departed';
-  departedAt: string | null;
-  lastSyncedAt: string | null;
-}
 
 export interface DirectorySettings {
   licensedOnly: boolean;
@@ -107,47 +47,6 @@ export interface DirectorySettings {
   syncGroups: boolean;
   grantGroupMembers: boolean;
   schedule: Schedule;
-}
-
-export interface DirectorySyncResult {
-  seen: number;
-  added: number;
-  updated: number;
-  departed: number;
-  skipped: { upn: string; reason: string }[];
-}
-
-export type GrantRight = 'read' | 'export' | 'restore';
-
-export interface Grant {
-  id: string;
-  grantee: { id: string; upn: string; displayName: string; kind: string };
-  archive: { id: string; upn: string; displayName: string; kind: string };
-  rights: GrantRight[];
-  grantedBy: { oid: string; upn: string };
-  grantedAt: string;
-}
-
-export interface Stats {
-  storage: { items: number; itemBytes: number; messages: number; messageBytes: number; storedBytes: number; archiveUsers: number };
-  singleInstance: { copies: number; stored: number; savedBytes: number; compressionSavedBytes: number };
-  perDay: { date: string; count: number }[];
-  runs: (Run & { totals: Counts; errorCount: number; recoveredErrors: number })[];
-  attention: { runId: string; profileId: string; profileName: string; status: RunStatus; at: string; error: string | null; mailboxes: { upn: string; status: string; errorCount: number; lastError: string | null }[] }[];
-  failedMessages: { count: number; recent: FailedMessage[] };
-}
-
-export interface JournalStatus {
-  gateway: {
-    enabled: boolean; host: string; port: number; tls: boolean; requireTls: boolean; auth: string; maxBytes: number; allowedHosts: string[];
-    clientNames: string[];
-    /** SMTP_INSECURE_ACCEPT_ANY is on and nothing checks who sends: anyone can file reports. */
-    acceptsAnySender: boolean;
-  };
-  backlog: number;
-  held: number;
-  pending: number;
-  quarantine: Record<'not-journal' | 'malformed', number>;
 }
 
 export interface JournalMailbox {

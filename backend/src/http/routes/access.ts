@@ -10,7 +10,7 @@ import { requireRole } from '../auth';
 import { HttpError, notFound, parseInput } from '../errors';
 
 const ref = z.string().trim().min(1, 'is required').max(320);
-const grantInput = z
+export const grantInput = z
   .object({
     grantee: ref,
     archive: ref,
@@ -18,8 +18,8 @@ const grantInput = z
   })
   .strict();
 const grantRef = z.object({ grantee: ref, archive: ref });
-const grantFilter = z.object({ grantee: ref.optional(), archive: ref.optional() });
-const auditQuery = z.object({
+export const grantFilter = z.object({ grantee: ref.optional(), archive: ref.optional() });
+export const auditQuery = z.object({
   from: z.coerce.date({ error: 'must be a date' }).optional(),
   to: z.coerce.date({ error: 'must be a date' }).optional(),
   actor: z.string().trim().min(1).max(320).optional(),
@@ -27,7 +27,7 @@ const auditQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(100),
   cursor: z.coerce.number().int().min(1).optional(),
 });
-const verifyQuery = z.object({
+export const verifyQuery = z.object({
   from: z.coerce.number().int().min(1).optional(),
   to: z.coerce.number().int().min(1).optional(),
 });

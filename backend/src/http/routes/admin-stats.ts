@@ -10,7 +10,7 @@ import { parseInput } from '../errors';
 /** Messages failed for good that the dashboard names (the completeness report lists every one). */
 const FAILED_SHOWN = 10;
 
-const query = z.object({
+export const statsQuery = z.object({
   days: z.coerce.number().int().min(1).max(90).default(14),
   runs: z.coerce.number().int().min(1).max(50).default(10),
 });
@@ -22,7 +22,7 @@ export function adminStatsRoutes(deps: ServiceDeps): Router {
   r.use('/admin/stats', requireRole('admin'));
 
   r.get('/admin/stats', async (req, res) => {
-    const q = parseInput(query, req.query, 'query');
+    const q = parseInput(statsQuery, req.query, 'query');
     const [storage, perDay, runs, failedMessages, failedCount] = await Promise.all([
       storageFigures(conn),
       archivedPerDay(conn, q.days),

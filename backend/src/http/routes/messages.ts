@@ -19,10 +19,10 @@ import { conversationOf } from '../../search/conversation';
 import { HttpError, parseInput, toHttpError } from '../errors';
 
 const flag = z.enum(['0', '1', 'true', 'false']).optional().transform((v) => v === '1' || v === 'true');
-const viewQuery = z.object({ remote: flag, dark: flag });
+export const viewQuery = z.object({ remote: flag, dark: flag });
 const attachmentIndex = z.object({ index: z.string().regex(/^\d{1,6}$/, 'must be a whole number').transform(Number) });
 const contentIdParam = z.object({ contentId: z.string().min(1).max(998) });
-const restoreBody = z
+export const restoreBody = z
   .object({
     folder: z.string().trim().regex(/^[A-Za-z0-9+/_=-]{1,512}$/, 'must be a well-known folder name (inbox, archive, …) or a folder id').optional(),
     folderPath: z.string().trim().min(1).max(1024).optional(),

@@ -6,14 +6,14 @@ import { searchFacets } from '../../search/facets';
 import { MAX_LIMIT, searchArchives } from '../../search/service';
 import { parseInput, queryInputError } from '../errors';
 
-const searchQuery = z.object({
+export const searchQuery = z.object({
   q: z.string().max(4000, 'is too long').default(''),
   archive: z.string().trim().min(1, 'is required').max(400).optional(),
   cursor: z.string().trim().min(1).max(500).optional(),
   limit: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(1).max(MAX_LIMIT).optional(),
   sort: z.enum(['date', 'relevance'], { error: "must be 'date' or 'relevance'" }).optional(),
 });
-const facetsQuery = searchQuery.pick({ q: true, archive: true });
+export const facetsQuery = searchQuery.pick({ q: true, archive: true });
 
 /**
  * Full-text search (MISSION M10): `GET /search?q=&archive=<id|all>&cursor=&limit=&sort=date|relevance`.

@@ -8,27 +8,15 @@ import { Section } from '../common/Section';
 import { StatusBadge } from '../common/StatusBadge';
 import { useLoad } from '../common/useLoad';
 import { FailedMessages, RetryStarted } from '../completeness/FailedMessages';
+import { Figure } from './Figure';
+import { OperationsHealth } from './OperationsHealth';
 import { PerDayChart } from './PerDayChart';
 import { SearchIndex } from './SearchIndex';
 
 const useStyles = makeStyles({
   cards: { display: 'grid', gridTemplateColumns: 'repeat(auto-fill, minmax(220px, 1fr))', gap: tokens.spacingHorizontalM },
-  figure: { fontSize: tokens.fontSizeHero700, fontWeight: tokens.fontWeightSemibold, lineHeight: tokens.lineHeightHero700 },
   attention: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalS },
 });
-
-function Figure({ label, value, detail }: { label: string; value: string; detail: string }) {
-  const styles = useStyles();
-  return (
-    <Card aria-label={label}>
-      <Caption1>{label}</Caption1>
-      <Text className={styles.figure} data-figure={label}>
-        {value}
-      </Text>
-      <Caption1>{detail}</Caption1>
-    </Card>
-  );
-}
 
 /** The state of the archive at a glance; refreshed every 10 seconds while open. */
 export function Dashboard() {
@@ -89,6 +77,7 @@ export function Dashboard() {
           )}
         </div>
       </Section>
+      <OperationsHealth />
       <SearchIndex />
       <Section title="Messages archived per day">
         <PerDayChart days={perDay} />

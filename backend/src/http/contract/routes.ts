@@ -1,0 +1,147 @@
+import type { z } from 'zod';
+import { profileInputSchema } from '../../archiving/profile';
+import { auditQuery, grantFilter, grantInput, verifyQuery } from '../routes/access';
+import { statsQuery } from '../routes/admin-stats';
+import { restoreBody, viewQuery } from '../routes/messages';
+import { operationsQuery } from '../routes/operations';
+import { facetsQuery, searchQuery } from '../routes/search';
+import * as w from './schemas';
+
+export interface RouteContract {
+  summary?: string;
+  query?: z.ZodObject;
+  body?: z.ZodType;
+  /** The JSON answer on success; none for a download, a stream or an answer not described yet. */
+  response?: z.ZodType;
+  status?: number;
+}
+
+/**
+ * Every route under /api, as `METHOD /path`, with the zod schemas of what it takes and answers:
+ * the source of `GET /api/openapi.json`. test/http/openapi.test.ts fails when a served route is
+ * missing here (or an entry names no route), so a new route needs a line.
+ */
+export const API_ROUTES: Record<string, RouteContract> = {
+  'GET /api/openapi.json': { summary: 'This document.' },
+  'GET /api/me': { summary: 'The signed-in caller.', response: w.Me },
+  'GET /api/archives': { summary: 'The archives the caller may read.', response: w.ArchiveList },
+  'GET /api/search': { summary: 'Full-text search of one archive or all the caller may read.', query: searchQuery, response: w.SearchPage },
+  'GET /api/search/facets': { summary: "A search's counts by folder, year, attachment and sender.", query: facetsQuery, response: w.Facets },
+  'POST /api/export': { summary: 'Export a selection as a ZIP of .eml files (a download).' },
+  'GET /api/messages/{id}': { summary: 'One archived message, parsed and sanitised.', query: viewQuery, response: w.MessageDetail },
+  'GET /api/messages/{id}/conversation': { summary: "The message's thread, oldest first.", response: w.Conversation },
+  'POST /api/messages/{id}/view-ticket': { summary: 'A short-lived ticket that opens the view in an iframe.' },
+  'GET /api/messages/{id}/view': { summary: 'The message as a sandboxed HTML page.', query: viewQuery },
+  'GET /api/messages/{id}/raw': { summary: 'The original .eml (a download).' },
+  'GET /api/messages/{id}/attachments/{index}': { summary: 'One attachment (a download).' },
+  'GET /api/messages/{id}/cid/{contentId}': { summary: 'An inline image of the HTML body.' },
+  'POST /api/messages/{id}/restore': { summary: 'Restore the message into its mailbox or online archive.', body: restoreBody },
+  'GET /api/messages/{id}/hold': { summary: 'Whether the message is under a legal hold.', response: w.HoldStatus },
+
+  'GET /api/audit': { query: auditQuery },
+  'GET /api/audit/verify': { query: verifyQuery },
+  'GET /api/admin/grants': { query: grantFilter, response: w.GrantList },
+  'POST /api/admin/grants': { body: grantInput, response: w.Grant },
+  'DELETE /api/admin/grants': {},
+  'GET /api/admin/stats': { summary: 'The dashboard: storage, recent runs, what needs attention.', query: statsQuery, response: w.Stats },
+  'GET /api/admin/operations': { summary: 'Operations health: backlog, failing mailboxes, last success per profile, growth and forecast.', query: operationsQuery, response: w.OperationsOverview },
+  'GET /api/admin/reindex': {},
+  'POST /api/admin/reindex': {},
+
+  'GET /api/admin/integrity': {},
+  'POST /api/admin/integrity/proof': {},
+  'POST /api/admin/integrity/verify': {},
+  'POST /api/admin/integrity/seal': {},
+  'PUT /api/admin/integrity/encryption': {},
+  'POST /api/admin/integrity/encryption/rotate': {},
+  'POST /api/admin/integrity/encryption/reencrypt': {},
+
+  'GET /api/admin/profiles': {},
+  'POST /api/admin/profiles': { body: profileInputSchema, status: 201 },
+  'GET /api/admin/profiles/{id}': {},
+  'PUT /api/admin/profiles/{id}': { body: profileInputSchema },
+  'PATCH /api/admin/profiles/{id}': {},
+  'DELETE /api/admin/profiles/{id}': { status: 204 },
+  'POST /api/admin/profiles/{id}/test': { response: w.ConnectionTest },
+  'POST /api/admin/profiles/{id}/run': { status: 202 },
+  'GET /api/admin/runs': { response: w.RunList },
+  'GET /api/admin/runs/{id}': { response: w.RunDetail },
+  'POST /api/admin/runs/{id}/cancel': { status: 202 },
+  'GET /api/admin/runs/{id}/completeness': {},
+  'GET /api/admin/completeness': {},
+  'GET /api/admin/failed-messages': {},
+  'POST /api/admin/failed-messages/{id}/retry': {},
+
+  'GET /api/admin/directory/settings': {},
+  'PUT /api/admin/directory/settings': {},
+  'POST /api/admin/directory/sync': { response: w.DirectorySyncResult },
+  'GET /api/admin/directory/users': {},
+  'POST /api/admin/directory/users': {},
+
+  'GET /api/admin/journal/status': { response: w.JournalStatus },
+  'GET /api/admin/journal/mailboxes': {},
+  'POST /api/admin/journal/mailboxes': {},
+  'GET /api/admin/journal/mailboxes/{address}': {},
+  'PATCH /api/admin/journal/mailboxes/{address}': {},
+  'POST /api/admin/journal/mailboxes/{address}/secret': {},
+  'DELETE /api/admin/journal/mailboxes/{address}': {},
+  'GET /api/admin/journal/profiles': {},
+  'POST /api/admin/journal/profiles': {},
+  'GET /api/admin/journal/profiles/{id}': {},
+  'PUT /api/admin/journal/profiles/{id}': {},
+  'PATCH /api/admin/journal/profiles/{id}': {},
+  'DELETE /api/admin/journal/profiles/{id}': {},
+  'GET /api/admin/journal/reports': {},
+  'GET /api/admin/journal/reports/{id}': {},
+  'GET /api/admin/journal/spool': {},
+  'POST /api/admin/journal/spool/{id}/retry': {},
+  'GET /api/admin/journal/quarantine': {},
+  'GET /api/admin/journal/quarantine/{id}': {},
+  'GET /api/admin/journal/quarantine/{id}/raw': {},
+  'DELETE /api/admin/journal/quarantine/{id}': {},
+
+  'GET /api/admin/retention/policies': {},
+  'POST /api/admin/retention/preview': {},
+  'POST /api/admin/retention/policies': {},
+  'PUT /api/admin/retention/policies/{id}': {},
+  'DELETE /api/admin/retention/policies/{id}': {},
+  'POST /api/admin/retention/policies/{id}/approve': {},
+  'POST /api/admin/retention/policies/{id}/reject': {},
+  'GET /api/admin/retention/settings': {},
+  'PUT /api/admin/retention/settings': {},
+  'POST /api/admin/retention/disposal': {},
+  'GET /api/admin/retention/disposal': {},
+  'GET /api/admin/erasure-requests': {},
+  'POST /api/admin/erasure-requests': {},
+  'GET /api/admin/erasure-requests/{id}': {},
+  'POST /api/admin/erasure-requests/{id}/approve': {},
+  'POST /api/admin/erasure-requests/{id}/reject': {},
+  'GET /api/admin/erasure-requests/{id}/certificate': {},
+  'GET /api/compliance/disposals': {},
+  'GET /api/compliance/holds': {},
+  'POST /api/compliance/holds': {},
+  'GET /api/compliance/holds/{id}': {},
+  'POST /api/compliance/holds/{id}/lift': {},
+  'GET /api/compliance/cases': {},
+  'POST /api/compliance/cases': {},
+  'GET /api/compliance/cases/{id}': {},
+  'POST /api/compliance/cases/{id}/searches': {},
+  'GET /api/compliance/cases/{id}/searches/{searchId}/results': {},
+  'GET /api/compliance/cases/{id}/tags': {},
+  'POST /api/compliance/cases/{id}/tags': {},
+  'POST /api/compliance/cases/{id}/untag': {},
+  'POST /api/compliance/cases/{id}/holds': {},
+  'POST /api/compliance/cases/{id}/exports': {},
+  'GET /api/compliance/cases/{id}/exports': {},
+
+  'GET /api/imports/settings': {},
+  'PUT /api/imports/settings': {},
+  'POST /api/imports/uploads': {},
+  'GET /api/imports/uploads/{id}': {},
+  'PATCH /api/imports/uploads/{id}': {},
+  'POST /api/imports': {},
+  'GET /api/imports': {},
+  'GET /api/imports/{id}': {},
+  'GET /api/imports/{id}/notes': {},
+  'POST /api/imports/{id}/{action}': {},
+};

@@ -1,0 +1,356 @@
+import { z } from 'zod';
+
+/**
+ * The shapes of the API's JSON answers as they travel (dates as ISO strings): the source of the
+ * OpenAPI document's components and, through it, of the add-in's and the Teams tab's types
+ * (`npm run gen:api`). Each is registered under the name the UIs use.
+ */
+export const wire = z.registry<{ id: string; description?: string }>();
+const named = <T extends z.ZodType>(id: string, schema: T, description?: string): T => {
+  wire.add(schema, { id, ...(description ? { description } : {}) });
+  return schema;
+};
+const date = z.string().describe('ISO 8601 date-time');
+const nullableDate = date.nullable();
+
+export const Me = named('Me', z.object({ oid: z.string(), upn: z.string(), name: z.string(), roles: z.array(z.string()) }));
+
+export const Archive = named(
+  'Archive',
+  z.object({
+    id: z.string(),
+    displayName: z.string(),
+    upn: z.string(),
+    mail: z.string(),
+    kind: z.string(),
+    status: z.string(),
+    own: z.boolean().describe("The caller's own archive."),
+    onlineArchive: z.boolean().describe('The person has an online archive (In-Place Archive) a restore may go back into.'),
+    rights: z.array(z.enum(['read', 'export', 'restore'])),
+  }),
+);
+export const ArchiveList = named('ArchiveList', z.object({ value: z.array(Archive) }));
+
+export const Address = named('Address', z.object({ name: z.string().optional(), address: z.string().optional() }));
+export const Highlight = named('Highlight', z.object({ start: z.number(), end: z.number() }));
+
+export const SearchHit = named(
+  'SearchHit',
+  z.object({
+    id: z.string(),
+    archiveId: z.string(),
+    subject: z.string(),
+    from: Address,
+    date: z.string(),
+    folder: z.string(),
+    size: z.number(),
+    hasAttachments: z.boolean(),
+    snippet: z.string(),
+    highlights: z.array(Highlight),
+    subjectHighlights: z.array(Highlight).optional().describe('The words of the subject the query looks for.'),
+  }),
+);
+export const SearchPage = named('SearchPage', z.object({ value: z.array(SearchHit), total: z.number(), totalIsEstimate: z.boolean(), nextCursor: z.string().nullable() }));
+
+const facetCount = <T extends z.ZodType>(value: T) => z.object({ value, count: z.number() });
+export const Facets = named(
+  'Facets',
+  z.object({
+    total: z.number(),
+    folders: z.array(facetCount(z.string())),
+    years: z.array(facetCount(z.number())),
+    hasAttachment: z.number(),
+    senders: z.array(facetCount(z.string()).extend({ name: z.string() })),
+    sendersSampled: z.number().describe('Senders are counted among this many newest results.'),
+  }),
+  "A search's counts by folder, year, attachment and sender.",
+);
+export const Conversation = named('Conversation', z.object({ value: z.array(SearchHit), more: z.boolean() }), "A message's thread, oldest first.");
+
+export const NestedAttachment = named(
+  'NestedAttachment',
+  z.object({
+    filename: z.string(),
+    contentType: z.string(),
+    size: z.number(),
+    inline: z.boolean(),
+    get attachments() {
+      return z.array(NestedAttachment).optional();
+    },
+  }),
+);
+export const AttachmentInfo = named(
+  'AttachmentInfo',
+  z.object({
+    index: z.number(),
+    filename: z.string(),
+    contentType: z.string(),
+    size: z.number(),
+    inline: z.boolean(),
+    contentId: z.string().nullable(),
+    attachments: z.array(NestedAttachment).optional().describe('What an attached message holds: listed, found by `filename:`, downloaded with the message.'),
+  }),
+);
+
+export const MessageDetail = named(
+  'MessageDetail',
+  z.object({
+    id: z.string(),
+    archiveId: z.string(),
+    folder: z.string(),
+    receivedAt: z.string(),
+    size: z.number(),
+    sha256: z.string(),
+    headers: z.object({
+      from: z.array(Address),
+      to: z.array(Address),
+      cc: z.array(Address),
+      bcc: z.array(Address),
+      replyTo: z.array(Address),
+      date: z.string().nullable(),
+      dateInferred: z.boolean().optional().describe("`date` is not the Date header (missing or unreadable) but the first server's Received date."),
+      subject: z.string(),
+      messageId: z.string().nullable(),
+    }),
+    attachments: z.array(AttachmentInfo),
+    text: z.string(),
+    html: z.string().nullable().describe('Sanitised by the backend; null when the message has no HTML body.'),
+    blockedRemote: z.number().describe('Remote images and styles the sanitiser left out; the view shows them on request.'),
+    textTruncated: z.boolean().optional().describe('Some text of the message is not searchable; `textCuts` says what.'),
+    textCuts: z.array(z.string()).optional(),
+    parseErrors: z.array(z.string()),
+  }),
+);
+
+export const HoldStatus = named(
+  'HoldStatus',
+  z.object({ held: z.boolean(), holds: z.array(z.object({ name: z.string(), since: z.string(), until: z.string().nullable() })) }),
+  'Whether a message is under a legal hold the caller may know of.',
+);
+
+export const RunStatus = named('RunStatus', z.enum(['queued', 'running', 'succeeded', 'partial', 'failed', 'cancelled']));
+export const MailboxStatus = named('MailboxStatus', z.enum(['queued', 'running', 'done', 'failed', 'cancelled', 'timed-out']));
+
+export const Counts = named(
+  'Counts',
+  z.object({
+    found: z.number(),
+    archived: z.number(),
+    alreadyArchived: z.number(),
+    filtered: z.number(),
+    deleted: z.number(),
+    failed: z.number(),
+    deferred: z.number().describe('Downloads that failed and were left owed for a retry.'),
+    recovered: z.number().describe('Owed messages archived on a later attempt.'),
+    removedInMailbox: z.number(),
+    bytes: z.number(),
+  }),
+);
+
+export const Run = named(
+  'Run',
+  z.object({
+    _id: z.string(),
+    profileId: z.string(),
+    profileName: z.string(),
+    trigger: z.enum(['manual', 'schedule']),
+    status: RunStatus,
+    error: z.string().nullable().optional().describe('Why the run failed as a whole; absent or null when it did not.'),
+    mailboxCount: z.number(),
+    createdAt: date,
+    startedAt: nullableDate,
+    finishedAt: nullableDate,
+    jobId: z.string().nullable().optional(),
+    settings: z.unknown().optional().describe('The profile as it was when the run started.'),
+    directorySync: z.unknown().optional().describe('What the directory synchronisation before the run found, when the profile asks for one.'),
+  }),
+);
+export const RunList = named('RunList', z.object({ value: z.array(Run) }));
+
+export const Missing = named(
+  'Missing',
+  z.object({
+    owed: z.number().describe('Messages owed: downloads waiting for a retry.'),
+    failed: z.number().describe('Messages failed for good.'),
+    incompleteFolders: z.number().describe('Folders whose crawl did not finish in this run.'),
+    gapFolders: z.number().describe('Folders where Graph counts more than the archive accounts for, though nothing is owed.'),
+  }),
+  "What a mailbox's (or a run's) archive lacks once its crawl ended.",
+);
+
+export const Pace = named(
+  'Pace',
+  z.object({
+    done: z.number().describe('Messages the crawl has gone through in this run.'),
+    expected: z.number().nullable().describe('Messages Graph counted in the selected folders when a first archive started; null when not known.'),
+    messagesPerMinute: z.number().nullable(),
+    secondsLeft: z.number().nullable(),
+  }),
+  'How far a mailbox (or a whole run) is, how fast it goes, and how long it still needs at that pace.',
+);
+
+const runError = z.object({ at: date, folder: z.string().optional(), messageId: z.string().optional(), subject: z.string().optional(), reason: z.string(), recovered: z.boolean().optional() });
+const runSkip = z.object({ at: date, folder: z.string().optional(), messageId: z.string().optional(), reason: z.string() });
+export const RunMailbox = named(
+  'RunMailbox',
+  Counts.extend({
+    mailboxId: z.string(),
+    upn: z.string(),
+    onlineArchiveOf: z.string().optional().describe("Set on an online archive: the owner's primary mailbox id."),
+    status: MailboxStatus,
+    currentFolder: z.string(),
+    foldersDone: z.number(),
+    foldersTotal: z.number(),
+    errorCount: z.number(),
+    recoveredErrors: z.number(),
+    recentErrors: z.array(runError),
+    missing: Missing.nullable().optional().describe("Set when the mailbox's crawl ends."),
+    recentSkips: z.array(runSkip).optional().describe('Messages a filter skipped that the run names (over the size limit).'),
+    skipCount: z.number().optional(),
+    _id: z.string(),
+    runId: z.string(),
+    archiveId: z.string(),
+    startedAt: nullableDate,
+    finishedAt: nullableDate,
+    durationMs: z.number(),
+    folders: z.array(z.unknown()).optional().describe("Per folder, Graph's count beside the archive's (the completeness report)."),
+    failedMessages: z.array(z.unknown()).optional(),
+    pendingCounts: z.record(z.string(), z.number()).optional(),
+    pendingDone: z.array(z.string()).optional(),
+    expected: z.number().nullable().optional(),
+    pace: Pace,
+  }),
+);
+export const RunDetail = named('RunDetail', Run.extend({ totals: Counts, missing: Missing, recoveredErrors: z.number(), pace: Pace, mailboxes: z.array(RunMailbox) }));
+
+export const ConnectionTest = named(
+  'ConnectionTest',
+  z.object({ ok: z.boolean(), mailboxCount: z.number(), checked: z.array(z.object({ upn: z.string(), ok: z.boolean(), error: z.string().optional() })), error: z.string().optional() }),
+);
+
+export const ArchiveUser = named(
+  'ArchiveUser',
+  z.object({
+    _id: z.string(),
+    source: z.enum(['entra', 'manual']),
+    kind: z.enum(['user', 'shared', 'room', 'equipment', 'catch-all', 'manual', 'group']),
+    upn: z.string(),
+    displayName: z.string(),
+    mail: z.string(),
+    addresses: z.array(z.string()),
+    exchangeLicensed: z.boolean(),
+    status: z.enum(['active', 'departed']),
+    departedAt: nullableDate,
+    lastSyncedAt: nullableDate,
+  }),
+);
+
+export const DirectorySyncResult = named(
+  'DirectorySyncResult',
+  z.object({ seen: z.number(), added: z.number(), updated: z.number(), departed: z.number(), skipped: z.array(z.object({ upn: z.string(), reason: z.string() })) }),
+);
+
+export const GrantRight = named('GrantRight', z.enum(['read', 'export', 'restore']));
+const party = z.object({ id: z.string(), upn: z.string(), displayName: z.string(), kind: z.string() });
+export const Grant = named(
+  'Grant',
+  z.object({ id: z.string(), grantee: party, archive: party, rights: z.array(GrantRight), grantedBy: z.object({ oid: z.string(), upn: z.string() }), grantedAt: date }),
+);
+export const GrantList = named('GrantList', z.object({ value: z.array(Grant) }));
+
+export const FailedMessage = named(
+  'FailedMessage',
+  z.object({
+    id: z.string(),
+    profileId: z.string(),
+    profileName: z.string(),
+    mailbox: z.string(),
+    messageId: z.string(),
+    folder: z.string(),
+    subject: z.string(),
+    lastError: z.string(),
+    attempts: z.number(),
+    failedAt: nullableDate,
+  }),
+  'A message every retry failed to archive: not in the archive, named so it can be retried.',
+);
+
+export const Stats = named(
+  'Stats',
+  z.object({
+    storage: z.object({ items: z.number(), itemBytes: z.number(), messages: z.number(), messageBytes: z.number(), storedBytes: z.number(), archiveUsers: z.number() }),
+    singleInstance: z.object({ copies: z.number(), stored: z.number(), savedBytes: z.number(), compressionSavedBytes: z.number() }),
+    perDay: z.array(z.object({ date: z.string(), count: z.number() })),
+    runs: z.array(Run.extend({ totals: Counts, errorCount: z.number(), recoveredErrors: z.number() })),
+    attention: z.array(
+      z.object({
+        runId: z.string(),
+        profileId: z.string(),
+        profileName: z.string(),
+        status: RunStatus,
+        at: date,
+        error: z.string().nullable(),
+        mailboxes: z.array(z.object({ upn: z.string(), status: z.string(), errorCount: z.number(), lastError: z.string().nullable() })),
+      }),
+    ),
+    failedMessages: z.object({ count: z.number(), recent: z.array(FailedMessage) }),
+  }),
+);
+
+export const JournalStatus = named(
+  'JournalStatus',
+  z.object({
+    gateway: z.object({
+      enabled: z.boolean(),
+      host: z.string(),
+      port: z.number(),
+      tls: z.boolean(),
+      requireTls: z.boolean(),
+      auth: z.string(),
+      maxBytes: z.number(),
+      allowedHosts: z.array(z.string()),
+      clientNames: z.array(z.string()),
+      acceptsAnySender: z.boolean().describe('SMTP_INSECURE_ACCEPT_ANY is on and nothing checks who sends: anyone can file reports.'),
+    }),
+    backlog: z.number(),
+    held: z.number(),
+    pending: z.number(),
+    quarantine: z.object({ 'not-journal': z.number(), malformed: z.number() }),
+  }),
+);
+
+export const OperationsOverview = named(
+  'OperationsOverview',
+  z.object({
+    backlog: z.object({
+      jobs: z.array(z.object({ type: z.string(), status: z.enum(['queued', 'running']), due: z.number(), count: z.number() })),
+      waiting: z.number().describe('Queued jobs whose time has come.'),
+      running: z.number(),
+      owedMessages: z.number().describe('Messages a crawl owes and is due to retry.'),
+      mailboxesBehind: z.number().describe('Mailboxes that owe those messages.'),
+      journalQueued: z.number(),
+    }),
+    profiles: z.array(
+      z.object({
+        profileId: z.string(),
+        profileName: z.string(),
+        enabled: z.boolean(),
+        lastRun: z.object({ runId: z.string(), status: z.string(), finishedAt: nullableDate }).nullable(),
+        lastSuccess: z.object({ runId: z.string(), finishedAt: nullableDate }).nullable(),
+        failingMailboxes: z.array(z.object({ upn: z.string(), status: z.string(), lastError: z.string().nullable() })),
+      }),
+    ),
+    growth: z.object({
+      perDay: z.array(z.object({ date: z.string(), bytes: z.number(), messages: z.number() })),
+      database: z.object({ totalBytes: z.number(), dataBytes: z.number(), indexBytes: z.number() }),
+      bytesPerDay: z.number().describe("Database growth per day: the mean of the window's whole days of stored bytes, scaled by the database's size per stored byte."),
+      forecast: z.array(z.object({ days: z.number(), totalBytes: z.number() })),
+      limit: z
+        .object({ bytes: z.number(), daysLeft: z.number().nullable().describe('Null when the database does not grow.') })
+        .nullable()
+        .describe('DATABASE_SIZE_LIMIT_GB, when configured, and the days until the database reaches it.'),
+    }),
+    processes: z.array(z.object({ _id: z.string(), host: z.string(), release: z.string(), schema: z.number(), roles: z.array(z.string()), startedAt: date, seenAt: date })),
+    schema: z.object({ database: z.number().nullable(), code: z.number(), upgrading: z.number().nullable() }),
+  }),
+);
