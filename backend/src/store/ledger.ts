@@ -168,7 +168,14 @@ export async function ledgerHeadHint(store: LedgerStore): Promise<number> {
 }
 
 export async function advanceLedgerHeadHint(store: LedgerStore, seq: number): Promise<void> {
-  await (await collections(store.db)).hint.updateOne({ _id: 'head' }, { $max: { seq } }, { upsert: true });
+  const { hint } = await collections(store.db);
+  try {
+    await hint.updateOne({ _id: 'head' }, { $max: { seq } }, { upsert: true });
+  } catch (err) {
+    // Two sealers' first upserts raced: the document exists now.
+    if (!isDuplicateKey(err)) throw err;
+    await hint.updateOne({ _id: 'head' }, { $max: { seq } });
+  }
 }
 
 /** Entries in sequence order; without a range every document, so foreign ones show up. */
