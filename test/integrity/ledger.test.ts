@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { chainQueued } from '../../backend/src/integrity/ledger';
+import { chainQueued } from '../../backend/src/integrity/seal';
 import { BACKFILL_JOB, VERIFY_JOB } from '../../backend/src/integrity/service';
 import { enqueue, getJob } from '../../backend/src/store/jobs';
 import { runningVerification } from '../../backend/src/store/integrity-reports';

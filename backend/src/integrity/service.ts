@@ -10,7 +10,8 @@ import { countLedgerEntries, countQueuedLedgerEvents, listLedgerRoots } from '..
 import { getJob } from '../store/jobs';
 import { listWrappedKeys, readEncryptionState, writeEncryptionState } from '../store/keys';
 import { configuredKms, enableEncryption, loadKeys, rotateDataKey, type Kms } from './keys';
-import { chainQueued, recordAdded } from './ledger';
+import { recordAdded } from './ledger';
+import { chainQueued } from './seal';
 import { REENCRYPT_JOB, reencryptHandler } from './reencrypt';
 import { closePeriods, stampRoots, type TsaSettings } from './roots';
 import { VERIFY_JOB, verifyHandler, type VerifySettings } from './verify';

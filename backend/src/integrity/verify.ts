@@ -123,7 +123,8 @@ async function scanBlobs(save: Save, store: Store, run: Checkpoint, ledger: Map<
 async function checkItems(signal: AbortSignal, store: Store, run: Checkpoint, ledger: Map<string, MessageState>, blobs: Set<string>, report: (p: Problem) => void): Promise<void> {
   const held = new Set<string>();
   // Queued events are recorded, only not chained yet (the sealer runs each minute).
-  const queued = new Set((await queuedLedgerEvents(store, 100_000)).filter((e) => e.content.event === 'added').map((e) => `${e.content.archiveId}:${e.content.blobId}`));
+  const queued = new Set<string>();
+  for await (const e of queuedLedgerEvents(store, 100_000)) if (e.content.event === 'added') queued.add(`${e.content.archiveId}:${e.content.blobId}`);
   run.counts.itemsChecked = 0;
   for await (const item of itemRefs(store)) {
     signal.throwIfAborted();

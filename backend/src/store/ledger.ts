@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { mongo } from 'mongoose';
 import type { Store } from './connection';
 import { insertManyOnce, insertOnce, isDuplicateKey } from './insert-once';
@@ -42,6 +43,14 @@ export interface QueuedEvent {
   /** Set when the archive may hold an entry for it already (a retried or repeated add): the sealer looks first. */
   check?: boolean;
   queuedAt: Date;
+  /**
+   * The events written by one command share a page: once a sealer has read all `pageSize` of
+   * them, no more can come, so deleting by page removes exactly what it chained (without a
+   * `$in` of every key, which FerretDB 1.24 tests against every queued event). Absent on
+   * events queued before pages existed.
+   */
+  page?: string;
+  pageSize?: number;
 }
 
 export interface LedgerRoot {
@@ -92,14 +101,34 @@ function collections(db: mongo.Db): Promise<Collections> {
   return c;
 }
 
+/** At most this many events per page, so that a delete of whole pages stays under SQLite's 32,766 values per statement. */
+const PAGE_MAX = 1_000;
+
 /** One command for a page of events; an event queued already stays as it was. */
 export async function queueLedgerEvents(store: LedgerStore, events: QueuedEvent[]): Promise<void> {
-  await insertManyOnce((await collections(store.db)).queue, events);
+  const unique = [...new Map(events.map((e) => [e._id, e])).values()];
+  const paged: QueuedEvent[] = [];
+  for (let i = 0; i < unique.length; i += PAGE_MAX) {
+    const slice = unique.slice(i, i + PAGE_MAX);
+    const page = randomUUID();
+    paged.push(...slice.map((e) => ({ ...e, page, pageSize: slice.length })));
+  }
+  await insertManyOnce((await collections(store.db)).queue, paged);
 }
 
-/** The oldest queued events (the queue stays small: sealing empties it). */
-export async function queuedLedgerEvents(store: LedgerStore, limit: number): Promise<QueuedEvent[]> {
-  return (await collections(store.db)).queue.find({}).sort({ queuedAt: 1, _id: 1 }).limit(limit).toArray();
+/**
+ * The oldest queued events, streamed in one sorted read (FerretDB 1.24 reads and sorts the
+ * whole queue for any sorted read, so a sealer makes one per pass); a page's events stay together.
+ */
+export function queuedLedgerEvents(store: LedgerStore, limit: number): AsyncIterable<QueuedEvent> {
+  return (async function* () {
+    yield* (await collections(store.db)).queue.find({}).sort({ queuedAt: 1, page: 1, _id: 1 }).limit(limit).batchSize(1_000);
+  })();
+}
+
+/** Deletes whole pages (see QueuedEvent.page): one read of the queue, each event tested against the few page ids. */
+export async function dequeueLedgerPages(store: LedgerStore, pages: string[]): Promise<void> {
+  if (pages.length > 0) await (await collections(store.db)).queue.deleteMany({ page: { $in: pages } });
 }
 
 export async function countQueuedLedgerEvents(store: LedgerStore): Promise<number> {
@@ -139,7 +168,14 @@ export async function ledgerHeadHint(store: LedgerStore): Promise<number> {
 }
 
 export async function advanceLedgerHeadHint(store: LedgerStore, seq: number): Promise<void> {
-  await (await collections(store.db)).hint.updateOne({ _id: 'head' }, { $max: { seq } }, { upsert: true });
+  const { hint } = await collections(store.db);
+  try {
+    await hint.updateOne({ _id: 'head' }, { $max: { seq } }, { upsert: true });
+  } catch (err) {
+    // Two sealers' first upserts raced: the document exists now.
+    if (!isDuplicateKey(err)) throw err;
+    await hint.updateOne({ _id: 'head' }, { $max: { seq } });
+  }
 }
 
 /** Entries in sequence order; without a range every document, so foreign ones show up. */
@@ -155,6 +191,12 @@ export async function ledgerEntriesFor(store: LedgerStore, messages: { archiveId
   if (messages.length === 0) return [];
   const c = await collections(store.db);
   return c.entries.find({ $or: messages.map((m) => ({ archiveId: m.archiveId, blobId: m.blobId })) }).sort({ _id: 1 }).toArray();
+}
+
+/** What the sealer's checks need of every entry, in order: one read of the ledger instead of a `$or` of thousands. */
+export async function* ledgerMessageStates(store: LedgerStore): AsyncGenerator<Pick<LedgerEntry, '_id' | 'archiveId' | 'blobId' | 'event' | 'digest' | 'salted'>> {
+  const c = await collections(store.db);
+  yield* c.entries.find({}, { projection: { archiveId: 1, blobId: 1, event: 1, digest: 1, salted: 1 } }).sort({ _id: 1 }).batchSize(5_000);
 }
 
 export async function countLedgerEntries(store: LedgerStore): Promise<number> {
