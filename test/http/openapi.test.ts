@@ -41,7 +41,7 @@ test('the document names every route the backend serves under /api, with its pat
 
 test('a query a route validates is in the document as its parameters', () => {
   const search = doc.paths['/api/search']!.get!.parameters.filter((p) => p.in === 'query').map((p) => p.name);
-  assert.deepEqual(search, ['q', 'archive', 'cursor', 'limit']);
+  assert.deepEqual(search, ['q', 'archive', 'cursor', 'limit', 'sort']);
 });
 
 test('the UIs\' generated API types are current (regenerate with `npm run gen:api`)', async () => {
