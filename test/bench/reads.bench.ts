@@ -24,7 +24,6 @@ import { sealEntry } from '../../backend/src/access/chain';
 import { parseQuery } from '../../backend/src/search/query';
 import { searchIndex } from '../../backend/src/search/service';
 import { archiveStored, storeMessage } from '../../backend/src/ingest';
-import { AUDIT_GENESIS } from '../../backend/src/store/audit';
 import { openStore, type Store } from '../../backend/src/store';
 import { archiveKey, indexBytes } from '../../backend/src/store/postings';
 import { RETIRE_GRACE_MS, mergeStep } from '../../backend/src/search/index-merge';
@@ -117,9 +116,11 @@ async function loadArchive(store: Store, templates: Awaited<ReturnType<typeof lo
 async function loadAuditTrail(store: Store) {
   const started = performance.now();
   const entries = store.db.collection<any>('audit');
-  let prev = AUDIT_GENESIS;
+  // The first entry through the API's own path, so that the trail's indexes exist before it grows, as they do in use.
+  await audit(store, { caller: { system: 'bench' }, action: 'bench-start' });
+  let prev = ((await entries.findOne({ _id: 1 })) as { hash: string }).hash;
   const at = new Date(Date.UTC(2026, 0, 1));
-  for (let seq = 1; seq <= AUDIT; ) {
+  for (let seq = 2; seq <= AUDIT; ) {
     const docs = [];
     for (let k = 0; k < 10_000 && seq <= AUDIT; k++, seq++) {
       const doc = sealEntry({ at, actor: { oid: MEGAN.id, upn: MEGAN.upn, name: 'Megan Bowen', roles: [] }, action: 'search', archiveId: MEGAN.id, details: { query: 'kernel', hits: seq % 97 } }, seq, prev);
@@ -129,7 +130,7 @@ async function loadAuditTrail(store: Store) {
     await entries.insertMany(docs, { ordered: false });
     if ((seq - 1) % 200_000 === 0) log(`${seq - 1} audit entries`);
   }
-  if (AUDIT > 0) await store.db.collection<any>('audit_head').insertOne({ _id: 'head', seq: AUDIT, hash: prev });
+  await store.db.collection<any>('audit_head').replaceOne({ _id: 'head' }, { seq: AUDIT, hash: prev });
   return { ms: performance.now() - started };
 }
 
@@ -277,7 +278,7 @@ function report(r: {
     { key: 'http_search_p50_ms', label: `search through HTTP, audit on, ${r.auditEntries} audit entries: p50`, value: percentile(r.single, 50), unit: 'ms' },
     { key: 'http_search_p95_ms', label: '  p95', value: p95, unit: 'ms', target: '< 150', ok: p95 < 150 },
     { key: 'audit_append_p50_ms', label: `  audit append alone at ${AUDIT} entries: p50`, value: percentile(r.appendMs, 50), unit: 'ms' },
-    { key: 'audit_append_max_ms', label: '  audit append alone: max of 20 (the first reads the head)', value: r.appendMs.at(-1) ?? NaN, unit: 'ms' },
+    { key: 'audit_append_max_ms', label: '  audit append alone: max of 20 (the first loses its insert to the bulk-loaded trail and reads the head)', value: r.appendMs.at(-1) ?? NaN, unit: 'ms' },
     { key: 'core_search_p50_ms', label: '  search core alone (no HTTP, no audit): p50', value: percentile(r.core, 50), unit: 'ms' },
     { key: 'core_search_p95_ms', label: '  search core alone: p95', value: percentile(r.core, 95), unit: 'ms' },
     { key: 'concurrent_search_p50_ms', label: `search, ${USERS} users at once while archiving: p50`, value: percentile(r.concurrent, 50), unit: 'ms' },
