@@ -50,10 +50,11 @@ function bigMessage(attachmentMb: number): { open: () => Readable; size: number;
 }
 
 test('the view of a message far past the read budget shows its HTML body and reads only the budget of it', async () => {
-  const message = bigMessage(40);
-  const rendered = await renderMessage(message.open, { cidUrls: {}, allowRemote: false, size: message.size });
+  const message = bigMessage(24);
+  const rendered = await renderMessage(message.open, { cidUrls: {}, allowRemote: false, size: message.size, timeLimitMs: 120_000 });
+  // (What it reads is the point here, not how fast: the time budget is generous for a loaded machine.)
   assert.match(rendered.html ?? '', /See the <b>attached<\/b> recording/);
-  assert.match(rendered.errors[0] ?? '', /read the first 16 MB of this 55 MB message/);
+  assert.match(rendered.errors[0] ?? '', /read the first 16 MB of this 33 MB message/);
   assert.deepEqual(rendered.errors.length, 1, rendered.errors.join('; '));
   assert.ok(message.read() <= RENDER_BUDGET.maxMessageBytes + 2 * MB, `read ${(message.read() / MB).toFixed(1)} MB of ${(message.size / MB).toFixed(1)} MB`);
 });
