@@ -77,13 +77,17 @@ async function main(): Promise<void> {
       const auditEntries = await store.db.collection('audit').estimatedDocumentCount();
       log(`search through HTTP, ${USERS} users while archiving…`);
       const archiving = startArchiving(store, templates);
-      const concurrent = (await Promise.all(Array.from({ length: USERS }, () => searchRounds(get, 1)))).flat().sort((a, b) => a - b);
-      const archived = await archiving.stop();
+      const users = Promise.all(Array.from({ length: USERS }, () => searchRounds(get, 1)));
+      // Archiving stops before an error goes on: its writes must not outlive the store.
+      const [searched, archived] = await Promise.allSettled([users, users.then(archiving.stop, archiving.stop)]);
+      if (searched.status === 'rejected') throw searched.reason;
+      if (archived.status === 'rejected') throw archived.reason;
+      const concurrent = searched.value.flat().sort((a, b) => a - b);
       log('large message: download and view…');
       const download = await timedDownload(get, `/messages/${encodeURIComponent(large.itemId)}/raw`, large.size);
       const view = await timedView(get, `/messages/${encodeURIComponent(large.itemId)}`);
       const peak = rss.stop().rss;
-      report({ loaded, audit: auditLoad, appendMs, core, auditEntries, single, concurrent, archived, download, view, peakRss: peak, dbKind: db.kind, large });
+      report({ loaded, audit: auditLoad, appendMs, core, auditEntries, single, concurrent, archived: archived.value, download, view, peakRss: peak, dbKind: db.kind, large });
     } finally {
       await backend.close();
     }
@@ -205,7 +209,7 @@ async function searchRounds(get: (path: string) => Promise<Response>, rounds: nu
       for (const q of queries) {
         const t0 = performance.now();
         const res = await get(`/search?q=${encodeURIComponent(q)}&limit=25`);
-        if (res.status !== 200) throw new Error(`search ${q} answered ${res.status}: ${await res.text()}`);
+        if (res.status !== 200) throw new Error(`search ${q} answered ${res.status} after ${Math.round(performance.now() - t0)} ms: ${await res.text()}`);
         await res.arrayBuffer();
         ms.push(performance.now() - t0);
       }
