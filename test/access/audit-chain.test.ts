@@ -4,7 +4,7 @@ import { audit, verifyAuditChain } from '../../backend/src/access';
 import type { Caller } from '../../backend/src/http/auth';
 import { openStore, type Store } from '../../backend/src/store';
 import { findAuditEntries } from '../../backend/src/store/audit';
-import { testStore, type TestStore } from '../helpers/db';
+import { testStore, withCommandMonitoring, type TestStore } from '../helpers/db';
 
 const megan: Caller = { oid: 'oid-megan', tenantId: 't', upn: 'megan.bowen@contoso.example', name: 'Megan Bowen', roles: new Set() };
 const opened: TestStore[] = [];
@@ -162,5 +162,20 @@ test('many connections appending at once, with the head hint gone, still make on
     assert.ok(((await a.db.collection('audit_head').findOne({}))?.seq ?? 0) <= 43, 'the head hint never leads');
   } finally {
     await Promise.all(others.map((s) => s.close()));
+  }
+});
+
+test('appending never reads the trail: one insert and one head update per entry, whatever its length', async () => {
+  const a = await trail(3);
+  const watched = await openStore({ uri: withCommandMonitoring(process.env.MONGODB_URI!), dbName: a.dbName });
+  const seen: string[] = [];
+  watched.db.client.on('commandStarted', (e) => seen.push(`${e.commandName} ${String(e.command[e.commandName])}`));
+  try {
+    for (let n = 0; n < 5; n++) await audit(watched, { caller: megan, action: 'search', details: { n } });
+    const steady = seen.filter((c) => /audit/.test(c)).slice(-8);
+    assert.deepEqual(steady, Array.from({ length: 4 }, () => ['insert audit', 'update audit_head']).flat(), seen.join('\n'));
+    assert.deepEqual([(await verifyAuditChain(a)).ok, (await verifyAuditChain(a)).checked], [true, 8]);
+  } finally {
+    await watched.close();
   }
 });

@@ -9,21 +9,18 @@
  * service core (index reads, evaluation, page, summaries, snippets; no HTTP, no audit) and
  * prints percentiles. Sizes: BENCH_SEARCH_SIZES (default 10000,100000). Last line: JSON.
  */
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { Readable } from 'node:stream';
 import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { startDatabase } from '../../dev/database';
-import { parseMessage } from '../../backend/src/ingest/parse';
 import { openStore, type Store } from '../../backend/src/store';
 import { archiveKey, indexBytes, indexLayout } from '../../backend/src/store/postings';
 import { readIndexState } from '../../backend/src/search/index-manifest';
 import { RETIRE_GRACE_MS, mergeStep } from '../../backend/src/search/index-merge';
-import { clearIndexCache, entryFor, indexBatch, indexCtx, type IndexEntry } from '../../backend/src/search/index-store';
+import { clearIndexCache, indexBatch, indexCtx } from '../../backend/src/search/index-store';
+import { MIX, loadTemplates, percentile, variant, type Template } from './search-corpus';
 import { parseQuery } from '../../backend/src/search/query';
 import { searchIndex } from '../../backend/src/search/service';
-import { corpusFiles } from '../helpers/corpus';
 import { printReport, type Detail, type Row } from './report';
 
 const log = (line: string) => console.error(`[bench:search] ${line}`);
@@ -32,54 +29,6 @@ const BATCH = Number(process.env.BENCH_SEARCH_BATCH ?? 2000);
 const ROUNDS = Number(process.env.BENCH_SEARCH_ROUNDS ?? 5);
 const ARCHIVE = 'bench-search-archive';
 const P95_TARGET_MS = 150;
-
-const FOLDERS = ['Inbox', 'Inbox', 'Inbox', 'Inbox/Projects', 'Sent Items', 'Archive', 'Archive/2019', 'Deleted Items'];
-const DATE_FROM = Date.UTC(2016, 0, 1);
-const DATE_SPAN = Date.UTC(2026, 0, 1) - DATE_FROM;
-
-/** The query mix. Attachment words: from the text attachments of a few SpamAssassin messages. */
-const MIX: Record<string, string[]> = {
-  'one word': ['kernel', 'solaris', 'memory', 'guarantee', 'vfio', 'razor', 'muppet', 'cgroup'],
-  'two words': ['kvm memory', 'spam filter', 'linux driver', 'dma pool', 'free software', 'device tree'],
-  phrase: ['"mailing list"', '"free software"', '"page table"', '"error handling"', '"the kernel"', '"sun solaris"'],
-  'from:': ['from:linux.ibm.com', 'from:kernel.org', 'from:freude@linux.ibm.com', 'from:"heiko carstens"', 'from:yahoo.com', 'from:example.com'],
-  'date range': ['after:2021-03-01 before:2021-04-01', 'after:2024-01-01 before:2024-02-01 kernel', 'before:2016-06-01', 'after:2025-12-01', 'after:2019-05-01 before:2019-05-08 has:attachment'],
-  prefix: ['invoic*', 'crypt*', 'vsi*', 'solar*', 'memor*', 'kvm*'],
-  'word in attachments': ['fluxbox', 'blackbox', 'extrasinit.tcl', 'ftoc.tcl', 'fluxbox window'],
-  'no hits': ['zqxjvbnmw', 'qwertyuiopasdfg', 'from:nobody@nowhere.example', '"purple elephant dance"', 'xylophonic*', 'kernel zqxjvbnmw'],
-};
-
-interface Template {
-  sha: string;
-  entry: IndexEntry;
-}
-
-async function loadTemplates(): Promise<Template[]> {
-  const files = [...corpusFiles('lore-linux-s390'), ...corpusFiles('spamassassin-easy_ham'), ...corpusFiles('spamassassin-spam')];
-  if (files.length === 0) throw new Error('the corpus (../shared/corpus) is needed for this benchmark');
-  const out: Template[] = [];
-  for (const path of files) {
-    const bytes = readFileSync(path);
-    const m = await parseMessage(() => Readable.from([bytes]));
-    const sha = createHash('sha256').update(bytes).digest('hex');
-    out.push({ sha, entry: entryFor({ sha256: sha, folder: 'Inbox', receivedAt: new Date(0), size: bytes.length, hasAttachments: m.hasAttachments }, m) });
-  }
-  return out;
-}
-
-/** Message i of the archive: a corpus message with its own hash, date, folder and one more recipient. */
-function variant(templates: Template[], i: number): IndexEntry {
-  const t = templates[i % templates.length] as Template;
-  const h = createHash('sha256').update(t.sha).update(String(i)).digest();
-  const at = DATE_FROM + (h.readUInt32BE(0) / 0x100000000) * DATE_SPAN;
-  const colleague = { name: `Colleague ${h[4]! % 50}`, address: `colleague${h[4]! % 50}@contoso.example` };
-  return { ...t.entry, sha256: h.toString('hex'), receivedAt: new Date(Math.floor(at / 1000) * 1000), folder: FOLDERS[h[5]! % FOLDERS.length] as string, to: [...t.entry.to, colleague] };
-}
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
-}
 
 interface SizeFigures {
   size: number;

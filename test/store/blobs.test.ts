@@ -271,6 +271,25 @@ describe('message blob store', () => {
     assert.match(missing.message, /chunk 1 is missing/);
   });
 
+  test('a message of many chunks is read in one query, not one lookup per chunk, and in order whatever the storage order', async () => {
+    const blob = await blobOf(MB, 9); // 16 chunks of 64 KiB
+    await blobs.put(blob.sha256, blob.size, blob.open);
+    const watched = await openStore({ uri: withCommandMonitoring(process.env.MONGODB_URI!), dbName: store.dbName });
+    const reads: string[] = [];
+    watched.db.client.on('commandStarted', (e) => reads.push(`${e.commandName} ${String(e.command[e.commandName])}`));
+    try {
+      const reader = await openBlobStore(watched.db, { chunkSizeBytes: CHUNK });
+      assert.deepEqual(await digest(reader.open(blob.sha256)), { sha256: blob.sha256, size: blob.size });
+      assert.deepEqual(reads.filter((r) => r.startsWith('find messages.chunks')), ['find messages.chunks']);
+      // A chunk rewritten late (a repaired chunk) comes last in storage order.
+      const moved = await chunks().findOneAndDelete({ files_id: blob.sha256, n: 1 });
+      await chunks().insertOne(moved!);
+      assert.deepEqual(await digest(reader.open(blob.sha256)), { sha256: blob.sha256, size: blob.size });
+    } finally {
+      await watched.close();
+    }
+  });
+
   test('an unknown message is reported as not found', async () => {
     const id = sha256Of('never stored');
     assert.equal(await blobs.has(id), false);

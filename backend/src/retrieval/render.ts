@@ -17,6 +17,13 @@ export const RENDER_BUDGET = {
   heapMb: 256,
   /** Raw bytes of the text and HTML parts read; past them the rest of the body is left out. */
   maxTextPartBytes: 8 * 1024 * 1024,
+  /**
+   * Bytes of the original read for the view. The view's headers, plain text and attachment list
+   * come from the stored document; only the HTML body is taken from the original, and mail puts
+   * its bodies before its attachments. Past this the bytes are attachments, which the view never
+   * shows: parsing a 100 MB attachment to skip it took longer than the reader waits.
+   */
+  maxMessageBytes: 16 * 1024 * 1024,
 };
 
 /** The message cannot be shown within the budget: the reader should download it instead. */
@@ -44,6 +51,8 @@ export interface RenderOptions {
   cidUrls: Record<string, string>;
   allowRemote: boolean;
   timeLimitMs?: number;
+  /** The original's size in bytes; past RENDER_BUDGET.maxMessageBytes only its start is read. */
+  size?: number;
 }
 
 /**
@@ -53,14 +62,29 @@ export interface RenderOptions {
  */
 export async function renderMessage(open: () => Readable, opts: RenderOptions): Promise<RenderedBodies> {
   const source = open();
-  const message = Readable.toWeb(source) as ReadableStream<Uint8Array>;
+  const cut = (opts.size ?? 0) > RENDER_BUDGET.maxMessageBytes;
+  const read = cut ? Readable.from(firstBytes(source, RENDER_BUDGET.maxMessageBytes)) : source;
+  const message = Readable.toWeb(read) as ReadableStream<Uint8Array>;
   const request: RenderRequest = { message, cidUrls: opts.cidUrls, allowRemote: opts.allowRemote, maxTextPartBytes: RENDER_BUDGET.maxTextPartBytes };
   try {
-    return await renderPool().run(request, { timeLimitMs: opts.timeLimitMs ?? RENDER_BUDGET.timeLimitMs, transfer: [message as never] });
+    const bodies = await renderPool().run(request, { timeLimitMs: opts.timeLimitMs ?? RENDER_BUDGET.timeLimitMs, transfer: [message as never] });
+    if (!cut) return bodies;
+    const mb = (n: number) => `${Math.round(n / (1024 * 1024))} MB`;
+    const note = `The view read the first ${mb(RENDER_BUDGET.maxMessageBytes)} of this ${mb(opts.size ?? 0)} message; an HTML body after that is not shown here (download the message for all of it).`;
+    return { ...bodies, errors: [note, ...bodies.errors] };
   } catch (err) {
     throw overBudget(err) ? new MessageTooComplexError((err as Error).message) : err;
   } finally {
     source.destroy();
+  }
+}
+
+async function* firstBytes(source: Readable, limit: number): AsyncGenerator<Buffer> {
+  let left = limit;
+  for await (const chunk of source as AsyncIterable<Buffer>) {
+    if (chunk.length >= left) return yield chunk.subarray(0, left);
+    left -= chunk.length;
+    yield chunk;
   }
 }
 

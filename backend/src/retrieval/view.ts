@@ -71,7 +71,7 @@ export async function messageView(store: Store, item: Item, opts: ViewOptions): 
   const cids = doc.attachments.filter((a) => a.contentId).map((a) => bareContentId(a.contentId!));
   const cidUrls = Object.fromEntries(cids.map((cid) => [cid, opts.cidUrl(cid)]));
   // Off this thread, within a time and heap budget: throws MessageTooComplexError past it.
-  const sanitized = await renderMessage(() => store.blobs.open(item.sha256), { cidUrls, allowRemote: opts.allowRemote, timeLimitMs: opts.timeLimitMs });
+  const sanitized = await renderMessage(() => store.blobs.open(item.sha256), { cidUrls, allowRemote: opts.allowRemote, timeLimitMs: opts.timeLimitMs, size: doc.size });
   return {
     id: item._id,
     archiveId: item.archiveId,

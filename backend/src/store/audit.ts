@@ -6,14 +6,19 @@ import { isDuplicateKey } from './insert-once';
  * Storage of the audit trail (MISSION M13): an append-only hash chain. The sequence number is
  * the `_id`, so on FerretDB, whose updates are unlocked read-modify-writes, the contested step
  * (who appends entry n) is decided by an insert: a second insert of `_id: n` fails with E11000,
- * and its writer re-reads the chain and tries n+1 on top of the winner. The chain cannot fork
- * (one entry per n) and no entry is lost (the loser retries or throws into its request).
+ * and its writer moves to the chain's new end and tries again on top of the winner. The chain
+ * cannot fork (one entry per n) and no entry is lost (the loser retries or throws into its request).
  *
- * Finding the head by sorting would scan the whole trail on FerretDB (only `_id` equality is
- * indexed), so appenders walk forward by `_id` from a head they know: the further of their own
- * last append and the hint in `audit_head` (a hint only: it may lag, never lead, and its hash is
- * never trusted; the entry it names is read), else one sorted query per process. An append
- * costs four `_id` operations (≈6 ms on FerretDB): hint, probe for n+1, insert, hint.
+ * Appending never reads the trail by `_id`: FerretDB 1.24 answers a numeric `_id` equality by
+ * decoding the whole collection (only string and ObjectId ids reach SQLite), so each read grows
+ * with the trail (560 ms at 6,300 entries). An appender inserts on top of the head it knows
+ * (its own last append), and only when that insert loses does it read the chain head in
+ * `audit_head`: one document holding the last announced entry's number and hash together, written
+ * only by that entry's appender after its insert (so it may lag, never lead, and never pairs a
+ * number with another entry's hash). Only when the head lags as well (another process died
+ * between insert and announcement, or announcements raced) is the trail read, walking forward by
+ * `_id`. Steady state: two writes per append (insert, head), no reads. On MongoDB the same two
+ * writes are index operations; the design costs nothing there.
  * What an entry contains and how it is hashed is decided by the caller through `seal`.
  */
 export type AuditActor = { oid: string; upn: string; name: string; roles: string[] } | { system: string };
@@ -40,6 +45,8 @@ export type AuditStore = Pick<Store, 'db'>;
 interface HeadHint {
   _id: 'head';
   seq: number;
+  /** The hash of entry `seq` (absent in hints written before the head carried it). */
+  hash?: string;
 }
 interface Collections {
   entries: mongo.Collection<AuditDoc>;
@@ -94,29 +101,39 @@ export function appendAuditEntry(store: AuditStore, seal: (seq: number, prev: st
 
 async function appendNow(db: mongo.Db, seal: (seq: number, prev: string) => AuditDoc): Promise<AuditDoc> {
   const c = await collections(db);
-  let head = await startingHead(c, knownHeads.get(db));
+  let head = knownHeads.get(db) ?? (await sharedHead(c));
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-    head = await walkToEnd(c, head);
     const doc = seal(head.seq + 1, head.hash);
-    if (!(await inserted(c, doc))) continue;
+    const next = await insertOrNextHead(c, doc, head);
+    if (next) {
+      head = next;
+      continue;
+    }
     knownHeads.set(db, { seq: doc._id, hash: doc.hash });
-    // Only a hint: the entry is stored, so a failure here must not fail the audited request.
-    await c.hint.updateOne({ _id: 'head' }, { $max: { seq: doc._id } }, { upsert: true }).catch(() => undefined);
+    // Only a hint: the entry is stored, so a failure here must not fail the audited request. The
+    // filter keeps it from moving back (an upsert that matches nothing fails on the `_id`: ignored).
+    const announced = { seq: doc._id, hash: doc.hash };
+    await c.hint.updateOne({ _id: 'head', seq: { $lt: doc._id } }, { $set: announced }, { upsert: true }).catch(() => undefined);
     return doc;
   }
   throw new Error(`Audit trail: no free sequence number after ${MAX_ATTEMPTS} attempts`);
 }
 
-async function inserted(c: Collections, doc: AuditDoc): Promise<boolean> {
+/** Null when `doc` is stored (by this call or a retry of it), else the end of the chain to try again on. */
+async function insertOrNextHead(c: Collections, doc: AuditDoc, head: Head): Promise<Head | null> {
   try {
     await c.entries.insertOne(doc);
-    return true;
+    return null;
   } catch (err) {
     if (!isDuplicateKey(err)) throw err;
-    // The driver retries an insert whose answer was lost; the duplicate may be our own entry.
-    const taken = await c.entries.findOne({ _id: doc._id }, { projection: { hash: 1 } });
-    return taken?.hash === doc.hash;
   }
+  const hint = await readHint(c);
+  if (hint?.hash !== undefined && hint.seq > head.seq) return { seq: hint.seq, hash: hint.hash };
+  // The head lags: read the trail itself. The driver retries an insert whose answer was lost, so
+  // the entry in our place may be our own.
+  const taken = await c.entries.findOne({ _id: doc._id }, { projection: { hash: 1 } });
+  if (taken?.hash === doc.hash) return null;
+  return walkToEnd(c, taken ? { seq: taken._id, hash: taken.hash } : head);
 }
 
 async function walkToEnd(c: Collections, from: Head): Promise<Head> {
@@ -128,15 +145,16 @@ async function walkToEnd(c: Collections, from: Head): Promise<Head> {
   }
 }
 
-/** The furthest of this process's last append and the shared hint, so that walks stay short. */
-async function startingHead(c: Collections, known: Head | undefined): Promise<Head> {
-  const hint = await c.hint.findOne({ _id: 'head' });
-  if (known && (!hint || hint.seq <= known.seq)) return known;
+const readHint = (c: Collections) => c.hint.findOne({ _id: 'head' });
+
+/** Where a process starts appending: the announced head, else (no hint, or one without its hash) the trail's end. */
+async function sharedHead(c: Collections): Promise<Head> {
+  const hint = await readHint(c);
+  if (hint?.hash !== undefined) return { seq: hint.seq, hash: hint.hash };
   if (hint) {
     const entry = await c.entries.findOne({ _id: hint.seq }, { projection: { hash: 1 } });
-    if (entry) return { seq: entry._id, hash: entry.hash };
+    if (entry) return walkToEnd(c, { seq: entry._id, hash: entry.hash });
   }
-  if (known) return known;
   // `$gte: 1` keeps to numeric ids (BSON compares numbers with numbers only).
   const [last] = await c.entries.find({ _id: { $gte: 1 } }, { projection: { hash: 1 } }).sort({ _id: -1 }).limit(1).toArray();
   const end = last ? { seq: last._id, hash: last.hash } : { seq: 0, hash: AUDIT_GENESIS };
