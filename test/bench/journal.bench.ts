@@ -5,7 +5,7 @@
  * recipient) over BENCH_CONNECTIONS parallel SMTP connections as fast as the gateway answers.
  * Measured: reports/s accepted (250) and archived, the time from each 250 until the message is in
  * every participant's archive, and the backend's peak RSS. Prints a table; the last line is one
- * JSON object of the figures.
+ * JSON object of the figures. BENCH_BUILT=1 runs the backend from the production build (`npm run build`).
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -16,7 +16,8 @@ import { loadConfig } from '../../backend/src/config';
 import { openStore, type Store } from '../../backend/src/store';
 import { DEMO_USERS, startEmulator } from '../../emulator/src/index';
 import { ensureCertificates } from '../../emulator/src/tls';
-import { freePort, spawnBackend } from '../helpers/process';
+import { fileURLToPath } from 'node:url';
+import { SOURCE_MAIN, freePort, spawnBackend } from '../helpers/process';
 import { printReport, type Row } from './report';
 
 const log = (line: string) => console.error(`[bench] ${line}`);
@@ -29,6 +30,8 @@ const TIMEOUT_MS = int('BENCH_TIMEOUT_MIN', 30) * 60_000;
 /** Reports sent one at a time at a rate the archive keeps up with: the latency without a backlog. */
 const PACED = int('BENCH_PACED', 60);
 const PACED_PER_S = int('BENCH_PACED_PER_S', 1);
+/** BENCH_BUILT=1: the backend from the production build (`npm run build` first), as `npm run start:prod` runs it. */
+const MAIN = process.env.BENCH_BUILT ? [fileURLToPath(new URL('../../dist/backend/main.js', import.meta.url))] : SOURCE_MAIN;
 const PEOPLE = [DEMO_USERS.admin, DEMO_USERS.megan, DEMO_USERS.alex, DEMO_USERS.lee, DEMO_USERS.diego];
 
 interface Sent {
@@ -52,7 +55,7 @@ async function main(): Promise<void> {
   const metricsToken = randomBytes(16).toString('hex');
   let backend = await spawnBackend(config, {
     SMTP_PORT: String(smtpPort), SMTP_ALLOWED_HOSTS: '127.0.0.1', WORKER_CONCURRENCY: String(WORKERS), LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'silent', METRICS_TOKEN: metricsToken,
-  });
+  }, MAIN);
   const store = await openStore({ uri: db.uri, dbName });
   let rows: Row[] = [];
   let notes: string[] = [];
@@ -106,7 +109,7 @@ async function main(): Promise<void> {
     // gateway and workers run as separate processes; nothing archives meanwhile.
     await backend.stop();
     const gatewayPort = await freePort();
-    backend = await spawnBackend(config, { SMTP_PORT: String(gatewayPort), SMTP_ALLOWED_HOSTS: '127.0.0.1', WORKER_CONCURRENCY: '0', LOG_LEVEL: 'silent' });
+    backend = await spawnBackend(config, { SMTP_PORT: String(gatewayPort), SMTP_ALLOWED_HOSTS: '127.0.0.1', WORKER_CONCURRENCY: '0', LOG_LEVEL: 'silent' }, MAIN);
     const gatewayPid = backend.child.pid!;
     emulator.journal.configure({ host: '127.0.0.1', port: gatewayPort, journalAddress: MAILBOX, tls: 'none', connections: CONNECTIONS });
     const more = await compose(emulator.journal, REPORTS);
@@ -131,7 +134,7 @@ async function main(): Promise<void> {
       { key: 'duplicates', label: 'copies archived twice', value: duplicates, unit: '', digits: 0, target: '0', ok: duplicates === 0 },
     ];
     notes = [
-      `${REPORTS} reports, ${expectedItems} archive copies (3 internal participants each), ${BODY_KB} KB bodies, database ${db.kind}, ${WORKERS} workers`,
+      `${REPORTS} reports, ${expectedItems} archive copies (3 internal participants each), ${BODY_KB} KB bodies, database ${db.kind}, ${WORKERS} workers, backend ${process.env.BENCH_BUILT ? 'from the production build' : 'under tsx'}`,
       'searchable = the item is in every participant\'s archive (its archivedAt); the clock is the same machine\'s',
       `database commands by kind during the burst: ${[...commands].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ${n}`).join(', ')}`,
       `machine: ${availableParallelism()} CPUs, load average ${loadAtStart} at start and ${loadavg()[0]!.toFixed(1)} at the end (database, backend and sender share them)`,
