@@ -19,6 +19,7 @@ import { startScheduler } from './jobs/scheduler';
 import { startWorker } from './jobs/worker';
 import { reindexHandlers } from './jobs/reindex';
 import { setTextLimits } from './ingest/text-limits';
+import { sweepIngestTemp } from './ingest/temp-files';
 import { concludeSettledRuns } from './archiving/conclude';
 import { retentionHandlers, retentionSchedules } from './retention';
 import { pruneJobs, repairUnclaimableJobs } from './store/jobs';
@@ -63,6 +64,9 @@ export async function startBackend(config: Config, log: Logger): Promise<Running
     await store.close();
     throw err;
   }
+  // What ingest spilled to disk before a kill -9 (of this or an earlier process) is never read again.
+  const swept = await sweepIngestTemp();
+  if (swept > 0) log.info({ swept }, 'removed temporary ingest files of processes that are gone');
   const unwatch = watchDatabase(store);
   const keys = followKeys(store, integrity, log);
   const metadata = await fetchAuthorityMetadata(config.authority, config.TENANT_ID);

@@ -1,7 +1,8 @@
 /**
  * `npm run bench:archive`: archives a generated emulator tenant end to end and measures the
  * pipeline's ceilings in the same run. Prints a table; the last line is one JSON object of the
- * figures. Sizes: BENCH_USERS × BENCH_MESSAGES (default 20 × 2000), see ./settings.ts.
+ * figures. Sizes: BENCH_USERS × BENCH_MESSAGES (default 20 × 2000), see ./settings.ts; BENCH_LARGE=1
+ * adds one generated message of BENCH_LARGE_MB (default 120) archived alone (./large-message.ts).
  */
 import { spawn } from 'node:child_process';
 

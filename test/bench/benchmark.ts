@@ -17,6 +17,7 @@ import { adminApi, createAllMailboxesProfile, runToEnd, type AdminApi } from './
 import { withCommandMonitoring } from '../helpers/db';
 import { watchDbCommands } from './db-commands';
 import { buildRows, type Measurements } from './figures';
+import { largeRows, measureLargeMessage } from './large-message';
 import { cpuSeconds, diffCpu, loadAverage, sampleRss, watchEventLoop } from './probes';
 import { printReport } from './report';
 import { FEW_WRITERS, mailboxesFor, readSettings, type BenchSettings } from './settings';
@@ -52,6 +53,7 @@ export async function runBenchmark(): Promise<void> {
     const first = await measureFirstRun(api, emulator, profileId, settings, config.MONGODB_DB);
     // A hung first run is still active: a second one would be refused.
     const second = first.stalled ? null : await measureSecondRun(api, emulator, profileId, settings);
+    const large = first.stalled ? null : await measureLargeMessage(api, emulator, profileId, settings.timeoutMinutes);
     const maxRssBytes = process.resourceUsage().maxRSS * 1024;
     await backend.close();
 
@@ -78,6 +80,7 @@ export async function runBenchmark(): Promise<void> {
       sampleSize: sample.length, loadAtStart, loadAtEnd: loadAverage(),
     };
     report = buildRows(m);
+    report.rows.push(...largeRows(large));
   } finally {
     await emulator.close();
     await db.stop();

@@ -26,13 +26,13 @@ test('ingests beyond the process limit wait for a slot instead of all writing at
   setIngestConcurrency(2);
   let active = 0;
   let peak = 0;
-  // The real store's methods (a class: a spread would drop them), with put counted.
+  // The real store's methods (a class: a spread would drop them), with encoding counted.
   const blobs: BlobStore = Object.assign(Object.create(store.blobs) as BlobStore, {
-    put: async (...args: Parameters<BlobStore['put']>) => {
+    encodeSmall: async (...args: Parameters<BlobStore['encodeSmall']>) => {
       peak = Math.max(peak, ++active);
       try {
         await sleep(30);
-        return await store.blobs.put(...args);
+        return await store.blobs.encodeSmall(...args);
       } finally {
         active -= 1;
       }

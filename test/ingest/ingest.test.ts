@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import { ingestMessage, verifyArchived, type IngestResult, type Source } from '../../backend/src/ingest';
 import { parseMessage } from '../../backend/src/ingest/parse';
 import { countItems, findItemBySource, getItem, listItems, updateItemFolder } from '../../backend/src/store/items';
-import { getMessageDoc, getMessageMeta, upsertMessageDoc } from '../../backend/src/store/messages';
+import { getMessageDoc, getMessageMeta, insertMessageDocs } from '../../backend/src/store/messages';
 import { corpusDir, corpusFiles } from '../helpers/corpus';
 import { testStore, type TestStore } from '../helpers/db';
 
@@ -161,13 +161,13 @@ describe('crash safety and concurrency', () => {
     assert.equal(await countDocs('items', { archiveId: 'crash', sha256 }), 1);
   });
 
-  test('a crash after writing the message document: the retry reuses it instead of parsing again', async () => {
+  test('a crash after writing the message document: the retry keeps and uses the document written first', async () => {
     const bytes = message('doc-written');
     const sha256 = sha256Of(bytes);
     await store.blobs.put(sha256, bytes.length, () => Readable.from([bytes]));
     const parsed = await parseMessage(() => Readable.from([bytes]));
-    // A marker only the stored document carries proves the retry did not parse the bytes again.
-    await upsertMessageDoc(store.conn, { ...parsed, subject: 'parsed by the first attempt', _id: sha256, size: bytes.length, storedAt: new Date() });
+    // A marker only the stored document carries proves the retry used it rather than its own parse.
+    await insertMessageDocs(store.conn, [{ ...parsed, subject: 'parsed by the first attempt', _id: sha256, size: bytes.length, storedAt: new Date() }]);
     const result = await ingestBytes('crash', bytes);
     assert.equal(result.status, 'archived');
     assert.equal((await getItem(store.conn, 'crash', sha256))?.subject, 'parsed by the first attempt');

@@ -1,11 +1,15 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, test } from 'node:test';
 import { spool } from '../../backend/src/ingest/spool';
+import { ingestTempDir, sweepIngestTemp } from '../../backend/src/ingest/temp-files';
+import { waitFor } from '../helpers/stack';
 
 let dir: string;
 before(async () => {
@@ -73,4 +77,26 @@ test('a failing source fails the spool and leaves no file behind', async () => {
   }
   await assert.rejects(spool(Readable.from(broken()), { tmpDir: dir, memoryLimit: 128 * 1024 }), /connection reset/);
   assert.deepEqual(await readdir(dir), []);
+});
+
+test('a spill file left by a process killed with kill -9 is removed by the next start; a running process keeps its own', async () => {
+  const root = await mkdtemp(join(dir, 'sweep-'));
+  // A real process spooling a message larger than its memory limit, killed mid-download.
+  const code = `
+    import { PassThrough } from 'node:stream';
+    import { spool } from ${JSON.stringify(resolve(import.meta.dirname, '../../backend/src/ingest/spool.ts'))};
+    const input = new PassThrough();
+    spool(input, { tmpDir: process.env.SPOOL_ROOT, memoryLimit: 1024 });
+    input.write(Buffer.alloc(256 * 1024, 7));
+    setInterval(() => undefined, 1000);`;
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { env: { ...process.env, SPOOL_ROOT: root }, stdio: 'inherit' });
+  await waitFor('the spill file', async () => ((await readdir(root)).length === 1 || undefined), 30_000);
+  child.kill('SIGKILL');
+  await once(child, 'exit');
+  const [left] = await readdir(root);
+  assert.ok((await readdir(join(root, left!))).includes('message.eml'), 'the killed process could not clean up');
+  const mine = await ingestTempDir('message', root);
+
+  assert.equal(await sweepIngestTemp(root), 1);
+  assert.deepEqual(await readdir(root), [mine.slice(root.length + 1)]);
 });

@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { ResponseType } from '@microsoft/microsoft-graph-client';
 import type { Message } from '@microsoft/microsoft-graph-types';
-import { archiveStored, settleAll, storeSpooled, verifyArchived, type ArchiveEntry, type StoredMessage } from '../ingest';
+import { archiveStored, prepareSpooled, settleAll, storePrepared, verifyArchived, type ArchiveEntry, type PreparedMessage } from '../ingest';
 import { MessageTooLargeError, spool, type Spool } from '../ingest/spool';
 import { downloadRetryOptions } from '../graph/client';
 import { graphErrorOf } from '../graph/paging';
@@ -38,15 +38,16 @@ export interface MessageOutcome {
   skipped?: string;
 }
 
-/** Text held for a batch before it is added early: a page of large messages stays within memory. */
+/** Text and encoded bytes held for a batch before it is stored early: a page of large messages stays within memory. */
 const MAX_BATCH_CHARS = 2_000_000;
+const MAX_BATCH_BYTES = 4 * 1024 * 1024;
 
 /**
  * The messages of one unit of work (a delta page, or a batch of due pending work) together:
  * filter each; ask which ones the archive holds already (one insert of claims, see
  * store/items.ts); download the others, holding the mailbox's Graph slot for the HTTP download
- * only (the body is spooled, then stored within the process's ingest slots); add them to the
- * archive in one batch of writes. `unit` names this unit of this run, so that a retry counts
+ * only (the body is spooled, then checked, encoded and parsed within the process's ingest
+ * slots); store them and add them to the archive in one batch of writes. `unit` names this unit of this run, so that a retry counts
  * what the first attempt archived as archived. Never throws for a message-level problem (the
  * outcome says what went wrong and the crawl goes on); a database error fails the whole unit,
  * which is then retried, as its delta link was not saved.
@@ -112,15 +113,16 @@ async function fetchAndStore(ctx: CrawlContext, offered: Offered, unit: string, 
   } catch (err) {
     return { done: await downloadFailed(ctx, offered, err) };
   }
-  let stored: StoredMessage;
+  let prepared: PreparedMessage;
   try {
-    stored = await storeSpooled(ctx.store, spooled);
+    prepared = await prepareSpooled(ctx.store, spooled);
   } finally {
     await spooled.dispose();
   }
   const source = { kind: 'graph' as const, mailboxId: ctx.mailbox.id, folderId: folder.id, messageId: msg.id! };
-  const added = batch.add({ archiveId: ctx.archiveId, folder: folder.path, receivedAt: receivedOf(ctx, msg), source, stored, unit });
-  const archived = added.then((status): Archived => ({ sha256: stored.sha256, counts: status === 'archived' ? { archived: 1, bytes: stored.size } : { alreadyArchived: 1 } }));
+  const added = batch.add({ archiveId: ctx.archiveId, folder: folder.path, receivedAt: receivedOf(ctx, msg), source, unit }, prepared);
+  const { size, identity } = prepared;
+  const archived = added.then((status): Archived => ({ sha256: identity.id, counts: status === 'archived' ? { archived: 1, bytes: size } : { alreadyArchived: 1 } }));
   // Awaited once the whole unit is stored; a failed batch must not count as unhandled meanwhile.
   archived.catch(() => undefined);
   return { archived };
@@ -158,22 +160,27 @@ async function afterArchiving(ctx: CrawlContext, { folder, msg }: Offered, { sha
   return { counts, state: 'held' };
 }
 
+type BatchEntry = Omit<ArchiveEntry, 'stored'>;
+
 /**
- * Stored messages waiting to be added to the archive together (one insertMany of items, one
- * bulk write of source references, one index batch). Added early once their text grows large,
- * so a page of big messages does not hold all their text at once.
+ * Prepared messages waiting to be stored and added to the archive together (one insert each of
+ * chunks, files, message documents and items, one of source references, one index batch).
+ * Written early once their text or bytes grow large, so a page of big messages does not hold
+ * them all at once.
  */
 class ArchiveBatch {
-  private waiting: { entry: ArchiveEntry; settle: (status: Promise<'archived' | 'duplicate'>) => void }[] = [];
+  private waiting: { entry: BatchEntry; prepared: PreparedMessage; settle: (status: Promise<'archived' | 'duplicate'>) => void }[] = [];
   private chars = 0;
+  private bytes = 0;
   private readonly writes: Promise<void>[] = [];
 
   constructor(private readonly store: Store) {}
 
-  add(entry: ArchiveEntry): Promise<'archived' | 'duplicate'> {
-    const added = new Promise<'archived' | 'duplicate'>((resolve) => this.waiting.push({ entry, settle: resolve }));
-    this.chars += textChars(entry.stored.content);
-    if (this.chars >= MAX_BATCH_CHARS) this.writes.push(this.write());
+  add(entry: BatchEntry, prepared: PreparedMessage): Promise<'archived' | 'duplicate'> {
+    const added = new Promise<'archived' | 'duplicate'>((resolve) => this.waiting.push({ entry, prepared, settle: resolve }));
+    this.chars += textChars(prepared.content);
+    this.bytes += prepared.encoded?.data.length ?? 0;
+    if (this.chars >= MAX_BATCH_CHARS || this.bytes >= MAX_BATCH_BYTES) this.writes.push(this.write());
     return added;
   }
 
@@ -186,15 +193,18 @@ class ArchiveBatch {
     const batch = this.waiting;
     this.waiting = [];
     this.chars = 0;
+    this.bytes = 0;
     if (batch.length === 0) return;
-    const statuses = archiveStored(this.store, batch.map((b) => b.entry));
+    const statuses = storePrepared(this.store, batch.map((b) => b.prepared)).then((stored) =>
+      archiveStored(this.store, batch.map((b, i) => ({ ...b.entry, stored: stored[i]! }))),
+    );
     batch.forEach((b, i) => b.settle(statuses.then((s) => s[i]!)));
     // Each message's promise carries the batch's error; this one only waits.
     await statuses.catch(() => undefined);
   }
 }
 
-function textChars(content: StoredMessage['content']): number {
+function textChars(content: PreparedMessage['content']): number {
   const text = content as { bodyText?: string; attachmentText?: string[] };
   return (text.bodyText?.length ?? 0) + (text.attachmentText ?? []).reduce((n, t) => n + t.length, 0);
 }

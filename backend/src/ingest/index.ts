@@ -5,7 +5,8 @@ import type { Store } from '../store';
 import { indexArchivedItem } from '../search/index-store';
 import { recordAdded, type AddedMessage } from '../integrity/ledger';
 import { addItems, type AddOutcome, type ItemSource, type NewItem } from '../store/items';
-import { getMessageDoc, getMessageMeta, upsertMessageDoc, type MessageContent, type MessageDoc } from '../store/messages';
+import type { BlobIdentity, EncodedBlob } from '../store/blobs';
+import { getMessageDoc, getMessageMeta, insertMessageDocs, type MessageContent, type MessageDoc } from '../store/messages';
 import { parseMessage, type ParseOptions } from './parse';
 import { spool, type Spool, type SpoolOptions } from './spool';
 
@@ -68,34 +69,77 @@ export async function ingestMessage(store: Store, input: IngestInput, opts: Inge
   return { status: status!, sha256: stored.sha256, size: stored.size, parseErrors: stored.content.parseErrors, blobCreated: stored.blobCreated };
 }
 
-/** Spools a message and stores it (storeSpooled); the spool is gone once this returns. */
+/** Spools a message and stores it; the spool is gone once this returns. */
 export async function storeMessage(store: Store, content: Readable, opts: IngestOptions & { maxBytes?: number } = {}): Promise<StoredMessage> {
+  const [stored] = await storePrepared(store, [await prepareMessage(store, content, opts)]);
+  return stored!;
+}
+
+/** Spools a message and prepares it (prepareSpooled); the spool is gone once this returns. */
+export async function prepareMessage(store: Store, content: Readable, opts: IngestOptions & { maxBytes?: number } = {}): Promise<PreparedMessage> {
   const spooled = await spool(content, { ...opts.spool, maxBytes: opts.maxBytes });
   try {
-    return await storeSpooled(store, spooled, opts.parse);
+    return await prepareSpooled(store, spooled, opts.parse);
   } finally {
     await spooled.dispose();
   }
 }
 
 /**
- * Stores the raw bytes (single instance) and the parsed message document, within the process's
- * ingest slots. The document is written only once the blob is safe, so no document ever points
- * at bytes that are not stored, and a blob this call created has no document yet: only a blob
- * that was there before is looked up (a crash after its blob, or another archive's copy). Were
- * a blob ever removed while its document stayed, the insert finds that document and keeps it.
- * Nothing parses MIME twice for one blob.
+ * A message checked, encoded and parsed in memory, whose writes wait for its batch
+ * (storePrepared); or a large one whose bytes are stored already, as a batch could not hold them.
  */
-export async function storeSpooled(store: Store, spooled: Spool, parse?: ParseOptions): Promise<StoredMessage> {
+export interface PreparedMessage {
+  identity: BlobIdentity;
+  size: number;
+  /** The encoded bytes of a small message, for the batch to store. */
+  encoded: EncodedBlob | null;
+  /** A large message's put created its blob. */
+  blobCreated: boolean;
+  /** The stored document of a large message whose blob was there before. */
+  known: MessageDoc | null;
+  content: MessageContent | MessageDoc;
+}
+
+/**
+ * The CPU half of storing, within the process's ingest slots: the bytes are checked against
+ * their hash and encoded, and parsed (a small message is parsed before its batch can tell
+ * whether its blob is new: a wasted parse for a message stored before, where looking first
+ * would cost every new one a read; FerretDB scans for a find by `_id`). A large message's bytes
+ * are streamed into the store here; only a blob that was there before is looked up.
+ */
+export async function prepareSpooled(store: Store, spooled: Spool, parse?: ParseOptions): Promise<PreparedMessage> {
   return ingestSlots.run(async () => {
     const { size } = spooled;
-    const { id: sha256, digest, salted } = store.blobs.identify(spooled.sha256);
-    const { created } = await store.blobs.put(sha256, size, spooled.open);
-    const known = created ? null : await getMessageDoc(store.conn, sha256);
-    if (known) return { sha256, digest, salted, size, blobCreated: false, content: known };
-    const content = await parseMessage(spooled.open, parse);
-    await upsertMessageDoc(store.conn, { _id: sha256, size, storedAt: new Date(), ...content });
-    return { sha256, digest, salted, size, blobCreated: created, content };
+    const identity = store.blobs.identify(spooled.sha256);
+    const encoded = await store.blobs.encodeSmall(identity.id, size, spooled.open);
+    if (encoded) return { identity, size, encoded, blobCreated: false, known: null, content: await parseMessage(spooled.open, parse) };
+    const { created } = await store.blobs.put(identity.id, size, spooled.open);
+    const known = created ? null : await getMessageDoc(store.conn, identity.id);
+    return { identity, size, encoded: null, blobCreated: created, known, content: known ?? (await parseMessage(spooled.open, parse)) };
+  });
+}
+
+/**
+ * Stores prepared messages together (a crawl page, a journal batch): the blobs' chunks in one
+ * insert and their file documents in another, then the message documents in one more. A
+ * document is written only once its blob is safe, so none ever points at bytes that are not
+ * stored. A blob that was there before keeps its document (a crash after it, or another
+ * archive's copy): that one is read and used. Were a blob ever removed while its document
+ * stayed, the insert finds that document and keeps it.
+ */
+export async function storePrepared(store: Store, prepared: PreparedMessage[]): Promise<StoredMessage[]> {
+  const small = prepared.filter((p) => p.encoded);
+  const puts = await store.blobs.putEncoded(small.map((p) => p.encoded!));
+  const created = new Map(small.map((p, i) => [p, puts[i]!.created]));
+  // Only blobs stored before may have a document; a blob this call created has none yet.
+  const content = await Promise.all(prepared.map(async (p) => (created.get(p) === false ? ((await getMessageDoc(store.conn, p.identity.id)) ?? p.content) : p.content)));
+  const storedAt = new Date();
+  const docs = prepared.flatMap((p, i): MessageDoc[] => (p.known || content[i] !== p.content ? [] : [{ _id: p.identity.id, size: p.size, storedAt, ...p.content }]));
+  await insertMessageDocs(store.conn, docs);
+  return prepared.map((p, i) => {
+    const { id: sha256, digest, salted } = p.identity;
+    return { sha256, digest, salted, size: p.size, blobCreated: created.get(p) ?? p.blobCreated, content: content[i]! };
   });
 }
 

@@ -34,7 +34,7 @@ export interface ParseOptions {
   attachmentTimeLimitMs?: number;
   /** Bytes of an attachment kept in memory for extraction; the rest spills to a file in `tmpDir`. Default 1 MB. */
   attachmentMemoryBytes?: number;
-  /** Where attachments spill. Default: the OS temporary folder. */
+  /** Where attachments spill. Default: ingest's temporary folder (temp-files.ts). */
   tmpDir?: string;
   /** Parsing stops after this long and returns what it has. Default 60 s. */
   timeLimitMs?: number;

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { ingestTempDir } from './temp-files';
 
 /** A message read once from its source: hashed, sized, and readable again as often as needed. */
 export interface Spool {
@@ -18,7 +18,7 @@ export interface SpoolOptions {
   memoryLimit?: number;
   /** Larger messages are refused with code MESSAGE_TOO_LARGE. Default: no limit. */
   maxBytes?: number;
-  /** Where spill files go. Default: the OS temporary folder. */
+  /** Where spill files go. Default: ingest's temporary folder (temp-files.ts). */
   tmpDir?: string;
   /** Memory shared by the spools alive at once; a spool that finds it used up spills. Default: the process's. */
   budget?: MemoryBudget;
@@ -82,7 +82,7 @@ export async function spool(input: Readable, opts: SpoolOptions = {}): Promise<S
       if (file) {
         await file.write(chunk);
       } else if (size > memoryLimit || !budget.tryTake(chunk.length)) {
-        file = await SpillFile.create(opts.tmpDir ?? tmpdir());
+        file = await SpillFile.create(opts.tmpDir);
         for (const kept of chunks) await file.write(kept);
         chunks.length = 0;
         release();
@@ -119,8 +119,8 @@ class SpillFile {
     private readonly out: WriteStream,
   ) {}
 
-  static async create(parent: string): Promise<SpillFile> {
-    const dir = await mkdtemp(join(parent, 'ingest-'));
+  static async create(parent?: string): Promise<SpillFile> {
+    const dir = await ingestTempDir('message', parent);
     const path = join(dir, 'message.eml');
     return new SpillFile(dir, path, createWriteStream(path, { flags: 'wx', mode: 0o600 }));
   }

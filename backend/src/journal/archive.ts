@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { ServiceDeps } from '../deps';
-import { archiveStored, storeMessage, type ArchiveEntry, type StoredMessage } from '../ingest';
+import { archiveStored, prepareMessage, storePrepared, type ArchiveEntry, type PreparedMessage, type StoredMessage } from '../ingest';
 import { Limiter } from '../limiter';
 import { addPending, pendingId, type ArchivedCopy, type UnknownAddress } from '../store/journal-records';
 import type { JournalProfile } from '../store/journal';
@@ -93,17 +93,22 @@ function filing(plan: FilingPlan): Filing {
   return { originalSha256: plan.originalSha256, archives: [], unknown: plan.unknown, external: plan.external };
 }
 
-/** Blob and message document of each distinct original (the pending sweep reads the blob too). */
+/**
+ * Blob and message document of each distinct original (the pending sweep reads the blob too):
+ * each prepared on its own, then all stored in one batch of writes.
+ */
 async function storeDistinct(deps: JournalDeps, plans: FilingPlan[]): Promise<Map<string, StoredMessage | Error>> {
   const originals = new Map(plans.map((p) => [p.originalSha256, p.input.original]));
   const limiter = new Limiter(STORE_PARALLEL);
-  const stored = await Promise.all(
-    [...originals].map(async ([sha, bytes]) => {
-      const message = await limiter.run(() => storeMessage(deps.store, Readable.from([bytes]))).catch(asError);
-      return [sha, message] as const;
-    }),
-  );
-  return new Map(stored);
+  const prepared = await Promise.all([...originals.values()].map((bytes) => limiter.run(() => prepareMessage(deps.store, Readable.from([bytes]))).catch(asError)));
+  const ready = prepared.filter((p): p is PreparedMessage => !(p instanceof Error));
+  const stored = await storePrepared(deps.store, ready).catch(asError);
+  const result = new Map<string, StoredMessage | Error>();
+  [...originals.keys()].forEach((sha, i) => {
+    const p = prepared[i]!;
+    result.set(sha, p instanceof Error ? p : stored instanceof Error ? stored : stored[ready.indexOf(p)]!);
+  });
+  return result;
 }
 
 /** `blobId`: where the original is stored (its SHA-256, or a keyed hash of it under encryption at rest). */

@@ -7,7 +7,8 @@ import { journalReports } from '../metrics';
 import type { Store } from '../store';
 import { profileForMailbox, type JournalProfile } from '../store/journal';
 import { quarantineReport, recordReports, type ReportRecord } from '../store/journal-records';
-import { doneSpoolIds, getSpool, holdSpool, markSpoolsDone, type SpoolDoc } from '../store/journal-spool';
+import { doneSpoolIds, getSpools, holdSpool, markSpoolsDone, spoolSizes, type SpoolDoc } from '../store/journal-spool';
+import { Limiter } from '../limiter';
 import { DirectorySync, asError, fileOriginals, planFiling, type Filing, type FilingPlan, type JournalDeps } from './archive';
 import { header, readEntity } from './report-mime';
 import { parseJournalReport, type JournalParse } from './report';
@@ -66,10 +67,30 @@ export function journalReportHandler(deps: JournalDeps): JobHandler {
   };
 }
 
-/** Reports of a batch read and parsed at once: enough to overlap the reads with parsing. */
+/** Reports of a batch parsed at once: enough to overlap the reads of large ones from the blob store with parsing. */
 const READ_PARALLEL = 4;
 /** Report bytes a batch holds in memory before it files what it has read so far. */
 const ROUND_BYTES = 16 * 1024 * 1024;
+
+/** Positions of the spooled reports in rounds of at most ROUND_BYTES (and at least one report). */
+function rounds(ids: string[], sizes: Map<string, number>): number[][] {
+  const out: number[][] = [];
+  let round: number[] = [];
+  let bytes = 0;
+  for (const [i, id] of ids.entries()) {
+    const size = sizes.get(id);
+    if (size === undefined) continue;
+    if (round.length > 0 && bytes + size > ROUND_BYTES) {
+      out.push(round);
+      round = [];
+      bytes = 0;
+    }
+    round.push(i);
+    bytes += size;
+  }
+  if (round.length > 0) out.push(round);
+  return out;
+}
 
 interface Planned {
   plan: FilingPlan;
@@ -103,10 +124,9 @@ export function createReportProcessor(deps: JournalDeps) {
     }
   });
 
-  /** Reads, parses and plans one report; quarantined, held and gone reports are finished here. */
-  const prepare = async (spoolId: string): Promise<Prepared> => {
-    const spooled = await getSpool(store.conn, spoolId);
-    if (!spooled) return gone();
+  /** Parses and plans one report; quarantined and held reports are finished here. */
+  const prepare = async (spooled: SpoolDoc): Promise<Prepared> => {
+    const spoolId = spooled._id;
     const raw = spooled.raw ?? (await readAll(store.blobs.open(spooled.sha256)));
     const parsed = await parseJournalReport(raw);
     if (parsed.kind !== 'journal') return { outcome: await quarantine(store, log, spooled, raw, parsed), done: spooled };
@@ -121,32 +141,38 @@ export function createReportProcessor(deps: JournalDeps) {
     return { plan, spooled, parsed };
   };
 
-  /** One answer per id, in order: what became of the report, or why it failed. */
+  /**
+   * One answer per id, in order: what became of the report, or why it failed. Reports are read
+   * a round at a time (a round's reports in one command, as many as fit in ROUND_BYTES), parsed
+   * a few at once, and each round's originals filed together.
+   */
   const processBatch = async (spoolIds: string[], opts: { checkDone: boolean; signal?: AbortSignal }): Promise<(Processed | Error)[]> => {
     const done = opts.checkDone ? await doneSpoolIds(store.conn, spoolIds) : new Set<string>();
+    const sizes = await spoolSizes(store.conn, spoolIds.filter((id) => !done.has(id)));
     const out: (Processed | Error)[] = new Array(spoolIds.length);
-    let round: { i: number; p: Planned }[] = [];
-    const file = async () => {
-      const filings = await fileOriginals(deps, round.map(({ p }) => p.plan));
-      round.forEach(({ i, p }, k) => {
+    const parsing = new Limiter(READ_PARALLEL);
+    for (const round of rounds(spoolIds, sizes)) {
+      opts.signal?.throwIfAborted();
+      const docs = await getSpools(store.conn, round.map((i) => spoolIds[i]!));
+      const prepared = await Promise.all(round.map((i) => {
+        const doc = docs.get(spoolIds[i]!);
+        return doc ? parsing.run(() => prepare(doc)).catch(asError) : gone();
+      }));
+      const planned: { i: number; p: Planned }[] = [];
+      prepared.forEach((p, k) => {
+        if (p instanceof Error || 'outcome' in p) out[round[k]!] = p;
+        else planned.push({ i: round[k]!, p });
+      });
+      opts.signal?.throwIfAborted();
+      if (planned.length === 0) continue;
+      const filings = await fileOriginals(deps, planned.map(({ p }) => p.plan));
+      planned.forEach(({ i, p }, k) => {
         const filing = filings[k]!;
         out[i] = filing instanceof Error ? filing : archived(p, filing);
       });
-      round = [];
-    };
-    for (let from = 0; from < spoolIds.length; from += READ_PARALLEL) {
-      opts.signal?.throwIfAborted();
-      const group = spoolIds.slice(from, from + READ_PARALLEL);
-      const prepared = await Promise.all(group.map((id) => (done.has(id) ? gone() : prepare(id).catch(asError))));
-      prepared.forEach((p, k) => {
-        if (p instanceof Error || 'outcome' in p) out[from + k] = p;
-        else round.push({ i: from + k, p });
-      });
-      // Originals wait in memory for their round: a few large reports fill one.
-      if (round.reduce((n, r) => n + r.p.spooled.size, 0) >= ROUND_BYTES) await file();
     }
-    opts.signal?.throwIfAborted();
-    if (round.length > 0) await file();
+    // Processed and purged already, or never spooled: nothing is left to do for them.
+    for (const [i, id] of spoolIds.entries()) if (!sizes.has(id)) out[i] = { outcome: { outcome: 'gone' } };
     return out;
   };
   return { processBatch };

@@ -8,7 +8,7 @@ import type { mongo } from 'mongoose';
 import { deleteWhereIn, findWhereIn } from './bulk';
 import { decryptStream, encryptStream, keyedId, ledgerSalt, noKeys, saltedDigest, storedKeyId, BlobKeyError, type BlobKeys } from './blob-cipher';
 import { scanBlobs, wholeChunks } from './blob-scan';
-import { insertOnce, isDuplicateKey } from './insert-once';
+import { insertNew, insertOnce, isDuplicateKey } from './insert-once';
 
 type Db = mongo.Db;
 type Collection<T extends mongo.Document> = mongo.Collection<T>;
@@ -34,6 +34,17 @@ export interface BlobStore {
    * worth of `open`'s stream is read.
    */
   put(sha256: string, size: number, open: () => Readable): Promise<{ created: boolean }>;
+  /**
+   * The first half of a put, for a message that surely fits in one chunk: checked against
+   * `sha256` and `size` and encoded in memory, nothing written. Null for a larger one (use put).
+   */
+  encodeSmall(sha256: string, size: number, open: () => Readable): Promise<EncodedBlob | null>;
+  /**
+   * The second half, for many messages at once (a crawl page): all their chunks in one insert,
+   * then the file documents of those that were new in one more. A blob whose chunk was there
+   * already takes put's path for it. One answer per blob, in order, as put gives.
+   */
+  putEncoded(blobs: readonly EncodedBlob[]): Promise<{ created: boolean }[]>;
   /** The original bytes. Fails with BLOB_NOT_FOUND, or BLOB_CORRUPT at the end if they do not hash back. */
   open(sha256: string): Readable;
   /** Re-reads and re-hashes the stored copy; false when it is missing or damaged. */
@@ -82,6 +93,13 @@ export interface BlobScanItem {
   /** SHA-256 of what it decodes to, when it decodes. */
   sha256: string | null;
   reason?: string;
+}
+
+/** A small message checked and encoded in memory, ready to be stored (BlobStore.encodeSmall). */
+export interface EncodedBlob {
+  id: string;
+  size: number;
+  data: Buffer;
 }
 
 export interface BlobIdentity {
@@ -286,23 +304,44 @@ class GridBlobStore implements BlobStore {
     if (!Number.isSafeInteger(size) || size < 0) {
       throw new BlobError('BLOB_MISMATCH', `Blob size must be a non-negative integer, got ${size}`);
     }
-    return size <= this.settings.chunkSizeBytes / 2 ? this.putWhole(sha256, size, open) : this.putLeased(sha256, size, open);
+    const encoded = await this.encodeSmall(sha256, size, open);
+    return encoded ? (await this.putEncoded([encoded]))[0]! : this.putLeased(sha256, size, open);
   }
 
   /**
    * A message whose encoded bytes surely fit in one chunk (deflate grows input by at most about
-   * 14 %), which is nearly every mail: checked and encoded in memory, then two inserts, without
-   * the lease and its two writes. Its one chunk is whole the moment it exists, so no writer ever
-   * deletes a chunk that decodes to the message; any writer may add the file document for one a
-   * crashed or slower writer left. Which path an id takes depends on its size alone, so writers
-   * of one message never mix the two.
+   * 14 %), which is nearly every mail, is checked and encoded in memory, then stored by two
+   * inserts, without the lease and its two writes. Which path an id takes depends on its size
+   * alone, so writers of one message never mix the two.
    */
-  private async putWhole(sha256: string, size: number, open: () => Readable): Promise<{ created: boolean }> {
-    const data = await encodeWhole(size, open, this.keys, this.check$(sha256, size, 'BLOB_MISMATCH'));
-    const chunk: ChunkDoc = { _id: chunkId(sha256, 0), files_id: sha256, n: 0, data };
+  async encodeSmall(sha256: string, size: number, open: () => Readable): Promise<EncodedBlob | null> {
+    checkId(sha256);
+    if (size > this.settings.chunkSizeBytes / 2) return null;
+    return { id: sha256, size, data: await encodeWhole(size, open, this.keys, this.check$(sha256, size, 'BLOB_MISMATCH')) };
+  }
+
+  /**
+   * The chunks of a page in one insert and the file documents of the new ones in another (on
+   * FerretDB a command costs some 30 ms whatever it carries). Each chunk is whole the moment it
+   * exists, so the order per blob stays chunk, then file; a refused chunk goes the way of one put.
+   */
+  async putEncoded(blobs: readonly EncodedBlob[]): Promise<{ created: boolean }[]> {
+    const chunks = blobs.map((b): ChunkDoc => ({ _id: chunkId(b.id, 0), files_id: b.id, n: 0, data: b.data }));
+    const refused = await insertNew(this.chunks, chunks);
+    const fresh = blobs.filter((_, i) => !refused.has(i));
+    const taken = await insertNew(this.files, fresh.map((b) => this.fileDoc(b.id, b.size, b.data.length)));
+    const created = new Map(fresh.map((b, k) => [b.id, !taken.has(k)]));
+    return Promise.all(blobs.map(async (b, i) => (refused.has(i) ? this.settleWhole(b, chunks[i]!) : { created: created.get(b.id)! })));
+  }
+
+  /**
+   * A whole chunk of this id was there already: the message is stored, or its writer is between
+   * its two inserts or died there. No writer ever deletes a chunk that decodes to the message;
+   * any writer may add the file document for one a crashed or slower writer left.
+   */
+  private async settleWhole({ id: sha256, size, data }: EncodedBlob, chunk: ChunkDoc): Promise<{ created: boolean }> {
     for (let attempt = 0; attempt < 3; attempt += 1) {
-      if (await insertOnce(this.chunks, chunk)) return { created: await this.addFile(sha256, size, data.length) };
-      // The chunk is there: the message is stored, or its writer is between its two inserts or died there.
+      if (attempt > 0 && (await insertOnce(this.chunks, chunk))) return { created: await this.addFile(sha256, size, data.length) };
       const stored = await this.stat(sha256);
       if (stored) return alreadyStored(sha256, size, stored.size);
       const found = await this.chunks.findOne({ _id: chunk._id }, { promoteBuffers: true });
@@ -319,7 +358,11 @@ class GridBlobStore implements BlobStore {
 
   /** The file document for a complete chunk; false when another writer added it first. */
   private async addFile(sha256: string, size: number, storedSize: number): Promise<boolean> {
-    const file: FileDoc = {
+    return insertOnce(this.files, this.fileDoc(sha256, size, storedSize));
+  }
+
+  private fileDoc(sha256: string, size: number, storedSize: number): FileDoc {
+    return {
       _id: sha256,
       length: storedSize,
       chunkSize: this.settings.chunkSizeBytes,
@@ -327,7 +370,6 @@ class GridBlobStore implements BlobStore {
       filename: sha256,
       metadata: { size, storedSize, encoding: encodingOf(this.keys), ...(this.keys.enabled ? {} : { sha256 }) },
     };
-    return insertOnce(this.files, file);
   }
 
   /**

@@ -36,10 +36,10 @@ export async function insertManyOnce<T extends mongo.Document>(collection: mongo
 }
 
 /** Inserts what is new, in one command; the positions of documents whose key existed already. */
-export async function insertNew<T extends mongo.Document>(coll: mongo.Collection<T>, docs: T[]): Promise<Set<number>> {
+export async function insertNew<T extends mongo.Document>(coll: mongo.Collection<T>, docs: T[], options?: mongo.BulkWriteOptions): Promise<Set<number>> {
   if (docs.length === 0) return new Set();
   try {
-    await coll.insertMany(docs as mongo.OptionalUnlessRequiredId<T>[], { ordered: false });
+    await coll.insertMany(docs as mongo.OptionalUnlessRequiredId<T>[], { ...options, ordered: false });
     return new Set();
   } catch (err) {
     const errors = [(err as { writeErrors?: unknown }).writeErrors ?? []].flat() as { index?: number; code?: number }[];

@@ -76,6 +76,29 @@ export async function getSpool(conn: Connection, id: string): Promise<SpoolDoc |
   return (await spool(conn).collection.findOne(byId(id), READ)) as SpoolDoc | null;
 }
 
+const byIds = (ids: readonly string[]) => ({ _id: { $in: ids } }) as unknown as mongo.Filter<mongo.Document>;
+
+/**
+ * The sizes of a job's spooled reports, without their bytes, in one command: so that they are
+ * read in rounds that fit in memory. Missing ones were processed and purged already.
+ */
+export async function spoolSizes(conn: Connection, ids: readonly string[]): Promise<Map<string, number>> {
+  if (ids.length === 0) return new Map();
+  const found = await spool(conn).collection.find(byIds(ids), { projection: { size: 1 } }).toArray();
+  return new Map(found.map((d) => [String(d._id), Number(d.size)]));
+}
+
+/**
+ * Spooled reports with their bytes, one command for many: FerretDB answers `$in` with one scan
+ * of the spool (which stays about as small as the backlog), where a find per report costs a
+ * scan each; MongoDB serves both from the `_id` index.
+ */
+export async function getSpools(conn: Connection, ids: readonly string[]): Promise<Map<string, SpoolDoc>> {
+  if (ids.length === 0) return new Map();
+  const found = (await spool(conn).collection.find(byIds(ids), READ).toArray()) as unknown as SpoolDoc[];
+  return new Map(found.map((d) => [d._id, d]));
+}
+
 interface SpoolMark {
   _id: string;
   at: Date;

@@ -1,6 +1,6 @@
 import { Schema, type Connection } from 'mongoose';
 import { deleteWhereIn } from './bulk';
-import { insertOnce } from './insert-once';
+import { insertNew } from './insert-once';
 import { modelFor } from './model';
 
 export interface MessageAddress {
@@ -120,15 +120,17 @@ schema.index({ messageId: 1 });
 
 const messages = modelFor<MessageDoc>('Message', schema);
 
-/** Writes the document once; a later call for the same blob changes nothing. */
-export async function upsertMessageDoc(conn: Connection, doc: MessageDoc): Promise<'inserted' | 'existing'> {
-  // A plain insert on the natural key rather than an upsert with $setOnInsert, which
-  // FerretDB 1.24 applies without its null and empty-array fields. The driver's insert rather
-  // than Model.create: the document comes typed from our own parser, and mongoose's casting
-  // and validating of its address and attachment arrays took a tenth of the backend's CPU
+/**
+ * Writes each document once, all in one command; a later call for the same blob changes nothing.
+ * Answers the positions whose document existed already.
+ */
+export async function insertMessageDocs(conn: Connection, docs: MessageDoc[]): Promise<Set<number>> {
+  // Plain inserts on the natural key rather than upserts with $setOnInsert, which
+  // FerretDB 1.24 applies without their null and empty-array fields. The driver's insert rather
+  // than Model.create: the documents come typed from our own parser, and mongoose's casting
+  // and validating of their address and attachment arrays took a tenth of the backend's CPU
   // while archiving (a CPU profile of bench:archive).
-  const inserted = await insertOnce(messages(conn).collection, doc, { ignoreUndefined: true });
-  return inserted ? 'inserted' : 'existing';
+  return insertNew(messages(conn).collection, docs, { ignoreUndefined: true });
 }
 
 export async function getMessageDoc(conn: Connection, sha256: string): Promise<MessageDoc | null> {

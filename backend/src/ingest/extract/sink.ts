@@ -1,9 +1,9 @@
 import { createReadStream } from 'node:fs';
-import { mkdtemp, open, rm, type FileHandle } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { open, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { Source } from './protocol';
+import { ingestTempDir } from '../temp-files';
 
 export interface SinkOptions {
   /** Bytes kept in memory; beyond, the attachment spills to a temporary file. */
@@ -78,7 +78,7 @@ export class AttachmentSink {
   private async spill(chunk: Buffer): Promise<void> {
     if (this.disposed) return;
     if (!this.dir) {
-      this.dir = await mkdtemp(join(this.opts.tmpDir ?? tmpdir(), 'attachment-'));
+      this.dir = await ingestTempDir('attachment', this.opts.tmpDir);
       this.file = await open(join(this.dir, 'attachment'), 'wx', 0o600);
       for (const kept of this.chunks) await this.file.write(kept);
       this.chunks = [];
