@@ -1840,7 +1840,7 @@ export interface components {
                 /** @description Queued jobs whose time has come. */
                 waiting: number;
                 running: number;
-                /** @description Messages a crawl owes and is due to retry. */
+                /** @description Messages a crawl owes: due to retry now or waiting out their back-off. */
                 owedMessages: number;
                 /** @description Mailboxes that owe those messages. */
                 mailboxesBehind: number;

@@ -50,7 +50,7 @@ gauge('job_queue_depth', 'Queued jobs whose time has come, by type: work waiting
 gauge('journal_reports_queued', 'Journal reports spooled and not yet processed (held ones included)', [], async ({ conn }, set) => {
   set({}, await countSpool(conn));
 });
-gauge('messages_owed', 'Messages a crawl remembered for later whose time has come (store/pending.ts)', [], async ({ db }, set) => {
+gauge('messages_owed', 'Messages a crawl owes: due for a retry or waiting out its back-off (store/pending.ts)', [], async ({ db }, set) => {
   set({}, await owedMessages(db));
 });
 gauge('database_bytes', 'Size of the database as the server counts it (dbStats): data and indexes', ['part'], async ({ db }, set) => {

@@ -36,8 +36,8 @@ export async function operationsOverview(store: Store, opts: { days: number; lim
   const now = opts.now ?? new Date();
   const [jobs, owed, behind, journalQueued, profiles, growth, processes, schema] = await Promise.all([
     jobCounts(store.db, now),
-    owedMessages(store.db, now),
-    mailboxesBehind(store.db, now),
+    owedMessages(store.db),
+    mailboxesBehind(store.db),
     countSpool(store.conn),
     profileHealth(store.db),
     growthOf(store, opts.days, now, opts.limitBytes),

@@ -37,14 +37,17 @@ export async function jobCounts(db: mongo.Db, now = new Date()): Promise<JobCoun
   return [...counts.values()].sort((a, b) => a.type.localeCompare(b.type) || a.status.localeCompare(b.status));
 }
 
-/** Messages a crawl owes: remembered for a later run and due now (store/pending.ts). */
-export async function owedMessages(db: mongo.Db, now = new Date()): Promise<number> {
-  return db.collection('pending_items').countDocuments({ dueAt: { $lte: now } });
+/**
+ * Messages a crawl owes (store/pending.ts), due now or waiting out their retry back-off: an owed
+ * message is backlog either way, and one in back-off must not drop out of sight.
+ */
+export async function owedMessages(db: mongo.Db): Promise<number> {
+  return db.collection('pending_items').countDocuments({});
 }
 
-/** Mailboxes that owe messages due now: how many mailboxes are behind. */
-export async function mailboxesBehind(db: mongo.Db, now = new Date()): Promise<number> {
-  return (await db.collection('pending_items').distinct('mailboxId', { dueAt: { $lte: now } })).length;
+/** Mailboxes that owe messages: how many mailboxes are behind. */
+export async function mailboxesBehind(db: mongo.Db): Promise<number> {
+  return (await db.collection('pending_items').distinct('mailboxId', {})).length;
 }
 
 export interface DatabaseSize {

@@ -326,7 +326,7 @@ export const OperationsOverview = named(
       jobs: z.array(z.object({ type: z.string(), status: z.enum(['queued', 'running']), due: z.number(), count: z.number() })),
       waiting: z.number().describe('Queued jobs whose time has come.'),
       running: z.number(),
-      owedMessages: z.number().describe('Messages a crawl owes and is due to retry.'),
+      owedMessages: z.number().describe('Messages a crawl owes: due to retry now or waiting out their back-off.'),
       mailboxesBehind: z.number().describe('Mailboxes that owe those messages.'),
       journalQueued: z.number(),
     }),

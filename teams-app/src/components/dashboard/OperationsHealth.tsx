@@ -65,7 +65,7 @@ export function OperationsHealth() {
   return (
     <Section title="Health">
       <Figures>
-        <Figure label="Messages owed" value={formatNumber(backlog.owedMessages)} detail="failed downloads due for a retry" />
+        <Figure label="Messages owed" value={formatNumber(backlog.owedMessages)} detail="failed downloads waiting for a retry" />
         <Figure label="Mailboxes behind" value={formatNumber(backlog.mailboxesBehind)} detail={`${formatNumber(backlog.waiting)} jobs waiting, ${formatNumber(backlog.running)} running`} />
         <Forecast growth={growth} />
       </Figures>
