@@ -19,11 +19,12 @@ test('a mailbox keeps downloading while its messages wait to be stored: the Grap
   let release = () => {};
   const stuck = new Promise<void>((resolve) => (release = resolve));
   let storing = 0;
-  const { put } = run.deps.store.blobs;
-  run.deps.store.blobs.put = async (...args) => {
+  // A page's small messages are encoded one by one, then written together (store/blobs.ts encodeSmall).
+  const { encodeSmall } = run.deps.store.blobs;
+  run.deps.store.blobs.encodeSmall = async (...args) => {
     storing += 1;
     await stuck;
-    return put.apply(run.deps.store.blobs, args);
+    return encodeSmall.apply(run.deps.store.blobs, args);
   };
   stack.emulator.stats.reset();
   const crawl = run.attempt(new AbortController().signal);

@@ -44,7 +44,7 @@ describe('Entra ID emulation', () => {
     assert.equal(claims.appid, emu.apps.backend.clientId);
     assert.equal(claims.idtyp, 'app');
     assert.equal(claims.ver, '1.0');
-    assert.deepEqual([...(claims.roles as string[])].sort(), ['Group-Conversation.Read.All', 'Group.Read.All', 'Mail.ReadWrite', 'MailboxSettings.Read', 'User.Read.All']);
+    assert.deepEqual([...(claims.roles as string[])].sort(), ['ChannelMessage.Read.All', 'Chat.Read.All', 'Group-Conversation.Read.All', 'Group.Read.All', 'Mail.ReadWrite', 'MailboxSettings.Read', 'User.Read.All']);
     assert.equal(claims.scp, undefined);
     const own = await cca.acquireTokenByClientCredential({ scopes: [`api://${emu.apps.backend.clientId}/.default`] });
     const ownClaims = decodeJwt(own!.accessToken);
