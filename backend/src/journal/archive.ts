@@ -24,6 +24,7 @@ export interface FilingInput {
 }
 
 export interface Filing {
+  /** The original's blob id (its SHA-256, or a keyed hash of it under encryption at rest): what the report's record keeps. */
   originalSha256: string;
   archives: ArchivedCopy[];
   unknown: UnknownAddress[];
@@ -68,7 +69,7 @@ export async function fileOriginals(deps: JournalDeps, plans: FilingPlan[]): Pro
   const stored = await storeDistinct(deps, plans.filter((p) => p.targets.size > 0 || p.unknown.some((u) => u.action === 'pending')));
   const results = plans.map((p): Filing | Error => {
     const message = stored.get(p.originalSha256);
-    return message instanceof Error ? message : filing(p);
+    return message instanceof Error ? message : filing(p, deps.store.blobs.identify(p.originalSha256).id);
   });
   const copies = plans.flatMap((plan, i) => {
     const message = stored.get(plan.originalSha256);
@@ -89,8 +90,8 @@ export async function fileOriginals(deps: JournalDeps, plans: FilingPlan[]): Pro
   return results;
 }
 
-function filing(plan: FilingPlan): Filing {
-  return { originalSha256: plan.originalSha256, archives: [], unknown: plan.unknown, external: plan.external };
+function filing(plan: FilingPlan, blobId: string): Filing {
+  return { originalSha256: blobId, archives: [], unknown: plan.unknown, external: plan.external };
 }
 
 /**

@@ -134,11 +134,14 @@ export class SpoolWriter {
 
 /**
  * One spool document per journal mailbox the report was addressed to. Large reports go to the
- * blob store first (keyed by their SHA-256, so a retry stores nothing twice), and the spool
- * documents point at them.
+ * blob store first (under their blob id, so a retry stores nothing twice), and the spool
+ * documents point at them. The report is known by that id from here on (its record, its items'
+ * source): under encryption at rest a keyed hash, so that the database does not give away the
+ * report's SHA-256, and still the same for the same bytes, so a resent report is filed once.
  */
 export async function spoolReport(store: Store, writer: SpoolWriter, received: Spool, mailboxes: string[], smtp: SmtpTrace): Promise<string[]> {
-  const { sha256, size } = received;
+  const { size } = received;
+  const sha256 = store.blobs.identify(received.sha256).id;
   let raw: Buffer | null = null;
   if (size <= INLINE_LIMIT) raw = await readAll(received.open());
   else await store.blobs.put(sha256, size, received.open);

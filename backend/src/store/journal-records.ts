@@ -5,7 +5,7 @@ import { byId, READ, smtpTrace, type SmtpTrace, type StoredBytes } from './journ
 
 /**
  * What became of the reports the journal gateway spooled; insert-keyed like the spool:
- *  - `journal_reports`: one record per processed report, `_id` = SHA-256 of the report bytes, so
+ *  - `journal_reports`: one record per processed report, `_id` = the report's blob id (its SHA-256 or keyed hash), so
  *    a report the sender delivered twice (a crash before our 250) is recorded once;
  *  - `journal_quarantine`: reports that are not journal reports or cannot be read, kept with their bytes;
  *  - `journal_pending`: (report, address) waiting for the directory to know the address.
@@ -23,7 +23,7 @@ export interface UnknownAddress {
 }
 
 export interface ReportRecord {
-  /** SHA-256 of the report bytes. */
+  /** The report's blob id: SHA-256 of its bytes, or a keyed hash of it under encryption at rest. */
   _id: string;
   spoolId: string;
   mailbox: string;
@@ -81,7 +81,7 @@ export async function listReportRecords(conn: Connection, opts: { limit?: number
 export type QuarantineKind = 'not-journal' | 'malformed';
 
 export interface QuarantineDoc extends StoredBytes {
-  /** SHA-256 of the report bytes. */
+  /** The report's blob id, as `sha256`. */
   _id: string;
   kind: QuarantineKind;
   reason: string;

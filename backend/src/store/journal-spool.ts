@@ -30,6 +30,7 @@ export interface SmtpTrace {
 
 /** The report's bytes: inline up to INLINE_LIMIT, else in the blob store under `sha256`. */
 export interface StoredBytes {
+  /** The report's blob id (BlobStore.identify): its SHA-256, or a keyed hash of it under encryption at rest. */
   sha256: string;
   size: number;
   raw: Buffer | null;

@@ -169,7 +169,7 @@ export function journalRoutes(deps: ServiceDeps): Router {
 
   r.get('/admin/journal/reports/:id', async (req, res) => {
     const { id } = parseInput(shaParam, req.params, 'path');
-    const record = await getReportRecord(conn, id);
+    const record = await byReportId(id, (key) => getReportRecord(conn, key));
     if (!record) throw notFound('Journal report');
     res.json(record);
   });
@@ -233,9 +233,18 @@ export function journalRoutes(deps: ServiceDeps): Router {
     return profile;
   }
 
+  /**
+   * A report is found by its id or by the SHA-256 of its bytes (what its sender can tell): under
+   * encryption at rest the id is a keyed hash of it (gateway-receive.ts spoolReport).
+   */
+  async function byReportId<T>(id: string, get: (key: string) => Promise<T | null>): Promise<T | null> {
+    const keyed = store.blobs.identify(id).id;
+    return (await get(keyed)) ?? (keyed === id ? null : get(id));
+  }
+
   async function mustGetQuarantined(params: unknown) {
     const { id } = parseInput(shaParam, params, 'path');
-    const doc = await getQuarantined(conn, id);
+    const doc = await byReportId(id, (key) => getQuarantined(conn, key));
     if (!doc) throw notFound('Quarantined report');
     return doc;
   }
