@@ -2,7 +2,10 @@ import { parseArgs } from 'node:util';
 import { startEmulator } from './index';
 import type { StartOptions } from './index';
 
-/** `tsx emulator/src/main.ts --port 0 --seed demo|empty|20x2000[x5] [--history N] --time-scale 1` prints one JSON line. */
+/**
+ * `tsx emulator/src/main.ts --port 0 --seed demo|empty|20x2000[x5][+g2x10x10][+c300] [--history N] --time-scale 1`
+ * prints one JSON line. `+gGROUPSxTHREADSxPOSTS` adds Microsoft 365 group conversations, `+cLINES` Teams chat lines.
+ */
 const { values } = parseArgs({
   options: {
     port: { type: 'string', default: '0' },
@@ -15,9 +18,13 @@ const { values } = parseArgs({
 
 function parseSeed(s: string): StartOptions['seed'] {
   if (s === 'demo' || s === 'empty') return s;
-  const m = /^(\d+)x(\d+)(?:x(\d+))?$/.exec(s);
-  if (!m) throw new Error(`--seed must be demo, empty or USERSxMESSAGES[xFOLDERS], got ${s}`);
-  return { users: Number(m[1]), messagesPerUser: Number(m[2]), ...(m[3] ? { foldersPerUser: Number(m[3]) } : {}) };
+  const m = /^(\d+)x(\d+)(?:x(\d+))?(?:\+g(\d+)x(\d+)x(\d+))?(?:\+c(\d+))?$/.exec(s);
+  if (!m) throw new Error(`--seed must be demo, empty or USERSxMESSAGES[xFOLDERS][+gGROUPSxTHREADSxPOSTS][+cLINES], got ${s}`);
+  return {
+    users: Number(m[1]), messagesPerUser: Number(m[2]), ...(m[3] ? { foldersPerUser: Number(m[3]) } : {}),
+    ...(m[4] ? { groups: { count: Number(m[4]), threads: Number(m[5]), posts: Number(m[6]) } } : {}),
+    ...(m[7] ? { chatLines: Number(m[7]) } : {}),
+  };
 }
 
 const emulator = await startEmulator({

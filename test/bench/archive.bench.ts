@@ -3,6 +3,9 @@
  * pipeline's ceilings in the same run. Prints a table; the last line is one JSON object of the
  * figures. Sizes: BENCH_USERS × BENCH_MESSAGES (default 20 × 2000), see ./settings.ts; BENCH_LARGE=1
  * adds one generated message of BENCH_LARGE_MB (default 120) archived alone (./large-message.ts).
+ * BENCH_GROUPS=GROUPSxTHREADSxPOSTS and BENCH_CHATS=LINES add Microsoft 365 group conversations and
+ * Teams chat lines, archived afterwards by a groups and a Teams chats profile (./collab.ts); the
+ * ceilings stay the mail's.
  */
 import { spawn } from 'node:child_process';
 

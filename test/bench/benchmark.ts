@@ -20,7 +20,8 @@ import { buildRows, type Measurements } from './figures';
 import { largeRows, measureLargeMessage } from './large-message';
 import { cpuSeconds, diffCpu, loadAverage, sampleRss, watchEventLoop } from './probes';
 import { printReport } from './report';
-import { FEW_WRITERS, mailboxesFor, readSettings, type BenchSettings } from './settings';
+import { FEW_WRITERS, mailboxesFor, readSettings, seedOf, type BenchSettings } from './settings';
+import { measureCollab } from './collab';
 
 const log = (line: string) => console.error(`[bench] ${line}`);
 
@@ -29,7 +30,7 @@ export async function runBenchmark(): Promise<void> {
   const loadAtStart = loadAverage();
   log(`${settings.users} mailboxes × ${settings.messagesPerUser} messages, ${settings.workers} workers; load average ${loadAtStart}`);
   const db = await startDatabase({ log: (line) => console.error(`[database] ${line}`) });
-  const seed = `${settings.users}x${settings.messagesPerUser}${settings.foldersPerUser ? `x${settings.foldersPerUser}` : ''}`;
+  const seed = seedOf(settings);
   const emulator = await startEmulatorProcess(seed);
   let report: ReturnType<typeof buildRows>;
   try {
@@ -54,6 +55,7 @@ export async function runBenchmark(): Promise<void> {
     // A hung first run is still active: a second one would be refused.
     const second = first.stalled ? null : await measureSecondRun(api, emulator, profileId, settings);
     const large = first.stalled ? null : await measureLargeMessage(api, emulator, profileId, settings.timeoutMinutes);
+    const collab = await measureCollab(api, settings);
     const maxRssBytes = process.resourceUsage().maxRSS * 1024;
     await backend.close();
 
@@ -80,7 +82,7 @@ export async function runBenchmark(): Promise<void> {
       sampleSize: sample.length, loadAtStart, loadAtEnd: loadAverage(),
     };
     report = buildRows(m);
-    report.rows.push(...largeRows(large));
+    report.rows.push(...largeRows(large), ...collab);
   } finally {
     await emulator.close();
     await db.stop();

@@ -57,11 +57,12 @@ export async function loadArchived(store: Store): Promise<SampleMessage[]> {
     return bytes;
   };
   const items = store.db
-    .collection<{ sha256: string; archiveId: string; receivedAt: Date; sources: { kind: string; mailboxId?: string; messageId?: string }[] }>('items')
+    .collection<{ sha256: string; archiveId: string; receivedAt: Date; sources: { kind: string; mailboxId?: string; folderId?: string; messageId?: string }[] }>('items')
     .find({}, { projection: { sha256: 1, archiveId: 1, receivedAt: 1, sources: 1 } });
   const loaded: SampleMessage[] = [];
   for await (const item of items) {
-    const source = item.sources.find((s) => s.kind === 'graph');
+    // Mail only: Teams lines are Graph sources too, in conversations whose ids start with `19:`.
+    const source = item.sources.find((s) => s.kind === 'graph' && !s.folderId?.startsWith('19:'));
     if (!source?.mailboxId || !source.messageId || large.has(item.sha256)) continue;
     loaded.push({ sha256: item.sha256, archiveId: item.archiveId, receivedAt: item.receivedAt, mailboxId: source.mailboxId, messageId: source.messageId, bytes: bytesOf(item.sha256) });
   }

@@ -12,6 +12,10 @@ export interface BenchSettings {
   storeConcurrency: number;
   /** Gives up on a run after this long. */
   timeoutMinutes: number;
+  /** BENCH_GROUPS=GROUPSxTHREADSxPOSTS: Microsoft 365 group conversations, archived by a groups profile. */
+  groups: { count: number; threads: number; posts: number } | undefined;
+  /** BENCH_CHATS=LINES: Teams chat lines over 1:1 chats, archived by a Teams chats profile. */
+  chatLines: number | undefined;
 }
 
 /** Exchange Online's limits per app and mailbox, which the emulator enforces (timeScale 1). */
@@ -36,7 +40,22 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): BenchSetting
     sample: Math.min(int(env, 'BENCH_SAMPLE', 1000), users * messagesPerUser),
     storeConcurrency: int(env, 'BENCH_STORE_CONCURRENCY', inFlight),
     timeoutMinutes: int(env, 'BENCH_TIMEOUT_MIN', 60),
+    groups: groupsOf(env.BENCH_GROUPS),
+    chatLines: env.BENCH_CHATS ? int(env, 'BENCH_CHATS', 1) : undefined,
   };
+}
+
+/** The emulator's seed: `USERSxMESSAGES[xFOLDERS][+gGROUPSxTHREADSxPOSTS][+cLINES]`. */
+export function seedOf(s: BenchSettings): string {
+  const g = s.groups ? `+g${s.groups.count}x${s.groups.threads}x${s.groups.posts}` : '';
+  return `${s.users}x${s.messagesPerUser}${s.foldersPerUser ? `x${s.foldersPerUser}` : ''}${g}${s.chatLines ? `+c${s.chatLines}` : ''}`;
+}
+
+function groupsOf(raw: string | undefined): BenchSettings['groups'] {
+  if (!raw) return undefined;
+  const m = /^(\d+)x(\d+)x(\d+)$/.exec(raw);
+  if (!m || [m[1], m[2], m[3]].some((n) => Number(n) < 1)) throw new Error(`BENCH_GROUPS must be GROUPSxTHREADSxPOSTS (e.g. 2x10x10), got ${JSON.stringify(raw)}`);
+  return { count: Number(m[1]), threads: Number(m[2]), posts: Number(m[3]) };
 }
 
 function int(env: NodeJS.ProcessEnv, name: string, fallback: number): number {

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { describe, it } from 'node:test';
 import { DEMO_USERS } from '../../emulator/src/index';
+import { teamworkOf } from '../../emulator/src/teams/model';
 import { ensureCertificates } from '../../emulator/src/tls';
 import { appToken, emulator, graphFetch } from './helpers';
 
@@ -28,6 +29,20 @@ describe('emulator seeds, certificates and command line', () => {
     const again = await emulator({ seed });
     t.after(() => again.close());
     assert.deepEqual((await again.tenant.listMessages(users[1]!.id!, 'inbox')).map((m) => m.id), inbox.map((m) => m.id));
+  });
+
+  it('generates Microsoft 365 group conversations and Teams 1:1 chats when asked, readable through Graph', async (t) => {
+    const emu = await emulator({ seed: { users: 3, messagesPerUser: 1, groups: { count: 2, threads: 3, posts: 2 }, chatLines: 7 } });
+    t.after(() => emu.close());
+    const token = await appToken(emu);
+    const groups = [...emu.tenant.groups.values()].filter((g) => g.group.groupTypes?.includes('Unified'));
+    assert.equal(groups.length, 2);
+    const threads = (await (await graphFetch(emu, token, `/groups/${groups[1]!.group.id}/threads`)).json()) as { value: { id: string }[] };
+    assert.equal(threads.value.length, 3);
+    const posts = (await (await graphFetch(emu, token, `/groups/${groups[1]!.group.id}/threads/${threads.value[0]!.id}/posts`)).json()) as { value: unknown[] };
+    assert.equal(posts.value.length, 2);
+    const chats = [...teamworkOf(emu.tenant).chats.values()];
+    assert.deepEqual([chats.length, chats.reduce((n, c) => n + c.messages.length, 0)], [3, 7], 'a ring of 1:1 chats holds every line once');
   });
 
   it('reuses a valid certificate authority instead of minting a new one', async () => {

@@ -5,11 +5,16 @@ import { bufferSource, graphDate, rewrittenFileSource } from './mime';
 import type { MessageSource } from './mime';
 import type { Tenant } from './model';
 import { registerDemoApps } from './seed-directory';
+import { seedGeneratedChats, seedGeneratedGroups, type GeneratedGroups } from './seed-generated-collab';
 
 export interface GeneratedSeed {
   users: number;
   messagesPerUser: number;
   foldersPerUser?: number;
+  /** Microsoft 365 groups with conversations, every user a member. */
+  groups?: GeneratedGroups;
+  /** Teams chat lines over 1:1 chats between the users. */
+  chatLines?: number;
 }
 
 const BASE_FOLDERS = ['inbox', 'sentitems', 'archive'];
@@ -25,6 +30,7 @@ export function seedGenerated(tenant: Tenant, seed: GeneratedSeed): void {
   const folderCount = Math.max(1, seed.foldersPerUser ?? 3);
   const start = Date.UTC(2022, 0, 1);
   const span = Date.UTC(2024, 0, 1) - start;
+  const people: { id: string; upn: string; name: string }[] = [];
   for (let u = 0; u < seed.users; u++) {
     const n = String(u + 1).padStart(3, '0');
     const upn = `user${n}@${DEMO.domain}`;
@@ -32,6 +38,7 @@ export function seedGenerated(tenant: Tenant, seed: GeneratedSeed): void {
       id: guidFromSeed(`generated-user-${u}`), userPrincipalName: upn, displayName: `Load User ${n}`, licensed: true,
       aliases: [`user${n}@${DEMO.initialDomain}`], appRoles: u === 0 ? ['Archive.Admin'] : [], createdDateTime: '2023-01-09T10:00:00Z',
     }, { nonMailItems: false });
+    people.push({ id: user.id!, upn, name: user.displayName! });
     const mb = tenant.mustMailbox(user.id!);
     const folders = foldersFor(tenant, user.id!, folderCount).map((ref) => mb.resolveFolder(ref)!.id);
     for (let j = 0; j < seed.messagesPerUser; j++) {
@@ -46,6 +53,8 @@ export function seedGenerated(tenant: Tenant, seed: GeneratedSeed): void {
       });
     }
   }
+  if (seed.groups) seedGeneratedGroups(tenant, people, seed.groups);
+  if (seed.chatLines) seedGeneratedChats(tenant, people, seed.chatLines);
 }
 
 function foldersFor(tenant: Tenant, userId: string, count: number): string[] {
