@@ -88,7 +88,7 @@ test('a conversation lists the thread oldest first, replies and forwards include
   assert.equal((await stack.api(DEMO_USERS.alex.upn, 'GET', `/messages/${encodeURIComponent(hit.id)}/conversation`)).status, 404, "another person's message is not found");
 });
 
-test('a conversation follows Message-ID, In-Reply-To and References: a changed subject stays, a namesake thread stays out', async () => {
+test('a conversation follows Message-ID, In-Reply-To and References: a changed subject stays, a namesake thread stays out, the subject places the rest', async () => {
   // Two threads of one subject, the first of which changes its subject in its last reply.
   const mails = [
     { key: 'a', subject: 'Budget 2027', day: 1 },
@@ -96,6 +96,8 @@ test('a conversation follows Message-ID, In-Reply-To and References: a changed s
     { key: 'b', subject: 'RE: Budget 2027', day: 3, parents: ['a'] },
     { key: 'e', subject: 'RE: Budget 2027', day: 4, parents: ['d'] },
     { key: 'c', subject: 'Final numbers for next year', day: 5, parents: ['a', 'b'] },
+    // Headers that join it to nothing: only its subject can place it.
+    { key: 'f', subject: 'RE: Budget 2027', day: 6 },
   ];
   const id = (key: string) => `<${key}.budget-thread@contoso.example>`;
   const keys = new Map<string, string>(); // result id → key
@@ -114,6 +116,7 @@ test('a conversation follows Message-ID, In-Reply-To and References: a changed s
   };
   for (const key of ['a', 'b', 'c']) assert.equal(await thread(key), 'a b c', `the conversation of ${key}`);
   for (const key of ['d', 'e']) assert.equal(await thread(key), 'd e', `the conversation of ${key}`);
+  assert.equal(await thread('f'), 'a d b e f', 'without thread headers, the subject decides');
 });
 
 test('a message is found by its Message-ID, with the operator or pasted alone', async () => {
