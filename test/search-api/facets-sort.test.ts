@@ -112,7 +112,7 @@ test('a conversation follows Message-ID, In-Reply-To and References: a changed s
     const opened = [...keys].find(([, k]) => k === key)![0];
     const res = await stack.api(MEGAN, 'GET', `/messages/${encodeURIComponent(opened)}/conversation`);
     assert.equal(res.status, 200, JSON.stringify(res.body));
-    return res.body.value.map((h: { id: string }) => keys.get(h.id) ?? h.subject).join(' ');
+    return res.body.value.map((h: { id: string; subject: string }) => keys.get(h.id) ?? h.subject).join(' ');
   };
   for (const key of ['a', 'b', 'c']) assert.equal(await thread(key), 'a b c', `the conversation of ${key}`);
   for (const key of ['d', 'e']) assert.equal(await thread(key), 'd e', `the conversation of ${key}`);
