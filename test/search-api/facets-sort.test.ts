@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
+import { Readable } from 'node:stream';
 import { after, before, test } from 'node:test';
 import { DEMO_USERS } from '../../emulator/src/index';
+import { ingestMessage } from '../../backend/src/ingest';
+import { itemId } from '../../backend/src/store/items';
 import { ADMIN, createProfile, runProfile } from '../archiving/helpers';
 import { startStack, type Stack } from '../helpers/stack';
 import { allPages, search } from './helpers';
@@ -83,6 +86,37 @@ test('a conversation lists the thread oldest first, replies and forwards include
   assert.deepEqual(dates, [...dates].sort(), 'oldest first');
   assert.ok(res.body.value.some((h: { id: string }) => h.id === hit.id));
   assert.equal((await stack.api(DEMO_USERS.alex.upn, 'GET', `/messages/${encodeURIComponent(hit.id)}/conversation`)).status, 404, "another person's message is not found");
+});
+
+test('a conversation follows Message-ID, In-Reply-To and References: a changed subject stays, a namesake thread stays out, the subject places the rest', async () => {
+  // Two threads of one subject, the first of which changes its subject in its last reply.
+  const mails = [
+    { key: 'a', subject: 'Budget 2027', day: 1 },
+    { key: 'd', subject: 'Budget 2027', day: 2 },
+    { key: 'b', subject: 'RE: Budget 2027', day: 3, parents: ['a'] },
+    { key: 'e', subject: 'RE: Budget 2027', day: 4, parents: ['d'] },
+    { key: 'c', subject: 'Final numbers for next year', day: 5, parents: ['a', 'b'] },
+    // Headers that join it to nothing: only its subject can place it.
+    { key: 'f', subject: 'RE: Budget 2027', day: 6 },
+  ];
+  const id = (key: string) => `<${key}.budget-thread@contoso.example>`;
+  const keys = new Map<string, string>(); // result id → key
+  for (const m of mails) {
+    const replyHeaders = m.parents ? `In-Reply-To: ${id(m.parents.at(-1)!)}\r\nReferences: ${m.parents.map(id).join(' ')}\r\n` : '';
+    const raw = `From: lee@contoso.example\r\nTo: ${MEGAN}\r\nSubject: ${m.subject}\r\nDate: Mon, 0${m.day} Mar 2027 09:00:00 +0000\r\n`
+      + `Message-ID: ${id(m.key)}\r\n${replyHeaders}Content-Type: text/plain\r\n\r\nNumbers, take ${m.key}.\r\n`;
+    const { sha256 } = await ingestMessage(stack.store, { archiveId: DEMO_USERS.megan.id, folder: 'Inbox', source: { kind: 'import', file: `${m.key}.eml` }, content: Readable.from([Buffer.from(raw)]) });
+    keys.set(itemId(DEMO_USERS.megan.id, sha256), m.key);
+  }
+  const thread = async (key: string) => {
+    const opened = [...keys].find(([, k]) => k === key)![0];
+    const res = await stack.api(MEGAN, 'GET', `/messages/${encodeURIComponent(opened)}/conversation`);
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    return res.body.value.map((h: { id: string; subject: string }) => keys.get(h.id) ?? h.subject).join(' ');
+  };
+  for (const key of ['a', 'b', 'c']) assert.equal(await thread(key), 'a b c', `the conversation of ${key}`);
+  for (const key of ['d', 'e']) assert.equal(await thread(key), 'd e', `the conversation of ${key}`);
+  assert.equal(await thread('f'), 'a d b e f', 'without thread headers, the subject decides');
 });
 
 test('a message is found by its Message-ID, with the operator or pasted alone', async () => {

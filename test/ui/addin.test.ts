@@ -180,6 +180,25 @@ describe('Outlook add-in task pane in Chromium', { skip }, () => {
     assert.ok(saved.equals(stored), 'downloaded bytes equal the archived message');
   });
 
+  it("reaches the message body by Tab from the reading pane's toolbar", async () => {
+    // Before its message has loaded the frame holds nothing to focus: wait for the text, not for time.
+    const body = page.frameLocator('iframe[title^="Message:"]').locator('body');
+    await body.getByText('all-hands meeting').waitFor();
+    await page.getByRole('button', { name: 'Back to results' }).focus();
+    const stops: string[] = [];
+    for (let i = 0; i < 10 && !['the message', 'outside the pane'].includes(stops.at(-1) ?? ''); i++) {
+      await page.keyboard.press('Tab');
+      stops.push(await page.evaluate(() => {
+        const el = document.activeElement;
+        if (el?.tagName === 'IFRAME') return 'the message';
+        return el?.closest('article') ? `${el.tagName} ${el.getAttribute('aria-label') ?? el.textContent}` : 'outside the pane';
+      }));
+    }
+    assert.equal(stops.at(-1), 'the message', `Tab from the toolbar went: ${stops.join(' → ')}`);
+    // Inside the frame the message itself has focus, where the arrow keys scroll it.
+    assert.ok(await body.evaluate((el) => el.ownerDocument.activeElement === el), 'the message body has focus');
+  });
+
   it('restores the open message into the mailbox and says so', async () => {
     const inbox = stack.emulator.tenant.listFolders(MEGAN).find((f) => f.path === 'Inbox')!;
     const copies = async () => (await stack.emulator.tenant.listMessages(MEGAN, inbox.id!)).filter((m) => m.subject === ALL_HANDS).length;
@@ -438,5 +457,14 @@ describe('Outlook add-in task pane in Chromium', { skip }, () => {
     assert.ok(await page.getByRole('button', { name: new RegExp(ALL_HANDS) }).first().isVisible(), 'the list stays visible beside the reader');
     await screenshot(page, 'wide');
     await assertAccessible(page, 'the wide layout');
+    // The open message's row stays selected beside it: in the dark theme too.
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await waitFor('the dark theme', async () => {
+      const rgb = (await page.locator('header').evaluate((el) => getComputedStyle(el).backgroundColor)).match(/\d+/g)!.slice(0, 3).map(Number);
+      return rgb.reduce((a, b) => a + b, 0) < 3 * 80 ? true : undefined;
+    }, 5000);
+    assert.equal(await page.locator('li button[aria-current="true"]').count(), 1, 'a selected row is on screen');
+    await assertAccessible(page, 'a selected result in the dark theme');
+    await page.emulateMedia({ colorScheme: 'light' });
   });
 });

@@ -146,7 +146,10 @@ function documentOf(title: string, body: string, extraStyle = ''): string {
     '<meta name="referrer" content="no-referrer">',
     `<title>${escapeHtml(title)}</title>`,
     '<style>body{margin:8px;font-family:"Segoe UI",system-ui,sans-serif;font-size:14px;overflow-wrap:break-word}',
+    'body:focus-visible{outline:2px solid #0f6cbd;outline-offset:4px}',
     `img{max-width:100%;height:auto}pre.plain{white-space:pre-wrap;font-family:inherit;margin:0}${extraStyle}</style>`,
-    `</head><body>${body}</body></html>`,
+    // Chromium's Tab skips a frame that holds nothing focusable, long mail included: a focusable
+    // body makes the message a tab stop after the reading pane's toolbar, and the arrow keys scroll it.
+    `</head><body tabindex="0">${body}</body></html>`,
   ].join('\n');
 }

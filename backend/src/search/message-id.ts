@@ -6,7 +6,7 @@
  * message: the operator stands alone, combined with nothing.
  */
 import type { Store } from '../store';
-import { itemsOfBlobs } from '../store/items';
+import { itemsOfBlobs, type Item } from '../store/items';
 import { blobsWithMessageId } from '../store/messages';
 import { resultId } from './index-store';
 import { QuerySyntaxError } from './query-types';
@@ -35,7 +35,13 @@ export async function findByMessageId(store: Store, archives: readonly string[],
   const blobs = await blobsWithMessageId(store.conn, [`<${id}>`, id], MAX_COPIES);
   const found = await itemsOfBlobs(store.conn, blobs, archives);
   found.sort((a, b) => b.receivedAt.getTime() - a.receivedAt.getTime());
-  const value = found.map((i): SearchHit => ({
+  const value = found.map(itemHit);
+  return { value, total: value.length, totalIsEstimate: false, nextCursor: null };
+}
+
+/** An archive's item as a result, where no words were searched (nothing to highlight). */
+export function itemHit(i: Item): SearchHit {
+  return {
     id: resultId(i.archiveId, i.sha256),
     archiveId: i.archiveId,
     subject: i.subject,
@@ -47,6 +53,5 @@ export async function findByMessageId(store: Store, archives: readonly string[],
     snippet: '',
     highlights: [],
     subjectHighlights: [],
-  }));
-  return { value, total: value.length, totalIsEstimate: false, nextCursor: null };
+  };
 }

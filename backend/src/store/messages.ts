@@ -114,9 +114,11 @@ const schema = new Schema<MessageDoc>(
   },
   { versionKey: false, autoIndex: false, collection: 'messages', minimize: false },
 );
-// Lookups are by _id (the SHA-256), and by Message-ID for the search that finds one message by
-// it (search/message-id.ts); the per-archive indexes live on items.
+// Lookups are by _id (the SHA-256), by Message-ID for the search that finds one message by it
+// (search/message-id.ts), and by both Message-ID and In-Reply-To for a conversation's thread
+// (search/thread.ts); the per-archive indexes live on items.
 schema.index({ messageId: 1 });
+schema.index({ inReplyTo: 1 });
 
 const messages = modelFor<MessageDoc>('Message', schema);
 
@@ -141,6 +143,19 @@ export async function getMessageDoc(conn: Connection, sha256: string): Promise<M
 export async function blobsWithMessageId(conn: Connection, ids: readonly string[], limit: number): Promise<string[]> {
   const docs = await messages(conn).collection.find({ messageId: { $in: [...ids] } }, { projection: { _id: 1 }, limit }).toArray();
   return docs.map((d) => String(d._id));
+}
+
+/** What joins a message to its thread: its own Message-ID and those it answers. */
+export type ThreadHeaders = Pick<MessageDoc, '_id' | 'messageId' | 'inReplyTo' | 'references'>;
+
+/**
+ * The messages that are one of `ids` (by Message-ID) or answer one of them (In-Reply-To), at most
+ * `limit`: one step through a thread, either way. One query, since FerretDB scans for any filter
+ * but `_id` (store/items.ts).
+ */
+export async function threadNeighbours(conn: Connection, ids: readonly string[], limit: number): Promise<ThreadHeaders[]> {
+  const $in = [...ids];
+  return messages(conn).find({ $or: [{ messageId: { $in } }, { inReplyTo: { $in } }] }, { messageId: 1, inReplyTo: 1, references: 1 }).limit(limit).lean<ThreadHeaders[]>();
 }
 
 /** The document without its text (up to megabytes), for when only metadata is needed. */

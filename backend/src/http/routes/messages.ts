@@ -67,7 +67,7 @@ export function messageRoutes(deps: ServiceDeps): Router {
   // The open message's thread, oldest first (search/conversation.ts); audited as the search it is.
   r.get('/messages/:id/conversation', async (req, res) => {
     const { ref, item } = await reach(req, 'read');
-    const thread = await conversationOf(store, ref.archiveId, item.subject);
+    const thread = await conversationOf(store, item);
     await audit(store, { caller: req.caller!, action: 'search', archiveId: ref.archiveId, details: { conversationOf: ref.id, returned: thread.value.length }, ...requestInfo(req) });
     res.set('Cache-Control', 'private, no-store').json(thread);
   });
