@@ -5,6 +5,7 @@
 import { spawn } from 'node:child_process';
 import { withMemoryEnv } from '../backend/src/memory-env';
 import { ensureCertificates } from '../emulator/src/tls';
+import { buildScript, pagesStale, type PagesApp } from './pages';
 
 const { caCertPath: caPath } = await ensureCertificates();
 
@@ -65,8 +66,8 @@ async function runDemo(): Promise<void> {
   });
   // The demo tenant registers the add-in and the Teams tab as an SPA app of their own.
   process.env.ADDIN_CLIENT_ID ??= emulator.apps.spa.clientId;
-  await ensureBuilt('addin', 'build:addin', 'the task pane');
-  await ensureBuilt('teams-app', 'build:teams', 'the Teams admin tab');
+  await ensureBuilt('addin', 'the task pane');
+  await ensureBuilt('teams-app', 'the Teams admin tab');
   const backend = await startBackend(config, createLogger(config.LOG_LEVEL));
   await setUpDemo({ backendUrl: backend.url, emulator, smtpPort: Number(smtpPort), log: (line) => console.log(`[demo] ${line}`) });
 
@@ -105,10 +106,10 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** `npm start` on a fresh clone: the pages the backend serves at /addin/ are built once. */
-async function ensureBuilt(dir: 'addin' | 'teams-app', script: string, what: string): Promise<void> {
-  const { existsSync } = await import('node:fs');
-  if (existsSync(new URL(`../${dir}/dist/index.html`, import.meta.url))) return;
+/** `npm start`: the pages the backend serves are built when missing or older than their sources. */
+async function ensureBuilt(dir: PagesApp, what: string): Promise<void> {
+  if (!pagesStale(dir)) return;
+  const script = buildScript(dir);
   console.log(`[${dir}] building ${what} (npm run ${script})…`);
   const code = await new Promise<number | null>((resolve) =>
     spawn('npm', ['run', script], { stdio: 'inherit' }).on('exit', resolve));

@@ -1,20 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
+import { buildScript, pagesStale, type PagesApp } from '../../dev/pages';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
 /** A desktop Teams window: the tab gets the content area beside Teams' own rails. */
 export const TEAMS_VIEWPORT = { width: 1366, height: 900 };
-
-function newest(dir: string): number {
-  let t = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    if (e.isFile()) t = Math.max(t, statSync(join(e.parentPath, e.name)).mtimeMs);
-  }
-  return t;
-}
 
 /** Builds the tab when its pages are missing or older than their sources (`npm test` does not build it itself). */
 export function ensureTabBuilt(): void {
@@ -22,11 +14,9 @@ export function ensureTabBuilt(): void {
 }
 
 /** Builds the add-in's or the tab's pages when they are missing or older than their sources (the tab uses the add-in's shared code). */
-export function ensureBuilt(app: 'addin' | 'teams-app'): void {
-  const built = join(ROOT, app, 'dist', 'index.html');
-  const sources = Math.max(newest(join(ROOT, app, 'src')), newest(join(ROOT, 'addin', 'src', 'shared')));
-  if (existsSync(built) && statSync(built).mtimeMs >= sources) return;
-  const script = app === 'addin' ? 'build:addin' : 'build:teams';
+export function ensureBuilt(app: PagesApp): void {
+  if (!pagesStale(app)) return;
+  const script = buildScript(app);
   const res = spawnSync('npm', ['run', '-s', script], { cwd: ROOT, stdio: 'inherit' });
   if (res.status !== 0) throw new Error(`npm run ${script} failed`);
 }
