@@ -345,8 +345,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** The latest reindex of every archive, and the text caps in force. */
         get: operations["getAdminReindex"];
         put?: never;
+        /** Reindex every archive. */
         post: operations["postAdminReindex"];
         delete?: never;
         options?: never;
@@ -361,6 +363,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** The ledger, the last verification and encryption. */
         get: operations["getAdminIntegrity"];
         put?: never;
         post?: never;
@@ -395,6 +398,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Verify the whole archive now (a job). */
         post: operations["postAdminIntegrityVerify"];
         delete?: never;
         options?: never;
@@ -443,6 +447,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** A new data key for what is stored from now on. */
         post: operations["postAdminIntegrityEncryptionRotate"];
         delete?: never;
         options?: never;
@@ -459,6 +464,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Rewrite what older keys encrypted with the current one (a job). */
         post: operations["postAdminIntegrityEncryptionReencrypt"];
         delete?: never;
         options?: never;
@@ -495,6 +501,7 @@ export interface paths {
         delete: operations["deleteAdminProfilesId"];
         options?: never;
         head?: never;
+        /** Enable or disable the profile. */
         patch: operations["patchAdminProfilesId"];
         trace?: never;
     };
@@ -585,6 +592,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** The run's completeness report. */
         get: operations["getAdminRunsIdCompleteness"];
         put?: never;
         post?: never;
@@ -601,6 +609,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** The newest completeness report: of one profile's runs, or of any. */
         get: operations["getAdminCompleteness"];
         put?: never;
         post?: never;
@@ -747,6 +756,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Replace the SMTP secret: the answer shows the new one once. */
         post: operations["postAdminJournalMailboxesAddressSecret"];
         delete?: never;
         options?: never;
@@ -783,6 +793,7 @@ export interface paths {
         delete: operations["deleteAdminJournalProfilesId"];
         options?: never;
         head?: never;
+        /** Enable or disable the profile. */
         patch: operations["patchAdminJournalProfilesId"];
         trace?: never;
     };
@@ -1585,6 +1596,21 @@ export interface components {
             messagesPerMinute: number | null;
             secondsLeft: number | null;
         };
+        FolderCompleteness: {
+            folderId: string;
+            path: string;
+            /** @description Graph's `totalItemCount`; null when Graph did not say. */
+            inMailbox: number | null;
+            held: number;
+            filtered: number;
+            owed: number;
+            failed: number;
+            /** @enum {string} */
+            verdict: "complete" | "catching-up" | "gaps";
+            reason: string | null;
+            /** @description ISO 8601 date-time */
+            checkedAt: string;
+        };
         RunMailbox: {
             found: number;
             archived: number;
@@ -1635,7 +1661,7 @@ export interface components {
             finishedAt: string | null;
             durationMs: number;
             /** @description Per folder, Graph's count beside the archive's (the completeness report). */
-            folders?: unknown[];
+            folders?: components["schemas"]["FolderCompleteness"][];
             failedMessages?: unknown[];
             pendingCounts?: {
                 [key: string]: number;
@@ -1905,6 +1931,389 @@ export interface components {
                 code: number;
                 upgrading: number | null;
             };
+        };
+        Profile: {
+            name: string;
+            /** @default true */
+            enabled: boolean;
+            source: {
+                /** @constant */
+                kind: "single-mailbox";
+                mailbox: string;
+                targetArchive?: string;
+            } | {
+                /** @constant */
+                kind: "multiple-mailboxes";
+                /** @enum {string} */
+                selection: "all" | "all-except" | "only";
+                /** @default [] */
+                mailboxes: string[];
+            } | {
+                /** @constant */
+                kind: "shared-mailboxes";
+                /** @default [] */
+                mailboxes: string[];
+            } | {
+                /** @constant */
+                kind: "teams-chats";
+                /** @enum {string} */
+                selection: "all" | "all-except" | "only";
+                /** @default [] */
+                mailboxes: string[];
+                /**
+                 * @default A
+                 * @enum {string}
+                 */
+                paymentModel: "A" | "B" | "evaluation";
+            } | {
+                /** @constant */
+                kind: "teams-channels";
+                /** @default [] */
+                teams: string[];
+                /**
+                 * @default A
+                 * @enum {string}
+                 */
+                paymentModel: "A" | "B" | "evaluation";
+            } | {
+                /** @constant */
+                kind: "m365-groups";
+                /** @enum {string} */
+                selection: "all" | "all-except" | "only";
+                /** @default [] */
+                mailboxes: string[];
+            };
+            /** @default false */
+            syncDirectoryFirst: boolean;
+            /** @default false */
+            includeOnlineArchives: boolean;
+            /**
+             * @default {
+             *       "include": [],
+             *       "exclude": [
+             *         "junkemail",
+             *         "drafts",
+             *         "outbox"
+             *       ]
+             *     }
+             */
+            folders: {
+                /** @default [] */
+                include: string[];
+                /**
+                 * @default [
+                 *       "junkemail",
+                 *       "drafts",
+                 *       "outbox"
+                 *     ]
+                 */
+                exclude: string[];
+            };
+            filters: {
+                olderThanDays?: number;
+                /** @description ISO 8601 date-time */
+                receivedAfter?: string;
+                /** @description ISO 8601 date-time */
+                receivedBefore?: string;
+                maxSizeMB?: number;
+            };
+            /**
+             * @default {
+             *       "mode": "never"
+             *     }
+             */
+            deletion: {
+                /** @constant */
+                mode: "never";
+            } | {
+                /** @constant */
+                mode: "delete-after-archiving";
+                olderThanDays: number;
+                /** @default false */
+                alsoOnlineArchives: boolean;
+            };
+            /** @default 240 */
+            timeoutMinutes: number;
+            /**
+             * @default {
+             *       "kind": "manual"
+             *     }
+             */
+            schedule: {
+                /** @constant */
+                kind: "manual";
+            } | {
+                /** @constant */
+                kind: "interval";
+                everyMinutes: number;
+            } | {
+                /** @constant */
+                kind: "cron";
+                expression: string;
+                timezone?: string;
+            };
+            id: string;
+            /** @description ISO 8601 date-time */
+            createdAt: string;
+            /** @description ISO 8601 date-time */
+            updatedAt: string;
+        };
+        ProfileList: {
+            value: components["schemas"]["Profile"][];
+        };
+        DirectorySettings: {
+            /** @default true */
+            licensedOnly: boolean;
+            /** @default [] */
+            includeGroups: string[];
+            /** @default [] */
+            excludeGroups: string[];
+            /** @default false */
+            syncGroups: boolean;
+            /** @default true */
+            grantGroupMembers: boolean;
+            /**
+             * @default {
+             *       "kind": "manual"
+             *     }
+             */
+            schedule: {
+                /** @constant */
+                kind: "manual";
+            } | {
+                /** @constant */
+                kind: "interval";
+                everyMinutes: number;
+            } | {
+                /** @constant */
+                kind: "cron";
+                expression: string;
+                timezone?: string;
+            };
+        };
+        JournalMailbox: {
+            address: string;
+            description: string;
+            /** @description ISO 8601 date-time */
+            createdAt: string;
+            /** @description ISO 8601 date-time */
+            updatedAt: string;
+            /** @description Only in the answer that created or replaced it: shown once, never stored in clear. */
+            secret?: string;
+        };
+        JournalMailboxList: {
+            value: components["schemas"]["JournalMailbox"][];
+        };
+        JournalProfile: {
+            name: string;
+            /** Format: email */
+            mailbox: string;
+            /**
+             * @default ignore
+             * @enum {string}
+             */
+            unknownAddresses: "ignore" | "catch-all" | "create-at-sync";
+            /** @default null */
+            catchAllArchiveId: string | null;
+            /** @default false */
+            syncDirectoryFirst: boolean;
+            /** @default [] */
+            internalDomains: string[];
+            /** @default true */
+            enabled: boolean;
+            id: string;
+            /** @description ISO 8601 date-time */
+            createdAt: string;
+            /** @description ISO 8601 date-time */
+            updatedAt: string;
+        };
+        JournalProfileList: {
+            value: components["schemas"]["JournalProfile"][];
+        };
+        JournalProfileSaved: {
+            name: string;
+            /** Format: email */
+            mailbox: string;
+            /**
+             * @default ignore
+             * @enum {string}
+             */
+            unknownAddresses: "ignore" | "catch-all" | "create-at-sync";
+            /** @default null */
+            catchAllArchiveId: string | null;
+            /** @default false */
+            syncDirectoryFirst: boolean;
+            /** @default [] */
+            internalDomains: string[];
+            /** @default true */
+            enabled: boolean;
+            id: string;
+            /** @description ISO 8601 date-time */
+            createdAt: string;
+            /** @description ISO 8601 date-time */
+            updatedAt: string;
+            /** @description Held reports of its mailbox this save released for archiving. */
+            released: number;
+        };
+        SearchIndexState: {
+            /** @description The latest reindex of every archive; null when none ran. */
+            reindex: {
+                id: string;
+                /** @enum {string} */
+                status: "running" | "succeeded" | "failed" | "cancelled";
+                parserVersion: number;
+                /** @description ISO 8601 date-time */
+                startedAt: string;
+                finishedAt: string | null;
+                /** @description Items parsed and indexed again, of all archives' items. */
+                done: number;
+                total: number;
+                /** @description Messages only partly indexed because of the text caps. */
+                cut: number;
+                archives: {
+                    total: number;
+                    done: number;
+                    failed: number;
+                };
+                errors: {
+                    archiveId: string;
+                    message: string;
+                }[];
+            } | null;
+            /** @description The text caps in force: what a message keeps beyond them is not searchable. */
+            limits: {
+                maxBodyChars: number;
+                maxAttachmentTextChars: number;
+            };
+        };
+        CompletenessRow: {
+            folderId: string;
+            path: string;
+            /** @description Graph's `totalItemCount`; null when Graph did not say. */
+            inMailbox: number | null;
+            held: number;
+            filtered: number;
+            owed: number;
+            failed: number;
+            /** @enum {string} */
+            verdict: "complete" | "catching-up" | "gaps";
+            reason: string | null;
+            /** @description ISO 8601 date-time */
+            checkedAt: string;
+            mailboxId: string;
+            upn: string;
+            statement: string;
+        };
+        CompletenessReport: {
+            run: {
+                _id: string;
+                profileId: string;
+                profileName: string;
+                status: components["schemas"]["RunStatus"];
+                startedAt: string | null;
+                finishedAt: string | null;
+            };
+            missing: components["schemas"]["Missing"];
+            folders: {
+                total: number;
+                complete: number;
+                catchingUp: number;
+                gaps: number;
+            };
+            /** @description One line for the whole run, for an auditor. */
+            statement: string;
+            /** @description Every mailbox's folders, gaps first. */
+            rows: components["schemas"]["CompletenessRow"][];
+        };
+        FailedMessageList: {
+            value: components["schemas"]["FailedMessage"][];
+        };
+        JobStarted: {
+            jobId: string;
+        };
+        VerificationCounts: {
+            messagesChecked: number;
+            bytesRead: number;
+            itemsChecked: number;
+            ledgerEntriesChecked: number;
+            rootsChecked: number;
+            rootsTimestamped: number;
+            problems: number;
+        };
+        IntegrityProblem: {
+            /** @enum {string} */
+            kind: "missing-blob" | "altered-blob" | "missing-ledger-entry" | "ledger-mismatch" | "missing-message" | "broken-chain" | "bad-root" | "bad-token";
+            /** @description The exact thing: a blob id, an item id (archive:blob), a ledger sequence number, a root number. */
+            id: string;
+            detail: string;
+        };
+        EncryptionStatus: {
+            enabled: boolean;
+            enabledAt: string | null;
+            masterKeyConfigured: boolean;
+            masterKeyId: string | null;
+            currentDataKey: string | null;
+            dataKeys: number;
+            reencryption: {
+                jobId: string;
+                /** @enum {string} */
+                status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+                progress: {
+                    position: number;
+                    total: number;
+                    rewritten: number;
+                    current: number;
+                    large: number;
+                    missing: number;
+                } | null;
+                error: {
+                    message: string;
+                    code?: string;
+                } | null;
+            } | null;
+        };
+        IntegrityStatus: {
+            ledger: {
+                entries: number;
+                queued: number;
+                roots: number;
+                timestamped: number;
+                lastRoot: {
+                    id: number;
+                    fromSeq: number;
+                    toSeq: number;
+                    period: string;
+                    root: string;
+                    genTime: string | null;
+                    tsaError: string | null;
+                } | null;
+                tsa: {
+                    configured: boolean;
+                    url: string | null;
+                };
+            };
+            lastVerification: {
+                _id: string;
+                /** @description ISO 8601 date-time */
+                startedAt: string;
+                /** @description ISO 8601 date-time */
+                finishedAt: string;
+                resumed: number;
+                counts: components["schemas"]["VerificationCounts"];
+                /** @description The first problems found (all are counted). */
+                problems: components["schemas"]["IntegrityProblem"][];
+            } | null;
+            runningVerification: {
+                _id: string;
+                jobId: string;
+                /** @description ISO 8601 date-time */
+                startedAt: string;
+                phase: string;
+                counts: components["schemas"]["VerificationCounts"];
+                /** @description ISO 8601 date-time */
+                updatedAt: string;
+            } | null;
+            encryption: components["schemas"]["EncryptionStatus"];
         };
         Error: {
             error: {
@@ -2458,7 +2867,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["SearchIndexState"];
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -2473,11 +2884,13 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description Success */
-            200: {
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["SearchIndexState"];
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -2496,7 +2909,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["IntegrityStatus"];
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -2530,11 +2945,13 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description Success */
-            200: {
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["JobStarted"];
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -2565,14 +2982,22 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    enabled: boolean;
+                };
+            };
+        };
         responses: {
             /** @description Success */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["EncryptionStatus"];
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -2591,7 +3016,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["EncryptionStatus"];
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -2606,11 +3033,13 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description Success */
-            200: {
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["JobStarted"];
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -2629,7 +3058,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ProfileList"];
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -2771,7 +3202,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Profile"];
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -2792,7 +3225,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Profile"];
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -2936,7 +3371,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Profile"];
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -2971,14 +3408,22 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    enabled: boolean;
+                };
+            };
+        };
         responses: {
             /** @description Success */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Profile"];
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -3029,7 +3474,10 @@ export interface operations {
     };
     getAdminRuns: {
         parameters: {
-            query?: never;
+            query?: {
+                profileId?: string;
+                limit?: number;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -3108,14 +3556,18 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["CompletenessReport"];
+                };
             };
             default: components["responses"]["Error"];
         };
     };
     getAdminCompleteness: {
         parameters: {
-            query?: never;
+            query?: {
+                profileId?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -3127,14 +3579,18 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["CompletenessReport"];
+                };
             };
             default: components["responses"]["Error"];
         };
     };
     getAdminFailedMessages: {
         parameters: {
-            query?: never;
+            query?: {
+                limit?: number;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -3146,7 +3602,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["FailedMessageList"];
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -3186,7 +3644,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["DirectorySettings"];
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -3198,14 +3658,49 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @default true */
+                    licensedOnly?: boolean;
+                    /** @default [] */
+                    includeGroups?: string[];
+                    /** @default [] */
+                    excludeGroups?: string[];
+                    /** @default false */
+                    syncGroups?: boolean;
+                    /** @default true */
+                    grantGroupMembers?: boolean;
+                    /**
+                     * @default {
+                     *       "kind": "manual"
+                     *     }
+                     */
+                    schedule?: {
+                        /** @constant */
+                        kind: "manual";
+                    } | {
+                        /** @constant */
+                        kind: "interval";
+                        everyMinutes: number;
+                    } | {
+                        /** @constant */
+                        kind: "cron";
+                        expression: string;
+                        timezone?: string;
+                    };
+                };
+            };
+        };
         responses: {
             /** @description Success */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["DirectorySettings"];
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -3304,7 +3799,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["JournalMailboxList"];
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -3316,14 +3813,25 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: email */
+                    address: string;
+                    /** @default  */
+                    description?: string;
+                };
+            };
+        };
         responses: {
             /** @description Success */
-            200: {
+            201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["JournalMailbox"];
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -3344,7 +3852,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["JournalMailbox"];
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -3379,14 +3889,22 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    description: string;
+                };
+            };
+        };
         responses: {
             /** @description Success */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["JournalMailbox"];
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -3407,7 +3925,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["JournalMailbox"];
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -3426,7 +3946,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["JournalProfileList"];
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -3438,14 +3960,37 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    /** Format: email */
+                    mailbox: string;
+                    /**
+                     * @default ignore
+                     * @enum {string}
+                     */
+                    unknownAddresses?: "ignore" | "catch-all" | "create-at-sync";
+                    /** @default null */
+                    catchAllArchiveId?: string | null;
+                    /** @default false */
+                    syncDirectoryFirst?: boolean;
+                    /** @default [] */
+                    internalDomains?: string[];
+                    /** @default true */
+                    enabled?: boolean;
+                };
+            };
+        };
         responses: {
             /** @description Success */
-            200: {
+            201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["JournalProfileSaved"];
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -3466,7 +4011,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["JournalProfile"];
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -3480,14 +4027,37 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    /** Format: email */
+                    mailbox: string;
+                    /**
+                     * @default ignore
+                     * @enum {string}
+                     */
+                    unknownAddresses?: "ignore" | "catch-all" | "create-at-sync";
+                    /** @default null */
+                    catchAllArchiveId?: string | null;
+                    /** @default false */
+                    syncDirectoryFirst?: boolean;
+                    /** @default [] */
+                    internalDomains?: string[];
+                    /** @default true */
+                    enabled?: boolean;
+                };
+            };
+        };
         responses: {
             /** @description Success */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["JournalProfileSaved"];
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -3522,14 +4092,22 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    enabled: boolean;
+                };
+            };
+        };
         responses: {
             /** @description Success */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["JournalProfileSaved"];
+                };
             };
             default: components["responses"]["Error"];
         };
