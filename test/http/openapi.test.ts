@@ -10,6 +10,7 @@ import { DEMO_USERS } from '../../emulator/src/index';
 import { API_ROUTES } from '../../backend/src/http/contract/routes';
 import { ADMIN, createProfile, runProfile } from '../archiving/helpers';
 import { startStack, waitFor, type Stack } from '../helpers/stack';
+import { importState, patchChunk } from '../import/helpers-api';
 import { routesOf } from './routes';
 
 let stack: Stack;
@@ -127,5 +128,23 @@ test('the answers of the profiles, settings and reindex the Teams tab edits keep
 
   assert.equal((await call(wrong, 'GET /api/admin/reindex', '/admin/reindex')).reindex, null);
   assert.ok((await call(wrong, 'POST /api/admin/reindex', '/admin/reindex')).reindex);
+  assert.deepEqual(wrong, []);
+});
+
+test('the answers of an upload and its import keep to their schemas', async () => {
+  const wrong: string[] = [];
+  await call(wrong, 'GET /api/imports/settings', '/imports/settings');
+  await call(wrong, 'PUT /api/imports/settings', '/imports/settings', { body: { usersMayImportPst: true } });
+  const mbox = Buffer.from('From a@contoso.example Mon Jan  1 00:00:00 2024\nFrom: a@contoso.example\nSubject: Contract\nMessage-ID: <contract@contoso.example>\nDate: Mon, 1 Jan 2024 00:00:00 +0000\n\nHello\n');
+  const { id } = await call(wrong, 'POST /api/imports/uploads', '/imports/uploads', { body: { name: 'contract.mbox', size: mbox.length } });
+  const appended = await patchChunk(stack, ADMIN, id, 0, mbox);
+  assert.equal(appended.status, 200);
+  wrong.push(...drift('PATCH /api/imports/uploads/{id}', await appended.json()));
+  await call(wrong, 'GET /api/imports/uploads/{id}', `/imports/uploads/${id}`);
+  const created = await call(wrong, 'POST /api/imports', '/imports', { body: { archive: DEMO_USERS.megan.upn, source: { kind: 'upload', uploadId: id } } });
+  const done = await importState(stack, ADMIN, created.id, ['done']);
+  wrong.push(...drift('GET /api/imports/{id}', done));
+  await call(wrong, 'GET /api/imports', '/imports');
+  await call(wrong, 'GET /api/imports/{id}/notes', `/imports/${created.id}/notes`);
   assert.deepEqual(wrong, []);
 });

@@ -1318,6 +1318,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Start a resumable upload (then PATCH its bytes with Upload-Offset). */
         post: operations["postImportsUploads"];
         delete?: never;
         options?: never;
@@ -1338,6 +1339,7 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
+        /** Append bytes (application/octet-stream) at the Upload-Offset header. */
         patch: operations["patchImportsUploadsId"];
         trace?: never;
     };
@@ -1398,6 +1400,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** pause, resume or cancel the import. */
         post: operations["postImportsIdAction"];
         delete?: never;
         options?: never;
@@ -2314,6 +2317,86 @@ export interface components {
                 updatedAt: string;
             } | null;
             encryption: components["schemas"]["EncryptionStatus"];
+        };
+        ImportItem: {
+            id: string;
+            archiveId: string;
+            label: string;
+            source: {
+                /** @enum {string} */
+                kind: "upload" | "path" | "imap";
+                name?: string;
+                path?: string;
+                host?: string;
+                user?: string;
+                folders?: string[];
+            };
+            createdBy: {
+                oid: string;
+                upn: string;
+            };
+            /** @description ISO 8601 date-time */
+            createdAt: string;
+            /** @enum {string} */
+            state: "queued" | "running" | "paused" | "done" | "failed" | "cancelled";
+            bytes: {
+                read: number;
+                total: number | null;
+            };
+            messages: {
+                archived: number;
+                duplicate: number;
+                failed: number;
+                lossy: number;
+                total: number | null;
+            };
+            folders: {
+                path: string;
+                archived: number;
+                duplicate: number;
+                failed: number;
+            }[];
+            rate: {
+                messagesPerSecond: number;
+                bytesPerSecond: number;
+            };
+            secondsLeft: number | null;
+            error: string | null;
+            updatedAt: string | null;
+        };
+        ImportList: {
+            value: components["schemas"]["ImportItem"][];
+        };
+        ImportNote: {
+            seq: number;
+            /** @enum {string} */
+            kind: "failed" | "lossy";
+            where: string;
+            folder: string;
+            code: string;
+            message: string;
+            sha256: string | null;
+            /** @description ISO 8601 date-time */
+            at: string;
+        };
+        ImportNoteList: {
+            value: components["schemas"]["ImportNote"][];
+        };
+        ImportSettings: {
+            usersMayImportPst: boolean;
+            maxUploadBytes: number;
+            /** @description Server folders a path import may read: told to admins only. */
+            allowedFolders?: string[];
+            pstExport: boolean;
+        };
+        ImportSettingsSaved: {
+            usersMayImportPst: boolean;
+        };
+        UploadStatus: {
+            id: string;
+            name: string;
+            size: number;
+            received: number;
         };
         Error: {
             error: {
@@ -4954,7 +5037,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ImportSettings"];
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -4966,14 +5051,22 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    usersMayImportPst: boolean;
+                };
+            };
+        };
         responses: {
             /** @description Success */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ImportSettingsSaved"];
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -4985,14 +5078,23 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    size: number;
+                };
+            };
+        };
         responses: {
             /** @description Success */
-            200: {
+            201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["UploadStatus"];
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -5013,7 +5115,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["UploadStatus"];
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -5034,7 +5138,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["UploadStatus"];
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -5053,7 +5159,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ImportList"];
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -5065,14 +5173,69 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    archive: string;
+                    source: {
+                        /** @constant */
+                        kind: "upload";
+                        /** Format: uuid */
+                        uploadId: string;
+                    } | {
+                        /** @constant */
+                        kind: "path";
+                        path: string;
+                    } | {
+                        /** @constant */
+                        kind: "imap";
+                        host: string;
+                        /** @default 993 */
+                        port?: number;
+                        /**
+                         * @default implicit
+                         * @enum {string}
+                         */
+                        tls?: "implicit" | "starttls" | "none";
+                        user: string;
+                        /**
+                         * @default password
+                         * @enum {string}
+                         */
+                        auth?: "password" | "xoauth2";
+                        /** @default [] */
+                        folders?: string[];
+                        /** @default false */
+                        allowUntrusted?: boolean;
+                    };
+                    secret?: string;
+                    /**
+                     * @default {
+                     *       "mboxFormat": "mboxrd",
+                     *       "folderPrefix": ""
+                     *     }
+                     */
+                    options?: {
+                        /**
+                         * @default mboxrd
+                         * @enum {string}
+                         */
+                        mboxFormat?: "mboxrd" | "mboxo";
+                        /** @default  */
+                        folderPrefix?: string;
+                    };
+                };
+            };
+        };
         responses: {
             /** @description Success */
-            200: {
+            201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ImportItem"];
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -5093,14 +5256,19 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ImportItem"];
+                };
             };
             default: components["responses"]["Error"];
         };
     };
     getImportsIdNotes: {
         parameters: {
-            query?: never;
+            query?: {
+                after?: number;
+                limit?: number;
+            };
             header?: never;
             path: {
                 id: string;
@@ -5114,7 +5282,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ImportNoteList"];
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -5136,7 +5306,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ImportItem"];
+                };
             };
             default: components["responses"]["Error"];
         };

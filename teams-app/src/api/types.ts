@@ -4,8 +4,6 @@
  * Profile input comes from the backend's zod schema.
  */
 import type { ProfileInput, Schedule } from '../../../backend/src/archiving/profile';
-import type { ImportView } from '../../../backend/src/import/view';
-import type { ImportNote } from '../../../backend/src/store/imports';
 import type { Schema } from '@shared/types';
 
 export type { ProfileInput, Schedule };
@@ -31,9 +29,6 @@ export type Stats = Schema<'Stats'>;
 export type JournalStatus = Schema<'JournalStatus'>;
 export type OperationsOverview = Schema<'OperationsOverview'>;
 
-/** A server type as JSON carries it: dates become ISO strings. */
-type Wire<T> = T extends Date ? string : T extends (infer U)[] ? Wire<U>[] : T extends object ? { [K in keyof T]: Wire<T[K]> } : T;
-
 export type Verdict = CompletenessRow['verdict'];
 export type CompletenessRow = Schema<'CompletenessRow'>;
 export type CompletenessReport = Schema<'CompletenessReport'>;
@@ -54,20 +49,12 @@ export interface QuarantinedReport {
   from: string;
 }
 
-/** An import as the API sends it (dates as strings). */
-export type ImportItem = Omit<ImportView, 'createdAt' | 'updatedAt'> & { createdAt: string; updatedAt: string | null };
-export type ImportNoteItem = Omit<ImportNote, '_id' | 'importId' | 'at'> & { at: string };
-export interface ImportSettings {
-  usersMayImportPst: boolean;
-  maxUploadBytes: number;
-  allowedFolders?: string[];
-}
-export interface UploadStatus {
-  id: string;
-  name: string;
-  size: number;
-  received: number;
-}
+/** An import as the API sends it. */
+export type ImportItem = Schema<'ImportItem'>;
+export type ImportNoteItem = Schema<'ImportNote'>;
+export type ImportSettings = Schema<'ImportSettings'>;
+export type ImportSettingsSaved = Schema<'ImportSettingsSaved'>;
+export type UploadStatus = Schema<'UploadStatus'>;
 export type ImportSourceInput =
   | { kind: 'upload'; uploadId: string }
   | { kind: 'path'; path: string }

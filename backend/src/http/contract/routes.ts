@@ -6,6 +6,7 @@ import { completenessQuery, failedMessagesQuery } from '../routes/completeness';
 import { enabledPatch, runsQuery } from '../routes/profiles';
 import { auditQuery, grantFilter, grantInput, verifyQuery } from '../routes/access';
 import { statsQuery } from '../routes/admin-stats';
+import { newImport, newUpload, notesQuery, settingsBody } from '../routes/imports';
 import { restoreBody, viewQuery } from '../routes/messages';
 import { operationsQuery } from '../routes/operations';
 import { facetsQuery, searchQuery } from '../routes/search';
@@ -138,14 +139,14 @@ export const API_ROUTES: Record<string, RouteContract> = {
   'POST /api/compliance/cases/{id}/exports': {},
   'GET /api/compliance/cases/{id}/exports': {},
 
-  'GET /api/imports/settings': {},
-  'PUT /api/imports/settings': {},
-  'POST /api/imports/uploads': {},
-  'GET /api/imports/uploads/{id}': {},
-  'PATCH /api/imports/uploads/{id}': {},
-  'POST /api/imports': {},
-  'GET /api/imports': {},
-  'GET /api/imports/{id}': {},
-  'GET /api/imports/{id}/notes': {},
-  'POST /api/imports/{id}/{action}': {},
+  'GET /api/imports/settings': { response: w.ImportSettings },
+  'PUT /api/imports/settings': { body: settingsBody, response: w.ImportSettingsSaved },
+  'POST /api/imports/uploads': { summary: 'Start a resumable upload (then PATCH its bytes with Upload-Offset).', body: newUpload, response: w.UploadStatus, status: 201 },
+  'GET /api/imports/uploads/{id}': { response: w.UploadStatus },
+  'PATCH /api/imports/uploads/{id}': { summary: 'Append bytes (application/octet-stream) at the Upload-Offset header.', response: w.UploadStatus },
+  'POST /api/imports': { body: newImport, response: w.ImportItem, status: 201 },
+  'GET /api/imports': { response: w.ImportList },
+  'GET /api/imports/{id}': { response: w.ImportItem },
+  'GET /api/imports/{id}/notes': { query: notesQuery, response: w.ImportNoteList },
+  'POST /api/imports/{id}/{action}': { summary: 'pause, resume or cancel the import.', response: w.ImportItem },
 };

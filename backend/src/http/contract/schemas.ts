@@ -507,3 +507,50 @@ export const IntegrityStatus = named(
     encryption: EncryptionStatus,
   }),
 );
+
+const importCounts = { archived: z.number(), duplicate: z.number(), failed: z.number() };
+export const ImportItem = named(
+  'ImportItem',
+  z.object({
+    id: z.string(),
+    archiveId: z.string(),
+    label: z.string(),
+    source: z.object({
+      kind: z.enum(['upload', 'path', 'imap']),
+      name: z.string().optional(),
+      path: z.string().optional(),
+      host: z.string().optional(),
+      user: z.string().optional(),
+      folders: z.array(z.string()).optional(),
+    }),
+    createdBy: z.object({ oid: z.string(), upn: z.string() }),
+    createdAt: date,
+    state: z.enum(['queued', 'running', 'paused', 'done', 'failed', 'cancelled']),
+    bytes: z.object({ read: z.number(), total: z.number().nullable() }),
+    messages: z.object({ ...importCounts, lossy: z.number(), total: z.number().nullable() }),
+    folders: z.array(z.object({ path: z.string(), ...importCounts })),
+    rate: z.object({ messagesPerSecond: z.number(), bytesPerSecond: z.number() }),
+    secondsLeft: z.number().nullable(),
+    error: z.string().nullable(),
+    updatedAt: nullableDate,
+  }),
+  'An import as a person sees it: never its secret, with rates over its running time.',
+);
+export const ImportList = named('ImportList', z.object({ value: z.array(ImportItem) }));
+export const ImportNote = named(
+  'ImportNote',
+  z.object({ seq: z.number(), kind: z.enum(['failed', 'lossy']), where: z.string(), folder: z.string(), code: z.string(), message: z.string(), sha256: z.string().nullable(), at: date }),
+  'A message an import could not take whole: failed, or archived with something lost.',
+);
+export const ImportNoteList = named('ImportNoteList', z.object({ value: z.array(ImportNote) }));
+export const ImportSettings = named(
+  'ImportSettings',
+  z.object({
+    usersMayImportPst: z.boolean(),
+    maxUploadBytes: z.number(),
+    allowedFolders: z.array(z.string()).optional().describe('Server folders a path import may read: told to admins only.'),
+    pstExport: z.boolean(),
+  }),
+);
+export const ImportSettingsSaved = named('ImportSettingsSaved', z.object({ usersMayImportPst: z.boolean() }));
+export const UploadStatus = named('UploadStatus', z.object({ id: z.string(), name: z.string(), size: z.number(), received: z.number() }), 'A resumable upload: how many of its bytes arrived.');
