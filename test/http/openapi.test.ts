@@ -98,6 +98,10 @@ test('the answers of an archive with a run in it keep to their schemas', async (
   const { jobId } = await call(wrong, 'POST /api/admin/integrity/verify', '/admin/integrity/verify');
   await waitFor('the verification', async () => ((await stack.api(ADMIN, 'GET', '/admin/integrity')).body.lastVerification?._id === jobId ? true : undefined));
   assert.equal((await call(wrong, 'GET /api/admin/integrity', '/admin/integrity')).lastVerification.counts.problems, 0);
+  const hold = await call(wrong, 'POST /api/compliance/holds', '/compliance/holds', { body: { name: 'Contract', reason: 'A test of the contract', kind: 'archives', archives: [megan], endsAt: '2099-01-01' } });
+  await call(wrong, 'GET /api/compliance/holds', '/compliance/holds');
+  assert.ok((await call(wrong, 'GET /api/compliance/holds/{id}', `/compliance/holds/${hold.id}`)).messages > 0, 'the hold keeps the archived mail');
+  await call(wrong, 'POST /api/compliance/holds/{id}/lift', `/compliance/holds/${hold.id}/lift`, { body: { reason: 'Done' } });
   assert.deepEqual(wrong, []);
 });
 
@@ -111,6 +115,8 @@ test('the answers of the profiles, settings and reindex the Teams tab edits keep
   await call(wrong, 'PATCH /api/admin/profiles/{id}', `/admin/profiles/${id}`, { body: { enabled: false } });
 
   const directory = await call(wrong, 'GET /api/admin/directory/settings', '/admin/directory/settings');
+  await call(wrong, 'POST /api/admin/directory/users', '/admin/directory/users', { body: { upn: 'catch-all@contoso.example', displayName: 'Catch-all', kind: 'catch-all' } });
+  await call(wrong, 'GET /api/admin/directory/users', '/admin/directory/users?status=active');
   await call(wrong, 'PUT /api/admin/directory/settings', '/admin/directory/settings', { body: { ...directory, licensedOnly: false } });
 
   const mailbox = await call(wrong, 'POST /api/admin/journal/mailboxes', '/admin/journal/mailboxes', { body: { address: 'journal-contract@archive.example' } });

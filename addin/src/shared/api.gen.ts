@@ -692,6 +692,7 @@ export interface paths {
         };
         get: operations["getAdminDirectoryUsers"];
         put?: never;
+        /** Add an archive user by hand (or a catch-all). */
         post: operations["postAdminDirectoryUsers"];
         delete?: never;
         options?: never;
@@ -1718,11 +1719,16 @@ export interface components {
             displayName: string;
             mail: string;
             addresses: string[];
+            accountEnabled: boolean;
             exchangeLicensed: boolean;
+            /** @description The online archive's mailbox id as the last directory sync read it; null: none; absent: never read. */
+            onlineArchiveId?: string | null;
             /** @enum {string} */
             status: "active" | "departed";
             departedAt: string | null;
             lastSyncedAt: string | null;
+            /** @description ISO 8601 date-time */
+            createdAt: string;
         };
         DirectorySyncResult: {
             seen: number;
@@ -2397,6 +2403,82 @@ export interface components {
             name: string;
             size: number;
             received: number;
+        };
+        ArchiveUserList: {
+            value: components["schemas"]["ArchiveUser"][];
+        };
+        LegalHold: {
+            id: string;
+            name: string;
+            reason: string;
+            /**
+             * @description 'archives': everything in `archives`. 'query': what `query` finds in `archives` (all when empty).
+             * @enum {string}
+             */
+            kind: "archives" | "query";
+            archives: string[];
+            query: string | null;
+            /** @description The case it belongs to, if any. */
+            caseId: string | null;
+            /** @description Whether the people whose mail it holds may see that it is held. */
+            visibleToUsers: boolean;
+            createdBy: {
+                oid: string;
+                upn: string;
+            };
+            /** @description ISO 8601 date-time */
+            createdAt: string;
+            endsAt: string | null;
+            /** @enum {string} */
+            state: "active" | "lifted";
+            lifted: {
+                by: {
+                    oid: string;
+                    upn: string;
+                };
+                /** @description ISO 8601 date-time */
+                at: string;
+                reason: string;
+            } | null;
+        };
+        LegalHoldList: {
+            value: components["schemas"]["LegalHold"][];
+        };
+        LegalHoldDetail: {
+            id: string;
+            name: string;
+            reason: string;
+            /**
+             * @description 'archives': everything in `archives`. 'query': what `query` finds in `archives` (all when empty).
+             * @enum {string}
+             */
+            kind: "archives" | "query";
+            archives: string[];
+            query: string | null;
+            /** @description The case it belongs to, if any. */
+            caseId: string | null;
+            /** @description Whether the people whose mail it holds may see that it is held. */
+            visibleToUsers: boolean;
+            createdBy: {
+                oid: string;
+                upn: string;
+            };
+            /** @description ISO 8601 date-time */
+            createdAt: string;
+            endsAt: string | null;
+            /** @enum {string} */
+            state: "active" | "lifted";
+            lifted: {
+                by: {
+                    oid: string;
+                    upn: string;
+                };
+                /** @description ISO 8601 date-time */
+                at: string;
+                reason: string;
+            } | null;
+            /** @description Messages the hold keeps now. */
+            messages: number;
         };
         Error: {
             error: {
@@ -3811,7 +3893,9 @@ export interface operations {
     };
     getAdminDirectoryUsers: {
         parameters: {
-            query?: never;
+            query?: {
+                status?: "active" | "departed";
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -3823,7 +3907,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ArchiveUserList"];
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -3835,14 +3921,31 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: email */
+                    upn: string;
+                    displayName: string;
+                    /** @default [] */
+                    addresses?: string[];
+                    /**
+                     * @default manual
+                     * @enum {string}
+                     */
+                    kind?: "manual" | "catch-all";
+                };
+            };
+        };
         responses: {
             /** @description Success */
-            200: {
+            201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ArchiveUser"];
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -4729,7 +4832,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["LegalHoldList"];
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -4741,14 +4846,35 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    reason: string;
+                    /** @enum {string} */
+                    kind: "archives" | "query";
+                    /** @default [] */
+                    archives?: string[];
+                    /** @default null */
+                    query?: string | null;
+                    /** @default null */
+                    endsAt?: unknown | null;
+                    /** @default false */
+                    visibleToUsers?: boolean;
+                    /** @default null */
+                    caseId?: string | null;
+                };
+            };
+        };
         responses: {
             /** @description Success */
-            200: {
+            201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["LegalHold"];
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -4769,7 +4895,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["LegalHoldDetail"];
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -4783,14 +4911,22 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    reason: string;
+                };
+            };
+        };
         responses: {
             /** @description Success */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["LegalHold"];
+                };
             };
             default: components["responses"]["Error"];
         };

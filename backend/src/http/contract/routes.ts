@@ -1,11 +1,13 @@
 import type { z } from 'zod';
 import { profileInputSchema } from '../../archiving/profile';
 import { directorySettingsSchema } from '../../directory/settings';
+import { holdInput, liftInput } from '../../retention/holds';
 import { journalMailboxInputSchema, journalMailboxPatchSchema, journalProfileInputSchema } from '../../journal/profile';
 import { completenessQuery, failedMessagesQuery } from '../routes/completeness';
 import { enabledPatch, runsQuery } from '../routes/profiles';
 import { auditQuery, grantFilter, grantInput, verifyQuery } from '../routes/access';
 import { statsQuery } from '../routes/admin-stats';
+import { archiveUsersQuery, manualUserSchema } from '../routes/directory';
 import { newImport, newUpload, notesQuery, settingsBody } from '../routes/imports';
 import { restoreBody, viewQuery } from '../routes/messages';
 import { operationsQuery } from '../routes/operations';
@@ -80,8 +82,8 @@ export const API_ROUTES: Record<string, RouteContract> = {
   'GET /api/admin/directory/settings': { response: w.DirectorySettings },
   'PUT /api/admin/directory/settings': { body: directorySettingsSchema, response: w.DirectorySettings },
   'POST /api/admin/directory/sync': { response: w.DirectorySyncResult },
-  'GET /api/admin/directory/users': {},
-  'POST /api/admin/directory/users': {},
+  'GET /api/admin/directory/users': { query: archiveUsersQuery, response: w.ArchiveUserList },
+  'POST /api/admin/directory/users': { summary: 'Add an archive user by hand (or a catch-all).', body: manualUserSchema, response: w.ArchiveUser, status: 201 },
 
   'GET /api/admin/journal/status': { response: w.JournalStatus },
   'GET /api/admin/journal/mailboxes': { response: w.JournalMailboxList },
@@ -123,10 +125,10 @@ export const API_ROUTES: Record<string, RouteContract> = {
   'POST /api/admin/erasure-requests/{id}/reject': {},
   'GET /api/admin/erasure-requests/{id}/certificate': {},
   'GET /api/compliance/disposals': {},
-  'GET /api/compliance/holds': {},
-  'POST /api/compliance/holds': {},
-  'GET /api/compliance/holds/{id}': {},
-  'POST /api/compliance/holds/{id}/lift': {},
+  'GET /api/compliance/holds': { response: w.LegalHoldList },
+  'POST /api/compliance/holds': { body: holdInput, response: w.LegalHold, status: 201 },
+  'GET /api/compliance/holds/{id}': { response: w.LegalHoldDetail },
+  'POST /api/compliance/holds/{id}/lift': { body: liftInput, response: w.LegalHold },
   'GET /api/compliance/cases': {},
   'POST /api/compliance/cases': {},
   'GET /api/compliance/cases/{id}': {},

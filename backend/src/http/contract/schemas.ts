@@ -258,10 +258,13 @@ export const ArchiveUser = named(
     displayName: z.string(),
     mail: z.string(),
     addresses: z.array(z.string()),
+    accountEnabled: z.boolean(),
     exchangeLicensed: z.boolean(),
+    onlineArchiveId: z.string().nullable().optional().describe("The online archive's mailbox id as the last directory sync read it; null: none; absent: never read."),
     status: z.enum(['active', 'departed']),
     departedAt: nullableDate,
     lastSyncedAt: nullableDate,
+    createdAt: date,
   }),
 );
 
@@ -554,3 +557,27 @@ export const ImportSettings = named(
 );
 export const ImportSettingsSaved = named('ImportSettingsSaved', z.object({ usersMayImportPst: z.boolean() }));
 export const UploadStatus = named('UploadStatus', z.object({ id: z.string(), name: z.string(), size: z.number(), received: z.number() }), 'A resumable upload: how many of its bytes arrived.');
+
+export const ArchiveUserList = named('ArchiveUserList', z.object({ value: z.array(ArchiveUser) }));
+
+const actor = z.object({ oid: z.string(), upn: z.string() });
+export const LegalHold = named(
+  'LegalHold',
+  z.object({
+    id: z.string(),
+    name: z.string(),
+    reason: z.string(),
+    kind: z.enum(['archives', 'query']).describe("'archives': everything in `archives`. 'query': what `query` finds in `archives` (all when empty)."),
+    archives: z.array(z.string()),
+    query: z.string().nullable(),
+    caseId: z.string().nullable().describe('The case it belongs to, if any.'),
+    visibleToUsers: z.boolean().describe('Whether the people whose mail it holds may see that it is held.'),
+    createdBy: actor,
+    createdAt: date,
+    endsAt: nullableDate,
+    state: z.enum(['active', 'lifted']),
+    lifted: z.object({ by: actor, at: date, reason: z.string() }).nullable(),
+  }),
+);
+export const LegalHoldList = named('LegalHoldList', z.object({ value: z.array(LegalHold) }));
+export const LegalHoldDetail = named('LegalHoldDetail', LegalHold.extend({ messages: z.number().describe('Messages the hold keeps now.') }));
