@@ -530,6 +530,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Start a run of the profile now. */
         post: operations["postAdminProfilesIdRun"];
         delete?: never;
         options?: never;
@@ -742,6 +743,7 @@ export interface paths {
         get: operations["getAdminJournalMailboxesAddress"];
         put?: never;
         post?: never;
+        /** Delete a journal mailbox no profile archives and no report waits in. */
         delete: operations["deleteAdminJournalMailboxesAddress"];
         options?: never;
         head?: never;
@@ -1571,8 +1573,10 @@ export interface components {
             mailboxCount: number;
             /** @description ISO 8601 date-time */
             createdAt: string;
-            startedAt: string | null;
-            finishedAt: string | null;
+            /** @description Absent while the run is queued. */
+            startedAt?: string | null;
+            /** @description Absent while the run is queued. */
+            finishedAt?: string | null;
             jobId?: string | null;
             /** @description The profile as it was when the run started. */
             settings?: unknown;
@@ -1686,8 +1690,10 @@ export interface components {
             mailboxCount: number;
             /** @description ISO 8601 date-time */
             createdAt: string;
-            startedAt: string | null;
-            finishedAt: string | null;
+            /** @description Absent while the run is queued. */
+            startedAt?: string | null;
+            /** @description Absent while the run is queued. */
+            finishedAt?: string | null;
             jobId?: string | null;
             /** @description The profile as it was when the run started. */
             settings?: unknown;
@@ -1810,8 +1816,10 @@ export interface components {
                 mailboxCount: number;
                 /** @description ISO 8601 date-time */
                 createdAt: string;
-                startedAt: string | null;
-                finishedAt: string | null;
+                /** @description Absent while the run is queued. */
+                startedAt?: string | null;
+                /** @description Absent while the run is queued. */
+                finishedAt?: string | null;
                 jobId?: string | null;
                 /** @description The profile as it was when the run started. */
                 settings?: unknown;
@@ -2219,8 +2227,10 @@ export interface components {
                 profileId: string;
                 profileName: string;
                 status: components["schemas"]["RunStatus"];
-                startedAt: string | null;
-                finishedAt: string | null;
+                /** @description Absent while the run is queued. */
+                startedAt?: string | null;
+                /** @description Absent while the run is queued. */
+                finishedAt?: string | null;
             };
             missing: components["schemas"]["Missing"];
             folders: {
@@ -3632,7 +3642,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Run"];
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -4057,7 +4069,7 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description Success */
-            200: {
+            204: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4260,7 +4272,7 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description Success */
-            200: {
+            204: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4430,7 +4442,7 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description Success */
-            200: {
+            204: {
                 headers: {
                     [name: string]: unknown;
                 };
