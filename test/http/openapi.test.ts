@@ -86,6 +86,7 @@ test('the answers of an archive with a run in it keep to their schemas', async (
   const message = `/messages/${encodeURIComponent(page.value[0].id)}`;
   await call(wrong, 'GET /api/messages/{id}', message, { as: megan });
   await call(wrong, 'GET /api/messages/{id}/hold', `${message}/hold`, { as: megan });
+  await call(wrong, 'POST /api/messages/{id}/view-ticket', `${message}/view-ticket`, { as: megan });
   await call(wrong, 'GET /api/admin/runs', '/admin/runs');
   await call(wrong, 'GET /api/admin/runs/{id}', `/admin/runs/${run._id}`);
   await call(wrong, 'GET /api/admin/runs/{id}/completeness', `/admin/runs/${run._id}/completeness`);
@@ -95,6 +96,7 @@ test('the answers of an archive with a run in it keep to their schemas', async (
   await call(wrong, 'GET /api/admin/stats', '/admin/stats');
   await call(wrong, 'GET /api/admin/operations', '/admin/operations');
   await call(wrong, 'GET /api/admin/journal/status', '/admin/journal/status');
+  assert.ok((await call(wrong, 'POST /api/admin/integrity/seal', '/admin/integrity/seal')).rootsClosed > 0, 'the open period closes');
   const { jobId } = await call(wrong, 'POST /api/admin/integrity/verify', '/admin/integrity/verify');
   await waitFor('the verification', async () => ((await stack.api(ADMIN, 'GET', '/admin/integrity')).body.lastVerification?._id === jobId ? true : undefined));
   assert.equal((await call(wrong, 'GET /api/admin/integrity', '/admin/integrity')).lastVerification.counts.problems, 0);

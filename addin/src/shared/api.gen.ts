@@ -415,6 +415,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Chain what is queued, close the open period and timestamp its root now. */
         post: operations["postAdminIntegritySeal"];
         delete?: never;
         options?: never;
@@ -2490,6 +2491,24 @@ export interface components {
             /** @description Messages the hold keeps now. */
             messages: number;
         };
+        ViewTicket: {
+            ticket: string;
+            /** @description ISO 8601 date-time */
+            expiresAt: string;
+            /** @description The view with the ticket: for an iframe, which sends no Authorization header. */
+            url: string;
+        };
+        LedgerSeal: {
+            /** @description Queued events chained into the ledger. */
+            appended: number;
+            /** @description The ledger's last sequence number. */
+            head: number;
+            rootsClosed: number;
+            /** @description Roots the timestamp authority stamped. */
+            stamped: number;
+            /** @description Roots the timestamp authority did not stamp (retried later). */
+            failed: number;
+        };
         Error: {
             error: {
                 code: string;
@@ -2713,7 +2732,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ViewTicket"];
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -3145,7 +3166,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["LedgerSeal"];
+                };
             };
             default: components["responses"]["Error"];
         };

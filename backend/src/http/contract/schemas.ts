@@ -581,3 +581,19 @@ export const LegalHold = named(
 );
 export const LegalHoldList = named('LegalHoldList', z.object({ value: z.array(LegalHold) }));
 export const LegalHoldDetail = named('LegalHoldDetail', LegalHold.extend({ messages: z.number().describe('Messages the hold keeps now.') }));
+
+export const ViewTicket = named(
+  'ViewTicket',
+  z.object({ ticket: z.string(), expiresAt: date, url: z.string().describe('The view with the ticket: for an iframe, which sends no Authorization header.') }),
+);
+
+export const LedgerSeal = named(
+  'LedgerSeal',
+  z.object({
+    appended: z.number().describe('Queued events chained into the ledger.'),
+    head: z.number().describe("The ledger's last sequence number."),
+    rootsClosed: z.number(),
+    stamped: z.number().describe('Roots the timestamp authority stamped.'),
+    failed: z.number().describe('Roots the timestamp authority did not stamp (retried later).'),
+  }),
+);
