@@ -119,6 +119,8 @@ test('the answers of the profiles, settings and reindex the Teams tab edits keep
   const directory = await call(wrong, 'GET /api/admin/directory/settings', '/admin/directory/settings');
   await call(wrong, 'POST /api/admin/directory/users', '/admin/directory/users', { body: { upn: 'catch-all@contoso.example', displayName: 'Catch-all', kind: 'catch-all' } });
   await call(wrong, 'GET /api/admin/directory/users', '/admin/directory/users?status=active');
+  const retention = await call(wrong, 'GET /api/admin/retention/settings', '/admin/retention/settings');
+  await call(wrong, 'PUT /api/admin/retention/settings', '/admin/retention/settings', { body: { ...retention, batchSize: 500 } });
   await call(wrong, 'PUT /api/admin/directory/settings', '/admin/directory/settings', { body: { ...directory, licensedOnly: false } });
 
   const mailbox = await call(wrong, 'POST /api/admin/journal/mailboxes', '/admin/journal/mailboxes', { body: { address: 'journal-contract@archive.example' } });

@@ -2509,6 +2509,23 @@ export interface components {
             /** @description Roots the timestamp authority did not stamp (retried later). */
             failed: number;
         };
+        RetentionSettings: {
+            schedule: {
+                /** @constant */
+                kind: "manual";
+            } | {
+                /** @constant */
+                kind: "interval";
+                everyMinutes: number;
+            } | {
+                /** @constant */
+                kind: "cron";
+                expression: string;
+                timezone?: string;
+            };
+            approvalThreshold: number;
+            batchSize: number;
+        };
         Error: {
             error: {
                 code: string;
@@ -4650,7 +4667,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["RetentionSettings"];
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -4662,14 +4681,36 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    schedule: {
+                        /** @constant */
+                        kind: "manual";
+                    } | {
+                        /** @constant */
+                        kind: "interval";
+                        everyMinutes: number;
+                    } | {
+                        /** @constant */
+                        kind: "cron";
+                        expression: string;
+                        timezone?: string;
+                    };
+                    approvalThreshold: number;
+                    batchSize: number;
+                };
+            };
+        };
         responses: {
             /** @description Success */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["RetentionSettings"];
+                };
             };
             default: components["responses"]["Error"];
         };

@@ -6,7 +6,6 @@
 import type { DisposalResult } from '../../../backend/src/retention/disposal';
 import type { ErasureListing } from '../../../backend/src/retention/erasure';
 import type { PolicyPreview } from '../../../backend/src/retention/preview';
-import type { RetentionSettings } from '../../../backend/src/retention/settings';
 import type { SearchResult } from '../../../backend/src/search/service';
 import type { Case, CaseExport } from '../../../backend/src/store/cases';
 import type { LogEntry } from '../../../backend/src/store/disposals';
@@ -19,7 +18,8 @@ import type { Schema } from '@shared/types';
 export type Json<T> = T extends Date ? string : T extends (infer U)[] ? Json<U>[] : T extends object ? { [K in keyof T]: Json<T[K]> } : T;
 type WithId<T extends { _id: string }> = Json<Omit<T, '_id'>> & { id: string };
 
-export type { PolicyRules, RetentionSettings };
+export type { PolicyRules };
+export type RetentionSettings = Schema<'RetentionSettings'>;
 export type Policy = WithId<StoredPolicy>;
 export type Preview = Json<PolicyPreview>;
 export interface PolicyChange {

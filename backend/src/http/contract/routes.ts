@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { profileInputSchema } from '../../archiving/profile';
 import { directorySettingsSchema } from '../../directory/settings';
 import { holdInput, liftInput } from '../../retention/holds';
+import { settingsInput as retentionSettingsInput } from '../../retention/settings';
 import { journalMailboxInputSchema, journalMailboxPatchSchema, journalProfileInputSchema } from '../../journal/profile';
 import { completenessQuery, failedMessagesQuery } from '../routes/completeness';
 import { enabledPatch, runsQuery } from '../routes/profiles';
@@ -114,8 +115,8 @@ export const API_ROUTES: Record<string, RouteContract> = {
   'DELETE /api/admin/retention/policies/{id}': {},
   'POST /api/admin/retention/policies/{id}/approve': {},
   'POST /api/admin/retention/policies/{id}/reject': {},
-  'GET /api/admin/retention/settings': {},
-  'PUT /api/admin/retention/settings': {},
+  'GET /api/admin/retention/settings': { response: w.RetentionSettings },
+  'PUT /api/admin/retention/settings': { body: retentionSettingsInput, response: w.RetentionSettings },
   'POST /api/admin/retention/disposal': {},
   'GET /api/admin/retention/disposal': {},
   'GET /api/admin/erasure-requests': {},

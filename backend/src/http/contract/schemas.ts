@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { profileInputSchema } from '../../archiving/profile';
 import { directorySettingsSchema } from '../../directory/settings';
 import { journalProfileInputSchema } from '../../journal/profile';
+import { settingsInput as retentionSettingsInput } from '../../retention/settings';
 
 /**
  * The shapes of the API's JSON answers as they travel (dates as ISO strings): the source of the
@@ -597,3 +598,5 @@ export const LedgerSeal = named(
     failed: z.number().describe('Roots the timestamp authority did not stamp (retried later).'),
   }),
 );
+
+export const RetentionSettings = named('RetentionSettings', retentionSettingsInput, 'When disposal runs, how much it may dispose of without a second administrator, and its batch size.');
