@@ -8,8 +8,9 @@ import type { z } from 'zod';
 import { API_TYPES_FILE, apiTypes } from '../../backend/scripts/api-types';
 import { DEMO_USERS } from '../../emulator/src/index';
 import { API_ROUTES } from '../../backend/src/http/contract/routes';
-import { ADMIN, createProfile, runProfile } from '../archiving/helpers';
-import { startStack, type Stack } from '../helpers/stack';
+import { ADMIN, createProfile, waitForRun } from '../archiving/helpers';
+import { startStack, waitFor, type Stack } from '../helpers/stack';
+import { importState, patchChunk } from '../import/helpers-api';
 import { routesOf } from './routes';
 
 let stack: Stack;
@@ -65,28 +66,97 @@ function drift(route: string, body: unknown): string[] {
   }
 }
 
+/** Calls a route as the admin (or `as`), expects its documented status, and notes where its answer (if any) drifts from its schema. */
+async function call(wrong: string[], route: string, path: string, opts: { as?: string; body?: unknown } = {}) {
+  const res = await stack.api(opts.as ?? ADMIN, route.split(' ')[0]!, path, opts.body);
+  assert.equal(res.status, API_ROUTES[route]?.status ?? 200, `${route}: ${JSON.stringify(res.body)}`);
+  if (res.status !== 204) wrong.push(...drift(route, res.body));
+  return res.body;
+}
+
 test('the answers of an archive with a run in it keep to their schemas', async () => {
   const megan = DEMO_USERS.megan.upn;
   const profile = await createProfile(stack, ADMIN, { name: 'Megan', source: { kind: 'single-mailbox', mailbox: megan } });
-  const run = await runProfile(stack, profile);
   const wrong: string[] = [];
-  const conforms = (route: string, body: unknown) => wrong.push(...drift(route, body));
-  const get = async (path: string, as: string = ADMIN) => {
-    const res = await stack.api(as, 'GET', path);
-    assert.equal(res.status, 200, `${path}: ${JSON.stringify(res.body)}`);
-    return res.body;
-  };
-  conforms('GET /api/me', await get('/me', megan));
-  conforms('GET /api/archives', await get('/archives', megan));
-  const page = await get('/search?q=&limit=5', megan);
-  conforms('GET /api/search', page);
+  const run = await waitForRun(stack, ADMIN, (await call(wrong, 'POST /api/admin/profiles/{id}/run', `/admin/profiles/${profile}/run`))._id);
+  await call(wrong, 'GET /api/me', '/me', { as: megan });
+  await call(wrong, 'GET /api/archives', '/archives', { as: megan });
+  const page = await call(wrong, 'GET /api/search', '/search?q=&limit=5', { as: megan });
   assert.ok(page.value.length > 0, 'the run archived Megan\'s mail');
-  conforms('GET /api/messages/{id}', await get(`/messages/${encodeURIComponent(page.value[0].id)}`, megan));
-  conforms('GET /api/messages/{id}/hold', await get(`/messages/${encodeURIComponent(page.value[0].id)}/hold`, megan));
-  conforms('GET /api/admin/runs', await get('/admin/runs'));
-  conforms('GET /api/admin/runs/{id}', await get(`/admin/runs/${run._id}`));
-  conforms('GET /api/admin/stats', await get('/admin/stats'));
-  conforms('GET /api/admin/operations', await get('/admin/operations'));
-  conforms('GET /api/admin/journal/status', await get('/admin/journal/status'));
+  const message = `/messages/${encodeURIComponent(page.value[0].id)}`;
+  await call(wrong, 'GET /api/messages/{id}', message, { as: megan });
+  await call(wrong, 'GET /api/messages/{id}/hold', `${message}/hold`, { as: megan });
+  await call(wrong, 'POST /api/messages/{id}/view-ticket', `${message}/view-ticket`, { as: megan });
+  await call(wrong, 'GET /api/admin/runs', '/admin/runs');
+  await call(wrong, 'GET /api/admin/runs/{id}', `/admin/runs/${run._id}`);
+  await call(wrong, 'GET /api/admin/runs/{id}/completeness', `/admin/runs/${run._id}/completeness`);
+  const report = await call(wrong, 'GET /api/admin/completeness', `/admin/completeness?profileId=${profile}`);
+  assert.ok(report.rows.length > 0, 'the run checked folders');
+  await call(wrong, 'GET /api/admin/failed-messages', '/admin/failed-messages');
+  await call(wrong, 'GET /api/admin/stats', '/admin/stats');
+  await call(wrong, 'GET /api/admin/operations', '/admin/operations');
+  await call(wrong, 'GET /api/admin/journal/status', '/admin/journal/status');
+  assert.ok((await call(wrong, 'POST /api/admin/integrity/seal', '/admin/integrity/seal')).rootsClosed > 0, 'the open period closes');
+  const { jobId } = await call(wrong, 'POST /api/admin/integrity/verify', '/admin/integrity/verify');
+  await waitFor('the verification', async () => ((await stack.api(ADMIN, 'GET', '/admin/integrity')).body.lastVerification?._id === jobId ? true : undefined));
+  assert.equal((await call(wrong, 'GET /api/admin/integrity', '/admin/integrity')).lastVerification.counts.problems, 0);
+  const hold = await call(wrong, 'POST /api/compliance/holds', '/compliance/holds', { body: { name: 'Contract', reason: 'A test of the contract', kind: 'archives', archives: [megan], endsAt: '2099-01-01' } });
+  await call(wrong, 'GET /api/compliance/holds', '/compliance/holds');
+  assert.ok((await call(wrong, 'GET /api/compliance/holds/{id}', `/compliance/holds/${hold.id}`)).messages > 0, 'the hold keeps the archived mail');
+  await call(wrong, 'POST /api/compliance/holds/{id}/lift', `/compliance/holds/${hold.id}/lift`, { body: { reason: 'Done' } });
+  assert.deepEqual(wrong, []);
+});
+
+test('the answers of the profiles, settings and reindex the Teams tab edits keep to their schemas', async () => {
+  const wrong: string[] = [];
+  const body = { name: 'Contract', source: { kind: 'single-mailbox', mailbox: DEMO_USERS.megan.upn }, filters: { receivedAfter: '2020-01-31' }, schedule: { kind: 'interval', everyMinutes: 60 } };
+  const { id, createdAt: _c, updatedAt: _u, ...settings } = await call(wrong, 'POST /api/admin/profiles', '/admin/profiles', { body });
+  await call(wrong, 'GET /api/admin/profiles', '/admin/profiles');
+  await call(wrong, 'GET /api/admin/profiles/{id}', `/admin/profiles/${id}`);
+  await call(wrong, 'PUT /api/admin/profiles/{id}', `/admin/profiles/${id}`, { body: { ...settings, name: 'Contract, renamed' } });
+  await call(wrong, 'PATCH /api/admin/profiles/{id}', `/admin/profiles/${id}`, { body: { enabled: false } });
+
+  const directory = await call(wrong, 'GET /api/admin/directory/settings', '/admin/directory/settings');
+  await call(wrong, 'POST /api/admin/directory/users', '/admin/directory/users', { body: { upn: 'catch-all@contoso.example', displayName: 'Catch-all', kind: 'catch-all' } });
+  await call(wrong, 'GET /api/admin/directory/users', '/admin/directory/users?status=active');
+  const retention = await call(wrong, 'GET /api/admin/retention/settings', '/admin/retention/settings');
+  await call(wrong, 'PUT /api/admin/retention/settings', '/admin/retention/settings', { body: { ...retention, batchSize: 500 } });
+  await call(wrong, 'PUT /api/admin/directory/settings', '/admin/directory/settings', { body: { ...directory, licensedOnly: false } });
+
+  const mailbox = await call(wrong, 'POST /api/admin/journal/mailboxes', '/admin/journal/mailboxes', { body: { address: 'journal-contract@archive.example' } });
+  const address = `/admin/journal/mailboxes/${encodeURIComponent(mailbox.address)}`;
+  await call(wrong, 'GET /api/admin/journal/mailboxes', '/admin/journal/mailboxes');
+  await call(wrong, 'GET /api/admin/journal/mailboxes/{address}', address);
+  await call(wrong, 'PATCH /api/admin/journal/mailboxes/{address}', address, { body: { description: 'Contract' } });
+  await call(wrong, 'POST /api/admin/journal/mailboxes/{address}/secret', `${address}/secret`);
+  const journal = { name: 'Contract journal', mailbox: mailbox.address, internalDomains: ['contoso.example'] };
+  const made = await call(wrong, 'POST /api/admin/journal/profiles', '/admin/journal/profiles', { body: journal });
+  await call(wrong, 'GET /api/admin/journal/profiles', '/admin/journal/profiles');
+  await call(wrong, 'GET /api/admin/journal/profiles/{id}', `/admin/journal/profiles/${made.id}`);
+  await call(wrong, 'PUT /api/admin/journal/profiles/{id}', `/admin/journal/profiles/${made.id}`, { body: { ...journal, name: 'Contract journal, renamed' } });
+  await call(wrong, 'PATCH /api/admin/journal/profiles/{id}', `/admin/journal/profiles/${made.id}`, { body: { enabled: false } });
+  await call(wrong, 'DELETE /api/admin/journal/profiles/{id}', `/admin/journal/profiles/${made.id}`);
+  await call(wrong, 'DELETE /api/admin/journal/mailboxes/{address}', address);
+
+  assert.equal((await call(wrong, 'GET /api/admin/reindex', '/admin/reindex')).reindex, null);
+  assert.ok((await call(wrong, 'POST /api/admin/reindex', '/admin/reindex')).reindex);
+  assert.deepEqual(wrong, []);
+});
+
+test('the answers of an upload and its import keep to their schemas', async () => {
+  const wrong: string[] = [];
+  await call(wrong, 'GET /api/imports/settings', '/imports/settings');
+  await call(wrong, 'PUT /api/imports/settings', '/imports/settings', { body: { usersMayImportPst: true } });
+  const mbox = Buffer.from('From a@contoso.example Mon Jan  1 00:00:00 2024\nFrom: a@contoso.example\nSubject: Contract\nMessage-ID: <contract@contoso.example>\nDate: Mon, 1 Jan 2024 00:00:00 +0000\n\nHello\n');
+  const { id } = await call(wrong, 'POST /api/imports/uploads', '/imports/uploads', { body: { name: 'contract.mbox', size: mbox.length } });
+  const appended = await patchChunk(stack, ADMIN, id, 0, mbox);
+  assert.equal(appended.status, 200);
+  wrong.push(...drift('PATCH /api/imports/uploads/{id}', await appended.json()));
+  await call(wrong, 'GET /api/imports/uploads/{id}', `/imports/uploads/${id}`);
+  const created = await call(wrong, 'POST /api/imports', '/imports', { body: { archive: DEMO_USERS.megan.upn, source: { kind: 'upload', uploadId: id } } });
+  const done = await importState(stack, ADMIN, created.id, ['done']);
+  wrong.push(...drift('GET /api/imports/{id}', done));
+  await call(wrong, 'GET /api/imports', '/imports');
+  await call(wrong, 'GET /api/imports/{id}/notes', `/imports/${created.id}/notes`);
   assert.deepEqual(wrong, []);
 });

@@ -345,8 +345,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** The latest reindex of every archive, and the text caps in force. */
         get: operations["getAdminReindex"];
         put?: never;
+        /** Reindex every archive. */
         post: operations["postAdminReindex"];
         delete?: never;
         options?: never;
@@ -361,6 +363,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** The ledger, the last verification and encryption. */
         get: operations["getAdminIntegrity"];
         put?: never;
         post?: never;
@@ -395,6 +398,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Verify the whole archive now (a job). */
         post: operations["postAdminIntegrityVerify"];
         delete?: never;
         options?: never;
@@ -411,6 +415,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Chain what is queued, close the open period and timestamp its root now. */
         post: operations["postAdminIntegritySeal"];
         delete?: never;
         options?: never;
@@ -443,6 +448,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** A new data key for what is stored from now on. */
         post: operations["postAdminIntegrityEncryptionRotate"];
         delete?: never;
         options?: never;
@@ -459,6 +465,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Rewrite what older keys encrypted with the current one (a job). */
         post: operations["postAdminIntegrityEncryptionReencrypt"];
         delete?: never;
         options?: never;
@@ -495,6 +502,7 @@ export interface paths {
         delete: operations["deleteAdminProfilesId"];
         options?: never;
         head?: never;
+        /** Enable or disable the profile. */
         patch: operations["patchAdminProfilesId"];
         trace?: never;
     };
@@ -523,6 +531,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Start a run of the profile now. */
         post: operations["postAdminProfilesIdRun"];
         delete?: never;
         options?: never;
@@ -585,6 +594,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** The run's completeness report. */
         get: operations["getAdminRunsIdCompleteness"];
         put?: never;
         post?: never;
@@ -601,6 +611,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** The newest completeness report: of one profile's runs, or of any. */
         get: operations["getAdminCompleteness"];
         put?: never;
         post?: never;
@@ -683,6 +694,7 @@ export interface paths {
         };
         get: operations["getAdminDirectoryUsers"];
         put?: never;
+        /** Add an archive user by hand (or a catch-all). */
         post: operations["postAdminDirectoryUsers"];
         delete?: never;
         options?: never;
@@ -732,6 +744,7 @@ export interface paths {
         get: operations["getAdminJournalMailboxesAddress"];
         put?: never;
         post?: never;
+        /** Delete a journal mailbox no profile archives and no report waits in. */
         delete: operations["deleteAdminJournalMailboxesAddress"];
         options?: never;
         head?: never;
@@ -747,6 +760,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Replace the SMTP secret: the answer shows the new one once. */
         post: operations["postAdminJournalMailboxesAddressSecret"];
         delete?: never;
         options?: never;
@@ -783,6 +797,7 @@ export interface paths {
         delete: operations["deleteAdminJournalProfilesId"];
         options?: never;
         head?: never;
+        /** Enable or disable the profile. */
         patch: operations["patchAdminJournalProfilesId"];
         trace?: never;
     };
@@ -1307,6 +1322,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Start a resumable upload (then PATCH its bytes with Upload-Offset). */
         post: operations["postImportsUploads"];
         delete?: never;
         options?: never;
@@ -1327,6 +1343,7 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
+        /** Append bytes (application/octet-stream) at the Upload-Offset header. */
         patch: operations["patchImportsUploadsId"];
         trace?: never;
     };
@@ -1387,6 +1404,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** pause, resume or cancel the import. */
         post: operations["postImportsIdAction"];
         delete?: never;
         options?: never;
@@ -1556,8 +1574,10 @@ export interface components {
             mailboxCount: number;
             /** @description ISO 8601 date-time */
             createdAt: string;
-            startedAt: string | null;
-            finishedAt: string | null;
+            /** @description Absent while the run is queued. */
+            startedAt?: string | null;
+            /** @description Absent while the run is queued. */
+            finishedAt?: string | null;
             jobId?: string | null;
             /** @description The profile as it was when the run started. */
             settings?: unknown;
@@ -1584,6 +1604,21 @@ export interface components {
             expected: number | null;
             messagesPerMinute: number | null;
             secondsLeft: number | null;
+        };
+        FolderCompleteness: {
+            folderId: string;
+            path: string;
+            /** @description Graph's `totalItemCount`; null when Graph did not say. */
+            inMailbox: number | null;
+            held: number;
+            filtered: number;
+            owed: number;
+            failed: number;
+            /** @enum {string} */
+            verdict: "complete" | "catching-up" | "gaps";
+            reason: string | null;
+            /** @description ISO 8601 date-time */
+            checkedAt: string;
         };
         RunMailbox: {
             found: number;
@@ -1635,7 +1670,7 @@ export interface components {
             finishedAt: string | null;
             durationMs: number;
             /** @description Per folder, Graph's count beside the archive's (the completeness report). */
-            folders?: unknown[];
+            folders?: components["schemas"]["FolderCompleteness"][];
             failedMessages?: unknown[];
             pendingCounts?: {
                 [key: string]: number;
@@ -1656,8 +1691,10 @@ export interface components {
             mailboxCount: number;
             /** @description ISO 8601 date-time */
             createdAt: string;
-            startedAt: string | null;
-            finishedAt: string | null;
+            /** @description Absent while the run is queued. */
+            startedAt?: string | null;
+            /** @description Absent while the run is queued. */
+            finishedAt?: string | null;
             jobId?: string | null;
             /** @description The profile as it was when the run started. */
             settings?: unknown;
@@ -1689,11 +1726,16 @@ export interface components {
             displayName: string;
             mail: string;
             addresses: string[];
+            accountEnabled: boolean;
             exchangeLicensed: boolean;
+            /** @description The online archive's mailbox id as the last directory sync read it; null: none; absent: never read. */
+            onlineArchiveId?: string | null;
             /** @enum {string} */
             status: "active" | "departed";
             departedAt: string | null;
             lastSyncedAt: string | null;
+            /** @description ISO 8601 date-time */
+            createdAt: string;
         };
         DirectorySyncResult: {
             seen: number;
@@ -1775,8 +1817,10 @@ export interface components {
                 mailboxCount: number;
                 /** @description ISO 8601 date-time */
                 createdAt: string;
-                startedAt: string | null;
-                finishedAt: string | null;
+                /** @description Absent while the run is queued. */
+                startedAt?: string | null;
+                /** @description Absent while the run is queued. */
+                finishedAt?: string | null;
                 jobId?: string | null;
                 /** @description The profile as it was when the run started. */
                 settings?: unknown;
@@ -1905,6 +1949,582 @@ export interface components {
                 code: number;
                 upgrading: number | null;
             };
+        };
+        Profile: {
+            name: string;
+            /** @default true */
+            enabled: boolean;
+            source: {
+                /** @constant */
+                kind: "single-mailbox";
+                mailbox: string;
+                targetArchive?: string;
+            } | {
+                /** @constant */
+                kind: "multiple-mailboxes";
+                /** @enum {string} */
+                selection: "all" | "all-except" | "only";
+                /** @default [] */
+                mailboxes: string[];
+            } | {
+                /** @constant */
+                kind: "shared-mailboxes";
+                /** @default [] */
+                mailboxes: string[];
+            } | {
+                /** @constant */
+                kind: "teams-chats";
+                /** @enum {string} */
+                selection: "all" | "all-except" | "only";
+                /** @default [] */
+                mailboxes: string[];
+                /**
+                 * @default A
+                 * @enum {string}
+                 */
+                paymentModel: "A" | "B" | "evaluation";
+            } | {
+                /** @constant */
+                kind: "teams-channels";
+                /** @default [] */
+                teams: string[];
+                /**
+                 * @default A
+                 * @enum {string}
+                 */
+                paymentModel: "A" | "B" | "evaluation";
+            } | {
+                /** @constant */
+                kind: "m365-groups";
+                /** @enum {string} */
+                selection: "all" | "all-except" | "only";
+                /** @default [] */
+                mailboxes: string[];
+            };
+            /** @default false */
+            syncDirectoryFirst: boolean;
+            /** @default false */
+            includeOnlineArchives: boolean;
+            /**
+             * @default {
+             *       "include": [],
+             *       "exclude": [
+             *         "junkemail",
+             *         "drafts",
+             *         "outbox"
+             *       ]
+             *     }
+             */
+            folders: {
+                /** @default [] */
+                include: string[];
+                /**
+                 * @default [
+                 *       "junkemail",
+                 *       "drafts",
+                 *       "outbox"
+                 *     ]
+                 */
+                exclude: string[];
+            };
+            filters: {
+                olderThanDays?: number;
+                /** @description ISO 8601 date-time */
+                receivedAfter?: string;
+                /** @description ISO 8601 date-time */
+                receivedBefore?: string;
+                maxSizeMB?: number;
+            };
+            /**
+             * @default {
+             *       "mode": "never"
+             *     }
+             */
+            deletion: {
+                /** @constant */
+                mode: "never";
+            } | {
+                /** @constant */
+                mode: "delete-after-archiving";
+                olderThanDays: number;
+                /** @default false */
+                alsoOnlineArchives: boolean;
+            };
+            /** @default 240 */
+            timeoutMinutes: number;
+            /**
+             * @default {
+             *       "kind": "manual"
+             *     }
+             */
+            schedule: {
+                /** @constant */
+                kind: "manual";
+            } | {
+                /** @constant */
+                kind: "interval";
+                everyMinutes: number;
+            } | {
+                /** @constant */
+                kind: "cron";
+                expression: string;
+                timezone?: string;
+            };
+            id: string;
+            /** @description ISO 8601 date-time */
+            createdAt: string;
+            /** @description ISO 8601 date-time */
+            updatedAt: string;
+        };
+        ProfileList: {
+            value: components["schemas"]["Profile"][];
+        };
+        DirectorySettings: {
+            /** @default true */
+            licensedOnly: boolean;
+            /** @default [] */
+            includeGroups: string[];
+            /** @default [] */
+            excludeGroups: string[];
+            /** @default false */
+            syncGroups: boolean;
+            /** @default true */
+            grantGroupMembers: boolean;
+            /**
+             * @default {
+             *       "kind": "manual"
+             *     }
+             */
+            schedule: {
+                /** @constant */
+                kind: "manual";
+            } | {
+                /** @constant */
+                kind: "interval";
+                everyMinutes: number;
+            } | {
+                /** @constant */
+                kind: "cron";
+                expression: string;
+                timezone?: string;
+            };
+        };
+        JournalMailbox: {
+            address: string;
+            description: string;
+            /** @description ISO 8601 date-time */
+            createdAt: string;
+            /** @description ISO 8601 date-time */
+            updatedAt: string;
+            /** @description Only in the answer that created or replaced it: shown once, never stored in clear. */
+            secret?: string;
+        };
+        JournalMailboxList: {
+            value: components["schemas"]["JournalMailbox"][];
+        };
+        JournalProfile: {
+            name: string;
+            /** Format: email */
+            mailbox: string;
+            /**
+             * @default ignore
+             * @enum {string}
+             */
+            unknownAddresses: "ignore" | "catch-all" | "create-at-sync";
+            /** @default null */
+            catchAllArchiveId: string | null;
+            /** @default false */
+            syncDirectoryFirst: boolean;
+            /** @default [] */
+            internalDomains: string[];
+            /** @default true */
+            enabled: boolean;
+            id: string;
+            /** @description ISO 8601 date-time */
+            createdAt: string;
+            /** @description ISO 8601 date-time */
+            updatedAt: string;
+        };
+        JournalProfileList: {
+            value: components["schemas"]["JournalProfile"][];
+        };
+        JournalProfileSaved: {
+            name: string;
+            /** Format: email */
+            mailbox: string;
+            /**
+             * @default ignore
+             * @enum {string}
+             */
+            unknownAddresses: "ignore" | "catch-all" | "create-at-sync";
+            /** @default null */
+            catchAllArchiveId: string | null;
+            /** @default false */
+            syncDirectoryFirst: boolean;
+            /** @default [] */
+            internalDomains: string[];
+            /** @default true */
+            enabled: boolean;
+            id: string;
+            /** @description ISO 8601 date-time */
+            createdAt: string;
+            /** @description ISO 8601 date-time */
+            updatedAt: string;
+            /** @description Held reports of its mailbox this save released for archiving. */
+            released: number;
+        };
+        SearchIndexState: {
+            /** @description The latest reindex of every archive; null when none ran. */
+            reindex: {
+                id: string;
+                /** @enum {string} */
+                status: "running" | "succeeded" | "failed" | "cancelled";
+                parserVersion: number;
+                /** @description ISO 8601 date-time */
+                startedAt: string;
+                finishedAt: string | null;
+                /** @description Items parsed and indexed again, of all archives' items. */
+                done: number;
+                total: number;
+                /** @description Messages only partly indexed because of the text caps. */
+                cut: number;
+                archives: {
+                    total: number;
+                    done: number;
+                    failed: number;
+                };
+                errors: {
+                    archiveId: string;
+                    message: string;
+                }[];
+            } | null;
+            /** @description The text caps in force: what a message keeps beyond them is not searchable. */
+            limits: {
+                maxBodyChars: number;
+                maxAttachmentTextChars: number;
+            };
+        };
+        CompletenessRow: {
+            folderId: string;
+            path: string;
+            /** @description Graph's `totalItemCount`; null when Graph did not say. */
+            inMailbox: number | null;
+            held: number;
+            filtered: number;
+            owed: number;
+            failed: number;
+            /** @enum {string} */
+            verdict: "complete" | "catching-up" | "gaps";
+            reason: string | null;
+            /** @description ISO 8601 date-time */
+            checkedAt: string;
+            mailboxId: string;
+            upn: string;
+            statement: string;
+        };
+        CompletenessReport: {
+            run: {
+                _id: string;
+                profileId: string;
+                profileName: string;
+                status: components["schemas"]["RunStatus"];
+                /** @description Absent while the run is queued. */
+                startedAt?: string | null;
+                /** @description Absent while the run is queued. */
+                finishedAt?: string | null;
+            };
+            missing: components["schemas"]["Missing"];
+            folders: {
+                total: number;
+                complete: number;
+                catchingUp: number;
+                gaps: number;
+            };
+            /** @description One line for the whole run, for an auditor. */
+            statement: string;
+            /** @description Every mailbox's folders, gaps first. */
+            rows: components["schemas"]["CompletenessRow"][];
+        };
+        FailedMessageList: {
+            value: components["schemas"]["FailedMessage"][];
+        };
+        JobStarted: {
+            jobId: string;
+        };
+        VerificationCounts: {
+            messagesChecked: number;
+            bytesRead: number;
+            itemsChecked: number;
+            ledgerEntriesChecked: number;
+            rootsChecked: number;
+            rootsTimestamped: number;
+            problems: number;
+        };
+        IntegrityProblem: {
+            /** @enum {string} */
+            kind: "missing-blob" | "altered-blob" | "missing-ledger-entry" | "ledger-mismatch" | "missing-message" | "broken-chain" | "bad-root" | "bad-token";
+            /** @description The exact thing: a blob id, an item id (archive:blob), a ledger sequence number, a root number. */
+            id: string;
+            detail: string;
+        };
+        EncryptionStatus: {
+            enabled: boolean;
+            enabledAt: string | null;
+            masterKeyConfigured: boolean;
+            masterKeyId: string | null;
+            currentDataKey: string | null;
+            dataKeys: number;
+            reencryption: {
+                jobId: string;
+                /** @enum {string} */
+                status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+                progress: {
+                    position: number;
+                    total: number;
+                    rewritten: number;
+                    current: number;
+                    large: number;
+                    missing: number;
+                } | null;
+                error: {
+                    message: string;
+                    code?: string;
+                } | null;
+            } | null;
+        };
+        IntegrityStatus: {
+            ledger: {
+                entries: number;
+                queued: number;
+                roots: number;
+                timestamped: number;
+                lastRoot: {
+                    id: number;
+                    fromSeq: number;
+                    toSeq: number;
+                    period: string;
+                    root: string;
+                    genTime: string | null;
+                    tsaError: string | null;
+                } | null;
+                tsa: {
+                    configured: boolean;
+                    url: string | null;
+                };
+            };
+            lastVerification: {
+                _id: string;
+                /** @description ISO 8601 date-time */
+                startedAt: string;
+                /** @description ISO 8601 date-time */
+                finishedAt: string;
+                resumed: number;
+                counts: components["schemas"]["VerificationCounts"];
+                /** @description The first problems found (all are counted). */
+                problems: components["schemas"]["IntegrityProblem"][];
+            } | null;
+            runningVerification: {
+                _id: string;
+                jobId: string;
+                /** @description ISO 8601 date-time */
+                startedAt: string;
+                phase: string;
+                counts: components["schemas"]["VerificationCounts"];
+                /** @description ISO 8601 date-time */
+                updatedAt: string;
+            } | null;
+            encryption: components["schemas"]["EncryptionStatus"];
+        };
+        ImportItem: {
+            id: string;
+            archiveId: string;
+            label: string;
+            source: {
+                /** @enum {string} */
+                kind: "upload" | "path" | "imap";
+                name?: string;
+                path?: string;
+                host?: string;
+                user?: string;
+                folders?: string[];
+            };
+            createdBy: {
+                oid: string;
+                upn: string;
+            };
+            /** @description ISO 8601 date-time */
+            createdAt: string;
+            /** @enum {string} */
+            state: "queued" | "running" | "paused" | "done" | "failed" | "cancelled";
+            bytes: {
+                read: number;
+                total: number | null;
+            };
+            messages: {
+                archived: number;
+                duplicate: number;
+                failed: number;
+                lossy: number;
+                total: number | null;
+            };
+            folders: {
+                path: string;
+                archived: number;
+                duplicate: number;
+                failed: number;
+            }[];
+            rate: {
+                messagesPerSecond: number;
+                bytesPerSecond: number;
+            };
+            secondsLeft: number | null;
+            error: string | null;
+            updatedAt: string | null;
+        };
+        ImportList: {
+            value: components["schemas"]["ImportItem"][];
+        };
+        ImportNote: {
+            seq: number;
+            /** @enum {string} */
+            kind: "failed" | "lossy";
+            where: string;
+            folder: string;
+            code: string;
+            message: string;
+            sha256: string | null;
+            /** @description ISO 8601 date-time */
+            at: string;
+        };
+        ImportNoteList: {
+            value: components["schemas"]["ImportNote"][];
+        };
+        ImportSettings: {
+            usersMayImportPst: boolean;
+            maxUploadBytes: number;
+            /** @description Server folders a path import may read: told to admins only. */
+            allowedFolders?: string[];
+            pstExport: boolean;
+        };
+        ImportSettingsSaved: {
+            usersMayImportPst: boolean;
+        };
+        UploadStatus: {
+            id: string;
+            name: string;
+            size: number;
+            received: number;
+        };
+        ArchiveUserList: {
+            value: components["schemas"]["ArchiveUser"][];
+        };
+        LegalHold: {
+            id: string;
+            name: string;
+            reason: string;
+            /**
+             * @description 'archives': everything in `archives`. 'query': what `query` finds in `archives` (all when empty).
+             * @enum {string}
+             */
+            kind: "archives" | "query";
+            archives: string[];
+            query: string | null;
+            /** @description The case it belongs to, if any. */
+            caseId: string | null;
+            /** @description Whether the people whose mail it holds may see that it is held. */
+            visibleToUsers: boolean;
+            createdBy: {
+                oid: string;
+                upn: string;
+            };
+            /** @description ISO 8601 date-time */
+            createdAt: string;
+            endsAt: string | null;
+            /** @enum {string} */
+            state: "active" | "lifted";
+            lifted: {
+                by: {
+                    oid: string;
+                    upn: string;
+                };
+                /** @description ISO 8601 date-time */
+                at: string;
+                reason: string;
+            } | null;
+        };
+        LegalHoldList: {
+            value: components["schemas"]["LegalHold"][];
+        };
+        LegalHoldDetail: {
+            id: string;
+            name: string;
+            reason: string;
+            /**
+             * @description 'archives': everything in `archives`. 'query': what `query` finds in `archives` (all when empty).
+             * @enum {string}
+             */
+            kind: "archives" | "query";
+            archives: string[];
+            query: string | null;
+            /** @description The case it belongs to, if any. */
+            caseId: string | null;
+            /** @description Whether the people whose mail it holds may see that it is held. */
+            visibleToUsers: boolean;
+            createdBy: {
+                oid: string;
+                upn: string;
+            };
+            /** @description ISO 8601 date-time */
+            createdAt: string;
+            endsAt: string | null;
+            /** @enum {string} */
+            state: "active" | "lifted";
+            lifted: {
+                by: {
+                    oid: string;
+                    upn: string;
+                };
+                /** @description ISO 8601 date-time */
+                at: string;
+                reason: string;
+            } | null;
+            /** @description Messages the hold keeps now. */
+            messages: number;
+        };
+        ViewTicket: {
+            ticket: string;
+            /** @description ISO 8601 date-time */
+            expiresAt: string;
+            /** @description The view with the ticket: for an iframe, which sends no Authorization header. */
+            url: string;
+        };
+        LedgerSeal: {
+            /** @description Queued events chained into the ledger. */
+            appended: number;
+            /** @description The ledger's last sequence number. */
+            head: number;
+            rootsClosed: number;
+            /** @description Roots the timestamp authority stamped. */
+            stamped: number;
+            /** @description Roots the timestamp authority did not stamp (retried later). */
+            failed: number;
+        };
+        RetentionSettings: {
+            schedule: {
+                /** @constant */
+                kind: "manual";
+            } | {
+                /** @constant */
+                kind: "interval";
+                everyMinutes: number;
+            } | {
+                /** @constant */
+                kind: "cron";
+                expression: string;
+                timezone?: string;
+            };
+            approvalThreshold: number;
+            batchSize: number;
         };
         Error: {
             error: {
@@ -2129,7 +2749,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ViewTicket"];
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -2458,7 +3080,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["SearchIndexState"];
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -2473,11 +3097,13 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description Success */
-            200: {
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["SearchIndexState"];
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -2496,7 +3122,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["IntegrityStatus"];
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -2530,11 +3158,13 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description Success */
-            200: {
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["JobStarted"];
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -2553,7 +3183,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["LedgerSeal"];
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -2565,14 +3197,22 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    enabled: boolean;
+                };
+            };
+        };
         responses: {
             /** @description Success */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["EncryptionStatus"];
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -2591,7 +3231,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["EncryptionStatus"];
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -2606,11 +3248,13 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description Success */
-            200: {
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["JobStarted"];
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -2629,7 +3273,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ProfileList"];
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -2771,7 +3417,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Profile"];
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -2792,7 +3440,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Profile"];
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -2936,7 +3586,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Profile"];
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -2971,14 +3623,22 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    enabled: boolean;
+                };
+            };
+        };
         responses: {
             /** @description Success */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Profile"];
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -3022,14 +3682,19 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Run"];
+                };
             };
             default: components["responses"]["Error"];
         };
     };
     getAdminRuns: {
         parameters: {
-            query?: never;
+            query?: {
+                profileId?: string;
+                limit?: number;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -3108,14 +3773,18 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["CompletenessReport"];
+                };
             };
             default: components["responses"]["Error"];
         };
     };
     getAdminCompleteness: {
         parameters: {
-            query?: never;
+            query?: {
+                profileId?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -3127,14 +3796,18 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["CompletenessReport"];
+                };
             };
             default: components["responses"]["Error"];
         };
     };
     getAdminFailedMessages: {
         parameters: {
-            query?: never;
+            query?: {
+                limit?: number;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -3146,7 +3819,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["FailedMessageList"];
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -3186,7 +3861,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["DirectorySettings"];
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -3198,14 +3875,49 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @default true */
+                    licensedOnly?: boolean;
+                    /** @default [] */
+                    includeGroups?: string[];
+                    /** @default [] */
+                    excludeGroups?: string[];
+                    /** @default false */
+                    syncGroups?: boolean;
+                    /** @default true */
+                    grantGroupMembers?: boolean;
+                    /**
+                     * @default {
+                     *       "kind": "manual"
+                     *     }
+                     */
+                    schedule?: {
+                        /** @constant */
+                        kind: "manual";
+                    } | {
+                        /** @constant */
+                        kind: "interval";
+                        everyMinutes: number;
+                    } | {
+                        /** @constant */
+                        kind: "cron";
+                        expression: string;
+                        timezone?: string;
+                    };
+                };
+            };
+        };
         responses: {
             /** @description Success */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["DirectorySettings"];
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -3233,7 +3945,9 @@ export interface operations {
     };
     getAdminDirectoryUsers: {
         parameters: {
-            query?: never;
+            query?: {
+                status?: "active" | "departed";
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -3245,7 +3959,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ArchiveUserList"];
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -3257,14 +3973,31 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: email */
+                    upn: string;
+                    displayName: string;
+                    /** @default [] */
+                    addresses?: string[];
+                    /**
+                     * @default manual
+                     * @enum {string}
+                     */
+                    kind?: "manual" | "catch-all";
+                };
+            };
+        };
         responses: {
             /** @description Success */
-            200: {
+            201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ArchiveUser"];
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -3304,7 +4037,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["JournalMailboxList"];
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -3316,14 +4051,25 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: email */
+                    address: string;
+                    /** @default  */
+                    description?: string;
+                };
+            };
+        };
         responses: {
             /** @description Success */
-            200: {
+            201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["JournalMailbox"];
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -3344,7 +4090,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["JournalMailbox"];
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -3361,7 +4109,7 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description Success */
-            200: {
+            204: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3379,14 +4127,22 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    description: string;
+                };
+            };
+        };
         responses: {
             /** @description Success */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["JournalMailbox"];
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -3407,7 +4163,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["JournalMailbox"];
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -3426,7 +4184,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["JournalProfileList"];
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -3438,14 +4198,37 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    /** Format: email */
+                    mailbox: string;
+                    /**
+                     * @default ignore
+                     * @enum {string}
+                     */
+                    unknownAddresses?: "ignore" | "catch-all" | "create-at-sync";
+                    /** @default null */
+                    catchAllArchiveId?: string | null;
+                    /** @default false */
+                    syncDirectoryFirst?: boolean;
+                    /** @default [] */
+                    internalDomains?: string[];
+                    /** @default true */
+                    enabled?: boolean;
+                };
+            };
+        };
         responses: {
             /** @description Success */
-            200: {
+            201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["JournalProfileSaved"];
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -3466,7 +4249,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["JournalProfile"];
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -3480,14 +4265,37 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    /** Format: email */
+                    mailbox: string;
+                    /**
+                     * @default ignore
+                     * @enum {string}
+                     */
+                    unknownAddresses?: "ignore" | "catch-all" | "create-at-sync";
+                    /** @default null */
+                    catchAllArchiveId?: string | null;
+                    /** @default false */
+                    syncDirectoryFirst?: boolean;
+                    /** @default [] */
+                    internalDomains?: string[];
+                    /** @default true */
+                    enabled?: boolean;
+                };
+            };
+        };
         responses: {
             /** @description Success */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["JournalProfileSaved"];
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -3504,7 +4312,7 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description Success */
-            200: {
+            204: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3522,14 +4330,22 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    enabled: boolean;
+                };
+            };
+        };
         responses: {
             /** @description Success */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["JournalProfileSaved"];
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -3666,7 +4482,7 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description Success */
-            200: {
+            204: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3851,7 +4667,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["RetentionSettings"];
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -3863,14 +4681,36 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    schedule: {
+                        /** @constant */
+                        kind: "manual";
+                    } | {
+                        /** @constant */
+                        kind: "interval";
+                        everyMinutes: number;
+                    } | {
+                        /** @constant */
+                        kind: "cron";
+                        expression: string;
+                        timezone?: string;
+                    };
+                    approvalThreshold: number;
+                    batchSize: number;
+                };
+            };
+        };
         responses: {
             /** @description Success */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["RetentionSettings"];
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -4068,7 +4908,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["LegalHoldList"];
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -4080,14 +4922,35 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    reason: string;
+                    /** @enum {string} */
+                    kind: "archives" | "query";
+                    /** @default [] */
+                    archives?: string[];
+                    /** @default null */
+                    query?: string | null;
+                    /** @default null */
+                    endsAt?: unknown | null;
+                    /** @default false */
+                    visibleToUsers?: boolean;
+                    /** @default null */
+                    caseId?: string | null;
+                };
+            };
+        };
         responses: {
             /** @description Success */
-            200: {
+            201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["LegalHold"];
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -4108,7 +4971,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["LegalHoldDetail"];
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -4122,14 +4987,22 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    reason: string;
+                };
+            };
+        };
         responses: {
             /** @description Success */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["LegalHold"];
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -4376,7 +5249,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ImportSettings"];
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -4388,14 +5263,22 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    usersMayImportPst: boolean;
+                };
+            };
+        };
         responses: {
             /** @description Success */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ImportSettingsSaved"];
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -4407,14 +5290,23 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    size: number;
+                };
+            };
+        };
         responses: {
             /** @description Success */
-            200: {
+            201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["UploadStatus"];
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -4435,7 +5327,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["UploadStatus"];
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -4456,7 +5350,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["UploadStatus"];
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -4475,7 +5371,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ImportList"];
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -4487,14 +5385,69 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    archive: string;
+                    source: {
+                        /** @constant */
+                        kind: "upload";
+                        /** Format: uuid */
+                        uploadId: string;
+                    } | {
+                        /** @constant */
+                        kind: "path";
+                        path: string;
+                    } | {
+                        /** @constant */
+                        kind: "imap";
+                        host: string;
+                        /** @default 993 */
+                        port?: number;
+                        /**
+                         * @default implicit
+                         * @enum {string}
+                         */
+                        tls?: "implicit" | "starttls" | "none";
+                        user: string;
+                        /**
+                         * @default password
+                         * @enum {string}
+                         */
+                        auth?: "password" | "xoauth2";
+                        /** @default [] */
+                        folders?: string[];
+                        /** @default false */
+                        allowUntrusted?: boolean;
+                    };
+                    secret?: string;
+                    /**
+                     * @default {
+                     *       "mboxFormat": "mboxrd",
+                     *       "folderPrefix": ""
+                     *     }
+                     */
+                    options?: {
+                        /**
+                         * @default mboxrd
+                         * @enum {string}
+                         */
+                        mboxFormat?: "mboxrd" | "mboxo";
+                        /** @default  */
+                        folderPrefix?: string;
+                    };
+                };
+            };
+        };
         responses: {
             /** @description Success */
-            200: {
+            201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ImportItem"];
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -4515,14 +5468,19 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ImportItem"];
+                };
             };
             default: components["responses"]["Error"];
         };
     };
     getImportsIdNotes: {
         parameters: {
-            query?: never;
+            query?: {
+                after?: number;
+                limit?: number;
+            };
             header?: never;
             path: {
                 id: string;
@@ -4536,7 +5494,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ImportNoteList"];
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -4558,7 +5518,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ImportItem"];
+                };
             };
             default: components["responses"]["Error"];
         };

@@ -2,7 +2,7 @@ import { createSender, filenameOf, type Download, type TokenSource } from '@shar
 import type { Me } from '@shared/types';
 import type {
   ArchiveUser, CompletenessReport, ConnectionTest, DirectorySettings, DirectorySyncResult, FailedMessage, Grant, GrantRight, JournalMailbox, JournalProfile,
-  ImportItem, ImportNoteItem, ImportSettings, ImportSourceInput, IntegrityStatus, JournalStatus, Profile, ProfileInput, QuarantinedReport, Run, RunDetail,
+  ImportItem, ImportNoteItem, ImportSettings, ImportSettingsSaved, ImportSourceInput, IntegrityStatus, JournalStatus, Profile, ProfileInput, QuarantinedReport, Run, RunDetail,
   OperationsOverview, SearchIndexState, Stats,
   UploadStatus,
 } from './types';
@@ -110,7 +110,7 @@ export function createAdminClient(getToken: TokenSource, base = '/api') {
     holdSearch: (cid: string, h: { searchId: string; name: string; reason: string }) => call<LegalHold>('POST', `${caseUrl(cid)}/holds`, h),
     exportCase: (cid: string, selection: { searchId: string } | { tag: string }) => download(`${caseUrl(cid)}/exports`, selection, 'case-export.zip'),
     importSettings: () => call<ImportSettings>('GET', '/imports/settings'),
-    saveImportSettings: (s: { usersMayImportPst: boolean }) => call<ImportSettings>('PUT', '/imports/settings', s),
+    saveImportSettings: (s: { usersMayImportPst: boolean }) => call<ImportSettingsSaved>('PUT', '/imports/settings', s),
     startUpload: (name: string, size: number) => call<UploadStatus>('POST', '/imports/uploads', { name, size }),
     uploadStatus: (uid: string) => call<UploadStatus>('GET', `/imports/uploads/${id(uid)}`),
     uploadChunk: async (uid: string, offset: number, chunk: Blob) =>

@@ -1,23 +1,25 @@
 /**
  * Shapes of the compliance API's answers (backend/src/http/routes/{retention,holds,erasure,cases}.ts),
- * taken from the backend's own types: dates travel as ISO strings.
+ * taken from the backend's own types (dates travel as ISO strings), or, for those the OpenAPI
+ * document describes, generated from it.
  */
 import type { DisposalResult } from '../../../backend/src/retention/disposal';
 import type { ErasureListing } from '../../../backend/src/retention/erasure';
 import type { PolicyPreview } from '../../../backend/src/retention/preview';
-import type { RetentionSettings } from '../../../backend/src/retention/settings';
 import type { SearchResult } from '../../../backend/src/search/service';
 import type { Case, CaseExport } from '../../../backend/src/store/cases';
 import type { LogEntry } from '../../../backend/src/store/disposals';
 import type { ErasureRequest } from '../../../backend/src/store/erasures';
 import type { Hold } from '../../../backend/src/store/holds';
 import type { PolicyRules, StoredPolicy } from '../../../backend/src/store/retention-policies';
+import type { Schema } from '@shared/types';
 
 /** A value as JSON carries it. */
 export type Json<T> = T extends Date ? string : T extends (infer U)[] ? Json<U>[] : T extends object ? { [K in keyof T]: Json<T[K]> } : T;
 type WithId<T extends { _id: string }> = Json<Omit<T, '_id'>> & { id: string };
 
-export type { PolicyRules, RetentionSettings };
+export type { PolicyRules };
+export type RetentionSettings = Schema<'RetentionSettings'>;
 export type Policy = WithId<StoredPolicy>;
 export type Preview = Json<PolicyPreview>;
 export interface PolicyChange {
@@ -27,7 +29,7 @@ export interface PolicyChange {
 }
 export type DisposalRun = { id: string; status: string; progress: Record<string, unknown>; result: Json<DisposalResult> | null; error: { message: string } | null; createdAt: string; startedAt: string | null; finishedAt: string | null };
 export type DisposalLogEntry = Json<Omit<LogEntry, '_id' | 'batch'>> & { id: string };
-export type LegalHold = WithId<Hold>;
+export type LegalHold = Schema<'LegalHold'>;
 export type HoldDraft = Pick<Hold, 'name' | 'reason' | 'kind' | 'archives' | 'query' | 'visibleToUsers'> & { endsAt: string | null };
 export type Erasure = WithId<ErasureRequest>;
 export type ErasureDetail = Erasure & { listing: Json<ErasureListing> | null };

@@ -4,16 +4,12 @@
  * Profile input comes from the backend's zod schema.
  */
 import type { ProfileInput, Schedule } from '../../../backend/src/archiving/profile';
-import type { ImportView } from '../../../backend/src/import/view';
-import type { ImportNote } from '../../../backend/src/store/imports';
-import type { CompletenessReport as BackendCompletenessReport, CompletenessRow as BackendCompletenessRow } from '../../../backend/src/archiving/report';
-import type { Problem as IntegrityProblem, VerificationCounts } from '../../../backend/src/store/integrity-reports';
 import type { Schema } from '@shared/types';
 
 export type { ProfileInput, Schedule };
 export type Pace = Schema<'Pace'>;
 
-export type Profile = ProfileInput & { id: string; createdAt: string; updatedAt: string };
+export type Profile = Schema<'Profile'>;
 
 export type RunStatus = Schema<'RunStatus'>;
 export type MailboxStatus = Schema<'MailboxStatus'>;
@@ -33,40 +29,14 @@ export type Stats = Schema<'Stats'>;
 export type JournalStatus = Schema<'JournalStatus'>;
 export type OperationsOverview = Schema<'OperationsOverview'>;
 
-/** A server type as JSON carries it: dates become ISO strings. */
-type Wire<T> = T extends Date ? string : T extends (infer U)[] ? Wire<U>[] : T extends object ? { [K in keyof T]: Wire<T[K]> } : T;
-
 export type Verdict = CompletenessRow['verdict'];
-export type CompletenessRow = Wire<BackendCompletenessRow>;
-export type CompletenessReport = Wire<BackendCompletenessReport>;
+export type CompletenessRow = Schema<'CompletenessRow'>;
+export type CompletenessReport = Schema<'CompletenessReport'>;
 
-export interface DirectorySettings {
-  licensedOnly: boolean;
-  includeGroups: string[];
-  excludeGroups: string[];
-  syncGroups: boolean;
-  grantGroupMembers: boolean;
-  schedule: Schedule;
-}
-
-export interface JournalMailbox {
-  address: string;
-  description: string;
-  createdAt: string;
-  /** Only in the answer that created or replaced it: shown once, never stored in clear. */
-  secret?: string;
-}
-
-export interface JournalProfile {
-  id: string;
-  name: string;
-  mailbox: string;
-  unknownAddresses: 'ignore' | 'catch-all' | 'create-at-sync';
-  catchAllArchiveId: string | null;
-  syncDirectoryFirst: boolean;
-  internalDomains: string[];
-  enabled: boolean;
-}
+export type DirectorySettings = Schema<'DirectorySettings'>;
+/** A journal mailbox; `secret` only in the answer that created or replaced it. */
+export type JournalMailbox = Schema<'JournalMailbox'>;
+export type JournalProfile = Schema<'JournalProfile'>;
 
 export interface QuarantinedReport {
   _id: string;
@@ -79,61 +49,20 @@ export interface QuarantinedReport {
   from: string;
 }
 
-/** An import as the API sends it (dates as strings). */
-export type ImportItem = Omit<ImportView, 'createdAt' | 'updatedAt'> & { createdAt: string; updatedAt: string | null };
-export type ImportNoteItem = Omit<ImportNote, '_id' | 'importId' | 'at'> & { at: string };
-export interface ImportSettings {
-  usersMayImportPst: boolean;
-  maxUploadBytes: number;
-  allowedFolders?: string[];
-}
-export interface UploadStatus {
-  id: string;
-  name: string;
-  size: number;
-  received: number;
-}
+/** An import as the API sends it. */
+export type ImportItem = Schema<'ImportItem'>;
+export type ImportNoteItem = Schema<'ImportNote'>;
+export type ImportSettings = Schema<'ImportSettings'>;
+export type ImportSettingsSaved = Schema<'ImportSettingsSaved'>;
+export type UploadStatus = Schema<'UploadStatus'>;
 export type ImportSourceInput =
   | { kind: 'upload'; uploadId: string }
   | { kind: 'path'; path: string }
   | { kind: 'imap'; host: string; port: number; tls: 'implicit' | 'starttls' | 'none'; user: string; auth: 'password' | 'xoauth2'; folders: string[] };
 /** GET /api/admin/reindex: the latest reindex of every archive, and the text caps in force. */
-export interface SearchIndexState {
-  reindex: {
-    id: string;
-    status: 'running' | 'succeeded' | 'failed' | 'cancelled';
-    parserVersion: number;
-    startedAt: string;
-    finishedAt: string | null;
-    done: number;
-    total: number;
-    cut: number;
-    archives: { total: number; done: number; failed: number };
-    errors: { archiveId: string; message: string }[];
-  } | null;
-  limits: { maxBodyChars: number; maxAttachmentTextChars: number };
-}
+export type SearchIndexState = Schema<'SearchIndexState'>;
 
-/** GET /admin/integrity (backend/src/integrity/service.ts `integrityStatus`), dates as strings. */
-export interface IntegrityStatus {
-  ledger: {
-    entries: number;
-    queued: number;
-    roots: number;
-    timestamped: number;
-    lastRoot: { id: number; fromSeq: number; toSeq: number; period: string; root: string; genTime: string | null; tsaError: string | null } | null;
-    tsa: { configured: boolean; url: string | null };
-  };
-  lastVerification: { _id: string; startedAt: string; finishedAt: string; resumed: number; counts: VerificationCounts; problems: IntegrityProblem[] } | null;
-  runningVerification: { jobId: string; startedAt: string; phase: string; counts: VerificationCounts } | null;
-  encryption: {
-    enabled: boolean;
-    enabledAt: string | null;
-    masterKeyConfigured: boolean;
-    masterKeyId: string | null;
-    currentDataKey: string | null;
-    dataKeys: number;
-    reencryption: { jobId: string; status: string; progress: { position: number; total: number; rewritten: number; current: number; large: number; missing: number } | null; error: { message: string } | null } | null;
-  };
-}
-export type { IntegrityProblem, VerificationCounts };
+/** GET /api/admin/integrity: the ledger, the last verification and encryption. */
+export type IntegrityStatus = Schema<'IntegrityStatus'>;
+export type IntegrityProblem = Schema<'IntegrityProblem'>;
+export type VerificationCounts = Schema<'VerificationCounts'>;

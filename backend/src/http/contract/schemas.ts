@@ -1,4 +1,8 @@
 import { z } from 'zod';
+import { profileInputSchema } from '../../archiving/profile';
+import { directorySettingsSchema } from '../../directory/settings';
+import { journalProfileInputSchema } from '../../journal/profile';
+import { settingsInput as retentionSettingsInput } from '../../retention/settings';
 
 /**
  * The shapes of the API's JSON answers as they travel (dates as ISO strings): the source of the
@@ -158,8 +162,8 @@ export const Run = named(
     error: z.string().nullable().optional().describe('Why the run failed as a whole; absent or null when it did not.'),
     mailboxCount: z.number(),
     createdAt: date,
-    startedAt: nullableDate,
-    finishedAt: nullableDate,
+    startedAt: nullableDate.optional().describe('Absent while the run is queued.'),
+    finishedAt: nullableDate.optional().describe('Absent while the run is queued.'),
     jobId: z.string().nullable().optional(),
     settings: z.unknown().optional().describe('The profile as it was when the run started.'),
     directorySync: z.unknown().optional().describe('What the directory synchronisation before the run found, when the profile asks for one.'),
@@ -189,6 +193,23 @@ export const Pace = named(
   'How far a mailbox (or a whole run) is, how fast it goes, and how long it still needs at that pace.',
 );
 
+export const FolderCompleteness = named(
+  'FolderCompleteness',
+  z.object({
+    folderId: z.string(),
+    path: z.string(),
+    inMailbox: z.number().nullable().describe("Graph's `totalItemCount`; null when Graph did not say."),
+    held: z.number(),
+    filtered: z.number(),
+    owed: z.number(),
+    failed: z.number(),
+    verdict: z.enum(['complete', 'catching-up', 'gaps']),
+    reason: z.string().nullable(),
+    checkedAt: date,
+  }),
+  "One folder's count in Graph beside what the archive accounts for, with a verdict.",
+);
+
 const runError = z.object({ at: date, folder: z.string().optional(), messageId: z.string().optional(), subject: z.string().optional(), reason: z.string(), recovered: z.boolean().optional() });
 const runSkip = z.object({ at: date, folder: z.string().optional(), messageId: z.string().optional(), reason: z.string() });
 export const RunMailbox = named(
@@ -213,7 +234,7 @@ export const RunMailbox = named(
     startedAt: nullableDate,
     finishedAt: nullableDate,
     durationMs: z.number(),
-    folders: z.array(z.unknown()).optional().describe("Per folder, Graph's count beside the archive's (the completeness report)."),
+    folders: z.array(FolderCompleteness).optional().describe("Per folder, Graph's count beside the archive's (the completeness report)."),
     failedMessages: z.array(z.unknown()).optional(),
     pendingCounts: z.record(z.string(), z.number()).optional(),
     pendingDone: z.array(z.string()).optional(),
@@ -238,10 +259,13 @@ export const ArchiveUser = named(
     displayName: z.string(),
     mail: z.string(),
     addresses: z.array(z.string()),
+    accountEnabled: z.boolean(),
     exchangeLicensed: z.boolean(),
+    onlineArchiveId: z.string().nullable().optional().describe("The online archive's mailbox id as the last directory sync read it; null: none; absent: never read."),
     status: z.enum(['active', 'departed']),
     departedAt: nullableDate,
     lastSyncedAt: nullableDate,
+    createdAt: date,
   }),
 );
 
@@ -354,3 +378,225 @@ export const OperationsOverview = named(
     schema: z.object({ database: z.number().nullable(), code: z.number(), upgrading: z.number().nullable() }),
   }),
 );
+
+const stamps = { createdAt: date, updatedAt: date };
+
+/** An archiving profile as saved: its settings (the input schema's output, filter dates as strings), id and dates. */
+export const Profile = named(
+  'Profile',
+  z
+    .object({
+      ...profileInputSchema.shape,
+      id: z.string(),
+      filters: z.object({ olderThanDays: z.number().optional(), receivedAfter: date.optional(), receivedBefore: date.optional(), maxSizeMB: z.number().optional() }),
+      ...stamps,
+    })
+    .strict(),
+);
+export const ProfileList = named('ProfileList', z.object({ value: z.array(Profile) }));
+
+export const DirectorySettings = named('DirectorySettings', directorySettingsSchema);
+
+export const JournalMailbox = named(
+  'JournalMailbox',
+  z.object({
+    address: z.string(),
+    description: z.string(),
+    ...stamps,
+    secret: z.string().optional().describe('Only in the answer that created or replaced it: shown once, never stored in clear.'),
+  }),
+);
+export const JournalMailboxList = named('JournalMailboxList', z.object({ value: z.array(JournalMailbox) }));
+
+export const JournalProfile = named('JournalProfile', journalProfileInputSchema.extend({ id: z.string(), ...stamps }));
+export const JournalProfileList = named('JournalProfileList', z.object({ value: z.array(JournalProfile) }));
+export const JournalProfileSaved = named(
+  'JournalProfileSaved',
+  JournalProfile.extend({ released: z.number().describe('Held reports of its mailbox this save released for archiving.') }),
+);
+
+export const SearchIndexState = named(
+  'SearchIndexState',
+  z.object({
+    reindex: z
+      .object({
+        id: z.string(),
+        status: z.enum(['running', 'succeeded', 'failed', 'cancelled']),
+        parserVersion: z.number(),
+        startedAt: date,
+        finishedAt: nullableDate,
+        done: z.number().describe("Items parsed and indexed again, of all archives' items."),
+        total: z.number(),
+        cut: z.number().describe('Messages only partly indexed because of the text caps.'),
+        archives: z.object({ total: z.number(), done: z.number(), failed: z.number() }),
+        errors: z.array(z.object({ archiveId: z.string(), message: z.string() })),
+      })
+      .nullable()
+      .describe('The latest reindex of every archive; null when none ran.'),
+    limits: z.object({ maxBodyChars: z.number(), maxAttachmentTextChars: z.number() }).describe('The text caps in force: what a message keeps beyond them is not searchable.'),
+  }),
+);
+
+export const CompletenessRow = named('CompletenessRow', FolderCompleteness.extend({ mailboxId: z.string(), upn: z.string(), statement: z.string() }));
+export const CompletenessReport = named(
+  'CompletenessReport',
+  z.object({
+    run: Run.pick({ _id: true, profileId: true, profileName: true, status: true, startedAt: true, finishedAt: true }),
+    missing: Missing,
+    folders: z.object({ total: z.number(), complete: z.number(), catchingUp: z.number(), gaps: z.number() }),
+    statement: z.string().describe('One line for the whole run, for an auditor.'),
+    rows: z.array(CompletenessRow).describe("Every mailbox's folders, gaps first."),
+  }),
+);
+export const FailedMessageList = named('FailedMessageList', z.object({ value: z.array(FailedMessage) }));
+
+export const JobStarted = named('JobStarted', z.object({ jobId: z.string() }), 'A background job was queued: its id.');
+
+export const VerificationCounts = named(
+  'VerificationCounts',
+  z.object({
+  messagesChecked: z.number(),
+  bytesRead: z.number(),
+  itemsChecked: z.number(),
+  ledgerEntriesChecked: z.number(),
+  rootsChecked: z.number(),
+  rootsTimestamped: z.number(),
+    problems: z.number(),
+  }),
+);
+export const IntegrityProblem = named(
+  'IntegrityProblem',
+  z.object({
+    kind: z.enum(['missing-blob', 'altered-blob', 'missing-ledger-entry', 'ledger-mismatch', 'missing-message', 'broken-chain', 'bad-root', 'bad-token']),
+    id: z.string().describe('The exact thing: a blob id, an item id (archive:blob), a ledger sequence number, a root number.'),
+    detail: z.string(),
+  }),
+);
+export const EncryptionStatus = named(
+  'EncryptionStatus',
+  z.object({
+    enabled: z.boolean(),
+    enabledAt: nullableDate,
+    masterKeyConfigured: z.boolean(),
+    masterKeyId: z.string().nullable(),
+    currentDataKey: z.string().nullable(),
+    dataKeys: z.number(),
+    reencryption: z
+      .object({
+        jobId: z.string(),
+        status: z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled']),
+        progress: z.object({ position: z.number(), total: z.number(), rewritten: z.number(), current: z.number(), large: z.number(), missing: z.number() }).nullable(),
+        error: z.object({ message: z.string(), code: z.string().optional() }).nullable(),
+      })
+      .nullable(),
+  }),
+);
+export const IntegrityStatus = named(
+  'IntegrityStatus',
+  z.object({
+    ledger: z.object({
+      entries: z.number(),
+      queued: z.number(),
+      roots: z.number(),
+      timestamped: z.number(),
+      lastRoot: z
+        .object({ id: z.number(), fromSeq: z.number(), toSeq: z.number(), period: z.string(), root: z.string(), genTime: nullableDate, tsaError: z.string().nullable() })
+        .nullable(),
+      tsa: z.object({ configured: z.boolean(), url: z.string().nullable() }),
+    }),
+    lastVerification: z
+      .object({ _id: z.string(), startedAt: date, finishedAt: date, resumed: z.number(), counts: VerificationCounts, problems: z.array(IntegrityProblem).describe('The first problems found (all are counted).') })
+      .nullable(),
+    runningVerification: z.object({ _id: z.string(), jobId: z.string(), startedAt: date, phase: z.string(), counts: VerificationCounts, updatedAt: date }).nullable(),
+    encryption: EncryptionStatus,
+  }),
+);
+
+const importCounts = { archived: z.number(), duplicate: z.number(), failed: z.number() };
+export const ImportItem = named(
+  'ImportItem',
+  z.object({
+    id: z.string(),
+    archiveId: z.string(),
+    label: z.string(),
+    source: z.object({
+      kind: z.enum(['upload', 'path', 'imap']),
+      name: z.string().optional(),
+      path: z.string().optional(),
+      host: z.string().optional(),
+      user: z.string().optional(),
+      folders: z.array(z.string()).optional(),
+    }),
+    createdBy: z.object({ oid: z.string(), upn: z.string() }),
+    createdAt: date,
+    state: z.enum(['queued', 'running', 'paused', 'done', 'failed', 'cancelled']),
+    bytes: z.object({ read: z.number(), total: z.number().nullable() }),
+    messages: z.object({ ...importCounts, lossy: z.number(), total: z.number().nullable() }),
+    folders: z.array(z.object({ path: z.string(), ...importCounts })),
+    rate: z.object({ messagesPerSecond: z.number(), bytesPerSecond: z.number() }),
+    secondsLeft: z.number().nullable(),
+    error: z.string().nullable(),
+    updatedAt: nullableDate,
+  }),
+  'An import as a person sees it: never its secret, with rates over its running time.',
+);
+export const ImportList = named('ImportList', z.object({ value: z.array(ImportItem) }));
+export const ImportNote = named(
+  'ImportNote',
+  z.object({ seq: z.number(), kind: z.enum(['failed', 'lossy']), where: z.string(), folder: z.string(), code: z.string(), message: z.string(), sha256: z.string().nullable(), at: date }),
+  'A message an import could not take whole: failed, or archived with something lost.',
+);
+export const ImportNoteList = named('ImportNoteList', z.object({ value: z.array(ImportNote) }));
+export const ImportSettings = named(
+  'ImportSettings',
+  z.object({
+    usersMayImportPst: z.boolean(),
+    maxUploadBytes: z.number(),
+    allowedFolders: z.array(z.string()).optional().describe('Server folders a path import may read: told to admins only.'),
+    pstExport: z.boolean(),
+  }),
+);
+export const ImportSettingsSaved = named('ImportSettingsSaved', z.object({ usersMayImportPst: z.boolean() }));
+export const UploadStatus = named('UploadStatus', z.object({ id: z.string(), name: z.string(), size: z.number(), received: z.number() }), 'A resumable upload: how many of its bytes arrived.');
+
+export const ArchiveUserList = named('ArchiveUserList', z.object({ value: z.array(ArchiveUser) }));
+
+const actor = z.object({ oid: z.string(), upn: z.string() });
+export const LegalHold = named(
+  'LegalHold',
+  z.object({
+    id: z.string(),
+    name: z.string(),
+    reason: z.string(),
+    kind: z.enum(['archives', 'query']).describe("'archives': everything in `archives`. 'query': what `query` finds in `archives` (all when empty)."),
+    archives: z.array(z.string()),
+    query: z.string().nullable(),
+    caseId: z.string().nullable().describe('The case it belongs to, if any.'),
+    visibleToUsers: z.boolean().describe('Whether the people whose mail it holds may see that it is held.'),
+    createdBy: actor,
+    createdAt: date,
+    endsAt: nullableDate,
+    state: z.enum(['active', 'lifted']),
+    lifted: z.object({ by: actor, at: date, reason: z.string() }).nullable(),
+  }),
+);
+export const LegalHoldList = named('LegalHoldList', z.object({ value: z.array(LegalHold) }));
+export const LegalHoldDetail = named('LegalHoldDetail', LegalHold.extend({ messages: z.number().describe('Messages the hold keeps now.') }));
+
+export const ViewTicket = named(
+  'ViewTicket',
+  z.object({ ticket: z.string(), expiresAt: date, url: z.string().describe('The view with the ticket: for an iframe, which sends no Authorization header.') }),
+);
+
+export const LedgerSeal = named(
+  'LedgerSeal',
+  z.object({
+    appended: z.number().describe('Queued events chained into the ledger.'),
+    head: z.number().describe("The ledger's last sequence number."),
+    rootsClosed: z.number(),
+    stamped: z.number().describe('Roots the timestamp authority stamped.'),
+    failed: z.number().describe('Roots the timestamp authority did not stamp (retried later).'),
+  }),
+);
+
+export const RetentionSettings = named('RetentionSettings', retentionSettingsInput, 'When disposal runs, how much it may dispose of without a second administrator, and its batch size.');

@@ -7,6 +7,8 @@ import { requireRole } from '../auth';
 import { HttpError, notFound, parseInput } from '../errors';
 
 const id = z.string().min(1).max(400);
+export const completenessQuery = z.object({ profileId: id.optional() });
+export const failedMessagesQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(100) });
 
 /**
  * The completeness report (MISSION M18): per mailbox and folder, what Graph says the mailbox
@@ -28,14 +30,14 @@ export function completenessRoutes(deps: ArchivingDeps): Router {
 
   /** The newest report: of one profile's runs, or of any. 404 until a run has made one. */
   r.get('/admin/completeness', async (req, res) => {
-    const { profileId } = parseInput(z.object({ profileId: id.optional() }), req.query, 'query');
+    const { profileId } = parseInput(completenessQuery, req.query, 'query');
     const report = await latestCompleteness(conn, profileId);
     if (!report) throw new HttpError(404, 'no_report', 'No run has made a completeness report yet', profileId ? 'profileId' : undefined);
     res.json(report);
   });
 
   r.get('/admin/failed-messages', async (req, res) => {
-    const { limit } = parseInput(z.object({ limit: z.coerce.number().int().min(1).max(500).default(100) }), req.query, 'query');
+    const { limit } = parseInput(failedMessagesQuery, req.query, 'query');
     res.json({ value: await listFailedMessages(conn, limit) });
   });
 

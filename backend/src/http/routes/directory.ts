@@ -8,7 +8,8 @@ import { createManualUser, getArchiveUser, listArchiveUsers } from '../../store/
 import { requireRole } from '../auth';
 import { HttpError, parseInput } from '../errors';
 
-const manualUserSchema = z
+export const archiveUsersQuery = z.object({ status: z.enum(['active', 'departed']).optional() });
+export const manualUserSchema = z
   .object({
     upn: z.string().trim().toLowerCase().email('must be an email-style user name'),
     displayName: z.string().trim().min(1, 'is required').max(200),
@@ -44,7 +45,7 @@ export function directoryRoutes(deps: ArchivingDeps): Router {
   });
 
   r.get('/admin/directory/users', async (req, res) => {
-    const { status } = parseInput(z.object({ status: z.enum(['active', 'departed']).optional() }), req.query, 'query');
+    const { status } = parseInput(archiveUsersQuery, req.query, 'query');
     res.json({ value: await listArchiveUsers(conn, { status }) });
   });
 

@@ -28,7 +28,7 @@ const source = z.discriminatedUnion('kind', [
     })
     .strict(),
 ]);
-const newImport = z
+export const newImport = z
   .object({
     archive: z.string().min(1).max(400),
     source,
@@ -39,10 +39,10 @@ const newImport = z
       .default({ mboxFormat: 'mboxrd', folderPrefix: '' }),
   })
   .strict();
-const newUpload = z.object({ name, size: z.number().int().min(1) }).strict();
+export const newUpload = z.object({ name, size: z.number().int().min(1) }).strict();
 const offset = z.object({ 'upload-offset': z.coerce.number().int().min(0) });
-const notesQuery = z.object({ after: z.coerce.number().int().min(-1).optional(), limit: z.coerce.number().int().min(1).max(500).default(100) });
-const settingsBody = z.object({ usersMayImportPst: z.boolean() }).strict();
+export const notesQuery = z.object({ after: z.coerce.number().int().min(-1).optional(), limit: z.coerce.number().int().min(1).max(500).default(100) });
+export const settingsBody = z.object({ usersMayImportPst: z.boolean() }).strict();
 
 /** A domain refusal as the 400 (or 413, 409) the client acts on. */
 function asHttp(err: unknown): never {

@@ -6,6 +6,7 @@ import { buildProof } from '../../integrity/proof';
 import { EncryptionKeyError } from '../../integrity/keys';
 import { integritySettings, integrityStatus, newDataKey, runVerificationNow, sealLedger, setEncryption, startReencryption } from '../../integrity/service';
 import { requireRole } from '../auth';
+import { enabledPatch } from './profiles';
 import { HttpError, parseInput } from '../errors';
 
 const blobId = z.string().regex(/^[0-9a-f]{64}$/, 'must be a message id (64 hex digits)');
@@ -50,7 +51,7 @@ export function integrityRoutes(deps: ServiceDeps): Router {
     res.json(proof);
   });
   r.put('/admin/integrity/encryption', requireRole('admin'), async (req, res) => {
-    const { enabled } = parseInput(z.object({ enabled: z.boolean() }).strict(), req.body);
+    const { enabled } = parseInput(enabledPatch, req.body);
     await keyAction(() => setEncryption(store, settings, enabled));
     await audit(store, { ...auditFrom(req), action: 'encryption-change', details: { enabled } });
     res.json((await integrityStatus(store, settings)).encryption);

@@ -29,6 +29,7 @@ import {
 import { countPending, countQuarantine, deleteQuarantined, getQuarantined, getReportRecord, listQuarantine, listReportRecords } from '../../store/journal-records';
 import { countSpool, getSpool, listSpool } from '../../store/journal-spool';
 import { requireRole } from '../auth';
+import { enabledPatch } from './profiles';
 import { HttpError, notFound, parseInput } from '../errors';
 
 const idParam = z.object({ id: z.string().min(1).max(100) });
@@ -143,7 +144,7 @@ export function journalRoutes(deps: ServiceDeps): Router {
 
   r.patch('/admin/journal/profiles/:id', async (req, res) => {
     const current = await mustGetProfile(req.params);
-    const { enabled } = parseInput(z.object({ enabled: z.boolean() }).strict(), req.body);
+    const { enabled } = parseInput(enabledPatch, req.body);
     const updated = await replaceJournalProfile(conn, current._id, { ...settingsOf(current), enabled });
     await audit(store, { ...auditFrom(req), action: 'profile-change', target: `journal:${current._id}`, details: { change: enabled ? 'enabled' : 'disabled' } });
     res.json({ ...profileView(updated!), released: await release(updated!) });

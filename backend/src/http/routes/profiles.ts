@@ -12,6 +12,9 @@ import { requireRole } from '../auth';
 import { HttpError, notFound, parseInput } from '../errors';
 
 const idParam = z.object({ id: z.string().min(1).max(100) });
+/** The body that turns something on or off (a profile, a journal profile, encryption). */
+export const runsQuery = z.object({ profileId: z.string().max(100).optional(), limit: z.coerce.number().int().min(1).max(200).default(50) });
+export const enabledPatch = z.object({ enabled: z.boolean() }).strict();
 
 /** Admin API for archiving profiles and their runs (MISSION M1, M2, M4, M6, M7). */
 export function profileRoutes(deps: ArchivingDeps): Router {
@@ -43,7 +46,7 @@ export function profileRoutes(deps: ArchivingDeps): Router {
 
   r.patch('/admin/profiles/:id', async (req, res) => {
     const current = await mustGet(req.params);
-    const { enabled } = parseInput(z.object({ enabled: z.boolean() }).strict(), req.body);
+    const { enabled } = parseInput(enabledPatch, req.body);
     const updated = await replaceProfile(conn, current._id, { ...current.settings, enabled });
     res.json(view(updated!));
   });
@@ -69,11 +72,7 @@ export function profileRoutes(deps: ArchivingDeps): Router {
   });
 
   r.get('/admin/runs', async (req, res) => {
-    const { profileId, limit } = parseInput(
-      z.object({ profileId: z.string().max(100).optional(), limit: z.coerce.number().int().min(1).max(200).default(50) }),
-      req.query,
-      'query',
-    );
+    const { profileId, limit } = parseInput(runsQuery, req.query, 'query');
     res.json({ value: await listRuns(conn, { profileId, limit }) });
   });
 
