@@ -17,7 +17,7 @@ export function formatDateTime(iso: string | null | undefined): string {
   return new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 }
 
-export function formatDuration(fromIso: string | null, toIso: string | null): string {
+export function formatDuration(fromIso: string | null | undefined, toIso: string | null | undefined): string {
   if (!fromIso) return '—';
   const ms = (toIso ? new Date(toIso).getTime() : Date.now()) - new Date(fromIso).getTime();
   const s = Math.max(0, Math.round(ms / 1000));
