@@ -104,6 +104,21 @@ test('the answers of an archive with a run in it keep to their schemas', async (
   await call(wrong, 'GET /api/compliance/holds', '/compliance/holds');
   assert.ok((await call(wrong, 'GET /api/compliance/holds/{id}', `/compliance/holds/${hold.id}`)).messages > 0, 'the hold keeps the archived mail');
   await call(wrong, 'POST /api/compliance/holds/{id}/lift', `/compliance/holds/${hold.id}/lift`, { body: { reason: 'Done' } });
+
+  const rules = { name: 'Contract', minDays: 30, scope: { archives: [megan] } };
+  const preview = await call(wrong, 'POST /api/admin/retention/preview', '/admin/retention/preview', { body: { rules: { ...rules, minDays: 0, maxDays: 1 } } });
+  assert.ok(preview.sample.length > 0, 'a one-day maximum would dispose of the archived mail');
+  const { policy } = await call(wrong, 'POST /api/admin/retention/policies', '/admin/retention/policies', { body: { rules } });
+  await call(wrong, 'PUT /api/admin/retention/policies/{id}', `/admin/retention/policies/${policy.id}`, { body: { rules: { ...rules, name: 'Contract, renamed' } } });
+  assert.equal((await call(wrong, 'GET /api/admin/retention/policies', '/admin/retention/policies')).value[0].active.name, 'Contract, renamed');
+  const disposal = await call(wrong, 'POST /api/admin/retention/disposal', '/admin/retention/disposal');
+  await waitFor('the disposal run', async () => ((await stack.api(ADMIN, 'GET', '/admin/retention/disposal')).body.value.find((j: { id: string; finishedAt: string | null }) => j.id === disposal.jobId && j.finishedAt) ? true : undefined));
+  await call(wrong, 'GET /api/admin/retention/disposal', '/admin/retention/disposal');
+  await call(wrong, 'GET /api/compliance/disposals', '/compliance/disposals');
+  await call(wrong, 'GET /api/admin/journal/reports', '/admin/journal/reports');
+  await call(wrong, 'GET /api/admin/journal/quarantine', '/admin/journal/quarantine');
+  assert.ok((await call(wrong, 'GET /api/audit', '/audit?limit=5')).nextCursor, 'the run and the calls left more than five entries');
+  assert.equal((await call(wrong, 'GET /api/audit/verify', '/audit/verify')).ok, true);
   assert.deepEqual(wrong, []);
 });
 

@@ -263,6 +263,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** The audit trail, newest first. */
         get: operations["getAudit"];
         put?: never;
         post?: never;
@@ -279,6 +280,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Re-hash the audit chain (or a range of it). */
         get: operations["getAuditVerify"];
         put?: never;
         post?: never;
@@ -382,6 +384,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** A proof file that the messages are in the sealed ledger (a JSON download). */
         post: operations["postAdminIntegrityProof"];
         delete?: never;
         options?: never;
@@ -646,6 +649,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Archive a message that failed for good again. */
         post: operations["postAdminFailedMessagesIdRetry"];
         delete?: never;
         options?: never;
@@ -808,6 +812,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Processed journal reports, newest first. */
         get: operations["getAdminJournalReports"];
         put?: never;
         post?: never;
@@ -858,6 +863,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Process the spooled report again (a job). */
         post: operations["postAdminJournalSpoolIdRetry"];
         delete?: never;
         options?: never;
@@ -904,6 +910,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** The quarantined bytes (a download). */
         get: operations["getAdminJournalQuarantineIdRaw"];
         put?: never;
         post?: never;
@@ -922,6 +929,7 @@ export interface paths {
         };
         get: operations["getAdminRetentionPolicies"];
         put?: never;
+        /** Create a policy: 201 in force, 202 waiting for approval. */
         post: operations["postAdminRetentionPolicies"];
         delete?: never;
         options?: never;
@@ -938,6 +946,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** What a policy change would dispose of (policyId null: a new policy; rules null: removing it). */
         post: operations["postAdminRetentionPreview"];
         delete?: never;
         options?: never;
@@ -953,8 +962,10 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
+        /** Change a policy: 200 in force, 202 waiting for approval. */
         put: operations["putAdminRetentionPoliciesId"];
         post?: never;
+        /** Remove a policy: 200 done, 202 waiting for approval. */
         delete: operations["deleteAdminRetentionPoliciesId"];
         options?: never;
         head?: never;
@@ -970,6 +981,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** A second administrator approves the policy's pending change. */
         post: operations["postAdminRetentionPoliciesIdApprove"];
         delete?: never;
         options?: never;
@@ -1016,8 +1028,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** The latest disposal runs. */
         get: operations["getAdminRetentionDisposal"];
         put?: never;
+        /** Run disposal now (a job). */
         post: operations["postAdminRetentionDisposal"];
         delete?: never;
         options?: never;
@@ -1112,6 +1126,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** The disposal and erasure log, newest first. */
         get: operations["getComplianceDisposals"];
         put?: never;
         post?: never;
@@ -2526,6 +2541,275 @@ export interface components {
             approvalThreshold: number;
             batchSize: number;
         };
+        AuditEntry: {
+            /** @description The sequence number: 1, 2, 3, ... without gaps. */
+            seq: number;
+            /** @description ISO 8601 date-time */
+            at: string;
+            actor: {
+                oid: string;
+                upn: string;
+                name: string;
+                roles: string[];
+            } | {
+                system: string;
+            };
+            action: string;
+            archiveId?: string;
+            target?: string;
+            details?: {
+                [key: string]: unknown;
+            };
+            ip?: string;
+            userAgent?: string;
+            /** @description The hash of entry seq - 1. */
+            prev: string;
+            hash: string;
+        };
+        AuditPage: {
+            value: components["schemas"]["AuditEntry"][];
+            /** @description Pass as cursor for the older entries. */
+            nextCursor?: number;
+        };
+        AuditVerification: {
+            ok: boolean;
+            checked: number;
+            /** @description The first entry missing, altered, foreign or not linked. */
+            brokenAt?: number;
+            reason?: string;
+            /** @description The last verified entry: anchor its hash outside the database. */
+            head?: {
+                seq: number;
+                hash: string;
+            };
+        };
+        JournalReport: {
+            /** @description The report's blob id. */
+            _id: string;
+            spoolId: string;
+            mailbox: string;
+            profileId: string;
+            /** @description ISO 8601 date-time */
+            receivedAt: string;
+            /** @description ISO 8601 date-time */
+            processedAt: string;
+            messageId: string;
+            originalSha256: string;
+            originalSize: number;
+            participants: number;
+            archives: {
+                archiveId: string;
+                addresses: string[];
+                /** @enum {string} */
+                status: "archived" | "duplicate";
+            }[];
+            unknown: {
+                address: string;
+                /** @enum {string} */
+                action: "ignored" | "catch-all" | "pending";
+            }[];
+            external: number;
+            warnings: string[];
+        };
+        JournalReportList: {
+            value: components["schemas"]["JournalReport"][];
+        };
+        QuarantinedReport: {
+            _id: string;
+            /** @enum {string} */
+            kind: "not-journal" | "malformed";
+            reason: string;
+            spoolId: string;
+            mailbox: string;
+            /** @description ISO 8601 date-time */
+            receivedAt: string;
+            /** @description ISO 8601 date-time */
+            quarantinedAt: string;
+            sha256: string;
+            size: number;
+            smtp: {
+                sessionId: string;
+                remoteAddress: string;
+                clientHostname: string;
+                helo: string;
+                mailFrom: string;
+                rcptTo: string[];
+                secure: boolean;
+                user: string | null;
+            };
+            subject: string;
+            from: string;
+            envelope: {
+                [key: string]: unknown;
+            } | null;
+        };
+        QuarantineList: {
+            value: components["schemas"]["QuarantinedReport"][];
+        };
+        RunCancelled: {
+            cancelled: boolean;
+        };
+        FailedMessageRetried: {
+            /** @description The run that archives the message again. */
+            runId: string;
+        };
+        RetentionPolicy: {
+            id: string;
+            /** @description The rules in force; null until a new policy is approved. */
+            active: {
+                name: string;
+                /** @default  */
+                description: string;
+                minDays: number;
+                /** @default null */
+                maxDays: number | null;
+                scope: {
+                    /** @default false */
+                    tenant: boolean;
+                    /** @default [] */
+                    archives: string[];
+                    /** @default [] */
+                    groups: string[];
+                    /** @default false */
+                    sharedMailboxes: boolean;
+                    /** @default false */
+                    journal: boolean;
+                };
+                /** @default [] */
+                folders: string[];
+            } | null;
+            /** @description A change waiting for a second administrator. */
+            pending: {
+                /** @description null removes the policy. */
+                rules: {
+                    name: string;
+                    /** @default  */
+                    description: string;
+                    minDays: number;
+                    /** @default null */
+                    maxDays: number | null;
+                    scope: {
+                        /** @default false */
+                        tenant: boolean;
+                        /** @default [] */
+                        archives: string[];
+                        /** @default [] */
+                        groups: string[];
+                        /** @default false */
+                        sharedMailboxes: boolean;
+                        /** @default false */
+                        journal: boolean;
+                    };
+                    /** @default [] */
+                    folders: string[];
+                } | null;
+                requestedBy: {
+                    oid: string;
+                    upn: string;
+                };
+                /** @description ISO 8601 date-time */
+                requestedAt: string;
+                preview: {
+                    messages: number;
+                    bytes: number;
+                    archives: number;
+                };
+                reasons: string[];
+            } | null;
+            version: number;
+            createdBy: {
+                oid: string;
+                upn: string;
+            };
+            /** @description ISO 8601 date-time */
+            createdAt: string;
+            /** @description ISO 8601 date-time */
+            updatedAt: string;
+            approvedBy: {
+                oid: string;
+                upn: string;
+            } | null;
+        };
+        RetentionPolicyList: {
+            value: components["schemas"]["RetentionPolicy"][];
+        };
+        PolicyPreview: {
+            messages: number;
+            bytes: number;
+            /** @description Stored originals deleted with their last reference. */
+            storageFreed: number;
+            archives: {
+                archiveId: string;
+                messages: number;
+                bytes: number;
+            }[];
+            sample: {
+                archiveId: string;
+                subject: string;
+                /** @description ISO 8601 date-time */
+                receivedAt: string;
+                folder: string;
+            }[];
+            kept: {
+                [key: string]: number;
+            };
+        };
+        PolicyChange: {
+            policy: components["schemas"]["RetentionPolicy"] | null;
+            preview: components["schemas"]["PolicyPreview"];
+            /** @description False: the change waits for a second administrator (202). */
+            applied: boolean;
+        };
+        PolicyDecision: {
+            /** @description null: the approved change removed the policy. */
+            policy: components["schemas"]["RetentionPolicy"] | null;
+        };
+        DisposalStarted: {
+            jobId: string;
+            status: string;
+        };
+        DisposalRunList: {
+            value: {
+                id: string;
+                status: string;
+                progress: {
+                    [key: string]: unknown;
+                };
+                result: unknown;
+                error: {
+                    message: string;
+                    code?: string;
+                } | null;
+                /** @description ISO 8601 date-time */
+                createdAt: string;
+                startedAt: string | null;
+                finishedAt: string | null;
+            }[];
+        };
+        DisposalLogPage: {
+            value: {
+                id: string;
+                archiveId: string;
+                sha256: string;
+                /** @description ISO 8601 date-time */
+                receivedAt: string;
+                /** @description ISO 8601 date-time */
+                archivedAt: string;
+                size: number;
+                /** @enum {string} */
+                kind: "disposal" | "erasure";
+                /** @description The policies that made it due, or the erasure request. */
+                ref: string[];
+                /** @description ISO 8601 date-time */
+                at: string;
+                /** @description ISO 8601 date-time */
+                doneAt: string;
+                /** @enum {string} */
+                blob: "erased" | "kept";
+            }[];
+            /** @description Pass as before for the older entries. */
+            nextCursor: string | null;
+        };
         Error: {
             error: {
                 code: string;
@@ -2920,7 +3204,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["AuditPage"];
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -2942,7 +3228,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["AuditVerification"];
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -3136,7 +3424,16 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    messages: {
+                        archiveId: string;
+                        id: string;
+                    }[];
+                };
+            };
+        };
         responses: {
             /** @description Success */
             200: {
@@ -3752,7 +4049,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["RunCancelled"];
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -3838,11 +4137,13 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description Success */
-            200: {
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["FailedMessageRetried"];
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -4352,7 +4653,10 @@ export interface operations {
     };
     getAdminJournalReports: {
         parameters: {
-            query?: never;
+            query?: {
+                limit?: number;
+                before?: unknown;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -4364,7 +4668,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["JournalReportList"];
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -4385,7 +4691,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["JournalReport"];
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -4421,18 +4729,23 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description Success */
-            200: {
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["JobStarted"];
+                };
             };
             default: components["responses"]["Error"];
         };
     };
     getAdminJournalQuarantine: {
         parameters: {
-            query?: never;
+            query?: {
+                kind?: "not-journal" | "malformed";
+                limit?: number;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -4444,7 +4757,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["QuarantineList"];
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -4465,7 +4780,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["QuarantinedReport"];
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -4526,7 +4843,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["RetentionPolicyList"];
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -4538,14 +4857,43 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    rules: {
+                        name: string;
+                        /** @default  */
+                        description?: string;
+                        minDays: number;
+                        /** @default null */
+                        maxDays?: number | null;
+                        scope: {
+                            /** @default false */
+                            tenant?: boolean;
+                            /** @default [] */
+                            archives?: string[];
+                            /** @default [] */
+                            groups?: string[];
+                            /** @default false */
+                            sharedMailboxes?: boolean;
+                            /** @default false */
+                            journal?: boolean;
+                        };
+                        /** @default [] */
+                        folders?: string[];
+                    };
+                };
+            };
+        };
         responses: {
             /** @description Success */
-            200: {
+            201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["PolicyChange"];
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -4557,14 +4905,45 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @default null */
+                    policyId?: string | null;
+                    rules: {
+                        name: string;
+                        /** @default  */
+                        description?: string;
+                        minDays: number;
+                        /** @default null */
+                        maxDays?: number | null;
+                        scope: {
+                            /** @default false */
+                            tenant?: boolean;
+                            /** @default [] */
+                            archives?: string[];
+                            /** @default [] */
+                            groups?: string[];
+                            /** @default false */
+                            sharedMailboxes?: boolean;
+                            /** @default false */
+                            journal?: boolean;
+                        };
+                        /** @default [] */
+                        folders?: string[];
+                    } | null;
+                };
+            };
+        };
         responses: {
             /** @description Success */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["PolicyPreview"];
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -4578,14 +4957,43 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    rules: {
+                        name: string;
+                        /** @default  */
+                        description?: string;
+                        minDays: number;
+                        /** @default null */
+                        maxDays?: number | null;
+                        scope: {
+                            /** @default false */
+                            tenant?: boolean;
+                            /** @default [] */
+                            archives?: string[];
+                            /** @default [] */
+                            groups?: string[];
+                            /** @default false */
+                            sharedMailboxes?: boolean;
+                            /** @default false */
+                            journal?: boolean;
+                        };
+                        /** @default [] */
+                        folders?: string[];
+                    };
+                };
+            };
+        };
         responses: {
             /** @description Success */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["PolicyChange"];
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -4606,7 +5014,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["PolicyChange"];
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -4627,7 +5037,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["PolicyDecision"];
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -4648,7 +5060,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["PolicyDecision"];
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -4729,7 +5143,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["DisposalRunList"];
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -4744,11 +5160,13 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description Success */
-            200: {
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["DisposalStarted"];
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -4877,7 +5295,12 @@ export interface operations {
     };
     getComplianceDisposals: {
         parameters: {
-            query?: never;
+            query?: {
+                kind?: "disposal" | "erasure";
+                archive?: string;
+                before?: unknown;
+                limit?: number;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -4889,7 +5312,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["DisposalLogPage"];
+                };
             };
             default: components["responses"]["Error"];
         };

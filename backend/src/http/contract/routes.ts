@@ -4,6 +4,9 @@ import { directorySettingsSchema } from '../../directory/settings';
 import { holdInput, liftInput } from '../../retention/holds';
 import { settingsInput as retentionSettingsInput } from '../../retention/settings';
 import { journalMailboxInputSchema, journalMailboxPatchSchema, journalProfileInputSchema } from '../../journal/profile';
+import { proofInput } from '../routes/integrity';
+import { logQuery, previewBody, rulesBody } from '../routes/retention';
+import { quarantineQuery, reportsQuery } from '../routes/journal';
 import { completenessQuery, failedMessagesQuery } from '../routes/completeness';
 import { enabledPatch, runsQuery } from '../routes/profiles';
 import { auditQuery, grantFilter, grantInput, verifyQuery } from '../routes/access';
@@ -46,8 +49,8 @@ export const API_ROUTES: Record<string, RouteContract> = {
   'POST /api/messages/{id}/restore': { summary: 'Restore the message into its mailbox or online archive.', body: restoreBody },
   'GET /api/messages/{id}/hold': { summary: 'Whether the message is under a legal hold.', response: w.HoldStatus },
 
-  'GET /api/audit': { query: auditQuery },
-  'GET /api/audit/verify': { query: verifyQuery },
+  'GET /api/audit': { summary: 'The audit trail, newest first.', query: auditQuery, response: w.AuditPage },
+  'GET /api/audit/verify': { summary: 'Re-hash the audit chain (or a range of it).', query: verifyQuery, response: w.AuditVerification },
   'GET /api/admin/grants': { query: grantFilter, response: w.GrantList },
   'POST /api/admin/grants': { body: grantInput, response: w.Grant },
   'DELETE /api/admin/grants': {},
@@ -57,7 +60,7 @@ export const API_ROUTES: Record<string, RouteContract> = {
   'POST /api/admin/reindex': { summary: 'Reindex every archive.', response: w.SearchIndexState, status: 202 },
 
   'GET /api/admin/integrity': { summary: 'The ledger, the last verification and encryption.', response: w.IntegrityStatus },
-  'POST /api/admin/integrity/proof': {},
+  'POST /api/admin/integrity/proof': { summary: 'A proof file that the messages are in the sealed ledger (a JSON download).', body: proofInput },
   'POST /api/admin/integrity/verify': { summary: 'Verify the whole archive now (a job).', response: w.JobStarted, status: 202 },
   'POST /api/admin/integrity/seal': { summary: 'Chain what is queued, close the open period and timestamp its root now.', response: w.LedgerSeal },
   'PUT /api/admin/integrity/encryption': { body: enabledPatch, response: w.EncryptionStatus },
@@ -74,11 +77,11 @@ export const API_ROUTES: Record<string, RouteContract> = {
   'POST /api/admin/profiles/{id}/run': { summary: 'Start a run of the profile now.', response: w.Run, status: 202 },
   'GET /api/admin/runs': { query: runsQuery, response: w.RunList },
   'GET /api/admin/runs/{id}': { response: w.RunDetail },
-  'POST /api/admin/runs/{id}/cancel': { status: 202 },
+  'POST /api/admin/runs/{id}/cancel': { response: w.RunCancelled, status: 202 },
   'GET /api/admin/runs/{id}/completeness': { summary: "The run's completeness report.", response: w.CompletenessReport },
   'GET /api/admin/completeness': { summary: "The newest completeness report: of one profile's runs, or of any.", query: completenessQuery, response: w.CompletenessReport },
   'GET /api/admin/failed-messages': { query: failedMessagesQuery, response: w.FailedMessageList },
-  'POST /api/admin/failed-messages/{id}/retry': {},
+  'POST /api/admin/failed-messages/{id}/retry': { summary: 'Archive a message that failed for good again.', response: w.FailedMessageRetried, status: 202 },
 
   'GET /api/admin/directory/settings': { response: w.DirectorySettings },
   'PUT /api/admin/directory/settings': { body: directorySettingsSchema, response: w.DirectorySettings },
@@ -99,33 +102,33 @@ export const API_ROUTES: Record<string, RouteContract> = {
   'PUT /api/admin/journal/profiles/{id}': { body: journalProfileInputSchema, response: w.JournalProfileSaved },
   'PATCH /api/admin/journal/profiles/{id}': { summary: 'Enable or disable the profile.', body: enabledPatch, response: w.JournalProfileSaved },
   'DELETE /api/admin/journal/profiles/{id}': { status: 204 },
-  'GET /api/admin/journal/reports': {},
-  'GET /api/admin/journal/reports/{id}': {},
+  'GET /api/admin/journal/reports': { summary: 'Processed journal reports, newest first.', query: reportsQuery, response: w.JournalReportList },
+  'GET /api/admin/journal/reports/{id}': { response: w.JournalReport },
   'GET /api/admin/journal/spool': {},
-  'POST /api/admin/journal/spool/{id}/retry': {},
-  'GET /api/admin/journal/quarantine': {},
-  'GET /api/admin/journal/quarantine/{id}': {},
-  'GET /api/admin/journal/quarantine/{id}/raw': {},
+  'POST /api/admin/journal/spool/{id}/retry': { summary: 'Process the spooled report again (a job).', response: w.JobStarted, status: 202 },
+  'GET /api/admin/journal/quarantine': { query: quarantineQuery, response: w.QuarantineList },
+  'GET /api/admin/journal/quarantine/{id}': { response: w.QuarantinedReport },
+  'GET /api/admin/journal/quarantine/{id}/raw': { summary: 'The quarantined bytes (a download).' },
   'DELETE /api/admin/journal/quarantine/{id}': { status: 204 },
 
-  'GET /api/admin/retention/policies': {},
-  'POST /api/admin/retention/preview': {},
-  'POST /api/admin/retention/policies': {},
-  'PUT /api/admin/retention/policies/{id}': {},
-  'DELETE /api/admin/retention/policies/{id}': {},
-  'POST /api/admin/retention/policies/{id}/approve': {},
-  'POST /api/admin/retention/policies/{id}/reject': {},
+  'GET /api/admin/retention/policies': { response: w.RetentionPolicyList },
+  'POST /api/admin/retention/preview': { summary: 'What a policy change would dispose of (policyId null: a new policy; rules null: removing it).', body: previewBody, response: w.PolicyPreview },
+  'POST /api/admin/retention/policies': { summary: 'Create a policy: 201 in force, 202 waiting for approval.', body: rulesBody, response: w.PolicyChange, status: 201 },
+  'PUT /api/admin/retention/policies/{id}': { summary: 'Change a policy: 200 in force, 202 waiting for approval.', body: rulesBody, response: w.PolicyChange },
+  'DELETE /api/admin/retention/policies/{id}': { summary: 'Remove a policy: 200 done, 202 waiting for approval.', response: w.PolicyChange },
+  'POST /api/admin/retention/policies/{id}/approve': { summary: "A second administrator approves the policy's pending change.", response: w.PolicyDecision },
+  'POST /api/admin/retention/policies/{id}/reject': { response: w.PolicyDecision },
   'GET /api/admin/retention/settings': { response: w.RetentionSettings },
   'PUT /api/admin/retention/settings': { body: retentionSettingsInput, response: w.RetentionSettings },
-  'POST /api/admin/retention/disposal': {},
-  'GET /api/admin/retention/disposal': {},
+  'POST /api/admin/retention/disposal': { summary: 'Run disposal now (a job).', response: w.DisposalStarted, status: 202 },
+  'GET /api/admin/retention/disposal': { summary: 'The latest disposal runs.', response: w.DisposalRunList },
   'GET /api/admin/erasure-requests': {},
   'POST /api/admin/erasure-requests': {},
   'GET /api/admin/erasure-requests/{id}': {},
   'POST /api/admin/erasure-requests/{id}/approve': {},
   'POST /api/admin/erasure-requests/{id}/reject': {},
   'GET /api/admin/erasure-requests/{id}/certificate': {},
-  'GET /api/compliance/disposals': {},
+  'GET /api/compliance/disposals': { summary: 'The disposal and erasure log, newest first.', query: logQuery, response: w.DisposalLogPage },
   'GET /api/compliance/holds': { response: w.LegalHoldList },
   'POST /api/compliance/holds': { body: holdInput, response: w.LegalHold, status: 201 },
   'GET /api/compliance/holds/{id}': { response: w.LegalHoldDetail },

@@ -3,6 +3,7 @@ import { profileInputSchema } from '../../archiving/profile';
 import { directorySettingsSchema } from '../../directory/settings';
 import { journalProfileInputSchema } from '../../journal/profile';
 import { settingsInput as retentionSettingsInput } from '../../retention/settings';
+import { policyRules } from '../../retention/rules';
 
 /**
  * The shapes of the API's JSON answers as they travel (dates as ISO strings): the source of the
@@ -600,3 +601,164 @@ export const LedgerSeal = named(
 );
 
 export const RetentionSettings = named('RetentionSettings', retentionSettingsInput, 'When disposal runs, how much it may dispose of without a second administrator, and its batch size.');
+
+const auditActor = z.union([
+  z.object({ oid: z.string(), upn: z.string(), name: z.string(), roles: z.array(z.string()) }),
+  z.object({ system: z.string() }),
+]);
+export const AuditEntry = named(
+  'AuditEntry',
+  z.object({
+    seq: z.number().describe('The sequence number: 1, 2, 3, ... without gaps.'),
+    at: date,
+    actor: auditActor,
+    action: z.string(),
+    archiveId: z.string().optional(),
+    target: z.string().optional(),
+    details: z.record(z.string(), z.unknown()).optional(),
+    ip: z.string().optional(),
+    userAgent: z.string().optional(),
+    prev: z.string().describe("The hash of entry seq - 1."),
+    hash: z.string(),
+  }),
+);
+export const AuditPage = named('AuditPage', z.object({ value: z.array(AuditEntry), nextCursor: z.number().optional().describe('Pass as cursor for the older entries.') }));
+export const AuditVerification = named(
+  'AuditVerification',
+  z.object({
+    ok: z.boolean(),
+    checked: z.number(),
+    brokenAt: z.number().optional().describe('The first entry missing, altered, foreign or not linked.'),
+    reason: z.string().optional(),
+    head: z.object({ seq: z.number(), hash: z.string() }).optional().describe('The last verified entry: anchor its hash outside the database.'),
+  }),
+);
+
+export const JournalReport = named(
+  'JournalReport',
+  z.object({
+    _id: z.string().describe("The report's blob id."),
+    spoolId: z.string(),
+    mailbox: z.string(),
+    profileId: z.string(),
+    receivedAt: date,
+    processedAt: date,
+    messageId: z.string(),
+    originalSha256: z.string(),
+    originalSize: z.number(),
+    participants: z.number(),
+    archives: z.array(z.object({ archiveId: z.string(), addresses: z.array(z.string()), status: z.enum(['archived', 'duplicate']) })),
+    unknown: z.array(z.object({ address: z.string(), action: z.enum(['ignored', 'catch-all', 'pending']) })),
+    external: z.number(),
+    warnings: z.array(z.string()),
+  }),
+);
+export const JournalReportList = named('JournalReportList', z.object({ value: z.array(JournalReport) }));
+
+const smtpTrace = z.object({
+  sessionId: z.string(),
+  remoteAddress: z.string(),
+  clientHostname: z.string(),
+  helo: z.string(),
+  mailFrom: z.string(),
+  rcptTo: z.array(z.string()),
+  secure: z.boolean(),
+  user: z.string().nullable(),
+});
+export const QuarantinedReport = named(
+  'QuarantinedReport',
+  z.object({
+    _id: z.string(),
+    kind: z.enum(['not-journal', 'malformed']),
+    reason: z.string(),
+    spoolId: z.string(),
+    mailbox: z.string(),
+    receivedAt: date,
+    quarantinedAt: date,
+    sha256: z.string(),
+    size: z.number(),
+    smtp: smtpTrace,
+    subject: z.string(),
+    from: z.string(),
+    envelope: z.record(z.string(), z.unknown()).nullable(),
+  }),
+  'A report kept aside with its bytes (GET .../raw downloads them).',
+);
+export const QuarantineList = named('QuarantineList', z.object({ value: z.array(QuarantinedReport) }));
+export const RunCancelled = named('RunCancelled', z.object({ cancelled: z.boolean() }), '202 when cancelled, 409 when the run had already ended.');
+export const FailedMessageRetried = named('FailedMessageRetried', z.object({ runId: z.string().describe('The run that archives the message again.') }));
+
+const previewSummary = z.object({ messages: z.number(), bytes: z.number(), archives: z.number() });
+export const RetentionPolicy = named(
+  'RetentionPolicy',
+  z.object({
+    id: z.string(),
+    active: policyRules.nullable().describe('The rules in force; null until a new policy is approved.'),
+    pending: z
+      .object({ rules: policyRules.nullable().describe('null removes the policy.'), requestedBy: actor, requestedAt: date, preview: previewSummary, reasons: z.array(z.string()) })
+      .nullable()
+      .describe('A change waiting for a second administrator.'),
+    version: z.number(),
+    createdBy: actor,
+    createdAt: date,
+    updatedAt: date,
+    approvedBy: actor.nullable(),
+  }),
+);
+export const RetentionPolicyList = named('RetentionPolicyList', z.object({ value: z.array(RetentionPolicy) }));
+export const PolicyPreview = named(
+  'PolicyPreview',
+  z.object({
+    messages: z.number(),
+    bytes: z.number(),
+    storageFreed: z.number().describe('Stored originals deleted with their last reference.'),
+    archives: z.array(z.object({ archiveId: z.string(), messages: z.number(), bytes: z.number() })),
+    sample: z.array(z.object({ archiveId: z.string(), subject: z.string(), receivedAt: date, folder: z.string() })),
+    kept: z.partialRecord(z.enum(['hold', 'hold-unverifiable', 'minimum', 'recent']), z.number()),
+  }),
+  'What a policy change would dispose of, and what it would keep and why.',
+);
+export const PolicyChange = named(
+  'PolicyChange',
+  z.object({ policy: RetentionPolicy.nullable(), preview: PolicyPreview, applied: z.boolean().describe('False: the change waits for a second administrator (202).') }),
+);
+export const PolicyDecision = named('PolicyDecision', z.object({ policy: RetentionPolicy.nullable().describe('null: the approved change removed the policy.') }));
+export const DisposalStarted = named('DisposalStarted', z.object({ jobId: z.string(), status: z.string() }));
+export const DisposalRunList = named(
+  'DisposalRunList',
+  z.object({
+    value: z.array(
+      z.object({
+        id: z.string(),
+        status: z.string(),
+        progress: z.record(z.string(), z.unknown()),
+        result: z.unknown(),
+        error: z.object({ message: z.string(), code: z.string().optional() }).nullable(),
+        createdAt: date,
+        startedAt: nullableDate,
+        finishedAt: nullableDate,
+      }),
+    ),
+  }),
+);
+export const DisposalLogPage = named(
+  'DisposalLogPage',
+  z.object({
+    value: z.array(
+      z.object({
+        id: z.string(),
+        archiveId: z.string(),
+        sha256: z.string(),
+        receivedAt: date,
+        archivedAt: date,
+        size: z.number(),
+        kind: z.enum(['disposal', 'erasure']),
+        ref: z.array(z.string()).describe('The policies that made it due, or the erasure request.'),
+        at: date,
+        doneAt: date,
+        blob: z.enum(['erased', 'kept']),
+      }),
+    ),
+    nextCursor: nullableDate.describe('Pass as before for the older entries.'),
+  }),
+);

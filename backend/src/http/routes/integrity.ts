@@ -10,7 +10,7 @@ import { enabledPatch } from './profiles';
 import { HttpError, parseInput } from '../errors';
 
 const blobId = z.string().regex(/^[0-9a-f]{64}$/, 'must be a message id (64 hex digits)');
-const proofInput = z
+export const proofInput = z
   .object({
     messages: z
       .array(z.object({ archiveId: z.string().min(1).max(200), id: blobId }).strict())

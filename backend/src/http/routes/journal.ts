@@ -34,6 +34,8 @@ import { HttpError, notFound, parseInput } from '../errors';
 
 const idParam = z.object({ id: z.string().min(1).max(100) });
 const shaParam = z.object({ id: z.string().regex(/^[0-9a-f]{64}$/, 'must be a report id (SHA-256, hex)') });
+export const reportsQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(50), before: z.coerce.date().optional() });
+export const quarantineQuery = z.object({ kind: z.enum(['not-journal', 'malformed']).optional(), limit: z.coerce.number().int().min(1).max(500).default(100) });
 
 /** Admin API of journal archiving (MISSION M3): gateway mailboxes, profiles, processed reports, quarantine. */
 export function journalRoutes(deps: ServiceDeps): Router {
@@ -160,11 +162,7 @@ export function journalRoutes(deps: ServiceDeps): Router {
   // --- what the gateway received ---
 
   r.get('/admin/journal/reports', async (req, res) => {
-    const { limit, before } = parseInput(
-      z.object({ limit: z.coerce.number().int().min(1).max(500).default(50), before: z.coerce.date().optional() }),
-      req.query,
-      'query',
-    );
+    const { limit, before } = parseInput(reportsQuery, req.query, 'query');
     res.json({ value: await listReportRecords(conn, { limit, before }) });
   });
 
@@ -188,11 +186,7 @@ export function journalRoutes(deps: ServiceDeps): Router {
   });
 
   r.get('/admin/journal/quarantine', async (req, res) => {
-    const { kind, limit } = parseInput(
-      z.object({ kind: z.enum(['not-journal', 'malformed']).optional(), limit: z.coerce.number().int().min(1).max(500).default(100) }),
-      req.query,
-      'query',
-    );
+    const { kind, limit } = parseInput(quarantineQuery, req.query, 'query');
     const value = await listQuarantine(conn, { kind, limit });
     // Subjects and senders of mail: who looked at the list is on record, even without opening any.
     await audit(store, { ...auditFrom(req), action: 'journal-quarantine-list', archiveId: JOURNAL_QUARANTINE, details: { kind, returned: value.length } });

@@ -14,9 +14,9 @@ import { parseInput } from '../errors';
 import { retentionErrors } from './retention-errors';
 
 const idParam = z.object({ id: z.string().min(1).max(100) });
-const previewBody = z.object({ policyId: z.string().min(1).max(100).nullable().default(null), rules: policyRules.nullable() }).strict();
-const rulesBody = z.object({ rules: policyRules }).strict();
-const logQuery = z.object({
+export const previewBody = z.object({ policyId: z.string().min(1).max(100).nullable().default(null), rules: policyRules.nullable() }).strict();
+export const rulesBody = z.object({ rules: policyRules }).strict();
+export const logQuery = z.object({
   kind: z.enum(['disposal', 'erasure']).optional(),
   archive: z.string().trim().min(1).max(400).optional(),
   before: z.coerce.date({ error: 'must be a date' }).optional(),
