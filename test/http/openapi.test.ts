@@ -118,6 +118,11 @@ test('the answers of an archive with a run in it keep to their schemas', async (
   await call(wrong, 'GET /api/admin/journal/reports', '/admin/journal/reports');
   await call(wrong, 'GET /api/admin/journal/quarantine', '/admin/journal/quarantine');
   assert.ok((await call(wrong, 'GET /api/audit', '/audit?limit=5')).nextCursor, 'the run and the calls left more than five entries');
+  const erasure = await call(wrong, 'POST /api/admin/erasure-requests', '/admin/erasure-requests', { body: { addresses: [megan], reason: 'A test of the contract' } });
+  await call(wrong, 'GET /api/admin/erasure-requests', '/admin/erasure-requests');
+  assert.ok((await call(wrong, 'GET /api/admin/erasure-requests/{id}', `/admin/erasure-requests/${erasure.id}`)).listing.goes.length > 0, 'the request covers the archived mail');
+  await call(wrong, 'POST /api/admin/erasure-requests/{id}/reject', `/admin/erasure-requests/${erasure.id}/reject`, { body: { reason: 'Not this one' } });
+  assert.equal((await call(wrong, 'GET /api/admin/erasure-requests/{id}', `/admin/erasure-requests/${erasure.id}`)).listing, null);
   assert.equal((await call(wrong, 'GET /api/audit/verify', '/audit/verify')).ok, true);
   assert.deepEqual(wrong, []);
 });

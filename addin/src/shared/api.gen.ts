@@ -1048,6 +1048,7 @@ export interface paths {
         };
         get: operations["getAdminErasureRequests"];
         put?: never;
+        /** File an erasure request; a second administrator approves it. */
         post: operations["postAdminErasureRequests"];
         delete?: never;
         options?: never;
@@ -1080,6 +1081,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** A second administrator approves: the erasure runs (a job). */
         post: operations["postAdminErasureRequestsIdApprove"];
         delete?: never;
         options?: never;
@@ -1110,6 +1112,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** What the erasure did (409 until it has run). */
         get: operations["getAdminErasureRequestsIdCertificate"];
         put?: never;
         post?: never;
@@ -2809,6 +2812,130 @@ export interface components {
             }[];
             /** @description Pass as before for the older entries. */
             nextCursor: string | null;
+        };
+        ErasureRequest: {
+            id: string;
+            addresses: string[];
+            from: string | null;
+            to: string | null;
+            reason: string;
+            requestedBy: {
+                oid: string;
+                upn: string;
+            };
+            /** @description ISO 8601 date-time */
+            requestedAt: string;
+            /** @enum {string} */
+            state: "pending" | "approved" | "running" | "done" | "rejected" | "failed";
+            decidedBy: {
+                oid: string;
+                upn: string;
+            } | null;
+            decidedAt: string | null;
+            error: string | null;
+            certificate: {
+                erased: number;
+                kept: number;
+                /** @description SHA-256 over the sorted lines "<archive> <sha256> <erased|kept>". */
+                digest: string;
+                /** @description ISO 8601 date-time */
+                at: string;
+            } | null;
+        };
+        ErasureRequestList: {
+            value: components["schemas"]["ErasureRequest"][];
+        };
+        ErasureRequestDetail: {
+            id: string;
+            addresses: string[];
+            from: string | null;
+            to: string | null;
+            reason: string;
+            requestedBy: {
+                oid: string;
+                upn: string;
+            };
+            /** @description ISO 8601 date-time */
+            requestedAt: string;
+            /** @enum {string} */
+            state: "pending" | "approved" | "running" | "done" | "rejected" | "failed";
+            decidedBy: {
+                oid: string;
+                upn: string;
+            } | null;
+            decidedAt: string | null;
+            error: string | null;
+            certificate: {
+                erased: number;
+                kept: number;
+                /** @description SHA-256 over the sorted lines "<archive> <sha256> <erased|kept>". */
+                digest: string;
+                /** @description ISO 8601 date-time */
+                at: string;
+            } | null;
+            /** @description Until it has run: what it would erase and what must stay, worked out now. */
+            listing: {
+                query: string;
+                goes: {
+                    id: string;
+                    archiveId: string;
+                    subject: string;
+                    from: string;
+                    /** @description ISO 8601 date-time */
+                    receivedAt: string;
+                    size: number;
+                }[];
+                stays: {
+                    id: string;
+                    archiveId: string;
+                    subject: string;
+                    from: string;
+                    /** @description ISO 8601 date-time */
+                    receivedAt: string;
+                    size: number;
+                    reason: {
+                        /** @constant */
+                        code: "hold";
+                        holdId: string;
+                        hold: string;
+                    } | {
+                        /** @constant */
+                        code: "hold-unverifiable";
+                        holdId: string;
+                        hold: string;
+                    } | {
+                        /** @constant */
+                        code: "minimum";
+                        policyId: string;
+                        policy: string;
+                        /** @description ISO 8601 date-time */
+                        until: string;
+                    } | {
+                        /** @constant */
+                        code: "recent";
+                    };
+                    why: string;
+                }[];
+            } | null;
+        };
+        ErasureCertificate: {
+            request: components["schemas"]["ErasureRequest"];
+            certificate: {
+                erased: number;
+                kept: number;
+                digest: string;
+                /** @description ISO 8601 date-time */
+                at: string;
+            };
+            messages: {
+                archiveId: string;
+                sha256: string;
+                /** @description ISO 8601 date-time */
+                receivedAt: string;
+                blob: string;
+                /** @description ISO 8601 date-time */
+                doneAt: string;
+            }[];
         };
         Error: {
             error: {
@@ -5185,7 +5312,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErasureRequestList"];
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -5197,14 +5326,27 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    addresses: string[];
+                    /** @default null */
+                    from?: unknown | null;
+                    /** @default null */
+                    to?: unknown | null;
+                    reason: string;
+                };
+            };
+        };
         responses: {
             /** @description Success */
-            200: {
+            201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErasureRequest"];
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -5225,7 +5367,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErasureRequestDetail"];
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -5242,11 +5386,13 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description Success */
-            200: {
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErasureRequest"];
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -5260,14 +5406,22 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    reason: string;
+                };
+            };
+        };
         responses: {
             /** @description Success */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErasureRequest"];
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -5288,7 +5442,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErasureCertificate"];
+                };
             };
             default: components["responses"]["Error"];
         };

@@ -1,11 +1,13 @@
 import type { z } from 'zod';
 import { profileInputSchema } from '../../archiving/profile';
 import { directorySettingsSchema } from '../../directory/settings';
+import { erasureInput } from '../../retention/erasure';
 import { holdInput, liftInput } from '../../retention/holds';
 import { settingsInput as retentionSettingsInput } from '../../retention/settings';
 import { journalMailboxInputSchema, journalMailboxPatchSchema, journalProfileInputSchema } from '../../journal/profile';
 import { proofInput } from '../routes/integrity';
 import { logQuery, previewBody, rulesBody } from '../routes/retention';
+import { rejectBody } from '../routes/erasure';
 import { quarantineQuery, reportsQuery } from '../routes/journal';
 import { completenessQuery, failedMessagesQuery } from '../routes/completeness';
 import { enabledPatch, runsQuery } from '../routes/profiles';
@@ -122,12 +124,12 @@ export const API_ROUTES: Record<string, RouteContract> = {
   'PUT /api/admin/retention/settings': { body: retentionSettingsInput, response: w.RetentionSettings },
   'POST /api/admin/retention/disposal': { summary: 'Run disposal now (a job).', response: w.DisposalStarted, status: 202 },
   'GET /api/admin/retention/disposal': { summary: 'The latest disposal runs.', response: w.DisposalRunList },
-  'GET /api/admin/erasure-requests': {},
-  'POST /api/admin/erasure-requests': {},
-  'GET /api/admin/erasure-requests/{id}': {},
-  'POST /api/admin/erasure-requests/{id}/approve': {},
-  'POST /api/admin/erasure-requests/{id}/reject': {},
-  'GET /api/admin/erasure-requests/{id}/certificate': {},
+  'GET /api/admin/erasure-requests': { response: w.ErasureRequestList },
+  'POST /api/admin/erasure-requests': { summary: 'File an erasure request; a second administrator approves it.', body: erasureInput, response: w.ErasureRequest, status: 201 },
+  'GET /api/admin/erasure-requests/{id}': { response: w.ErasureRequestDetail },
+  'POST /api/admin/erasure-requests/{id}/approve': { summary: 'A second administrator approves: the erasure runs (a job).', response: w.ErasureRequest, status: 202 },
+  'POST /api/admin/erasure-requests/{id}/reject': { body: rejectBody, response: w.ErasureRequest },
+  'GET /api/admin/erasure-requests/{id}/certificate': { summary: 'What the erasure did (409 until it has run).', response: w.ErasureCertificate },
   'GET /api/compliance/disposals': { summary: 'The disposal and erasure log, newest first.', query: logQuery, response: w.DisposalLogPage },
   'GET /api/compliance/holds': { response: w.LegalHoldList },
   'POST /api/compliance/holds': { body: holdInput, response: w.LegalHold, status: 201 },

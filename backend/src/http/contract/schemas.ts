@@ -762,3 +762,49 @@ export const DisposalLogPage = named(
     nextCursor: nullableDate.describe('Pass as before for the older entries.'),
   }),
 );
+
+export const ErasureRequest = named(
+  'ErasureRequest',
+  z.object({
+    id: z.string(),
+    addresses: z.array(z.string()),
+    from: nullableDate,
+    to: nullableDate,
+    reason: z.string(),
+    requestedBy: actor,
+    requestedAt: date,
+    state: z.enum(['pending', 'approved', 'running', 'done', 'rejected', 'failed']),
+    decidedBy: actor.nullable(),
+    decidedAt: nullableDate,
+    error: z.string().nullable(),
+    certificate: z
+      .object({ erased: z.number(), kept: z.number(), digest: z.string().describe('SHA-256 over the sorted lines "<archive> <sha256> <erased|kept>".'), at: date })
+      .nullable(),
+  }),
+  'An erasure on request (GDPR Art. 17), decided by a second administrator.',
+);
+export const ErasureRequestList = named('ErasureRequestList', z.object({ value: z.array(ErasureRequest) }));
+const listedMessage = z.object({ id: z.string(), archiveId: z.string(), subject: z.string(), from: z.string(), receivedAt: date, size: z.number() });
+const keepReason = z.discriminatedUnion('code', [
+  z.object({ code: z.literal('hold'), holdId: z.string(), hold: z.string() }),
+  z.object({ code: z.literal('hold-unverifiable'), holdId: z.string(), hold: z.string() }),
+  z.object({ code: z.literal('minimum'), policyId: z.string(), policy: z.string(), until: date }),
+  z.object({ code: z.literal('recent') }),
+]);
+export const ErasureRequestDetail = named(
+  'ErasureRequestDetail',
+  ErasureRequest.extend({
+    listing: z
+      .object({ query: z.string(), goes: z.array(listedMessage), stays: z.array(listedMessage.extend({ reason: keepReason, why: z.string() })) })
+      .nullable()
+      .describe('Until it has run: what it would erase and what must stay, worked out now.'),
+  }),
+);
+export const ErasureCertificate = named(
+  'ErasureCertificate',
+  z.object({
+    request: ErasureRequest,
+    certificate: z.object({ erased: z.number(), kept: z.number(), digest: z.string(), at: date }),
+    messages: z.array(z.object({ archiveId: z.string(), sha256: z.string(), receivedAt: date, blob: z.string(), doneAt: date })),
+  }),
+);

@@ -8,7 +8,7 @@ import { HttpError, notFound, parseInput } from '../errors';
 import { retentionErrors } from './retention-errors';
 
 const idParam = z.object({ id: z.string().min(1).max(100) });
-const rejectBody = z.object({ reason: z.string().trim().min(1, 'is required').max(2000) }).strict();
+export const rejectBody = z.object({ reason: z.string().trim().min(1, 'is required').max(2000) }).strict();
 
 /** Erasure on request (GDPR Art. 17), four eyes, with a certificate (administrators). MISSION M13. */
 export function erasureRoutes(deps: ServiceDeps): Router {
