@@ -4,14 +4,10 @@
  * document describes, generated from it.
  */
 import type { DisposalResult } from '../../../backend/src/retention/disposal';
-import type { ErasureListing } from '../../../backend/src/retention/erasure';
-import type { PolicyPreview } from '../../../backend/src/retention/preview';
 import type { SearchResult } from '../../../backend/src/search/service';
 import type { Case, CaseExport } from '../../../backend/src/store/cases';
-import type { LogEntry } from '../../../backend/src/store/disposals';
-import type { ErasureRequest } from '../../../backend/src/store/erasures';
 import type { Hold } from '../../../backend/src/store/holds';
-import type { PolicyRules, StoredPolicy } from '../../../backend/src/store/retention-policies';
+import type { PolicyRules } from '../../../backend/src/store/retention-policies';
 import type { Schema } from '@shared/types';
 
 /** A value as JSON carries it. */
@@ -20,24 +16,16 @@ type WithId<T extends { _id: string }> = Json<Omit<T, '_id'>> & { id: string };
 
 export type { PolicyRules };
 export type RetentionSettings = Schema<'RetentionSettings'>;
-export type Policy = WithId<StoredPolicy>;
-export type Preview = Json<PolicyPreview>;
-export interface PolicyChange {
-  policy: Policy | null;
-  preview: Preview;
-  applied: boolean;
-}
+export type Policy = Schema<'RetentionPolicy'>;
+export type Preview = Schema<'PolicyPreview'>;
+export type PolicyChange = Schema<'PolicyChange'>;
 export type DisposalRun = { id: string; status: string; progress: Record<string, unknown>; result: Json<DisposalResult> | null; error: { message: string } | null; createdAt: string; startedAt: string | null; finishedAt: string | null };
-export type DisposalLogEntry = Json<Omit<LogEntry, '_id' | 'batch'>> & { id: string };
+export type DisposalLogEntry = Schema<'DisposalLogPage'>['value'][number];
 export type LegalHold = Schema<'LegalHold'>;
 export type HoldDraft = Pick<Hold, 'name' | 'reason' | 'kind' | 'archives' | 'query' | 'visibleToUsers'> & { endsAt: string | null };
-export type Erasure = WithId<ErasureRequest>;
-export type ErasureDetail = Erasure & { listing: Json<ErasureListing> | null };
-export interface Certificate {
-  request: Erasure;
-  certificate: NonNullable<Erasure['certificate']>;
-  messages: { archiveId: string; sha256: string; receivedAt: string; blob: string; doneAt: string }[];
-}
+export type Erasure = Schema<'ErasureRequest'>;
+export type ErasureDetail = Schema<'ErasureRequestDetail'>;
+export type Certificate = Schema<'ErasureCertificate'>;
 export type CaseSummary = WithId<Case>;
 export type CaseDetail = CaseSummary & { holds: LegalHold[]; exports: WithId<CaseExport>[]; tags: { tag: string; itemId: string; by: { upn: string }; at: string }[] };
 export type SearchPage = Json<SearchResult>;

@@ -38,16 +38,7 @@ export type DirectorySettings = Schema<'DirectorySettings'>;
 export type JournalMailbox = Schema<'JournalMailbox'>;
 export type JournalProfile = Schema<'JournalProfile'>;
 
-export interface QuarantinedReport {
-  _id: string;
-  kind: 'not-journal' | 'malformed';
-  mailbox: string;
-  reason: string;
-  receivedAt: string;
-  quarantinedAt: string;
-  subject: string;
-  from: string;
-}
+export type QuarantinedReport = Schema<'QuarantinedReport'>;
 
 /** An import as the API sends it. */
 export type ImportItem = Schema<'ImportItem'>;
