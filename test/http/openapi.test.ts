@@ -66,9 +66,18 @@ function drift(route: string, body: unknown): string[] {
   }
 }
 
+/** Diego with the auditor role in his token (eDiscovery cases are for auditors only). */
+async function asAuditor(method: string, path: string, body?: unknown) {
+  const token = await stack.emulator.issueUserToken(DEMO_USERS.diego.upn, { roles: ['Archive.Auditor'] });
+  const headers = { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) };
+  const res = await fetch(`${stack.backend.url}/api${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  return { status: res.status, body: await res.json() };
+}
+
 /** Calls a route as the admin (or `as`), expects its documented status, and notes where its answer (if any) drifts from its schema. */
-async function call(wrong: string[], route: string, path: string, opts: { as?: string; body?: unknown } = {}) {
-  const res = await stack.api(opts.as ?? ADMIN, route.split(' ')[0]!, path, opts.body);
+async function call(wrong: string[], route: string, path: string, opts: { as?: string; body?: unknown; auditor?: boolean } = {}) {
+  const method = route.split(' ')[0]!;
+  const res = opts.auditor ? await asAuditor(method, path, opts.body) : await stack.api(opts.as ?? ADMIN, method, path, opts.body);
   assert.equal(res.status, API_ROUTES[route]?.status ?? 200, `${route}: ${JSON.stringify(res.body)}`);
   if (res.status !== 204) wrong.push(...drift(route, res.body));
   return res.body;
@@ -117,6 +126,7 @@ test('the answers of an archive with a run in it keep to their schemas', async (
   await call(wrong, 'GET /api/compliance/disposals', '/compliance/disposals');
   await call(wrong, 'GET /api/admin/journal/reports', '/admin/journal/reports');
   await call(wrong, 'GET /api/admin/journal/quarantine', '/admin/journal/quarantine');
+  await call(wrong, 'GET /api/admin/journal/spool', '/admin/journal/spool?held=false');
   assert.ok((await call(wrong, 'GET /api/audit', '/audit?limit=5')).nextCursor, 'the run and the calls left more than five entries');
   const erasure = await call(wrong, 'POST /api/admin/erasure-requests', '/admin/erasure-requests', { body: { addresses: [megan], reason: 'A test of the contract' } });
   await call(wrong, 'GET /api/admin/erasure-requests', '/admin/erasure-requests');
@@ -124,6 +134,22 @@ test('the answers of an archive with a run in it keep to their schemas', async (
   await call(wrong, 'POST /api/admin/erasure-requests/{id}/reject', `/admin/erasure-requests/${erasure.id}/reject`, { body: { reason: 'Not this one' } });
   assert.equal((await call(wrong, 'GET /api/admin/erasure-requests/{id}', `/admin/erasure-requests/${erasure.id}`)).listing, null);
   assert.equal((await call(wrong, 'GET /api/audit/verify', '/audit/verify')).ok, true);
+
+  const auditor = { auditor: true };
+  const made = await call(wrong, 'POST /api/compliance/cases', '/compliance/cases', { ...auditor, body: { name: 'Contract case' } });
+  const kase = `/compliance/cases/${made.id}`;
+  const word = (page.value[0].subject as string).split(/\s+/)[0]!;
+  const { searches } = await call(wrong, 'POST /api/compliance/cases/{id}/searches', `${kase}/searches`, { ...auditor, body: { name: 'First', query: word } });
+  const found = await call(wrong, 'GET /api/compliance/cases/{id}/searches/{searchId}/results', `${kase}/searches/${searches[0].id}/results?limit=5`, auditor);
+  assert.ok(found.value.length > 0, `the saved search for "${word}" finds the archived mail`);
+  const tag = { items: [found.value[0].id], tag: 'relevant' };
+  assert.equal((await call(wrong, 'POST /api/compliance/cases/{id}/tags', `${kase}/tags`, { ...auditor, body: tag })).tagged, 1);
+  await call(wrong, 'GET /api/compliance/cases/{id}/tags', `${kase}/tags`, auditor);
+  await call(wrong, 'POST /api/compliance/cases/{id}/holds', `${kase}/holds`, { ...auditor, body: { searchId: searches[0].id, name: 'Case hold', reason: 'A test of the contract' } });
+  await call(wrong, 'GET /api/compliance/cases/{id}/exports', `${kase}/exports`, auditor);
+  assert.equal((await call(wrong, 'GET /api/compliance/cases/{id}', kase, auditor)).tags.length, 1);
+  await call(wrong, 'POST /api/compliance/cases/{id}/untag', `${kase}/untag`, { ...auditor, body: tag });
+  await call(wrong, 'GET /api/compliance/cases', '/compliance/cases', auditor);
   assert.deepEqual(wrong, []);
 });
 

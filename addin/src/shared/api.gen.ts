@@ -845,6 +845,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** The backlog: reports spooled and not yet processed (held: waiting for an enabled profile). */
         get: operations["getAdminJournalSpool"];
         put?: never;
         post?: never;
@@ -1210,6 +1211,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** The case with its holds, exports and tags. */
         get: operations["getComplianceCasesId"];
         put?: never;
         post?: never;
@@ -1228,6 +1230,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Save a search in the case. */
         post: operations["postComplianceCasesIdSearches"];
         delete?: never;
         options?: never;
@@ -1242,6 +1245,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** A page of what the saved search finds in every archive. */
         get: operations["getComplianceCasesIdSearchesSearchIdResults"];
         put?: never;
         post?: never;
@@ -1292,6 +1296,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** A hold on what one of the case's saved searches finds. */
         post: operations["postComplianceCasesIdHolds"];
         delete?: never;
         options?: never;
@@ -1308,6 +1313,7 @@ export interface paths {
         };
         get: operations["getComplianceCasesIdExports"];
         put?: never;
+        /** Export a saved search or a tag as a verifiable ZIP (a download). */
         post: operations["postComplianceCasesIdExports"];
         delete?: never;
         options?: never;
@@ -2935,6 +2941,124 @@ export interface components {
                 blob: string;
                 /** @description ISO 8601 date-time */
                 doneAt: string;
+            }[];
+        };
+        Case: {
+            id: string;
+            name: string;
+            description: string;
+            searches: {
+                id: string;
+                name: string;
+                query: string;
+                createdBy: {
+                    oid: string;
+                    upn: string;
+                };
+                /** @description ISO 8601 date-time */
+                createdAt: string;
+            }[];
+            createdBy: {
+                oid: string;
+                upn: string;
+            };
+            /** @description ISO 8601 date-time */
+            createdAt: string;
+            /** @enum {string} */
+            state: "open" | "closed";
+        };
+        CaseList: {
+            value: components["schemas"]["Case"][];
+        };
+        CaseTag: {
+            tag: string;
+            itemId: string;
+            by: {
+                oid: string;
+                upn: string;
+            };
+            /** @description ISO 8601 date-time */
+            at: string;
+        };
+        CaseTagList: {
+            value: components["schemas"]["CaseTag"][];
+        };
+        CaseExport: {
+            id: string;
+            caseId: string;
+            selection: {
+                searchId: string;
+                query: string;
+            } | {
+                tag: string;
+            };
+            messages: number;
+            /** @description SHA-256 of the manifest.json in the package. */
+            manifestSha256: string;
+            by: {
+                oid: string;
+                upn: string;
+            };
+            /** @description ISO 8601 date-time */
+            at: string;
+        };
+        CaseExportList: {
+            value: components["schemas"]["CaseExport"][];
+        };
+        CaseDetail: {
+            id: string;
+            name: string;
+            description: string;
+            searches: {
+                id: string;
+                name: string;
+                query: string;
+                createdBy: {
+                    oid: string;
+                    upn: string;
+                };
+                /** @description ISO 8601 date-time */
+                createdAt: string;
+            }[];
+            createdBy: {
+                oid: string;
+                upn: string;
+            };
+            /** @description ISO 8601 date-time */
+            createdAt: string;
+            /** @enum {string} */
+            state: "open" | "closed";
+            holds: components["schemas"]["LegalHold"][];
+            exports: components["schemas"]["CaseExport"][];
+            tags: components["schemas"]["CaseTag"][];
+        };
+        Tagged: {
+            tagged: number;
+        };
+        Untagged: {
+            untagged: number;
+        };
+        SpoolList: {
+            value: {
+                _id: string;
+                mailbox: string;
+                /** @description ISO 8601 date-time */
+                receivedAt: string;
+                sha256: string;
+                size: number;
+                smtp: {
+                    sessionId: string;
+                    remoteAddress: string;
+                    clientHostname: string;
+                    helo: string;
+                    mailFrom: string;
+                    rcptTo: string[];
+                    secure: boolean;
+                    user: string | null;
+                };
+                jobKey: string;
+                /** @description Since when it waits for an enabled profile; null if it does not. */
+                heldAt: string | null;
             }[];
         };
         Error: {
@@ -4827,7 +4951,9 @@ export interface operations {
     };
     getAdminJournalSpool: {
         parameters: {
-            query?: never;
+            query?: {
+                held?: "true" | "false";
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -4839,7 +4965,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["SpoolList"];
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -5602,7 +5730,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["CaseList"];
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -5614,14 +5744,24 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    /** @default  */
+                    description?: string;
+                };
+            };
+        };
         responses: {
             /** @description Success */
-            200: {
+            201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Case"];
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -5642,7 +5782,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["CaseDetail"];
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -5656,21 +5798,33 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    query: string;
+                };
+            };
+        };
         responses: {
             /** @description Success */
-            200: {
+            201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Case"];
+                };
             };
             default: components["responses"]["Error"];
         };
     };
     getComplianceCasesIdSearchesSearchIdResults: {
         parameters: {
-            query?: never;
+            query?: {
+                cursor?: string;
+                limit?: number;
+            };
             header?: never;
             path: {
                 id: string;
@@ -5685,14 +5839,18 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["SearchPage"];
+                };
             };
             default: components["responses"]["Error"];
         };
     };
     getComplianceCasesIdTags: {
         parameters: {
-            query?: never;
+            query?: {
+                tag?: string;
+            };
             header?: never;
             path: {
                 id: string;
@@ -5706,7 +5864,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["CaseTagList"];
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -5720,14 +5880,23 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    items: string[];
+                    tag: string;
+                };
+            };
+        };
         responses: {
             /** @description Success */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Tagged"];
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -5741,14 +5910,23 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    items: string[];
+                    tag: string;
+                };
+            };
+        };
         responses: {
             /** @description Success */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Untagged"];
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -5762,14 +5940,26 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    searchId: string;
+                    name: string;
+                    reason: string;
+                    /** @default null */
+                    endsAt?: unknown | null;
+                };
+            };
+        };
         responses: {
             /** @description Success */
-            200: {
+            201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["LegalHold"];
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -5790,7 +5980,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["CaseExportList"];
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -5804,7 +5996,15 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    searchId: string;
+                } | {
+                    tag: string;
+                };
+            };
+        };
         responses: {
             /** @description Success */
             200: {

@@ -4,15 +4,12 @@
  * document describes, generated from it.
  */
 import type { DisposalResult } from '../../../backend/src/retention/disposal';
-import type { SearchResult } from '../../../backend/src/search/service';
-import type { Case, CaseExport } from '../../../backend/src/store/cases';
 import type { Hold } from '../../../backend/src/store/holds';
 import type { PolicyRules } from '../../../backend/src/store/retention-policies';
 import type { Schema } from '@shared/types';
 
 /** A value as JSON carries it. */
 export type Json<T> = T extends Date ? string : T extends (infer U)[] ? Json<U>[] : T extends object ? { [K in keyof T]: Json<T[K]> } : T;
-type WithId<T extends { _id: string }> = Json<Omit<T, '_id'>> & { id: string };
 
 export type { PolicyRules };
 export type RetentionSettings = Schema<'RetentionSettings'>;
@@ -26,6 +23,6 @@ export type HoldDraft = Pick<Hold, 'name' | 'reason' | 'kind' | 'archives' | 'qu
 export type Erasure = Schema<'ErasureRequest'>;
 export type ErasureDetail = Schema<'ErasureRequestDetail'>;
 export type Certificate = Schema<'ErasureCertificate'>;
-export type CaseSummary = WithId<Case>;
-export type CaseDetail = CaseSummary & { holds: LegalHold[]; exports: WithId<CaseExport>[]; tags: { tag: string; itemId: string; by: { upn: string }; at: string }[] };
-export type SearchPage = Json<SearchResult>;
+export type CaseSummary = Schema<'Case'>;
+export type CaseDetail = Schema<'CaseDetail'>;
+export type SearchPage = Schema<'SearchPage'>;

@@ -1,14 +1,16 @@
 import type { z } from 'zod';
 import { profileInputSchema } from '../../archiving/profile';
 import { directorySettingsSchema } from '../../directory/settings';
+import { caseInput, exportInput, searchInput, tagInput } from '../../retention/cases';
 import { erasureInput } from '../../retention/erasure';
 import { holdInput, liftInput } from '../../retention/holds';
 import { settingsInput as retentionSettingsInput } from '../../retention/settings';
 import { journalMailboxInputSchema, journalMailboxPatchSchema, journalProfileInputSchema } from '../../journal/profile';
 import { proofInput } from '../routes/integrity';
 import { logQuery, previewBody, rulesBody } from '../routes/retention';
+import { caseHold, pageQuery, tagQuery } from '../routes/cases';
 import { rejectBody } from '../routes/erasure';
-import { quarantineQuery, reportsQuery } from '../routes/journal';
+import { quarantineQuery, reportsQuery, spoolQuery } from '../routes/journal';
 import { completenessQuery, failedMessagesQuery } from '../routes/completeness';
 import { enabledPatch, runsQuery } from '../routes/profiles';
 import { auditQuery, grantFilter, grantInput, verifyQuery } from '../routes/access';
@@ -106,7 +108,7 @@ export const API_ROUTES: Record<string, RouteContract> = {
   'DELETE /api/admin/journal/profiles/{id}': { status: 204 },
   'GET /api/admin/journal/reports': { summary: 'Processed journal reports, newest first.', query: reportsQuery, response: w.JournalReportList },
   'GET /api/admin/journal/reports/{id}': { response: w.JournalReport },
-  'GET /api/admin/journal/spool': {},
+  'GET /api/admin/journal/spool': { summary: 'The backlog: reports spooled and not yet processed (held: waiting for an enabled profile).', query: spoolQuery, response: w.SpoolList },
   'POST /api/admin/journal/spool/{id}/retry': { summary: 'Process the spooled report again (a job).', response: w.JobStarted, status: 202 },
   'GET /api/admin/journal/quarantine': { query: quarantineQuery, response: w.QuarantineList },
   'GET /api/admin/journal/quarantine/{id}': { response: w.QuarantinedReport },
@@ -135,17 +137,17 @@ export const API_ROUTES: Record<string, RouteContract> = {
   'POST /api/compliance/holds': { body: holdInput, response: w.LegalHold, status: 201 },
   'GET /api/compliance/holds/{id}': { response: w.LegalHoldDetail },
   'POST /api/compliance/holds/{id}/lift': { body: liftInput, response: w.LegalHold },
-  'GET /api/compliance/cases': {},
-  'POST /api/compliance/cases': {},
-  'GET /api/compliance/cases/{id}': {},
-  'POST /api/compliance/cases/{id}/searches': {},
-  'GET /api/compliance/cases/{id}/searches/{searchId}/results': {},
-  'GET /api/compliance/cases/{id}/tags': {},
-  'POST /api/compliance/cases/{id}/tags': {},
-  'POST /api/compliance/cases/{id}/untag': {},
-  'POST /api/compliance/cases/{id}/holds': {},
-  'POST /api/compliance/cases/{id}/exports': {},
-  'GET /api/compliance/cases/{id}/exports': {},
+  'GET /api/compliance/cases': { response: w.CaseList },
+  'POST /api/compliance/cases': { body: caseInput, response: w.Case, status: 201 },
+  'GET /api/compliance/cases/{id}': { summary: 'The case with its holds, exports and tags.', response: w.CaseDetail },
+  'POST /api/compliance/cases/{id}/searches': { summary: 'Save a search in the case.', body: searchInput, response: w.Case, status: 201 },
+  'GET /api/compliance/cases/{id}/searches/{searchId}/results': { summary: 'A page of what the saved search finds in every archive.', query: pageQuery, response: w.SearchPage },
+  'GET /api/compliance/cases/{id}/tags': { query: tagQuery, response: w.CaseTagList },
+  'POST /api/compliance/cases/{id}/tags': { body: tagInput, response: w.Tagged },
+  'POST /api/compliance/cases/{id}/untag': { body: tagInput, response: w.Untagged },
+  'POST /api/compliance/cases/{id}/holds': { summary: "A hold on what one of the case's saved searches finds.", body: caseHold, response: w.LegalHold, status: 201 },
+  'POST /api/compliance/cases/{id}/exports': { summary: 'Export a saved search or a tag as a verifiable ZIP (a download).', body: exportInput },
+  'GET /api/compliance/cases/{id}/exports': { response: w.CaseExportList },
 
   'GET /api/imports/settings': { response: w.ImportSettings },
   'PUT /api/imports/settings': { body: settingsBody, response: w.ImportSettingsSaved },

@@ -808,3 +808,54 @@ export const ErasureCertificate = named(
     messages: z.array(z.object({ archiveId: z.string(), sha256: z.string(), receivedAt: date, blob: z.string(), doneAt: date })),
   }),
 );
+
+export const Case = named(
+  'Case',
+  z.object({
+    id: z.string(),
+    name: z.string(),
+    description: z.string(),
+    searches: z.array(z.object({ id: z.string(), name: z.string(), query: z.string(), createdBy: actor, createdAt: date })),
+    createdBy: actor,
+    createdAt: date,
+    state: z.enum(['open', 'closed']),
+  }),
+  'An eDiscovery case: saved searches over every archive, tags, holds, exports.',
+);
+export const CaseList = named('CaseList', z.object({ value: z.array(Case) }));
+export const CaseTag = named('CaseTag', z.object({ tag: z.string(), itemId: z.string(), by: actor, at: date }));
+export const CaseTagList = named('CaseTagList', z.object({ value: z.array(CaseTag) }));
+export const CaseExport = named(
+  'CaseExport',
+  z.object({
+    id: z.string(),
+    caseId: z.string(),
+    selection: z.union([z.object({ searchId: z.string(), query: z.string() }), z.object({ tag: z.string() })]),
+    messages: z.number(),
+    manifestSha256: z.string().describe('SHA-256 of the manifest.json in the package.'),
+    by: actor,
+    at: date,
+  }),
+);
+export const CaseExportList = named('CaseExportList', z.object({ value: z.array(CaseExport) }));
+export const CaseDetail = named('CaseDetail', Case.extend({ holds: z.array(LegalHold), exports: z.array(CaseExport), tags: z.array(CaseTag) }));
+export const Tagged = named('Tagged', z.object({ tagged: z.number() }));
+export const Untagged = named('Untagged', z.object({ untagged: z.number() }));
+export const SpoolList = named(
+  'SpoolList',
+  z.object({
+    value: z.array(
+      z.object({
+        _id: z.string(),
+        mailbox: z.string(),
+        receivedAt: date,
+        sha256: z.string(),
+        size: z.number(),
+        smtp: smtpTrace,
+        jobKey: z.string(),
+        heldAt: nullableDate.describe('Since when it waits for an enabled profile; null if it does not.'),
+      }),
+    ),
+  }),
+  'The journal backlog, oldest first: spooled, not yet processed.',
+);

@@ -15,12 +15,12 @@ import { retentionErrors } from './retention-errors';
 
 const caseParam = z.object({ id: z.string().min(1).max(100) });
 const searchParam = caseParam.extend({ searchId: z.string().min(1).max(100) });
-const pageQuery = z.object({
+export const pageQuery = z.object({
   cursor: z.string().trim().min(1).max(500).optional(),
   limit: z.coerce.number().int().min(1).max(MAX_LIMIT).optional(),
 });
-const tagQuery = z.object({ tag: z.string().trim().min(1).max(100).optional() });
-const caseHold = z
+export const tagQuery = z.object({ tag: z.string().trim().min(1).max(100).optional() });
+export const caseHold = z
   .object({
     searchId: z.string().min(1).max(100),
     name: z.string().trim().min(1, 'is required').max(200),

@@ -33,6 +33,7 @@ import { enabledPatch } from './profiles';
 import { HttpError, notFound, parseInput } from '../errors';
 
 const idParam = z.object({ id: z.string().min(1).max(100) });
+export const spoolQuery = z.object({ held: z.enum(['true', 'false']).optional() });
 const shaParam = z.object({ id: z.string().regex(/^[0-9a-f]{64}$/, 'must be a report id (SHA-256, hex)') });
 export const reportsQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(50), before: z.coerce.date().optional() });
 export const quarantineQuery = z.object({ kind: z.enum(['not-journal', 'malformed']).optional(), limit: z.coerce.number().int().min(1).max(500).default(100) });
@@ -174,7 +175,7 @@ export function journalRoutes(deps: ServiceDeps): Router {
   });
 
   r.get('/admin/journal/spool', async (req, res) => {
-    const { held } = parseInput(z.object({ held: z.enum(['true', 'false']).optional() }), req.query, 'query');
+    const { held } = parseInput(spoolQuery, req.query, 'query');
     res.json({ value: await listSpool(conn, held === undefined ? {} : { held: held === 'true' }, 500) });
   });
 
