@@ -2929,6 +2929,7 @@ export interface components {
             certificate: {
                 erased: number;
                 kept: number;
+                /** @description SHA-256 over the sorted lines "<archive> <sha256> <erased|kept>". */
                 digest: string;
                 /** @description ISO 8601 date-time */
                 at: string;

@@ -763,6 +763,7 @@ export const DisposalLogPage = named(
   }),
 );
 
+const erasureCertificate = z.object({ erased: z.number(), kept: z.number(), digest: z.string().describe('SHA-256 over the sorted lines "<archive> <sha256> <erased|kept>".'), at: date });
 export const ErasureRequest = named(
   'ErasureRequest',
   z.object({
@@ -777,9 +778,7 @@ export const ErasureRequest = named(
     decidedBy: actor.nullable(),
     decidedAt: nullableDate,
     error: z.string().nullable(),
-    certificate: z
-      .object({ erased: z.number(), kept: z.number(), digest: z.string().describe('SHA-256 over the sorted lines "<archive> <sha256> <erased|kept>".'), at: date })
-      .nullable(),
+    certificate: erasureCertificate.nullable(),
   }),
   'An erasure on request (GDPR Art. 17), decided by a second administrator.',
 );
@@ -804,7 +803,7 @@ export const ErasureCertificate = named(
   'ErasureCertificate',
   z.object({
     request: ErasureRequest,
-    certificate: z.object({ erased: z.number(), kept: z.number(), digest: z.string(), at: date }),
+    certificate: erasureCertificate,
     messages: z.array(z.object({ archiveId: z.string(), sha256: z.string(), receivedAt: date, blob: z.string(), doneAt: date })),
   }),
 );
