@@ -5,7 +5,7 @@ import { DEMO, DEMO_USERS } from '../../emulator/src/index';
 import { ADMIN, createProfile, runProfile } from '../archiving/helpers';
 import { browserMissing, launchBrowser, type Browser } from '../helpers/browser';
 import { startStack, type Stack } from '../helpers/stack';
-import { pickAccount, screenshot } from '../ui/helpers';
+import { screenshot, signIn } from '../ui/helpers';
 import { ensureTabBuilt, TEAMS_VIEWPORT } from '../ui-admin/helpers';
 
 /**
@@ -93,10 +93,7 @@ describe('operations health on the Teams tab dashboard in Chromium', { skip: bro
     ensureTabBuilt();
     browser = await launchBrowser({ viewport: TEAMS_VIEWPORT });
     page = browser.context.pages()[0] ?? (await browser.context.newPage());
-    await page.goto(`${stack.backend.url}/admin-tab/`);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL((url) => url.href.startsWith(stack.emulator.url));
-    await pickAccount(page, ADMIN);
+    await signIn(page, `${stack.backend.url}/admin-tab/`, ADMIN);
     await page.getByRole('tab', { name: 'Dashboard' }).waitFor();
   });
   after(async () => browser?.close());

@@ -7,7 +7,7 @@ import { assertAccessible } from '../helpers/axe';
 import { browserMissing, launchBrowser, type Browser } from '../helpers/browser';
 import { freePort } from '../helpers/process';
 import { startStack, waitFor, type Stack } from '../helpers/stack';
-import { pickAccount, screenshot } from '../ui/helpers';
+import { screenshot, signIn } from '../ui/helpers';
 import { asTeamsHost, ensureTabBuilt, setTeamsTheme, TEAMS_VIEWPORT } from './helpers';
 
 const MEGAN = DEMO_USERS.megan.upn;
@@ -19,13 +19,6 @@ let stack: Stack;
 let browser: Browser;
 let page: Page;
 let tabUrl: string;
-
-async function signIn(p: Page, upn: string): Promise<void> {
-  await p.goto(tabUrl);
-  await p.getByRole('button', { name: 'Sign in' }).click();
-  await p.waitForURL((url) => url.href.startsWith(stack.emulator.url));
-  await pickAccount(p, upn);
-}
 
 const openArea = (name: string) => page.getByRole('tab', { name }).click();
 
@@ -60,10 +53,7 @@ describe('Teams admin tab in Chromium', { skip }, () => {
     const other = await launchBrowser({ viewport: TEAMS_VIEWPORT });
     try {
       const p = other.context.pages()[0] ?? (await other.context.newPage());
-      await p.goto(tabUrl);
-      await p.getByRole('button', { name: 'Sign in' }).click();
-      await p.waitForURL((url) => url.href.startsWith(stack.emulator.url));
-      await pickAccount(p, MEGAN);
+      await signIn(p, tabUrl, MEGAN);
       await p.getByText('This tab is for archive administrators').waitFor();
       await p.getByText(/Ask your administrator/).waitFor();
       assert.equal(await p.getByRole('tab', { name: 'Dashboard' }).count(), 0, 'no admin page is shown');
@@ -76,7 +66,7 @@ describe('Teams admin tab in Chromium', { skip }, () => {
   });
 
   it('lets an administrator in to the dashboard', async () => {
-    await signIn(page, ADMIN);
+    await signIn(page, tabUrl, ADMIN);
     await page.getByRole('tab', { name: 'Dashboard' }).waitFor();
     await page.getByRole('region', { name: 'Archive' }).getByText('Archive size').waitFor();
     await page.getByText('No run yet.').waitFor();

@@ -5,7 +5,7 @@ import { DEMO, DEMO_USERS } from '../../emulator/src/index';
 import { ADMIN, createProfile, runProfile, waitForRun } from '../archiving/helpers';
 import { browserMissing, launchBrowser, type Browser } from '../helpers/browser';
 import { startStack, waitFor, type Stack } from '../helpers/stack';
-import { pickAccount, screenshot } from '../ui/helpers';
+import { screenshot, signIn } from '../ui/helpers';
 import { ensureTabBuilt, TEAMS_VIEWPORT } from './helpers';
 
 const MEGAN = DEMO_USERS.megan.upn;
@@ -30,10 +30,7 @@ describe('Completeness view of the Teams admin tab in Chromium', { skip }, () =>
     stack.emulator.faults.clear();
     browser = await launchBrowser({ viewport: TEAMS_VIEWPORT });
     page = browser.context.pages()[0] ?? (await browser.context.newPage());
-    await page.goto(`${stack.backend.url}/admin-tab/`);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL((url) => url.href.startsWith(stack.emulator.url));
-    await pickAccount(page, ADMIN);
+    await signIn(page, `${stack.backend.url}/admin-tab/`, ADMIN);
     await page.getByRole('tab', { name: 'Dashboard' }).waitFor();
   });
   after(async () => {

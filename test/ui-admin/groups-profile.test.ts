@@ -5,7 +5,7 @@ import { DEMO } from '../../emulator/src/index';
 import { ADMIN } from '../archiving/helpers';
 import { browserMissing, launchBrowser, type Browser } from '../helpers/browser';
 import { startStack, type Stack } from '../helpers/stack';
-import { pickAccount } from '../ui/helpers';
+import { signIn } from '../ui/helpers';
 import { ensureTabBuilt, TEAMS_VIEWPORT } from './helpers';
 
 const skip = browserMissing() ?? false;
@@ -27,10 +27,7 @@ describe('Teams admin tab: a Microsoft 365 groups profile', { skip }, () => {
   });
 
   it('turns group sync on in the directory page and creates a groups profile whose connection test opens each group', async () => {
-    await page.goto(`${stack.backend.url}/admin-tab/`);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL((url) => url.href.startsWith(stack.emulator.url));
-    await pickAccount(page, ADMIN);
+    await signIn(page, `${stack.backend.url}/admin-tab/`, ADMIN);
     await page.getByRole('tab', { name: 'Directory' }).click();
     await page.getByRole('switch', { name: /^Microsoft 365 groups too/ }).check();
     await page.getByRole('button', { name: 'Save and synchronise now' }).click();

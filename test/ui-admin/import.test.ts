@@ -8,7 +8,7 @@ import { ADMIN } from '../archiving/helpers';
 import { browserMissing, launchBrowser, type Browser } from '../helpers/browser';
 import { corpusDir, corpusFiles } from '../helpers/corpus';
 import { startStack, waitFor, type Stack } from '../helpers/stack';
-import { pickAccount, screenshot } from '../ui/helpers';
+import { screenshot, signIn } from '../ui/helpers';
 import { tempDir } from '../import/helpers';
 import { ensureTabBuilt, TEAMS_VIEWPORT } from './helpers';
 
@@ -39,10 +39,7 @@ describe('Teams admin tab: importing mail', { skip }, () => {
     const file = join(dir, 'old-server.mbox');
     writeFileSync(file, Buffer.concat(mails.map((m) => Buffer.concat([Buffer.from('From a@example.com Thu Jan  1 00:00:00 2004\n'), Buffer.from(m.toString('latin1').replace(/^(>*From )/gm, '>$1'), 'latin1'), Buffer.from('\n')]))));
 
-    await page.goto(`${stack.backend.url}/admin-tab/#import`);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL((url) => url.href.startsWith(stack.emulator.url));
-    await pickAccount(page, ADMIN);
+    await signIn(page, `${stack.backend.url}/admin-tab/#import`, ADMIN);
     await page.getByRole('tab', { name: 'Import' }).click();
     await page.getByRole('combobox').first().fill(MEGAN.upn);
     await page.getByLabel('File to import').setInputFiles(file);

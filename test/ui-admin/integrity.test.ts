@@ -6,7 +6,7 @@ import { ADMIN } from '../archiving/helpers';
 import { browserMissing, launchBrowser, type Browser } from '../helpers/browser';
 import { startStack, waitFor, type Stack } from '../helpers/stack';
 import { archive, closeTsa, localTsa } from '../integrity/helpers';
-import { pickAccount, screenshot } from '../ui/helpers';
+import { screenshot, signIn } from '../ui/helpers';
 import { ensureTabBuilt, TEAMS_VIEWPORT } from './helpers';
 
 const skip = browserMissing() ?? false;
@@ -32,10 +32,7 @@ describe('Teams admin tab: integrity', { skip }, () => {
 
   it('seals the ledger, runs a verification on demand and shows its figures, then names a damaged message', async () => {
     const stored = await archive(stack.store as never, 'arch-ui', 3);
-    await page.goto(`${stack.backend.url}/admin-tab/#integrity`);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL((url) => url.href.startsWith(stack.emulator.url));
-    await pickAccount(page, ADMIN);
+    await signIn(page, `${stack.backend.url}/admin-tab/#integrity`, ADMIN);
     await page.getByRole('tab', { name: 'Integrity' }).click();
     await page.getByRole('button', { name: 'Seal now' }).click();
     await page.getByText('(1 time-stamped)').waitFor();

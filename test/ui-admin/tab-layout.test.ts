@@ -6,7 +6,7 @@ import { ADMIN, createProfile, mailCount, runProfile } from '../archiving/helper
 import { assertAccessible } from '../helpers/axe';
 import { browserMissing, launchBrowser, type Browser } from '../helpers/browser';
 import { startStack, waitFor, type Stack } from '../helpers/stack';
-import { pickAccount, screenshot } from '../ui/helpers';
+import { screenshot, signIn } from '../ui/helpers';
 import { ensureTabBuilt, TEAMS_VIEWPORT } from './helpers';
 
 const MEGAN = DEMO_USERS.megan.upn;
@@ -39,10 +39,7 @@ describe('Teams admin tab: headings, reflow, focus, run progress and notices', {
     stack = await startStack({ seed: 'demo' });
     browser = await launchBrowser({ viewport: TEAMS_VIEWPORT });
     page = browser.context.pages()[0] ?? (await browser.context.newPage());
-    await page.goto(`${stack.backend.url}/admin-tab/`);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL((url) => url.href.startsWith(stack.emulator.url));
-    await pickAccount(page, ADMIN);
+    await signIn(page, `${stack.backend.url}/admin-tab/`, ADMIN);
     await page.getByRole('tab', { name: 'Dashboard' }).waitFor();
   });
   after(async () => {

@@ -13,7 +13,7 @@ import { browserMissing, launchBrowser, type Browser } from '../helpers/browser'
 import { testStore, type TestStore } from '../helpers/db';
 import { freePort } from '../helpers/process';
 import { waitFor } from '../helpers/stack';
-import { pickAccount, screenshot, TASK_PANE, withoutOffice } from './helpers';
+import { screenshot, signIn, TASK_PANE, withoutOffice } from './helpers';
 import { ensureBuilt, TEAMS_VIEWPORT } from '../ui-admin/helpers';
 
 /**
@@ -85,13 +85,6 @@ async function browserPage(viewport: { width: number; height: number }): Promise
   browsers.push(browser);
   await withoutOffice(browser.context);
   return browser.context.pages()[0] ?? (await browser.context.newPage());
-}
-
-async function signIn(page: Page, url: string, upn: string): Promise<void> {
-  await page.goto(url);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL((u) => !u.href.startsWith(url));
-  await pickAccount(page, upn);
 }
 
 async function search(page: Page, query: string): Promise<void> {

@@ -74,6 +74,14 @@ export async function pickAccount(page: Page, upn: string): Promise<void> {
   await page.locator(`a.account[data-upn="${upn}"]`).click();
 }
 
+/** Opens `url`, signs in there and picks `upn` on the emulator's account picker. */
+export async function signIn(page: Page, url: string, upn: string): Promise<void> {
+  await page.goto(url);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL((u) => !u.href.startsWith(new URL(url).origin));
+  await pickAccount(page, upn);
+}
+
 /** Plays Outlook switching its theme while the pane is open (Office.EventType.OfficeThemeChanged). */
 export async function setOfficeTheme(page: Page, bodyBackgroundColor: string): Promise<void> {
   await page.evaluate((color) => {

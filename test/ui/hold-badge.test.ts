@@ -5,7 +5,7 @@ import { DEMO, DEMO_USERS } from '../../emulator/src/index';
 import { browserMissing, launchBrowser, type Browser } from '../helpers/browser';
 import { startStack, type Stack } from '../helpers/stack';
 import { archive, call, type Archived } from '../retention/helpers';
-import { pickAccount, screenshot, TASK_PANE, withoutOffice } from './helpers';
+import { screenshot, signIn, TASK_PANE, withoutOffice } from './helpers';
 
 const skip = browserMissing() ?? false;
 const { admin: ADELE, megan: MEGAN } = DEMO_USERS;
@@ -34,10 +34,7 @@ describe('Outlook add-in: the legal hold badge', { skip }, () => {
     browser = await launchBrowser({ viewport: TASK_PANE });
     await withoutOffice(browser.context);
     page = browser.context.pages()[0] ?? (await browser.context.newPage());
-    await page.goto(`${stack.backend.url}/addin/`);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL((url) => url.href.startsWith(stack.emulator.url));
-    await pickAccount(page, MEGAN.upn);
+    await signIn(page, `${stack.backend.url}/addin/`, MEGAN.upn);
     await page.getByRole('button', { name: 'Signed in as Megan Bowen' }).waitFor();
   });
   after(async () => {
