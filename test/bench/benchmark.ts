@@ -22,6 +22,7 @@ import { cpuSeconds, diffCpu, loadAverage, sampleRss, watchEventLoop } from './p
 import { printReport } from './report';
 import { FEW_WRITERS, mailboxesFor, readSettings, seedOf, type BenchSettings } from './settings';
 import { measureCollab } from './collab';
+import { tenantEnv } from '../helpers/tenant-env';
 
 const log = (line: string) => console.error(`[bench] ${line}`);
 
@@ -38,11 +39,7 @@ export async function runBenchmark(): Promise<void> {
       ...process.env,
       MONGODB_URI: withCommandMonitoring(db.uri),
       MONGODB_DB: `bench_archive_${randomBytes(4).toString('hex')}`,
-      TENANT_ID: emulator.info.tenantId,
-      CLIENT_ID: emulator.info.apps.backend.clientId,
-      CLIENT_SECRET: emulator.info.apps.backend.clientSecret,
-      AUTHORITY_HOST: emulator.info.url,
-      GRAPH_BASE_URL: emulator.info.graphBaseUrl,
+      ...tenantEnv(emulator.info),
       PORT: '0',
       WORKER_CONCURRENCY: String(settings.workers),
       LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'silent',

@@ -19,6 +19,7 @@ import { ensureCertificates } from '../../emulator/src/tls';
 import { fileURLToPath } from 'node:url';
 import { SOURCE_MAIN, freePort, spawnBackend } from '../helpers/process';
 import { printReport, type Row } from './report';
+import { tenantEnv } from '../helpers/tenant-env';
 
 const log = (line: string) => console.error(`[bench] ${line}`);
 const int = (name: string, fallback: number) => (process.env[name] ? Number(process.env[name]) : fallback);
@@ -48,8 +49,7 @@ async function main(): Promise<void> {
   process.env.NODE_EXTRA_CA_CERTS = (await ensureCertificates()).caCertPath;
   const dbName = `bench_journal_${randomBytes(4).toString('hex')}`;
   const config = loadConfig({
-    MONGODB_URI: db.uri, MONGODB_DB: dbName, TENANT_ID: emulator.tenantId, CLIENT_ID: emulator.apps.backend.clientId,
-    CLIENT_SECRET: emulator.apps.backend.clientSecret, AUTHORITY_HOST: emulator.url, GRAPH_BASE_URL: emulator.graphBaseUrl,
+    MONGODB_URI: db.uri, MONGODB_DB: dbName, ...tenantEnv(emulator),
   });
   const smtpPort = await freePort();
   const metricsToken = randomBytes(16).toString('hex');

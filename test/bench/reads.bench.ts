@@ -32,6 +32,7 @@ import { startEmulatorProcess } from './emulator-process';
 import { sampleRss } from './probes';
 import { printReport, type Row } from './report';
 import { MIX, loadTemplates, percentile, variant, textBytes } from './search-corpus';
+import { tenantEnv } from '../helpers/tenant-env';
 
 const log = (line: string) => console.error(`[bench:reads] ${line}`);
 const MESSAGES = Number(process.env.BENCH_READS_MESSAGES ?? 100_000);
@@ -59,11 +60,7 @@ async function main(): Promise<void> {
       ...process.env,
       MONGODB_URI: db.uri,
       MONGODB_DB: dbName,
-      TENANT_ID: emulator.info.tenantId,
-      CLIENT_ID: emulator.info.apps.backend.clientId,
-      CLIENT_SECRET: emulator.info.apps.backend.clientSecret,
-      AUTHORITY_HOST: emulator.info.url,
-      GRAPH_BASE_URL: emulator.info.graphBaseUrl,
+      ...tenantEnv(emulator.info),
       PORT: '0',
       WORKER_CONCURRENCY: '0',
       LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'silent',

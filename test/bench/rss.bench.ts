@@ -19,6 +19,7 @@ import { SOURCE_MAIN, spawnBackend } from '../helpers/process';
 import { productionInstall } from '../helpers/production';
 import { startEmulatorProcess, type EmulatorProcess } from './emulator-process';
 import { adminApi, createAllMailboxesProfile, runToEnd } from './end-to-end';
+import { tenantEnv } from '../helpers/tenant-env';
 
 const USERS = Number(process.env.BENCH_USERS ?? 5);
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 400);
@@ -30,11 +31,7 @@ async function measure(label: string, main: string[], dbUri: string, emulator: E
   const config = loadConfig({
     MONGODB_URI: dbUri,
     MONGODB_DB: `bench_rss_${randomBytes(4).toString('hex')}`,
-    TENANT_ID: emulator.info.tenantId,
-    CLIENT_ID: emulator.info.apps.backend.clientId,
-    CLIENT_SECRET: emulator.info.apps.backend.clientSecret,
-    AUTHORITY_HOST: emulator.info.url,
-    GRAPH_BASE_URL: emulator.info.graphBaseUrl,
+    ...tenantEnv(emulator.info),
   });
   const started = Date.now();
   const backend = await spawnBackend(config, { NODE_EXTRA_CA_CERTS: emulator.info.caCertPath, WORKER_CONCURRENCY: '8' }, main);

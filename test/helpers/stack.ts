@@ -4,6 +4,7 @@ import { loadConfig, type Config } from '../../backend/src/config';
 import { createLogger } from '../../backend/src/log';
 import { startBackend, type RunningBackend } from '../../backend/src/server';
 import { openStore, type Store } from '../../backend/src/store';
+import { tenantEnv } from './tenant-env';
 
 export interface Stack {
   emulator: EmulatorHandle;
@@ -36,11 +37,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const config = loadConfig({
     MONGODB_URI: uri,
     MONGODB_DB: dbName,
-    TENANT_ID: emulator.tenantId,
-    CLIENT_ID: emulator.apps.backend.clientId,
-    CLIENT_SECRET: emulator.apps.backend.clientSecret,
-    AUTHORITY_HOST: emulator.url,
-    GRAPH_BASE_URL: emulator.graphBaseUrl,
+    ...tenantEnv(emulator),
     PORT: '0',
     WORKER_CONCURRENCY: String(opts.workers ?? 8),
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',

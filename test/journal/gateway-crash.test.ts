@@ -11,6 +11,7 @@ import { DEMO_USERS, startEmulator, type EmulatorHandle } from '../../emulator/s
 import { freePort, spawnBackend, type BackendProcess } from '../helpers/process';
 import { waitFor } from '../helpers/stack';
 import { sha256 } from './helpers';
+import { tenantEnv } from '../helpers/tenant-env';
 
 const PEOPLE = [DEMO_USERS.admin, DEMO_USERS.megan, DEMO_USERS.alex, DEMO_USERS.lee, DEMO_USERS.diego];
 const REPORTS = 240;
@@ -28,9 +29,7 @@ before(async () => {
   emulator = await startEmulator({ seed: 'demo', timeScale: 0.01 });
   const dbName = `test_journal_crash_${randomUUID().slice(0, 8)}`;
   config = loadConfig({
-    MONGODB_URI: process.env.MONGODB_URI!, MONGODB_DB: dbName, TENANT_ID: emulator.tenantId,
-    CLIENT_ID: emulator.apps.backend.clientId, CLIENT_SECRET: emulator.apps.backend.clientSecret,
-    AUTHORITY_HOST: emulator.url, GRAPH_BASE_URL: emulator.graphBaseUrl,
+    MONGODB_URI: process.env.MONGODB_URI!, MONGODB_DB: dbName, ...tenantEnv(emulator),
   });
   env = { SMTP_PORT: String(await freePort()), SMTP_ALLOWED_HOSTS: '127.0.0.1', JOB_LEASE_MS: '3000', WORKER_CONCURRENCY: '8' };
   store = await openStore({ uri: config.MONGODB_URI, dbName });

@@ -14,6 +14,7 @@ import { sha256 } from '../journal/helpers';
 import { scrapeMetrics, sampleValue, type Samples } from '../helpers/metrics';
 import { freePort, spawnBackend, type BackendProcess } from '../helpers/process';
 import { waitFor } from '../helpers/stack';
+import { tenantEnv } from '../helpers/tenant-env';
 
 const USERS = 6;
 const REPORTS = 60;
@@ -30,9 +31,7 @@ const processes: BackendProcess[] = [];
 before(async () => {
   emulator = await startEmulator({ seed: { users: USERS, messagesPerUser: 30 }, timeScale: 0.01 });
   config = loadConfig({
-    MONGODB_URI: process.env.MONGODB_URI!, MONGODB_DB: `test_scale_${randomUUID().slice(0, 8)}`, TENANT_ID: emulator.tenantId,
-    CLIENT_ID: emulator.apps.backend.clientId, CLIENT_SECRET: emulator.apps.backend.clientSecret,
-    AUTHORITY_HOST: emulator.url, GRAPH_BASE_URL: emulator.graphBaseUrl,
+    MONGODB_URI: process.env.MONGODB_URI!, MONGODB_DB: `test_scale_${randomUUID().slice(0, 8)}`, ...tenantEnv(emulator),
   });
   store = await openStore({ uri: config.MONGODB_URI, dbName: config.MONGODB_DB });
   smtpPort = await freePort();
