@@ -51,8 +51,10 @@ const useStyles = makeStyles({
   heading: { display: 'block', margin: `0 0 ${tokens.spacingVerticalL}` },
 });
 
-// Side-by-side radio buttons wrap at 320 px instead of widening the page (Fluent leaves them on one line).
-const useReflow = makeStaticStyles({ '.fui-RadioGroup': { flexWrap: 'wrap' } });
+// At 320 px, side-by-side radio buttons wrap instead of widening the page (Fluent leaves them on one
+// line), and so does a message bar's text: Fluent starts every MessageBar on one line (nowrap) and
+// only switches to multiline after a resize observer fires, so a page is wider until then.
+const useReflow = makeStaticStyles({ '.fui-RadioGroup': { flexWrap: 'wrap' }, '.fui-MessageBarBody': { whiteSpace: 'normal' } });
 
 /** The administrator's frame: one tab per area, remembered in the URL fragment so a reload stays put. */
 export function Shell({ me, onSignOut }: { me: Me; onSignOut?: () => Promise<void> }) {
