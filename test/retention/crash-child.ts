@@ -1,6 +1,6 @@
 /**
  * A retention run in a process of its own, for the kill -9 tests (crash.test.ts): with
- * RETENTION_CRASH_AT set, it kills itself with SIGKILL at that step (backend/src/retention/failpoint.ts).
+ * CRASH_AT_STEP set, it kills itself with SIGKILL at that step (backend/src/failpoint.ts).
  * Usage: crash-child.ts <disposal | erasure:<request id>>
  */
 import { runDisposal } from '../../backend/src/retention/disposal';

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { verifyAuditChain } from '../../backend/src/access';
 import { runDisposal } from '../../backend/src/retention/disposal';
 import { runErasure } from '../../backend/src/retention/erasure';
-import type { Step } from '../../backend/src/retention/failpoint';
+import type { Step } from '../../backend/src/failpoint';
 import { parseQuery } from '../../backend/src/search/query';
 import { searchIndex } from '../../backend/src/search/service';
 import { advanceErasureRequest, insertErasureRequest } from '../../backend/src/store/erasures';
@@ -62,7 +62,7 @@ async function scenario(mode: 'disposal' | 'erasure', step: string): Promise<Sce
 
 function runChild(s: Scenario, step: Step): Promise<NodeJS.Signals | number | null> {
   const child = spawn(process.execPath, ['--import', 'tsx', CHILD, s.arg], {
-    env: { ...process.env, MONGODB_DB: s.store.dbName, RETENTION_CRASH_AT: step, RETENTION_LOCK_MS: String(LOCK_MS) },
+    env: { ...process.env, MONGODB_DB: s.store.dbName, CRASH_AT_STEP: step, RETENTION_LOCK_MS: String(LOCK_MS) },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   return new Promise((resolve) => child.once('exit', (code, signal) => resolve(signal ?? code)));

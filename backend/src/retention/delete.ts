@@ -28,7 +28,7 @@ import { addIntents, fenceBlobs, finishBatch, keepIntents, listIntents, markRele
 import { itemId, type Item } from '../store/items';
 import { deleteMessageDocs, getMessageDoc } from '../store/messages';
 import { deleteItems, itemsById, referencedBlobs } from '../store/retention-items';
-import { crashPoint } from './failpoint';
+import { crashPoint } from '../failpoint';
 import type { Guard, KeepReason } from './guard';
 
 export interface DeletionKind {
