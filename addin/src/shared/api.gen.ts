@@ -2307,7 +2307,7 @@ export interface components {
                     total: number;
                     rewritten: number;
                     current: number;
-                    large: number;
+                    damaged: number;
                     missing: number;
                 } | null;
                 error: {

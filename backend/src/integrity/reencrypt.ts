@@ -10,7 +10,8 @@ interface Progress {
   total: number;
   rewritten: number;
   current: number;
-  large: number;
+  /** Blobs that do not read back as their message (verification names them): left as they are. */
+  damaged: number;
   missing: number;
 }
 
@@ -22,8 +23,8 @@ interface Progress {
  */
 export function reencryptHandler(store: Store): JobHandler {
   return async (ctx) => {
-    const saved = ctx.job.progress.reencrypt as Progress | undefined;
-    const p: Progress = saved ?? { position: 0, total: 0, rewritten: 0, current: 0, large: 0, missing: 0 };
+    const saved = ctx.job.progress.reencrypt as Partial<Progress> | undefined;
+    const p: Progress = { position: 0, total: 0, rewritten: 0, current: 0, damaged: 0, missing: 0, ...saved };
     p.total = await store.blobs.count();
     let savedAt = Date.now();
     for await (const { position, outcome } of store.blobs.reencryptAll(p.position)) {

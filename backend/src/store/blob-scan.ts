@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { mongo } from 'mongoose';
-import type { BlobScanItem, ChunkDoc, FileDoc } from './blobs';
+import type { ChunkDoc } from './blob-chunks';
+import type { BlobScanItem, FileDoc } from './blobs';
 
 interface ScanInput {
   files: mongo.Collection<FileDoc>;
@@ -49,7 +50,8 @@ export function wholeChunks(files: mongo.Collection<FileDoc>, chunks: mongo.Coll
     for await (const chunk of chunks.find({}, { promoteBuffers: true }).skip(position).batchSize(64)) {
       position += 1;
       const file = known.get(chunk.files_id);
-      if (!file || chunk.n !== 0) continue; // a chunk of a blob of many, or one a crashed upload left
+      // A chunk of a blob of many, one a crashed upload left, or one of a copy its file no longer names (blobs.ts, moveChunks).
+      if (!file || chunk.n !== 0 || (file.metadata.chunks ?? file._id) !== chunk.files_id) continue;
       seen.add(file._id);
       if (file.length > file.chunkSize) multi.add(file._id);
       else yield { position, file, chunk };

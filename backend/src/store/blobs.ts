@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { PassThrough, Readable, Transform, Writable, pipeline as pipelineCallback } from 'node:stream';
 import type { TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -7,8 +7,11 @@ import { createGunzip, createGzip } from 'node:zlib';
 import type { mongo } from 'mongoose';
 import { deleteWhereIn, findWhereIn } from './bulk';
 import { decryptStream, encryptStream, keyedId, ledgerSalt, noKeys, saltedDigest, storedKeyId, BlobKeyError, type BlobKeys } from './blob-cipher';
+import { chunkId, ChunkWriter, type ChunkDoc } from './blob-chunks';
+import { Leases, type Lease, type LeaseDoc } from './blob-leases';
 import { scanBlobs, wholeChunks } from './blob-scan';
 import { insertNew, insertOnce, isDuplicateKey } from './insert-once';
+import { crashPoint } from '../failpoint';
 
 type Db = mongo.Db;
 type Collection<T extends mongo.Document> = mongo.Collection<T>;
@@ -72,14 +75,15 @@ export interface BlobStore {
   /**
    * Rewrites every blob under the current encoding (the current data key, or clear gzip when
    * encryption is off), keeping its id, in one pass in storage order (`from`: where a pass cut
-   * short got to). Only blobs of one chunk (nearly every mail); those of many stay as they are ('large').
+   * short got to). A blob of one chunk (nearly every mail) is rewritten in place; one of many moves to new chunks.
    */
   reencryptAll(from?: number): AsyncGenerator<{ position: number; outcome: ReencryptOutcome }>;
   /** The salt of a stored message's salted ledger digest (hex); null when its key is not at hand. */
   saltOf(id: string): Promise<string | null>;
 }
 
-export type ReencryptOutcome = 'rewritten' | 'current' | 'large' | 'missing';
+/** 'damaged': it does not read back as the message (verification names it), so it stays as it is. */
+export type ReencryptOutcome = 'rewritten' | 'current' | 'damaged' | 'missing';
 
 export interface BlobScanItem {
   /** Resume here to continue after this blob. */
@@ -157,6 +161,8 @@ function decoders(keys: BlobKeys): Transform[] {
 }
 
 const encodingOf = (keys: BlobKeys): Encoding => (keys.enabled && keys.current ? 'gzip+aes-256-gcm' : 'gzip');
+/** The data key new blobs are written under; null when they are written in clear. */
+const wantedKeyId = (keys: BlobKeys): string | null => (keys.enabled && keys.current ? keys.current.id : null);
 
 export interface BlobMetadata {
   size: number;
@@ -164,6 +170,8 @@ export interface BlobMetadata {
   encoding: Encoding;
   /** Only where the id is the SHA-256 itself: a keyed id must not be undone by the document beside it. */
   sha256?: string;
+  /** The `files_id` of the chunks when it is not the id: a blob of many chunks that was re-encoded (`<id>~<key id | gzip>`). */
+  chunks?: string;
 }
 export interface FileDoc {
   _id: string;
@@ -172,17 +180,6 @@ export interface FileDoc {
   uploadDate: Date;
   filename: string;
   metadata: BlobMetadata;
-}
-export interface ChunkDoc {
-  _id: string;
-  files_id: string;
-  n: number;
-  data: Buffer;
-}
-interface LeaseDoc {
-  _id: string;
-  owner: string;
-  expiresAt: Date;
 }
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
@@ -196,7 +193,7 @@ export async function openBlobStore(db: Db, options: BlobStoreOptions = {}): Pro
   // unique one also stops two writers from interleaving chunks of one id.
   await chunks.createIndex({ files_id: 1, n: 1 }, { unique: true });
   await files.createIndex({ filename: 1, uploadDate: 1 });
-  return new GridBlobStore(files, chunks, new Leases(leases, options.leaseMs ?? 30_000), {
+  return new GridBlobStore(files, chunks, new Leases(leases, options.leaseMs ?? 30_000, leaseLost), {
     // Larger than GridFS's customary 255 KiB (any size below 16 MB is valid): FerretDB scans the
     // whole bucket for every chunk lookup, so fewer chunks per large message pays off there.
     chunkSizeBytes: options.chunkSizeBytes ?? 1024 * 1024,
@@ -244,18 +241,28 @@ class GridBlobStore implements BlobStore {
    */
   async *reencryptAll(from = 0): AsyncGenerator<{ position: number; outcome: ReencryptOutcome }> {
     const pass = wholeChunks(this.files, this.chunks, from);
-    for await (const { position, file, chunk } of pass.chunks) yield { position, outcome: await this.rewrite(file, chunk) };
+    for await (const { position, file, chunk } of pass.chunks) yield { position, outcome: await this.damagedOr(file._id, () => this.rewrite(file, chunk)) };
     for (const id of pass.others()) {
       const file = await this.files.findOne({ _id: id });
-      yield { position: pass.position(), outcome: !file ? 'missing' : file.length > file.chunkSize ? 'large' : 'missing' };
+      const many = file && (file.length > file.chunkSize || file.metadata.chunks !== undefined);
+      yield { position: pass.position(), outcome: many ? await this.damagedOr(id, () => this.moveChunks(file)) : 'missing' };
+    }
+  }
+
+  /** A blob that cannot be read is left as it is (verification names it) and the pass goes on. */
+  private async damagedOr(id: string, rewrite: () => Promise<ReencryptOutcome>): Promise<ReencryptOutcome> {
+    try {
+      return await rewrite();
+    } catch (err) {
+      if (hasCode(asCorrupt(id, err), 'BLOB_CORRUPT')) return 'damaged';
+      throw err;
     }
   }
 
   private async rewrite(file: FileDoc, chunk: ChunkDoc): Promise<ReencryptOutcome> {
     const encoding = encodingOf(this.keys);
-    const wanted = encoding === 'gzip' ? null : this.keys.current!.id;
     let data = chunk.data;
-    if (storedKeyId(chunk.data) !== wanted) {
+    if (storedKeyId(chunk.data) !== wantedKeyId(this.keys)) {
       const original = await decodeWhole(chunk.data, this.keys);
       data = await encodeWhole(original.length, () => Readable.from([original]), this.keys, this.check$(file._id, file.metadata.size, 'BLOB_CORRUPT'));
       const swapped = await this.chunks.replaceOne({ _id: chunk._id, data: chunk.data }, { ...chunk, data });
@@ -265,6 +272,76 @@ class GridBlobStore implements BlobStore {
     }
     await this.files.updateOne({ _id: file._id }, { $set: { length: data.length, 'metadata.storedSize': data.length, 'metadata.encoding': encoding } });
     return 'rewritten';
+  }
+
+  /**
+   * A blob of many chunks keeps its id and moves to new chunks (docs/integrity.md, "Re-encrypting
+   * blobs of many chunks"): under its upload lease, the new copy is written beside the old one,
+   * the file document is switched to it by compare-and-set (a reader sees one copy whole), then
+   * the old chunks go. Whatever a pass that died left (a copy no file names, or the old chunks)
+   * is deleted when the next pass comes by.
+   */
+  private async moveChunks(seen: FileDoc): Promise<ReencryptOutcome> {
+    const lease = await this.waitForLease(seen._id);
+    try {
+      const file = await this.files.findOne({ _id: seen._id });
+      if (!file) return 'missing';
+      const from = chunksOf(file);
+      await this.chunks.deleteMany({ files_id: { $in: this.chunkNames([file._id]).filter((name) => name !== from) } });
+      const first = await this.chunks.findOne({ _id: chunkId(from, 0) }, { promoteBuffers: true });
+      if (!first) return 'missing';
+      if (storedKeyId(first.data) === wantedKeyId(this.keys) && file.metadata.encoding === encodingOf(this.keys)) return 'current';
+      const to = `${file._id}~${wantedKeyId(this.keys) ?? 'gzip'}`;
+      const length = await this.copyChunks(file, to, lease);
+      crashPoint('reencrypt-after-copy');
+      const flipped = await this.files.updateOne(
+        { _id: file._id, length: file.length, 'metadata.chunks': file.metadata.chunks ?? { $exists: false } },
+        { $set: { length, 'metadata.storedSize': length, 'metadata.encoding': encodingOf(this.keys), 'metadata.chunks': to } },
+      );
+      if (flipped.matchedCount === 0) {
+        await this.chunks.deleteMany({ files_id: to }); // removed meanwhile
+        return 'missing';
+      }
+      crashPoint('reencrypt-after-flip');
+      await this.chunks.deleteMany({ files_id: from });
+      return 'rewritten';
+    } finally {
+      await lease.release().catch(() => undefined);
+    }
+  }
+
+  /** The blob's original bytes, encoded as new blobs are now, written to chunks under `to`; their length. */
+  private async copyChunks(file: FileDoc, to: string, lease: Lease): Promise<number> {
+    const writer = new ChunkWriter(this.chunks, to, file.chunkSize);
+    const keepAlive = lease.keepAlive();
+    try {
+      await pipeline([this.open(file._id), ...encoders(file.metadata.size, this.keys), writer], { signal: keepAlive.signal });
+      return writer.length;
+    } catch (err) {
+      await writer.settled();
+      await this.chunks.deleteMany({ files_id: to }).catch(() => undefined); // or the next pass does
+      throw keepAlive.signal.aborted ? keepAlive.signal.reason : err;
+    } finally {
+      keepAlive.stop();
+    }
+  }
+
+  /**
+   * Every `files_id` the chunks of these blobs can carry: the id, and a moved copy's name for each
+   * encoding (names are deterministic, so leftovers are found without a pattern scan).
+   */
+  private chunkNames(ids: readonly string[]): string[] {
+    const targets = ['gzip', ...this.keys.keys.keys()];
+    return ids.flatMap((id) => [id, ...targets.map((t) => `${id}~${t}`)]);
+  }
+
+  /** A blob's upload lease; an upload of the same id holds it for as long as it writes. */
+  private async waitForLease(id: string): Promise<Lease> {
+    for (;;) {
+      const lease = await this.leases.acquire(id);
+      if (lease) return lease;
+      await sleep(this.settings.pollMs * (0.5 + Math.random()));
+    }
   }
 
   async saltOf(id: string): Promise<string | null> {
@@ -431,12 +508,13 @@ class GridBlobStore implements BlobStore {
     const freed = files.reduce((acc, f) => ({ size: acc.size + f.metadata.size, storedSize: acc.storedSize + f.metadata.storedSize }), { size: 0, storedSize: 0 });
     await deleteWhereIn(this.files, sha256s);
     await between?.();
-    const chunkIds = files.flatMap((f) => Array.from({ length: Math.ceil(f.length / f.chunkSize) || 1 }, (_, n) => chunkId(f._id, n)));
+    const chunkIds = files.flatMap((f) => Array.from({ length: Math.ceil(f.length / f.chunkSize) || 1 }, (_, n) => chunkId(chunksOf(f), n)));
     await deleteWhereIn(this.chunks, chunkIds);
-    // Files a previous attempt removed already: their chunks are found by their files_id.
+    // Found by their files_id: the chunks of files a previous attempt removed already, and what a
+    // re-encryption pass may have left beside a blob of many chunks.
     const found = new Set(files.map((f) => f._id));
-    const orphans = sha256s.filter((s) => !found.has(s));
-    if (orphans.length > 0) await deleteWhereIn(this.chunks, orphans, 'files_id');
+    const unsure = [...sha256s.filter((s) => !found.has(s)), ...files.filter((f) => f.length > f.chunkSize || f.metadata.chunks).map((f) => f._id)];
+    if (unsure.length > 0) await deleteWhereIn(this.chunks, this.chunkNames(unsure), 'files_id');
     return freed;
   }
 
@@ -494,8 +572,11 @@ class GridBlobStore implements BlobStore {
     } finally {
       keepAlive.stop();
     }
-    // False when a writer that took over our lease finished first (its chunks carry the same files_id).
-    return { created: await this.addFile(sha256, size, writer.length) };
+    // False when a writer that took over our lease finished first (its chunks carry the same files_id),
+    // or when the blob was stored and then moved to new chunks (see moveChunks): then ours are extra.
+    const created = await this.addFile(sha256, size, writer.length);
+    if (!created && (await this.files.findOne({ _id: sha256 }, { projection: { metadata: 1 } }))?.metadata.chunks) await this.deleteChunks(sha256);
+    return { created };
   }
 
   private async pipeOriginal(sha256: string, out: PassThrough): Promise<void> {
@@ -522,7 +603,7 @@ class GridBlobStore implements BlobStore {
    */
   private async *storedChunks(file: FileDoc): AsyncGenerator<Buffer> {
     const count = Math.ceil(file.length / file.chunkSize);
-    if (count === 1) yield checkedChunk(file, count, 0, await this.chunks.findOne({ _id: chunkId(file._id, 0) }, { promoteBuffers: true }));
+    if (count === 1) yield checkedChunk(file, count, 0, await this.chunks.findOne({ _id: chunkId(chunksOf(file), 0) }, { promoteBuffers: true }));
     else if (count > 1) yield* this.chunkRange(file, count);
   }
 
@@ -536,7 +617,7 @@ class GridBlobStore implements BlobStore {
     let next = 0;
     while (next < count) {
       const from = next;
-      const cursor = this.chunks.find({ files_id: file._id, n: { $gte: next, $lt: count } }, { promoteBuffers: true, batchSize: CHUNKS_PER_BATCH });
+      const cursor = this.chunks.find({ files_id: chunksOf(file), n: { $gte: next, $lt: count } }, { promoteBuffers: true, batchSize: CHUNKS_PER_BATCH });
       try {
         for await (const chunk of cursor) {
           if (chunk.n > next && early.size < CHUNKS_PER_BATCH) early.set(chunk.n, chunk);
@@ -566,8 +647,11 @@ class GridBlobStore implements BlobStore {
 /** Chunks a reader holds at most (the driver's batch, or those that came early): 1 MiB each by default. */
 const CHUNKS_PER_BATCH = 4;
 
+/** Which `files_id` a blob's chunks carry. */
+const chunksOf = (file: FileDoc): string => file.metadata.chunks ?? file._id;
+
 function checkedChunk(file: FileDoc, count: number, n: number, chunk: ChunkDoc | null): Buffer {
-  if (!chunk || chunk.files_id !== file._id || chunk.n !== n) {
+  if (!chunk || chunk.files_id !== chunksOf(file) || chunk.n !== n) {
     throw new BlobError('BLOB_CORRUPT', `Stored blob ${file._id} is damaged: chunk ${n} is missing`);
   }
   const expected = n === count - 1 ? file.length - n * file.chunkSize : file.chunkSize;
@@ -642,147 +726,6 @@ class ByteCheck extends Transform {
       ? new BlobError('BLOB_MISMATCH', `Bytes given for blob ${this.sha256} do not match it: ${what}`)
       : new BlobError('BLOB_CORRUPT', `Stored blob ${this.sha256} is damaged: it reads back as ${what}`);
   }
-}
-
-/**
- * Cuts the encoded stream into GridFS chunks, one insert at a time (natural back-pressure). Each
- * chunk is allocated at its own size when complete: most messages are a few KB, and a chunk-size
- * buffer per message was megabytes of garbage per second while archiving.
- */
-class ChunkWriter extends Writable {
-  length = 0;
-  private pending: Buffer[] = [];
-  private pendingBytes = 0;
-  private n = 0;
-  private inflight: Promise<unknown> = Promise.resolve();
-
-  constructor(
-    private readonly chunks: Collection<ChunkDoc>,
-    private readonly filesId: string,
-    private readonly chunkSize: number,
-  ) {
-    super();
-  }
-
-  /** Chunks this writer inserted. */
-  get written(): number {
-    return this.n;
-  }
-
-  /** Resolves once no insert is in flight, so cleanup cannot race a late chunk. */
-  settled(): Promise<unknown> {
-    return this.inflight.catch(() => undefined);
-  }
-
-  override _write(data: Buffer, _encoding: BufferEncoding, callback: (err?: Error | null) => void): void {
-    this.pending.push(data);
-    this.pendingBytes += data.length;
-    const full: Buffer[] = [];
-    while (this.pendingBytes >= this.chunkSize) full.push(this.take(this.chunkSize));
-    this.track(this.insert(full), callback);
-  }
-
-  override _final(callback: (err?: Error | null) => void): void {
-    this.track(this.insert(this.pendingBytes > 0 ? [this.take(this.pendingBytes)] : []), callback);
-  }
-
-  /** The first `bytes` of what is pending, as one buffer; the rest stays pending. */
-  private take(bytes: number): Buffer {
-    const all = Buffer.concat(this.pending, this.pendingBytes);
-    const rest = all.subarray(bytes);
-    this.pending = rest.length > 0 ? [rest] : [];
-    this.pendingBytes = rest.length;
-    return all.subarray(0, bytes);
-  }
-
-  private async insert(buffers: Buffer[]): Promise<void> {
-    for (const data of buffers) {
-      await this.chunks.insertOne({ _id: chunkId(this.filesId, this.n), files_id: this.filesId, n: this.n, data });
-      this.n += 1;
-      this.length += data.length;
-    }
-  }
-
-  private track(work: Promise<void>, callback: (err?: Error | null) => void): void {
-    this.inflight = work;
-    work.then(() => callback(), callback);
-  }
-}
-
-interface Lease {
-  /** The previous holder never released it: it may have crashed mid-upload. */
-  tookOver: boolean;
-  held(): Promise<boolean>;
-  /**
-   * True while the lease is ours. Without a round trip while it is young: nobody takes a lease
-   * over before it expires, and it was set to expire a whole lease period after the last renewal.
-   */
-  confirm(): Promise<boolean>;
-  release(): Promise<void>;
-  /** Makes `release` leave the lease in place to expire. */
-  abandon(): void;
-  /** Renews in the background; `signal` aborts with BLOB_LEASE_LOST if another writer took over. */
-  keepAlive(): { signal: AbortSignal; stop(): void };
-}
-
-class Leases {
-  constructor(
-    private readonly collection: Collection<LeaseDoc>,
-    private readonly leaseMs: number,
-  ) {}
-
-  async acquire(id: string): Promise<Lease | null> {
-    const owner = randomUUID();
-    // No later than the expiry this acquisition writes is computed from.
-    let renewedAt = Date.now();
-    const expiresAt = () => new Date(Date.now() + this.leaseMs);
-    let tookOver = false;
-    if (!(await insertOnce(this.collection, { _id: id, owner, expiresAt: expiresAt() }))) {
-      const expired = await this.collection.findOneAndUpdate(
-        { _id: id, expiresAt: { $lt: new Date() } },
-        { $set: { owner, expiresAt: expiresAt() } },
-      );
-      if (!expired) return null;
-      tookOver = true;
-    }
-    const mine = { _id: id, owner };
-    const renew = async () => {
-      const at = Date.now();
-      const held = (await this.collection.updateOne(mine, { $set: { expiresAt: new Date(at + this.leaseMs) } })).matchedCount === 1;
-      if (held) renewedAt = at;
-      return held;
-    };
-    let abandoned = false;
-    return {
-      tookOver,
-      held: async () => (await this.collection.countDocuments(mine, { limit: 1 })) === 1,
-      confirm: async () => Date.now() - renewedAt < this.leaseMs / 3 || renew(),
-      release: async () => {
-        if (!abandoned) await this.collection.deleteOne(mine);
-      },
-      abandon: () => {
-        abandoned = true;
-      },
-      keepAlive: () => {
-        const controller = new AbortController();
-        const timer = setInterval(() => {
-          renew().then(
-            (ok) => ok || controller.abort(leaseLost(id)),
-            () => undefined, // a failed renewal is retried on the next tick; expiry is the real limit
-          );
-        }, this.leaseMs / 3);
-        return { signal: controller.signal, stop: () => clearInterval(timer) };
-      },
-    };
-  }
-}
-
-/**
- * GridFS readers find chunks by `files_id` and `n` and never look at a chunk's `_id`, so it can
- * be derived from them: reads and cleanup become key lookups, and a chunk cannot exist twice.
- */
-function chunkId(sha256: string, n: number): string {
-  return `${sha256}:${n}`;
 }
 
 function alreadyStored(sha256: string, size: number, storedSize: number) {

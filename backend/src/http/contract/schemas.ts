@@ -486,7 +486,7 @@ export const EncryptionStatus = named(
       .object({
         jobId: z.string(),
         status: z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled']),
-        progress: z.object({ position: z.number(), total: z.number(), rewritten: z.number(), current: z.number(), large: z.number(), missing: z.number() }).nullable(),
+        progress: z.object({ position: z.number(), total: z.number(), rewritten: z.number(), current: z.number(), damaged: z.number(), missing: z.number() }).nullable(),
         error: z.object({ message: z.string(), code: z.string().optional() }).nullable(),
       })
       .nullable(),

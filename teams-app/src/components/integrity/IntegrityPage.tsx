@@ -138,7 +138,7 @@ function Ledger({ status, onSeal }: { status: IntegrityStatus; onSeal: () => voi
 function Encryption({ status, onToggle, onRotate, onReencrypt }: { status: IntegrityStatus; onToggle: () => void; onRotate: () => void; onReencrypt: () => void }) {
   const { encryption: e } = status;
   const progress = e.reencryption?.progress;
-  const done = progress ? progress.rewritten + progress.current + progress.large + progress.missing : 0;
+  const done = progress ? progress.rewritten + progress.current + progress.damaged + progress.missing : 0;
   return (
     <Section
       title="Encryption at rest"
@@ -173,7 +173,7 @@ function Encryption({ status, onToggle, onRotate, onReencrypt }: { status: Integ
         <div aria-label="Re-encryption">
           <Text>
             Re-encryption {e.reencryption.status}
-            {progress ? `: ${formatNumber(done)} of ${formatNumber(progress.total)} messages, ${formatNumber(progress.rewritten)} rewritten${progress.large ? `, ${formatNumber(progress.large)} large ones left as they are` : ''}` : ''}
+            {progress ? `: ${formatNumber(done)} of ${formatNumber(progress.total)} messages, ${formatNumber(progress.rewritten)} rewritten${progress.damaged ? `, ${formatNumber(progress.damaged)} unreadable ones left as they are (verification names them)` : ''}` : ''}
           </Text>
           {progress && progress.total > 0 && <ProgressBar value={Math.min(1, done / progress.total)} />}
         </div>
