@@ -8,12 +8,12 @@ import { FileKms } from '../../backend/src/integrity/keys';
 import { setEncryption } from '../../backend/src/integrity/service';
 import type { JobContext } from '../../backend/src/jobs/worker';
 import { receive, spoolReport, SpoolWriter } from '../../backend/src/journal/gateway-receive';
-import { journalReportHandler } from '../../backend/src/journal/process';
+import { journalReportHandler, reportBytes } from '../../backend/src/journal/process';
 import { buildJournalReport } from '../../backend/src/journal/report';
 import { createLogger } from '../../backend/src/log';
 import { createManualUser } from '../../backend/src/store/directory';
 import { createJournalProfile } from '../../backend/src/store/journal';
-import { INLINE_LIMIT } from '../../backend/src/store/journal-spool';
+import { INLINE_LIMIT, type StoredBytes } from '../../backend/src/store/journal-spool';
 import type { Job } from '../../backend/src/store/jobs';
 import { ADMIN, createJournal, gatewayCertificate, journalTo, processedReport, startJournalStack, syncDirectory } from '../journal/helpers';
 import { waitFor } from '../helpers/stack';
@@ -23,6 +23,11 @@ const MAILBOX = 'journal@archive.example';
 const smtp = { sessionId: 's', remoteAddress: '127.0.0.1', clientHostname: 'x', helo: 'x', mailFrom: '', rcptTo: [MAILBOX], secure: false, user: null };
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const log = createLogger('silent');
+const readAll = async (s: AsyncIterable<unknown>) => {
+  const parts: Buffer[] = [];
+  for await (const p of s) parts.push(p as Buffer);
+  return Buffer.concat(parts);
+};
 
 after(closeTsa);
 
@@ -46,15 +51,21 @@ function context(spoolIds: string[]): JobContext {
   return { job, signal: new AbortController().signal, logger: log, progress: async () => {}, addToParent: async () => {}, enqueueChild: async () => job };
 }
 
-test('a large report resent under encryption is spooled under a keyed id and filed once; no document holds its SHA-256', async () => {
+/** A store under encryption at rest with a journal profile, and Adele and Megan as users. */
+async function encryptedJournal() {
   const f = await fixture({ tsa: false, kms: { current: new FileKms(randomBytes(32)), previous: null } });
+  await setEncryption(f.store, f.settings, true);
+  for (const name of ['adele', 'megan']) {
+    await createManualUser(f.store.conn, { _id: `u-${name}`, upn: `${name}@contoso.example`, displayName: name, mail: `${name}@contoso.example`, addresses: [`${name}@contoso.example`], kind: 'user' });
+  }
+  await createJournalProfile(f.store.conn, { name: 'J', mailbox: MAILBOX, unknownAddresses: 'ignore', catchAllArchiveId: null, syncDirectoryFirst: false, internalDomains: [], enabled: true });
+  return f;
+}
+
+test('a large report resent under encryption is spooled under a keyed id and filed once; no document holds its SHA-256', async () => {
+  const f = await encryptedJournal();
   const { store } = f;
   try {
-    await setEncryption(store, f.settings, true);
-    for (const name of ['adele', 'megan']) {
-      await createManualUser(store.conn, { _id: `u-${name}`, upn: `${name}@contoso.example`, displayName: name, mail: `${name}@contoso.example`, addresses: [`${name}@contoso.example`], kind: 'user' });
-    }
-    await createJournalProfile(store.conn, { name: 'J', mailbox: MAILBOX, unknownAddresses: 'ignore', catchAllArchiveId: null, syncDirectoryFirst: false, internalDomains: [], enabled: true });
     const { report, original } = largeReport();
     assert.ok(report.length > INLINE_LIMIT);
     const writer = new SpoolWriter(store, log);
@@ -92,6 +103,52 @@ test('a large report resent under encryption is spooled under a keyed id and fil
       const docs = JSON.stringify(await store.db.collection(name).find({}, { projection: { raw: 0, data: 0 } }).toArray());
       for (const hash of plain) assert.ok(!docs.includes(hash), `${name} holds the plain hash ${hash.slice(0, 12)}`);
     }
+  } finally {
+    await f.close();
+  }
+});
+
+test('a small report under encryption waits sealed in the spool and the quarantine: no byte in clear, filed as usual, read back byte-exact', async () => {
+  const f = await encryptedJournal();
+  const { store } = f;
+  try {
+    const secret = 'Merger terms: Fabrikam at 41 per share';
+    const original = Buffer.from(['From: Adele <adele@contoso.example>', 'To: Megan <megan@contoso.example>', 'Subject: Terms', `Message-ID: <${randomUUID()}@contoso.example>`, 'Date: Mon, 6 Oct 2025 09:15:02 +0000', '', secret, ''].join('\r\n'));
+    const envelope = { sender: 'adele@contoso.example', subject: 'Terms', messageId: `<${randomUUID()}@contoso.example>`, recipients: [{ address: 'megan@contoso.example', type: 'to' as const }] };
+    const report = buildJournalReport({ envelope, original, journalRecipient: MAILBOX });
+    const notAReport = Buffer.from(['From: Mallory <m@fabrikam.example>', 'To: journal@archive.example', 'Subject: Hello', '', `Not a journal report. ${secret}`, ''].join('\r\n'));
+    const writer = new SpoolWriter(store, log);
+    const handler = journalReportHandler({ store, graph: undefined as never, log });
+    const spool = async (bytes: Buffer) => {
+      const received = await receive(Readable.from([bytes]), 64 * 1024 * 1024);
+      assert.equal(received.kind, 'spooled');
+      if (received.kind !== 'spooled') throw new Error('not spooled');
+      const ids = await spoolReport(store, writer, received.spool, [MAILBOX], smtp);
+      await received.spool.dispose();
+      writer.close();
+      return ids;
+    };
+    const ids = [...(await spool(report)), ...(await spool(notAReport))];
+
+    /** Whether any document of the collection holds the secret, in its bytes or in any other field. */
+    const inClear = async (name: string) =>
+      (await store.db.collection(name).find({}, { promoteBuffers: true }).toArray()).some(
+        ({ raw, sealed, ...rest }) => [raw, sealed].some((b) => Buffer.isBuffer(b) && b.includes(secret)) || JSON.stringify(rest).includes(secret),
+      );
+    assert.equal(await store.db.collection('journal_spool').countDocuments({ sealed: { $type: 'binData' } }), 2, 'both reports wait sealed');
+    assert.equal(await inClear('journal_spool'), false, 'the spool holds no clear text of them');
+
+    assert.deepEqual(await handler(context(ids.slice(0, 1))), { reports: 1, archived: 1 });
+    await handler(context(ids.slice(1)));
+    const items = await store.db.collection<{ sha256: string }>('items').find({ archiveId: 'u-megan' }).toArray();
+    assert.equal(items.length, 1, 'the sealed report was read and its original filed');
+    assert.deepEqual(await readAll(store.blobs.open(items[0]!.sha256)), original);
+
+    const quarantined = await store.db.collection<StoredBytes>('journal_quarantine').find({}, { promoteBuffers: true }).toArray();
+    assert.equal(quarantined.length, 1);
+    assert.equal(quarantined[0]!.raw, null);
+    assert.equal(await inClear('journal_quarantine'), false, 'the quarantine holds no clear text either');
+    assert.deepEqual(await reportBytes(store, quarantined[0]!), notAReport, 'the quarantined report reads back byte-exact');
   } finally {
     await f.close();
   }

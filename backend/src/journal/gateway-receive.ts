@@ -64,7 +64,7 @@ export class SpoolWriter {
   ) {}
 
   write(docs: NewSpool[]): Promise<void> {
-    const bytes = docs.reduce((n, d) => n + (d.raw?.length ?? 0), 0);
+    const bytes = docs.reduce((n, d) => n + ((d.raw ?? d.sealed)?.length ?? 0), 0);
     const written = new Promise<void>((resolve, reject) => this.queue.push({ docs, bytes, resolve, reject }));
     void this.flush();
     return written;
@@ -143,10 +143,16 @@ export async function spoolReport(store: Store, writer: SpoolWriter, received: S
   const { size } = received;
   const sha256 = store.blobs.identify(received.sha256).id;
   let raw: Buffer | null = null;
-  if (size <= INLINE_LIMIT) raw = await readAll(received.open());
-  else await store.blobs.put(sha256, size, received.open);
+  let sealed: Buffer | null = null;
+  if (size <= INLINE_LIMIT) {
+    raw = await readAll(received.open());
+    sealed = await store.blobs.seal(raw);
+    if (sealed) raw = null; // under encryption at rest, not a byte in clear
+  } else {
+    await store.blobs.put(sha256, size, received.open);
+  }
   const receivedAt = new Date();
-  const docs = mailboxes.map((mailbox) => ({ _id: randomUUID(), mailbox, receivedAt, sha256, size, raw, smtp }));
+  const docs = mailboxes.map((mailbox) => ({ _id: randomUUID(), mailbox, receivedAt, sha256, size, raw, sealed, smtp }));
   await writer.write(docs);
   return docs.map((d) => d._id);
 }

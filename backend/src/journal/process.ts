@@ -7,7 +7,7 @@ import { journalReports } from '../metrics';
 import type { Store } from '../store';
 import { profileForMailbox, type JournalProfile } from '../store/journal';
 import { quarantineReport, recordReports, type ReportRecord } from '../store/journal-records';
-import { doneSpoolIds, getSpools, holdSpool, markSpoolsDone, spoolSizes, type SpoolDoc } from '../store/journal-spool';
+import { doneSpoolIds, getSpools, holdSpool, markSpoolsDone, spoolSizes, type SpoolDoc, type StoredBytes } from '../store/journal-spool';
 import { Limiter } from '../limiter';
 import { DirectorySync, asError, fileOriginals, planFiling, type Filing, type FilingPlan, type JournalDeps } from './archive';
 import { header, readEntity } from './report-mime';
@@ -127,7 +127,7 @@ export function createReportProcessor(deps: JournalDeps) {
   /** Parses and plans one report; quarantined and held reports are finished here. */
   const prepare = async (spooled: SpoolDoc): Promise<Prepared> => {
     const spoolId = spooled._id;
-    const raw = spooled.raw ?? (await readAll(store.blobs.open(spooled.sha256)));
+    const raw = await reportBytes(store, spooled);
     const parsed = await parseJournalReport(raw);
     if (parsed.kind !== 'journal') return { outcome: await quarantine(store, log, spooled, raw, parsed), done: spooled };
     const profile = await profileOf(spooled.mailbox);
@@ -213,6 +213,7 @@ async function quarantine(store: Store, log: Logger, spooled: SpoolDoc, raw: Buf
     size: spooled.size,
     // Large reports stay where the gateway put them: in the blob store under their hash.
     raw: spooled.raw,
+    sealed: spooled.sealed ?? null,
     smtp: spooled.smtp,
     subject: (header(outer, 'subject') ?? '').slice(0, 500),
     from: (header(outer, 'from') ?? '').slice(0, 500),
@@ -222,7 +223,14 @@ async function quarantine(store: Store, log: Logger, spooled: SpoolDoc, raw: Buf
   return { outcome: 'quarantined', reportId: spooled.sha256, kind: parsed.kind };
 }
 
-export async function readAll(stream: Readable): Promise<Buffer> {
+/** A spooled or quarantined report's bytes, wherever the gateway kept them (StoredBytes). */
+export async function reportBytes(store: Store, doc: StoredBytes): Promise<Buffer> {
+  if (doc.raw) return doc.raw;
+  if (doc.sealed) return store.blobs.unseal(doc.sealed);
+  return readAll(store.blobs.open(doc.sha256));
+}
+
+async function readAll(stream: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks);

@@ -80,6 +80,14 @@ export interface BlobStore {
   reencryptAll(from?: number): AsyncGenerator<{ position: number; outcome: ReencryptOutcome }>;
   /** The salt of a stored message's salted ledger digest (hex); null when its key is not at hand. */
   saltOf(id: string): Promise<string | null>;
+  /**
+   * Bytes kept outside the blob store for a while (a small journal report in the gateway's spool),
+   * encoded as a blob's chunk is under encryption at rest (gzip, then AES-256-GCM under the current
+   * data key); null when encryption is off, and then they are kept as they are.
+   */
+  seal(bytes: Buffer): Promise<Buffer | null>;
+  /** What `seal` gave, in clear again; fails with BLOB_CORRUPT when the tag does not match or the key is missing. */
+  unseal(data: Buffer): Promise<Buffer>;
 }
 
 /** 'damaged': it does not read back as the message (verification names it), so it stays as it is. */
@@ -341,6 +349,18 @@ class GridBlobStore implements BlobStore {
       const lease = await this.leases.acquire(id);
       if (lease) return lease;
       await sleep(this.settings.pollMs * (0.5 + Math.random()));
+    }
+  }
+
+  async seal(bytes: Buffer): Promise<Buffer | null> {
+    return wantedKeyId(this.keys) === null ? null : collect([Readable.from([bytes]), ...encoders(bytes.length, this.keys)]);
+  }
+
+  async unseal(data: Buffer): Promise<Buffer> {
+    try {
+      return await decodeWhole(data, this.keys);
+    } catch (err) {
+      throw asCorrupt('(sealed bytes)', err);
     }
   }
 
@@ -664,22 +684,19 @@ function checkedChunk(file: FileDoc, count: number, n: number, chunk: ChunkDoc |
 }
 
 /** A small message encoded in memory; nothing comes out unless its bytes pass `check` (hash and size). */
-async function encodeWhole(size: number, open: () => Readable, keys: BlobKeys, check: ByteCheck): Promise<Buffer> {
-  const pieces: Buffer[] = [];
-  const collect = new Writable({
-    write: (piece: Buffer, _encoding, callback) => {
-      pieces.push(piece);
-      callback();
-    },
-  });
-  await pipeline([open(), check, ...encoders(size, keys), collect]);
-  return Buffer.concat(pieces);
+function encodeWhole(size: number, open: () => Readable, keys: BlobKeys, check: ByteCheck): Promise<Buffer> {
+  return collect([open(), check, ...encoders(size, keys)]);
 }
 
 /** The original bytes of a blob stored in one chunk. */
-async function decodeWhole(data: Buffer, keys: BlobKeys): Promise<Buffer> {
+function decodeWhole(data: Buffer, keys: BlobKeys): Promise<Buffer> {
+  return collect([Readable.from([data]), ...decoders(keys)]);
+}
+
+/** What a stream pipeline gives, in one buffer. */
+async function collect(streams: [Readable, ...Transform[]]): Promise<Buffer> {
   const pieces: Buffer[] = [];
-  await pipeline([Readable.from([data]), ...decoders(keys), new Writable({ write: (p: Buffer, _e, cb) => (pieces.push(p), cb()) })]);
+  await pipeline([...streams, new Writable({ write: (piece: Buffer, _e, cb) => (pieces.push(piece), cb()) })]);
   return Buffer.concat(pieces);
 }
 

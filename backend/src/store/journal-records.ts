@@ -100,7 +100,7 @@ export interface QuarantineDoc extends StoredBytes {
 const quarantineSchema = new Schema<QuarantineDoc>(
   {
     _id: String, kind: String, reason: String, spoolId: String, mailbox: String, receivedAt: Date, quarantinedAt: Date,
-    sha256: String, size: Number, raw: Buffer, smtp: smtpTrace, subject: String, from: String, envelope: Schema.Types.Mixed,
+    sha256: String, size: Number, raw: Buffer, sealed: Buffer, smtp: smtpTrace, subject: String, from: String, envelope: Schema.Types.Mixed,
   },
   { versionKey: false, autoIndex: false, collection: 'journal_quarantine', minimize: false },
 );
@@ -111,11 +111,11 @@ export async function quarantineReport(conn: Connection, doc: QuarantineDoc): Pr
   return insertOnce(quarantine(conn).collection, doc);
 }
 
-export type QuarantineSummary = Omit<QuarantineDoc, 'raw'>;
+export type QuarantineSummary = Omit<QuarantineDoc, 'raw' | 'sealed'>;
 
 export async function listQuarantine(conn: Connection, opts: { kind?: QuarantineKind; limit?: number } = {}): Promise<QuarantineSummary[]> {
   const q = opts.kind ? { kind: opts.kind } : {};
-  return quarantine(conn).find(q, { raw: 0 }).sort({ quarantinedAt: -1 }).limit(opts.limit ?? 100).lean<QuarantineSummary[]>();
+  return quarantine(conn).find(q, { raw: 0, sealed: 0 }).sort({ quarantinedAt: -1 }).limit(opts.limit ?? 100).lean<QuarantineSummary[]>();
 }
 
 export async function getQuarantined(conn: Connection, id: string): Promise<QuarantineDoc | null> {

@@ -28,12 +28,16 @@ export interface SmtpTrace {
   user: string | null;
 }
 
-/** The report's bytes: inline up to INLINE_LIMIT, else in the blob store under `sha256`. */
+/**
+ * The report's bytes: inline up to INLINE_LIMIT (`raw` in clear, or `sealed` under encryption at
+ * rest: BlobStore.seal), else in the blob store under `sha256`.
+ */
 export interface StoredBytes {
   /** The report's blob id (BlobStore.identify): its SHA-256, or a keyed hash of it under encryption at rest. */
   sha256: string;
   size: number;
   raw: Buffer | null;
+  sealed?: Buffer | null;
 }
 
 export interface SpoolDoc extends StoredBytes {
@@ -51,7 +55,7 @@ export const INLINE_LIMIT = 8 * 1024 * 1024;
 export const smtpTrace = { sessionId: String, remoteAddress: String, clientHostname: String, helo: String, mailFrom: String, rcptTo: [String], secure: Boolean, user: String };
 
 const spoolSchema = new Schema<SpoolDoc>(
-  { _id: String, mailbox: String, receivedAt: Date, sha256: String, size: Number, raw: Buffer, smtp: smtpTrace, jobKey: String },
+  { _id: String, mailbox: String, receivedAt: Date, sha256: String, size: Number, raw: Buffer, sealed: Buffer, smtp: smtpTrace, jobKey: String },
   { versionKey: false, autoIndex: false, collection: 'journal_spool', minimize: false },
 );
 spoolSchema.index({ receivedAt: 1 });
@@ -131,7 +135,7 @@ export async function holdSpool(conn: Connection, spooled: Pick<SpoolDoc, '_id' 
   await insertOnce(held(conn).collection, { _id: spooled._id, at: new Date(), mailbox: spooled.mailbox });
 }
 
-export type SpoolSummary = Omit<SpoolDoc, 'raw'> & { heldAt: Date | null };
+export type SpoolSummary = Omit<SpoolDoc, 'raw' | 'sealed'> & { heldAt: Date | null };
 
 /** The backlog without its bytes, oldest first: spooled, not yet processed. */
 export async function listSpool(conn: Connection, filter: { mailbox?: string; held?: boolean } = {}, limit = 1000): Promise<SpoolSummary[]> {
@@ -139,7 +143,7 @@ export async function listSpool(conn: Connection, filter: { mailbox?: string; he
   const heldAt = new Map(heldMarks.map((m) => [m._id, m.at]));
   const q = filter.mailbox ? { mailbox: filter.mailbox } : {};
   const out: SpoolSummary[] = [];
-  for (const doc of await spool(conn).find(q, { raw: 0 }).sort({ receivedAt: 1 }).lean<Omit<SpoolDoc, 'raw'>[]>()) {
+  for (const doc of await spool(conn).find(q, { raw: 0, sealed: 0 }).sort({ receivedAt: 1 }).lean<Omit<SpoolDoc, 'raw' | 'sealed'>[]>()) {
     if (doneIds.has(doc._id)) continue;
     const at = heldAt.get(doc._id) ?? null;
     if (filter.held !== undefined && filter.held !== (at !== null)) continue;

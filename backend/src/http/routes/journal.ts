@@ -4,7 +4,7 @@ import { audit, auditFrom, JOURNAL_QUARANTINE, requireQuarantineRead } from '../
 import type { ServiceDeps } from '../../deps';
 import { releaseHeldReports } from '../../journal';
 import { acceptsAnySender } from '../../journal/gateway-limits';
-import { readAll } from '../../journal/process';
+import { reportBytes } from '../../journal/process';
 import { journalAddressSchema, journalMailboxInputSchema, journalMailboxPatchSchema, journalProfileInputSchema } from '../../journal/profile';
 import { queueReports } from '../../journal/queue';
 import { generateSecret, hashSecret, unguessableAddress } from '../../journal/secrets';
@@ -196,7 +196,7 @@ export function journalRoutes(deps: ServiceDeps): Router {
 
   r.get('/admin/journal/quarantine/:id', async (req, res) => {
     await requireQuarantineRead(store, req.caller!);
-    const { raw: _raw, ...doc } = await mustGetQuarantined(req.params);
+    const { raw: _raw, sealed: _sealed, ...doc } = await mustGetQuarantined(req.params);
     await audit(store, { ...auditFrom(req), action: 'view', archiveId: JOURNAL_QUARANTINE, target: `journal-quarantine:${doc._id}` });
     res.json(doc);
   });
@@ -205,7 +205,7 @@ export function journalRoutes(deps: ServiceDeps): Router {
     await requireQuarantineRead(store, req.caller!);
     const doc = await mustGetQuarantined(req.params);
     await audit(store, { ...auditFrom(req), action: 'download', archiveId: JOURNAL_QUARANTINE, target: `journal-quarantine:${doc._id}` });
-    sendRaw(res, doc._id, doc.raw ?? (await readAll(store.blobs.open(doc.sha256))));
+    sendRaw(res, doc._id, await reportBytes(store, doc));
   });
 
   r.delete('/admin/journal/quarantine/:id', async (req, res) => {
