@@ -4,6 +4,7 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { after, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { enableEncryption, FileKms, loadKeys } from '../../backend/src/integrity/keys';
@@ -11,6 +12,7 @@ import { buildProof } from '../../backend/src/integrity/proof';
 import { REENCRYPT_JOB } from '../../backend/src/integrity/reencrypt';
 import { newDataKey, reloadKeys, setEncryption } from '../../backend/src/integrity/service';
 import { readEncryptionState } from '../../backend/src/store/keys';
+import { ingestMessage } from '../../backend/src/ingest';
 import { archive, closeTsa, finished, fixture, message } from './helpers';
 
 const run = promisify(execFile);
@@ -106,6 +108,29 @@ describe('encryption at rest', () => {
       let encrypted = 0;
       for await (const c of chunksOf(f).find({}, { promoteBuffers: true })) if (c.data.subarray(0, 4).toString() === 'M3E1') encrypted += 1;
       assert.equal(encrypted, total);
+    } finally {
+      await f.close();
+    }
+  });
+
+  it('a message stored before encryption was turned on and archived again afterwards is stored and filed once, small or large', async () => {
+    const f = await fixture({ tsa: false, kms: { current: master, previous: null } });
+    try {
+      const large = message(1, ` ${randomBytes(450_000).toString('base64')}`); // past the in-memory path's 512 KB
+      const put = (archiveId: string, bytes: Buffer) => ingestMessage(f.store, { archiveId, folder: '', source: { kind: 'import', file: 'again.eml' }, content: Readable.from([bytes]) });
+      const before = [await put('arch', message(0)), await put('arch', large)];
+      await setEncryption(f.store, f.settings, true);
+      const fresh = await put('arch', message(2));
+      assert.notEqual(fresh.sha256, createHash('sha256').update(message(2)).digest('hex'), 'a new message gets a keyed id');
+      for (const [i, bytes] of [message(0), large].entries()) {
+        const same = await put('arch', bytes);
+        assert.deepEqual([same.status, same.blobCreated, same.sha256], ['duplicate', false, before[i]!.sha256], `message ${i} in the same archive: a duplicate of the copy stored before`);
+        const other = await put('arch-2', bytes);
+        assert.deepEqual([other.status, other.blobCreated, other.sha256], ['archived', false, before[i]!.sha256], `message ${i} in another archive: filed, not stored again`);
+      }
+      assert.equal(await f.store.blobs.count(), 3, 'three messages, three blobs');
+      assert.equal(await f.store.db.collection('items').countDocuments({ archiveId: 'arch' }), 3);
+      assert.deepEqual((await f.verify()).problems, []);
     } finally {
       await f.close();
     }

@@ -90,6 +90,8 @@ export async function prepareMessage(store: Store, content: Readable, opts: Inge
  * (storePrepared); or a large one whose bytes are stored already, as a batch could not hold them.
  */
 export interface PreparedMessage {
+  /** The SHA-256 of its bytes. */
+  sha256: string;
   identity: BlobIdentity;
   size: number;
   /** The encoded bytes of a small message, for the batch to store. */
@@ -110,13 +112,15 @@ export interface PreparedMessage {
  */
 export async function prepareSpooled(store: Store, spooled: Spool, parse?: ParseOptions): Promise<PreparedMessage> {
   return ingestSlots.run(async () => {
-    const { size } = spooled;
-    const identity = store.blobs.identify(spooled.sha256);
+    const { size, sha256 } = spooled;
+    let identity = store.blobs.identify(sha256);
     const encoded = await store.blobs.encodeSmall(identity.id, size, spooled.open);
-    if (encoded) return { identity, size, encoded, blobCreated: false, known: null, content: await parseMessage(spooled.open, parse) };
+    if (encoded) return { sha256, identity, size, encoded, blobCreated: false, known: null, content: await parseMessage(spooled.open, parse) };
+    // A large message is stored here, alone: whether it was stored before encryption is asked here too.
+    if ((await store.blobs.storedPlain([sha256])).size > 0) identity = store.blobs.identify(sha256, { plain: true });
     const { created } = await store.blobs.put(identity.id, size, spooled.open);
     const known = created ? null : await getMessageDoc(store.conn, identity.id);
-    return { identity, size, encoded: null, blobCreated: created, known, content: known ?? (await parseMessage(spooled.open, parse)) };
+    return { sha256, identity, size, encoded: null, blobCreated: created, known, content: known ?? (await parseMessage(spooled.open, parse)) };
   });
 }
 
@@ -128,7 +132,8 @@ export async function prepareSpooled(store: Store, spooled: Spool, parse?: Parse
  * archive's copy): that one is read and used. Were a blob ever removed while its document
  * stayed, the insert finds that document and keeps it.
  */
-export async function storePrepared(store: Store, prepared: PreparedMessage[]): Promise<StoredMessage[]> {
+export async function storePrepared(store: Store, given: PreparedMessage[]): Promise<StoredMessage[]> {
+  const prepared = await withPlainCopies(store, given);
   const small = prepared.filter((p) => p.encoded);
   const puts = await store.blobs.putEncoded(small.map((p) => p.encoded!));
   const created = new Map(small.map((p, i) => [p, puts[i]!.created]));
@@ -141,6 +146,18 @@ export async function storePrepared(store: Store, prepared: PreparedMessage[]): 
     const { id: sha256, digest, salted } = p.identity;
     return { sha256, digest, salted, size: p.size, blobCreated: created.get(p) ?? p.blobCreated, content: content[i]! };
   });
+}
+
+/**
+ * Messages stored before encryption was turned on keep their copy, under their plain SHA-256: one
+ * that comes again goes to that copy (its bytes, encoded under the current key already, are only
+ * compared), so it is neither stored nor filed a second time.
+ */
+async function withPlainCopies(store: Store, prepared: PreparedMessage[]): Promise<PreparedMessage[]> {
+  const keyed = prepared.filter((p) => p.encoded && p.identity.id !== p.sha256);
+  const plain = await store.blobs.storedPlain(keyed.map((p) => p.sha256));
+  if (plain.size === 0) return prepared;
+  return prepared.map((p) => (p.encoded && plain.has(p.sha256) ? { ...p, identity: store.blobs.identify(p.sha256, { plain: true }), encoded: { ...p.encoded, id: p.sha256 } } : p));
 }
 
 /**

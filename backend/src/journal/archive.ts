@@ -69,7 +69,7 @@ export async function fileOriginals(deps: JournalDeps, plans: FilingPlan[]): Pro
   const stored = await storeDistinct(deps, plans.filter((p) => p.targets.size > 0 || p.unknown.some((u) => u.action === 'pending')));
   const results = plans.map((p): Filing | Error => {
     const message = stored.get(p.originalSha256);
-    return message instanceof Error ? message : filing(p, deps.store.blobs.identify(p.originalSha256).id);
+    return message instanceof Error ? message : filing(p, message?.sha256 ?? deps.store.blobs.identify(p.originalSha256).id);
   });
   const copies = plans.flatMap((plan, i) => {
     const message = stored.get(plan.originalSha256);

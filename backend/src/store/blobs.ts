@@ -10,6 +10,7 @@ import { decryptStream, encryptStream, keyedId, ledgerSalt, noKeys, saltedDigest
 import { chunkId, ChunkWriter, type ChunkDoc } from './blob-chunks';
 import { Leases, type Lease, type LeaseDoc } from './blob-leases';
 import { scanBlobs, wholeChunks } from './blob-scan';
+import { IdFilter } from './id-filter';
 import { insertNew, insertOnce, isDuplicateKey } from './insert-once';
 import { crashPoint } from '../failpoint';
 
@@ -28,8 +29,18 @@ export interface BlobStat {
  * bytes after `encoding`; metadata records how to get the original back.
  */
 export interface BlobStore {
-  /** The id a message with this SHA-256 is stored under, and what the integrity ledger records of it. */
-  identify(sha256: string): BlobIdentity;
+  /**
+   * The id a message with this SHA-256 is stored under, and what the integrity ledger records of
+   * it; `plain`: the one it had before encryption was turned on (see storedPlain).
+   */
+  identify(sha256: string, opts?: { plain?: boolean }): BlobIdentity;
+  /**
+   * Which of these messages were stored before encryption was turned on, under their SHA-256: a
+   * message that comes again is given that copy (identify with `plain`) rather than stored a
+   * second time under its keyed id. One lookup for many; none when encryption is off or no such
+   * blob exists.
+   */
+  storedPlain(sha256s: readonly string[]): Promise<Set<string>>;
   has(sha256: string): Promise<boolean>;
   /**
    * Idempotent. The bytes `open` gives are streamed, hashed and counted on the way in, nothing kept
@@ -220,12 +231,35 @@ class GridBlobStore implements BlobStore {
   ) {}
 
   useKeys(keys: BlobKeys): void {
+    if (keys.enabled !== this.keys.enabled) this.plainIds = null;
     this.keys = keys;
   }
 
+  /**
+   * The ids of blobs stored before encryption was turned on (under their plain SHA-256), read once
+   * per switch into a Bloom filter, since none are written while it is on: a message that is surely
+   * not among them (nearly all) costs no lookup; the few that may be are looked up together.
+   */
+  private plainIds: Promise<IdFilter> | null = null;
+
+  async storedPlain(sha256s: readonly string[]): Promise<Set<string>> {
+    if (!this.keys.enabled || sha256s.length === 0) return new Set();
+    this.plainIds ??= this.readPlainIds().catch((err: unknown) => ((this.plainIds = null), Promise.reject(err)));
+    const filter = await this.plainIds;
+    const candidates = sha256s.filter((s) => filter.mayHave(s));
+    if (candidates.length === 0) return new Set();
+    return new Set((await findWhereIn(this.files, candidates, { projection: { _id: 1 } })).map((f) => f._id));
+  }
+
+  private async readPlainIds(): Promise<IdFilter> {
+    const filter = new IdFilter(await this.files.estimatedDocumentCount());
+    for await (const f of this.files.find({ 'metadata.sha256': { $exists: true } }, { projection: { _id: 1 } })) filter.add(f._id);
+    return filter;
+  }
+
   /** Keyed ids and salted digests for new messages once encryption is on; what was stored before keeps its SHA-256 id. */
-  identify(sha256: string): BlobIdentity {
-    if (!this.keys.enabled) return { id: sha256, digest: sha256, salted: false };
+  identify(sha256: string, opts: { plain?: boolean } = {}): BlobIdentity {
+    if (!this.keys.enabled || opts.plain) return { id: sha256, digest: sha256, salted: false };
     return { id: keyedId(this.keys, sha256) ?? sha256, digest: this.digestOf(sha256, true) ?? sha256, salted: this.keys.saltKey !== null };
   }
 
