@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
+import { inflateRawSync } from 'node:zlib';
 import { ingestMessage } from '../../backend/src/ingest';
 import { parseMessage } from '../../backend/src/ingest/parse';
 import { cachedKeys } from '../../backend/src/search/index-cache';
@@ -11,7 +12,7 @@ import { mergeStep } from '../../backend/src/search/index-merge';
 import { clearIndexCache, compactIndex, entryFor, flushIndex, indexBatch, indexCtx, reindexArchive, type IndexEntry } from '../../backend/src/search/index-store';
 import { parseQuery } from '../../backend/src/search/query';
 import { decodeCursor, searchIndex } from '../../backend/src/search/service';
-import { forceIndexLayout, type IndexLayout } from '../../backend/src/store/postings';
+import { forceIndexLayout, listArchiveTables, type IndexLayout } from '../../backend/src/store/postings';
 import { corpusFiles, requireCorpus } from '../helpers/corpus';
 import { testStore, type TestStore } from '../helpers/db';
 import { expected, oracleOfEntries } from './oracle';
@@ -90,6 +91,41 @@ for (const layout of ['partitioned', 'shared'] as IndexLayout[]) {
     await checkAll(store, archive, [...entries, ...more], 'after compacting');
   });
 }
+
+test('an index written before term buckets were compressed still answers, and a merge rewrites it compressed', async (t) => {
+  if (!requireCorpus(t)) return;
+  const store = await testStore('search_index_old_buckets');
+  stores.push(store);
+  forceIndexLayout(store, 'partitioned');
+  const entries = await entriesOf(files.slice(0, 120));
+  const archive = 'archive-old-buckets';
+  await indexBatch(store, archive, entries);
+  const ctx = await indexCtx(store, archive);
+  const buckets = async () => {
+    const out: { coll: string; doc: { _id: string; t?: Buffer; z?: Buffer } }[] = [];
+    const { manifest, batches } = await readIndexState(ctx);
+    const live = [...manifest.segs, ...batches.map((b) => b.seg)].map((seg) => `sx_${ctx.key}_${seg.id}_`);
+    // Tables of segments a merge replaced stay for a grace period; only the live ones count.
+    for (const coll of (await listArchiveTables(store, ctx.key)).filter((c) => live.some((prefix) => c.startsWith(prefix)))) {
+      for (const doc of await store.db.collection<{ _id: string; t?: Buffer; z?: Buffer }>(coll).find({ _id: { $gte: '3b|', $lt: '3b}' } }, { promoteBuffers: true }).toArray()) out.push({ coll, doc });
+    }
+    return out;
+  };
+  const written = await buckets();
+  assert.ok(written.length > 0 && written.every(({ doc }) => doc.z && !doc.t), 'buckets are written compressed');
+  // As an earlier version wrote them: the records as they are, under `t`.
+  for (const { coll, doc } of written) await store.db.collection<{ _id: string }>(coll).replaceOne({ _id: doc._id }, { t: inflateRawSync(doc.z!) });
+  clearIndexCache();
+  await checkAll(store, archive, entries, 'old buckets');
+  // Merged with a newer batch, the old segment is rewritten in the new form.
+  const more = await entriesOf(files.slice(120, 200));
+  await indexBatch(store, archive, more);
+  await compactIndex(store, archive, { force: true });
+  clearIndexCache();
+  assert.equal((await readIndexState(ctx)).manifest.segs.length, 1, 'one segment left');
+  assert.ok((await buckets()).every(({ doc }) => doc.z && !doc.t), 'rewritten compressed');
+  await checkAll(store, archive, [...entries, ...more], 'after merging the old buckets');
+});
 
 test('a merge keeps nothing it read in the search cache: archiving does not fill memory with segments it replaces', async (t) => {
   if (!requireCorpus(t)) return;

@@ -16,7 +16,7 @@
  *    600 characters of the text); per term (normalised word, compound, address part, and word
  *    pair for phrases) one delta-encoded ordinal list per field (subject, from, to/cc/bcc,
  *    attachment name, body, attachment text). Term records sit in term order, front-coded, in
- *    buckets of about 12 KB; the first term of each bucket forms the directory, so a word costs
+ *    buckets of about 12 KB (deflated when stored: about 30 % smaller); the first term of each bucket forms the directory, so a word costs
  *    one lookup per segment and a prefix (`invoic*`) reads the few consecutive buckets its words
  *    sort into: the term dictionary is the index itself. Word pairs sort apart from words, so
  *    that a prefix never wades through "memory barrier", "memory leak", …
