@@ -136,7 +136,7 @@ async function main(): Promise<void> {
     notes = [
       `${REPORTS} reports, ${expectedItems} archive copies (3 internal participants each), ${BODY_KB} KB bodies, database ${db.kind}, ${WORKERS} workers, backend ${process.env.BENCH_BUILT ? 'from the production build' : 'under tsx'}`,
       'searchable = the item is in every participant\'s archive (its archivedAt); the clock is the same machine\'s',
-      `database commands by kind during the burst: ${[...commands].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ${n}`).join(', ')}`,
+      `database commands by kind and collection during the burst: ${[...commands].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k}: ${n}`).join(', ')}`,
       `machine: ${availableParallelism()} CPUs, load average ${loadAtStart} at start and ${loadavg()[0]!.toFixed(1)} at the end (database, backend and sender share them)`,
     ];
   } finally {
@@ -198,13 +198,15 @@ async function waitArchived(db: Store['db'], sent: Sent[], started: number): Pro
   return at;
 }
 
-/** The backend's database commands so far, by command name (its Prometheus metrics). */
+/** The backend's database commands so far, by command name and collection (its Prometheus metrics). */
 async function dbCommands(url: string, token: string): Promise<Map<string, number>> {
   const res = await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${token}` } });
   const counts = new Map<string, number>();
   for (const m of (await res.text()).matchAll(/^m365archive_db_command_duration_seconds_count\{([^}]*)\} (\d+)/gm)) {
     const command = /command="([^"]+)"/.exec(m[1]!)?.[1] ?? '?';
-    counts.set(command, (counts.get(command) ?? 0) + Number(m[2]));
+    const collection = /collection="([^"]*)"/.exec(m[1]!)?.[1];
+    const key = collection ? `${command} ${collection}` : command;
+    counts.set(key, (counts.get(key) ?? 0) + Number(m[2]));
   }
   return counts;
 }

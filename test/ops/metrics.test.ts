@@ -58,7 +58,10 @@ test('the counters move with an archiving run, scraped before, during and after 
   assert.ok(moved('m365archive_graph_retries_total{mailbox_class="user"}') >= 2, 'and their retries');
   assert.ok(moved('m365archive_graph_requests_total{mailbox_class="user",status="200"}') >= expected, 'a download per message at least');
   assert.ok(moved('m365archive_graph_requests_total{mailbox_class="tenant",status="200"}') >= 1, 'the directory sync is no mailbox\'s');
-  assert.ok(moved('m365archive_db_command_duration_seconds_count{command="insert",outcome="ok"}') > expected, 'database commands are timed');
+  const inserts = (x: Samples) => sum(x, 'm365archive_db_command_duration_seconds_count{command="insert",');
+  assert.ok(inserts(done) - inserts(before) > expected, 'database commands are timed');
+  assert.ok(moved('m365archive_db_command_duration_seconds_count{command="insert",collection="items",outcome="ok"}') >= 1, 'by the collection they write');
+  assert.ok(![...done.keys()].some((k) => /collection="sx_(?!\*)/.test(k)), 'the search index partitions are one label');
   assert.ok(value(done, 'process_resident_memory_bytes') > 10e6, 'RSS');
   assert.ok(done.has('nodejs_eventloop_lag_p99_seconds'), 'event-loop delay');
   assert.equal(sum(done, 'm365archive_job_queue_depth'), 0, 'nothing left waiting');

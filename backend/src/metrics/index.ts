@@ -63,8 +63,8 @@ export const leaseTakeovers = new Counter({
 });
 export const dbCommandSeconds = new Histogram({
   name: `${PREFIX}db_command_duration_seconds`,
-  help: 'Database commands as the driver saw them (command monitoring), by command name and outcome',
-  labelNames: ['command', 'outcome'] as const,
+  help: 'Database commands as the driver saw them (command monitoring), by command name, collection (sx_* for the search index partitions) and outcome',
+  labelNames: ['command', 'collection', 'outcome'] as const,
   buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
   registers,
 });
@@ -79,6 +79,6 @@ export function countArchived(added: readonly { source: { kind: string }; size: 
 }
 
 /** One database command as the driver's command monitoring saw it (store/connection.ts). */
-export function observeDbCommand(command: string, seconds: number, ok: boolean): void {
-  dbCommandSeconds.observe({ command, outcome: ok ? 'ok' : 'error' }, seconds);
+export function observeDbCommand(command: string, collection: string, seconds: number, ok: boolean): void {
+  dbCommandSeconds.observe({ command, collection, outcome: ok ? 'ok' : 'error' }, seconds);
 }

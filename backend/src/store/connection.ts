@@ -18,7 +18,7 @@ export interface OpenStoreOptions {
   /** How long to look for a reachable server before giving up (default 10 s). */
   serverSelectionTimeoutMS?: number;
   /** Told of every command the driver completes (command monitoring), for the metrics. */
-  observeCommand?: (command: string, seconds: number, ok: boolean) => void;
+  observeCommand?: (command: string, collection: string, seconds: number, ok: boolean) => void;
 }
 
 export class StoreError extends Error {
@@ -91,9 +91,30 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
   }
 }
 
+/**
+ * Completed commands only carry their name, so the collection each started on is kept by request
+ * id until it ends (a map as large as the commands in flight).
+ */
 function observeCommands(client: mongoose.mongo.MongoClient, observe: NonNullable<OpenStoreOptions['observeCommand']>): void {
-  client.on('commandSucceeded', (e) => observe(e.commandName, e.duration / 1000, true));
-  client.on('commandFailed', (e) => observe(e.commandName, e.duration / 1000, false));
+  const collections = new Map<number, string>();
+  const ended = (e: { requestId: number; commandName: string; duration: number }, ok: boolean) => {
+    observe(e.commandName, collections.get(e.requestId) ?? '', e.duration / 1000, ok);
+    collections.delete(e.requestId);
+  };
+  client.on('commandStarted', (e) => collections.set(e.requestId, collectionLabel(e.command, e.commandName)));
+  client.on('commandSucceeded', (e) => ended(e, true));
+  client.on('commandFailed', (e) => ended(e, false));
+}
+
+/**
+ * The collection a command works on, as a metric label: the search index's partition tables
+ * (`sx_<archive>_<segment>_<n>`, one per partition) are one label, so that the label's values
+ * stay few; names that are no collection's (admin commands) are empty.
+ */
+export function collectionLabel(command: mongoose.mongo.Document, name: string): string {
+  const target = name === 'getMore' ? command.collection : command[name];
+  if (typeof target !== 'string') return '';
+  return target.startsWith('sx_') ? 'sx_*' : target;
 }
 
 /** Answers when a server at `uri` responds to `ping`; used to wait for a freshly started server. */
