@@ -5,7 +5,7 @@
  * adds one generated message of BENCH_LARGE_MB (default 120) archived alone (./large-message.ts).
  * BENCH_GROUPS=GROUPSxTHREADSxPOSTS and BENCH_CHATS=LINES add Microsoft 365 group conversations and
  * Teams chat lines, archived afterwards by a groups and a Teams chats profile (./collab.ts); the
- * ceilings stay the mail's.
+ * ceilings stay the mail's. BENCH_PROCESSES=N runs N backend processes on the database (scale-out).
  */
 import { spawn } from 'node:child_process';
 

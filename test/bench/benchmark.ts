@@ -23,6 +23,7 @@ import { printReport } from './report';
 import { FEW_WRITERS, mailboxesFor, readSettings, seedOf, type BenchSettings } from './settings';
 import { measureCollab } from './collab';
 import { tenantEnv } from '../helpers/tenant-env';
+import { spawnBackend } from '../helpers/process';
 
 const log = (line: string) => console.error(`[bench] ${line}`);
 
@@ -45,6 +46,7 @@ export async function runBenchmark(): Promise<void> {
       LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'silent',
     });
     const backend = await startBackend(config, createLogger(config.LOG_LEVEL));
+    const others = await Promise.all(Array.from({ length: settings.processes - 1 }, () => spawnBackend(config, { WORKER_CONCURRENCY: String(settings.workers) })));
     const api = adminApi(backend.url, emulator, process.env.BENCH_ADMIN ?? `user001@${DEMO.domain}`);
     const profileId = await createAllMailboxesProfile(api);
 
@@ -54,6 +56,7 @@ export async function runBenchmark(): Promise<void> {
     const large = first.stalled ? null : await measureLargeMessage(api, emulator, profileId, settings.timeoutMinutes);
     const collab = await measureCollab(api, settings);
     const maxRssBytes = process.resourceUsage().maxRSS * 1024;
+    await Promise.all(others.map((o) => o.stop()));
     await backend.close();
 
     log('reading back every archived message…');

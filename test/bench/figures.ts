@@ -45,7 +45,7 @@ export function buildRows(m: Measurements): { rows: Row[]; notes: string[]; deta
   const first = firstRun(m);
   const rows = [...first.rows, ...secondRun(m), ...ceilings(m, first.perSecond, first.requestsPerMessage, first.lastFifth)];
   const notes = [
-    `${m.settings.users} mailboxes × ${m.settings.messagesPerUser} messages, WORKER_CONCURRENCY ${m.settings.workers}, database ${m.dbKind}; MB = 10^6 bytes`,
+    `${m.settings.users} mailboxes × ${m.settings.messagesPerUser} messages, WORKER_CONCURRENCY ${m.settings.workers}${m.settings.processes > 1 ? ` in each of ${m.settings.processes} backend processes (CPU, RSS, event-loop and database-command rows: the first one's)` : ''}, database ${m.dbKind}; MB = 10^6 bytes`,
     `ceilings on ${m.sampleSize} messages read back from the archive (${(m.ingest.bytes / m.sampleSize / 1000).toFixed(1)} kB average), and on all ${m.replay.messages} for store only; every store ceiling starts from an empty database`,
     `CPU seconds during the first run: backend ${m.first.cpu.backend.toFixed(0)}, ${m.dbKind} ${m.first.cpu.database.toFixed(0)}, emulator ${m.first.cpu.emulator.toFixed(0)} (wall ${first.wall.toFixed(0)} s)`,
     `load average (1/5/15 min) at start ${m.loadAtStart}, at end ${m.loadAtEnd}`,

@@ -6,6 +6,12 @@ export interface BenchSettings {
   foldersPerUser: number | undefined;
   /** WORKER_CONCURRENCY of the backend: every mailbox at once plus the run job (default 24). */
   workers: number;
+  /**
+   * BENCH_PROCESSES: backend processes on the database (default 1). The others are worker processes
+   * spawned as a deployment runs them (test/ops/scale-out.test.ts), each with `workers` slots; the
+   * CPU, RSS, event-loop and database-command rows stay the first process's.
+   */
+  processes: number;
   /** Messages taken from the archive for the ceilings. */
   sample: number;
   /** Ingests in flight in the store ceilings; default what the crawl can have in flight. */
@@ -40,6 +46,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): BenchSetting
     sample: Math.min(int(env, 'BENCH_SAMPLE', 1000), users * messagesPerUser),
     storeConcurrency: int(env, 'BENCH_STORE_CONCURRENCY', inFlight),
     timeoutMinutes: int(env, 'BENCH_TIMEOUT_MIN', 60),
+    processes: int(env, 'BENCH_PROCESSES', 1),
     groups: groupsOf(env.BENCH_GROUPS),
     chatLines: env.BENCH_CHATS ? int(env, 'BENCH_CHATS', 1) : undefined,
   };
