@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { buffer } from 'node:stream/consumers';
 import { createHash, randomBytes } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -17,11 +18,6 @@ import { archive, closeTsa, finished, fixture, message } from './helpers';
 
 const run = promisify(execFile);
 const chunksOf = (f: Awaited<ReturnType<typeof fixture>>) => f.store.db.collection<{ _id: string; data: Buffer }>('messages.chunks');
-const readAll = async (s: AsyncIterable<unknown>) => {
-  const parts: Buffer[] = [];
-  for await (const p of s) parts.push(p as Buffer);
-  return Buffer.concat(parts);
-};
 
 describe('encryption at rest', () => {
   after(closeTsa);
@@ -38,7 +34,7 @@ describe('encryption at rest', () => {
       assert.notEqual(m!.sha256, createHash('sha256').update(message(0)).digest('hex'), 'the id does not reveal the SHA-256');
       const chunk = (await chunksOf(f).findOne({ _id: `${m!.sha256}:0` }, { promoteBuffers: true }))!;
       assert.equal(chunk.data.subarray(0, 4).toString(), 'M3E1');
-      assert.deepEqual(await readAll(f.store.blobs.open(m!.sha256)), message(0));
+      assert.deepEqual(await buffer(f.store.blobs.open(m!.sha256)), message(0));
       await f.seal();
       assert.deepEqual((await f.verify()).problems, []);
       const proof = await buildProof(f.store, [{ archiveId: 'arch', blobId: m!.sha256 }], f.settings.verify.trustedTsaCerts);
@@ -61,7 +57,7 @@ describe('encryption at rest', () => {
       const data = Buffer.from(chunk.data);
       data[40]! ^= 0x01;
       await chunksOf(f).updateOne({ _id: chunk._id }, { $set: { data } });
-      await assert.rejects(readAll(f.store.blobs.open(m!.sha256)), /encryption tag does not match/);
+      await assert.rejects(buffer(f.store.blobs.open(m!.sha256)), /encryption tag does not match/);
       const report = await f.verify();
       assert.deepEqual(report.problems.map((p) => `${p.kind} ${p.id}`), [`altered-blob ${m!.sha256}`]);
       assert.match(report.problems[0]!.detail, /encryption tag/);
@@ -154,7 +150,7 @@ describe('encryption at rest', () => {
       assert.notEqual(await keyOf(old!.sha256), dataKey);
       await f.run(REENCRYPT_JOB);
       assert.equal(await keyOf(old!.sha256), dataKey);
-      assert.deepEqual(await readAll(f.store.blobs.open(old!.sha256)), message(0));
+      assert.deepEqual(await buffer(f.store.blobs.open(old!.sha256)), message(0));
     } finally {
       await f.close();
     }

@@ -1,6 +1,7 @@
 // Under encryption at rest the journal gateway keys a report like any blob: the database holds
 // neither the report's SHA-256 nor its original's, and a resent report is still filed once.
 import assert from 'node:assert/strict';
+import { buffer } from 'node:stream/consumers';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { after, test } from 'node:test';
@@ -23,11 +24,6 @@ const MAILBOX = 'journal@archive.example';
 const smtp = { sessionId: 's', remoteAddress: '127.0.0.1', clientHostname: 'x', helo: 'x', mailFrom: '', rcptTo: [MAILBOX], secure: false, user: null };
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const log = createLogger('silent');
-const readAll = async (s: AsyncIterable<unknown>) => {
-  const parts: Buffer[] = [];
-  for await (const p of s) parts.push(p as Buffer);
-  return Buffer.concat(parts);
-};
 
 after(closeTsa);
 
@@ -142,7 +138,7 @@ test('a small report under encryption waits sealed in the spool and the quaranti
     await handler(context(ids.slice(1)));
     const items = await store.db.collection<{ sha256: string }>('items').find({ archiveId: 'u-megan' }).toArray();
     assert.equal(items.length, 1, 'the sealed report was read and its original filed');
-    assert.deepEqual(await readAll(store.blobs.open(items[0]!.sha256)), original);
+    assert.deepEqual(await buffer(store.blobs.open(items[0]!.sha256)), original);
 
     const quarantined = await store.db.collection<StoredBytes>('journal_quarantine').find({}, { promoteBuffers: true }).toArray();
     assert.equal(quarantined.length, 1);

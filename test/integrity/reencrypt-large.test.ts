@@ -4,6 +4,7 @@
  * pass killed with SIGKILL between its writes is finished by the next one without leftovers.
  */
 import assert from 'node:assert/strict';
+import { buffer } from 'node:stream/consumers';
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
@@ -58,11 +59,6 @@ interface Chunk {
 }
 const chunks = (f: Fixture) => f.store.db.collection<Chunk>('messages.chunks');
 const fileDoc = (f: Fixture, id: string) => f.store.db.collection<{ _id: string; length: number; chunkSize: number; metadata: { chunks?: string; encoding: string } }>('messages.files').findOne({ _id: id });
-const readAll = async (s: AsyncIterable<unknown>) => {
-  const parts: Buffer[] = [];
-  for await (const p of s) parts.push(p as Buffer);
-  return Buffer.concat(parts);
-};
 
 const LARGE = largeMessage();
 
@@ -74,7 +70,7 @@ async function archiveLarge(f: Fixture, archiveId = 'arch') {
 
 /** What must hold after any pass, finished or killed: the message reads back whole, verification finds nothing wrong. */
 async function assertWhole(f: Fixture, id: string, raw: Buffer, label: string) {
-  assert.deepEqual(createHash('sha256').update(await readAll(f.store.blobs.open(id))).digest('hex'), createHash('sha256').update(raw).digest('hex'), `${label}: reads back byte-exact`);
+  assert.deepEqual(createHash('sha256').update(await buffer(f.store.blobs.open(id))).digest('hex'), createHash('sha256').update(raw).digest('hex'), `${label}: reads back byte-exact`);
   assert.deepEqual((await f.verify()).problems, [], `${label}: verification finds no problem`);
 }
 
@@ -133,7 +129,7 @@ describe('re-encrypting messages of many chunks', () => {
       assert.equal(copy.id, id);
       assert.equal(copy.blobCreated, false, 'the same message archived again is not stored twice');
       await assertNoLeftovers(f, 'after the same message was archived again');
-      assert.deepEqual(await readAll(f.store.blobs.open(id)), raw);
+      assert.deepEqual(await buffer(f.store.blobs.open(id)), raw);
     } finally {
       await f.close();
     }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import { buffer } from 'node:stream/consumers';
 import { spool, type Spool } from '../ingest/spool';
 import type { Logger } from '../log';
 import type { Store } from '../store';
@@ -145,7 +146,7 @@ export async function spoolReport(store: Store, writer: SpoolWriter, received: S
   let raw: Buffer | null = null;
   let sealed: Buffer | null = null;
   if (size <= INLINE_LIMIT) {
-    raw = await readAll(received.open());
+    raw = await buffer(received.open());
     sealed = await store.blobs.seal(raw);
     if (sealed) raw = null; // under encryption at rest, not a byte in clear
   } else {
@@ -155,10 +156,4 @@ export async function spoolReport(store: Store, writer: SpoolWriter, received: S
   const docs = mailboxes.map((mailbox) => ({ _id: randomUUID(), mailbox, receivedAt, sha256, size, raw, sealed, smtp }));
   await writer.write(docs);
   return docs.map((d) => d._id);
-}
-
-async function readAll(stream: Readable): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
 }

@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream';
+import { buffer } from 'node:stream/consumers';
 import { getDirectorySettings } from '../directory/settings';
 import { syncDirectory } from '../directory/sync';
 import type { JobHandler } from '../jobs/worker';
@@ -227,11 +227,5 @@ async function quarantine(store: Store, log: Logger, spooled: SpoolDoc, raw: Buf
 export async function reportBytes(store: Store, doc: StoredBytes): Promise<Buffer> {
   if (doc.raw) return doc.raw;
   if (doc.sealed) return store.blobs.unseal(doc.sealed);
-  return readAll(store.blobs.open(doc.sha256));
-}
-
-async function readAll(stream: Readable): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
+  return buffer(store.blobs.open(doc.sha256));
 }

@@ -8,6 +8,9 @@ export interface ChunkDoc {
   data: Buffer;
 }
 
+/** Which `files_id` a blob's chunks carry: its id, or the copy a re-encryption moved it to. */
+export const chunksOf = (file: { _id: string; metadata: { chunks?: string } }): string => file.metadata.chunks ?? file._id;
+
 /**
  * GridFS readers find chunks by `files_id` and `n` and never look at a chunk's `_id`, so it can
  * be derived from them: reads and cleanup become key lookups, and a chunk cannot exist twice.

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { mongo } from 'mongoose';
-import type { ChunkDoc } from './blob-chunks';
+import { chunksOf, type ChunkDoc } from './blob-chunks';
 import type { BlobScanItem, FileDoc } from './blobs';
 
 interface ScanInput {
@@ -51,7 +51,7 @@ export function wholeChunks(files: mongo.Collection<FileDoc>, chunks: mongo.Coll
       position += 1;
       const file = known.get(chunk.files_id);
       // A chunk of a blob of many, one a crashed upload left, or one of a copy its file no longer names (blobs.ts, moveChunks).
-      if (!file || chunk.n !== 0 || (file.metadata.chunks ?? file._id) !== chunk.files_id) continue;
+      if (!file || chunk.n !== 0 || chunksOf(file) !== chunk.files_id) continue;
       seen.add(file._id);
       if (file.length > file.chunkSize) multi.add(file._id);
       else yield { position, file, chunk };

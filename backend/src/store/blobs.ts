@@ -7,7 +7,7 @@ import { createGunzip, createGzip } from 'node:zlib';
 import type { mongo } from 'mongoose';
 import { deleteWhereIn, findWhereIn } from './bulk';
 import { decryptStream, encryptStream, keyedId, ledgerSalt, noKeys, saltedDigest, storedKeyId, BlobKeyError, type BlobKeys } from './blob-cipher';
-import { chunkId, ChunkWriter, type ChunkDoc } from './blob-chunks';
+import { chunkId, chunksOf, ChunkWriter, type ChunkDoc } from './blob-chunks';
 import { Leases, type Lease, type LeaseDoc } from './blob-leases';
 import { scanBlobs, wholeChunks } from './blob-scan';
 import { IdFilter } from './id-filter';
@@ -287,7 +287,7 @@ class GridBlobStore implements BlobStore {
     for (const id of pass.others()) {
       const file = await this.files.findOne({ _id: id });
       const many = file && (file.length > file.chunkSize || file.metadata.chunks !== undefined);
-      yield { position: pass.position(), outcome: many ? await this.damagedOr(id, () => this.moveChunks(file)) : 'missing' };
+      yield { position: pass.position(), outcome: many ? await this.damagedOr(id, () => this.moveChunks(id)) : 'missing' };
     }
   }
 
@@ -323,10 +323,11 @@ class GridBlobStore implements BlobStore {
    * the old chunks go. Whatever a pass that died left (a copy no file names, or the old chunks)
    * is deleted when the next pass comes by.
    */
-  private async moveChunks(seen: FileDoc): Promise<ReencryptOutcome> {
-    const lease = await this.waitForLease(seen._id);
+  private async moveChunks(id: string): Promise<ReencryptOutcome> {
+    const lease = await this.waitForLease(id);
     try {
-      const file = await this.files.findOne({ _id: seen._id });
+      // Read again under the lease: what the pass saw may have changed meanwhile.
+      const file = await this.files.findOne({ _id: id });
       if (!file) return 'missing';
       const from = chunksOf(file);
       await this.chunks.deleteMany({ files_id: { $in: this.chunkNames([file._id]).filter((name) => name !== from) } });
@@ -700,9 +701,6 @@ class GridBlobStore implements BlobStore {
 
 /** Chunks a reader holds at most (the driver's batch, or those that came early): 1 MiB each by default. */
 const CHUNKS_PER_BATCH = 4;
-
-/** Which `files_id` a blob's chunks carry. */
-const chunksOf = (file: FileDoc): string => file.metadata.chunks ?? file._id;
 
 function checkedChunk(file: FileDoc, count: number, n: number, chunk: ChunkDoc | null): Buffer {
   if (!chunk || chunk.files_id !== chunksOf(file) || chunk.n !== n) {

@@ -111,7 +111,7 @@ function observeCommands(client: mongoose.mongo.MongoClient, observe: NonNullabl
  * (`sx_<archive>_<segment>_<n>`, one per partition) are one label, so that the label's values
  * stay few; names that are no collection's (admin commands) are empty.
  */
-export function collectionLabel(command: mongoose.mongo.Document, name: string): string {
+function collectionLabel(command: mongoose.mongo.Document, name: string): string {
   const target = name === 'getMore' ? command.collection : command[name];
   if (typeof target !== 'string') return '';
   return target.startsWith('sx_') ? 'sx_*' : target;
