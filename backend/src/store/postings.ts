@@ -102,6 +102,12 @@ export async function getDoc(store: Db, part: Part, id: string): Promise<IndexDo
   return doc ? fromDb(part, doc) : null;
 }
 
+/** Documents by id, in one command; missing ones are absent from the map. */
+export async function getDocs(store: Db, part: Part, ids: readonly string[]): Promise<Map<string, IndexDoc>> {
+  const docs = await collection(store, part).find({ _id: { $in: ids.map((id) => part.prefix + id) } }).toArray();
+  return new Map(docs.map((d) => fromDb(part, d)).map((d) => [d._id, d]));
+}
+
 /** False when a document with this `_id` exists: inserts decide every contested step. */
 export async function insertDoc(store: Db, part: Part, doc: IndexDoc): Promise<boolean> {
   return insertOnce(collection(store, part), toDb(part, doc));
