@@ -16,7 +16,8 @@ import {
   requestCancel,
   updateProgress,
 } from '../../backend/src/store/jobs';
-import { testStore, type TestStore } from '../helpers/db';
+import { openStore } from '../../backend/src/store';
+import { testStore, withCommandMonitoring, type TestStore } from '../helpers/db';
 import { secondConnection } from './helpers';
 
 let store: TestStore;
@@ -163,4 +164,26 @@ test('pruning deletes old finished jobs with their children and keeps the rest',
   assert.equal(await getJob(store, child._id), null);
   assert.equal((await getJob(store, unfinished._id))!.status, 'queued');
   assert.equal((await getJob(store, recent._id))!.status, 'cancelled');
+});
+
+test('a job costs few commands: enqueued with two inserts, claimed and completed without reading back what the worker knows', async () => {
+  const watched = await openStore({ uri: withCommandMonitoring(process.env.MONGODB_URI!), dbName: store.dbName });
+  const seen: string[] = [];
+  watched.db.client.on('commandStarted', (e) => seen.push(`${e.commandName} ${String(e.command[e.commandName])}`));
+  try {
+    await enqueue(watched, { type: 'warm-up' }); // the indexes are ensured once per connection
+    seen.length = 0;
+    const queued = await enqueue(watched, { type: 'counted', payload: { n: 1 } });
+    assert.deepEqual(seen, ['insert jobs', 'insert job_active']);
+    assert.equal(queued.status, 'queued');
+    seen.length = 0;
+    const job = await claimNext(watched, 'w1', ['counted'], 30_000);
+    assert.equal(job?._id, queued._id);
+    assert.deepEqual([job?.status, job?.attempts, job?.payload, job?.cancelRequested], ['running', 1, { n: 1 }, false]);
+    assert.equal(seen.filter((c) => c === 'find job_active' || c === 'find job_cancels').length, 2, seen.join('\n'));
+    assert.ok(await complete(watched, claimOf(job!), { ok: true }));
+    assert.equal((await getJob(store, queued._id))?.status, 'succeeded');
+  } finally {
+    await watched.close();
+  }
 });

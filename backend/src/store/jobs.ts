@@ -208,7 +208,8 @@ export async function enqueue(store: JobStore, input: EnqueueInput): Promise<Job
   }
   // Also repairs a job whose enqueuer died between the two inserts.
   if (stored.status === 'queued' || stored === job) await insertOnce(c.active, activeOf(stored));
-  return (await merge(c, [stored]))[0]!;
+  // A job inserted just now is what was written (no progress, no claim yet): nothing to read back.
+  return stored === job ? job : (await merge(c, [stored]))[0]!;
 }
 
 async function isCancelled(c: Collections, jobId: string): Promise<boolean> {
@@ -263,7 +264,10 @@ export async function claimNext(store: JobStore, owner: string, types: readonly 
       if (claimed) {
         if (candidate.status === 'running') leaseTakeovers.inc({ type: candidate.type });
         await mirror(c, claimed);
-        return getJob(store, claimed._id);
+        // Its state is the claim's, and a cancel request was looked for just before: one read
+        // fewer each. A request arriving since reaches the handler at its first heartbeat.
+        const stored = await c.jobs.findOne({ _id: claimed._id });
+        return stored && (await merge(c, [stored], { active: [claimed], cancelled: new Set() }))[0]!;
       }
     }
   }
@@ -474,15 +478,15 @@ export async function childrenSummary(store: JobStore, parentId: string): Promis
 }
 
 /** Folds in what lives beside the job document: live claim state, cancel requests, children's counts. */
-async function merge(c: Collections, jobs: Job[]): Promise<Job[]> {
+async function merge(c: Collections, jobs: Job[], known?: { active: ActiveDoc[]; cancelled: Set<string> }): Promise<Job[]> {
   if (jobs.length === 0) return jobs;
   const one = jobs.length === 1 ? jobs[0]!._id : null;
   const ids = jobs.map((j) => j._id);
   // FerretDB answers a filter that is exactly { _id } far faster than any other.
   const byId = <T extends { _id: string }>(coll: mongo.Collection<T>) =>
     (one ? coll.find({ _id: one } as mongo.Filter<T>) : coll.find({ _id: { $in: ids } } as mongo.Filter<T>)).toArray() as Promise<T[]>;
-  const active = new Map((await byId(c.active)).map((a) => [a._id, a]));
-  const cancelled = new Set((await byId(c.cancels)).map((d) => d._id));
+  const active = new Map((known?.active ?? (await byId(c.active))).map((a) => [a._id, a]));
+  const cancelled = known?.cancelled ?? new Set((await byId(c.cancels)).map((d) => d._id));
   const contributions = await c.counts.find(one ? { jobId: one } : { jobId: { $in: ids } }).toArray();
   return jobs.map((stored) => {
     // A finished active state is either mirrored already or mid-finish (its result and counts
