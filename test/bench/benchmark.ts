@@ -1,6 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
-import { Session } from 'node:inspector/promises';
 import { writeHeapSnapshot } from 'node:v8';
 import { startDatabase } from '../../dev/database';
 import { DEMO } from '../../emulator/src/config';
@@ -18,7 +16,7 @@ import { withCommandMonitoring } from '../helpers/db';
 import { watchDbCommands } from './db-commands';
 import { buildRows, type Measurements } from './figures';
 import { largeRows, measureLargeMessage } from './large-message';
-import { cpuSeconds, diffCpu, loadAverage, sampleRss, watchEventLoop } from './probes';
+import { cpuProfile, cpuSeconds, diffCpu, loadAverage, sampleRss, watchEventLoop } from './probes';
 import { printReport } from './report';
 import { FEW_WRITERS, mailboxesFor, readSettings, seedOf, type BenchSettings } from './settings';
 import { measureCollab } from './collab';
@@ -99,7 +97,7 @@ async function measureFirstRun(api: AdminApi, emulator: EmulatorProcess, profile
   const loop = watchEventLoop();
   const cpuBefore = cpuSeconds(emulator.pid);
   const snapshots = heapSnapshots(settings.users * settings.messagesPerUser);
-  const profile = await cpuProfile();
+  const profile = await cpuProfile('bench-archive');
   const result = await runToEnd(api, profileId, settings.timeoutMinutes, 'first run', snapshots.onProgress);
   await profile.stop();
   snapshots.onProgress(Number.POSITIVE_INFINITY);
@@ -132,27 +130,6 @@ function heapSnapshots(total: number) {
         const file = writeHeapSnapshot(`bench-archive-${Number.isFinite(mark) ? `${mark * 100}pct` : 'end'}.heapsnapshot`);
         log(`heap snapshot written: ${file}`);
       }
-    },
-  };
-}
-
-/**
- * BENCH_CPU_PROFILE=1 profiles this process (the backend runs in it) during the first run and
- * writes bench-archive.cpuprofile, which Chrome's DevTools and speedscope open: where the
- * backend's share of the cores goes.
- */
-async function cpuProfile(): Promise<{ stop(): Promise<void> }> {
-  if (!process.env.BENCH_CPU_PROFILE) return { stop: async () => undefined };
-  const session = new Session();
-  session.connect();
-  await session.post('Profiler.enable');
-  await session.post('Profiler.start');
-  return {
-    async stop() {
-      const { profile } = await session.post('Profiler.stop');
-      await writeFile('bench-archive.cpuprofile', JSON.stringify(profile));
-      session.disconnect();
-      log('CPU profile written: bench-archive.cpuprofile');
     },
   };
 }

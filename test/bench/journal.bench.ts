@@ -6,6 +6,8 @@
  * Measured: reports/s accepted (250) and archived, the time from each 250 until the message is in
  * every participant's archive, and the backend's peak RSS. Prints a table; the last line is one
  * JSON object of the figures. BENCH_BUILT=1 runs the backend from the production build (`npm run build`).
+ * BENCH_PROCESSES=N adds N-1 backend processes with workers and no gateway on the same database, as
+ * a scaled-out deployment runs them: any process files what any gateway spooled.
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -33,6 +35,7 @@ const PACED = int('BENCH_PACED', 60);
 const PACED_PER_S = int('BENCH_PACED_PER_S', 1);
 /** BENCH_BUILT=1: the backend from the production build (`npm run build` first), as `npm run start:prod` runs it. */
 const MAIN = process.env.BENCH_BUILT ? [fileURLToPath(new URL('../../dist/backend/main.js', import.meta.url))] : SOURCE_MAIN;
+const PROCESSES = int('BENCH_PROCESSES', 1);
 const PEOPLE = [DEMO_USERS.admin, DEMO_USERS.megan, DEMO_USERS.alex, DEMO_USERS.lee, DEMO_USERS.diego];
 
 interface Sent {
@@ -56,6 +59,12 @@ async function main(): Promise<void> {
   let backend = await spawnBackend(config, {
     SMTP_PORT: String(smtpPort), SMTP_ALLOWED_HOSTS: '127.0.0.1', WORKER_CONCURRENCY: String(WORKERS), LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'silent', METRICS_TOKEN: metricsToken,
   }, MAIN);
+  const workerEnv = { WORKER_CONCURRENCY: String(WORKERS), LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'silent', METRICS_TOKEN: metricsToken };
+  let extra = await Promise.all(Array.from({ length: PROCESSES - 1 }, () => spawnBackend(config, workerEnv, MAIN)));
+  const stopExtra = async () => {
+    await Promise.all(extra.map((p) => p.stop()));
+    extra = [];
+  };
   const store = await openStore({ uri: db.uri, dbName });
   let rows: Row[] = [];
   let notes: string[] = [];
@@ -84,7 +93,8 @@ async function main(): Promise<void> {
     log(`${sent.length} accepted in ${sendSeconds.toFixed(1)} s (${refused} refused); waiting for the archive…`);
     const archivedAt = await waitArchived(store.db, sent, started);
     const peakRss = vmHwm(backend.child.pid!);
-    const commands = await dbCommands(backend.url, metricsToken);
+    const extraRss = Math.max(0, ...extra.map((p) => vmHwm(p.child.pid!)));
+    const commands = sumCounts(await Promise.all([backend, ...extra].map((p) => dbCommands(p.url, metricsToken))));
 
     const latencies = sent.map((s) => archivedAt.get(s.originalSha)! - s.acceptedAt).sort((a, b) => a - b);
     const lastArchived = Math.max(...archivedAt.values());
@@ -107,6 +117,7 @@ async function main(): Promise<void> {
 
     // The gateway's own ceiling: a process that only receives (WORKER_CONCURRENCY=0), as when
     // gateway and workers run as separate processes; nothing archives meanwhile.
+    await stopExtra();
     await backend.stop();
     const gatewayPort = await freePort();
     backend = await spawnBackend(config, { SMTP_PORT: String(gatewayPort), SMTP_ALLOWED_HOSTS: '127.0.0.1', WORKER_CONCURRENCY: '0', LOG_LEVEL: 'silent' }, MAIN);
@@ -129,17 +140,19 @@ async function main(): Promise<void> {
       { key: 'filed_per_accepted', label: 'reports archived per second / accepted per second, under the burst', value: sent.length / ((lastArchived - started) / 1000) / acceptedPerSecond, unit: '', digits: 2, target: '≥ 0.9', ok: sent.length / ((lastArchived - started) / 1000) / acceptedPerSecond >= 0.9 },
       { key: 'db_commands_per_report', label: 'database commands per report (gateway and workers, burst and its backlog)', value: total(commands) / sent.length, unit: '', digits: 2 },
       { key: 'peak_rss_mb', label: `backend peak RSS (gateway + ${WORKERS} workers, ingest and search indexing included)`, value: peakRss / 1024 / 1024, unit: 'MB', digits: 0 },
+      ...(PROCESSES > 1 ? [{ key: 'worker_process_rss_mb', label: 'peak RSS of the other backend processes (workers, no gateway), the largest', value: extraRss / 1024 / 1024, unit: 'MB', digits: 0 }] : []),
       { key: 'gateway_rss_mb', label: 'gateway process peak RSS (no workers)', value: gatewayRss / 1024 / 1024, unit: 'MB', digits: 0 },
       { key: 'lost', label: 'accepted but not archived (items missing)', value: expectedItems - items, unit: '', digits: 0, target: '0', ok: expectedItems === items },
       { key: 'duplicates', label: 'copies archived twice', value: duplicates, unit: '', digits: 0, target: '0', ok: duplicates === 0 },
     ];
     notes = [
-      `${REPORTS} reports, ${expectedItems} archive copies (3 internal participants each), ${BODY_KB} KB bodies, database ${db.kind}, ${WORKERS} workers, backend ${process.env.BENCH_BUILT ? 'from the production build' : 'under tsx'}`,
+      `${REPORTS} reports, ${expectedItems} archive copies (3 internal participants each), ${BODY_KB} KB bodies, database ${db.kind}, ${PROCESSES} backend process${PROCESSES > 1 ? 'es' : ''} of ${WORKERS} workers each, backend ${process.env.BENCH_BUILT ? 'from the production build' : 'under tsx'}`,
       'searchable = the item is in every participant\'s archive (its archivedAt); the clock is the same machine\'s',
       `database commands by kind and collection during the burst: ${[...commands].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k}: ${n}`).join(', ')}`,
       `machine: ${availableParallelism()} CPUs, load average ${loadAtStart} at start and ${loadavg()[0]!.toFixed(1)} at the end (database, backend and sender share them)`,
     ];
   } finally {
+    await stopExtra();
     await backend.stop();
     await store.db.dropDatabase().catch(() => undefined);
     await store.close();
@@ -209,6 +222,12 @@ async function dbCommands(url: string, token: string): Promise<Map<string, numbe
     counts.set(key, (counts.get(key) ?? 0) + Number(m[2]));
   }
   return counts;
+}
+
+function sumCounts(all: Map<string, number>[]): Map<string, number> {
+  const sum = new Map<string, number>();
+  for (const counts of all) for (const [k, n] of counts) sum.set(k, (sum.get(k) ?? 0) + n);
+  return sum;
 }
 
 const total = (counts: Map<string, number>) => [...counts.values()].reduce((a, b) => a + b, 0);

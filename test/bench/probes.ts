@@ -1,4 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector/promises';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 
 const TICKS_PER_SECOND = 100; // USER_HZ on Linux
@@ -101,4 +103,26 @@ export function loadAverage(): string {
   } catch {
     return 'n/a';
   }
+}
+
+/**
+ * BENCH_CPU_PROFILE=1 profiles this process (where a benchmark runs the backend in it) from now
+ * until `stop`, and writes `<name>.cpuprofile`, which Chrome's DevTools and speedscope open:
+ * where the backend's share of the cores goes. Backends a benchmark spawns profile themselves
+ * under the same switch (test/helpers/process.ts).
+ */
+export async function cpuProfile(name: string): Promise<{ stop(): Promise<void> }> {
+  if (!process.env.BENCH_CPU_PROFILE) return { stop: async () => undefined };
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return {
+    async stop() {
+      const { profile } = await session.post('Profiler.stop');
+      await writeFile(`${name}.cpuprofile`, JSON.stringify(profile));
+      session.disconnect();
+      console.error(`CPU profile written: ${name}.cpuprofile`);
+    },
+  };
 }

@@ -10,6 +10,7 @@
  * messages are being archived (the crawl's store path: blob, document, item, index); the .eml
  * download rate and the view of the large message; index bytes per byte of indexed text; peak RSS
  * of this process (backend and the bench; the emulator and the database run in processes of their own).
+ * BENCH_CPU_PROFILE=1 writes bench-reads-concurrent.cpuprofile: this process during the 16 users.
  */
 import { createCipheriv, createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -29,7 +30,7 @@ import { archiveKey, indexBytes } from '../../backend/src/store/postings';
 import { RETIRE_GRACE_MS, mergeStep } from '../../backend/src/search/index-merge';
 import { indexBatch, indexCtx } from '../../backend/src/search/index-store';
 import { startEmulatorProcess } from './emulator-process';
-import { sampleRss } from './probes';
+import { cpuProfile, sampleRss } from './probes';
 import { printReport, type Row } from './report';
 import { MIX, loadTemplates, percentile, variant, textBytes } from './search-corpus';
 import { tenantEnv } from '../helpers/tenant-env';
@@ -73,10 +74,12 @@ async function main(): Promise<void> {
       const single = await searchRounds(get, ROUNDS);
       const auditEntries = await store.db.collection('audit').estimatedDocumentCount();
       log(`search through HTTP, ${USERS} users while archiving…`);
+      const profile = await cpuProfile('bench-reads-concurrent');
       const archiving = startArchiving(store, templates);
       const users = Promise.all(Array.from({ length: USERS }, () => searchRounds(get, 1)));
       // Archiving stops before an error goes on: its writes must not outlive the store.
       const [searched, archived] = await Promise.allSettled([users, users.then(archiving.stop, archiving.stop)]);
+      await profile.stop();
       if (searched.status === 'rejected') throw searched.reason;
       if (archived.status === 'rejected') throw archived.reason;
       const concurrent = searched.value.flat().sort((a, b) => a - b);

@@ -50,8 +50,8 @@ export async function spawnBackend(config: Config, overrides: Record<string, str
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     ...overrides,
   });
-  // BENCH_CPU_PROF=<dir>: a benchmark's backend writes a V8 CPU profile there when it stops.
-  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  // BENCH_CPU_PROFILE=1 (test/bench/probes.ts): the backend writes CPU.<date>.<pid>….cpuprofile here when it stops.
+  const profile = process.env.BENCH_CPU_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=.'] : [];
   const child = spawn(process.execPath, [...profile, ...main], { env, stdio: ['ignore', 'inherit', 'inherit'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const url = `http://127.0.0.1:${port}`;
