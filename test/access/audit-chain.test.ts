@@ -179,3 +179,35 @@ test('appending never reads the trail: one insert and one head update per entry,
     await watched.close();
   }
 });
+
+test('audited calls made together are written together: one insert and one head update for sixteen entries, in one unbroken chain', async () => {
+  const a = await trail(2);
+  const watched = await openStore({ uri: withCommandMonitoring(process.env.MONGODB_URI!), dbName: a.dbName });
+  const seen: string[] = [];
+  watched.db.client.on('commandStarted', (e) => seen.push(`${e.commandName} ${String(e.command[e.commandName])}`));
+  try {
+    await audit(watched, { caller: megan, action: 'search', details: { n: -1 } }); // finds the head
+    seen.length = 0;
+    await Promise.all(Array.from({ length: 16 }, (_, n) => audit(watched, { caller: megan, action: 'search', details: { n } })));
+    assert.deepEqual(seen.filter((c) => /audit/.test(c)), ['insert audit', 'update audit_head']);
+    const result = await verifyAuditChain(a);
+    assert.deepEqual([result.ok, result.checked], [true, 19], JSON.stringify(result));
+    const entries = await findAuditEntries(a, { limit: 100, action: 'search' });
+    assert.deepEqual(entries.map((e) => (e.details as { n: number }).n).sort((x, y) => x - y), Array.from({ length: 17 }, (_, i) => i - 1));
+  } finally {
+    await watched.close();
+  }
+});
+
+test('a group that meets a taken number half-way keeps what it stored and puts the rest after it, each entry once', async () => {
+  const a = await trail(2);
+  // Number 5 taken by someone else while this process still believes the chain ends at 2.
+  await raw(a).insertOne({ _id: 5, at: new Date(), actor: { system: 'elsewhere' }, action: 'view', prev: 'x'.repeat(64), hash: 'y'.repeat(64) });
+  await Promise.all(Array.from({ length: 5 }, (_, n) => audit(a, { caller: megan, action: 'search', details: { n } })));
+  const entries = await findAuditEntries(a, { limit: 100 });
+  assert.deepEqual(entries.map((e) => e._id).sort((x, y) => x - y), [1, 2, 3, 4, 5, 6, 7, 8]);
+  const ours = entries.filter((e) => e.action === 'search');
+  assert.deepEqual(ours.map((e) => [e._id, (e.details as { n: number }).n]).sort((x, y) => x[0]! - y[0]!), [[3, 0], [4, 1], [6, 2], [7, 3], [8, 4]]);
+  const result = await verifyAuditChain(a);
+  assert.deepEqual([result.ok, result.brokenAt], [false, 5], 'only the foreign entry breaks the chain');
+});

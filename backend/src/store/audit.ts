@@ -59,9 +59,19 @@ interface Head {
 
 /** Every conflict means another appender got an entry in: progress, so only a runaway loop ends here. */
 const MAX_ATTEMPTS = 1_000;
+/** Entries one group commit writes at most (one insert command). */
+const MAX_GROUP = 256;
 const ready = new WeakMap<mongo.Db, Promise<Collections>>();
 const knownHeads = new WeakMap<mongo.Db, Head>();
-const queues = new WeakMap<mongo.Db, Promise<void>>();
+
+type Seal = (seq: number, prev: string) => AuditDoc;
+interface Waiting {
+  seal: Seal;
+  resolve: (doc: AuditDoc) => void;
+  reject: (err: unknown) => void;
+}
+/** Per connection: appends waiting for the next group commit, and whether one is being written. */
+const groups = new WeakMap<mongo.Db, { waiting: Waiting[]; writing: boolean }>();
 
 /** FerretDB 1.24 accepts these but ignores them; they serve MongoDB's audit queries. */
 function collections(db: mongo.Db): Promise<Collections> {
@@ -83,57 +93,102 @@ function collections(db: mongo.Db): Promise<Collections> {
 }
 
 /**
- * Appends the entry `seal(seq, prevHash)` at the end of the chain and returns it. Appends of one
- * process go one at a time (they would only collide with each other); processes collide on the
- * insert and retry.
+ * Appends the entry `seal(seq, prevHash)` at the end of the chain and returns it once stored.
+ * Appends of one process are written by group commit: whatever arrives while one group is being
+ * written is sealed as a run of consecutive entries (each linked to the one before) and written
+ * with one insert and one head update, so that audited calls at once (users searching together)
+ * do not queue behind each other's round trips. Processes collide on the insert and retry.
  */
-export function appendAuditEntry(store: AuditStore, seal: (seq: number, prev: string) => AuditDoc): Promise<AuditDoc> {
-  const run = (queues.get(store.db) ?? Promise.resolve()).then(() => appendNow(store.db, seal));
-  queues.set(
-    store.db,
-    run.then(
-      () => undefined,
-      () => undefined,
-    ),
-  );
-  return run;
+export function appendAuditEntry(store: AuditStore, seal: Seal): Promise<AuditDoc> {
+  let group = groups.get(store.db);
+  if (!group) groups.set(store.db, (group = { waiting: [], writing: false }));
+  const appended = new Promise<AuditDoc>((resolve, reject) => group.waiting.push({ seal, resolve, reject }));
+  void writeGroups(store.db, group);
+  return appended;
 }
 
-async function appendNow(db: mongo.Db, seal: (seq: number, prev: string) => AuditDoc): Promise<AuditDoc> {
+async function writeGroups(db: mongo.Db, group: { waiting: Waiting[]; writing: boolean }): Promise<void> {
+  if (group.writing) return;
+  group.writing = true;
+  try {
+    // The first group starts after this turn of the event loop: appends made together share it.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    while (group.waiting.length > 0) {
+      const run = group.waiting.splice(0, MAX_GROUP);
+      try {
+        const docs = await appendRun(db, run.map((w) => w.seal));
+        run.forEach((w, i) => w.resolve(docs[i]!));
+      } catch (err) {
+        for (const w of run) w.reject(err);
+      }
+    }
+  } finally {
+    group.writing = false;
+  }
+}
+
+/** Stores the entries of `seals` as consecutive entries at the end of the chain, in order. */
+async function appendRun(db: mongo.Db, seals: Seal[]): Promise<AuditDoc[]> {
   const c = await collections(db);
   let head = knownHeads.get(db) ?? (await sharedHead(c));
-  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-    const doc = seal(head.seq + 1, head.hash);
-    const next = await insertOrNextHead(c, doc, head);
-    if (next) {
-      head = next;
-      continue;
-    }
-    knownHeads.set(db, { seq: doc._id, hash: doc.hash });
-    // Only a hint: the entry is stored, so a failure here must not fail the audited request. The
-    // filter keeps it from moving back (an upsert that matches nothing fails on the `_id`: ignored).
-    const announced = { seq: doc._id, hash: doc.hash };
-    await c.hint.updateOne({ _id: 'head', seq: { $lt: doc._id } }, { $set: announced }, { upsert: true }).catch(() => undefined);
-    return doc;
+  const stored: AuditDoc[] = [];
+  for (let attempt = 1; attempt <= MAX_ATTEMPTS && stored.length < seals.length; attempt++) {
+    const docs = sealRun(seals.slice(stored.length), head);
+    const { count, next } = await insertRun(c, docs, head);
+    stored.push(...docs.slice(0, count));
+    if (count > 0) head = { seq: docs[count - 1]!._id, hash: docs[count - 1]!.hash };
+    if (next) head = next;
   }
-  throw new Error(`Audit trail: no free sequence number after ${MAX_ATTEMPTS} attempts`);
+  if (stored.length < seals.length) throw new Error(`Audit trail: no free sequence number after ${MAX_ATTEMPTS} attempts`);
+  const last = stored.at(-1)!;
+  knownHeads.set(db, { seq: last._id, hash: last.hash });
+  // Only a hint: the entries are stored, so a failure here must not fail the audited requests. The
+  // filter keeps it from moving back (an upsert that matches nothing fails on the `_id`: ignored).
+  await c.hint.updateOne({ _id: 'head', seq: { $lt: last._id } }, { $set: { seq: last._id, hash: last.hash } }, { upsert: true }).catch(() => undefined);
+  return stored;
 }
 
-/** Null when `doc` is stored (by this call or a retry of it), else the end of the chain to try again on. */
-async function insertOrNextHead(c: Collections, doc: AuditDoc, head: Head): Promise<Head | null> {
+function sealRun(seals: Seal[], head: Head): AuditDoc[] {
+  const docs: AuditDoc[] = [];
+  let prev = head;
+  for (const seal of seals) {
+    const doc = seal(prev.seq + 1, prev.hash);
+    docs.push(doc);
+    prev = { seq: doc._id, hash: doc.hash };
+  }
+  return docs;
+}
+
+/**
+ * Inserts `docs` in order (an ordered insert stops at the first taken number). `count`: how many
+ * of them are stored; `next`: when one was taken by another appender, the end of the chain to
+ * seal the rest on.
+ */
+async function insertRun(c: Collections, docs: AuditDoc[], head: Head): Promise<{ count: number; next: Head | null }> {
+  let taken: number;
   try {
-    await c.entries.insertOne(doc);
-    return null;
+    await c.entries.insertMany(docs, { ordered: true });
+    return { count: docs.length, next: null };
   } catch (err) {
     if (!isDuplicateKey(err)) throw err;
+    taken = firstFailed(err);
   }
+  const doc = docs[taken]!;
+  const before = taken > 0 ? { seq: docs[taken - 1]!._id, hash: docs[taken - 1]!.hash } : head;
   const hint = await readHint(c);
-  if (hint?.hash !== undefined && hint.seq > head.seq) return { seq: hint.seq, hash: hint.hash };
+  if (hint?.hash !== undefined && hint.seq > before.seq) return { count: taken, next: { seq: hint.seq, hash: hint.hash } };
   // The head lags: read the trail itself. The driver retries an insert whose answer was lost, so
   // the entry in our place may be our own.
-  const taken = await c.entries.findOne({ _id: doc._id }, { projection: { hash: 1 } });
-  if (taken?.hash === doc.hash) return null;
-  return walkToEnd(c, taken ? { seq: taken._id, hash: taken.hash } : head);
+  const there = await c.entries.findOne({ _id: doc._id }, { projection: { hash: 1 } });
+  if (there?.hash === doc.hash) return { count: taken + 1, next: null };
+  return { count: taken, next: await walkToEnd(c, there ? { seq: there._id, hash: there.hash } : before) };
+}
+
+/** Which document of an ordered insert failed: the ones before it are stored. */
+function firstFailed(err: unknown): number {
+  const e = err as { writeErrors?: { index?: number } | { index?: number }[]; result?: { insertedCount?: number } };
+  const first = Array.isArray(e.writeErrors) ? e.writeErrors[0] : e.writeErrors;
+  return first?.index ?? e.result?.insertedCount ?? 0;
 }
 
 async function walkToEnd(c: Collections, from: Head): Promise<Head> {
