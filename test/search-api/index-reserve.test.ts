@@ -4,6 +4,8 @@ import { readIndexState, reserveBatch } from '../../backend/src/search/index-man
 import { compactIndex, indexBatch, indexCtx, type IndexEntry } from '../../backend/src/search/index-store';
 import { getDoc, insertDoc, metaPart } from '../../backend/src/store/postings';
 import { openStore } from '../../backend/src/store';
+import { parseQuery } from '../../backend/src/search/query';
+import { searchIndex } from '../../backend/src/search/service';
 import { testStore, withCommandMonitoring, type TestStore } from '../helpers/db';
 
 /**
@@ -97,6 +99,39 @@ test('reserving the next number costs three commands (one read before the insert
     seen.length = 0;
     await reserveBatch(ctx);
     assert.deepEqual(seen.sort(), ['find', 'find', 'insert']);
+  } finally {
+    await watched.close();
+  }
+});
+
+test('searches of one archive at once share one read of its manifest, and still see what this process indexed just before', async () => {
+  const store = await testStore('index_state_shared');
+  stores.push(store);
+  await indexBatch(store, 'shared', [entry(0), entry(1)]);
+  const watched = await openStore({ uri: withCommandMonitoring(process.env.MONGODB_URI!), dbName: store.dbName });
+  const metaReads: string[] = [];
+  watched.db.client.on('commandStarted', (e) => e.commandName === 'find' && String(e.command.find).endsWith('_meta') && metaReads.push(e.commandName));
+  try {
+    await searchIndex(watched, ['shared'], parseQuery('body')); // warms the caches
+    metaReads.length = 0;
+    const results = await Promise.all(Array.from({ length: 12 }, () => searchIndex(watched, ['shared'], parseQuery('body'))));
+    assert.ok(results.every((r) => r.total === 2));
+    assert.ok(metaReads.length <= 3, `12 searches at once read the manifest ${metaReads.length} times`);
+
+    // Searches keep running while messages are indexed one by one: each is found right after.
+    let stop = false;
+    const background = Array.from({ length: 4 }, async () => {
+      while (!stop) await searchIndex(watched, ['shared'], parseQuery('body'));
+    });
+    try {
+      for (let i = 2; i < 12; i++) {
+        await indexBatch(watched, 'shared', [entry(i)]);
+        assert.equal((await searchIndex(watched, ['shared'], parseQuery(`"number ${i}"`))).total, 1, `message ${i} is found once indexed`);
+      }
+    } finally {
+      stop = true;
+      await Promise.all(background);
+    }
   } finally {
     await watched.close();
   }

@@ -102,8 +102,33 @@ async function commitOf(ctx: IndexCtx, seq: number): Promise<Commit | null> {
  * head (its writer died in between) still names segments and batches that all exist. Writers
  * (`exact`) also probe for newer versions.
  */
-export async function readIndexState(ctx: IndexCtx, opts: { exact?: boolean } = {}): Promise<IndexState> {
-  const manifest = opts.exact ? await latestManifest(ctx) : (toManifest(await getDoc(ctx.store, meta(ctx), 'head')) ?? EMPTY);
+export function readIndexState(ctx: IndexCtx, opts: { exact?: boolean; own?: boolean } = {}): Promise<IndexState> {
+  if (opts.exact || opts.own) return readState(ctx, opts.exact ?? false);
+  // Searches of one archive at the same moment share one read, unless this process changed the
+  // index since it started: what an ingest made searchable before it returned is always seen.
+  // `own`: a read of its own (a search that found a segment gone retries on a newer manifest).
+  const key = stateKey(ctx);
+  const generation = generations.get(key) ?? 0;
+  const shared = reading.get(key);
+  if (shared?.generation === generation) return shared.state;
+  const state = readState(ctx, false);
+  reading.set(key, { generation, state });
+  void state.finally(() => reading.get(key)?.state === state && reading.delete(key)).catch(() => undefined);
+  return state;
+}
+
+const stateKey = (ctx: IndexCtx) => `${ctx.store.db.databaseName}|${ctx.key}`;
+const reading = new Map<string, { generation: number; state: Promise<IndexState> }>();
+/** Per archive, how many times this process changed what its index holds (commits, manifests). */
+const generations = new Map<string, number>();
+
+function changed(ctx: IndexCtx): void {
+  const key = stateKey(ctx);
+  generations.set(key, (generations.get(key) ?? 0) + 1);
+}
+
+async function readState(ctx: IndexCtx, exact: boolean): Promise<IndexState> {
+  const manifest = exact ? await latestManifest(ctx) : (toManifest(await getDoc(ctx.store, meta(ctx), 'head')) ?? EMPTY);
   const reserved = await reservedAbove(ctx, manifest.w);
   const commits = await Promise.all(reserved.map((s) => commitOf(ctx, s)));
   const batches = reserved.flatMap((seq, i) => {
@@ -118,8 +143,8 @@ const hints = new Map<string, number>();
 
 /**
  * A new batch number: the first free one above the last known, re-checked against the watermark.
- * The head and this process's last number are read in one command, as are the insert and the
- * check after it: three commands per batch when no other writer is in the way.
+ * The head and this process's last number are read in one command: with the insert and the
+ * check after it, three commands per batch when no other writer is in the way.
  */
 export async function reserveBatch(ctx: IndexCtx): Promise<number> {
   const hintKey = `${ctx.store.db.databaseName}|${ctx.key}`;
@@ -147,12 +172,18 @@ export async function reserveBatch(ctx: IndexCtx): Promise<number> {
 
 /** False when a merge declared the batch abandoned first. */
 export async function commitBatch(ctx: IndexCtx, seq: number, seg: SegInfo): Promise<boolean> {
-  return insertDoc(ctx.store, meta(ctx), { _id: `c|${pad(seq)}`, seg, at: new Date() });
+  return commit(ctx, { _id: `c|${pad(seq)}`, seg, at: new Date() });
 }
 
 /** Commits a deletion under a reserved number; false when a merge declared it abandoned first. */
 export async function commitDeletion(ctx: IndexCtx, seq: number, del: TombInfo): Promise<boolean> {
-  return insertDoc(ctx.store, meta(ctx), { _id: `c|${pad(seq)}`, del, at: new Date() });
+  return commit(ctx, { _id: `c|${pad(seq)}`, del, at: new Date() });
+}
+
+async function commit(ctx: IndexCtx, doc: IndexDoc): Promise<boolean> {
+  const won = await insertDoc(ctx.store, meta(ctx), doc);
+  changed(ctx);
+  return won;
 }
 
 export interface BatchStatus {
@@ -192,6 +223,7 @@ export async function publishManifest(ctx: IndexCtx, next: Manifest): Promise<bo
   const body = { v: next.v, w: next.w, segs: next.segs, retired: next.retired, tomb: next.tomb, tombRetired: next.tombRetired, at: new Date() };
   if (!(await insertDoc(ctx.store, meta(ctx), { _id: `m|${pad(next.v)}`, ...body }))) return false;
   await replaceDoc(ctx.store, meta(ctx), { _id: 'head', ...body });
+  changed(ctx);
   return true;
 }
 

@@ -124,7 +124,7 @@ async function searchArchive(store: Pick<Store, 'db'>, archiveId: string, q: Que
   for (let attempt = 0; ; attempt++) {
     try {
       const ctx = await indexCtx(store, archiveId);
-      const state = await run(() => readIndexState(ctx));
+      const state = await run(() => readIndexState(ctx, { own: attempt > 0 }));
       const infos = [...state.manifest.segs, ...state.batches.map((b) => b.seg)];
       const tombs = [...state.manifest.tomb, ...state.deletes];
       return await Promise.all(infos.map((info) => run(async () => {
