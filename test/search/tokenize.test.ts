@@ -12,6 +12,7 @@ import {
   termsForPhrase,
   tokenize,
 } from '../../backend/src/search/tokenize';
+import { fold } from '../../backend/src/search/normalize';
 
 const words = (text: string): string[] => tokenize(text, { shingles: false });
 
@@ -25,6 +26,13 @@ test('normalize ignores case and accents', () => {
   assert.equal(normalize('ÀÉÎÕÜ ñ ç'), 'aeiou n c');
   assert.equal(normalize('Ελληνικός'), 'ελληνικοσ');
   assert.equal(normalize('İstanbul'), 'istanbul');
+});
+
+test('ASCII text takes the short way to the same form as the full fold: every character, and mixed words', () => {
+  const every = Array.from({ length: 128 }, (_, c) => String.fromCharCode(c)).join('');
+  assert.equal(normalize(every), fold(every));
+  for (const word of ['Kernel', 'S390x', 'RE:', 'e-mail', 'O\'Brien', 'ABC_def', '', 'x\u0000y']) assert.equal(normalize(word), fold(word), word);
+  assert.equal(normalize('Cafe\u0301'), 'cafe', 'one combining mark leaves the short way');
 });
 
 test('normalize folds ß and other letters typed differently on ASCII keyboards', () => {

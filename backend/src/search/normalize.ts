@@ -20,8 +20,16 @@ const FOLDABLE = new RegExp(`[${Object.keys(FOLDS).join('')}]`, 'g');
 // NFKD would glue these onto the preceding word ("Contoso™" → "contosotm").
 const SYMBOLS_WITH_LETTERS = /[\u2120\u2122]/g;
 
+/** Nothing in ASCII is folded but case: most words of most mail take the short way. */
+const ASCII = /^\p{ASCII}*$/u;
+
 /** Case- and accent-insensitive form: "Café" → "cafe", "STRASSE" and "straße" → "strasse". */
 export function normalize(s: string): string {
+  return ASCII.test(s) ? s.toLowerCase() : fold(s);
+}
+
+/** `normalize` of any text: compatibility forms decomposed, optional marks dropped, letters folded. */
+export function fold(s: string): string {
   return s
     .replace(SYMBOLS_WITH_LETTERS, ' ')
     .normalize('NFKD')
