@@ -27,6 +27,7 @@ import { recordAdded, type AddedMessage } from '../../backend/src/integrity/ledg
 import { integrityHandlers, sealLedger, setEncryption, VERIFY_JOB, type IntegritySettings } from '../../backend/src/integrity/service';
 import { startWorker } from '../../backend/src/jobs/worker';
 import { Limiter } from '../../backend/src/limiter';
+import { flushIndex } from '../../backend/src/search/index-store';
 import { openStore, type Store } from '../../backend/src/store';
 import { addItems, type NewItem } from '../../backend/src/store/items';
 import { enqueue, getJob } from '../../backend/src/store/jobs';
@@ -136,6 +137,13 @@ async function verify(store: Store, s: IntegritySettings) {
   }
 }
 
+/** Drops a store's database once its index writers are done (their idle merges would find it gone). */
+async function dropStore(store: Store): Promise<void> {
+  await flushIndex(store);
+  await store.db.dropDatabase();
+  await store.close();
+}
+
 async function main(): Promise<void> {
   const db = await startDatabase({ log });
   const messages = rawMessages();
@@ -144,21 +152,18 @@ async function main(): Promise<void> {
     // A first ingest warms up the code and the database, so that the first mode measured pays no start-up.
     const warm = await freshStore(db.uri, 'warmup', false);
     await ingest(warm.store, messages, 200);
-    await warm.store.db.dropDatabase();
-    await warm.store.close();
+    await dropStore(warm.store);
     const results: Record<'plain' | 'encrypted', { ingest: { perSecond: number; mbPerSecond: number }; verify: Awaited<ReturnType<typeof verify>>; rawMb: number; sealSeconds: number }> = {} as never;
     for (const mode of ['plain', 'encrypted'] as const) {
       const a = await freshStore(db.uri, `ingest_${mode}`, mode === 'encrypted');
       const ingested = await ingest(a.store, messages);
       log(`${mode}: ingest ${ingested.perSecond.toFixed(1)} msg/s`);
-      await a.store.db.dropDatabase();
-      await a.store.close();
+      await dropStore(a.store);
       const b = await freshStore(db.uri, `verify_${mode}`, mode === 'encrypted');
       const seeded = await seed(b.store, b.settings, messages);
       const verified = await verify(b.store, b.settings);
       log(`${mode}: verified ${verified.messagesChecked} in ${verified.seconds.toFixed(1)} s`);
-      await b.store.db.dropDatabase();
-      await b.store.close();
+      await dropStore(b.store);
       results[mode] = { ingest: ingested, verify: verified, rawMb: seeded.bytes / 1024 / 1024, sealSeconds: seeded.sealSeconds };
     }
     const { plain, encrypted } = results;
