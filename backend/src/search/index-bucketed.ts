@@ -13,13 +13,19 @@ import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { Store } from '../store';
 import { getDoc, insertDocs, readPart, segmentPart, freshPart, type IndexDoc, type IndexLayout } from '../store/postings';
 import { cached } from './index-cache';
-import { ByteWriter, TermRecordWriter, decodeStrings, encodeStrings, readTermRecords, termRecordBytes, type TermRecord } from './index-codec';
+import { ByteWriter, TermRecordWriter, decodeCounts, decodeStrings, encodeCounts, encodeStrings, readTermRecords, termRecordBytes, type TermRecord } from './index-codec';
 import { COLUMN_BYTES, COLUMN_CHUNK, DOC_BLOCK, byTerm, decodeColumnsInto, decodePacked, decodeSummaries, emptyColumns, encodeColumns, encodeSummaries, type Columns, type SegmentData, type Summary } from './index-segment';
 
 export const PART_ROWS = 256;
 export const PART_BYTES = 1024 * 1024;
 export const BUCKET_BYTES = 12 * 1024;
-/** A prefix whose terms fill more buckets than this in one segment is refused as too broad. */
+/**
+ * A prefix that stands for more words than this in one segment is refused as too broad, whatever
+ * the archive's size: each bucket's directory entry says how many terms it holds. (The posting
+ * lists of the words it stands for are read, as a word's are: their size is the size of the answer.)
+ */
+export const MAX_PREFIX_WORDS = 4096;
+/** Segments written before buckets counted their terms: a prefix spanning more buckets is refused. */
 export const MAX_PREFIX_BUCKETS = 24;
 
 export interface IndexCtx {
@@ -143,7 +149,9 @@ export class BucketedWriter {
   private docBlocks = 0;
   private bucket = new TermRecordWriter(new ByteWriter());
   private bucketFirst: string | null = null;
+  private bucketTerms = 0;
   private readonly dir: string[] = [];
+  private readonly dirTerms: number[] = [];
   private columnChunks = 0;
   private lastTerm: string | null = null;
 
@@ -180,6 +188,7 @@ export class BucketedWriter {
     if (this.bucketFirst !== null && this.bucket.out.length + termRecordBytes(rec) > BUCKET_BYTES) await this.flushBucket();
     this.bucketFirst ??= rec.term;
     this.bucket.write(rec);
+    this.bucketTerms++;
   }
 
   private async flushBucket(): Promise<void> {
@@ -187,14 +196,16 @@ export class BucketedWriter {
     const z = compressBucket(this.bucket.out.result());
     await this.sink.add({ _id: `3b|${pad(this.dir.length)}`, z }, z.length + 40);
     this.dir.push(this.bucketFirst);
+    this.dirTerms.push(this.bucketTerms);
     this.bucket = new TermRecordWriter(new ByteWriter());
     this.bucketFirst = null;
+    this.bucketTerms = 0;
   }
 
   async finish(n: number, folders: string[]): Promise<SegInfo> {
     await this.flushDocs();
     await this.flushBucket();
-    const meta = { _id: '0meta', n, folders, dir: encodeStrings(this.dir), bounds: this.sink.bounds, docBlocks: this.docBlocks, chunks: this.columnChunks };
+    const meta = { _id: '0meta', n, folders, dir: encodeStrings(this.dir), dirTerms: encodeCounts(this.dirTerms), bounds: this.sink.bounds, docBlocks: this.docBlocks, chunks: this.columnChunks };
     const parts = await this.sink.finish(meta);
     return { id: this.segId, n, kind: 'bucketed', parts, bytes: this.sink.written };
   }
@@ -213,9 +224,19 @@ interface Meta {
   n: number;
   folders: string[];
   dir: string[];
+  /** Terms in each bucket of `dir`; null in segments written before they were counted. */
+  dirTerms: number[] | null;
   bounds: string[];
   docBlocks: number;
   chunks: number;
+}
+
+/** Whether buckets start…end hold more words than a prefix may stand for (the first may hold a few that sort before it). */
+function tooBroad(meta: Meta, start: number, end: number): boolean {
+  if (!meta.dirTerms) return end - start + 1 > MAX_PREFIX_BUCKETS;
+  let words = 0;
+  for (let b = start; b <= end; b++) words += meta.dirTerms[b] ?? 0;
+  return words > MAX_PREFIX_WORDS;
 }
 
 /** Thrown when a segment's documents are gone (dropped after a merge): the search starts over. */
@@ -282,8 +303,8 @@ class BucketedSegment implements SegmentView {
     return this.cached('meta', async () => {
       const doc = await getDoc(this.ctx.store, this.part(0), '0meta');
       if (!doc) throw new SegmentGoneError(this.info.id);
-      const value: Meta = { n: doc.n as number, folders: doc.folders as string[], dir: decodeStrings(doc.dir as Buffer), bounds: doc.bounds as string[], docBlocks: doc.docBlocks as number, chunks: doc.chunks as number };
-      return { value, bytes: (doc.dir as Buffer).length * 2 + value.bounds.length * 20 + 200 };
+      const value: Meta = { n: doc.n as number, folders: doc.folders as string[], dir: decodeStrings(doc.dir as Buffer), dirTerms: doc.dirTerms ? decodeCounts(doc.dirTerms as Buffer) : null, bounds: doc.bounds as string[], docBlocks: doc.docBlocks as number, chunks: doc.chunks as number };
+      return { value, bytes: (doc.dir as Buffer).length * 2 + (value.dirTerms?.length ?? 0) * 8 + value.bounds.length * 20 + 200 };
     });
   }
 
@@ -311,7 +332,7 @@ class BucketedSegment implements SegmentView {
       let end = start;
       // Terms starting with p sort together: the bucket holding p, then those whose first term starts with p.
       while (end + 1 < meta.dir.length && (meta.dir[end + 1] as string).startsWith(p)) end++;
-      if (end - start + 1 > MAX_PREFIX_BUCKETS) throw new PrefixTooBroadError(p);
+      if (tooBroad(meta, start, end)) throw new PrefixTooBroadError(p);
       for (let b = start; b <= end; b++) bucket(b).prefixes.push(p);
     }
     const entries = [...buckets];

@@ -310,6 +310,20 @@ export function termRecordBytes(rec: TermRecord): number {
   return n;
 }
 
+/** Small counts as varints (terms per bucket). */
+export function encodeCounts(values: readonly number[]): Buffer {
+  const w = new ByteWriter();
+  for (const v of values) w.varint(v);
+  return w.result();
+}
+
+export function decodeCounts(buf: Uint8Array): number[] {
+  const out: number[] = [];
+  const r = new ByteReader(buf);
+  while (!r.done) out.push(r.varint());
+  return out;
+}
+
 /** A list of strings as bytes (bucket directories). */
 export function encodeStrings(values: readonly string[]): Buffer {
   const w = new ByteWriter();
