@@ -14,7 +14,7 @@ export const queryHelp: readonly QueryHelpEntry[] = [
   { operator: 'OR', example: 'invoice OR receipt', description: 'Either one. Write OR in capitals; it groups more tightly than the spaces around it, so a b OR c means a and (b or c).' },
   { operator: '-', example: '-newsletter', description: 'Leave out messages that match. Works before words, phrases, operators and (groups).' },
   { operator: '( )', example: '(invoice OR receipt) quarterly', description: 'Group parts of a query.' },
-  { operator: '*', example: 'invoic*', description: 'Words starting with these letters (at least 2).' },
+  { operator: '*', example: 'invoic*', description: 'Words starting with these letters (at least 2, standing for at most 4,096 different words).' },
   { operator: 'from:', example: 'from:alice@example.com', description: 'Sender name or address; from:example.com matches a whole domain.' },
   { operator: 'to:', example: 'to:"Bob Jones"', description: 'A recipient in To, Cc or Bcc, by name or address.' },
   { operator: 'subject:', example: 'subject:budget', description: 'Words or a "phrase" in the subject.' },
