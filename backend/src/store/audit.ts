@@ -17,8 +17,8 @@ import { isDuplicateKey } from './insert-once';
  * only by that entry's appender after its insert (so it may lag, never lead, and never pairs a
  * number with another entry's hash). Only when the head lags as well (another process died
  * between insert and announcement, or announcements raced) is the trail read, walking forward by
- * `_id`. Steady state: two writes per append (insert, head), no reads. On MongoDB the same two
- * writes are index operations; the design costs nothing there.
+ * `_id`. Steady state: two writes per group of appends made at once (insert, head), no reads.
+ * On MongoDB the same two writes are index operations; the design costs nothing there.
  * What an entry contains and how it is hashed is decided by the caller through `seal`.
  */
 export type AuditActor = { oid: string; upn: string; name: string; roles: string[] } | { system: string };
