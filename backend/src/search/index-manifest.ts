@@ -147,7 +147,7 @@ const hints = new Map<string, number>();
  * check after it, three commands per batch when no other writer is in the way.
  */
 export async function reserveBatch(ctx: IndexCtx): Promise<number> {
-  const hintKey = `${ctx.store.db.databaseName}|${ctx.key}`;
+  const hintKey = stateKey(ctx);
   const hint = hints.get(hintKey) ?? 0;
   const headW = async () => toManifest(await getDoc(ctx.store, meta(ctx), 'head'))?.w ?? 0;
   // Numbers must stay gapless: the hint (this process's last number) counts only if it still
