@@ -4,7 +4,7 @@ import { audit, verifyAuditChain } from '../../backend/src/access';
 import type { Caller } from '../../backend/src/http/auth';
 import { openStore, type Store } from '../../backend/src/store';
 import { findAuditEntries } from '../../backend/src/store/audit';
-import { testStore, withCommandMonitoring, type TestStore } from '../helpers/db';
+import { testStore, watchedStore, type TestStore } from '../helpers/db';
 
 const megan: Caller = { oid: 'oid-megan', tenantId: 't', upn: 'megan.bowen@contoso.example', name: 'Megan Bowen', roles: new Set() };
 const opened: TestStore[] = [];
@@ -167,9 +167,7 @@ test('many connections appending at once, with the head hint gone, still make on
 
 test('appending never reads the trail: one insert and one head update per entry, whatever its length', async () => {
   const a = await trail(3);
-  const watched = await openStore({ uri: withCommandMonitoring(process.env.MONGODB_URI!), dbName: a.dbName });
-  const seen: string[] = [];
-  watched.db.client.on('commandStarted', (e) => seen.push(`${e.commandName} ${String(e.command[e.commandName])}`));
+  const { store: watched, commands: seen } = await watchedStore(a.dbName);
   try {
     for (let n = 0; n < 5; n++) await audit(watched, { caller: megan, action: 'search', details: { n } });
     const steady = seen.filter((c) => /audit/.test(c)).slice(-8);
@@ -182,9 +180,7 @@ test('appending never reads the trail: one insert and one head update per entry,
 
 test('audited calls made together are written together: one insert and one head update for sixteen entries, in one unbroken chain', async () => {
   const a = await trail(2);
-  const watched = await openStore({ uri: withCommandMonitoring(process.env.MONGODB_URI!), dbName: a.dbName });
-  const seen: string[] = [];
-  watched.db.client.on('commandStarted', (e) => seen.push(`${e.commandName} ${String(e.command[e.commandName])}`));
+  const { store: watched, commands: seen } = await watchedStore(a.dbName);
   try {
     await audit(watched, { caller: megan, action: 'search', details: { n: -1 } }); // finds the head
     seen.length = 0;

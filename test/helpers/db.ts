@@ -34,6 +34,17 @@ export async function testStore(name?: string): Promise<TestStore> {
   return { ...store, dbName, drop: () => (dropping ??= drop()) };
 }
 
+/**
+ * Another connection to `dbName` that records each command it sends as `<command> <collection>`:
+ * what a test counts to pin how many round trips an operation costs.
+ */
+export async function watchedStore(dbName: string): Promise<{ store: Store; commands: string[] }> {
+  const store = await openStore({ uri: withCommandMonitoring(process.env.MONGODB_URI!), dbName });
+  const commands: string[] = [];
+  store.db.client.on('commandStarted', (e) => commands.push(`${e.commandName} ${String(e.command[e.commandName])}`));
+  return { store, commands };
+}
+
 /** The URI with command monitoring switched on (a standard connection-string option). */
 export function withCommandMonitoring(uri: string): string {
   if (uri.includes('?')) return `${uri}&monitorCommands=true`;

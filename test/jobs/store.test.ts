@@ -16,8 +16,7 @@ import {
   requestCancel,
   updateProgress,
 } from '../../backend/src/store/jobs';
-import { openStore } from '../../backend/src/store';
-import { testStore, withCommandMonitoring, type TestStore } from '../helpers/db';
+import { testStore, watchedStore, type TestStore } from '../helpers/db';
 import { secondConnection } from './helpers';
 
 let store: TestStore;
@@ -167,9 +166,7 @@ test('pruning deletes old finished jobs with their children and keeps the rest',
 });
 
 test('a job costs few commands: enqueued with two inserts, claimed and completed without reading back what the worker knows', async () => {
-  const watched = await openStore({ uri: withCommandMonitoring(process.env.MONGODB_URI!), dbName: store.dbName });
-  const seen: string[] = [];
-  watched.db.client.on('commandStarted', (e) => seen.push(`${e.commandName} ${String(e.command[e.commandName])}`));
+  const { store: watched, commands: seen } = await watchedStore(store.dbName);
   try {
     await enqueue(watched, { type: 'warm-up' }); // the indexes are ensured once per connection
     seen.length = 0;

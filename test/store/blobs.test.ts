@@ -3,7 +3,7 @@ import { createCipheriv, createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { openBlobStore, openStore, type BlobStore } from '../../backend/src/store';
-import { testStore, withCommandMonitoring, type TestStore } from '../helpers/db';
+import { testStore, watchedStore, withCommandMonitoring, type TestStore } from '../helpers/db';
 import { peakMemoryDuring } from '../helpers/memory';
 
 const MB = 1024 * 1024;
@@ -274,9 +274,7 @@ describe('message blob store', () => {
   test('a message of many chunks is read in one query, not one lookup per chunk, and in order whatever the storage order', async () => {
     const blob = await blobOf(MB, 9); // 16 chunks of 64 KiB
     await blobs.put(blob.sha256, blob.size, blob.open);
-    const watched = await openStore({ uri: withCommandMonitoring(process.env.MONGODB_URI!), dbName: store.dbName });
-    const reads: string[] = [];
-    watched.db.client.on('commandStarted', (e) => reads.push(`${e.commandName} ${String(e.command[e.commandName])}`));
+    const { store: watched, commands: reads } = await watchedStore(store.dbName);
     try {
       const reader = await openBlobStore(watched.db, { chunkSizeBytes: CHUNK });
       assert.deepEqual(await digest(reader.open(blob.sha256)), { sha256: blob.sha256, size: blob.size });
