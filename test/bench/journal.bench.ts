@@ -148,7 +148,7 @@ async function main(): Promise<void> {
     notes = [
       `${REPORTS} reports, ${expectedItems} archive copies (3 internal participants each), ${BODY_KB} KB bodies, database ${db.kind}, ${PROCESSES} backend process${PROCESSES > 1 ? 'es' : ''} of ${WORKERS} workers each, backend ${process.env.BENCH_BUILT ? 'from the production build' : 'under tsx'}`,
       'searchable = the item is in every participant\'s archive (its archivedAt); the clock is the same machine\'s',
-      `database commands by kind and collection during the burst: ${[...commands].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k}: ${n}`).join(', ')}`,
+      `database commands by kind and collection during the burst (count, summed round trips): ${[...commands].sort((a, b) => b[1].s - a[1].s).map(([k, c]) => `${k}: ${c.n}, ${c.s.toFixed(1)} s`).join('; ')}`,
       `machine: ${availableParallelism()} CPUs, load average ${loadAtStart} at start and ${loadavg()[0]!.toFixed(1)} at the end (database, backend and sender share them)`,
     ];
   } finally {
@@ -211,26 +211,40 @@ async function waitArchived(db: Store['db'], sent: Sent[], started: number): Pro
   return at;
 }
 
-/** The backend's database commands so far, by command name and collection (its Prometheus metrics). */
-async function dbCommands(url: string, token: string): Promise<Map<string, number>> {
-  const res = await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${token}` } });
-  const counts = new Map<string, number>();
-  for (const m of (await res.text()).matchAll(/^m365archive_db_command_duration_seconds_count\{([^}]*)\} (\d+)/gm)) {
-    const command = /command="([^"]+)"/.exec(m[1]!)?.[1] ?? '?';
-    const collection = /collection="([^"]*)"/.exec(m[1]!)?.[1];
-    const key = collection ? `${command} ${collection}` : command;
-    counts.set(key, (counts.get(key) ?? 0) + Number(m[2]));
-  }
-  return counts;
+interface CommandCost {
+  n: number;
+  /** Round-trip seconds: the database's time plus waiting for it, a proxy for where it is busy. */
+  s: number;
 }
 
-function sumCounts(all: Map<string, number>[]): Map<string, number> {
-  const sum = new Map<string, number>();
-  for (const counts of all) for (const [k, n] of counts) sum.set(k, (sum.get(k) ?? 0) + n);
+/** The backend's database commands so far, by command name and collection (its Prometheus metrics). */
+async function dbCommands(url: string, token: string): Promise<Map<string, CommandCost>> {
+  const res = await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${token}` } });
+  const costs = new Map<string, CommandCost>();
+  for (const m of (await res.text()).matchAll(/^m365archive_db_command_duration_seconds_(count|sum)\{([^}]*)\} ([\d.e+-]+)/gm)) {
+    const command = /command="([^"]+)"/.exec(m[2]!)?.[1] ?? '?';
+    const collection = /collection="([^"]*)"/.exec(m[2]!)?.[1];
+    const key = collection ? `${command} ${collection}` : command;
+    const cost = costs.get(key) ?? { n: 0, s: 0 };
+    if (m[1] === 'count') cost.n += Number(m[3]);
+    else cost.s += Number(m[3]);
+    costs.set(key, cost);
+  }
+  return costs;
+}
+
+function sumCounts(all: Map<string, CommandCost>[]): Map<string, CommandCost> {
+  const sum = new Map<string, CommandCost>();
+  for (const costs of all) {
+    for (const [k, c] of costs) {
+      const acc = sum.get(k) ?? { n: 0, s: 0 };
+      sum.set(k, { n: acc.n + c.n, s: acc.s + c.s });
+    }
+  }
   return sum;
 }
 
-const total = (counts: Map<string, number>) => [...counts.values()].reduce((a, b) => a + b, 0);
+const total = (costs: Map<string, CommandCost>) => [...costs.values()].reduce((a, c) => a + c.n, 0);
 
 function pct(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;

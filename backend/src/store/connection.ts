@@ -108,13 +108,16 @@ function observeCommands(client: mongoose.mongo.MongoClient, observe: NonNullabl
 
 /**
  * The collection a command works on, as a metric label: the search index's partition tables
- * (`sx_<archive>_<segment>_<n>`, one per partition) are one label, so that the label's values
- * stay few; names that are no collection's (admin commands) are empty.
+ * (`sx_<archive>_<segment>_<n>`, one per partition) are labelled by kind (`sx_*_meta`,
+ * `sx_*_marks`, `sx_*_fresh`, `sx_*_tomb`, `sx_*_seg`), so that the label's values stay few
+ * and still say which part of the index costs; names that are no collection's are empty.
  */
 function collectionLabel(command: mongoose.mongo.Document, name: string): string {
   const target = name === 'getMore' ? command.collection : command[name];
   if (typeof target !== 'string') return '';
-  return target.startsWith('sx_') ? 'sx_*' : target;
+  if (!target.startsWith('sx_')) return target;
+  const kind = /_(meta|marks|fresh|tomb)$/.exec(target)?.[1];
+  return `sx_*_${kind ?? 'seg'}`;
 }
 
 /** Answers when a server at `uri` responds to `ping`; used to wait for a freshly started server. */
