@@ -118,7 +118,8 @@ async function launchOnce(plan: LaunchPlan, port: number, dir: string, cleanup: 
           `--sqlite-url=${pathToFileURL(`${dir}/`).href}`,
           `--listen-addr=127.0.0.1:${port}`,
           '--telemetry=disable',
-          '--debug-addr=-', // its default 127.0.0.1:8088 would clash between two instances
+          // Its default 127.0.0.1:8088 would clash between two instances; FERRETDB_DEBUG_ADDR serves its pprof (profiling).
+          `--debug-addr=${process.env.FERRETDB_DEBUG_ADDR ?? '-'}`,
           `--state-dir=${dir}`,
           '--log-level=warn',
         ];
