@@ -16,7 +16,7 @@ import { createManualUser } from '../../backend/src/store/directory';
 import { createJournalProfile } from '../../backend/src/store/journal';
 import { insertSpoolBatch, type SpoolDoc } from '../../backend/src/store/journal-spool';
 import type { Job } from '../../backend/src/store/jobs';
-import { testStore, type TestStore } from '../helpers/db';
+import { testStore, watchedStore, type TestStore } from '../helpers/db';
 
 const MAILBOX = 'journal@archive.example';
 const smtp = { sessionId: 's', remoteAddress: '127.0.0.1', clientHostname: 'x', helo: 'x', mailFrom: '', rcptTo: [MAILBOX], secure: false, user: null };
@@ -115,4 +115,25 @@ test('a message journaled twice in one job is one copy per archive that names bo
   }
   const records = await store.db.collection<{ _id: string; archives: { status: string }[] }>('journal_reports').find({ _id: { $in: reports.map(sha256) } } as never).toArray();
   assert.deepEqual(records.flatMap((r) => r.archives.map((a) => a.status)).sort(), ['archived', 'archived', 'duplicate', 'duplicate']);
+});
+
+test('reports a process spooled itself are read from its memory; those of another process from the spool', async () => {
+  const watched = await watchedStore(store.dbName);
+  try {
+    const handler = journalReportHandler({ store: watched.store, graph: undefined as never, log });
+    // Spooled by this test's connection: to the watched one, another process.
+    const theirs = await spool([200, 201, 202].map((i) => report(original(i))));
+    assert.deepEqual(await handler(context(theirs, 1)), { reports: 3, archived: 3 });
+    assert.ok(watched.commands.includes('find journal_spool'), 'read from the spool');
+
+    const docs: SpoolDoc[] = [203, 204, 205].map((i) => report(original(i))).map((raw) => ({ _id: randomUUID(), mailbox: MAILBOX, receivedAt: new Date(), sha256: sha256(raw), size: raw.length, raw, smtp, jobKey: 'journal:test' }));
+    await insertSpoolBatch(watched.store.conn, docs);
+    watched.commands.length = 0;
+    assert.deepEqual(await handler(context(docs.map((d) => d._id), 1)), { reports: 3, archived: 3 });
+    assert.ok(!watched.commands.includes('find journal_spool'), `no read of the spool: ${watched.commands.join(', ')}`);
+    for (const i of [200, 205]) assert.equal((await searchIndex(store, ['u-megan'], parseQuery(`"quarter ${i}"`), { limit: 5 })).total, 1);
+  } finally {
+    await flushIndex(watched.store);
+    await watched.store.close();
+  }
 });

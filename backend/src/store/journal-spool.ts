@@ -75,6 +75,62 @@ export const byId = (id: string) => ({ _id: id }) as unknown as mongo.Filter<mon
  */
 export async function insertSpoolBatch(conn: Connection, docs: SpoolDoc[]): Promise<void> {
   await spool(conn).collection.insertMany(docs as unknown as mongo.Document[], { ...DURABLE, ordered: false });
+  recentOf(conn).remember(docs);
+}
+
+/** Bytes of reports the process keeps after spooling them, and the largest report it keeps. */
+const RECENT_BYTES = 16 * 1024 * 1024;
+const RECENT_REPORT_BYTES = 1024 * 1024;
+
+/**
+ * Reports this process spooled that no worker of it has read yet, so that a worker in the same
+ * process (the default deployment) takes them from memory. On FerretDB 1.24 a find by `$in`
+ * decodes every document of the spool in Go, and under a burst the spool holds the whole
+ * backlog: at a 1,000-report burst 48 such finds took 65 s of round trips, the largest share of
+ * the database's time. The spool stays the truth: a report not held here (spooled by another
+ * process, evicted, read once already by an attempt that failed) is read from it. Spool
+ * documents are never updated, so the one held is the one stored.
+ */
+class RecentSpool {
+  private readonly docs = new Map<string, SpoolDoc>();
+  private bytes = 0;
+
+  remember(docs: readonly SpoolDoc[]): void {
+    for (const doc of docs) {
+      const size = bytesOf(doc);
+      if (size > RECENT_REPORT_BYTES || this.docs.has(doc._id)) continue;
+      this.docs.set(doc._id, doc);
+      this.bytes += size;
+    }
+    for (const [id, doc] of this.docs) {
+      if (this.bytes <= RECENT_BYTES) break;
+      this.forget(id, doc);
+    }
+  }
+
+  peek(id: string): SpoolDoc | undefined {
+    return this.docs.get(id);
+  }
+
+  take(id: string): SpoolDoc | undefined {
+    const doc = this.docs.get(id);
+    if (doc) this.forget(id, doc);
+    return doc;
+  }
+
+  forget(id: string, doc = this.docs.get(id)): void {
+    if (!doc) return;
+    this.docs.delete(id);
+    this.bytes -= bytesOf(doc);
+  }
+}
+
+const bytesOf = (doc: StoredBytes) => (doc.raw ?? doc.sealed)?.length ?? 0;
+const recent = new WeakMap<Connection, RecentSpool>();
+function recentOf(conn: Connection): RecentSpool {
+  let r = recent.get(conn);
+  if (!r) recent.set(conn, (r = new RecentSpool()));
+  return r;
 }
 
 export async function getSpool(conn: Connection, id: string): Promise<SpoolDoc | null> {
@@ -88,20 +144,35 @@ const byIds = (ids: readonly string[]) => ({ _id: { $in: ids } }) as unknown as 
  * read in rounds that fit in memory. Missing ones were processed and purged already.
  */
 export async function spoolSizes(conn: Connection, ids: readonly string[]): Promise<Map<string, number>> {
-  if (ids.length === 0) return new Map();
-  const found = await spool(conn).collection.find(byIds(ids), { projection: { size: 1 } }).toArray();
-  return new Map(found.map((d) => [String(d._id), Number(d.size)]));
+  const kept = recentOf(conn);
+  const sizes = new Map<string, number>();
+  for (const id of ids) {
+    const doc = kept.peek(id);
+    if (doc) sizes.set(id, doc.size);
+  }
+  const rest = ids.filter((id) => !sizes.has(id));
+  if (rest.length === 0) return sizes;
+  for (const d of await spool(conn).collection.find(byIds(rest), { projection: { size: 1 } }).toArray()) sizes.set(String(d._id), Number(d.size));
+  return sizes;
 }
 
 /**
- * Spooled reports with their bytes, one command for many: FerretDB answers `$in` with one scan
- * of the spool (which stays about as small as the backlog), where a find per report costs a
- * scan each; MongoDB serves both from the `_id` index.
+ * Spooled reports with their bytes: those this process holds (RecentSpool, then let go), the
+ * rest in one command: FerretDB answers `$in` with one scan of the spool (which stays about as
+ * small as the backlog), where a find per report costs a scan each; MongoDB serves both from
+ * the `_id` index.
  */
 export async function getSpools(conn: Connection, ids: readonly string[]): Promise<Map<string, SpoolDoc>> {
-  if (ids.length === 0) return new Map();
-  const found = (await spool(conn).collection.find(byIds(ids), READ).toArray()) as unknown as SpoolDoc[];
-  return new Map(found.map((d) => [d._id, d]));
+  const kept = recentOf(conn);
+  const docs = new Map<string, SpoolDoc>();
+  for (const id of ids) {
+    const doc = kept.take(id);
+    if (doc) docs.set(id, doc);
+  }
+  const rest = ids.filter((id) => !docs.has(id));
+  if (rest.length === 0) return docs;
+  for (const d of (await spool(conn).collection.find(byIds(rest), READ).toArray()) as unknown as SpoolDoc[]) docs.set(d._id, d);
+  return docs;
 }
 
 interface SpoolMark {
@@ -165,6 +236,8 @@ export async function countSpool(conn: Connection): Promise<number> {
  */
 export async function purgeProcessedSpool(conn: Connection): Promise<number> {
   const ids = [...(await markIds(done(conn)))];
+  const kept = recentOf(conn);
+  for (const id of ids) kept.forget(id);
   for (let i = 0; i < ids.length; i += 1000) {
     const chunk = ids.slice(i, i + 1000);
     await spool(conn).deleteMany({ _id: { $in: chunk } });
