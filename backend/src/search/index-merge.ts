@@ -18,9 +18,9 @@ import { deadBits, deadDocNos, tombsFor } from './index-tomb';
 
 const RATIO = 1;
 /** Batches waiting before a merge is worth it (each costs searches one lookup per word)… */
-export const MERGE_BATCHES = 8;
+const MERGE_BATCHES = 8;
 /** …or messages: a backfill's big batches are merged as they come. */
-const MERGE_MESSAGES = 1000;
+export const MERGE_MESSAGES = 1000;
 /** Replaced segments stay readable this long for searches that started before the merge. */
 export const RETIRE_GRACE_MS = 2 * 60_000;
 /** Tables left behind by a merge that crashed are swept once this old. */

@@ -55,7 +55,7 @@ import { getMessageDoc, type MessageContent, type MessageMeta } from '../store/m
 import { archiveKey, getDoc, indexLayout, insertDocs, insertDoc, freshPart, listIds, marksPart, registerIndexedArchive, scanArchiveItems, scanMessageTexts, type MessageTextRow } from '../store/postings';
 import { writeBucketed, type IndexCtx, type SegInfo } from './index-bucketed';
 import { commitBatch, reserveBatch } from './index-manifest';
-import { MERGE_BATCHES, compact, mergeStep, newSegmentId } from './index-merge';
+import { MERGE_MESSAGES, compact, mergeStep, newSegmentId } from './index-merge';
 import { attachmentNames } from '../ingest/attachment-role';
 import { buildSegment, encodePacked, estimateBytes, termsOfEntries, type IndexEntry } from './index-segment';
 
@@ -68,6 +68,13 @@ export const MAX_BATCH = 4096;
 const PACKED_MAX_BYTES = 64 * 1024;
 /** A merge is attempted this long after the last batch of a quiet archive. */
 const IDLE_MERGE_MS = 5_000;
+/**
+ * While batches keep coming, a merge waits for this many (or MERGE_MESSAGES messages): merging
+ * during a burst rewrote the same messages two or three times over and took a fifth of the
+ * backend's CPU from the filing it competed with (journal benchmark profile). Searches meanwhile
+ * read a few more batches; the idle merge folds them in once the burst is over.
+ */
+const BUSY_MERGE_BATCHES = 24;
 
 type IndexStore = Pick<Store, 'db' | 'conn'>;
 
@@ -147,7 +154,7 @@ class ArchiveWriter {
   private queue: Waiting[] = [];
   private writing: Promise<void> | null = null;
   private merging: Promise<void> | null = null;
-  private sinceMerge = 0;
+  private sinceMerge = { batches: 0, messages: 0 };
   private idle: NodeJS.Timeout | null = null;
   /**
    * Messages queued or written and not yet marked indexed. A second add of one (the same message
@@ -195,12 +202,14 @@ class ArchiveWriter {
       }
       // Searchable from here: the ingests go on while the marks are written.
       batch.forEach((w) => w.done());
-      this.sinceMerge++;
+      this.sinceMerge.batches++;
+      this.sinceMerge.messages += entries.length;
       await markIndexed(this.ctx, entries).catch(reportBackgroundError);
       this.forget(entries);
+      // Checked per batch: a queue that never empties (a long crawl) must not put merges off for good.
+      if (this.sinceMerge.batches >= BUSY_MERGE_BATCHES || this.sinceMerge.messages >= MERGE_MESSAGES) this.merge();
     }
-    if (this.sinceMerge >= MERGE_BATCHES / 2) this.merge();
-    else this.scheduleIdleMerge();
+    if (this.sinceMerge.batches > 0) this.scheduleIdleMerge();
   }
 
   private forget(entries: readonly IndexEntry[]): void {
@@ -215,7 +224,7 @@ class ArchiveWriter {
 
   merge(): void {
     if (this.merging) return;
-    this.sinceMerge = 0;
+    this.sinceMerge = { batches: 0, messages: 0 };
     this.merging = mergeSlots
       .run(async () => {
         try {
