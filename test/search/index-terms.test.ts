@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   indexKeys,
@@ -10,6 +10,7 @@ import {
   termKey,
 } from '../../backend/src/search/index-terms';
 import type { FieldTerms, IndexableMessage } from '../../backend/src/search/index-terms';
+import { termsOfEntries, type IndexEntry } from '../../backend/src/search/index-segment';
 
 const message: IndexableMessage = {
   subject: 'Q3 Budget review',
@@ -94,4 +95,25 @@ test('a prefix ending in a character beyond the BMP still has a correct upper bo
 test('prefixes shorter than two characters are refused', () => {
   assert.throws(() => prefixRange('a'), { name: 'RangeError', message: "'a*' is too short: type at least 2 characters before *" });
   assert.equal(prefixRanges('any', 'in').length, 6);
+});
+
+describe('copies of one message in several archives', () => {
+  const copy = (folder: string, body = 'The quarterly figures are attached.'): IndexEntry => ({
+    sha256: 'ab'.repeat(32), receivedAt: new Date('2026-01-05T10:00:00Z'), folder, size: 1200, hasAttachments: false, subject: 'Figures',
+    from: { name: 'Adele', address: 'adele@contoso.com' }, moreFrom: [], to: [{ name: 'Megan', address: 'megan@contoso.com' }], attachmentNames: [], body, alternativeText: '', attachmentText: [],
+  });
+
+  test('are tokenized once: the archives of a journal report share the terms of its message', async () => {
+    const [a] = await termsOfEntries([copy('Inbox')]);
+    const [b] = await termsOfEntries([copy('Sent Items')]);
+    assert.equal(a, b, 'the same terms, not tokenized twice');
+    assert.ok(a!.some((f) => f.field === 'body' && f.terms.includes('quarterly')));
+  });
+
+  test('share nothing when their text differs, whatever their hash says', async () => {
+    const [a] = await termsOfEntries([copy('Inbox')]);
+    const [b] = await termsOfEntries([copy('Inbox', 'Entirely other words here, and longer.')]);
+    assert.notEqual(a, b);
+    assert.ok(b!.some((f) => f.field === 'body' && f.terms.includes('entirely')));
+  });
 });
