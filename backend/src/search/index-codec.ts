@@ -11,8 +11,12 @@ export type FieldCode = (typeof FIELD_CODES)[number];
 export const CODE_BIT: Record<FieldCode, number> = { s: 1, f: 2, t: 4, n: 8, b: 16, a: 32 };
 
 export class ByteWriter {
-  private buf = Buffer.allocUnsafe(1024);
+  private buf: Buffer;
   length = 0;
+
+  constructor(capacity = 1024) {
+    this.buf = Buffer.allocUnsafe(capacity);
+  }
 
   private room(n: number): void {
     if (this.length + n <= this.buf.length) return;
@@ -122,9 +126,20 @@ export class ByteReader {
 }
 
 /** Ascending ordinals → delta varints. */
+/**
+ * Sized exactly before it is written: merges encode a list per term and field, most of a few
+ * bytes, and a writer's default kilobyte each was most of what they allocated.
+ */
 export function encodeList(ords: ArrayLike<number>): Uint8Array {
-  const w = new ByteWriter();
+  let size = 0;
   let prev = -1;
+  for (let i = 0; i < ords.length; i++) {
+    const d = (ords[i] as number) - prev;
+    size += d < 0x80 ? 1 : d < 0x4000 ? 2 : d < 0x200000 ? 3 : d < 0x10000000 ? 4 : 5;
+    prev = ords[i] as number;
+  }
+  const w = new ByteWriter(size);
+  prev = -1;
   for (let i = 0; i < ords.length; i++) {
     const o = ords[i] as number;
     w.varint(o - prev);
@@ -305,8 +320,22 @@ export function* readTermRecords(buf: Uint8Array): Generator<TermRecord> {
 
 /** Sizes of a term record without building it (to cut buckets). */
 export function termRecordBytes(rec: TermRecord): number {
-  let n = Buffer.byteLength(rec.term) + 3;
-  for (const list of Object.values(rec.lists)) if (list) n += list.length + 3;
+  let n = utf8Length(rec.term) + 3;
+  for (const code of FIELD_CODES) {
+    const list = rec.lists[code];
+    if (list) n += list.length + 3;
+  }
+  return n;
+}
+
+/** Buffer.byteLength without a native call per (short) term. */
+function utf8Length(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    // A surrogate pair is 4 bytes: 3 counted for each half would be 6.
+    n += c < 0x80 ? 1 : c < 0x800 ? 2 : c >= 0xd800 && c <= 0xdbff ? 1 : 3;
+  }
   return n;
 }
 
