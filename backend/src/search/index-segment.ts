@@ -240,12 +240,12 @@ export function buildSegment(entries: readonly IndexEntry[], docNos: readonly nu
     for (const { field, terms: fieldTerms } of fields) {
       const code = FIELD_CODES.indexOf(CODE_OF[field]);
       for (const raw of fieldTerms) {
-        const term = storedTerm(raw);
-        let id = ids.get(term);
+        // Looked up as tokenized (the tokenizer's strings, hashed once), marked once per distinct term.
+        let id = ids.get(raw);
         if (id === undefined) {
           id = allTerms.length;
-          ids.set(term, id);
-          allTerms.push(term);
+          ids.set(raw, id);
+          allTerms.push(storedTerm(raw));
         }
         postings.push(id, code, ord);
       }
