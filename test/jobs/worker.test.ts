@@ -203,3 +203,18 @@ test('stopping a worker gives its running job back to the queue without using up
   await waitFor('another worker to finish it', async () => (await statusOf(job._id)) === 'succeeded');
   await stopAll(next);
 });
+
+test('a job queued in the worker\'s own process starts at once, not at the next poll', async () => {
+  const started: number[] = [];
+  const w = startWorker({ store, owner: 'prompt', handlers: { prompt: async () => void started.push(Date.now()) }, concurrency: 2, leaseMs: 5_000, pollMs: 30_000 });
+  workers.push(w);
+  await sleep(300); // its first look found nothing: it now waits for its next poll, 30 s away
+  for (let i = 0; i < 3; i++) {
+    const queuedAt = Date.now();
+    const { _id } = await enqueue(store, { type: 'prompt' });
+    await waitFor('the job to run', async () => ((await statusOf(_id)) === 'succeeded' ? true : undefined), 5_000);
+    assert.ok(started[i]! - queuedAt < 2_000, `started ${started[i]! - queuedAt} ms after it was queued`);
+    await sleep(100);
+  }
+  await stopAll(w);
+});

@@ -15,6 +15,7 @@ import {
   type EnqueueInput,
   type Job,
   type JobError,
+  onJobQueued,
   type JobStore,
 } from '../store/jobs';
 import { isDeadLocalOwner, workerName } from './owners';
@@ -92,6 +93,7 @@ export function startWorker(options: WorkerOptions): Worker {
   const running = new Map<string, { abort(cause: AbortCause): void; done: Promise<void> }>();
   let stopping = false;
   let wake = () => {};
+  const unsubscribe = onJobQueued(options.store.db, types, () => wake());
 
   const claimWhileFree = async () => {
     while (!stopping && running.size < settings.concurrency) {
@@ -136,6 +138,7 @@ export function startWorker(options: WorkerOptions): Worker {
     stop: () =>
       (stopped ??= (async () => {
         stopping = true;
+        unsubscribe();
         wake();
         await loop;
         for (const job of running.values()) job.abort('stopping');
