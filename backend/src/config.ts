@@ -80,6 +80,8 @@ const baseSchema = z.object({
   SMTP_MAX_CONNECTIONS_PER_HOST: z.coerce.number().int().min(1).max(10_000).default(20),
   /** Messages per minute per sending host; 0 = unlimited. */
   SMTP_RATE_LIMIT: z.coerce.number().int().min(0).default(30_000),
+  /** Reports accepted and not yet filed from which MAIL FROM is answered late (back pressure); 0 = never. */
+  SMTP_BACKLOG_LIMIT: z.coerce.number().int().min(0).default(100),
   /** IP addresses, CIDR ranges and host names (`*.example.com`) allowed to connect; empty = any. */
   SMTP_ALLOWED_HOSTS: list,
   /**

@@ -120,7 +120,8 @@ async function main(): Promise<void> {
     await stopExtra();
     await backend.stop();
     const gatewayPort = await freePort();
-    backend = await spawnBackend(config, { SMTP_PORT: String(gatewayPort), SMTP_ALLOWED_HOSTS: '127.0.0.1', WORKER_CONCURRENCY: '0', LOG_LEVEL: 'silent' }, MAIN);
+    // No workers anywhere: back pressure would hold senders for good, and this measures the gateway's own speed.
+    backend = await spawnBackend(config, { SMTP_PORT: String(gatewayPort), SMTP_ALLOWED_HOSTS: '127.0.0.1', WORKER_CONCURRENCY: '0', SMTP_BACKLOG_LIMIT: '0', LOG_LEVEL: 'silent' }, MAIN);
     const gatewayPid = backend.child.pid!;
     emulator.journal.configure({ host: '127.0.0.1', port: gatewayPort, journalAddress: MAILBOX, tls: 'none', connections: CONNECTIONS });
     const more = await compose(emulator.journal, REPORTS);

@@ -5,9 +5,12 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { BackPressure } from '../../backend/src/journal/back-pressure';
 import { SpoolWriter } from '../../backend/src/journal/gateway-receive';
+import { claimNext, claimOf, complete } from '../../backend/src/store/jobs';
 import { createLogger } from '../../backend/src/log';
 import { testStore, type TestStore } from '../helpers/db';
+import { waitFor } from '../helpers/stack';
 
 let store: TestStore;
 before(async () => {
@@ -51,3 +54,42 @@ test('a write fails (for the 451) when the database refuses it, and the next one
   await writer.write([doc(1001)]);
   writer.close();
 });
+
+test('back pressure: with the backlog at its bound a new sender waits until the jobs holding it are filed', async () => {
+  const writer = new SpoolWriter(store, createLogger('silent'), new BackPressure(store, 20));
+  await Promise.all(Array.from({ length: 25 }, (_, i) => writer.write([doc(1000 + i)])));
+  writer.close();
+  await waitFor('the job to be queued', async () => (writer.pressure.backlog === 25 && (await queuedJournalJobs()).length > 0 ? true : undefined), 5_000, 20);
+
+  let admitted = false;
+  const admit = writer.pressure.admit().then(() => (admitted = true));
+  await sleep(700);
+  assert.equal(admitted, false, 'held while 25 reports wait to be filed');
+
+  // A worker (here by hand) files the job: the sender goes on.
+  for (const job of await queuedJournalJobs()) {
+    const claimed = await claimNext(store, 'test-worker', ['journal-report'], 30_000);
+    assert.ok(claimed, `job ${job._id} claimed`);
+    assert.ok(await complete(store, claimOf(claimed), {}));
+  }
+  await admit;
+  assert.equal(writer.pressure.backlog, 0);
+});
+
+test('back pressure never holds a sender longer than its bound, and not at all when switched off', async () => {
+  const held = new BackPressure(store, 1, 400);
+  held.spooled(5);
+  const t0 = Date.now();
+  await held.admit();
+  assert.ok(Date.now() - t0 >= 350, 'held for the wait bound');
+
+  const off = new BackPressure(store, 0);
+  off.spooled(1_000);
+  const t1 = Date.now();
+  await off.admit();
+  assert.ok(Date.now() - t1 < 50, 'SMTP_BACKLOG_LIMIT=0 holds nobody');
+});
+
+async function queuedJournalJobs() {
+  return store.db.collection<{ _id: string }>('job_active').find({ type: 'journal-report', status: 'queued' } as never).toArray();
+}

@@ -5,6 +5,7 @@ import { spool, type Spool } from '../ingest/spool';
 import type { Logger } from '../log';
 import type { Store } from '../store';
 import { INLINE_LIMIT, insertSpoolBatch, type SmtpTrace, type SpoolDoc } from '../store/journal-spool';
+import { BackPressure } from './back-pressure';
 import { newJobKey, queueReports } from './queue';
 
 export type Received = { kind: 'spooled'; spool: Spool } | { kind: 'too-large'; bytes: number };
@@ -61,6 +62,8 @@ export class SpoolWriter {
   constructor(
     private readonly store: Store,
     private readonly log: Logger,
+    /** What this writer spooled and its jobs have not filed yet (the gateway holds senders on it). */
+    readonly pressure = new BackPressure(store, 0),
     private readonly limits = { docs: 64, bytes: 32 * 1024 * 1024 },
   ) {}
 
@@ -91,6 +94,7 @@ export class SpoolWriter {
           continue;
         }
         window.ids.push(...docs.map((d) => d._id));
+        this.pressure.spooled(docs.length);
         for (const e of batch) e.resolve();
         // A window closes only between inserts: none of its documents can still be on the way.
         if (window.ids.length >= JOB_MAX_REPORTS || Date.now() - window.opened >= JOB_WINDOW_MS) this.closeWindow();
@@ -113,8 +117,12 @@ export class SpoolWriter {
     this.window = null;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    queueReports(this.store, window.ids, window.key).catch((err: unknown) =>
-      this.log.warn({ err, jobKey: window.key, reports: window.ids.length }, 'queueing spooled journal reports failed; the maintenance sweep will'),
+    queueReports(this.store, window.ids, window.key).then(
+      () => this.pressure.queued(window.key, window.ids.length),
+      (err: unknown) => {
+        this.pressure.queued(null, window.ids.length);
+        this.log.warn({ err, jobKey: window.key, reports: window.ids.length }, 'queueing spooled journal reports failed; the maintenance sweep will');
+      },
     );
   }
 

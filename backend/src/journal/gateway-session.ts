@@ -9,6 +9,7 @@ import type { GatewayOptions } from './gateway';
 import { ConnectionCounter, HostAllowList, plainAddress, RateLimiter } from './gateway-limits';
 import { receive, spoolReport, SpoolWriter } from './gateway-receive';
 import { verifySecret } from './secrets';
+import { BACKLOG_REPORTS, BackPressure } from './back-pressure';
 
 const AUTH_FAILURES_PER_MINUTE = 10;
 const MAILBOX_CACHE_MS = 5_000;
@@ -32,7 +33,7 @@ export function sessionHandlers(store: Store, log: Logger, opts: GatewayOptions)
   const authFailures = new RateLimiter(AUTH_FAILURES_PER_MINUTE);
   const counted = new Set<string>();
   const mailboxes = new Map<string, { exists: boolean; until: number }>();
-  const writer = new SpoolWriter(store, log);
+  const writer = new SpoolWriter(store, log, new BackPressure(store, opts.backlogLimit ?? BACKLOG_REPORTS));
   const host = (s: SMTPServerSession) => plainAddress(s.remoteAddress);
 
   const mailboxExists = async (address: string) => {
@@ -83,7 +84,8 @@ export function sessionHandlers(store: Store, log: Logger, opts: GatewayOptions)
         return done(smtpError(550, '5.7.1 Reports are accepted only from senders with a configured TLS client certificate'));
       }
       if (!rate.take(host(session))) return done(smtpError(451, '4.7.1 Too many messages from your host, try again later'));
-      done();
+      // Held while the backlog is over its bound, as Exchange's back pressure holds MAIL FROM.
+      void writer.pressure.admit().then(() => done());
     },
     onRcptTo(rcpt: { address: string }, session: SMTPServerSession, done: Callback) {
       settle(done, async () => {

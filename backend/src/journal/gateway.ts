@@ -25,6 +25,8 @@ export interface GatewayOptions {
   maxConnectionsPerHost: number;
   /** Messages per minute per host; 0 = unlimited. */
   ratePerMinute: number;
+  /** Reports accepted and not yet filed from which senders are held (back-pressure.ts); 0 = never. Default BACKLOG_REPORTS. */
+  backlogLimit?: number;
   allowedHosts: string[];
   /** Names a client certificate must carry (see SMTP_TLS_CLIENT_NAMES); empty = none asked for. */
   clientNames: string[];
@@ -60,6 +62,7 @@ export function gatewayOptions(config: Config): GatewayOptions {
     maxConnections: config.SMTP_MAX_CONNECTIONS,
     maxConnectionsPerHost: config.SMTP_MAX_CONNECTIONS_PER_HOST,
     ratePerMinute: config.SMTP_RATE_LIMIT,
+    backlogLimit: config.SMTP_BACKLOG_LIMIT,
     allowedHosts: config.SMTP_ALLOWED_HOSTS,
     clientNames: config.SMTP_TLS_CLIENT_NAMES,
     clientCa: config.SMTP_TLS_CLIENT_CA ? read('SMTP_TLS_CLIENT_CA') : null,

@@ -1,0 +1,76 @@
+import type { Store } from '../store';
+import { unfinishedJobIds } from '../store/jobs';
+
+/** Reports accepted and not yet filed from which a new report waits (SMTP_BACKLOG_LIMIT). */
+export const BACKLOG_REPORTS = 100;
+/** The longest a sender's MAIL FROM is held; RFC 5321 §4.5.3.2 gives the client 5 minutes. */
+const MAX_WAIT_MS = 30_000;
+const POLL_MS = 250;
+
+/**
+ * Back pressure, as Exchange transport applies it
+ * (https://learn.microsoft.com/exchange/mail-flow/back-pressure): when reports arrive faster
+ * than they are filed, the acknowledgement of MAIL FROM is delayed until the backlog is back
+ * under its bound. The backlog, and with it how long a report waits to become searchable and
+ * the memory it holds, stays bounded; the sender (Exchange Online's journaling) keeps the rest
+ * queued on its side meanwhile. Nothing is refused, and a sender is never held past MAX_WAIT_MS.
+ *
+ * The backlog is what this gateway spooled and its jobs have not finished, wherever they run:
+ * finished jobs are found by reading their active state, while someone waits.
+ */
+export class BackPressure {
+  /** Reports spooled whose job is not queued yet. */
+  private open = 0;
+  /** Jobs this gateway queued that had not finished when last looked at, with their reports. */
+  private readonly jobs = new Map<string, number>();
+  private refreshing: Promise<void> | null = null;
+
+  constructor(
+    private readonly store: Pick<Store, 'db'>,
+    private readonly limit = BACKLOG_REPORTS,
+    private readonly maxWaitMs = MAX_WAIT_MS,
+  ) {}
+
+  get backlog(): number {
+    let n = this.open;
+    for (const reports of this.jobs.values()) n += reports;
+    return n;
+  }
+
+  spooled(reports: number): void {
+    this.open += reports;
+  }
+
+  /** The job of `reports` spooled reports is queued (or could not be: the sweep will queue it). */
+  queued(jobKey: string | null, reports: number): void {
+    this.open = Math.max(0, this.open - reports);
+    if (jobKey) this.jobs.set(jobKey, (this.jobs.get(jobKey) ?? 0) + reports);
+  }
+
+  /** Resolves when a new report may be accepted: at once under the bound, else once the backlog is filed down to it. */
+  async admit(): Promise<void> {
+    if (this.limit <= 0) return;
+    const until = Date.now() + this.maxWaitMs;
+    while (this.backlog >= this.limit && Date.now() < until) {
+      await this.refresh();
+      if (this.backlog < this.limit) return;
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    }
+  }
+
+  /** Forgets finished jobs; one read at a time, shared by every sender waiting. */
+  private refresh(): Promise<void> {
+    this.refreshing ??= (async () => {
+      try {
+        const keys = [...this.jobs.keys()];
+        const unfinished = await unfinishedJobIds(this.store, keys);
+        for (const key of keys) if (!unfinished.has(key)) this.jobs.delete(key);
+      } catch {
+        // The database is away: waiting senders time out of MAX_WAIT_MS rather than fail here.
+      } finally {
+        this.refreshing = null;
+      }
+    })();
+    return this.refreshing;
+  }
+}
