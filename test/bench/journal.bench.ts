@@ -8,6 +8,8 @@
  * JSON object of the figures. BENCH_BUILT=1 runs the backend from the production build (`npm run build`).
  * BENCH_PROCESSES=N adds N-1 backend processes with workers and no gateway on the same database, as
  * a scaled-out deployment runs them: any process files what any gateway spooled.
+ * BENCH_BACKLOG_LIMIT sets the gateway's SMTP_BACKLOG_LIMIT (back pressure; 0 = off, the
+ * gateway then accepts at its full speed and the backlog builds up in the spool).
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -53,11 +55,13 @@ async function main(): Promise<void> {
   const dbName = `bench_journal_${randomBytes(4).toString('hex')}`;
   const config = loadConfig({
     MONGODB_URI: db.uri, MONGODB_DB: dbName, ...tenantEnv(emulator),
+    ...(process.env.BENCH_BACKLOG_LIMIT ? { SMTP_BACKLOG_LIMIT: process.env.BENCH_BACKLOG_LIMIT } : {}),
   });
   const smtpPort = await freePort();
   const metricsToken = randomBytes(16).toString('hex');
   let backend = await spawnBackend(config, {
     SMTP_PORT: String(smtpPort), SMTP_ALLOWED_HOSTS: '127.0.0.1', WORKER_CONCURRENCY: String(WORKERS), LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'silent', METRICS_TOKEN: metricsToken,
+    SMTP_BACKLOG_LIMIT: String(config.SMTP_BACKLOG_LIMIT),
   }, MAIN);
   const workerEnv = { WORKER_CONCURRENCY: String(WORKERS), LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'silent', METRICS_TOKEN: metricsToken };
   let extra = await Promise.all(Array.from({ length: PROCESSES - 1 }, () => spawnBackend(config, workerEnv, MAIN)));
@@ -147,7 +151,7 @@ async function main(): Promise<void> {
       { key: 'duplicates', label: 'copies archived twice', value: duplicates, unit: '', digits: 0, target: '0', ok: duplicates === 0 },
     ];
     notes = [
-      `${REPORTS} reports, ${expectedItems} archive copies (3 internal participants each), ${BODY_KB} KB bodies, database ${db.kind}, ${PROCESSES} backend process${PROCESSES > 1 ? 'es' : ''} of ${WORKERS} workers each, backend ${process.env.BENCH_BUILT ? 'from the production build' : 'under tsx'}`,
+      `${REPORTS} reports, ${expectedItems} archive copies (3 internal participants each), ${BODY_KB} KB bodies, database ${db.kind}, ${PROCESSES} backend process${PROCESSES > 1 ? 'es' : ''} of ${WORKERS} workers each, backend ${process.env.BENCH_BUILT ? 'from the production build' : 'under tsx'}, back pressure ${config.SMTP_BACKLOG_LIMIT > 0 ? `from ${config.SMTP_BACKLOG_LIMIT} reports (SMTP_BACKLOG_LIMIT)` : 'off'}`,
       'searchable = the item is in every participant\'s archive (its archivedAt); the clock is the same machine\'s',
       `database commands by kind and collection during the burst (count, summed round trips): ${[...commands].sort((a, b) => b[1].s - a[1].s).map(([k, c]) => `${k}: ${c.n}, ${c.s.toFixed(1)} s`).join('; ')}`,
       `machine: ${availableParallelism()} CPUs, load average ${loadAtStart} at start and ${loadavg()[0]!.toFixed(1)} at the end (database, backend and sender share them)`,
