@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BackPressure } from '../../backend/src/journal/back-pressure';
 import { SpoolWriter } from '../../backend/src/journal/gateway-receive';
+import { journalSenderWait } from '../../backend/src/metrics';
 import { claimNext, claimOf, complete } from '../../backend/src/store/jobs';
 import { createLogger } from '../../backend/src/log';
 import { testStore, type TestStore } from '../helpers/db';
@@ -74,6 +75,8 @@ test('back pressure: with the backlog at its bound a new sender waits until the 
   }
   await admit;
   assert.equal(writer.pressure.backlog, 0);
+  const held = (await journalSenderWait.get()).values.find((v) => v.metricName?.endsWith('_count'));
+  assert.ok((held?.value ?? 0) >= 1, 'the wait is in the metrics, for the operator');
 });
 
 test('back pressure never holds a sender longer than its bound, and not at all when switched off', async () => {

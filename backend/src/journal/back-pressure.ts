@@ -1,3 +1,4 @@
+import { journalSenderWait } from '../metrics';
 import type { Store } from '../store';
 import { unfinishedJobIds } from '../store/jobs';
 
@@ -49,13 +50,14 @@ export class BackPressure {
 
   /** Resolves when a new report may be accepted: at once under the bound, else once the backlog is filed down to it. */
   async admit(): Promise<void> {
-    if (this.limit <= 0) return;
-    const until = Date.now() + this.maxWaitMs;
-    while (this.backlog >= this.limit && Date.now() < until) {
+    if (this.limit <= 0 || this.backlog < this.limit) return;
+    const started = Date.now();
+    while (this.backlog >= this.limit && Date.now() < started + this.maxWaitMs) {
       await this.refresh();
-      if (this.backlog < this.limit) return;
+      if (this.backlog < this.limit) break;
       await new Promise((resolve) => setTimeout(resolve, POLL_MS));
     }
+    journalSenderWait.observe((Date.now() - started) / 1000);
   }
 
   /** Forgets finished jobs; one read at a time, shared by every sender waiting. */

@@ -49,6 +49,12 @@ export const journalReports = new Counter({
   labelNames: ['outcome'] as const,
   registers,
 });
+export const journalSenderWait = new Histogram({
+  name: `${PREFIX}journal_backpressure_wait_seconds`,
+  help: 'How long the journal gateway held a sender\'s MAIL FROM because the backlog of unfiled reports was at SMTP_BACKLOG_LIMIT (back pressure); only held senders are counted',
+  buckets: [0.25, 1, 2.5, 5, 10, 30],
+  registers,
+});
 export const searchSeconds = new Histogram({
   name: `${PREFIX}search_duration_seconds`,
   help: 'Time to answer a search request',
