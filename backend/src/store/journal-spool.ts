@@ -140,20 +140,13 @@ export async function getSpool(conn: Connection, id: string): Promise<SpoolDoc |
 const byIds = (ids: readonly string[]) => ({ _id: { $in: ids } }) as unknown as mongo.Filter<mongo.Document>;
 
 /**
- * The sizes of a job's spooled reports, without their bytes, in one command: so that they are
- * read in rounds that fit in memory. Missing ones were processed and purged already.
+ * The sizes of a job's spooled reports, without their bytes (from memory where this process
+ * holds them, the rest in one command): so that they are read in rounds that fit in memory.
+ * Missing ones were processed and purged already.
  */
-export async function spoolSizes(conn: Connection, ids: readonly string[]): Promise<Map<string, number>> {
+export function spoolSizes(conn: Connection, ids: readonly string[]): Promise<Map<string, number>> {
   const kept = recentOf(conn);
-  const sizes = new Map<string, number>();
-  for (const id of ids) {
-    const doc = kept.peek(id);
-    if (doc) sizes.set(id, doc.size);
-  }
-  const rest = ids.filter((id) => !sizes.has(id));
-  if (rest.length === 0) return sizes;
-  for (const d of await spool(conn).collection.find(byIds(rest), { projection: { size: 1 } }).toArray()) sizes.set(String(d._id), Number(d.size));
-  return sizes;
+  return readSpools(conn, ids, (id) => kept.peek(id)?.size, { projection: { size: 1 } }, (d) => Number(d.size));
 }
 
 /**
@@ -162,17 +155,22 @@ export async function spoolSizes(conn: Connection, ids: readonly string[]): Prom
  * small as the backlog), where a find per report costs a scan each; MongoDB serves both from
  * the `_id` index.
  */
-export async function getSpools(conn: Connection, ids: readonly string[]): Promise<Map<string, SpoolDoc>> {
+export function getSpools(conn: Connection, ids: readonly string[]): Promise<Map<string, SpoolDoc>> {
   const kept = recentOf(conn);
-  const docs = new Map<string, SpoolDoc>();
+  return readSpools(conn, ids, (id) => kept.take(id), READ, (d) => d);
+}
+
+/** What `held` answers from memory, and the rest of `ids` in one `$in` find; missing ones are left out. */
+async function readSpools<T>(conn: Connection, ids: readonly string[], held: (id: string) => T | undefined, options: mongo.FindOptions, value: (doc: SpoolDoc) => T): Promise<Map<string, T>> {
+  const out = new Map<string, T>();
   for (const id of ids) {
-    const doc = kept.take(id);
-    if (doc) docs.set(id, doc);
+    const v = held(id);
+    if (v !== undefined) out.set(id, v);
   }
-  const rest = ids.filter((id) => !docs.has(id));
-  if (rest.length === 0) return docs;
-  for (const d of (await spool(conn).collection.find(byIds(rest), READ).toArray()) as unknown as SpoolDoc[]) docs.set(d._id, d);
-  return docs;
+  const rest = ids.filter((id) => !out.has(id));
+  if (rest.length === 0) return out;
+  for (const d of (await spool(conn).collection.find(byIds(rest), options).toArray()) as unknown as SpoolDoc[]) out.set(String(d._id), value(d));
+  return out;
 }
 
 interface SpoolMark {
