@@ -125,17 +125,16 @@ export class ByteReader {
   }
 }
 
-/** Ascending ordinals → delta varints. */
 /**
- * Sized exactly before it is written: merges encode a list per term and field, most of a few
- * bytes, and a writer's default kilobyte each was most of what they allocated.
+ * Ascending ordinals → delta varints, sized exactly before they are written: merges encode a list
+ * per term and field, most of a few bytes, and a writer's default kilobyte each was most of what
+ * they allocated.
  */
 export function encodeList(ords: ArrayLike<number>): Uint8Array {
   let size = 0;
   let prev = -1;
   for (let i = 0; i < ords.length; i++) {
-    const d = (ords[i] as number) - prev;
-    size += d < 0x80 ? 1 : d < 0x4000 ? 2 : d < 0x200000 ? 3 : d < 0x10000000 ? 4 : 5;
+    size += varintBytes((ords[i] as number) - prev);
     prev = ords[i] as number;
   }
   const w = new ByteWriter(size);
@@ -147,6 +146,8 @@ export function encodeList(ords: ArrayLike<number>): Uint8Array {
   }
   return w.result();
 }
+
+const varintBytes = (v: number) => (v < 0x80 ? 1 : v < 0x4000 ? 2 : v < 0x200000 ? 3 : v < 0x10000000 ? 4 : 5);
 
 export function decodeList(bytes: Uint8Array): number[] {
   const out: number[] = [];

@@ -172,7 +172,6 @@ export function claimOf(job: Pick<Job, '_id' | 'lease' | 'seq'>): Claim {
   return { jobId: job._id, owner: job.lease.owner, seq: job.seq };
 }
 
-/** Idempotent by key: the same key twice gives back the first job, whatever its state. */
 const queued = new EventEmitter().setMaxListeners(0);
 
 /**
@@ -188,6 +187,7 @@ export function onJobQueued(db: JobStore['db'], types: readonly string[], listen
   return () => queued.off('queued', handler);
 }
 
+/** Idempotent by key: the same key twice gives back the first job, whatever its state. */
 export async function enqueue(store: JobStore, input: EnqueueInput): Promise<Job> {
   const c = await ensureJobIndexes(store);
   const _id = input.key ?? randomUUID();
