@@ -21,6 +21,7 @@ import { openStore, type Store } from '../../backend/src/store';
 import { DEMO_USERS, startEmulator } from '../../emulator/src/index';
 import { ensureCertificates } from '../../emulator/src/tls';
 import { fileURLToPath } from 'node:url';
+import { scrapeMetrics } from '../helpers/metrics';
 import { SOURCE_MAIN, freePort, spawnBackend } from '../helpers/process';
 import { printReport, type Row } from './report';
 import { tenantEnv } from '../helpers/tenant-env';
@@ -224,15 +225,16 @@ interface CommandCost {
 
 /** The backend's database commands so far, by command name and collection (its Prometheus metrics). */
 async function dbCommands(url: string, token: string): Promise<Map<string, CommandCost>> {
-  const res = await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${token}` } });
   const costs = new Map<string, CommandCost>();
-  for (const m of (await res.text()).matchAll(/^m365archive_db_command_duration_seconds_(count|sum)\{([^}]*)\} ([\d.e+-]+)/gm)) {
+  for (const [series, value] of await scrapeMetrics(url, token)) {
+    const m = /^m365archive_db_command_duration_seconds_(count|sum)\{(.*)\}$/.exec(series);
+    if (!m) continue;
     const command = /command="([^"]+)"/.exec(m[2]!)?.[1] ?? '?';
     const collection = /collection="([^"]*)"/.exec(m[2]!)?.[1];
     const key = collection ? `${command} ${collection}` : command;
     const cost = costs.get(key) ?? { n: 0, s: 0 };
-    if (m[1] === 'count') cost.n += Number(m[3]);
-    else cost.s += Number(m[3]);
+    if (m[1] === 'count') cost.n += value;
+    else cost.s += value;
     costs.set(key, cost);
   }
   return costs;
