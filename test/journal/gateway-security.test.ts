@@ -30,7 +30,7 @@ async function gateway(overrides: Partial<GatewayOptions> = {}, on = store): Pro
   const port = await freePort();
   const g = await startJournalGateway({ store: on, log }, {
     port, host: '127.0.0.1', tls: null, requireTls: false, auth: 'off', maxBytes: 1024 * 1024,
-    maxConnections: 100, maxConnectionsPerHost: 20, ratePerMinute: 0, allowedHosts: ['127.0.0.1'], clientNames: [], clientCa: null,
+    maxConnections: 100, maxConnectionsPerHost: 20, ratePerMinute: 0, backlogLimit: 100, allowedHosts: ['127.0.0.1'], clientNames: [], clientCa: null,
     insecureAcceptAny: false, ...overrides,
   });
   gateways.push(g);

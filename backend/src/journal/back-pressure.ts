@@ -2,8 +2,6 @@ import { journalSenderWait } from '../metrics';
 import type { Store } from '../store';
 import { unfinishedJobIds } from '../store/jobs';
 
-/** Reports accepted and not yet filed from which a new report waits (SMTP_BACKLOG_LIMIT). */
-export const BACKLOG_REPORTS = 100;
 /** The longest a sender's MAIL FROM is held; RFC 5321 §4.5.3.2 gives the client 5 minutes. */
 const MAX_WAIT_MS = 30_000;
 const POLL_MS = 250;
@@ -28,7 +26,8 @@ export class BackPressure {
 
   constructor(
     private readonly store: Pick<Store, 'db'>,
-    private readonly limit = BACKLOG_REPORTS,
+    /** Reports accepted and not yet filed from which a new report waits (SMTP_BACKLOG_LIMIT); 0 = never. */
+    private readonly limit: number,
     private readonly maxWaitMs = MAX_WAIT_MS,
   ) {}
 

@@ -9,7 +9,7 @@ import type { GatewayOptions } from './gateway';
 import { ConnectionCounter, HostAllowList, plainAddress, RateLimiter } from './gateway-limits';
 import { receive, spoolReport, SpoolWriter } from './gateway-receive';
 import { verifySecret } from './secrets';
-import { BACKLOG_REPORTS, BackPressure } from './back-pressure';
+import { BackPressure } from './back-pressure';
 
 const AUTH_FAILURES_PER_MINUTE = 10;
 const MAILBOX_CACHE_MS = 5_000;
@@ -33,7 +33,7 @@ export function sessionHandlers(store: Store, log: Logger, opts: GatewayOptions)
   const authFailures = new RateLimiter(AUTH_FAILURES_PER_MINUTE);
   const counted = new Set<string>();
   const mailboxes = new Map<string, { exists: boolean; until: number }>();
-  const writer = new SpoolWriter(store, log, new BackPressure(store, opts.backlogLimit ?? BACKLOG_REPORTS));
+  const writer = new SpoolWriter(store, log, new BackPressure(store, opts.backlogLimit));
   const host = (s: SMTPServerSession) => plainAddress(s.remoteAddress);
 
   const mailboxExists = async (address: string) => {

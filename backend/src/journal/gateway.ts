@@ -25,8 +25,8 @@ export interface GatewayOptions {
   maxConnectionsPerHost: number;
   /** Messages per minute per host; 0 = unlimited. */
   ratePerMinute: number;
-  /** Reports accepted and not yet filed from which senders are held (back-pressure.ts); 0 = never. Default BACKLOG_REPORTS. */
-  backlogLimit?: number;
+  /** Reports accepted and not yet filed from which senders are held (back-pressure.ts); 0 = never. */
+  backlogLimit: number;
   allowedHosts: string[];
   /** Names a client certificate must carry (see SMTP_TLS_CLIENT_NAMES); empty = none asked for. */
   clientNames: string[];
