@@ -3,7 +3,7 @@ import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startWorker, type JobHandler, type Worker } from '../../backend/src/jobs/worker';
 import type { Store } from '../../backend/src/store';
-import { childrenSummary, claimNext, claimOf, complete, enqueue, getJob, listJobs, requestCancel } from '../../backend/src/store/jobs';
+import { childrenSummary, claimNext, claimOf, complete, enqueue, getJob, listJobs, onJobQueued, requestCancel } from '../../backend/src/store/jobs';
 import { testStore, type TestStore } from '../helpers/db';
 import { secondConnection, untilAborted, waitFor } from './helpers';
 
@@ -217,4 +217,17 @@ test('a job queued in the worker\'s own process starts at once, not at the next 
     await sleep(100);
   }
   await stopAll(w);
+});
+
+test('a job\'s children wake nobody: a run\'s mailboxes are found by polling, so every process gets a share', async () => {
+  const woken: string[] = [];
+  const unsubscribe = onJobQueued(store.db, ['fan-parent', 'fan-child'], () => void woken.push('woken'));
+  try {
+    const parent = await enqueue(store, { type: 'fan-parent' });
+    assert.equal(woken.length, 1, 'a job queued on its own wakes this process\'s workers');
+    for (let i = 0; i < 4; i++) await enqueue(store, { type: 'fan-child', parentId: parent._id });
+    assert.equal(woken.length, 1, 'its four children woke nobody');
+  } finally {
+    unsubscribe();
+  }
 });

@@ -177,7 +177,9 @@ const queued = new EventEmitter().setMaxListeners(0);
 /**
  * Calls `listener` when this process queues a job of one of `types` on `db` that may run now: its
  * idle workers claim it at once instead of at their next poll (a second, on average). Jobs other
- * processes queue are found by polling. Returns the unsubscribe.
+ * processes queue are found by polling, and so are a job's children: they are a fan-out (a run's
+ * mailboxes) that every process's workers should share, and a wake would hand them all to the
+ * process that planned them. Returns the unsubscribe.
  */
 export function onJobQueued(db: JobStore['db'], types: readonly string[], listener: () => void): () => void {
   const handler = (on: JobStore['db'], type: string) => {
@@ -224,7 +226,7 @@ export async function enqueue(store: JobStore, input: EnqueueInput): Promise<Job
   }
   // Also repairs a job whose enqueuer died between the two inserts.
   if (stored.status === 'queued' || stored === job) await insertOnce(c.active, activeOf(stored));
-  if (stored.status === 'queued' && stored.runAt <= now) queued.emit('queued', store.db, stored.type);
+  if (stored.status === 'queued' && stored.runAt <= now && !stored.parentId) queued.emit('queued', store.db, stored.type);
   // A job inserted just now is what was written (no progress, no claim yet): nothing to read back.
   return stored === job ? job : (await merge(c, [stored]))[0]!;
 }
