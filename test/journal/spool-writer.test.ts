@@ -93,6 +93,39 @@ test('back pressure never holds a sender longer than its bound, and not at all w
   assert.ok(Date.now() - t1 < 50, 'SMTP_BACKLOG_LIMIT=0 holds nobody');
 });
 
+test('under a backlog a window stays open, so a burst is filed in full-sized jobs; never past its bound', async () => {
+  const writer = new SpoolWriter(store, createLogger('silent'));
+  const jobOf = async (id: string) => {
+    const spooled = await store.db.collection<{ _id: string; jobKey: string }>('journal_spool').findOne({ _id: id });
+    return store.db.collection<{ _id: string }>('jobs').findOne({ _id: spooled!.jobKey });
+  };
+  const full = Array.from({ length: 50 }, (_, i) => doc(3000 + i));
+  await Promise.all(full.map((d) => writer.write([d])));
+  await waitFor('the full job to be queued', async () => ((await jobOf(full[0]!._id)) ? true : undefined), 5_000, 20);
+
+  // Workers have a full job to do: the next reports wait in the open window, not in a job of three.
+  const next = [doc(3100), doc(3101), doc(3102)];
+  for (const d of next) await writer.write([d]);
+  await sleep(600);
+  assert.equal(await jobOf(next[0]!._id), null, 'three reports 600 ms old are still in the open window');
+
+  // The full job is filed: the window closes at its next look.
+  for (let job = await claimNext(store, 'test-worker', ['journal-report'], 30_000); job; job = await claimNext(store, 'test-worker', ['journal-report'], 30_000)) {
+    assert.ok(await complete(store, claimOf(job), {}));
+  }
+  await waitFor('the window to be queued once the backlog is filed', async () => ((await jobOf(next[0]!._id)) ? true : undefined), 1_000, 20);
+
+  // With the backlog never filed, a window is queued at its bound all the same.
+  await Promise.all(Array.from({ length: 50 }, (_, i) => writer.write([doc(3200 + i)])));
+  const last = doc(3300);
+  const opened = Date.now();
+  await writer.write([last]);
+  await waitFor('the last window to be queued', async () => ((await jobOf(last._id)) ? true : undefined), 5_000, 20);
+  const waited = Date.now() - opened;
+  assert.ok(waited >= 1_500 && waited < 3_500, `queued ${waited} ms after it opened`);
+  writer.close();
+});
+
 async function queuedJournalJobs() {
   return store.db.collection<{ _id: string }>('job_active').find({ type: 'journal-report', status: 'queued' } as never).toArray();
 }

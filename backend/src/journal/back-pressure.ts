@@ -32,7 +32,11 @@ export class BackPressure {
   ) {}
 
   get backlog(): number {
-    let n = this.open;
+    return this.open + this.inJobs();
+  }
+
+  private inJobs(): number {
+    let n = 0;
     for (const reports of this.jobs.values()) n += reports;
     return n;
   }
@@ -45,6 +49,16 @@ export class BackPressure {
   queued(jobKey: string | null, reports: number): void {
     this.open = Math.max(0, this.open - reports);
     if (jobKey) this.jobs.set(jobKey, (this.jobs.get(jobKey) ?? 0) + reports);
+  }
+
+  /**
+   * Reports in jobs this gateway queued that are not finished yet (read afresh): while workers
+   * have a full job's worth of them, a new job would wait its turn anyway, so the gateway keeps
+   * its window open and files the burst in fewer, larger jobs.
+   */
+  async queuedReports(): Promise<number> {
+    await this.refresh();
+    return this.inJobs();
   }
 
   /** Resolves when a new report may be accepted: at once under the bound, else once the backlog is filed down to it. */

@@ -44,6 +44,12 @@ export type NewSpool = Omit<SpoolDoc, 'jobKey'>;
 /** A job takes the reports spooled within this long, or this many (the job system's cost is per job). */
 const JOB_WINDOW_MS = 200;
 const JOB_MAX_REPORTS = 50;
+/**
+ * While the jobs already queued hold a full job's worth of reports, a window stays open up to
+ * this long: under a burst the jobs, and the index batches and merges they cause, are then as
+ * large as JOB_MAX_REPORTS allows instead of however many reports back pressure let in.
+ */
+const JOB_WINDOW_BUSY_MS = 2_000;
 
 /**
  * Writes reports durably, in batches (group commit): whatever arrives while one insert is in
@@ -56,7 +62,8 @@ const JOB_MAX_REPORTS = 50;
 export class SpoolWriter {
   private queue: { docs: NewSpool[]; bytes: number; resolve: () => void; reject: (err: unknown) => void }[] = [];
   private flushing = false;
-  private window: { key: string; ids: string[]; opened: number } | null = null;
+  /** The reports of the job to be queued next; it closes by count or at `due`. */
+  private window: { key: string; ids: string[]; opened: number; due: number } | null = null;
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
@@ -85,7 +92,7 @@ export class SpoolWriter {
     try {
       while (this.queue.length > 0) {
         const batch = this.take();
-        const window = (this.window ??= { key: newJobKey(), ids: [], opened: Date.now() });
+        const window = (this.window ??= { key: newJobKey(), ids: [], opened: Date.now(), due: Date.now() + JOB_WINDOW_MS });
         const docs = batch.flatMap((e) => e.docs.map((d) => ({ ...d, jobKey: window.key })));
         try {
           await insertSpoolBatch(this.store.conn, docs);
@@ -97,18 +104,26 @@ export class SpoolWriter {
         this.pressure.spooled(docs.length);
         for (const e of batch) e.resolve();
         // A window closes only between inserts: none of its documents can still be on the way.
-        if (window.ids.length >= JOB_MAX_REPORTS || Date.now() - window.opened >= JOB_WINDOW_MS) this.closeWindow();
+        if (window.ids.length >= JOB_MAX_REPORTS || Date.now() >= window.due) this.closeWindow();
       }
     } finally {
       this.flushing = false;
-      if (this.window && this.window.ids.length > 0 && !this.timer) {
-        this.timer = setTimeout(() => {
-          this.timer = null;
-          if (this.flushing) return; // the flush loop closes it after its insert
-          this.closeWindow();
-        }, Math.max(0, this.window.opened + JOB_WINDOW_MS - Date.now()));
-      }
+      if (this.window && this.window.ids.length > 0 && !this.timer) this.armTimer(this.window.due - Date.now());
     }
+  }
+
+  private armTimer(delayMs: number): void {
+    const timer = setTimeout(async () => {
+      const window = this.window;
+      const busy = window !== null && Date.now() - window.opened < JOB_WINDOW_BUSY_MS && (await this.pressure.queuedReports()) >= JOB_MAX_REPORTS;
+      if (this.timer !== timer) return; // the window was closed meanwhile
+      this.timer = null;
+      if (busy && window) {
+        window.due = Date.now() + JOB_WINDOW_MS;
+        this.armTimer(JOB_WINDOW_MS);
+      } else if (!this.flushing) this.closeWindow(); // else the flush loop closes it after its insert
+    }, Math.max(0, delayMs));
+    this.timer = timer;
   }
 
   private closeWindow(): void {
