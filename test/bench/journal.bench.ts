@@ -5,14 +5,13 @@
  * recipient) over BENCH_CONNECTIONS parallel SMTP connections as fast as the gateway answers.
  * Measured: reports/s accepted (250) and archived, the time from each 250 until the message is in
  * every participant's archive, and the backend's peak RSS. Prints a table; the last line is one
- * JSON object of the figures. BENCH_BUILT=1 runs the backend from the production build (`npm run build`).
+ * JSON object of the figures. The backend runs from the production build; BENCH_TSX=1 runs it under tsx.
  * BENCH_PROCESSES=N adds N-1 backend processes with workers and no gateway on the same database, as
  * a scaled-out deployment runs them: any process files what any gateway spooled.
  * BENCH_BACKLOG_LIMIT sets the gateway's SMTP_BACKLOG_LIMIT (back pressure; 0 = off, the
  * gateway then accepts at its full speed and the backlog builds up in the spool).
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startDatabase } from '../../dev/database';
@@ -20,9 +19,9 @@ import { loadConfig } from '../../backend/src/config';
 import { openStore, type Store } from '../../backend/src/store';
 import { DEMO_USERS, startEmulator } from '../../emulator/src/index';
 import { ensureCertificates } from '../../emulator/src/tls';
-import { fileURLToPath } from 'node:url';
 import { scrapeMetrics } from '../helpers/metrics';
-import { SOURCE_MAIN, freePort, spawnBackend } from '../helpers/process';
+import { freePort, spawnBackend } from '../helpers/process';
+import { benchBackend, vmHwm } from './probes';
 import { printReport, type Row } from './report';
 import { tenantEnv } from '../helpers/tenant-env';
 
@@ -36,8 +35,6 @@ const TIMEOUT_MS = int('BENCH_TIMEOUT_MIN', 30) * 60_000;
 /** Reports sent one at a time at a rate the archive keeps up with: the latency without a backlog. */
 const PACED = int('BENCH_PACED', 60);
 const PACED_PER_S = int('BENCH_PACED_PER_S', 1);
-/** BENCH_BUILT=1: the backend from the production build (`npm run build` first), as `npm run start:prod` runs it. */
-const MAIN = process.env.BENCH_BUILT ? [fileURLToPath(new URL('../../dist/backend/main.js', import.meta.url))] : SOURCE_MAIN;
 const PROCESSES = int('BENCH_PROCESSES', 1);
 const PEOPLE = [DEMO_USERS.admin, DEMO_USERS.megan, DEMO_USERS.alex, DEMO_USERS.lee, DEMO_USERS.diego];
 
@@ -59,13 +56,14 @@ async function main(): Promise<void> {
     ...(process.env.BENCH_BACKLOG_LIMIT ? { SMTP_BACKLOG_LIMIT: process.env.BENCH_BACKLOG_LIMIT } : {}),
   });
   const smtpPort = await freePort();
+  const backendMain = await benchBackend();
   const metricsToken = randomBytes(16).toString('hex');
   let backend = await spawnBackend(config, {
     SMTP_PORT: String(smtpPort), SMTP_ALLOWED_HOSTS: '127.0.0.1', WORKER_CONCURRENCY: String(WORKERS), LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'silent', METRICS_TOKEN: metricsToken,
     SMTP_BACKLOG_LIMIT: String(config.SMTP_BACKLOG_LIMIT),
-  }, MAIN);
+  }, backendMain.main);
   const workerEnv = { WORKER_CONCURRENCY: String(WORKERS), LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'silent', METRICS_TOKEN: metricsToken };
-  let extra = await Promise.all(Array.from({ length: PROCESSES - 1 }, () => spawnBackend(config, workerEnv, MAIN)));
+  let extra = await Promise.all(Array.from({ length: PROCESSES - 1 }, () => spawnBackend(config, workerEnv, backendMain.main)));
   const stopExtra = async () => {
     await Promise.all(extra.map((p) => p.stop()));
     extra = [];
@@ -126,7 +124,7 @@ async function main(): Promise<void> {
     await backend.stop();
     const gatewayPort = await freePort();
     // No workers anywhere: back pressure would hold senders for good, and this measures the gateway's own speed.
-    backend = await spawnBackend(config, { SMTP_PORT: String(gatewayPort), SMTP_ALLOWED_HOSTS: '127.0.0.1', WORKER_CONCURRENCY: '0', SMTP_BACKLOG_LIMIT: '0', LOG_LEVEL: 'silent' }, MAIN);
+    backend = await spawnBackend(config, { SMTP_PORT: String(gatewayPort), SMTP_ALLOWED_HOSTS: '127.0.0.1', WORKER_CONCURRENCY: '0', SMTP_BACKLOG_LIMIT: '0', LOG_LEVEL: 'silent' }, backendMain.main);
     const gatewayPid = backend.child.pid!;
     emulator.journal.configure({ host: '127.0.0.1', port: gatewayPort, journalAddress: MAILBOX, tls: 'none', connections: CONNECTIONS });
     const more = await compose(emulator.journal, REPORTS);
@@ -152,7 +150,7 @@ async function main(): Promise<void> {
       { key: 'duplicates', label: 'copies archived twice', value: duplicates, unit: '', digits: 0, target: '0', ok: duplicates === 0 },
     ];
     notes = [
-      `${REPORTS} reports, ${expectedItems} archive copies (3 internal participants each), ${BODY_KB} KB bodies, database ${db.kind}, ${PROCESSES} backend process${PROCESSES > 1 ? 'es' : ''} of ${WORKERS} workers each, backend ${process.env.BENCH_BUILT ? 'from the production build' : 'under tsx'}, back pressure ${config.SMTP_BACKLOG_LIMIT > 0 ? `from ${config.SMTP_BACKLOG_LIMIT} reports (SMTP_BACKLOG_LIMIT)` : 'off'}`,
+      `${REPORTS} reports, ${expectedItems} archive copies (3 internal participants each), ${BODY_KB} KB bodies, database ${db.kind}, ${PROCESSES} backend process${PROCESSES > 1 ? 'es' : ''} of ${WORKERS} workers each, backend ${backendMain.label}, back pressure ${config.SMTP_BACKLOG_LIMIT > 0 ? `from ${config.SMTP_BACKLOG_LIMIT} reports (SMTP_BACKLOG_LIMIT)` : 'off'}`,
       'searchable = the item is in every participant\'s archive (its archivedAt); the clock is the same machine\'s',
       `database commands by kind and collection during the burst (count, summed round trips): ${[...commands].sort((a, b) => b[1].s - a[1].s).map(([k, c]) => `${k}: ${c.n}, ${c.s.toFixed(1)} s`).join('; ')}`,
       `machine: ${availableParallelism()} CPUs, load average ${loadAtStart} at start and ${loadavg()[0]!.toFixed(1)} at the end (database, backend and sender share them)`,
@@ -259,12 +257,6 @@ function pct(sorted: number[], p: number): number {
 
 function sha(b: Buffer): string {
   return createHash('sha256').update(b).digest('hex');
-}
-
-/** Peak resident set of a process (Linux /proc, kB → bytes). */
-function vmHwm(pid: number): number {
-  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) * 1024 : Number.NaN;
 }
 
 main().then(

@@ -1,9 +1,31 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { buildBackend } from '../../backend/scripts/build';
+import { SOURCE_MAIN } from '../helpers/process';
 
 const TICKS_PER_SECOND = 100; // USER_HZ on Linux
+
+const BENCH_BUILD = path.resolve(import.meta.dirname, '../../node_modules/.cache/m365-archive-bench');
+
+/**
+ * The backend a benchmark spawns: the production build, bundled from the working tree now as
+ * `npm run build` does (into node_modules/.cache, so that its npm packages resolve), and started
+ * with `node` as `npm run start:prod` does; BENCH_TSX=1 runs the sources under tsx instead.
+ */
+export async function benchBackend(): Promise<{ main: string[]; label: string }> {
+  if (process.env.BENCH_TSX) return { main: SOURCE_MAIN, label: 'under tsx' };
+  await buildBackend(BENCH_BUILD);
+  return { main: [path.join(BENCH_BUILD, 'backend/main.js')], label: 'production build' };
+}
+
+/** Peak resident set of a process (Linux /proc, kB → bytes). */
+export function vmHwm(pid: number): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) * 1024 : Number.NaN;
+}
 
 /** Peak resident memory of this process (the backend runs in it), sampled every `everyMs`. */
 export interface MemoryPeak {
