@@ -373,6 +373,35 @@ class BucketedSegment implements SegmentView {
   }
 }
 
+/**
+ * The records of `sorted` (in term order, as a segment holds them) for these terms and prefixes,
+ * in term order, found by binary search: a search looks into every packed segment, and while an
+ * archive is being written there are a few dozen of them, thousands of terms each.
+ */
+export function findRecords(sorted: readonly TermRecord[], terms: readonly string[], prefixes: readonly string[]): TermRecord[] {
+  const found = new Set<number>();
+  for (const t of terms) {
+    const i = firstAtOrAfter(sorted, t);
+    if (sorted[i]?.term === t) found.add(i);
+  }
+  for (const p of prefixes) {
+    for (let i = firstAtOrAfter(sorted, p); i < sorted.length && (sorted[i] as TermRecord).term.startsWith(p); i++) found.add(i);
+  }
+  return [...found].sort((a, b) => a - b).map((i) => sorted[i] as TermRecord);
+}
+
+/** The first index whose term sorts at or after `value` (sorted.length when none does). */
+function firstAtOrAfter(sorted: readonly TermRecord[], value: string): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (byTerm((sorted[mid] as TermRecord).term, value) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 class PackedSegment implements SegmentView {
   constructor(
     readonly info: SegInfo,
@@ -384,8 +413,7 @@ class PackedSegment implements SegmentView {
   }
 
   async records(terms: readonly string[], prefixes: readonly string[]): Promise<TermRecord[]> {
-    const wanted = new Set(terms);
-    return this.data.records.filter((r) => wanted.has(r.term) || prefixes.some((p) => r.term.startsWith(p)));
+    return findRecords(this.data.records, terms, prefixes);
   }
 
   async summaries(ords: readonly number[]): Promise<Map<number, Summary>> {
