@@ -19,9 +19,9 @@ import { loadConfig } from '../../backend/src/config';
 import { openStore, type Store } from '../../backend/src/store';
 import { DEMO_USERS, startEmulator } from '../../emulator/src/index';
 import { ensureCertificates } from '../../emulator/src/tls';
-import { scrapeMetrics } from '../helpers/metrics';
 import { freePort, spawnBackend } from '../helpers/process';
 import { benchBackend, vmHwm } from './probes';
+import { describeCommands, scrapeDbCommands, sumCounts, total } from './db-commands';
 import { printReport, type Row } from './report';
 import { tenantEnv } from '../helpers/tenant-env';
 
@@ -97,7 +97,7 @@ async function main(): Promise<void> {
     const archivedAt = await waitArchived(store.db, sent, started);
     const peakRss = vmHwm(backend.child.pid!);
     const extraRss = Math.max(0, ...extra.map((p) => vmHwm(p.child.pid!)));
-    const commands = sumCounts(await Promise.all([backend, ...extra].map((p) => dbCommands(p.url, metricsToken))));
+    const commands = sumCounts(await Promise.all([backend, ...extra].map((p) => scrapeDbCommands(p.url, metricsToken))));
 
     const latencies = sent.map((s) => archivedAt.get(s.originalSha)! - s.acceptedAt).sort((a, b) => a - b);
     const lastArchived = Math.max(...archivedAt.values());
@@ -152,7 +152,7 @@ async function main(): Promise<void> {
     notes = [
       `${REPORTS} reports, ${expectedItems} archive copies (3 internal participants each), ${BODY_KB} KB bodies, database ${db.kind}, ${PROCESSES} backend process${PROCESSES > 1 ? 'es' : ''} of ${WORKERS} workers each, backend ${backendMain.label}, back pressure ${config.SMTP_BACKLOG_LIMIT > 0 ? `from ${config.SMTP_BACKLOG_LIMIT} reports (SMTP_BACKLOG_LIMIT)` : 'off'}`,
       'searchable = the item is in every participant\'s archive (its archivedAt); the clock is the same machine\'s',
-      `database commands by kind and collection during the burst (count, summed round trips): ${[...commands].sort((a, b) => b[1].s - a[1].s).map(([k, c]) => `${k}: ${c.n}, ${c.s.toFixed(1)} s`).join('; ')}`,
+      `database commands by kind and collection during the burst (count, summed round trips): ${describeCommands(commands)}`,
       `machine: ${availableParallelism()} CPUs, load average ${loadAtStart} at start and ${loadavg()[0]!.toFixed(1)} at the end (database, backend and sender share them)`,
     ];
   } finally {
@@ -215,41 +215,6 @@ async function waitArchived(db: Store['db'], sent: Sent[], started: number): Pro
   return at;
 }
 
-interface CommandCost {
-  n: number;
-  /** Round-trip seconds: the database's time plus waiting for it, a proxy for where it is busy. */
-  s: number;
-}
-
-/** The backend's database commands so far, by command name and collection (its Prometheus metrics). */
-async function dbCommands(url: string, token: string): Promise<Map<string, CommandCost>> {
-  const costs = new Map<string, CommandCost>();
-  for (const [series, value] of await scrapeMetrics(url, token)) {
-    const m = /^m365archive_db_command_duration_seconds_(count|sum)\{(.*)\}$/.exec(series);
-    if (!m) continue;
-    const command = /command="([^"]+)"/.exec(m[2]!)?.[1] ?? '?';
-    const collection = /collection="([^"]*)"/.exec(m[2]!)?.[1];
-    const key = collection ? `${command} ${collection}` : command;
-    const cost = costs.get(key) ?? { n: 0, s: 0 };
-    if (m[1] === 'count') cost.n += value;
-    else cost.s += value;
-    costs.set(key, cost);
-  }
-  return costs;
-}
-
-function sumCounts(all: Map<string, CommandCost>[]): Map<string, CommandCost> {
-  const sum = new Map<string, CommandCost>();
-  for (const costs of all) {
-    for (const [k, c] of costs) {
-      const acc = sum.get(k) ?? { n: 0, s: 0 };
-      sum.set(k, { n: acc.n + c.n, s: acc.s + c.s });
-    }
-  }
-  return sum;
-}
-
-const total = (costs: Map<string, CommandCost>) => [...costs.values()].reduce((a, c) => a + c.n, 0);
 
 function pct(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;

@@ -32,6 +32,7 @@ import { indexBatch, indexCtx } from '../../backend/src/search/index-store';
 import { startEmulatorProcess } from './emulator-process';
 import { benchBackend, sampleRss, vmHwm } from './probes';
 import { spawnBackend } from '../helpers/process';
+import { describeCommands, diffCounts, scrapeDbCommands, total, type CommandCost } from './db-commands';
 import { printReport, type Row } from './report';
 import { MIX, loadTemplates, percentile, variant, textBytes } from './search-corpus';
 import { tenantEnv } from '../helpers/tenant-env';
@@ -65,12 +66,16 @@ async function main(): Promise<void> {
       ...tenantEnv(emulator.info),
     });
     const backendMain = await benchBackend();
-    const backend = await spawnBackend(config, { WORKER_CONCURRENCY: '0', LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'silent' }, backendMain.main);
+    const metricsToken = randomBytes(16).toString('hex');
+    const backend = await spawnBackend(config, { WORKER_CONCURRENCY: '0', LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'silent', METRICS_TOKEN: metricsToken }, backendMain.main);
+    const commands = () => scrapeDbCommands(backend.url, metricsToken);
     const token = await emulator.userToken(MEGAN.upn);
     const get = (path: string) => fetch(`${backend.url}/api${path}`, { headers: { authorization: `Bearer ${token}` } });
     try {
       log('search through HTTP, one user…');
+      const atStart = await commands();
       const single = await searchRounds(get, ROUNDS);
+      const afterSingle = await commands();
       // The chain's head holds its length (a count would read the whole trail on FerretDB: a minute).
       const auditEntries = ((await store.db.collection<{ _id: string; seq: number }>('audit_head').findOne({ _id: 'head' }))?.seq ?? 0);
       const backendPeak = () => `backend peak RSS so far ${(vmHwm(backend.child.pid!) / MB).toFixed(0)} MB`;
@@ -83,12 +88,13 @@ async function main(): Promise<void> {
       if (searched.status === 'rejected') throw searched.reason;
       if (archived.status === 'rejected') throw archived.reason;
       const concurrent = searched.value.flat().sort((a, b) => a - b);
+      const used = { single: diffCounts(afterSingle, atStart), concurrent: diffCounts(await commands(), afterSingle) };
       log(`large message: download and view… (${backendPeak()})`);
       const download = await timedDownload(get, `/messages/${encodeURIComponent(large.itemId)}/raw`, large.size);
       log(`large message: view… (${backendPeak()})`);
       const view = await timedView(get, `/messages/${encodeURIComponent(large.itemId)}`);
       const peakRss = { backend: vmHwm(backend.child.pid!), bench: rss.stop().rss };
-      report({ loaded, audit: auditLoad, appendMs, core, auditEntries, single, concurrent, archived: archived.value, download, view, peakRss, dbKind: db.kind, large, backend: backendMain.label });
+      report({ loaded, audit: auditLoad, appendMs, core, auditEntries, single, concurrent, archived: archived.value, download, view, peakRss, dbKind: db.kind, large, backend: backendMain.label, commands: used });
     } finally {
       await backend.stop();
     }
@@ -274,6 +280,7 @@ function report(r: {
   view: { ms: number; status: number; complete: boolean };
   peakRss: { backend: number; bench: number };
   backend: string;
+  commands: { single: Map<string, CommandCost>; concurrent: Map<string, CommandCost> };
   dbKind: string;
   large: { size: number; storeMs: number };
 }): void {
@@ -286,6 +293,7 @@ function report(r: {
     { key: 'http_search_p95_ms', label: '  p95', value: p95, unit: 'ms', target: '< 150', ok: p95 < 150 },
     { key: 'audit_append_p50_ms', label: `  audit append alone at ${AUDIT} entries: p50`, value: percentile(r.appendMs, 50), unit: 'ms' },
     { key: 'audit_append_max_ms', label: '  audit append alone: max of 20 (the first loses its insert to the bulk-loaded trail and reads the head)', value: r.appendMs.at(-1) ?? NaN, unit: 'ms' },
+    { key: 'db_commands_per_search', label: '  database commands per search (API process, one user)', value: total(r.commands.single) / r.single.length, unit: '', digits: 1 },
     { key: 'core_search_p50_ms', label: '  search core alone (no HTTP, no audit): p50', value: percentile(r.core, 50), unit: 'ms' },
     { key: 'core_search_p95_ms', label: '  search core alone: p95', value: percentile(r.core, 95), unit: 'ms' },
     { key: 'concurrent_search_p50_ms', label: `search, ${USERS} users at once while archiving: p50`, value: percentile(r.concurrent, 50), unit: 'ms' },
@@ -301,7 +309,7 @@ function report(r: {
     { key: 'audit_load_s', label: `bulk insert of ${AUDIT} audit entries`, value: r.audit.ms / 1000, unit: 's', digits: 0 },
     { key: 'large_store_s', label: 'storing the large message through ingest', value: r.large.storeMs / 1000, unit: 's', digits: 0 },
   ];
-  printReport('Reads benchmark', rows, [`database ${r.dbKind}; ${ROUNDS} rounds of the search.bench query mix through GET /api/search (limit 25), each audited`, `the _ok figures are 1 when met`]);
+  printReport('Reads benchmark', rows, [`database ${r.dbKind}; ${ROUNDS} rounds of the search.bench query mix through GET /api/search (limit 25), each audited`, `the _ok figures are 1 when met`, `database commands of the API process, one user (count, summed round trips): ${describeCommands(r.commands.single)}`, `… ${USERS} users while archiving: ${describeCommands(r.commands.concurrent)}`]);
 }
 
 await main().then(
