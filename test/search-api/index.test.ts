@@ -12,6 +12,7 @@ import { mergeStep } from '../../backend/src/search/index-merge';
 import { clearIndexCache, compactIndex, entryFor, flushIndex, indexBatch, indexCtx, reindexArchive, type IndexEntry } from '../../backend/src/search/index-store';
 import { parseQuery } from '../../backend/src/search/query';
 import { decodeCursor, searchIndex } from '../../backend/src/search/service';
+import { openStore } from '../../backend/src/store';
 import { forceIndexLayout, listArchiveTables, type IndexLayout } from '../../backend/src/store/postings';
 import { corpusFiles, requireCorpus } from '../helpers/corpus';
 import { testStore, type TestStore } from '../helpers/db';
@@ -145,6 +146,27 @@ test('a merge keeps nothing it read in the search cache: archiving does not fill
   const page = await searchIndex(store, [archive], parseQuery(''), { limit: 100 });
   assert.equal(page.total, 60);
   assert.ok(segmentData().length > 0, 'a search caches the segment it read');
+});
+
+test('a search read again takes its term buckets from memory: no bucket is read from the database twice', async (t) => {
+  if (!requireCorpus(t)) return;
+  const store = await testStore('search_bucket_cache');
+  stores.push(store);
+  await indexBatch(store, 'buckets', await entriesOf(files.slice(0, 40)));
+  let segmentReads = 0;
+  const watched = await openStore({ uri: process.env.MONGODB_URI!, dbName: store.dbName, observeCommand: (command, collection) => void (command === 'find' && collection === 'sx_*_seg' && segmentReads++) });
+  try {
+    clearIndexCache();
+    const q = parseQuery('kernel OR s390');
+    const first = await searchIndex(watched, ['buckets'], q, { limit: 10 });
+    assert.ok(first.total > 0 && segmentReads > 0, 'the first search reads the segment from the database');
+    const readsBefore = segmentReads;
+    const again = await searchIndex(watched, ['buckets'], q, { limit: 10 });
+    assert.equal(segmentReads, readsBefore, 'the same search again reads nothing from the database');
+    assert.deepEqual(again.value.map((v) => v.id), first.value.map((v) => v.id));
+  } finally {
+    await watched.close();
+  }
 });
 
 test('a message indexed twice (a retried ingest) is listed once, and once in totals after a merge', async (t) => {

@@ -12,7 +12,7 @@
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { Store } from '../store';
 import { getDoc, insertDocs, readPart, segmentPart, freshPart, type IndexDoc, type IndexLayout } from '../store/postings';
-import { cached } from './index-cache';
+import { cached, type Pool } from './index-cache';
 import { ByteWriter, TermRecordWriter, decodeCounts, decodeStrings, encodeCounts, encodeStrings, readTermRecords, termRecordBytes, type TermRecord } from './index-codec';
 import { COLUMN_BYTES, COLUMN_CHUNK, DOC_BLOCK, byTerm, decodeColumnsInto, decodePacked, decodeSummaries, emptyColumns, encodeColumns, encodeSummaries, type Columns, type SegmentData, type Summary } from './index-segment';
 
@@ -289,8 +289,8 @@ class BucketedSegment implements SegmentView {
   }
 
   /** This segment's `what`, through the cache (kept there unless the view was opened not to). */
-  private cached<T>(what: string, load: () => Promise<{ value: T; bytes: number }>): Promise<T> {
-    return cached(cacheKey(this.ctx, this.info, what), load, this.keep);
+  private cached<T>(what: string, load: () => Promise<{ value: T; bytes: number }>, pool?: Pool): Promise<T> {
+    return cached(cacheKey(this.ctx, this.info, what), load, this.keep, pool);
   }
 
   private async doc(id: string, meta: Meta): Promise<IndexDoc> {
@@ -336,8 +336,13 @@ class BucketedSegment implements SegmentView {
       for (let b = start; b <= end; b++) bucket(b).prefixes.push(p);
     }
     const entries = [...buckets];
-    const docs = await Promise.all(entries.map(([b]) => this.doc(`3b|${pad(b)}`, meta)));
-    return docs.flatMap((doc, i) => lookUp(bucketBytes(doc), entries[i]![1]));
+    const stored = await Promise.all(entries.map(([b]) => this.cached(`b${b}`, async () => {
+      const doc = await this.doc(`3b|${pad(b)}`, meta);
+      // A copy: the driver's buffer may be a view of its whole reply.
+      const kept: IndexDoc = doc.z ? { _id: doc._id, z: Buffer.from(doc.z as Buffer) } : { _id: doc._id, t: Buffer.from(doc.t as Buffer) };
+      return { value: kept, bytes: ((kept.z ?? kept.t) as Buffer).length + 100 };
+    }, 'buckets')));
+    return stored.flatMap((doc, i) => lookUp(bucketBytes(doc), entries[i]![1]));
   }
 
   async summaries(ords: readonly number[]): Promise<Map<number, Summary>> {
