@@ -74,7 +74,9 @@ async function main(): Promise<void> {
     try {
       log('search through HTTP, one user…');
       const atStart = await commands();
-      const single = await searchRounds(get, ROUNDS);
+      // The first round reads every term bucket from the database; later rounds find them cached.
+      const firstRound = await searchRounds(get, 1);
+      const single = [...firstRound, ...(await searchRounds(get, ROUNDS - 1))].sort((a, b) => a - b);
       const afterSingle = await commands();
       // The chain's head holds its length (a count would read the whole trail on FerretDB: a minute).
       const auditEntries = ((await store.db.collection<{ _id: string; seq: number }>('audit_head').findOne({ _id: 'head' }))?.seq ?? 0);
@@ -94,7 +96,7 @@ async function main(): Promise<void> {
       log(`large message: view… (${backendPeak()})`);
       const view = await timedView(get, `/messages/${encodeURIComponent(large.itemId)}`);
       const peakRss = { backend: vmHwm(backend.child.pid!), bench: rss.stop().rss };
-      report({ loaded, audit: auditLoad, appendMs, core, auditEntries, single, concurrent, archived: archived.value, download, view, peakRss, dbKind: db.kind, large, backend: backendMain.label, commands: used });
+      report({ loaded, audit: auditLoad, appendMs, core, auditEntries, single, firstRound, concurrent, archived: archived.value, download, view, peakRss, dbKind: db.kind, large, backend: backendMain.label, commands: used });
     } finally {
       await backend.stop();
     }
@@ -274,6 +276,7 @@ function report(r: {
   core: number[];
   auditEntries: number;
   single: number[];
+  firstRound: number[];
   concurrent: number[];
   archived: number;
   download: { ms: number; mbPerS: number };
@@ -291,12 +294,13 @@ function report(r: {
   const rows: Row[] = [
     { key: 'http_search_p50_ms', label: `search through HTTP, audit on, ${r.auditEntries} audit entries: p50`, value: percentile(r.single, 50), unit: 'ms' },
     { key: 'http_search_p95_ms', label: '  p95', value: p95, unit: 'ms', target: '< 150', ok: p95 < 150 },
+    { key: 'http_search_first_round_p95_ms', label: '  p95 of the first round (term buckets read from the database, not yet cached)', value: percentile(r.firstRound, 95), unit: 'ms' },
     { key: 'audit_append_p50_ms', label: `  audit append alone at ${AUDIT} entries: p50`, value: percentile(r.appendMs, 50), unit: 'ms' },
     { key: 'audit_append_max_ms', label: '  audit append alone: max of 20 (the first loses its insert to the bulk-loaded trail and reads the head)', value: r.appendMs.at(-1) ?? NaN, unit: 'ms' },
     { key: 'db_commands_per_search', label: '  database commands per search (API process, one user)', value: total(r.commands.single) / r.single.length, unit: '', digits: 1 },
     { key: 'core_search_p50_ms', label: '  search core alone (no HTTP, no audit): p50', value: percentile(r.core, 50), unit: 'ms' },
     { key: 'core_search_p95_ms', label: '  search core alone: p95', value: percentile(r.core, 95), unit: 'ms' },
-    { key: 'concurrent_search_p50_ms', label: `search, ${USERS} users at once while archiving: p50`, value: percentile(r.concurrent, 50), unit: 'ms' },
+    { key: 'concurrent_search_p50_ms', label: `search, ${USERS} users at once while archiving (the mix again, its term buckets cached): p50`, value: percentile(r.concurrent, 50), unit: 'ms' },
     { key: 'concurrent_search_p95_ms', label: '  p95', value: c95, unit: 'ms', target: '< 300', ok: c95 < 300 },
     { key: 'archived_during_concurrent', label: '  messages archived meanwhile', value: r.archived, unit: '', digits: 0 },
     { key: 'index_bytes_per_text_byte', label: `index bytes / raw text bytes (${MESSAGES} messages)`, value: ratio, unit: '', digits: 3, target: '≤ 0.5', ok: ratio <= 0.5 },
