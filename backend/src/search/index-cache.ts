@@ -10,29 +10,53 @@
  */
 export type Pool = 'data' | 'buckets';
 
-const BUDGETS: Record<Pool, number> = { data: 64 * 1024 * 1024, buckets: 8 * 1024 * 1024 };
+/** Least recently used first (a Map keeps insertion order; a hit moves its entry to the end). */
+class Lru {
+  private readonly entries = new Map<string, { value: unknown; bytes: number }>();
+  private total = 0;
 
-interface Entry {
-  value: unknown;
-  bytes: number;
-  pool: Pool;
-}
+  constructor(private readonly budget: number) {}
 
-const entries = new Map<string, Entry>();
-const totals: Record<Pool, number> = { data: 0, buckets: 0 };
-const loading = new Map<string, Promise<unknown>>();
+  get(key: string): { value: unknown } | undefined {
+    const hit = this.entries.get(key);
+    if (hit) {
+      this.entries.delete(key);
+      this.entries.set(key, hit);
+    }
+    return hit;
+  }
 
-function remember(key: string, value: unknown, bytes: number, pool: Pool): void {
-  if (bytes > BUDGETS[pool] / 4) return;
-  entries.set(key, { value, bytes, pool });
-  totals[pool] += bytes;
-  for (const [k, e] of entries) {
-    if (totals[pool] <= BUDGETS[pool]) break;
-    if (e.pool !== pool) continue;
-    entries.delete(k);
-    totals[pool] -= e.bytes;
+  peek(key: string): unknown {
+    return this.entries.get(key)?.value;
+  }
+
+  has(key: string): boolean {
+    return this.entries.has(key);
+  }
+
+  set(key: string, value: unknown, bytes: number): void {
+    if (bytes > this.budget / 4) return;
+    this.entries.set(key, { value, bytes });
+    this.total += bytes;
+    for (const [k, e] of this.entries) {
+      if (this.total <= this.budget) break;
+      this.entries.delete(k);
+      this.total -= e.bytes;
+    }
+  }
+
+  keys(): string[] {
+    return [...this.entries.keys()];
+  }
+
+  clear(): void {
+    this.entries.clear();
+    this.total = 0;
   }
 }
+
+const pools: Record<Pool, Lru> = { data: new Lru(64 * 1024 * 1024), buckets: new Lru(8 * 1024 * 1024) };
+const loading = new Map<string, Promise<unknown>>();
 
 /**
  * The cached value, or `load()`'s (loaded once however many ask at the same time). `keep: false`
@@ -40,17 +64,13 @@ function remember(key: string, value: unknown, bytes: number, pool: Pool): void 
  * and keeping them would push out what searches need and hold memory while archiving.
  */
 export async function cached<T>(key: string, load: () => Promise<{ value: T; bytes: number }>, keep = true, pool: Pool = 'data'): Promise<T> {
-  const hit = entries.get(key);
-  if (hit) {
-    entries.delete(key);
-    entries.set(key, hit);
-    return hit.value as T;
-  }
+  const hit = pools[pool].get(key);
+  if (hit) return hit.value as T;
   let pending = loading.get(key) as Promise<T> | undefined;
   if (!pending && !keep) return (await load()).value;
   if (!pending) {
     pending = load().then(({ value, bytes }) => {
-      remember(key, value, bytes, pool);
+      pools[pool].set(key, value, bytes);
       return value;
     });
     loading.set(key, pending);
@@ -61,21 +81,20 @@ export async function cached<T>(key: string, load: () => Promise<{ value: T; byt
 
 /** A value cached before, without loading it. */
 export function peekCached<T>(key: string): T | undefined {
-  return entries.get(key)?.value as T | undefined;
+  return pools.data.peek(key) as T | undefined;
 }
 
 export function putCached(key: string, value: unknown, bytes: number): void {
-  if (!entries.has(key)) remember(key, value, bytes, 'data');
+  if (!pools.data.has(key)) pools.data.set(key, value, bytes);
 }
 
 /** What is cached, by key (tests). */
 export function cachedKeys(): string[] {
-  return [...entries.keys()];
+  return [...pools.data.keys(), ...pools.buckets.keys()];
 }
 
 /** For benchmarks that measure cold reads. */
 export function clearIndexCache(): void {
-  entries.clear();
-  totals.data = 0;
-  totals.buckets = 0;
+  pools.data.clear();
+  pools.buckets.clear();
 }
