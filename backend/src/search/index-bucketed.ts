@@ -249,17 +249,19 @@ export class SegmentGoneError extends Error {
 
 /** The last index i with sorted[i] <= value (0 when none). */
 function floorIndex(sorted: readonly string[], value: string): number {
+  return Math.max(0, partitionPoint(sorted.length, (i) => byTerm(sorted[i] as string, value) <= 0) - 1);
+}
+
+/** How many of the first `n` indexes `before` holds for; it must hold for a prefix of them (binary search). */
+function partitionPoint(n: number, before: (i: number) => boolean): number {
   let lo = 0;
-  let hi = sorted.length - 1;
-  let best = 0;
-  while (lo <= hi) {
+  let hi = n;
+  while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (byTerm(sorted[mid] as string, value) <= 0) {
-      best = mid;
-      lo = mid + 1;
-    } else hi = mid - 1;
+    if (before(mid)) lo = mid + 1;
+    else hi = mid;
   }
-  return best;
+  return lo;
 }
 
 /**
@@ -396,16 +398,7 @@ export function findRecords(sorted: readonly TermRecord[], terms: readonly strin
 }
 
 /** The first index whose term sorts at or after `value` (sorted.length when none does). */
-function firstAtOrAfter(sorted: readonly TermRecord[], value: string): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (byTerm((sorted[mid] as TermRecord).term, value) < 0) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
+const firstAtOrAfter = (sorted: readonly TermRecord[], value: string) => partitionPoint(sorted.length, (i) => byTerm((sorted[i] as TermRecord).term, value) < 0);
 
 class PackedSegment implements SegmentView {
   constructor(
