@@ -113,12 +113,13 @@ export class SpoolWriter {
   }
 
   private armTimer(delayMs: number): void {
+    // Armed only for an open window; closing one clears its timer.
     const timer = setTimeout(async () => {
-      const window = this.window;
-      const busy = window !== null && Date.now() - window.opened < JOB_WINDOW_BUSY_MS && (await this.pressure.queuedReports()) >= JOB_MAX_REPORTS;
+      const window = this.window!;
+      const busy = Date.now() - window.opened < JOB_WINDOW_BUSY_MS && (await this.pressure.queuedReports()) >= JOB_MAX_REPORTS;
       if (this.timer !== timer) return; // the window was closed meanwhile
       this.timer = null;
-      if (busy && window) {
+      if (busy) {
         window.due = Date.now() + JOB_WINDOW_MS;
         this.armTimer(JOB_WINDOW_MS);
       } else if (!this.flushing) this.closeWindow(); // else the flush loop closes it after its insert
