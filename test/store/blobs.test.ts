@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { createCipheriv, createHash } from 'node:crypto';
+import { createCipheriv, createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { openBlobStore, openStore, type BlobStore } from '../../backend/src/store';
@@ -283,6 +283,30 @@ describe('message blob store', () => {
       const moved = await chunks().findOneAndDelete({ files_id: blob.sha256, n: 1 });
       await chunks().insertOne(moved!);
       assert.deepEqual(await digest(reader.open(blob.sha256)), { sha256: blob.sha256, size: blob.size });
+    } finally {
+      await watched.close();
+    }
+  });
+
+  test('reading a message of many chunks asks for nothing past its last chunk', async () => {
+    // FerretDB cannot hand the chunk query to its storage: every chunk stored after the message's
+    // last one that the cursor is asked for is decoded only to be filtered out.
+    // Noise does not compress: 8 chunks, two full batches of the reader, so the query could go on.
+    const noise = randomBytes(7.5 * CHUNK);
+    const first = { open: () => Readable.from([noise]), size: noise.length, sha256: createHash('sha256').update(noise).digest('hex') };
+    const later = await blobOf(MB, 12);
+    await blobs.put(first.sha256, first.size, first.open);
+    await blobs.put(later.sha256, later.size, later.open);
+    const watched = await openStore({ uri: withCommandMonitoring(process.env.MONGODB_URI!), dbName: store.dbName });
+    const getMores: number[] = [];
+    watched.db.client.on('commandSucceeded', (e) => {
+      if (e.commandName === 'getMore') getMores.push(e.reply.cursor.nextBatch.length);
+    });
+    try {
+      const reader = await openBlobStore(watched.db, { chunkSizeBytes: CHUNK });
+      assert.deepEqual(await digest(reader.open(first.sha256)), { sha256: first.sha256, size: first.size });
+      assert.ok(getMores.length > 0, 'the 16 chunks come in more than one batch');
+      assert.ok(!getMores.includes(0), `a getMore came back empty after the last chunk: batches ${getMores.join(', ')}`);
     } finally {
       await watched.close();
     }
