@@ -26,7 +26,8 @@ import { parseQuery } from '../../backend/src/search/query';
 import { searchIndex } from '../../backend/src/search/service';
 import { archiveStored, storeMessage } from '../../backend/src/ingest';
 import { openStore, type Store } from '../../backend/src/store';
-import { archiveKey, indexBytes } from '../../backend/src/store/postings';
+import { BSON } from 'mongodb';
+import { archiveKey, indexBytes, indexLayout, listArchiveTables } from '../../backend/src/store/postings';
 import { RETIRE_GRACE_MS, mergeStep } from '../../backend/src/search/index-merge';
 import { indexBatch, indexCtx } from '../../backend/src/search/index-store';
 import { startEmulatorProcess } from './emulator-process';
@@ -122,7 +123,21 @@ async function loadArchive(store: Store, templates: Awaited<ReturnType<typeof lo
   }
   await mergeStep(await indexCtx(store, MEGAN.id), { now: () => Date.now() + RETIRE_GRACE_MS + 1 });
   const stored = await indexBytes(store, archiveKey(MEGAN.id));
-  return { ms: performance.now() - started, textBytes: text, indexBytes: stored.bytes };
+  return { ms: performance.now() - started, textBytes: text, indexBytes: stored.bytes, bsonBytes: await indexBsonBytes(store, stored.bytes) };
+}
+
+/**
+ * The index's documents as BSON: what MongoDB stores for them and its collStats `size` reports.
+ * FerretDB (SQLite) keeps a document as JSON text, binary fields (the index's buckets, columns
+ * and summaries) as base64: a third more than their bytes.
+ */
+async function indexBsonBytes(store: Store, reported: number): Promise<number> {
+  if ((await indexLayout(store)) === 'shared') return reported; // MongoDB: its size is the BSON size
+  let bytes = 0;
+  for (const name of await listArchiveTables(store, archiveKey(MEGAN.id))) {
+    for await (const doc of store.db.collection(name).find({})) bytes += BSON.calculateObjectSize(doc);
+  }
+  return bytes;
 }
 
 /** The trail as appenders leave it: a chain from 1, and the head in audit_head. */
@@ -290,6 +305,7 @@ function report(r: {
   const p95 = percentile(r.single, 95);
   const c95 = percentile(r.concurrent, 95);
   const ratio = r.loaded.indexBytes / r.loaded.textBytes;
+  const bsonRatio = r.loaded.bsonBytes / r.loaded.textBytes;
   const rssMb = r.peakRss.backend / MB;
   const rows: Row[] = [
     { key: 'http_search_p50_ms', label: `search through HTTP, audit on, ${r.auditEntries} audit entries: p50`, value: percentile(r.single, 50), unit: 'ms' },
@@ -303,7 +319,8 @@ function report(r: {
     { key: 'concurrent_search_p50_ms', label: `search, ${USERS} users at once while archiving (the mix again, its term buckets cached): p50`, value: percentile(r.concurrent, 50), unit: 'ms' },
     { key: 'concurrent_search_p95_ms', label: '  p95', value: c95, unit: 'ms', target: '< 300', ok: c95 < 300 },
     { key: 'archived_during_concurrent', label: '  messages archived meanwhile', value: r.archived, unit: '', digits: 0 },
-    { key: 'index_bytes_per_text_byte', label: `index bytes / raw text bytes (${MESSAGES} messages)`, value: ratio, unit: '', digits: 3, target: '≤ 0.5', ok: ratio <= 0.5 },
+    { key: 'index_bytes_per_text_byte', label: `index bytes / raw text bytes (${MESSAGES} messages, as ${r.dbKind} reports its size)`, value: ratio, unit: '', digits: 3, target: '≤ 0.5', ok: ratio <= 0.5 },
+    { key: 'index_bson_bytes_per_text_byte', label: '  the same documents as BSON, as MongoDB stores and counts them (FerretDB: binary as base64 text)', value: bsonRatio, unit: '', digits: 3, target: '≤ 0.5', ok: bsonRatio <= 0.5 },
     { key: 'eml_download_mb_per_s', label: `.eml download of the ${(r.large.size / MB).toFixed(0)} MB message`, value: r.download.mbPerS, unit: 'MB/s', target: '≥ 50', ok: r.download.mbPerS >= 50 },
     { key: 'eml_download_ms', label: '  time', value: r.download.ms, unit: 'ms', digits: 0 },
     { key: 'large_view_ms', label: `view of the ${(r.large.size / MB).toFixed(0)} MB message (status ${r.view.status}, ${r.view.complete ? 'headers, body, attachments' : 'INCOMPLETE'})`, value: r.view.ms, unit: 'ms', digits: 0, target: '< 2000', ok: r.view.complete && r.view.ms < 2000 },
