@@ -9,9 +9,8 @@
  */
 import { spawn } from 'node:child_process';
 
-// Node reads NODE_EXTRA_CA_CERTS, V8 and glibc their memory settings only at start-up: re-run ourselves
-// so that the backend trusts the emulator's local CA and allocates as `npm start` and a deployment
-// do. The marker keeps the certificate tooling out of the measured process.
+// Node reads NODE_EXTRA_CA_CERTS only at start-up: re-run ourselves so that the Graph ceiling measured
+// here, and the backend processes spawned from here, trust the emulator's local CA.
 if (process.env.BENCH_ARCHIVE_CHILD !== '1') {
   const { ensureCertificates } = await import('../../emulator/src/tls');
   const { withMemoryEnv } = await import('../../backend/src/memory-env');

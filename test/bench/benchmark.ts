@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { writeHeapSnapshot } from 'node:v8';
 import { startDatabase } from '../../dev/database';
 import { DEMO } from '../../emulator/src/config';
 import { loadConfig } from '../../backend/src/config';
@@ -7,21 +6,19 @@ import { fetchAuthorityMetadata } from '../../backend/src/graph/authority';
 import { createGraphClient } from '../../backend/src/graph/client';
 import { createTokenSource } from '../../backend/src/graph/token';
 import { createLogger } from '../../backend/src/log';
-import { startBackend } from '../../backend/src/server';
 import { openStore } from '../../backend/src/store';
 import { blobCeiling, graphCeiling, ingestCeiling, loadArchived, lookupCost, parseCeiling, replayCeiling, spread } from './ceilings';
 import { startEmulatorProcess, type EmulatorProcess } from './emulator-process';
 import { adminApi, createAllMailboxesProfile, runToEnd, type AdminApi } from './end-to-end';
-import { withCommandMonitoring } from '../helpers/db';
-import { watchDbCommands } from './db-commands';
+import { diffCounts } from './db-commands';
 import { buildRows, type Measurements } from './figures';
 import { largeRows, measureLargeMessage } from './large-message';
-import { cpuProfile, cpuSeconds, diffCpu, loadAverage, sampleRss, watchEventLoop } from './probes';
+import { backendState, benchBackend, cpuSeconds, diffCpu, loadAverage, vmHwm } from './probes';
 import { printReport } from './report';
 import { FEW_WRITERS, mailboxesFor, readSettings, seedOf, type BenchSettings } from './settings';
 import { measureCollab } from './collab';
 import { tenantEnv } from '../helpers/tenant-env';
-import { spawnBackend } from '../helpers/process';
+import { spawnBackend, type BackendProcess } from '../helpers/process';
 
 const log = (line: string) => console.error(`[bench] ${line}`);
 
@@ -36,26 +33,31 @@ export async function runBenchmark(): Promise<void> {
   try {
     const config = loadConfig({
       ...process.env,
-      MONGODB_URI: withCommandMonitoring(db.uri),
+      MONGODB_URI: db.uri,
       MONGODB_DB: `bench_archive_${randomBytes(4).toString('hex')}`,
       ...tenantEnv(emulator.info),
-      PORT: '0',
-      WORKER_CONCURRENCY: String(settings.workers),
-      LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'silent',
     });
-    const backend = await startBackend(config, createLogger(config.LOG_LEVEL));
-    const others = await Promise.all(Array.from({ length: settings.processes - 1 }, () => spawnBackend(config, { WORKER_CONCURRENCY: String(settings.workers) })));
+    // The backend runs as deployed: a process of its own, the production build (BENCH_TSX=1: tsx).
+    const main = await benchBackend();
+    const metricsToken = randomBytes(16).toString('hex');
+    const env = { WORKER_CONCURRENCY: String(settings.workers), METRICS_TOKEN: metricsToken, LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'silent' };
+    const snapshotSignal = process.env.BENCH_HEAP_SNAPSHOTS ? ['--heapsnapshot-signal=SIGUSR2'] : [];
+    const backend = await spawnBackend(config, env, [...snapshotSignal, ...main.main]);
+    const others = await Promise.all(Array.from({ length: settings.processes - 1 }, () => spawnBackend(config, env, main.main)));
+    const probe = { backend, metricsToken };
     const api = adminApi(backend.url, emulator, process.env.BENCH_ADMIN ?? `user001@${DEMO.domain}`);
     const profileId = await createAllMailboxesProfile(api);
 
-    const first = await measureFirstRun(api, emulator, profileId, settings, config.MONGODB_DB);
+    const first = await measureFirstRun(api, emulator, probe, profileId, settings);
     // A hung first run is still active: a second one would be refused.
     const second = first.stalled ? null : await measureSecondRun(api, emulator, profileId, settings);
-    const large = first.stalled ? null : await measureLargeMessage(api, emulator, profileId, settings.timeoutMinutes);
+    const peakThroughSecond = vmHwm(backend.child.pid!);
+    const large = first.stalled ? null : await measureLargeMessage(api, emulator, profileId, settings.timeoutMinutes, backend.child.pid!);
     const collab = await measureCollab(api, settings);
-    const maxRssBytes = process.resourceUsage().maxRSS * 1024;
+    // measureLargeMessage starts a peak of its own.
+    const maxRssBytes = Math.max(peakThroughSecond, vmHwm(backend.child.pid!));
     await Promise.all(others.map((o) => o.stop()));
-    await backend.close();
+    await backend.stop();
 
     log('reading back every archived message…');
     const archive = await openStore({ uri: db.uri, dbName: config.MONGODB_DB });
@@ -76,7 +78,7 @@ export async function runBenchmark(): Promise<void> {
     const replay = await replayCeiling(db.uri, archived, mailboxesFor(settings.storeConcurrency));
 
     const m: Measurements = {
-      settings, dbKind: db.kind, first, second, maxRssBytes, parse, blobs, ingest, ingestFew, replay, graph, lookupFull,
+      settings, dbKind: db.kind, backend: main.label, first, second, maxRssBytes, parse, blobs, ingest, ingestFew, replay, graph, lookupFull,
       sampleSize: sample.length, loadAtStart, loadAtEnd: loadAverage(),
     };
     report = buildRows(m);
@@ -89,22 +91,17 @@ export async function runBenchmark(): Promise<void> {
   printReport(`Archiving benchmark: ${seed} on ${db.kind}`, report.rows, report.notes, report.details);
 }
 
-async function measureFirstRun(api: AdminApi, emulator: EmulatorProcess, profileId: string, settings: BenchSettings, dbName: string) {
+async function measureFirstRun(api: AdminApi, emulator: EmulatorProcess, probe: { backend: BackendProcess; metricsToken: string }, profileId: string, settings: BenchSettings) {
+  const pid = probe.backend.child.pid!;
+  const state = () => backendState(probe.backend.url, probe.metricsToken, pid);
   await emulator.resetStats();
-  const commands = watchDbCommands(dbName);
-  const rssBefore = process.memoryUsage().rss;
-  const rss = sampleRss(100);
-  const loop = watchEventLoop();
-  const cpuBefore = cpuSeconds(emulator.pid);
-  const snapshots = heapSnapshots(settings.users * settings.messagesPerUser);
-  const profile = await cpuProfile('bench-archive');
+  const before = await state();
+  const cpuBefore = cpuSeconds(pid, emulator.pid);
+  const snapshots = heapSnapshots(settings.users * settings.messagesPerUser, probe.backend);
   const result = await runToEnd(api, profileId, settings.timeoutMinutes, 'first run', snapshots.onProgress);
-  await profile.stop();
   snapshots.onProgress(Number.POSITIVE_INFINITY);
-  const cpu = diffCpu(cpuBefore, cpuSeconds(emulator.pid));
-  const peakRss = rss.stop();
-  const eventLoop = loop.stop();
-  const dbCommands = commands.stop();
+  const cpu = diffCpu(cpuBefore, cpuSeconds(pid, emulator.pid));
+  const after = await state();
   const requests = {
     total: await emulator.requests(),
     value: await emulator.requests({ pathIncludes: '/$value' }),
@@ -112,23 +109,23 @@ async function measureFirstRun(api: AdminApi, emulator: EmulatorProcess, profile
   };
   if (result.run.status !== 'succeeded') log(`first run ended ${result.run.status}: ${JSON.stringify(result.run.mailboxes?.flatMap((x: any) => x.recentErrors ?? []).slice(0, 5))}`);
   log(`first run: ${result.run.totals.archived} archived in ${result.wallSeconds.toFixed(1)} s`);
-  return { ...result, rssBefore, peakRss, eventLoop, cpu, requests, dbCommands };
+  return { ...result, before, after, cpu, requests, dbCommands: diffCounts(after.commands, before.commands) };
 }
 
 /**
- * BENCH_HEAP_SNAPSHOTS=1 writes a heap snapshot of this process (the backend runs in it) at a
- * quarter, half, three quarters and the end of the first run: comparing them shows what grows
- * with the tenant. Writing one blocks the process for seconds: the figures of such a run are off,
- * and its later phases may fail on connections the servers closed meanwhile.
+ * BENCH_HEAP_SNAPSHOTS=1 has the backend write a heap snapshot (Heap.….heapsnapshot in its working
+ * directory, on SIGUSR2) at a quarter, half, three quarters and the end of the first run:
+ * comparing them shows what grows with the tenant. Writing one blocks the backend for seconds:
+ * the figures of such a run are off.
  */
-function heapSnapshots(total: number) {
+function heapSnapshots(total: number, backend: BackendProcess) {
   const marks = process.env.BENCH_HEAP_SNAPSHOTS ? [0.25, 0.5, 0.75, Number.POSITIVE_INFINITY] : [];
   return {
     onProgress(archived: number) {
       while (marks.length > 0 && archived >= marks[0]! * total) {
         const mark = marks.shift()!;
-        const file = writeHeapSnapshot(`bench-archive-${Number.isFinite(mark) ? `${mark * 100}pct` : 'end'}.heapsnapshot`);
-        log(`heap snapshot written: ${file}`);
+        backend.child.kill('SIGUSR2');
+        log(`heap snapshot asked for at ${Number.isFinite(mark) ? `${mark * 100} %` : 'the end'}`);
       }
     },
   };

@@ -1,6 +1,6 @@
 import type { Rate } from './ceilings';
-import type { CommandStat } from './db-commands';
-import type { MemoryPeak } from './probes';
+import type { CommandCost } from './db-commands';
+import type { BackendState } from './probes';
 import type { RunResult, Timeline } from './end-to-end';
 import { phases, rateBySlice } from './end-to-end';
 import type { Detail, Row } from './report';
@@ -9,16 +9,19 @@ import { EXCHANGE, FEW_WRITERS, mailboxesFor, type BenchSettings } from './setti
 export interface Measurements {
   settings: BenchSettings;
   dbKind: string;
+  /** How the backend processes ran: 'production build' or 'under tsx'. */
+  backend: string;
   first: RunResult & {
-    rssBefore: number;
-    peakRss: MemoryPeak;
-    eventLoop: { meanMs: number; p99Ms: number; maxMs: number };
+    /** The (first) backend process at the start and the end of the run. */
+    before: BackendState;
+    after: BackendState;
     cpu: { backend: number; emulator: number; database: number };
     requests: { total: number; value: number; messageDelta: number };
-    dbCommands: CommandStat[];
+    dbCommands: Map<string, CommandCost>;
   };
   /** Null when the first run hung and a second could not start. */
   second: (RunResult & { mailboxes: { upn: string; requests: number; allowed: number }[]; total: number }) | null;
+  /** The backend's peak RSS over the whole benchmark. */
   maxRssBytes: number;
   parse: Rate;
   blobs: Rate;
@@ -45,7 +48,7 @@ export function buildRows(m: Measurements): { rows: Row[]; notes: string[]; deta
   const first = firstRun(m);
   const rows = [...first.rows, ...secondRun(m), ...ceilings(m, first.perSecond, first.requestsPerMessage, first.lastFifth)];
   const notes = [
-    `${m.settings.users} mailboxes × ${m.settings.messagesPerUser} messages, WORKER_CONCURRENCY ${m.settings.workers}${m.settings.processes > 1 ? ` in each of ${m.settings.processes} backend processes (CPU, RSS, event-loop and database-command rows: the first one's)` : ''}, database ${m.dbKind}; MB = 10^6 bytes`,
+    `${m.settings.users} mailboxes × ${m.settings.messagesPerUser} messages, backend processes of their own (${m.backend}), WORKER_CONCURRENCY ${m.settings.workers}${m.settings.processes > 1 ? ` in each of ${m.settings.processes} backend processes (CPU, RSS, event-loop and database-command rows: the first one's)` : ''}, database ${m.dbKind}; MB = 10^6 bytes`,
     `ceilings on ${m.sampleSize} messages read back from the archive (${(m.ingest.bytes / m.sampleSize / 1000).toFixed(1)} kB average), and on all ${m.replay.messages} for store only; every store ceiling starts from an empty database`,
     `CPU seconds during the first run: backend ${m.first.cpu.backend.toFixed(0)}, ${m.dbKind} ${m.first.cpu.database.toFixed(0)}, emulator ${m.first.cpu.emulator.toFixed(0)} (wall ${first.wall.toFixed(0)} s)`,
     `load average (1/5/15 min) at start ${m.loadAtStart}, at end ${m.loadAtEnd}`,
@@ -64,11 +67,12 @@ function firstRun(m: Measurements) {
   const requestsPerMessage = first.requests.total / Math.max(1, totals.archived);
   const slices = rateBySlice(first.timeline, totals.archived);
   const expected = settings.users * settings.messagesPerUser;
-  const peakMb = first.peakRss.rss / MB;
+  const peakMb = first.after.peakRss / MB;
   const maxRssMb = m.maxRssBytes / MB;
   const cores = (s: number) => (100 * s) / wall;
-  const dbCount = first.dbCommands.reduce((n, c) => n + c.count, 0);
-  const dbMs = first.dbCommands.reduce((n, c) => n + c.totalMs, 0);
+  const commands = [...first.dbCommands.values()];
+  const dbCount = commands.reduce((n, c) => n + c.n, 0);
+  const dbMs = 1000 * commands.reduce((n, c) => n + c.s, 0);
   const rows: Row[] = [
     { key: 'messages_found', label: 'end-to-end: messages found', value: totals.found, unit: '', digits: 0, target: `${expected}`, ok: totals.found === expected },
     { key: 'messages_archived', label: 'end-to-end: messages archived', value: totals.archived, unit: '', digits: 0, target: `${expected}`, ok: totals.archived === expected },
@@ -85,19 +89,20 @@ function firstRun(m: Measurements) {
     { key: 'graph_requests_per_msg', label: 'Graph requests per message archived', value: requestsPerMessage, unit: 'req/msg', digits: 3 },
     { key: 'graph_value_requests', label: 'Graph $value requests', value: first.requests.value, unit: '', digits: 0 },
     { key: 'graph_delta_requests', label: 'Graph message delta requests', value: first.requests.messageDelta, unit: '', digits: 0 },
-    { key: 'rss_before_mb', label: 'backend RSS before the run', value: first.rssBefore / MB, unit: 'MB' },
-    { key: 'rss_peak_mb', label: 'backend peak RSS (sampled every 100 ms)', value: peakMb, unit: 'MB', target: `< ${RSS_LIMIT_MB}`, ok: peakMb < RSS_LIMIT_MB },
-    { key: 'heap_at_rss_peak_mb', label: '  of which JS heap in use', value: first.peakRss.heapAtPeak / MB, unit: 'MB' },
-    { key: 'external_at_rss_peak_mb', label: '  of which buffers and other external memory', value: first.peakRss.externalAtPeak / MB, unit: 'MB' },
-    { key: 'heap_max_mb', label: 'backend JS heap in use, most', value: first.peakRss.heapMax / MB, unit: 'MB' },
-    { key: 'rss_max_mb', label: 'backend maxRSS (resourceUsage, both runs)', value: maxRssMb, unit: 'MB', target: `< ${RSS_LIMIT_MB}`, ok: maxRssMb < RSS_LIMIT_MB },
+    { key: 'rss_before_mb', label: 'backend RSS before the run', value: first.before.rss / MB, unit: 'MB' },
+    { key: 'rss_peak_mb', label: 'backend peak RSS, start to the end of the first run (VmHWM)', value: peakMb, unit: 'MB', target: `< ${RSS_LIMIT_MB}`, ok: peakMb < RSS_LIMIT_MB },
+    { key: 'rss_end_mb', label: 'backend RSS after the run', value: first.after.rss / MB, unit: 'MB' },
+    { key: 'heap_end_mb', label: '  of which JS heap in use', value: first.after.heapUsed / MB, unit: 'MB' },
+    { key: 'external_end_mb', label: '  of which buffers and other external memory', value: first.after.external / MB, unit: 'MB' },
+    { key: 'rss_max_mb', label: 'backend peak RSS, whole benchmark', value: maxRssMb, unit: 'MB', target: `< ${RSS_LIMIT_MB}`, ok: maxRssMb < RSS_LIMIT_MB },
     { key: 'cpu_backend_pct', label: 'CPU during the run: backend', value: cores(first.cpu.backend), unit: '% of a core', digits: 0 },
     { key: 'cpu_database_pct', label: `CPU during the run: ${m.dbKind}`, value: cores(first.cpu.database), unit: '% of a core', digits: 0 },
     { key: 'cpu_emulator_pct', label: 'CPU during the run: emulator', value: cores(first.cpu.emulator), unit: '% of a core', digits: 0 },
     { key: 'db_commands_per_msg', label: 'database commands per message', value: dbCount / Math.max(1, totals.archived), unit: '', digits: 1 },
     { key: 'db_ms_per_msg', label: 'database round-trip time per message (sum)', value: dbMs / Math.max(1, totals.archived), unit: 'ms' },
     { key: 'db_ms_mean', label: 'database round trip, mean', value: dbMs / Math.max(1, dbCount), unit: 'ms' },
-    { key: 'event_loop_p99_ms', label: 'backend event-loop delay p99', value: first.eventLoop.p99Ms, unit: 'ms' },
+    { key: 'event_loop_p99_ms', label: 'backend event-loop delay during the run, p99', value: first.after.eventLoop.p99Ms, unit: 'ms' },
+    { key: 'event_loop_max_ms', label: '  max', value: first.after.eventLoop.maxMs, unit: 'ms' },
   ];
   return { rows, wall, perSecond, requestsPerMessage, lastFifth: slices.last };
 }
@@ -155,17 +160,18 @@ function ceilings(m: Measurements, perSecond: number, requestsPerMessage: number
 
 function commandTable(m: Measurements): Detail {
   const archived = Math.max(1, m.first.run.totals.archived);
-  const totalMs = Math.max(1, m.first.dbCommands.reduce((n, c) => n + c.totalMs, 0));
+  const commands = [...m.first.dbCommands].sort((a, b) => b[1].s - a[1].s);
+  const totalS = Math.max(1e-3, commands.reduce((n, [, c]) => n + c.s, 0));
   return {
     title: 'Where the backend waits: database commands during the first run, by total round-trip time',
     header: ['command', 'count', 'per message', 'mean ms', 'total s', 'share'],
-    rows: m.first.dbCommands.slice(0, 24).map((c) => [
-      c.kind,
-      String(c.count),
-      (c.count / archived).toFixed(2),
-      (c.totalMs / c.count).toFixed(1),
-      (c.totalMs / 1000).toFixed(1),
-      `${((100 * c.totalMs) / totalMs).toFixed(0)} %`,
+    rows: commands.slice(0, 24).map(([kind, c]) => [
+      kind,
+      String(c.n),
+      (c.n / archived).toFixed(2),
+      ((1000 * c.s) / c.n).toFixed(1),
+      c.s.toFixed(1),
+      `${((100 * c.s) / totalS).toFixed(0)} %`,
     ]),
   };
 }

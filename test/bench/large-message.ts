@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { DEMO } from '../../emulator/src/config';
 import type { EmulatorProcess } from './emulator-process';
 import { runToEnd, type AdminApi } from './end-to-end';
-import { sampleRss } from './probes';
+import { resetPeakRss, vmHwm, vmRss } from './probes';
 import type { Row } from './report';
 
 const MB = 1e6;
@@ -22,22 +22,20 @@ export interface LargeResult {
 /**
  * BENCH_LARGE=1: after the tenant's runs, one generated message of BENCH_LARGE_MB (default 120)
  * with an incompressible attachment goes into a mailbox, and a third run archives it alone, the
- * backend's RSS sampled meanwhile. The message is streamed to the emulator, never held whole in
- * this process, whose memory is the backend's.
+ * backend's peak RSS taken afresh for it. The message is streamed to the emulator by a process of
+ * its own.
  */
-export async function measureLargeMessage(api: AdminApi, emulator: EmulatorProcess, profileId: string, timeoutMinutes: number): Promise<LargeResult | null> {
+export async function measureLargeMessage(api: AdminApi, emulator: EmulatorProcess, profileId: string, timeoutMinutes: number, backendPid: number): Promise<LargeResult | null> {
   if (!process.env.BENCH_LARGE) return null;
   const sizeMb = Number(process.env.BENCH_LARGE_MB ?? 120);
   const user = process.env.BENCH_ADMIN ?? `user001@${DEMO.domain}`;
-  // Sent by a process of its own: the buffers of sending it would stay in this one's RSS.
   const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), emulator.info.url, user, String(sizeMb * MB)], { stdio: 'inherit' });
   const [code] = (await once(child, 'exit')) as [number | null];
   if (code !== 0) throw new Error(`adding the large message failed (exit ${code})`);
-  const rssBeforeMb = process.memoryUsage().rss / MB;
-  const rss = sampleRss(100);
+  const rssBeforeMb = vmRss(backendPid) / MB;
+  resetPeakRss(backendPid);
   const result = await runToEnd(api, profileId, timeoutMinutes, `large message (${sizeMb} MB)`);
-  const peak = rss.stop();
-  return { sizeMb, archived: result.run.totals?.archived ?? 0, wallSeconds: result.wallSeconds, rssBeforeMb, peakRssMb: peak.rss / MB };
+  return { sizeMb, archived: result.run.totals?.archived ?? 0, wallSeconds: result.wallSeconds, rssBeforeMb, peakRssMb: vmHwm(backendPid) / MB };
 }
 
 async function upload(url: string, user: string, bytes: number): Promise<void> {

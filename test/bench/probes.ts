@@ -1,10 +1,9 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { writeFile } from 'node:fs/promises';
-import { Session } from 'node:inspector/promises';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { buildBackend } from '../../backend/scripts/build';
 import { SOURCE_MAIN } from '../helpers/process';
+import { scrapeMetrics } from '../helpers/metrics';
+import { dbCommandsOf, type CommandCost } from './db-commands';
 
 const TICKS_PER_SECOND = 100; // USER_HZ on Linux
 
@@ -21,10 +20,45 @@ export async function benchBackend(): Promise<{ main: string[]; label: string }>
   return { main: [path.join(BENCH_BUILD, 'backend/main.js')], label: 'production build' };
 }
 
-/** Peak resident set of a process (Linux /proc, kB → bytes). */
-export function vmHwm(pid: number): number {
-  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+/** A size field of /proc/<pid>/status (Linux, kB → bytes): VmRSS now, VmHWM the peak. */
+function vmStatus(pid: number, field: 'VmRSS' | 'VmHWM'): number {
+  const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) * 1024 : Number.NaN;
+}
+
+/** Peak resident set of a process since it started, or since `resetPeakRss`. */
+export const vmHwm = (pid: number) => vmStatus(pid, 'VmHWM');
+export const vmRss = (pid: number) => vmStatus(pid, 'VmRSS');
+
+/** Starts a new peak for `vmHwm`: writing 5 to clear_refs resets it to the current RSS (Linux ≥ 4.0, proc(5)). */
+export function resetPeakRss(pid: number): void {
+  writeFileSync(`/proc/${pid}/clear_refs`, '5');
+}
+
+/** What a spawned backend's /proc and metrics say about it now; a phase is told by two of these. */
+export interface BackendState {
+  rss: number;
+  /** Since the process started or `resetPeakRss`. */
+  peakRss: number;
+  heapUsed: number;
+  external: number;
+  /** Event-loop delay since the previous scrape (prom-client resets its histogram at each). */
+  eventLoop: { meanMs: number; p99Ms: number; maxMs: number };
+  /** Database commands since the process started. */
+  commands: Map<string, CommandCost>;
+}
+
+export async function backendState(url: string, metricsToken: string, pid: number): Promise<BackendState> {
+  const samples = await scrapeMetrics(url, metricsToken);
+  const ms = (name: string) => (samples.get(`nodejs_eventloop_lag_${name}_seconds`) ?? Number.NaN) * 1000;
+  return {
+    rss: vmRss(pid),
+    peakRss: vmHwm(pid),
+    heapUsed: samples.get('nodejs_heap_size_used_bytes') ?? Number.NaN,
+    external: samples.get('nodejs_external_memory_bytes') ?? Number.NaN,
+    eventLoop: { meanMs: ms('mean'), p99Ms: ms('p99'), maxMs: ms('max') },
+    commands: dbCommandsOf(samples),
+  };
 }
 
 /** Peak resident memory of this process (the backend runs in it), sampled every `everyMs`. */
@@ -56,27 +90,14 @@ export function sampleRss(everyMs = 100) {
   };
 }
 
-/** How long this process's event loop was blocked: the backend's API, crawl and ingest share it. */
-export function watchEventLoop() {
-  const histogram = monitorEventLoopDelay({ resolution: 10 });
-  histogram.enable();
-  return {
-    stop(): { meanMs: number; p99Ms: number; maxMs: number } {
-      histogram.disable();
-      return { meanMs: histogram.mean / 1e6, p99Ms: histogram.percentile(99) / 1e6, maxMs: histogram.max / 1e6 };
-    },
-  };
-}
-
 /**
- * CPU seconds used so far by this process and by the named children (the emulator by pid, the
- * database server found by name among this process's children). Linux /proc; NaN elsewhere and
- * for a database this process did not start (MONGODB_URI).
+ * CPU seconds used so far by the backend and emulator processes and by the database server
+ * (found by name among this process's children). Linux /proc; NaN elsewhere and for a database
+ * this process did not start (MONGODB_URI).
  */
-export function cpuSeconds(emulatorPid: number): { backend: number; emulator: number; database: number } {
-  const own = process.cpuUsage();
+export function cpuSeconds(backendPid: number, emulatorPid: number): { backend: number; emulator: number; database: number } {
   return {
-    backend: (own.user + own.system) / 1e6,
+    backend: procCpu(backendPid),
     emulator: procCpu(emulatorPid),
     database: childrenNamed(/^(ferretdb|mongod)$/).reduce((sum, pid) => sum + procCpu(pid), 0) || Number.NaN,
   };
@@ -125,26 +146,4 @@ export function loadAverage(): string {
   } catch {
     return 'n/a';
   }
-}
-
-/**
- * BENCH_CPU_PROFILE=1 profiles this process (where a benchmark runs the backend in it) from now
- * until `stop`, and writes `<name>.cpuprofile`, which Chrome's DevTools and speedscope open:
- * where the backend's share of the cores goes. Backends a benchmark spawns profile themselves
- * under the same switch (test/helpers/process.ts).
- */
-export async function cpuProfile(name: string): Promise<{ stop(): Promise<void> }> {
-  if (!process.env.BENCH_CPU_PROFILE) return { stop: async () => undefined };
-  const session = new Session();
-  session.connect();
-  await session.post('Profiler.enable');
-  await session.post('Profiler.start');
-  return {
-    async stop() {
-      const { profile } = await session.post('Profiler.stop');
-      await writeFile(`${name}.cpuprofile`, JSON.stringify(profile));
-      session.disconnect();
-      console.error(`CPU profile written: ${name}.cpuprofile`);
-    },
-  };
 }
