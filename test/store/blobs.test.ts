@@ -300,7 +300,7 @@ describe('message blob store', () => {
     const watched = await openStore({ uri: withCommandMonitoring(process.env.MONGODB_URI!), dbName: store.dbName });
     const getMores: number[] = [];
     watched.db.client.on('commandSucceeded', (e) => {
-      if (e.commandName === 'getMore') getMores.push(e.reply.cursor.nextBatch.length);
+      if (e.commandName === 'getMore') getMores.push((e.reply as { cursor: { nextBatch: unknown[] } }).cursor.nextBatch.length);
     });
     try {
       const reader = await openBlobStore(watched.db, { chunkSizeBytes: CHUNK });
