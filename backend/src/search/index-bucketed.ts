@@ -11,6 +11,7 @@
  */
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { Store } from '../store';
+import { TimeSlice } from '../time-slice';
 import { getDoc, insertDocs, readPart, segmentPart, freshPart, type IndexDoc, type IndexLayout } from '../store/postings';
 import { cached, type Pool } from './index-cache';
 import { ByteWriter, TermRecordWriter, decodeCounts, decodeStrings, encodeCounts, encodeStrings, readTermRecords, termRecordBytes, type TermRecord } from './index-codec';
@@ -214,9 +215,13 @@ export class BucketedWriter {
 /** Writes an in-memory segment as a bucketed one. */
 export async function writeBucketed(ctx: IndexCtx, segId: string, seg: SegmentData): Promise<SegInfo> {
   const w = new BucketedWriter(ctx, segId);
+  const slice = new TimeSlice();
   for (const s of seg.summaries) await w.addSummary(s);
   await w.addColumns(seg.columns);
-  for (const rec of seg.records) await w.addTerm(rec);
+  for (const rec of seg.records) {
+    await w.addTerm(rec);
+    if (slice.spent) await slice.yield();
+  }
   return w.finish(seg.columns.n, seg.columns.folders);
 }
 

@@ -4,6 +4,7 @@
  * else refers to them by ordinal: posting lists, per-message columns, result summaries.
  */
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { TimeSlice } from '../time-slice';
 import { ByteReader, ByteWriter, FIELD_CODES, TermRecordWriter, readTermRecords, type FieldCode, type TermRecord } from './index-codec';
 import { indexTermsInSlices, termKey, type FieldTerms, type IndexField, type IndexableMessage } from './index-terms';
 
@@ -228,14 +229,16 @@ class Postings {
 }
 
 /** Builds a segment from a batch of messages; `docNos[i]` numbers `entries[i]`, `terms[i]` is its `termsOfEntries`. */
-export function buildSegment(entries: readonly IndexEntry[], docNos: readonly number[], terms: readonly FieldTerms[][]): SegmentData {
+export async function buildSegment(entries: readonly IndexEntry[], docNos: readonly number[], terms: readonly FieldTerms[][]): Promise<SegmentData> {
   const order = entries.map((e, i) => ({ e, date: toSeconds(e.receivedAt), docNo: docNos[i] as number, fields: terms[i] as FieldTerms[] }));
   order.sort((a, b) => compareKeys(a.date, a.docNo, b.date, b.docNo));
   const columns = new ColumnsBuilder(order.length);
   const ids = new Map<string, number>();
   const allTerms: string[] = [];
   const postings = new Postings();
-  order.forEach(({ e, date, docNo, fields }, ord) => {
+  const slice = new TimeSlice();
+  for (const [ord, { e, date, docNo, fields }] of order.entries()) {
+    if (slice.spent) await slice.yield();
     columns.set(ord, date, docNo, e.size, e.hasAttachments, e.folder);
     for (const { field, terms: fieldTerms } of fields) {
       const code = FIELD_CODES.indexOf(CODE_OF[field]);
@@ -250,7 +253,7 @@ export function buildSegment(entries: readonly IndexEntry[], docNos: readonly nu
         postings.push(id, code, ord);
       }
     }
-  });
+  }
   return { columns: columns.cols, summaries: order.map(({ e }) => summaryOf(e)), records: recordsOf(allTerms, postings) };
 }
 

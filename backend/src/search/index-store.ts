@@ -104,7 +104,7 @@ async function writeBatch(ctx: IndexCtx, entries: readonly IndexEntry[]): Promis
   const terms = await termsOfEntries(entries);
   for (;;) {
     const seq = await reserveBatch(ctx);
-    const seg = buildSegment(entries, entries.map((_, i) => seq * MAX_BATCH + i), terms);
+    const seg = await buildSegment(entries, entries.map((_, i) => seq * MAX_BATCH + i), terms);
     const segId = newSegmentId();
     const z = estimateBytes(seg) <= 4 * PACKED_MAX_BYTES ? encodePacked(seg) : null;
     let info: SegInfo;

@@ -18,6 +18,7 @@
  * searchable; the caps on a message's stored text (ingest/text-limits.ts) bound the index instead.
  */
 
+import { TimeSlice } from '../time-slice';
 import { normalize } from './normalize';
 import { MAX_TERM_LENGTH, indexable, isCjk, scan, unitsOf } from './scan';
 
@@ -78,9 +79,6 @@ export function tokenize(text: string | readonly string[], opts: TokenizeOptions
   return [...terms];
 }
 
-/** Work done between two yields to the event loop while tokenizing a long text. */
-const SLICE_MS = 8;
-
 /**
  * `tokenize` for the indexer: a whole megabyte-long body takes a few hundred milliseconds, so
  * the work is cut into slices with the event loop served in between (API requests, heartbeats).
@@ -88,15 +86,12 @@ const SLICE_MS = 8;
 export async function tokenizeInSlices(text: string | readonly string[], opts: TokenizeOptions = {}): Promise<string[]> {
   const max = opts.maxTerms ?? DEFAULT_MAX_TERMS;
   const terms = new Set<string>();
-  let sliceStart = performance.now();
+  const slice = new TimeSlice();
   let n = 0;
   for (const t of termStream(textsOf(text), opts.shingles ?? true)) {
     if (isTerm(t)) terms.add(t);
     if (terms.size >= max) break;
-    if (++n % 2048 === 0 && performance.now() - sliceStart > SLICE_MS) {
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      sliceStart = performance.now();
-    }
+    if (++n % 2048 === 0 && slice.spent) await slice.yield();
   }
   return [...terms];
 }
