@@ -41,6 +41,8 @@ export interface BackendState {
   /** Since the process started or `resetPeakRss`. */
   peakRss: number;
   heapUsed: number;
+  /** What V8 holds for its heap, used or not. */
+  heapTotal: number;
   external: number;
   /** Event-loop delay since the previous scrape (prom-client resets its histogram at each). */
   eventLoop: { meanMs: number; p99Ms: number; maxMs: number };
@@ -55,6 +57,7 @@ export async function backendState(url: string, metricsToken: string, pid: numbe
     rss: vmRss(pid),
     peakRss: vmHwm(pid),
     heapUsed: samples.get('nodejs_heap_size_used_bytes') ?? Number.NaN,
+    heapTotal: samples.get('nodejs_heap_size_total_bytes') ?? Number.NaN,
     external: samples.get('nodejs_external_memory_bytes') ?? Number.NaN,
     eventLoop: { meanMs: ms('mean'), p99Ms: ms('p99'), maxMs: ms('max') },
     commands: dbCommandsOf(samples),
