@@ -13,12 +13,12 @@ import { adminApi, createAllMailboxesProfile, runToEnd, type AdminApi } from './
 import { diffCounts } from './db-commands';
 import { buildRows, type Measurements } from './figures';
 import { largeRows, measureLargeMessage } from './large-message';
-import { backendState, benchBackend, cpuSeconds, diffCpu, loadAverage, vmHwm } from './probes';
+import { benchBackend, cpuSeconds, diffCpu, loadAverage, vmHwm, type BackendState } from './probes';
 import { printReport } from './report';
 import { FEW_WRITERS, mailboxesFor, readSettings, seedOf, type BenchSettings } from './settings';
 import { measureCollab } from './collab';
 import { tenantEnv } from '../helpers/tenant-env';
-import { spawnBackend, type BackendProcess } from '../helpers/process';
+import type { BackendProcess } from '../helpers/process';
 
 const log = (line: string) => console.error(`[bench] ${line}`);
 
@@ -38,17 +38,14 @@ export async function runBenchmark(): Promise<void> {
       ...tenantEnv(emulator.info),
     });
     // The backend runs as deployed: a process of its own, the production build (BENCH_TSX=1: tsx).
-    const main = await benchBackend();
-    const metricsToken = randomBytes(16).toString('hex');
-    const env = { WORKER_CONCURRENCY: String(settings.workers), METRICS_TOKEN: metricsToken, LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'silent' };
-    const snapshotSignal = process.env.BENCH_HEAP_SNAPSHOTS ? ['--heapsnapshot-signal=SIGUSR2'] : [];
-    const backend = await spawnBackend(config, env, [...snapshotSignal, ...main.main]);
-    const others = await Promise.all(Array.from({ length: settings.processes - 1 }, () => spawnBackend(config, env, main.main)));
-    const probe = { backend, metricsToken };
+    const backends = await benchBackend();
+    const env = { WORKER_CONCURRENCY: String(settings.workers) };
+    const backend = await backends.spawn(config, env, process.env.BENCH_HEAP_SNAPSHOTS ? ['--heapsnapshot-signal=SIGUSR2'] : []);
+    const others = await Promise.all(Array.from({ length: settings.processes - 1 }, () => backends.spawn(config, env)));
     const api = adminApi(backend.url, emulator, process.env.BENCH_ADMIN ?? `user001@${DEMO.domain}`);
     const profileId = await createAllMailboxesProfile(api);
 
-    const first = await measureFirstRun(api, emulator, probe, profileId, settings);
+    const first = await measureFirstRun(api, emulator, backend, () => backends.state(backend), profileId, settings);
     // A hung first run is still active: a second one would be refused.
     const second = first.stalled ? null : await measureSecondRun(api, emulator, profileId, settings);
     const peakThroughSecond = vmHwm(backend.child.pid!);
@@ -78,7 +75,7 @@ export async function runBenchmark(): Promise<void> {
     const replay = await replayCeiling(db.uri, archived, mailboxesFor(settings.storeConcurrency));
 
     const m: Measurements = {
-      settings, dbKind: db.kind, backend: main.label, first, second, maxRssBytes, parse, blobs, ingest, ingestFew, replay, graph, lookupFull,
+      settings, dbKind: db.kind, backend: backends.label, first, second, maxRssBytes, parse, blobs, ingest, ingestFew, replay, graph, lookupFull,
       sampleSize: sample.length, loadAtStart, loadAtEnd: loadAverage(),
     };
     report = buildRows(m);
@@ -91,13 +88,12 @@ export async function runBenchmark(): Promise<void> {
   printReport(`Archiving benchmark: ${seed} on ${db.kind}`, report.rows, report.notes, report.details);
 }
 
-async function measureFirstRun(api: AdminApi, emulator: EmulatorProcess, probe: { backend: BackendProcess; metricsToken: string }, profileId: string, settings: BenchSettings) {
-  const pid = probe.backend.child.pid!;
-  const state = () => backendState(probe.backend.url, probe.metricsToken, pid);
+async function measureFirstRun(api: AdminApi, emulator: EmulatorProcess, backend: BackendProcess, state: () => Promise<BackendState>, profileId: string, settings: BenchSettings) {
+  const pid = backend.child.pid!;
   await emulator.resetStats();
   const before = await state();
   const cpuBefore = cpuSeconds(pid, emulator.pid);
-  const snapshots = heapSnapshots(settings.users * settings.messagesPerUser, probe.backend);
+  const snapshots = heapSnapshots(settings.users * settings.messagesPerUser, backend);
   const result = await runToEnd(api, profileId, settings.timeoutMinutes, 'first run', snapshots.onProgress);
   snapshots.onProgress(Number.POSITIVE_INFINITY);
   const cpu = diffCpu(cpuBefore, cpuSeconds(pid, emulator.pid));

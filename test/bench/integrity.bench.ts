@@ -32,7 +32,7 @@ import { openStore, type Store } from '../../backend/src/store';
 import { addItems, type NewItem } from '../../backend/src/store/items';
 import { enqueue, getJob } from '../../backend/src/store/jobs';
 import { corpusFiles } from '../helpers/corpus';
-import { sampleRss } from './probes';
+import { peakRss } from './probes';
 import { printReport, type Row } from './report';
 
 const log = (line: string) => console.error(`[bench] ${line}`);
@@ -119,7 +119,7 @@ async function seed(store: Store, s: IntegritySettings, messages: Buffer[]): Pro
 async function verify(store: Store, s: IntegritySettings) {
   // The verification alone (switching encryption on also queued the encryption of stored blobs: none here).
   const worker = startWorker({ store, handlers: { [VERIFY_JOB]: integrityHandlers(store, s)[VERIFY_JOB]! }, pollMs: 50 });
-  const rss = sampleRss();
+  const rss = peakRss();
   const started = Date.now();
   const job = await enqueue(store, { type: VERIFY_JOB });
   for (;;) {
@@ -131,7 +131,7 @@ async function verify(store: Store, s: IntegritySettings) {
       if (j.status !== 'succeeded') throw new Error(`verification ${j.status}: ${j.error?.message}`);
       const r = j.result as { messagesChecked: number; bytesRead: number; problems: number };
       if (r.problems > 0) throw new Error(`verification found ${r.problems} problems in a sound archive`);
-      return { ...r, seconds, perSecond: r.messagesChecked / seconds, mbPerSecond: r.bytesRead / 1024 / 1024 / seconds, peakRssMb: peak.rss / 1024 / 1024 };
+      return { ...r, seconds, perSecond: r.messagesChecked / seconds, mbPerSecond: r.bytesRead / 1024 / 1024 / seconds, peakRssMb: peak / 1024 / 1024 };
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }

@@ -19,7 +19,7 @@ import { loadConfig } from '../../backend/src/config';
 import { openStore, type Store } from '../../backend/src/store';
 import { DEMO_USERS, startEmulator } from '../../emulator/src/index';
 import { ensureCertificates } from '../../emulator/src/tls';
-import { freePort, spawnBackend } from '../helpers/process';
+import { freePort } from '../helpers/process';
 import { benchBackend, vmHwm } from './probes';
 import { describeCommands, scrapeDbCommands, sumCounts, total } from './db-commands';
 import { printReport, type Row } from './report';
@@ -56,14 +56,11 @@ async function main(): Promise<void> {
     ...(process.env.BENCH_BACKLOG_LIMIT ? { SMTP_BACKLOG_LIMIT: process.env.BENCH_BACKLOG_LIMIT } : {}),
   });
   const smtpPort = await freePort();
-  const backendMain = await benchBackend();
-  const metricsToken = randomBytes(16).toString('hex');
-  let backend = await spawnBackend(config, {
-    SMTP_PORT: String(smtpPort), SMTP_ALLOWED_HOSTS: '127.0.0.1', WORKER_CONCURRENCY: String(WORKERS), LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'silent', METRICS_TOKEN: metricsToken,
-    SMTP_BACKLOG_LIMIT: String(config.SMTP_BACKLOG_LIMIT),
-  }, backendMain.main);
-  const workerEnv = { WORKER_CONCURRENCY: String(WORKERS), LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'silent', METRICS_TOKEN: metricsToken };
-  let extra = await Promise.all(Array.from({ length: PROCESSES - 1 }, () => spawnBackend(config, workerEnv, backendMain.main)));
+  const backends = await benchBackend();
+  let backend = await backends.spawn(config, {
+    SMTP_PORT: String(smtpPort), SMTP_ALLOWED_HOSTS: '127.0.0.1', WORKER_CONCURRENCY: String(WORKERS), SMTP_BACKLOG_LIMIT: String(config.SMTP_BACKLOG_LIMIT),
+  });
+  let extra = await Promise.all(Array.from({ length: PROCESSES - 1 }, () => backends.spawn(config, { WORKER_CONCURRENCY: String(WORKERS) })));
   const stopExtra = async () => {
     await Promise.all(extra.map((p) => p.stop()));
     extra = [];
@@ -97,7 +94,7 @@ async function main(): Promise<void> {
     const archivedAt = await waitArchived(store.db, sent, started);
     const peakRss = vmHwm(backend.child.pid!);
     const extraRss = Math.max(0, ...extra.map((p) => vmHwm(p.child.pid!)));
-    const commands = sumCounts(await Promise.all([backend, ...extra].map((p) => scrapeDbCommands(p.url, metricsToken))));
+    const commands = sumCounts(await Promise.all([backend, ...extra].map((p) => scrapeDbCommands(p.url, backends.metricsToken))));
 
     const latencies = sent.map((s) => archivedAt.get(s.originalSha)! - s.acceptedAt).sort((a, b) => a - b);
     const lastArchived = Math.max(...archivedAt.values());
@@ -124,7 +121,7 @@ async function main(): Promise<void> {
     await backend.stop();
     const gatewayPort = await freePort();
     // No workers anywhere: back pressure would hold senders for good, and this measures the gateway's own speed.
-    backend = await spawnBackend(config, { SMTP_PORT: String(gatewayPort), SMTP_ALLOWED_HOSTS: '127.0.0.1', WORKER_CONCURRENCY: '0', SMTP_BACKLOG_LIMIT: '0', LOG_LEVEL: 'silent' }, backendMain.main);
+    backend = await backends.spawn(config, { SMTP_PORT: String(gatewayPort), SMTP_ALLOWED_HOSTS: '127.0.0.1', WORKER_CONCURRENCY: '0', SMTP_BACKLOG_LIMIT: '0' });
     const gatewayPid = backend.child.pid!;
     emulator.journal.configure({ host: '127.0.0.1', port: gatewayPort, journalAddress: MAILBOX, tls: 'none', connections: CONNECTIONS });
     const more = await compose(emulator.journal, REPORTS);
@@ -150,7 +147,7 @@ async function main(): Promise<void> {
       { key: 'duplicates', label: 'copies archived twice', value: duplicates, unit: '', digits: 0, target: '0', ok: duplicates === 0 },
     ];
     notes = [
-      `${REPORTS} reports, ${expectedItems} archive copies (3 internal participants each), ${BODY_KB} KB bodies, database ${db.kind}, ${PROCESSES} backend process${PROCESSES > 1 ? 'es' : ''} of ${WORKERS} workers each, backend ${backendMain.label}, back pressure ${config.SMTP_BACKLOG_LIMIT > 0 ? `from ${config.SMTP_BACKLOG_LIMIT} reports (SMTP_BACKLOG_LIMIT)` : 'off'}`,
+      `${REPORTS} reports, ${expectedItems} archive copies (3 internal participants each), ${BODY_KB} KB bodies, database ${db.kind}, ${PROCESSES} backend process${PROCESSES > 1 ? 'es' : ''} of ${WORKERS} workers each, backend ${backends.label}, back pressure ${config.SMTP_BACKLOG_LIMIT > 0 ? `from ${config.SMTP_BACKLOG_LIMIT} reports (SMTP_BACKLOG_LIMIT)` : 'off'}`,
       'searchable = the item is in every participant\'s archive (its archivedAt); the clock is the same machine\'s',
       `database commands by kind and collection during the burst (count, summed round trips): ${describeCommands(commands)}`,
       `machine: ${availableParallelism()} CPUs, load average ${loadAtStart} at start and ${loadavg()[0]!.toFixed(1)} at the end (database, backend and sender share them)`,
@@ -214,7 +211,6 @@ async function waitArchived(db: Store['db'], sent: Sent[], started: number): Pro
   }
   return at;
 }
-
 
 function pct(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;

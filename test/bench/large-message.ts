@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { DEMO } from '../../emulator/src/config';
 import type { EmulatorProcess } from './emulator-process';
 import { runToEnd, type AdminApi } from './end-to-end';
-import { resetPeakRss, vmHwm, vmRss } from './probes';
+import { peakRss, vmRss } from './probes';
 import type { Row } from './report';
 
 const MB = 1e6;
@@ -33,9 +33,9 @@ export async function measureLargeMessage(api: AdminApi, emulator: EmulatorProce
   const [code] = (await once(child, 'exit')) as [number | null];
   if (code !== 0) throw new Error(`adding the large message failed (exit ${code})`);
   const rssBeforeMb = vmRss(backendPid) / MB;
-  resetPeakRss(backendPid);
+  const peak = peakRss(backendPid);
   const result = await runToEnd(api, profileId, timeoutMinutes, `large message (${sizeMb} MB)`);
-  return { sizeMb, archived: result.run.totals?.archived ?? 0, wallSeconds: result.wallSeconds, rssBeforeMb, peakRssMb: vmHwm(backendPid) / MB };
+  return { sizeMb, archived: result.run.totals?.archived ?? 0, wallSeconds: result.wallSeconds, rssBeforeMb, peakRssMb: peak.stop() / MB };
 }
 
 async function upload(url: string, user: string, bytes: number): Promise<void> {

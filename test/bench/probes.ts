@@ -1,7 +1,9 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { buildBackend } from '../../backend/scripts/build';
-import { SOURCE_MAIN } from '../helpers/process';
+import { randomBytes } from 'node:crypto';
+import type { Config } from '../../backend/src/config';
+import { SOURCE_MAIN, spawnBackend, type BackendProcess } from '../helpers/process';
 import { scrapeMetrics } from '../helpers/metrics';
 import { dbCommandsOf, type CommandCost } from './db-commands';
 
@@ -12,12 +14,21 @@ const BENCH_BUILD = path.resolve(import.meta.dirname, '../../node_modules/.cache
 /**
  * The backend a benchmark spawns: the production build, bundled from the working tree now as
  * `npm run build` does (into node_modules/.cache, so that its npm packages resolve), and started
- * with `node` as `npm run start:prod` does; BENCH_TSX=1 runs the sources under tsx instead.
+ * with `node` as `npm run start:prod` does; BENCH_TSX=1 runs the sources under tsx instead. Its
+ * processes log nothing unless BENCH_LOG_LEVEL says so and serve their metrics behind one token.
  */
-export async function benchBackend(): Promise<{ main: string[]; label: string }> {
-  if (process.env.BENCH_TSX) return { main: SOURCE_MAIN, label: 'under tsx' };
-  await buildBackend(BENCH_BUILD);
-  return { main: [path.join(BENCH_BUILD, 'backend/main.js')], label: 'production build' };
+export async function benchBackend() {
+  const main = process.env.BENCH_TSX ? SOURCE_MAIN : [path.join(BENCH_BUILD, 'backend/main.js')];
+  if (!process.env.BENCH_TSX) await buildBackend(BENCH_BUILD);
+  const metricsToken = randomBytes(16).toString('hex');
+  return {
+    label: process.env.BENCH_TSX ? 'under tsx' : 'production build',
+    metricsToken,
+    /** `nodeArgs` go before the entry point (V8 and Node flags). */
+    spawn: (config: Config, env: Record<string, string>, nodeArgs: string[] = []) =>
+      spawnBackend(config, { LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'silent', METRICS_TOKEN: metricsToken, ...env }, [...nodeArgs, ...main]),
+    state: (backend: BackendProcess) => backendState(backend.url, metricsToken, backend.child.pid!),
+  };
 }
 
 /** A size field of /proc/<pid>/status (Linux, kB → bytes): VmRSS now, VmHWM the peak. */
@@ -31,7 +42,7 @@ export const vmHwm = (pid: number) => vmStatus(pid, 'VmHWM');
 export const vmRss = (pid: number) => vmStatus(pid, 'VmRSS');
 
 /** Starts a new peak for `vmHwm`: writing 5 to clear_refs resets it to the current RSS (Linux ≥ 4.0, proc(5)). */
-export function resetPeakRss(pid: number): void {
+function resetPeakRss(pid: number): void {
   writeFileSync(`/proc/${pid}/clear_refs`, '5');
 }
 
@@ -50,7 +61,7 @@ export interface BackendState {
   commands: Map<string, CommandCost>;
 }
 
-export async function backendState(url: string, metricsToken: string, pid: number): Promise<BackendState> {
+async function backendState(url: string, metricsToken: string, pid: number): Promise<BackendState> {
   const samples = await scrapeMetrics(url, metricsToken);
   const ms = (name: string) => (samples.get(`nodejs_eventloop_lag_${name}_seconds`) ?? Number.NaN) * 1000;
   return {
@@ -64,33 +75,10 @@ export async function backendState(url: string, metricsToken: string, pid: numbe
   };
 }
 
-/** Peak resident memory of this process (the backend runs in it), sampled every `everyMs`. */
-export interface MemoryPeak {
-  rss: number;
-  /** JS heap in use when RSS peaked, and the most it reached. */
-  heapAtPeak: number;
-  heapMax: number;
-  /** Buffers and other memory outside the JS heap when RSS peaked. */
-  externalAtPeak: number;
-}
-
-/** Peak RSS of this process, with what the heap and buffers held then: where the memory went. */
-export function sampleRss(everyMs = 100) {
-  const peak: MemoryPeak = { rss: 0, heapAtPeak: 0, heapMax: 0, externalAtPeak: 0 };
-  const sample = () => {
-    const now = process.memoryUsage();
-    peak.heapMax = Math.max(peak.heapMax, now.heapUsed);
-    if (now.rss > peak.rss) Object.assign(peak, { rss: now.rss, heapAtPeak: now.heapUsed, externalAtPeak: now.external });
-  };
-  sample();
-  const timer = setInterval(sample, everyMs);
-  return {
-    stop(): MemoryPeak {
-      clearInterval(timer);
-      sample();
-      return peak;
-    },
-  };
+/** The peak RSS of a process over a phase: a fresh peak starts now, `stop` reads it. */
+export function peakRss(pid = process.pid) {
+  resetPeakRss(pid);
+  return { stop: () => vmHwm(pid) };
 }
 
 /**

@@ -31,8 +31,7 @@ import { archiveKey, indexBytes, indexLayout, listArchiveTables } from '../../ba
 import { RETIRE_GRACE_MS, mergeStep } from '../../backend/src/search/index-merge';
 import { indexBatch, indexCtx } from '../../backend/src/search/index-store';
 import { startEmulatorProcess } from './emulator-process';
-import { benchBackend, sampleRss, vmHwm } from './probes';
-import { spawnBackend } from '../helpers/process';
+import { benchBackend, peakRss, vmHwm } from './probes';
 import { describeCommands, diffCounts, scrapeDbCommands, total, type CommandCost } from './db-commands';
 import { printReport, type Row } from './report';
 import { MIX, loadTemplates, percentile, variant, textBytes } from './search-corpus';
@@ -52,7 +51,7 @@ async function main(): Promise<void> {
   const emulator = await startEmulatorProcess('demo');
   const dbName = `bench_reads_${randomBytes(4).toString('hex')}`;
   const store = await openStore({ uri: db.uri, dbName });
-  const rss = sampleRss(200);
+  const rss = peakRss();
   try {
     const templates = await loadTemplates();
     const loaded = await loadArchive(store, templates);
@@ -66,10 +65,9 @@ async function main(): Promise<void> {
       MONGODB_DB: dbName,
       ...tenantEnv(emulator.info),
     });
-    const backendMain = await benchBackend();
-    const metricsToken = randomBytes(16).toString('hex');
-    const backend = await spawnBackend(config, { WORKER_CONCURRENCY: '0', LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'silent', METRICS_TOKEN: metricsToken }, backendMain.main);
-    const commands = () => scrapeDbCommands(backend.url, metricsToken);
+    const backends = await benchBackend();
+    const backend = await backends.spawn(config, { WORKER_CONCURRENCY: '0' });
+    const commands = () => scrapeDbCommands(backend.url, backends.metricsToken);
     const token = await emulator.userToken(MEGAN.upn);
     const get = (path: string) => fetch(`${backend.url}/api${path}`, { headers: { authorization: `Bearer ${token}` } });
     try {
@@ -96,8 +94,8 @@ async function main(): Promise<void> {
       const download = await timedDownload(get, `/messages/${encodeURIComponent(large.itemId)}/raw`, large.size);
       log(`large message: view… (${backendPeak()})`);
       const view = await timedView(get, `/messages/${encodeURIComponent(large.itemId)}`);
-      const peakRss = { backend: vmHwm(backend.child.pid!), bench: rss.stop().rss };
-      report({ loaded, audit: auditLoad, appendMs, core, auditEntries, single, firstRound, concurrent, archived: archived.value, download, view, peakRss, dbKind: db.kind, large, backend: backendMain.label, commands: used });
+      const peakRss = { backend: vmHwm(backend.child.pid!), bench: rss.stop() };
+      report({ loaded, audit: auditLoad, appendMs, core, auditEntries, single, firstRound, concurrent, archived: archived.value, download, view, peakRss, dbKind: db.kind, large, backend: backends.label, commands: used });
     } finally {
       await backend.stop();
     }
