@@ -155,6 +155,8 @@ export class BucketedWriter {
   private readonly dirTerms: number[] = [];
   private columnChunks = 0;
   private lastTerm: string | null = null;
+  /** Writing a segment's terms (from a batch or a merge) serves the event loop as it goes. */
+  private readonly slice = new TimeSlice();
 
   constructor(
     ctx: IndexCtx,
@@ -190,6 +192,7 @@ export class BucketedWriter {
     this.bucketFirst ??= rec.term;
     this.bucket.write(rec);
     this.bucketTerms++;
+    if (this.slice.spent) await this.slice.yield();
   }
 
   private async flushBucket(): Promise<void> {
@@ -215,13 +218,9 @@ export class BucketedWriter {
 /** Writes an in-memory segment as a bucketed one. */
 export async function writeBucketed(ctx: IndexCtx, segId: string, seg: SegmentData): Promise<SegInfo> {
   const w = new BucketedWriter(ctx, segId);
-  const slice = new TimeSlice();
   for (const s of seg.summaries) await w.addSummary(s);
   await w.addColumns(seg.columns);
-  for (const rec of seg.records) {
-    await w.addTerm(rec);
-    if (slice.spent) await slice.yield();
-  }
+  for (const rec of seg.records) await w.addTerm(rec);
   return w.finish(seg.columns.n, seg.columns.folders);
 }
 

@@ -9,7 +9,6 @@
  * rewritten on its own, so that deletions do not slow searches down for long.
  */
 import { randomBytes } from 'node:crypto';
-import { TimeSlice } from '../time-slice';
 import { deleteDocs, dropPart, freshPart, listArchiveTables, segmentPart, tombPart } from '../store/postings';
 import { BucketedWriter, openSegment, type IndexCtx, type SegInfo, type SegmentView, type TombInfo } from './index-bucketed';
 import { CODE_BIT, FIELD_CODES, ByteReader, encodeList, type FieldCode, type TermRecord } from './index-codec';
@@ -130,9 +129,7 @@ function mergeList(parts: { bytes: Uint8Array; remap: Int32Array }[]): Uint8Arra
 async function mergeTerms(views: SegmentView[], remaps: Int32Array[], writer: BucketedWriter): Promise<void> {
   const streams = views.map((v) => v.recordStream());
   const heads: (TermRecord | null)[] = await Promise.all(streams.map(async (s) => (await s.next()).value ?? null));
-  const slice = new TimeSlice();
   for (;;) {
-    if (slice.spent) await slice.yield();
     let term: string | null = null;
     for (const h of heads) if (h && (term === null || byTerm(h.term, term) < 0)) term = h.term;
     if (term === null) return;
