@@ -21,12 +21,17 @@ export async function benchBackend() {
   const main = process.env.BENCH_TSX ? SOURCE_MAIN : [path.join(BENCH_BUILD, 'backend/main.js')];
   if (!process.env.BENCH_TSX) await buildBackend(BENCH_BUILD);
   const metricsToken = randomBytes(16).toString('hex');
+  const extraNodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
   return {
     label: process.env.BENCH_TSX ? 'under tsx' : 'production build',
     metricsToken,
-    /** `nodeArgs` go before the entry point (V8 and Node flags). */
+      /**
+     * `nodeArgs` go before the entry point (V8 and Node flags), then BENCH_NODE_ARGS: flags given on
+     * the command line win over NODE_OPTIONS (withMemoryEnv), so a run can try other memory settings
+     * on the backend alone.
+     */
     spawn: (config: Config, env: Record<string, string>, nodeArgs: string[] = []) =>
-      spawnBackend(config, { LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'silent', METRICS_TOKEN: metricsToken, ...env }, [...nodeArgs, ...main]),
+      spawnBackend(config, { LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'silent', METRICS_TOKEN: metricsToken, ...env }, [...nodeArgs, ...extraNodeArgs, ...main]),
     state: (backend: BackendProcess) => backendState(backend.url, metricsToken, backend.child.pid!),
   };
 }
