@@ -1,7 +1,7 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readIndexState, reserveBatch } from '../../backend/src/search/index-manifest';
-import { compactIndex, indexBatch, indexCtx, type IndexEntry } from '../../backend/src/search/index-store';
+import { clearIndexCache, compactIndex, indexBatch, indexCtx, type IndexEntry } from '../../backend/src/search/index-store';
 import { getDoc, insertDoc, metaPart } from '../../backend/src/store/postings';
 import { parseQuery } from '../../backend/src/search/query';
 import { searchIndex } from '../../backend/src/search/service';
@@ -96,6 +96,28 @@ test('reserving the next number costs three commands (one read before the insert
     commands.length = 0;
     await reserveBatch(ctx);
     assert.deepEqual(commands.map((c) => c.split(' ')[0]).sort(), ['find', 'find', 'insert']);
+  } finally {
+    await watched.close();
+  }
+});
+
+test('the batches above the manifest are read in a few commands: none per batch its own process wrote, one per four elsewhere', async () => {
+  const store = await testStore('index_state_cost');
+  stores.push(store);
+  for (let i = 0; i < 10; i++) await indexBatch(store, 'cost', [entry(i)]);
+  const { store: watched, commands } = await watchedStore(store.dbName);
+  try {
+    const ctx = await indexCtx(watched, 'cost');
+    const metaReads = async () => {
+      commands.length = 0;
+      assert.equal((await readIndexState(ctx, { exact: true })).batches.length, 10);
+      return commands.filter((c) => /^find \S*_meta$/.test(c)).length;
+    };
+    // The writer's process knows its reservations and commits: the head, the next version, the next number.
+    assert.equal(await metaReads(), 3);
+    // Another process (nothing cached): reservations probed four at a time, the ten commits in one read.
+    clearIndexCache();
+    assert.ok((await metaReads()) <= 7, 'at most the head, the next version, four probes and the commits');
   } finally {
     await watched.close();
   }

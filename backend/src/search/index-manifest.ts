@@ -62,38 +62,54 @@ export async function latestManifest(ctx: IndexCtx): Promise<Manifest> {
   }
 }
 
+/** A reservation seen, by this process's writer or a probe: above the watermark it is never deleted. */
+const seenKey = (ctx: IndexCtx, seq: number) => `${ctx.store.db.databaseName}|${ctx.key}|r${seq}`;
+
 /**
- * Reservations above `w`: those seen before (a reservation above the watermark is never
- * deleted, so a sighting stays true), then the next number (usually missing), then a few at a time.
+ * Reservations above `w`: those seen before, then the next number (usually missing), then a few
+ * at a time, each probe one command (on FerretDB every lookup scans the meta table).
  */
 async function reservedAbove(ctx: IndexCtx, w: number): Promise<number[]> {
   const out: number[] = [];
-  const seenKey = (s: number) => `${ctx.store.db.databaseName}|${ctx.key}|r${s}`;
   let from = w + 1;
-  while (peekCached<boolean>(seenKey(from))) out.push(from++);
+  while (peekCached<boolean>(seenKey(ctx, from))) out.push(from++);
   for (let width = 1; ; from += width, width = PROBE) {
     const seqs = Array.from({ length: width }, (_, i) => from + i);
-    const found = await Promise.all(seqs.map((s) => getDoc(ctx.store, meta(ctx), `r|${pad(s)}`)));
-    for (const [i, doc] of found.entries()) {
-      if (!doc) return out;
-      out.push(seqs[i] as number);
-      putCached(seenKey(seqs[i] as number), true, 50);
+    const found = await getDocs(ctx.store, meta(ctx), seqs.map((s) => `r|${pad(s)}`));
+    for (const seq of seqs) {
+      if (!found.has(`r|${pad(seq)}`)) return out;
+      out.push(seq);
+      putCached(seenKey(ctx, seq), true, 50);
     }
   }
 }
 
 type Commit = { seg: SegInfo } | { del: TombInfo } | { abandoned: true };
 
+const commitKey = (ctx: IndexCtx, seq: number) => `${ctx.store.db.databaseName}|${ctx.key}|c${seq}`;
+
+function toCommit(doc: IndexDoc): Commit {
+  return doc.abandoned ? { abandoned: true } : doc.del ? { del: doc.del as TombInfo } : { seg: doc.seg as SegInfo };
+}
+
 /** A batch's commit record; once present it never changes, so it is cached. */
 async function commitOf(ctx: IndexCtx, seq: number): Promise<Commit | null> {
-  const key = `${ctx.store.db.databaseName}|${ctx.key}|c${seq}`;
-  const known = peekCached<Commit>(key);
-  if (known) return known;
-  const doc = await getDoc(ctx.store, meta(ctx), `c|${pad(seq)}`);
-  if (!doc) return null;
-  const commit: Commit = doc.abandoned ? { abandoned: true } : doc.del ? { del: doc.del as TombInfo } : { seg: doc.seg as SegInfo };
-  putCached(key, commit, 200);
-  return commit;
+  return (await commitsOf(ctx, [seq]))[0] ?? null;
+}
+
+/** The commit records of these batches (null where none yet): the ones not cached in one command. */
+async function commitsOf(ctx: IndexCtx, seqs: readonly number[]): Promise<(Commit | null)[]> {
+  const out = seqs.map((seq) => peekCached<Commit>(commitKey(ctx, seq)) ?? null);
+  const missing = seqs.filter((_, i) => out[i] === null);
+  if (missing.length === 0) return out;
+  const docs = await getDocs(ctx.store, meta(ctx), missing.map((seq) => `c|${pad(seq)}`));
+  return seqs.map((seq, i) => {
+    const doc = out[i] ? null : docs.get(`c|${pad(seq)}`);
+    if (!doc) return out[i] ?? null;
+    const commit = toCommit(doc);
+    putCached(commitKey(ctx, seq), commit, 200);
+    return commit;
+  });
 }
 
 /**
@@ -130,7 +146,7 @@ function changed(ctx: IndexCtx): void {
 async function readState(ctx: IndexCtx, exact: boolean): Promise<IndexState> {
   const manifest = exact ? await latestManifest(ctx) : (toManifest(await getDoc(ctx.store, meta(ctx), 'head')) ?? EMPTY);
   const reserved = await reservedAbove(ctx, manifest.w);
-  const commits = await Promise.all(reserved.map((s) => commitOf(ctx, s)));
+  const commits = await commitsOf(ctx, reserved);
   const batches = reserved.flatMap((seq, i) => {
     const c = commits[i];
     return c && 'seg' in c ? [{ seq, seg: c.seg }] : [];
@@ -161,6 +177,7 @@ export async function reserveBatch(ctx: IndexCtx): Promise<number> {
       const now = await headW();
       if (seq > now) {
         hints.set(hintKey, seq);
+        putCached(seenKey(ctx, seq), true, 50);
         return seq;
       }
       seq = now + 1;
@@ -172,16 +189,18 @@ export async function reserveBatch(ctx: IndexCtx): Promise<number> {
 
 /** False when a merge declared the batch abandoned first. */
 export async function commitBatch(ctx: IndexCtx, seq: number, seg: SegInfo): Promise<boolean> {
-  return commit(ctx, { _id: `c|${pad(seq)}`, seg, at: new Date() });
+  return commit(ctx, seq, { seg });
 }
 
 /** Commits a deletion under a reserved number; false when a merge declared it abandoned first. */
 export async function commitDeletion(ctx: IndexCtx, seq: number, del: TombInfo): Promise<boolean> {
-  return commit(ctx, { _id: `c|${pad(seq)}`, del, at: new Date() });
+  return commit(ctx, seq, { del });
 }
 
-async function commit(ctx: IndexCtx, doc: IndexDoc): Promise<boolean> {
-  const won = await insertDoc(ctx.store, meta(ctx), doc);
+/** The insert decides; a commit this writer won is what it wrote, so it is cached for the merges and searches that read it next. */
+async function commit(ctx: IndexCtx, seq: number, body: { seg: SegInfo } | { del: TombInfo }): Promise<boolean> {
+  const won = await insertDoc(ctx.store, meta(ctx), { _id: `c|${pad(seq)}`, ...body, at: new Date() });
+  if (won) putCached(commitKey(ctx, seq), body, 200);
   changed(ctx);
   return won;
 }
