@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Context, Middleware } from '@microsoft/microsoft-graph-client';
-import { GraphMetricsHandler, classifyPrincipal, principalOf } from '../../backend/src/metrics/graph';
+import { principalOf } from '../../backend/src/graph/mailbox-requests';
+import { GraphMetricsHandler, classifyPrincipal } from '../../backend/src/metrics/graph';
 import { graphRequests } from '../../backend/src/metrics';
 
 test('a Graph URL names the user, group or team it addresses, in each syntax links use', () => {

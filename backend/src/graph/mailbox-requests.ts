@@ -39,14 +39,26 @@ const slotsOf = (mailbox: string) => {
 };
 
 /**
- * The mailbox a Graph URL (absolute, or relative as in a batch part) addresses, if an Outlook
- * resource: `users/{id}/messages…` or, in the key syntax links may use, `users('{id}')/messages…`.
+ * What a Graph URL (absolute, or relative as in a batch part) addresses: `users/{id}/…`,
+ * `groups/{id}/…` or `teams/{id}/…`, also in the key syntax links may use (`users('{id}')/…`),
+ * with the resource segment after the id.
  */
-export function mailboxOf(url: string): string | null {
+function addressed(url: string): { collection: string; id: string; segment: string | undefined } | null {
   const path = url.replace(/^https?:\/\/[^/]+/i, '').replace(/^\/?(v1\.0|beta)\//i, '/').split('?')[0]!;
-  const m = /^\/?users(?:\/([^/]+)|\('([^']+)'\))\/([^/(]+)/i.exec(path);
-  if (!m || !OUTLOOK_SEGMENTS.has(m[3]!.toLowerCase())) return null;
-  return decodeURIComponent(m[1] ?? m[2]!).toLowerCase();
+  const m = /^\/?(users|groups|teams)(?:\/([^/]+)|\('([^']+)'\))(?:\/([^/(]+))?/i.exec(path);
+  if (!m) return null;
+  return { collection: m[1]!.toLowerCase(), id: decodeURIComponent(m[2] ?? m[3]!).toLowerCase(), segment: m[4]?.toLowerCase() };
+}
+
+/** The mailbox a Graph URL addresses, if an Outlook resource: `users/{id}/messages…`. */
+export function mailboxOf(url: string): string | null {
+  const a = addressed(url);
+  return a?.collection === 'users' && a.segment !== undefined && OUTLOOK_SEGMENTS.has(a.segment) ? a.id : null;
+}
+
+/** The user, group or team a Graph URL addresses (any resource of it). */
+export function principalOf(url: string): string | null {
+  return addressed(url)?.id ?? null;
 }
 
 interface BatchPart {

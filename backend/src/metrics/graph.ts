@@ -1,4 +1,5 @@
 import type { Context, Middleware } from '@microsoft/microsoft-graph-client';
+import { principalOf } from '../graph/mailbox-requests';
 import { graphRequests, graphRetries, graphThrottled } from './index';
 
 /**
@@ -16,13 +17,6 @@ const classes = new Map<string, string>();
 
 export function classifyPrincipal(id: string, cls: string): void {
   classes.set(id.toLowerCase(), cls);
-}
-
-/** The id a Graph URL (absolute, or relative as in a batch part) addresses under users, groups or teams. */
-export function principalOf(url: string): string | null {
-  const path = url.replace(/^https?:\/\/[^/]+/i, '').replace(/^\/?(v1\.0|beta)\//i, '/');
-  const m = /^\/?(?:users|groups|teams)(?:\/([^/?(]+)|\('([^']+)'\))/i.exec(path);
-  return m ? decodeURIComponent(m[1] ?? m[2]!).toLowerCase() : null;
 }
 
 function classOf(context: Context): string {
