@@ -18,14 +18,15 @@ const BENCH_BUILD = path.resolve(import.meta.dirname, '../../node_modules/.cache
  * processes log nothing unless BENCH_LOG_LEVEL says so and serve their metrics behind one token.
  */
 export async function benchBackend() {
-  const main = process.env.BENCH_TSX ? SOURCE_MAIN : [path.join(BENCH_BUILD, 'backend/main.js')];
-  if (!process.env.BENCH_TSX) await buildBackend(BENCH_BUILD);
+  const tsx = Boolean(process.env.BENCH_TSX);
+  if (!tsx) await buildBackend(BENCH_BUILD);
+  const main = tsx ? SOURCE_MAIN : [path.join(BENCH_BUILD, 'backend/main.js')];
   const metricsToken = randomBytes(16).toString('hex');
   const extraNodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
   return {
-    label: process.env.BENCH_TSX ? 'under tsx' : 'production build',
+    label: tsx ? 'under tsx' : 'production build',
     metricsToken,
-      /**
+    /**
      * `nodeArgs` go before the entry point (V8 and Node flags), then BENCH_NODE_ARGS: flags given on
      * the command line win over NODE_OPTIONS (withMemoryEnv), so a run can try other memory settings
      * on the backend alone.

@@ -99,13 +99,13 @@ async function commitOf(ctx: IndexCtx, seq: number): Promise<Commit | null> {
 
 /** The commit records of these batches (null where none yet): the ones not cached in one command. */
 async function commitsOf(ctx: IndexCtx, seqs: readonly number[]): Promise<(Commit | null)[]> {
-  const out = seqs.map((seq) => peekCached<Commit>(commitKey(ctx, seq)) ?? null);
-  const missing = seqs.filter((_, i) => out[i] === null);
-  if (missing.length === 0) return out;
+  const known = seqs.map((seq) => peekCached<Commit>(commitKey(ctx, seq)) ?? null);
+  const missing = seqs.filter((_, i) => known[i] === null);
+  if (missing.length === 0) return known;
   const docs = await getDocs(ctx.store, meta(ctx), missing.map((seq) => `c|${pad(seq)}`));
   return seqs.map((seq, i) => {
-    const doc = out[i] ? null : docs.get(`c|${pad(seq)}`);
-    if (!doc) return out[i] ?? null;
+    const doc = known[i] ? undefined : docs.get(`c|${pad(seq)}`);
+    if (!doc) return known[i] ?? null;
     const commit = toCommit(doc);
     putCached(commitKey(ctx, seq), commit, 200);
     return commit;
