@@ -51,6 +51,14 @@ test('a backend killed with SIGKILL mid-run is taken over; nothing is lost or ar
   assert.ok(atKill < expected, `the kill happened mid-run (${atKill} of ${expected})`);
   assert.equal(await itemCount(stack), expected, 'every message archived exactly once');
   assert.equal(run.totals.failed, 0);
+  // The mailboxes the killed process was crawling were started again: the run says so, and why.
+  const restarted = run.mailboxes.filter((m: any) => m.restartCount > 0);
+  assert.ok(restarted.length >= 1 && restarted.length <= 4, `the 1–4 mailboxes crawled at the kill were restarted: ${JSON.stringify(run.mailboxes.map((m: any) => [m.upn, m.attempts, m.restartCount]))}`);
+  for (const m of restarted) {
+    assert.equal(m.attempts, 2, m.upn);
+    assert.match(m.recentRestarts[0].reason, /^attempt 2 resumed from what was committed; attempt 1 ended: The worker running attempt 1 stopped renewing its lease/);
+  }
+  for (const m of run.mailboxes.filter((x: any) => x.restartCount === 0)) assert.equal(m.attempts, 1, `${m.upn} was crawled once`);
 });
 
 test('two backend processes share one run without doing a mailbox twice', async () => {

@@ -53,9 +53,16 @@ export function buildRows(m: Measurements): { rows: Row[]; notes: string[]; deta
     `CPU seconds during the first run: backend ${m.first.cpu.backend.toFixed(0)}, ${m.dbKind} ${m.first.cpu.database.toFixed(0)}, emulator ${m.first.cpu.emulator.toFixed(0)} (wall ${first.wall.toFixed(0)} s)`,
     `load average (1/5/15 min) at start ${m.loadAtStart}, at end ${m.loadAtEnd}`,
     ...(m.first.run.status === 'succeeded' ? [] : [`first run ${m.first.stalled ? 'hung' : 'ended'} ${m.first.run.status}`]),
+    ...restarts(m.first.run).map((r) => `first run restarted ${r.upn} at ${r.at} s: ${r.reason}`),
     ...(m.second?.mailboxes ?? []).filter((x) => x.requests > x.allowed).map((x) => `second run: ${x.upn} used ${x.requests} requests, allowed ${x.allowed}`),
   ];
   return { rows, notes, details: [commandTable(m)] };
+}
+
+/** Each restart of a mailbox's crawl in a run, seconds after the run was created. */
+function restarts(run: any): { upn: string; at: number; reason: string }[] {
+  const created = Date.parse(run.createdAt);
+  return (run.mailboxes ?? []).flatMap((m: any) => (m.recentRestarts ?? []).map((r: any) => ({ upn: m.upn, at: Math.round((Date.parse(r.at) - created) / 1000), reason: r.reason })));
 }
 
 function firstRun(m: Measurements) {
@@ -77,6 +84,7 @@ function firstRun(m: Measurements) {
     { key: 'messages_found', label: 'end-to-end: messages found', value: totals.found, unit: '', digits: 0, target: `${expected}`, ok: totals.found === expected },
     { key: 'messages_archived', label: 'end-to-end: messages archived', value: totals.archived, unit: '', digits: 0, target: `${expected}`, ok: totals.archived === expected },
     { key: 'messages_failed', label: 'end-to-end: messages failed', value: totals.failed, unit: '', digits: 0, target: '0', ok: totals.failed === 0 },
+    { key: 'mailbox_restarts', label: 'end-to-end: mailbox crawls started again (takeovers, retries)', value: (first.run.mailboxes ?? []).reduce((n: number, x: any) => n + (x.restartCount ?? 0), 0), unit: '', digits: 0 },
     { key: 'e2e_wall_s', label: 'end-to-end: wall time', value: wall, unit: 's' },
     { key: 'e2e_planning_s', label: '  run start to last mailbox (re)started', value: timing.queued + timing.planning, unit: 's' },
     { key: 'e2e_crawl_shortest_s', label: '  mailbox crawl, shortest', value: timing.crawlShortest, unit: 's' },

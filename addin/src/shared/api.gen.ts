@@ -1687,6 +1687,17 @@ export interface components {
                 reason: string;
             }[];
             skipCount?: number;
+            /** @description Attempts a worker started at this mailbox in this run. */
+            attempts?: number;
+            /** @description Attempts after the first (a takeover of a stalled or killed worker, a retry after an error), each with why the one before ended. */
+            recentRestarts?: {
+                /** @description ISO 8601 date-time */
+                at: string;
+                folder?: string;
+                messageId?: string;
+                reason: string;
+            }[];
+            restartCount?: number;
             _id: string;
             runId: string;
             archiveId: string;

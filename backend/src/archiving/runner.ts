@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { ServiceDeps } from '../deps';
-import { enqueue, requestCancel } from '../store/jobs';
+import { LEASE_EXPIRED, enqueue, requestCancel, type Job } from '../store/jobs';
 import { JobAbortedError, JobDeferredError, type JobContext } from '../jobs/worker';
 import { getDirectorySettings } from '../directory/settings';
 import { syncDirectory } from '../directory/sync';
 import { listArchiveUsers } from '../store/directory';
 import { setIngestConcurrency } from '../ingest';
-import { addRunMailbox, createRun, getRun, getRunMailbox, listRunMailboxes, setRunMailbox, updateRun, recordRunError, type Run, type RunMailbox } from '../store/runs';
+import { addRunMailbox, createRun, getRun, getRunMailbox, listRunMailboxes, setRunMailbox, updateRun, recordRunAttempt, recordRunError, type Run, type RunMailbox } from '../store/runs';
 import { getProfile } from '../store/profiles';
 import type { ProfileSettings } from './profile';
 import { profileInputSchema } from './profile';
@@ -140,6 +140,8 @@ export function mailboxHandler(deps: ArchivingDeps) {
     const lock = await lockMailbox(deps.store, mailboxId, ctx.job._id, lease);
     // Looked at again soon: the holder gives the lock back when it ends, long before its lease would run out.
     if (!lock.held) throw new JobDeferredError(new Date(Math.min(lock.until.getTime(), Date.now() + Math.max(1000, lease / 10))), `mailbox ${target.upn} is being crawled by ${lock.heldBy}`);
+    // A restart costs the run time (a takeover waits out the lease): the run names each one and why.
+    await recordRunAttempt(conn, runId, mailboxId, ctx.job.attempts, previousEnd(ctx.job));
     // Held longer than its lease without renewal (a stalled process), the lock may go to another job: then stop, and queue again.
     const lockLost = new AbortController();
     const renew = () => renewMailboxLock(deps.store, mailboxId, ctx.job._id, lease).then((held) => held || lockLost.abort(), () => undefined);
@@ -215,6 +217,12 @@ function retryPolicy(deps: ArchivingDeps): RetryPolicy {
     maxAttempts: c?.DOWNLOAD_RETRY_ATTEMPTS ?? DEFAULT_RETRY.maxAttempts,
     waitMs: c?.DOWNLOAD_RETRY_WAIT_MS ?? DEFAULT_RETRY.waitMs,
   };
+}
+
+/** Why the attempt before this one ended, as the job system recorded it (a takeover records LEASE_EXPIRED). */
+function previousEnd(job: Job): string {
+  if (!job.error) return 'without an outcome';
+  return job.error.code === LEASE_EXPIRED ? `${job.error.message} (the process was killed, stalled, or lost the database)` : job.error.message;
 }
 
 function wasCancelled(ctx: JobContext): boolean {

@@ -242,6 +242,9 @@ function activeOf(job: Job): ActiveDoc {
   return doc as ActiveDoc;
 }
 
+/** The error code of an attempt whose worker stopped renewing its lease (killed, stalled, or cut off from the database). */
+export const LEASE_EXPIRED = 'LEASE_EXPIRED';
+
 /**
  * Leases the most urgent due job of one of `types`: a queued one, or a running one whose owner
  * stopped renewing its lease (a takeover, which counts as another attempt). A job whose lease
@@ -269,13 +272,16 @@ export async function claimNext(store: JobStore, owner: string, types: readonly 
       await finish(c, leaving, { status: 'cancelled' });
     } else if (candidate.status === 'running' && candidate.attempts >= candidate.maxAttempts) {
       const message = `The worker running this job stopped renewing its lease, on attempt ${candidate.attempts} of ${candidate.maxAttempts}`;
-      await finish(c, leaving, { status: 'failed', error: { message, code: 'LEASE_EXPIRED' } });
+      await finish(c, leaving, { status: 'failed', error: { message, code: LEASE_EXPIRED } });
     } else {
       const started = new Date();
+      // A takeover says why the previous attempt ended, as a failed attempt does: the handler
+      // of the next one (a mailbox's crawl) tells its run why it starts again.
+      const takenOver = candidate.status === 'running' ? { error: { code: LEASE_EXPIRED, message: `The worker running attempt ${candidate.attempts} stopped renewing its lease` } } : {};
       const claimed = await c.active.findOneAndUpdate(
         leaving,
         {
-          $set: { status: 'running', lease: { owner, until: new Date(started.getTime() + leaseMs) }, startedAt: started, heartbeatAt: started },
+          $set: { status: 'running', lease: { owner, until: new Date(started.getTime() + leaseMs) }, startedAt: started, heartbeatAt: started, ...takenOver },
           $inc: { attempts: 1, seq: 1 },
         },
         { returnDocument: 'after' },

@@ -101,6 +101,11 @@ export interface RunMailbox extends Counts {
   /** Messages a filter skipped that the run names (over the size limit), the first of them and their count. */
   recentSkips?: RunNote[];
   skipCount?: number;
+  /** Attempts a worker started at this mailbox in this run (0 before the first). */
+  attempts?: number;
+  /** Attempts after the first (a takeover of a stalled or killed worker's, a retry after an error), the first of them and their count. */
+  recentRestarts?: RunNote[];
+  restartCount?: number;
   /** Set when the mailbox's crawl ends: what is missing, and the completeness report. */
   missing?: Missing | null;
   folders?: FolderCompleteness[];
@@ -156,6 +161,9 @@ const mailboxSchema = new Schema<RunMailbox>(
     recoveredErrors: { type: Number, default: 0 },
     recentSkips: { type: [note], default: [] },
     skipCount: { type: Number, default: 0 },
+    attempts: { type: Number, default: 0 },
+    recentRestarts: { type: [note], default: [] },
+    restartCount: { type: Number, default: 0 },
     missing: { type: Schema.Types.Mixed, default: null },
     folders: { type: Schema.Types.Mixed, default: undefined },
     failedMessages: { type: Schema.Types.Mixed, default: undefined },
@@ -252,7 +260,21 @@ export function recordRunSkip(conn: Connection, runId: string, mailboxId: string
   return recordNote(conn, runId, mailboxId, skip, 'recentSkips', 'skipCount');
 }
 
-async function recordNote(conn: Connection, runId: string, mailboxId: string, note: Omit<RunNote, 'at'>, list: 'recentErrors' | 'recentSkips', count: 'errorCount' | 'skipCount'): Promise<void> {
+/**
+ * Counts a worker's start at a mailbox. A start after the first is a restart, kept with why the
+ * attempt before it ended (`previousEnd`); an attempt resumed after a graceful stop or a deferral
+ * keeps its number and is counted once.
+ */
+export async function recordRunAttempt(conn: Connection, runId: string, mailboxId: string, attempt: number, previousEnd: string): Promise<void> {
+  const _id = mailboxKey(runId, mailboxId);
+  const counted = await runMailboxes(conn).updateOne({ _id, $or: [{ attempts: { $exists: false } }, { attempts: { $lt: attempt } }] }, { $set: { attempts: attempt } });
+  if (counted.modifiedCount === 0 || attempt <= 1) return;
+  await recordNote(conn, runId, mailboxId, { reason: `attempt ${attempt} resumed from what was committed; attempt ${attempt - 1} ended: ${previousEnd}` }, 'recentRestarts', 'restartCount');
+}
+
+type NoteList = { recentErrors: 'errorCount'; recentSkips: 'skipCount'; recentRestarts: 'restartCount' };
+
+async function recordNote<L extends keyof NoteList>(conn: Connection, runId: string, mailboxId: string, note: Omit<RunNote, 'at'>, list: L, count: NoteList[L]): Promise<void> {
   const _id = mailboxKey(runId, mailboxId);
   const entry = { at: new Date(), ...note, reason: note.reason.slice(0, 500) };
   const pushed = await runMailboxes(conn).updateOne({ _id, [count]: { $lt: MAX_ERRORS_KEPT } }, { $push: { [list]: entry }, $inc: { [count]: 1 } });

@@ -177,6 +177,7 @@ function MailboxRow({ m }: { m: RunMailbox }) {
       </TableRow>
       <Notes count={m.errorCount} what={`errors in ${name}`} notes={m.recentErrors.filter((e) => !e.recovered)} className={styles.errors} />
       <Notes count={m.skipCount ?? 0} what={`skipped by the size filter in ${name}`} notes={m.recentSkips ?? []} />
+      <Notes count={m.restartCount ?? 0} what={`restarts of ${name}`} notes={m.recentRestarts ?? []} />
     </>
   );
 }
