@@ -98,21 +98,33 @@ test('prefixes shorter than two characters are refused', () => {
 });
 
 describe('copies of one message in several archives', () => {
-  const copy = (folder: string, body = 'The quarterly figures are attached.'): IndexEntry => ({
+  const copy = (folder: string, copies: number, body = 'The quarterly figures are attached.'): IndexEntry => ({
     sha256: 'ab'.repeat(32), receivedAt: new Date('2026-01-05T10:00:00Z'), folder, size: 1200, hasAttachments: false, subject: 'Figures',
     from: { name: 'Adele', address: 'adele@contoso.com' }, moreFrom: [], to: [{ name: 'Megan', address: 'megan@contoso.com' }], attachmentNames: [], body, alternativeText: '', attachmentText: [],
+    copies,
   });
 
-  test('are tokenized once: the archives of a journal report share the terms of its message', async () => {
-    const [a] = await termsOfEntries([copy('Inbox')]);
-    const [b] = await termsOfEntries([copy('Sent Items')]);
+  test('are tokenized once: the archives of a journal report share the terms of its message, until each took them', async () => {
+    const [a] = await termsOfEntries([copy('Inbox', 3)]);
+    const [b] = await termsOfEntries([copy('Sent Items', 3)]);
+    const [c] = await termsOfEntries([copy('Deleted Items', 3)]);
     assert.equal(a, b, 'the same terms, not tokenized twice');
+    assert.equal(a, c);
     assert.ok(a!.some((f) => f.field === 'body' && f.terms.includes('quarterly')));
+    const [later] = await termsOfEntries([copy('Inbox', 3)]);
+    assert.notEqual(later, a, 'forgotten once the third copy took them');
+  });
+
+  test('a message with one copy (a crawled mailbox) keeps nothing for later', async () => {
+    const [a] = await termsOfEntries([copy('Inbox', 1)]);
+    const [b] = await termsOfEntries([copy('Inbox', 1)]);
+    assert.notEqual(a, b);
+    assert.deepEqual(a, b);
   });
 
   test('share nothing when their text differs, whatever their hash says', async () => {
-    const [a] = await termsOfEntries([copy('Inbox')]);
-    const [b] = await termsOfEntries([copy('Inbox', 'Entirely other words here, and longer.')]);
+    const [a] = await termsOfEntries([copy('Inbox', 2)]);
+    const [b] = await termsOfEntries([copy('Inbox', 2, 'Entirely other words here, and longer.')]);
     assert.notEqual(a, b);
     assert.ok(b!.some((f) => f.field === 'body' && f.terms.includes('entirely')));
   });

@@ -184,7 +184,9 @@ export async function archiveStored(store: Store, entries: ArchiveEntry[]): Prom
   countArchived(items.map((item, i) => ({ ...item, inserted: added[i] === 'inserted' })));
   await recordAdded(store, ledgerEvents(entries, items, added));
   // A retried item may be indexed already: the index checks that for items it did not just see inserted.
-  await settleAll(items.map((item, i) => indexArchivedItem(store, item, entries[i]!.stored.content, added[i] === 'inserted' ? 'inserted' : 'existing')));
+  const copies = new Map<string, number>();
+  for (const item of items) copies.set(item.sha256, (copies.get(item.sha256) ?? 0) + 1);
+  await settleAll(items.map((item, i) => indexArchivedItem(store, item, entries[i]!.stored.content, added[i] === 'inserted' ? 'inserted' : 'existing', copies.get(item.sha256))));
   return added.map((a) => (a === 'existing' ? 'duplicate' : 'archived'));
 }
 

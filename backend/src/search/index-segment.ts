@@ -27,6 +27,11 @@ export interface IndexEntry {
   /** The body's other alternatives where they say more than `body` (ingest/alternatives.ts). */
   alternativeText?: string;
   attachmentText: string[];
+  /**
+   * Archives the same ingest indexes this message into (a journal report's participants): the
+   * first copy's terms are kept for the others. One, or unset, keeps nothing.
+   */
+  copies?: number;
 }
 
 /** What of an entry is indexed, field by field. */
@@ -41,26 +46,33 @@ export async function termsOfEntries(entries: readonly IndexEntry[]): Promise<Fi
   return out;
 }
 
-/** Terms of the messages tokenized last, at most this many in all. */
+/** Terms kept for copies still to come, at most this many in all (copies whose index call never comes). */
 const RECENT_TERMS = 200_000;
 
 /**
- * The terms of messages tokenized a moment ago, shared by their other copies: a journal report
- * files its message into every participant's archive, and each archive's writer tokenized the
- * same text again (three times per report in the journal benchmark). Keyed by the message's hash
- * and the lengths of what is tokenized, so that two entries that differ in text never share.
+ * The terms of a message that other archives are about to index too: a journal report files its
+ * message into every participant's archive, and each archive's writer tokenized the same text
+ * again (three times per report in the journal benchmark). Kept until every copy took them, and
+ * only for messages that have copies: terms kept for nobody lived long enough to reach V8's old
+ * space, which a crawl (one archive per message) then had to collect in full collections. Keyed
+ * by the message's hash and the lengths of what is tokenized, so that two entries that differ in
+ * text never share.
  */
 class RecentTerms {
-  private readonly byKey = new Map<string, { terms: Promise<FieldTerms[]>; count: number }>();
+  private readonly byKey = new Map<string, { terms: Promise<FieldTerms[]>; count: number; left: number }>();
   private total = 0;
 
   of(e: IndexEntry): Promise<FieldTerms[]> {
+    if ((e.copies ?? 1) <= 1) return indexTermsInSlices(indexable(e));
     const key = `${e.sha256}|${e.subject.length}|${e.body.length}|${e.alternativeText?.length ?? 0}|${e.attachmentText.reduce((n, t) => n + t.length, 0)}`;
     const known = this.byKey.get(key);
-    if (known) return known.terms;
-    const entry = { terms: indexTermsInSlices(indexable(e)), count: 0 };
+    if (known) {
+      if (--known.left <= 0) this.drop(key);
+      return known.terms;
+    }
+    const entry = { terms: indexTermsInSlices(indexable(e)), count: 0, left: (e.copies ?? 1) - 1 };
     this.byKey.set(key, entry);
-    void entry.terms.then((fields) => this.counted(key, entry, fields), () => this.byKey.delete(key));
+    void entry.terms.then((fields) => this.counted(key, entry, fields), () => this.drop(key));
     return entry.terms;
   }
 
@@ -68,11 +80,17 @@ class RecentTerms {
     if (this.byKey.get(key) !== entry) return;
     entry.count = fields.reduce((n, f) => n + f.terms.length, 0);
     this.total += entry.count;
-    for (const [k, old] of this.byKey) {
+    for (const k of this.byKey.keys()) {
       if (this.total <= RECENT_TERMS) break;
-      this.byKey.delete(k);
-      this.total -= old.count;
+      this.drop(k);
     }
+  }
+
+  private drop(key: string): void {
+    const entry = this.byKey.get(key);
+    if (!entry) return;
+    this.byKey.delete(key);
+    this.total -= entry.count;
   }
 }
 const recentTerms = new RecentTerms();
