@@ -1,6 +1,7 @@
 import { Schema, type Connection, type Model, type mongo } from 'mongoose';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { releaseById, releasesOf } from './disposals';
+import { findWhereIn } from './bulk';
 import { insertNew } from './insert-once';
 import { modelFor } from './model';
 import { getMessageMeta, type MessageAddress } from './messages';
@@ -195,15 +196,21 @@ const sourceKey = (archiveId: string, mailboxId: string, messageId: string) => `
  * "Which of these mailbox messages does the archive hold already?", decided by inserting a claim
  * per message in one command: on FerretDB a lookup of a missing `_id` scans the collection,
  * while an insert is checked against the unique key. Only messages claimed before (archived
- * then, or offered to an attempt that never finished) are looked up. Returns the references of
+ * then, or offered to an attempt that never finished) are looked up, together in one command:
+ * a restarted crawl offers whole pages of them, and a lookup each, fifteen mailboxes at once,
+ * kept FerretDB busy for minutes (7 s per lookup at 40,000 references). Returns the references of
  * those that were archived, by message id. (Messages archived before claims existed are claimed
  * on their next offer and downloaded once more; ingest turns that into a duplicate.)
  */
 export async function claimSources(conn: Connection, archiveId: string, mailboxId: string, messageIds: string[]): Promise<Map<string, SourceRef>> {
   const claims = messageIds.map((id) => ({ _id: sourceKey(archiveId, mailboxId, id) }));
-  const taken = await insertNew(raw(sourceClaims(conn)), claims);
-  const found = await Promise.all([...taken].map(async (i) => [messageIds[i]!, await sourceRefs(conn).findById(claims[i]!._id).lean<SourceRef>()] as const));
-  return new Map(found.filter((f): f is readonly [string, SourceRef] => f[1] !== null));
+  const taken = [...(await insertNew(raw(sourceClaims(conn)), claims))];
+  if (taken.length === 0) return new Map();
+  const refs = new Map((await findWhereIn(raw(sourceRefs(conn)), taken.map((i) => claims[i]!._id))).map((r) => [r._id, r]));
+  return new Map(taken.flatMap((i) => {
+    const ref = refs.get(claims[i]!._id);
+    return ref ? [[messageIds[i]!, ref] as const] : [];
+  }));
 }
 
 /** The archived copy of a mailbox message (by its Graph id), to skip downloading it again. */
