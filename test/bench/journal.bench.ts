@@ -20,7 +20,7 @@ import { openStore, type Store } from '../../backend/src/store';
 import { DEMO_USERS, startEmulator } from '../../emulator/src/index';
 import { ensureCertificates } from '../../emulator/src/tls';
 import { freePort } from '../helpers/process';
-import { benchBackend, vmHwm } from './probes';
+import { benchBackend, cpuSeconds, diffCpu, vmHwm } from './probes';
 import { describeCommands, scrapeDbCommands, sumCounts, total } from './db-commands';
 import { printReport, type Row } from './report';
 import { tenantEnv } from '../helpers/tenant-env';
@@ -88,10 +88,14 @@ async function main(): Promise<void> {
     const planned = await compose(emulator.journal, REPORTS);
     log(`sending over ${CONNECTIONS} connections to a backend with ${WORKERS} workers…`);
     const started = Date.now();
+    // The sender (the emulator's journal rule) runs in this process.
+    const cpuBefore = cpuSeconds(backend.child.pid!, process.pid);
     const { sent, refused } = await send(emulator.journal, planned);
     const sendSeconds = (Math.max(...sent.map((s) => s.acceptedAt)) - started) / 1000;
     log(`${sent.length} accepted in ${sendSeconds.toFixed(1)} s (${refused} refused); waiting for the archive…`);
     const archivedAt = await waitArchived(store.db, sent, started);
+    const burstCpu = diffCpu(cpuBefore, cpuSeconds(backend.child.pid!, process.pid));
+    const burstSeconds = (Date.now() - started) / 1000;
     const peakRss = vmHwm(backend.child.pid!);
     const extraRss = Math.max(0, ...extra.map((p) => vmHwm(p.child.pid!)));
     const commands = sumCounts(await Promise.all([backend, ...extra].map((p) => scrapeDbCommands(p.url, backends.metricsToken))));
@@ -139,6 +143,9 @@ async function main(): Promise<void> {
       { key: 'paced_latency_p50_ms', label: `time from 250 to searchable at ${PACED_PER_S} report/s, p50`, value: pct(pacedLatencies, 50), unit: 'ms', digits: 0 },
       { key: 'paced_latency_p95_ms', label: `time from 250 to searchable at ${PACED_PER_S} report/s, p95`, value: pct(pacedLatencies, 95), unit: 'ms', digits: 0 },
       { key: 'filed_per_accepted', label: 'reports archived per second / accepted per second, under the burst', value: sent.length / ((lastArchived - started) / 1000) / acceptedPerSecond, unit: '', digits: 2, target: '≥ 0.9', ok: sent.length / ((lastArchived - started) / 1000) / acceptedPerSecond >= 0.9 },
+      { key: 'cpu_backend_pct', label: 'CPU during the burst and its backlog: backend', value: (100 * burstCpu.backend) / burstSeconds, unit: '% of a core', digits: 0 },
+      { key: 'cpu_database_pct', label: `CPU during the burst and its backlog: ${db.kind}`, value: (100 * burstCpu.database) / burstSeconds, unit: '% of a core', digits: 0 },
+      { key: 'cpu_sender_pct', label: "CPU during the burst and its backlog: sender and emulator (the benchmark's process)", value: (100 * burstCpu.emulator) / burstSeconds, unit: '% of a core', digits: 0 },
       { key: 'db_commands_per_report', label: 'database commands per report (gateway and workers, burst and its backlog)', value: total(commands) / sent.length, unit: '', digits: 2 },
       { key: 'peak_rss_mb', label: `backend peak RSS (gateway + ${WORKERS} workers, ingest and search indexing included)`, value: peakRss / 1024 / 1024, unit: 'MB', digits: 0 },
       ...(PROCESSES > 1 ? [{ key: 'worker_process_rss_mb', label: 'peak RSS of the other backend processes (workers, no gateway), the largest', value: extraRss / 1024 / 1024, unit: 'MB', digits: 0 }] : []),
