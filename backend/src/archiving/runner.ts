@@ -140,13 +140,14 @@ export function mailboxHandler(deps: ArchivingDeps) {
     const lock = await lockMailbox(deps.store, mailboxId, ctx.job._id, lease);
     // Looked at again soon: the holder gives the lock back when it ends, long before its lease would run out.
     if (!lock.held) throw new JobDeferredError(new Date(Math.min(lock.until.getTime(), Date.now() + Math.max(1000, lease / 10))), `mailbox ${target.upn} is being crawled by ${lock.heldBy}`);
-    // A restart costs the run time (a takeover waits out the lease): the run names each one and why.
-    await recordRunAttempt(conn, runId, mailboxId, ctx.job.attempts, previousEnd(ctx.job));
     // Held longer than its lease without renewal (a stalled process), the lock may go to another job: then stop, and queue again.
     const lockLost = new AbortController();
     const renew = () => renewMailboxLock(deps.store, mailboxId, ctx.job._id, lease).then((held) => held || lockLost.abort(), () => undefined);
     const renewal = setInterval(() => void renew(), Math.max(100, lease / 3));
     try {
+      // A restart costs the run time (a takeover waits out the lease): the run names each one and
+      // why. Only a note: a database too busy to take it must not fail the attempt.
+      await recordRunAttempt(conn, runId, mailboxId, ctx.job.attempts, previousEnd(ctx.job)).catch((err: unknown) => deps.log.warn({ err, mailboxId }, 'could not record the attempt in the run'));
       return await crawlOne(deps, ctx, run, target, lockLost.signal);
     } catch (err) {
       if (lockLost.signal.aborted && !ctx.signal.aborted) throw new JobDeferredError(new Date(Date.now() + lease), `another job took the lock of mailbox ${target.upn}`);
