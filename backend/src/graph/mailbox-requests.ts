@@ -66,6 +66,20 @@ interface BatchPart {
   headers?: Record<string, string>;
 }
 
+/** The URL a middleware's request goes to. */
+export const requestUrl = (context: Context): string => (typeof context.request === 'string' ? context.request : context.request.url);
+
+/** A `$batch` request's JSON body, parsed; null for any other request (or a body that is not JSON). */
+export function batchBody(context: Context): { requests?: BatchPart[] } | null {
+  const body = context.options?.body;
+  if (!/\/\$batch(\?|$)/.test(requestUrl(context)) || typeof body !== 'string') return null;
+  try {
+    return JSON.parse(body) as { requests?: BatchPart[] };
+  } catch {
+    return null;
+  }
+}
+
 export class MailboxRequestHandler implements Middleware {
   private next: Middleware | undefined;
 
@@ -74,13 +88,12 @@ export class MailboxRequestHandler implements Middleware {
   }
 
   async execute(context: Context): Promise<void> {
-    const url = typeof context.request === 'string' ? context.request : context.request.url;
     const weights = new Map<string, number>();
-    const single = mailboxOf(url);
+    const single = mailboxOf(requestUrl(context));
     if (single) {
       preferImmutable(context);
       weights.set(slotKey(single), 1);
-    } else if (/\/\$batch(\?|$)/.test(url)) {
+    } else {
       for (const [mailbox, parts] of batchParts(context)) weights.set(mailbox, Math.min(parts, MAILBOX_CONCURRENCY));
     }
     // Taken in one order (sorted), so two batches spanning the same mailboxes never deadlock.
@@ -116,17 +129,11 @@ function withImmutable(prefer: string | null): string {
   return prefer ? `${prefer}, ${IMMUTABLE}` : IMMUTABLE;
 }
 
-/** Mailbox → number of parts, and the immutable-id preference added to every mail part. */
+/** A `$batch`'s mailbox → number of parts, and the immutable-id preference added to every mail part. */
 function batchParts(context: Context): Map<string, number> {
   const counts = new Map<string, number>();
-  const body = context.options?.body;
-  if (typeof body !== 'string') return counts;
-  let parsed: { requests?: BatchPart[] };
-  try {
-    parsed = JSON.parse(body) as { requests?: BatchPart[] };
-  } catch {
-    return counts;
-  }
+  const parsed = batchBody(context);
+  if (!parsed) return counts;
   for (const part of parsed.requests ?? []) {
     const addressed = part.url ? mailboxOf(part.url) : null;
     if (!addressed) continue;

@@ -1,4 +1,5 @@
 import type { Context, Middleware } from '@microsoft/microsoft-graph-client';
+import { requestUrl } from './mailbox-requests';
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 const MAX_HOPS = 5;
@@ -38,7 +39,7 @@ export class GraphRedirectHandler implements Middleware {
       const response = context.response;
       const location = response?.headers.get('location');
       if (!response || !REDIRECTS.has(response.status) || !location) return;
-      const current = typeof context.request === 'string' ? context.request : context.request.url;
+      const current = requestUrl(context);
       const target = new URL(location, current);
       if (target.protocol !== 'https:' || target.host !== this.graphHost) throw new ForeignRedirectError(response.status, target.href);
       if (hop >= MAX_HOPS) throw new Error(`Graph redirected more than ${MAX_HOPS} times from ${current}`);

@@ -1,5 +1,5 @@
 import type { Context, Middleware } from '@microsoft/microsoft-graph-client';
-import { principalOf } from '../graph/mailbox-requests';
+import { batchBody, principalOf, requestUrl } from '../graph/mailbox-requests';
 import { graphRequests, graphRetries, graphThrottled } from './index';
 
 /**
@@ -20,20 +20,10 @@ export function classifyPrincipal(id: string, cls: string): void {
 }
 
 function classOf(context: Context): string {
-  const url = typeof context.request === 'string' ? context.request : context.request.url;
-  const id = /\/\$batch(\?|$)/.test(url) ? firstPartPrincipal(context) : principalOf(url);
+  const batch = batchBody(context);
+  const url = batch ? batch.requests?.[0]?.url : requestUrl(context);
+  const id = url ? principalOf(url) : null;
   return (id && classes.get(id)) ?? 'tenant';
-}
-
-function firstPartPrincipal(context: Context): string | null {
-  const body = context.options?.body;
-  if (typeof body !== 'string') return null;
-  try {
-    const first = (JSON.parse(body) as { requests?: { url?: string }[] }).requests?.[0]?.url;
-    return first ? principalOf(first) : null;
-  } catch {
-    return null;
-  }
 }
 
 /** Counts every request the chain sends; sits right before the HTTP handler, so each attempt passes it. */

@@ -104,8 +104,9 @@ async function commitsOf(ctx: IndexCtx, seqs: readonly number[]): Promise<(Commi
   if (missing.length === 0) return known;
   const docs = await getDocs(ctx.store, meta(ctx), missing.map((seq) => `c|${pad(seq)}`));
   return seqs.map((seq, i) => {
-    const doc = known[i] ? undefined : docs.get(`c|${pad(seq)}`);
-    if (!doc) return known[i] ?? null;
+    if (known[i]) return known[i];
+    const doc = docs.get(`c|${pad(seq)}`);
+    if (!doc) return null;
     const commit = toCommit(doc);
     putCached(commitKey(ctx, seq), commit, 200);
     return commit;

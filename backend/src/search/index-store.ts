@@ -313,7 +313,7 @@ export interface ArchivedItem {
 
 type Content = MessageContent | MessageMeta | MessageTextRow;
 
-export function entryFor(item: Omit<ArchivedItem, 'archiveId'>, content: Content): IndexEntry {
+export function entryFor(item: Omit<ArchivedItem, 'archiveId'>, content: Content, copies = 1): IndexEntry {
   const from = content.from?.[0];
   const text = content as { bodyText?: string; alternativeText?: string; attachmentText?: string[] };
   return {
@@ -330,6 +330,7 @@ export function entryFor(item: Omit<ArchivedItem, 'archiveId'>, content: Content
     body: text.bodyText ?? '',
     alternativeText: text.alternativeText ?? '',
     attachmentText: text.attachmentText ?? [],
+    copies,
   };
 }
 
@@ -346,7 +347,7 @@ export async function indexArchivedItem(store: IndexStore, item: ArchivedItem, c
     // The blob was already stored for another archive: its text is in the message document.
     source = (await getMessageDoc(store.conn, item.sha256)) ?? content;
   }
-  await (await writerFor(store, item.archiveId)).add({ ...entryFor(item, source), copies });
+  await (await writerFor(store, item.archiveId)).add(entryFor(item, source, copies));
 }
 
 /**
