@@ -15,6 +15,7 @@ import { betaGraph } from '../graph/client';
 import { crawlMailbox, describe, isMailboxWide } from './crawl-mailbox';
 import { crawlGroup } from '../groups/crawl';
 import { Limiter } from '../limiter';
+import { keepRenewing, type LeaseLoss } from '../lease-renewal';
 import { MAILBOX_CONCURRENCY, shareSlots } from '../graph/mailbox-requests';
 import { lockMailbox, renewMailboxLock, unlockMailbox } from '../store/mailbox-locks';
 import { DEFAULT_RETRY, RetryClock, type RetryPolicy } from './owed';
@@ -140,23 +141,32 @@ export function mailboxHandler(deps: ArchivingDeps) {
     const lock = await lockMailbox(deps.store, mailboxId, ctx.job._id, lease);
     // Looked at again soon: the holder gives the lock back when it ends, long before its lease would run out.
     if (!lock.held) throw new JobDeferredError(new Date(Math.min(lock.until.getTime(), Date.now() + Math.max(1000, lease / 10))), `mailbox ${target.upn} is being crawled by ${lock.heldBy}`);
-    // Held longer than its lease without renewal (a stalled process), the lock may go to another job: then stop, and queue again.
+    // Not renewed for a whole lease (a stalled process, a database that refused every renewal), the
+    // lock may go to another job: then stop, and queue again.
     const lockLost = new AbortController();
-    const renew = () => renewMailboxLock(deps.store, mailboxId, ctx.job._id, lease).then((held) => held || lockLost.abort(), () => undefined);
-    const renewal = setInterval(() => void renew(), Math.max(100, lease / 3));
+    const renewal = keepRenewing({
+      leaseMs: lease,
+      renew: () => renewMailboxLock(deps.store, mailboxId, ctx.job._id, lease),
+      lost: (why) => lockLost.abort(why),
+      failed: (err) => deps.log.warn({ err, mailboxId }, 'renewing the mailbox lock failed; trying again shortly'),
+    });
     try {
       // A restart costs the run time (a takeover waits out the lease): the run names each one and
       // why. Only a note: a database too busy to take it must not fail the attempt.
       await recordRunAttempt(conn, runId, mailboxId, ctx.job.attempts, previousEnd(ctx.job)).catch((err: unknown) => deps.log.warn({ err, mailboxId }, 'could not record the attempt in the run'));
       return await crawlOne(deps, ctx, run, target, lockLost.signal);
     } catch (err) {
-      if (lockLost.signal.aborted && !ctx.signal.aborted) throw new JobDeferredError(new Date(Date.now() + lease), `another job took the lock of mailbox ${target.upn}`);
+      if (lockLost.signal.aborted && !ctx.signal.aborted) throw new JobDeferredError(new Date(Date.now() + lease), lockLostReason(lockLost.signal.reason as LeaseLoss, target.upn));
       throw err;
     } finally {
-      clearInterval(renewal);
+      renewal.stop();
       await unlockMailbox(deps.store, mailboxId, ctx.job._id).catch(() => undefined);
     }
   };
+}
+
+function lockLostReason(why: LeaseLoss, upn: string): string {
+  return why === 'taken' ? `another job took the lock of mailbox ${upn}` : `the lock of mailbox ${upn} could not be renewed within its lease`;
 }
 
 async function crawlOne(deps: ArchivingDeps, ctx: JobContext, run: Run, target: RunMailbox, lockLost: AbortSignal): Promise<unknown> {

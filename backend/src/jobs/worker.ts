@@ -1,4 +1,5 @@
 import { createLogger, type Logger } from '../log';
+import { keepRenewing } from '../lease-renewal';
 import {
   claimNext,
   claimOf,
@@ -257,32 +258,21 @@ function describe(error: unknown): JobError {
 }
 
 /**
- * Heartbeats every third of the lease. A heartbeat also carries cancel requests in. If the
- * database stays unreachable past the lease, the handler is stopped: by then another worker
- * may have taken the job over.
+ * Heartbeats as the lease asks (lease-renewal.ts). A heartbeat also carries cancel requests in. If
+ * no heartbeat holds for a whole lease, the handler is stopped: by then another worker may have
+ * taken the job over.
  */
 function keepLease(claim: Claim, s: RunSettings, writes: Serial, abort: (cause: AbortCause) => void, log: Logger) {
-  let heldUntil = Date.now() + s.leaseMs;
-  let inFlight = false;
-  const beat = async () => {
-    const sentAt = Date.now();
-    inFlight = true;
-    try {
+  return keepRenewing({
+    leaseMs: s.leaseMs,
+    renew: async () => {
       const { held, cancelRequested } = await writes.run(() => heartbeat(s.store, claim, s.leaseMs));
-      if (!held) return abort('lease-lost');
-      heldUntil = sentAt + s.leaseMs;
-      if (cancelRequested) abort('cancelled');
-    } catch (err) {
-      log.warn({ err }, 'heartbeat failed');
-    } finally {
-      inFlight = false;
-    }
-  };
-  const timer = setInterval(() => {
-    if (Date.now() >= heldUntil) abort('lease-lost');
-    else if (!inFlight) void beat();
-  }, Math.max(1, Math.floor(s.leaseMs / 3)));
-  return { stop: () => clearInterval(timer) };
+      if (held && cancelRequested) abort('cancelled');
+      return held;
+    },
+    lost: () => abort('lease-lost'),
+    failed: (err) => log.warn({ err }, 'heartbeat failed; trying again shortly'),
+  });
 }
 
 class Serial {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Store } from '../store';
+import { keepRenewing } from '../lease-renewal';
 import { acquireRetentionLock, releaseRetentionLock, renewRetentionLock } from '../store/retention-lock';
 
 /** How long a run that died keeps others waiting. */
@@ -24,16 +25,11 @@ export async function exclusively<T>(store: Store, work: (signal: AbortSignal) =
   const outer = opts.signal;
   if (!(await acquireRetentionLock(store, owner, leaseMs))) throw new RetentionBusyError();
   const lost = new AbortController();
-  const timer = setInterval(() => {
-    renewRetentionLock(store, owner, leaseMs).then(
-      (held) => held || lost.abort(new Error('Lost the retention lock')),
-      () => undefined,
-    );
-  }, leaseMs / 3);
+  const renewal = keepRenewing({ leaseMs, renew: () => renewRetentionLock(store, owner, leaseMs), lost: () => lost.abort(new Error('Lost the retention lock')) });
   try {
     return await work(outer ? AbortSignal.any([outer, lost.signal]) : lost.signal);
   } finally {
-    clearInterval(timer);
+    renewal.stop();
     await releaseRetentionLock(store, owner).catch(() => undefined);
   }
 }

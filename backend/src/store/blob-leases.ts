@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { mongo } from 'mongoose';
 import { insertOnce } from './insert-once';
+import { keepRenewing } from '../lease-renewal';
 
 export interface LeaseDoc {
   _id: string;
@@ -20,7 +21,7 @@ export interface Lease {
   release(): Promise<void>;
   /** Makes `release` leave the lease in place to expire. */
   abandon(): void;
-  /** Renews in the background; `signal` aborts with BLOB_LEASE_LOST if another writer took over. */
+  /** Renews in the background; `signal` aborts with BLOB_LEASE_LOST if another writer took over or no renewal held for a whole lease. */
   keepAlive(): { signal: AbortSignal; stop(): void };
 }
 
@@ -66,13 +67,8 @@ export class Leases {
       },
       keepAlive: () => {
         const controller = new AbortController();
-        const timer = setInterval(() => {
-          renew().then(
-            (ok) => ok || controller.abort(this.lost(id)),
-            () => undefined, // a failed renewal is retried on the next tick; expiry is the real limit
-          );
-        }, this.leaseMs / 3);
-        return { signal: controller.signal, stop: () => clearInterval(timer) };
+        const renewal = keepRenewing({ leaseMs: this.leaseMs, renew, lost: () => controller.abort(this.lost(id)) });
+        return { signal: controller.signal, stop: renewal.stop };
       },
     };
   }

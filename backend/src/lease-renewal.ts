@@ -1,0 +1,57 @@
+export type LeaseLoss = 'taken' | 'expired';
+
+export interface LeaseRenewal {
+  /** The lease's length: it runs out this long after the last renewal that was sent and held. */
+  leaseMs: number;
+  /** Extends the lease; false when another holder has it now. */
+  renew(): Promise<boolean>;
+  /** Called once: another holder has the lease ('taken'), or no renewal held for a whole lease ('expired'). */
+  lost(why: LeaseLoss): void;
+  /** A renewal that threw (the database busy or away); it is tried again soon. */
+  failed?(err: unknown): void;
+}
+
+/**
+ * Renews a lease every third of its length until stopped, one renewal at a time. A renewal that
+ * fails is tried again within a second rather than a third of the lease later: a database under
+ * load fails renewals slowly (FerretDB answers SQLITE_BUSY only after its 10 s busy timeout), and
+ * at a third's spacing two failures in a row used up a 30 s lease, so a busy minute cost the run
+ * a restarted crawl. Past the lease without a renewal that held, the holder is told it lost it
+ * even while a renewal still hangs: by then another holder may have taken over.
+ */
+export function keepRenewing(lease: LeaseRenewal): { stop(): void } {
+  const every = Math.max(1, Math.floor(lease.leaseMs / 3));
+  const soon = Math.max(1, Math.min(1000, Math.floor(every / 4)));
+  let stopped = false;
+  let next: NodeJS.Timeout | undefined;
+  let expiry: NodeJS.Timeout | undefined;
+  const end = (why: LeaseLoss) => {
+    if (stopped) return;
+    stop();
+    lease.lost(why);
+  };
+  const expireAt = (at: number) => {
+    clearTimeout(expiry);
+    expiry = setTimeout(() => end('expired'), Math.max(0, at - Date.now()));
+  };
+  const beat = async () => {
+    const sentAt = Date.now();
+    let wait = soon;
+    try {
+      if (!(await lease.renew())) return end('taken');
+      expireAt(sentAt + lease.leaseMs);
+      wait = Math.max(0, sentAt + every - Date.now());
+    } catch (err) {
+      lease.failed?.(err);
+    }
+    if (!stopped) next = setTimeout(() => void beat(), wait);
+  };
+  const stop = () => {
+    stopped = true;
+    clearTimeout(next);
+    clearTimeout(expiry);
+  };
+  expireAt(Date.now() + lease.leaseMs);
+  next = setTimeout(() => void beat(), every);
+  return { stop };
+}
