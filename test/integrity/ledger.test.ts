@@ -4,7 +4,7 @@ import { chainQueued } from '../../backend/src/integrity/seal';
 import { BACKFILL_JOB, VERIFY_JOB } from '../../backend/src/integrity/service';
 import { enqueue, getJob } from '../../backend/src/store/jobs';
 import { runningVerification } from '../../backend/src/store/integrity-reports';
-import { countLedgerEntries, ledgerEntriesInOrder, listLedgerRoots, queueLedgerEvents, type QueuedEvent } from '../../backend/src/store/ledger';
+import { countLedgerEntries, ledgerEntriesInOrder, listLedgerRoots, queueLedgerEvents, type LedgerEntry, type QueuedEvent } from '../../backend/src/store/ledger';
 import { waitFor } from '../jobs/helpers';
 import { archive, closeTsa, finished, fixture, type Fixture } from './helpers';
 
@@ -63,7 +63,8 @@ describe('integrity ledger', () => {
     assert.equal((await chainQueued(f.store)).appended, 1);
     // As if the sealer died before its delete and the hint: the event is back, the hint behind.
     await queueLedgerEvents(f.store, events);
-    await f.store.db.collection('ledger_head').updateOne({ _id: 'head' as never }, { $set: { seq: 4 } });
+    const before = await f.store.db.collection<LedgerEntry>('ledger').findOne({ _id: 4 });
+    await f.store.db.collection('ledger_head').updateOne({ _id: 'head' as never }, { $set: { seq: 4, hash: before!.hash } });
     assert.equal((await chainQueued(f.store)).appended, 0);
     assert.equal(await queue.countDocuments({}), 0);
     const last = [];

@@ -52,14 +52,27 @@ export async function closePeriods(store: LedgerStore, head: Head, opts: { now: 
   };
   const from = (last?.toSeq ?? 0) + 1;
   if (head.seq < from) return closed;
+  const open = openPeriods.get(store);
+  if (!opts.closeOpen && open?.from === from && !isOver(open.at, opts)) return closed;
   for await (const entry of ledgerEntriesInOrder(store, { from, to: head.seq })) {
     if (group.length > 0 && periodOf(entry.at, opts.periodMs).getTime() > periodOf(group[0]!.at, opts.periodMs).getTime() && !(await close())) return closed;
     group.push(entry);
   }
-  const over = group.length > 0 && periodOf(group[0]!.at, opts.periodMs).getTime() + opts.periodMs <= opts.now.getTime();
-  if (group.length > 0 && (over || opts.closeOpen)) await close();
+  if (group.length > 0 && (isOver(group[0]!.at, opts) || opts.closeOpen)) await close();
+  if (group[0]) openPeriods.set(store, { from: group[0]._id, at: group[0].at });
+  else openPeriods.delete(store);
   return closed;
 }
+
+/**
+ * Per store, the first entry after the last root, when its period was not over yet. Until that
+ * period ends nothing can close (an entry of a later period comes after its end), so the sealer's
+ * pass each minute need not read the entries again: on FerretDB 1.24 a range of the chain is a
+ * read of all of it.
+ */
+const openPeriods = new WeakMap<LedgerStore, { from: number; at: Date }>();
+
+const isOver = (at: Date, opts: { now: Date; periodMs: number }) => periodOf(at, opts.periodMs).getTime() + opts.periodMs <= opts.now.getTime();
 
 /** Asks the TSA for every root still without a token; a failure is kept on the root and retried next time. */
 export async function stampRoots(store: LedgerStore, tsa: TsaSettings): Promise<{ stamped: number; failed: number }> {

@@ -19,15 +19,16 @@ import { ledgerEntryHash, type Head } from './ledger';
 
 /**
  * The sealer: chains the queued ledger events (integrity/ledger.ts), in passes. A pass
- *  1. walks from the head hint to the end of the chain: entries a crashed pass (or another
- *     sealer) appended, whose events may still be queued, are `done`;
+ *  1. starts at the head hint (a number and its hash). Entries a crashed pass (or another
+ *     sealer) appended past it, whose events may still be queued, make its first append lose;
+ *     it walks past them then, and they are `done`. A process's first pass walks in any case;
  *  2. streams up to `pass` events in one sorted read, chaining them `window` at a time,
  *     skipping those `done`;
  *  3. deletes what it read and what it walked past: pages it read whole by page id, the rest
  *     by key (few: pages cut by the pass's end or half written, and other sealers' events);
  *  4. moves the hint to the head.
  * An event is deleted only after its entry is appended, and the hint moves only after the
- * deletes, so a crash anywhere leaves every event queued or chained, and the next pass walks
+ * deletes, so a crash anywhere leaves every event queued or chained, and the next append walks
  * past what is chained: nothing lost, nothing chained twice. Sealers in several processes may
  * overlap: who appends entry n is decided by inserting it; the loser walks what the winner
  * appended and chains the rest after it.
@@ -76,13 +77,24 @@ interface PassState {
   recorded: Recorded;
 }
 
+/** Stores whose sealer walked the chain from the hint once: their later passes start at the hint. */
+const walkedOnce = new WeakSet<LedgerStore>();
+
 async function sealPass(store: LedgerStore, o: Required<SealOptions>): Promise<{ head: Head; appended: number; read: number }> {
   const recorded = new Recorded(store);
   const done = new Set<string>();
-  const head = await walk(store, await hintedHead(store), (e) => {
-    done.add(e.key);
-    recorded.note(e);
-  });
+  // The hint is the end of the chain unless a pass died between appending and moving the hint, or
+  // another sealer is ahead: then appending after it loses on the first entry, and `append` walks
+  // on from there. So only a process's first pass walks (what a dead pass left is then rooted even
+  // if nothing new comes): on FerretDB 1.24 every read of the chain reads all of it, each minute.
+  const hint = await hintedHead(store);
+  const head = walkedOnce.has(store)
+    ? hint
+    : await walk(store, hint, (e) => {
+        done.add(e.key);
+        recorded.note(e);
+      });
+  walkedOnce.add(store);
   const state: PassState = { head, done, appended: 0, recorded };
   const pages = new Map<string, { size: number; keys: string[] }>();
   const loose: string[] = [];
@@ -103,7 +115,7 @@ async function sealPass(store: LedgerStore, o: Required<SealOptions>): Promise<{
   }
   await append(store, state, window, o.step);
   await dequeue(store, state, { pages, loose, perDelete: o.pagesPerDelete }, o.step);
-  await advanceLedgerHeadHint(store, state.head.seq);
+  await advanceLedgerHeadHint(store, state.head);
   return { head: state.head, appended: state.appended, read };
 }
 
@@ -176,12 +188,14 @@ async function dequeue(store: LedgerStore, state: PassState, { pages, loose, per
  */
 async function hintedHead(store: LedgerStore): Promise<Head> {
   const hint = await ledgerHeadHint(store);
-  if (hint === 0) return { seq: 0, hash: LEDGER_GENESIS };
-  const entry = await getLedgerEntry(store, hint);
+  if (hint.seq === 0) return { seq: 0, hash: LEDGER_GENESIS };
+  if (hint.hash) return { seq: hint.seq, hash: hint.hash };
+  // A hint written before it kept the hash.
+  const entry = await getLedgerEntry(store, hint.seq);
   if (entry) return { seq: entry._id, hash: entry.hash };
   let last: LedgerEntry | null = null;
-  for await (const e of ledgerEntriesInOrder(store, { from: 1, to: hint })) last = e;
-  return { seq: hint, hash: last?.hash ?? LEDGER_GENESIS };
+  for await (const e of ledgerEntriesInOrder(store, { from: 1, to: hint.seq })) last = e;
+  return { seq: hint.seq, hash: last?.hash ?? LEDGER_GENESIS };
 }
 
 /** The end of the chain from `from` on, in one ranged read; `visit` sees each entry past `from`. */

@@ -26,7 +26,7 @@ export interface LedgerCheck {
  * its range, every root's token checked against the trusted TSA certificates.
  */
 export async function checkLedger(store: LedgerStore, trusted: string[], report: (p: Problem) => void): Promise<LedgerCheck> {
-  const announced = await ledgerHeadHint(store);
+  const announced = (await ledgerHeadHint(store)).seq;
   const roots = await listLedgerRoots(store);
   const rootQueue = [...roots];
   const check: LedgerCheck = { messages: new Map(), entries: 0, roots: roots.length, timestamped: 0 };

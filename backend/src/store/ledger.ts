@@ -71,6 +71,8 @@ export interface LedgerRoot {
 interface HeadHint {
   _id: 'head';
   seq: number;
+  /** Entry `seq`'s hash, so that a sealer starts from the hint without reading the chain (absent in hints written before it was kept). */
+  hash?: string;
 }
 
 export type LedgerStore = Pick<Store, 'db'>;
@@ -163,18 +165,22 @@ export async function getLedgerEntry(store: LedgerStore, seq: number): Promise<L
   return (await collections(store.db)).entries.findOne({ _id: seq });
 }
 
-export async function ledgerHeadHint(store: LedgerStore): Promise<number> {
-  return (await (await collections(store.db)).hint.findOne({ _id: 'head' }))?.seq ?? 0;
+export async function ledgerHeadHint(store: LedgerStore): Promise<{ seq: number; hash?: string }> {
+  const hint = await (await collections(store.db)).hint.findOne({ _id: 'head' });
+  return { seq: hint?.seq ?? 0, ...(hint?.hash ? { hash: hint.hash } : {}) };
 }
 
-export async function advanceLedgerHeadHint(store: LedgerStore, seq: number): Promise<void> {
+/**
+ * Moves the hint forward to `head` (never back, and a hint without a hash takes one at the same
+ * number). When the hint is ahead already, the upsert's insert loses on the key, as it does
+ * when two sealers' first upserts race: either way the hint is where it should be.
+ */
+export async function advanceLedgerHeadHint(store: LedgerStore, head: { seq: number; hash: string }): Promise<void> {
   const { hint } = await collections(store.db);
   try {
-    await hint.updateOne({ _id: 'head' }, { $max: { seq } }, { upsert: true });
+    await hint.updateOne({ _id: 'head', $or: [{ seq: { $lt: head.seq } }, { seq: head.seq, hash: { $exists: false } }] }, { $set: { seq: head.seq, hash: head.hash } }, { upsert: true });
   } catch (err) {
-    // Two sealers' first upserts raced: the document exists now.
     if (!isDuplicateKey(err)) throw err;
-    await hint.updateOne({ _id: 'head' }, { $max: { seq } });
   }
 }
 
