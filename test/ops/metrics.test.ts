@@ -66,9 +66,9 @@ test('the counters move with an archiving run, scraped before, during and after 
   assert.ok(done.has('nodejs_eventloop_lag_p99_seconds'), 'event-loop delay');
   assert.equal(sum(done, 'm365archive_job_queue_depth'), 0, 'nothing left waiting');
   assert.ok(value(done, 'm365archive_database_bytes{part="data"}') > 0, 'the database\'s size');
-  const dbStats = (x: Samples) => sum(x, 'm365archive_db_command_duration_seconds_count{command="dbStats",');
-  assert.ok(dbStats(during) >= 1, 'dbStats was read for the first scrape');
-  assert.equal(dbStats(done), dbStats(during), 'read at most every few minutes, not at every scrape: dbStats takes seconds on FerretDB');
+  // Reading the size visits every page of the database on FerretDB: later scrapes report the first read.
+  const size = (x: Samples) => value(x, 'm365archive_database_bytes{part="data"}');
+  assert.equal(size(done), size(before), 'read at most every few minutes, not at every scrape');
 
   const searches = value(done, 'm365archive_search_duration_seconds_count');
   assert.equal((await stack.api(ADMIN, 'GET', '/search?q=a')).status, 200);

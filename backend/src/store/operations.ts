@@ -1,4 +1,5 @@
 import type { mongo } from 'mongoose';
+import { isFerretDB } from './server-kind';
 
 /**
  * Figures about the deployment as a whole, for the metrics' gauges, the operations dashboard and
@@ -57,13 +58,35 @@ export interface DatabaseSize {
   indexBytes: number;
 }
 
+/**
+ * The database's size, read without refreshing statistics. FerretDB 1.24 answers dbStats (and
+ * collStats) by first running SQLite's ANALYZE over every table, which holds the database's one
+ * write lock for as long as reading all of it takes: in a full-size archive benchmark, the
+ * metrics' read of the size (every 5 minutes while scraped) stalled every write past FerretDB's 10 s busy
+ * timeout, and the crawls failed with SQLITE_BUSY and started again. Its `$collStats` stage
+ * reads the same page counts without ANALYZE, one collection at a time. MongoDB answers dbStats
+ * from counters it keeps.
+ */
 export async function databaseSize(db: mongo.Db): Promise<DatabaseSize> {
+  if (await isFerretDB(db)) return sizeByCollection(db);
   const stats = await db.command({ dbStats: 1 });
-  const n = (v: unknown) => Number(v ?? 0);
-  const dataBytes = n(stats.storageSize ?? stats.dataSize);
-  const indexBytes = n(stats.indexSize);
-  return { totalBytes: n(stats.totalSize) || dataBytes + indexBytes, dataBytes, indexBytes };
+  const dataBytes = toNumber(stats.storageSize ?? stats.dataSize);
+  const indexBytes = toNumber(stats.indexSize);
+  return { totalBytes: toNumber(stats.totalSize) || dataBytes + indexBytes, dataBytes, indexBytes };
 }
+
+async function sizeByCollection(db: mongo.Db): Promise<DatabaseSize> {
+  let dataBytes = 0;
+  let indexBytes = 0;
+  for (const { name } of await db.listCollections({}, { nameOnly: true }).toArray()) {
+    const [stats] = await db.collection(name).aggregate<{ storageStats?: { storageSize?: number; totalIndexSize?: number } }>([{ $collStats: { storageStats: {} } }]).toArray();
+    dataBytes += toNumber(stats?.storageStats?.storageSize);
+    indexBytes += toNumber(stats?.storageStats?.totalIndexSize);
+  }
+  return { totalBytes: dataBytes + indexBytes, dataBytes, indexBytes };
+}
+
+const toNumber = (v: unknown) => Number(v ?? 0);
 
 /** Compressed message bytes stored per UTC day (single-instance blobs by upload date), oldest first, every day present. */
 export async function storedBytesPerDay(db: mongo.Db, days: number, now = new Date()): Promise<{ date: string; bytes: number; messages: number }[]> {

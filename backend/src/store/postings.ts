@@ -4,6 +4,7 @@ import type { Store } from './connection';
 import { deleteWhereIn } from './bulk';
 import { insertOnce, isDuplicateKey } from './insert-once';
 import type { MessageAttachment } from './messages';
+import { isFerretDB } from './server-kind';
 
 /**
  * Storage of the search index: immutable documents read by `_id` only (backend/src/search/
@@ -34,20 +35,12 @@ type Db = Pick<Store, 'db'>;
 
 const SHARED = { meta: 'search_meta', marks: 'search_marks', data: 'search_data' } as const;
 const ARCHIVES = 'search_archives';
+/** Layouts forced by tests. */
 const layouts = new WeakMap<object, Promise<IndexLayout>>();
 
-/** FerretDB says so in `buildInfo`; anything else is treated as MongoDB. */
+/** FerretDB's layout is partitioned: it scans a collection for any lookup, so each archive's index gets tables of its own. */
 export function indexLayout(store: Db): Promise<IndexLayout> {
-  let layout = layouts.get(store.db);
-  if (!layout) {
-    layout = store.db
-      .admin()
-      .command({ buildInfo: 1 })
-      .then((info) => (typeof info.ferretdbVersion === 'string' ? 'partitioned' : 'shared') as IndexLayout);
-    layouts.set(store.db, layout);
-    layout.catch(() => layouts.delete(store.db));
-  }
-  return layout;
+  return layouts.get(store.db) ?? isFerretDB(store.db).then((ferret) => (ferret ? 'partitioned' : 'shared'));
 }
 
 /** Tests exercise the MongoDB layout on FerretDB too. */

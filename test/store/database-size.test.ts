@@ -1,0 +1,27 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { test } from 'node:test';
+import { databaseSize } from '../../backend/src/store/operations';
+import { isFerretDB } from '../../backend/src/store/server-kind';
+import { testStore, watchedStore } from '../helpers/db';
+
+test('the database size grows with what is stored, and is read without refreshing statistics (on FerretDB, dbStats and collStats run ANALYZE under the write lock)', async () => {
+  const store = await testStore();
+  const watched = await watchedStore(store.dbName);
+  try {
+    const filler = store.db.collection<{ _id: string; data: string }>('filler');
+    await filler.insertOne({ _id: 'seed', data: '' });
+    const before = await databaseSize(watched.store.db);
+    await filler.insertMany(Array.from({ length: 200 }, (_, i) => ({ _id: `d${i}`, data: randomBytes(8192).toString('base64') })));
+    watched.commands.length = 0;
+    const after = await databaseSize(watched.store.db);
+    assert.ok(after.dataBytes - before.dataBytes > 2_000_000, `2.2 MB stored: data ${before.dataBytes} → ${after.dataBytes} bytes`);
+    assert.equal(after.totalBytes, after.dataBytes + after.indexBytes);
+    const stats = watched.commands.filter((c) => /^(dbStats|collStats) /.test(c)).map((c) => c.split(' ')[0]);
+    // A refresh holds FerretDB's one write lock while it reads every table: writes behind it failed with SQLITE_BUSY.
+    assert.deepEqual(stats, (await isFerretDB(store.db)) ? [] : ['dbStats']);
+  } finally {
+    await watched.store.close();
+    await store.drop();
+  }
+});
