@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
-import { databaseSize } from '../../backend/src/store/operations';
+import { databaseSize, latestDatabaseSize } from '../../backend/src/store/operations';
 import { isFerretDB } from '../../backend/src/store/server-kind';
 import { testStore, watchedStore } from '../helpers/db';
 
@@ -20,6 +20,23 @@ test('the database size grows with what is stored, and is read without refreshin
     const stats = watched.commands.filter((c) => /^(dbStats|collStats) /.test(c)).map((c) => c.split(' ')[0]);
     // A refresh holds FerretDB's one write lock while it reads every table: writes behind it failed with SQLITE_BUSY.
     assert.deepEqual(stats, (await isFerretDB(store.db)) ? [] : ['dbStats']);
+  } finally {
+    await watched.store.close();
+    await store.drop();
+  }
+});
+
+test('callers at the same moment share one read of the size, and later ones get the last read at once', async () => {
+  const store = await testStore();
+  const watched = await watchedStore(store.dbName);
+  try {
+    await store.db.collection('filler').insertOne({ _id: 'seed' as never });
+    const reads = () => watched.commands.filter((c) => /^(dbStats|listCollections) /.test(c)).length;
+    const sizes = await Promise.all(Array.from({ length: 5 }, () => latestDatabaseSize(watched.store.db)));
+    assert.equal(reads(), 1, `one read for five scrapes: ${watched.commands.join(', ')}`);
+    assert.ok(sizes.every((s) => s === sizes[0]));
+    assert.equal(await latestDatabaseSize(watched.store.db), sizes[0], 'within SIZE_EVERY_MS the last read is the answer');
+    assert.equal(reads(), 1);
   } finally {
     await watched.store.close();
     await store.drop();

@@ -1,7 +1,7 @@
 import { Gauge } from 'prom-client';
 import type { Store } from '../store';
 import { countSpool } from '../store/journal-spool';
-import { databaseSize, jobCounts, owedMessages, runCounts, type DatabaseSize } from '../store/operations';
+import { SIZE_EVERY_MS, jobCounts, latestDatabaseSize, owedMessages, runCounts } from '../store/operations';
 import { registry } from './index';
 
 /**
@@ -53,17 +53,8 @@ gauge('journal_reports_queued', 'Journal reports spooled and not yet processed (
 gauge('messages_owed', 'Messages a crawl owes: due for a retry or waiting out its back-off (store/pending.ts)', [], async ({ db }, set) => {
   set({}, await owedMessages(db));
 });
-/**
- * Reading the size visits every page of the database on FerretDB (store/operations.ts): seconds
- * with a 100,000-message archive (bench:reads), which a scrape every 15 s would turn into a third
- * of the database's core. The size moves slowly, so it is read at most every SIZE_EVERY_MS and a
- * scrape reports the last read.
- */
-const SIZE_EVERY_MS = 5 * 60_000;
-let lastSize: { store: Store; at: number; size: DatabaseSize } | null = null;
-
-gauge('database_bytes', `Size of the database as the server counts it (read at most every ${SIZE_EVERY_MS / 60_000} minutes): data and indexes`, ['part'], async (store, set) => {
-  if (lastSize?.store !== store || Date.now() - lastSize.at > SIZE_EVERY_MS) lastSize = { store, at: Date.now(), size: await databaseSize(store.db) };
-  set({ part: 'data' }, lastSize.size.dataBytes);
-  set({ part: 'index' }, lastSize.size.indexBytes);
+gauge('database_bytes', `Size of the database as the server counts it (read at most every ${SIZE_EVERY_MS / 60_000} minutes): data and indexes`, ['part'], async ({ db }, set) => {
+  const size = await latestDatabaseSize(db);
+  set({ part: 'data' }, size.dataBytes);
+  set({ part: 'index' }, size.indexBytes);
 });

@@ -3,7 +3,7 @@ import { CODE_SCHEMA } from '../store/migrations';
 import { liveProcesses, type ProcessDoc } from '../store/migrations/processes';
 import { readSchema } from '../store/migrations/schema';
 import { countSpool } from '../store/journal-spool';
-import { databaseSize, jobCounts, mailboxesBehind, owedMessages, profileHealth, storedBytesPerDay, type DatabaseSize, type JobCount, type ProfileHealth } from '../store/operations';
+import { latestDatabaseSize, jobCounts, mailboxesBehind, owedMessages, profileHealth, storedBytesPerDay, type DatabaseSize, type JobCount, type ProfileHealth } from '../store/operations';
 import { storageFigures } from '../store/stats';
 
 export interface Growth {
@@ -61,7 +61,7 @@ export async function operationsOverview(store: Store, opts: { days: number; lim
 }
 
 async function growthOf(store: Store, days: number, now: Date, limitBytes?: number): Promise<Growth> {
-  const [perDay, database, storage] = await Promise.all([storedBytesPerDay(store.db, days, now), databaseSize(store.db), storageFigures(store.conn)]);
+  const [perDay, database, storage] = await Promise.all([storedBytesPerDay(store.db, days, now), latestDatabaseSize(store.db), storageFigures(store.conn)]);
   const whole = perDay.slice(0, -1);
   const meanBytes = whole.length > 0 ? whole.reduce((n, d) => n + d.bytes, 0) / whole.length : perDay.at(-1)?.bytes ?? 0;
   const perStoredByte = storage.storedBytes > 0 ? Math.max(1, database.totalBytes / storage.storedBytes) : 1;

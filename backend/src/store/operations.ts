@@ -75,6 +75,29 @@ export async function databaseSize(db: mongo.Db): Promise<DatabaseSize> {
   return { totalBytes: toNumber(stats.totalSize) || dataBytes + indexBytes, dataBytes, indexBytes };
 }
 
+/** How old a size `latestDatabaseSize` answers with may be. */
+export const SIZE_EVERY_MS = 5 * 60_000;
+const sizes = new WeakMap<mongo.Db, { at: number; last: DatabaseSize | null; reading: Promise<DatabaseSize> | null }>();
+
+/**
+ * The size as last read, read again once it is SIZE_EVERY_MS old, in the background, and never
+ * twice at once: on FerretDB a read visits every page of the database (seconds for a few GB), and
+ * a scrape each second (or dashboards open in several tabs) started reads faster than they ended,
+ * which kept FerretDB's cores busy until a full-size archive run crawled at a dozen messages a
+ * second. Only a first read (or one after a failure) is waited for.
+ */
+export function latestDatabaseSize(db: mongo.Db): Promise<DatabaseSize> {
+  const c = sizes.get(db) ?? { at: 0, last: null, reading: null };
+  sizes.set(db, c);
+  if (!c.reading && (c.last === null || Date.now() - c.at > SIZE_EVERY_MS)) {
+    c.at = Date.now();
+    const reading = databaseSize(db).then((size) => (c.last = size));
+    c.reading = reading;
+    void reading.catch(() => undefined).finally(() => (c.reading = null));
+  }
+  return c.last ? Promise.resolve(c.last) : c.reading!;
+}
+
 async function sizeByCollection(db: mongo.Db): Promise<DatabaseSize> {
   let dataBytes = 0;
   let indexBytes = 0;
