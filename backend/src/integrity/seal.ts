@@ -81,21 +81,13 @@ interface PassState {
 const walkedOnce = new WeakSet<LedgerStore>();
 
 async function sealPass(store: LedgerStore, o: Required<SealOptions>): Promise<{ head: Head; appended: number; read: number }> {
-  const recorded = new Recorded(store);
-  const done = new Set<string>();
   // The hint is the end of the chain unless a pass died between appending and moving the hint, or
   // another sealer is ahead: then appending after it loses on the first entry, and `append` walks
   // on from there. So only a process's first pass walks (what a dead pass left is then rooted even
   // if nothing new comes): on FerretDB 1.24 every read of the chain reads all of it, each minute.
-  const hint = await hintedHead(store);
-  const head = walkedOnce.has(store)
-    ? hint
-    : await walk(store, hint, (e) => {
-        done.add(e.key);
-        recorded.note(e);
-      });
+  const state: PassState = { head: await hintedHead(store), done: new Set(), appended: 0, recorded: new Recorded(store) };
+  if (!walkedOnce.has(store)) await walkPast(store, state);
   walkedOnce.add(store);
-  const state: PassState = { head, done, appended: 0, recorded };
   const pages = new Map<string, { size: number; keys: string[] }>();
   const loose: string[] = [];
   let window: QueuedEvent[] = [];
@@ -132,10 +124,7 @@ async function append(store: LedgerStore, state: PassState, window: QueuedEvent[
       return;
     }
     // Another sealer got there first: what it chained is done.
-    state.head = await walk(store, state.head, (e) => {
-      state.done.add(e.key);
-      state.recorded.note(e);
-    });
+    await walkPast(store, state);
   }
 }
 
@@ -198,14 +187,13 @@ async function hintedHead(store: LedgerStore): Promise<Head> {
   return { seq: hint.seq, hash: last?.hash ?? LEDGER_GENESIS };
 }
 
-/** The end of the chain from `from` on, in one ranged read; `visit` sees each entry past `from`. */
-async function walk(store: LedgerStore, from: Head, visit: (e: LedgerEntry) => void): Promise<Head> {
-  let head = from;
-  for await (const e of ledgerEntriesInOrder(store, { from: from.seq + 1 })) {
-    visit(e);
-    head = { seq: e._id, hash: e.hash };
+/** Moves the pass's head to the end of the chain, in one ranged read: what others chained past it is done. */
+async function walkPast(store: LedgerStore, state: PassState): Promise<void> {
+  for await (const e of ledgerEntriesInOrder(store, { from: state.head.seq + 1 })) {
+    state.done.add(e.key);
+    state.recorded.note(e);
+    state.head = { seq: e._id, hash: e.hash };
   }
-  return head;
 }
 
 type MessageState = Pick<LedgerContent, 'event' | 'digest' | 'salted'>;

@@ -4,7 +4,8 @@ import { isFerretDB } from './server-kind';
 /**
  * Figures about the deployment as a whole, for the metrics' gauges, the operations dashboard and
  * the admin CLI. Each is one aggregate or a read of a small collection (the active jobs, the runs
- * of the newest runs), never a walk over messages.
+ * of the newest runs), never a walk over messages; only the database's size reads the page counts
+ * of every collection on FerretDB, and is kept for minutes (latestDatabaseSize).
  */
 
 /** Runs by status. */
