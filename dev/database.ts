@@ -19,6 +19,8 @@ export interface RunningDatabase {
   kind: DatabaseKind;
   /** Idempotent; never rejects. */
   stop(): Promise<void>;
+  /** Sends a signal to a server this harness started (tests freeze one with SIGSTOP, crash it with SIGKILL). */
+  signal?(name: NodeJS.Signals): void;
 }
 
 export interface StartDatabaseOptions {
@@ -27,6 +29,8 @@ export interface StartDatabaseOptions {
   log?: (line: string) => void;
   /** Listen on this loopback port instead of a free one. */
   port?: number;
+  /** Start a server of its own even where MONGODB_URI names one (a test that stops its database). */
+  own?: boolean;
 }
 
 export type DatabaseErrorCode =
@@ -59,7 +63,7 @@ const STOP_TIMEOUT_MS = 10_000;
 
 export async function startDatabase(opts: StartDatabaseOptions = {}): Promise<RunningDatabase> {
   const log = opts.log ?? (() => undefined);
-  const external = process.env.MONGODB_URI;
+  const external = opts.own ? undefined : process.env.MONGODB_URI;
   if (external) {
     try {
       await pingDatabase(external, 5_000);
@@ -141,6 +145,7 @@ async function launchOnce(plan: LaunchPlan, port: number, dir: string, cleanup: 
         await server.stop();
         await cleanup().catch((err: unknown) => plan.log(`Could not remove ${dir}: ${reason(err)}`));
       })()),
+    signal: (name) => server.signal(name),
   } satisfies RunningDatabase;
 }
 
@@ -190,6 +195,10 @@ class ServerProcess {
       'DB_NOT_READY',
       `${kind} did not answer a ping within ${READY_TIMEOUT_MS / 1000} s (${reason(lastError)}). Its last output:\n${this.output()}`,
     );
+  }
+
+  signal(name: NodeJS.Signals): void {
+    if (this.exitStatus === null) this.child.kill(name);
   }
 
   async stop(): Promise<void> {

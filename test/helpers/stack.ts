@@ -24,13 +24,15 @@ export interface StackOptions {
   workers?: number;
   /** Share a database between stacks (two backends, one archive). */
   dbName?: string;
+  /** A database server of the test's own instead of the run's (MONGODB_URI). */
+  uri?: string;
   /** More backend settings (the SMTP gateway's, say); they win over the ones set here. */
   env?: Record<string, string>;
 }
 
 /** The real parts, wired as in production: emulator over HTTPS, database, backend over HTTP. */
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
-  const uri = process.env.MONGODB_URI;
+  const uri = opts.uri ?? process.env.MONGODB_URI;
   if (!uri) throw new Error('MONGODB_URI is not set: run tests with `npm test` or `npx tsx test/run.ts <file>`');
   const emulator = await startEmulator({ seed: opts.seed ?? 'demo', timeScale: opts.timeScale ?? 0.01, throttle: opts.throttle });
   const dbName = opts.dbName ?? `test_${randomUUID().slice(0, 8)}`;

@@ -1,6 +1,7 @@
 import mongoose from 'mongoose';
 import type { Schema } from 'mongoose';
 import { openBlobStore, type BlobStore } from './blobs';
+import { endWritesWhenConnectionsClose } from './driver-fixes';
 
 export interface Store {
   conn: mongoose.Connection;
@@ -57,6 +58,7 @@ export async function ensureIndexes(conn: mongoose.Connection): Promise<void> {
 }
 
 export async function openStore(opts: OpenStoreOptions): Promise<Store> {
+  endWritesWhenConnectionsClose();
   const conn = mongoose.createConnection(opts.uri, {
     dbName: opts.dbName,
     autoIndex: false,
