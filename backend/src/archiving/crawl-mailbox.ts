@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { graphErrorOf } from '../graph/paging';
 import { recordRunError, setRunMailbox, setRunMailboxCompleteness, settleRunErrors } from '../store/runs';
+import { isDatabaseUnavailable } from '../store/unavailable';
 import { assessMailbox, folderCounts } from './completeness';
 import type { CrawlContext } from './context';
 import { crawlFolder } from './crawl-folder';
@@ -54,13 +55,17 @@ async function firstArchiveSize(ctx: CrawlContext, folders: SelectedFolder[]): P
   return [...counts.values()].reduce((n, c) => n + c, 0);
 }
 
-/** Crawls a folder; a failure that is not mailbox-wide is recorded and the crawl goes on. */
+/**
+ * Crawls a folder; a failure that is the folder's own is recorded and the crawl goes on. One that
+ * is the mailbox's or the database's ends the attempt: an unavailable database fails every folder
+ * alike, and the mailbox is put off (runner.ts) to resume them from what was committed.
+ */
 async function crawlRecorded(ctx: CrawlContext, folder: SelectedFolder): Promise<boolean> {
   try {
     await crawlFolder(ctx, folder);
     return true;
   } catch (err) {
-    if (ctx.signal.aborted || isMailboxWide(err)) throw err;
+    if (ctx.signal.aborted || isMailboxWide(err) || isDatabaseUnavailable(err)) throw err;
     ctx.log.warn({ mailbox: ctx.mailbox.upn, mailboxId: ctx.mailbox.id, folder: folder.path, reason: describe(err) }, 'folder crawl failed');
     await recordRunError(ctx.store.conn, ctx.runId, ctx.mailbox.id, { folder: folder.path, reason: describe(err) });
     return false;

@@ -8,6 +8,7 @@ import { listArchiveUsers } from '../store/directory';
 import { setIngestConcurrency } from '../ingest';
 import { addRunMailbox, createRun, getRun, getRunMailbox, listRunMailboxes, setRunMailbox, updateRun, recordRunAttempt, recordRunError, type Run, type RunMailbox } from '../store/runs';
 import { getProfile } from '../store/profiles';
+import { isDatabaseUnavailable } from '../store/unavailable';
 import type { ProfileSettings } from './profile';
 import { profileInputSchema } from './profile';
 import { onlineArchiveTargets, resolveMailboxes } from './mailboxes';
@@ -29,6 +30,8 @@ export const MAILBOX_JOB = 'archive-mailbox';
 /** Messages of one mailbox downloaded or being stored at once: downloads run ahead of storing by this much. */
 const MAILBOX_IN_FLIGHT = 2 * MAILBOX_CONCURRENCY;
 const DEFAULT_LEASE_MS = 30_000;
+/** How long a mailbox whose crawl found the database unavailable waits before it resumes. */
+const DATABASE_RETRY_MS = 5_000;
 
 /** The config is optional so that tools and tests can archive without a whole configuration. */
 export type ArchivingDeps = Pick<ServiceDeps, 'store' | 'graph' | 'log'> & {
@@ -86,6 +89,8 @@ export function runHandler(deps: ArchivingDeps) {
         if (wasCancelled(ctx)) await updateRun(conn, runId, { status: 'cancelled', finishedAt: new Date() });
         throw err;
       }
+      // Planning adds nothing twice, so it simply starts again once the database is back.
+      if (isDatabaseUnavailable(err)) throw new JobDeferredError(new Date(Date.now() + DATABASE_RETRY_MS), `the database was unavailable while planning: ${describe(err)}`);
       await updateRun(conn, runId, { status: 'failed', error: describe(err), finishedAt: new Date() });
       return { status: 'failed' };
     }
@@ -126,43 +131,54 @@ async function planRun(deps: ArchivingDeps, run: Run, settings: ProfileSettings,
 /**
  * Job handler: one mailbox of a run, bounded by the profile's timeout. The mailbox is locked
  * for the job (store/mailbox-locks.ts): a job of another run on the same mailbox waits, queued.
- * A failure that is not the mailbox's own (the database or the network went away) makes the job
- * try again from what it committed; the last attempt's failure fails the mailbox.
+ * A failure that is not the mailbox's own (Graph or the network failed) makes the job try again
+ * from what it committed; the last attempt's failure fails the mailbox. An unavailable database
+ * is no attempt at all: the job is queued again, to resume once it is back, for as long as the
+ * profile's timeout allows (then the mailbox ends timed out).
  */
 export function mailboxHandler(deps: ArchivingDeps) {
   if (deps.config) setIngestConcurrency(deps.config.INGEST_CONCURRENCY);
   return async (ctx: JobContext): Promise<unknown> => {
-    const { runId, mailboxId } = ctx.job.payload as { runId: string; mailboxId: string };
-    const { conn } = deps.store;
-    const run = await getRun(conn, runId);
-    const target = await getRunMailbox(conn, runId, mailboxId);
-    if (!run || !target) throw new Error(`Run ${runId} or its mailbox ${mailboxId} vanished`);
-    const lease = leaseMs(deps);
-    const lock = await lockMailbox(deps.store, mailboxId, ctx.job._id, lease);
-    // Looked at again soon: the holder gives the lock back when it ends, long before its lease would run out.
-    if (!lock.held) throw new JobDeferredError(new Date(Math.min(lock.until.getTime(), Date.now() + Math.max(1000, lease / 10))), `mailbox ${target.upn} is being crawled by ${lock.heldBy}`);
-    // Not renewed for a whole lease (a stalled process, a database that refused every renewal), the
-    // lock may go to another job: then stop, and queue again.
-    const lockLost = new AbortController();
-    const renewal = keepRenewing({
-      leaseMs: lease,
-      renew: () => renewMailboxLock(deps.store, mailboxId, ctx.job._id, lease),
-      lost: (why) => lockLost.abort(why),
-      failed: (err) => deps.log.warn({ err, mailboxId }, 'renewing the mailbox lock failed; trying again shortly'),
-    });
     try {
-      // A restart costs the run time (a takeover waits out the lease): the run names each one and
-      // why. Only a note: a database too busy to take it must not fail the attempt.
-      await recordRunAttempt(conn, runId, mailboxId, ctx.job.attempts, previousEnd(ctx.job)).catch((err: unknown) => deps.log.warn({ err, mailboxId }, 'could not record the attempt in the run'));
-      return await crawlOne(deps, ctx, run, target, lockLost.signal);
+      return await archiveMailbox(deps, ctx);
     } catch (err) {
-      if (lockLost.signal.aborted && !ctx.signal.aborted) throw new JobDeferredError(new Date(Date.now() + lease), lockLostReason(lockLost.signal.reason as LeaseLoss, target.upn));
-      throw err;
-    } finally {
-      renewal.stop();
-      await unlockMailbox(deps.store, mailboxId, ctx.job._id).catch(() => undefined);
+      if (ctx.signal.aborted || !isDatabaseUnavailable(err)) throw err;
+      throw new JobDeferredError(new Date(Date.now() + DATABASE_RETRY_MS), `the database was unavailable: ${describe(err)}`);
     }
   };
+}
+
+async function archiveMailbox(deps: ArchivingDeps, ctx: JobContext): Promise<unknown> {
+  const { runId, mailboxId } = ctx.job.payload as { runId: string; mailboxId: string };
+  const { conn } = deps.store;
+  const run = await getRun(conn, runId);
+  const target = await getRunMailbox(conn, runId, mailboxId);
+  if (!run || !target) throw new Error(`Run ${runId} or its mailbox ${mailboxId} vanished`);
+  const lease = leaseMs(deps);
+  const lock = await lockMailbox(deps.store, mailboxId, ctx.job._id, lease);
+  // Looked at again soon: the holder gives the lock back when it ends, long before its lease would run out.
+  if (!lock.held) throw new JobDeferredError(new Date(Math.min(lock.until.getTime(), Date.now() + Math.max(1000, lease / 10))), `mailbox ${target.upn} is being crawled by ${lock.heldBy}`);
+  // Not renewed for a whole lease (a stalled process, a database that refused every renewal), the
+  // lock may go to another job: then stop, and queue again.
+  const lockLost = new AbortController();
+  const renewal = keepRenewing({
+    leaseMs: lease,
+    renew: () => renewMailboxLock(deps.store, mailboxId, ctx.job._id, lease),
+    lost: (why) => lockLost.abort(why),
+    failed: (err) => deps.log.warn({ err, mailboxId }, 'renewing the mailbox lock failed; trying again shortly'),
+  });
+  try {
+    // A restart costs the run time (a takeover waits out the lease): the run names each one and
+    // why. Only a note: a database too busy to take it must not fail the attempt.
+    await recordRunAttempt(conn, runId, mailboxId, ctx.job.attempts, previousEnd(ctx.job)).catch((err: unknown) => deps.log.warn({ err, mailboxId }, 'could not record the attempt in the run'));
+    return await crawlOne(deps, ctx, run, target, lockLost.signal);
+  } catch (err) {
+    if (lockLost.signal.aborted && !ctx.signal.aborted) throw new JobDeferredError(new Date(Date.now() + lease), lockLostReason(lockLost.signal.reason as LeaseLoss, target.upn));
+    throw err;
+  } finally {
+    renewal.stop();
+    await unlockMailbox(deps.store, mailboxId, ctx.job._id).catch(() => undefined);
+  }
 }
 
 function lockLostReason(why: LeaseLoss, upn: string): string {
@@ -208,6 +224,11 @@ async function crawlOne(deps: ArchivingDeps, ctx: JobContext, run: Run, target: 
         await setRunMailbox(conn, runId, mailboxId, { status: 'cancelled', finishedAt: new Date() });
         await finishRunIfComplete(conn, runId, deps.log);
       }
+      throw err;
+    }
+    if (!timeout.aborted && isDatabaseUnavailable(err)) {
+      // Put off by the handler; the run says why, if the database takes the note.
+      await recordRunError(conn, runId, mailboxId, { reason: `the database was unavailable (${describe(err)}); trying again in ${DATABASE_RETRY_MS / 1000} s` }).catch(() => undefined);
       throw err;
     }
     const status = timeout.aborted ? 'timed-out' : 'failed';
