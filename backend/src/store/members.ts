@@ -58,17 +58,23 @@ export async function forgetMember(conn: Connection, mb: MailboxRef, folderId: s
 export type FolderTally = Record<MemberState, number>;
 
 /**
- * Per folder, how many of the mailbox's messages are in each state. One read of the mailbox's
- * documents (an index range on MongoDB; FerretDB 1.24 scans the collection), once per mailbox
- * and run.
+ * Per folder, how many of the mailbox's messages are in each state, once per mailbox and run.
+ * Counted by the server: MongoDB reads an index range; FerretDB 1.24 still visits every document
+ * of the collection (every mailbox's), but no longer sends the mailbox's thousands of documents
+ * over in batches of a hundred, each getMore of which waited its turn behind the crawls' writes.
  */
 export async function tallyMembers(conn: Connection, mb: MailboxRef): Promise<Map<string, FolderTally>> {
+  const rows = await raw(conn)
+    .aggregate<{ _id: { folderId: string; state: MemberState }; n: number }>([
+      { $match: { profileId: mb.profileId, mailboxId: mb.mailboxId } },
+      { $group: { _id: { folderId: '$folderId', state: '$state' }, n: { $sum: 1 } } },
+    ])
+    .toArray();
   const tallies = new Map<string, FolderTally>();
-  const cursor = raw(conn).find({ profileId: mb.profileId, mailboxId: mb.mailboxId }, { projection: { _id: 0, folderId: 1, state: 1 } });
-  for await (const m of cursor) {
-    let tally = tallies.get(m.folderId);
-    if (!tally) tallies.set(m.folderId, (tally = { held: 0, filtered: 0, owed: 0, failed: 0 }));
-    if (m.state in tally) tally[m.state] += 1;
+  for (const { _id, n } of rows) {
+    let tally = tallies.get(_id.folderId);
+    if (!tally) tallies.set(_id.folderId, (tally = { held: 0, filtered: 0, owed: 0, failed: 0 }));
+    if (_id.state in tally) tally[_id.state] += n;
   }
   return tallies;
 }
