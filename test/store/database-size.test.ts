@@ -1,25 +1,28 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
-import { databaseSize, latestDatabaseSize } from '../../backend/src/store/operations';
+import { collectionDataBytes, databaseSize, latestDatabaseSize } from '../../backend/src/store/operations';
 import { isFerretDB } from '../../backend/src/store/server-kind';
 import { testStore, watchedStore } from '../helpers/db';
 
-test('the database size grows with what is stored, and is read without refreshing statistics (on FerretDB, dbStats and collStats run ANALYZE under the write lock)', async () => {
+test('the database and collection sizes grow with what is stored, and are read without refreshing statistics (on FerretDB, dbStats and collStats run ANALYZE under the write lock)', async () => {
   const store = await testStore();
   const watched = await watchedStore(store.dbName);
   try {
     const filler = store.db.collection<{ _id: string; data: string }>('filler');
     await filler.insertOne({ _id: 'seed', data: '' });
     const before = await databaseSize(watched.store.db);
+    const collectionBefore = await collectionDataBytes(watched.store.db, 'filler');
     await filler.insertMany(Array.from({ length: 200 }, (_, i) => ({ _id: `d${i}`, data: randomBytes(8192).toString('base64') })));
     watched.commands.length = 0;
     const after = await databaseSize(watched.store.db);
     assert.ok(after.dataBytes - before.dataBytes > 2_000_000, `2.2 MB stored: data ${before.dataBytes} → ${after.dataBytes} bytes`);
     assert.equal(after.totalBytes, after.dataBytes + after.indexBytes);
+    const collectionAfter = await collectionDataBytes(watched.store.db, 'filler');
+    assert.ok(collectionAfter - collectionBefore > 2_000_000, `2.2 MB stored in filler: ${collectionBefore} → ${collectionAfter} bytes`);
     const stats = watched.commands.filter((c) => /^(dbStats|collStats) /.test(c)).map((c) => c.split(' ')[0]);
     // A refresh holds FerretDB's one write lock while it reads every table: writes behind it failed with SQLITE_BUSY.
-    assert.deepEqual(stats, (await isFerretDB(store.db)) ? [] : ['dbStats']);
+    assert.deepEqual(stats, (await isFerretDB(store.db)) ? [] : ['dbStats', 'collStats']);
   } finally {
     await watched.store.close();
     await store.drop();

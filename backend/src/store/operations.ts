@@ -103,11 +103,26 @@ async function sizeByCollection(db: mongo.Db): Promise<DatabaseSize> {
   let dataBytes = 0;
   let indexBytes = 0;
   for (const { name } of await db.listCollections({}, { nameOnly: true }).toArray()) {
-    const [stats] = await db.collection(name).aggregate<{ storageStats?: { storageSize?: number; totalIndexSize?: number } }>([{ $collStats: { storageStats: {} } }]).toArray();
+    const stats = await storageStats(db, name);
     dataBytes += toNumber(stats?.storageStats?.storageSize);
     indexBytes += toNumber(stats?.storageStats?.totalIndexSize);
   }
   return { totalBytes: dataBytes + indexBytes, dataBytes, indexBytes };
+}
+
+/** One collection's `$collStats` storage figures: on FerretDB, its page counts without ANALYZE. */
+async function storageStats(db: mongo.Db, name: string) {
+  const [stats] = await db.collection(name).aggregate<{ storageStats?: { storageSize?: number; totalIndexSize?: number } }>([{ $collStats: { storageStats: {} } }]).toArray();
+  return stats;
+}
+
+/**
+ * A collection's data bytes as collStats counts them (`size`: BSON on MongoDB, pages on FerretDB),
+ * read on FerretDB from `$collStats`, whose `storageSize` is the same figure without ANALYZE.
+ */
+export async function collectionDataBytes(db: mongo.Db, name: string): Promise<number> {
+  if (await isFerretDB(db)) return toNumber((await storageStats(db, name))?.storageStats?.storageSize);
+  return toNumber((await db.command({ collStats: name })).size);
 }
 
 const toNumber = (v: unknown) => Number(v ?? 0);

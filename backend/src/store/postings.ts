@@ -5,6 +5,7 @@ import { deleteWhereIn } from './bulk';
 import { insertOnce, isDuplicateKey } from './insert-once';
 import type { MessageAttachment } from './messages';
 import { isFerretDB } from './server-kind';
+import { collectionDataBytes } from './operations';
 
 /**
  * Storage of the search index: immutable documents read by `_id` only (backend/src/search/
@@ -187,8 +188,7 @@ export async function indexBytes(store: Db, key: string): Promise<{ bytes: numbe
   const names = layout === 'shared' ? Object.values(SHARED) : await listArchiveTables(store, key);
   let bytes = 0;
   for (const name of names) {
-    const stats = await store.db.command({ collStats: name }).catch(() => null);
-    bytes += Number(stats?.size ?? 0);
+    bytes += await collectionDataBytes(store.db, name).catch(() => 0);
   }
   return { bytes, tables: names.length };
 }
