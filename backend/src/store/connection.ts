@@ -2,6 +2,7 @@ import mongoose from 'mongoose';
 import type { Schema } from 'mongoose';
 import { openBlobStore, type BlobStore } from './blobs';
 import { endWritesWhenConnectionsClose } from './driver-fixes';
+import { withOrphanRepair } from './orphan-tables';
 
 export interface Store {
   conn: mongoose.Connection;
@@ -53,7 +54,7 @@ export function registerModel(name: string, schema: Schema): void {
 export async function ensureIndexes(conn: mongoose.Connection): Promise<void> {
   for (const [name, schema] of registered) {
     const model = conn.models[name] ?? conn.model(name, schema);
-    await model.createIndexes();
+    await withOrphanRepair(conn.db!, model.collection.collectionName, () => model.createIndexes());
   }
 }
 

@@ -6,6 +6,7 @@ import { insertOnce, isDuplicateKey } from './insert-once';
 import type { MessageAttachment } from './messages';
 import { isFerretDB } from './server-kind';
 import { collectionDataBytes } from './operations';
+import { withOrphanRepair } from './orphan-tables';
 
 /**
  * Storage of the search index: immutable documents read by `_id` only (backend/src/search/
@@ -104,7 +105,7 @@ export async function getDocs(store: Db, part: Part, ids: readonly string[]): Pr
 
 /** False when a document with this `_id` exists: inserts decide every contested step. */
 export async function insertDoc(store: Db, part: Part, doc: IndexDoc): Promise<boolean> {
-  return insertOnce(collection(store, part), toDb(part, doc));
+  return withOrphanRepair(store.db, part.coll, () => insertOnce(collection(store, part), toDb(part, doc)));
 }
 
 const MAX_BATCH_BYTES = 4 * 1024 * 1024;
@@ -117,7 +118,7 @@ export async function insertDocs(store: Db, part: Part, docs: readonly IndexDoc[
   const flush = async () => {
     if (batch.length === 0) return;
     try {
-      await collection(store, part).insertMany(batch, { ordered: !opts.ignoreDuplicates });
+      await withOrphanRepair(store.db, part.coll, () => collection(store, part).insertMany(batch, { ordered: !opts.ignoreDuplicates }));
     } catch (err) {
       const writeErrors = (err as { writeErrors?: { code?: number }[] }).writeErrors;
       const onlyDuplicates = opts.ignoreDuplicates && (isDuplicateKey(err) || (writeErrors?.length && writeErrors.every((e) => e.code === 11000)));
@@ -137,7 +138,7 @@ export async function insertDocs(store: Db, part: Part, docs: readonly IndexDoc[
 /** Only for documents with one writer (the manifest head, written by the merge that won its version). */
 export async function replaceDoc(store: Db, part: Part, doc: IndexDoc): Promise<void> {
   const stored = toDb(part, doc);
-  await collection(store, part).replaceOne({ _id: stored._id }, stored, { upsert: true });
+  await withOrphanRepair(store.db, part.coll, () => collection(store, part).replaceOne({ _id: stored._id }, stored, { upsert: true }));
 }
 
 /** A few ids one by one (an `_id` equality each), many in a few statements (store/bulk.ts). */
