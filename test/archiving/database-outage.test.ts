@@ -4,32 +4,24 @@
 // spending a mailbox's attempts or giving a folder up until the next run.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startDatabase, type RunningDatabase } from '../../dev/database';
+import { ownDatabase, type OwnDatabase } from '../helpers/own-database';
 import { startStack, waitFor, type Stack } from '../helpers/stack';
 import { createProfile, itemCount, mailCount, startRun, waitForRun } from './helpers';
 
 const USERS = 3;
 let stack: Stack;
-let db: RunningDatabase;
-let dataDir = '';
-let port = 0;
+let db: OwnDatabase;
 let ADMIN = '';
 
 before(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), 'm365-archive-outage-'));
-  db = await startDatabase({ own: true, dataDir });
-  port = Number(new URL(db.uri).port);
+  db = await ownDatabase();
   stack = await startStack({ uri: db.uri, seed: { users: USERS, messagesPerUser: 120 }, workers: 4 });
   ADMIN = stack.emulator.tenant.listUsers()[0]!.userPrincipalName!;
 });
 after(async () => {
   await stack?.close();
-  await db?.stop();
-  await rm(dataDir, { recursive: true, force: true });
+  await db?.close();
 });
 
 test('a database that goes away mid-run and comes back costs no attempt and loses no message of the run', { timeout: 240_000 }, async () => {
@@ -41,12 +33,12 @@ test('a database that goes away mid-run and comes back costs no attempt and lose
 
   // Frozen, the database takes the crawls' commands and answers none; killed, it fails every one
   // in flight with a network error. It comes back a moment later on the same data.
-  db.signal!('SIGSTOP');
+  db.signal('SIGSTOP');
   await sleep(1_500);
-  db.signal!('SIGKILL');
+  db.signal('SIGKILL');
   await db.stop();
   await sleep(1_000);
-  db = await startDatabase({ own: true, dataDir, port });
+  await db.start();
   stack.emulator.faults.clear();
 
   const run = await waitForRun(stack, ADMIN, runId);

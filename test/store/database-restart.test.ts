@@ -4,32 +4,25 @@
 // that kept every later operation failing server selection for good.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startDatabase, type RunningDatabase } from '../../dev/database';
+import { ownDatabase, type OwnDatabase } from '../helpers/own-database';
 import { openStore, type Store } from '../../backend/src/store';
 
 const ROUNDS = 8;
 const WRITERS = 32;
-let db: RunningDatabase;
+let db: OwnDatabase;
 let store: Store;
-let dataDir = '';
 
 before(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), 'm365-archive-restart-'));
-  db = await startDatabase({ own: true, dataDir });
+  db = await ownDatabase();
   store = await openStore({ uri: db.uri, dbName: 'restart' });
 });
 after(async () => {
   await store?.close();
-  await db?.stop();
-  await rm(dataDir, { recursive: true, force: true });
+  await db?.close();
 });
 
 test(`a store under load works again after each of ${ROUNDS} restarts of its database, without being reopened`, { timeout: 300_000 }, async (t) => {
-  const port = Number(new URL(db.uri).port);
   const docs = store.db.collection<{ writer: number; n: number; pad: string }>('load');
   let done = 0;
   let failed = 0;
@@ -53,7 +46,7 @@ test(`a store under load works again after each of ${ROUNDS} restarts of its dat
       await sleep(300 + Math.random() * 1500);
       await db.stop();
       await sleep(2000);
-      db = await startDatabase({ own: true, dataDir, port });
+      await db.start();
       const restarted = Date.now();
       const before = done;
       while (done === before && Date.now() - restarted < 30_000) await sleep(50);

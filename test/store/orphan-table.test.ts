@@ -6,10 +6,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startDatabase, type RunningDatabase } from '../../dev/database';
+import { ownDatabase, type OwnDatabase } from '../helpers/own-database';
 import { openStore, type Store } from '../../backend/src/store';
 import { indexBatch } from '../../backend/src/search/index-store';
 import { parseQuery } from '../../backend/src/search/query';
@@ -19,16 +17,13 @@ import { entryOf, synthetic } from '../retention/synthetic';
 
 const DB_NAME = 'orphans';
 const ARCHIVE = 'archive-after-a-crash';
-let db: RunningDatabase;
-let dataDir = '';
+let db: OwnDatabase;
 
 before(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), 'm365-archive-orphans-'));
-  db = await startDatabase({ own: true, dataDir });
+  db = await ownDatabase();
 });
 after(async () => {
-  await db?.stop();
-  await rm(dataDir, { recursive: true, force: true });
+  await db?.close();
 });
 
 /** What FerretDB's collectionCreate names a collection's table: lower case, and the FNV-1a hash of the name. */
@@ -47,13 +42,12 @@ db.commit()
 
 test('an archive whose first index tables a FerretDB crash left orphaned is indexed and searched all the same', { timeout: 120_000 }, async (t) => {
   if (db.kind !== 'ferretdb') return t.skip(`the state is FerretDB's; the database here is ${db.kind}`);
-  const port = Number(new URL(db.uri).port);
   let store: Store = await openStore({ uri: db.uri, dbName: DB_NAME });
   await store.close();
   await db.stop();
   const key = archiveKey(ARCHIVE);
-  execFileSync('python3', ['-c', ORPHAN, join(dataDir, 'ferretdb', `${DB_NAME}.sqlite`), `sx_${key}_meta`, `sx_${key}_marks`]);
-  db = await startDatabase({ own: true, dataDir, port });
+  execFileSync('python3', ['-c', ORPHAN, join(db.dataDir, 'ferretdb', `${DB_NAME}.sqlite`), `sx_${key}_meta`, `sx_${key}_marks`]);
+  await db.start();
   store = await openStore({ uri: db.uri, dbName: DB_NAME });
   try {
     const entries = Array.from({ length: 30 }, (_, n) => entryOf(synthetic(n, 400)));

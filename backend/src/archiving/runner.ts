@@ -90,7 +90,7 @@ export function runHandler(deps: ArchivingDeps) {
         throw err;
       }
       // Planning adds nothing twice, so it simply starts again once the database is back.
-      if (isDatabaseUnavailable(err)) throw new JobDeferredError(new Date(Date.now() + DATABASE_RETRY_MS), `the database was unavailable while planning: ${describe(err)}`);
+      if (isDatabaseUnavailable(err)) throw putOff(err);
       await updateRun(conn, runId, { status: 'failed', error: describe(err), finishedAt: new Date() });
       return { status: 'failed' };
     }
@@ -143,9 +143,18 @@ export function mailboxHandler(deps: ArchivingDeps) {
       return await archiveMailbox(deps, ctx);
     } catch (err) {
       if (ctx.signal.aborted || !isDatabaseUnavailable(err)) throw err;
-      throw new JobDeferredError(new Date(Date.now() + DATABASE_RETRY_MS), `the database was unavailable: ${describe(err)}`);
+      const deferred = putOff(err);
+      // The run says why, if the database takes the note; it is settled as recovered when the mailbox ends.
+      const { runId, mailboxId } = ctx.job.payload as { runId: string; mailboxId: string };
+      await recordRunError(deps.store.conn, runId, mailboxId, { reason: deferred.message }).catch(() => undefined);
+      throw deferred;
     }
   };
+}
+
+/** Work the database could not do now goes back to the queue for a moment, costing no attempt. */
+function putOff(err: unknown): JobDeferredError {
+  return new JobDeferredError(new Date(Date.now() + DATABASE_RETRY_MS), `the database was unavailable (${describe(err)}); trying again in ${DATABASE_RETRY_MS / 1000} s`);
 }
 
 async function archiveMailbox(deps: ArchivingDeps, ctx: JobContext): Promise<unknown> {
@@ -226,11 +235,8 @@ async function crawlOne(deps: ArchivingDeps, ctx: JobContext, run: Run, target: 
       }
       throw err;
     }
-    if (!timeout.aborted && isDatabaseUnavailable(err)) {
-      // Put off by the handler; the run says why, if the database takes the note.
-      await recordRunError(conn, runId, mailboxId, { reason: `the database was unavailable (${describe(err)}); trying again in ${DATABASE_RETRY_MS / 1000} s` }).catch(() => undefined);
-      throw err;
-    }
+    // Not the mailbox's failure: the handler puts it off.
+    if (!timeout.aborted && isDatabaseUnavailable(err)) throw err;
     const status = timeout.aborted ? 'timed-out' : 'failed';
     const reason = timeout.aborted ? `stopped after the profile's timeout of ${settings.timeoutMinutes} min; the next run continues` : describe(err);
     const again = !timeout.aborted && !isMailboxWide(err) && ctx.job.attempts < ctx.job.maxAttempts;

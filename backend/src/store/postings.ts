@@ -80,6 +80,8 @@ export function segmentPart(layout: IndexLayout, key: string, segmentId: string,
 }
 
 const collection = (store: Db, part: Part) => store.db.collection<IndexDoc>(part.coll);
+/** A write that may be a table's first: FerretDB may have to be given the table again (store/orphan-tables.ts). */
+const writeTo = <T>(store: Db, part: Part, op: (c: mongo.Collection<IndexDoc>) => Promise<T>) => withOrphanRepair(store.db, part.coll, () => op(collection(store, part)));
 
 /** Binary fields come back as Buffers; everything else as stored. */
 function fromDb(part: Part, doc: IndexDoc): IndexDoc {
@@ -105,7 +107,7 @@ export async function getDocs(store: Db, part: Part, ids: readonly string[]): Pr
 
 /** False when a document with this `_id` exists: inserts decide every contested step. */
 export async function insertDoc(store: Db, part: Part, doc: IndexDoc): Promise<boolean> {
-  return withOrphanRepair(store.db, part.coll, () => insertOnce(collection(store, part), toDb(part, doc)));
+  return writeTo(store, part, (c) => insertOnce(c, toDb(part, doc)));
 }
 
 const MAX_BATCH_BYTES = 4 * 1024 * 1024;
@@ -118,7 +120,7 @@ export async function insertDocs(store: Db, part: Part, docs: readonly IndexDoc[
   const flush = async () => {
     if (batch.length === 0) return;
     try {
-      await withOrphanRepair(store.db, part.coll, () => collection(store, part).insertMany(batch, { ordered: !opts.ignoreDuplicates }));
+      await writeTo(store, part, (c) => c.insertMany(batch, { ordered: !opts.ignoreDuplicates }));
     } catch (err) {
       const writeErrors = (err as { writeErrors?: { code?: number }[] }).writeErrors;
       const onlyDuplicates = opts.ignoreDuplicates && (isDuplicateKey(err) || (writeErrors?.length && writeErrors.every((e) => e.code === 11000)));
@@ -138,7 +140,7 @@ export async function insertDocs(store: Db, part: Part, docs: readonly IndexDoc[
 /** Only for documents with one writer (the manifest head, written by the merge that won its version). */
 export async function replaceDoc(store: Db, part: Part, doc: IndexDoc): Promise<void> {
   const stored = toDb(part, doc);
-  await withOrphanRepair(store.db, part.coll, () => collection(store, part).replaceOne({ _id: stored._id }, stored, { upsert: true }));
+  await writeTo(store, part, (c) => c.replaceOne({ _id: stored._id }, stored, { upsert: true }));
 }
 
 /** A few ids one by one (an `_id` equality each), many in a few statements (store/bulk.ts). */
