@@ -5,8 +5,13 @@ export interface LeaseRenewal {
   leaseMs: number;
   /** Extends the lease; false when another holder has it now. */
   renew(): Promise<boolean>;
-  /** Called once: another holder has the lease ('taken'), or no renewal held for a whole lease ('expired'). */
-  lost(why: LeaseLoss): void;
+  /**
+   * Called once: another holder has the lease ('taken'), or no renewal held for a whole lease
+   * ('expired'). `failures` are the errors of the renewals that ended since the last one held: none
+   * when they hung or never went out (this process stalled), which tells a holder cut off from its
+   * database from one that stopped.
+   */
+  lost(why: LeaseLoss, failures: readonly unknown[]): void;
   /** A renewal that threw (the database busy or away); it is tried again soon. */
   failed?(err: unknown): void;
 }
@@ -25,10 +30,11 @@ export function keepRenewing(lease: LeaseRenewal): { stop(): void } {
   let stopped = false;
   let next: NodeJS.Timeout | undefined;
   let expiry: NodeJS.Timeout | undefined;
+  let failures: unknown[] = [];
   const end = (why: LeaseLoss) => {
     if (stopped) return;
     stop();
-    lease.lost(why);
+    lease.lost(why, failures);
   };
   const expireAt = (at: number) => {
     clearTimeout(expiry);
@@ -40,8 +46,10 @@ export function keepRenewing(lease: LeaseRenewal): { stop(): void } {
     try {
       if (!(await lease.renew())) return end('taken');
       expireAt(sentAt + lease.leaseMs);
+      failures = [];
       wait = Math.max(0, sentAt + every - Date.now());
     } catch (err) {
+      failures.push(err);
       lease.failed?.(err);
     }
     if (!stopped) next = setTimeout(() => void beat(), wait);
@@ -54,4 +62,14 @@ export function keepRenewing(lease: LeaseRenewal): { stop(): void } {
   expireAt(Date.now() + lease.leaseMs);
   next = setTimeout(() => void beat(), every);
   return { stop };
+}
+
+/**
+ * How long a command of a process holding leases of `leaseMs` may wait for an unavailable database
+ * (the driver's server selection) before it fails: renewals refused during an outage must fail
+ * within the lease, or a holder cut off from its database cannot be told from one that stalled
+ * (jobs/worker.ts gives a cut-off job back uncounted). Within a third, as renewals go out every third.
+ */
+export function databaseWaitMs(leaseMs: number): number {
+  return Math.min(10_000, Math.floor(leaseMs / 3));
 }

@@ -25,6 +25,7 @@ import { retentionHandlers, retentionSchedules } from './retention';
 import { pruneJobs, repairUnclaimableJobs } from './store/jobs';
 import type { Logger } from './log';
 import { openStore } from './store';
+import { databaseWaitMs } from './lease-renewal';
 import { metricsHandler, startMetricsListener } from './http/metrics';
 import { observeDbCommand } from './metrics';
 import { watchDatabase } from './metrics/database';
@@ -48,7 +49,7 @@ const DIRECTORY_SYNC_JOB = 'directory-sync';
 
 /** Wires config → store, Microsoft clients, workers and HTTP; the one place that knows every module. */
 export async function startBackend(config: Config, log: Logger): Promise<RunningBackend> {
-  const store = await openStore({ uri: config.MONGODB_URI, dbName: config.MONGODB_DB, observeCommand: observeDbCommand });
+  const store = await openStore({ uri: config.MONGODB_URI, dbName: config.MONGODB_DB, observeCommand: observeDbCommand, serverSelectionTimeoutMS: databaseWaitMs(config.JOB_LEASE_MS) });
   // Before anything reads or writes a blob: a missing or wrong master key stops the start here.
   const integrity = integritySettings(config);
   const rewrapped = await reloadKeys(store, integrity).catch(async (err: unknown) => {

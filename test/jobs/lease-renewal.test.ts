@@ -7,6 +7,7 @@ import { keepRenewing, type LeaseLoss } from '../../backend/src/lease-renewal';
 function scripted(leaseMs: number, script: readonly { takes: number; then: 'held' | 'taken' | 'fail' }[]) {
   const calls: number[] = [];
   const losses: LeaseLoss[] = [];
+  const lossFailures: number[] = [];
   const failures: unknown[] = [];
   let inFlight = 0;
   let overlapped = false;
@@ -23,10 +24,13 @@ function scripted(leaseMs: number, script: readonly { takes: number; then: 'held
       if (step.then === 'fail') throw new Error('database is locked (5) (SQLITE_BUSY)');
       return step.then === 'held';
     },
-    lost: (why) => losses.push(why),
+    lost: (why, failed) => {
+      losses.push(why);
+      lossFailures.push(failed.length);
+    },
     failed: (err) => failures.push(err),
   });
-  return { calls, losses, failures, stop: renewal.stop, overlapped: () => overlapped };
+  return { calls, losses, lossFailures, failures, stop: renewal.stop, overlapped: () => overlapped };
 }
 
 test('a renewal that fails slowly (a busy database) is tried again before the lease runs out, and the lease is kept', async () => {
@@ -53,6 +57,7 @@ test('a renewal that hangs past the lease ends it, without a second renewal over
   const r = scripted(300, [{ takes: 1000, then: 'held' }]);
   await sleep(500);
   assert.deepEqual(r.losses, ['expired'], 'lost at the end of the lease while the renewal still hangs');
+  assert.deepEqual(r.lossFailures, [0], 'no renewal failed: the holder cannot tell a database that refused it');
   assert.equal(r.calls.length, 1);
   assert.equal(r.overlapped(), false);
   r.stop();
@@ -64,6 +69,7 @@ test('renewals that keep failing end the lease when it runs out, not before', as
   assert.deepEqual(r.losses, [], 'still within the lease');
   await sleep(250);
   assert.deepEqual(r.losses, ['expired']);
+  assert.equal(r.lossFailures[0], r.calls.length, 'the loss carries every failed renewal, which tells the holder the database refused them');
   const count = r.calls.length;
   await sleep(150);
   assert.equal(r.calls.length, count, 'no renewal after the loss');

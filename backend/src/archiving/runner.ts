@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ServiceDeps } from '../deps';
-import { LEASE_EXPIRED, enqueue, requestCancel, type Job } from '../store/jobs';
+import { DATABASE_UNAVAILABLE, LEASE_EXPIRED, enqueue, requestCancel, type Job } from '../store/jobs';
 import { JobAbortedError, JobDeferredError, type JobContext } from '../jobs/worker';
 import { getDirectorySettings } from '../directory/settings';
 import { syncDirectory } from '../directory/sync';
@@ -143,18 +143,14 @@ export function mailboxHandler(deps: ArchivingDeps) {
       return await archiveMailbox(deps, ctx);
     } catch (err) {
       if (ctx.signal.aborted || !isDatabaseUnavailable(err)) throw err;
-      const deferred = putOff(err);
-      // The run says why, if the database takes the note; it is settled as recovered when the mailbox ends.
-      const { runId, mailboxId } = ctx.job.payload as { runId: string; mailboxId: string };
-      await recordRunError(deps.store.conn, runId, mailboxId, { reason: deferred.message }).catch(() => undefined);
-      throw deferred;
+      throw putOff(err);
     }
   };
 }
 
-/** Work the database could not do now goes back to the queue for a moment, costing no attempt. */
+/** Work the database could not do now goes back to the queue for a moment, costing no attempt; the next start notes why. */
 function putOff(err: unknown): JobDeferredError {
-  return new JobDeferredError(new Date(Date.now() + DATABASE_RETRY_MS), `the database was unavailable (${describe(err)}); trying again in ${DATABASE_RETRY_MS / 1000} s`);
+  return new JobDeferredError(new Date(Date.now() + DATABASE_RETRY_MS), `the database was unavailable (${describe(err)}); trying again in ${DATABASE_RETRY_MS / 1000} s`, DATABASE_UNAVAILABLE);
 }
 
 async function archiveMailbox(deps: ArchivingDeps, ctx: JobContext): Promise<unknown> {
@@ -180,6 +176,9 @@ async function archiveMailbox(deps: ArchivingDeps, ctx: JobContext): Promise<unk
     // A restart costs the run time (a takeover waits out the lease): the run names each one and
     // why. Only a note: a database too busy to take it must not fail the attempt.
     await recordRunAttempt(conn, runId, mailboxId, ctx.job.attempts, previousEnd(ctx.job)).catch((err: unknown) => deps.log.warn({ err, mailboxId }, 'could not record the attempt in the run'));
+    // Put off or given back uncounted while the database was away (putOff; jobs/worker.ts): an
+    // error of the run, settled as recovered when the mailbox ends well.
+    if (ctx.job.error?.code === DATABASE_UNAVAILABLE) await recordRunError(conn, runId, mailboxId, { reason: ctx.job.error.message }).catch(() => undefined);
     return await crawlOne(deps, ctx, run, target, lockLost.signal);
   } catch (err) {
     if (lockLost.signal.aborted && !ctx.signal.aborted) throw new JobDeferredError(new Date(Date.now() + lease), lockLostReason(lockLost.signal.reason as LeaseLoss, target.upn));

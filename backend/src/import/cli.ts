@@ -6,6 +6,7 @@ import { ConfigError, loadConfig } from '../config';
 import { cliCaller } from '../cli/context';
 import { startWorker } from '../jobs/worker';
 import { createLogger } from '../log';
+import { databaseWaitMs } from '../lease-renewal';
 import { openStore } from '../store';
 import { getArchiveUser } from '../store/directory';
 import { getImport, getImportProgress, listImportNotes, type ImportSourceSpec } from '../store/imports';
@@ -40,7 +41,7 @@ async function main(): Promise<number> {
   }
   const config = loadConfig();
   const log = createLogger(process.env.LOG_LEVEL ? config.LOG_LEVEL : 'warn');
-  const store = await openStore({ uri: config.MONGODB_URI, dbName: config.MONGODB_DB });
+  const store = await openStore({ uri: config.MONGODB_URI, dbName: config.MONGODB_DB, serverSelectionTimeoutMS: databaseWaitMs(config.JOB_LEASE_MS) });
   const jobType = `import-cli:${hostname()}`;
   const caller = cliCaller(config, 'Import CLI');
   try {

@@ -12,6 +12,7 @@ import {
   markCancelled,
   release,
   updateProgress,
+  DATABASE_UNAVAILABLE,
   type Claim,
   type EnqueueInput,
   type Job,
@@ -19,6 +20,7 @@ import {
   onJobQueued,
   type JobStore,
 } from '../store/jobs';
+import { isDatabaseUnavailable } from '../store/unavailable';
 import { isDeadLocalOwner, workerName } from './owners';
 
 export interface JobContext {
@@ -60,21 +62,35 @@ export interface Worker {
   stop(): Promise<void>;
 }
 
-export type AbortCause = 'cancelled' | 'lease-lost' | 'stopping';
+/** 'cut-off': every renewal of the lease failed because the database was unavailable. */
+export type AbortCause = 'cancelled' | 'lease-lost' | 'cut-off' | 'stopping';
+
+const ABORT_MESSAGES: Record<AbortCause, string> = {
+  cancelled: 'The job was cancelled',
+  'lease-lost': 'Another worker took over the job',
+  'cut-off': 'The database was unavailable for a whole lease',
+  stopping: 'The worker is stopping',
+};
 
 export class JobAbortedError extends Error {
   constructor(readonly why: AbortCause) {
-    super(why === 'cancelled' ? 'The job was cancelled' : why === 'lease-lost' ? 'Another worker took over the job' : 'The worker is stopping');
+    super(ABORT_MESSAGES[why]);
     this.name = 'AbortError';
   }
 }
 
 /**
- * Thrown by a handler that cannot start yet (another job holds what it needs): the job goes back
- * to the queue for `runAt`, and the attempt is not counted.
+ * Thrown by a handler that cannot go on yet (another job holds what it needs, the database is
+ * away): the job goes back to the queue for `runAt`, and the attempt is not counted. With a `code`,
+ * the reason becomes the job's error, for its next start to tell: the database may not take a note
+ * now, but it will have to take the job back before the job starts again.
  */
 export class JobDeferredError extends Error {
-  constructor(readonly runAt: Date, reason: string) {
+  constructor(
+    readonly runAt: Date,
+    reason: string,
+    readonly code?: string,
+  ) {
     super(reason);
     this.name = 'JobDeferredError';
   }
@@ -98,14 +114,14 @@ export function startWorker(options: WorkerOptions): Worker {
 
   const claimWhileFree = async () => {
     while (!stopping && running.size < settings.concurrency) {
-      const job = await claimNext(options.store, settings.owner, types, settings.leaseMs);
+      // A job stays in hand until its outcome is recorded: this worker never runs two attempts
+      // of one job at once, nor takes over the job it is giving back after a database outage.
+      const job = await claimNext(options.store, settings.owner, types, settings.leaseMs, [...running.keys()]);
       if (!job) return;
       const handle = runJob(job);
-      // Per claim: after losing a lease this worker may claim the same job again.
-      const id = `${job._id}#${job.seq}`;
-      running.set(id, handle);
+      running.set(job._id, handle);
       void handle.done.finally(() => {
-        running.delete(id);
+        running.delete(job._id);
         wake();
       });
     }
@@ -206,14 +222,29 @@ function execute(job: Job, handler: JobHandler, s: RunSettings) {
       (error: unknown) => ({ ok: false as const, error }),
     );
     lease.stop();
-    try {
-      await Promise.all([progressWrites.idle(), parentWrites.idle()]);
-      await leaseWrites.run(() => settle(job, claim, outcome, abortCause, s, log));
-    } catch (err) {
-      log.error({ err }, 'recording the outcome of a job failed; its lease will expire and it runs again');
-    }
+    await Promise.all([progressWrites.idle(), parentWrites.idle()]).catch(() => undefined);
+    await untilRecorded(() => leaseWrites.run(() => settle(job, claim, outcome, abortCause, s, log)), log);
   })();
   return { abort, done };
+}
+
+/**
+ * Records an outcome, trying again for as long as the database is unavailable: given up, the
+ * outcome would be lost and the job run again as another attempt once its lease ran out.
+ */
+async function untilRecorded(record: () => Promise<void>, log: Logger): Promise<void> {
+  for (let wait = 500; ; wait = Math.min(wait * 2, 5_000)) {
+    try {
+      return await record();
+    } catch (err) {
+      if (!isDatabaseUnavailable(err)) {
+        log.error({ err }, 'recording the outcome of a job failed; its lease will expire and it runs again');
+        return;
+      }
+      log.warn({ err }, 'the database is unavailable; recording the outcome of the job again shortly');
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+  }
 }
 
 type Outcome = { ok: true; result: unknown } | { ok: false; error: unknown };
@@ -230,9 +261,13 @@ async function settle(job: Job, claim: Claim, outcome: Outcome, cause: AbortCaus
     recorded = await markCancelled(s.store, claim);
   } else if (cause === 'stopping') {
     recorded = await release(s.store, claim);
+  } else if (cause === 'cut-off') {
+    log.warn('the database was unavailable for a whole lease; the job is given back, the attempt not counted');
+    const why = { code: DATABASE_UNAVAILABLE, message: `The database was unavailable for a whole lease of attempt ${job.attempts}; it starts again, not counted as another attempt` };
+    recorded = await release(s.store, claim, new Date(), why);
   } else if (outcome.error instanceof JobDeferredError) {
     log.debug({ runAt: outcome.error.runAt, reason: outcome.error.message }, 'job deferred');
-    recorded = await release(s.store, claim, outcome.error.runAt);
+    recorded = await release(s.store, claim, outcome.error.runAt, deferredWhy(outcome.error, job));
   } else {
     const error = describe(outcome.error);
     const retry = job.attempts < job.maxAttempts;
@@ -241,6 +276,12 @@ async function settle(job: Job, claim: Claim, outcome: Outcome, cause: AbortCaus
     recorded = await fail(s.store, claim, error, { retryAt });
   }
   if (!recorded) log.warn('the job was no longer leased to this worker; outcome dropped');
+}
+
+/** A deferral's reason for the next start to tell; a reason told already by this start is cleared, so that the next does not tell it again. */
+function deferredWhy(deferral: JobDeferredError, job: Job): JobError | null | undefined {
+  if (deferral.code) return { code: deferral.code, message: deferral.message };
+  return job.error?.code === DATABASE_UNAVAILABLE ? null : undefined;
 }
 
 /** Exponential with equal jitter: half fixed, half random, so retries of many jobs spread out. */
@@ -270,7 +311,9 @@ function keepLease(claim: Claim, s: RunSettings, writes: Serial, abort: (cause: 
       if (held && cancelRequested) abort('cancelled');
       return held;
     },
-    lost: () => abort('lease-lost'),
+    // Every renewal refused by an unavailable database: no fault of the job, so settle gives it
+    // back uncounted (unless another worker, which could reach the database, took it over).
+    lost: (why, failures) => abort(why === 'expired' && failures.length > 0 && failures.every(isDatabaseUnavailable) ? 'cut-off' : 'lease-lost'),
     failed: (err) => log.warn({ err }, 'heartbeat failed; trying again shortly'),
   });
 }

@@ -242,21 +242,28 @@ function activeOf(job: Job): ActiveDoc {
   return doc as ActiveDoc;
 }
 
-/** The error code of an attempt whose worker stopped renewing its lease (killed, stalled, or cut off from the database). */
+/** The error code of an attempt whose worker stopped renewing its lease (killed or stalled). */
 export const LEASE_EXPIRED = 'LEASE_EXPIRED';
+/**
+ * The error code of an attempt whose worker gave its job back because the database refused every
+ * renewal of its lease: the attempt is not counted, as no fault of the job or the worker ended it.
+ */
+export const DATABASE_UNAVAILABLE = 'DATABASE_UNAVAILABLE';
 
 /**
  * Leases the most urgent due job of one of `types`: a queued one, or a running one whose owner
  * stopped renewing its lease (a takeover, which counts as another attempt). A job whose lease
  * expired on its last allowed attempt becomes failed instead; one with a cancel request becomes
- * cancelled.
+ * cancelled. Jobs `inHand` (the claimer's own, still being ended) are left alone: their lease may
+ * have run out while the database was away, and their worker gives them back as it finds fit.
  */
-export async function claimNext(store: JobStore, owner: string, types: readonly string[], leaseMs: number): Promise<Job | null> {
+export async function claimNext(store: JobStore, owner: string, types: readonly string[], leaseMs: number, inHand: readonly string[] = []): Promise<Job | null> {
   const c = await ensureJobIndexes(store);
   const now = new Date();
   const candidates = await c.active
     .find({
       type: { $in: [...types] },
+      ...(inHand.length > 0 ? { _id: { $nin: [...inHand] } } : {}),
       $or: [
         { status: 'queued', runAt: { $lte: now } },
         { status: 'running', 'lease.until': { $lt: now } },
@@ -432,10 +439,14 @@ export async function fail(store: JobStore, claim: Claim, error: JobError, optio
   return requeue(c, claim, { $set: { status: 'queued', runAt: options.retryAt, lease: null, error: stored } });
 }
 
-/** Gives the job back untouched (graceful shutdown, or not startable yet): queued again for `runAt`, the start not counted. */
-export async function release(store: JobStore, claim: Claim, runAt = new Date()): Promise<boolean> {
+/**
+ * Gives the job back (graceful shutdown, not startable yet, cut off from the database): queued
+ * again for `runAt`, the start not counted. `why` becomes the job's error, for its next start to
+ * tell (null clears it); left out, the error stays as it is.
+ */
+export async function release(store: JobStore, claim: Claim, runAt = new Date(), why?: JobError | null): Promise<boolean> {
   const c = await ensureJobIndexes(store);
-  return requeue(c, claim, { $set: { status: 'queued', runAt, lease: null }, $inc: { attempts: -1 } });
+  return requeue(c, claim, { $set: { status: 'queued', runAt, lease: null, ...(why !== undefined ? { error: why } : {}) }, $inc: { attempts: -1 } });
 }
 
 async function requeue(c: Collections, claim: Claim, update: mongo.UpdateFilter<ActiveDoc>): Promise<boolean> {

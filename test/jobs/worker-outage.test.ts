@@ -1,0 +1,98 @@
+// A database that is away for longer than a job's lease (a restart of MongoDB, a failover, FerretDB
+// restarted) is no fault of the job: it must not cost the job an attempt, nor run its handler again
+// after it finished. The database here is a real server of the test's own, stopped and started.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ownDatabase, type OwnDatabase } from '../helpers/own-database';
+import { openStore, type Store } from '../../backend/src/store';
+import { JobAbortedError, startWorker, type JobHandler, type Worker } from '../../backend/src/jobs/worker';
+import { DATABASE_UNAVAILABLE, enqueue, getJob } from '../../backend/src/store/jobs';
+import { untilAborted, waitFor } from './helpers';
+
+// Renewals every 500 ms; each fails after 300 ms of server selection while the database is away,
+// so a 4 s outage refuses every renewal of a lease several times over.
+const LEASE_MS = 1_500;
+const OUTAGE_MS = 4_000;
+let db: OwnDatabase;
+let store: Store;
+const workers: Worker[] = [];
+
+before(async () => {
+  db = await ownDatabase();
+  store = await openStore({ uri: db.uri, dbName: 'worker-outage', serverSelectionTimeoutMS: 300 });
+});
+after(async () => {
+  await Promise.all(workers.map((w) => w.stop()));
+  await store?.close();
+  await db?.close();
+});
+
+function worker(type: string, handler: JobHandler): Worker {
+  const w = startWorker({ store, owner: `outage-${type}`, handlers: { [type]: handler }, leaseMs: LEASE_MS, pollMs: 50, retryBaseMs: 50 });
+  workers.push(w);
+  return w;
+}
+
+/** Stops the database, calls `whileAway`, and starts it again after OUTAGE_MS. */
+async function outage(whileAway = () => {}): Promise<void> {
+  await db.stop();
+  whileAway();
+  await sleep(OUTAGE_MS);
+  await db.start();
+}
+
+test('a job whose every lease renewal the database refused is given back, and starts again as the same attempt', { timeout: 60_000 }, async () => {
+  const starts: { attempt: number; error: string | undefined }[] = [];
+  const aborted: string[] = [];
+  let started = () => {};
+  const running = new Promise<void>((resolve) => (started = resolve));
+  worker('cut-off', async (ctx) => {
+    starts.push({ attempt: ctx.job.attempts, error: ctx.job.error?.code });
+    if (starts.length > 1) return 'done';
+    started();
+    try {
+      return await untilAborted(ctx.signal);
+    } catch (err) {
+      aborted.push(err instanceof JobAbortedError ? err.why : String(err));
+      throw err;
+    }
+  });
+  const job = await enqueue(store, { type: 'cut-off', maxAttempts: 3 });
+  await running;
+  await outage();
+  const done = await waitFor('the job to succeed after the outage', async () => {
+    const j = await getJob(store, job._id).catch(() => null);
+    return j?.status === 'succeeded' ? j : null;
+  }, 30_000);
+  assert.deepEqual(aborted, ['cut-off'], 'the first start was stopped as cut off from the database, not as taken over');
+  assert.deepEqual(starts, [{ attempt: 1, error: undefined }, { attempt: 1, error: DATABASE_UNAVAILABLE }], 'started again as attempt 1, told why');
+  assert.equal(done.attempts, 1);
+  assert.equal(done.result, 'done');
+});
+
+test('an outcome the database could not take is recorded once it is back, and the handler does not run again', { timeout: 60_000 }, async () => {
+  let runs = 0;
+  let finish = () => {};
+  const gate = new Promise<void>((resolve) => (finish = resolve));
+  let started = () => {};
+  const running = new Promise<void>((resolve) => (started = resolve));
+  worker('late-outcome', async () => {
+    runs += 1;
+    started();
+    await gate;
+    return 'finished during the outage';
+  });
+  const job = await enqueue(store, { type: 'late-outcome', maxAttempts: 3 });
+  await running;
+  await outage(finish);
+  const done = await waitFor('the outcome to be recorded', async () => {
+    const j = await getJob(store, job._id).catch(() => null);
+    return j?.status === 'succeeded' ? j : null;
+  }, 30_000);
+  // Long enough for a takeover of the expired lease to have started the handler again.
+  await sleep(LEASE_MS);
+  assert.equal(runs, 1, 'the handler ran once');
+  assert.equal(done.attempts, 1);
+  assert.equal(done.result, 'finished during the outage');
+});
