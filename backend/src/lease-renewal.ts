@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+
 export type LeaseLoss = 'taken' | 'expired';
 
 export interface LeaseRenewal {
@@ -72,4 +74,30 @@ export function keepRenewing(lease: LeaseRenewal): { stop(): void } {
  */
 export function databaseWaitMs(leaseMs: number): number {
   return Math.min(10_000, Math.floor(leaseMs / 3));
+}
+
+/** A lock held by lease (store/leased-lock.ts). */
+export interface Lease {
+  acquire(owner: string, leaseMs: number): Promise<boolean>;
+  /** False when the lease was lost (it expired and someone else took it). */
+  renew(owner: string, leaseMs: number): Promise<boolean>;
+  release(owner: string): Promise<void>;
+}
+
+/**
+ * Runs `work` as the lock's one holder, renewing the lease as it goes; `{ held: false }` when
+ * another holder has it. If the lease is lost (the database was unreachable past it), `work`'s
+ * signal aborts: another holder may have started.
+ */
+export async function whileHolding<T>(lock: Lease, leaseMs: number, work: (signal: AbortSignal) => Promise<T>, outer?: AbortSignal): Promise<{ held: false } | { held: true; value: T }> {
+  const owner = randomUUID();
+  if (!(await lock.acquire(owner, leaseMs))) return { held: false };
+  const lost = new AbortController();
+  const renewal = keepRenewing({ leaseMs, renew: () => lock.renew(owner, leaseMs), lost: () => lost.abort(new Error('Lost the lock')) });
+  try {
+    return { held: true, value: await work(outer ? AbortSignal.any([outer, lost.signal]) : lost.signal) };
+  } finally {
+    renewal.stop();
+    await lock.release(owner).catch(() => undefined);
+  }
 }

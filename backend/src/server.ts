@@ -26,6 +26,7 @@ import { pruneJobs, repairUnclaimableJobs } from './store/jobs';
 import type { Logger } from './log';
 import { openStore } from './store';
 import { databaseWaitMs } from './lease-renewal';
+import { keepCollectionsWhole } from './operations/collection-repairs';
 import { metricsHandler, startMetricsListener } from './http/metrics';
 import { observeDbCommand } from './metrics';
 import { watchDatabase } from './metrics/database';
@@ -68,6 +69,8 @@ export async function startBackend(config: Config, log: Logger): Promise<Running
   // What ingest spilled to disk before a kill -9 (of this or an earlier process) is never read again.
   const swept = await sweepIngestTemp();
   if (swept > 0) log.info({ swept }, 'removed temporary ingest files of processes that are gone');
+  // Before any work: a start after a database crash repairs what the crash left (FerretDB).
+  const collections = await keepCollectionsWhole(store, log);
   const unwatch = watchDatabase(store);
   const keys = followKeys(store, integrity, log);
   const metadata = await fetchAuthorityMetadata(config.authority, config.TENANT_ID);
@@ -123,6 +126,7 @@ export async function startBackend(config: Config, log: Logger): Promise<Running
       await background?.stop();
       await keys.stop();
       unwatch();
+      collections.stop();
       await presence.stop();
       await store.close();
     })());

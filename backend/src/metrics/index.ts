@@ -67,6 +67,11 @@ export const leaseTakeovers = new Counter({
   labelNames: ['type'] as const,
   registers,
 });
+export const collectionsRebuilt = new Counter({
+  name: `${PREFIX}collections_rebuilt_total`,
+  help: 'FerretDB collections this process found without their unique _id index (the database stopped while creating them) and rebuilt',
+  registers,
+});
 export const dbCommandSeconds = new Histogram({
   name: `${PREFIX}db_command_duration_seconds`,
   help: 'Database commands as the driver saw them (command monitoring), by command name, collection (sx_* for the search index partitions) and outcome',

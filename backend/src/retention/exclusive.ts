@@ -1,7 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import type { Store } from '../store';
-import { keepRenewing } from '../lease-renewal';
-import { acquireRetentionLock, releaseRetentionLock, renewRetentionLock } from '../store/retention-lock';
+import { whileHolding } from '../lease-renewal';
+import { leasedLock } from '../store/leased-lock';
 
 /** How long a run that died keeps others waiting. */
 export const LOCK_MS = 60_000;
@@ -15,21 +14,12 @@ export class RetentionBusyError extends Error {
 }
 
 /**
- * Runs `work` as the only retention run of the deployment, renewing the lease as it goes. If the
- * lease is lost (the database was unreachable past it), `work`'s signal aborts: another run may
- * have started, and deletions must not overlap.
+ * Runs `work` as the only retention run of the deployment (disposal or erasure): the check for
+ * remaining references before bytes go assumes nobody else removes references meanwhile. If the
+ * lease is lost, `work`'s signal aborts: another run may have started, and deletions must not overlap.
  */
 export async function exclusively<T>(store: Store, work: (signal: AbortSignal) => Promise<T>, opts: { signal?: AbortSignal; lockMs?: number } = {}): Promise<T> {
-  const owner = randomUUID();
-  const leaseMs = opts.lockMs ?? LOCK_MS;
-  const outer = opts.signal;
-  if (!(await acquireRetentionLock(store, owner, leaseMs))) throw new RetentionBusyError();
-  const lost = new AbortController();
-  const renewal = keepRenewing({ leaseMs, renew: () => renewRetentionLock(store, owner, leaseMs), lost: () => lost.abort(new Error('Lost the retention lock')) });
-  try {
-    return await work(outer ? AbortSignal.any([outer, lost.signal]) : lost.signal);
-  } finally {
-    renewal.stop();
-    await releaseRetentionLock(store, owner).catch(() => undefined);
-  }
+  const run = await whileHolding(leasedLock(store, 'retention_lock', 'retention'), opts.lockMs ?? LOCK_MS, work, opts.signal);
+  if (!run.held) throw new RetentionBusyError();
+  return run.value;
 }

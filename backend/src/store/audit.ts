@@ -1,5 +1,6 @@
 import type { mongo } from 'mongoose';
 import type { Store } from './connection';
+import { createIndexesOf } from './collection-repair';
 import { isDuplicateKey } from './insert-once';
 
 /**
@@ -78,13 +79,14 @@ function collections(db: mongo.Db): Promise<Collections> {
   let c = ready.get(db);
   if (!c) {
     c = (async () => {
-      const entries = db.collection<AuditDoc>('audit');
-      await entries.createIndex({ at: -1 }, { name: 'by_time' });
-      await entries.createIndex({ action: 1, _id: -1 }, { name: 'by_action' });
-      await entries.createIndex({ 'actor.oid': 1, _id: -1 }, { name: 'by_actor' });
-      await entries.createIndex({ 'actor.upn': 1, _id: -1 }, { name: 'by_actor_upn' });
-      await entries.createIndex({ archiveId: 1, _id: -1 }, { name: 'by_archive' });
-      return { entries, hint: db.collection<HeadHint>('audit_head') };
+      await createIndexesOf(db, 'audit', [
+        { key: { at: -1 }, name: 'by_time' },
+        { key: { action: 1, _id: -1 }, name: 'by_action' },
+        { key: { 'actor.oid': 1, _id: -1 }, name: 'by_actor' },
+        { key: { 'actor.upn': 1, _id: -1 }, name: 'by_actor_upn' },
+        { key: { archiveId: 1, _id: -1 }, name: 'by_archive' },
+      ]);
+      return { entries: db.collection<AuditDoc>('audit'), hint: db.collection<HeadHint>('audit_head') };
     })();
     ready.set(db, c);
     c.catch(() => ready.delete(db));

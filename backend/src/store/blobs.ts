@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createGunzip, createGzip } from 'node:zlib';
 import type { mongo } from 'mongoose';
 import { deleteWhereIn, findWhereIn } from './bulk';
+import { createIndexesOf } from './collection-repair';
 import { decryptStream, encryptStream, keyedId, ledgerSalt, noKeys, saltedDigest, storedKeyId, BlobKeyError, type BlobKeys } from './blob-cipher';
 import { chunkId, chunksOf, ChunkWriter, type ChunkDoc } from './blob-chunks';
 import { Leases, type Lease, type LeaseDoc } from './blob-leases';
@@ -210,8 +211,8 @@ export async function openBlobStore(db: Db, options: BlobStoreOptions = {}): Pro
   const leases = db.collection<LeaseDoc>(`${bucket}.uploads`);
   // The standard GridFS indexes, so drivers and tools (mongofiles) read the bucket as usual; the
   // unique one also stops two writers from interleaving chunks of one id.
-  await chunks.createIndex({ files_id: 1, n: 1 }, { unique: true });
-  await files.createIndex({ filename: 1, uploadDate: 1 });
+  await createIndexesOf(db, chunks.collectionName, [{ key: { files_id: 1, n: 1 }, name: 'files_id_1_n_1', unique: true }]);
+  await createIndexesOf(db, files.collectionName, [{ key: { filename: 1, uploadDate: 1 }, name: 'filename_1_uploadDate_1' }]);
   return new GridBlobStore(files, chunks, new Leases(leases, options.leaseMs ?? 30_000, leaseLost), {
     // Larger than GridFS's customary 255 KiB (any size below 16 MB is valid): FerretDB scans the
     // whole bucket for every chunk lookup, so fewer chunks per large message pays off there.

@@ -2,7 +2,7 @@ import mongoose from 'mongoose';
 import type { Schema } from 'mongoose';
 import { openBlobStore, type BlobStore } from './blobs';
 import { endWritesWhenConnectionsClose } from './driver-fixes';
-import { withOrphanRepair } from './orphan-tables';
+import { withOrphanRepair } from './collection-repair';
 
 export interface Store {
   conn: mongoose.Connection;

@@ -1,5 +1,6 @@
 import type { mongo } from 'mongoose';
 import type { Store } from './connection';
+import { createIndexesOf } from './collection-repair';
 import { insertManyOnce, insertOnce } from './insert-once';
 
 /**
@@ -56,15 +57,14 @@ export interface BlobRelease {
 type Db = Pick<Store, 'db'>;
 const indexed = new WeakMap<object, Set<string>>();
 /** A collection with its indexes asked for once per database handle (FerretDB 1.24 accepts them and ignores them). */
-function withIndexes<T extends mongo.Document>(store: Db, name: string, specs: mongo.IndexSpecification[]): mongo.Collection<T> {
-  const coll = store.db.collection<T>(name);
+function withIndexes<T extends mongo.Document>(store: Db, name: string, keys: Record<string, 1 | -1>[]): mongo.Collection<T> {
   const done = indexed.get(store.db) ?? new Set<string>();
   indexed.set(store.db, done);
   if (!done.has(name)) {
     done.add(name);
-    for (const spec of specs) coll.createIndex(spec).catch(() => done.delete(name));
+    createIndexesOf(store.db, name, keys.map((key) => ({ key }))).catch(() => done.delete(name));
   }
-  return coll;
+  return store.db.collection<T>(name);
 }
 const intents = (store: Db) => store.db.collection<IntentBatch>('retention_intents');
 const log = (store: Db) => withIndexes<LogEntry>(store, 'retention_log', [{ doneAt: -1 }, { ref: 1 }]);

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { mongo } from 'mongoose';
 import type { Store } from './connection';
+import { createIndexesOf } from './collection-repair';
 import { leaseTakeovers } from '../metrics';
 import { insertOnce, isDuplicateKey } from './insert-once';
 
@@ -155,15 +156,19 @@ async function createIndexes(db: mongo.Db): Promise<Collections> {
     counts: db.collection<CountsDoc>('job_counts'),
     schedules: db.collection<ScheduleMark>('job_schedules'),
   };
-  await c.active.createIndex({ status: 1, priority: -1, runAt: 1 }, { name: 'claim_queued' });
-  await c.active.createIndex({ status: 1, 'lease.until': 1 }, { name: 'claim_expired' });
-  await c.active.createIndex({ parentId: 1, status: 1 }, { name: 'children' });
-  await c.jobs.createIndex({ parentId: 1, status: 1 }, { name: 'children' });
-  await c.jobs.createIndex({ type: 1, createdAt: -1 }, { name: 'by_type' });
-  await c.jobs.createIndex({ status: 1, createdAt: -1 }, { name: 'by_status' });
-  await c.jobs.createIndex({ createdAt: -1 }, { name: 'recent' });
-  await c.claims.createIndex({ jobId: 1 }, { name: 'by_job' });
-  await c.counts.createIndex({ jobId: 1 }, { name: 'by_job' });
+  await createIndexesOf(db, 'job_active', [
+    { key: { status: 1, priority: -1, runAt: 1 }, name: 'claim_queued' },
+    { key: { status: 1, 'lease.until': 1 }, name: 'claim_expired' },
+    { key: { parentId: 1, status: 1 }, name: 'children' },
+  ]);
+  await createIndexesOf(db, 'jobs', [
+    { key: { parentId: 1, status: 1 }, name: 'children' },
+    { key: { type: 1, createdAt: -1 }, name: 'by_type' },
+    { key: { status: 1, createdAt: -1 }, name: 'by_status' },
+    { key: { createdAt: -1 }, name: 'recent' },
+  ]);
+  await createIndexesOf(db, 'job_claims', [{ key: { jobId: 1 }, name: 'by_job' }]);
+  await createIndexesOf(db, 'job_counts', [{ key: { jobId: 1 }, name: 'by_job' }]);
   return c;
 }
 

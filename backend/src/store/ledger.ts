@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { mongo } from 'mongoose';
 import type { Store } from './connection';
+import { createIndexesOf } from './collection-repair';
 import { insertManyOnce, insertOnce, isDuplicateKey } from './insert-once';
 import type { ItemSource } from './items';
 
@@ -91,11 +92,9 @@ function collections(db: mongo.Db): Promise<Collections> {
   let c = ready.get(db);
   if (!c) {
     c = (async () => {
-      const entries = db.collection<LedgerEntry>('ledger');
-      await entries.createIndex({ archiveId: 1, blobId: 1 }, { name: 'by_message' });
-      const queue = db.collection<QueuedEvent>('ledger_queue');
-      await queue.createIndex({ queuedAt: 1, _id: 1 }, { name: 'in_order' });
-      return { entries, queue, hint: db.collection<HeadHint>('ledger_head'), roots: db.collection<LedgerRoot>('ledger_roots') };
+      await createIndexesOf(db, 'ledger', [{ key: { archiveId: 1, blobId: 1 }, name: 'by_message' }]);
+      await createIndexesOf(db, 'ledger_queue', [{ key: { queuedAt: 1, _id: 1 }, name: 'in_order' }]);
+      return { entries: db.collection<LedgerEntry>('ledger'), queue: db.collection<QueuedEvent>('ledger_queue'), hint: db.collection<HeadHint>('ledger_head'), roots: db.collection<LedgerRoot>('ledger_roots') };
     })();
     ready.set(db, c);
     c.catch(() => ready.delete(db));

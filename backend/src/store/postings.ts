@@ -6,7 +6,7 @@ import { insertOnce, isDuplicateKey } from './insert-once';
 import type { MessageAttachment } from './messages';
 import { isFerretDB } from './server-kind';
 import { collectionDataBytes } from './operations';
-import { withOrphanRepair } from './orphan-tables';
+import { withOrphanRepair } from './collection-repair';
 
 /**
  * Storage of the search index: immutable documents read by `_id` only (backend/src/search/
@@ -80,7 +80,7 @@ export function segmentPart(layout: IndexLayout, key: string, segmentId: string,
 }
 
 const collection = (store: Db, part: Part) => store.db.collection<IndexDoc>(part.coll);
-/** A write that may be a table's first: FerretDB may have to be given the table again (store/orphan-tables.ts). */
+/** A write that may be a table's first: FerretDB may have to be given the table again (store/collection-repair.ts). */
 const writeTo = <T>(store: Db, part: Part, op: (c: mongo.Collection<IndexDoc>) => Promise<T>) => withOrphanRepair(store.db, part.coll, () => op(collection(store, part)));
 
 /** Binary fields come back as Buffers; everything else as stored. */

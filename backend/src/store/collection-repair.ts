@@ -1,0 +1,174 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mongo } from 'mongoose';
+import { insertNew, insertOnce } from './insert-once';
+import { isFerretDB } from './server-kind';
+
+const { BSON } = mongo;
+
+/**
+ * FerretDB 1.24 (SQLite) creates a collection in two statements: `CREATE TABLE`, then a row in
+ * its registry naming the table (backends/sqlite/metadata/registry.go, collectionCreate). Killed
+ * between them, it leaves a table its registry does not know; after the restart, every write to
+ * that collection tries to create the table again and fails ("table … already exists") for good.
+ * The search index creates tables as archives and segments appear (`sx_<archive>_meta`, …), so a
+ * crash of the database could leave an archive whose index can never be written again.
+ */
+export function isOrphanTableError(err: unknown): boolean {
+  return err instanceof mongo.MongoServerError && /collectionCreate\].*table .* already exists/.test(err.message);
+}
+
+/**
+ * Gives `name` a table again: a stand-in collection is created (a fresh table) and renamed to
+ * `name`, which FerretDB does in its registry alone, so the collection now lives in the stand-in's
+ * table. The orphan (empty: the crash came before any row) stays unused. Two processes repairing
+ * at once: the second rename finds the name taken, and its stand-in goes.
+ */
+export async function repairOrphanTable(db: mongo.Db, name: string): Promise<void> {
+  const standIn = `${name}_repair_${randomBytes(4).toString('hex')}`;
+  await db.createCollection(standIn);
+  try {
+    await db.renameCollection(standIn, name);
+  } catch (err) {
+    await db.dropCollection(standIn).catch(() => undefined);
+    if (!(err instanceof mongo.MongoServerError && err.code === 48)) throw err;
+  }
+}
+
+/** Runs a write to collection `name`; if an orphaned table refuses it, repairs and writes once more. */
+export async function withOrphanRepair<T>(db: mongo.Db, name: string, write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (err) {
+    if (!isOrphanTableError(err)) throw err;
+    await repairOrphanTable(db, name);
+    return write();
+  }
+}
+
+/*
+ * FerretDB 1.24 gives a new collection its unique `_id_` index in a third statement, after the
+ * registry row (collectionCreate, then indexesCreate). Killed or shut down between them, it keeps a
+ * collection without the index: the registry row says none, SQLite has none, and every insert that
+ * this store lets the unique key decide (insert-first, locks, chunks, claims) then succeeds twice.
+ * Such a collection is rebuilt: its documents are copied into a stand-in, which FerretDB creates
+ * with the index, and the stand-in takes the name. What was written in the meantime is copied
+ * over after the swap, and a stand-in or original left by a repair cut short is finished by the
+ * next sweep. MongoDB creates a collection with its `_id` index atomically: a no-op there.
+ * FerretDB 1.24 cannot rename a collection whose name has a dot (handlerparams.SplitNamespace wants
+ * exactly one in a namespace): GridFS's `messages.*` are reported, not rebuilt. Their chunks stay
+ * unique by GridFS's own `{files_id, n}` index, which is created apart from the collection.
+ */
+const REBUILD = '_rebuild_';
+const UNINDEXED = '_unindexed_';
+/** Documents copied per insert. */
+const COPY_BATCH = 500;
+
+export interface IdIndexRepairs {
+  /** Collections rebuilt with their `_id` index. */
+  rebuilt: string[];
+  /** Documents that shared an `_id` with one copied before them and differed from it: kept in `repair_duplicates`. */
+  duplicates: number;
+  /** Collections without their `_id` index that FerretDB cannot rename, left as they are. */
+  unrepairable: string[];
+}
+
+/** Rebuilds every collection of `db` that lacks its unique `_id` index, and finishes repairs cut short. */
+export async function restoreIdIndexes(db: mongo.Db, signal?: AbortSignal): Promise<IdIndexRepairs> {
+  const repairs: IdIndexRepairs = { rebuilt: [], duplicates: 0, unrepairable: [] };
+  if (!(await isFerretDB(db))) return repairs;
+  const names = (await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name).filter((n) => !n.startsWith('system.'));
+  for (const name of names.filter((n) => n.includes(UNINDEXED))) {
+    signal?.throwIfAborted();
+    repairs.duplicates += await mergeInto(db, name.slice(0, name.lastIndexOf(UNINDEXED)), name);
+  }
+  for (const name of names.filter((n) => n.includes(REBUILD))) await db.dropCollection(name).catch(() => undefined);
+  for (const name of names.filter((n) => !n.includes(UNINDEXED) && !n.includes(REBUILD))) {
+    signal?.throwIfAborted();
+    if ((await hasIdIndex(db, name)) !== false) continue;
+    if (name.includes('.')) {
+      repairs.unrepairable.push(name);
+      continue;
+    }
+    repairs.duplicates += await rebuild(db, name);
+    repairs.rebuilt.push(name);
+  }
+  return repairs;
+}
+
+/** Whether the collection has its `_id` index; null when there is no such collection. */
+export async function hasIdIndex(db: mongo.Db, name: string): Promise<boolean | null> {
+  try {
+    return (await db.collection(name).listIndexes().toArray()).some((index) => index.name === '_id_');
+  } catch (err) {
+    if (err instanceof mongo.MongoServerError && err.code === 26) return null;
+    throw err;
+  }
+}
+
+async function rebuild(db: mongo.Db, name: string): Promise<number> {
+  const suffix = randomBytes(4).toString('hex');
+  const standIn = `${name}${REBUILD}${suffix}`;
+  await db.createCollection(standIn);
+  const indexes = (await db.collection(name).listIndexes().toArray()).filter((index) => index.name !== '_id_');
+  for (const { key, name: indexName, unique } of indexes) await db.collection(standIn).createIndex(key, { name: indexName, ...(unique ? { unique } : {}) });
+  let duplicates = await copyMissing(db, name, standIn, name);
+  const original = `${name}${UNINDEXED}${suffix}`;
+  await db.renameCollection(name, original);
+  try {
+    await db.renameCollection(standIn, name);
+  } catch (err) {
+    // A write in the moment between the renames created the name afresh (with its index): merge.
+    if (!(err instanceof mongo.MongoServerError && err.code === 48)) throw err;
+    duplicates += await mergeInto(db, name, standIn);
+  }
+  return duplicates + (await mergeInto(db, name, original));
+}
+
+/** Copies what `from` holds and `to` lacks, then drops `from`. */
+async function mergeInto(db: mongo.Db, to: string, from: string): Promise<number> {
+  const duplicates = await copyMissing(db, from, to);
+  await db.dropCollection(from);
+  return duplicates;
+}
+
+/**
+ * Copies every document of `from` into `to`, where the `_id` is not taken already. One that meets
+ * a different document under its `_id` (two writers both won an insert while the index was
+ * missing) is kept in `repair_duplicates` under the collection's name, never dropped unseen;
+ * returns how many.
+ */
+async function copyMissing(db: mongo.Db, from: string, to: string, collection = to): Promise<number> {
+  let duplicates = 0;
+  const target = db.collection(to);
+  const cursor = db.collection(from).find({}, { batchSize: COPY_BATCH });
+  let batch: mongo.Document[] = [];
+  const flush = async () => {
+    const taken = await insertNew(target, batch);
+    for (const i of taken) {
+      const doc = batch[i]!;
+      const kept = await target.findOne({ _id: doc._id });
+      if (kept && Buffer.from(BSON.serialize(kept)).equals(BSON.serialize(doc))) continue;
+      // Keyed by content: the same duplicate met again (the original is copied twice) is kept once.
+      const _id = createHash('sha256').update(collection).update(BSON.serialize(doc)).digest('hex');
+      if (await insertOnce(db.collection<mongo.Document>('repair_duplicates'), { _id, collection, at: new Date(), doc })) duplicates += 1;
+    }
+    batch = [];
+  };
+  for await (const doc of cursor) {
+    batch.push(doc);
+    if (batch.length >= COPY_BATCH) await flush();
+  }
+  if (batch.length > 0) await flush();
+  return duplicates;
+}
+
+/**
+ * Creates a collection's indexes (and the collection, the first time), repairing an orphaned
+ * table. One command per index: FerretDB 1.24 drops the connection (it panics) when one
+ * `createIndexes` names several indexes that exist already.
+ */
+export async function createIndexesOf(db: mongo.Db, name: string, indexes: mongo.IndexDescription[]): Promise<void> {
+  await withOrphanRepair(db, name, async () => {
+    for (const { key, ...options } of indexes) await db.collection(name).createIndex(key, options);
+  });
+}
