@@ -164,12 +164,13 @@ async function archiveMailbox(deps: ArchivingDeps, ctx: JobContext): Promise<unk
   // Looked at again soon: the holder gives the lock back when it ends, long before its lease would run out.
   if (!lock.held) throw new JobDeferredError(new Date(Math.min(lock.until.getTime(), Date.now() + Math.max(1000, lease / 10))), `mailbox ${target.upn} is being crawled by ${lock.heldBy}`);
   // Not renewed for a whole lease (a stalled process, a database that refused every renewal), the
-  // lock may go to another job: then stop, and queue again.
+  // lock may go to another job: then stop, and queue again. Its reason: how it was lost, or the
+  // last refusal when an unavailable database refused every renewal.
   const lockLost = new AbortController();
   const renewal = keepRenewing({
     leaseMs: lease,
     renew: () => renewMailboxLock(deps.store, mailboxId, ctx.job._id, lease),
-    lost: (why) => lockLost.abort(why),
+    lost: (why, failures) => lockLost.abort(failures.length > 0 && failures.every(isDatabaseUnavailable) ? failures.at(-1) : why),
     failed: (err) => deps.log.warn({ err, mailboxId }, 'renewing the mailbox lock failed; trying again shortly'),
   });
   try {
@@ -181,8 +182,9 @@ async function archiveMailbox(deps: ArchivingDeps, ctx: JobContext): Promise<unk
     if (ctx.job.error?.code === DATABASE_UNAVAILABLE) await recordRunError(conn, runId, mailboxId, { reason: ctx.job.error.message }).catch(() => undefined);
     return await crawlOne(deps, ctx, run, target, lockLost.signal);
   } catch (err) {
-    if (lockLost.signal.aborted && !ctx.signal.aborted) throw new JobDeferredError(new Date(Date.now() + lease), lockLostReason(lockLost.signal.reason as LeaseLoss, target.upn));
-    throw err;
+    if (!lockLost.signal.aborted || ctx.signal.aborted) throw err;
+    const reason: unknown = lockLost.signal.reason;
+    throw isDatabaseUnavailable(reason) ? putOff(reason) : new JobDeferredError(new Date(Date.now() + lease), lockLostReason(reason as LeaseLoss, target.upn));
   } finally {
     renewal.stop();
     await unlockMailbox(deps.store, mailboxId, ctx.job._id).catch(() => undefined);
