@@ -373,18 +373,28 @@ async function checkFreeSpace(dir: string): Promise<void> {
   }
 }
 
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const probe = createServer();
-    probe.once('error', (err) =>
-      fail(new DatabaseError('DB_NO_PORT', `No free TCP port on 127.0.0.1 for the database: ${err.message}`)),
-    );
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => done(port));
-    });
-  });
+/** Where free ports are picked: below the kernels' ephemeral ranges (Linux 32768–60999, macOS 49152–65535). */
+const PORTS_FROM = 20_000;
+const PORTS_TO = 32_000;
+
+/**
+ * A loopback port that is free now, for a server that listens on it a moment later (and again
+ * after a restart). Not one the kernel hands out for port 0: those are the ports it also gives
+ * outgoing connections, one of which may take it before the server listens, or while the server
+ * restarts (EADDRINUSE, now and then, in a busy test run).
+ */
+export async function freePort(): Promise<number> {
+  let last: unknown;
+  for (let tries = 0; tries < 100; tries += 1) {
+    const port = PORTS_FROM + Math.floor(Math.random() * (PORTS_TO - PORTS_FROM));
+    try {
+      await checkPortFree(port);
+      return port;
+    } catch (err) {
+      last = err;
+    }
+  }
+  throw new DatabaseError('DB_NO_PORT', `No free TCP port on 127.0.0.1 between ${PORTS_FROM} and ${PORTS_TO}: ${reason(last)}`);
 }
 
 function checkPortFree(port: number): Promise<void> {

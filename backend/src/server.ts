@@ -81,8 +81,20 @@ export async function startBackend(config: Config, log: Logger): Promise<Running
   setTextLimits({ maxBodyChars: config.INDEX_MAX_BODY_CHARS, maxAttachmentTextChars: config.INDEX_MAX_ATTACHMENT_CHARS });
 
   const background = config.WORKER_CONCURRENCY > 0 ? startBackground(deps, config, presence.id) : null;
+  const stopServices = async () => {
+    await background?.stop();
+    await keys.stop();
+    unwatch();
+    collections.stop();
+    await presence.stop();
+    await store.close();
+  };
   // --- Journal gateway (MISSION M3): SMTP when SMTP_PORT is set, sweeps where workers run ---
-  const journal = await startJournal(deps);
+  // A gateway that cannot listen (its port taken) fails the start, and what started before it stops.
+  const journal = await startJournal(deps).catch(async (err: unknown) => {
+    await stopServices();
+    throw err;
+  });
 
   const app = createApp({
     log,
@@ -123,12 +135,7 @@ export async function startBackend(config: Config, log: Logger): Promise<Running
       metricsServer?.close();
       metricsServer?.closeAllConnections();
       await journal.close();
-      await background?.stop();
-      await keys.stop();
-      unwatch();
-      collections.stop();
-      await presence.stop();
-      await store.close();
+      await stopServices();
     })());
   // Older code must not work against a newer schema: stop at once (main.ts then exits).
   const outdated = presence.outdated.then(async (reason) => {

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import type { Config } from '../../backend/src/config';
+import { freePort } from '../../dev/database';
 import { withMemoryEnv } from '../../backend/src/memory-env';
 import { waitFor } from './stack';
 
@@ -15,13 +15,7 @@ export interface BackendProcess {
   stop(): Promise<void>;
 }
 
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+export { freePort };
 
 /** The environment that gives a backend process (or the CLI) this configuration's database, tenant and credential. */
 export function configEnv(config: Config): Record<string, string> {

@@ -45,7 +45,11 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     ...opts.env,
   });
-  const backend = await startBackend(config, createLogger(config.LOG_LEVEL));
+  // A backend that fails to start (a port taken) must not leave the emulator keeping the test's process alive.
+  const backend = await startBackend(config, createLogger(config.LOG_LEVEL)).catch(async (err: unknown) => {
+    await emulator.close();
+    throw err;
+  });
   const store = await openStore({ uri, dbName });
   return {
     emulator,
