@@ -8,7 +8,7 @@ import { listArchiveUsers } from '../store/directory';
 import { setIngestConcurrency } from '../ingest';
 import { addRunMailbox, createRun, getRun, getRunMailbox, listRunMailboxes, setRunMailbox, updateRun, recordRunAttempt, recordRunError, type Run, type RunMailbox } from '../store/runs';
 import { getProfile } from '../store/profiles';
-import { isDatabaseUnavailable } from '../store/unavailable';
+import { isDatabaseUnavailable, refusedByDatabase } from '../store/unavailable';
 import type { ProfileSettings } from './profile';
 import { profileInputSchema } from './profile';
 import { onlineArchiveTargets, resolveMailboxes } from './mailboxes';
@@ -170,7 +170,7 @@ async function archiveMailbox(deps: ArchivingDeps, ctx: JobContext): Promise<unk
   const renewal = keepRenewing({
     leaseMs: lease,
     renew: () => renewMailboxLock(deps.store, mailboxId, ctx.job._id, lease),
-    lost: (why, failures) => lockLost.abort(failures.length > 0 && failures.every(isDatabaseUnavailable) ? failures.at(-1) : why),
+    lost: (why, failures) => lockLost.abort(refusedByDatabase(failures) ? failures.at(-1) : why),
     failed: (err) => deps.log.warn({ err, mailboxId }, 'renewing the mailbox lock failed; trying again shortly'),
   });
   try {

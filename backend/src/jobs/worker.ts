@@ -20,7 +20,7 @@ import {
   onJobQueued,
   type JobStore,
 } from '../store/jobs';
-import { isDatabaseUnavailable } from '../store/unavailable';
+import { isDatabaseUnavailable, refusedByDatabase } from '../store/unavailable';
 import { isDeadLocalOwner, workerName } from './owners';
 
 export interface JobContext {
@@ -313,7 +313,7 @@ function keepLease(claim: Claim, s: RunSettings, writes: Serial, abort: (cause: 
     },
     // Every renewal refused by an unavailable database: no fault of the job, so settle gives it
     // back uncounted (unless another worker, which could reach the database, took it over).
-    lost: (why, failures) => abort(why === 'expired' && failures.length > 0 && failures.every(isDatabaseUnavailable) ? 'cut-off' : 'lease-lost'),
+    lost: (why, failures) => abort(why === 'expired' && refusedByDatabase(failures) ? 'cut-off' : 'lease-lost'),
     failed: (err) => log.warn({ err }, 'heartbeat failed; trying again shortly'),
   });
 }

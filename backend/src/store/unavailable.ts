@@ -23,3 +23,8 @@ function wrapped(e: Error): unknown {
   if (e instanceof mongo.MongoServerError && e.errorResponse instanceof Error) return e.errorResponse;
   return e.cause;
 }
+
+/** Whether a lease's renewals failed and every one for want of the database (lease-renewal.ts `lost`): a holder cut off, not one that stalled. */
+export function refusedByDatabase(failures: readonly unknown[]): boolean {
+  return failures.length > 0 && failures.every(isDatabaseUnavailable);
+}
