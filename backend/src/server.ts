@@ -152,6 +152,7 @@ export async function startBackend(config: Config, log: Logger): Promise<Running
  */
 function startBackground(deps: ArchivingDeps, config: Config, owner: string) {
   const { store, graph, log } = deps;
+  const startedAt = new Date();
   const integrity = integritySettings(config);
   const ledger = startLedger(store, integrity, log);
   const worker = startWorker({
@@ -194,7 +195,7 @@ function startBackground(deps: ArchivingDeps, config: Config, owner: string) {
       ];
     },
   });
-  const housekeeping = startHousekeeping(deps);
+  const housekeeping = startHousekeeping(deps, startedAt);
   return {
     stop: async () => {
       housekeeping.stop();
@@ -215,10 +216,12 @@ const HOUR = 3_600_000;
 const JOB_RETENTION_MS = 14 * 24 * HOUR;
 
 /**
- * At start, queued jobs a crash left unclaimable are repaired and runs a crash or an older
- * version left open are concluded; then, hourly, old finished jobs are deleted. Both are idempotent, so every worker process may do them.
+ * At start, queued jobs a crash left unclaimable are repaired (those created before this process
+ * started: the scheduler's first jobs may be between their two inserts) and runs a crash or an
+ * older version left open are concluded; then, hourly, old finished jobs are deleted. Both are
+ * idempotent, so every worker process may do them.
  */
-function startHousekeeping({ store, log }: ArchivingDeps) {
+function startHousekeeping({ store, log }: ArchivingDeps, startedAt: Date) {
   const sweep = () =>
     concludeSettledRuns(store, (runId, err) => log.warn({ err, runId }, 'concluding a settled run failed')).catch((err: unknown) =>
       log.warn({ err }, 'the sweep of open runs failed'),
@@ -229,7 +232,7 @@ function startHousekeeping({ store, log }: ArchivingDeps) {
       (err: unknown) => log.warn({ err }, 'pruning old jobs failed'),
     );
   const repair = () =>
-    repairUnclaimableJobs(store).then(
+    repairUnclaimableJobs(store, startedAt).then(
       (repaired) => repaired > 0 && log.warn({ repaired }, 'queued jobs a crash left unclaimable were repaired'),
       (err: unknown) => log.warn({ err }, 'repairing queued jobs failed'),
     );

@@ -72,6 +72,8 @@ test('a job whose enqueuer died between its two inserts becomes claimable at the
   const job = await enqueue(store, { type: 'half-queued', payload: { n: 1 } });
   await store.db.collection('job_active').deleteOne({ _id: job._id as never });
   assert.equal(await claimNext(store, 'A', ['half-queued'], 60_000), null, 'without its active state nobody can claim it');
+  // A process starting while a live enqueuer is between the two inserts must leave the job to it.
+  assert.equal(await repairUnclaimableJobs(store, job.createdAt), 0, 'a job created since the repairer started is not its business');
   assert.equal(await repairUnclaimableJobs(store), 1);
   assert.equal(await repairUnclaimableJobs(other), 0, 'a second repair finds nothing');
   const claimed = await claimNext(store, 'A', ['half-queued'], 60_000);

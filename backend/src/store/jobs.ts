@@ -583,14 +583,16 @@ function prefixPaths<V>(values: Record<string, V>, prefix = 'progress'): Record<
  * Gives queued jobs whose enqueuer died between its two inserts (the job, then its active state)
  * the active state that makes them claimable; returns how many. Enqueueing the same key again
  * repairs one too; this finds those nobody will enqueue again (a journal batch's job, a child).
+ * Only jobs created before `createdBefore` (the caller's start): a live enqueuer's job, caught
+ * between its two inserts, is none of its business.
  */
-export async function repairUnclaimableJobs(store: JobStore): Promise<number> {
+export async function repairUnclaimableJobs(store: JobStore, createdBefore = new Date()): Promise<number> {
   const c = await ensureJobIndexes(store);
   // Active states first: a job that finishes meanwhile is no longer queued in `jobs` when read
   // (finishing writes the job before it removes the active state), so it is not revived.
   const listed = new Set((await c.active.find({}, { projection: { _id: 1 } }).toArray()).map((a) => a._id));
   // Ids only: a backlog's queued jobs carry payloads, and almost none of them need anything.
-  const queued = await c.jobs.find({ status: 'queued' }, { projection: { _id: 1 } }).toArray();
+  const queued = await c.jobs.find({ status: 'queued', createdAt: { $lt: createdBefore } }, { projection: { _id: 1 } }).toArray();
   const unlisted = queued.map((j) => j._id).filter((id) => !listed.has(id));
   if (unlisted.length === 0) return 0;
   const missing = await c.jobs.find({ _id: { $in: unlisted }, status: 'queued' }).toArray();
