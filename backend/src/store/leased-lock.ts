@@ -1,5 +1,6 @@
 import type { Lease } from '../lease-renewal';
 import type { Store } from './connection';
+import { withOrphanRepair } from './collection-repair';
 import { insertOnce } from './insert-once';
 
 interface LockDoc {
@@ -19,7 +20,8 @@ export function leasedLock(store: Pick<Store, 'db'>, collection: string, id: str
   return {
     async acquire(owner, leaseMs) {
       const doc = () => ({ _id: id, owner, until: new Date(Date.now() + leaseMs) });
-      if (await insertOnce(locks(), doc())) return true;
+      // The lock's first insert creates its collection: a FerretDB stop in that moment must not block it for good.
+      if (await withOrphanRepair(store.db, collection, () => insertOnce(locks(), doc()))) return true;
       const held = await locks().findOne({ _id: id });
       if (held && held.until > new Date()) return false;
       if (held) await locks().deleteOne({ _id: id, until: held.until });
