@@ -250,8 +250,9 @@ function activeOf(job: Job): ActiveDoc {
 /** The error code of an attempt whose worker stopped renewing its lease (killed or stalled). */
 export const LEASE_EXPIRED = 'LEASE_EXPIRED';
 /**
- * The error code of an attempt whose worker gave its job back because the database refused every
- * renewal of its lease: the attempt is not counted, as no fault of the job or the worker ended it.
+ * The error code of a job given back because the database was unavailable: its handler put it off
+ * (runner.ts `putOff`), or the database refused every renewal of its lease (jobs/worker.ts). No
+ * attempt is counted, as no fault of the job or the worker ended it; its next start tells why.
  */
 export const DATABASE_UNAVAILABLE = 'DATABASE_UNAVAILABLE';
 
