@@ -6,6 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { createGunzip, createGzip } from 'node:zlib';
 import { mongo } from 'mongoose';
+import { secondaryIndexes } from './collection-repair';
 
 /**
  * A portable copy of the whole database through the driver: one gzipped file of canonical
@@ -40,7 +41,7 @@ export async function dumpDatabase(db: mongo.Db, dir: string, onCollection: (nam
   const manifest: BackupManifest = { format: BACKUP_FORMAT, database: db.databaseName, schema, createdAt: new Date().toISOString(), collections: [] };
   for (const name of names) {
     const coll = db.collection(name);
-    const indexes = (await coll.listIndexes().toArray()).filter((i) => i.name !== '_id_').map(({ v: _v, ns: _ns, ...spec }) => spec as mongo.IndexDescription);
+    const indexes = await secondaryIndexes(coll);
     let documents = 0;
     const lines = Readable.from(
       (async function* () {

@@ -109,8 +109,7 @@ async function rebuild(db: mongo.Db, name: string): Promise<number> {
   const suffix = randomBytes(4).toString('hex');
   const standIn = `${name}${REBUILD}${suffix}`;
   await db.createCollection(standIn);
-  const indexes = (await db.collection(name).listIndexes().toArray()).filter((index) => index.name !== '_id_');
-  for (const { key, name: indexName, unique } of indexes) await db.collection(standIn).createIndex(key, { name: indexName, ...(unique ? { unique } : {}) });
+  await createIndexesOf(db, standIn, await secondaryIndexes(db.collection(name)));
   let duplicates = await copyMissing(db, name, standIn, name);
   const original = `${name}${UNINDEXED}${suffix}`;
   await db.renameCollection(name, original);
@@ -160,6 +159,11 @@ async function copyMissing(db: mongo.Db, from: string, to: string, collection = 
   }
   if (batch.length > 0) await flush();
   return duplicates;
+}
+
+/** A collection's indexes other than `_id_`, as `createIndexes` takes them (a backup's, a rebuild's). */
+export async function secondaryIndexes(coll: mongo.Collection): Promise<mongo.IndexDescription[]> {
+  return (await coll.listIndexes().toArray()).filter((i) => i.name !== '_id_').map(({ v: _v, ns: _ns, ...spec }) => spec as mongo.IndexDescription);
 }
 
 /**

@@ -156,19 +156,19 @@ async function createIndexes(db: mongo.Db): Promise<Collections> {
     counts: db.collection<CountsDoc>('job_counts'),
     schedules: db.collection<ScheduleMark>('job_schedules'),
   };
-  await createIndexesOf(db, 'job_active', [
+  await createIndexesOf(db, c.active.collectionName, [
     { key: { status: 1, priority: -1, runAt: 1 }, name: 'claim_queued' },
     { key: { status: 1, 'lease.until': 1 }, name: 'claim_expired' },
     { key: { parentId: 1, status: 1 }, name: 'children' },
   ]);
-  await createIndexesOf(db, 'jobs', [
+  await createIndexesOf(db, c.jobs.collectionName, [
     { key: { parentId: 1, status: 1 }, name: 'children' },
     { key: { type: 1, createdAt: -1 }, name: 'by_type' },
     { key: { status: 1, createdAt: -1 }, name: 'by_status' },
     { key: { createdAt: -1 }, name: 'recent' },
   ]);
-  await createIndexesOf(db, 'job_claims', [{ key: { jobId: 1 }, name: 'by_job' }]);
-  await createIndexesOf(db, 'job_counts', [{ key: { jobId: 1 }, name: 'by_job' }]);
+  await createIndexesOf(db, c.claims.collectionName, [{ key: { jobId: 1 }, name: 'by_job' }]);
+  await createIndexesOf(db, c.counts.collectionName, [{ key: { jobId: 1 }, name: 'by_job' }]);
   return c;
 }
 
