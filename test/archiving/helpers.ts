@@ -8,10 +8,10 @@ import type { JobContext } from '../../backend/src/jobs/worker';
 import { createLogger } from '../../backend/src/log';
 import type { Store } from '../../backend/src/store';
 import { openBlobStore } from '../../backend/src/store/blobs';
-import type { Job } from '../../backend/src/store/jobs';
 import { addPending } from '../../backend/src/store/pending';
 import { addRunMailbox, createRun, listRunMailboxes, updateRun } from '../../backend/src/store/runs';
 import { waitFor, type Stack } from '../helpers/stack';
+import { handlerContext } from '../jobs/helpers';
 
 export const ADMIN = DEMO_USERS.admin.upn;
 const FINISHED = ['succeeded', 'partial', 'failed', 'cancelled'];
@@ -70,15 +70,7 @@ export async function archivingDeps(stack: Stack, config: Partial<NonNullable<Ar
 
 /** A job context for calling a handler directly, as a worker holding the job would. */
 export function jobContext(payload: Record<string, unknown>, signal: AbortSignal): JobContext {
-  const job = { _id: `test:${JSON.stringify(payload)}`, type: 'test', payload, lease: { owner: 'test', until: new Date(Date.now() + 60_000) } } as unknown as Job;
-  return {
-    job,
-    signal,
-    logger: createLogger('silent'),
-    progress: async () => undefined,
-    addToParent: async () => undefined,
-    enqueueChild: async () => job,
-  };
+  return handlerContext({ _id: `test:${JSON.stringify(payload)}`, payload }, signal);
 }
 
 /**

@@ -7,7 +7,6 @@ import { Readable } from 'node:stream';
 import { after, test } from 'node:test';
 import { FileKms } from '../../backend/src/integrity/keys';
 import { setEncryption } from '../../backend/src/integrity/service';
-import type { JobContext } from '../../backend/src/jobs/worker';
 import { receive, spoolReport, SpoolWriter } from '../../backend/src/journal/gateway-receive';
 import { journalReportHandler, reportBytes } from '../../backend/src/journal/process';
 import { buildJournalReport } from '../../backend/src/journal/report';
@@ -15,9 +14,9 @@ import { createLogger } from '../../backend/src/log';
 import { createManualUser } from '../../backend/src/store/directory';
 import { createJournalProfile } from '../../backend/src/store/journal';
 import { INLINE_LIMIT, type StoredBytes } from '../../backend/src/store/journal-spool';
-import type { Job } from '../../backend/src/store/jobs';
 import { ADMIN, createJournal, gatewayCertificate, journalTo, processedReport, startJournalStack, syncDirectory } from '../journal/helpers';
 import { waitFor } from '../helpers/stack';
+import { handlerContext } from '../jobs/helpers';
 import { closeTsa, fixture } from './helpers';
 
 const MAILBOX = 'journal@archive.example';
@@ -42,10 +41,7 @@ function largeReport(): { report: Buffer; original: Buffer } {
   return { report: buildJournalReport({ envelope, original, journalRecipient: MAILBOX }), original };
 }
 
-function context(spoolIds: string[]): JobContext {
-  const job = { _id: `journal:${randomUUID()}`, attempts: 1, payload: { spoolIds } } as unknown as Job;
-  return { job, signal: new AbortController().signal, logger: log, progress: async () => {}, addToParent: async () => {}, enqueueChild: async () => job };
-}
+const context = (spoolIds: string[]) => handlerContext({ _id: `journal:${randomUUID()}`, payload: { spoolIds } }, undefined, log);
 
 /** A store under encryption at rest with a journal profile, and Adele and Megan as users. */
 async function encryptedJournal() {

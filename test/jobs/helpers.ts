@@ -1,5 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { openStore, type Store } from '../../backend/src/store';
+import type { Job } from '../../backend/src/store/jobs';
+import type { JobContext } from '../../backend/src/jobs/worker';
+import { createLogger, type Logger } from '../../backend/src/log';
 
 /** Polls until `check` returns a truthy value (or throws after `timeoutMs`). */
 export async function waitFor<T>(what: string, check: () => Promise<T> | T, timeoutMs = 5_000): Promise<NonNullable<T>> {
@@ -23,4 +26,18 @@ export function untilAborted(signal: AbortSignal): Promise<never> {
     if (signal.aborted) return reject(signal.reason);
     signal.addEventListener('abort', () => reject(signal.reason), { once: true });
   });
+}
+
+/** A job context for calling a handler directly, as a worker holding the job would (on its attempt 1 of 3 unless told). */
+export function handlerContext(fields: Partial<Job> & Pick<Job, '_id' | 'payload'>, signal = new AbortController().signal, logger: Logger = createLogger('silent')): JobContext {
+  const job = { type: 'test', attempts: 1, maxAttempts: 3, lease: { owner: 'test', until: new Date(Date.now() + 60_000) }, ...fields } as Job;
+  return {
+    job,
+    signal,
+    logger,
+    progress: async () => undefined,
+    addToParent: async () => undefined,
+    enqueueChild: async () => job,
+    willRetry: () => job.attempts < job.maxAttempts,
+  };
 }

@@ -4,6 +4,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { mongo } from 'mongoose';
 import { ownDatabase, type OwnDatabase } from '../helpers/own-database';
 import { openStore, type Store } from '../../backend/src/store';
 import { JobAbortedError, startWorker, type JobHandler, type Worker } from '../../backend/src/jobs/worker';
@@ -28,8 +29,8 @@ after(async () => {
   await db?.close();
 });
 
-function worker(type: string, handler: JobHandler): Worker {
-  const w = startWorker({ store, owner: `outage-${type}`, handlers: { [type]: handler }, leaseMs: LEASE_MS, pollMs: 50, retryBaseMs: 50 });
+function worker(type: string, handler: JobHandler, outageLimitMs?: number): Worker {
+  const w = startWorker({ store, owner: `outage-${type}`, handlers: { [type]: handler }, leaseMs: LEASE_MS, pollMs: 50, retryBaseMs: 50, outageLimitMs });
   workers.push(w);
   return w;
 }
@@ -95,4 +96,65 @@ test('an outcome the database could not take is recorded once it is back, and th
   assert.equal(runs, 1, 'the handler ran once');
   assert.equal(done.attempts, 1);
   assert.equal(done.result, 'finished during the outage');
+});
+
+test('a job whose handler failed for want of the database is put off, not counted, and runs again once it is back', { timeout: 60_000 }, async () => {
+  const starts: { attempt: number; error: string | undefined }[] = [];
+  const willRetry: boolean[] = [];
+  let stopped = () => {};
+  const away = new Promise<void>((resolve) => (stopped = resolve));
+  let started = () => {};
+  const running = new Promise<void>((resolve) => (started = resolve));
+  // Any job type: journal filing, an import, an erasure, a retention run all write as they go.
+  worker('put-off', async (ctx) => {
+    starts.push({ attempt: ctx.job.attempts, error: ctx.job.error?.code });
+    if (starts.length > 1) return 'done';
+    started();
+    await away;
+    try {
+      await store.db.collection('written_as_it_goes').insertOne({ at: new Date() });
+    } catch (err) {
+      willRetry.push(ctx.willRetry(err));
+      throw err;
+    }
+    return 'not reached';
+  });
+  const job = await enqueue(store, { type: 'put-off', maxAttempts: 1 });
+  await running;
+  await outage(stopped);
+  const done = await waitFor('the job to succeed after the outage', async () => {
+    const j = await getJob(store, job._id).catch(() => null);
+    return j && ['succeeded', 'failed'].includes(j.status) ? j : null;
+  }, 30_000);
+  assert.equal(done.status, 'succeeded', `its only attempt was not spent on the outage: ${done.error?.message}`);
+  assert.deepEqual(willRetry, [true], 'the handler was told that its last attempt was not over (an erasure marks its request failed on the last)');
+  assert.deepEqual(starts, [{ attempt: 1, error: undefined }, { attempt: 1, error: DATABASE_UNAVAILABLE }], 'started again as attempt 1, told why');
+  assert.equal(done.result, 'done');
+});
+
+test('a job whose own command drops its connection every time is put off only until its outage bound is spent', { timeout: 60_000 }, async (t) => {
+  // FerretDB 1.24 panics on a createIndexes that names two indexes that exist, and drops the
+  // connection: to the driver, the database went away. MongoDB has no such command to send.
+  if (db.kind !== 'ferretdb') return t.skip('needs FerretDB 1.24, which drops the connection on this command');
+  const poison = store.db.collection('poisoned');
+  const indexes: mongo.IndexDescription[] = [{ key: { a: 1 }, name: 'a_1' }, { key: { b: 1 }, name: 'b_1' }];
+  await poison.createIndexes(indexes);
+  const errors: string[] = [];
+  const willRetry: boolean[] = [];
+  worker('poison', async (ctx) => {
+    errors.push(ctx.job.error?.code ?? '');
+    await poison.createIndexes(indexes).catch((err: unknown) => {
+      willRetry.push(ctx.willRetry(err));
+      throw err;
+    });
+  }, 3_000);
+  const job = await enqueue(store, { type: 'poison', maxAttempts: 1 });
+  const done = await waitFor('the job to fail', async () => {
+    const j = await getJob(store, job._id);
+    return j?.status === 'failed' ? j : null;
+  }, 30_000);
+  assert.deepEqual(errors, ['', DATABASE_UNAVAILABLE], 'put off once (5 s), then counted: its 3 s bound was spent');
+  assert.deepEqual(willRetry, [true, false]);
+  assert.equal(done.attempts, 1);
+  assert.match(done.error?.message ?? '', /closed/);
 });

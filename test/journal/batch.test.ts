@@ -4,7 +4,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomUUID } from 'node:crypto';
-import type { JobContext } from '../../backend/src/jobs/worker';
 import { journalReportHandler } from '../../backend/src/journal/process';
 import { buildJournalReport } from '../../backend/src/journal/report';
 import { createLogger } from '../../backend/src/log';
@@ -15,8 +14,8 @@ import { searchIndex } from '../../backend/src/search/service';
 import { createManualUser } from '../../backend/src/store/directory';
 import { createJournalProfile } from '../../backend/src/store/journal';
 import { insertSpoolBatch, type SpoolDoc } from '../../backend/src/store/journal-spool';
-import type { Job } from '../../backend/src/store/jobs';
 import { testStore, watchedStore, type TestStore } from '../helpers/db';
+import { handlerContext } from '../jobs/helpers';
 
 const MAILBOX = 'journal@archive.example';
 const smtp = { sessionId: 's', remoteAddress: '127.0.0.1', clientHostname: 'x', helo: 'x', mailFrom: '', rcptTo: [MAILBOX], secure: false, user: null };
@@ -73,10 +72,7 @@ async function spool(reports: Buffer[]): Promise<string[]> {
   return docs.map((d) => d._id);
 }
 
-function context(spoolIds: string[], attempts: number): JobContext {
-  const job = { _id: `journal:${randomUUID()}`, attempts, payload: { spoolIds } } as unknown as Job;
-  return { job, signal: new AbortController().signal, logger: log, progress: async () => {}, addToParent: async () => {}, enqueueChild: async () => job };
-}
+const context = (spoolIds: string[], attempts: number) => handlerContext({ _id: `journal:${randomUUID()}`, attempts, maxAttempts: 10, payload: { spoolIds } }, undefined, log);
 
 test("a job's reports are filed together: one index batch per archive, each original stored once", async () => {
   const originals = Array.from({ length: 11 }, (_, i) => original(i));

@@ -33,6 +33,12 @@ export interface JobContext {
   /** Adds counts to the parent job's `progress` (many children may do so at once). */
   addToParent(inc: Record<string, number>): Promise<void>;
   enqueueChild(input: Omit<EnqueueInput, 'parentId'>): Promise<Job>;
+  /**
+   * Whether the job runs again after its handler fails with `err`: a handler that acts on its
+   * job's final failure (marks a request failed) asks this, since a failure for want of the
+   * database is put off rather than counted (see `outageLimitMs`).
+   */
+  willRetry(err: unknown): boolean;
 }
 
 export type JobHandler = (ctx: JobContext) => Promise<unknown>;
@@ -53,6 +59,14 @@ export interface WorkerOptions {
   retryMaxMs?: number;
   /** How long `stop` waits for handlers to give up after their signal (default leaseMs). */
   stopTimeoutMs?: number;
+  /**
+   * How long a job whose handler keeps failing for want of the database (isDatabaseUnavailable)
+   * is put off without counting attempts, from its first such failure (default 30 min). The bound
+   * is there for a job whose own command takes the database down (FerretDB drops the connection
+   * when it panics on one): it must end failed, not loop for ever. A handler with a bound of its
+   * own defers itself (JobDeferredError), as the mailbox crawl does within the profile's timeout.
+   */
+  outageLimitMs?: number;
   logger?: Logger;
 }
 
@@ -104,6 +118,7 @@ export function startWorker(options: WorkerOptions): Worker {
     pollMs: options.pollMs ?? 1_000,
     retryBaseMs: options.retryBaseMs ?? 5_000,
     retryMaxMs: options.retryMaxMs ?? 10 * 60_000,
+    outageLimitMs: options.outageLimitMs ?? 30 * 60_000,
   };
   const log = (options.logger ?? createLogger('silent')).child({ worker: settings.owner });
   const types = Object.keys(options.handlers);
@@ -178,6 +193,7 @@ interface RunSettings {
   leaseMs: number;
   retryBaseMs: number;
   retryMaxMs: number;
+  outageLimitMs: number;
 }
 
 function execute(job: Job, handler: JobHandler, s: RunSettings) {
@@ -196,6 +212,7 @@ function execute(job: Job, handler: JobHandler, s: RunSettings) {
   const progressWrites = new Serial();
   const parentWrites = new Serial();
   const lease = keepLease(claim, s, leaseWrites, abort, log);
+  const outage = new Outage(job, s.outageLimitMs, s.leaseMs);
 
   const ctx: JobContext = {
     job,
@@ -214,6 +231,8 @@ function execute(job: Job, handler: JobHandler, s: RunSettings) {
       controller.signal.throwIfAborted();
       return enqueue(s.store, { ...input, parentId: job._id });
     },
+    // As `settle` decides: a job stopped for any reason but a cancel is given back.
+    willRetry: (err) => (abortCause ? abortCause !== 'cancelled' : err instanceof JobDeferredError || outage.putsOff(err) || job.attempts < job.maxAttempts),
   };
 
   const done = (async () => {
@@ -222,8 +241,9 @@ function execute(job: Job, handler: JobHandler, s: RunSettings) {
       (error: unknown) => ({ ok: false as const, error }),
     );
     lease.stop();
+    outage.end(abortCause === 'cut-off');
     await Promise.all([progressWrites.idle(), parentWrites.idle()]).catch(() => undefined);
-    await untilRecorded(() => leaseWrites.run(() => settle(job, claim, outcome, abortCause, s, log)), log);
+    await untilRecorded(() => leaseWrites.run(() => settle(job, claim, outcome, abortCause, outage, s, log)), log);
   })();
   return { abort, done };
 }
@@ -249,7 +269,7 @@ async function untilRecorded(record: () => Promise<void>, log: Logger): Promise<
 
 type Outcome = { ok: true; result: unknown } | { ok: false; error: unknown };
 
-async function settle(job: Job, claim: Claim, outcome: Outcome, cause: AbortCause | null, s: RunSettings, log: Logger): Promise<void> {
+async function settle(job: Job, claim: Claim, outcome: Outcome, cause: AbortCause | null, outage: Outage, s: RunSettings, log: Logger): Promise<void> {
   if (cause === 'lease-lost') {
     log.warn('lost the lease; another worker has the job now');
     return;
@@ -263,11 +283,14 @@ async function settle(job: Job, claim: Claim, outcome: Outcome, cause: AbortCaus
     recorded = await release(s.store, claim);
   } else if (cause === 'cut-off') {
     log.warn('the database was unavailable for a whole lease; the job is given back, the attempt not counted');
-    const why = { code: DATABASE_UNAVAILABLE, message: `The database was unavailable for a whole lease of attempt ${job.attempts}; it starts again, not counted as another attempt` };
-    recorded = await release(s.store, claim, new Date(), why);
+    recorded = await release(s.store, claim, new Date(), outage.why(`The database was unavailable for a whole lease of attempt ${job.attempts}; it starts again, not counted as another attempt`));
   } else if (outcome.error instanceof JobDeferredError) {
     log.debug({ runAt: outcome.error.runAt, reason: outcome.error.message }, 'job deferred');
-    recorded = await release(s.store, claim, outcome.error.runAt, deferredWhy(outcome.error, job));
+    recorded = await release(s.store, claim, outcome.error.runAt, deferredWhy(outcome.error, job, outage));
+  } else if (outage.putsOff(outcome.error)) {
+    const runAt = new Date(Date.now() + outage.waitMs());
+    log.warn({ err: outcome.error, runAt }, 'the database was unavailable; the job is put off, the attempt not counted');
+    recorded = await release(s.store, claim, runAt, outage.why(`The database was unavailable (${describe(outcome.error).message}) on attempt ${job.attempts}; put off until ${runAt.toISOString()}, not counted as an attempt`));
   } else {
     const error = describe(outcome.error);
     const retry = job.attempts < job.maxAttempts;
@@ -279,9 +302,54 @@ async function settle(job: Job, claim: Claim, outcome: Outcome, cause: AbortCaus
 }
 
 /** A deferral's reason for the next start to tell; a reason told already by this start is cleared, so that the next does not tell it again. */
-function deferredWhy(deferral: JobDeferredError, job: Job): JobError | null | undefined {
+function deferredWhy(deferral: JobDeferredError, job: Job, outage: Outage): JobError | null | undefined {
+  if (deferral.code === DATABASE_UNAVAILABLE) return outage.why(deferral.message);
   if (deferral.code) return { code: deferral.code, message: deferral.message };
   return job.error?.code === DATABASE_UNAVAILABLE ? null : undefined;
+}
+
+/**
+ * A job's time without the database: since its first failure for want of it, carried in the
+ * job's error (`since`) from one put-off to the next. An attempt that ran for a lease or longer
+ * before failing again made progress in between, and starts a new outage; one cut off (every
+ * renewal refused) did not. So the bound holds for a job that fails as soon as it starts, however
+ * long the database has been back, and for one whose database is gone for good.
+ */
+class Outage {
+  private readonly started = Date.now();
+  private ranMs: number | null = null;
+
+  constructor(
+    private readonly job: Job,
+    private readonly limitMs: number,
+    private readonly leaseMs: number,
+  ) {}
+
+  /** The handler is done; `cutOff` when it was stopped because every renewal was refused. */
+  end(cutOff: boolean): void {
+    this.ranMs = cutOff ? 0 : Date.now() - this.started;
+  }
+
+  /** When this outage began, for the job's error. */
+  private get since(): Date {
+    const before = this.job.error?.code === DATABASE_UNAVAILABLE ? this.job.error.since : undefined;
+    const ran = this.ranMs ?? Date.now() - this.started;
+    return before && ran < this.leaseMs ? new Date(before) : new Date(this.started);
+  }
+
+  /** Whether a failure with `err` is put off uncounted. */
+  putsOff(err: unknown): boolean {
+    return isDatabaseUnavailable(err) && Date.now() - this.since.getTime() < this.limitMs;
+  }
+
+  /** Half of the outage so far: 5 s at first, then growing with it, at most 5 minutes. */
+  waitMs(): number {
+    return Math.min(5 * 60_000, Math.max(5_000, (Date.now() - this.since.getTime()) / 2));
+  }
+
+  why(message: string): JobError {
+    return { code: DATABASE_UNAVAILABLE, message, since: this.since };
+  }
 }
 
 /** Exponential with equal jitter: half fixed, half random, so retries of many jobs spread out. */

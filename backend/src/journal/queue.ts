@@ -6,8 +6,10 @@ export const JOURNAL_REPORT_JOB = 'journal-report';
 export const JOURNAL_MAINTENANCE_JOB = 'journal-maintenance';
 
 /**
- * A report job survives about 40 minutes of database trouble (backoff doubling from 5 s) before
- * it fails; its spooled reports stay, and the administrator can retry them.
+ * A database that is away costs a report job no attempt for 30 minutes (jobs/worker.ts
+ * `outageLimitMs`); other trouble, or an outage beyond that, gets 10 attempts (about 40 minutes,
+ * backoff doubling from 5 s) before the job fails. Its spooled reports stay, and the administrator
+ * can retry them.
  */
 const REPORT_ATTEMPTS = 10;
 

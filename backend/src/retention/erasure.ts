@@ -174,7 +174,7 @@ export function erasureHandler(deps: RetentionDeps) {
       return { state: (await runErasure(deps, requestId, { signal: ctx.signal })).state };
     } catch (err) {
       // The last attempt's failure is the request's too, so that the tab shows it.
-      if (ctx.job.attempts >= ctx.job.maxAttempts) await advanceErasureRequest(deps.store, requestId, ['approved', 'running'], { state: 'failed', error: (err as Error).message });
+      if (!ctx.willRetry(err)) await advanceErasureRequest(deps.store, requestId, ['approved', 'running'], { state: 'failed', error: (err as Error).message });
       throw err;
     }
   };

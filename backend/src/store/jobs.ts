@@ -34,6 +34,8 @@ const UNFINISHED: JobStatus[] = ['queued', 'running'];
 export interface JobError {
   message: string;
   code?: string;
+  /** DATABASE_UNAVAILABLE: when the job's time without the database began (jobs/worker.ts). */
+  since?: Date;
 }
 
 export interface Job {
@@ -250,9 +252,10 @@ function activeOf(job: Job): ActiveDoc {
 /** The error code of an attempt whose worker stopped renewing its lease (killed or stalled). */
 export const LEASE_EXPIRED = 'LEASE_EXPIRED';
 /**
- * The error code of a job given back because the database was unavailable: its handler put it off
- * (runner.ts `putOff`), or the database refused every renewal of its lease (jobs/worker.ts). No
- * attempt is counted, as no fault of the job or the worker ended it; its next start tells why.
+ * The error code of a job given back because the database was unavailable: its handler failed for
+ * want of it or put itself off (runner.ts `putOff`), or the database refused every renewal of its
+ * lease (jobs/worker.ts). No attempt is counted, as no fault of the job or the worker ended it,
+ * within the worker's bound (`outageLimitMs`); its next start tells why.
  */
 export const DATABASE_UNAVAILABLE = 'DATABASE_UNAVAILABLE';
 
