@@ -4,12 +4,15 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Writable } from 'node:stream';
+import pino from 'pino';
 import type { mongo } from 'mongoose';
 import { ownDatabase, type OwnDatabase } from '../helpers/own-database';
 import { openStore, type Store } from '../../backend/src/store';
 import { JobAbortedError, startWorker, type JobHandler, type Worker } from '../../backend/src/jobs/worker';
 import { DATABASE_UNAVAILABLE, enqueue, getJob } from '../../backend/src/store/jobs';
 import { untilAborted, waitFor } from './helpers';
+import { tcpProxy } from '../helpers/tcp-proxy';
 
 // Renewals every 500 ms; each fails after 300 ms of server selection while the database is away,
 // so a 4 s outage refuses every renewal of a lease several times over.
@@ -158,3 +161,62 @@ test('a job whose own command drops its connection every time is put off only un
   assert.equal(done.attempts, 1);
   assert.match(done.error?.message ?? '', /closed/);
 });
+
+test('a job given back after a cut-off stays with the process that took it over meanwhile, which could reach the database', { timeout: 60_000 }, async () => {
+  // Process A reaches the database through a relay the test cuts (a partition); B reaches it directly.
+  const target = new URL(db.uri);
+  const relay = await tcpProxy(target.hostname, Number(target.port));
+  const viaRelay = new URL(db.uri);
+  viaRelay.port = String(relay.port);
+  const storeA = await openStore({ uri: viaRelay.href, dbName: 'worker-outage', serverSelectionTimeoutMS: 300 });
+  const logA: string[] = [];
+  const logger = pino({ level: 'warn' }, new Writable({ write: (line: Buffer, _e, cb) => (logA.push(JSON.parse(line.toString()).msg as string), cb()) }));
+  const starts: string[] = [];
+  const aborted: string[] = [];
+  const [aStarted, bStarted, giveBackDone] = [signalled(), signalled(), signalled()];
+  const handler = (name: 'A' | 'B'): JobHandler => async (ctx) => {
+    starts.push(`${name}: attempt ${ctx.job.attempts}`);
+    if (name === 'B') {
+      bStarted.fire();
+      await giveBackDone.fired;
+      return 'done by B';
+    }
+    aStarted.fire();
+    return untilAborted(ctx.signal).catch((err: unknown) => {
+      aborted.push(err instanceof JobAbortedError ? err.why : String(err));
+      throw err;
+    });
+  };
+  const a = startWorker({ store: storeA, owner: 'outage-A', handlers: { partition: handler('A') }, leaseMs: LEASE_MS, pollMs: 50, logger });
+  try {
+    const job = await enqueue(store, { type: 'partition', maxAttempts: 3 });
+    await aStarted.fired;
+    workers.push(startWorker({ store, owner: 'outage-B', handlers: { partition: handler('B') }, leaseMs: LEASE_MS, pollMs: 50 }));
+    relay.cut();
+    await bStarted.fired;
+    relay.restore();
+    // B is still running the job when A's give-back reaches the database.
+    await waitFor("A's give-back to reach the database", () => logA.includes('the job was no longer leased to this worker; outcome dropped'), 30_000);
+    giveBackDone.fire();
+    const done = await waitFor('the job to end', async () => {
+      const j = await getJob(store, job._id);
+      return j && ['succeeded', 'failed'].includes(j.status) ? j : null;
+    }, 30_000);
+    await sleep(LEASE_MS);
+    assert.deepEqual(aborted, ['cut-off'], 'A stopped its handler as cut off');
+    assert.ok(logA.includes('the database was unavailable for a whole lease; the job is given back, the attempt not counted'));
+    assert.equal(done.status, 'succeeded');
+    assert.equal(done.result, 'done by B', "B's outcome was recorded: A's give-back did not take the job from it");
+    assert.deepEqual(starts, ['A: attempt 1', 'B: attempt 2'], 'B took over the expired lease as the next attempt, and nobody ran the job again');
+  } finally {
+    await a.stop();
+    await storeA.close();
+    await relay.close();
+  }
+});
+
+function signalled(): { fire(): void; fired: Promise<void> } {
+  let fire = () => {};
+  const fired = new Promise<void>((resolve) => (fire = resolve));
+  return { fire, fired };
+}
