@@ -109,6 +109,8 @@ test('a job whose handler failed for want of the database is put off, not counte
   let started = () => {};
   const running = new Promise<void>((resolve) => (started = resolve));
   // Any job type: journal filing, an import, an erasure, a retention run all write as they go.
+  // Its outage bound (1 s) is shorter than it ran before failing and than the outage: the outage
+  // is counted from the failure, and decided then, not when the database takes the outcome.
   worker('put-off', async (ctx) => {
     starts.push({ attempt: ctx.job.attempts, error: ctx.job.error?.code });
     if (starts.length > 1) return 'done';
@@ -121,9 +123,10 @@ test('a job whose handler failed for want of the database is put off, not counte
       throw err;
     }
     return 'not reached';
-  });
+  }, 1_000);
   const job = await enqueue(store, { type: 'put-off', maxAttempts: 1 });
   await running;
+  await sleep(1_200);
   await outage(stopped);
   const done = await waitFor('the job to succeed after the outage', async () => {
     const j = await getJob(store, job._id).catch(() => null);

@@ -313,11 +313,12 @@ function deferredWhy(deferral: JobDeferredError, job: Job, outage: Outage): JobE
  * job's error (`since`) from one put-off to the next. An attempt that ran for a lease or longer
  * before failing again made progress in between, and starts a new outage; one cut off (every
  * renewal refused) did not. So the bound holds for a job that fails as soon as it starts, however
- * long the database has been back, and for one whose database is gone for good.
+ * long the database has been back, and for one whose database is gone for good. Decided when the
+ * handler ends: the outcome may only reach the database much later, when it is back.
  */
 class Outage {
   private readonly started = Date.now();
-  private ranMs: number | null = null;
+  private ended: { at: number; cutOff: boolean } | null = null;
 
   constructor(
     private readonly job: Job,
@@ -327,24 +328,29 @@ class Outage {
 
   /** The handler is done; `cutOff` when it was stopped because every renewal was refused. */
   end(cutOff: boolean): void {
-    this.ranMs = cutOff ? 0 : Date.now() - this.started;
+    this.ended = { at: Date.now(), cutOff };
+  }
+
+  /** When the handler ended (or now, asked while it runs). */
+  private get at(): number {
+    return this.ended?.at ?? Date.now();
   }
 
   /** When this outage began, for the job's error. */
   private get since(): Date {
     const before = this.job.error?.code === DATABASE_UNAVAILABLE ? this.job.error.since : undefined;
-    const ran = this.ranMs ?? Date.now() - this.started;
-    return before && ran < this.leaseMs ? new Date(before) : new Date(this.started);
+    const continues = before !== undefined && (this.ended?.cutOff === true || this.at - this.started < this.leaseMs);
+    return new Date(continues ? before : this.at);
   }
 
   /** Whether a failure with `err` is put off uncounted. */
   putsOff(err: unknown): boolean {
-    return isDatabaseUnavailable(err) && Date.now() - this.since.getTime() < this.limitMs;
+    return isDatabaseUnavailable(err) && this.at - this.since.getTime() < this.limitMs;
   }
 
   /** Half of the outage so far: 5 s at first, then growing with it, at most 5 minutes. */
   waitMs(): number {
-    return Math.min(5 * 60_000, Math.max(5_000, (Date.now() - this.since.getTime()) / 2));
+    return Math.min(5 * 60_000, Math.max(5_000, (this.at - this.since.getTime()) / 2));
   }
 
   why(message: string): JobError {
