@@ -49,26 +49,17 @@ async function outage(whileAway = () => {}): Promise<void> {
 test('a job whose every lease renewal the database refused is given back, and starts again as the same attempt', { timeout: 60_000 }, async () => {
   const starts: { attempt: number; error: string | undefined }[] = [];
   const aborted: string[] = [];
-  let started = () => {};
-  const running = new Promise<void>((resolve) => (started = resolve));
+  const running = signalled();
   worker('cut-off', async (ctx) => {
     starts.push({ attempt: ctx.job.attempts, error: ctx.job.error?.code });
     if (starts.length > 1) return 'done';
-    started();
-    try {
-      return await untilAborted(ctx.signal);
-    } catch (err) {
-      aborted.push(err instanceof JobAbortedError ? err.why : String(err));
-      throw err;
-    }
+    running.fire();
+    return abortedWhy(ctx.signal, aborted);
   });
   const job = await enqueue(store, { type: 'cut-off', maxAttempts: 3 });
-  await running;
+  await running.fired;
   await outage();
-  const done = await waitFor('the job to succeed after the outage', async () => {
-    const j = await getJob(store, job._id).catch(() => null);
-    return j?.status === 'succeeded' ? j : null;
-  }, 30_000);
+  const done = await ended(job._id, 'the job to succeed after the outage', ['succeeded']);
   assert.deepEqual(aborted, ['cut-off'], 'the first start was stopped as cut off from the database, not as taken over');
   assert.deepEqual(starts, [{ attempt: 1, error: undefined }, { attempt: 1, error: DATABASE_UNAVAILABLE }], 'started again as attempt 1, told why');
   assert.equal(done.attempts, 1);
@@ -77,23 +68,17 @@ test('a job whose every lease renewal the database refused is given back, and st
 
 test('an outcome the database could not take is recorded once it is back, and the handler does not run again', { timeout: 60_000 }, async () => {
   let runs = 0;
-  let finish = () => {};
-  const gate = new Promise<void>((resolve) => (finish = resolve));
-  let started = () => {};
-  const running = new Promise<void>((resolve) => (started = resolve));
+  const [running, gate] = [signalled(), signalled()];
   worker('late-outcome', async () => {
     runs += 1;
-    started();
-    await gate;
+    running.fire();
+    await gate.fired;
     return 'finished during the outage';
   });
   const job = await enqueue(store, { type: 'late-outcome', maxAttempts: 3 });
-  await running;
-  await outage(finish);
-  const done = await waitFor('the outcome to be recorded', async () => {
-    const j = await getJob(store, job._id).catch(() => null);
-    return j?.status === 'succeeded' ? j : null;
-  }, 30_000);
+  await running.fired;
+  await outage(gate.fire);
+  const done = await ended(job._id, 'the outcome to be recorded', ['succeeded']);
   // Long enough for a takeover of the expired lease to have started the handler again.
   await sleep(LEASE_MS);
   assert.equal(runs, 1, 'the handler ran once');
@@ -104,18 +89,15 @@ test('an outcome the database could not take is recorded once it is back, and th
 test('a job whose handler failed for want of the database is put off, not counted, and runs again once it is back', { timeout: 60_000 }, async () => {
   const starts: { attempt: number; error: string | undefined }[] = [];
   const willRetry: boolean[] = [];
-  let stopped = () => {};
-  const away = new Promise<void>((resolve) => (stopped = resolve));
-  let started = () => {};
-  const running = new Promise<void>((resolve) => (started = resolve));
+  const [running, away] = [signalled(), signalled()];
   // Any job type: journal filing, an import, an erasure, a retention run all write as they go.
   // Its outage bound (1 s) is shorter than it ran before failing and than the outage: the outage
   // is counted from the failure, and decided then, not when the database takes the outcome.
   worker('put-off', async (ctx) => {
     starts.push({ attempt: ctx.job.attempts, error: ctx.job.error?.code });
     if (starts.length > 1) return 'done';
-    started();
-    await away;
+    running.fire();
+    await away.fired;
     try {
       await store.db.collection('written_as_it_goes').insertOne({ at: new Date() });
     } catch (err) {
@@ -125,13 +107,10 @@ test('a job whose handler failed for want of the database is put off, not counte
     return 'not reached';
   }, 1_000);
   const job = await enqueue(store, { type: 'put-off', maxAttempts: 1 });
-  await running;
+  await running.fired;
   await sleep(1_200);
-  await outage(stopped);
-  const done = await waitFor('the job to succeed after the outage', async () => {
-    const j = await getJob(store, job._id).catch(() => null);
-    return j && ['succeeded', 'failed'].includes(j.status) ? j : null;
-  }, 30_000);
+  await outage(away.fire);
+  const done = await ended(job._id, 'the job to succeed after the outage', ['succeeded', 'failed']);
   assert.equal(done.status, 'succeeded', `its only attempt was not spent on the outage: ${done.error?.message}`);
   assert.deepEqual(willRetry, [true], 'the handler was told that its last attempt was not over (an erasure marks its request failed on the last)');
   assert.deepEqual(starts, [{ attempt: 1, error: undefined }, { attempt: 1, error: DATABASE_UNAVAILABLE }], 'started again as attempt 1, told why');
@@ -155,10 +134,7 @@ test('a job whose own command drops its connection every time is put off only un
     });
   }, 3_000);
   const job = await enqueue(store, { type: 'poison', maxAttempts: 1 });
-  const done = await waitFor('the job to fail', async () => {
-    const j = await getJob(store, job._id);
-    return j?.status === 'failed' ? j : null;
-  }, 30_000);
+  const done = await ended(job._id, 'the job to fail', ['failed']);
   assert.deepEqual(errors, ['', DATABASE_UNAVAILABLE], 'put off once (5 s), then counted: its 3 s bound was spent');
   assert.deepEqual(willRetry, [true, false]);
   assert.equal(done.attempts, 1);
@@ -185,10 +161,7 @@ test('a job given back after a cut-off stays with the process that took it over 
       return 'done by B';
     }
     aStarted.fire();
-    return untilAborted(ctx.signal).catch((err: unknown) => {
-      aborted.push(err instanceof JobAbortedError ? err.why : String(err));
-      throw err;
-    });
+    return abortedWhy(ctx.signal, aborted);
   };
   const a = startWorker({ store: storeA, owner: 'outage-A', handlers: { partition: handler('A') }, leaseMs: LEASE_MS, pollMs: 50, logger });
   try {
@@ -201,10 +174,7 @@ test('a job given back after a cut-off stays with the process that took it over 
     // B is still running the job when A's give-back reaches the database.
     await waitFor("A's give-back to reach the database", () => logA.includes('the job was no longer leased to this worker; outcome dropped'), 30_000);
     giveBackDone.fire();
-    const done = await waitFor('the job to end', async () => {
-      const j = await getJob(store, job._id);
-      return j && ['succeeded', 'failed'].includes(j.status) ? j : null;
-    }, 30_000);
+    const done = await ended(job._id, 'the job to end', ['succeeded', 'failed']);
     await sleep(LEASE_MS);
     assert.deepEqual(aborted, ['cut-off'], 'A stopped its handler as cut off');
     assert.ok(logA.includes('the database was unavailable for a whole lease; the job is given back, the attempt not counted'));
@@ -222,4 +192,20 @@ function signalled(): { fire(): void; fired: Promise<void> } {
   let fire = () => {};
   const fired = new Promise<void>((resolve) => (fire = resolve));
   return { fire, fired };
+}
+
+/** The job once its status is one of `statuses` (reads fail while the database is away). */
+function ended(jobId: string, what: string, statuses: readonly string[]) {
+  return waitFor(what, async () => {
+    const j = await getJob(store, jobId).catch(() => null);
+    return j && statuses.includes(j.status) ? j : null;
+  }, 30_000);
+}
+
+/** Waits for the handler's signal to abort it, noting why in `causes`. */
+function abortedWhy(signal: AbortSignal, causes: string[]): Promise<never> {
+  return untilAborted(signal).catch((err: unknown) => {
+    causes.push(err instanceof JobAbortedError ? err.why : String(err));
+    throw err;
+  });
 }

@@ -231,8 +231,10 @@ function execute(job: Job, handler: JobHandler, s: RunSettings) {
       controller.signal.throwIfAborted();
       return enqueue(s.store, { ...input, parentId: job._id });
     },
-    // As `settle` decides: a job stopped for any reason but a cancel is given back.
-    willRetry: (err) => (abortCause ? abortCause !== 'cancelled' : err instanceof JobDeferredError || outage.putsOff(err) || job.attempts < job.maxAttempts),
+    willRetry: (err) => {
+      const fate = fateOf(err, abortCause, outage);
+      return fate === 'failed' ? job.attempts < job.maxAttempts : fate !== 'cancelled';
+    },
   };
 
   const done = (async () => {
@@ -269,36 +271,52 @@ async function untilRecorded(record: () => Promise<void>, log: Logger): Promise<
 
 type Outcome = { ok: true; result: unknown } | { ok: false; error: unknown };
 
+/** What becomes of a job whose handler failed: one decision, for `settle` and for the handler's `willRetry`. */
+type Fate = 'cancelled' | 'given-back' | 'cut-off' | 'deferred' | 'put-off' | 'failed';
+
+function fateOf(error: unknown, cause: AbortCause | null, outage: Outage): Fate {
+  if (cause === 'cancelled') return 'cancelled';
+  if (cause === 'stopping' || cause === 'lease-lost') return 'given-back';
+  if (cause === 'cut-off') return 'cut-off';
+  if (error instanceof JobDeferredError) return 'deferred';
+  return outage.putsOff(error) ? 'put-off' : 'failed';
+}
+
 async function settle(job: Job, claim: Claim, outcome: Outcome, cause: AbortCause | null, outage: Outage, s: RunSettings, log: Logger): Promise<void> {
   if (cause === 'lease-lost') {
     log.warn('lost the lease; another worker has the job now');
     return;
   }
-  let recorded: boolean;
-  if (outcome.ok) {
-    recorded = await complete(s.store, claim, outcome.result);
-  } else if (cause === 'cancelled') {
-    recorded = await markCancelled(s.store, claim);
-  } else if (cause === 'stopping') {
-    recorded = await release(s.store, claim);
-  } else if (cause === 'cut-off') {
-    log.warn('the database was unavailable for a whole lease; the job is given back, the attempt not counted');
-    recorded = await release(s.store, claim, new Date(), outage.why(`The database was unavailable for a whole lease of attempt ${job.attempts}; it starts again, not counted as another attempt`));
-  } else if (outcome.error instanceof JobDeferredError) {
-    log.debug({ runAt: outcome.error.runAt, reason: outcome.error.message }, 'job deferred');
-    recorded = await release(s.store, claim, outcome.error.runAt, deferredWhy(outcome.error, job, outage));
-  } else if (outage.putsOff(outcome.error)) {
-    const runAt = new Date(Date.now() + outage.waitMs());
-    log.warn({ err: outcome.error, runAt }, 'the database was unavailable; the job is put off, the attempt not counted');
-    recorded = await release(s.store, claim, runAt, outage.why(`The database was unavailable (${describe(outcome.error).message}) on attempt ${job.attempts}; put off until ${runAt.toISOString()}, not counted as an attempt`));
-  } else {
-    const error = describe(outcome.error);
-    const retry = job.attempts < job.maxAttempts;
-    const retryAt = retry ? new Date(Date.now() + backoff(job.attempts, s)) : undefined;
-    log.warn({ err: outcome.error, retryAt }, retry ? 'job attempt failed; will retry' : 'job failed');
-    recorded = await fail(s.store, claim, error, { retryAt });
-  }
+  const recorded = outcome.ok ? await complete(s.store, claim, outcome.result) : await settleFailure(job, claim, outcome.error, fateOf(outcome.error, cause, outage), outage, s, log);
   if (!recorded) log.warn('the job was no longer leased to this worker; outcome dropped');
+}
+
+async function settleFailure(job: Job, claim: Claim, error: unknown, fate: Fate, outage: Outage, s: RunSettings, log: Logger): Promise<boolean> {
+  switch (fate) {
+    case 'cancelled':
+      return markCancelled(s.store, claim);
+    case 'given-back':
+      return release(s.store, claim);
+    case 'cut-off':
+      log.warn('the database was unavailable for a whole lease; the job is given back, the attempt not counted');
+      return release(s.store, claim, new Date(), outage.why(`The database was unavailable for a whole lease of attempt ${job.attempts}; it starts again, not counted as another attempt`));
+    case 'deferred': {
+      const deferral = error as JobDeferredError;
+      log.debug({ runAt: deferral.runAt, reason: deferral.message }, 'job deferred');
+      return release(s.store, claim, deferral.runAt, deferredWhy(deferral, job, outage));
+    }
+    case 'put-off': {
+      const runAt = new Date(Date.now() + outage.waitMs());
+      log.warn({ err: error, runAt }, 'the database was unavailable; the job is put off, the attempt not counted');
+      return release(s.store, claim, runAt, outage.why(`The database was unavailable (${describe(error).message}) on attempt ${job.attempts}; put off until ${runAt.toISOString()}, not counted as an attempt`));
+    }
+    case 'failed': {
+      const retry = job.attempts < job.maxAttempts;
+      const retryAt = retry ? new Date(Date.now() + backoff(job.attempts, s)) : undefined;
+      log.warn({ err: error, retryAt }, retry ? 'job attempt failed; will retry' : 'job failed');
+      return fail(s.store, claim, describe(error), { retryAt });
+    }
+  }
 }
 
 /** A deferral's reason for the next start to tell; a reason told already by this start is cleared, so that the next does not tell it again. */
