@@ -3,7 +3,6 @@ import type { Schema } from 'mongoose';
 import { openBlobStore, type BlobStore } from './blobs';
 import { endWritesWhenConnectionsClose } from './driver-fixes';
 import { withOrphanRepair } from './collection-repair';
-import { isFerretDB } from './server-kind';
 
 export interface Store {
   conn: mongoose.Connection;
@@ -61,13 +60,11 @@ export async function ensureIndexes(conn: mongoose.Connection): Promise<void> {
 
 export async function openStore(opts: OpenStoreOptions): Promise<Store> {
   endWritesWhenConnectionsClose();
-  const serverSelectionTimeoutMS = opts.serverSelectionTimeoutMS ?? 10_000;
   const conn = mongoose.createConnection(opts.uri, {
     dbName: opts.dbName,
     autoIndex: false,
     autoCreate: false,
-    serverSelectionTimeoutMS,
-    ...(await poolSize(opts.uri, serverSelectionTimeoutMS)),
+    serverSelectionTimeoutMS: opts.serverSelectionTimeoutMS ?? 10_000,
     // Only switched on, never off: a URI's monitorCommands=true (tests counting commands) stays.
     ...(opts.observeCommand ? { monitorCommands: true } : {}),
   });
@@ -94,31 +91,6 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
   } catch (err) {
     await conn.close().catch(() => undefined);
     throw err;
-  }
-}
-
-/**
- * Connections a process keeps to FerretDB. FerretDB 1.24 runs each command on a SQLite connection
- * of its own pool, which keeps as many as ever ran at once (up to 100), and every SQLite
- * connection parses the whole schema again after any table is created or dropped, which the
- * search index does as it merges (a table per segment partition). With the driver's default of
- * 100, `bench:archive` left 92 SQLite connections open, and schema parsing took 30 % of FerretDB's
- * CPU by the end of the run. With 10: 20 open, FerretDB's CPU 16–18 % lower and the first run 5–12 %
- * faster (three pairs on the same stretch: 283/315, 284/322, 291/308 s); 5 was too few (295 s).
- * MongoDB keeps the driver's default.
- */
-const FERRETDB_POOL_SIZE = 10;
-
-/** The pool size to ask for: FerretDB's, unless the URI names one (a short-lived probe asks the server what it is). */
-async function poolSize(uri: string, serverSelectionTimeoutMS: number): Promise<{ maxPoolSize?: number }> {
-  if (/[?&]maxPoolSize=/i.test(uri)) return {};
-  const probe = new mongoose.mongo.MongoClient(uri, { serverSelectionTimeoutMS, maxPoolSize: 1 });
-  try {
-    return (await isFerretDB(probe.db('admin'))) ? { maxPoolSize: FERRETDB_POOL_SIZE } : {};
-  } catch (err) {
-    throw unreachable(uri, err);
-  } finally {
-    await probe.close().catch(() => undefined);
   }
 }
 
