@@ -47,7 +47,12 @@ export async function watchedStore(dbName: string): Promise<{ store: Store; comm
 
 /** The URI with command monitoring switched on (a standard connection-string option). */
 export function withCommandMonitoring(uri: string): string {
-  if (uri.includes('?')) return `${uri}&monitorCommands=true`;
+  return withUriOption(uri, 'monitorCommands', 'true');
+}
+
+/** The URI with one more connection-string option. */
+export function withUriOption(uri: string, name: string, value: string): string {
+  if (uri.includes('?')) return `${uri}&${name}=${value}`;
   const hasPath = uri.slice(uri.indexOf('://') + 3).includes('/');
-  return `${uri}${hasPath ? '' : '/'}?monitorCommands=true`;
+  return `${uri}${hasPath ? '' : '/'}?${name}=${value}`;
 }

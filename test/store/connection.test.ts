@@ -5,7 +5,10 @@ import { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { Schema } from 'mongoose';
 import { openStore, registerModel } from '../../backend/src/store';
-import { testStore, type TestStore } from '../helpers/db';
+import { claimNext, claimOf, enqueue, heartbeat } from '../../backend/src/store/jobs';
+import { leasedLock } from '../../backend/src/store/leased-lock';
+import { lockMailbox, renewMailboxLock } from '../../backend/src/store/mailbox-locks';
+import { testStore, withUriOption, type TestStore } from '../helpers/db';
 
 const widgetSchema = new Schema({ code: { type: String, required: true }, colour: String });
 widgetSchema.index({ code: 1 }, { unique: true });
@@ -40,6 +43,35 @@ describe('store connection', () => {
       await store.ping();
     } finally {
       await other.drop();
+    }
+  });
+
+  test('lease renewals do not wait for a pooled connection behind bulk writes', async () => {
+    // One pooled connection for everything else: a renewal sent through that pool would wait for every write queued before it.
+    const narrow = await openStore({ uri: withUriOption(process.env.MONGODB_URI!, 'maxPoolSize', '1'), dbName: store.dbName });
+    try {
+      const lease = 30_000;
+      assert.deepEqual(await lockMailbox(narrow, 'box@contoso.example', 'job-1', lease), { held: true });
+      await enqueue(narrow, { type: 'renewal-test', key: 'job-1' });
+      const job = await claimNext(narrow, 'worker-1', ['renewal-test'], lease);
+      assert.ok(job);
+      const lock = leasedLock(narrow, 'renewal_test_lock', 'one');
+      assert.equal(await lock.acquire('worker-1', lease), true);
+
+      let written = 0;
+      const rows = (batch: number) => Array.from({ length: 500 }, (_, n) => ({ batch, n, text: 'x'.repeat(200) }));
+      const writes = Array.from({ length: 40 }, (_, batch) => narrow.db.collection('bulk').insertMany(rows(batch)).then(() => written++));
+      const renewed = await Promise.all([
+        renewMailboxLock(narrow, 'box@contoso.example', 'job-1', lease),
+        heartbeat(narrow, claimOf(job), lease).then((beat) => beat.held),
+        lock.renew('worker-1', lease),
+      ]);
+      const writtenWhenRenewed = written;
+      await Promise.all(writes);
+      assert.deepEqual(renewed, [true, true, true]);
+      assert.ok(writtenWhenRenewed < writes.length / 2, `the renewals waited for ${writtenWhenRenewed} of ${writes.length} bulk writes`);
+    } finally {
+      await narrow.close();
     }
   });
 

@@ -18,7 +18,7 @@ import {
   type Job,
   type JobError,
   onJobQueued,
-  type JobStore,
+  type WorkerStore,
 } from '../store/jobs';
 import { isDatabaseUnavailable, refusedByDatabase } from '../store/unavailable';
 import { isDeadLocalOwner, workerName } from './owners';
@@ -44,7 +44,7 @@ export interface JobContext {
 export type JobHandler = (ctx: JobContext) => Promise<unknown>;
 
 export interface WorkerOptions {
-  store: JobStore;
+  store: WorkerStore;
   /** Names this worker in leases; unique per worker. Default `host:pid:space:random` (owners.ts). */
   owner?: string;
   handlers: Record<string, JobHandler>;
@@ -188,7 +188,7 @@ export function startWorker(options: WorkerOptions): Worker {
 }
 
 interface RunSettings {
-  store: JobStore;
+  store: WorkerStore;
   log: Logger;
   leaseMs: number;
   retryBaseMs: number;

@@ -28,6 +28,8 @@ export interface Lease {
 export class Leases {
   constructor(
     private readonly collection: mongo.Collection<LeaseDoc>,
+    /** The same collection through the store's path for renewals (connection.ts `renewals`). */
+    private readonly renewals: mongo.Collection<LeaseDoc>,
     private readonly leaseMs: number,
     /** The error a holder's work aborts with when another writer took its lease over. */
     private readonly lost: (id: string) => Error,
@@ -50,7 +52,7 @@ export class Leases {
     const mine = { _id: id, owner };
     const renew = async () => {
       const at = Date.now();
-      const held = (await this.collection.updateOne(mine, { $set: { expiresAt: new Date(at + this.leaseMs) } })).matchedCount === 1;
+      const held = (await this.renewals.updateOne(mine, { $set: { expiresAt: new Date(at + this.leaseMs) } })).matchedCount === 1;
       if (held) renewedAt = at;
       return held;
     };

@@ -152,6 +152,8 @@ export interface BlobStoreOptions {
   leaseMs?: number;
   /** How often a writer waiting for another writer's upload looks again. */
   pollMs?: number;
+  /** The database through the path for lease renewals (connection.ts `renewals`); `db` itself by default. */
+  renewals?: Db;
 }
 
 /**
@@ -208,12 +210,12 @@ export async function openBlobStore(db: Db, options: BlobStoreOptions = {}): Pro
   const bucket = options.bucketName ?? 'messages';
   const files = db.collection<FileDoc>(`${bucket}.files`);
   const chunks = db.collection<ChunkDoc>(`${bucket}.chunks`);
-  const leases = db.collection<LeaseDoc>(`${bucket}.uploads`);
+  const leases = `${bucket}.uploads`;
   // The standard GridFS indexes, so drivers and tools (mongofiles) read the bucket as usual; the
   // unique one also stops two writers from interleaving chunks of one id.
   await createIndexesOf(db, chunks.collectionName, [{ key: { files_id: 1, n: 1 }, name: 'files_id_1_n_1', unique: true }]);
   await createIndexesOf(db, files.collectionName, [{ key: { filename: 1, uploadDate: 1 }, name: 'filename_1_uploadDate_1' }]);
-  return new GridBlobStore(files, chunks, new Leases(leases, options.leaseMs ?? 30_000, leaseLost), {
+  return new GridBlobStore(files, chunks, new Leases(db.collection<LeaseDoc>(leases), (options.renewals ?? db).collection<LeaseDoc>(leases), options.leaseMs ?? 30_000, leaseLost), {
     // Larger than GridFS's customary 255 KiB (any size below 16 MB is valid): FerretDB scans the
     // whole bucket for every chunk lookup, so fewer chunks per large message pays off there.
     chunkSizeBytes: options.chunkSizeBytes ?? 1024 * 1024,

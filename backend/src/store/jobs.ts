@@ -90,6 +90,8 @@ export interface ProgressUpdate {
 }
 
 export type JobStore = Pick<Store, 'db'>;
+/** What a worker needs: the jobs, and the path its heartbeats take (connection.ts `renewals`). */
+export type WorkerStore = Pick<Store, 'db' | 'renewals'>;
 
 const ACTIVE_FIELDS = ['type', 'parentId', 'status', 'runAt', 'priority', 'seq', 'attempts', 'maxAttempts', 'lease', 'error', 'startedAt', 'heartbeatAt', 'finishedAt'] as const;
 /**
@@ -148,9 +150,8 @@ export function ensureJobIndexes(store: JobStore): Promise<Collections> {
   return collections;
 }
 
-/** FerretDB 1.24 accepts these but ignores them; they serve MongoDB. */
-async function createIndexes(db: mongo.Db): Promise<Collections> {
-  const c: Collections = {
+function collectionsOf(db: mongo.Db): Collections {
+  return {
     jobs: db.collection<Job>('jobs'),
     active: db.collection<ActiveDoc>('job_active'),
     claims: db.collection<ClaimDoc>('job_claims'),
@@ -158,6 +159,11 @@ async function createIndexes(db: mongo.Db): Promise<Collections> {
     counts: db.collection<CountsDoc>('job_counts'),
     schedules: db.collection<ScheduleMark>('job_schedules'),
   };
+}
+
+/** FerretDB 1.24 accepts these but ignores them; they serve MongoDB. */
+async function createIndexes(db: mongo.Db): Promise<Collections> {
+  const c = collectionsOf(db);
   await createIndexesOf(db, c.active.collectionName, [
     { key: { status: 1, priority: -1, runAt: 1 }, name: 'claim_queued' },
     { key: { status: 1, 'lease.until': 1 }, name: 'claim_expired' },
@@ -398,8 +404,8 @@ async function holds(c: Collections, claim: Claim): Promise<boolean> {
 }
 
 /** Renews the lease; `held: false` means another worker has the job now and this one must stop. */
-export async function heartbeat(store: JobStore, claim: Claim, leaseMs: number): Promise<{ held: boolean; cancelRequested: boolean }> {
-  const c = await ensureJobIndexes(store);
+export async function heartbeat(store: Pick<Store, 'renewals'>, claim: Claim, leaseMs: number): Promise<{ held: boolean; cancelRequested: boolean }> {
+  const c = collectionsOf(store.renewals);
   const cancelRequested = (await c.cancels.findOne({ _id: claim.jobId })) !== null;
   const now = new Date();
   const renewed = await c.active.updateOne(leased(claim), { $set: { 'lease.until': new Date(now.getTime() + leaseMs), heartbeatAt: now } });

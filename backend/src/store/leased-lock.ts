@@ -15,8 +15,8 @@ interface LockDoc {
  * FerretDB, whose updates are not); an expired lease is deleted by its exact expiry, then taken
  * by insert again, so two takers cannot both win.
  */
-export function leasedLock(store: Pick<Store, 'db'>, collection: string, id: string): Lease {
-  const locks = () => store.db.collection<LockDoc>(collection);
+export function leasedLock(store: Pick<Store, 'db' | 'renewals'>, collection: string, id: string): Lease {
+  const locks = (db = store.db) => db.collection<LockDoc>(collection);
   return {
     async acquire(owner, leaseMs) {
       const doc = () => ({ _id: id, owner, until: new Date(Date.now() + leaseMs) });
@@ -28,7 +28,7 @@ export function leasedLock(store: Pick<Store, 'db'>, collection: string, id: str
       return insertOnce(locks(), doc());
     },
     async renew(owner, leaseMs) {
-      const res = await locks().updateOne({ _id: id, owner }, { $set: { until: new Date(Date.now() + leaseMs) } });
+      const res = await locks(store.renewals).updateOne({ _id: id, owner }, { $set: { until: new Date(Date.now() + leaseMs) } });
       return res.matchedCount === 1;
     },
     async release(owner) {

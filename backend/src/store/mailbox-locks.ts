@@ -16,12 +16,12 @@ interface MailboxLock {
   until: Date;
 }
 
-const locks = (store: Pick<Store, 'db'>) => store.db.collection<MailboxLock>('mailbox_locks');
+const locks = (db: mongo.Db) => db.collection<MailboxLock>('mailbox_locks');
 
 export type LockAttempt = { held: true } | { held: false; heldBy: string; until: Date };
 
 export async function lockMailbox(store: Pick<Store, 'db'>, mailboxId: string, jobId: string, leaseMs: number, now = new Date()): Promise<LockAttempt> {
-  const coll = locks(store);
+  const coll = locks(store.db);
   const mine = { _id: mailboxId, jobId, until: new Date(now.getTime() + leaseMs) };
   for (let tries = 0; tries < 2; tries++) {
     if (await insertOnce(coll, mine)) return { held: true };
@@ -39,11 +39,11 @@ export async function lockMailbox(store: Pick<Store, 'db'>, mailboxId: string, j
 }
 
 /** Renews the holder's lease; false when another job holds the mailbox now. */
-export async function renewMailboxLock(store: Pick<Store, 'db'>, mailboxId: string, jobId: string, leaseMs: number): Promise<boolean> {
-  const res = await locks(store).updateOne({ _id: mailboxId, jobId }, { $set: { until: new Date(Date.now() + leaseMs) } });
+export async function renewMailboxLock(store: Pick<Store, 'renewals'>, mailboxId: string, jobId: string, leaseMs: number): Promise<boolean> {
+  const res = await locks(store.renewals).updateOne({ _id: mailboxId, jobId }, { $set: { until: new Date(Date.now() + leaseMs) } });
   return res.matchedCount === 1;
 }
 
 export async function unlockMailbox(store: Pick<Store, 'db'>, mailboxId: string, jobId: string): Promise<void> {
-  await locks(store).deleteOne({ _id: mailboxId, jobId });
+  await locks(store.db).deleteOne({ _id: mailboxId, jobId });
 }
