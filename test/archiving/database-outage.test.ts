@@ -50,16 +50,19 @@ async function assertWhole(stack: Stack, runId: string, outage: RegExp): Promise
   assert.ok(noted.every((e: any) => e.recovered), JSON.stringify(noted));
 }
 
-test('a database that goes away mid-run and comes back costs no attempt and loses no message of the run', { timeout: 240_000 }, async () => {
+test('a database that goes away mid-run and comes back within the leases costs no attempt and loses no message of the run', { timeout: 240_000 }, async () => {
   const runId = await runUnderway(stack, 'Everyone (outage)');
 
   // Frozen, the database takes the crawls' commands and answers none; killed, it fails every one
-  // in flight with a network error. It comes back a moment later on the same data.
+  // in flight with a network error. The driver retries them once, waiting for a server for up to
+  // 10 s (lease-renewal.ts `databaseWaitMs` of the 30 s leases): the database stays away longer,
+  // so that the crawls see their commands fail, and comes back on the same data well within the
+  // leases.
   db.signal('SIGSTOP');
   await sleep(1_500);
   db.signal('SIGKILL');
   await db.stop();
-  await sleep(1_000);
+  await sleep(11_000);
   await db.start();
   stack.emulator.faults.clear();
   await assertWhole(stack, runId, /database was unavailable/i);
