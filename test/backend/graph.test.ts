@@ -1,4 +1,4 @@
-import { after, before, test } from 'node:test';
+import { after, before, mock, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { User } from '@microsoft/microsoft-graph-types';
 import { X509Certificate } from 'node:crypto';
@@ -57,6 +57,24 @@ test('msal-node gets an application token for Graph from the configured authorit
   assert.equal(claims.tid, emulator.tenantId);
   assert.ok(claims.roles.includes('Mail.ReadWrite'));
   assert.equal(claims.scp, undefined, 'an application token carries roles, not scopes');
+});
+
+test('the Graph token is reused while it is valid and renewed five minutes before it expires', async () => {
+  const { tokens } = await graphFor();
+  const start = Date.now();
+  mock.timers.enable({ apis: ['Date'], now: start });
+  try {
+    const first = await tokens.graphToken();
+    const expiresAt = claimsOf(first).exp * 1000;
+    mock.timers.setTime(expiresAt - 6 * 60_000);
+    assert.equal(await tokens.graphToken(), first, 'six minutes before its expiry: the same token');
+    mock.timers.setTime(expiresAt - 4 * 60_000);
+    const renewed = await tokens.graphToken();
+    assert.notEqual(renewed, first, 'four minutes before its expiry: a new one');
+    assert.ok(claimsOf(renewed).exp * 1000 > expiresAt, 'which expires later');
+  } finally {
+    mock.timers.reset();
+  }
 });
 
 test('a wrong client secret fails with Entra ID\'s error, not a silent retry', async () => {
