@@ -67,7 +67,7 @@ test('a database the previous release wrote is upgraded at start-up: version rec
   const schema = (await readSchema(db))!;
   assert.equal(schema.version, CODE_SCHEMA);
   assert.equal(schema.upgrading, null);
-  assert.deepEqual(schema.history.map((h) => h.version), [1, 2], 'found at version 1 (no version document), migrated to 2');
+  assert.deepEqual(schema.history.map((h) => h.version), [1, 2, 3], 'found at version 1 (no version document), migrated to 2, then 3');
   // Version 2 queued a reindex: every message parsed again by today's parser.
   await waitFor('the reindex the upgrade queued', async () => {
     const status = (await stack.api(admin, 'GET', '/admin/reindex')).body.reindex;

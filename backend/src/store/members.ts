@@ -1,6 +1,8 @@
 import { Schema, type Connection, type Model, type mongo } from 'mongoose';
+import { withOrphanRepair } from './collection-repair';
 import { insertNew } from './insert-once';
 import { modelFor } from './model';
+import { collectionKey, collectionLayout } from './server-kind';
 
 /**
  * What the archive knows of each message in the folders a profile archives, as delta reported
@@ -27,7 +29,7 @@ const schema = new Schema<Member>(
 schema.index({ profileId: 1, mailboxId: 1 });
 
 const members = modelFor<Member>('FolderMember', schema);
-const raw = (conn: Connection) => (members(conn) as Model<Member>).collection as unknown as mongo.Collection<Member>;
+const shared = (conn: Connection) => (members(conn) as Model<Member>).collection as unknown as mongo.Collection<Member>;
 const memberKey = (profileId: string, mailboxId: string, messageId: string) => `${profileId}:${mailboxId}:${messageId}`;
 
 export interface MailboxRef {
@@ -36,35 +38,52 @@ export interface MailboxRef {
 }
 
 /**
+ * The collection that holds a mailbox's ledger. On MongoDB every mailbox's documents share
+ * `folder_members`, read by an index range. FerretDB visits every document of a collection for any
+ * filter (server-kind.ts `CollectionLayout`): with one collection, a mailbox's tally read every
+ * mailbox's documents (21 tallies of 5.7 s each in a first run of `bench:archive`, 20 × 2,000,
+ * and quadratic in the tenant's mailboxes). There each mailbox of a profile has its own,
+ * `fm_<profile>_<mailbox>` (keys hashed); documents have the same shape in both.
+ */
+async function ledger(conn: Connection, mb: MailboxRef): Promise<mongo.Collection<Member>> {
+  if ((await collectionLayout(conn.db!)) === 'shared') return shared(conn);
+  return conn.db!.collection<Member>(`${profilePrefix(mb.profileId)}${collectionKey(mb.mailboxId)}`);
+}
+
+const profilePrefix = (profileId: string) => `fm_${collectionKey(profileId)}_`;
+
+/**
  * Records where messages are and what became of them: one insert for those new to the ledger
  * (the unique key decides), an update by `_id` for those it knew (moved, re-offered, retried).
  */
 export async function recordMembers(conn: Connection, mb: MailboxRef, entries: { messageId: string; folderId: string; state: MemberState }[]): Promise<void> {
   const docs = entries.map((e) => ({ _id: memberKey(mb.profileId, mb.mailboxId, e.messageId), ...mb, folderId: e.folderId, state: e.state }));
-  const known = await insertNew(raw(conn), docs);
+  const coll = await ledger(conn, mb);
+  // A mailbox's first page creates its collection on FerretDB: a stop in that moment must not block it for good.
+  const known = await withOrphanRepair(conn.db!, coll.collectionName, () => insertNew(coll, docs));
   for (const i of known) {
     const { _id, folderId, state } = docs[i]!;
-    await raw(conn).updateOne({ _id }, { $set: { folderId, state } });
+    await coll.updateOne({ _id }, { $set: { folderId, state } });
   }
 }
 
 /** A message left `folderId` (deleted there, or moved out before its new folder was crawled). */
 export async function forgetMember(conn: Connection, mb: MailboxRef, folderId: string, messageId: string): Promise<void> {
   const _id = memberKey(mb.profileId, mb.mailboxId, messageId);
-  const member = await raw(conn).findOne({ _id });
-  if (member?.folderId === folderId) await raw(conn).deleteOne({ _id });
+  const coll = await ledger(conn, mb);
+  const member = await coll.findOne({ _id });
+  if (member?.folderId === folderId) await coll.deleteOne({ _id });
 }
 
 export type FolderTally = Record<MemberState, number>;
 
 /**
  * Per folder, how many of the mailbox's messages are in each state, once per mailbox and run.
- * Counted by the server: MongoDB reads an index range; FerretDB 1.24 still visits every document
- * of the collection (every mailbox's), but no longer sends the mailbox's thousands of documents
- * over in batches of a hundred, each getMore of which waited its turn behind the crawls' writes.
+ * Counted by the server (MongoDB reads an index range, FerretDB the mailbox's collection), not
+ * sent over in batches of a hundred, each getMore of which waited its turn behind the crawls' writes.
  */
 export async function tallyMembers(conn: Connection, mb: MailboxRef): Promise<Map<string, FolderTally>> {
-  const rows = await raw(conn)
+  const rows = await (await ledger(conn, mb))
     .aggregate<{ _id: { folderId: string; state: MemberState }; n: number }>([
       { $match: { profileId: mb.profileId, mailboxId: mb.mailboxId } },
       { $group: { _id: { folderId: '$folderId', state: '$state' }, n: { $sum: 1 } } },
@@ -82,8 +101,9 @@ export async function tallyMembers(conn: Connection, mb: MailboxRef): Promise<Ma
 /** The state of some of the mailbox's messages, by message id. */
 export async function memberStates(conn: Connection, mb: MailboxRef, messageIds: string[]): Promise<Map<string, MemberState>> {
   const found = new Map<string, MemberState>();
+  const coll = await ledger(conn, mb);
   for (const id of messageIds) {
-    const m = await raw(conn).findOne({ _id: memberKey(mb.profileId, mb.mailboxId, id) });
+    const m = await coll.findOne({ _id: memberKey(mb.profileId, mb.mailboxId, id) });
     if (m) found.set(id, m.state);
   }
   return found;
@@ -91,5 +111,45 @@ export async function memberStates(conn: Connection, mb: MailboxRef, messageIds:
 
 /** Forgets a profile's ledger (profile deleted, or a full re-crawl requested). */
 export async function resetProfileMembers(conn: Connection, profileId: string): Promise<void> {
-  await raw(conn).deleteMany({ profileId });
+  await shared(conn).deleteMany({ profileId });
+  if ((await collectionLayout(conn.db!)) === 'shared') return;
+  const names = await conn.db!.listCollections({}, { nameOnly: true }).toArray();
+  for (const { name } of names) if (name.startsWith(profilePrefix(profileId))) await conn.db!.dropCollection(name).catch(ignoreGone);
+}
+
+/** A collection dropped meanwhile (two resets at once) is what was wanted. */
+function ignoreGone(err: unknown): void {
+  if ((err as { codeName?: string }).codeName !== 'NamespaceNotFound') throw err;
+}
+
+/** Documents moved per round of `partitionLedgers`. */
+const MOVE_BATCH = 5_000;
+
+/**
+ * Moves the shared collection's documents into each mailbox's own, where the layout is
+ * partitioned (FerretDB): they were written before each mailbox had one (schema 3). Idempotent:
+ * a document already copied is skipped by its `_id`, and the shared ones are deleted only after
+ * every copy. Returns how many were copied.
+ */
+export async function partitionLedgers(conn: Connection): Promise<number> {
+  if ((await collectionLayout(conn.db!)) === 'shared') return 0;
+  let moved = 0;
+  let pending = new Map<string, Member[]>();
+  let held = 0;
+  const flush = async () => {
+    for (const [name, docs] of pending) await withOrphanRepair(conn.db!, name, () => insertNew(conn.db!.collection<Member>(name), docs));
+    moved += held;
+    pending = new Map();
+    held = 0;
+  };
+  for await (const doc of shared(conn).find()) {
+    const { collectionName } = await ledger(conn, doc);
+    const batch = pending.get(collectionName) ?? [];
+    batch.push(doc);
+    pending.set(collectionName, batch);
+    if (++held >= MOVE_BATCH) await flush();
+  }
+  await flush();
+  await shared(conn).deleteMany({});
+  return moved;
 }

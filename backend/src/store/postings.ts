@@ -1,10 +1,9 @@
-import { createHash } from 'node:crypto';
 import { mongo } from 'mongoose';
 import type { Store } from './connection';
 import { deleteWhereIn } from './bulk';
 import { insertOnce, isDuplicateKey } from './insert-once';
 import type { MessageAttachment } from './messages';
-import { isFerretDB } from './server-kind';
+import { collectionKey, collectionLayout, forceCollectionLayout, type CollectionLayout } from './server-kind';
 import { collectionDataBytes } from './operations';
 import { withOrphanRepair } from './collection-repair';
 
@@ -20,7 +19,7 @@ import { withOrphanRepair } from './collection-repair';
  * at most about a megabyte. MongoDB answers `_id` from its B-tree whatever the collection size:
  * the 'shared' layout keeps everything in three collections, parts told apart by an `_id` prefix.
  */
-export type IndexLayout = 'partitioned' | 'shared';
+export type IndexLayout = CollectionLayout;
 
 /** Where documents of one part of the index live: a collection, and a prefix of their `_id`. */
 export interface Part {
@@ -37,23 +36,18 @@ type Db = Pick<Store, 'db'>;
 
 const SHARED = { meta: 'search_meta', marks: 'search_marks', data: 'search_data' } as const;
 const ARCHIVES = 'search_archives';
-/** Layouts forced by tests. */
-const layouts = new WeakMap<object, Promise<IndexLayout>>();
-
 /** FerretDB's layout is partitioned: it scans a collection for any lookup, so each archive's index gets tables of its own. */
 export function indexLayout(store: Db): Promise<IndexLayout> {
-  return layouts.get(store.db) ?? isFerretDB(store.db).then((ferret) => (ferret ? 'partitioned' : 'shared'));
+  return collectionLayout(store.db);
 }
 
 /** Tests exercise the MongoDB layout on FerretDB too. */
 export function forceIndexLayout(store: Db, layout: IndexLayout): void {
-  layouts.set(store.db, Promise.resolve(layout));
+  forceCollectionLayout(store.db, layout);
 }
 
 /** A short, collection-name-safe key for an archive id (object ids, `manual:<upn>`). */
-export function archiveKey(archiveId: string): string {
-  return createHash('sha256').update(archiveId).digest('hex').slice(0, 16);
-}
+export const archiveKey = collectionKey;
 
 export function metaPart(layout: IndexLayout, key: string): Part {
   return layout === 'shared' ? { coll: SHARED.meta, prefix: `${key}|` } : { coll: `sx_${key}_meta`, prefix: '' };

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { mongo } from 'mongoose';
 
 const kinds = new WeakMap<mongo.Db, Promise<boolean>>();
@@ -17,4 +18,30 @@ export function isFerretDB(db: mongo.Db): Promise<boolean> {
     kind.catch(() => kinds.delete(db));
   }
   return kind;
+}
+
+/**
+ * How data that belongs to one archive or mailbox is laid out. FerretDB 1.24 (SQLite) visits a
+ * collection's documents for any filter, `_id` included (store/postings.ts explains why), so the
+ * cost of a lookup grows with everything else stored beside it: there each archive's search
+ * index and each mailbox's folder ledger get collections of their own ('partitioned'). MongoDB
+ * answers from its indexes whatever a collection holds: 'shared' keeps them in a few collections.
+ */
+export type CollectionLayout = 'partitioned' | 'shared';
+
+/** Layouts forced by tests. */
+const layouts = new WeakMap<mongo.Db, CollectionLayout>();
+
+export async function collectionLayout(db: mongo.Db): Promise<CollectionLayout> {
+  return layouts.get(db) ?? ((await isFerretDB(db)) ? 'partitioned' : 'shared');
+}
+
+/** Tests exercise MongoDB's layout on FerretDB too. */
+export function forceCollectionLayout(db: mongo.Db, layout: CollectionLayout): void {
+  layouts.set(db, layout);
+}
+
+/** A short, collection-name-safe key for an id (object ids, UPNs, `manual:<upn>`). */
+export function collectionKey(id: string): string {
+  return createHash('sha256').update(id).digest('hex').slice(0, 16);
 }

@@ -1,5 +1,6 @@
 import type { Store } from '../connection';
 import { reparseOlderMessages } from './v2-reparse';
+import { partitionMemberLedgers } from './v3-member-ledgers';
 
 /**
  * Ordered migrations of the database, each from `version - 1` to `version`. A migration must be
@@ -31,7 +32,7 @@ export interface Migration {
 
 export const FIRST_SCHEMA = 1;
 
-export const MIGRATIONS: readonly Migration[] = [reparseOlderMessages];
+export const MIGRATIONS: readonly Migration[] = [reparseOlderMessages, partitionMemberLedgers];
 
 /** The schema this code reads and writes. */
 export const CODE_SCHEMA = MIGRATIONS.at(-1)?.version ?? FIRST_SCHEMA;
