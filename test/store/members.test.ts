@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
+import { openStore } from '../../backend/src/store';
 import { memberStates, partitionLedgers, recordMembers, resetProfileMembers, tallyMembers, forgetMember, type MailboxRef } from '../../backend/src/store/members';
 import { forceCollectionLayout, type CollectionLayout } from '../../backend/src/store/server-kind';
 import { testStore, watchedStore, type TestStore } from '../helpers/db';
@@ -85,6 +86,8 @@ test("where the layout is partitioned, a mailbox's tally reads a collection that
   await recordMembers(store.conn, alice, [{ messageId: 'a1', folderId: INBOX, state: 'held' }]);
   await recordMembers(store.conn, bob, Array.from({ length: 50 }, (_, i) => ({ messageId: `b${i}`, folderId: INBOX, state: 'held' as const })));
   const { store: watched, commands } = await watchedStore(store.dbName);
+  const labels: string[] = [];
+  const metered = await openStore({ uri: process.env.MONGODB_URI!, dbName: store.dbName, observeCommand: (command, collection) => void labels.push(`${command} ${collection}`) });
   try {
     forceCollectionLayout(watched.db, 'partitioned');
     commands.length = 0;
@@ -92,8 +95,13 @@ test("where the layout is partitioned, a mailbox's tally reads a collection that
     const read = commands.filter((c) => c.startsWith('aggregate ')).map((c) => c.slice('aggregate '.length));
     assert.equal(read.length, 1, commands.join(', '));
     assert.equal(await store.db.collection(read[0]!).countDocuments(), 1, `${read[0]} holds alice's one entry, none of bob's 50`);
+    // The command metrics name every mailbox's collection alike, or each mailbox would be a label value of its own.
+    forceCollectionLayout(metered.db, 'partitioned');
+    await tallyMembers(metered.conn, bob);
+    assert.ok(labels.includes('aggregate fm_*'), labels.join(', '));
   } finally {
     await watched.close();
+    await metered.close();
   }
 });
 

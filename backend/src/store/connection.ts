@@ -167,12 +167,14 @@ function observeCommands(client: mongoose.mongo.MongoClient, observe: NonNullabl
 /**
  * The collection a command works on, as a metric label: the search index's partition tables
  * (`sx_<archive>_<segment>_<n>`, one per partition) are labelled by kind (`sx_*_meta`,
- * `sx_*_marks`, `sx_*_fresh`, `sx_*_tomb`, `sx_*_seg`), so that the label's values stay few
- * and still say which part of the index costs; names that are no collection's are empty.
+ * `sx_*_marks`, `sx_*_fresh`, `sx_*_tomb`, `sx_*_seg`), and the mailboxes' folder ledgers
+ * (`fm_<profile>_<mailbox>`) as `fm_*`, so that the label's values stay few and still say which
+ * part costs; names that are no collection's are empty.
  */
 function collectionLabel(command: mongoose.mongo.Document, name: string): string {
   const target = name === 'getMore' ? command.collection : command[name];
   if (typeof target !== 'string') return '';
+  if (target.startsWith('fm_')) return 'fm_*';
   if (!target.startsWith('sx_')) return target;
   const kind = /_(meta|marks|fresh|tomb)$/.exec(target)?.[1];
   return `sx_*_${kind ?? 'seg'}`;
