@@ -68,13 +68,13 @@ export async function ensureIndexes(conn: mongoose.Connection): Promise<void> {
 export async function openStore(opts: OpenStoreOptions): Promise<Store> {
   endWritesWhenConnectionsClose();
   const serverSelectionTimeoutMS = opts.serverSelectionTimeoutMS ?? 10_000;
-  const renewals = await openRenewals(opts, serverSelectionTimeoutMS);
+  const { client: renewals, pool } = await openRenewals(opts, serverSelectionTimeoutMS);
   const conn = mongoose.createConnection(opts.uri, {
     dbName: opts.dbName,
     autoIndex: false,
     autoCreate: false,
     serverSelectionTimeoutMS,
-    ...(await poolSize(opts.uri, renewals)),
+    ...pool,
     ...monitoring(opts),
   });
   if (opts.observeCommand) observeCommands(conn.getClient(), opts.observeCommand);
@@ -113,13 +113,14 @@ function monitoring(opts: OpenStoreOptions): { monitorCommands?: true } {
 
 /**
  * Renewals are single-document updates, a few per job every third of a lease: two connections
- * carry them. Opened first, it is also what asks the server what it is (`poolSize`).
+ * carry them. Opened first, the client also asks the server what it is, for the main pool's size.
  */
-async function openRenewals(opts: OpenStoreOptions, serverSelectionTimeoutMS: number): Promise<mongoose.mongo.MongoClient> {
+async function openRenewals(opts: OpenStoreOptions, serverSelectionTimeoutMS: number): Promise<{ client: mongoose.mongo.MongoClient; pool: { maxPoolSize?: number } }> {
   const client = new mongoose.mongo.MongoClient(opts.uri, { serverSelectionTimeoutMS, maxPoolSize: 2, ...monitoring(opts) });
   if (opts.observeCommand) observeCommands(client, opts.observeCommand);
   try {
-    return await client.connect();
+    await client.connect();
+    return { client, pool: await poolSize(opts.uri, client) };
   } catch (err) {
     await client.close().catch(() => undefined);
     throw unreachable(opts.uri, err);
@@ -139,14 +140,9 @@ async function openRenewals(opts: OpenStoreOptions, serverSelectionTimeoutMS: nu
 const FERRETDB_POOL_SIZE = 10;
 
 /** The pool size to ask for: FerretDB's, unless the URI names one. */
-async function poolSize(uri: string, renewals: mongoose.mongo.MongoClient): Promise<{ maxPoolSize?: number }> {
+async function poolSize(uri: string, client: mongoose.mongo.MongoClient): Promise<{ maxPoolSize?: number }> {
   if (/[?&]maxPoolSize=/i.test(uri)) return {};
-  try {
-    return (await isFerretDB(renewals.db('admin'))) ? { maxPoolSize: FERRETDB_POOL_SIZE } : {};
-  } catch (err) {
-    await renewals.close().catch(() => undefined);
-    throw unreachable(uri, err);
-  }
+  return (await isFerretDB(client.db('admin'))) ? { maxPoolSize: FERRETDB_POOL_SIZE } : {};
 }
 
 /**
