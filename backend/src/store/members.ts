@@ -2,7 +2,7 @@ import { Schema, type Connection, type Model, type mongo } from 'mongoose';
 import { withOrphanRepair } from './collection-repair';
 import { insertNew } from './insert-once';
 import { modelFor } from './model';
-import { collectionKey, collectionLayout } from './server-kind';
+import { collectionKey, collectionLayout, collectionsNamed, dropCollectionIfAny } from './server-kind';
 
 /**
  * What the archive knows of each message in the folders a profile archives, as delta reported
@@ -47,10 +47,14 @@ export interface MailboxRef {
  */
 async function ledger(conn: Connection, mb: MailboxRef): Promise<mongo.Collection<Member>> {
   if ((await collectionLayout(conn.db!)) === 'shared') return shared(conn);
-  return conn.db!.collection<Member>(`${profilePrefix(mb.profileId)}${collectionKey(mb.mailboxId)}`);
+  return conn.db!.collection<Member>(partitionOf(mb));
 }
 
 const profilePrefix = (profileId: string) => `fm_${collectionKey(profileId)}_`;
+const partitionOf = (mb: MailboxRef) => `${profilePrefix(mb.profileId)}${collectionKey(mb.mailboxId)}`;
+
+/** Inserts what is new to a ledger; the first insert creates a mailbox's collection on FerretDB, which a stop in that moment must not block for good. */
+const insertInto = (conn: Connection, coll: mongo.Collection<Member>, docs: Member[]) => withOrphanRepair(conn.db!, coll.collectionName, () => insertNew(coll, docs));
 
 /**
  * Records where messages are and what became of them: one insert for those new to the ledger
@@ -59,8 +63,7 @@ const profilePrefix = (profileId: string) => `fm_${collectionKey(profileId)}_`;
 export async function recordMembers(conn: Connection, mb: MailboxRef, entries: { messageId: string; folderId: string; state: MemberState }[]): Promise<void> {
   const docs = entries.map((e) => ({ _id: memberKey(mb.profileId, mb.mailboxId, e.messageId), ...mb, folderId: e.folderId, state: e.state }));
   const coll = await ledger(conn, mb);
-  // A mailbox's first page creates its collection on FerretDB: a stop in that moment must not block it for good.
-  const known = await withOrphanRepair(conn.db!, coll.collectionName, () => insertNew(coll, docs));
+  const known = await insertInto(conn, coll, docs);
   for (const i of known) {
     const { _id, folderId, state } = docs[i]!;
     await coll.updateOne({ _id }, { $set: { folderId, state } });
@@ -113,13 +116,7 @@ export async function memberStates(conn: Connection, mb: MailboxRef, messageIds:
 export async function resetProfileMembers(conn: Connection, profileId: string): Promise<void> {
   await shared(conn).deleteMany({ profileId });
   if ((await collectionLayout(conn.db!)) === 'shared') return;
-  const names = await conn.db!.listCollections({}, { nameOnly: true }).toArray();
-  for (const { name } of names) if (name.startsWith(profilePrefix(profileId))) await conn.db!.dropCollection(name).catch(ignoreGone);
-}
-
-/** A collection dropped meanwhile (two resets at once) is what was wanted. */
-function ignoreGone(err: unknown): void {
-  if ((err as { codeName?: string }).codeName !== 'NamespaceNotFound') throw err;
+  for (const name of await collectionsNamed(conn.db!, profilePrefix(profileId))) await dropCollectionIfAny(conn.db!, name);
 }
 
 /** Documents moved per round of `partitionLedgers`. */
@@ -137,16 +134,16 @@ export async function partitionLedgers(conn: Connection): Promise<number> {
   let pending = new Map<string, Member[]>();
   let held = 0;
   const flush = async () => {
-    for (const [name, docs] of pending) await withOrphanRepair(conn.db!, name, () => insertNew(conn.db!.collection<Member>(name), docs));
+    for (const [name, docs] of pending) await insertInto(conn, conn.db!.collection<Member>(name), docs);
     moved += held;
     pending = new Map();
     held = 0;
   };
   for await (const doc of shared(conn).find()) {
-    const { collectionName } = await ledger(conn, doc);
-    const batch = pending.get(collectionName) ?? [];
+    const name = partitionOf(doc);
+    const batch = pending.get(name) ?? [];
     batch.push(doc);
-    pending.set(collectionName, batch);
+    pending.set(name, batch);
     if (++held >= MOVE_BATCH) await flush();
   }
   await flush();

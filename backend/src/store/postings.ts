@@ -3,7 +3,7 @@ import type { Store } from './connection';
 import { deleteWhereIn } from './bulk';
 import { insertOnce, isDuplicateKey } from './insert-once';
 import type { MessageAttachment } from './messages';
-import { collectionKey, collectionLayout, forceCollectionLayout, type CollectionLayout } from './server-kind';
+import { collectionKey, collectionLayout, collectionsNamed, dropCollectionIfAny, forceCollectionLayout, type CollectionLayout } from './server-kind';
 import { collectionDataBytes } from './operations';
 import { withOrphanRepair } from './collection-repair';
 
@@ -164,19 +164,13 @@ export async function listIds(store: Db, part: Part): Promise<string[]> {
 
 /** Removes a part: its table when it has one, else its documents. */
 export async function dropPart(store: Db, part: Part): Promise<void> {
-  if (!part.prefix) {
-    await collection(store, part).drop().catch((err: unknown) => {
-      if ((err as { codeName?: string }).codeName !== 'NamespaceNotFound') throw err;
-    });
-    return;
-  }
+  if (!part.prefix) return dropCollectionIfAny(store.db, part.coll);
   await collection(store, part).deleteMany({ _id: rangeOf(part.prefix) });
 }
 
 /** Collection names of an archive's partitioned index (to find leftovers of crashed merges). */
 export async function listArchiveTables(store: Db, key: string): Promise<string[]> {
-  const names = await store.db.listCollections({}, { nameOnly: true }).toArray();
-  return names.map((c) => c.name).filter((n) => n.startsWith(`sx_${key}_`));
+  return collectionsNamed(store.db, `sx_${key}_`);
 }
 
 /** Bytes stored for the index (data size as the server reports it). */

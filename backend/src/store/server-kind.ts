@@ -45,3 +45,16 @@ export function forceCollectionLayout(db: mongo.Db, layout: CollectionLayout): v
 export function collectionKey(id: string): string {
   return createHash('sha256').update(id).digest('hex').slice(0, 16);
 }
+
+/** The collections whose names start with `prefix`: a partitioned part's tables. */
+export async function collectionsNamed(db: mongo.Db, prefix: string): Promise<string[]> {
+  const names = await db.listCollections({}, { nameOnly: true }).toArray();
+  return names.map((c) => c.name).filter((n) => n.startsWith(prefix));
+}
+
+/** Drops a collection; one gone already (dropped by another process meanwhile) is what was wanted. */
+export async function dropCollectionIfAny(db: mongo.Db, name: string): Promise<void> {
+  await db.dropCollection(name).catch((err: unknown) => {
+    if ((err as { codeName?: string }).codeName !== 'NamespaceNotFound') throw err;
+  });
+}
