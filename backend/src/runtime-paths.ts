@@ -15,6 +15,7 @@ export const WORKER_MODULES = {
   'extract-worker': 'ingest/extract/worker.ts',
   'render-worker': 'retrieval/render-worker.ts',
   'outlook-worker': 'import/outlook-worker.ts',
+  'index-worker': 'search/index-worker.ts',
 } as const;
 export type WorkerModule = keyof typeof WORKER_MODULES;
 

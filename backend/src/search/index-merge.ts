@@ -10,7 +10,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { deleteDocs, dropPart, freshPart, listArchiveTables, segmentPart, tombPart } from '../store/postings';
-import { BucketedWriter, openSegment, type IndexCtx, type SegInfo, type SegmentView, type TombInfo } from './index-bucketed';
+import { BucketedWriter } from './index-bucket-writer';
+import { openSegment, partWriter, type IndexCtx, type SegInfo, type SegmentView, type TombInfo } from './index-bucketed';
 import { CODE_BIT, FIELD_CODES, ByteReader, encodeList, type FieldCode, type TermRecord } from './index-codec';
 import { mergeableBatches, pruneMeta, publishManifest, readIndexState, tryMergeLock, type Manifest } from './index-manifest';
 import { ColumnsBuilder, byTerm, compareKeys, type Columns, type Summary } from './index-segment';
@@ -55,7 +56,8 @@ export function chooseInputs(segs: readonly SegInfo[], batches: readonly SegInfo
 export async function mergeSegments(ctx: IndexCtx, inputs: readonly SegInfo[], dead: ReadonlySet<number> = new Set(), applied = 0): Promise<SegInfo> {
   const views = await Promise.all(inputs.map((s) => openSegment(ctx, s, { keep: false })));
   const cols = await Promise.all(views.map((v) => v.columns()));
-  const writer = new BucketedWriter(ctx, newSegmentId());
+  const segId = newSegmentId();
+  const writer = new BucketedWriter(partWriter(ctx, segId), segId);
   const { remaps, columns } = await mergeOrder(views, cols, writer, dead);
   await writer.addColumns(columns);
   await mergeTerms(views, remaps, writer);

@@ -26,9 +26,10 @@
  *    whole partition when merging.
  *  - Ingest writes a batch: the messages that reached this process's indexer for the archive
  *    while the previous batch was being written (group commit), as one compressed document
- *    when small. A batch is numbered by inserting a reservation and becomes searchable by
- *    inserting its commit record (index-manifest.ts): no document ever has two writers, as
- *    FerretDB's updates are unlocked read-modify-write. `ingestMessage` returns after the
+ *    when small. The index worker tokenizes and encodes it (index-build.ts); this thread writes
+ *    what the worker hands back. A batch is numbered by inserting a reservation and becomes
+ *    searchable by inserting its commit record (index-manifest.ts): no document ever has two
+ *    writers, as FerretDB's updates are unlocked read-modify-write. `ingestMessage` returns after the
  *    commit, so a message is findable once its run reports it archived.
  *  - Merges (index-merge.ts) fold batches and smaller segments into bigger ones in the
  *    background (O(log N) segments, each message rewritten O(log N) times), publish the result
@@ -53,19 +54,18 @@ import type { Store } from '../store';
 import { itemId } from '../store/items';
 import { getMessageDoc, type MessageContent, type MessageMeta } from '../store/messages';
 import { archiveKey, getDoc, indexLayout, insertDocs, insertDoc, freshPart, listIds, marksPart, registerIndexedArchive, scanArchiveItems, scanMessageTexts, type MessageTextRow } from '../store/postings';
-import { writeBucketed, type IndexCtx, type SegInfo } from './index-bucketed';
+import { partWriter, type IndexCtx } from './index-bucketed';
+import { buildInWorker, type BuiltBatch } from './index-build';
 import { commitBatch, reserveBatch } from './index-manifest';
 import { MERGE_MESSAGES, compact, mergeStep, newSegmentId } from './index-merge';
 import { attachmentNames } from '../ingest/attachment-role';
-import { buildSegment, encodePacked, estimateBytes, termsOfEntries, type IndexEntry } from './index-segment';
+import type { IndexEntry } from './index-segment';
 
 export type { IndexEntry } from './index-segment';
 export { clearIndexCache } from './index-cache';
 
 /** Messages per batch: docNo = batch × MAX_BATCH + position. */
 export const MAX_BATCH = 4096;
-/** Batches that compress to this size are one document (a lookup returns it in a few ms). */
-const PACKED_MAX_BYTES = 64 * 1024;
 /** A merge is attempted this long after the last batch of a quiet archive. */
 const IDLE_MERGE_MS = 5_000;
 /**
@@ -84,39 +84,65 @@ export async function indexCtx(store: Pick<Store, 'db'>, archiveId: string): Pro
 
 const registered = new Set<string>();
 
-/** Indexes one batch now and makes it searchable (the path of backfill and benchmarks). */
+/**
+ * Indexes one batch now and makes it searchable (the path of backfill and benchmarks). Throws the
+ * first error of a message that could not be indexed; the others are indexed all the same.
+ */
 export async function indexBatch(store: Pick<Store, 'db'>, archiveId: string, entries: readonly IndexEntry[]): Promise<void> {
   const ctx = await indexCtx(store, archiveId);
   for (let i = 0; i < entries.length; i += MAX_BATCH) {
     const batch = entries.slice(i, i + MAX_BATCH);
-    await writeBatch(ctx, batch);
-    await markIndexed(ctx, batch);
+    const failed = await writeBatch(ctx, batch);
+    await markIndexed(ctx, batch.filter((e) => !failed.has(e)));
+    for (const err of failed.values()) throw err;
   }
 }
 
-async function writeBatch(ctx: IndexCtx, entries: readonly IndexEntry[]): Promise<void> {
-  if (entries.length === 0) return;
+/** Entries the index worker could not build even alone, with its error. */
+type Failed = Map<IndexEntry, unknown>;
+
+/** Writes `entries` as one batch, or as several when the worker cannot build them together. */
+async function writeBatch(ctx: IndexCtx, entries: readonly IndexEntry[]): Promise<Failed> {
+  const failed: Failed = new Map();
+  if (entries.length === 0) return failed;
   const regKey = `${ctx.store.db.databaseName}|${ctx.archiveId}`;
   if (!registered.has(regKey)) {
     await registerIndexedArchive(ctx.store, ctx.archiveId);
     registered.add(regKey);
   }
-  const terms = await termsOfEntries(entries);
-  for (;;) {
-    const seq = await reserveBatch(ctx);
-    const seg = await buildSegment(entries, entries.map((_, i) => seq * MAX_BATCH + i), terms);
-    const segId = newSegmentId();
-    const z = estimateBytes(seg) <= 4 * PACKED_MAX_BYTES ? encodePacked(seg) : null;
-    let info: SegInfo;
-    if (z && z.length <= PACKED_MAX_BYTES) {
-      await insertDoc(ctx.store, freshPart(ctx.layout, ctx.key), { _id: segId, z });
-      info = { id: segId, n: seg.columns.n, kind: 'packed', parts: 0, bytes: z.length };
-    } else {
-      info = await writeBucketed(ctx, segId, seg);
+  // Lost only to a merge that declared the batch abandoned after ABANDON_MS: write it again.
+  while (!(await writeAs(ctx, await reserveBatch(ctx), entries, failed)));
+  return failed;
+}
+
+/**
+ * Builds and commits `entries` as batch `seq`; false when a merge declared it abandoned first.
+ * A batch the worker cannot build (its terms outgrew the worker's heap, a message its tokenizer
+ * fails on) is built again in halves, the first under the same number, so that only a message
+ * that fails alone fails, and the messages it came with are indexed.
+ */
+async function writeAs(ctx: IndexCtx, seq: number, entries: readonly IndexEntry[], failed: Failed): Promise<boolean> {
+  let built: BuiltBatch;
+  try {
+    built = await buildInWorker({ entries, docNo0: seq * MAX_BATCH, segId: newSegmentId() });
+  } catch (err) {
+    // A lone message's number stays reserved, and is declared abandoned by a merge (ABANDON_MS).
+    if (entries.length === 1) {
+      failed.set(entries[0]!, err);
+      return true;
     }
-    // Lost only to a merge that declared this batch abandoned after ABANDON_MS: write it again.
-    if (await commitBatch(ctx, seq, info)) return;
+    const half = Math.ceil(entries.length / 2);
+    if (!(await writeAs(ctx, seq, entries.slice(0, half), failed))) return false;
+    for (const [entry, e] of await writeBatch(ctx, entries.slice(half))) failed.set(entry, e);
+    return true;
   }
+  if (built.kind === 'packed') {
+    await insertDoc(ctx.store, freshPart(ctx.layout, ctx.key), { _id: built.info.id, z: built.z });
+  } else {
+    const write = partWriter(ctx, built.info.id);
+    for (const { partition, docs, sizes } of built.writes) await write(partition, docs, sizes);
+  }
+  return commitBatch(ctx, seq, built.info);
 }
 
 /**
@@ -195,8 +221,9 @@ class ArchiveWriter {
       const release = await buildSlots.acquire();
       const batch = this.queue.splice(0, batchLength(this.queue));
       const entries = batch.map((w) => w.entry);
+      let failed: Failed;
       try {
-        await writeBatch(this.ctx, entries);
+        failed = await writeBatch(this.ctx, entries);
       } catch (err) {
         batch.forEach((w) => w.done(err));
         this.forget(entries);
@@ -205,10 +232,10 @@ class ArchiveWriter {
         release();
       }
       // Searchable from here: the ingests go on while the marks are written.
-      batch.forEach((w) => w.done());
+      batch.forEach((w) => w.done(failed.get(w.entry)));
       this.sinceMerge.batches++;
       this.sinceMerge.messages += entries.length;
-      await markIndexed(this.ctx, entries).catch(reportBackgroundError);
+      await markIndexed(this.ctx, entries.filter((e) => !failed.has(e))).catch(reportBackgroundError);
       this.forget(entries);
       // Checked per batch: a queue that never empties (a long crawl) must not put merges off for good.
       if (this.sinceMerge.batches >= BUSY_MERGE_BATCHES || this.sinceMerge.messages >= MERGE_MESSAGES) this.merge();
