@@ -153,9 +153,6 @@ test('a search read again takes its term buckets from memory: no bucket is read 
   const store = await testStore('search_bucket_cache');
   stores.push(store);
   await indexBatch(store, 'buckets', await entriesOf(files.slice(0, 40)));
-  // Merged: a batch this small is one packed document; a merged segment keeps its terms in buckets.
-  await compactIndex(store, 'buckets', { force: true });
-  assert.deepEqual((await readIndexState(await indexCtx(store, 'buckets'))).manifest.segs.map((s) => s.kind), ['bucketed']);
   let segmentReads = 0;
   const watched = await openStore({ uri: process.env.MONGODB_URI!, dbName: store.dbName, observeCommand: (command, collection) => void (command === 'find' && collection === 'sx_*_seg' && segmentReads++) });
   try {

@@ -12,15 +12,8 @@ import type { SegInfo } from './index-bucketed';
 import { writeBucketed } from './index-bucket-writer';
 import { buildSegment, encodePacked, estimateBytes, termsOfEntries, type IndexEntry } from './index-segment';
 
-/**
- * Batches that compress to this size are one document in the archive's `fresh` table, not a
- * segment of tables of its own: on FerretDB every table created or dropped (a bucketed batch's,
- * then by the merge that folds it in) makes each SQLite connection parse the whole schema again.
- * At 64 KB most batches of a mailbox crawl (about 45 messages) were bucketed; at 256 KB nearly
- * none, and the first run of bench:archive took FerretDB 102–113 s of CPU instead of 132 s.
- * A search that reads one uncached costs a lookup of up to 256 KB (about 25 ms on FerretDB).
- */
-export const PACKED_MAX_BYTES = 256 * 1024;
+/** Batches that compress to this size are one document (a lookup returns it in a few ms). */
+export const PACKED_MAX_BYTES = 64 * 1024;
 
 export interface BuildRequest {
   entries: readonly IndexEntry[];
