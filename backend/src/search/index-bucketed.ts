@@ -77,7 +77,7 @@ const cacheKey = (ctx: IndexCtx, seg: SegInfo, what: string) => `${ctx.store.db.
 
 /** Writes a segment's partitions to the archive's index. */
 export const partWriter = (ctx: IndexCtx, segId: string): WritePart => (partition, docs, sizes) =>
-  insertDocs(ctx.store, segmentPart(ctx.layout, ctx.key, segId, partition), docs, sizes ? { sizes } : {});
+  insertDocs(ctx.store, segmentPart(ctx.layout, ctx.key, segId, partition), docs, { sizes });
 
 interface Meta {
   n: number;

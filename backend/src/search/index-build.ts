@@ -3,17 +3,14 @@
  * and encoding and compressing its documents took about a fifth of the backend's main thread in
  * the archive and journal benchmarks, the thread that also parses mail, serves the API and runs
  * the gateway. The index worker (index-worker.ts) does that part and hands back the documents;
- * the main thread only writes them, in the order `BucketedWriter` gives them.
+ * the main thread only writes them, in the order `BucketedWriter` gives them. This module is the
+ * main thread's side: what goes to the worker and back, and the worker's pool.
  */
 import { availableParallelism } from 'node:os';
 import type { IndexDoc } from '../store/postings';
 import { WorkerPool } from '../workers/pool';
 import type { SegInfo } from './index-bucketed';
-import { writeBucketed } from './index-bucket-writer';
-import { buildSegment, encodePacked, estimateBytes, termsOfEntries, type IndexEntry } from './index-segment';
-
-/** Batches that compress to this size are one document (a lookup returns it in a few ms). */
-export const PACKED_MAX_BYTES = 64 * 1024;
+import type { IndexEntry } from './index-segment';
 
 export interface BuildRequest {
   entries: readonly IndexEntry[];
@@ -32,21 +29,10 @@ export interface PartWrite {
 /** A built batch: one compressed document, or a bucketed segment's writes in the order they go. */
 export type BuiltBatch = { kind: 'packed'; info: SegInfo; z: Uint8Array } | { kind: 'bucketed'; info: SegInfo; writes: PartWrite[] };
 
-/** Runs in the index worker. */
-export async function buildBatch({ entries, docNo0, segId }: BuildRequest): Promise<BuiltBatch> {
-  const terms = await termsOfEntries(entries);
-  const seg = await buildSegment(entries, entries.map((_, i) => docNo0 + i), terms);
-  const z = estimateBytes(seg) <= 4 * PACKED_MAX_BYTES ? encodePacked(seg) : null;
-  if (z && z.length <= PACKED_MAX_BYTES) return { kind: 'packed', info: { id: segId, n: seg.columns.n, kind: 'packed', parts: 0, bytes: z.length }, z };
-  const writes: PartWrite[] = [];
-  const info = await writeBucketed(async (partition, docs, sizes) => void writes.push({ partition, docs, sizes }), segId, seg);
-  return { kind: 'bucketed', info, writes };
-}
-
 /**
  * A batch of the largest size (MAX_BATCH_CHARS of text) is tokenized and encoded in a second or
- * two; a worker still busy after this is stuck, and is ended (its batch fails, and the ingests
- * waiting for it are retried).
+ * two; a worker still busy after this is stuck, and is ended (its batch is built again in
+ * halves, index-store.ts).
  */
 const BUILD_LIMIT_MS = 120_000;
 

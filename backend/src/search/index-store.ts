@@ -29,8 +29,8 @@
  *    when small. The index worker tokenizes and encodes it (index-build.ts); this thread writes
  *    what the worker hands back. A batch is numbered by inserting a reservation and becomes
  *    searchable by inserting its commit record (index-manifest.ts): no document ever has two
- *    writers, as FerretDB's updates are unlocked read-modify-write. `ingestMessage` returns after the
- *    commit, so a message is findable once its run reports it archived.
+ *    writers, as FerretDB's updates are unlocked read-modify-write. `ingestMessage` returns
+ *    after the commit, so a message is findable once its run reports it archived.
  *  - Merges (index-merge.ts) fold batches and smaller segments into bigger ones in the
  *    background (O(log N) segments, each message rewritten O(log N) times), publish the result
  *    as the next manifest version by insert, and drop what they replaced after a grace period.
@@ -101,9 +101,8 @@ export async function indexBatch(store: Pick<Store, 'db'>, archiveId: string, en
 /** Entries the index worker could not build even alone, with its error. */
 type Failed = Map<IndexEntry, unknown>;
 
-/** Writes `entries` as one batch, or as several when the worker cannot build them together. */
-async function writeBatch(ctx: IndexCtx, entries: readonly IndexEntry[]): Promise<Failed> {
-  const failed: Failed = new Map();
+/** Writes `entries` as one batch, or as several when the worker cannot build them together; adds to `failed` those it could not. */
+async function writeBatch(ctx: IndexCtx, entries: readonly IndexEntry[], failed: Failed = new Map()): Promise<Failed> {
   if (entries.length === 0) return failed;
   const regKey = `${ctx.store.db.databaseName}|${ctx.archiveId}`;
   if (!registered.has(regKey)) {
@@ -133,7 +132,7 @@ async function writeAs(ctx: IndexCtx, seq: number, entries: readonly IndexEntry[
     }
     const half = Math.ceil(entries.length / 2);
     if (!(await writeAs(ctx, seq, entries.slice(0, half), failed))) return false;
-    for (const [entry, e] of await writeBatch(ctx, entries.slice(half))) failed.set(entry, e);
+    await writeBatch(ctx, entries.slice(half), failed);
     return true;
   }
   if (built.kind === 'packed') {
