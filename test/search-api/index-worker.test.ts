@@ -5,7 +5,8 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { indexBatch, resultId, type IndexEntry } from '../../backend/src/search/index-store';
+import { compactIndex, indexBatch, indexCtx, resultId, type IndexEntry } from '../../backend/src/search/index-store';
+import { readIndexState } from '../../backend/src/search/index-manifest';
 import { parseQuery } from '../../backend/src/search/query';
 import { searchIndex } from '../../backend/src/search/service';
 import { testStore, type TestStore } from '../helpers/db';
@@ -48,7 +49,7 @@ test('indexing a batch of 8 MB of distinct words keeps the event loop turning, a
   assert.deepEqual(found.value.map((r) => r.id), [resultId('big', batch[417]!.sha256)]);
 });
 
-test('a message the index worker fails on fails alone: the messages batched with it are indexed', async () => {
+test('a message the index worker fails on fails alone: the messages batched with it are indexed, and merged without waiting', async () => {
   store ??= await testStore('search_index_worker');
   const batch = entries(5, 20);
   // Not a string: the tokenizer throws on it, as it would on a message it has a bug for.
@@ -58,4 +59,9 @@ test('a message the index worker fails on fails alone: the messages batched with
     const found = await searchIndex(store, ['poisoned'], parseQuery(`subject:"report ${i}"`), { limit: 10, cursor: null });
     assert.deepEqual(found.value.map((r) => r.id), i === 2 ? [] : [resultId('poisoned', e.sha256)], `message ${i}`);
   }
+  // The failed message's batch number is given up at once: a merge folds every batch in now,
+  // not after ABANDON_MS (10 minutes) of searches reading unmerged batches.
+  await compactIndex(store, 'poisoned', { force: true });
+  const state = await readIndexState(await indexCtx(store, 'poisoned'), { exact: true });
+  assert.deepEqual({ reserved: state.reserved, batches: state.batches.length, segments: state.manifest.segs.length }, { reserved: [], batches: 0, segments: 1 });
 });

@@ -198,6 +198,16 @@ export async function commitDeletion(ctx: IndexCtx, seq: number, del: TombInfo):
   return commit(ctx, seq, { del });
 }
 
+/**
+ * Gives a reserved number up: its batch holds nothing (the writer's messages all failed), and
+ * merges go on past it now rather than after ABANDON_MS. Also a merge's verdict on a writer
+ * that never committed; whichever insert comes first decides.
+ */
+export async function abandonBatch(ctx: IndexCtx, seq: number): Promise<void> {
+  await insertDoc(ctx.store, meta(ctx), { _id: `c|${pad(seq)}`, abandoned: true, at: new Date() });
+  changed(ctx);
+}
+
 /** The insert decides; a commit this writer won is what it wrote, so it is cached for the merges and searches that read it next. */
 async function commit(ctx: IndexCtx, seq: number, body: { seg: SegInfo } | { del: TombInfo }): Promise<boolean> {
   const won = await insertDoc(ctx.store, meta(ctx), { _id: `c|${pad(seq)}`, ...body, at: new Date() });
@@ -224,7 +234,7 @@ export async function mergeableBatches(ctx: IndexCtx, state: IndexState, now = D
       const r = await getDoc(ctx.store, meta(ctx), `r|${pad(seq)}`);
       const at = r?.at instanceof Date ? r.at.getTime() : now;
       if (now - at < ABANDON_MS) break;
-      await insertDoc(ctx.store, meta(ctx), { _id: `c|${pad(seq)}`, abandoned: true, at: new Date() });
+      await abandonBatch(ctx, seq);
       commit = await commitOf(ctx, seq);
       if (!commit) break;
     }

@@ -56,7 +56,7 @@ import { getMessageDoc, type MessageContent, type MessageMeta } from '../store/m
 import { archiveKey, getDoc, indexLayout, insertDocs, insertDoc, freshPart, listIds, marksPart, registerIndexedArchive, scanArchiveItems, scanMessageTexts, type MessageTextRow } from '../store/postings';
 import { partWriter, type IndexCtx } from './index-bucketed';
 import { buildInWorker, type BuiltBatch } from './index-build';
-import { commitBatch, reserveBatch } from './index-manifest';
+import { abandonBatch, commitBatch, reserveBatch } from './index-manifest';
 import { MERGE_MESSAGES, compact, mergeStep, newSegmentId } from './index-merge';
 import { attachmentNames } from '../ingest/attachment-role';
 import type { IndexEntry } from './index-segment';
@@ -125,9 +125,9 @@ async function writeAs(ctx: IndexCtx, seq: number, entries: readonly IndexEntry[
   try {
     built = await buildInWorker({ entries, docNo0: seq * MAX_BATCH, segId: newSegmentId() });
   } catch (err) {
-    // A lone message's number stays reserved, and is declared abandoned by a merge (ABANDON_MS).
     if (entries.length === 1) {
       failed.set(entries[0]!, err);
+      await abandonBatch(ctx, seq);
       return true;
     }
     const half = Math.ceil(entries.length / 2);
