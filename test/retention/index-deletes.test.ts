@@ -50,7 +50,7 @@ async function storedShas(store: TestStore, archive: string): Promise<Set<string
   const state = await readIndexState(ctx, { exact: true });
   const out = new Set<string>();
   for (const seg of [...state.manifest.segs, ...state.manifest.retired.map((r) => r.seg), ...state.batches.map((b) => b.seg)]) {
-    for await (const s of (await openSegment(ctx, seg, { keep: false })).summaryStream()) out.add(s.sha);
+    for await (const block of (await openSegment(ctx, seg, { keep: false })).summaryBlocks()) for (const s of block) out.add(s.sha);
   }
   return out;
 }

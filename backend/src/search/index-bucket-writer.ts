@@ -125,14 +125,19 @@ export class BucketedWriter {
     }
   }
 
-  async addTerm(rec: TermRecord): Promise<void> {
+  /** A promise only when the term fills a bucket or the time slice is spent: merges add hundreds of thousands. */
+  addTerm(rec: TermRecord): Promise<void> | undefined {
     if (this.lastTerm !== null && byTerm(this.lastTerm, rec.term) >= 0) throw new Error(`terms out of order: ${this.lastTerm} then ${rec.term}`);
     this.lastTerm = rec.term;
-    if (this.bucketFirst !== null && this.bucket.out.length + termRecordBytes(rec) > BUCKET_BYTES) await this.flushBucket();
+    if (this.bucketFirst !== null && this.bucket.out.length + termRecordBytes(rec) > BUCKET_BYTES) return this.flushBucket().then(() => this.append(rec));
+    return this.append(rec);
+  }
+
+  private append(rec: TermRecord): Promise<void> | undefined {
     this.bucketFirst ??= rec.term;
     this.bucket.write(rec);
     this.bucketTerms++;
-    if (this.slice.spent) await this.slice.yield();
+    return this.slice.spent ? this.slice.yield() : undefined;
   }
 
   private async flushBucket(): Promise<void> {

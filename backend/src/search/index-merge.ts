@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { deleteDocs, dropPart, freshPart, listArchiveTables, segmentPart, tombPart } from '../store/postings';
 import { BucketedWriter } from './index-bucket-writer';
 import { openSegment, partWriter, type IndexCtx, type SegInfo, type SegmentView, type TombInfo } from './index-bucketed';
-import { CODE_BIT, FIELD_CODES, ByteReader, encodeList, type FieldCode, type TermRecord } from './index-codec';
+import { FIELD_CODES, ByteReader, encodeList, type FieldCode, type TermRecord } from './index-codec';
 import { mergeableBatches, pruneMeta, publishManifest, readIndexState, tryMergeLock, type Manifest } from './index-manifest';
 import { ColumnsBuilder, byTerm, compareKeys, type Columns, type Summary } from './index-segment';
 import { deadBits, deadDocNos, tombsFor } from './index-tomb';
@@ -69,7 +69,7 @@ export async function mergeSegments(ctx: IndexCtx, inputs: readonly SegInfo[], d
 async function mergeOrder(views: SegmentView[], cols: Columns[], writer: BucketedWriter, dead: ReadonlySet<number>): Promise<{ remaps: Int32Array[]; columns: Columns }> {
   const total = cols.reduce((n, c) => n + c.n, 0);
   const remaps = cols.map((c) => new Int32Array(c.n).fill(-1));
-  const streams = views.map((v) => v.summaryStream());
+  const summaries = await Promise.all(views.map((v) => BlockCursor.open(v.summaryBlocks())));
   const pos = cols.map(() => 0);
   const builder = new ColumnsBuilder(total);
   const seen = new Set<string>();
@@ -88,9 +88,10 @@ async function mergeOrder(views: SegmentView[], cols: Columns[], writer: Buckete
     const c = cols[best] as Columns;
     const p = pos[best] as number;
     pos[best] = p + 1;
-    const next = await (streams[best] as AsyncGenerator<Summary>).next();
-    if (next.done) throw new Error('segment has fewer summaries than messages');
-    const s = next.value;
+    const cursor = summaries[best] as BlockCursor<Summary>;
+    const s = cursor.head;
+    if (!s) throw new Error('segment has fewer summaries than messages');
+    await cursor.next();
     if (seen.has(s.sha) || dead.has(c.docNo[p] as number)) continue;
     seen.add(s.sha);
     (remaps[best] as Int32Array)[p] = ord;
@@ -105,8 +106,14 @@ async function mergeOrder(views: SegmentView[], cols: Columns[], writer: Buckete
 
 let scratch = new Uint32Array(1 << 16);
 
+/** An input's list of one term and field, and the input's old → new ordinals. */
+interface ListPart {
+  bytes: Uint8Array;
+  remap: Int32Array;
+}
+
 /** One field's merged list: every input's ordinals mapped to the new segment, ascending. */
-function mergeList(parts: { bytes: Uint8Array; remap: Int32Array }[]): Uint8Array | null {
+function mergeList(parts: readonly ListPart[]): Uint8Array | null {
   let n = 0;
   for (const { bytes, remap } of parts) {
     if (scratch.length < n + bytes.length) {
@@ -128,33 +135,84 @@ function mergeList(parts: { bytes: Uint8Array; remap: Int32Array }[]): Uint8Arra
   return encodeList(out);
 }
 
+/**
+ * Items of a stream of blocks one at a time: `next` returns a promise only when it has to read
+ * the next block, so a merge awaits once a bucket instead of once a record.
+ */
+class BlockCursor<T> {
+  head: T | null = null;
+  private block: readonly T[] = [];
+  private i = 0;
+
+  private constructor(private readonly blocks: AsyncIterator<readonly T[]>) {}
+
+  static async open<T>(blocks: AsyncIterator<readonly T[]>): Promise<BlockCursor<T>> {
+    const cursor = new BlockCursor(blocks);
+    await cursor.read();
+    return cursor;
+  }
+
+  next(): Promise<void> | undefined {
+    if (++this.i >= this.block.length) return this.read();
+    this.head = this.block[this.i] as T;
+    return undefined;
+  }
+
+  private async read(): Promise<void> {
+    for (;;) {
+      const r = await this.blocks.next();
+      if (r.done) return void (this.head = null);
+      if (r.value.length === 0) continue;
+      [this.block, this.i, this.head] = [r.value, 0, r.value[0] as T];
+      return;
+    }
+  }
+}
+
 async function mergeTerms(views: SegmentView[], remaps: Int32Array[], writer: BucketedWriter): Promise<void> {
-  const streams = views.map((v) => v.recordStream());
-  const heads: (TermRecord | null)[] = await Promise.all(streams.map(async (s) => (await s.next()).value ?? null));
+  const cursors = await Promise.all(views.map((v) => BlockCursor.open(v.recordBlocks())));
+  // The inputs whose head is the smallest term, found in one pass (a merge takes in a few dozen
+  // inputs and a few hundred thousand terms).
+  const at: number[] = [];
+  // Each field's lists of the term, by field (reused from term to term).
+  const parts: ListPart[][] = FIELD_CODES.map(() => []);
   for (;;) {
     let term: string | null = null;
-    for (const h of heads) if (h && (term === null || byTerm(h.term, term) < 0)) term = h.term;
+    at.length = 0;
+    for (let i = 0; i < cursors.length; i++) {
+      const head = (cursors[i] as BlockCursor<TermRecord>).head;
+      if (!head) continue;
+      if (term !== null && head.term !== term) {
+        if (byTerm(head.term, term) > 0) continue;
+        at.length = 0;
+      }
+      term = head.term;
+      at.push(i);
+    }
     if (term === null) return;
+    for (const list of parts) list.length = 0;
+    for (const i of at) {
+      const cursor = cursors[i] as BlockCursor<TermRecord>;
+      const { lists } = cursor.head as TermRecord;
+      for (let c = 0; c < FIELD_CODES.length; c++) {
+        const bytes = lists[FIELD_CODES[c] as FieldCode];
+        if (bytes) (parts[c] as ListPart[]).push({ bytes, remap: remaps[i] as Int32Array });
+      }
+      const reading = cursor.next();
+      if (reading) await reading;
+    }
     const lists: TermRecord['lists'] = {};
-    const parts: Partial<Record<FieldCode, { bytes: Uint8Array; remap: Int32Array }[]>> = {};
-    for (let i = 0; i < heads.length; i++) {
-      const h = heads[i];
-      if (!h || h.term !== term) continue;
-      for (const code of FIELD_CODES) {
-        const bytes = h.lists[code];
-        if (bytes) (parts[code] ??= []).push({ bytes, remap: remaps[i] as Int32Array });
-      }
-      heads[i] = (await (streams[i] as AsyncGenerator<TermRecord>).next()).value ?? null;
-    }
-    let mask = 0;
-    for (const code of FIELD_CODES) {
-      const list = parts[code] ? mergeList(parts[code]) : null;
+    let any = false;
+    for (let c = 0; c < FIELD_CODES.length; c++) {
+      const list = (parts[c] as ListPart[]).length > 0 ? mergeList(parts[c] as ListPart[]) : null;
       if (list) {
-        lists[code] = list;
-        mask |= CODE_BIT[code];
+        lists[FIELD_CODES[c] as FieldCode] = list;
+        any = true;
       }
     }
-    if (mask) await writer.addTerm({ term, lists });
+    if (!any) continue;
+    const writing = writer.addTerm({ term, lists });
+    if (writing) await writing;
   }
 }
 
