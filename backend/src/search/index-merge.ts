@@ -171,25 +171,10 @@ class BlockCursor<T> {
 
 async function mergeTerms(views: SegmentView[], remaps: Int32Array[], writer: BucketedWriter): Promise<void> {
   const cursors = await Promise.all(views.map((v) => BlockCursor.open(v.recordBlocks())));
-  // The inputs whose head is the smallest term, found in one pass (a merge takes in a few dozen
-  // inputs and a few hundred thousand terms).
   const at: number[] = [];
   // Each field's lists of the term, by field (reused from term to term).
   const parts: ListPart[][] = FIELD_CODES.map(() => []);
-  for (;;) {
-    let term: string | null = null;
-    at.length = 0;
-    for (let i = 0; i < cursors.length; i++) {
-      const head = (cursors[i] as BlockCursor<TermRecord>).head;
-      if (!head) continue;
-      if (term !== null && head.term !== term) {
-        if (byTerm(head.term, term) > 0) continue;
-        at.length = 0;
-      }
-      term = head.term;
-      at.push(i);
-    }
-    if (term === null) return;
+  for (let term = smallestHead(cursors, at); term !== null; term = smallestHead(cursors, at)) {
     for (const list of parts) list.length = 0;
     for (const i of at) {
       const cursor = cursors[i] as BlockCursor<TermRecord>;
@@ -201,19 +186,45 @@ async function mergeTerms(views: SegmentView[], remaps: Int32Array[], writer: Bu
       const reading = cursor.next();
       if (reading) await reading;
     }
-    const lists: TermRecord['lists'] = {};
-    let any = false;
-    for (let c = 0; c < FIELD_CODES.length; c++) {
-      const list = (parts[c] as ListPart[]).length > 0 ? mergeList(parts[c] as ListPart[]) : null;
-      if (list) {
-        lists[FIELD_CODES[c] as FieldCode] = list;
-        any = true;
-      }
-    }
-    if (!any) continue;
-    const writing = writer.addTerm({ term, lists });
+    const lists = mergeLists(parts);
+    const writing = lists && writer.addTerm({ term, lists });
     if (writing) await writing;
   }
+}
+
+/**
+ * The smallest term at the cursors' heads, and in `at` the cursors whose head it is; null when
+ * every cursor is done. One pass: a merge takes in a few dozen inputs and a few hundred
+ * thousand terms.
+ */
+function smallestHead(cursors: readonly BlockCursor<TermRecord>[], at: number[]): string | null {
+  let term: string | null = null;
+  at.length = 0;
+  for (let i = 0; i < cursors.length; i++) {
+    const head = (cursors[i] as BlockCursor<TermRecord>).head;
+    if (!head) continue;
+    if (term !== null && head.term !== term) {
+      if (byTerm(head.term, term) > 0) continue;
+      at.length = 0;
+    }
+    term = head.term;
+    at.push(i);
+  }
+  return term;
+}
+
+/** A term's merged lists, field by field; null when none of its messages is left. */
+function mergeLists(parts: readonly (readonly ListPart[])[]): TermRecord['lists'] | null {
+  const lists: TermRecord['lists'] = {};
+  let any = false;
+  for (let c = 0; c < FIELD_CODES.length; c++) {
+    const list = (parts[c] as ListPart[]).length > 0 ? mergeList(parts[c] as ListPart[]) : null;
+    if (list) {
+      lists[FIELD_CODES[c] as FieldCode] = list;
+      any = true;
+    }
+  }
+  return any ? lists : null;
 }
 
 /** Removes what replaced segments left: packed batches' documents, bucketed segments' tables. */
