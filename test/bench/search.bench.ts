@@ -7,7 +7,9 @@
  * BENCH_SEARCH_BATCH, merged by the normal policy after each, as a backfill writes them). At
  * each size it runs a fixed mix of queries (BENCH_SEARCH_ROUNDS rounds) through the search
  * service core (index reads, evaluation, page, summaries, snippets; no HTTP, no audit) and
- * prints percentiles. Sizes: BENCH_SEARCH_SIZES (default 10000,100000). Last line: JSON.
+ * prints percentiles; then the commit of ingest-sized batches and the merge an archiving crawl
+ * makes (24 batches of a crawl page each). Sizes: BENCH_SEARCH_SIZES (default 10000,100000).
+ * Last line: JSON.
  */
 import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
@@ -118,7 +120,8 @@ async function main(): Promise<void> {
       figures.push(await measureQueries(store, size));
     }
     const live = await liveBatches(store, templates, loaded);
-    report(figures, perSize, indexMs / loaded, live, dbKind, layout, templates.length);
+    const merges = await crawlMerges(store, templates, loaded + 80);
+    report(figures, perSize, indexMs / loaded, live, merges, dbKind, layout, templates.length);
   } finally {
     await store.db.dropDatabase().catch(() => undefined);
     await store.close();
@@ -140,7 +143,33 @@ async function liveBatches(store: Store, templates: Template[], from: number): P
   return { msPerBatch: median, msPerMessage: median / 4 };
 }
 
-function report(figures: SizeFigures[], perSize: { size: number; msPerMessage: number }[], msPerMessage: number, live: { msPerBatch: number; msPerMessage: number }, dbKind: string, layout: string, templates: number): void {
+const CRAWL_ARCHIVES = 4;
+const CRAWL_BATCHES = 24; // the writer's merge point while batches keep coming (BUSY_MERGE_BATCHES)
+const CRAWL_BATCH = 45; // a crawl page's messages, as the archive benchmark's batches have
+
+/**
+ * The merge an archiving crawl makes: CRAWL_BATCHES batches of a crawl page each, folded into
+ * one segment, in archives of their own. Median wall time and process CPU (the index worker is
+ * idle meanwhile: the merge's own thread).
+ */
+async function crawlMerges(store: Store, templates: Template[], from: number): Promise<{ wallMs: number; cpuMs: number }> {
+  const wall: number[] = [];
+  const cpu: number[] = [];
+  let next = from;
+  for (let a = 0; a < CRAWL_ARCHIVES; a++) {
+    const archive = `${ARCHIVE}-crawl-${a}`;
+    for (let b = 0; b < CRAWL_BATCHES; b++) await indexBatch(store, archive, Array.from({ length: CRAWL_BATCH }, () => variant(templates, next++)));
+    const ctx = await indexCtx(store, archive);
+    const [c0, t0] = [process.cpuUsage(), performance.now()];
+    if (!(await mergeStep(ctx, { force: true }))) throw new Error(`${archive}: nothing to merge`);
+    wall.push(performance.now() - t0);
+    const c = process.cpuUsage(c0);
+    cpu.push((c.user + c.system) / 1000);
+  }
+  return { wallMs: percentile(wall.sort((x, y) => x - y), 50), cpuMs: percentile(cpu.sort((x, y) => x - y), 50) };
+}
+
+function report(figures: SizeFigures[], perSize: { size: number; msPerMessage: number }[], msPerMessage: number, live: { msPerBatch: number; msPerMessage: number }, merges: { wallMs: number; cpuMs: number }, dbKind: string, layout: string, templates: number): void {
   const rows: Row[] = [];
   const details: Detail[] = [];
   for (const f of figures) {
@@ -168,6 +197,8 @@ function report(figures: SizeFigures[], perSize: { size: number; msPerMessage: n
     { key: 'index_ms_per_msg', label: 'indexing cost per message, whole load (tokenize, write, merges)', value: msPerMessage, unit: 'ms', digits: 2 },
     { key: 'live_batch_ms', label: 'ingest-sized batch (4 messages) commit, median', value: live.msPerBatch, unit: 'ms' },
     { key: 'live_ms_per_msg', label: '  per message', value: live.msPerMessage, unit: 'ms', digits: 2 },
+    { key: 'crawl_merge_ms', label: `a crawl's merge (${CRAWL_BATCHES} batches of ${CRAWL_BATCH} messages into one segment), median of ${CRAWL_ARCHIVES}`, value: merges.wallMs, unit: 'ms', digits: 0 },
+    { key: 'crawl_merge_cpu_ms', label: '  its CPU (this process)', value: merges.cpuMs, unit: 'ms', digits: 0 },
   );
   if (figures.length >= 2) {
     const a = figures[0] as SizeFigures;
