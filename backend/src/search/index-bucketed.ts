@@ -68,7 +68,7 @@ export interface SegmentView {
   summaries(ords: readonly number[]): Promise<Map<number, Summary>>;
   /**
    * For merging: every record in term order, every summary in ordinal order, a stored block at a
-   * time (a merge reads every record: one await each was a third of its time).
+   * time (a merge reads hundreds of thousands of records: not an await for each).
    */
   recordBlocks(): AsyncGenerator<readonly TermRecord[]>;
   summaryBlocks(): AsyncGenerator<readonly Summary[]>;

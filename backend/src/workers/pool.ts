@@ -52,10 +52,11 @@ interface Slot<Req, Res> {
 const IDLE_MS = 30_000;
 
 /**
- * A worker's young generation (V8's default grows to 32 MB under a steady allocation rate, as the
- * index and extraction workers have while archiving). The first run of `bench:archive` (20 ×
- * 2,000), same stretch of the machine: backend peak RSS 305 MB at 32, 287 MB at 16, and 326 /
- * 321 s: what survives a batch is promoted either way.
+ * A worker's young generation. V8 grows it to the limit under a steady allocation rate, as the
+ * index and extraction workers have while archiving, and each worker's is on top of the main
+ * thread's heap. `bench:archive` (20 × 2,000), backend peak RSS: first runs in the same stretch
+ * of the machine 305 MB at 32 and 287 MB at 16 (326 and 321 s); full runs 304 and 304 MB at 16
+ * against 318 and 310 MB at 32 the session before.
  */
 const YOUNG_MB = 16;
 
