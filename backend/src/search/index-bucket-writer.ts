@@ -165,7 +165,11 @@ export async function writeBucketed(write: WritePart, segId: string, seg: Segmen
   const w = new BucketedWriter(write, segId);
   for (const s of seg.summaries) await w.addSummary(s);
   await w.addColumns(seg.columns);
-  for (const rec of seg.records) await w.addTerm(rec);
+  for (const rec of seg.records) {
+    // As in merges: an await only when the writer has one (a batch has tens of thousands of terms).
+    const writing = w.addTerm(rec);
+    if (writing) await writing;
+  }
   return w.finish(seg.columns.n, seg.columns.folders);
 }
 
