@@ -22,7 +22,8 @@ const list = z
 
 const baseSchema = z.object({
   MONGODB_URI: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// or mongodb+srv:// URI'),
-  MONGODB_DB: z.string().regex(/^[A-Za-z0-9_-]{1,60}$/, 'letters, digits, _ and - only').default('m365archive'),
+  // At most 56: FerretDB names the search index's database `<MONGODB_DB>_search` (store/connection.ts), and takes 63 characters.
+  MONGODB_DB: z.string().regex(/^[A-Za-z0-9_-]{1,56}$/, 'letters, digits, _ and - only, at most 56').default('m365archive'),
   TENANT_ID: guid,
   CLIENT_ID: guid,
   /** Application ID URIs of the API besides `api://{CLIENT_ID}` and `api://{PUBLIC_URL host}/{CLIENT_ID}`: accepted as `aud` of v1.0 tokens. */

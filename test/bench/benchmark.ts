@@ -19,6 +19,7 @@ import { FEW_WRITERS, mailboxesFor, readSettings, seedOf, type BenchSettings } f
 import { measureCollab } from './collab';
 import { tenantEnv } from '../helpers/tenant-env';
 import type { BackendProcess } from '../helpers/process';
+import { dropDatabases } from '../helpers/db';
 
 const log = (line: string) => console.error(`[bench] ${line}`);
 
@@ -61,7 +62,7 @@ export async function runBenchmark(): Promise<void> {
     const archived = await loadArchived(archive);
     const sample = spread(archived, settings.sample);
     const lookupFull = await lookupCost(archive, sample);
-    await archive.db.dropDatabase().catch(() => undefined);
+    await dropDatabases(archive).catch(() => undefined);
     await archive.close();
 
     log(`ceilings on a sample of ${sample.length} archived messages…`);

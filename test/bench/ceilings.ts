@@ -11,6 +11,7 @@ import { openStore, type Store } from '../../backend/src/store';
 import { findItemBySource } from '../../backend/src/store/items';
 import type { Timeline } from './end-to-end';
 import { EXCHANGE } from './settings';
+import { dropDatabases } from '../helpers/db';
 
 /** One archived message, its bytes read back from the archive, and where it came from. */
 export interface SampleMessage {
@@ -188,7 +189,7 @@ export async function withFreshStore<T>(uri: string, prefix: string, work: (stor
   try {
     return await work(store);
   } finally {
-    await store.db.dropDatabase().catch(() => undefined);
+    await dropDatabases(store).catch(() => undefined);
     await store.close();
   }
 }

@@ -22,6 +22,7 @@ import { openStore, type Store } from '../../backend/src/store';
 import { getItem } from '../../backend/src/store/items';
 import { HOSTILE_SHAPES } from '../fixtures/hostile/shapes';
 import { printReport, type Detail, type Row } from './report';
+import { dropDatabases } from '../helpers/db';
 
 const log = (line: string) => console.error(`[bench:hostile] ${line}`);
 const N = Number(process.env.BENCH_HOSTILE_N ?? 200_000);
@@ -104,7 +105,7 @@ async function main(): Promise<void> {
       rows.push({ key: `${shape.name}_ingest_ratio`, label: `${shape.name}: ingest 2N / N`, value: ingestRatio, unit: '', digits: 2, target: `≤ ${MAX_RATIO}`, ok: ingestRatio <= MAX_RATIO });
     }
   } finally {
-    await store.db.dropDatabase().catch(() => undefined);
+    await dropDatabases(store).catch(() => undefined);
     await store.close();
     await db.stop();
   }

@@ -29,6 +29,7 @@ import { corpusDir, corpusFiles } from '../helpers/corpus';
 import { startDovecot } from '../helpers/dovecot';
 import { withFreshStore } from './ceilings';
 import { printReport, type Row } from './report';
+import { dropDatabases } from '../helpers/db';
 
 const log = (line: string) => console.error(`[bench] ${line}`);
 const int = (name: string, fallback: number) => (process.env[name] ? Number(process.env[name]) : fallback);
@@ -181,7 +182,7 @@ async function main(): Promise<void> {
   } finally {
     await dovecot.stop();
     rmSync(work, { recursive: true, force: true });
-    await store.db.dropDatabase().catch(() => undefined);
+    await dropDatabases(store).catch(() => undefined);
     await store.close();
     await db.stop();
   }

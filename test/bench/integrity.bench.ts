@@ -34,6 +34,7 @@ import { enqueue, getJob } from '../../backend/src/store/jobs';
 import { corpusFiles } from '../helpers/corpus';
 import { peakRss } from './probes';
 import { printReport, type Row } from './report';
+import { dropDatabases } from '../helpers/db';
 
 const log = (line: string) => console.error(`[bench] ${line}`);
 const int = (name: string, fallback: number) => (process.env[name] ? Number(process.env[name]) : fallback);
@@ -140,7 +141,7 @@ async function verify(store: Store, s: IntegritySettings) {
 /** Drops a store's database once its index writers are done (their idle merges would find it gone). */
 async function dropStore(store: Store): Promise<void> {
   await flushIndex(store);
-  await store.db.dropDatabase();
+  await dropDatabases(store);
   await store.close();
 }
 

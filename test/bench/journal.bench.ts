@@ -24,6 +24,7 @@ import { benchBackend, cpuSeconds, diffCpu, vmHwm } from './probes';
 import { describeCommands, diffCounts, scrapeDbCommands, sumCounts, total } from './db-commands';
 import { printReport, type Row } from './report';
 import { tenantEnv } from '../helpers/tenant-env';
+import { dropDatabases } from '../helpers/db';
 
 const log = (line: string) => console.error(`[bench] ${line}`);
 const int = (name: string, fallback: number) => (process.env[name] ? Number(process.env[name]) : fallback);
@@ -166,7 +167,7 @@ async function main(): Promise<void> {
   } finally {
     await stopExtra();
     await backend.stop();
-    await store.db.dropDatabase().catch(() => undefined);
+    await dropDatabases(store).catch(() => undefined);
     await store.close();
     await emulator.close();
     await db.stop();

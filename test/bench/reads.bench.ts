@@ -36,6 +36,7 @@ import { describeCommands, diffCounts, scrapeDbCommands, total, type CommandCost
 import { printReport, type Row } from './report';
 import { MIX, loadTemplates, percentile, variant, textBytes } from './search-corpus';
 import { tenantEnv } from '../helpers/tenant-env';
+import { dropDatabases } from '../helpers/db';
 
 const log = (line: string) => console.error(`[bench:reads] ${line}`);
 const MESSAGES = Number(process.env.BENCH_READS_MESSAGES ?? 100_000);
@@ -100,7 +101,7 @@ async function main(): Promise<void> {
       await backend.stop();
     }
   } finally {
-    await store.db.dropDatabase().catch(() => undefined);
+    await dropDatabases(store).catch(() => undefined);
     await store.close();
     await emulator.close();
     await db.stop();

@@ -24,6 +24,7 @@ import { insertPolicy } from '../../backend/src/store/retention-policies';
 import { expected, oracleOfEntries } from '../search-api/oracle';
 import { entryOf, mime, synthetic, type Synthetic } from '../retention/synthetic';
 import { printReport, type Row } from './report';
+import { dropDatabases } from '../helpers/db';
 
 const log = (line: string) => console.error(`[bench:retention] ${line}`);
 const TOTAL = Number(process.env.BENCH_RETENTION_MESSAGES ?? 200_000);
@@ -180,7 +181,7 @@ async function main(): Promise<void> {
       'Half the items are copies of a message another archive also holds; a blob goes with its last due copy.',
     ]);
   } finally {
-    await store.db.dropDatabase().catch(() => undefined);
+    await dropDatabases(store).catch(() => undefined);
     await store.close();
     await db.stop();
   }

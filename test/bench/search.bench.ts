@@ -25,6 +25,7 @@ import { parseQuery } from '../../backend/src/search/query';
 import { searchIndex } from '../../backend/src/search/service';
 import { PrefixTooBroadError } from '../../backend/src/search/index-bucketed';
 import { printReport, type Detail, type Row } from './report';
+import { dropDatabases } from '../helpers/db';
 
 const log = (line: string) => console.error(`[bench:search] ${line}`);
 const SIZES = (process.env.BENCH_SEARCH_SIZES ?? '10000,100000').split(',').map(Number);
@@ -123,7 +124,7 @@ async function main(): Promise<void> {
     const merges = await crawlMerges(store, templates, loaded + 80);
     report(figures, perSize, indexMs / loaded, live, merges, dbKind, layout, templates.length);
   } finally {
-    await store.db.dropDatabase().catch(() => undefined);
+    await dropDatabases(store).catch(() => undefined);
     await store.close();
     await db.stop();
   }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { basename } from 'node:path';
-import { openStore, type Store } from '../../backend/src/store';
+import { databasesOf, openStore, type Store } from '../../backend/src/store';
 
 export interface TestStore extends Store {
   dbName: string;
@@ -26,12 +26,24 @@ export async function testStore(name?: string): Promise<TestStore> {
   let dropping: Promise<void> | undefined;
   const drop = async () => {
     try {
-      await store.db.dropDatabase();
+      await dropDatabases(store);
     } finally {
       await store.close();
     }
   };
   return { ...store, dbName, drop: () => (dropping ??= drop()) };
+}
+
+/** Drops the store's databases: the main one and, on FerretDB, the search index's. */
+export async function dropDatabases(store: Pick<Store, 'db' | 'searchDb'>): Promise<void> {
+  for (const db of databasesOf(store)) await db.dropDatabase();
+}
+
+/** Drops every collection of the search index (what a database without an index, or one that lost it, holds). */
+export async function dropSearchIndex(store: Pick<Store, 'searchDb'>): Promise<void> {
+  for (const c of await store.searchDb.listCollections({}, { nameOnly: true }).toArray()) {
+    if (c.name.startsWith('sx_') || c.name.startsWith('search_')) await store.searchDb.collection(c.name).drop();
+  }
 }
 
 /**

@@ -5,6 +5,7 @@ import { createLogger } from '../../backend/src/log';
 import { startBackend, type RunningBackend } from '../../backend/src/server';
 import { openStore, type Store } from '../../backend/src/store';
 import { tenantEnv } from './tenant-env';
+import { dropDatabases } from './db';
 
 export interface Stack {
   emulator: EmulatorHandle;
@@ -70,7 +71,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     },
     async close() {
       await backend.close();
-      await store.db.dropDatabase().catch(() => undefined);
+      await dropDatabases(store).catch(() => undefined);
       await store.close();
       await emulator.close();
     },

@@ -10,7 +10,7 @@ import { parseQuery } from '../../backend/src/search/query';
 import { searchIndex } from '../../backend/src/search/service';
 import { listJobs } from '../../backend/src/store/jobs';
 import { getMessageDoc } from '../../backend/src/store/messages';
-import { testStore, type TestStore } from '../helpers/db';
+import { testStore, type TestStore, dropSearchIndex } from '../helpers/db';
 import { waitFor } from './helpers';
 
 /**
@@ -40,9 +40,7 @@ test('an archive indexed by an older parser is brought up to date from its blobs
   await flushIndex(store);
   // What the older parser left: no HTML words in the documents, and an index built from them.
   await store.db.collection('messages').updateMany({}, { $set: { alternativeText: '' }, $unset: { parserVersion: '' } });
-  for (const c of await store.db.listCollections({}, { nameOnly: true }).toArray()) {
-    if (c.name.startsWith('sx_') || c.name.startsWith('search_')) await store.db.collection(c.name).drop();
-  }
+  await dropSearchIndex(store);
   clearIndexCache();
   await reindexArchive(store, 'news');
   assert.equal(await count('hammock'), 0, 'the older index lacks the HTML words');

@@ -12,6 +12,7 @@ import { freePort, spawnBackend, type BackendProcess } from '../helpers/process'
 import { waitFor } from '../helpers/stack';
 import { sha256 } from './helpers';
 import { tenantEnv } from '../helpers/tenant-env';
+import { dropDatabases } from '../helpers/db';
 
 const PEOPLE = [DEMO_USERS.admin, DEMO_USERS.megan, DEMO_USERS.alex, DEMO_USERS.lee, DEMO_USERS.diego];
 const REPORTS = 240;
@@ -36,7 +37,7 @@ before(async () => {
 });
 after(async () => {
   await backend?.stop();
-  await store?.db.dropDatabase().catch(() => undefined);
+  if (store) await dropDatabases(store).catch(() => undefined);
   await store?.close();
   await emulator?.close();
 });

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { after, test } from 'node:test';
 import { openStore, type Store } from '../../backend/src/store';
 import { CODE_SCHEMA } from '../../backend/src/store/migrations';
+import { dropDatabases } from '../helpers/db';
 
 /**
  * The operator's procedure of README "Running in production", through `npm run admin` as an
@@ -48,16 +49,20 @@ async function database(): Promise<{ name: string; store: () => Promise<Store> }
   let opened: Store | undefined;
   cleanup.push(async () => {
     const store = opened ?? (await openStore({ uri: process.env.MONGODB_URI!, dbName: name }));
-    await store.db.dropDatabase();
+    await dropDatabases(store);
     await store.close();
   });
   return { name, store: async () => (opened ??= await openStore({ uri: process.env.MONGODB_URI!, dbName: name })) };
 }
 
-/** Documents per collection: what a faithful copy must hold again. */
+/** Documents per collection, of the main database and the search index's: what a faithful copy must hold again. */
 async function counts(store: Store): Promise<Record<string, number>> {
-  const names = (await store.db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name).sort();
-  return Object.fromEntries(await Promise.all(names.map(async (n) => [n, await store.db.collection(n).countDocuments()] as const)));
+  const out: [string, number][] = [];
+  for (const [label, db] of [['', store.db], ['search:', store.searchDb]] as const) {
+    if (label && db === store.db) continue;
+    for (const { name } of await db.listCollections({}, { nameOnly: true }).toArray()) out.push([label + name, await db.collection(name).countDocuments()]);
+  }
+  return Object.fromEntries(out.sort(([a], [b]) => a.localeCompare(b)));
 }
 
 test('restore, migrate, verify, backup and restore again with the admin CLI: the copy holds every document and reads back whole', { timeout: 240_000 }, async () => {
@@ -87,6 +92,10 @@ test('restore, migrate, verify, backup and restore again with the admin CLI: the
   const backedUp = await admin(first.name, 'backup', dir);
   assert.equal(backedUp.code, 0, backedUp.stderr);
   assert.match(backedUp.stdout, new RegExp(`\\(schema ${CODE_SCHEMA}\\)`));
+
+  const source = await first.store();
+  const indexPrefix = source.searchDb === source.db ? 'sx_' : 'search:sx_';
+  assert.ok(Object.keys(await counts(source)).some((n) => n.startsWith(indexPrefix)), `the index is in ${indexPrefix === 'sx_' ? 'the database' : 'a database of its own'}, and so in the copy`);
 
   const second = await database();
   const again = await admin(second.name, 'restore', dir);

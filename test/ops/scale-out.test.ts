@@ -15,6 +15,7 @@ import { scrapeMetrics, sampleValue, type Samples } from '../helpers/metrics';
 import { freePort, spawnBackend, type BackendProcess } from '../helpers/process';
 import { waitFor } from '../helpers/stack';
 import { tenantEnv } from '../helpers/tenant-env';
+import { dropDatabases } from '../helpers/db';
 
 const USERS = 6;
 const REPORTS = 60;
@@ -38,7 +39,7 @@ before(async () => {
 });
 after(async () => {
   for (const p of processes) await p.stop();
-  await store?.db.dropDatabase().catch(() => undefined);
+  if (store) await dropDatabases(store).catch(() => undefined);
   await store?.close();
   await emulator?.close();
 });

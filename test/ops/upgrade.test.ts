@@ -67,7 +67,11 @@ test('a database the previous release wrote is upgraded at start-up: version rec
   const schema = (await readSchema(db))!;
   assert.equal(schema.version, CODE_SCHEMA);
   assert.equal(schema.upgrading, null);
-  assert.deepEqual(schema.history.map((h) => h.version), [1, 2, 3], 'found at version 1 (no version document), migrated to 2, then 3');
+  assert.deepEqual(schema.history.map((h) => h.version), [1, 2, 3, 4], 'found at version 1 (no version document), migrated to 2, 3, then 4');
+  if (stack.store.searchDb !== db) {
+    const left = (await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name).filter((n) => /^(sx|search)_/.test(n));
+    assert.deepEqual(left, [], "version 4 moved FerretDB's search index into its own database");
+  }
   // Version 2 queued a reindex: every message parsed again by today's parser.
   await waitFor('the reindex the upgrade queued', async () => {
     const status = (await stack.api(admin, 'GET', '/admin/reindex')).body.reindex;

@@ -5,7 +5,7 @@ import { clearIndexCache, compactIndex, indexBatch, indexCtx, type IndexEntry } 
 import { getDoc, insertDoc, metaPart } from '../../backend/src/store/postings';
 import { parseQuery } from '../../backend/src/search/query';
 import { searchIndex } from '../../backend/src/search/service';
-import { testStore, watchedStore, type TestStore } from '../helpers/db';
+import { testStore, watchedStore, type TestStore, dropSearchIndex } from '../helpers/db';
 
 /**
  * Batch numbers of an archive's index are reserved by insert (index-manifest.ts): they must stay
@@ -66,9 +66,7 @@ test('an index dropped and rebuilt numbers its batches from 1 again, though this
   stores.push(store);
   const ctx = await indexCtx(store, 'dropped');
   for (let n = 0; n < 4; n++) await reserveBatch(ctx);
-  for (const c of await store.db.listCollections({}, { nameOnly: true }).toArray()) {
-    if (c.name.startsWith('sx_') || c.name.startsWith('search_')) await store.db.collection(c.name).drop();
-  }
+  await dropSearchIndex(store);
   assert.equal(await reserveBatch(ctx), 1);
 });
 

@@ -15,7 +15,7 @@ import { decodeCursor, searchIndex } from '../../backend/src/search/service';
 import { openStore } from '../../backend/src/store';
 import { forceIndexLayout, listArchiveTables, type IndexLayout } from '../../backend/src/store/postings';
 import { corpusFiles, requireCorpus } from '../helpers/corpus';
-import { testStore, type TestStore } from '../helpers/db';
+import { testStore, type TestStore, dropSearchIndex } from '../helpers/db';
 import { expected, oracleOfEntries } from './oracle';
 
 const QUERIES = [
@@ -108,7 +108,7 @@ test('an index written before term buckets were compressed still answers, and a 
     const live = [...manifest.segs, ...batches.map((b) => b.seg)].map((seg) => `sx_${ctx.key}_${seg.id}_`);
     // Tables of segments a merge replaced stay for a grace period; only the live ones count.
     for (const coll of (await listArchiveTables(store, ctx.key)).filter((c) => live.some((prefix) => c.startsWith(prefix)))) {
-      for (const doc of await store.db.collection<{ _id: string; t?: Buffer; z?: Buffer }>(coll).find({ _id: { $gte: '3b|', $lt: '3b}' } }, { promoteBuffers: true }).toArray()) out.push({ coll, doc });
+      for (const doc of await store.searchDb.collection<{ _id: string; t?: Buffer; z?: Buffer }>(coll).find({ _id: { $gte: '3b|', $lt: '3b}' } }, { promoteBuffers: true }).toArray()) out.push({ coll, doc });
     }
     return out;
   };
@@ -233,9 +233,7 @@ test('reindexArchive indexes an archive filled before the index existed', async 
     await ingestMessage(store, { archiveId: 'old', folder: 'Inbox', source: { kind: 'import', file: `f${i}` }, content: Readable.from([readFileSync(path)]) });
   }
   await flushIndex(store);
-  for (const c of await store.db.listCollections({}, { nameOnly: true }).toArray()) {
-    if (c.name.startsWith('sx_') || c.name.startsWith('search_')) await store.db.collection(c.name).drop();
-  }
+  await dropSearchIndex(store);
   clearIndexCache();
   assert.equal((await searchIndex(store, ['old'], parseQuery(''))).total, 0);
   const { indexed } = await reindexArchive(store, 'old');

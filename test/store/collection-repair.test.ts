@@ -17,7 +17,8 @@ import { createLogger } from '../../backend/src/log';
 import { indexBatch } from '../../backend/src/search/index-store';
 import { parseQuery } from '../../backend/src/search/query';
 import { searchIndex } from '../../backend/src/search/service';
-import { archiveKey } from '../../backend/src/store/postings';
+import { archiveKey, registerIndexedArchive } from '../../backend/src/store/postings';
+import { searchDbName } from '../../backend/src/store/connection';
 import { entryOf, synthetic } from '../retention/synthetic';
 
 let db: OwnDatabase;
@@ -49,16 +50,18 @@ db.commit()
 test('an archive whose first index tables a FerretDB crash left orphaned is indexed and searched all the same', { timeout: 120_000 }, async (t) => {
   if (db.kind !== 'ferretdb') return t.skip(`the state is FerretDB's; the database here is ${db.kind}`);
   let store: Store = await openStore({ uri: db.uri, dbName: ORPHANS_DB });
+  // The search database as a deployment has it once anything was indexed (its registry of archives).
+  await registerIndexedArchive(store, 'another-archive');
   await store.close();
   const key = archiveKey(ARCHIVE);
-  await db.editStopped(ORPHANS_DB, ORPHAN, `sx_${key}_meta`, `sx_${key}_marks`);
+  await db.editStopped(searchDbName(ORPHANS_DB), ORPHAN, `sx_${key}_meta`, `sx_${key}_marks`);
   store = await openStore({ uri: db.uri, dbName: ORPHANS_DB });
   try {
     const entries = Array.from({ length: 30 }, (_, n) => entryOf(synthetic(n, 400)));
     await indexBatch(store, ARCHIVE, entries);
     const found = await searchIndex(store, [ARCHIVE], parseQuery(''), { limit: 100 });
     assert.equal(found.total, entries.length, 'every indexed message is found');
-    const names = (await store.db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name);
+    const names = (await store.searchDb.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name);
     assert.ok(names.includes(`sx_${key}_meta`) && names.includes(`sx_${key}_marks`), names.join(', '));
     assert.deepEqual(names.filter((n) => n.includes('_repair_')), [], 'no stand-in is left');
   } finally {
@@ -96,8 +99,10 @@ test('collections a database stop left without their _id index are rebuilt when 
   let store: Store = await openStore({ uri: db.uri, dbName: UNINDEXED_DB });
   await jobClaims(store).insertMany(claims.map((c) => ({ ...c })));
   await jobClaims(store).createIndex({ owner: 1 }, { name: 'by_owner' });
+  await registerIndexedArchive(store, 'an-archive');
   await store.close();
   await unindexWhileStopped('job_claims');
+  await db.editStopped(searchDbName(UNINDEXED_DB), UNINDEX, 'search_archives');
 
   store = await openStore({ uri: db.uri, dbName: UNINDEXED_DB, serverSelectionTimeoutMS: 1_000 });
   let whole: { stop(): void } | undefined;
@@ -110,6 +115,7 @@ test('collections a database stop left without their _id index are rebuilt when 
 
     whole = await keepCollectionsWhole(store, createLogger('silent'));
     assert.equal(await hasIdIndex(store.db, 'job_claims'), true, 'the _id index is back');
+    assert.equal(await hasIdIndex(store.searchDb, 'search_archives'), true, "and in the search index's database");
     const kept = await jobClaims(store).find({}).sort({ n: 1 }).toArray();
     assert.deepEqual(kept, claims, 'one document per _id, the first written');
     const aside = await store.db.collection('repair_duplicates').find({}).toArray();

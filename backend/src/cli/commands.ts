@@ -10,7 +10,7 @@ import { verifyArchive } from '../operations/verify';
 import { selectForExport } from '../retrieval/export-select';
 import { writeMbox, writeZip } from '../retrieval/export-write';
 import { auditAccess } from '../retrieval/item-ref';
-import { dumpDatabase, readManifest, restoreDatabase } from '../store/backup';
+import { dumpStore, readManifest, restoreStore } from '../store/backup';
 import { getArchiveUser } from '../store/directory';
 import { GRANT_RIGHTS, type GrantRight } from '../store/grants';
 import { CODE_SCHEMA } from '../store/migrations';
@@ -113,7 +113,7 @@ export const exportArchive: Command = async (ctx, [name], flags) => {
 
 export const backup: Command = async (ctx, [dir]) => {
   if (!dir) throw new UsageError('backup needs a directory');
-  const manifest = await dumpDatabase(ctx.store.db, dir, (name, n) => process.stderr.write(`${name}: ${n}\n`));
+  const manifest = await dumpStore(ctx.store, dir, (name, n) => process.stderr.write(`${name}: ${n}\n`));
   ctx.out(`backup of ${manifest.database} (schema ${manifest.schema}) written to ${dir}: ${manifest.collections.length} collections`);
   return 0;
 };
@@ -122,7 +122,7 @@ export const restore: Command = async (ctx, [dir]) => {
   if (!dir) throw new UsageError('restore needs the directory of a backup');
   const manifest = await readManifest(dir);
   if ((manifest.schema ?? 0) > CODE_SCHEMA) throw new UsageError(`the backup holds schema ${manifest.schema}; this release knows ${CODE_SCHEMA} at most: restore it with its own release or a newer one`);
-  await restoreDatabase(ctx.store.db, dir, (name, n) => process.stderr.write(`${name}: ${n}\n`));
+  await restoreStore(ctx.store, dir, (name, n) => process.stderr.write(`${name}: ${n}\n`));
   ctx.out(`restored ${dir} into ${ctx.store.db.databaseName}; check it with: npm run admin -- verify`);
   return 0;
 };

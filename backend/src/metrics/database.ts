@@ -53,8 +53,8 @@ gauge('journal_reports_queued', 'Journal reports spooled and not yet processed (
 gauge('messages_owed', 'Messages a crawl owes: due for a retry or waiting out its back-off (store/pending.ts)', [], async ({ db }, set) => {
   set({}, await owedMessages(db));
 });
-gauge('database_bytes', `Size of the database as the server counts it (read at most every ${SIZE_EVERY_MS / 60_000} minutes): data and indexes`, ['part'], async ({ db }, set) => {
-  const size = await latestDatabaseSize(db);
+gauge('database_bytes', `Size of the database as the server counts it (read at most every ${SIZE_EVERY_MS / 60_000} minutes): data and indexes`, ['part'], async (store, set) => {
+  const size = await latestDatabaseSize(store);
   set({ part: 'data' }, size.dataBytes);
   set({ part: 'index' }, size.indexBytes);
 });

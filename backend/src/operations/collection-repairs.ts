@@ -24,7 +24,7 @@ export async function keepCollectionsWhole(store: Store, log: Logger): Promise<{
   let sweeping: Promise<void> | null = null;
   let again = false;
   const sweep = async (): Promise<void> => {
-    const run = await whileHolding(leasedLock(store, 'repair_lock', 'collections'), LOCK_MS, (signal) => restoreIdIndexes(store.db, signal));
+    const run = await whileHolding(leasedLock(store, 'repair_lock', 'collections'), LOCK_MS, (signal) => restoreIdIndexes(store, signal));
     if (!run.held) return;
     const { rebuilt, duplicates, unrepairable } = run.value;
     if (unrepairable.length > 0) log.error({ unrepairable }, 'collections are without their unique _id index (the database stopped while creating them), and FerretDB 1.24 cannot rename them to rebuild them');

@@ -61,7 +61,7 @@ export async function operationsOverview(store: Store, opts: { days: number; lim
 }
 
 async function growthOf(store: Store, days: number, now: Date, limitBytes?: number): Promise<Growth> {
-  const [perDay, database, storage] = await Promise.all([storedBytesPerDay(store.db, days, now), latestDatabaseSize(store.db), storageFigures(store.conn)]);
+  const [perDay, database, storage] = await Promise.all([storedBytesPerDay(store.db, days, now), latestDatabaseSize(store), storageFigures(store.conn)]);
   const whole = perDay.slice(0, -1);
   const meanBytes = whole.length > 0 ? whole.reduce((n, d) => n + d.bytes, 0) / whole.length : perDay.at(-1)?.bytes ?? 0;
   const perStoredByte = storage.storedBytes > 0 ? Math.max(1, database.totalBytes / storage.storedBytes) : 1;

@@ -27,7 +27,7 @@ export const MAX_PREFIX_WORDS = 4096;
 export const MAX_PREFIX_BUCKETS = 24;
 
 export interface IndexCtx {
-  store: Pick<Store, 'db'>;
+  store: Pick<Store, 'searchDb'>;
   layout: IndexLayout;
   archiveId: string;
   key: string;
@@ -76,7 +76,7 @@ export interface SegmentView {
 
 /** Buckets are stored deflated (`z`, index-bucket-writer.ts); those written before, as they are (`t`). */
 const bucketBytes = (doc: IndexDoc): Buffer => (doc.z ? inflateRawSync(doc.z as Buffer) : (doc.t as Buffer));
-const cacheKey = (ctx: IndexCtx, seg: SegInfo, what: string) => `${ctx.store.db.databaseName}|${ctx.key}|${seg.id}|${what}`;
+const cacheKey = (ctx: IndexCtx, seg: SegInfo, what: string) => `${ctx.store.searchDb.databaseName}|${ctx.key}|${seg.id}|${what}`;
 
 /** Writes a segment's partitions to the archive's index. */
 export const partWriter = (ctx: IndexCtx, segId: string): WritePart => (partition, docs, sizes) =>

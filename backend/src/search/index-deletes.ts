@@ -51,7 +51,7 @@ export class IndexLocator {
   ) {}
 
   /** `keep: false` (runs over whole archives) reads through the cache without filling it. */
-  static async open(store: Pick<Store, 'db'>, archiveId: string, { keep = false } = {}): Promise<IndexLocator> {
+  static async open(store: Pick<Store, 'searchDb'>, archiveId: string, { keep = false } = {}): Promise<IndexLocator> {
     const ctx = await indexCtx(store, archiveId);
     const state = await readIndexState(ctx, { exact: true });
     const tombs = [...state.manifest.tomb, ...state.deletes];

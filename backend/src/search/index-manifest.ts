@@ -63,7 +63,7 @@ export async function latestManifest(ctx: IndexCtx): Promise<Manifest> {
 }
 
 /** A reservation seen, by this process's writer or a probe: above the watermark it is never deleted. */
-const seenKey = (ctx: IndexCtx, seq: number) => `${ctx.store.db.databaseName}|${ctx.key}|r${seq}`;
+const seenKey = (ctx: IndexCtx, seq: number) => `${ctx.store.searchDb.databaseName}|${ctx.key}|r${seq}`;
 
 /**
  * Reservations above `w`: those seen before, then the next number (usually missing), then a few
@@ -86,7 +86,7 @@ async function reservedAbove(ctx: IndexCtx, w: number): Promise<number[]> {
 
 type Commit = { seg: SegInfo } | { del: TombInfo } | { abandoned: true };
 
-const commitKey = (ctx: IndexCtx, seq: number) => `${ctx.store.db.databaseName}|${ctx.key}|c${seq}`;
+const commitKey = (ctx: IndexCtx, seq: number) => `${ctx.store.searchDb.databaseName}|${ctx.key}|c${seq}`;
 
 function toCommit(doc: IndexDoc): Commit {
   return doc.abandoned ? { abandoned: true } : doc.del ? { del: doc.del as TombInfo } : { seg: doc.seg as SegInfo };
@@ -134,7 +134,7 @@ export function readIndexState(ctx: IndexCtx, opts: { exact?: boolean; own?: boo
   return state;
 }
 
-const stateKey = (ctx: IndexCtx) => `${ctx.store.db.databaseName}|${ctx.key}`;
+const stateKey = (ctx: IndexCtx) => `${ctx.store.searchDb.databaseName}|${ctx.key}`;
 const reading = new Map<string, { generation: number; state: Promise<IndexState> }>();
 /** Per archive, how many times this process changed what its index holds (commits, manifests). */
 const generations = new Map<string, number>();

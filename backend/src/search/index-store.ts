@@ -76,9 +76,9 @@ const IDLE_MERGE_MS = 5_000;
  */
 const BUSY_MERGE_BATCHES = 24;
 
-type IndexStore = Pick<Store, 'db' | 'conn'>;
+type IndexStore = Pick<Store, 'db' | 'searchDb' | 'conn'>;
 
-export async function indexCtx(store: Pick<Store, 'db'>, archiveId: string): Promise<IndexCtx> {
+export async function indexCtx(store: Pick<Store, 'searchDb'>, archiveId: string): Promise<IndexCtx> {
   return { store, layout: await indexLayout(store), archiveId, key: archiveKey(archiveId) };
 }
 
@@ -88,7 +88,7 @@ const registered = new Set<string>();
  * Indexes one batch now and makes it searchable (the path of backfill and benchmarks). Throws the
  * first error of a message that could not be indexed; the others are indexed all the same.
  */
-export async function indexBatch(store: Pick<Store, 'db'>, archiveId: string, entries: readonly IndexEntry[]): Promise<void> {
+export async function indexBatch(store: Pick<Store, 'searchDb'>, archiveId: string, entries: readonly IndexEntry[]): Promise<void> {
   const ctx = await indexCtx(store, archiveId);
   for (let i = 0; i < entries.length; i += MAX_BATCH) {
     const batch = entries.slice(i, i + MAX_BATCH);
@@ -104,7 +104,7 @@ type Failed = Map<IndexEntry, unknown>;
 /** Writes `entries` as one batch, or as several when the worker cannot build them together; adds to `failed` those it could not. */
 async function writeBatch(ctx: IndexCtx, entries: readonly IndexEntry[], failed: Failed = new Map()): Promise<Failed> {
   if (entries.length === 0) return failed;
-  const regKey = `${ctx.store.db.databaseName}|${ctx.archiveId}`;
+  const regKey = `${ctx.store.searchDb.databaseName}|${ctx.archiveId}`;
   if (!registered.has(regKey)) {
     await registerIndexedArchive(ctx.store, ctx.archiveId);
     registered.add(regKey);
@@ -293,9 +293,9 @@ const buildSlots = new Limiter(8);
 
 const writers = new WeakMap<object, Map<string, ArchiveWriter>>();
 
-async function writerFor(store: Pick<Store, 'db'>, archiveId: string): Promise<ArchiveWriter> {
-  let byArchive = writers.get(store.db);
-  if (!byArchive) writers.set(store.db, (byArchive = new Map()));
+async function writerFor(store: Pick<Store, 'searchDb'>, archiveId: string): Promise<ArchiveWriter> {
+  let byArchive = writers.get(store.searchDb);
+  if (!byArchive) writers.set(store.searchDb, (byArchive = new Map()));
   let w = byArchive.get(archiveId);
   if (!w) {
     const ctx = await indexCtx(store, archiveId);
@@ -316,14 +316,14 @@ function reportBackgroundError(err: unknown): void {
 }
 
 /** Waits for this process's pending batches and merges (tests, benchmarks, shutdown). */
-export async function flushIndex(store: Pick<Store, 'db'>, archiveId?: string): Promise<void> {
-  const byArchive = writers.get(store.db);
+export async function flushIndex(store: Pick<Store, 'searchDb'>, archiveId?: string): Promise<void> {
+  const byArchive = writers.get(store.searchDb);
   if (!byArchive) return;
   for (const [id, w] of byArchive) if (!archiveId || id === archiveId) await w.settle();
 }
 
 /** Merges an archive's index as far as the policy goes, or into one segment with `force`; `purge` rewrites segments holding deleted messages. */
-export async function compactIndex(store: Pick<Store, 'db'>, archiveId: string, opts: { force?: boolean; purge?: boolean } = {}): Promise<void> {
+export async function compactIndex(store: Pick<Store, 'searchDb'>, archiveId: string, opts: { force?: boolean; purge?: boolean } = {}): Promise<void> {
   await flushIndex(store, archiveId);
   await compact(await indexCtx(store, archiveId), opts);
 }
@@ -380,7 +380,7 @@ export async function indexArchivedItem(store: IndexStore, item: ArchivedItem, c
  * Indexes every item of an archive that is not indexed yet (archives filled before the index
  * existed). Reads the archive's items and the message texts in one pass each.
  */
-export async function reindexArchive(store: Pick<Store, 'db'>, archiveId: string, opts: { batch?: number } = {}): Promise<{ indexed: number }> {
+export async function reindexArchive(store: IndexStore, archiveId: string, opts: { batch?: number } = {}): Promise<{ indexed: number }> {
   const ctx = await indexCtx(store, archiveId);
   const marked = new Set(await listIds(store, marksPart(ctx.layout, ctx.key)));
   const items = new Map((await scanArchiveItems(store, archiveId)).filter((i) => !marked.has(i.sha256)).map((i) => [i.sha256, i]));

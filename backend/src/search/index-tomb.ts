@@ -20,7 +20,7 @@ export class TombstoneGoneError extends Error {
   }
 }
 
-const keyOf = (ctx: IndexCtx, what: string) => `${ctx.store.db.databaseName}|${ctx.key}|${what}`;
+const keyOf = (ctx: IndexCtx, what: string) => `${ctx.store.searchDb.databaseName}|${ctx.key}|${what}`;
 
 /** The docNos of one deletion. */
 export function tombstoneDocNos(ctx: IndexCtx, tomb: TombInfo): Promise<number[]> {

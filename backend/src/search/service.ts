@@ -119,7 +119,7 @@ function limiter(max: number) {
   };
 }
 
-async function searchArchive(store: Pick<Store, 'db'>, archiveId: string, q: Query, lookups: Lookups, run: ReturnType<typeof limiter>): Promise<SegmentHits[]> {
+async function searchArchive(store: Pick<Store, 'searchDb'>, archiveId: string, q: Query, lookups: Lookups, run: ReturnType<typeof limiter>): Promise<SegmentHits[]> {
   const needsRecords = lookups.terms.length > 0 || lookups.prefixes.length > 0;
   for (let attempt = 0; ; attempt++) {
     try {
@@ -209,7 +209,7 @@ async function toResults(hits: Hit[], q: Query): Promise<SearchHit[]> {
 }
 
 /** Searches archives already authorised, without auditing (the service's core; benchmarks). */
-export async function searchIndex(store: Pick<Store, 'db'>, archives: readonly string[], q: Query, opts: { cursor?: SortKey | null; limit?: number; sort?: SortOrder } = {}): Promise<SearchResult> {
+export async function searchIndex(store: Pick<Store, 'searchDb'>, archives: readonly string[], q: Query, opts: { cursor?: SortKey | null; limit?: number; sort?: SortOrder } = {}): Promise<SearchResult> {
   const limit = Math.min(Math.max(opts.limit ?? DEFAULT_LIMIT, 1), MAX_LIMIT);
   const segments = await matchingSegments(store, archives, q);
   const total = segments.reduce((n, s) => n + s.bits.count(), 0);
@@ -221,7 +221,7 @@ export async function searchIndex(store: Pick<Store, 'db'>, archives: readonly s
 }
 
 /** Every segment of these archives with the ordinals the query matches (deleted messages left out). */
-export async function matchingSegments(store: Pick<Store, 'db'>, archives: readonly string[], q: Query): Promise<SegmentHits[]> {
+export async function matchingSegments(store: Pick<Store, 'searchDb'>, archives: readonly string[], q: Query): Promise<SegmentHits[]> {
   const lookups = lookupsOf(q);
   const run = limiter(SEGMENT_CONCURRENCY);
   return (await Promise.all(archives.map((a) => searchArchive(store, a, q, lookups, run)))).flat();

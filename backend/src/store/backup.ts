@@ -7,6 +7,7 @@ import { Readable } from 'node:stream';
 import { createGunzip, createGzip } from 'node:zlib';
 import { mongo } from 'mongoose';
 import { secondaryIndexes } from './collection-repair';
+import type { Store } from './connection';
 
 /**
  * A portable copy of the whole database through the driver: one gzipped file of canonical
@@ -59,6 +60,32 @@ export async function dumpDatabase(db: mongo.Db, dir: string, onCollection: (nam
   return manifest;
 }
 
+/** Where a backup keeps the search database, when the store has one of its own (FerretDB). */
+const searchDir = (dir: string) => path.join(dir, 'search');
+
+/** The store's databases: the main one in `dir`, a search database of its own in `dir/search`. */
+export async function dumpStore(store: Pick<Store, 'db' | 'searchDb'>, dir: string, onCollection?: (name: string, documents: number) => void): Promise<BackupManifest> {
+  const manifest = await dumpDatabase(store.db, dir, onCollection);
+  if (store.searchDb !== store.db) await dumpDatabase(store.searchDb, searchDir(dir), onCollection);
+  return manifest;
+}
+
+/**
+ * Restores what `dumpStore` wrote: the search database's collections go to the store's search
+ * database, which on MongoDB is the main one. A backup of a release before schema 4 has none
+ * apart: its index is in the main copy, and the upgrade moves it.
+ */
+export async function restoreStore(store: Pick<Store, 'db' | 'searchDb'>, dir: string, onCollection?: (name: string, documents: number) => void): Promise<BackupManifest> {
+  const hasSearch = await readManifest(searchDir(dir)).then(
+    () => true,
+    () => false,
+  );
+  for (const db of new Set([store.db, store.searchDb])) await dropEmptyCollections(db);
+  const manifest = await restoreCollections(store.db, dir, onCollection);
+  if (hasSearch) await restoreCollections(store.searchDb, searchDir(dir), onCollection);
+  return manifest;
+}
+
 export async function readManifest(dir: string): Promise<BackupManifest> {
   const manifest = JSON.parse(await readFile(path.join(dir, 'manifest.json'), 'utf8')) as BackupManifest;
   if (manifest.format !== BACKUP_FORMAT) throw new Error(`${dir} is not a backup of this product (format ${String(manifest.format)})`);
@@ -69,9 +96,13 @@ export async function readManifest(dir: string): Promise<BackupManifest> {
  * Restores a copy into an empty database, collection by collection, with the indexes it had;
  * fails when a collection's document count differs from the manifest's.
  */
-export async function restoreDatabase(db: mongo.Db, dir: string, onCollection: (name: string, documents: number) => void = () => undefined): Promise<BackupManifest> {
-  const manifest = await readManifest(dir);
+export async function restoreDatabase(db: mongo.Db, dir: string, onCollection?: (name: string, documents: number) => void): Promise<BackupManifest> {
   await dropEmptyCollections(db);
+  return restoreCollections(db, dir, onCollection);
+}
+
+async function restoreCollections(db: mongo.Db, dir: string, onCollection: (name: string, documents: number) => void = () => undefined): Promise<BackupManifest> {
+  const manifest = await readManifest(dir);
   for (const { name, documents, indexes } of manifest.collections) {
     const coll = db.collection(name);
     if (indexes.length > 0) await coll.createIndexes(indexes);

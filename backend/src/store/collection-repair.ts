@@ -1,7 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mongo } from 'mongoose';
 import { insertNew, insertOnce } from './insert-once';
-import { isFerretDB } from './server-kind';
+import type { Store } from './connection';
+import { databasesOf, isFerretDB } from './server-kind';
 
 const { BSON } = mongo;
 
@@ -72,10 +73,15 @@ export interface IdIndexRepairs {
   unrepairable: string[];
 }
 
-/** Rebuilds every collection of `db` that lacks its unique `_id` index, and finishes repairs cut short. */
-export async function restoreIdIndexes(db: mongo.Db, signal?: AbortSignal): Promise<IdIndexRepairs> {
+/** Rebuilds every collection of the store's databases that lacks its unique `_id` index, and finishes repairs cut short. */
+export async function restoreIdIndexes(store: Pick<Store, 'db' | 'searchDb'>, signal?: AbortSignal): Promise<IdIndexRepairs> {
   const repairs: IdIndexRepairs = { rebuilt: [], duplicates: 0, unrepairable: [] };
-  if (!(await isFerretDB(db))) return repairs;
+  if (!(await isFerretDB(store.db))) return repairs;
+  for (const db of databasesOf(store)) await restoreIdIndexesOf(db, repairs, signal);
+  return repairs;
+}
+
+async function restoreIdIndexesOf(db: mongo.Db, repairs: IdIndexRepairs, signal?: AbortSignal): Promise<void> {
   const names = (await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name).filter((n) => !n.startsWith('system.'));
   for (const name of names.filter((n) => n.includes(UNINDEXED))) {
     signal?.throwIfAborted();
@@ -92,7 +98,6 @@ export async function restoreIdIndexes(db: mongo.Db, signal?: AbortSignal): Prom
     repairs.duplicates += await rebuild(db, name);
     repairs.rebuilt.push(name);
   }
-  return repairs;
 }
 
 /** Whether the collection has its `_id` index; null when there is no such collection. */

@@ -1,5 +1,6 @@
 import type { mongo } from 'mongoose';
-import { isFerretDB } from './server-kind';
+import type { Store } from './connection';
+import { databasesOf, isFerretDB } from './server-kind';
 
 /**
  * Figures about the deployment as a whole, for the metrics' gauges, the operations dashboard and
@@ -60,7 +61,7 @@ export interface DatabaseSize {
 }
 
 /**
- * The database's size, read without refreshing statistics. FerretDB 1.24 answers dbStats (and
+ * The size of the store's databases (store/connection.ts `databasesOf`), read without refreshing statistics. FerretDB 1.24 answers dbStats (and
  * collStats) by first running SQLite's ANALYZE over every table, which holds the database's one
  * write lock for as long as reading all of it takes: in a full-size archive benchmark, the
  * metrics' read of the size (every 5 minutes while scraped) stalled every write past FerretDB's 10 s busy
@@ -68,7 +69,13 @@ export interface DatabaseSize {
  * reads the same page counts without ANALYZE, one collection at a time. MongoDB answers dbStats
  * from counters it keeps.
  */
-export async function databaseSize(db: mongo.Db): Promise<DatabaseSize> {
+export async function databaseSize(store: Pick<Store, 'db' | 'searchDb'>): Promise<DatabaseSize> {
+  const sizes = await Promise.all(databasesOf(store).map(sizeOf));
+  const sum = (key: keyof DatabaseSize) => sizes.reduce((n, size) => n + size[key], 0);
+  return { totalBytes: sum('totalBytes'), dataBytes: sum('dataBytes'), indexBytes: sum('indexBytes') };
+}
+
+async function sizeOf(db: mongo.Db): Promise<DatabaseSize> {
   if (await isFerretDB(db)) return sizeByCollection(db);
   const stats = await db.command({ dbStats: 1 });
   const dataBytes = toNumber(stats.storageSize ?? stats.dataSize);
@@ -87,12 +94,12 @@ const sizes = new WeakMap<mongo.Db, { at: number; last: DatabaseSize | null; rea
  * which kept FerretDB's cores busy until a full-size archive run crawled at a dozen messages a
  * second. Only a first read (or one after a failure) is waited for.
  */
-export function latestDatabaseSize(db: mongo.Db): Promise<DatabaseSize> {
-  const c = sizes.get(db) ?? { at: 0, last: null, reading: null };
-  sizes.set(db, c);
+export function latestDatabaseSize(store: Pick<Store, 'db' | 'searchDb'>): Promise<DatabaseSize> {
+  const c = sizes.get(store.db) ?? { at: 0, last: null, reading: null };
+  sizes.set(store.db, c);
   if (!c.reading && (c.last === null || Date.now() - c.at > SIZE_EVERY_MS)) {
     c.at = Date.now();
-    const reading = databaseSize(db).then((size) => (c.last = size));
+    const reading = databaseSize(store).then((size) => (c.last = size));
     c.reading = reading;
     void reading.catch(() => undefined).finally(() => (c.reading = null));
   }

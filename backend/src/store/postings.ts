@@ -32,18 +32,20 @@ export interface IndexDoc {
   [field: string]: unknown;
 }
 
-type Db = Pick<Store, 'db'>;
+/** The index's documents live in the store's search database (store/connection.ts `searchDb`). */
+type Db = Pick<Store, 'searchDb'>;
+type MainDb = Pick<Store, 'db'>;
 
 const SHARED = { meta: 'search_meta', marks: 'search_marks', data: 'search_data' } as const;
 const ARCHIVES = 'search_archives';
 /** FerretDB's layout is partitioned: it scans a collection for any lookup, so each archive's index gets tables of its own. */
 export function indexLayout(store: Db): Promise<IndexLayout> {
-  return collectionLayout(store.db);
+  return collectionLayout(store.searchDb);
 }
 
 /** Tests exercise the MongoDB layout on FerretDB too. */
 export function forceIndexLayout(store: Db, layout: IndexLayout): void {
-  forceCollectionLayout(store.db, layout);
+  forceCollectionLayout(store.searchDb, layout);
 }
 
 /** A short, collection-name-safe key for an archive id (object ids, `manual:<upn>`). */
@@ -73,9 +75,9 @@ export function segmentPart(layout: IndexLayout, key: string, segmentId: string,
     : { coll: `sx_${key}_${segmentId}_${partition}`, prefix: '' };
 }
 
-const collection = (store: Db, part: Part) => store.db.collection<IndexDoc>(part.coll);
+const collection = (store: Db, part: Part) => store.searchDb.collection<IndexDoc>(part.coll);
 /** A write that may be a table's first: FerretDB may have to be given the table again (store/collection-repair.ts). */
-const writeTo = <T>(store: Db, part: Part, op: (c: mongo.Collection<IndexDoc>) => Promise<T>) => withOrphanRepair(store.db, part.coll, () => op(collection(store, part)));
+const writeTo = <T>(store: Db, part: Part, op: (c: mongo.Collection<IndexDoc>) => Promise<T>) => withOrphanRepair(store.searchDb, part.coll, () => op(collection(store, part)));
 
 /** Binary fields come back as Buffers; everything else as stored. */
 function fromDb(part: Part, doc: IndexDoc): IndexDoc {
@@ -164,13 +166,13 @@ export async function listIds(store: Db, part: Part): Promise<string[]> {
 
 /** Removes a part: its table when it has one, else its documents. */
 export async function dropPart(store: Db, part: Part): Promise<void> {
-  if (!part.prefix) return dropCollectionIfAny(store.db, part.coll);
+  if (!part.prefix) return dropCollectionIfAny(store.searchDb, part.coll);
   await collection(store, part).deleteMany({ _id: rangeOf(part.prefix) });
 }
 
 /** Collection names of an archive's partitioned index (to find leftovers of crashed merges). */
 export async function listArchiveTables(store: Db, key: string): Promise<string[]> {
-  return collectionsNamed(store.db, `sx_${key}_`);
+  return collectionsNamed(store.searchDb, `sx_${key}_`);
 }
 
 /** Bytes stored for the index (data size as the server reports it). */
@@ -179,7 +181,7 @@ export async function indexBytes(store: Db, key: string): Promise<{ bytes: numbe
   const names = layout === 'shared' ? Object.values(SHARED) : await listArchiveTables(store, key);
   let bytes = 0;
   for (const name of names) {
-    bytes += await collectionDataBytes(store.db, name).catch(() => 0);
+    bytes += await collectionDataBytes(store.searchDb, name).catch(() => 0);
   }
   return { bytes, tables: names.length };
 }
@@ -192,7 +194,7 @@ interface ArchiveDoc {
 /** Remembers that an archive has an index (for searches over every archive). */
 export async function registerIndexedArchive(store: Db, archiveId: string): Promise<void> {
   try {
-    await store.db.collection<ArchiveDoc>(ARCHIVES).insertOne({ _id: archiveId, key: archiveKey(archiveId) });
+    await store.searchDb.collection<ArchiveDoc>(ARCHIVES).insertOne({ _id: archiveId, key: archiveKey(archiveId) });
   } catch (err) {
     if (!isDuplicateKey(err)) throw err;
   }
@@ -200,8 +202,38 @@ export async function registerIndexedArchive(store: Db, archiveId: string): Prom
 
 /** One small document per archive: scanning it is cheap on either server. */
 export async function listIndexedArchives(store: Db): Promise<string[]> {
-  const docs = await store.db.collection<ArchiveDoc>(ARCHIVES).find({}).toArray();
+  const docs = await store.searchDb.collection<ArchiveDoc>(ARCHIVES).find({}).toArray();
   return docs.map((d) => d._id);
+}
+
+/** Collections of the index: an archive's tables, the shared layout's, and the registry of archives. */
+const isIndexCollection = (name: string) => name.startsWith('sx_') || name.startsWith('search_');
+const MOVE_BATCH = 100;
+
+/**
+ * Moves the index that releases before schema 4 kept in the main database into the search
+ * database (store/connection.ts `searchDb`), collection by collection: copied with the ids it
+ * has, existing ones skipped, then dropped. A crash part-way leaves both copies of a collection,
+ * and running again finishes it. Returns the documents moved.
+ */
+export async function moveIndexToSearchDb(store: Db & MainDb): Promise<number> {
+  if (store.searchDb === store.db) return 0;
+  let moved = 0;
+  for (const name of (await collectionsNamed(store.db, '')).filter(isIndexCollection)) {
+    const part = { coll: name, prefix: '' };
+    let batch: IndexDoc[] = [];
+    for await (const doc of store.db.collection<IndexDoc>(name).find({}, { batchSize: MOVE_BATCH })) {
+      batch.push(doc);
+      if (batch.length < MOVE_BATCH) continue;
+      await insertDocs(store, part, batch, { ignoreDuplicates: true });
+      moved += batch.length;
+      batch = [];
+    }
+    await insertDocs(store, part, batch, { ignoreDuplicates: true });
+    moved += batch.length;
+    await dropCollectionIfAny(store.db, name);
+  }
+  return moved;
 }
 
 export interface ItemRow {
@@ -214,7 +246,7 @@ export interface ItemRow {
 }
 
 /** An archive's items, in one pass (backfill). */
-export async function scanArchiveItems(store: Db, archiveId: string): Promise<ItemRow[]> {
+export async function scanArchiveItems(store: MainDb, archiveId: string): Promise<ItemRow[]> {
   return store.db
     .collection<ItemRow>('items')
     .find({ archiveId }, { projection: { sha256: 1, folder: 1, receivedAt: 1, size: 1, hasAttachments: 1 } })
@@ -238,10 +270,10 @@ export interface MessageTextRow {
  * Message documents with their text, for the hashes wanted. MongoDB: `_id` batches from its
  * index. FerretDB: one pass over the collection, since each `_id` or `$in` lookup would scan it.
  */
-export async function* scanMessageTexts(store: Db, wanted: ReadonlySet<string>): AsyncGenerator<MessageTextRow> {
+export async function* scanMessageTexts(store: MainDb, wanted: ReadonlySet<string>): AsyncGenerator<MessageTextRow> {
   const projection = { subject: 1, from: 1, to: 1, cc: 1, bcc: 1, attachments: 1, bodyText: 1, alternativeText: 1, attachmentText: 1 };
   const messages = store.db.collection<MessageTextRow>('messages');
-  if ((await indexLayout(store)) === 'shared') {
+  if ((await collectionLayout(store.db)) === 'shared') {
     const ids = [...wanted];
     for (let i = 0; i < ids.length; i += 200) yield* messages.find({ _id: { $in: ids.slice(i, i + 200) } }, { projection });
     return;

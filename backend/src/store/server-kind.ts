@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { mongo } from 'mongoose';
+import type { Store } from './connection';
 
 const kinds = new WeakMap<mongo.Db, Promise<boolean>>();
 
@@ -57,4 +58,9 @@ export async function dropCollectionIfAny(db: mongo.Db, name: string): Promise<v
   await db.dropCollection(name).catch((err: unknown) => {
     if ((err as { codeName?: string }).codeName !== 'NamespaceNotFound') throw err;
   });
+}
+
+/** The databases a store's data is in: one on MongoDB, two on FerretDB (store/connection.ts `searchDb`). */
+export function databasesOf(store: Pick<Store, 'db' | 'searchDb'>): mongo.Db[] {
+  return store.searchDb === store.db ? [store.db] : [store.db, store.searchDb];
 }
