@@ -134,7 +134,7 @@ async function indexBsonBytes(store: Store, reported: number): Promise<number> {
   if ((await indexLayout(store)) === 'shared') return reported; // MongoDB: its size is the BSON size
   let bytes = 0;
   for (const name of await listArchiveTables(store, archiveKey(MEGAN.id))) {
-    for await (const doc of store.db.collection(name).find({})) bytes += BSON.calculateObjectSize(doc);
+    for await (const doc of store.searchDb.collection(name).find({})) bytes += BSON.calculateObjectSize(doc);
   }
   return bytes;
 }
