@@ -1,4 +1,4 @@
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -76,10 +76,7 @@ export async function dumpStore(store: Pick<Store, 'db' | 'searchDb'>, dir: stri
  * apart: its index is in the main copy, and the upgrade moves it.
  */
 export async function restoreStore(store: Pick<Store, 'db' | 'searchDb'>, dir: string, onCollection?: (name: string, documents: number) => void): Promise<BackupManifest> {
-  const hasSearch = await readManifest(searchDir(dir)).then(
-    () => true,
-    () => false,
-  );
+  const hasSearch = existsSync(path.join(searchDir(dir), 'manifest.json'));
   for (const db of new Set([store.db, store.searchDb])) await dropEmptyCollections(db);
   const manifest = await restoreCollections(store.db, dir, onCollection);
   if (hasSearch) await restoreCollections(store.searchDb, searchDir(dir), onCollection);

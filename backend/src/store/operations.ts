@@ -61,16 +61,17 @@ export interface DatabaseSize {
 }
 
 /**
- * The size of the store's databases (store/connection.ts `databasesOf`), read without refreshing statistics. FerretDB 1.24 answers dbStats (and
- * collStats) by first running SQLite's ANALYZE over every table, which holds the database's one
- * write lock for as long as reading all of it takes: in a full-size archive benchmark, the
- * metrics' read of the size (every 5 minutes while scraped) stalled every write past FerretDB's 10 s busy
- * timeout, and the crawls failed with SQLITE_BUSY and started again. Its `$collStats` stage
- * reads the same page counts without ANALYZE, one collection at a time. MongoDB answers dbStats
- * from counters it keeps.
+ * The size of the store's databases (server-kind.ts `databasesOf`), one after the other, read
+ * without refreshing statistics. FerretDB 1.24 answers dbStats (and collStats) by first running
+ * SQLite's ANALYZE over every table, which holds the database's one write lock for as long as
+ * reading all of it takes: in a full-size archive benchmark, the metrics' read of the size (every
+ * 5 minutes while scraped) stalled every write past FerretDB's 10 s busy timeout, and the crawls
+ * failed with SQLITE_BUSY and started again. Its `$collStats` stage reads the same page counts
+ * without ANALYZE, one collection at a time. MongoDB answers dbStats from counters it keeps.
  */
 export async function databaseSize(store: Pick<Store, 'db' | 'searchDb'>): Promise<DatabaseSize> {
-  const sizes = await Promise.all(databasesOf(store).map(sizeOf));
+  const sizes: DatabaseSize[] = [];
+  for (const db of databasesOf(store)) sizes.push(await sizeOf(db));
   const sum = (key: keyof DatabaseSize) => sizes.reduce((n, size) => n + size[key], 0);
   return { totalBytes: sum('totalBytes'), dataBytes: sum('dataBytes'), indexBytes: sum('indexBytes') };
 }
