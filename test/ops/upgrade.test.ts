@@ -7,7 +7,7 @@ import type { mongo } from 'mongoose';
 import { createLogger } from '../../backend/src/log';
 import { verifyArchive } from '../../backend/src/operations/verify';
 import { openStore } from '../../backend/src/store';
-import { restoreDatabase } from '../../backend/src/store/backup';
+import { restoreStore } from '../../backend/src/store/backup';
 import { claimNext, enqueue } from '../../backend/src/store/jobs';
 import { CODE_SCHEMA, type Migration } from '../../backend/src/store/migrations';
 import { registerProcess } from '../../backend/src/store/migrations/processes';
@@ -31,7 +31,7 @@ async function restoredFixture(): Promise<string> {
   const dbName = `test_upgrade_${randomUUID().slice(0, 8)}`;
   const store = await openStore({ uri: process.env.MONGODB_URI!, dbName });
   try {
-    await restoreDatabase(store.db, FIXTURE);
+    await restoreStore(store, FIXTURE);
   } finally {
     await store.close();
   }

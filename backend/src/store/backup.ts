@@ -8,6 +8,7 @@ import { createGunzip, createGzip } from 'node:zlib';
 import { mongo } from 'mongoose';
 import { secondaryIndexes } from './collection-repair';
 import type { Store } from './connection';
+import { databasesOf } from './server-kind';
 
 /**
  * A portable copy of the whole database through the driver: one gzipped file of canonical
@@ -71,13 +72,13 @@ export async function dumpStore(store: Pick<Store, 'db' | 'searchDb'>, dir: stri
 }
 
 /**
- * Restores what `dumpStore` wrote: the search database's collections go to the store's search
- * database, which on MongoDB is the main one. A backup of a release before schema 4 has none
- * apart: its index is in the main copy, and the upgrade moves it.
+ * Restores what `dumpStore` wrote into an empty store: the search database's collections go to
+ * the store's search database, which on MongoDB is the main one. A backup of a release before
+ * schema 4 has none apart: its index is in the main copy, and the upgrade moves it.
  */
 export async function restoreStore(store: Pick<Store, 'db' | 'searchDb'>, dir: string, onCollection?: (name: string, documents: number) => void): Promise<BackupManifest> {
   const hasSearch = existsSync(path.join(searchDir(dir), 'manifest.json'));
-  for (const db of new Set([store.db, store.searchDb])) await dropEmptyCollections(db);
+  for (const db of databasesOf(store)) await dropEmptyCollections(db);
   const manifest = await restoreCollections(store.db, dir, onCollection);
   if (hasSearch) await restoreCollections(store.searchDb, searchDir(dir), onCollection);
   return manifest;
@@ -90,14 +91,9 @@ export async function readManifest(dir: string): Promise<BackupManifest> {
 }
 
 /**
- * Restores a copy into an empty database, collection by collection, with the indexes it had;
- * fails when a collection's document count differs from the manifest's.
+ * Restores a copy's collections, with the indexes they had; fails when a collection's document
+ * count differs from the manifest's.
  */
-export async function restoreDatabase(db: mongo.Db, dir: string, onCollection?: (name: string, documents: number) => void): Promise<BackupManifest> {
-  await dropEmptyCollections(db);
-  return restoreCollections(db, dir, onCollection);
-}
-
 async function restoreCollections(db: mongo.Db, dir: string, onCollection: (name: string, documents: number) => void = () => undefined): Promise<BackupManifest> {
   const manifest = await readManifest(dir);
   for (const { name, documents, indexes } of manifest.collections) {

@@ -85,7 +85,7 @@ async function restoreIdIndexesOf(db: mongo.Db, repairs: IdIndexRepairs, signal?
   const names = (await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name).filter((n) => !n.startsWith('system.'));
   for (const name of names.filter((n) => n.includes(UNINDEXED))) {
     signal?.throwIfAborted();
-    repairs.duplicates += await mergeInto(db, name.slice(0, name.lastIndexOf(UNINDEXED)), name);
+    repairs.duplicates += await mergeInto({ db, name: name.slice(0, name.lastIndexOf(UNINDEXED)) }, { db, name });
   }
   for (const name of names.filter((n) => n.includes(REBUILD))) await db.dropCollection(name).catch(() => undefined);
   for (const name of names.filter((n) => !n.includes(UNINDEXED) && !n.includes(REBUILD))) {
@@ -115,7 +115,7 @@ async function rebuild(db: mongo.Db, name: string): Promise<number> {
   const standIn = `${name}${REBUILD}${suffix}`;
   await db.createCollection(standIn);
   await createIndexesOf(db, standIn, await secondaryIndexes(db.collection(name)));
-  let duplicates = await copyMissing(db, name, standIn, name);
+  let duplicates = await copyMissing({ db, name }, { db, name: standIn }, name);
   const original = `${name}${UNINDEXED}${suffix}`;
   await db.renameCollection(name, original);
   try {
@@ -123,28 +123,34 @@ async function rebuild(db: mongo.Db, name: string): Promise<number> {
   } catch (err) {
     // A write in the moment between the renames created the name afresh (with its index): merge.
     if (!(err instanceof mongo.MongoServerError && err.code === 48)) throw err;
-    duplicates += await mergeInto(db, name, standIn);
+    duplicates += await mergeInto({ db, name }, { db, name: standIn });
   }
-  return duplicates + (await mergeInto(db, name, original));
+  return duplicates + (await mergeInto({ db, name }, { db, name: original }));
+}
+
+/** A collection of a database (a copy may go from one database to another). */
+export interface CollectionAt {
+  db: mongo.Db;
+  name: string;
 }
 
 /** Copies what `from` holds and `to` lacks, then drops `from`. */
-async function mergeInto(db: mongo.Db, to: string, from: string): Promise<number> {
-  const duplicates = await copyMissing(db, from, to);
-  await db.dropCollection(from);
+export async function mergeInto(to: CollectionAt, from: CollectionAt): Promise<number> {
+  const duplicates = await copyMissing(from, to);
+  await from.db.dropCollection(from.name);
   return duplicates;
 }
 
 /**
  * Copies every document of `from` into `to`, where the `_id` is not taken already. One that meets
  * a different document under its `_id` (two writers both won an insert while the index was
- * missing) is kept in `repair_duplicates` under the collection's name, never dropped unseen;
- * returns how many.
+ * missing) is kept in `repair_duplicates` (of `to`'s database) under the collection's name, never
+ * dropped unseen; returns how many.
  */
-async function copyMissing(db: mongo.Db, from: string, to: string, collection = to): Promise<number> {
+async function copyMissing(from: CollectionAt, to: CollectionAt, collection = to.name): Promise<number> {
   let duplicates = 0;
-  const target = db.collection(to);
-  const cursor = db.collection(from).find({}, { batchSize: COPY_BATCH });
+  const target = to.db.collection(to.name);
+  const cursor = from.db.collection(from.name).find({}, { batchSize: COPY_BATCH });
   let batch: mongo.Document[] = [];
   const flush = async () => {
     const taken = await insertNew(target, batch);
@@ -154,7 +160,7 @@ async function copyMissing(db: mongo.Db, from: string, to: string, collection = 
       if (kept && Buffer.from(BSON.serialize(kept)).equals(BSON.serialize(doc))) continue;
       // Keyed by content: the same duplicate met again (the original is copied twice) is kept once.
       const _id = createHash('sha256').update(collection).update(BSON.serialize(doc)).digest('hex');
-      if (await insertOnce(db.collection<mongo.Document>('repair_duplicates'), { _id, collection, at: new Date(), doc })) duplicates += 1;
+      if (await insertOnce(to.db.collection<mongo.Document>('repair_duplicates'), { _id, collection, at: new Date(), doc })) duplicates += 1;
     }
     batch = [];
   };

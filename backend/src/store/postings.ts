@@ -5,7 +5,7 @@ import { insertOnce, isDuplicateKey } from './insert-once';
 import type { MessageAttachment } from './messages';
 import { collectionKey, collectionLayout, collectionsNamed, dropCollectionIfAny, forceCollectionLayout, type CollectionLayout } from './server-kind';
 import { collectionDataBytes } from './operations';
-import { withOrphanRepair } from './collection-repair';
+import { mergeInto, withOrphanRepair } from './collection-repair';
 
 /**
  * Storage of the search index: immutable documents read by `_id` only (backend/src/search/
@@ -208,32 +208,18 @@ export async function listIndexedArchives(store: Db): Promise<string[]> {
 
 /** Collections of the index: an archive's tables, the shared layout's, and the registry of archives. */
 const isIndexCollection = (name: string) => name.startsWith('sx_') || name.startsWith('search_');
-const MOVE_BATCH = 100;
 
 /**
  * Moves the index that releases before schema 4 kept in the main database into the search
- * database (store/connection.ts `searchDb`), collection by collection: copied with the ids it
- * has, existing ones skipped, then dropped. A crash part-way leaves both copies of a collection,
- * and running again finishes it. Returns the documents moved.
+ * database (store/connection.ts `searchDb`), collection by collection, as a collection repair
+ * merges one into another: what the target lacks is copied, then the source dropped, so a crash
+ * part-way is finished by running again. Returns the collections moved.
  */
 export async function moveIndexToSearchDb(store: Db & MainDb): Promise<number> {
   if (store.searchDb === store.db) return 0;
-  let moved = 0;
-  for (const name of (await collectionsNamed(store.db, '')).filter(isIndexCollection)) {
-    const part = { coll: name, prefix: '' };
-    let batch: IndexDoc[] = [];
-    for await (const doc of store.db.collection<IndexDoc>(name).find({}, { batchSize: MOVE_BATCH })) {
-      batch.push(doc);
-      if (batch.length < MOVE_BATCH) continue;
-      await insertDocs(store, part, batch, { ignoreDuplicates: true });
-      moved += batch.length;
-      batch = [];
-    }
-    await insertDocs(store, part, batch, { ignoreDuplicates: true });
-    moved += batch.length;
-    await dropCollectionIfAny(store.db, name);
-  }
-  return moved;
+  const names = (await collectionsNamed(store.db, '')).filter(isIndexCollection);
+  for (const name of names) await withOrphanRepair(store.searchDb, name, () => mergeInto({ db: store.searchDb, name }, { db: store.db, name }));
+  return names.length;
 }
 
 export interface ItemRow {

@@ -13,6 +13,6 @@ export const separateSearchDatabase: Migration = {
   name: 'the search index in a database of its own (FerretDB)',
   async up(ctx) {
     const moved = await moveIndexToSearchDb(ctx.store);
-    ctx.note(moved > 0 ? `moved ${moved} search index documents into ${ctx.store.searchDb.databaseName}` : 'no search index documents to move', { moved });
+    ctx.note(moved > 0 ? `moved ${moved} search index collections into ${ctx.store.searchDb.databaseName}` : 'no search index to move', { moved });
   },
 };
