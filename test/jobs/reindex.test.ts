@@ -5,9 +5,10 @@ import { ingestMessage } from '../../backend/src/ingest';
 import { PARSER_VERSION } from '../../backend/src/ingest/parse';
 import { REINDEX_ARCHIVE_JOB, reindexHandlers, reindexStatus, startReindex } from '../../backend/src/jobs/reindex';
 import { startWorker } from '../../backend/src/jobs/worker';
-import { clearIndexCache, flushIndex, reindexArchive } from '../../backend/src/search/index-store';
+import { clearIndexCache, entryFor, flushIndex, indexBatch } from '../../backend/src/search/index-store';
 import { parseQuery } from '../../backend/src/search/query';
 import { searchIndex } from '../../backend/src/search/service';
+import { itemsAfter } from '../../backend/src/store/items';
 import { listJobs } from '../../backend/src/store/jobs';
 import { getMessageDoc } from '../../backend/src/store/messages';
 import { testStore, type TestStore, dropSearchIndex } from '../helpers/db';
@@ -42,7 +43,8 @@ test('an archive indexed by an older parser is brought up to date from its blobs
   await store.db.collection('messages').updateMany({}, { $set: { alternativeText: '' }, $unset: { parserVersion: '' } });
   await dropSearchIndex(store);
   clearIndexCache();
-  await reindexArchive(store, 'news');
+  const rows = await itemsAfter(store.conn, 'news', '', MESSAGES);
+  await indexBatch(store, 'news', await Promise.all(rows.map(async (row) => entryFor(row, (await getMessageDoc(store.conn, row.sha256))!))));
   assert.equal(await count('hammock'), 0, 'the older index lacks the HTML words');
 
   const fast = { leaseMs: 2_000, pollMs: 20 };

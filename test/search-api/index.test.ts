@@ -5,17 +5,20 @@ import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { inflateRawSync } from 'node:zlib';
 import { ingestMessage } from '../../backend/src/ingest';
+import { reindexHandlers, reindexStatus, startReindex } from '../../backend/src/jobs/reindex';
+import { startWorker } from '../../backend/src/jobs/worker';
 import { parseMessage } from '../../backend/src/ingest/parse';
 import { cachedKeys } from '../../backend/src/search/index-cache';
 import { readIndexState } from '../../backend/src/search/index-manifest';
 import { mergeStep } from '../../backend/src/search/index-merge';
-import { clearIndexCache, compactIndex, entryFor, flushIndex, indexBatch, indexCtx, reindexArchive, type IndexEntry } from '../../backend/src/search/index-store';
+import { clearIndexCache, compactIndex, entryFor, flushIndex, indexBatch, indexCtx, type IndexEntry } from '../../backend/src/search/index-store';
 import { parseQuery } from '../../backend/src/search/query';
 import { decodeCursor, searchIndex } from '../../backend/src/search/service';
 import { openStore } from '../../backend/src/store';
 import { forceIndexLayout, listArchiveTables, type IndexLayout } from '../../backend/src/store/postings';
 import { corpusFiles, requireCorpus } from '../helpers/corpus';
 import { testStore, type TestStore, dropSearchIndex } from '../helpers/db';
+import { waitFor } from '../jobs/helpers';
 import { expected, oracleOfEntries } from './oracle';
 
 const QUERIES = [
@@ -225,7 +228,7 @@ test('ingest indexes before it returns; a blob already stored for another archiv
   assert.equal((await searchIndex(store, ['one'], q)).total, 1, 'the duplicate ingest was not indexed again');
 });
 
-test('reindexArchive indexes an archive filled before the index existed', async (t) => {
+test('an archive whose index was lost is searchable again after a reindex from its blobs', async (t) => {
   if (!requireCorpus(t)) return;
   const store = await testStore('search_index_backfill');
   stores.push(store);
@@ -233,14 +236,20 @@ test('reindexArchive indexes an archive filled before the index existed', async 
     await ingestMessage(store, { archiveId: 'old', folder: 'Inbox', source: { kind: 'import', file: `f${i}` }, content: Readable.from([readFileSync(path)]) });
   }
   await flushIndex(store);
+  const before = (await searchIndex(store, ['old'], parseQuery('kernel'))).total;
   await dropSearchIndex(store);
   clearIndexCache();
   assert.equal((await searchIndex(store, ['old'], parseQuery(''))).total, 0);
-  const { indexed } = await reindexArchive(store, 'old');
-  assert.equal(indexed, 40);
+  assert.ok(await startReindex(store));
+  const worker = startWorker({ store, owner: 'reindex', handlers: reindexHandlers(store), leaseMs: 5_000, pollMs: 20 });
+  try {
+    await waitFor('the reindex to finish', async () => (await reindexStatus(store))?.status === 'succeeded', 60_000);
+  } finally {
+    await worker.stop();
+  }
   assert.equal((await searchIndex(store, ['old'], parseQuery(''))).total, 40);
-  assert.ok((await searchIndex(store, ['old'], parseQuery('kernel'))).total > 10);
-  assert.equal((await reindexArchive(store, 'old')).indexed, 0, 'a second backfill finds nothing left to do');
+  assert.ok(before > 10);
+  assert.equal((await searchIndex(store, ['old'], parseQuery('kernel'))).total, before, 'the same messages are found as before the loss');
 });
 
 test('words of a text attachment and its name are found, and only there', async (t) => {

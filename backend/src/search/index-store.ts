@@ -52,8 +52,8 @@
 import { Limiter } from '../limiter';
 import type { Store } from '../store';
 import { itemId } from '../store/items';
-import { getMessageDoc, type MessageContent, type MessageMeta } from '../store/messages';
-import { archiveKey, getDoc, indexLayout, insertDocs, insertDoc, freshPart, listIds, marksPart, registerIndexedArchive, scanArchiveItems, scanMessageTexts, type MessageTextRow } from '../store/postings';
+import { getMessageDoc, type MessageContent, type MessageDoc, type MessageMeta } from '../store/messages';
+import { archiveKey, getDoc, indexLayout, insertDocs, insertDoc, freshPart, marksPart, registerIndexedArchive } from '../store/postings';
 import { partWriter, type IndexCtx } from './index-bucketed';
 import { buildInWorker, type BuiltBatch } from './index-build';
 import { abandonBatch, commitBatch, reserveBatch } from './index-manifest';
@@ -337,7 +337,7 @@ export interface ArchivedItem {
   hasAttachments: boolean;
 }
 
-type Content = MessageContent | MessageMeta | MessageTextRow;
+type Content = MessageContent | MessageMeta | MessageDoc;
 
 export function entryFor(item: Omit<ArchivedItem, 'archiveId'>, content: Content, copies = 1): IndexEntry {
   const from = content.from?.[0];
@@ -374,32 +374,6 @@ export async function indexArchivedItem(store: IndexStore, item: ArchivedItem, c
     source = (await getMessageDoc(store.conn, item.sha256)) ?? content;
   }
   await (await writerFor(store, item.archiveId)).add(entryFor(item, source, copies));
-}
-
-/**
- * Indexes every item of an archive that is not indexed yet (archives filled before the index
- * existed). Reads the archive's items and the message texts in one pass each.
- */
-export async function reindexArchive(store: IndexStore, archiveId: string, opts: { batch?: number } = {}): Promise<{ indexed: number }> {
-  const ctx = await indexCtx(store, archiveId);
-  const marked = new Set(await listIds(store, marksPart(ctx.layout, ctx.key)));
-  const items = new Map((await scanArchiveItems(store, archiveId)).filter((i) => !marked.has(i.sha256)).map((i) => [i.sha256, i]));
-  let batch: IndexEntry[] = [];
-  let indexed = 0;
-  for await (const doc of scanMessageTexts(store, new Set(items.keys()))) {
-    const item = items.get(doc._id);
-    if (!item) continue;
-    batch.push(entryFor(item, doc));
-    if (batch.length >= (opts.batch ?? 1000)) {
-      await indexBatch(store, archiveId, batch);
-      indexed += batch.length;
-      batch = [];
-    }
-  }
-  await indexBatch(store, archiveId, batch);
-  indexed += batch.length;
-  await compact(ctx);
-  return { indexed };
 }
 
 /** The id a search result carries: the item id of store/items.ts. */

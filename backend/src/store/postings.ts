@@ -2,7 +2,6 @@ import { mongo } from 'mongoose';
 import type { Store } from './connection';
 import { deleteWhereIn } from './bulk';
 import { insertOnce, isDuplicateKey } from './insert-once';
-import type { MessageAttachment } from './messages';
 import { collectionKey, collectionLayout, collectionsNamed, dropCollectionIfAny, forceCollectionLayout, type CollectionLayout } from './server-kind';
 import { collectionDataBytes } from './operations';
 import { mergeInto, withOrphanRepair } from './collection-repair';
@@ -222,49 +221,3 @@ export async function moveIndexToSearchDb(store: Db & MainDb): Promise<number> {
   return names.length;
 }
 
-export interface ItemRow {
-  _id: string;
-  sha256: string;
-  folder: string;
-  receivedAt: Date;
-  size: number;
-  hasAttachments: boolean;
-}
-
-/** An archive's items, in one pass (backfill). */
-export async function scanArchiveItems(store: MainDb, archiveId: string): Promise<ItemRow[]> {
-  return store.db
-    .collection<ItemRow>('items')
-    .find({ archiveId }, { projection: { sha256: 1, folder: 1, receivedAt: 1, size: 1, hasAttachments: 1 } })
-    .toArray();
-}
-
-export interface MessageTextRow {
-  _id: string;
-  subject?: string;
-  from?: { name: string; address: string }[];
-  to?: { name: string; address: string }[];
-  cc?: { name: string; address: string }[];
-  bcc?: { name: string; address: string }[];
-  attachments?: MessageAttachment[];
-  bodyText?: string;
-  alternativeText?: string;
-  attachmentText?: string[];
-}
-
-/**
- * Message documents with their text, for the hashes wanted. MongoDB: `_id` batches from its
- * index. FerretDB: one pass over the collection, since each `_id` or `$in` lookup would scan it.
- */
-export async function* scanMessageTexts(store: MainDb, wanted: ReadonlySet<string>): AsyncGenerator<MessageTextRow> {
-  const projection = { subject: 1, from: 1, to: 1, cc: 1, bcc: 1, attachments: 1, bodyText: 1, alternativeText: 1, attachmentText: 1 };
-  const messages = store.db.collection<MessageTextRow>('messages');
-  if ((await collectionLayout(store.db)) === 'shared') {
-    const ids = [...wanted];
-    for (let i = 0; i < ids.length; i += 200) yield* messages.find({ _id: { $in: ids.slice(i, i + 200) } }, { projection });
-    return;
-  }
-  for await (const doc of messages.find({}, { projection, batchSize: 200 })) {
-    if (wanted.has(doc._id)) yield doc;
-  }
-}
