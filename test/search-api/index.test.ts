@@ -96,6 +96,45 @@ for (const layout of ['partitioned', 'shared'] as IndexLayout[]) {
   });
 }
 
+/** The same messages again under other hashes (so many, fast: parsed once). */
+const copiesOf = (entries: IndexEntry[], salt: string): IndexEntry[] => entries.map((e) => ({ ...e, sha256: createHash('sha256').update(salt).update(e.sha256).digest('hex') }));
+
+for (const layout of ['partitioned', 'shared'] as IndexLayout[]) {
+  test(`${layout} layout: a merge reads a segment of several partitions once each, in order`, async (t) => {
+    if (!requireCorpus(t)) return;
+    const store = await testStore(`search_index_parts_${layout}`);
+    stores.push(store);
+    forceIndexLayout(store, layout);
+    const parsed = await entriesOf(files);
+    const big = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'].flatMap((salt) => copiesOf(parsed, salt));
+    const archive = `parts-${layout}`;
+    await indexBatch(store, archive, big);
+    const ctx = await indexCtx(store, archive);
+    const [batch] = (await readIndexState(ctx)).batches;
+    assert.ok(batch!.seg.parts > 1, `the batch's segment spans several partitions (${batch!.seg.parts})`);
+    const more = copiesOf(parsed.slice(0, 30), 'i');
+    await indexBatch(store, archive, more);
+    const inputs = (await readIndexState(ctx)).batches.map((b) => b.seg);
+    let partitionReads = 0;
+    const watched = await openStore({ uri: process.env.MONGODB_URI!, dbName: store.dbName, observeCommand: (command, collection) => void (command === 'find' && collection === 'sx_*_seg' && partitionReads++) });
+    try {
+      forceIndexLayout(watched, layout);
+      clearIndexCache();
+      // The shared layout's merges read every partition's range as the whole segment, and stopped at "terms out of order".
+      await compactIndex(watched, archive, { force: true });
+    } finally {
+      await watched.close();
+    }
+    assert.equal((await readIndexState(ctx)).manifest.segs.length, 1);
+    if (layout === 'partitioned') {
+      const parts = inputs.filter((s) => s.kind === 'bucketed').reduce((n, s) => n + s.parts, 0);
+      assert.equal(partitionReads, parts, `one read of each partition of the segments merged (${partitionReads} reads of ${parts}): its meta, columns, summaries and records together`);
+    }
+    clearIndexCache();
+    await checkAll(store, archive, [...big, ...more], 'after merging');
+  });
+}
+
 test('an index written before term buckets were compressed still answers, and a merge rewrites it compressed', async (t) => {
   if (!requireCorpus(t)) return;
   const store = await testStore('search_index_old_buckets');

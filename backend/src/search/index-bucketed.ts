@@ -141,7 +141,19 @@ function lookUp(bytes: Uint8Array, wanted: { terms: Set<string>; prefixes: strin
   return out;
 }
 
+/** Partitions a pass over a whole segment keeps read (it goes forward; columns may be read in parallel). */
+const PASS_PARTS = 3;
+
 class BucketedSegment implements SegmentView {
+  /**
+   * A view opened not to keep (a merge, a pass over an archive) reads the segment whole, a
+   * partition at a time: each partition read serves the meta document, the columns, the
+   * summaries and the records in it, instead of a lookup each (on FerretDB a lookup by `_id`
+   * reads the table up to the row: a merge of 45-message batches read each batch's one table
+   * four times).
+   */
+  private readonly pass = new Map<number, Promise<IndexDoc[]>>();
+
   constructor(
     private readonly ctx: IndexCtx,
     readonly info: SegInfo,
@@ -152,20 +164,44 @@ class BucketedSegment implements SegmentView {
     return segmentPart(this.ctx.layout, this.ctx.key, this.info.id, p);
   }
 
+  /**
+   * Partition `p`'s documents. In the shared layout (MongoDB) one collection holds every
+   * partition of the segment: the partition is its range of ids, which the meta document bounds.
+   */
+  private partDocs(p: number, meta: Meta | null): Promise<IndexDoc[]> {
+    const known = this.pass.get(p);
+    if (known) return known;
+    const ids = this.ctx.layout === 'shared' ? { from: meta!.bounds[p] as string, to: meta!.bounds[p + 1] } : undefined;
+    const docs = readPart(this.ctx.store, this.part(p), ids);
+    docs.catch(() => this.pass.delete(p));
+    this.pass.set(p, docs);
+    for (const k of this.pass.keys()) if (this.pass.size > PASS_PARTS) this.pass.delete(k);
+    return docs;
+  }
+
+  /**
+   * A document of partition `p`: looked up alone, or (a pass on FerretDB's tables) from the
+   * partition read whole. MongoDB finds an `_id` in its index.
+   */
+  private async lookup(p: number, id: string): Promise<IndexDoc | null> {
+    if (this.keep || this.ctx.layout === 'shared') return getDoc(this.ctx.store, this.part(p), id);
+    return (await this.partDocs(p, null)).find((d) => d._id === id) ?? null;
+  }
+
   /** This segment's `what`, through the cache (kept there unless the view was opened not to). */
   private cached<T>(what: string, load: () => Promise<{ value: T; bytes: number }>, pool?: Pool): Promise<T> {
     return cached(cacheKey(this.ctx, this.info, what), load, this.keep, pool);
   }
 
   private async doc(id: string, meta: Meta): Promise<IndexDoc> {
-    const doc = await getDoc(this.ctx.store, this.part(floorIndex(meta.bounds, id)), id);
+    const doc = await this.lookup(floorIndex(meta.bounds, id), id);
     if (!doc) throw new SegmentGoneError(this.info.id);
     return doc;
   }
 
   meta(): Promise<Meta> {
     return this.cached('meta', async () => {
-      const doc = await getDoc(this.ctx.store, this.part(0), '0meta');
+      const doc = await this.lookup(0, '0meta');
       if (!doc) throw new SegmentGoneError(this.info.id);
       const value: Meta = { n: doc.n as number, folders: doc.folders as string[], dir: decodeStrings(doc.dir as Buffer), dirTerms: doc.dirTerms ? decodeCounts(doc.dirTerms as Buffer) : null, bounds: doc.bounds as string[], docBlocks: doc.docBlocks as number, chunks: doc.chunks as number };
       return { value, bytes: (doc.dir as Buffer).length * 2 + (value.dirTerms?.length ?? 0) * 8 + value.bounds.length * 20 + 200 };
@@ -229,7 +265,7 @@ class BucketedSegment implements SegmentView {
       const next = meta.bounds[p + 1];
       if (next !== undefined && next <= kind) continue;
       if ((meta.bounds[p] as string) > `${kind}\uffff`) return;
-      for (const doc of await readPart(this.ctx.store, this.part(p))) if (doc._id.startsWith(kind)) yield doc;
+      for (const doc of await this.partDocs(p, meta)) if (doc._id.startsWith(kind)) yield doc;
     }
   }
 

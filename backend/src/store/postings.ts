@@ -149,9 +149,13 @@ export async function deleteDocs(store: Db, part: Part, ids: readonly string[]):
 
 const rangeOf = (prefix: string) => ({ $gte: prefix, $lt: `${prefix}\uffff` });
 
-/** Every document of a part in `_id` order (one scan of a small table, or an index range). */
-export async function readPart(store: Db, part: Part): Promise<IndexDoc[]> {
-  const filter = part.prefix ? { _id: rangeOf(part.prefix) } : {};
+/**
+ * Every document of a part in `_id` order (one scan of a small table, or an index range); with
+ * `ids`, those of the part whose ids fall in [from, to): one partition of a segment, where one
+ * collection holds them all (the shared layout).
+ */
+export async function readPart(store: Db, part: Part, ids?: { from: string; to: string | undefined }): Promise<IndexDoc[]> {
+  const filter = ids && part.prefix ? { _id: { $gte: part.prefix + ids.from, $lt: ids.to === undefined ? `${part.prefix}\uffff` : part.prefix + ids.to } } : part.prefix ? { _id: rangeOf(part.prefix) } : {};
   const docs = await collection(store, part).find(filter).toArray();
   return docs.map((d) => fromDb(part, d)).sort((a, b) => (a._id < b._id ? -1 : a._id > b._id ? 1 : 0));
 }
