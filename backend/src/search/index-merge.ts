@@ -15,6 +15,7 @@ import { openSegment, partWriter, type IndexCtx, type SegInfo, type SegmentView,
 import { FIELD_CODES, ByteReader, encodeList, type FieldCode, type TermRecord } from './index-codec';
 import { mergeableBatches, pruneMeta, publishManifest, readIndexState, tryMergeLock, type Manifest } from './index-manifest';
 import { ColumnsBuilder, byTerm, compareKeys, type Columns, type Summary } from './index-segment';
+import { HashSet } from './hash-set';
 import { deadBits, deadDocNos, tombsFor } from './index-tomb';
 
 const RATIO = 1;
@@ -72,7 +73,7 @@ async function mergeOrder(views: SegmentView[], cols: Columns[], writer: Buckete
   const summaries = await Promise.all(views.map((v) => BlockCursor.open(v.summaryBlocks())));
   const pos = cols.map(() => 0);
   const builder = new ColumnsBuilder(total);
-  const seen = new Set<string>();
+  const seen = new HashSet(total);
   let ord = 0;
   for (;;) {
     let best = -1;
@@ -92,8 +93,7 @@ async function mergeOrder(views: SegmentView[], cols: Columns[], writer: Buckete
     const s = cursor.head;
     if (!s) throw new Error('segment has fewer summaries than messages');
     await cursor.next();
-    if (seen.has(s.sha) || dead.has(c.docNo[p] as number)) continue;
-    seen.add(s.sha);
+    if (dead.has(c.docNo[p] as number) || !seen.add(s.sha)) continue;
     (remaps[best] as Int32Array)[p] = ord;
     builder.set(ord, c.date[p] as number, c.docNo[p] as number, c.size[p] as number, (c.flags[p] as number) === 1, c.folders[c.folder[p] as number] ?? '');
     await writer.addSummary(s);
