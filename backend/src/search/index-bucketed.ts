@@ -146,11 +146,10 @@ const PASS_PARTS = 3;
 
 class BucketedSegment implements SegmentView {
   /**
-   * A view opened not to keep (a merge, a pass over an archive) reads the segment whole, a
-   * partition at a time: each partition read serves the meta document, the columns, the
-   * summaries and the records in it, instead of a lookup each (on FerretDB a lookup by `_id`
-   * reads the table up to the row: a merge of 45-message batches read each batch's one table
-   * four times).
+   * A view opened to read the segment front to back (a merge) reads it a partition at a time:
+   * each partition read serves the meta document, the columns, the summaries and the records in
+   * it, instead of a lookup each (on FerretDB a lookup by `_id` reads the table up to the row: a
+   * merge of 45-message batches read each batch's one table four times).
    */
   private readonly pass = new Map<number, Promise<IndexDoc[]>>();
 
@@ -158,6 +157,7 @@ class BucketedSegment implements SegmentView {
     private readonly ctx: IndexCtx,
     readonly info: SegInfo,
     private readonly keep: boolean,
+    private readonly whole: boolean,
   ) {}
 
   private part(p: number) {
@@ -180,11 +180,11 @@ class BucketedSegment implements SegmentView {
   }
 
   /**
-   * A document of partition `p`: looked up alone, or (a pass on FerretDB's tables) from the
-   * partition read whole. MongoDB finds an `_id` in its index.
+   * A document of partition `p`: looked up alone, or (reading the segment whole from FerretDB's
+   * tables) from the partition read whole. MongoDB finds an `_id` in its index.
    */
   private async lookup(p: number, id: string): Promise<IndexDoc | null> {
-    if (this.keep || this.ctx.layout === 'shared') return getDoc(this.ctx.store, this.part(p), id);
+    if (!this.whole || this.ctx.layout === 'shared') return getDoc(this.ctx.store, this.part(p), id);
     return (await this.partDocs(p, null)).find((d) => d._id === id) ?? null;
   }
 
@@ -326,11 +326,12 @@ class PackedSegment implements SegmentView {
 }
 
 /**
- * A segment for reading; packed ones are decoded once and cached. `keep: false` (merges) uses
- * what is cached but adds nothing.
+ * A segment for reading; packed ones are decoded once and cached. `keep: false` (merges, runs
+ * over whole archives) uses what is cached but adds nothing; `whole` (merges) reads all of it, in
+ * order.
  */
-export async function openSegment(ctx: IndexCtx, info: SegInfo, { keep = true } = {}): Promise<SegmentView> {
-  if (info.kind === 'bucketed') return new BucketedSegment(ctx, info, keep);
+export async function openSegment(ctx: IndexCtx, info: SegInfo, { keep = true, whole = false } = {}): Promise<SegmentView> {
+  if (info.kind === 'bucketed') return new BucketedSegment(ctx, info, keep, whole);
   const data = await cached(cacheKey(ctx, info, 'packed'), async () => {
     const doc = await getDoc(ctx.store, freshPart(ctx.layout, ctx.key), info.id);
     if (!doc) throw new SegmentGoneError(info.id);

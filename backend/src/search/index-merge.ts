@@ -55,7 +55,7 @@ export function chooseInputs(segs: readonly SegInfo[], batches: readonly SegInfo
  * `applied` says which deletions those are (all numbered up to it).
  */
 export async function mergeSegments(ctx: IndexCtx, inputs: readonly SegInfo[], dead: ReadonlySet<number> = new Set(), applied = 0): Promise<SegInfo> {
-  const views = await Promise.all(inputs.map((s) => openSegment(ctx, s, { keep: false })));
+  const views = await Promise.all(inputs.map((s) => openSegment(ctx, s, { keep: false, whole: true })));
   const cols = await Promise.all(views.map((v) => v.columns()));
   const segId = newSegmentId();
   const writer = new BucketedWriter(partWriter(ctx, segId), segId);
