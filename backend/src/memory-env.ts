@@ -23,14 +23,18 @@ export const MEMORY_ENV: Readonly<Record<string, string>> = {
 
 /**
  * V8 lets the heap grow to 4× what survived the last full collection when its limit is 2 GB or
- * more (Node's default is a quarter of the machine's memory); under a 1 GB limit it grows by about
- * 1.6× (V8's heap controller scales the factor with the limit). The backend's live heap is about
- * 100 MB while archiving, so 1 GB is far from a limit and still halves what the heap holds.
+ * more (Node's default is a quarter of the machine's memory); under a 1 GB limit by about 1.6×,
+ * under 512 MB by about 1.4× (V8's heap controller scales the factor with the limit). The
+ * backend's live heap is about 100 MB while archiving. At 512 MB `npm run bench:archive` peaked
+ * at 278 and 279 MB against 304 and 296 MB at 1 GB, for about 5 % more CPU; what the main thread
+ * holds does not grow with an archive's size (the search caches have budgets, a merge keeps its
+ * hashes and columns outside the heap, a reindex walks an archive a batch at a time), and the
+ * search benchmark at a million messages ran in a 512 MB heap.
  * The young generation is capped at 2 × 8 MB instead of Node 20's 2 × 16 MB, which a busy process
  * fills: `npm run bench:archive` (20 × 2,000) on the same code and day ran at 134.9 against 135.0
  * messages a second, with a peak RSS of 305 against 319 MB (289.9 MB in another run).
  */
-const NODE_FLAGS = ['--max-old-space-size=1024', '--max-semi-space-size=8'];
+const NODE_FLAGS = ['--max-old-space-size=512', '--max-semi-space-size=8'];
 
 /** The environment with MEMORY_ENV and the V8 flags added, where the caller has not set its own. */
 export function withMemoryEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
