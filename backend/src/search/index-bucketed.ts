@@ -266,6 +266,8 @@ class BucketedSegment implements SegmentView {
       if (next !== undefined && next <= kind) continue;
       if ((meta.bounds[p] as string) > `${kind}\uffff`) return;
       for (const doc of await this.partDocs(p, meta)) if (doc._id.startsWith(kind)) yield doc;
+      // Read to its end; only a kind's last partition may hold the next kind's first documents.
+      if (next !== undefined && next <= `${kind}\uffff`) this.pass.delete(p);
     }
   }
 

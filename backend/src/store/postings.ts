@@ -149,21 +149,31 @@ export async function deleteDocs(store: Db, part: Part, ids: readonly string[]):
 
 const rangeOf = (prefix: string) => ({ $gte: prefix, $lt: `${prefix}\uffff` });
 
+/** Ids from `from` up to `to` (to the end when undefined). */
+interface IdRange {
+  from: string;
+  to: string | undefined;
+}
+
+/** A part's documents, or those with ids in the range: a table's are all its own; a prefix's are a range. */
+function partFilter(part: Part, ids?: IdRange): mongo.Filter<IndexDoc> {
+  if (!part.prefix) return {};
+  return { _id: { $gte: part.prefix + (ids?.from ?? ''), $lt: part.prefix + (ids?.to ?? '\uffff') } };
+}
+
 /**
  * Every document of a part in `_id` order (one scan of a small table, or an index range); with
  * `ids`, those of the part whose ids fall in [from, to): one partition of a segment, where one
  * collection holds them all (the shared layout).
  */
-export async function readPart(store: Db, part: Part, ids?: { from: string; to: string | undefined }): Promise<IndexDoc[]> {
-  const filter = ids && part.prefix ? { _id: { $gte: part.prefix + ids.from, $lt: ids.to === undefined ? `${part.prefix}\uffff` : part.prefix + ids.to } } : part.prefix ? { _id: rangeOf(part.prefix) } : {};
-  const docs = await collection(store, part).find(filter).toArray();
+export async function readPart(store: Db, part: Part, ids?: IdRange): Promise<IndexDoc[]> {
+  const docs = await collection(store, part).find(partFilter(part, ids)).toArray();
   return docs.map((d) => fromDb(part, d)).sort((a, b) => (a._id < b._id ? -1 : a._id > b._id ? 1 : 0));
 }
 
 /** Ids of a part's documents (small parts only: meta and marks). */
 export async function listIds(store: Db, part: Part): Promise<string[]> {
-  const filter = part.prefix ? { _id: rangeOf(part.prefix) } : {};
-  const docs = await collection(store, part).find(filter, { projection: { _id: 1 } }).toArray();
+  const docs = await collection(store, part).find(partFilter(part), { projection: { _id: 1 } }).toArray();
   return docs.map((d) => d._id.slice(part.prefix.length));
 }
 
