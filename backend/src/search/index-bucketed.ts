@@ -11,7 +11,7 @@
  */
 import { inflateRawSync } from 'node:zlib';
 import type { Store } from '../store';
-import { getDoc, insertDocs, readPart, segmentPart, freshPart, type IndexDoc, type IndexLayout } from '../store/postings';
+import { getDoc, insertDocs, readPart, segmentPart, freshPart, type IdRange, type IndexDoc, type IndexLayout } from '../store/postings';
 import { cached, type Pool } from './index-cache';
 import { pad, type WritePart } from './index-bucket-writer';
 import { decodeCounts, decodeStrings, readTermRecords, type TermRecord } from './index-codec';
@@ -164,14 +164,10 @@ class BucketedSegment implements SegmentView {
     return segmentPart(this.ctx.layout, this.ctx.key, this.info.id, p);
   }
 
-  /**
-   * Partition `p`'s documents. In the shared layout (MongoDB) one collection holds every
-   * partition of the segment: the partition is its range of ids, which the meta document bounds.
-   */
-  private partDocs(p: number, meta: Meta | null): Promise<IndexDoc[]> {
+  /** Partition `p`'s documents; `ids`: its range, where one collection holds every partition. */
+  private partDocs(p: number, ids?: IdRange): Promise<IndexDoc[]> {
     const known = this.pass.get(p);
     if (known) return known;
-    const ids = this.ctx.layout === 'shared' ? { from: meta!.bounds[p] as string, to: meta!.bounds[p + 1] } : undefined;
     const docs = readPart(this.ctx.store, this.part(p), ids);
     docs.catch(() => this.pass.delete(p));
     this.pass.set(p, docs);
@@ -185,7 +181,7 @@ class BucketedSegment implements SegmentView {
    */
   private async lookup(p: number, id: string): Promise<IndexDoc | null> {
     if (!this.whole || this.ctx.layout === 'shared') return getDoc(this.ctx.store, this.part(p), id);
-    return (await this.partDocs(p, null)).find((d) => d._id === id) ?? null;
+    return (await this.partDocs(p)).find((d) => d._id === id) ?? null;
   }
 
   /** This segment's `what`, through the cache (kept there unless the view was opened not to). */
@@ -265,7 +261,9 @@ class BucketedSegment implements SegmentView {
       const next = meta.bounds[p + 1];
       if (next !== undefined && next <= kind) continue;
       if ((meta.bounds[p] as string) > `${kind}\uffff`) return;
-      for (const doc of await this.partDocs(p, meta)) if (doc._id.startsWith(kind)) yield doc;
+      // In the shared layout (MongoDB) a partition is the range of ids the meta document bounds.
+      const ids = this.ctx.layout === 'shared' ? { from: meta.bounds[p] as string, to: next } : undefined;
+      for (const doc of await this.partDocs(p, ids)) if (doc._id.startsWith(kind)) yield doc;
       // Read to its end; only a kind's last partition may hold the next kind's first documents.
       if (next !== undefined && next <= `${kind}\uffff`) this.pass.delete(p);
     }

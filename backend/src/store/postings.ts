@@ -147,10 +147,8 @@ export async function deleteDocs(store: Db, part: Part, ids: readonly string[]):
   for (const id of ids) await collection(store, part).deleteOne({ _id: part.prefix + id });
 }
 
-const rangeOf = (prefix: string) => ({ $gte: prefix, $lt: `${prefix}\uffff` });
-
 /** Ids from `from` up to `to` (to the end when undefined). */
-interface IdRange {
+export interface IdRange {
   from: string;
   to: string | undefined;
 }
@@ -180,7 +178,7 @@ export async function listIds(store: Db, part: Part): Promise<string[]> {
 /** Removes a part: its table when it has one, else its documents. */
 export async function dropPart(store: Db, part: Part): Promise<void> {
   if (!part.prefix) return dropCollectionIfAny(store.searchDb, part.coll);
-  await collection(store, part).deleteMany({ _id: rangeOf(part.prefix) });
+  await collection(store, part).deleteMany(partFilter(part));
 }
 
 /** Collection names of an archive's partitioned index (to find leftovers of crashed merges). */
