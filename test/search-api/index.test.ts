@@ -14,7 +14,7 @@ import { mergeStep } from '../../backend/src/search/index-merge';
 import { clearIndexCache, compactIndex, entryFor, flushIndex, indexBatch, indexCtx, type IndexEntry } from '../../backend/src/search/index-store';
 import { parseQuery } from '../../backend/src/search/query';
 import { decodeCursor, searchIndex } from '../../backend/src/search/service';
-import { openStore } from '../../backend/src/store';
+import { openStore, type Store } from '../../backend/src/store';
 import { forceIndexLayout, listArchiveTables, type IndexLayout } from '../../backend/src/store/postings';
 import { corpusFiles, requireCorpus } from '../helpers/corpus';
 import { testStore, type TestStore, dropSearchIndex } from '../helpers/db';
@@ -96,6 +96,13 @@ for (const layout of ['partitioned', 'shared'] as IndexLayout[]) {
   });
 }
 
+/** A second connection to the test's database that counts the `find` commands on index segment tables. */
+async function watchSegmentReads(store: TestStore): Promise<{ store: Store; reads: () => number }> {
+  let reads = 0;
+  const watched = await openStore({ uri: process.env.MONGODB_URI!, dbName: store.dbName, observeCommand: (command, collection) => void (command === 'find' && collection === 'sx_*_seg' && reads++) });
+  return { store: watched, reads: () => reads };
+}
+
 /** The same messages again under other hashes (so many, fast: parsed once). */
 const copiesOf = (entries: IndexEntry[], salt: string): IndexEntry[] => entries.map((e) => ({ ...e, sha256: createHash('sha256').update(salt).update(e.sha256).digest('hex') }));
 
@@ -115,16 +122,16 @@ for (const layout of ['partitioned', 'shared'] as IndexLayout[]) {
     const more = copiesOf(parsed.slice(0, 30), 'i');
     await indexBatch(store, archive, more);
     const inputs = (await readIndexState(ctx)).batches.map((b) => b.seg);
-    let partitionReads = 0;
-    const watched = await openStore({ uri: process.env.MONGODB_URI!, dbName: store.dbName, observeCommand: (command, collection) => void (command === 'find' && collection === 'sx_*_seg' && partitionReads++) });
+    const watched = await watchSegmentReads(store);
     try {
-      forceIndexLayout(watched, layout);
+      forceIndexLayout(watched.store, layout);
       clearIndexCache();
       // The shared layout's merges read every partition's range as the whole segment, and stopped at "terms out of order".
-      await compactIndex(watched, archive, { force: true });
+      await compactIndex(watched.store, archive, { force: true });
     } finally {
-      await watched.close();
+      await watched.store.close();
     }
+    const partitionReads = watched.reads();
     assert.equal((await readIndexState(ctx)).manifest.segs.length, 1);
     if (layout === 'partitioned') {
       const parts = inputs.filter((s) => s.kind === 'bucketed').reduce((n, s) => n + s.parts, 0);
@@ -195,19 +202,18 @@ test('a search read again takes its term buckets from memory: no bucket is read 
   const store = await testStore('search_bucket_cache');
   stores.push(store);
   await indexBatch(store, 'buckets', await entriesOf(files.slice(0, 40)));
-  let segmentReads = 0;
-  const watched = await openStore({ uri: process.env.MONGODB_URI!, dbName: store.dbName, observeCommand: (command, collection) => void (command === 'find' && collection === 'sx_*_seg' && segmentReads++) });
+  const watched = await watchSegmentReads(store);
   try {
     clearIndexCache();
     const q = parseQuery('kernel OR s390');
-    const first = await searchIndex(watched, ['buckets'], q, { limit: 10 });
-    assert.ok(first.total > 0 && segmentReads > 0, 'the first search reads the segment from the database');
-    const readsBefore = segmentReads;
-    const again = await searchIndex(watched, ['buckets'], q, { limit: 10 });
-    assert.equal(segmentReads, readsBefore, 'the same search again reads nothing from the database');
+    const first = await searchIndex(watched.store, ['buckets'], q, { limit: 10 });
+    assert.ok(first.total > 0 && watched.reads() > 0, 'the first search reads the segment from the database');
+    const readsBefore = watched.reads();
+    const again = await searchIndex(watched.store, ['buckets'], q, { limit: 10 });
+    assert.equal(watched.reads(), readsBefore, 'the same search again reads nothing from the database');
     assert.deepEqual(again.value.map((v) => v.id), first.value.map((v) => v.id));
   } finally {
-    await watched.close();
+    await watched.store.close();
   }
 });
 
