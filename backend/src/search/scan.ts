@@ -67,7 +67,7 @@ function dottedSuffixes(s: string): string[] {
 function affixes(compound: string): string[] {
   if (compound.length > MAX_TERM_LENGTH) return [];
   const out: string[] = [];
-  for (const m of compound.matchAll(NON_WORD_G)) {
+  for (const m of matches(NON_WORD_G, compound)) {
     out.push(compound.slice(0, m.index), compound.slice(m.index + m[0].length));
   }
   return out;
@@ -151,10 +151,28 @@ function cutAt(text: string, end: number, within: number): number {
   return end;
 }
 
+/**
+ * The matches of a global pattern, as `matchAll` finds them but without its copy of the pattern:
+ * `matchAll` constructs a new RegExp per call (the spec's SpeciesConstructor), once per chunk of
+ * text and once per compound word; tokenizing the corpus took 14 % less time without. `lastIndex`
+ * is set before each `exec`, so that nested and interleaved scans of one pattern (a URL's path is
+ * scanned inside the scan of its text) do not disturb each other. Neither pattern matches the
+ * empty string.
+ */
+function* matches(pattern: RegExp, text: string): Generator<RegExpExecArray> {
+  for (let at = 0; ; ) {
+    pattern.lastIndex = at;
+    const m = pattern.exec(text);
+    if (!m) return;
+    at = pattern.lastIndex;
+    yield m;
+  }
+}
+
 /** Tokens of an already normalised text, lazily, so callers can stop early. */
 export function* scan(normalized: string): Generator<Token> {
   for (const chunk of chunks(normalized)) {
-    for (const m of chunk.matchAll(TOKEN)) {
+    for (const m of matches(TOKEN, chunk)) {
       const g = m.groups ?? {};
       if (g.url) yield urlToken(g.url);
       else if (g.email) yield emailToken(g.email);
