@@ -55,11 +55,17 @@ export function storedKeyId(data: Buffer): string | null {
   return data.subarray(MAGIC.length + 1, MAGIC.length + 1 + data[MAGIC.length]!).toString('ascii');
 }
 
-export function encryptStream(key: { id: string; key: Buffer }): Transform {
+/** A new encryption under `key`: its header (magic, key id, a fresh IV) and the cipher keyed with them. */
+function sealer(key: { id: string; key: Buffer }) {
   const id = Buffer.from(key.id, 'ascii');
   const header = Buffer.concat([MAGIC, Buffer.from([id.length]), id, randomBytes(IV_BYTES)]);
   const cipher = createCipheriv('aes-256-gcm', key.key, header.subarray(header.length - IV_BYTES));
   cipher.setAAD(header);
+  return { header, cipher };
+}
+
+export function encryptStream(key: { id: string; key: Buffer }): Transform {
+  const { header, cipher } = sealer(key);
   let started = false;
   return new Transform({
     transform(chunk: Buffer, _e, callback: TransformCallback) {
@@ -71,6 +77,40 @@ export function encryptStream(key: { id: string; key: Buffer }): Transform {
       callback(null, Buffer.concat([started ? Buffer.alloc(0) : header, end, cipher.getAuthTag()]));
     },
   });
+}
+
+/** `encryptStream` of bytes held in memory, in one call (the same format). */
+export function encryptBytes(key: { id: string; key: Buffer }, data: Buffer): Buffer {
+  const { header, cipher } = sealer(key);
+  return Buffer.concat([header, cipher.update(data), cipher.final(), cipher.getAuthTag()]);
+}
+
+/**
+ * The decipher for encrypted bytes that start with `head`: 'plain' when they are not encrypted,
+ * 'short' when `head` ends before the header does.
+ */
+function opener(keys: BlobKeys, head: Buffer): { decipher: DecipherGCM; headerLength: number } | 'plain' | 'short' {
+  if (head.length < MAGIC.length + 1) return 'short';
+  if (!head.subarray(0, MAGIC.length).equals(MAGIC)) return 'plain';
+  const headerLength = MAGIC.length + 1 + head[MAGIC.length]! + IV_BYTES;
+  if (head.length < headerLength) return 'short';
+  const header = head.subarray(0, headerLength);
+  const id = storedKeyId(header)!;
+  const key = keys.keys.get(id);
+  if (!key) throw new BlobKeyError(`encrypted under data key ${id}, which this process does not have`);
+  const decipher = createDecipheriv('aes-256-gcm', key, header.subarray(headerLength - IV_BYTES));
+  decipher.setAAD(header);
+  return { decipher, headerLength };
+}
+
+/** The last step of a decryption: a wrong tag fails it, never garbage. */
+function finalOf(decipher: DecipherGCM, tag: Buffer): Buffer {
+  try {
+    decipher.setAuthTag(tag);
+    return decipher.final();
+  } catch {
+    throw new BlobKeyError('its encryption tag does not match (the ciphertext was altered, or the key is wrong)');
+  }
 }
 
 /**
@@ -93,18 +133,12 @@ export function decryptStream(keys: BlobKeys): Transform {
         if (mode === 'plain') return callback(null, chunk);
         if (mode === 'cipher') return callback(null, decryptSome(chunk));
         head = Buffer.concat([head, chunk]);
-        if (head.length < MAGIC.length + 1) return callback();
-        if (!head.subarray(0, MAGIC.length).equals(MAGIC)) return (mode = 'plain'), callback(null, head);
-        const headerLength = MAGIC.length + 1 + head[MAGIC.length]! + IV_BYTES;
-        if (head.length < headerLength) return callback();
-        const header = head.subarray(0, headerLength);
-        const id = storedKeyId(header)!;
-        const key = keys.keys.get(id);
-        if (!key) throw new BlobKeyError(`encrypted under data key ${id}, which this process does not have`);
-        decipher = createDecipheriv('aes-256-gcm', key, header.subarray(headerLength - IV_BYTES));
-        decipher.setAAD(header);
+        const opened = opener(keys, head);
+        if (opened === 'short') return callback();
+        if (opened === 'plain') return (mode = 'plain'), callback(null, head);
+        decipher = opened.decipher;
         mode = 'cipher';
-        callback(null, decryptSome(head.subarray(headerLength)));
+        callback(null, decryptSome(head.subarray(opened.headerLength)));
       } catch (err) {
         callback(err as Error);
       }
@@ -113,11 +147,19 @@ export function decryptStream(keys: BlobKeys): Transform {
       if (mode === 'sniff') return callback(null, head);
       if (mode === 'plain') return callback();
       try {
-        decipher!.setAuthTag(tail);
-        callback(null, decipher!.final());
-      } catch {
-        callback(new BlobKeyError('its encryption tag does not match (the ciphertext was altered, or the key is wrong)'));
+        callback(null, finalOf(decipher!, tail));
+      } catch (err) {
+        callback(err as Error);
       }
     },
   });
+}
+
+/** `decryptStream` of bytes held in memory, in one call. */
+export function decryptBytes(keys: BlobKeys, data: Buffer): Buffer {
+  const opened = opener(keys, data);
+  if (opened === 'plain' || (opened === 'short' && data.length < MAGIC.length + 1)) return data;
+  if (opened === 'short' || data.length < opened.headerLength + TAG_BYTES) throw new BlobKeyError('its encryption header or tag is cut short');
+  const body = opened.decipher.update(data.subarray(opened.headerLength, data.length - TAG_BYTES));
+  return Buffer.concat([body, finalOf(opened.decipher, data.subarray(data.length - TAG_BYTES))]);
 }

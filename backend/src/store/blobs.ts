@@ -3,11 +3,12 @@ import { PassThrough, Readable, Transform, Writable, pipeline as pipelineCallbac
 import type { TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createGunzip, createGzip } from 'node:zlib';
+import { promisify } from 'node:util';
+import { createGunzip, createGzip, gunzip, gzip, type ZlibOptions } from 'node:zlib';
 import type { mongo } from 'mongoose';
 import { deleteWhereIn, findWhereIn } from './bulk';
 import { createIndexesOf } from './collection-repair';
-import { decryptStream, encryptStream, keyedId, ledgerSalt, noKeys, saltedDigest, storedKeyId, BlobKeyError, type BlobKeys } from './blob-cipher';
+import { decryptBytes, decryptStream, encryptBytes, encryptStream, keyedId, ledgerSalt, noKeys, saltedDigest, storedKeyId, BlobKeyError, type BlobKeys } from './blob-cipher';
 import { chunkId, chunksOf, ChunkWriter, type ChunkDoc } from './blob-chunks';
 import { Leases, type Lease, type LeaseDoc } from './blob-leases';
 import { scanBlobs, wholeChunks } from './blob-scan';
@@ -161,10 +162,12 @@ export interface BlobStoreOptions {
  * (zeroed at the start), ten times what a typical mail needs. A window no smaller than the input
  * finds every match the full window would; the hash table shrinks alongside (the default from 16 KB up).
  */
-function gzipFor(size: number): Transform {
+function gzipOptions(size: number): ZlibOptions {
   const windowBits = Math.min(15, Math.max(9, Math.ceil(Math.log2(size + 1))));
-  return createGzip({ level: 6, windowBits, memLevel: Math.max(1, windowBits - 7) });
+  return { level: 6, windowBits, memLevel: Math.max(1, windowBits - 7) };
 }
+const gzipBytes = promisify<Buffer, ZlibOptions, Buffer>(gzip);
+const gunzipBytes = promisify<Buffer, Buffer>(gunzip);
 
 /**
  * How chunks hold a message: gzip, then AES-256-GCM where the tenant encrypts at rest
@@ -175,7 +178,7 @@ type Encoding = 'gzip' | 'gzip+aes-256-gcm';
 const ENCODINGS: readonly string[] = ['gzip', 'gzip+aes-256-gcm'];
 
 function encoders(size: number, keys: BlobKeys): Transform[] {
-  return keys.enabled && keys.current ? [gzipFor(size), encryptStream(keys.current)] : [gzipFor(size)];
+  return keys.enabled && keys.current ? [createGzip(gzipOptions(size)), encryptStream(keys.current)] : [createGzip(gzipOptions(size))];
 }
 
 function decoders(keys: BlobKeys): Transform[] {
@@ -309,7 +312,7 @@ class GridBlobStore implements BlobStore {
     let data = chunk.data;
     if (storedKeyId(chunk.data) !== wantedKeyId(this.keys)) {
       const original = await decodeWhole(chunk.data, this.keys);
-      data = await encodeWhole(original.length, () => Readable.from([original]), this.keys, this.check$(file._id, file.metadata.size, 'BLOB_CORRUPT'));
+      data = await encodeWhole(() => Readable.from([original]), this.keys, this.check$(file._id, file.metadata.size, 'BLOB_CORRUPT'));
       const swapped = await this.chunks.replaceOne({ _id: chunk._id, data: chunk.data }, { ...chunk, data });
       if (swapped.matchedCount === 0) return 'current'; // rewritten meanwhile by another pass
     } else if (file.length === data.length && file.metadata.encoding === encoding) {
@@ -391,7 +394,7 @@ class GridBlobStore implements BlobStore {
   }
 
   async seal(bytes: Buffer): Promise<Buffer | null> {
-    return wantedKeyId(this.keys) === null ? null : collect([Readable.from([bytes]), ...encoders(bytes.length, this.keys)]);
+    return wantedKeyId(this.keys) === null ? null : encodeBytes(bytes, this.keys);
   }
 
   async unseal(data: Buffer): Promise<Buffer> {
@@ -452,7 +455,7 @@ class GridBlobStore implements BlobStore {
   async encodeSmall(sha256: string, size: number, open: () => Readable): Promise<EncodedBlob | null> {
     checkId(sha256);
     if (size > this.settings.chunkSizeBytes / 2) return null;
-    return { id: sha256, size, data: await encodeWhole(size, open, this.keys, this.check$(sha256, size, 'BLOB_MISMATCH')) };
+    return { id: sha256, size, data: await encodeWhole(open, this.keys, this.check$(sha256, size, 'BLOB_MISMATCH')) };
   }
 
   /**
@@ -723,27 +726,39 @@ function checkedChunk(file: FileDoc, count: number, n: number, chunk: ChunkDoc |
   return chunk.data;
 }
 
-/** A small message encoded in memory; nothing comes out unless its bytes pass `check` (hash and size). */
-function encodeWhole(size: number, open: () => Readable, keys: BlobKeys, check: ByteCheck): Promise<Buffer> {
-  return collect([open(), check, ...encoders(size, keys)]);
+/**
+ * A small message encoded in memory; nothing comes out unless its bytes pass `check` (hash and
+ * size). One-shot calls, not a stream pipeline: this runs for nearly every message archived, and
+ * a pipeline's streams, listeners and abort signal (whose AbortError Node builds, stack and all,
+ * when every pipeline ends) cost the event loop more than the gzip call it wraps.
+ */
+async function encodeWhole(open: () => Readable, keys: BlobKeys, check: ByteCheck): Promise<Buffer> {
+  return encodeBytes(await readChecked(open(), check), keys);
+}
+
+async function encodeBytes(bytes: Buffer, keys: BlobKeys): Promise<Buffer> {
+  const zipped = await gzipBytes(bytes, gzipOptions(bytes.length));
+  return keys.enabled && keys.current ? encryptBytes(keys.current, zipped) : zipped;
 }
 
 /** The original bytes of a blob stored in one chunk. */
 function decodeWhole(data: Buffer, keys: BlobKeys): Promise<Buffer> {
-  return collect([Readable.from([data]), ...decoders(keys)]);
+  return gunzipBytes(decryptBytes(keys, data));
 }
 
-/** What a stream pipeline gives, in one buffer. */
-async function collect(streams: [Readable, ...Transform[]]): Promise<Buffer> {
+/** A stream's bytes in one buffer, once `check` has passed them (it fails as soon as they cannot match). */
+async function readChecked(source: Readable, check: ByteCheck): Promise<Buffer> {
   const pieces: Buffer[] = [];
-  await pipeline([...streams, new Writable({ write: (piece: Buffer, _e, cb) => (pieces.push(piece), cb()) })]);
+  for await (const piece of source) pieces.push(check.admit(piece as Buffer));
+  check.verify();
   return Buffer.concat(pieces);
 }
 
 /** True when an encoded chunk holds the whole message that `check` expects. */
 async function decodesTo(data: Buffer, keys: BlobKeys, check: ByteCheck): Promise<boolean> {
   try {
-    await pipeline([Readable.from([data]), ...decoders(keys), check, discard()]);
+    check.admit(await decodeWhole(data, keys));
+    check.verify();
     return true;
   } catch {
     return false;
@@ -764,18 +779,36 @@ class ByteCheck extends Transform {
     super();
   }
 
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+  /** The chunk, counted and hashed; throws once there are more bytes than expected. */
+  admit(chunk: Buffer): Buffer {
     this.bytes += chunk.length;
-    if (this.bytes > this.size) return callback(this.fail(`more than the expected ${this.size} bytes`));
+    if (this.bytes > this.size) throw this.fail(`more than the expected ${this.size} bytes`);
     this.hash.update(chunk);
-    callback(null, chunk);
+    return chunk;
+  }
+
+  /** Throws unless the bytes taken are the expected ones. */
+  verify(): void {
+    if (this.bytes !== this.size) throw this.fail(`${this.bytes} bytes, expected ${this.size}`);
+    const digest = this.hash.digest('hex');
+    if (!this.matches(this.sha256, digest)) throw this.fail(`SHA-256 ${digest}`);
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    try {
+      callback(null, this.admit(chunk));
+    } catch (err) {
+      callback(err as Error);
+    }
   }
 
   override _flush(callback: TransformCallback): void {
-    if (this.bytes !== this.size) return callback(this.fail(`${this.bytes} bytes, expected ${this.size}`));
-    const digest = this.hash.digest('hex');
-    if (!this.matches(this.sha256, digest)) return callback(this.fail(`SHA-256 ${digest}`));
-    callback();
+    try {
+      this.verify();
+      callback();
+    } catch (err) {
+      callback(err as Error);
+    }
   }
 
   private fail(what: string): BlobError {
