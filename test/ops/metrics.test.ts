@@ -63,6 +63,13 @@ test('the counters move with an archiving run, scraped before, during and after 
   assert.ok(moved('m365archive_db_command_duration_seconds_count{command="insert",collection="items",outcome="ok"}') >= 1, 'by the collection they write');
   assert.ok(![...done.keys()].some((k) => /collection="sx_(?!\*)/.test(k)), 'the search index partitions are one label');
   assert.ok(value(done, 'process_resident_memory_bytes') > 10e6, 'RSS');
+  // CPU by thread: the event loop's, the index worker's (its pool's name), the rest; together the process's.
+  const cpu = (x: Samples, thread: string) => value(x, `m365archive_thread_cpu_seconds_total{thread="${thread}"}`);
+  assert.ok(cpu(done, 'main') > cpu(before, 'main'), "the event loop's thread worked");
+  assert.ok(cpu(done, 'index worker') > 0, 'so did the index worker');
+  const threads = sum(done, 'm365archive_thread_cpu_seconds_total{') - sum(before, 'm365archive_thread_cpu_seconds_total{');
+  const whole = moved('process_cpu_seconds_total');
+  assert.ok(Math.abs(threads - whole) < 0.5, `during the run: threads ${threads} s, the process ${whole} s`);
   assert.ok(done.has('nodejs_eventloop_lag_p99_seconds'), 'event-loop delay');
   assert.equal(sum(done, 'm365archive_job_queue_depth'), 0, 'nothing left waiting');
   assert.ok(value(done, 'm365archive_database_bytes{part="data"}') > 0, 'the database\'s size');

@@ -1,4 +1,5 @@
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { cpuByThread } from '../workers/thread-cpu';
 
 /**
  * The process's Prometheus metrics (served at /metrics, http/metrics.ts). Counters and
@@ -71,6 +72,18 @@ export const collectionsRebuilt = new Counter({
   name: `${PREFIX}collections_rebuilt_total`,
   help: 'FerretDB collections this process found without their unique _id index (the database stopped while creating them) and rebuilt',
   registers,
+});
+export const threadCpuSeconds = new Counter({
+  name: `${PREFIX}thread_cpu_seconds_total`,
+  help: 'CPU time of this process by thread: main (the event loop: API, archiving, journal gateway), each worker pool (index worker, extraction, rendering), other (V8 garbage collection and compiler threads, the libuv pool). Linux only',
+  labelNames: ['thread'] as const,
+  registers,
+  collect() {
+    const byThread = cpuByThread();
+    if (!byThread) return;
+    this.reset();
+    for (const [thread, seconds] of byThread) this.inc({ thread }, seconds);
+  },
 });
 export const dbCommandSeconds = new Histogram({
   name: `${PREFIX}db_command_duration_seconds`,

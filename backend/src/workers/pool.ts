@@ -1,7 +1,8 @@
 import type { Transferable, Worker } from 'node:worker_threads';
 import type { WorkerModule } from '../runtime-paths';
 import { startThread } from './thread';
-import type { WorkerReply, WorkerRequest } from './protocol';
+import type { WorkerReady, WorkerReply, WorkerRequest } from './protocol';
+import { registerThreadGroup, threadCpuSeconds } from './thread-cpu';
 
 export interface PoolOptions {
   /** The worker's module (runtime-paths.ts); it calls `serveRequests` (serve.ts). */
@@ -46,6 +47,8 @@ interface Slot<Req, Res> {
   job: Job<Req, Res> | null;
   jobId: number;
   timer?: NodeJS.Timeout;
+  /** The worker's kernel thread, once it said (for its CPU time). */
+  tid?: number | null;
 }
 
 /** A worker idle this long is ended, returning its memory. */
@@ -71,8 +74,16 @@ export class WorkerPool<Req, Res> {
   private readonly slots: Slot<Req, Res>[] = [];
   private readonly queue: Job<Req, Res>[] = [];
   private nextId = 1;
+  /** CPU seconds of the pool's threads that have ended. */
+  private endedCpu = 0;
 
-  constructor(private readonly opts: PoolOptions) {}
+  constructor(private readonly opts: PoolOptions) {
+    registerThreadGroup({ name: opts.name, cpuSeconds: () => this.slots.reduce((n, s) => n + this.cpuOf(s), this.endedCpu) });
+  }
+
+  private cpuOf(slot: Slot<Req, Res>): number {
+    return (slot.tid && threadCpuSeconds(slot.tid)) || 0;
+  }
 
   run(request: Req, options: RunOptions): Promise<Res> {
     return new Promise((resolve, reject) => {
@@ -110,14 +121,15 @@ export class WorkerPool<Req, Res> {
     });
     const slot: Slot<Req, Res> = { worker, ready: false, job: null, jobId: 0 };
     slot.timer = setTimeout(() => void this.end(slot, new Error(`the ${this.opts.name} did not start`)), this.opts.bootLimitMs ?? 60_000);
-    worker.on('message', (msg: WorkerReply<Res> | 'ready') => (msg === 'ready' ? this.ready(slot) : this.reply(slot, msg)));
+    worker.on('message', (msg: WorkerReply<Res> | WorkerReady) => ('ready' in msg ? this.ready(slot, msg.tid) : this.reply(slot, msg)));
     worker.on('error', (err) => void this.end(slot, err));
     worker.on('exit', (code) => void this.end(slot, new Error(`the ${this.opts.name} exited (code ${code})`)));
     this.slots.push(slot);
   }
 
-  private ready(slot: Slot<Req, Res>): void {
+  private ready(slot: Slot<Req, Res>, tid: number | null): void {
     clearTimeout(slot.timer);
+    slot.tid = tid;
     slot.ready = true;
     this.idle(slot);
     this.pump();
@@ -166,6 +178,8 @@ export class WorkerPool<Req, Res> {
   private async end(slot: Slot<Req, Res>, err: Error): Promise<void> {
     const at = this.slots.indexOf(slot);
     if (at < 0) return;
+    // Its last reading: once the thread has ended, /proc no longer has it.
+    this.endedCpu += this.cpuOf(slot);
     this.slots.splice(at, 1);
     clearTimeout(slot.timer);
     const job = slot.job;

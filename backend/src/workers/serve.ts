@@ -1,5 +1,6 @@
 import { parentPort } from 'node:worker_threads';
-import type { WorkerReply, WorkerRequest } from './protocol';
+import type { WorkerReady, WorkerReply, WorkerRequest } from './protocol';
+import { ownThreadId } from './thread-cpu';
 
 /**
  * The worker side of pool.ts: one request at a time, each answered with the handler's value or
@@ -15,5 +16,5 @@ export function serveRequests<Req, Res>(handle: (request: Req) => Promise<Res>):
       (err: unknown) => port.postMessage({ id, ok: false, error: err instanceof Error ? err.message : String(err) } satisfies WorkerReply<Res>),
     );
   });
-  port.postMessage('ready');
+  port.postMessage({ ready: true, tid: ownThreadId() } satisfies WorkerReady);
 }
