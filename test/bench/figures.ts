@@ -65,6 +65,18 @@ function restarts(run: any): { upn: string; at: number; reason: string }[] {
   return (run.mailboxes ?? []).flatMap((m: any) => (m.recentRestarts ?? []).map((r: any) => ({ upn: m.upn, at: Math.round((Date.parse(r.at) - created) / 1000), reason: r.reason })));
 }
 
+/** The backend's CPU by thread during the run: which of them is the bottleneck. */
+function threadRows(before: Map<string, number>, after: Map<string, number>, cores: (s: number) => number): Row[] {
+  const label = (thread: string) => (thread === 'main' ? 'main thread (event loop)' : thread === 'other' ? 'other threads (V8 garbage collection and compiler, libuv pool)' : thread);
+  return [...after].map(([thread, seconds]) => ({
+    key: `cpu_thread_${thread.replace(/\W+/g, '_')}_pct`,
+    label: `  of which ${label(thread)}`,
+    value: cores(seconds - (before.get(thread) ?? 0)),
+    unit: '% of a core',
+    digits: 0,
+  }));
+}
+
 function firstRun(m: Measurements) {
   const { settings, first } = m;
   const totals = first.run.totals;
@@ -105,6 +117,7 @@ function firstRun(m: Measurements) {
     { key: 'external_end_mb', label: '  of which buffers and other external memory', value: first.after.external / MB, unit: 'MB' },
     { key: 'rss_max_mb', label: 'backend peak RSS, whole benchmark', value: maxRssMb, unit: 'MB', target: `< ${RSS_LIMIT_MB}`, ok: maxRssMb < RSS_LIMIT_MB },
     { key: 'cpu_backend_pct', label: 'CPU during the run: backend', value: cores(first.cpu.backend), unit: '% of a core', digits: 0 },
+    ...threadRows(first.before.threadCpu, first.after.threadCpu, cores),
     { key: 'cpu_database_pct', label: `CPU during the run: ${m.dbKind}`, value: cores(first.cpu.database), unit: '% of a core', digits: 0 },
     { key: 'cpu_emulator_pct', label: 'CPU during the run: emulator', value: cores(first.cpu.emulator), unit: '% of a core', digits: 0 },
     { key: 'db_commands_per_msg', label: 'database commands per message', value: dbCount / Math.max(1, totals.archived), unit: '', digits: 1 },

@@ -65,6 +65,8 @@ export interface BackendState {
   eventLoop: { meanMs: number; p99Ms: number; maxMs: number };
   /** Database commands since the process started. */
   commands: Map<string, CommandCost>;
+  /** CPU seconds since the process started by thread: 'main', each worker pool by name, 'other' (empty off Linux). */
+  threadCpu: Map<string, number>;
 }
 
 async function backendState(url: string, metricsToken: string, pid: number): Promise<BackendState> {
@@ -78,7 +80,17 @@ async function backendState(url: string, metricsToken: string, pid: number): Pro
     external: samples.get('nodejs_external_memory_bytes') ?? Number.NaN,
     eventLoop: { meanMs: ms('mean'), p99Ms: ms('p99'), maxMs: ms('max') },
     commands: dbCommandsOf(samples),
+    threadCpu: threadCpuOf(samples),
   };
+}
+
+function threadCpuOf(samples: Map<string, number>): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const [key, seconds] of samples) {
+    const thread = /^m365archive_thread_cpu_seconds_total\{thread="([^"]+)"\}$/.exec(key)?.[1];
+    if (thread) out.set(thread, seconds);
+  }
+  return out;
 }
 
 /** The peak RSS of a process over a phase: a fresh peak starts now, `stop` reads it. */
