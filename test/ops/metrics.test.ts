@@ -70,6 +70,8 @@ test('the counters move with an archiving run, scraped before, during and after 
   const threads = sum(done, 'm365archive_thread_cpu_seconds_total{') - sum(before, 'm365archive_thread_cpu_seconds_total{');
   const whole = moved('process_cpu_seconds_total');
   assert.ok(Math.abs(threads - whole) < 0.5, `during the run: threads ${threads} s, the process ${whole} s`);
+  const heap = value(done, 'm365archive_worker_heap_bytes{pool="index worker"}');
+  assert.ok(heap > 1e6 && heap <= value(done, 'm365archive_worker_heap_peak_bytes{pool="index worker"}'), `the index worker's heap: ${heap} bytes, no more than its peak`);
   assert.ok(done.has('nodejs_eventloop_lag_p99_seconds'), 'event-loop delay');
   assert.equal(sum(done, 'm365archive_job_queue_depth'), 0, 'nothing left waiting');
   assert.ok(value(done, 'm365archive_database_bytes{part="data"}') > 0, 'the database\'s size');

@@ -1,5 +1,5 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { cpuByThread } from '../workers/thread-cpu';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { cpuByThread, heapByPool } from '../workers/thread-stats';
 
 /**
  * The process's Prometheus metrics (served at /metrics, http/metrics.ts). Counters and
@@ -83,6 +83,24 @@ export const threadCpuSeconds = new Counter({
     if (!byThread) return;
     this.reset();
     for (const [thread, seconds] of byThread) this.inc({ thread }, seconds);
+  },
+});
+export const workerHeapBytes = new Gauge({
+  name: `${PREFIX}worker_heap_bytes`,
+  help: "What each worker pool's V8 heaps hold (total_heap_size, as of each worker's last answer), by pool; the main thread's is nodejs_heap_size_total_bytes",
+  labelNames: ['pool'] as const,
+  registers,
+  collect() {
+    for (const [pool, { now }] of heapByPool()) this.set({ pool }, now);
+  },
+});
+export const workerHeapPeakBytes = new Gauge({
+  name: `${PREFIX}worker_heap_peak_bytes`,
+  help: "The most each worker pool's V8 heaps held together since the process started, by pool",
+  labelNames: ['pool'] as const,
+  registers,
+  collect() {
+    for (const [pool, { peak }] of heapByPool()) this.set({ pool }, peak);
   },
 });
 export const dbCommandSeconds = new Histogram({

@@ -2,7 +2,7 @@ import type { Transferable, Worker } from 'node:worker_threads';
 import type { WorkerModule } from '../runtime-paths';
 import { startThread } from './thread';
 import type { WorkerReady, WorkerReply, WorkerRequest } from './protocol';
-import { registerThreadGroup, threadCpuSeconds } from './thread-cpu';
+import { registerThreadGroup, threadCpuSeconds } from './thread-stats';
 
 export interface PoolOptions {
   /** The worker's module (runtime-paths.ts); it calls `serveRequests` (serve.ts). */
@@ -49,6 +49,8 @@ interface Slot<Req, Res> {
   timer?: NodeJS.Timeout;
   /** The worker's kernel thread, once it said (for its CPU time). */
   tid?: number | null;
+  /** Its V8 heap as of its last answer. */
+  heapBytes?: number;
 }
 
 /** A worker idle this long is ended, returning its memory. */
@@ -76,9 +78,19 @@ export class WorkerPool<Req, Res> {
   private nextId = 1;
   /** CPU seconds of the pool's threads that have ended. */
   private endedCpu = 0;
+  /** The most its threads' heaps held together, as of their answers. */
+  private peakHeap = 0;
 
   constructor(private readonly opts: PoolOptions) {
-    registerThreadGroup({ name: opts.name, cpuSeconds: () => this.slots.reduce((n, s) => n + this.cpuOf(s), this.endedCpu) });
+    registerThreadGroup({
+      name: opts.name,
+      cpuSeconds: () => this.slots.reduce((n, s) => n + this.cpuOf(s), this.endedCpu),
+      heapBytes: () => ({ now: this.heapNow(), peak: this.peakHeap }),
+    });
+  }
+
+  private heapNow(): number {
+    return this.slots.reduce((n, s) => n + (s.heapBytes ?? 0), 0);
   }
 
   private cpuOf(slot: Slot<Req, Res>): number {
@@ -147,6 +159,8 @@ export class WorkerPool<Req, Res> {
 
   private reply(slot: Slot<Req, Res>, msg: WorkerReply<Res>): void {
     const job = slot.job;
+    slot.heapBytes = msg.heapBytes;
+    this.peakHeap = Math.max(this.peakHeap, this.heapNow());
     if (!job || msg.id !== slot.jobId) return;
     slot.job = null;
     if (msg.ok) job.resolve(msg.value);

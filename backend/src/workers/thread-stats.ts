@@ -1,12 +1,13 @@
 import { readFileSync, readlinkSync } from 'node:fs';
 
 /**
- * CPU time by thread, for the metrics: the event loop's thread, each worker pool's threads, and
- * the rest of the process (V8's garbage collection and compiler threads, libuv's pool for zlib,
- * files and crypto). A process total alone cannot say which of them is the bottleneck: in
- * `bench:archive` the main thread took 128 s of the backend's 276 s, the index worker 63 s and
- * V8's four helper threads 79 s, mostly concurrent marking. Linux only (/proc); elsewhere every
- * figure is null.
+ * CPU time and V8 heaps by thread, for the metrics. A process total alone cannot say which thread
+ * is the bottleneck, or whose memory the RSS is: in `bench:archive` the main thread took 128 s of
+ * the backend's 276 s of CPU, the index worker 63 s and V8's four helper threads 79 s (mostly
+ * concurrent marking). CPU: the event loop's thread, each worker pool's threads, and the rest of
+ * the process (V8's garbage collection and compiler threads, libuv's pool for zlib, files and
+ * crypto); Linux only (/proc), null elsewhere. Heaps: each pool's workers report theirs with every
+ * answer.
  */
 
 /** /proc reports thread times in USER_HZ, which Linux fixes at 100 for user space. */
@@ -33,11 +34,13 @@ export function threadCpuSeconds(tid: number): number | null {
   }
 }
 
-/** What a worker pool tells about its threads' CPU. */
+/** What a worker pool tells about its threads. */
 export interface ThreadGroup {
   name: string;
   /** CPU seconds of its threads since the process started, ended threads included. */
   cpuSeconds(): number;
+  /** What its threads' V8 heaps hold now (as of each one's last answer), and at most so far. */
+  heapBytes(): { now: number; peak: number };
 }
 
 const groups = new Set<ThreadGroup>();
@@ -55,5 +58,16 @@ export function cpuByThread(): Map<string, number> | null {
   const usage = process.cpuUsage();
   const accounted = [...out.values()].reduce((a, b) => a + b, 0);
   out.set('other', Math.max(0, (usage.user + usage.system) / 1e6 - accounted));
+  return out;
+}
+
+/** Worker pools' V8 heaps by pool name: the main thread's is in the default metrics (nodejs_heap_size_total_bytes). */
+export function heapByPool(): Map<string, { now: number; peak: number }> {
+  const out = new Map<string, { now: number; peak: number }>();
+  for (const g of groups) {
+    const { now, peak } = g.heapBytes();
+    const sum = out.get(g.name) ?? { now: 0, peak: 0 };
+    out.set(g.name, { now: sum.now + now, peak: sum.peak + peak });
+  }
   return out;
 }
