@@ -114,6 +114,10 @@ function firstRun(m: Measurements) {
     { key: 'rss_end_mb', label: 'backend RSS after the run', value: first.after.rss / MB, unit: 'MB' },
     { key: 'heap_total_end_mb', label: '  of which JS heap (V8 holds it, used or not)', value: first.after.heapTotal / MB, unit: 'MB' },
     { key: 'heap_end_mb', label: '    in use', value: first.after.heapUsed / MB, unit: 'MB' },
+    ...[...first.after.workerHeap].flatMap(([pool, heap]) => [
+      { key: `heap_${pool.replace(/\W+/g, '_')}_end_mb`, label: `  ${pool}s' JS heaps after the run`, value: heap.now / MB, unit: 'MB' },
+      { key: `heap_${pool.replace(/\W+/g, '_')}_peak_mb`, label: '    at most during it', value: heap.peak / MB, unit: 'MB' },
+    ]),
     { key: 'external_end_mb', label: '  of which buffers and other external memory', value: first.after.external / MB, unit: 'MB' },
     { key: 'rss_max_mb', label: 'backend peak RSS, whole benchmark', value: maxRssMb, unit: 'MB', target: `< ${RSS_LIMIT_MB}`, ok: maxRssMb < RSS_LIMIT_MB },
     { key: 'cpu_backend_pct', label: 'CPU during the run: backend', value: cores(first.cpu.backend), unit: '% of a core', digits: 0 },

@@ -67,6 +67,8 @@ export interface BackendState {
   commands: Map<string, CommandCost>;
   /** CPU seconds since the process started by thread: 'main', each worker pool by name, 'other' (empty off Linux). */
   threadCpu: Map<string, number>;
+  /** Each worker pool's V8 heaps, now and at most so far (bytes). */
+  workerHeap: Map<string, { now: number; peak: number }>;
 }
 
 async function backendState(url: string, metricsToken: string, pid: number): Promise<BackendState> {
@@ -80,15 +82,20 @@ async function backendState(url: string, metricsToken: string, pid: number): Pro
     external: samples.get('nodejs_external_memory_bytes') ?? Number.NaN,
     eventLoop: { meanMs: ms('mean'), p99Ms: ms('p99'), maxMs: ms('max') },
     commands: dbCommandsOf(samples),
-    threadCpu: threadCpuOf(samples),
+    threadCpu: labelled(samples, 'm365archive_thread_cpu_seconds_total', 'thread'),
+    workerHeap: new Map(
+      [...labelled(samples, 'm365archive_worker_heap_bytes', 'pool')].map(([pool, now]) => [pool, { now, peak: samples.get(`m365archive_worker_heap_peak_bytes{pool="${pool}"}`) ?? now }]),
+    ),
   };
 }
 
-function threadCpuOf(samples: Map<string, number>): Map<string, number> {
+/** A metric's samples by the value of its one label. */
+function labelled(samples: Map<string, number>, metric: string, label: string): Map<string, number> {
   const out = new Map<string, number>();
-  for (const [key, seconds] of samples) {
-    const thread = /^m365archive_thread_cpu_seconds_total\{thread="([^"]+)"\}$/.exec(key)?.[1];
-    if (thread) out.set(thread, seconds);
+  const pattern = new RegExp(`^${metric}\\{${label}="([^"]+)"\\}$`);
+  for (const [key, value] of samples) {
+    const name = pattern.exec(key)?.[1];
+    if (name) out.set(name, value);
   }
   return out;
 }
