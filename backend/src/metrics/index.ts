@@ -85,24 +85,24 @@ export const threadCpuSeconds = new Counter({
     for (const [thread, seconds] of byThread) this.inc({ thread }, seconds);
   },
 });
-export const workerHeapBytes = new Gauge({
-  name: `${PREFIX}worker_heap_bytes`,
-  help: "What each worker pool's V8 heaps hold (total_heap_size, as of each worker's last answer), by pool; the main thread's is nodejs_heap_size_total_bytes",
-  labelNames: ['pool'] as const,
-  registers,
-  collect() {
-    for (const [pool, { now }] of heapByPool()) this.set({ pool }, now);
-  },
-});
-export const workerHeapPeakBytes = new Gauge({
-  name: `${PREFIX}worker_heap_peak_bytes`,
-  help: "The most each worker pool's V8 heaps held together since the process started, by pool",
-  labelNames: ['pool'] as const,
-  registers,
-  collect() {
-    for (const [pool, { peak }] of heapByPool()) this.set({ pool }, peak);
-  },
-});
+/** A gauge of the worker pools' V8 heaps (heapByPool), by pool: one of their two figures. */
+function poolHeapGauge(name: string, help: string, pick: (heap: { now: number; peak: number }) => number): Gauge<'pool'> {
+  return new Gauge({
+    name: `${PREFIX}${name}`,
+    help,
+    labelNames: ['pool'] as const,
+    registers,
+    collect() {
+      for (const [pool, heap] of heapByPool()) this.set({ pool }, pick(heap));
+    },
+  });
+}
+export const workerHeapBytes = poolHeapGauge(
+  'worker_heap_bytes',
+  "What each worker pool's V8 heaps hold (total_heap_size, as of each worker's last answer), by pool; the main thread's is nodejs_heap_size_total_bytes",
+  (heap) => heap.now,
+);
+export const workerHeapPeakBytes = poolHeapGauge('worker_heap_peak_bytes', "The most each worker pool's V8 heaps held together since the process started, by pool", (heap) => heap.peak);
 export const dbCommandSeconds = new Histogram({
   name: `${PREFIX}db_command_duration_seconds`,
   help: 'Database commands as the driver saw them (command monitoring), by command name, collection (sx_* for the search index partitions) and outcome',
