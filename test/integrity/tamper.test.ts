@@ -10,10 +10,20 @@ import { archive, closeTsa, fixture, type Fixture } from './helpers';
 async function sealedArchive(): Promise<{ f: Fixture; messages: IngestResult[] }> {
   const f = await fixture();
   const messages = await archive(f.store, 'arch', 2);
-  await f.seal();
+  await sealStamped(f);
   messages.push(...(await archive(f.store, 'arch', 2, 2)));
-  await f.seal();
+  await sealStamped(f);
   return { f, messages };
+}
+
+/**
+ * Seals, and asks again for the tokens the local TSA did not give (a loaded machine): a root
+ * without one is not checked, so a swapped null token once made the token test pass unseen.
+ */
+async function sealStamped(f: Fixture): Promise<void> {
+  for (let attempt = 1; (await f.seal()).failed > 0; attempt++) {
+    if (attempt === 3) throw new Error('the local TSA did not stamp every root in three tries');
+  }
 }
 
 function named(problems: Problem[]): string[] {
