@@ -5,9 +5,9 @@ import { randomBytes } from 'node:crypto';
 import type { Config } from '../../backend/src/config';
 import { SOURCE_MAIN, spawnBackend, type BackendProcess } from '../helpers/process';
 import { scrapeMetrics } from '../helpers/metrics';
+import { statCpuSeconds } from '../../backend/src/workers/thread-stats';
 import { dbCommandsOf, type CommandCost } from './db-commands';
 
-const TICKS_PER_SECOND = 100; // USER_HZ on Linux
 
 const BENCH_BUILD = path.resolve(import.meta.dirname, '../../node_modules/.cache/m365-archive-bench');
 
@@ -123,10 +123,7 @@ export function diffCpu(a: ReturnType<typeof cpuSeconds>, b: ReturnType<typeof c
   return { backend: b.backend - a.backend, emulator: b.emulator - a.emulator, database: b.database - a.database };
 }
 
-function procCpu(pid: number): number {
-  const fields = statFields(pid);
-  return fields ? (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND : Number.NaN;
-}
+const procCpu = (pid: number): number => statCpuSeconds(`/proc/${pid}/stat`) ?? Number.NaN;
 
 /** Fields after `pid (comm)` of /proc/<pid>/stat: [0] state, [1] ppid, … [11] utime, [12] stime. */
 function statFields(pid: number): string[] | null {

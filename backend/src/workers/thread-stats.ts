@@ -24,9 +24,14 @@ export function ownThreadId(): number | null {
 
 /** User and system CPU seconds of one of this process's threads; null once it has ended, or off Linux. */
 export function threadCpuSeconds(tid: number): number | null {
+  return statCpuSeconds(`/proc/self/task/${tid}/stat`);
+}
+
+/** User and system CPU seconds in a /proc stat file (a process's or a thread's); null when it cannot be read. */
+export function statCpuSeconds(path: string): number | null {
   try {
-    const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
-    // Fields after "tid (comm) ": state is [0], utime [11], stime [12]; comm may hold spaces and parentheses.
+    const stat = readFileSync(path, 'utf8');
+    // Fields after "id (comm) ": state is [0], utime [11], stime [12]; comm may hold spaces and parentheses.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
   } catch {
