@@ -53,10 +53,21 @@ interface ParserNode {
 interface Internals {
   createNode(data: unknown): ParserNode;
   processHeaders(lines: HeaderLines): Headers;
+  getAddressesHTML(addresses: unknown): string;
   decoder: { decodeStream(charset: string): Transform };
   decoderEnded?: boolean;
   headerLines: HeaderLines | false;
 }
+
+/**
+ * The header fields whose parsed value is read: by parse.ts and header-fields.ts, and by
+ * mailparser itself (a part's type, disposition and Content-ID; an embedded message's summary).
+ * mailparser decodes every field of every part and turns each address list into text and HTML;
+ * real mail carries dozens of Received, DKIM, ARC and X- lines nobody reads in that form (the raw
+ * lines are kept whole), and this work was the largest allocator of archiving's main thread
+ * after index merges.
+ */
+const PARSED_FIELDS = new Set(['content-type', 'content-disposition', 'content-id', 'date', 'subject', 'from', 'sender', 'to', 'cc', 'bcc', 'reply-to', 'in-reply-to', 'references', 'message-id', 'list-id', 'x-mailer']);
 
 const TEXT_TYPES = new Set(['text/plain', 'text/html', 'message/delivery-status']);
 const SNIFF_TEXT = 'x-m365archive-undeclared';
@@ -72,9 +83,13 @@ export function createMimeParser(opts: { maxTextPartBytes: number; flattenEmbedd
   const parser = new MailParser({ ...PARSER_OPTIONS, ignoreEmbedded: !opts.flattenEmbedded });
   const bounds = boundTextParts(parser, opts.maxTextPartBytes);
   const inner = parser as unknown as Internals;
-  if (typeof inner.createNode !== 'function' || typeof inner.processHeaders !== 'function' || typeof inner.decoder?.decodeStream !== 'function') {
+  if (typeof inner.createNode !== 'function' || typeof inner.processHeaders !== 'function' || typeof inner.getAddressesHTML !== 'function' || typeof inner.decoder?.decodeStream !== 'function') {
     throw new Error('mailparser internals changed: text charsets can no longer be decoded, review ingest/mime-parser.ts');
   }
+  const processHeaders = inner.processHeaders.bind(parser);
+  inner.processHeaders = (lines) => processHeaders((lines || []).filter((l) => PARSED_FIELDS.has(l.key)));
+  // Address lists as HTML (entity-encoded, for mailparser's own rendering) are never read here.
+  inner.getAddressesHTML = () => '';
   const charsets: CharsetNotes = { headerWords: [], declared: [], sniffed: [] };
   const createNode = inner.createNode.bind(parser);
   inner.createNode = (data) => {
