@@ -5,7 +5,7 @@
 import { deflateRawSync } from 'node:zlib';
 import type { IndexDoc } from '../store/postings';
 import { TimeSlice } from '../time-slice';
-import { ByteWriter, TermRecordWriter, encodeCounts, encodeStrings, termRecordBytes, type TermRecord } from './index-codec';
+import { ByteWriter, TermRecordWriter, encodeCounts, encodeStrings, termRecordBytes, type MergedTerm, type TermRecord } from './index-codec';
 import { COLUMN_CHUNK, DOC_BLOCK, byTerm, encodeColumns, encodeSummaries, type Columns, type SegmentData, type Summary } from './index-segment';
 import type { SegInfo } from './index-bucketed';
 
@@ -125,15 +125,18 @@ export class BucketedWriter {
     }
   }
 
-  /** A promise only when the term fills a bucket or the time slice is spent: merges add hundreds of thousands. */
-  addTerm(rec: TermRecord): Promise<void> | undefined {
+  /**
+   * A promise only when the term fills a bucket or the time slice is spent: merges add hundreds of
+   * thousands. A MergedTerm is written before the promise resolves: the caller may reuse it then.
+   */
+  addTerm(rec: TermRecord | MergedTerm): Promise<void> | undefined {
     if (this.lastTerm !== null && byTerm(this.lastTerm, rec.term) >= 0) throw new Error(`terms out of order: ${this.lastTerm} then ${rec.term}`);
     this.lastTerm = rec.term;
     if (this.bucketFirst !== null && this.bucket.out.length + termRecordBytes(rec) > BUCKET_BYTES) return this.flushBucket().then(() => this.append(rec));
     return this.append(rec);
   }
 
-  private append(rec: TermRecord): Promise<void> | undefined {
+  private append(rec: TermRecord | MergedTerm): Promise<void> | undefined {
     this.bucketFirst ??= rec.term;
     this.bucket.write(rec);
     this.bucketTerms++;

@@ -59,6 +59,9 @@ export class PrefixTooBroadError extends Error {
   }
 }
 
+/** Term records as a segment holds them for a merge: decoded (packed), or a bucket's bytes. */
+export type RecordBlock = readonly TermRecord[] | Buffer;
+
 /** A segment's data, however it is stored. */
 export interface SegmentView {
   info: SegInfo;
@@ -68,9 +71,10 @@ export interface SegmentView {
   summaries(ords: readonly number[]): Promise<Map<number, Summary>>;
   /**
    * For merging: every record in term order, every summary in ordinal order, a stored block at a
-   * time (a merge reads hundreds of thousands of records: not an await for each).
+   * time (a merge reads hundreds of thousands of records: not an await for each). A bucketed
+   * segment's records come as the bucket's bytes, read in place (TermRecordWalker).
    */
-  recordBlocks(): AsyncGenerator<readonly TermRecord[]>;
+  recordBlocks(): AsyncGenerator<RecordBlock>;
   summaryBlocks(): AsyncGenerator<readonly Summary[]>;
 }
 
@@ -269,8 +273,8 @@ class BucketedSegment implements SegmentView {
     }
   }
 
-  async *recordBlocks(): AsyncGenerator<readonly TermRecord[]> {
-    for await (const doc of this.stream('3b|')) yield [...readTermRecords(bucketBytes(doc))];
+  async *recordBlocks(): AsyncGenerator<RecordBlock> {
+    for await (const doc of this.stream('3b|')) yield bucketBytes(doc);
   }
 
   async *summaryBlocks(): AsyncGenerator<readonly Summary[]> {
@@ -316,7 +320,7 @@ class PackedSegment implements SegmentView {
     return new Map(ords.map((o) => [o, this.data.summaries[o] as Summary]));
   }
 
-  async *recordBlocks(): AsyncGenerator<readonly TermRecord[]> {
+  async *recordBlocks(): AsyncGenerator<RecordBlock> {
     yield this.data.records;
   }
 

@@ -8,7 +8,6 @@
 
 export const FIELD_CODES = ['s', 'f', 't', 'n', 'b', 'a'] as const;
 export type FieldCode = (typeof FIELD_CODES)[number];
-export const CODE_BIT: Record<FieldCode, number> = { s: 1, f: 2, t: 4, n: 8, b: 16, a: 32 };
 
 export class ByteWriter {
   private buf: Buffer;
@@ -46,6 +45,13 @@ export class ByteWriter {
     this.room(b.length);
     this.buf.set(b, this.length);
     this.length += b.length;
+  }
+
+  /** What another writer has written so far. */
+  append(other: ByteWriter): void {
+    this.room(other.length);
+    other.buf.copy(this.buf, this.length, 0, other.length);
+    this.length += other.length;
   }
 
   string(s: string): void {
@@ -138,13 +144,33 @@ export function encodeList(ords: ArrayLike<number>): Uint8Array {
     prev = ords[i] as number;
   }
   const w = new ByteWriter(size);
-  prev = -1;
-  for (let i = 0; i < ords.length; i++) {
+  appendList(w, ords, ords.length);
+  return w.result();
+}
+
+/** The first `n` of ascending ordinals as a list's delta varints, after what `w` holds. */
+export function appendList(w: ByteWriter, ords: ArrayLike<number>, n: number): void {
+  let prev = -1;
+  for (let i = 0; i < n; i++) {
     const o = ords[i] as number;
     w.varint(o - prev);
     prev = o;
   }
-  return w.result();
+}
+
+/**
+ * The ordinals of the list from `r.pos` to `to` through `remap` (old → new, -1: dropped), written
+ * to `out` from `n` on; returns the new count. `out` must have room for `to - r.pos` more (a list
+ * holds at most one ordinal per byte).
+ */
+export function decodeListInto(r: ByteReader, to: number, remap: Int32Array, out: Uint32Array, n: number): number {
+  let o = -1;
+  while (r.pos < to) {
+    o += r.varint();
+    const m = remap[o] as number;
+    if (m >= 0) out[n++] = m;
+  }
+  return n;
 }
 
 const varintBytes = (v: number) => (v < 0x80 ? 1 : v < 0x4000 ? 2 : v < 0x200000 ? 3 : v < 0x10000000 ? 4 : 5);
@@ -275,6 +301,30 @@ function sharedPrefix(a: string, b: string): number {
 }
 
 /**
+ * A merged term's lists, built in place, one reusable writer per field (a merge writes hundreds
+ * of thousands of terms: no list, record or buffer object per term).
+ */
+export class MergedTerm {
+  term = '';
+  readonly lists: ByteWriter[] = FIELD_CODES.map(() => new ByteWriter(256));
+
+  /** Starts the next term: every field's list empty. */
+  reset(term: string): void {
+    this.term = term;
+    for (const w of this.lists) w.length = 0;
+  }
+
+  get empty(): boolean {
+    return this.lists.every((w) => w.length === 0);
+  }
+}
+
+/** The byte length of field c's list (0: the term is not in that field). */
+function listBytes(rec: TermRecord | MergedTerm, c: number): number {
+  return rec instanceof MergedTerm ? (rec.lists[c] as ByteWriter).length : (rec.lists[FIELD_CODES[c] as FieldCode]?.length ?? 0);
+}
+
+/**
  * Writes term records in term order. Terms are front-coded (the length shared with the previous
  * term, then the rest): sorted terms share long prefixes, word pairs above all.
  */
@@ -283,48 +333,78 @@ export class TermRecordWriter {
 
   constructor(readonly out: ByteWriter) {}
 
-  write(rec: TermRecord): void {
+  write(rec: TermRecord | MergedTerm): void {
     const shared = sharedPrefix(this.prev, rec.term);
     this.out.byte(shared);
     this.out.string(rec.term.slice(shared));
     this.prev = rec.term;
     let mask = 0;
-    for (const code of FIELD_CODES) if (rec.lists[code]) mask |= CODE_BIT[code];
+    for (let c = 0; c < FIELD_CODES.length; c++) if (listBytes(rec, c) > 0) mask |= 1 << c;
     this.out.byte(mask);
-    for (const code of FIELD_CODES) {
-      const list = rec.lists[code];
-      if (!list) continue;
-      this.out.varint(list.length);
-      this.out.bytes(list);
+    for (let c = 0; c < FIELD_CODES.length; c++) {
+      const n = listBytes(rec, c);
+      if (n === 0) continue;
+      this.out.varint(n);
+      if (rec instanceof MergedTerm) this.out.append(rec.lists[c] as ByteWriter);
+      else this.out.bytes(rec.lists[FIELD_CODES[c] as FieldCode] as Uint8Array);
     }
+  }
+}
+
+/**
+ * Walks the term records of a bucket where they lie, with no object per record (merges read
+ * hundreds of thousands). Field c of the current record is `buf[from[c]..to[c])`, empty when the
+ * term is not in that field (bit c of a record's mask is field c of FIELD_CODES).
+ */
+export class TermRecordWalker {
+  term = '';
+  readonly from = new Int32Array(FIELD_CODES.length);
+  readonly to = new Int32Array(FIELD_CODES.length);
+  private readonly r: ByteReader;
+
+  constructor(buf: Uint8Array) {
+    this.r = new ByteReader(buf);
+  }
+
+  get buf(): Buffer {
+    return this.r.buf;
+  }
+
+  /** Moves to the next record; false past the last. */
+  advance(): boolean {
+    const r = this.r;
+    if (r.done) return false;
+    const shared = r.byte();
+    this.term = this.term.slice(0, shared) + r.string();
+    const mask = r.byte();
+    for (let c = 0; c < FIELD_CODES.length; c++) {
+      const n = mask & (1 << c) ? r.varint() : 0;
+      this.from[c] = r.pos;
+      this.to[c] = r.pos + n;
+      r.pos += n;
+    }
+    return true;
   }
 }
 
 /** Term records of a bucket, in term order; lists are views into `buf`. */
 export function* readTermRecords(buf: Uint8Array): Generator<TermRecord> {
-  const r = new ByteReader(buf);
-  let prev = '';
-  while (!r.done) {
-    const shared = r.byte();
-    const term = prev.slice(0, shared) + r.string();
-    prev = term;
-    const mask = r.byte();
+  const walker = new TermRecordWalker(buf);
+  while (walker.advance()) {
     const lists: TermRecord['lists'] = {};
-    for (const code of FIELD_CODES) {
-      if (!(mask & CODE_BIT[code])) continue;
-      const n = r.varint();
-      lists[code] = r.bytes(n);
+    for (let c = 0; c < FIELD_CODES.length; c++) {
+      if ((walker.to[c] as number) > (walker.from[c] as number)) lists[FIELD_CODES[c] as FieldCode] = walker.buf.subarray(walker.from[c], walker.to[c]);
     }
-    yield { term, lists };
+    yield { term: walker.term, lists };
   }
 }
 
 /** Sizes of a term record without building it (to cut buckets). */
-export function termRecordBytes(rec: TermRecord): number {
+export function termRecordBytes(rec: TermRecord | MergedTerm): number {
   let n = utf8Length(rec.term) + 3;
-  for (const code of FIELD_CODES) {
-    const list = rec.lists[code];
-    if (list) n += list.length + 3;
+  for (let c = 0; c < FIELD_CODES.length; c++) {
+    const bytes = listBytes(rec, c);
+    if (bytes > 0) n += bytes + 3;
   }
   return n;
 }

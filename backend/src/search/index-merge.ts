@@ -11,8 +11,8 @@
 import { randomBytes } from 'node:crypto';
 import { deleteDocs, dropPart, freshPart, listArchiveTables, segmentPart, tombPart } from '../store/postings';
 import { BucketedWriter } from './index-bucket-writer';
-import { openSegment, partWriter, type IndexCtx, type SegInfo, type SegmentView, type TombInfo } from './index-bucketed';
-import { FIELD_CODES, ByteReader, encodeList, type FieldCode, type TermRecord } from './index-codec';
+import { openSegment, partWriter, type IndexCtx, type RecordBlock, type SegInfo, type SegmentView, type TombInfo } from './index-bucketed';
+import { FIELD_CODES, ByteReader, MergedTerm, type ByteWriter, TermRecordWalker, appendList, decodeListInto, type FieldCode, type TermRecord } from './index-codec';
 import { mergeableBatches, pruneMeta, publishManifest, readIndexState, tryMergeLock, type Manifest } from './index-manifest';
 import { ColumnsBuilder, byTerm, compareKeys, type Columns, type Summary } from './index-segment';
 import { HashSet } from './hash-set';
@@ -106,38 +106,76 @@ async function mergeOrder(views: SegmentView[], cols: Columns[], writer: Buckete
 
 let scratch = new Uint32Array(1 << 16);
 
-/** An input's list of one term and field, and the input's old → new ordinals. */
-interface ListPart {
-  bytes: Uint8Array;
-  remap: Int32Array;
+/** `scratch` with room for `n` ordinals, the first `keep` of them kept. */
+function scratchFor(n: number, keep: number): Uint32Array {
+  if (scratch.length < n) {
+    const bigger = new Uint32Array(Math.max(scratch.length * 2, n));
+    bigger.set(scratch.subarray(0, keep));
+    scratch = bigger;
+  }
+  return scratch;
 }
 
-/** One field's merged list: every input's ordinals mapped to the new segment, ascending. */
-function mergeList(parts: readonly ListPart[]): Uint8Array | null {
-  let n = 0;
-  for (const { bytes, remap } of parts) {
-    if (scratch.length < n + bytes.length) {
-      const bigger = new Uint32Array(Math.max(scratch.length * 2, n + bytes.length));
-      bigger.set(scratch.subarray(0, n));
-      scratch = bigger;
+/**
+ * A merge input's term records one at a time, read where they lie: in a bucket's bytes, or
+ * decoded before (a packed segment). `next` returns a promise only when it has to read the next
+ * block, so a merge awaits once a bucket instead of once a record.
+ */
+class RecordCursor {
+  term: string | null = null;
+  private walker: TermRecordWalker | null = null;
+  /** Reads the lists of the walker's bucket (the walker's own reader is past the record). */
+  private lists: ByteReader | null = null;
+  private records: readonly TermRecord[] = [];
+  private i = 0;
+
+  private constructor(private readonly blocks: AsyncIterator<RecordBlock>) {}
+
+  static async open(blocks: AsyncIterator<RecordBlock>): Promise<RecordCursor> {
+    const cursor = new RecordCursor(blocks);
+    await cursor.read();
+    return cursor;
+  }
+
+  /**
+   * Field c's list of the current record, through `remap`, into `out` from `n` on (scratchFor
+   * makes room); the new count.
+   */
+  decodeField(c: number, remap: Int32Array, n: number): number {
+    if (this.walker && this.lists) {
+      const { from, to } = this.walker;
+      const length = (to[c] as number) - (from[c] as number);
+      if (length === 0) return n;
+      this.lists.pos = from[c] as number;
+      return decodeListInto(this.lists, to[c] as number, remap, scratchFor(n + length, n), n);
     }
-    const r = new ByteReader(bytes);
-    let o = -1;
-    while (!r.done) {
-      o += r.varint();
-      const m = remap[o] as number;
-      if (m >= 0) scratch[n++] = m;
+    const list = (this.records[this.i] as TermRecord).lists[FIELD_CODES[c] as FieldCode];
+    return list ? decodeListInto(new ByteReader(list), list.length, remap, scratchFor(n + list.length, n), n) : n;
+  }
+
+  next(): Promise<void> | undefined {
+    if (this.walker ? this.walker.advance() : ++this.i < this.records.length) return void this.show();
+    return this.read();
+  }
+
+  private show(): void {
+    this.term = this.walker ? this.walker.term : (this.records[this.i] as TermRecord).term;
+  }
+
+  private async read(): Promise<void> {
+    for (;;) {
+      const r = await this.blocks.next();
+      if (r.done) return void (this.term = null);
+      if (Buffer.isBuffer(r.value)) [this.walker, this.lists, this.records] = [new TermRecordWalker(r.value), new ByteReader(r.value), []];
+      else [this.walker, this.lists, this.records, this.i] = [null, null, r.value, 0];
+      if (this.walker ? this.walker.advance() : this.records.length > 0) return this.show();
     }
   }
-  if (n === 0) return null;
-  const out = scratch.subarray(0, n);
-  if (parts.length > 1) out.sort();
-  return encodeList(out);
 }
 
 /**
  * Items of a stream of blocks one at a time: `next` returns a promise only when it has to read
- * the next block, so a merge awaits once a bucket instead of once a record.
+ * the next block, so a merge awaits once a block instead of once an item.
  */
 class BlockCursor<T> {
   head: T | null = null;
@@ -169,27 +207,36 @@ class BlockCursor<T> {
   }
 }
 
+/** Every term of the inputs in term order, its lists merged field by field into one reused MergedTerm. */
 async function mergeTerms(views: SegmentView[], remaps: Int32Array[], writer: BucketedWriter): Promise<void> {
-  const cursors = await Promise.all(views.map((v) => BlockCursor.open(v.recordBlocks())));
+  const cursors = await Promise.all(views.map((v) => RecordCursor.open(v.recordBlocks())));
   const at: number[] = [];
-  // Each field's lists of the term, by field (reused from term to term).
-  const parts: ListPart[][] = FIELD_CODES.map(() => []);
+  const merged = new MergedTerm();
   for (let term = smallestHead(cursors, at); term !== null; term = smallestHead(cursors, at)) {
-    for (const list of parts) list.length = 0;
+    merged.reset(term);
+    for (let c = 0; c < FIELD_CODES.length; c++) mergeField(cursors, at, remaps, c, merged.lists[c] as ByteWriter);
     for (const i of at) {
-      const cursor = cursors[i] as BlockCursor<TermRecord>;
-      const { lists } = cursor.head as TermRecord;
-      for (let c = 0; c < FIELD_CODES.length; c++) {
-        const bytes = lists[FIELD_CODES[c] as FieldCode];
-        if (bytes) (parts[c] as ListPart[]).push({ bytes, remap: remaps[i] as Int32Array });
-      }
-      const reading = cursor.next();
+      const reading = (cursors[i] as RecordCursor).next();
       if (reading) await reading;
     }
-    const lists = mergeLists(parts);
-    const writing = lists && writer.addTerm({ term, lists });
+    const writing = merged.empty ? undefined : writer.addTerm(merged);
     if (writing) await writing;
   }
+}
+
+/** Field c of the term at the cursors in `at`: every input's ordinals mapped to the new segment, ascending. */
+function mergeField(cursors: readonly RecordCursor[], at: readonly number[], remaps: readonly Int32Array[], c: number, out: ByteWriter): void {
+  let n = 0;
+  let parts = 0;
+  for (const i of at) {
+    const before = n;
+    n = (cursors[i] as RecordCursor).decodeField(c, remaps[i] as Int32Array, n);
+    if (n > before) parts++;
+  }
+  if (n === 0) return;
+  // Each input's remap keeps its order, so one input's list is sorted already.
+  if (parts > 1) scratch.subarray(0, n).sort();
+  appendList(out, scratch, n);
 }
 
 /**
@@ -197,34 +244,20 @@ async function mergeTerms(views: SegmentView[], remaps: Int32Array[], writer: Bu
  * every cursor is done. One pass: a merge takes in a few dozen inputs and a few hundred
  * thousand terms.
  */
-function smallestHead(cursors: readonly BlockCursor<TermRecord>[], at: number[]): string | null {
+function smallestHead(cursors: readonly RecordCursor[], at: number[]): string | null {
   let term: string | null = null;
   at.length = 0;
   for (let i = 0; i < cursors.length; i++) {
-    const head = (cursors[i] as BlockCursor<TermRecord>).head;
-    if (!head) continue;
-    if (term !== null && head.term !== term) {
-      if (byTerm(head.term, term) > 0) continue;
+    const head = (cursors[i] as RecordCursor).term;
+    if (head === null) continue;
+    if (term !== null && head !== term) {
+      if (byTerm(head, term) > 0) continue;
       at.length = 0;
     }
-    term = head.term;
+    term = head;
     at.push(i);
   }
   return term;
-}
-
-/** A term's merged lists, field by field; null when none of its messages is left. */
-function mergeLists(parts: readonly (readonly ListPart[])[]): TermRecord['lists'] | null {
-  const lists: TermRecord['lists'] = {};
-  let any = false;
-  for (let c = 0; c < FIELD_CODES.length; c++) {
-    const list = (parts[c] as ListPart[]).length > 0 ? mergeList(parts[c] as ListPart[]) : null;
-    if (list) {
-      lists[FIELD_CODES[c] as FieldCode] = list;
-      any = true;
-    }
-  }
-  return any ? lists : null;
 }
 
 /** Removes what replaced segments left: packed batches' documents, bucketed segments' tables. */
