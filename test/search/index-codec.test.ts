@@ -60,3 +60,11 @@ test('a merged term, built in place, is written byte for byte as the record of t
   }
   assert.deepEqual(terms, ['budget', 'budgets', 'café']);
 });
+
+test('front-coded terms read back whole across ASCII, other scripts and very long terms in one bucket', () => {
+  const long = 'x'.repeat(600);
+  const terms = ['budget', 'budgets', 'café', 'cafés', 'cafeteria', 'cat', 'über', 'überall', '日本', '日本語', 'emoji😀', 'emoji😀s', long, `${long}y`, `${long}é`, 'zz'].sort();
+  const w = new TermRecordWriter(new ByteWriter(8));
+  for (const term of terms) w.write({ term, lists: { b: encodeList([1]) } });
+  assert.deepEqual([...readTermRecords(w.out.result())].map((r) => r.term), terms);
+});

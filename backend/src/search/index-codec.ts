@@ -47,34 +47,43 @@ export class ByteWriter {
     this.length += b.length;
   }
 
-  /** What another writer has written so far. */
+  /**
+   * What another writer has written so far. Byte by byte: merged lists are a few bytes, and
+   * `Buffer.copy` of part of a buffer makes a view of it first.
+   */
   append(other: ByteWriter): void {
-    this.room(other.length);
-    other.buf.copy(this.buf, this.length, 0, other.length);
-    this.length += other.length;
+    const n = other.length;
+    this.room(n);
+    const from = other.buf;
+    const to = this.buf;
+    for (let i = 0, at = this.length; i < n; i++, at++) to[at] = from[i] as number;
+    this.length += n;
   }
 
-  string(s: string): void {
+  /** `s` from code unit `from` on (a front-coded term's rest, without slicing it first). */
+  string(s: string, from = 0): void {
     // Most terms are ASCII: copying code units beats a native call per short string.
-    if (s.length < 0x80) {
-      this.room(s.length + 1);
+    const length = s.length - from;
+    if (length < 0x80) {
+      this.room(length + 1);
       const at = this.length;
       let i = 0;
-      for (; i < s.length; i++) {
-        const c = s.charCodeAt(i);
+      for (; i < length; i++) {
+        const c = s.charCodeAt(from + i);
         if (c >= 0x80) break;
         this.buf[at + 1 + i] = c;
       }
-      if (i === s.length) {
+      if (i === length) {
         this.buf[at] = i;
         this.length = at + 1 + i;
         return;
       }
     }
-    const n = Buffer.byteLength(s, 'utf8');
+    const rest = from === 0 ? s : s.slice(from);
+    const n = Buffer.byteLength(rest, 'utf8');
     this.varint(n);
     this.room(n);
-    this.length += this.buf.write(s, this.length, n, 'utf8');
+    this.length += this.buf.write(rest, this.length, n, 'utf8');
   }
 
   /** The bytes written so far (a view: the writer must not be used afterwards). */
@@ -336,7 +345,7 @@ export class TermRecordWriter {
   write(rec: TermRecord | MergedTerm): void {
     const shared = sharedPrefix(this.prev, rec.term);
     this.out.byte(shared);
-    this.out.string(rec.term.slice(shared));
+    this.out.string(rec.term, shared);
     this.prev = rec.term;
     let mask = 0;
     for (let c = 0; c < FIELD_CODES.length; c++) if (listBytes(rec, c) > 0) mask |= 1 << c;
@@ -361,6 +370,9 @@ export class TermRecordWalker {
   readonly from = new Int32Array(FIELD_CODES.length);
   readonly to = new Int32Array(FIELD_CODES.length);
   private readonly r: ByteReader;
+  /** The term's UTF-8 bytes while it is ASCII (`ascii`): then a shared prefix is as many bytes. */
+  private readonly bytes = Buffer.allocUnsafe(512);
+  private ascii = true;
 
   constructor(buf: Uint8Array) {
     this.r = new ByteReader(buf);
@@ -374,8 +386,7 @@ export class TermRecordWalker {
   advance(): boolean {
     const r = this.r;
     if (r.done) return false;
-    const shared = r.byte();
-    this.term = this.term.slice(0, shared) + r.string();
+    this.term = this.nextTerm(r.byte());
     const mask = r.byte();
     for (let c = 0; c < FIELD_CODES.length; c++) {
       const n = mask & (1 << c) ? r.varint() : 0;
@@ -384,6 +395,30 @@ export class TermRecordWalker {
       r.pos += n;
     }
     return true;
+  }
+
+  /**
+   * The previous term's first `shared` code units and the rest read here, made as one string
+   * (slicing and concatenating made three) while the terms are ASCII, as most are.
+   */
+  private nextTerm(shared: number): string {
+    const r = this.r;
+    const at = r.pos;
+    const n = r.varint();
+    const start = r.pos;
+    r.pos += n;
+    let ascii = this.ascii && shared + n <= this.bytes.length;
+    for (let i = 0; ascii && i < n; i++) ascii = (r.buf[start + i] as number) < 0x80;
+    if (!ascii) {
+      r.pos = at;
+      this.ascii = false;
+      const term = this.term.slice(0, shared) + r.string();
+      this.ascii = term.length <= this.bytes.length && /^[\0-\x7f]*$/.test(term);
+      if (this.ascii) this.bytes.write(term, 0, 'latin1');
+      return term;
+    }
+    for (let i = 0; i < n; i++) this.bytes[shared + i] = r.buf[start + i] as number;
+    return this.bytes.toString('latin1', 0, shared + n);
   }
 }
 

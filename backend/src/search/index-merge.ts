@@ -215,8 +215,9 @@ async function mergeTerms(views: SegmentView[], remaps: Int32Array[], writer: Bu
   for (let term = smallestHead(cursors, at); term !== null; term = smallestHead(cursors, at)) {
     merged.reset(term);
     for (let c = 0; c < FIELD_CODES.length; c++) mergeField(cursors, at, remaps, c, merged.lists[c] as ByteWriter);
-    for (const i of at) {
-      const reading = (cursors[i] as RecordCursor).next();
+    // An index, not for-of: an iterator held across an await is an object and a result per step.
+    for (let k = 0; k < at.length; k++) {
+      const reading = (cursors[at[k] as number] as RecordCursor).next();
       if (reading) await reading;
     }
     const writing = merged.empty ? undefined : writer.addTerm(merged);
