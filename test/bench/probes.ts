@@ -5,9 +5,8 @@ import { randomBytes } from 'node:crypto';
 import type { Config } from '../../backend/src/config';
 import { SOURCE_MAIN, spawnBackend, type BackendProcess } from '../helpers/process';
 import { scrapeMetrics } from '../helpers/metrics';
-import { statCpuSeconds } from '../../backend/src/workers/thread-stats';
+import { readStat, statCpuSeconds } from '../../backend/src/workers/thread-stats';
 import { dbCommandsOf, type CommandCost } from './db-commands';
-
 
 const BENCH_BUILD = path.resolve(import.meta.dirname, '../../node_modules/.cache/m365-archive-bench');
 
@@ -125,16 +124,6 @@ export function diffCpu(a: ReturnType<typeof cpuSeconds>, b: ReturnType<typeof c
 
 const procCpu = (pid: number): number => statCpuSeconds(`/proc/${pid}/stat`) ?? Number.NaN;
 
-/** Fields after `pid (comm)` of /proc/<pid>/stat: [0] state, [1] ppid, … [11] utime, [12] stime. */
-function statFields(pid: number): string[] | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  } catch {
-    return null;
-  }
-}
-
 function childrenNamed(name: RegExp): number[] {
   let entries: string[];
   try {
@@ -143,13 +132,8 @@ function childrenNamed(name: RegExp): number[] {
     return [];
   }
   return entries.map(Number).filter((pid) => {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      return name.test(comm) && Number(statFields(pid)?.[1]) === process.pid;
-    } catch {
-      return false;
-    }
+    const stat = readStat(`/proc/${pid}/stat`);
+    return stat !== null && name.test(stat.comm) && Number(stat.fields[1]) === process.pid;
   });
 }
 

@@ -29,11 +29,20 @@ export function threadCpuSeconds(tid: number): number | null {
 
 /** User and system CPU seconds in a /proc stat file (a process's or a thread's); null when it cannot be read. */
 export function statCpuSeconds(path: string): number | null {
+  const stat = readStat(path);
+  return stat ? (Number(stat.fields[11]) + Number(stat.fields[12])) / TICKS_PER_SECOND : null;
+}
+
+/**
+ * A /proc stat file (a process's or a thread's): its command name, and the fields after it (state
+ * is [0], the parent's pid [1], utime [11], stime [12]); null when it cannot be read.
+ */
+export function readStat(path: string): { comm: string; fields: string[] } | null {
   try {
     const stat = readFileSync(path, 'utf8');
-    // Fields after "id (comm) ": state is [0], utime [11], stime [12]; comm may hold spaces and parentheses.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+    // The command name may hold spaces and parentheses: it ends at the last ')'.
+    const end = stat.lastIndexOf(')');
+    return { comm: stat.slice(stat.indexOf('(') + 1, end), fields: stat.slice(end + 2).split(' ') };
   } catch {
     return null;
   }
