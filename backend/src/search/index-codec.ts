@@ -370,16 +370,25 @@ export class TermRecordWalker {
   readonly from = new Int32Array(FIELD_CODES.length);
   readonly to = new Int32Array(FIELD_CODES.length);
   private readonly r: ByteReader;
+  /** Reads the current record's lists (`r` is past the record). */
+  private readonly lists: ByteReader;
   /** The term's UTF-8 bytes while it is ASCII (`ascii`): then a shared prefix is as many bytes. */
   private readonly bytes = Buffer.allocUnsafe(512);
   private ascii = true;
 
   constructor(buf: Uint8Array) {
     this.r = new ByteReader(buf);
+    this.lists = new ByteReader(buf);
   }
 
   get buf(): Buffer {
     return this.r.buf;
+  }
+
+  /** Field c's list of the current record through `remap`, as decodeListInto; the new count. */
+  decodeList(c: number, remap: Int32Array, out: Uint32Array, n: number): number {
+    this.lists.pos = this.from[c] as number;
+    return decodeListInto(this.lists, this.to[c] as number, remap, out, n);
   }
 
   /** Moves to the next record; false past the last. */

@@ -124,8 +124,6 @@ function scratchFor(n: number, keep: number): Uint32Array {
 class RecordCursor {
   term: string | null = null;
   private walker: TermRecordWalker | null = null;
-  /** Reads the lists of the walker's bucket (the walker's own reader is past the record). */
-  private lists: ByteReader | null = null;
   private records: readonly TermRecord[] = [];
   private i = 0;
 
@@ -142,12 +140,9 @@ class RecordCursor {
    * makes room); the new count.
    */
   decodeField(c: number, remap: Int32Array, n: number): number {
-    if (this.walker && this.lists) {
-      const { from, to } = this.walker;
-      const length = (to[c] as number) - (from[c] as number);
-      if (length === 0) return n;
-      this.lists.pos = from[c] as number;
-      return decodeListInto(this.lists, to[c] as number, remap, scratchFor(n + length, n), n);
+    if (this.walker) {
+      const length = (this.walker.to[c] as number) - (this.walker.from[c] as number);
+      return length === 0 ? n : this.walker.decodeList(c, remap, scratchFor(n + length, n), n);
     }
     const list = (this.records[this.i] as TermRecord).lists[FIELD_CODES[c] as FieldCode];
     return list ? decodeListInto(new ByteReader(list), list.length, remap, scratchFor(n + list.length, n), n) : n;
@@ -166,8 +161,8 @@ class RecordCursor {
     for (;;) {
       const r = await this.blocks.next();
       if (r.done) return void (this.term = null);
-      if (Buffer.isBuffer(r.value)) [this.walker, this.lists, this.records] = [new TermRecordWalker(r.value), new ByteReader(r.value), []];
-      else [this.walker, this.lists, this.records, this.i] = [null, null, r.value, 0];
+      if (Buffer.isBuffer(r.value)) [this.walker, this.records] = [new TermRecordWalker(r.value), []];
+      else [this.walker, this.records, this.i] = [null, r.value, 0];
       if (this.walker ? this.walker.advance() : this.records.length > 0) return this.show();
     }
   }
