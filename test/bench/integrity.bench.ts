@@ -131,10 +131,11 @@ async function seed(store: Store, s: IntegritySettings, messages: Buffer[]): Pro
   return { bytes, sealSeconds };
 }
 
+type Backends = Awaited<ReturnType<typeof benchBackend>>;
+
 /** The verification job, run by a backend process of its own on this archive. */
-async function verify(uri: string, fresh: Fresh, emulator: EmulatorProcess) {
+async function verify(uri: string, fresh: Fresh, emulator: EmulatorProcess, backends: Backends) {
   const config = loadConfig({ ...process.env, MONGODB_URI: uri, MONGODB_DB: fresh.store.db.databaseName, ...tenantEnv(emulator.info) });
-  const backends = await benchBackend();
   const backend = await backends.spawn(config, {
     WORKER_CONCURRENCY: '1',
     INTEGRITY_VERIFY_MAX_MB_PER_S: '0',
@@ -174,6 +175,7 @@ async function main(): Promise<void> {
   const emulator = await startEmulatorProcess('demo');
   // The backend processes trust the emulator's certificate (Node reads this when a process starts).
   process.env.NODE_EXTRA_CA_CERTS = (await ensureCertificates()).caCertPath;
+  const backends = await benchBackend();
   const messages = rawMessages();
   log(`${messages.length} distinct source messages; ${MESSAGES} to verify, ${INGEST_SAMPLE} to ingest, each without and with encryption`);
   try {
@@ -189,7 +191,7 @@ async function main(): Promise<void> {
       await dropStore(a.store);
       const b = await freshStore(db.uri, `verify_${mode}`, mode === 'encrypted');
       const seeded = await seed(b.store, b.settings, messages);
-      const verified = await verify(db.uri, b, emulator);
+      const verified = await verify(db.uri, b, emulator, backends);
       log(`${mode}: verified ${verified.messagesChecked} in ${verified.seconds.toFixed(1)} s`);
       await dropStore(b.store);
       results[mode] = { ingest: ingested, verify: verified, rawMb: seeded.bytes / 1024 / 1024, sealSeconds: seeded.sealSeconds };
