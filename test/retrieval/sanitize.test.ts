@@ -3,12 +3,8 @@ import assert from 'node:assert/strict';
 import { readFileSync, statSync } from 'node:fs';
 import { simpleParser } from 'mailparser';
 import { DomUtils, parseDocument } from 'htmlparser2';
-import {
-  EMAIL_VIEW_CSP,
-  emailViewCsp,
-  sanitizeEmailHtml,
-  type SanitizeOptions,
-} from '../../backend/src/retrieval/sanitize';
+import { sanitizeEmailHtml, type SanitizeOptions } from '../../backend/src/retrieval/sanitize';
+import { EMAIL_VIEW_CSP, emailViewCsp } from '../../backend/src/retrieval/view-csp';
 import { XSS_VECTORS } from '../fixtures/xss/vectors';
 import { corpusFiles, requireCorpus } from '../helpers/corpus';
 import { PARTS, assertSafe, cidUrl } from '../helpers/safe-html';

@@ -1,4 +1,4 @@
-import { ImapFlow, type ListResponse } from 'imapflow';
+import type { ImapFlow, ListResponse } from 'imapflow';
 import { ImportInputError, type ImportSource, type SourceEvent } from './types';
 
 export interface ImapSpec {
@@ -36,7 +36,7 @@ export function imapSource(spec: ImapSpec, secret: string, previous: ImapState, 
     label,
     async *events(cursor, signal) {
       const resume: ImapCursor = cursor ? (JSON.parse(cursor) as ImapCursor) : { at: '', state: previous };
-      const client = connectClient(spec, secret);
+      const client = await connectClient(spec, secret);
       const onAbort = () => void client.logout().catch(() => client.close());
       signal.addEventListener('abort', onAbort, { once: true });
       try {
@@ -57,7 +57,9 @@ export function imapSource(spec: ImapSpec, secret: string, previous: ImapState, 
   };
 }
 
-function connectClient(spec: ImapSpec, secret: string): ImapFlow {
+/** imapflow is loaded by the first IMAP import, not by every backend process (build.ts: LOADED_ON_FIRST_USE). */
+async function connectClient(spec: ImapSpec, secret: string): Promise<ImapFlow> {
+  const { ImapFlow } = await import('imapflow');
   return new ImapFlow({
     host: spec.host,
     port: spec.port,

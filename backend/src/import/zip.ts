@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import yauzl, { type Entry, type ZipFile } from 'yauzl';
+import type { Entry, ZipFile } from 'yauzl';
 import { nest, unnest } from './cursor';
 import { asMore, failure, fileEvents, type FileContext } from './files';
 import { kindByName, sniff, type FileKind } from './kinds';
@@ -23,6 +23,7 @@ export async function* zipEvents(path: string, label: string, folder: string, cu
   if (depth >= MAX_ZIP_DEPTH) throw new ImportInputError('ZIP_TOO_DEEP', `zips nested more than ${MAX_ZIP_DEPTH} deep`, label);
   let zip: ZipFile;
   try {
+    const { default: yauzl } = await import('yauzl'); // loaded on first use (build.ts: LOADED_ON_FIRST_USE)
     zip = await yauzl.openPromise(path, { lazyEntries: true, autoClose: false, validateEntrySizes: true, strictFileNames: false });
   } catch (err) {
     throw new ImportInputError('ZIP_UNREADABLE', `not a readable zip file: ${(err as Error).message}`, label);

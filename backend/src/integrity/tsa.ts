@@ -1,6 +1,6 @@
 import { createHash, randomBytes, X509Certificate } from 'node:crypto';
-import * as asn1js from 'asn1js';
-import * as pkijs from 'pkijs';
+import type * as Asn1js from 'asn1js';
+import type * as Pkijs from 'pkijs';
 
 /**
  * RFC 3161 time-stamping of Merkle roots. What is stamped is the 32-byte root itself: the
@@ -21,15 +21,28 @@ export class TsaError extends Error {
   }
 }
 
+interface Pki {
+  pkijs: typeof Pkijs;
+  asn1js: typeof Asn1js;
+}
+let pkiLoading: Promise<Pki> | undefined;
+
+/** pkijs and asn1js are loaded by the first stamp or check, not by every process (build.ts: LOADED_ON_FIRST_USE). */
+function loadPki(): Promise<Pki> {
+  return (pkiLoading ??= Promise.all([import('pkijs'), import('asn1js')]).then(([pkijs, asn1js]) => ({ pkijs, asn1js })));
+}
+
 const SHA256_OID = '2.16.840.1.101.3.4.2.1';
 const TIME_STAMPING_EKU = '1.3.6.1.5.5.7.3.8';
 
 export async function requestTimestamp(url: string, root: Buffer, timeoutMs = 30_000): Promise<Timestamp> {
+  const pki = await loadPki();
+  const { pkijs, asn1js } = pki;
   const nonce = randomBytes(8);
   nonce[0]! &= 0x7f; // a positive INTEGER
   const request = new pkijs.TimeStampReq({
     version: 1,
-    messageImprint: imprintOf(root),
+    messageImprint: imprintOf(pki, root),
     nonce: new asn1js.Integer({ valueHex: nonce }),
     certReq: true,
   });
@@ -51,7 +64,7 @@ export async function requestTimestamp(url: string, root: Buffer, timeoutMs = 30
     throw new TsaError(`The time-stamping authority refused the request (PKIStatus ${status}): ${response.status.statusStrings?.map((s) => s.valueBlock.value).join('; ') ?? ''}`);
   }
   const token = Buffer.from(response.timeStampToken.toSchema().toBER());
-  const info = tstInfoOf(token);
+  const info = tstInfoOf(pkijs, token);
   if (!Buffer.from(info.nonce?.valueBlock.valueHexView ?? []).equals(stripZeros(nonce))) throw new TsaError('The time-stamp token does not carry our nonce');
   return { token, genTime: info.genTime };
 }
@@ -63,17 +76,18 @@ export type TokenCheck = { ok: true; genTime: Date } | { ok: false; reason: stri
  * and the signer chains to one of `trusted` (PEM CA certificates) with the timeStamping purpose.
  */
 export async function verifyTimestamp(token: Buffer, root: Buffer, trusted: string[]): Promise<TokenCheck> {
-  let signed: pkijs.SignedData;
+  const { pkijs } = await loadPki();
+  let signed: Pkijs.SignedData;
   try {
     signed = new pkijs.SignedData({ schema: pkijs.ContentInfo.fromBER(bufferOf(token)).content });
   } catch (err) {
     return { ok: false, reason: `token is not a CMS SignedData: ${(err as Error).message}` };
   }
-  const info = tstInfoOf(token);
+  const info = tstInfoOf(pkijs, token);
   if (!Buffer.from(info.messageImprint.hashedMessage.valueBlock.valueHexView).equals(createHash('sha256').update(root).digest())) {
     return { ok: false, reason: 'token stamps another root' };
   }
-  const signer = signed.certificates?.find((c): c is pkijs.Certificate => c instanceof pkijs.Certificate);
+  const signer = signed.certificates?.find((c): c is Pkijs.Certificate => c instanceof pkijs.Certificate);
   if (!signer) return { ok: false, reason: 'token carries no signer certificate' };
   const eku = new X509Certificate(Buffer.from(signer.toSchema().toBER())).keyUsage ?? [];
   if (!eku.includes(TIME_STAMPING_EKU)) return { ok: false, reason: 'signer certificate is not for time-stamping' };
@@ -87,14 +101,14 @@ export async function verifyTimestamp(token: Buffer, root: Buffer, trusted: stri
   return { ok: true, genTime: info.genTime };
 }
 
-function tstInfoOf(token: Buffer): pkijs.TSTInfo {
+function tstInfoOf(pkijs: typeof Pkijs, token: Buffer): Pkijs.TSTInfo {
   const signed = new pkijs.SignedData({ schema: pkijs.ContentInfo.fromBER(bufferOf(token)).content });
   const content = signed.encapContentInfo.eContent;
   if (!content) throw new TsaError('The time-stamp token has no TSTInfo');
   return pkijs.TSTInfo.fromBER(content.getValue());
 }
 
-function imprintOf(root: Buffer): pkijs.MessageImprint {
+function imprintOf({ pkijs, asn1js }: Pki, root: Buffer): Pkijs.MessageImprint {
   return new pkijs.MessageImprint({
     hashAlgorithm: new pkijs.AlgorithmIdentifier({ algorithmId: SHA256_OID }),
     hashedMessage: new asn1js.OctetString({ valueHex: createHash('sha256').update(root).digest() }),

@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { SMTPServer } from 'smtp-server';
 import type { Config } from '../config';
 import { ConfigError } from '../config';
 import type { Logger } from '../log';
@@ -75,6 +74,7 @@ export async function startJournalGateway(deps: { store: Store; log: Logger }, o
   if (opts.clientNames.length > 0 && !opts.tls) throw new ConfigError(['SMTP_TLS_CLIENT_NAMES needs SMTP_TLS_CERT and SMTP_TLS_KEY']);
   const log = deps.log.child({ component: 'journal-gateway' });
   const handlers = sessionHandlers(deps.store, log, opts);
+  const { SMTPServer } = await import('smtp-server'); // loaded only where the gateway runs (build.ts: LOADED_ON_FIRST_USE)
   const server = new SMTPServer({
     name: opts.name,
     banner: 'M365 Archive journal gateway',

@@ -1,6 +1,5 @@
 import { pipeline as pipelineCallback, type Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { ZipFile } from 'yazl';
 import type { Store } from '../store';
 import type { Item } from '../store/items';
 import { safeFilename } from './download-headers';
@@ -51,6 +50,7 @@ export interface ZipExtras {
 }
 
 export async function writeZip(store: Store, items: AsyncIterable<Item>, out: Writable, extras: ZipExtras = {}): Promise<number> {
+  const { ZipFile } = await import('yazl'); // loaded on first use (build.ts: LOADED_ON_FIRST_USE)
   const zip = new ZipFile();
   const names = new UniqueNames();
   const output = new OutputWatch(pipeline(zip.outputStream as Readable, out));

@@ -9,7 +9,7 @@ import { requestInfo, sendStream, viewOrigin } from '../../retrieval/respond';
 import { onlineArchiveOf, resolveRestoreMailbox } from '../../retrieval/restore-target';
 import { refuseWellKnownInArchive } from '../../retrieval/restore-folder';
 import { restoreToMailbox } from '../../retrieval/restore';
-import { emailViewCsp } from '../../retrieval/sanitize';
+import { emailViewCsp } from '../../retrieval/view-csp';
 import { MessageTooComplexError } from '../../retrieval/render';
 import { bareContentId, messageView, noticeDocument, viewDocument } from '../../retrieval/view';
 import { viewTickets } from '../../retrieval/view-ticket';
