@@ -118,6 +118,11 @@ const baseSchema = z.object({
   TSA_URL: z.string().url('must be a URL').optional(),
   /** PEM file with the CA certificate(s) the TSA's tokens must chain to (needed to verify them). */
   TSA_CA_FILE: z.string().min(1).optional(),
+  /**
+   * How long after its period a root may wait for its token (a TSA that is down). Past it the
+   * sealer leaves the root to an administrator's "stamp late", and verification names it.
+   */
+  TSA_GRACE_HOURS: z.coerce.number().positive().max(24 * 30).default(24),
   /** Length of a ledger period: each one with activity gets a Merkle root. */
   LEDGER_PERIOD_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(60),
   /** When the verification job runs (cron, 5 fields); "off" for on demand only. */

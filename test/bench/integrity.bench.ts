@@ -62,7 +62,7 @@ function rawMessages(): Buffer[] {
 const uniqueCopy = (messages: Buffer[], n: number) => Buffer.concat([Buffer.from(`X-Bench-Copy: ${n}\r\n`), messages[n % messages.length]!]);
 
 function settings(kms: FileKms): IntegritySettings {
-  return { tsa: { url: null }, periodMs: 3_600_000, verify: { trustedTsaCerts: [], maxBytesPerSecond: 0 }, verifyCron: null, kms: { current: kms, previous: null } };
+  return { tsa: { url: null, graceMs: 86_400_000 }, periodMs: 3_600_000, verify: { trustedTsaCerts: [], stampDueMs: 90_000_000, maxBytesPerSecond: 0 }, verifyCron: null, kms: { current: kms, previous: null } };
 }
 
 interface Fresh {

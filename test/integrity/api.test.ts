@@ -29,6 +29,13 @@ describe('integrity API and the documented proof procedure', () => {
   it('only administrators and auditors see integrity; only administrators start work', async () => {
     assert.equal((await stack.api(USER, 'GET', '/admin/integrity')).status, 403);
     assert.equal((await stack.api(USER, 'POST', '/admin/integrity/verify')).status, 403);
+    assert.equal((await stack.api(USER, 'POST', '/admin/integrity/seal', { stampLate: true })).status, 403);
+  });
+
+  it('refuses a seal request it does not understand, naming the field', async () => {
+    const res = await stack.api(ADMIN, 'POST', '/admin/integrity/seal', { stampLate: 'yes' });
+    assert.equal(res.status, 400);
+    assert.match(JSON.stringify(res.body), /stampLate/);
   });
 
   it('seals on demand, verifies on demand, and reports the run', async () => {

@@ -26,11 +26,12 @@ export async function closeTsa(): Promise<void> {
   await (await t)?.close();
 }
 
+/** As configured by default: hour-long periods, time-stamps due a day after their period. */
 export async function settingsFor(t: LocalTsa | null, over: Partial<IntegritySettings['verify']> = {}): Promise<IntegritySettings> {
   return {
-    tsa: { url: t?.url ?? null },
+    tsa: { url: t?.url ?? null, graceMs: 24 * 3_600_000 },
     periodMs: 60 * 60_000,
-    verify: { trustedTsaCerts: t ? [readFileSync(t.caCertPath, 'utf8')] : [], maxBytesPerSecond: 0, ...over },
+    verify: { trustedTsaCerts: t ? [readFileSync(t.caCertPath, 'utf8')] : [], stampDueMs: 25 * 3_600_000, maxBytesPerSecond: 0, ...over },
     verifyCron: null,
     kms: { current: null, previous: null },
   };
@@ -54,7 +55,7 @@ export async function archive(store: TestStore, archiveId: string, count: number
 export interface Fixture {
   store: TestStore;
   settings: IntegritySettings;
-  seal(): Promise<Awaited<ReturnType<typeof sealLedger>>>;
+  seal(opts?: { stampLate?: boolean }): Promise<Awaited<ReturnType<typeof sealLedger>>>;
   verify(): Promise<VerificationReport>;
   /** Stops the worker as a process stopping would (its job goes back to the queue), and starts another. */
   restartWorker(): Promise<void>;
@@ -64,16 +65,21 @@ export interface Fixture {
 }
 
 /** A store with the integrity jobs served by a real worker. */
-export async function fixture(opts: { tsa?: boolean; verify?: Partial<IntegritySettings['verify']>; kms?: IntegritySettings['kms'] } = {}): Promise<Fixture> {
+/** `graceMs`: how late a root may be stamped, for the sealer and verification alike (its period left out). */
+export async function fixture(opts: { tsa?: boolean; verify?: Partial<IntegritySettings['verify']>; kms?: IntegritySettings['kms']; graceMs?: number } = {}): Promise<Fixture> {
   const store = await testStore();
   const settings = { ...(await settingsFor(opts.tsa === false ? null : await localTsa(), opts.verify)), ...(opts.kms ? { kms: opts.kms } : {}) };
+  if (opts.graceMs !== undefined) {
+    settings.tsa.graceMs = opts.graceMs;
+    settings.verify.stampDueMs = opts.graceMs;
+  }
   let worker: Worker | null = null;
   const start = () => (worker = startWorker({ store, handlers: integrityHandlers(store, settings), leaseMs: 2_000, pollMs: 20 }));
   start();
   return {
     store,
     settings,
-    seal: () => sealLedger(store, settings, { closeOpen: true }),
+    seal: (o = {}) => sealLedger(store, settings, { closeOpen: true, ...o }),
     restartWorker: async () => {
       await worker?.stop();
       start();

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { after, describe, it } from 'node:test';
 import { recordRemoved } from '../../backend/src/integrity/ledger';
@@ -7,8 +8,8 @@ import type { Problem } from '../../backend/src/store/integrity-reports';
 import { archive, closeTsa, fixture, type Fixture } from './helpers';
 
 /** An archive of 4 messages, sealed under two time-stamped roots (entries 1-2 and 3-4). */
-async function sealedArchive(): Promise<{ f: Fixture; messages: IngestResult[] }> {
-  const f = await fixture();
+async function sealedArchive(opts: { graceMs?: number } = {}): Promise<{ f: Fixture; messages: IngestResult[] }> {
+  const f = await fixture(opts);
   const messages = await archive(f.store, 'arch', 2);
   await sealStamped(f);
   messages.push(...(await archive(f.store, 'arch', 2, 2)));
@@ -93,6 +94,28 @@ describe('tampering is caught and named', () => {
       const report = await f.verify();
       assert.deepEqual(named(report.problems), ['bad-token 1']);
       assert.match(report.problems[0]!.detail, /another root/);
+    } finally {
+      await f.close();
+    }
+  });
+
+  it('a deleted token is not asked for again by the sealer: the root is named unstamped, then late once an administrator stamps it', async () => {
+    // Whoever can rewrite entries and their root could otherwise delete its token and have the
+    // sealer stamp the forgery within a minute. A short grace stands for TSA_GRACE_HOURS.
+    const graceMs = 8_000;
+    const { f } = await sealedArchive({ graceMs });
+    try {
+      const roots = f.store.db.collection<{ _id: number; token: unknown; genTime: Date | null; tsaError: string | null }>('ledger_roots');
+      await roots.updateOne({ _id: 1 }, { $set: { token: null, genTime: null } });
+      await sleep(graceMs + 500);
+      assert.deepEqual(await f.seal(), { appended: 0, head: 4, rootsClosed: 0, stamped: 0, failed: 0, late: 1 });
+      assert.match((await roots.findOne({ _id: 1 }))!.tsaError ?? '', /TSA_GRACE_HOURS/);
+      const unstamped = await f.verify();
+      assert.deepEqual(named(unstamped.problems), ['unstamped-root 1']);
+      assert.equal((await f.seal({ stampLate: true })).stamped, 1, 'an administrator stamps it late');
+      const late = await f.verify();
+      assert.deepEqual(named(late.problems), ['late-token 1']);
+      assert.match(late.problems[0]!.detail, /proves that the entries 1 to 2 existed then, not earlier/);
     } finally {
       await f.close();
     }

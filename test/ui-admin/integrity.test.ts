@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Page } from 'playwright-core';
 import { DEMO } from '../../emulator/src/index';
 import { ADMIN } from '../archiving/helpers';
@@ -10,6 +11,8 @@ import { screenshot, signIn } from '../ui/helpers';
 import { ensureTabBuilt, TEAMS_VIEWPORT } from './helpers';
 
 const skip = browserMissing() ?? false;
+/** TSA_GRACE_HOURS of this stack: 7.2 s. */
+const GRACE_MS = 7_200;
 
 let stack: Stack;
 let browser: Browser;
@@ -20,7 +23,7 @@ describe('Teams admin tab: integrity', { skip }, () => {
     ensureTabBuilt();
     process.env.ADDIN_CLIENT_ID = DEMO.spa.clientId;
     const tsa = await localTsa();
-    stack = await startStack({ seed: 'demo', workers: 2, env: { TSA_URL: tsa.url, TSA_CA_FILE: tsa.caCertPath } });
+    stack = await startStack({ seed: 'demo', workers: 2, env: { TSA_URL: tsa.url, TSA_CA_FILE: tsa.caCertPath, TSA_GRACE_HOURS: String(GRACE_MS / 3_600_000) } });
     browser = await launchBrowser({ viewport: TEAMS_VIEWPORT });
     page = browser.context.pages()[0] ?? (await browser.context.newPage());
   });
@@ -48,6 +51,18 @@ describe('Teams admin tab: integrity', { skip }, () => {
     await waitFor('the problem row', async () => ((await problems.textContent())?.includes(stored[1]!.sha256) ? true : undefined));
     assert.match((await problems.textContent()) ?? '', /altered-blob/);
     await screenshot(page, 'admin-integrity');
+  });
+
+  // That verification then names the root as stamped late is test/integrity/tamper.test.ts's (here a period is an hour).
+  it('leaves a root whose token is gone to the administrator, who stamps it late', async () => {
+    await stack.store.db.collection<{ _id: number }>('ledger_roots').updateOne({ _id: 1 }, { $set: { token: null, genTime: null } });
+    await sleep(GRACE_MS + 500);
+    await page.getByRole('button', { name: 'Seal now' }).click();
+    await page.getByText('1 Merkle root was closed longer ago than TSA_GRACE_HOURS without a time-stamp').waitFor();
+    assert.equal(await page.getByText('(0 time-stamped)').count(), 1, 'Seal now alone does not stamp it');
+    await page.getByRole('button', { name: 'Stamp late' }).click();
+    await page.getByText('(1 time-stamped)').waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Stamp late' }).count(), 0);
   });
 
   it('says when encryption cannot be turned on: no master key', async () => {

@@ -2297,7 +2297,7 @@ export interface components {
         };
         IntegrityProblem: {
             /** @enum {string} */
-            kind: "missing-blob" | "altered-blob" | "missing-ledger-entry" | "ledger-mismatch" | "missing-message" | "broken-chain" | "bad-root" | "bad-token";
+            kind: "missing-blob" | "altered-blob" | "missing-ledger-entry" | "ledger-mismatch" | "missing-message" | "broken-chain" | "bad-root" | "bad-token" | "unstamped-root" | "late-token";
             /** @description The exact thing: a blob id, an item id (archive:blob), a ledger sequence number, a root number. */
             id: string;
             detail: string;
@@ -2333,6 +2333,8 @@ export interface components {
                 queued: number;
                 roots: number;
                 timestamped: number;
+                /** @description Roots closed longer ago than TSA_GRACE_HOURS without a token: only an administrator stamps them (seal with stampLate). */
+                awaitingLateStamp: number;
                 lastRoot: {
                     id: number;
                     fromSeq: number;
@@ -2543,6 +2545,8 @@ export interface components {
             stamped: number;
             /** @description Roots the timestamp authority did not stamp (retried later). */
             failed: number;
+            /** @description Roots closed longer ago than TSA_GRACE_HOURS and left without a token, unless stampLate was asked for. */
+            late: number;
         };
         RetentionSettings: {
             schedule: {
@@ -3736,7 +3740,14 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Also stamp roots closed longer ago than TSA_GRACE_HOURS: their tokens prove only the later time, and verification names them. */
+                    stampLate?: boolean;
+                };
+            };
+        };
         responses: {
             /** @description Success */
             200: {

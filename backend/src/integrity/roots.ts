@@ -17,6 +17,8 @@ export interface TsaSettings {
   /** RFC 3161 endpoint; none: roots stay untimestamped (and the Teams tab says so). */
   url: string | null;
   timeoutMs?: number;
+  /** A root closed longer ago than this is stamped only when an administrator asks (`late`). */
+  graceMs: number;
 }
 
 /**
@@ -74,24 +76,42 @@ const openPeriods = new WeakMap<LedgerStore, { from: number; at: Date }>();
 
 const isOver = (at: Date, opts: { now: Date; periodMs: number }) => periodOf(at, opts.periodMs).getTime() + opts.periodMs <= opts.now.getTime();
 
-/** Asks the TSA for every root still without a token; a failure is kept on the root and retried next time. */
-export async function stampRoots(store: LedgerStore, tsa: TsaSettings): Promise<{ stamped: number; failed: number }> {
-  if (!tsa.url) return { stamped: 0, failed: 0 };
-  let stamped = 0;
-  let failed = 0;
+/**
+ * Asks the TSA for every root still without a token; a failure is kept on the root and retried
+ * next time. A token proves only that its root existed when it was issued: a root closed longer
+ * ago than the grace (a token deleted, a TSA down for days or configured later) is not stamped
+ * on the sealer's own, or whoever can rewrite entries and their root, and delete the token, would
+ * get a fresh token over the forgery within a minute. An administrator stamps such roots (`late`);
+ * verification names every token issued past the grace (verify-ledger.ts).
+ */
+export async function stampRoots(store: LedgerStore, tsa: TsaSettings, opts: { now: Date; late?: boolean }): Promise<{ stamped: number; failed: number; late: number }> {
+  const counts = { stamped: 0, failed: 0, late: 0 };
+  if (!tsa.url) return counts;
   for (const root of await listLedgerRoots(store)) {
     if (root.token) continue;
+    if (!opts.late && pastGrace(root, tsa, opts.now)) {
+      counts.late += 1;
+      if (root.tsaError !== LATE) await setRootTimestamp(store, root._id, { token: null, genTime: null, tsaUrl: tsa.url, tsaError: LATE });
+      continue;
+    }
     try {
       const { token, genTime } = await requestTimestamp(tsa.url, Buffer.from(root.root, 'hex'), tsa.timeoutMs);
       await setRootTimestamp(store, root._id, { token: new mongo.Binary(token), genTime, tsaUrl: tsa.url, tsaError: null });
-      stamped += 1;
+      counts.stamped += 1;
     } catch (err) {
       await setRootTimestamp(store, root._id, { token: null, genTime: null, tsaUrl: tsa.url, tsaError: (err as Error).message });
-      failed += 1;
+      counts.failed += 1;
     }
   }
-  return { stamped, failed };
+  return counts;
 }
+
+/** Closed longer ago than the grace without a token: the sealer leaves it to an administrator. */
+export function pastGrace(root: LedgerRoot, tsa: TsaSettings, now: Date): boolean {
+  return !root.token && new Date(root.closedAt).getTime() + tsa.graceMs < now.getTime();
+}
+
+const LATE = 'closed longer ago than TSA_GRACE_HOURS without a token: only an administrator stamps it now ("stamp late")';
 
 function periodOf(at: Date, periodMs: number): Date {
   return new Date(Math.floor(at.getTime() / periodMs) * periodMs);

@@ -13,7 +13,7 @@ import { configuredKms, enableEncryption, loadKeys, rotateDataKey, type Kms } fr
 import { recordAdded } from './ledger';
 import { chainQueued } from './seal';
 import { REENCRYPT_JOB, reencryptHandler } from './reencrypt';
-import { closePeriods, stampRoots, type TsaSettings } from './roots';
+import { closePeriods, pastGrace, stampRoots, type TsaSettings } from './roots';
 import { VERIFY_JOB, verifyHandler, type VerifySettings } from './verify';
 
 export const BACKFILL_JOB = 'ledger-backfill';
@@ -29,10 +29,11 @@ export interface IntegritySettings {
 
 export function integritySettings(config: Config): IntegritySettings {
   return {
-    tsa: { url: config.TSA_URL ?? null },
+    tsa: { url: config.TSA_URL ?? null, graceMs: config.TSA_GRACE_HOURS * 3_600_000 },
     periodMs: config.LEDGER_PERIOD_MINUTES * 60_000,
     verify: {
       trustedTsaCerts: config.TSA_CA_FILE ? [readFileSync(config.TSA_CA_FILE, 'utf8')] : [],
+      stampDueMs: (config.LEDGER_PERIOD_MINUTES * 60 + config.TSA_GRACE_HOURS * 3_600) * 1_000,
       maxBytesPerSecond: config.INTEGRITY_VERIFY_MAX_MB_PER_S * 1024 * 1024,
     },
     verifyCron: config.INTEGRITY_VERIFY_CRON.trim().toLowerCase() === 'off' ? null : config.INTEGRITY_VERIFY_CRON,
@@ -42,12 +43,14 @@ export function integritySettings(config: Config): IntegritySettings {
 
 /**
  * Chains the queued events, closes the periods that are over (or the open one too, on an
- * administrator's "seal now") and time-stamps the roots still without a token.
+ * administrator's "seal now") and time-stamps the roots still without a token (those closed
+ * past the grace too when the administrator asks to stamp late).
  */
-export async function sealLedger(store: Store, settings: IntegritySettings, opts: { now?: Date; closeOpen?: boolean } = {}) {
+export async function sealLedger(store: Store, settings: IntegritySettings, opts: { now?: Date; closeOpen?: boolean; stampLate?: boolean } = {}) {
+  const now = opts.now ?? new Date();
   const { head, appended } = await chainQueued(store);
-  const closed = await closePeriods(store, head, { now: opts.now ?? new Date(), periodMs: settings.periodMs, closeOpen: opts.closeOpen });
-  const stamps = await stampRoots(store, settings.tsa);
+  const closed = await closePeriods(store, head, { now, periodMs: settings.periodMs, closeOpen: opts.closeOpen });
+  const stamps = await stampRoots(store, settings.tsa, { now, late: opts.stampLate });
   return { appended, head: head.seq, rootsClosed: closed.length, ...stamps };
 }
 
@@ -180,6 +183,7 @@ export async function integrityStatus(store: Store, settings: IntegritySettings)
       queued,
       roots: roots.length,
       timestamped: roots.filter((r) => r.token).length,
+      awaitingLateStamp: settings.tsa.url ? roots.filter((r) => pastGrace(r, settings.tsa, new Date())).length : 0,
       lastRoot: roots.length > 0 ? rootView(roots[roots.length - 1]!) : null,
       tsa: settings.tsa.url ? { configured: true, url: settings.tsa.url } : { configured: false, url: null },
     },

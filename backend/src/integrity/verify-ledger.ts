@@ -20,18 +20,28 @@ export interface LedgerCheck {
   timestamped: number;
 }
 
+/** What a root's time-stamp is checked against. */
+export interface StampRules {
+  /** PEM CA certificates a token must chain to; none: no TSA, roots are not expected to carry tokens. */
+  trusted: string[];
+  /** A root's token is due this long after its last entry (its period and TSA_GRACE_HOURS). */
+  dueMs: number;
+  now: Date;
+}
+
 /**
  * Reads the whole chain in order: every entry's link and hash (a changed, removed, inserted or
  * reordered entry breaks them, and is named by its sequence number), every root recomputed over
- * its range, every root's token checked against the trusted TSA certificates.
+ * its range, every root's token checked against the trusted TSA certificates and its due time.
  */
-export async function checkLedger(store: LedgerStore, trusted: string[], report: (p: Problem) => void): Promise<LedgerCheck> {
+export async function checkLedger(store: LedgerStore, rules: StampRules, report: (p: Problem) => void): Promise<LedgerCheck> {
   const announced = (await ledgerHeadHint(store)).seq;
   const roots = await listLedgerRoots(store);
   const rootQueue = [...roots];
   const check: LedgerCheck = { messages: new Map(), entries: 0, roots: roots.length, timestamped: 0 };
   let head = { seq: 0, hash: LEDGER_GENESIS };
   let leaves: Buffer[] = [];
+  let lastAt = new Date(0);
   for await (const entry of ledgerEntriesInOrder(store)) {
     const problem = linkProblem(entry, head);
     if (problem) report({ kind: 'broken-chain', id: String(problem.at), detail: problem.detail });
@@ -41,13 +51,14 @@ export async function checkLedger(store: LedgerStore, trusted: string[], report:
     check.messages.set(`${entry.archiveId}:${entry.blobId}`, { event: entry.event, seq: entry._id, digest: entry.digest, salted: entry.salted });
     // A root whose last entry is missing ends before this one.
     while (rootQueue[0] && rootQueue[0].toSeq < entry._id) {
-      await checkRoot(rootQueue.shift()!, leaves, trusted, report);
+      await checkRoot(rootQueue.shift()!, { leaves, lastAt }, rules, report);
       leaves = [];
     }
     const root = rootQueue[0];
     if (root && entry._id >= root.fromSeq) leaves.push(Buffer.from(entry.hash, 'hex'));
+    lastAt = new Date(entry.at);
     if (root && entry._id === root.toSeq) {
-      await checkRoot(rootQueue.shift()!, leaves, trusted, report);
+      await checkRoot(rootQueue.shift()!, { leaves, lastAt }, rules, report);
       leaves = [];
     }
   }
@@ -68,15 +79,29 @@ function linkProblem(entry: LedgerEntry, head: { seq: number; hash: string }): {
   return null;
 }
 
-async function checkRoot(root: LedgerRoot, leaves: Buffer[], trusted: string[], report: (p: Problem) => void): Promise<void> {
+/**
+ * The root against its entries (their hashes, and the time of the last one, which the chain
+ * protects), then its token. A token proves only that the root existed when it was issued, so
+ * one issued past the due time vouches for that later time alone: after a TSA outage or a TSA
+ * configured later, or after a rewrite of the entries whose token was deleted and asked for
+ * again. Verification cannot tell these apart, so it names the root (late-token); a root past its
+ * due time without a token is named too (unstamped-root).
+ */
+async function checkRoot(root: LedgerRoot, range: { leaves: Buffer[]; lastAt: Date }, rules: StampRules, report: (p: Problem) => void): Promise<void> {
+  const id = String(root._id);
   const expected = root.toSeq - root.fromSeq + 1;
-  const computed = merkleRoot(leaves).toString('hex');
-  if (leaves.length !== expected || computed !== root.root) {
-    report({ kind: 'bad-root', id: String(root._id), detail: `entries ${root.fromSeq} to ${root.toSeq} no longer hash to the recorded root` });
+  const computed = merkleRoot(range.leaves).toString('hex');
+  if (range.leaves.length !== expected || computed !== root.root) {
+    report({ kind: 'bad-root', id, detail: `entries ${root.fromSeq} to ${root.toSeq} no longer hash to the recorded root` });
     return;
   }
-  if (!root.token) return;
-  const token = await verifyTimestamp(Buffer.from(root.token.buffer), Buffer.from(root.root, 'hex'), trusted);
-  if (!token.ok) report({ kind: 'bad-token', id: String(root._id), detail: token.reason });
-  else if (root.genTime && token.genTime.getTime() !== new Date(root.genTime).getTime()) report({ kind: 'bad-token', id: String(root._id), detail: 'token time differs from the recorded one' });
+  const due = new Date(range.lastAt.getTime() + rules.dueMs);
+  if (!root.token) {
+    if (rules.trusted.length > 0 && due < rules.now) report({ kind: 'unstamped-root', id, detail: `no time-stamp token, due by ${due.toISOString()} (${root.tsaError ?? 'never asked for'})` });
+    return;
+  }
+  const token = await verifyTimestamp(Buffer.from(root.token.buffer), Buffer.from(root.root, 'hex'), rules.trusted);
+  if (!token.ok) report({ kind: 'bad-token', id, detail: token.reason });
+  else if (root.genTime && token.genTime.getTime() !== new Date(root.genTime).getTime()) report({ kind: 'bad-token', id, detail: 'token time differs from the recorded one' });
+  else if (token.genTime > due) report({ kind: 'late-token', id, detail: `stamped ${token.genTime.toISOString()}, after its due time ${due.toISOString()}: the token proves that the entries ${root.fromSeq} to ${root.toSeq} existed then, not earlier` });
 }

@@ -10,6 +10,8 @@ export const VERIFY_JOB = 'integrity-verify';
 export interface VerifySettings {
   /** PEM CA certificates a root's time-stamp token must chain to. */
   trustedTsaCerts: string[];
+  /** A root's token is due this long after its last entry (a period and the grace, TSA_GRACE_HOURS). */
+  stampDueMs: number;
   /** Stored bytes read per second at most, so that archiving goes on meanwhile; 0: no limit. */
   maxBytesPerSecond: number;
 }
@@ -47,7 +49,7 @@ export function verifyHandler(store: Store, settings: VerifySettings): JobHandle
     };
     const save = saver(ctx, store, run);
     await save('ledger');
-    const ledger = await checkLedger(store, settings.trustedTsaCerts, report);
+    const ledger = await checkLedger(store, { trusted: settings.trustedTsaCerts, dueMs: settings.stampDueMs, now: new Date() }, report);
     Object.assign(run.counts, { ledgerEntriesChecked: ledger.entries, rootsChecked: ledger.roots, rootsTimestamped: ledger.timestamped });
     await save('blobs');
     const blobs = await scanBlobs(save, store, run, byBlob(ledger.messages), settings, report, ctx.signal);

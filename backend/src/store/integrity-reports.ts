@@ -10,7 +10,9 @@ export type ProblemKind =
   | 'missing-message'
   | 'broken-chain'
   | 'bad-root'
-  | 'bad-token';
+  | 'bad-token'
+  | 'unstamped-root'
+  | 'late-token';
 
 export interface Problem {
   kind: ProblemKind;

@@ -120,7 +120,7 @@ export function createAdminClient(getToken: TokenSource, base = '/api') {
     controlImport: (iid: string, action: 'pause' | 'resume' | 'cancel') => call<ImportItem>('POST', `/imports/${id(iid)}/${action}`),
     integrity: () => call<IntegrityStatus>('GET', '/admin/integrity'),
     verifyNow: () => call<{ jobId: string }>('POST', '/admin/integrity/verify'),
-    sealNow: () => call<{ appended: number; rootsClosed: number; stamped: number }>('POST', '/admin/integrity/seal'),
+    sealNow: (opts: { stampLate?: boolean } = {}) => call<{ appended: number; rootsClosed: number; stamped: number; late: number }>('POST', '/admin/integrity/seal', opts),
     setEncryption: (enabled: boolean) => call<IntegrityStatus['encryption']>('PUT', '/admin/integrity/encryption', { enabled }),
     rotateDataKey: () => call<IntegrityStatus['encryption']>('POST', '/admin/integrity/encryption/rotate'),
     reencrypt: () => call<{ jobId: string }>('POST', '/admin/integrity/encryption/reencrypt'),

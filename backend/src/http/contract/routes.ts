@@ -6,7 +6,7 @@ import { erasureInput } from '../../retention/erasure';
 import { holdInput, liftInput } from '../../retention/holds';
 import { settingsInput as retentionSettingsInput } from '../../retention/settings';
 import { journalMailboxInputSchema, journalMailboxPatchSchema, journalProfileInputSchema } from '../../journal/profile';
-import { proofInput } from '../routes/integrity';
+import { proofInput, sealInput } from '../routes/integrity';
 import { logQuery, previewBody, rulesBody } from '../routes/retention';
 import { caseHold, pageQuery, tagQuery } from '../routes/cases';
 import { rejectBody } from '../routes/erasure';
@@ -66,7 +66,7 @@ export const API_ROUTES: Record<string, RouteContract> = {
   'GET /api/admin/integrity': { summary: 'The ledger, the last verification and encryption.', response: w.IntegrityStatus },
   'POST /api/admin/integrity/proof': { summary: 'A proof file that the messages are in the sealed ledger (a JSON download).', body: proofInput },
   'POST /api/admin/integrity/verify': { summary: 'Verify the whole archive now (a job).', response: w.JobStarted, status: 202 },
-  'POST /api/admin/integrity/seal': { summary: 'Chain what is queued, close the open period and timestamp its root now.', response: w.LedgerSeal },
+  'POST /api/admin/integrity/seal': { summary: 'Chain what is queued, close the open period and timestamp its root now.', body: sealInput, response: w.LedgerSeal },
   'PUT /api/admin/integrity/encryption': { body: enabledPatch, response: w.EncryptionStatus },
   'POST /api/admin/integrity/encryption/rotate': { summary: 'A new data key for what is stored from now on.', response: w.EncryptionStatus },
   'POST /api/admin/integrity/encryption/reencrypt': { summary: 'Rewrite what older keys encrypted with the current one (a job).', response: w.JobStarted, status: 202 },

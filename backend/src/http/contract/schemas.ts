@@ -471,7 +471,7 @@ export const VerificationCounts = named(
 export const IntegrityProblem = named(
   'IntegrityProblem',
   z.object({
-    kind: z.enum(['missing-blob', 'altered-blob', 'missing-ledger-entry', 'ledger-mismatch', 'missing-message', 'broken-chain', 'bad-root', 'bad-token']),
+    kind: z.enum(['missing-blob', 'altered-blob', 'missing-ledger-entry', 'ledger-mismatch', 'missing-message', 'broken-chain', 'bad-root', 'bad-token', 'unstamped-root', 'late-token']),
     id: z.string().describe('The exact thing: a blob id, an item id (archive:blob), a ledger sequence number, a root number.'),
     detail: z.string(),
   }),
@@ -503,6 +503,7 @@ export const IntegrityStatus = named(
       queued: z.number(),
       roots: z.number(),
       timestamped: z.number(),
+      awaitingLateStamp: z.number().describe('Roots closed longer ago than TSA_GRACE_HOURS without a token: only an administrator stamps them (seal with stampLate).'),
       lastRoot: z
         .object({ id: z.number(), fromSeq: z.number(), toSeq: z.number(), period: z.string(), root: z.string(), genTime: nullableDate, tsaError: z.string().nullable() })
         .nullable(),
@@ -600,6 +601,7 @@ export const LedgerSeal = named(
     rootsClosed: z.number(),
     stamped: z.number().describe('Roots the timestamp authority stamped.'),
     failed: z.number().describe('Roots the timestamp authority did not stamp (retried later).'),
+    late: z.number().describe('Roots closed longer ago than TSA_GRACE_HOURS and left without a token, unless stampLate was asked for.'),
   }),
 );
 

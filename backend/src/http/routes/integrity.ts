@@ -19,6 +19,10 @@ export const proofInput = z
   })
   .strict();
 
+export const sealInput = z
+  .object({ stampLate: z.boolean().optional().describe('Also stamp roots closed longer ago than TSA_GRACE_HOURS: their tokens prove only the later time, and verification names them.') })
+  .strict();
+
 /** Integrity (MISSION M12, M19): ledger and verification status, verify now, seal now, proofs. */
 export function integrityRoutes(deps: ServiceDeps): Router {
   const r = Router();
@@ -37,8 +41,9 @@ export function integrityRoutes(deps: ServiceDeps): Router {
   });
 
   r.post('/admin/integrity/seal', requireRole('admin'), async (req, res) => {
-    const result = await sealLedger(store, settings, { closeOpen: true });
-    await audit(store, { ...auditFrom(req), action: 'integrity-seal', details: result });
+    const { stampLate } = parseInput(sealInput, req.body ?? {});
+    const result = await sealLedger(store, settings, { closeOpen: true, stampLate });
+    await audit(store, { ...auditFrom(req), action: 'integrity-seal', details: { ...result, stampLate: stampLate ?? false } });
     res.json(result);
   });
 

@@ -1,4 +1,4 @@
-import { Body1, Button, Caption1, Field, Input, MessageBar, MessageBarBody, ProgressBar, Spinner, TableCell, TableRow, Text, makeStyles, tokens } from '@fluentui/react-components';
+import { Body1, Button, Caption1, Field, Input, MessageBar, MessageBarActions, MessageBarBody, ProgressBar, Spinner, TableCell, TableRow, Text, makeStyles, tokens } from '@fluentui/react-components';
 import { useState } from 'react';
 import { useApi } from '../../api/context';
 import type { IntegrityStatus } from '../../api/types';
@@ -49,7 +49,11 @@ export function IntegrityPage() {
         </MessageBar>
       )}
       <Verification status={status} onRun={act(() => api.verifyNow(), 'Verification started: it re-reads every stored message in the background.')} />
-      <Ledger status={status} onSeal={act(() => api.sealNow(), 'Ledger sealed: the open period has a root now.')} />
+      <Ledger
+        status={status}
+        onSeal={act(() => api.sealNow(), 'Ledger sealed: the open period has a root now.')}
+        onStampLate={act(() => api.sealNow({ stampLate: true }), 'The late roots are stamped; verification names them as stamped late.')}
+      />
       <Encryption
         status={status}
         onToggle={act(() => api.setEncryption(!status.encryption.enabled), status.encryption.enabled ? 'Encryption of new messages is off.' : 'Encryption is on; stored messages are being encrypted in the background.')}
@@ -113,13 +117,24 @@ function Verification({ status, onRun }: { status: IntegrityStatus; onRun: () =>
   );
 }
 
-function Ledger({ status, onSeal }: { status: IntegrityStatus; onSeal: () => void }) {
+function Ledger({ status, onSeal, onStampLate }: { status: IntegrityStatus; onSeal: () => void; onStampLate: () => void }) {
   const { ledger } = status;
   return (
     <Section title="Ledger" actions={<Button onClick={onSeal}>Seal now</Button>}>
       {!ledger.tsa.configured && (
         <MessageBar intent="warning">
           <MessageBarBody>No time-stamping authority is configured (TSA_URL): Merkle roots are kept untimestamped.</MessageBarBody>
+        </MessageBar>
+      )}
+      {ledger.awaitingLateStamp > 0 && (
+        <MessageBar intent="warning">
+          <MessageBarBody>
+            {formatNumber(ledger.awaitingLateStamp)} Merkle {ledger.awaitingLateStamp === 1 ? 'root was' : 'roots were'} closed longer ago than TSA_GRACE_HOURS without a time-stamp (the TSA was down or configured later, or a token was
+            deleted). A token issued now proves only that the root exists now, so they are stamped only when you ask, and verification names them.
+          </MessageBarBody>
+          <MessageBarActions>
+            <Button onClick={onStampLate}>Stamp late</Button>
+          </MessageBarActions>
         </MessageBar>
       )}
       <Facts
