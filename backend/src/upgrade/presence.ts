@@ -38,13 +38,16 @@ export async function startPresence(store: Store, log: Logger, opts: { roles: st
       log.warn({ err }, 'renewing this process in the registry failed');
     }
   };
-  const timer = setInterval(() => void beat(), opts.everyMs ?? 5_000);
+  let beating: Promise<void> = Promise.resolve();
+  const timer = setInterval(() => (beating = beat()), opts.everyMs ?? 5_000);
   timer.unref();
   return {
     id,
     outdated,
     stop: async () => {
       clearInterval(timer);
+      // A renewal under way finishes first: the database closes after stop, and would fail it.
+      await beating;
       await removeProcess(store.db, id).catch(() => undefined);
     },
   };
