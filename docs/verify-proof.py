@@ -8,7 +8,7 @@ for every root: its RFC 3161 token with `openssl ts -verify` against the TSA cer
 proof; for every .eml given: that it is one of the proven messages (its digest is in an entry).
 Prints one line per check and exits non-zero on the first failure.
 """
-import base64, hashlib, json, os, subprocess, sys, tempfile
+import base64, datetime, hashlib, json, os, subprocess, sys, tempfile
 
 def sha256(*parts):
     h = hashlib.sha256()
@@ -34,9 +34,18 @@ def check_entry(e, roots):
     for step in e['path']:
         sibling = bytes.fromhex(step['hash'])
         node = sha256(b'\x01', sibling, node) if step['side'] == 'left' else sha256(b'\x01', node, sibling)
-    if node.hex() != roots[e['root']]['root']:
+    root = roots[e['root']]
+    if node.hex() != root['root']:
         fail('entry %d does not lead to root %d' % (seq, e['root']))
-    print('entry %d: hash ok, in root %d' % (seq, e['root']))
+    print('entry %d: hash ok, in root %d%s' % (seq, e['root'], stamped_after(e['entry']['at'], root['genTime'])))
+
+def stamped_after(at, gen_time):
+    # A token proves that its root existed when it was issued, not earlier: say how long after the entry that was.
+    if gen_time is None:
+        return ''
+    parse = lambda s: datetime.datetime.fromisoformat(s.replace('Z', '+00:00'))
+    lag = parse(gen_time) - parse(at)
+    return ', which was time-stamped %s after this entry' % str(lag).split('.')[0]
 
 def check_root(root, ca_file, work):
     if root['token'] is None:
