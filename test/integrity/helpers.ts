@@ -28,10 +28,12 @@ export async function closeTsa(): Promise<void> {
 
 /** As configured by default: hour-long periods, time-stamps due a day after their period. */
 export async function settingsFor(t: LocalTsa | null, over: Partial<IntegritySettings['verify']> = {}): Promise<IntegritySettings> {
+  const periodMs = 60 * 60_000;
+  const graceMs = 24 * 3_600_000;
   return {
-    tsa: { url: t?.url ?? null, graceMs: 24 * 3_600_000 },
-    periodMs: 60 * 60_000,
-    verify: { trustedTsaCerts: t ? [readFileSync(t.caCertPath, 'utf8')] : [], stampDueMs: 25 * 3_600_000, maxBytesPerSecond: 0, ...over },
+    tsa: { url: t?.url ?? null, graceMs },
+    periodMs,
+    verify: { trustedTsaCerts: t ? [readFileSync(t.caCertPath, 'utf8')] : [], stampDueMs: periodMs + graceMs, maxBytesPerSecond: 0, ...over },
     verifyCron: null,
     kms: { current: null, previous: null },
   };

@@ -28,12 +28,14 @@ export interface IntegritySettings {
 }
 
 export function integritySettings(config: Config): IntegritySettings {
+  const periodMs = config.LEDGER_PERIOD_MINUTES * 60_000;
+  const graceMs = config.TSA_GRACE_HOURS * 3_600_000;
   return {
-    tsa: { url: config.TSA_URL ?? null, graceMs: config.TSA_GRACE_HOURS * 3_600_000 },
-    periodMs: config.LEDGER_PERIOD_MINUTES * 60_000,
+    tsa: { url: config.TSA_URL ?? null, graceMs },
+    periodMs,
     verify: {
       trustedTsaCerts: config.TSA_CA_FILE ? [readFileSync(config.TSA_CA_FILE, 'utf8')] : [],
-      stampDueMs: (config.LEDGER_PERIOD_MINUTES * 60 + config.TSA_GRACE_HOURS * 3_600) * 1_000,
+      stampDueMs: periodMs + graceMs,
       maxBytesPerSecond: config.INTEGRITY_VERIFY_MAX_MB_PER_S * 1024 * 1024,
     },
     verifyCron: config.INTEGRITY_VERIFY_CRON.trim().toLowerCase() === 'off' ? null : config.INTEGRITY_VERIFY_CRON,
@@ -169,6 +171,7 @@ export async function runVerificationNow(store: Store): Promise<string> {
 }
 
 export async function integrityStatus(store: Store, settings: IntegritySettings) {
+  const now = new Date();
   const [entries, queued, roots, last, encryption, running] = await Promise.all([
     countLedgerEntries(store),
     countQueuedLedgerEvents(store),
@@ -183,13 +186,13 @@ export async function integrityStatus(store: Store, settings: IntegritySettings)
       queued,
       roots: roots.length,
       timestamped: roots.filter((r) => r.token).length,
-      awaitingLateStamp: settings.tsa.url ? roots.filter((r) => pastGrace(r, settings.tsa, new Date())).length : 0,
+      awaitingLateStamp: settings.tsa.url ? roots.filter((r) => pastGrace(r, settings.tsa, now)).length : 0,
       lastRoot: roots.length > 0 ? rootView(roots[roots.length - 1]!) : null,
       tsa: settings.tsa.url ? { configured: true, url: settings.tsa.url } : { configured: false, url: null },
     },
     lastVerification: last,
     // A run that stopped saving for long died without finishing (its job retries it or failed).
-    runningVerification: running && running.jobId !== last?._id && Date.now() - running.updatedAt.getTime() < 15 * 60_000 ? running : null,
+    runningVerification: running && running.jobId !== last?._id && now.getTime() - running.updatedAt.getTime() < 15 * 60_000 ? running : null,
     encryption,
   };
 }

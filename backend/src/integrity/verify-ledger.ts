@@ -56,7 +56,7 @@ export async function checkLedger(store: LedgerStore, rules: StampRules, report:
     }
     const root = rootQueue[0];
     if (root && entry._id >= root.fromSeq) leaves.push(Buffer.from(entry.hash, 'hex'));
-    lastAt = new Date(entry.at);
+    lastAt = entry.at;
     if (root && entry._id === root.toSeq) {
       await checkRoot(rootQueue.shift()!, { leaves, lastAt }, rules, report);
       leaves = [];
