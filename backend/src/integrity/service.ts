@@ -4,6 +4,7 @@ import type { Logger } from '../log';
 import type { ScheduledWork } from '../jobs/scheduler';
 import type { JobHandler } from '../jobs/worker';
 import type { Store } from '../store';
+import { every } from '../jobs/every';
 import { enqueue } from '../store/jobs';
 import { itemsArchivedBefore, latestVerificationReport, runningVerification } from '../store/integrity-reports';
 import { countLedgerEntries, countQueuedLedgerEvents, listLedgerRoots } from '../store/ledger';
@@ -100,7 +101,7 @@ const EVERY_MINUTE = 60_000;
  */
 export function startLedger(store: Store, settings: IntegritySettings, log: Logger): { stop(): Promise<void> } {
   void enqueue(store, { type: BACKFILL_JOB, key: BACKFILL_JOB, maxAttempts: 10 }).catch((err: unknown) => log.warn({ err }, 'enqueueing the ledger backfill failed'));
-  return everyMinute(() => sealLedger(store, settings), (err) => log.warn({ err }, 'sealing the integrity ledger failed; the next pass retries'));
+  return every(EVERY_MINUTE, () => sealLedger(store, settings), (err) => log.warn({ err }, 'sealing the integrity ledger failed; the next pass retries'));
 }
 
 /**
@@ -108,21 +109,7 @@ export function startLedger(store: Store, settings: IntegritySettings, log: Logg
  * that it follows an administrator's switch or rotation made through another process.
  */
 export function followKeys(store: Store, settings: IntegritySettings, log: Logger): { stop(): Promise<void> } {
-  return everyMinute(() => reloadKeys(store, settings), (err) => log.error({ err }, 'reloading the encryption keys failed'));
-}
-
-function everyMinute(work: () => Promise<unknown>, failed: (err: unknown) => void): { stop(): Promise<void> } {
-  let running: Promise<unknown> = Promise.resolve();
-  const timer = setInterval(() => {
-    running = running.then(work).catch(failed);
-  }, EVERY_MINUTE);
-  timer.unref();
-  return {
-    stop: async () => {
-      clearInterval(timer);
-      await running;
-    },
-  };
+  return every(EVERY_MINUTE, () => reloadKeys(store, settings), (err) => log.error({ err }, 'reloading the encryption keys failed'));
 }
 
 /** The keys this process encrypts and reads with, from the database and the configured master keys. */

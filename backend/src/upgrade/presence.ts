@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { every } from '../jobs/every';
 import { workerName } from '../jobs/owners';
 import type { Logger } from '../log';
 import type { Store } from '../store';
@@ -29,25 +30,18 @@ export async function startPresence(store: Store, log: Logger, opts: { roles: st
   let tell: (reason: string) => void = () => undefined;
   const outdated = new Promise<string>((resolve) => (tell = resolve));
   const beat = async () => {
-    try {
-      await touchProcess(store.db, id);
-      const doc = await readSchema(store.db);
-      const newest = Math.max(doc?.version ?? 0, doc?.upgrading ?? 0);
-      if (newest > schema) tell(`the database is at schema ${newest} (a newer release is upgrading it or has); this process runs schema ${schema}`);
-    } catch (err) {
-      log.warn({ err }, 'renewing this process in the registry failed');
-    }
+    await touchProcess(store.db, id);
+    const doc = await readSchema(store.db);
+    const newest = Math.max(doc?.version ?? 0, doc?.upgrading ?? 0);
+    if (newest > schema) tell(`the database is at schema ${newest} (a newer release is upgrading it or has); this process runs schema ${schema}`);
   };
-  let beating: Promise<void> = Promise.resolve();
-  const timer = setInterval(() => (beating = beat()), opts.everyMs ?? 5_000);
-  timer.unref();
+  // Its stop waits for a renewal under way: the database closes after this stop, and would fail it.
+  const beats = every(opts.everyMs ?? 5_000, beat, (err) => log.warn({ err }, 'renewing this process in the registry failed'));
   return {
     id,
     outdated,
     stop: async () => {
-      clearInterval(timer);
-      // A renewal under way finishes first: the database closes after stop, and would fail it.
-      await beating;
+      await beats.stop();
       await removeProcess(store.db, id).catch(() => undefined);
     },
   };
