@@ -31,10 +31,11 @@ export const ENTRY_POINTS: Record<string, string> = {
 };
 
 /**
- * Packages that only an import, an export, time-stamping or the journal gateway use. The server
- * loads them on first use (`await import(…)`), so that a process which does none of these does not
- * hold their code (about 6 MB of heap and 10 MB of RSS together); the build refuses a static
- * import of one of them into the server's bundle.
+ * Packages that only an import, an export, time-stamping or the journal gateway use (and
+ * sanitize-html, which only the render worker uses). The server loads them on first use
+ * (`await import(…)`), so that a process which does none of these does not hold their code (about
+ * 6 MB of heap and 10 MB of RSS together); the build refuses a static import of one of them into
+ * the server's bundle.
  */
 export const LOADED_ON_FIRST_USE = ['asn1js', 'imapflow', 'pkijs', 'sanitize-html', 'smtp-server', 'yauzl', 'yazl'];
 
