@@ -107,7 +107,8 @@ describe('tampering is caught and named', () => {
     try {
       const roots = f.store.db.collection<{ _id: number; token: unknown; genTime: Date | null; tsaError: string | null }>('ledger_roots');
       await roots.updateOne({ _id: 1 }, { $set: { token: null, genTime: null } });
-      await sleep(graceMs + 500);
+      // Past the grace by more than a second: the local TSA's genTime has whole seconds.
+      await sleep(graceMs + 1_500);
       assert.deepEqual(await f.seal(), { appended: 0, head: 4, rootsClosed: 0, stamped: 0, failed: 0, late: 1 });
       assert.match((await roots.findOne({ _id: 1 }))!.tsaError ?? '', /TSA_GRACE_HOURS/);
       const unstamped = await f.verify();
