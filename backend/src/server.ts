@@ -15,6 +15,7 @@ import { journalHandlers, startJournal } from './journal';
 import { IMPORT_JOB, importHandler } from './import/service';
 import { followKeys, integrityHandlers, integritySchedules, integritySettings, reloadKeys, startLedger } from './integrity/service';
 import type { ServiceDeps } from './deps';
+import { every } from './jobs/every';
 import { startScheduler } from './jobs/scheduler';
 import { startWorker } from './jobs/worker';
 import { reindexHandlers } from './jobs/reindex';
@@ -198,7 +199,7 @@ function startBackground(deps: ArchivingDeps, config: Config, owner: string) {
   const housekeeping = startHousekeeping(deps, startedAt);
   return {
     stop: async () => {
-      housekeeping.stop();
+      await housekeeping.stop();
       await ledger.stop();
       await scheduler.stop();
       await worker.stop();
@@ -236,8 +237,5 @@ function startHousekeeping({ store, log }: ArchivingDeps, startedAt: Date) {
       (repaired) => repaired > 0 && log.warn({ repaired }, 'queued jobs a crash left unclaimable were repaired'),
       (err: unknown) => log.warn({ err }, 'repairing queued jobs failed'),
     );
-  void repair().then(sweep).then(prune);
-  const timer = setInterval(() => void prune(), HOUR);
-  timer.unref();
-  return { stop: () => clearInterval(timer) };
+  return every(HOUR, prune, (err) => log.warn({ err }, 'housekeeping failed'), () => repair().then(sweep).then(prune));
 }

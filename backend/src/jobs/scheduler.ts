@@ -1,5 +1,6 @@
 import { Cron } from 'croner';
 import { createLogger, type Logger } from '../log';
+import { every } from './every';
 import { enqueue, recordScheduleSlot, scheduleMark, type JobStore } from '../store/jobs';
 
 export type ScheduleSpec =
@@ -161,18 +162,7 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
     }
   };
 
-  let current: Promise<void> = Promise.resolve();
-  const timer = setInterval(() => {
-    current = current.then(() => tick().catch((err: unknown) => log.error({ err }, 'listing schedules failed')));
-  }, tickMs);
   // The first look right away, so a restart does not wait a whole tick to catch up.
-  current = tick().catch((err: unknown) => log.error({ err }, 'listing schedules failed'));
-
-  return {
-    tick,
-    stop: async () => {
-      clearInterval(timer);
-      await current;
-    },
-  };
+  const ticks = every(tickMs, tick, (err) => log.error({ err }, 'listing schedules failed'), tick);
+  return { tick, stop: ticks.stop };
 }

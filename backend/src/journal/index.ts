@@ -32,7 +32,7 @@ export async function startJournal(deps: ServiceDeps): Promise<RunningJournal> {
   return {
     smtpPort: gateway?.port ?? null,
     close: async () => {
-      maintenance?.stop();
+      await maintenance?.stop();
       await gateway?.close();
     },
   };

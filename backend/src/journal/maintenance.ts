@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { every } from '../jobs/every';
 import type { JobHandler } from '../jobs/worker';
 import { ingestMessage } from '../ingest';
 import type { Logger } from '../log';
@@ -97,14 +98,13 @@ async function filePending(store: Store, log: Logger, now: Date, result: Mainten
  * several processes one sweep runs per interval. A process also asks for one of its own at
  * start, when orphans of a crash are most likely.
  */
-export function startJournalMaintenance(store: Store, log: Logger, everyMs = 60_000): { stop(): void } {
+export function startJournalMaintenance(store: Store, log: Logger, everyMs = 60_000): { stop(): Promise<void> } {
   // Ahead of report jobs: with a backlog, the sweep is what keeps the spool small.
-  const ask = (key: string) =>
-    enqueue(store, { type: JOURNAL_MAINTENANCE_JOB, key, maxAttempts: 1, priority: 10 }).catch((err: unknown) =>
-      log.warn({ err }, 'queueing the journal maintenance failed'),
-    );
-  void ask(`journal-maintenance:start:${randomUUID()}`);
-  const timer = setInterval(() => void ask(`journal-maintenance:${Math.floor(Date.now() / everyMs)}`), everyMs);
-  timer.unref();
-  return { stop: () => clearInterval(timer) };
+  const ask = (key: string) => enqueue(store, { type: JOURNAL_MAINTENANCE_JOB, key, maxAttempts: 1, priority: 10 });
+  return every(
+    everyMs,
+    () => ask(`journal-maintenance:${Math.floor(Date.now() / everyMs)}`),
+    (err) => log.warn({ err }, 'queueing the journal maintenance failed'),
+    () => ask(`journal-maintenance:start:${randomUUID()}`),
+  );
 }
