@@ -49,7 +49,10 @@ describe('Teams admin tab: integrity', { skip }, () => {
     const problems = page.getByRole('table', { name: 'Problems' });
     await problems.waitFor({ timeout: 30_000 });
     await waitFor('the problem row', async () => ((await problems.textContent())?.includes(stored[1]!.sha256) ? true : undefined));
-    assert.match((await problems.textContent()) ?? '', /altered-blob/);
+    const row = (await problems.textContent()) ?? '';
+    assert.match(row, /Message altered/, 'the problem is named in words');
+    assert.match(row, /altered-blob/, 'with its code, as the API and reports name it');
+    assert.match(row, /no longer matches the digest recorded when it was archived/, 'and what it means');
     await screenshot(page, 'admin-integrity');
   });
 

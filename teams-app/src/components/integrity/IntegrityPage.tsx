@@ -6,6 +6,7 @@ import { formatBytes, formatDateTime, formatNumber } from '../../format';
 import { ErrorBar } from '../common/ErrorBar';
 import { ListTable } from '../common/ListTable';
 import { Section } from '../common/Section';
+import { PROBLEM_TEXT } from './problems';
 import { useLoad } from '../common/useLoad';
 
 const useStyles = makeStyles({
@@ -102,11 +103,21 @@ function Verification({ status, onRun }: { status: IntegrityStatus; onRun: () =>
               rows={last.problems}
               row={(p) => (
                 <TableRow key={`${p.kind}:${p.id}`}>
-                  <TableCell>{p.kind}</TableCell>
+                  <TableCell>
+                    <Text weight="semibold">{PROBLEM_TEXT[p.kind].title}</Text>
+                    <br />
+                    <Caption1>
+                      <code>{p.kind}</code>
+                    </Caption1>
+                  </TableCell>
                   <TableCell>
                     <code>{p.id}</code>
                   </TableCell>
-                  <TableCell>{p.detail}</TableCell>
+                  <TableCell>
+                    {p.detail}
+                    <br />
+                    <Caption1>{PROBLEM_TEXT[p.kind].meaning}</Caption1>
+                  </TableCell>
                 </TableRow>
               )}
             />
