@@ -4,6 +4,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { startStack, waitFor, type Stack } from '../helpers/stack';
 import { archive, closeTsa, localTsa, message } from './helpers';
@@ -76,6 +77,32 @@ describe('integrity API and the documented proof procedure', () => {
     tampered.messages[0].entries[0].entry.size += 1;
     await writeFile(join(dir, 'tampered.json'), JSON.stringify(tampered));
     await assert.rejects(run('python3', ['docs/verify-proof.py', join(dir, 'tampered.json')]), /entry 1 does not hash/);
+  });
+
+  it('proves when an entry was time-stamped, from the token itself, and says when that was later than the archive allows', async () => {
+    const [m] = await archive(stack.store as never, 'arch-2', 1, 7);
+    await sleep(2_500); // the root's token comes over two seconds after the entry (the TSA's time has whole seconds: over one)
+    assert.equal((await stack.api(ADMIN, 'POST', '/admin/integrity/seal')).body.stamped, 1);
+    const res = await stack.api(ADMIN, 'POST', '/admin/integrity/proof', { messages: [{ archiveId: 'arch-2', id: m!.sha256 }] });
+    const proof = res.body;
+    assert.deepEqual(proof.stampRule, { periodSeconds: 3600, graceSeconds: 24 * 3600 }, 'the defaults: LEDGER_PERIOD_MINUTES 60, TSA_GRACE_HOURS 24');
+    const check = async (name: string, body: unknown) => {
+      await writeFile(join(dir, name), JSON.stringify(body));
+      return (await run('python3', ['docs/verify-proof.py', join(dir, name)])).stdout;
+    };
+    const onTime = await check('on-time.json', proof);
+    assert.match(onTime, /time-stamped 0:00:0[1-9] after this entry\n/);
+    assert.match(onTime, /^OK$/m);
+
+    const strict = structuredClone(proof);
+    strict.stampRule = { periodSeconds: 0, graceSeconds: 1 };
+    const late = await check('strict.json', strict);
+    assert.match(late, /LATER than the archive's rule allows \(0:00:01: two sealing periods and the grace\), so the token proves only that this entry existed by 20/);
+    assert.match(late, /^OK, but 1 entry was time-stamped later than the archive's rule allows/m);
+
+    const redated = structuredClone(proof);
+    redated.roots[0].genTime = new Date(Date.parse(proof.roots[0].genTime) - 86_400_000).toISOString();
+    await assert.rejects(check('redated.json', redated), /the proof says it was time-stamped .*, its token says/);
   });
 
   it('names the field of a bad proof request', async () => {

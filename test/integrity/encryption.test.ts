@@ -37,7 +37,7 @@ describe('encryption at rest', () => {
       assert.deepEqual(await buffer(f.store.blobs.open(m!.sha256)), message(0));
       await f.seal();
       assert.deepEqual((await f.verify()).problems, []);
-      const proof = await buildProof(f.store, [{ archiveId: 'arch', blobId: m!.sha256 }], f.settings.verify.trustedTsaCerts);
+      const proof = await buildProof(f.store, [{ archiveId: 'arch', blobId: m!.sha256 }], f.settings);
       await writeFile(join(dir, 'proof.json'), JSON.stringify(proof));
       await writeFile(join(dir, 'm.eml'), message(0));
       const { stdout } = await run('python3', ['docs/verify-proof.py', join(dir, 'proof.json'), join(dir, 'm.eml')]);

@@ -1,6 +1,7 @@
 import type { Store } from '../store';
 import { ledgerEntriesFor, ledgerEntriesInOrder, listLedgerRoots, type LedgerEntry, type LedgerRoot } from '../store/ledger';
 import { merklePath, type PathStep } from './merkle';
+import type { IntegritySettings } from './service';
 
 /**
  * A proof an auditor checks without our software (docs/integrity.md, docs/verify-proof.py):
@@ -11,6 +12,13 @@ export interface Proof {
   format: 'm365-archive-proof/1';
   createdAt: string;
   rules: string;
+  /**
+   * The archive's rule for time-stamps (LEDGER_PERIOD_MINUTES, TSA_GRACE_HOURS): a root is due
+   * its token within a period and the grace after its last entry. Entries of a root span about a
+   * period, so a token issued more than two periods and the grace after an entry came late by
+   * that rule, and proves only the later date (the script says so). Absent in earlier proofs.
+   */
+  stampRule: { periodSeconds: number; graceSeconds: number };
   tsaCertificates: string[];
   messages: ProofMessage[];
   roots: ProofRoot[];
@@ -48,7 +56,7 @@ export const PROOF_RULES =
   'entry hash = SHA-256(prev ‖ canonical JSON of entry); leaf = SHA-256(0x00 ‖ entry hash bytes); node = SHA-256(0x01 ‖ left ‖ right); ' +
   'the TSA token stamps the 32 root bytes (messageImprint = SHA-256(root bytes)); digest = SHA-256(raw message), or SHA-256(salt ‖ SHA-256(raw message)) when salted.';
 
-export async function buildProof(store: Store, messages: { archiveId: string; blobId: string }[], tsaCertificates: string[]): Promise<Proof> {
+export async function buildProof(store: Store, messages: { archiveId: string; blobId: string }[], settings: Pick<IntegritySettings, 'periodMs' | 'tsa' | 'verify'>): Promise<Proof> {
   const entries = await ledgerEntriesFor(store, messages);
   const roots = await listLedgerRoots(store);
   const leavesOf = new Map<number, Buffer[]>();
@@ -69,7 +77,8 @@ export async function buildProof(store: Store, messages: { archiveId: string; bl
     format: 'm365-archive-proof/1',
     createdAt: new Date().toISOString(),
     rules: PROOF_RULES,
-    tsaCertificates,
+    stampRule: { periodSeconds: settings.periodMs / 1000, graceSeconds: settings.tsa.graceMs / 1000 },
+    tsaCertificates: settings.verify.trustedTsaCerts,
     messages: out,
     roots: [...used.values()].map((r) => ({ id: r._id, fromSeq: r.fromSeq, toSeq: r.toSeq, root: r.root, genTime: r.genTime?.toISOString() ?? null, token: r.token ? Buffer.from(r.token.buffer).toString('base64') : null })),
   };

@@ -51,7 +51,7 @@ export function integrityRoutes(deps: ServiceDeps): Router {
     const input = parseInput(proofInput, req.body);
     const messages = input.messages.map((m) => ({ archiveId: m.archiveId, blobId: m.id }));
     await audit(store, { ...auditFrom(req), action: 'integrity-proof', details: { messages: messages.length } });
-    const proof = await buildProof(store, messages, settings.verify.trustedTsaCerts);
+    const proof = await buildProof(store, messages, settings);
     res.setHeader('content-disposition', 'attachment; filename="archive-proof.json"');
     res.json(proof);
   });
