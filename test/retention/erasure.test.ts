@@ -55,6 +55,16 @@ test('an erasure request lists what goes and what stays and why, needs a second 
   const job = await stack.store.db.collection('jobs').findOne({ _id: `erasure:${filed.body.id}` as never });
   assert.equal(job?.type, 'retention-erasure', 'the approval queues the erasure job');
 
+  // Copies a database repair kept aside (store/collection-repair.ts) go with the message; the held message's stays.
+  const goner = dans.find((a) => a !== held && a.sha256 !== alexCopy.sha256)!;
+  const aside = (name: string, collection: string, doc: Record<string, unknown>) => ({ _id: name, collection, at: new Date(), doc });
+  await stack.store.db.collection<{ _id: string }>('repair_duplicates').insertMany([
+    aside('message', 'messages', { _id: goner.sha256, subject: goner.m.subject }),
+    aside('chunk', 'messages.chunks', { _id: `${goner.sha256}:0`, files_id: goner.sha256, n: 0, data: Buffer.from('a copy of the bytes') }),
+    aside('record', 'items', { _id: goner.id, archiveId: MEGAN.id, sha256: goner.sha256 }),
+    aside('held record', 'items', { _id: held.id, archiveId: MEGAN.id, sha256: held.sha256 }),
+  ]);
+
   const done = await runErasure({ store: stack.store, graph: null }, filed.body.id);
   assert.equal(done.state, 'done');
   assert.equal(done.certificate?.erased, expectGo.length);
@@ -64,6 +74,8 @@ test('an erasure request lists what goes and what stays and why, needs a second 
   assert.ok(expectGo.every((id) => !left.includes(id)) && left.includes(held.id));
   assert.deepEqual(await itemIds(stack.store, ALEX.id), [alexCopy.id]);
   for (const a of dans.filter((x) => x !== held)) assert.equal(await blobExists(stack.store, a.sha256), a.sha256 === alexCopy.sha256, `bytes of ${a.m.n} go unless Alex still holds them`);
+  const keptAside = await stack.store.db.collection('repair_duplicates').find({}).toArray();
+  assert.deepEqual(keptAside.map((d) => d._id), ['held record'], 'no copy of an erased message is left aside');
   const found = await call(stack, MEGAN.upn, 'GET', `/search?q=${encodeURIComponent(`from:${DAN} OR to:${DAN}`)}&limit=100`);
   assert.deepEqual(found.body.value.map((h: { id: string }) => h.id), [held.id], 'search finds only what stayed');
   const state = await readIndexState(await indexCtx(stack.store, MEGAN.id), { exact: true });

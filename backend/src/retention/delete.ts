@@ -9,7 +9,8 @@
  *   settle: 3. their "indexed" marks and the archives' records go
  *           4. blobs no item refers to any more: marked as being released (the ingest's
  *              handshake, see store/disposals.ts), checked for references once more, then their
- *              message documents, then the bytes (files, then chunks)
+ *              message documents, then the bytes (files, then chunks), and any copy of them
+ *              or of the records that a database repair kept aside
  *           5. the audit trail: every message, why, when
  *           6. the log entry that outlives the message, and the intents go
  *
@@ -24,6 +25,7 @@ import { indexArchivedItem, indexCtx } from '../search/index-store';
 import { commitIndexDeletion, forgetIndexed, IndexLocator, type IndexPosition } from '../search/index-deletes';
 import type { Store } from '../store';
 import type { BlobStat } from '../store/blobs';
+import { forgetRepairCopies } from '../store/collection-repair';
 import { addIntents, fenceBlobs, finishBatch, keepIntents, listIntents, markReleased, settleStaleFences, type IntentBatch, type IntentEntry, type LogEntry } from '../store/disposals';
 import { itemId, type Item } from '../store/items';
 import { deleteMessageDocs, getMessageDoc } from '../store/messages';
@@ -144,6 +146,7 @@ export class DeletionRun {
     await deleteItems(this.store, entries.map((e) => itemId(e.archiveId, e.sha256)));
     crashPoint('after-items');
     const { erased, freed } = await releaseBlobs(this.store, [...new Set(entries.map((e) => e.sha256))]);
+    await forgetRepairCopies(this.store, { items: entries.map((e) => itemId(e.archiveId, e.sha256)), blobs: [...erased] });
     const doneAt = new Date();
     const deleted = entries.map((e): LogEntry => ({ ...e, doneAt, blob: erased.has(e.sha256) ? 'erased' : 'kept' }));
     for (const b of batches) await auditDeletion(this.store, deleted.filter((e) => e.batch === b._id), this.kind);

@@ -160,7 +160,7 @@ async function copyMissing(from: CollectionAt, to: CollectionAt, collection = to
       if (kept && Buffer.from(BSON.serialize(kept)).equals(BSON.serialize(doc))) continue;
       // Keyed by content: the same duplicate met again (the original is copied twice) is kept once.
       const _id = createHash('sha256').update(collection).update(BSON.serialize(doc)).digest('hex');
-      if (await insertOnce(to.db.collection<mongo.Document>('repair_duplicates'), { _id, collection, at: new Date(), doc })) duplicates += 1;
+      if (await insertOnce(to.db.collection<mongo.Document>(REPAIR_DUPLICATES), { _id, collection, at: new Date(), doc })) duplicates += 1;
     }
     batch = [];
   };
@@ -170,6 +170,25 @@ async function copyMissing(from: CollectionAt, to: CollectionAt, collection = to
   }
   if (batch.length > 0) await flush();
   return duplicates;
+}
+
+const REPAIR_DUPLICATES = 'repair_duplicates';
+
+/**
+ * Removes the copies a repair kept aside (above) of messages deleted for good: of their archive
+ * records (`items`: item ids), and, for blobs no archive holds any more (`blobs`), of their message
+ * documents, files and chunks. A disposal or an erasure must not leave a copy of the message in a
+ * corner of the database. (The search index's tables are not matched: a kept copy there is a
+ * compressed segment part, and the index's own copies of the message go by tombstone and merge.)
+ * The collection is empty unless a repair found a duplicate, so the statement costs nothing.
+ */
+export async function forgetRepairCopies(store: Pick<Store, 'db'>, gone: { items: readonly string[]; blobs: readonly string[] }): Promise<number> {
+  if (gone.items.length + gone.blobs.length === 0) return 0;
+  const ids = [...gone.items, ...gone.blobs];
+  const { deletedCount } = await store.db
+    .collection(REPAIR_DUPLICATES)
+    .deleteMany({ $or: [{ 'doc._id': { $in: ids } }, { 'doc.files_id': { $in: gone.blobs } }, { 'doc.sha256': { $in: gone.blobs } }] });
+  return deletedCount;
 }
 
 /** A collection's indexes other than `_id_`, as `createIndexes` takes them (a backup's, a rebuild's). */
