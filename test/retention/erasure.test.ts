@@ -5,6 +5,7 @@ import { verifyAuditChain } from '../../backend/src/access';
 import { runErasure } from '../../backend/src/retention/erasure';
 import { readIndexState } from '../../backend/src/search/index-manifest';
 import { indexCtx } from '../../backend/src/search/index-store';
+import { archiveKey } from '../../backend/src/store/postings';
 import type { Stack } from '../helpers/stack';
 import { ADMIN, ALEX, MEGAN, SECOND_ADMIN, archive, blobExists, call, itemIds, retentionStack, type Archived } from './helpers';
 
@@ -64,6 +65,8 @@ test('an erasure request lists what goes and what stays and why, needs a second 
     aside('record', 'items', { _id: goner.id, archiveId: MEGAN.id, sha256: goner.sha256 }),
     aside('held record', 'items', { _id: held.id, archiveId: MEGAN.id, sha256: held.sha256 }),
   ]);
+  const indexAside = (name: string, archiveId: string) => aside(name, `sx_${archiveKey(archiveId)}_meta`, { _id: 'c|0000000001', seg: { id: 'a segment part of the index', n: 1 } });
+  await stack.store.searchDb.collection<{ _id: string }>('repair_duplicates').insertMany([indexAside("Megan's index", MEGAN.id), indexAside("Alex's index", ALEX.id)]);
 
   const done = await runErasure({ store: stack.store, graph: null }, filed.body.id);
   assert.equal(done.state, 'done');
@@ -76,6 +79,8 @@ test('an erasure request lists what goes and what stays and why, needs a second 
   for (const a of dans.filter((x) => x !== held)) assert.equal(await blobExists(stack.store, a.sha256), a.sha256 === alexCopy.sha256, `bytes of ${a.m.n} go unless Alex still holds them`);
   const keptAside = await stack.store.db.collection('repair_duplicates').find({}).toArray();
   assert.deepEqual(keptAside.map((d) => d._id), ['held record'], 'no copy of an erased message is left aside');
+  const indexKept = await stack.store.searchDb.collection('repair_duplicates').find({}).toArray();
+  assert.deepEqual(indexKept.map((d) => d._id), ["Alex's index"], "index parts kept aside go for the archive that lost messages (they cannot be matched to one), not for others");
   const found = await call(stack, MEGAN.upn, 'GET', `/search?q=${encodeURIComponent(`from:${DAN} OR to:${DAN}`)}&limit=100`);
   assert.deepEqual(found.body.value.map((h: { id: string }) => h.id), [held.id], 'search finds only what stayed');
   const state = await readIndexState(await indexCtx(stack.store, MEGAN.id), { exact: true });

@@ -146,7 +146,7 @@ export class DeletionRun {
     await deleteItems(this.store, entries.map((e) => itemId(e.archiveId, e.sha256)));
     crashPoint('after-items');
     const { erased, freed } = await releaseBlobs(this.store, [...new Set(entries.map((e) => e.sha256))]);
-    await forgetRepairCopies(this.store, { items: entries.map((e) => itemId(e.archiveId, e.sha256)), blobs: [...erased] });
+    await forgetRepairCopies(this.store, { items: entries.map((e) => itemId(e.archiveId, e.sha256)), blobs: [...erased], archives: [...new Set(entries.map((e) => e.archiveId))] });
     const doneAt = new Date();
     const deleted = entries.map((e): LogEntry => ({ ...e, doneAt, blob: erased.has(e.sha256) ? 'erased' : 'kept' }));
     for (const b of batches) await auditDeletion(this.store, deleted.filter((e) => e.batch === b._id), this.kind);

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mongo } from 'mongoose';
 import { insertNew, insertOnce } from './insert-once';
 import type { Store } from './connection';
-import { databasesOf, isFerretDB } from './server-kind';
+import { collectionKey, databasesOf, isFerretDB } from './server-kind';
 
 const { BSON } = mongo;
 
@@ -178,17 +178,18 @@ const REPAIR_DUPLICATES = 'repair_duplicates';
  * Removes the copies a repair kept aside (above) of messages deleted for good: of their archive
  * records (`items`: item ids), and, for blobs no archive holds any more (`blobs`), of their message
  * documents, files and chunks. A disposal or an erasure must not leave a copy of the message in a
- * corner of the database. (The search index's tables are not matched: a kept copy there is a
- * compressed segment part, and the index's own copies of the message go by tombstone and merge.)
- * The collection is empty unless a repair found a duplicate, so the statement costs nothing.
+ * corner of the database. In the search database, a kept copy is a compressed part of an
+ * archive's index that cannot be matched to a message: every one of the archives (`archives`) goes,
+ * as the index is derived data (the copy that won its `_id` stays in the index). The collections
+ * are empty unless a repair found a duplicate, so the statements cost nothing.
  */
-export async function forgetRepairCopies(store: Pick<Store, 'db'>, gone: { items: readonly string[]; blobs: readonly string[] }): Promise<number> {
-  if (gone.items.length + gone.blobs.length === 0) return 0;
+export async function forgetRepairCopies(store: Pick<Store, 'db' | 'searchDb'>, gone: { items: readonly string[]; blobs: readonly string[]; archives: readonly string[] }): Promise<void> {
+  if (gone.items.length + gone.blobs.length === 0) return;
   const ids = [...gone.items, ...gone.blobs];
-  const { deletedCount } = await store.db
-    .collection(REPAIR_DUPLICATES)
-    .deleteMany({ $or: [{ 'doc._id': { $in: ids } }, { 'doc.files_id': { $in: gone.blobs } }, { 'doc.sha256': { $in: gone.blobs } }] });
-  return deletedCount;
+  await store.db.collection(REPAIR_DUPLICATES).deleteMany({ $or: [{ 'doc._id': { $in: ids } }, { 'doc.files_id': { $in: gone.blobs } }, { 'doc.sha256': { $in: gone.blobs } }] });
+  if (store.searchDb === store.db || gone.archives.length === 0) return;
+  // Archive keys are hex digits: nothing in them to escape.
+  await store.searchDb.collection(REPAIR_DUPLICATES).deleteMany({ collection: { $regex: `^sx_(${gone.archives.map(collectionKey).join('|')})_` } });
 }
 
 /** A collection's indexes other than `_id_`, as `createIndexes` takes them (a backup's, a rebuild's). */
