@@ -5,6 +5,8 @@ import type { Store } from './connection';
 import { collectionKey, databasesOf, isFerretDB } from './server-kind';
 
 const { BSON } = mongo;
+/** Where a repair keeps the documents that had taken an `_id` twice (`copyMissing`). */
+const REPAIR_DUPLICATES = 'repair_duplicates';
 
 /**
  * FerretDB 1.24 (SQLite) creates a collection in two statements: `CREATE TABLE`, then a row in
@@ -171,8 +173,6 @@ async function copyMissing(from: CollectionAt, to: CollectionAt, collection = to
   if (batch.length > 0) await flush();
   return duplicates;
 }
-
-const REPAIR_DUPLICATES = 'repair_duplicates';
 
 /**
  * Removes the copies a repair kept aside (above) of messages deleted for good: of their archive
