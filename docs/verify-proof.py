@@ -69,10 +69,11 @@ def token_time(token):
     mon, day, hh, mm, ss, year = found.groups()
     return datetime.datetime(int(year), MONTHS.index(mon) + 1, int(day), int(hh), int(mm), int(ss), tzinfo=datetime.timezone.utc)
 
-def check_root(root, ca_file, work):
+def check_root(root, ca_file, work, has_tsa):
     root['stamped'] = None
     if root['token'] is None:
-        print('root %d: NOT time-stamped (no TSA configured)' % root['id'])
+        print('root %d: NOT time-stamped %s' % (root['id'], '(the archive has no TSA configured)' if not has_tsa else
+              'yet: nothing proves when its entries existed (a new proof once it is stamped will say)'))
         return
     data, token = os.path.join(work, 'root.bin'), os.path.join(work, 'root.tst')
     open(data, 'wb').write(bytes.fromhex(root['root']))
@@ -98,7 +99,7 @@ def main():
         ca_file = os.path.join(work, 'tsa-ca.pem')
         open(ca_file, 'w').write('\n'.join(proof['tsaCertificates']))
         for root in roots.values():
-            check_root(root, ca_file, work)
+            check_root(root, ca_file, work, len(proof['tsaCertificates']) > 0)
     rule = proof.get('stampRule')
     rule = datetime.timedelta(seconds=2 * rule['periodSeconds'] + rule['graceSeconds']) if rule else None
     late = sum(1 for m in proof['messages'] for e in m['entries'] if check_entry(e, roots, rule))

@@ -100,6 +100,10 @@ describe('integrity API and the documented proof procedure', () => {
     assert.match(late, /LATER than the archive's rule allows \(0:00:01: two sealing periods and the grace\), so the token proves only that this entry existed by 20/);
     assert.match(late, /^OK, but 1 entry was time-stamped later than the archive's rule allows/m);
 
+    const unstamped = structuredClone(proof);
+    unstamped.roots[0].token = null;
+    assert.match(await check('unstamped.json', unstamped), /root \d+: NOT time-stamped yet: nothing proves when its entries existed/);
+
     const redated = structuredClone(proof);
     redated.roots[0].genTime = new Date(Date.parse(proof.roots[0].genTime) - 86_400_000).toISOString();
     await assert.rejects(check('redated.json', redated), /the proof says it was time-stamped .*, its token says/);
