@@ -1,18 +1,23 @@
 import type { mongo } from 'mongoose';
 import type { Store } from './connection';
 
-/** Integrity verification results (integrity/verify.ts), one per finished run; few, read newest first. */
-export type ProblemKind =
-  | 'missing-blob'
-  | 'altered-blob'
-  | 'missing-ledger-entry'
-  | 'ledger-mismatch'
-  | 'missing-message'
-  | 'broken-chain'
-  | 'bad-root'
-  | 'bad-token'
-  | 'unstamped-root'
-  | 'late-token';
+/**
+ * Integrity verification results (integrity/verify.ts), one per finished run; few, read newest first.
+ * What verification names: the API's schema takes its list from here (http/contract/schemas.ts).
+ */
+export const PROBLEM_KINDS = [
+  'missing-blob',
+  'altered-blob',
+  'missing-ledger-entry',
+  'ledger-mismatch',
+  'missing-message',
+  'broken-chain',
+  'bad-root',
+  'bad-token',
+  'unstamped-root',
+  'late-token',
+] as const;
+export type ProblemKind = (typeof PROBLEM_KINDS)[number];
 
 export interface Problem {
   kind: ProblemKind;

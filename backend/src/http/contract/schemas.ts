@@ -4,6 +4,7 @@ import { directorySettingsSchema } from '../../directory/settings';
 import { journalProfileInputSchema } from '../../journal/profile';
 import { settingsInput as retentionSettingsInput } from '../../retention/settings';
 import { policyRules } from '../../retention/rules';
+import { PROBLEM_KINDS } from '../../store/integrity-reports';
 
 /**
  * The shapes of the API's JSON answers as they travel (dates as ISO strings): the source of the
@@ -471,7 +472,7 @@ export const VerificationCounts = named(
 export const IntegrityProblem = named(
   'IntegrityProblem',
   z.object({
-    kind: z.enum(['missing-blob', 'altered-blob', 'missing-ledger-entry', 'ledger-mismatch', 'missing-message', 'broken-chain', 'bad-root', 'bad-token', 'unstamped-root', 'late-token']),
+    kind: z.enum(PROBLEM_KINDS),
     id: z.string().describe('The exact thing: a blob id, an item id (archive:blob), a ledger sequence number, a root number.'),
     detail: z.string(),
   }),
