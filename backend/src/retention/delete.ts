@@ -140,13 +140,15 @@ export class DeletionRun {
     const entries = batches.flatMap((b) => b.entries);
     // Keyed by the batch's time, so a batch settled again after a crash queues the same events.
     for (const b of batches) await recordRemoved(this.store, b.entries.map(removedOf), b.at);
-    for (const archiveId of new Set(entries.map((e) => e.archiveId))) {
+    const archives = [...new Set(entries.map((e) => e.archiveId))];
+    for (const archiveId of archives) {
       await forgetIndexed(await indexCtx(this.store, archiveId), entries.filter((e) => e.archiveId === archiveId).map((e) => e.sha256));
     }
-    await deleteItems(this.store, entries.map((e) => itemId(e.archiveId, e.sha256)));
+    const items = entries.map((e) => itemId(e.archiveId, e.sha256));
+    await deleteItems(this.store, items);
     crashPoint('after-items');
     const { erased, freed } = await releaseBlobs(this.store, [...new Set(entries.map((e) => e.sha256))]);
-    await forgetRepairCopies(this.store, { items: entries.map((e) => itemId(e.archiveId, e.sha256)), blobs: [...erased], archives: [...new Set(entries.map((e) => e.archiveId))] });
+    await forgetRepairCopies(this.store, { items, blobs: [...erased], archives });
     const doneAt = new Date();
     const deleted = entries.map((e): LogEntry => ({ ...e, doneAt, blob: erased.has(e.sha256) ? 'erased' : 'kept' }));
     for (const b of batches) await auditDeletion(this.store, deleted.filter((e) => e.batch === b._id), this.kind);
