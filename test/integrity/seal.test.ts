@@ -1,11 +1,17 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { recordAdded, recordRemoved, type AddedMessage } from '../../backend/src/integrity/ledger';
 import { chainQueued, type SealOptions, type SealStep } from '../../backend/src/integrity/seal';
 import { sealLedger } from '../../backend/src/integrity/service';
-import { LEDGER_GENESIS, ledgerEntriesInOrder, type QueuedEvent } from '../../backend/src/store/ledger';
+import { LEDGER_GENESIS, ledgerEntriesInOrder, listLedgerRoots, type QueuedEvent } from '../../backend/src/store/ledger';
+import { stampRoots } from '../../backend/src/integrity/roots';
+import { verifyTimestamp } from '../../backend/src/integrity/tsa';
 import { testStore, watchedStore, type TestStore } from '../helpers/db';
-import { settingsFor } from './helpers';
+import { closeTsa, localTsa, settingsFor } from './helpers';
 
 /** The sealer over a backlog, and a sealer dying at each step of a pass (integrity/seal.ts). */
 
@@ -102,6 +108,28 @@ describe('ledger sealer', () => {
     await backlog(store, 2, 5, 2);
     assert.equal((await chainQueued(store, small)).appended, 4);
     await assertSealedOnce(store, 4);
+  });
+
+  it('two sealers stamping one root at once: one whose TSA fails after the other stamped it leaves the token', async () => {
+    await backlog(store, 3);
+    const settings = await settingsFor(null);
+    await sealLedger(store, settings, { closeOpen: true }); // a root, no TSA yet
+    const good = await localTsa();
+    // A TSA that answers after the good one has: the sealer asking it read the root before it was stamped.
+    const slow = createServer((_req, res) => void sleep(500).then(() => res.writeHead(503).end()));
+    await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve));
+    try {
+      const failing = { url: `http://127.0.0.1:${(slow.address() as AddressInfo).port}/tsa`, graceMs: settings.tsa.graceMs };
+      const now = new Date();
+      const [, other] = await Promise.all([stampRoots(store, { url: good.url, graceMs: settings.tsa.graceMs }, { now }), stampRoots(store, failing, { now })]);
+      assert.equal(other.failed, 1);
+      const [root] = await listLedgerRoots(store);
+      assert.ok(root?.token, 'the token the first sealer got is kept');
+      assert.equal((await verifyTimestamp(Buffer.from(root.token.buffer), Buffer.from(root.root, 'hex'), [readFileSync(good.caCertPath, 'utf8')])).ok, true);
+    } finally {
+      await new Promise<void>((resolve) => slow.close(() => resolve()));
+      await closeTsa();
+    }
   });
 
   it('two sealers at once chain each event once', async () => {

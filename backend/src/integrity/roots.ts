@@ -4,6 +4,7 @@ import {
   lastLedgerRoot,
   ledgerEntriesInOrder,
   listLedgerRoots,
+  setRootStampError,
   setRootTimestamp,
   type LedgerEntry,
   type LedgerRoot,
@@ -91,15 +92,15 @@ export async function stampRoots(store: LedgerStore, tsa: TsaSettings, opts: { n
     if (root.token) continue;
     if (!opts.late && pastGrace(root, tsa, opts.now)) {
       counts.late += 1;
-      if (root.tsaError !== LATE) await setRootTimestamp(store, root._id, { token: null, genTime: null, tsaUrl: tsa.url, tsaError: LATE });
+      if (root.tsaError !== LATE) await setRootStampError(store, root._id, tsa.url, LATE);
       continue;
     }
     try {
       const { token, genTime } = await requestTimestamp(tsa.url, Buffer.from(root.root, 'hex'), tsa.timeoutMs);
-      await setRootTimestamp(store, root._id, { token: new mongo.Binary(token), genTime, tsaUrl: tsa.url, tsaError: null });
+      await setRootTimestamp(store, root._id, { token: new mongo.Binary(token), genTime, tsaUrl: tsa.url });
       counts.stamped += 1;
     } catch (err) {
-      await setRootTimestamp(store, root._id, { token: null, genTime: null, tsaUrl: tsa.url, tsaError: (err as Error).message });
+      await setRootStampError(store, root._id, tsa.url, (err as Error).message);
       counts.failed += 1;
     }
   }

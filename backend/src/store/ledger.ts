@@ -223,6 +223,16 @@ export async function insertLedgerRoot(store: LedgerStore, root: LedgerRoot): Pr
   return insertOnce((await collections(store.db)).roots, root);
 }
 
-export async function setRootTimestamp(store: LedgerStore, id: number, stamp: Pick<LedgerRoot, 'token' | 'genTime' | 'tsaUrl' | 'tsaError'>): Promise<void> {
-  await (await collections(store.db)).roots.updateOne({ _id: id }, { $set: stamp });
+/**
+ * Root `id`'s token. Sealers in several processes (and an administrator's "seal now") may ask for
+ * the same root's token at once: only a root still without one takes it, so the first token
+ * stays (it proves the earlier time).
+ */
+export async function setRootTimestamp(store: LedgerStore, id: number, stamp: { token: mongo.Binary; genTime: Date; tsaUrl: string }): Promise<void> {
+  await (await collections(store.db)).roots.updateOne({ _id: id, token: null }, { $set: { ...stamp, tsaError: null } });
+}
+
+/** Why root `id` has no token yet; never clears a token another sealer wrote meanwhile. */
+export async function setRootStampError(store: LedgerStore, id: number, tsaUrl: string, tsaError: string): Promise<void> {
+  await (await collections(store.db)).roots.updateOne({ _id: id, token: null }, { $set: { tsaUrl, tsaError } });
 }
