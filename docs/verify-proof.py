@@ -25,8 +25,13 @@ def fail(message):
     print('FAILED: ' + message, file=sys.stderr)
     sys.exit(1)
 
-def check_entry(e, roots, rule):
-    """Checks one entry; returns True when its root was time-stamped later than `rule` allows."""
+def allowed(rule):
+    """How long after an entry its root's token may come: two sealing periods and the grace."""
+    return datetime.timedelta(seconds=2 * rule['periodSeconds'] + rule['graceSeconds']) if rule else None
+
+def check_entry(e, roots, archive_rule):
+    """Checks one entry; returns True when its root was time-stamped later than the archive's rule
+    allows, or the rule its root was closed under where that is stricter (as verification does)."""
     seq = e['entry']['seq']
     if hashlib.sha256((e['prev'] + canonical(e['entry'])).encode('utf-8')).hexdigest() != e['hash']:
         fail('entry %d does not hash to %s' % (seq, e['hash']))
@@ -45,6 +50,7 @@ def check_entry(e, roots, rule):
         return False
     # A token proves that its root existed when it was issued, not earlier: say how long after the entry that was.
     lag = root['stamped'] - parse_time(e['entry']['at'])
+    rule = min((r for r in (allowed(root.get('stampRule')), allowed(archive_rule)) if r is not None), default=None)
     late = rule is not None and lag > rule
     print('entry %d: hash ok, in root %d, which was time-stamped %s after this entry%s' % (seq, e['root'], duration(lag), (
         '; LATER than the archive\'s rule allows (%s: two sealing periods and the grace), so the token proves only that '
@@ -100,9 +106,7 @@ def main():
         open(ca_file, 'w').write('\n'.join(proof['tsaCertificates']))
         for root in roots.values():
             check_root(root, ca_file, work, len(proof['tsaCertificates']) > 0)
-    rule = proof.get('stampRule')
-    rule = datetime.timedelta(seconds=2 * rule['periodSeconds'] + rule['graceSeconds']) if rule else None
-    late = sum(1 for m in proof['messages'] for e in m['entries'] if check_entry(e, roots, rule))
+    late = sum(1 for m in proof['messages'] for e in m['entries'] if check_entry(e, roots, proof.get('stampRule')))
     for path in sys.argv[2:]:
         raw = open(path, 'rb').read()
         found = [e for m in proof['messages'] for e in m['entries'] if e['entry']['digest'] == digest_of(raw, m.get('salt') if e['entry']['salted'] else None)]

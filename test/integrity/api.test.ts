@@ -94,11 +94,16 @@ describe('integrity API and the documented proof procedure', () => {
     assert.match(onTime, /time-stamped 0:00:0[1-9] after this entry\n/);
     assert.match(onTime, /^OK$/m);
 
+    assert.deepEqual(proof.roots[0].stampRule, proof.stampRule, 'the root states the rule it was closed under');
     const strict = structuredClone(proof);
-    strict.stampRule = { periodSeconds: 0, graceSeconds: 1 };
+    strict.roots[0].stampRule = { periodSeconds: 0, graceSeconds: 1 };
     const late = await check('strict.json', strict);
     assert.match(late, /LATER than the archive's rule allows \(0:00:01: two sealing periods and the grace\), so the token proves only that this entry existed by 20/);
     assert.match(late, /^OK, but 1 entry was time-stamped later than the archive's rule allows/m);
+    const loosened = structuredClone(strict);
+    loosened.roots[0].stampRule = { periodSeconds: 3600, graceSeconds: 10 * 365 * 86_400 };
+    loosened.stampRule = { periodSeconds: 0, graceSeconds: 1 };
+    assert.match(await check('loosened.json', loosened), /^OK, but 1 entry/m, "a root's own rule never loosens the archive's");
 
     const unstamped = structuredClone(proof);
     unstamped.roots[0].token = null;

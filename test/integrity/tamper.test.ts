@@ -117,6 +117,9 @@ describe('tampering is caught and named', () => {
       const late = await f.verify();
       assert.deepEqual(named(late.problems), ['late-token 1']);
       assert.match(late.problems[0]!.detail, /proves that the entries 1 to 2 existed then, not earlier/);
+      // A grace made longer later (TSA_GRACE_HOURS raised) does not excuse it: the root keeps the rule it was closed under.
+      f.settings.verify.stampDueMs = 25 * 3_600_000;
+      assert.deepEqual(named((await f.verify()).problems), ['late-token 1']);
     } finally {
       await f.close();
     }

@@ -1,5 +1,5 @@
 import type { Store } from '../store';
-import { ledgerEntriesFor, ledgerEntriesInOrder, listLedgerRoots, type LedgerEntry, type LedgerRoot } from '../store/ledger';
+import { ledgerEntriesFor, ledgerEntriesInOrder, listLedgerRoots, type LedgerEntry, type LedgerRoot, type StampRule } from '../store/ledger';
 import { merklePath, type PathStep } from './merkle';
 import type { IntegritySettings } from './service';
 
@@ -16,12 +16,18 @@ export interface Proof {
    * The archive's rule for time-stamps (LEDGER_PERIOD_MINUTES, TSA_GRACE_HOURS): a root is due
    * its token within a period and the grace after its last entry. Entries of a root span about a
    * period, so a token issued more than two periods and the grace after an entry came late by
-   * that rule, and proves only the later date (the script says so). Absent in earlier proofs.
+   * that rule, and proves only the later date (the script says so). This is today's rule; a root's
+   * own `stampRule`, the rule it was closed under, applies where it is stricter. Absent in earlier proofs.
    */
-  stampRule: { periodSeconds: number; graceSeconds: number };
+  stampRule: ProofStampRule;
   tsaCertificates: string[];
   messages: ProofMessage[];
   roots: ProofRoot[];
+}
+
+interface ProofStampRule {
+  periodSeconds: number;
+  graceSeconds: number;
 }
 
 interface ProofMessage {
@@ -50,13 +56,15 @@ interface ProofRoot {
   genTime: string | null;
   /** The TimeStampToken (DER), base64; null when no TSA is configured. */
   token: string | null;
+  /** Absent for roots closed before roots kept their rule. */
+  stampRule?: ProofStampRule;
 }
 
 export const PROOF_RULES =
   'entry hash = SHA-256(prev ‖ canonical JSON of entry); leaf = SHA-256(0x00 ‖ entry hash bytes); node = SHA-256(0x01 ‖ left ‖ right); ' +
   'the TSA token stamps the 32 root bytes (messageImprint = SHA-256(root bytes)); digest = SHA-256(raw message), or SHA-256(salt ‖ SHA-256(raw message)) when salted.';
 
-export async function buildProof(store: Store, messages: { archiveId: string; blobId: string }[], settings: Pick<IntegritySettings, 'periodMs' | 'tsa' | 'verify'>): Promise<Proof> {
+export async function buildProof(store: Store, messages: { archiveId: string; blobId: string }[], settings: Pick<IntegritySettings, 'periodMs' | 'verify'>): Promise<Proof> {
   const entries = await ledgerEntriesFor(store, messages);
   const roots = await listLedgerRoots(store);
   const leavesOf = new Map<number, Buffer[]>();
@@ -77,12 +85,23 @@ export async function buildProof(store: Store, messages: { archiveId: string; bl
     format: 'm365-archive-proof/1',
     createdAt: new Date().toISOString(),
     rules: PROOF_RULES,
-    stampRule: { periodSeconds: settings.periodMs / 1000, graceSeconds: settings.tsa.graceMs / 1000 },
+    stampRule: proofRule({ periodMs: settings.periodMs, dueMs: settings.verify.stampDueMs }),
     tsaCertificates: settings.verify.trustedTsaCerts,
     messages: out,
-    roots: [...used.values()].map((r) => ({ id: r._id, fromSeq: r.fromSeq, toSeq: r.toSeq, root: r.root, genTime: r.genTime?.toISOString() ?? null, token: r.token ? Buffer.from(r.token.buffer).toString('base64') : null })),
+    roots: [...used.values()].map((r) => ({
+      id: r._id,
+      fromSeq: r.fromSeq,
+      toSeq: r.toSeq,
+      root: r.root,
+      genTime: r.genTime?.toISOString() ?? null,
+      token: r.token ? Buffer.from(r.token.buffer).toString('base64') : null,
+      ...(r.rule ? { stampRule: proofRule(r.rule) } : {}),
+    })),
   };
 }
+
+/** The grace is what the due time adds to the period (the auditor reads the settings' names). */
+const proofRule = (rule: StampRule): ProofStampRule => ({ periodSeconds: rule.periodMs / 1000, graceSeconds: (rule.dueMs - rule.periodMs) / 1000 });
 
 /** The entry as its hash saw it: every field but `_id` (as `seq`), `prev` and `hash`, dates as ISO strings. */
 function hashedContent(e: LedgerEntry): Record<string, unknown> {

@@ -9,6 +9,7 @@ import {
   type LedgerEntry,
   type LedgerRoot,
   type LedgerStore,
+  type StampRule,
 } from '../store/ledger';
 import type { Head } from './ledger';
 import { merkleRoot } from './merkle';
@@ -27,9 +28,10 @@ export interface TsaSettings {
  * hashes. A root covers the entries after the previous root, up to the last one of a period
  * that is over; `closeOpen` also closes the current period (an administrator's "seal now", and
  * tests). Entries join the period they were queued in; one that arrives late joins the period
- * being closed. Returns the roots closed.
+ * being closed. Each root keeps the `rule` its token will be held to. Returns the roots closed.
  */
-export async function closePeriods(store: LedgerStore, head: Head, opts: { now: Date; periodMs: number; closeOpen?: boolean }): Promise<LedgerRoot[]> {
+export async function closePeriods(store: LedgerStore, head: Head, opts: { now: Date; rule: StampRule; closeOpen?: boolean }): Promise<LedgerRoot[]> {
+  const { periodMs } = opts.rule;
   const closed: LedgerRoot[] = [];
   let last = await lastLedgerRoot(store);
   let group: LedgerEntry[] = [];
@@ -39,13 +41,14 @@ export async function closePeriods(store: LedgerStore, head: Head, opts: { now: 
       _id: (last?._id ?? 0) + 1,
       fromSeq: first._id,
       toSeq: group[group.length - 1]!._id,
-      period: periodOf(first.at, opts.periodMs),
+      period: periodOf(first.at, periodMs),
       root: merkleRoot(group.map((e) => Buffer.from(e.hash, 'hex'))).toString('hex'),
       closedAt: opts.now,
       token: null,
       genTime: null,
       tsaUrl: null,
       tsaError: null,
+      rule: opts.rule,
     };
     if (!(await insertLedgerRoot(store, root))) return false; // another sealer closed it
     closed.push(root);
@@ -56,12 +59,13 @@ export async function closePeriods(store: LedgerStore, head: Head, opts: { now: 
   const from = (last?.toSeq ?? 0) + 1;
   if (head.seq < from) return closed;
   const open = openPeriods.get(store);
-  if (!opts.closeOpen && open?.from === from && !isOver(open.at, opts)) return closed;
+  const over = (at: Date) => periodOf(at, periodMs).getTime() + periodMs <= opts.now.getTime();
+  if (!opts.closeOpen && open?.from === from && !over(open.at)) return closed;
   for await (const entry of ledgerEntriesInOrder(store, { from, to: head.seq })) {
-    if (group.length > 0 && periodOf(entry.at, opts.periodMs).getTime() > periodOf(group[0]!.at, opts.periodMs).getTime() && !(await close())) return closed;
+    if (group.length > 0 && periodOf(entry.at, periodMs).getTime() > periodOf(group[0]!.at, periodMs).getTime() && !(await close())) return closed;
     group.push(entry);
   }
-  if (group.length > 0 && (isOver(group[0]!.at, opts) || opts.closeOpen)) await close();
+  if (group.length > 0 && (over(group[0]!.at) || opts.closeOpen)) await close();
   if (group[0]) openPeriods.set(store, { from: group[0]._id, at: group[0].at });
   else openPeriods.delete(store);
   return closed;
@@ -74,8 +78,6 @@ export async function closePeriods(store: LedgerStore, head: Head, opts: { now: 
  * read of all of it.
  */
 const openPeriods = new WeakMap<LedgerStore, { from: number; at: Date }>();
-
-const isOver = (at: Date, opts: { now: Date; periodMs: number }) => periodOf(at, opts.periodMs).getTime() + opts.periodMs <= opts.now.getTime();
 
 /**
  * Asks the TSA for every root still without a token; a failure is kept on the root and retried

@@ -52,7 +52,7 @@ export function integritySettings(config: Config): IntegritySettings {
 export async function sealLedger(store: Store, settings: IntegritySettings, opts: { now?: Date; closeOpen?: boolean; stampLate?: boolean } = {}) {
   const now = opts.now ?? new Date();
   const { head, appended } = await chainQueued(store);
-  const closed = await closePeriods(store, head, { now, periodMs: settings.periodMs, closeOpen: opts.closeOpen });
+  const closed = await closePeriods(store, head, { now, rule: { periodMs: settings.periodMs, dueMs: settings.verify.stampDueMs }, closeOpen: opts.closeOpen });
   const stamps = await stampRoots(store, settings.tsa, { now, late: opts.stampLate });
   return { appended, head: head.seq, rootsClosed: closed.length, ...stamps };
 }

@@ -24,7 +24,11 @@ export interface LedgerCheck {
 export interface StampRules {
   /** PEM CA certificates a token must chain to; none: no TSA, roots are not expected to carry tokens. */
   trusted: string[];
-  /** A root's token is due this long after its last entry (its period and TSA_GRACE_HOURS). */
+  /**
+   * A root's token is due this long after its last entry (its period and TSA_GRACE_HOURS), or
+   * sooner when the rule the root was closed under said so: a grace raised later excuses no late
+   * stamp, and a rule rewritten beside the root (stored unprotected) cannot loosen today's.
+   */
   dueMs: number;
   now: Date;
 }
@@ -85,7 +89,8 @@ function linkProblem(entry: LedgerEntry, head: { seq: number; hash: string }): {
  * one issued past the due time vouches for that later time alone: after a TSA outage or a TSA
  * configured later, or after a rewrite of the entries whose token was deleted and asked for
  * again. Verification cannot tell these apart, so it names the root (late-token); a root past its
- * due time without a token is named too (unstamped-root).
+ * due time without a token is named too (unstamped-root). The due time is the stricter of today's
+ * rule and the one the root was closed under.
  */
 async function checkRoot(root: LedgerRoot, range: { leaves: Buffer[]; lastAt: Date }, rules: StampRules, report: (p: Problem) => void): Promise<void> {
   const id = String(root._id);
@@ -95,7 +100,7 @@ async function checkRoot(root: LedgerRoot, range: { leaves: Buffer[]; lastAt: Da
     report({ kind: 'bad-root', id, detail: `entries ${root.fromSeq} to ${root.toSeq} no longer hash to the recorded root` });
     return;
   }
-  const due = new Date(range.lastAt.getTime() + rules.dueMs);
+  const due = new Date(range.lastAt.getTime() + Math.min(root.rule?.dueMs ?? Infinity, rules.dueMs));
   if (!root.token) {
     if (rules.trusted.length > 0 && due < rules.now) report({ kind: 'unstamped-root', id, detail: `no time-stamp token, due by ${due.toISOString()} (${root.tsaError ?? 'never asked for'})` });
     return;

@@ -67,6 +67,19 @@ export interface LedgerRoot {
   genTime: Date | null;
   tsaUrl: string | null;
   tsaError: string | null;
+  /**
+   * The archive's rule when the root was closed. Verification and proofs hold its token to the
+   * stricter of it and today's, so that raising TSA_GRACE_HOURS later excuses no late stamp (and
+   * this field, which no token covers, cannot loosen today's rule). Absent on roots closed before
+   * it was kept.
+   */
+  rule?: StampRule;
+}
+
+/** A root's period and how long after its last entry its token is due (the period and the grace). */
+export interface StampRule {
+  periodMs: number;
+  dueMs: number;
 }
 
 interface HeadHint {
