@@ -177,7 +177,7 @@ async function copyMissing(from: CollectionAt, to: CollectionAt, collection = to
 /**
  * Removes the copies a repair kept aside (above) of messages deleted for good: of their archive
  * records (`items`: item ids), and, for blobs no archive holds any more (`blobs`), of their message
- * documents, files and chunks. A disposal or an erasure must not leave a copy of the message in a
+ * documents, files and chunks (a re-encryption's copies too). A disposal or an erasure must not leave a copy of the message in a
  * corner of the database. In the search database, a kept copy is a compressed part of an
  * archive's index that cannot be matched to a message: every one of the archives (`archives`) goes,
  * as the index is derived data (the copy that won its `_id` stays in the index). The collections
@@ -186,10 +186,21 @@ async function copyMissing(from: CollectionAt, to: CollectionAt, collection = to
 export async function forgetRepairCopies(store: Pick<Store, 'db' | 'searchDb'>, gone: { items: readonly string[]; blobs: readonly string[]; archives: readonly string[] }): Promise<void> {
   if (gone.items.length + gone.blobs.length === 0) return;
   const ids = [...gone.items, ...gone.blobs];
-  await store.db.collection(REPAIR_DUPLICATES).deleteMany({ $or: [{ 'doc._id': { $in: ids } }, { 'doc.files_id': { $in: gone.blobs } }, { 'doc.sha256': { $in: gone.blobs } }] });
+  const blobs = gone.blobs.length > 0 ? [{ 'doc.files_id': { $in: gone.blobs } }, { 'doc.sha256': { $in: gone.blobs } }, ...copiesOf(gone.blobs)] : [];
+  await store.db.collection(REPAIR_DUPLICATES).deleteMany({ $or: [{ 'doc._id': { $in: ids } }, ...blobs] });
   if (store.searchDb === store.db || gone.archives.length === 0) return;
   // Archive keys are hex digits: nothing in them to escape.
   await store.searchDb.collection(REPAIR_DUPLICATES).deleteMany({ collection: { $regex: `^sx_(${gone.archives.map(collectionKey).join('|')})_` } });
+}
+
+/**
+ * The chunks a re-encryption wrote under a copy id (`<blob id>~<key id>`, store/blobs.ts). Blob ids
+ * are hex; 200 to a pattern keep each under MongoDB's 32 KB limit on a regular expression.
+ */
+function copiesOf(blobs: readonly string[]): { 'doc.files_id': { $regex: string } }[] {
+  const out = [];
+  for (let i = 0; i < blobs.length; i += 200) out.push({ 'doc.files_id': { $regex: `^(${blobs.slice(i, i + 200).join('|')})~` } });
+  return out;
 }
 
 /** A collection's indexes other than `_id_`, as `createIndexes` takes them (a backup's, a rebuild's). */
