@@ -44,7 +44,10 @@ describe('integrity API and the documented proof procedure', () => {
     const sealed = await stack.api(ADMIN, 'POST', '/admin/integrity/seal');
     assert.equal(sealed.status, 200);
     assert.equal(sealed.body.appended, 3);
-    assert.equal(sealed.body.stamped, 1);
+    assert.equal(sealed.body.rootsClosed, 1);
+    // Each worker process seals every minute too, and may take the new root's token first (then this
+    // request counts none): that the root is stamped is asserted below, by whoever stamped it.
+    assert.ok(sealed.body.stamped <= 1, JSON.stringify(sealed.body));
     const started = await stack.api(ADMIN, 'POST', '/admin/integrity/verify');
     assert.equal(started.status, 202);
     const status = await waitFor('the verification report', async () => {
@@ -82,7 +85,7 @@ describe('integrity API and the documented proof procedure', () => {
   it('proves when an entry was time-stamped, from the token itself, and says when that was later than the archive allows', async () => {
     const [m] = await archive(stack.store as never, 'arch-2', 1, 7);
     await sleep(2_500); // the root's token comes over two seconds after the entry (the TSA's time has whole seconds: over one)
-    assert.equal((await stack.api(ADMIN, 'POST', '/admin/integrity/seal')).body.stamped, 1);
+    assert.equal((await stack.api(ADMIN, 'POST', '/admin/integrity/seal')).body.rootsClosed, 1, 'sealed (a worker may take the token first, as above)');
     const res = await stack.api(ADMIN, 'POST', '/admin/integrity/proof', { messages: [{ archiveId: 'arch-2', id: m!.sha256 }] });
     const proof = res.body;
     assert.deepEqual(proof.stampRule, { periodSeconds: 3600, graceSeconds: 24 * 3600 }, 'the defaults: LEDGER_PERIOD_MINUTES 60, TSA_GRACE_HOURS 24');
