@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
-import { inflateRawSync } from 'node:zlib';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { ingestMessage } from '../../backend/src/ingest';
 import { reindexHandlers, reindexStatus, startReindex } from '../../backend/src/jobs/reindex';
 import { startWorker } from '../../backend/src/jobs/worker';
@@ -12,6 +12,7 @@ import { cachedKeys } from '../../backend/src/search/index-cache';
 import { readIndexState } from '../../backend/src/search/index-manifest';
 import { mergeStep } from '../../backend/src/search/index-merge';
 import { clearIndexCache, compactIndex, entryFor, flushIndex, indexBatch, indexCtx, type IndexEntry } from '../../backend/src/search/index-store';
+import { decodeSummaries } from '../../backend/src/search/index-segment';
 import { parseQuery } from '../../backend/src/search/query';
 import { decodeCursor, searchIndex } from '../../backend/src/search/service';
 import { openStore, type Store } from '../../backend/src/store';
@@ -113,7 +114,7 @@ for (const layout of ['partitioned', 'shared'] as IndexLayout[]) {
     stores.push(store);
     forceIndexLayout(store, layout);
     const parsed = await entriesOf(files);
-    const big = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'].flatMap((salt) => copiesOf(parsed, salt));
+    const big = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'j', 'k', 'l', 'm'].flatMap((salt) => copiesOf(parsed, salt));
     const archive = `parts-${layout}`;
     await indexBatch(store, archive, big);
     const ctx = await indexCtx(store, archive);
@@ -142,6 +143,21 @@ for (const layout of ['partitioned', 'shared'] as IndexLayout[]) {
   });
 }
 
+type StoredDoc = { _id: string } & Record<string, unknown>;
+
+/** The documents of an archive's live segments (partitioned layout) whose ids start with `kind`, in id order. */
+async function liveDocs(store: TestStore, archive: string, kind: string): Promise<{ coll: string; doc: StoredDoc }[]> {
+  const ctx = await indexCtx(store, archive);
+  const out: { coll: string; doc: StoredDoc }[] = [];
+  const { manifest, batches } = await readIndexState(ctx);
+  const live = [...manifest.segs, ...batches.map((b) => b.seg)].map((seg) => `sx_${ctx.key}_${seg.id}_`);
+  // Tables of segments a merge replaced stay for a grace period; only the live ones count.
+  for (const coll of (await listArchiveTables(store, ctx.key)).filter((c) => live.some((prefix) => c.startsWith(prefix)))) {
+    for (const doc of await store.searchDb.collection<StoredDoc>(coll).find({ _id: { $gte: kind, $lt: `${kind}\uffff` } }, { promoteBuffers: true, sort: { _id: 1 } }).toArray()) out.push({ coll, doc });
+  }
+  return out;
+}
+
 test('an index written before term buckets were compressed still answers, and a merge rewrites it compressed', async (t) => {
   if (!requireCorpus(t)) return;
   const store = await testStore('search_index_old_buckets');
@@ -151,20 +167,13 @@ test('an index written before term buckets were compressed still answers, and a 
   const archive = 'archive-old-buckets';
   await indexBatch(store, archive, entries);
   const ctx = await indexCtx(store, archive);
-  const buckets = async () => {
-    const out: { coll: string; doc: { _id: string; t?: Buffer; z?: Buffer } }[] = [];
-    const { manifest, batches } = await readIndexState(ctx);
-    const live = [...manifest.segs, ...batches.map((b) => b.seg)].map((seg) => `sx_${ctx.key}_${seg.id}_`);
-    // Tables of segments a merge replaced stay for a grace period; only the live ones count.
-    for (const coll of (await listArchiveTables(store, ctx.key)).filter((c) => live.some((prefix) => c.startsWith(prefix)))) {
-      for (const doc of await store.searchDb.collection<{ _id: string; t?: Buffer; z?: Buffer }>(coll).find({ _id: { $gte: '3b|', $lt: '3b}' } }, { promoteBuffers: true }).toArray()) out.push({ coll, doc });
-    }
-    return out;
-  };
+  const buckets = () => liveDocs(store, archive, '3b|');
   const written = await buckets();
   assert.ok(written.length > 0 && written.every(({ doc }) => doc.z && !doc.t), 'buckets are written compressed');
   // As an earlier version wrote them: the records as they are, under `t`.
-  for (const { coll, doc } of written) await store.db.collection<{ _id: string }>(coll).replaceOne({ _id: doc._id }, { t: inflateRawSync(doc.z!) });
+  // In the search database: on FerretDB it is not the main one (until now this rewrote nothing there).
+  for (const { coll, doc } of written) await store.searchDb.collection<{ _id: string }>(coll).replaceOne({ _id: doc._id }, { t: inflateRawSync(doc.z as Buffer) });
+  assert.ok((await buckets()).every(({ doc }) => doc.t && !doc.z), 'the buckets are now in the old form');
   clearIndexCache();
   await checkAll(store, archive, entries, 'old buckets');
   // Merged with a newer batch, the old segment is rewritten in the new form.
@@ -175,6 +184,41 @@ test('an index written before term buckets were compressed still answers, and a 
   assert.equal((await readIndexState(ctx)).manifest.segs.length, 1, 'one segment left');
   assert.ok((await buckets()).every(({ doc }) => doc.z && !doc.t), 'rewritten compressed');
   await checkAll(store, archive, [...entries, ...more], 'after merging the old buckets');
+});
+
+test('an index whose summaries were written 16 a block, as JSON, still answers, and a merge rewrites them in the new form', async (t) => {
+  if (!requireCorpus(t)) return;
+  const store = await testStore('search_index_old_summaries');
+  stores.push(store);
+  forceIndexLayout(store, 'partitioned');
+  const entries = await entriesOf(files.slice(0, 120));
+  const archive = 'archive-old-summaries';
+  await indexBatch(store, archive, entries);
+  const written = await liveDocs(store, archive, '1d|');
+  assert.equal(written.length, Math.ceil(entries.length / 32), 'summaries are written 32 a block');
+  assert.ok(written.every(({ doc }) => doc.s && !doc.d), '…with their hashes as bytes beside the deflated JSON');
+  const [meta] = await liveDocs(store, archive, '0meta');
+  assert.equal(meta!.doc.docBlock, 32);
+  // As an earlier version wrote them: 16 a block, each the deflated JSON of its summaries, and no block size in the meta.
+  const summaries = written.flatMap(({ doc }) => decodeSummaries(doc));
+  const coll = store.searchDb.collection<StoredDoc>(written[0]!.coll);
+  assert.ok(written.every((w) => w.coll === coll.collectionName) && meta!.coll === coll.collectionName, 'one partition (the test rewrites it in place)');
+  await coll.deleteMany({ _id: { $gte: '1d|', $lt: '1d|\uffff' } });
+  const legacy = Array.from({ length: Math.ceil(summaries.length / 16) }, (_, i) => ({ _id: `1d|${String(i).padStart(8, '0')}`, d: deflateRawSync(Buffer.from(JSON.stringify(summaries.slice(i * 16, i * 16 + 16)))) }));
+  await coll.insertMany(legacy);
+  await coll.updateOne({ _id: '0meta' }, { $set: { docBlocks: legacy.length }, $unset: { docBlock: '' } });
+  clearIndexCache();
+  await checkAll(store, archive, entries, 'old summaries');
+  const subjects = new Map(entries.map((e) => [`${archive}:${e.sha256}`, e.subject]));
+  const page = await searchIndex(store, [archive], parseQuery(''), { limit: 120 });
+  assert.deepEqual(page.value.map((v) => v.subject), page.value.map((v) => subjects.get(v.id)?.slice(0, 300)), 'every result shows its own subject');
+  // Merged with a newer batch, the old segment is rewritten in the new form.
+  const more = await entriesOf(files.slice(120, 200));
+  await indexBatch(store, archive, more);
+  await compactIndex(store, archive, { force: true });
+  clearIndexCache();
+  assert.ok((await liveDocs(store, archive, '1d|')).every(({ doc }) => doc.s && !doc.d), 'rewritten in the new form');
+  await checkAll(store, archive, [...entries, ...more], 'after merging the old summaries');
 });
 
 test('a merge keeps nothing it read in the search cache: archiving does not fill memory with segments it replaces', async (t) => {

@@ -6,7 +6,7 @@ import { deflateRawSync } from 'node:zlib';
 import type { IndexDoc } from '../store/postings';
 import { TimeSlice } from '../time-slice';
 import { ByteWriter, TermRecordWriter, encodeCounts, encodeStrings, termRecordBytes, type MergedTerm, type TermRecord } from './index-codec';
-import { COLUMN_CHUNK, DOC_BLOCK, byTerm, encodeColumns, encodeSummaries, type Columns, type SegmentData, type Summary } from './index-segment';
+import { COLUMN_CHUNK, DOC_BLOCK, byTerm, encodeColumns, encodeSummaries, summaryBytes, type Columns, type SegmentData, type Summary } from './index-segment';
 import type { SegInfo } from './index-bucketed';
 
 export const PART_ROWS = 256;
@@ -112,8 +112,8 @@ export class BucketedWriter {
 
   private async flushDocs(): Promise<void> {
     if (this.docs.length === 0) return;
-    const d = encodeSummaries(this.docs);
-    await this.sink.add({ _id: `1d|${pad(this.docBlocks++)}`, d }, d.length + 40);
+    const block = encodeSummaries(this.docs);
+    await this.sink.add({ _id: `1d|${pad(this.docBlocks++)}`, ...block }, summaryBytes(block) + 40);
     this.docs = [];
   }
 
@@ -157,7 +157,7 @@ export class BucketedWriter {
   async finish(n: number, folders: string[]): Promise<SegInfo> {
     await this.flushDocs();
     await this.flushBucket();
-    const meta = { _id: '0meta', n, folders, dir: encodeStrings(this.dir), dirTerms: encodeCounts(this.dirTerms), bounds: this.sink.bounds, docBlocks: this.docBlocks, chunks: this.columnChunks };
+    const meta = { _id: '0meta', n, folders, dir: encodeStrings(this.dir), dirTerms: encodeCounts(this.dirTerms), bounds: this.sink.bounds, docBlocks: this.docBlocks, docBlock: DOC_BLOCK, chunks: this.columnChunks };
     const parts = await this.sink.finish(meta);
     return { id: this.segId, n, kind: 'bucketed', parts, bytes: this.sink.written };
   }

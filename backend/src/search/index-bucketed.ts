@@ -3,7 +3,7 @@
  * bucketed segment is many small documents, written in `_id` order and cut into partitions of
  * at most PART_ROWS rows / PART_BYTES bytes (a table each on FerretDB):
  *   0meta          counts, folder names, the first term of every bucket, the first id of every partition
- *   1d|<block>     result summaries, DOC_BLOCK per document, compressed
+ *   1d|<block>     result summaries, DOC_BLOCK per document (as the meta says), compressed
  *   2c|<chunk>     columns, COLUMN_CHUNK ordinals per document
  *   3b|<bucket>    term records in term order, about BUCKET_BYTES per document before compression
  * A term is found with the directory (cached) and one lookup of its bucket; a prefix reads the
@@ -15,7 +15,7 @@ import { getDoc, insertDocs, readPart, segmentPart, freshPart, type IdRange, typ
 import { cached, type Pool } from './index-cache';
 import { pad, type WritePart } from './index-bucket-writer';
 import { decodeCounts, decodeStrings, readTermRecords, type TermRecord } from './index-codec';
-import { COLUMN_BYTES, COLUMN_CHUNK, DOC_BLOCK, byTerm, decodeColumnsInto, decodePacked, decodeSummaries, emptyColumns, type Columns, type SegmentData, type Summary } from './index-segment';
+import { COLUMN_BYTES, COLUMN_CHUNK, LEGACY_DOC_BLOCK, byTerm, decodeColumnsInto, decodePacked, decodeSummaries, emptyColumns, summaryBytes, type Columns, type SegmentData, type Summary } from './index-segment';
 
 /**
  * A prefix that stands for more words than this in one segment is refused as too broad, whatever
@@ -94,6 +94,8 @@ interface Meta {
   dirTerms: number[] | null;
   bounds: string[];
   docBlocks: number;
+  /** Summaries per block. */
+  docBlock: number;
   chunks: number;
 }
 
@@ -203,7 +205,7 @@ class BucketedSegment implements SegmentView {
     return this.cached('meta', async () => {
       const doc = await this.lookup(0, '0meta');
       if (!doc) throw new SegmentGoneError(this.info.id);
-      const value: Meta = { n: doc.n as number, folders: doc.folders as string[], dir: decodeStrings(doc.dir as Buffer), dirTerms: doc.dirTerms ? decodeCounts(doc.dirTerms as Buffer) : null, bounds: doc.bounds as string[], docBlocks: doc.docBlocks as number, chunks: doc.chunks as number };
+      const value: Meta = { n: doc.n as number, folders: doc.folders as string[], dir: decodeStrings(doc.dir as Buffer), dirTerms: doc.dirTerms ? decodeCounts(doc.dirTerms as Buffer) : null, bounds: doc.bounds as string[], docBlocks: doc.docBlocks as number, docBlock: (doc.docBlock as number | undefined) ?? LEGACY_DOC_BLOCK, chunks: doc.chunks as number };
       return { value, bytes: (doc.dir as Buffer).length * 2 + (value.dirTerms?.length ?? 0) * 8 + value.bounds.length * 20 + 200 };
     });
   }
@@ -247,14 +249,14 @@ class BucketedSegment implements SegmentView {
 
   async summaries(ords: readonly number[]): Promise<Map<number, Summary>> {
     const meta = await this.meta();
-    const blocks = [...new Set(ords.map((o) => Math.floor(o / DOC_BLOCK)))];
+    const blocks = [...new Set(ords.map((o) => Math.floor(o / meta.docBlock)))];
     const out = new Map<number, Summary>();
     await Promise.all(blocks.map(async (b) => {
       const block = await this.cached(`d${b}`, async () => {
         const doc = await this.doc(`1d|${pad(b)}`, meta);
-        return { value: decodeSummaries(doc.d as Buffer), bytes: (doc.d as Buffer).length * 3 };
+        return { value: decodeSummaries(doc), bytes: summaryBytes(doc) * 3 };
       });
-      block.forEach((s, i) => out.set(b * DOC_BLOCK + i, s));
+      block.forEach((s, i) => out.set(b * meta.docBlock + i, s));
     }));
     return out;
   }
@@ -278,7 +280,7 @@ class BucketedSegment implements SegmentView {
   }
 
   async *summaryBlocks(): AsyncGenerator<readonly Summary[]> {
-    for await (const doc of this.stream('1d|')) yield decodeSummaries(doc.d as Buffer);
+    for await (const doc of this.stream('1d|')) yield decodeSummaries(doc);
   }
 }
 
