@@ -361,9 +361,9 @@ const SHA256_HEX = /^[0-9a-f]{64}$/;
 /**
  * A block of summaries as stored: `s`, their count, each SHA-256 as its 32 bytes, then the rest
  * as JSON deflated at level 6; or, when a hash is not one (never from ingest), and in blocks
- * written before, the whole JSON deflated at level 1 (`d`). As hex inside the JSON the hashes were
- * about a quarter of a block after deflate, which cannot shrink them below their 32 bytes: the
- * corpus's summaries take 16 % fewer bytes (with 32 a block instead of 16, and level 6).
+ * written before, the whole JSON deflated at level 1 (`d`). As hex inside the JSON a hash took about
+ * 51 bytes after deflate, which cannot take it below its 32; with 32 a block instead of 16 and
+ * level 6, the corpus's summaries take 16 % fewer bytes.
  */
 export function encodeSummaries(summaries: readonly Summary[]): { s: Buffer } | { d: Buffer } {
   if (!summaries.every((x) => SHA256_HEX.test(x.sha))) return { d: deflateRawSync(Buffer.from(JSON.stringify(summaries)), { level: 1 }) };
@@ -382,7 +382,7 @@ export function decodeSummaries(doc: Readonly<Record<string, unknown>>): Summary
   return rest.map((x, i) => ({ sha: shas[i] as string, ...x }));
 }
 
-/** A stored block's bytes (what a cache counts). */
+/** A stored block's bytes (what a partition of the segment counts). */
 export const summaryBytes = (doc: Readonly<Record<string, unknown>>) => ((doc.s ?? doc.d) as Buffer).length;
 
 /** A small segment as one compressed buffer: columns, summaries and every term record. */
