@@ -2,6 +2,7 @@ import type { Store } from '../connection';
 import { reparseOlderMessages } from './v2-reparse';
 import { partitionMemberLedgers } from './v3-member-ledgers';
 import { separateSearchDatabase } from './v4-search-database';
+import { summaryBlocks } from './v5-summary-blocks';
 
 /**
  * Ordered migrations of the database, each from `version - 1` to `version`. A migration must be
@@ -33,7 +34,7 @@ export interface Migration {
 
 export const FIRST_SCHEMA = 1;
 
-export const MIGRATIONS: readonly Migration[] = [reparseOlderMessages, partitionMemberLedgers, separateSearchDatabase];
+export const MIGRATIONS: readonly Migration[] = [reparseOlderMessages, partitionMemberLedgers, separateSearchDatabase, summaryBlocks];
 
 /** The schema this code reads and writes. */
 export const CODE_SCHEMA = MIGRATIONS.at(-1)?.version ?? FIRST_SCHEMA;
