@@ -1,7 +1,7 @@
 import type { Store } from '../store';
 import { ledgerEntriesFor, ledgerEntriesInOrder, listLedgerRoots, type LedgerEntry, type LedgerRoot, type StampRule } from '../store/ledger';
 import { merklePath, type PathStep } from './merkle';
-import type { IntegritySettings } from './service';
+import { stampRuleOf, type IntegritySettings } from './service';
 
 /**
  * A proof an auditor checks without our software (docs/integrity.md, docs/verify-proof.py):
@@ -85,7 +85,7 @@ export async function buildProof(store: Store, messages: { archiveId: string; bl
     format: 'm365-archive-proof/1',
     createdAt: new Date().toISOString(),
     rules: PROOF_RULES,
-    stampRule: proofRule({ periodMs: settings.periodMs, dueMs: settings.verify.stampDueMs }),
+    stampRule: proofRule(stampRuleOf(settings)),
     tsaCertificates: settings.verify.trustedTsaCerts,
     messages: out,
     roots: [...used.values()].map((r) => ({

@@ -7,7 +7,7 @@ import type { Store } from '../store';
 import { every } from '../jobs/every';
 import { enqueue } from '../store/jobs';
 import { itemsArchivedBefore, latestVerificationReport, runningVerification } from '../store/integrity-reports';
-import { countLedgerEntries, countQueuedLedgerEvents, listLedgerRoots } from '../store/ledger';
+import { countLedgerEntries, countQueuedLedgerEvents, listLedgerRoots, type StampRule } from '../store/ledger';
 import { getJob } from '../store/jobs';
 import { listWrappedKeys, readEncryptionState, writeEncryptionState } from '../store/keys';
 import { configuredKms, enableEncryption, loadKeys, rotateDataKey, type Kms } from './keys';
@@ -44,6 +44,9 @@ export function integritySettings(config: Config): IntegritySettings {
   };
 }
 
+/** Today's time-stamp rule, which new roots keep (roots.ts) and proofs state (proof.ts). */
+export const stampRuleOf = (settings: Pick<IntegritySettings, 'periodMs' | 'verify'>): StampRule => ({ periodMs: settings.periodMs, dueMs: settings.verify.stampDueMs });
+
 /**
  * Chains the queued events, closes the periods that are over (or the open one too, on an
  * administrator's "seal now") and time-stamps the roots still without a token (those closed
@@ -52,7 +55,7 @@ export function integritySettings(config: Config): IntegritySettings {
 export async function sealLedger(store: Store, settings: IntegritySettings, opts: { now?: Date; closeOpen?: boolean; stampLate?: boolean } = {}) {
   const now = opts.now ?? new Date();
   const { head, appended } = await chainQueued(store);
-  const closed = await closePeriods(store, head, { now, rule: { periodMs: settings.periodMs, dueMs: settings.verify.stampDueMs }, closeOpen: opts.closeOpen });
+  const closed = await closePeriods(store, head, { now, rule: stampRuleOf(settings), closeOpen: opts.closeOpen });
   const stamps = await stampRoots(store, settings.tsa, { now, late: opts.stampLate });
   return { appended, head: head.seq, rootsClosed: closed.length, ...stamps };
 }
