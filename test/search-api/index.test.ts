@@ -158,14 +158,29 @@ async function liveDocs(store: TestStore, archive: string, kind: string): Promis
   return out;
 }
 
-test('an index written before term buckets were compressed still answers, and a merge rewrites it compressed', async (t) => {
-  if (!requireCorpus(t)) return;
-  const store = await testStore('search_index_old_buckets');
+/** One segment of the sample's first 120 messages, partitioned: the old-form tests rewrite it in place. */
+async function sampleIndex(name: string): Promise<{ store: TestStore; archive: string; entries: IndexEntry[] }> {
+  const store = await testStore(`search_index_${name}`);
   stores.push(store);
   forceIndexLayout(store, 'partitioned');
   const entries = await entriesOf(files.slice(0, 120));
-  const archive = 'archive-old-buckets';
+  const archive = `archive-${name}`;
   await indexBatch(store, archive, entries);
+  return { store, archive, entries };
+}
+
+/** Indexes 80 more messages and merges the archive into one segment (which rewrites the old one); every message indexed. */
+async function mergeWithMore(store: TestStore, archive: string, entries: IndexEntry[]): Promise<IndexEntry[]> {
+  const more = await entriesOf(files.slice(120, 200));
+  await indexBatch(store, archive, more);
+  await compactIndex(store, archive, { force: true });
+  clearIndexCache();
+  return [...entries, ...more];
+}
+
+test('an index written before term buckets were compressed still answers, and a merge rewrites it compressed', async (t) => {
+  if (!requireCorpus(t)) return;
+  const { store, archive, entries } = await sampleIndex('old_buckets');
   const ctx = await indexCtx(store, archive);
   const buckets = () => liveDocs(store, archive, '3b|');
   const written = await buckets();
@@ -177,23 +192,15 @@ test('an index written before term buckets were compressed still answers, and a 
   clearIndexCache();
   await checkAll(store, archive, entries, 'old buckets');
   // Merged with a newer batch, the old segment is rewritten in the new form.
-  const more = await entriesOf(files.slice(120, 200));
-  await indexBatch(store, archive, more);
-  await compactIndex(store, archive, { force: true });
-  clearIndexCache();
+  const all = await mergeWithMore(store, archive, entries);
   assert.equal((await readIndexState(ctx)).manifest.segs.length, 1, 'one segment left');
   assert.ok((await buckets()).every(({ doc }) => doc.z && !doc.t), 'rewritten compressed');
-  await checkAll(store, archive, [...entries, ...more], 'after merging the old buckets');
+  await checkAll(store, archive, all, 'after merging the old buckets');
 });
 
 test('an index whose summaries were written 16 a block, as JSON, still answers, and a merge rewrites them in the new form', async (t) => {
   if (!requireCorpus(t)) return;
-  const store = await testStore('search_index_old_summaries');
-  stores.push(store);
-  forceIndexLayout(store, 'partitioned');
-  const entries = await entriesOf(files.slice(0, 120));
-  const archive = 'archive-old-summaries';
-  await indexBatch(store, archive, entries);
+  const { store, archive, entries } = await sampleIndex('old_summaries');
   const written = await liveDocs(store, archive, '1d|');
   assert.equal(written.length, Math.ceil(entries.length / 32), 'summaries are written 32 a block');
   assert.ok(written.every(({ doc }) => doc.s && !doc.d), '…with their hashes as bytes beside the deflated JSON');
@@ -213,12 +220,9 @@ test('an index whose summaries were written 16 a block, as JSON, still answers, 
   const page = await searchIndex(store, [archive], parseQuery(''), { limit: 120 });
   assert.deepEqual(page.value.map((v) => v.subject), page.value.map((v) => subjects.get(v.id)?.slice(0, 300)), 'every result shows its own subject');
   // Merged with a newer batch, the old segment is rewritten in the new form.
-  const more = await entriesOf(files.slice(120, 200));
-  await indexBatch(store, archive, more);
-  await compactIndex(store, archive, { force: true });
-  clearIndexCache();
+  const all = await mergeWithMore(store, archive, entries);
   assert.ok((await liveDocs(store, archive, '1d|')).every(({ doc }) => doc.s && !doc.d), 'rewritten in the new form');
-  await checkAll(store, archive, [...entries, ...more], 'after merging the old summaries');
+  await checkAll(store, archive, all, 'after merging the old summaries');
 });
 
 test('a merge keeps nothing it read in the search cache: archiving does not fill memory with segments it replaces', async (t) => {
