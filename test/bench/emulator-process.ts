@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { nodeFlagsFrom } from '../helpers/process';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -27,8 +28,7 @@ export interface EmulatorProcess {
 
 export async function startEmulatorProcess(seed: string): Promise<EmulatorProcess> {
   // BENCH_EMULATOR_NODE_ARGS: e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" (written when it stops).
-  const nodeArgs = (process.env.BENCH_EMULATOR_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const args = [...nodeArgs, '--import', 'tsx', 'emulator/src/main.ts', '--port', '0', '--seed', seed, '--time-scale', '1'];
+  const args = [...nodeFlagsFrom('BENCH_EMULATOR_NODE_ARGS'), '--import', 'tsx', 'emulator/src/main.ts', '--port', '0', '--seed', seed, '--time-scale', '1'];
   const child = spawn(process.execPath, args, { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stderr.on('data', (d: Buffer) => process.stderr.write(`[emulator] ${d.toString('utf8')}`));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { buildBackend } from '../../backend/scripts/build';
 import { randomBytes } from 'node:crypto';
 import type { Config } from '../../backend/src/config';
-import { SOURCE_MAIN, spawnBackend, type BackendProcess } from '../helpers/process';
+import { SOURCE_MAIN, nodeFlagsFrom, spawnBackend, type BackendProcess } from '../helpers/process';
 import { scrapeMetrics } from '../helpers/metrics';
 import { readStat, statCpuSeconds } from '../../backend/src/workers/thread-stats';
 import { dbCommandsOf, type CommandCost } from './db-commands';
@@ -21,7 +21,7 @@ export async function benchBackend() {
   if (!tsx) await buildBackend(BENCH_BUILD);
   const main = tsx ? SOURCE_MAIN : [path.join(BENCH_BUILD, 'backend/main.js')];
   const metricsToken = randomBytes(16).toString('hex');
-  const extraNodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const extraNodeArgs = nodeFlagsFrom('BENCH_NODE_ARGS');
   return {
     label: tsx ? 'under tsx' : 'production build',
     metricsToken,
