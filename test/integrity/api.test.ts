@@ -86,8 +86,11 @@ describe('integrity API and the documented proof procedure', () => {
     const [m] = await archive(stack.store as never, 'arch-2', 1, 7);
     await sleep(2_500); // the root's token comes over two seconds after the entry (the TSA's time has whole seconds: over one)
     assert.equal((await stack.api(ADMIN, 'POST', '/admin/integrity/seal')).body.rootsClosed, 1, 'sealed (a worker may take the token first, as above)');
-    const res = await stack.api(ADMIN, 'POST', '/admin/integrity/proof', { messages: [{ archiveId: 'arch-2', id: m!.sha256 }] });
-    const proof = res.body;
+    // A worker that took the token first may still be stamping when the request returns: the proof is asked for once the root has its token.
+    const proof = await waitFor('the root\'s time-stamp token', async () => {
+      const res = await stack.api(ADMIN, 'POST', '/admin/integrity/proof', { messages: [{ archiveId: 'arch-2', id: m!.sha256 }] });
+      return res.body.roots?.[0]?.token ? res.body : undefined;
+    });
     assert.deepEqual(proof.stampRule, { periodSeconds: 3600, graceSeconds: 24 * 3600 }, 'the defaults: LEDGER_PERIOD_MINUTES 60, TSA_GRACE_HOURS 24');
     const check = async (name: string, body: unknown) => {
       await writeFile(join(dir, name), JSON.stringify(body));
