@@ -713,6 +713,17 @@ const CHUNKS_PER_BATCH = 4;
 /** What a reader of a blob of many chunks buffers ahead of its consumer: a driver's batch. */
 const READ_AHEAD_BYTES = 4 * 1024 * 1024;
 
+/**
+ * The most one reader of a blob holds at a moment, whatever the blob's size: its read-ahead, the
+ * batch it takes chunks from, the chunks that came early, the next batch as the driver receives it
+ * (read in pieces, then joined: twice its size for a moment), and a chunk in each decoding stage.
+ */
+export function readerBytesAtMost(chunkSize: number): number {
+  const batch = CHUNKS_PER_BATCH * chunkSize;
+  const decodingStages = 4; // decipher, gunzip, hash check, the caller's stream
+  return READ_AHEAD_BYTES + batch + batch + 2 * batch + decodingStages * chunkSize;
+}
+
 function checkedChunk(file: FileDoc, count: number, n: number, chunk: ChunkDoc | null): Buffer {
   if (!chunk || chunk.files_id !== chunksOf(file) || chunk.n !== n) {
     throw new BlobError('BLOB_CORRUPT', `Stored blob ${file._id} is damaged: chunk ${n} is missing`);
