@@ -113,13 +113,20 @@ async function launch(plan: LaunchPlan): Promise<RunningDatabase> {
   }
 }
 
+/** FerretDB's SQLite directory; FERRETDB_SQLITE_PRAGMAS (comma-separated, e.g. `synchronous(normal)`) adds pragmas for experiments. */
+function sqliteUrl(dir: string): string {
+  const url = new URL(pathToFileURL(`${dir}/`).href);
+  for (const pragma of (process.env.FERRETDB_SQLITE_PRAGMAS ?? '').split(',').filter(Boolean)) url.searchParams.append('_pragma', pragma);
+  return url.href;
+}
+
 async function launchOnce(plan: LaunchPlan, port: number, dir: string, cleanup: () => Promise<unknown>) {
   const args =
     plan.kind === 'mongod'
       ? ['--bind_ip', '127.0.0.1', '--port', String(port), '--dbpath', dir, '--quiet']
       : [
           '--handler=sqlite',
-          `--sqlite-url=${pathToFileURL(`${dir}/`).href}`,
+          `--sqlite-url=${sqliteUrl(dir)}`,
           `--listen-addr=127.0.0.1:${port}`,
           '--telemetry=disable',
           // Its default 127.0.0.1:8088 would clash between two instances; FERRETDB_DEBUG_ADDR serves its pprof (profiling).
