@@ -7,8 +7,15 @@ import { BSON } from 'mongodb';
 import type { Store } from '../../backend/src/store';
 import { archiveKey, freshPart, indexLayout, listArchiveTables, marksPart, metaPart } from '../../backend/src/store/postings';
 
-export const INDEX_PARTS = ['buckets', 'summaries', 'marks', 'columns', 'other'] as const;
-export type IndexPart = (typeof INDEX_PARTS)[number];
+/** The parts, with what each holds (a benchmark's row labels). */
+export const INDEX_PARTS = {
+  buckets: 'term buckets (words, word pairs, their posting lists)',
+  summaries: 'result summaries (subject, sender, first 600 characters)',
+  marks: 'marks (one per indexed message, for retried ingests)',
+  columns: 'columns (date, size, folder, flags)',
+  other: 'directories, manifests, unmerged batches',
+} as const;
+export type IndexPart = keyof typeof INDEX_PARTS;
 
 /** Which part a document is: by its collection (marks, unmerged batches) or by the field it carries. */
 function partOf(doc: Record<string, unknown>, marks: boolean, fresh: boolean): IndexPart {
@@ -24,7 +31,7 @@ function partOf(doc: Record<string, unknown>, marks: boolean, fresh: boolean): I
 export async function indexComposition(store: Store, archiveId: string): Promise<Record<IndexPart | 'total', number>> {
   const key = archiveKey(archiveId);
   const layout = await indexLayout(store);
-  const sum = Object.fromEntries([...INDEX_PARTS, 'total'].map((p) => [p, 0])) as Record<IndexPart | 'total', number>;
+  const sum = Object.fromEntries([...Object.keys(INDEX_PARTS), 'total'].map((p) => [p, 0])) as Record<IndexPart | 'total', number>;
   const marks = marksPart(layout, key);
   const fresh = freshPart(layout, key);
   // Partitioned (FerretDB): the archive's own tables. Shared (MongoDB): its `_id` range in the shared collections.

@@ -28,7 +28,7 @@ import { searchIndex } from '../../backend/src/search/service';
 import { archiveStored, storeMessage } from '../../backend/src/ingest';
 import { openStore, type Store } from '../../backend/src/store';
 import { archiveKey, indexBytes } from '../../backend/src/store/postings';
-import { INDEX_PARTS, indexComposition } from './index-composition';
+import { INDEX_PARTS, indexComposition, type IndexPart } from './index-composition';
 import { RETIRE_GRACE_MS, mergeStep } from '../../backend/src/search/index-merge';
 import { clearIndexCache, indexBatch, indexCtx } from '../../backend/src/search/index-store';
 import { startEmulatorProcess } from './emulator-process';
@@ -44,6 +44,8 @@ const MESSAGES = Number(process.env.BENCH_READS_MESSAGES ?? 100_000);
 const AUDIT = Number(process.env.BENCH_READS_AUDIT ?? 1_000_000);
 const LARGE_MB = Number(process.env.BENCH_READS_LARGE_MB ?? 143);
 const ROUNDS = Number(process.env.BENCH_READS_ROUNDS ?? 3);
+/** The search benchmark's query mix, in one list (each round runs it once). */
+const QUERIES = Object.values(MIX).flat();
 const USERS = 16;
 const MB = 1024 * 1024;
 const MEGAN = DEMO_USERS.megan;
@@ -88,8 +90,7 @@ async function main(): Promise<void> {
       const backendPeak = () => `backend peak RSS so far ${(vmHwm(backend.child.pid!) / MB).toFixed(0)} MB`;
       log(`search through HTTP, ${USERS} users while archiving… (${backendPeak()})`);
       const archiving = startArchiving(store, templates);
-      const queries = Object.values(MIX).flat().length;
-      const users = Promise.all(Array.from({ length: USERS }, (_, u) => searchRounds(get, 1, Math.floor((u * queries) / USERS))));
+      const users = Promise.all(Array.from({ length: USERS }, (_, u) => searchRounds(get, 1, Math.floor((u * QUERIES.length) / USERS))));
       // Archiving stops before an error goes on: its writes must not outlive the store.
       const [searched, archived] = await Promise.allSettled([users, users.then(archiving.stop, archiving.stop)]);
       if (searched.status === 'rejected') throw searched.reason;
@@ -132,14 +133,6 @@ async function loadArchive(store: Store, templates: Awaited<ReturnType<typeof lo
   const bson = await indexComposition(store, archiveId);
   return { messages: count, ms: performance.now() - started, textBytes: text, indexBytes: stored, bsonBytes: bson.total, bson };
 }
-
-const PART_LABELS: Record<(typeof INDEX_PARTS)[number], string> = {
-  buckets: 'term buckets (words, word pairs, their posting lists)',
-  summaries: 'result summaries (subject, sender, first 600 characters)',
-  marks: 'marks (one per indexed message, for retried ingests)',
-  columns: 'columns (date, size, folder, flags)',
-  other: 'directories, manifests, unmerged batches',
-};
 
 /** The trail as appenders leave it: a chain from 1, and the head in audit_head. */
 async function loadAuditTrail(store: Store) {
@@ -214,7 +207,6 @@ async function auditAppends(store: Store): Promise<number[]> {
   return ms.sort((a, b) => a - b);
 }
 
-/** The query mix through the search core (no HTTP, no audit), for what HTTP and audit add. */
 /**
  * The mix as the HTTP rows run it (ROUNDS rounds, the first from an empty cache) in this process,
  * without HTTP and the audit trail: so that the two rows differ by what those cost.
@@ -223,7 +215,7 @@ async function coreRounds(store: Store): Promise<number[]> {
   clearIndexCache();
   const ms: number[] = [];
   for (let r = 0; r < ROUNDS; r++) {
-    for (const q of Object.values(MIX).flat()) {
+    for (const q of QUERIES) {
       const t0 = performance.now();
       await searchIndex(store, [MEGAN.id], parseQuery(q), { limit: 25 });
       ms.push(performance.now() - t0);
@@ -234,11 +226,10 @@ async function coreRounds(store: Store): Promise<number[]> {
 
 /** The query mix `rounds` times, starting at query `from` (users at once do not type the same query at the same moment). */
 async function searchRounds(get: (path: string) => Promise<Response>, rounds: number, from = 0): Promise<number[]> {
-  const mix = Object.values(MIX).flat();
   const ms: number[] = [];
   for (let r = 0; r < rounds; r++) {
-    for (let k = 0; k < mix.length; k++) {
-      const q = mix[(from + k) % mix.length]!;
+    for (let k = 0; k < QUERIES.length; k++) {
+      const q = QUERIES[(from + k) % QUERIES.length]!;
       const t0 = performance.now();
       const res = await get(`/search?q=${encodeURIComponent(q)}&limit=25`);
       if (res.status !== 200) throw new Error(`search ${q} answered ${res.status} after ${Math.round(performance.now() - t0)} ms: ${await res.text()}`);
@@ -328,7 +319,7 @@ function report(r: {
     { key: 'archived_during_concurrent', label: '  messages archived meanwhile', value: r.archived, unit: '', digits: 0 },
     { key: 'index_bytes_per_text_byte', label: `index bytes / raw text bytes (${MESSAGES} messages, as ${r.dbKind} reports its size)`, value: ratio, unit: '', digits: 3, target: '≤ 0.5', ok: ratio <= 0.5 },
     { key: 'index_bson_bytes_per_text_byte', label: '  the same documents as BSON, as MongoDB stores and counts them (FerretDB: binary as base64 text)', value: bsonRatio, unit: '', digits: 3, target: '≤ 0.5', ok: bsonRatio <= 0.5 },
-    ...INDEX_PARTS.map((part): Row => ({ key: `index_bson_${part}_per_text_byte`, label: `    of which ${PART_LABELS[part]}`, value: r.loaded.bson[part] / r.loaded.textBytes, unit: '', digits: 3 })),
+    ...Object.entries(INDEX_PARTS).map(([part, what]): Row => ({ key: `index_bson_${part}_per_text_byte`, label: `    of which ${what}`, value: r.loaded.bson[part as IndexPart] / r.loaded.textBytes, unit: '', digits: 3 })),
     {
       key: 'index_bytes_per_text_byte_distinct',
       label: `  the corpus once (${r.distinct.messages} distinct messages; the ${MESSAGES} above repeat each body ${(MESSAGES / r.distinct.messages).toFixed(0)}×), as ${r.dbKind} reports`,

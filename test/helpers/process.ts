@@ -30,10 +30,10 @@ export function configEnv(config: Config): Record<string, string> {
   };
 }
 
-/** Under tsx, the backend's entry point as `npx tsx backend/src/main.ts` runs it. */
 /** Node or V8 flags a benchmark takes from an environment variable (space-separated) for a process it starts. */
 export const nodeFlagsFrom = (name: string): string[] => (process.env[name] ?? '').split(' ').filter(Boolean);
 
+/** Under tsx, the backend's entry point as `npx tsx backend/src/main.ts` runs it. */
 export const SOURCE_MAIN = ['--import', 'tsx', path.join(root, 'backend/src/main.ts')];
 
 /** Runs the real backend entry point (backend/src/main.ts, or `main`: a built one) as its own process. */

@@ -720,8 +720,11 @@ const READ_AHEAD_BYTES = 4 * 1024 * 1024;
  */
 export function readerBytesAtMost(chunkSize: number): number {
   const batch = CHUNKS_PER_BATCH * chunkSize;
-  const decodingStages = 4; // decipher, gunzip, hash check, the caller's stream
-  return READ_AHEAD_BYTES + batch + batch + 2 * batch + decodingStages * chunkSize;
+  const taking = batch;
+  const early = batch;
+  const arriving = 2 * batch;
+  const decoding = 4 * chunkSize; // decipher, gunzip, hash check, the caller's stream
+  return READ_AHEAD_BYTES + taking + early + arriving + decoding;
 }
 
 function checkedChunk(file: FileDoc, count: number, n: number, chunk: ChunkDoc | null): Buffer {
